@@ -1,0 +1,126 @@
+/**
+ * Effects: what a kernel path yields to the engine that runs it.
+ *
+ * A kernel path is a generator function (`function*`) that reads like the C it
+ * models and yields an effect wherever the real code can block, burn CPU, submit
+ * I/O, or touch state another thread can see (a scheduling point for the checker).
+ * Effects are plain data; the simulator (src/sim) gives them durations, the
+ * checker (src/check) treats each one as a choice point.
+ *
+ * Hot-path rule: effects that carry no per-call data are preallocated constants,
+ * so the common fault path allocates nothing per step.
+ */
+import type { Folio } from './mm_types.js';
+
+/** Effect kinds (numeric for a cheap switch in the engine's hot loop). */
+export const enum EffectKind {
+  /** A scheduling point: shared state is read or written right after it. */
+  POINT = 0,
+  /** Run on a CPU for a scenario-defined cost (see `CostName`). */
+  CPU = 1,
+  /** Run on a CPU for a duration drawn from an I/O law (synchronous zram read). */
+  CPU_LAW = 2,
+  /** Sleep off-CPU (user-space think time; not a kernel step). */
+  SLEEP = 3,
+  /** The current task has queued itself on `res` and sleeps until woken. */
+  BLOCK = 4,
+  /** Submit asynchronous work (bio) completing after a law-drawn latency. */
+  SUBMIT = 5,
+}
+
+/** CPU cost names; values come from the scenario's `costs` section. */
+export const enum Cost {
+  handle_mm_fault = 0,
+  fault_retry = 1,
+  anon_vma_prepare = 2,
+  do_anonymous_page = 3,
+  mprotect_fixup = 4,
+  change_pte = 5,
+  munmap_vma = 6,
+  zap_pte = 7,
+  dup_vma = 8,
+  copy_pte = 9,
+  do_mmap = 10,
+  madvise_vma = 11,
+  exit_vma = 12,
+}
+export const COST_NAMES = [
+  'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
+  'mprotect_fixup', 'change_pte', 'munmap_vma', 'zap_pte', 'dup_vma', 'copy_pte',
+  'do_mmap', 'madvise_vma', 'exit_vma',
+] as const;
+export type CostName = (typeof COST_NAMES)[number];
+
+/** Latency laws the scenario defines (see `io` in the scenario format). */
+export const enum LawName { read = 0, swap = 1, writeback = 2, folio_lock_hold = 3 }
+export const LAW_NAMES = ['read', 'swap', 'writeback', 'folio_lock_hold'] as const;
+
+/** Something a task can sleep on; used by metrics and blocking-chain analysis. */
+export interface WaitResource {
+  /** Lock class for reports: 'mmap_lock' | 'vma_lock' | 'folio' | 'io'. */
+  readonly lockClass: ResourceClass;
+  /** Human-readable name, kernel style: `mm->mmap_lock`, `vma[12]`, `folio[3:17]`. */
+  readonly label: string;
+  /** Tasks this waiter is waiting behind (holders, or writers queued ahead). */
+  blockers(waiter: Task, out: Task[]): void;
+}
+export type ResourceClass = 'mmap_lock' | 'vma_lock' | 'folio' | 'io';
+
+export interface PointEffect { readonly k: EffectKind.POINT; readonly what: string }
+export interface CpuEffect { readonly k: EffectKind.CPU; readonly cost: Cost; readonly n: number }
+export interface CpuLawEffect { readonly k: EffectKind.CPU_LAW; readonly law: LawName }
+export interface SleepEffect { readonly k: EffectKind.SLEEP; readonly ns: number }
+export interface BlockEffect {
+  readonly k: EffectKind.BLOCK;
+  readonly res: WaitResource;
+  /** What the task does while blocked, kernel style: `down_read`, `vma_start_write`. */
+  readonly what: string;
+}
+export interface SubmitEffect {
+  readonly k: EffectKind.SUBMIT;
+  readonly law: LawName;
+  readonly folio: Folio;
+  /** Completion handler (runs in "interrupt" context: no current task). */
+  readonly end_io: (folio: Folio) => void;
+  /** The task that submitted the work (the I/O's owner for blocking chains). */
+  readonly owner: Task | null;
+}
+export type Effect = PointEffect | CpuEffect | CpuLawEffect | SleepEffect | BlockEffect | SubmitEffect;
+
+/** A kernel path: a generator yielding effects and returning T. */
+export type KPath<T = void> = Generator<Effect, T, unknown>;
+
+export function point(what: string): PointEffect {
+  return { k: EffectKind.POINT, what };
+}
+const cpuOnce: CpuEffect[] = [];
+/** CPU for `n` units of `cost` (n = 1 is preallocated). */
+export function cpu(cost: Cost, n = 1): CpuEffect {
+  if (n === 1) {
+    let e = cpuOnce[cost];
+    if (e === undefined) cpuOnce[cost] = e = { k: EffectKind.CPU, cost, n: 1 };
+    return e;
+  }
+  return { k: EffectKind.CPU, cost, n };
+}
+export function cpuLaw(law: LawName): CpuLawEffect {
+  return { k: EffectKind.CPU_LAW, law };
+}
+export function sleep(ns: number): SleepEffect {
+  return { k: EffectKind.SLEEP, ns };
+}
+export function block(res: WaitResource, what: string): BlockEffect {
+  return { k: EffectKind.BLOCK, res, what };
+}
+
+/**
+ * A task (kernel `task_struct`): one simulated thread.
+ * Engines own scheduling fields; the model only reads `comm`, `prio` and `id`.
+ */
+export interface Task {
+  readonly id: number;
+  /** Thread name as in /proc/PID/task/TID/comm. */
+  readonly comm: string;
+  /** Priority rank: 0 is the most important (USER_INTERACTIVE). */
+  readonly prio: number;
+}

@@ -1,0 +1,71 @@
+/**
+ * The arch user fault entry: arch/x86/mm/fault.c `do_user_addr_fault`
+ * (arm64 `do_page_fault` has the same shape), with the series' patch 1/5
+ * `retry_vma:` label and Suren's FALLBACK variant as strategy decisions.
+ */
+import { Cost, cpu, type KPath } from './effects.js';
+import { handle_mm_fault } from './memory.js';
+import {
+  FAULT_FLAG_DEFAULT, FAULT_FLAG_TRIED, FAULT_FLAG_USER, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE,
+  VM_FAULT_COMPLETED, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_SIGSEGV,
+  type MmStruct, type VmAreaStruct,
+} from './mm_types.js';
+import { lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, vma_end_read } from './mmap_lock.js';
+import { count_vm_event, VmEvent } from './vmstat.js';
+
+/**
+ * lock_mm_and_find_vma (mm/mmap_lock.c): mmap_read_trylock, else
+ * mmap_read_lock_killable; then find the VMA (stack expansion not modelled).
+ */
+function* lock_mm_and_find_vma(mm: MmStruct, address: number): KPath<VmAreaStruct | null> {
+  yield* mmap_read_lock(mm);
+  const vma = mm.find_vma(address);
+  if (vma === null) yield* mmap_read_unlock(mm);
+  return vma;
+}
+
+/** A user page fault at `address` (in pages). Returns the final VM_FAULT_* bits. */
+export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolean): KPath<number> {
+  let flags = FAULT_FLAG_DEFAULT | FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0);
+  let attempts = 0;
+  let ret = 0;
+  const s = mm.fault;
+  if (s.per_vma_lock) {
+    for (;;) { // retry_vma:
+      const vma = yield* lock_vma_under_rcu(mm, address);
+      if (vma === null) break; // goto lock_mmap
+      if (attempts++ !== 0) yield cpu(Cost.fault_retry);
+      ret = yield* handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
+      if ((ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)) === 0) yield* vma_end_read(vma);
+      if ((ret & VM_FAULT_RETRY) === 0) {
+        count_vm_event(VmEvent.VMA_LOCK_SUCCESS);
+        return ret;
+      }
+      count_vm_event(VmEvent.VMA_LOCK_RETRY);
+      count_vm_event(VmEvent.FAULT_RETRY);
+      if (ret & VM_FAULT_MAJOR) flags |= FAULT_FLAG_TRIED; // 46e714c729c8
+      // fault_signal_pending(): signals are not modelled.
+      if (!s.retry_under_vma_lock(ret)) break;
+      count_vm_event(VmEvent.FAULT_RETRY_VMA); // goto retry_vma
+    }
+  }
+  // lock_mmap: retry:
+  for (;;) {
+    const vma = yield* lock_mm_and_find_vma(mm, address);
+    if (vma === null) {
+      count_vm_event(VmEvent.FAULT_SIGSEGV); // bad_area_nosemaphore
+      return VM_FAULT_SIGSEGV;
+    }
+    count_vm_event(VmEvent.FAULT_MMAP_PATH);
+    if (attempts++ !== 0) yield cpu(Cost.fault_retry);
+    ret = yield* handle_mm_fault(vma, address, flags);
+    if (ret & VM_FAULT_COMPLETED) return ret;
+    if (ret & VM_FAULT_RETRY) {
+      count_vm_event(VmEvent.FAULT_RETRY);
+      flags |= FAULT_FLAG_TRIED;
+      continue;
+    }
+    yield* mmap_read_unlock(mm);
+    return ret;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * mm/memory.c (~v7.0 with the series' patch 3/5 applied: folio_lock_or_retry
+ * lives here): handle_mm_fault and the handlers the thread argues about.
+ */
+import { Cost, cpu, cpuLaw, LawName, point, type KPath } from './effects.js';
+import type { VmFault } from './fault_types.js';
+import { filemap_fault } from './filemap.js';
+import {
+  AnonVma, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE, fault_flag_allow_retry_first,
+  Folio, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_RETRY_HARD, VM_FAULT_RETRY_VMA, VM_FAULT_SIGSEGV,
+  type VmAreaStruct,
+} from './mm_types.js';
+import { release_fault_lock } from './memory_lock.js';
+import { mmap_read_trylock, mmap_read_unlock, vma_end_read } from './mmap_lock.js';
+import { __folio_lock, folio_alloc_locked_for_io, folio_unlock, folio_wait_locked } from './pagemap.js';
+import { current } from './sched.js';
+import { count_vm_event, VmEvent } from './vmstat.js';
+
+const PT_swap_cache_get_folio = point('swap_cache_get_folio(entry)');
+const PT_folio_trylock = point('folio_trylock(folio)');
+
+/**
+ * folio_lock_or_retry (patch 3/5 moved it to mm/memory.c): trylock; on a first
+ * attempt drop the fault lock, wait for the folio to unlock, return RETRY.
+ * Patch 4/5 (and Willy's `&& !writeback`) keep the lock for uptodate folios;
+ * hold-io keeps it always.
+ */
+function* folio_lock_or_retry(folio: Folio, vmf: VmFault): KPath<number> {
+  yield PT_folio_trylock;
+  if (folio.trylock(current)) return 0;
+  const s = vmf.vma.mm.fault;
+  if (fault_flag_allow_retry_first(vmf.flags) && !s.hold_for_locked_folio(folio) && s.drop_lock_for_io('swap')) {
+    yield* release_fault_lock(vmf);
+    yield* folio_wait_locked(folio);
+    return VM_FAULT_RETRY;
+  }
+  count_vm_event(VmEvent.FAULT_HOLD_WAIT);
+  yield* __folio_lock(folio);
+  return 0;
+}
+
+/**
+ * do_swap_page: swap cache hit, or swap-in. A SWP_SYNCHRONOUS_IO device (zram)
+ * decompresses on this CPU holding the fault lock; other devices submit I/O and
+ * the fault waits in folio_lock_or_retry. Patch 2/5 adds VM_FAULT_RETRY_VMA.
+ */
+function* do_swap_page(vmf: VmFault): KPath<number> {
+  const vma = vmf.vma;
+  let ret = 0;
+  yield PT_swap_cache_get_folio;
+  if (!vma.swapped.has(vmf.pgoff)) return 0; // !pte_unmap_same(): someone mapped it
+  let folio = vma.cache.get(vmf.pgoff);
+  let ours = false;
+  if (folio === undefined) {
+    const bio = folio_alloc_locked_for_io(`folio[${vma.id}:${vmf.pgoff}]`, LawName.swap, true);
+    folio = bio.folio;
+    vma.cache.set(vmf.pgoff, folio);
+    count_vm_event(VmEvent.PGMAJFAULT);
+    count_vm_event(VmEvent.IO_SWAP);
+    ret = VM_FAULT_MAJOR;
+    if (vma.mm.swapSynchronous) {
+      // SWP_SYNCHRONOUS_IO: swap_read_folio() completes on this CPU.
+      folio.owner = current;
+      folio.ioOwner = null;
+      yield cpuLaw(LawName.swap);
+      folio.uptodate = true;
+      ours = true;
+    } else {
+      yield bio; // swapin_readahead
+    }
+  }
+  folio.refcount++;
+  if (!ours) {
+    ret |= yield* folio_lock_or_retry(folio, vmf);
+    if (ret & VM_FAULT_RETRY) {
+      folio.refcount--;
+      const f = vmf.flags;
+      if (vma.mm.fault.retry_vma_after_io && fault_flag_allow_retry_first(f) && (f & FAULT_FLAG_VMA_LOCK) !== 0) {
+        ret |= VM_FAULT_RETRY_VMA;
+      }
+      return ret;
+    }
+    if (!vma.swapped.has(vmf.pgoff)) { // folio_test_swapcache / pte_same recheck failed
+      yield* folio_unlock(folio);
+      folio.refcount--;
+      return ret;
+    }
+  }
+  // Map it: set_pte_at, swap_free; the folio leaves the swap cache.
+  vma.swapped.delete(vmf.pgoff);
+  if (vma.cache.get(vmf.pgoff) === folio) vma.cache.delete(vmf.pgoff);
+  yield* folio_unlock(folio);
+  folio.refcount--;
+  return ret;
+}
+
+/**
+ * vmf_anon_prepare (mm/internal.h) -> __vmf_anon_prepare: installing an
+ * anon_vma needs mmap_lock; under the VMA lock only a trylock is allowed, and
+ * failure means release and RETRY (to mmap_lock).
+ */
+function* vmf_anon_prepare(vmf: VmFault): KPath<number> {
+  const vma = vmf.vma;
+  if (vma.anon_vma !== null) return 0;
+  const underVma = (vmf.flags & FAULT_FLAG_VMA_LOCK) !== 0;
+  if (underVma) {
+    if (!(yield* mmap_read_trylock(vma.mm))) {
+      count_vm_event(VmEvent.ANON_VMA_TRYLOCK_FAIL);
+      yield* vma_end_read(vma);
+      return VM_FAULT_RETRY | (vma.mm.fault.retry_hard ? VM_FAULT_RETRY_HARD : 0);
+    }
+  }
+  yield cpu(Cost.anon_vma_prepare); // __anon_vma_prepare
+  if (vma.anon_vma === null) vma.anon_vma = new AnonVma(vma.mm.nextAnonVmaId++);
+  count_vm_event(VmEvent.ANON_VMA_PREPARE);
+  if (underVma) yield* mmap_read_unlock(vma.mm);
+  return 0;
+}
+
+/** do_anonymous_page: zero page on read; on write, anon_vma + new zeroed folio. */
+function* do_anonymous_page(vmf: VmFault): KPath<number> {
+  if ((vmf.flags & FAULT_FLAG_WRITE) === 0) return 0; // map the shared zero page
+  const ret = yield* vmf_anon_prepare(vmf);
+  if (ret !== 0) return ret;
+  yield cpu(Cost.do_anonymous_page); // alloc_anon_folio + clear + set_pte
+  return 0;
+}
+
+/**
+ * vmf_can_call_fault: a driver ->fault without ->map_pages is not VMA-lock
+ * safe; release the VMA lock and retry under mmap_lock.
+ */
+function* vmf_can_call_fault(vmf: VmFault): KPath<number> {
+  const vma = vmf.vma;
+  if (vma.has_map_pages || (vmf.flags & FAULT_FLAG_VMA_LOCK) === 0) return 0;
+  yield* vma_end_read(vma);
+  return VM_FAULT_RETRY | (vma.mm.fault.retry_hard ? VM_FAULT_RETRY_HARD : 0);
+}
+
+/** do_read_fault / do_shared_fault / do_cow_fault, reduced to the locking. */
+function* do_fault(vmf: VmFault): KPath<number> {
+  let ret = yield* vmf_can_call_fault(vmf);
+  if (ret !== 0) return ret;
+  const vma = vmf.vma;
+  const cow = (vmf.flags & FAULT_FLAG_WRITE) !== 0 && !vma.vm_shared;
+  if (cow) { // do_cow_fault: needs an anon_vma for the private copy
+    ret = yield* vmf_anon_prepare(vmf);
+    if (ret !== 0) return ret;
+  }
+  return yield* filemap_fault(vmf);
+}
+
+/**
+ * handle_mm_fault -> __handle_mm_fault -> handle_pte_fault: charge the fault's
+ * CPU cost, then dispatch on the PTE (none: anonymous or file fault; swap
+ * entry: do_swap_page).
+ */
+export function* handle_mm_fault(vma: VmAreaStruct, address: number, flags: number): KPath<number> {
+  if (address < vma.vm_start || address >= vma.vm_end) return VM_FAULT_SIGSEGV;
+  yield cpu(Cost.handle_mm_fault);
+  const vmf: VmFault = { vma, address, pgoff: address - vma.vm_start, flags };
+  let ret: number;
+  if (vma.vm_file) ret = yield* do_fault(vmf);
+  else if (vma.swapped.has(vmf.pgoff)) ret = yield* do_swap_page(vmf);
+  else ret = yield* do_anonymous_page(vmf);
+  if ((ret & VM_FAULT_RETRY) === 0) count_vm_event(VmEvent.PGFAULT); // mm_account_fault
+  return ret;
+}

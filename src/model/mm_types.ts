@@ -1,0 +1,238 @@
+/**
+ * The mm state: `struct mm_struct`, `struct vm_area_struct`, `struct folio`
+ * (include/linux/mm_types.h), with only the fields the locking protocol reads.
+ * Locks live in the structures that own them, as in the kernel.
+ */
+import { block, type BlockEffect, type Task, type WaitResource } from './effects.js';
+import { RwSemaphore, type ReaderWake } from './rwsem.js';
+import { wake_up_process } from './sched.js';
+import type { FaultStrategy, ForkStrategy } from './strategy.js';
+
+// ---- vm_flags (include/linux/mm.h) ----
+export const VM_READ = 0x1;
+export const VM_WRITE = 0x2;
+export const VM_EXEC = 0x4;
+export const VM_SHARED = 0x8;
+export const VM_MAYWRITE = 0x20;
+export const VM_UFFD_WP = 0x1000;
+export const VM_PFNMAP = 0x400;
+export const VM_DONTCOPY = 0x20000;
+export const VM_MIXEDMAP = 0x10000000;
+/**
+ * VM_MAYBE_GUARD: the VMA may contain guard-region markers (v6.19). The kernel
+ * uses a high bit; the model keeps every flag in 32 bits for JS bitwise ops.
+ */
+export const VM_MAYBE_GUARD = 0x40000000;
+/** include/linux/mm.h: VMAs whose page tables fork must copy even without an anon_vma. */
+export const VM_COPY_ON_FORK = VM_PFNMAP | VM_MIXEDMAP | VM_UFFD_WP | VM_MAYBE_GUARD;
+
+/** include/linux/mm.h `is_cow_mapping`: private and may be written. */
+export function is_cow_mapping(flags: number): boolean {
+  return (flags & (VM_SHARED | VM_MAYWRITE)) === VM_MAYWRITE;
+}
+
+// ---- enum fault_flag (include/linux/mm_types.h) ----
+export const FAULT_FLAG_WRITE = 1 << 0;
+export const FAULT_FLAG_ALLOW_RETRY = 1 << 2;
+export const FAULT_FLAG_RETRY_NOWAIT = 1 << 3;
+export const FAULT_FLAG_KILLABLE = 1 << 4;
+export const FAULT_FLAG_TRIED = 1 << 5;
+export const FAULT_FLAG_USER = 1 << 6;
+export const FAULT_FLAG_INTERRUPTIBLE = 1 << 9;
+export const FAULT_FLAG_VMA_LOCK = 1 << 12;
+/** include/linux/mm.h FAULT_FLAG_DEFAULT */
+export const FAULT_FLAG_DEFAULT = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_INTERRUPTIBLE;
+
+/** include/linux/mm.h `fault_flag_allow_retry_first` */
+export function fault_flag_allow_retry_first(flags: number): boolean {
+  return (flags & FAULT_FLAG_ALLOW_RETRY) !== 0 && (flags & FAULT_FLAG_TRIED) === 0;
+}
+
+// ---- enum vm_fault_reason (include/linux/mm_types.h) ----
+export const VM_FAULT_SIGSEGV = 0x000040;
+export const VM_FAULT_MAJOR = 0x000004;
+export const VM_FAULT_LOCKED = 0x000200;
+export const VM_FAULT_RETRY = 0x000400;
+/** Patch 1/5 of the series: retry under the VMA lock. */
+export const VM_FAULT_RETRY_VMA = 0x000800;
+export const VM_FAULT_COMPLETED = 0x008000;
+/** Suren's FALLBACK idea, Barry's draft name: RETRY that must fall back to mmap_lock. */
+export const VM_FAULT_RETRY_HARD = 0x100000;
+
+export type FolioOwner = Task | 'io' | null;
+
+/**
+ * `struct folio` with PG_locked, PG_uptodate, PG_writeback and its wait queue
+ * (mm/filemap.c folio_wait_bit_common / folio_wake_bit).
+ */
+export class Folio implements WaitResource {
+  readonly lockClass = 'folio' as const;
+  locked = false;
+  uptodate = false;
+  writeback = false;
+  /** In the swap cache (anonymous) rather than the page cache. */
+  swapcache = false;
+  /** Who holds PG_locked: a task, or in-flight I/O submitted by `ioOwner`. */
+  owner: FolioOwner = null;
+  ioOwner: Task | null = null;
+  /** Kernel references beyond the mapping's (folio_get/folio_put). */
+  refcount = 0;
+  private readonly waiters: Task[] = [];
+  private readonly exclusive: boolean[] = [];
+  readonly blockLock: BlockEffect;
+  readonly blockWaitLocked: BlockEffect;
+
+  constructor(readonly label: string) {
+    this.blockLock = block(this, 'folio_lock');
+    this.blockWaitLocked = block(this, 'folio_wait_locked');
+  }
+
+  /** folio_trylock */
+  trylock(t: Task): boolean {
+    if (this.locked) return false;
+    this.locked = true;
+    this.owner = t;
+    return true;
+  }
+  /** Queue for the lock (exclusive) or for "unlocked" (folio_wait_locked). */
+  enqueue(t: Task, exclusive: boolean): void {
+    this.waiters.push(t);
+    this.exclusive.push(exclusive);
+  }
+  /**
+   * folio_unlock -> folio_wake_bit: wake waiters in order; the first exclusive
+   * waiter is handed the lock and the walk stops there (wake_page_function).
+   */
+  unlock(): void {
+    if (!this.locked) throw new Error(`folio_unlock(${this.label}): not locked`);
+    this.locked = false;
+    this.owner = null;
+    this.ioOwner = null;
+    let i = 0;
+    const w = this.waiters, ex = this.exclusive;
+    for (; i < w.length; i++) {
+      const t = w[i]!;
+      if (ex[i]) {
+        this.locked = true;
+        this.owner = t;
+        wake_up_process(t);
+        i++;
+        break;
+      }
+      wake_up_process(t);
+    }
+    w.splice(0, i);
+    ex.splice(0, i);
+  }
+  get nrWaiters(): number {
+    return this.waiters.length;
+  }
+  blockers(_waiter: Task, out: Task[]): void {
+    if (this.owner === 'io') {
+      if (this.ioOwner !== null) out.push(this.ioOwner);
+    } else if (this.owner !== null) {
+      out.push(this.owner);
+    }
+  }
+}
+
+export class AnonVma {
+  constructor(readonly id: number) {}
+}
+
+/**
+ * `struct vm_area_struct`. The per-VMA lock is `vm_refcnt` + `vm_lock_seq`
+ * (include/linux/mmap_lock.h); here `nrReaders` counts read-lock holders,
+ * `excludeReaders` is VM_REFCNT_EXCLUDE_READERS_FLAG set by a waiting writer,
+ * and `detached` is vm_refcnt == 0.
+ */
+export class VmAreaStruct implements WaitResource {
+  readonly lockClass = 'vma_lock' as const;
+  vm_lock_seq = -1;
+  nrReaders = 0;
+  readonly readers: Task[] = [];
+  excludeReaders = false;
+  /** The writer sleeping on mm->vma_writer_wait for this VMA's readers. */
+  writerWaiting: Task | null = null;
+  detached = false;
+  anon_vma: AnonVma | null = null;
+  /** Page cache of the backing file (file VMAs) or swap cache (anon), by pgoff. */
+  readonly cache = new Map<number, Folio>();
+  /** pgoffs whose PTE is a swap entry (anon). */
+  readonly swapped = new Set<number>();
+  readonly blockWrite: BlockEffect;
+  readonly label: string;
+
+  constructor(
+    readonly mm: MmStruct,
+    readonly id: number,
+    readonly group: string,
+    readonly vm_start: number,
+    readonly vm_end: number,
+    public vm_flags: number,
+    readonly vm_file: boolean,
+    /** vm_ops->map_pages present (vmf_can_call_fault); true for ordinary files. */
+    readonly has_map_pages: boolean,
+    /** Fraction of pages with a populated PTE, for copy_page_range cost. */
+    readonly resident: number,
+  ) {
+    this.label = `vma[${id}:${group}]`;
+    this.blockWrite = block(this, 'vma_start_write');
+  }
+  get pages(): number {
+    return this.vm_end - this.vm_start;
+  }
+  get vm_shared(): boolean {
+    return (this.vm_flags & VM_SHARED) !== 0;
+  }
+  blockers(_waiter: Task, out: Task[]): void {
+    for (const r of this.readers) out.push(r);
+  }
+}
+
+/** `struct mm_struct`. */
+export class MmStruct {
+  readonly mmap_lock: RwSemaphore;
+  /** Odd while mmap_lock is write-held (mm->mm_lock_seq). */
+  mm_lock_seq = 0;
+  /** The VMA tree, sorted by vm_start (stands in for the maple tree). */
+  vmas: VmAreaStruct[] = [];
+  nextVmaId = 0;
+  nextAnonVmaId = 0;
+  /** The swap device is SWP_SYNCHRONOUS_IO (zram): swap-in runs on the faulting CPU. */
+  swapSynchronous = false;
+
+  constructor(
+    readonly fault: FaultStrategy,
+    readonly fork: ForkStrategy,
+    readerWake: ReaderWake = 'all',
+  ) {
+    this.mmap_lock = new RwSemaphore('mm->mmap_lock', readerWake);
+  }
+
+  /** vma_lookup / mas_walk: the VMA containing `addr`, or null. */
+  find_vma(addr: number): VmAreaStruct | null {
+    const v = this.vmas;
+    let lo = 0, hi = v.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const m = v[mid]!;
+      if (addr < m.vm_start) hi = mid - 1;
+      else if (addr >= m.vm_end) lo = mid + 1;
+      else return m;
+    }
+    return null;
+  }
+  /** vma_link: insert into the tree. */
+  link(vma: VmAreaStruct): void {
+    const v = this.vmas;
+    let i = v.length;
+    while (i > 0 && v[i - 1]!.vm_start > vma.vm_start) i--;
+    v.splice(i, 0, vma);
+  }
+  /** Remove from the tree (vma_iter_clear in vms_complete_munmap_vmas). */
+  unlink(vma: VmAreaStruct): void {
+    const i = this.vmas.indexOf(vma);
+    if (i >= 0) this.vmas.splice(i, 1);
+  }
+}

@@ -1,0 +1,45 @@
+/** mm/mmap.c: dup_mmap (fork) and exit_mmap. */
+import { Cost, cpu, point, type KPath } from './effects.js';
+import { VM_COPY_ON_FORK, VM_DONTCOPY, type MmStruct, type VmAreaStruct } from './mm_types.js';
+import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock, vma_start_write } from './mmap_lock.js';
+
+const PT_flush_tlb_mm = point('flush_tlb_mm(oldmm)');
+
+/** mm/memory.c vma_needs_copy: copy_page_range only when it has work to do. */
+export function vma_needs_copy(vma: VmAreaStruct): boolean {
+  if (vma.vm_flags & VM_COPY_ON_FORK) return true;
+  return vma.anon_vma !== null;
+}
+
+/**
+ * dup_mmap: mmap_write_lock_killable(oldmm) for the whole copy; for each parent
+ * VMA in address order, vma_start_write_killable (if the fork strategy says so,
+ * mainline: always, fb49c455323f), vm_area_dup + anon_vma_fork, and
+ * copy_page_range when vma_needs_copy. The child mm is not modelled.
+ */
+export function* dup_mmap(oldmm: MmStruct): KPath {
+  yield* mmap_write_lock(oldmm);
+  const vmas = oldmm.vmas.slice(); // for_each_vma(vmi, mpnt)
+  for (const mpnt of vmas) {
+    if (oldmm.fork.lock_vma(mpnt)) yield* vma_start_write(mpnt);
+    if (mpnt.vm_flags & VM_DONTCOPY) continue;
+    yield cpu(Cost.dup_vma);
+    if (vma_needs_copy(mpnt)) yield cpu(Cost.copy_pte, Math.round(mpnt.pages * mpnt.resident));
+  }
+  yield PT_flush_tlb_mm;
+  yield* mmap_write_unlock(oldmm);
+}
+
+/**
+ * exit_mmap after the last thread left (mm_users == 0): unmap_vmas under
+ * mmap read, then free page tables and VMAs under mmap write.
+ */
+export function* exit_mmap(mm: MmStruct): KPath {
+  yield* mmap_read_lock(mm);
+  for (const vma of mm.vmas) yield cpu(Cost.zap_pte, Math.round(vma.pages * vma.resident));
+  yield* mmap_read_unlock(mm);
+  yield* mmap_write_lock(mm);
+  yield cpu(Cost.exit_vma, mm.vmas.length); // free_pgtables + remove_vma
+  mm.vmas = [];
+  yield* mmap_write_unlock(mm);
+}

@@ -1,0 +1,172 @@
+/**
+ * mmap_lock wrappers and the per-VMA lock (include/linux/mmap_lock.h,
+ * mm/mmap_lock.c), as kernel paths.
+ */
+import { point, type KPath } from './effects.js';
+import type { MmStruct, VmAreaStruct } from './mm_types.js';
+import { current, wake_up_process } from './sched.js';
+import { tp } from './trace.js';
+import { count_vm_event, VmEvent } from './vmstat.js';
+
+const PT_mmap_read_lock = point('mmap_read_lock(mm)');
+const PT_mmap_read_trylock = point('mmap_read_trylock(mm)');
+const PT_mmap_read_unlock = point('mmap_read_unlock(mm)');
+const PT_mmap_write_lock = point('mmap_write_lock(mm)');
+const PT_mmap_write_unlock = point('mmap_write_unlock(mm)');
+const PT_mmap_write_downgrade = point('mmap_write_downgrade(mm)');
+const PT_vma_start_read = point('lock_vma_under_rcu(mm, addr)');
+const PT_vma_end_read = point('vma_end_read(vma)');
+const PT_vma_start_write = point('vma_start_write(vma)');
+const PT_vma_mark_detached = point('vma_mark_detached(vma)');
+
+/** mmap_read_lock / mmap_read_lock_killable (signals are not modelled). */
+export function* mmap_read_lock(mm: MmStruct): KPath {
+  yield PT_mmap_read_lock;
+  const sem = mm.mmap_lock;
+  if (!sem.tryRead(current)) {
+    sem.enqueue(current, false);
+    yield sem.blockRead; // rwsem_down_read_slowpath: woken holding the lock
+  }
+  tp.mmap_lock_acquire_returned(mm, false, true);
+}
+
+/** mmap_read_trylock: fails whenever a writer holds or waits (rule R3). */
+export function* mmap_read_trylock(mm: MmStruct): KPath<boolean> {
+  yield PT_mmap_read_trylock;
+  const ok = mm.mmap_lock.tryRead(current);
+  tp.mmap_lock_acquire_returned(mm, false, ok);
+  return ok;
+}
+
+export function* mmap_read_unlock(mm: MmStruct): KPath {
+  yield PT_mmap_read_unlock;
+  tp.mmap_lock_released(mm, false);
+  mm.mmap_lock.releaseRead(current);
+}
+
+/** mmap_write_lock_killable: take the rwsem, then start the mm_lock_seq write section. */
+export function* mmap_write_lock(mm: MmStruct): KPath {
+  yield PT_mmap_write_lock;
+  const sem = mm.mmap_lock;
+  if (!sem.tryWrite(current)) {
+    sem.enqueue(current, true);
+    yield sem.blockWrite;
+  }
+  tp.mmap_lock_acquire_returned(mm, true, true);
+  mm.mm_lock_seq++; // mm_lock_seqcount_begin: odd
+}
+
+/** vma_end_write_all: every VMA write lock of this mm is released at once. */
+function vma_end_write_all(mm: MmStruct): void {
+  mm.mm_lock_seq++; // mm_lock_seqcount_end: even; every vm_lock_seq is now stale
+}
+
+/** mmap_write_unlock */
+export function* mmap_write_unlock(mm: MmStruct): KPath {
+  yield PT_mmap_write_unlock;
+  tp.mmap_lock_released(mm, true);
+  vma_end_write_all(mm);
+  mm.mmap_lock.releaseWrite(current);
+}
+
+/** mmap_write_downgrade */
+export function* mmap_write_downgrade(mm: MmStruct): KPath {
+  yield PT_mmap_write_downgrade;
+  tp.mmap_lock_released(mm, true);
+  vma_end_write_all(mm);
+  mm.mmap_lock.downgrade(current);
+  tp.mmap_lock_acquire_returned(mm, false, true);
+}
+
+/** __is_vma_write_locked: vm_lock_seq == mm_lock_seq inside a write section. */
+export function vma_is_write_locked(vma: VmAreaStruct): boolean {
+  return (vma.mm.mm_lock_seq & 1) === 1 && vma.vm_lock_seq === vma.mm.mm_lock_seq;
+}
+
+/** Result of vma_start_read: the kernel's NULL and -EAGAIN. */
+export const VMA_READ_OK = 0, VMA_READ_FAIL = 1, VMA_READ_EAGAIN = 2;
+
+/**
+ * vma_start_read: a trylock that never sleeps. Fails (NULL) when the VMA is
+ * write-locked in the current write section or a writer is excluding readers;
+ * -EAGAIN when it is detached.
+ */
+function vma_start_read(vma: VmAreaStruct): number {
+  if (vma.detached) return VMA_READ_EAGAIN;
+  if (vma.excludeReaders || vma_is_write_locked(vma)) return VMA_READ_FAIL;
+  vma.nrReaders++;
+  vma.readers.push(current);
+  return VMA_READ_OK;
+}
+
+/**
+ * lock_vma_under_rcu (mm/mmap_lock.c): look up `addr`, try its VMA read lock.
+ * Counts VMA_LOCK_ABORT on failure and VMA_LOCK_MISS on a detached VMA (then
+ * looks up again).
+ */
+export function* lock_vma_under_rcu(mm: MmStruct, addr: number): KPath<VmAreaStruct | null> {
+  for (;;) {
+    yield PT_vma_start_read;
+    const vma = mm.find_vma(addr); // mas_walk under rcu_read_lock
+    if (vma === null) {
+      count_vm_event(VmEvent.VMA_LOCK_ABORT);
+      return null;
+    }
+    const r = vma_start_read(vma);
+    if (r === VMA_READ_OK) return vma;
+    if (r === VMA_READ_EAGAIN) {
+      count_vm_event(VmEvent.VMA_LOCK_MISS);
+      continue; // vma_iter_set(); goto retry
+    }
+    count_vm_event(VmEvent.VMA_LOCK_ABORT);
+    return null;
+  }
+}
+
+/** vma_end_read -> vma_refcount_put: the last reader wakes a waiting writer. */
+export function* vma_end_read(vma: VmAreaStruct): KPath {
+  yield PT_vma_end_read;
+  vma_end_read_locked(vma);
+}
+
+/** The state change of vma_end_read, for paths that already yielded a point. */
+export function vma_end_read_locked(vma: VmAreaStruct): void {
+  const r = vma.readers;
+  const i = r.lastIndexOf(current);
+  if (i < 0) throw new Error(`vma_end_read(${vma.label}): ${current.comm} holds no read lock`);
+  r[i] = r[r.length - 1]!;
+  r.pop();
+  vma.nrReaders--;
+  if (vma.nrReaders === 0 && vma.writerWaiting !== null) {
+    const w = vma.writerWaiting;
+    vma.writerWaiting = null;
+    wake_up_process(w); // rcuwait_wake_up(&mm->vma_writer_wait)
+  }
+}
+
+/**
+ * vma_start_write / vma_start_write_killable: the caller holds mmap_lock for
+ * write. Exclude new readers, sleep until current readers leave, then stamp
+ * vm_lock_seq. Idempotent within one mmap write section.
+ */
+export function* vma_start_write(vma: VmAreaStruct): KPath {
+  yield PT_vma_start_write;
+  const mm = vma.mm;
+  if (mm.mmap_lock.writer !== current) {
+    throw new Error(`vma_start_write(${vma.label}): ${current.comm} does not hold mmap_lock for write`);
+  }
+  if (vma.vm_lock_seq === mm.mm_lock_seq) return;
+  if (vma.nrReaders !== 0) {
+    vma.excludeReaders = true; // vm_refcnt += VM_REFCNT_EXCLUDE_READERS_FLAG
+    vma.writerWaiting = current;
+    yield vma.blockWrite; // rcuwait_wait_event(&mm->vma_writer_wait, ...)
+    vma.excludeReaders = false;
+  }
+  vma.vm_lock_seq = mm.mm_lock_seq;
+}
+
+/** vma_mark_detached: the VMA is write-locked; later lookups see -EAGAIN. */
+export function* vma_mark_detached(vma: VmAreaStruct): KPath {
+  yield PT_vma_mark_detached;
+  vma.detached = true;
+}

@@ -1,0 +1,67 @@
+/**
+ * Folio lock primitives (include/linux/pagemap.h, mm/filemap.c) and I/O
+ * completion (folio_end_read).
+ */
+import { EffectKind, LawName, point, type KPath, type SubmitEffect } from './effects.js';
+import { Folio } from './mm_types.js';
+import { current } from './sched.js';
+
+const PT_folio_trylock = point('folio_trylock(folio)');
+const PT_folio_unlock = point('folio_unlock(folio)');
+
+/** folio_trylock */
+export function* folio_trylock(folio: Folio): KPath<boolean> {
+  yield PT_folio_trylock;
+  return folio.trylock(current);
+}
+
+/** __folio_lock / __folio_lock_killable: sleep until handed the lock. */
+export function* __folio_lock(folio: Folio): KPath {
+  if (folio.trylock(current)) return;
+  folio.enqueue(current, true);
+  yield folio.blockLock; // folio_wait_bit_common(EXCLUSIVE): woken owning PG_locked
+}
+
+/** folio_wait_locked / folio_wait_locked_killable: sleep until PG_locked clears. */
+export function* folio_wait_locked(folio: Folio): KPath {
+  if (!folio.locked) return;
+  folio.enqueue(current, false);
+  yield folio.blockWaitLocked;
+}
+
+/** folio_unlock */
+export function* folio_unlock(folio: Folio): KPath {
+  yield PT_folio_unlock;
+  folio.unlock();
+}
+
+/** folio_end_read(folio, true): the read bio completed; wakes lock waiters. */
+export function folio_end_read(folio: Folio): void {
+  folio.uptodate = true;
+  folio.unlock();
+}
+
+/** folio_end_writeback after a holder waited for writeback with PG_locked held. */
+export function folio_end_writeback_and_unlock(folio: Folio): void {
+  folio.writeback = false;
+  folio.unlock();
+}
+
+/** Lock holder other than a fault (reclaim, migration, a writer) lets go. */
+export function folio_holder_unlock(folio: Folio): void {
+  folio.unlock();
+}
+
+/**
+ * A new folio, locked for read I/O submitted by the current task
+ * (filemap_alloc_folio + filemap_add_folio + read_pages / swap_read_folio).
+ * Returns the submit effect the caller yields.
+ */
+export function folio_alloc_locked_for_io(label: string, law: LawName, swapcache: boolean): SubmitEffect {
+  const folio = new Folio(label);
+  folio.locked = true;
+  folio.owner = 'io';
+  folio.ioOwner = current;
+  folio.swapcache = swapcache;
+  return { k: EffectKind.SUBMIT, law, folio, end_io: folio_end_read, owner: current };
+}

@@ -1,0 +1,171 @@
+/**
+ * `struct rw_semaphore` as used for mm->mmap_lock (kernel/locking/rwsem.c,
+ * non-PREEMPT_RT), reduced to the rules that decide who waits for whom:
+ *
+ * - R1/R3 a reader (down_read, down_read_trylock) gets the lock only when no
+ *   writer holds it and nobody is queued: a queued writer blocks new readers.
+ * - R4 a writer gets it only when it is free and nobody is queued; otherwise it
+ *   joins the single FIFO of waiters.
+ * - R5 up_write with a writer at the head hands the lock to that writer; with a
+ *   reader at the head it grants readers together: every queued reader up to
+ *   256, skipping queued writers (rwsem_mark_wake), or, with
+ *   `readerWake = 'prefix'`, only the readers ahead of the first queued writer.
+ *   The last up_read hands the lock to the writer at the head.
+ *
+ * Simplified (docs/fidelity.md): the lock is handed to the woken waiter at
+ * release (no optimistic spinning, no lock stealing between wake-up and run,
+ * no HANDOFF bit).
+ */
+import { block, type BlockEffect, type Task, type WaitResource } from './effects.js';
+import { wake_up_process } from './sched.js';
+
+/** rwsem_mark_wake: MAX_READERS_WAKEUP */
+const MAX_READERS_WAKEUP = 0x100;
+
+export type ReaderWake = 'all' | 'prefix';
+
+export class RwSemaphore implements WaitResource {
+  readonly lockClass = 'mmap_lock' as const;
+  /** Tasks holding it for read (order of acquisition). */
+  readonly readers: Task[] = [];
+  writer: Task | null = null;
+  /** FIFO of waiters; `waitWrite[i]` tells the mode of `waiters[i]`. */
+  private readonly waiters: Task[] = [];
+  private readonly waitWrite: boolean[] = [];
+  private head = 0;
+  private nrWritersQueued = 0;
+  readonly blockRead: BlockEffect;
+  readonly blockWrite: BlockEffect;
+
+  constructor(readonly label: string, readonly readerWake: ReaderWake = 'all') {
+    this.blockRead = block(this, 'down_read');
+    this.blockWrite = block(this, 'down_write');
+  }
+
+  get nrQueued(): number {
+    return this.waiters.length - this.head;
+  }
+  get writersQueued(): number {
+    return this.nrWritersQueued;
+  }
+
+  /** __down_read_trylock / rwsem_read_trylock */
+  tryRead(t: Task): boolean {
+    if (this.writer !== null || this.head !== this.waiters.length) return false;
+    this.readers.push(t);
+    return true;
+  }
+  /** __down_write_trylock */
+  tryWrite(t: Task): boolean {
+    if (this.writer !== null || this.readers.length !== 0 || this.head !== this.waiters.length) return false;
+    this.writer = t;
+    return true;
+  }
+  /** Queue `t` (the slow path); the caller then yields `blockRead`/`blockWrite`. */
+  enqueue(t: Task, write: boolean): void {
+    this.waiters.push(t);
+    this.waitWrite.push(write);
+    if (write) this.nrWritersQueued++;
+  }
+
+  /** up_read */
+  releaseRead(t: Task): void {
+    const r = this.readers;
+    const i = r.lastIndexOf(t);
+    if (i < 0) throw new Error(`up_read(${this.label}): ${t.comm} does not hold it for read`);
+    r[i] = r[r.length - 1]!;
+    r.pop();
+    if (r.length === 0 && this.head !== this.waiters.length) this.grantHead();
+  }
+
+  /** up_write */
+  releaseWrite(t: Task): void {
+    if (this.writer !== t) throw new Error(`up_write(${this.label}): ${t.comm} does not hold it for write`);
+    this.writer = null;
+    if (this.head !== this.waiters.length) this.grantHead();
+  }
+
+  /** downgrade_write: the writer becomes a reader and queued readers at the head join it. */
+  downgrade(t: Task): void {
+    if (this.writer !== t) throw new Error(`downgrade_write(${this.label}): ${t.comm} does not hold it for write`);
+    this.writer = null;
+    this.readers.push(t);
+    if (this.head !== this.waiters.length && !this.waitWrite[this.head]) this.grantReaders();
+  }
+
+  private grantHead(): void {
+    if (this.waitWrite[this.head]) {
+      if (this.readers.length !== 0) return;
+      const w = this.waiters[this.head]!;
+      this.pop();
+      this.nrWritersQueued--;
+      this.writer = w;
+      wake_up_process(w);
+    } else {
+      this.grantReaders();
+    }
+  }
+
+  /** rwsem_mark_wake(RWSEM_WAKE_ANY) with a reader at the head. */
+  private grantReaders(): void {
+    const w = this.waiters, ww = this.waitWrite;
+    if (this.readerWake === 'prefix' || this.nrWritersQueued === 0) {
+      let n = 0;
+      while (this.head !== w.length && !ww[this.head] && n < MAX_READERS_WAKEUP) {
+        const t = w[this.head]!;
+        this.pop();
+        this.readers.push(t);
+        wake_up_process(t);
+        n++;
+      }
+      return;
+    }
+    // Wake every queued reader (up to 256), leaving queued writers in order.
+    const keepT: Task[] = [], keepW: boolean[] = [];
+    let n = 0;
+    for (let i = this.head; i < w.length; i++) {
+      const t = w[i]!;
+      if (!ww[i] && n < MAX_READERS_WAKEUP) {
+        this.readers.push(t);
+        wake_up_process(t);
+        n++;
+      } else {
+        keepT.push(t);
+        keepW.push(ww[i]!);
+      }
+    }
+    w.length = 0; ww.length = 0; this.head = 0;
+    for (let i = 0; i < keepT.length; i++) { w.push(keepT[i]!); ww.push(keepW[i]!); }
+  }
+
+  private pop(): void {
+    this.head++;
+    if (this.head === this.waiters.length) {
+      this.waiters.length = 0;
+      this.waitWrite.length = 0;
+      this.head = 0;
+    } else if (this.head > 64 && this.head * 2 > this.waiters.length) {
+      this.waiters.splice(0, this.head);
+      this.waitWrite.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Holders, plus (for a waiting reader) the writers queued ahead of it. */
+  blockers(waiter: Task, out: Task[]): void {
+    if (this.writer !== null) out.push(this.writer);
+    for (const r of this.readers) out.push(r);
+    for (let i = this.head; i < this.waiters.length; i++) {
+      const t = this.waiters[i]!;
+      if (t === waiter) break;
+      if (this.waitWrite[i]) out.push(t);
+    }
+  }
+
+  /** For tests and invariants: queued tasks in order, with their mode. */
+  queue(): Array<{ task: Task; write: boolean }> {
+    const q: Array<{ task: Task; write: boolean }> = [];
+    for (let i = this.head; i < this.waiters.length; i++) q.push({ task: this.waiters[i]!, write: this.waitWrite[i]! });
+    return q;
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The decision points a strategy may change. `mainline` (src/strategies/mainline.ts)
+ * gives the kernel's answers; every other strategy is a small file that
+ * overrides some of them, citing the patch or mail it models.
+ */
+import type { Folio, VmAreaStruct } from './mm_types.js';
+
+/** Why a fault asks for I/O: file read (filemap_fault) or swap-in (do_swap_page). */
+export type IoSite = 'file' | 'swap';
+
+export interface FaultStrategy {
+  readonly name: string;
+  /**
+   * CONFIG_PER_VMA_LOCK: the arch handler tries lock_vma_under_rcu() first.
+   * False only for `pre-vma` (kernels before v6.4).
+   */
+  readonly per_vma_lock: boolean;
+  /**
+   * May the fault release its VMA/mmap lock to wait for I/O at this site
+   * (maybe_unlock_mmap_for_io, folio_lock_or_retry)? Consulted only when the
+   * kernel's own condition (first attempt, ALLOW_RETRY, !RETRY_NOWAIT) holds.
+   * False = hold the lock across the I/O (Willy's proposal).
+   */
+  drop_lock_for_io(site: IoSite): boolean;
+  /**
+   * Patches 4-5/5: when the folio is found locked, wait for it holding the
+   * fault lock instead of dropping it, if this returns true for the folio.
+   */
+  hold_for_locked_folio(folio: Folio): boolean;
+  /** Patches 1-2/5: a RETRY after an I/O drop+wait carries VM_FAULT_RETRY_VMA. */
+  readonly retry_vma_after_io: boolean;
+  /** Suren's FALLBACK idea: paths that need mmap_lock return VM_FAULT_RETRY_HARD. */
+  readonly retry_hard: boolean;
+  /**
+   * Arch fault handler, after a RETRY under the VMA lock: go back to
+   * lock_vma_under_rcu (true) or fall back to mmap_lock (false).
+   */
+  retry_under_vma_lock(ret: number): boolean;
+}
+
+export interface ForkStrategy {
+  readonly name: string;
+  /** dup_mmap(): does fork vma_start_write() this parent VMA before copying it? */
+  lock_vma(vma: VmAreaStruct): boolean;
+}

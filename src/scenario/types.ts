@@ -1,0 +1,119 @@
+/**
+ * A scenario after validation and normalisation: every time in integer
+ * nanoseconds, every default filled in, thread groups expanded. The file format
+ * (YAML/JSON, with units such as "172us") is defined by ./schema.ts; this is
+ * what the engines consume.
+ */
+import type { CostName } from '../model/index.js';
+
+export const PRIORITY_CLASSES = ['USER_INTERACTIVE', 'USER_INITIATED', 'DEFAULT', 'UTILITY', 'BACKGROUND'] as const;
+export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
+
+/** A latency law; values in ns. */
+export type Law =
+  | { law: 'constant'; value: number }
+  | { law: 'exponential'; mean: number }
+  | { law: 'lognormal'; median: number; sigma: number }
+  | { law: 'uniform'; min: number; max: number }
+  /** Inverse CDF by linear interpolation between (percentile 0..100, ns) points; last point is p100. */
+  | { law: 'empirical'; points: Array<[number, number]> };
+
+/** Page states a fault can meet on a file VMA. */
+export const FILE_PAGE_STATES = ['cached', 'absent', 'locked', 'writeback'] as const;
+/** Page states a fault can meet on an anonymous VMA. */
+export const ANON_PAGE_STATES = ['zero', 'swapped', 'swapcache', 'swapcache_locked', 'swapcache_writeback'] as const;
+export type PageState = (typeof FILE_PAGE_STATES)[number] | (typeof ANON_PAGE_STATES)[number];
+
+export type Special = 'pfnmap' | 'mixedmap' | 'uffd_wp' | 'guard';
+
+export interface VmaGroup {
+  name: string;
+  count: number;
+  kind: 'file' | 'anon';
+  shared: boolean;
+  /** VM_WRITE now (mprotect may change it). */
+  write: boolean;
+  /** VM_MAYWRITE. */
+  maywrite: boolean;
+  exec: boolean;
+  /** vma->anon_vma already set at start. */
+  anon_vma: boolean;
+  special: Special[];
+  /** vm_ops->map_pages present (false: a driver ->fault that needs mmap_lock). */
+  map_pages: boolean;
+  /** VM_DONTCOPY (MADV_DONTFORK). */
+  dontcopy: boolean;
+  /** Size in pages of each VMA of the group (length === count). */
+  pages: number[];
+  /** Fraction of pages with a populated PTE (fork copy and munmap zap cost). */
+  resident: number;
+}
+
+interface OpBase {
+  weight: number;
+  /** Run the op this many times back to back ... */
+  repeat: number;
+  /** ... with this pause between repetitions (null: none). */
+  gap: Law | null;
+}
+export interface FaultOp extends OpBase {
+  op: 'fault';
+  /** VMA group name. */
+  vma: string;
+  access: 'read' | 'write';
+  /** Weighted states the target page is in when no fault is already working on it. */
+  states: Array<[PageState, number]>;
+  /** Fault this many pages of one VMA in a row (e.g. a frame's working set). */
+}
+export interface RangeOp extends OpBase {
+  op: 'mprotect' | 'madvise_dontneed';
+  vma: string;
+  pages: number;
+}
+export interface MunmapOp extends OpBase {
+  op: 'munmap';
+  vma: string;
+}
+export interface ForkOp extends OpBase {
+  op: 'fork';
+}
+export type OpSpec = FaultOp | RangeOp | MunmapOp | ForkOp;
+export type OpName = OpSpec['op'] | 'mmap';
+
+export interface ThreadSpec {
+  /** Expanded name, e.g. "Binder:2". */
+  name: string;
+  /** Group name as written in the file (for "binder" groups of several threads). */
+  group: string;
+  class: PriorityClass;
+  /** First operation starts after this (ns). */
+  start: number;
+  think: Law;
+  ops: OpSpec[];
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** File it came from, for messages. */
+  source: string;
+  /** Number of CPUs; null = unlimited. */
+  cpus: number | null;
+  /** Preempt a lower-priority running task when a higher one becomes runnable. */
+  preempt: boolean;
+  duration: number;
+  warmup: number;
+  seed: number;
+  mmap_lock: { reader_wake: 'all' | 'prefix' };
+  costs: Record<CostName, number>;
+  io: {
+    read: Law;
+    swap: Law;
+    /** Swap device is SWP_SYNCHRONOUS_IO (zram): `swap` law is CPU time on the faulting CPU. */
+    swap_synchronous: boolean;
+    writeback: Law;
+    folio_lock_hold: Law;
+  };
+  vmas: VmaGroup[];
+  threads: ThreadSpec[];
+}

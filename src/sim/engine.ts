@@ -1,0 +1,296 @@
+/**
+ * The discrete-event engine: integer-nanosecond time, an event heap, a fixed
+ * number of CPUs with a priority-ordered run queue (optionally preemptive), and
+ * tasks that are generators yielding model effects (src/model/effects.ts).
+ *
+ * A task runs its generator until an effect needs time (CPU, sleep, block);
+ * zero-time effects (scheduling points, I/O submission) are handled inline.
+ * Lock hand-over happens in the model (wake_up_process), which makes the woken
+ * task runnable at the current time, after events already queued for it.
+ */
+import {
+  EffectKind, install_sched, install_tracepoints, install_vm_event_sink, set_current,
+  type Effect, type Folio, type KPath, type MmStruct, type Task, type VmEvent, type WaitResource,
+} from '../model/index.js';
+import type { Law, PriorityClass } from '../scenario/types.js';
+import { PRIORITY_CLASSES } from '../scenario/types.js';
+import { EventHeap } from './heap.js';
+import { NullObserver, type SimObserver, type SimTaskInfo, type WaitClass } from './observer.js';
+import { Rng } from './rng.js';
+
+export const enum TaskState { NEW, RUNNING, RUNNABLE, BLOCKED, SLEEPING, WOKEN, DEAD }
+
+export class SimTask implements SimTaskInfo {
+  readonly prio: number;
+  state = TaskState.NEW;
+  gen: KPath<unknown> | null = null;
+  /** Generation tag: heap entries with another tag are stale (preemption). */
+  evTag = 0;
+  cpuLeft = 0;
+  cpuEnd = 0;
+  rqSeq = 0;
+  blockedOn: WaitResource | null = null;
+  blockedWhat = '';
+  constructor(
+    readonly id: number,
+    readonly comm: string,
+    readonly cls: PriorityClass,
+    readonly group: string,
+    readonly rng: Rng,
+  ) {
+    this.prio = PRIORITY_CLASSES.indexOf(cls);
+  }
+}
+
+export interface EngineConfig {
+  /** CPUs; null = unlimited (every CPU step starts at once). */
+  cpus: number | null;
+  preempt: boolean;
+  /** CPU cost in ns per Cost index (src/model/effects.ts COST_NAMES order). */
+  costs: ArrayLike<number>;
+  /** Laws per LawName index: read, swap, writeback, folio_lock_hold. */
+  laws: readonly Law[];
+  seed: number;
+  observer?: SimObserver;
+}
+
+export class Simulator {
+  now = 0;
+  readonly tasks: SimTask[] = [];
+  readonly observer: SimObserver;
+  private readonly heap = new EventHeap();
+  private readonly costs: Float64Array;
+  private readonly laws: readonly Law[];
+  private readonly cpus: number | null;
+  private readonly preempt: boolean;
+  private free: number;
+  private readonly running: SimTask[] = [];
+  private readonly runqueue: SimTask[] = [];
+  private rqSeq = 0;
+  private readonly cbFn: Array<((f: Folio) => void) | null> = [];
+  private readonly cbArg: Array<Folio | null> = [];
+  private readonly cbFree: number[] = [];
+  private cur: SimTask | null = null;
+  private readonly seed: number;
+  /** Events popped from the heap (for benchmarks). */
+  events = 0;
+
+  constructor(cfg: EngineConfig, private readonly mm: MmStruct) {
+    this.cpus = cfg.cpus;
+    this.free = cfg.cpus ?? 0;
+    this.preempt = cfg.preempt;
+    this.costs = Float64Array.from(cfg.costs);
+    this.laws = cfg.laws;
+    this.seed = cfg.seed;
+    this.observer = cfg.observer ?? new NullObserver();
+  }
+
+  /**
+   * Add a task running `program`. Task k draws from random stream k+1 of the
+   * seed (stream 0 is reserved), so tasks keep their streams as others are added.
+   */
+  spawn(comm: string, cls: PriorityClass, program: (t: SimTask) => KPath<unknown>, group = comm): SimTask {
+    const t = new SimTask(this.tasks.length, comm, cls, group, Rng.stream(this.seed, this.tasks.length + 1));
+    this.tasks.push(t);
+    t.gen = program(t);
+    t.state = TaskState.WOKEN;
+    this.heap.push(this.now, t.id, t.evTag);
+    return t;
+  }
+
+  /** Run `fn(folio)` at time `t` in interrupt context (no current task). */
+  schedule(t: number, fn: (f: Folio) => void, folio: Folio): void {
+    let slot = this.cbFree.pop();
+    if (slot === undefined) {
+      slot = this.cbFn.length;
+      this.cbFn.push(fn);
+      this.cbArg.push(folio);
+    } else {
+      this.cbFn[slot] = fn;
+      this.cbArg[slot] = folio;
+    }
+    this.heap.push(t, -1 - slot, 0);
+  }
+
+  /** Draw from law `i` (LawName) with the task's stream. */
+  drawLaw(i: number, task: SimTask): number {
+    return task.rng.draw(this.laws[i]!);
+  }
+
+  /** Run until simulated time `until` (events at t >= until are not processed). */
+  run(until: number): void {
+    const obs = this.observer;
+    install_sched((t: Task) => this.wake(t as SimTask));
+    install_vm_event_sink((ev: VmEvent) => obs.vmEvent(this.now, this.cur, ev));
+    const mm = this.mm;
+    install_tracepoints({
+      mmap_lock_acquire_returned: (m, write, success) => {
+        if (m === mm && this.cur !== null) obs.mmapLockAcquired(this.now, this.cur, write, success);
+      },
+      mmap_lock_released: (m, write) => {
+        if (m === mm && this.cur !== null) obs.mmapLockReleased(this.now, this.cur, write);
+      },
+    });
+    const heap = this.heap, tasks = this.tasks;
+    try {
+      while (heap.size !== 0 && heap.peekTime() < until) {
+        heap.pop();
+        this.now = heap.popTime;
+        this.events++;
+        const p = heap.popPayload;
+        if (p >= 0) {
+          const task = tasks[p]!;
+          if (heap.popTag !== task.evTag) continue;
+          if (task.state === TaskState.RUNNING) this.cpuRelease(task);
+          this.step(task);
+        } else {
+          const slot = -1 - p;
+          const fn = this.cbFn[slot]!, arg = this.cbArg[slot]!;
+          this.cbFn[slot] = null;
+          this.cbArg[slot] = null;
+          this.cbFree.push(slot);
+          this.cur = null;
+          set_current(null as unknown as Task);
+          fn(arg);
+        }
+      }
+      if (this.now < until) this.now = until;
+      obs.finish(this.now, mm);
+    } finally {
+      install_tracepoints(null);
+    }
+  }
+
+  private step(task: SimTask): void {
+    this.cur = task;
+    set_current(task);
+    const gen = task.gen!;
+    for (;;) {
+      const r = gen.next();
+      if (r.done === true) {
+        task.state = TaskState.DEAD;
+        return;
+      }
+      const e = r.value as Effect;
+      switch (e.k) {
+        case EffectKind.POINT:
+          continue;
+        case EffectKind.CPU: {
+          const ns = this.costs[e.cost]! * e.n;
+          if (ns <= 0) continue;
+          this.runOnCpu(task, Math.round(ns));
+          return;
+        }
+        case EffectKind.CPU_LAW: {
+          const ns = task.rng.draw(this.laws[e.law]!);
+          if (ns <= 0) continue;
+          this.runOnCpu(task, ns);
+          return;
+        }
+        case EffectKind.SLEEP:
+          if (e.ns <= 0) continue;
+          task.state = TaskState.SLEEPING;
+          this.heap.push(this.now + e.ns, task.id, task.evTag);
+          return;
+        case EffectKind.BLOCK: {
+          task.state = TaskState.BLOCKED;
+          task.blockedOn = e.res;
+          task.blockedWhat = e.what;
+          const res = e.res;
+          let cls: WaitClass = res.lockClass;
+          if (cls === 'folio' && (res as Folio).owner === 'io') cls = 'io';
+          this.observer.blocked(this.now, task, res, e.what, cls);
+          return;
+        }
+        case EffectKind.SUBMIT: {
+          const ns = task.rng.draw(this.laws[e.law]!);
+          this.schedule(this.now + ns, e.end_io, e.folio);
+          continue;
+        }
+      }
+    }
+  }
+
+  /** wake_up_process: the blocked task becomes runnable now. */
+  private wake(t: SimTask): void {
+    if (t.state !== TaskState.BLOCKED) {
+      throw new Error(`wake_up_process(${t.comm}): task is not sleeping (lost or double wake-up)`);
+    }
+    t.state = TaskState.WOKEN;
+    t.blockedOn = null;
+    this.observer.woken(this.now, t);
+    this.heap.push(this.now, t.id, t.evTag);
+  }
+
+  private runOnCpu(task: SimTask, ns: number): void {
+    task.cpuLeft = ns;
+    if (this.cpus === null) {
+      task.state = TaskState.RUNNING;
+      this.observer.cpuStart(this.now, task);
+      this.heap.push(this.now + ns, task.id, task.evTag);
+      return;
+    }
+    if (this.free > 0) {
+      this.free--;
+      this.startOnCpu(task);
+      return;
+    }
+    if (this.preempt) {
+      let victim: SimTask | null = null;
+      for (const r of this.running) if (victim === null || r.prio > victim.prio) victim = r;
+      if (victim !== null && victim.prio > task.prio) {
+        this.preemptTask(victim);
+        this.startOnCpu(task);
+        return;
+      }
+    }
+    this.enqueueRunnable(task);
+  }
+
+  private startOnCpu(task: SimTask): void {
+    this.running.push(task);
+    task.state = TaskState.RUNNING;
+    task.cpuEnd = this.now + task.cpuLeft;
+    this.observer.cpuStart(this.now, task);
+    this.heap.push(task.cpuEnd, task.id, task.evTag);
+  }
+
+  private preemptTask(victim: SimTask): void {
+    this.removeRunning(victim);
+    victim.cpuLeft = victim.cpuEnd - this.now;
+    victim.evTag++;
+    this.observer.cpuStop(this.now, victim, true);
+    this.enqueueRunnable(victim);
+  }
+
+  private enqueueRunnable(task: SimTask): void {
+    task.state = TaskState.RUNNABLE;
+    task.rqSeq = this.rqSeq++;
+    const rq = this.runqueue;
+    let i = rq.length;
+    while (i > 0) {
+      const o = rq[i - 1]!;
+      if (o.prio < task.prio || (o.prio === task.prio && o.rqSeq < task.rqSeq)) break;
+      i--;
+    }
+    rq.splice(i, 0, task);
+    this.observer.cpuQueued(this.now, task);
+  }
+
+  private removeRunning(task: SimTask): void {
+    const r = this.running;
+    const i = r.indexOf(task);
+    r[i] = r[r.length - 1]!;
+    r.pop();
+  }
+
+  /** A CPU burst finished: give the CPU to the best runnable task. */
+  private cpuRelease(task: SimTask): void {
+    this.observer.cpuStop(this.now, task, false);
+    if (this.cpus === null) return;
+    this.removeRunning(task);
+    const next = this.runqueue.shift();
+    if (next !== undefined) this.startOnCpu(next);
+    else this.free++;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The event list: a binary min-heap over parallel typed arrays, ordered by
+ * (time, insertion sequence). Equal times come out in insertion order, so runs
+ * are reproducible (SimPy's (time, priority, eid) rule with one priority).
+ * Each entry carries an int payload and an int generation tag.
+ */
+export class EventHeap {
+  private time = new Float64Array(64);
+  private seq = new Float64Array(64);
+  private payload = new Int32Array(64);
+  private tag = new Int32Array(64);
+  private n = 0;
+  private nextSeq = 0;
+  /** Filled by pop(). */
+  popTime = 0;
+  popPayload = 0;
+  popTag = 0;
+
+  get size(): number {
+    return this.n;
+  }
+  peekTime(): number {
+    return this.time[0]!;
+  }
+
+  push(t: number, payload: number, tag: number): void {
+    if (this.n === this.time.length) this.grow();
+    const time = this.time, seq = this.seq, pl = this.payload, tg = this.tag;
+    const s = this.nextSeq++;
+    let i = this.n++;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pt = time[p]!;
+      if (pt < t || (pt === t && seq[p]! < s)) break;
+      time[i] = pt; seq[i] = seq[p]!; pl[i] = pl[p]!; tg[i] = tg[p]!;
+      i = p;
+    }
+    time[i] = t; seq[i] = s; pl[i] = payload; tg[i] = tag;
+  }
+
+  pop(): void {
+    const time = this.time, seq = this.seq, pl = this.payload, tg = this.tag;
+    this.popTime = time[0]!;
+    this.popPayload = pl[0]!;
+    this.popTag = tg[0]!;
+    const n = --this.n;
+    if (n === 0) return;
+    const t = time[n]!, s = seq[n]!, p0 = pl[n]!, g0 = tg[n]!;
+    let i = 0;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      const r = c + 1;
+      if (r < n && (time[r]! < time[c]! || (time[r] === time[c] && seq[r]! < seq[c]!))) c = r;
+      const ct = time[c]!;
+      if (t < ct || (t === ct && s < seq[c]!)) break;
+      time[i] = ct; seq[i] = seq[c]!; pl[i] = pl[c]!; tg[i] = tg[c]!;
+      i = c;
+    }
+    time[i] = t; seq[i] = s; pl[i] = p0; tg[i] = g0;
+  }
+
+  private grow(): void {
+    const cap = this.time.length * 2;
+    const t = new Float64Array(cap); t.set(this.time); this.time = t;
+    const s = new Float64Array(cap); s.set(this.seq); this.seq = s;
+    const p = new Int32Array(cap); p.set(this.payload); this.payload = p;
+    const g = new Int32Array(cap); g.set(this.tag); this.tag = g;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * What the simulator reports as it runs. Metrics, traces and tests implement
+ * `SimObserver`; kernel paths know nothing about it. All times are simulated ns.
+ */
+import type { MmStruct, Task, VmEvent, WaitResource } from '../model/index.js';
+import type { OpName, PriorityClass } from '../scenario/types.js';
+
+/** What a blocked task waits for (a folio locked by in-flight I/O counts as 'io'). */
+export type WaitClass = 'mmap_lock' | 'vma_lock' | 'folio' | 'io';
+
+/** A simulated thread as observers see it. */
+export interface SimTaskInfo extends Task {
+  readonly cls: PriorityClass;
+  /** Thread group name from the scenario (e.g. "Binder:{i}" -> "Binder"). */
+  readonly group: string;
+}
+
+export interface SimObserver {
+  opBegin(t: number, task: SimTaskInfo, op: OpName): void;
+  opEnd(t: number, task: SimTaskInfo, op: OpName, ret: number): void;
+  /** The task went to sleep on `res` (`what`: down_read, vma_start_write, folio_lock, ...). */
+  blocked(t: number, task: SimTaskInfo, res: WaitResource, what: string, cls: WaitClass): void;
+  /** The task was woken (wake_up_process) and is runnable again. */
+  woken(t: number, task: SimTaskInfo): void;
+  /** The task wants a CPU and none is free. */
+  cpuQueued(t: number, task: SimTaskInfo): void;
+  /** The task starts running on a CPU. */
+  cpuStart(t: number, task: SimTaskInfo): void;
+  /** The task stops running (step done, or preempted when `preempted`). */
+  cpuStop(t: number, task: SimTaskInfo, preempted: boolean): void;
+  vmEvent(t: number, task: SimTaskInfo | null, ev: VmEvent): void;
+  mmapLockAcquired(t: number, task: SimTaskInfo, write: boolean, success: boolean): void;
+  mmapLockReleased(t: number, task: SimTaskInfo, write: boolean): void;
+  /** The run ended at simulated time `t`. */
+  finish(t: number, mm: MmStruct): void;
+}
+
+/** An observer that ignores everything; extend it and override what you need. */
+export class NullObserver implements SimObserver {
+  opBegin(_t: number, _task: SimTaskInfo, _op: OpName): void {}
+  opEnd(_t: number, _task: SimTaskInfo, _op: OpName, _ret: number): void {}
+  blocked(_t: number, _task: SimTaskInfo, _res: WaitResource, _what: string, _cls: WaitClass): void {}
+  woken(_t: number, _task: SimTaskInfo): void {}
+  cpuQueued(_t: number, _task: SimTaskInfo): void {}
+  cpuStart(_t: number, _task: SimTaskInfo): void {}
+  cpuStop(_t: number, _task: SimTaskInfo, _preempted: boolean): void {}
+  vmEvent(_t: number, _task: SimTaskInfo | null, _ev: VmEvent): void {}
+  mmapLockAcquired(_t: number, _task: SimTaskInfo, _write: boolean, _success: boolean): void {}
+  mmapLockReleased(_t: number, _task: SimTaskInfo, _write: boolean): void {}
+  finish(_t: number, _mm: MmStruct): void {}
+}
+
+/** Fan one event stream out to several observers. */
+export class MultiObserver implements SimObserver {
+  constructor(private readonly obs: SimObserver[]) {}
+  opBegin(t: number, task: SimTaskInfo, op: OpName): void { for (const o of this.obs) o.opBegin(t, task, op); }
+  opEnd(t: number, task: SimTaskInfo, op: OpName, ret: number): void { for (const o of this.obs) o.opEnd(t, task, op, ret); }
+  blocked(t: number, task: SimTaskInfo, res: WaitResource, what: string, cls: WaitClass): void { for (const o of this.obs) o.blocked(t, task, res, what, cls); }
+  woken(t: number, task: SimTaskInfo): void { for (const o of this.obs) o.woken(t, task); }
+  cpuQueued(t: number, task: SimTaskInfo): void { for (const o of this.obs) o.cpuQueued(t, task); }
+  cpuStart(t: number, task: SimTaskInfo): void { for (const o of this.obs) o.cpuStart(t, task); }
+  cpuStop(t: number, task: SimTaskInfo, preempted: boolean): void { for (const o of this.obs) o.cpuStop(t, task, preempted); }
+  vmEvent(t: number, task: SimTaskInfo | null, ev: VmEvent): void { for (const o of this.obs) o.vmEvent(t, task, ev); }
+  mmapLockAcquired(t: number, task: SimTaskInfo, write: boolean, success: boolean): void { for (const o of this.obs) o.mmapLockAcquired(t, task, write, success); }
+  mmapLockReleased(t: number, task: SimTaskInfo, write: boolean): void { for (const o of this.obs) o.mmapLockReleased(t, task, write); }
+  finish(t: number, mm: MmStruct): void { for (const o of this.obs) o.finish(t, mm); }
+}

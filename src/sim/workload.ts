@@ -1,0 +1,223 @@
+/**
+ * The user-space side of a scenario: builds the mm from the scenario's VMA
+ * groups and runs each thread's operation mix, calling the kernel paths the
+ * way a program's syscalls and memory accesses would.
+ *
+ * Page states: before a fault, the target page is put in a state drawn from
+ * the op's `states` weights -- unless a fault, I/O or lock holder is already
+ * working on that page's folio, in which case the fault meets that real state
+ * (two threads faulting one page share the I/O, as in the kernel).
+ */
+import {
+  AnonVma, COST_NAMES, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
+  Folio, folio_end_writeback_and_unlock, folio_holder_unlock, LawName, madvise_dontneed, MmStruct, sleep,
+  VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
+  VM_DONTCOPY, VmAreaStruct, type FaultStrategy, type ForkStrategy, type KPath,
+} from '../model/index.js';
+import type { FaultOp, OpSpec, PageState, Scenario, ThreadSpec, VmaGroup } from '../scenario/types.js';
+import { Simulator, type SimTask } from './engine.js';
+import type { SimObserver } from './observer.js';
+
+/** One VMA's address range; the VMA object in it changes on munmap+mmap. */
+interface Slot {
+  start: number;
+  pages: number;
+}
+
+export function vmFlags(g: VmaGroup): number {
+  let f = VM_READ;
+  if (g.write) f |= VM_WRITE;
+  if (g.maywrite) f |= VM_MAYWRITE;
+  if (g.exec) f |= VM_EXEC;
+  if (g.shared) f |= VM_SHARED;
+  if (g.dontcopy) f |= VM_DONTCOPY;
+  for (const s of g.special) {
+    f |= s === 'pfnmap' ? VM_PFNMAP : s === 'mixedmap' ? VM_MIXEDMAP : s === 'uffd_wp' ? VM_UFFD_WP : VM_MAYBE_GUARD;
+  }
+  return f;
+}
+
+/** Lay the VMA groups out in address order, one guard page apart. */
+export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy): { mm: MmStruct; slots: Map<string, Slot[]> } {
+  const mm = new MmStruct(fault, fork, sc.mmap_lock.reader_wake);
+  mm.swapSynchronous = sc.io.swap_synchronous;
+  const slots = new Map<string, Slot[]>();
+  let addr = 0x10; // page numbers
+  for (const g of sc.vmas) {
+    const list: Slot[] = [];
+    const flags = vmFlags(g);
+    for (let i = 0; i < g.count; i++) {
+      const pages = g.pages[i]!;
+      const vma = new VmAreaStruct(mm, mm.nextVmaId++, g.name, addr, addr + pages, flags, g.kind === 'file', g.map_pages, g.resident);
+      if (g.anon_vma) vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
+      mm.vmas.push(vma);
+      list.push({ start: addr, pages });
+      addr += pages + 1;
+    }
+    slots.set(g.name, list);
+  }
+  return { mm, slots };
+}
+
+export class Workload {
+  private readonly cumWeights = new Map<ThreadSpec, number[]>();
+  private readonly stateCum = new Map<FaultOp, number[]>();
+
+  constructor(
+    readonly sim: Simulator,
+    readonly mm: MmStruct,
+    private readonly slots: Map<string, Slot[]>,
+  ) {}
+
+  spawnAll(threads: readonly ThreadSpec[]): void {
+    for (const th of threads) {
+      let acc = 0;
+      this.cumWeights.set(th, th.ops.map((o) => (acc += o.weight)));
+      for (const op of th.ops) {
+        if (op.op === 'fault') {
+          let a = 0;
+          this.stateCum.set(op, op.states.map(([, w]) => (a += w)));
+        }
+      }
+      this.sim.spawn(th.name, th.class, (t) => this.thread(t, th), th.group);
+    }
+  }
+
+  private *thread(task: SimTask, th: ThreadSpec): KPath {
+    const sim = this.sim;
+    if (th.start > 0) yield sleep(th.start);
+    const cum = this.cumWeights.get(th)!;
+    for (;;) {
+      yield sleep(task.rng.draw(th.think));
+      const op = th.ops[th.ops.length === 1 ? 0 : task.rng.pick(cum)]!;
+      for (let rep = 0; rep < op.repeat; rep++) {
+        if (rep > 0 && op.gap !== null) yield sleep(task.rng.draw(op.gap));
+        yield* this.runOp(task, op, sim);
+      }
+    }
+  }
+
+  private *runOp(task: SimTask, op: OpSpec, sim: Simulator): KPath {
+    const obs: SimObserver = sim.observer;
+    const mm = this.mm;
+    switch (op.op) {
+      case 'fault': {
+        const slot = this.pickSlot(task, op.vma);
+        const pgoff = task.rng.below(slot.pages);
+        const addr = slot.start + pgoff;
+        const state = op.states[op.states.length === 1 ? 0 : task.rng.pick(this.stateCum.get(op)!)]![0];
+        const vma = mm.find_vma(addr);
+        if (vma !== null) this.preparePage(task, vma, pgoff, state);
+        obs.opBegin(sim.now, task, 'fault');
+        const ret = yield* do_user_addr_fault(mm, addr, op.access === 'write');
+        obs.opEnd(sim.now, task, 'fault', ret);
+        return;
+      }
+      case 'mprotect':
+      case 'madvise_dontneed': {
+        const slot = this.pickSlot(task, op.vma);
+        const n = Math.min(op.pages, slot.pages);
+        const addr = slot.start + task.rng.below(slot.pages - n + 1);
+        obs.opBegin(sim.now, task, op.op);
+        const ok = op.op === 'mprotect' ? yield* do_mprotect_pkey(mm, addr, n) : yield* madvise_dontneed(mm, addr, n);
+        obs.opEnd(sim.now, task, op.op, ok ? 0 : -12);
+        return;
+      }
+      case 'munmap': {
+        const slot = this.pickSlot(task, op.vma);
+        obs.opBegin(sim.now, task, 'munmap');
+        const old = yield* do_vmi_align_munmap(mm, slot.start);
+        obs.opEnd(sim.now, task, 'munmap', old === null ? -22 : 0);
+        if (old !== null) {
+          obs.opBegin(sim.now, task, 'mmap');
+          yield* do_mmap(mm, old);
+          obs.opEnd(sim.now, task, 'mmap', 0);
+        }
+        return;
+      }
+      case 'fork': {
+        obs.opBegin(sim.now, task, 'fork');
+        yield* dup_mmap(mm);
+        obs.opEnd(sim.now, task, 'fork', 0);
+        return;
+      }
+    }
+  }
+
+  private pickSlot(task: SimTask, group: string): Slot {
+    const list = this.slots.get(group)!;
+    return list.length === 1 ? list[0]! : list[task.rng.below(list.length)]!;
+  }
+
+  /** Put the page in `state` unless its folio is in use (locked, referenced or waited on). */
+  private preparePage(task: SimTask, vma: VmAreaStruct, pgoff: number, state: PageState): void {
+    const cache = vma.cache;
+    const f = cache.get(pgoff);
+    if (f !== undefined && (f.locked || f.refcount !== 0 || f.nrWaiters !== 0)) return;
+    switch (state) {
+      case 'absent':
+        cache.delete(pgoff);
+        return;
+      case 'zero':
+        cache.delete(pgoff);
+        vma.swapped.delete(pgoff);
+        return;
+      case 'swapped':
+        cache.delete(pgoff);
+        vma.swapped.add(pgoff);
+        return;
+      default: {
+        const folio = f ?? new Folio(`folio[${vma.id}:${pgoff}]`);
+        folio.uptodate = true;
+        folio.writeback = false;
+        folio.swapcache = !vma.vm_file;
+        if (!vma.vm_file) vma.swapped.add(pgoff);
+        cache.set(pgoff, folio);
+        if (state === 'locked' || state === 'swapcache_locked') {
+          this.lockFolioFor(task, folio, LawName.folio_lock_hold, folio_holder_unlock);
+        } else if (state === 'writeback' || state === 'swapcache_writeback') {
+          folio.writeback = true;
+          this.lockFolioFor(task, folio, LawName.writeback, folio_end_writeback_and_unlock);
+        }
+      }
+    }
+  }
+
+  /** A holder outside the app (reclaim, writeback) keeps the folio locked for a law-drawn time. */
+  private lockFolioFor(task: SimTask, folio: Folio, law: LawName, unlock: (f: Folio) => void): void {
+    folio.locked = true;
+    folio.owner = 'io';
+    folio.ioOwner = null;
+    this.sim.schedule(this.sim.now + this.sim.drawLaw(law, task), unlock, folio);
+  }
+}
+
+/** Cost table in COST_NAMES order from a scenario. */
+export function costArray(sc: Scenario): number[] {
+  return COST_NAMES.map((n) => sc.costs[n]);
+}
+
+export interface RunSpec {
+  scenario: Scenario;
+  fault: FaultStrategy;
+  fork: ForkStrategy;
+  seed: number;
+  observer?: SimObserver;
+}
+
+/** Build and run one simulation of a scenario. Returns the engine (for its counters). */
+export function simulate(spec: RunSpec): Simulator {
+  const sc = spec.scenario;
+  const { mm, slots } = buildMm(sc, spec.fault, spec.fork);
+  const sim = new Simulator({
+    cpus: sc.cpus,
+    preempt: sc.preempt,
+    costs: costArray(sc),
+    laws: [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold],
+    seed: spec.seed,
+    ...(spec.observer ? { observer: spec.observer } : {}),
+  }, mm);
+  new Workload(sim, mm, slots).spawnAll(sc.threads);
+  sim.run(sc.duration);
+  return sim;
+}

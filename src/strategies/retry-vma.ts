@@ -1,0 +1,37 @@
+/**
+ * retry-vma: "[PATCH v2 0/5] mm: reduce mmap_lock contention and improve page
+ * fault performance", Barry Song (Xiaomi), 2026-04-30,
+ * lore 20260430040427.4672-1-baohua@kernel.org.
+ *
+ * Patches 1-2/5 (Oven Liyang, Barry Song): after dropping the VMA lock to wait
+ * for I/O in filemap_fault / do_swap_page, return VM_FAULT_RETRY_VMA and retry
+ * with lock_vma_under_rcu instead of mmap_lock.
+ *
+ * Options:
+ * - `uptodate-skip` (patches 4-5/5): when the folio is uptodate, wait for its
+ *   lock holding the fault lock instead of dropping it.
+ * - `writeback-aware` (Matthew Wilcox, 2026-05-01, afTQl12XcXVnku9J): skip only
+ *   if uptodate && !writeback ("with cheap NAND, maybe longer").
+ */
+import { VM_FAULT_RETRY_VMA, type FaultStrategy, type Folio } from '../model/index.js';
+import { mainline } from './mainline.js';
+
+export interface RetryVmaOptions {
+  uptodateSkip: boolean;
+  writebackAware: boolean;
+}
+
+export function retryVma(opts: RetryVmaOptions, name = 'retry-vma'): FaultStrategy {
+  const hold = opts.uptodateSkip
+    ? opts.writebackAware
+      ? (f: Folio) => f.uptodate && !f.writeback
+      : (f: Folio) => f.uptodate
+    : () => false;
+  return {
+    ...mainline,
+    name,
+    hold_for_locked_folio: hold,
+    retry_vma_after_io: true,
+    retry_under_vma_lock: (ret: number) => (ret & VM_FAULT_RETRY_VMA) !== 0,
+  };
+}
