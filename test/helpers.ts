@@ -20,7 +20,7 @@ export function fileGroup(name: string, count: number, pages = 16, over: Partial
 }
 
 export function anonGroup(name: string, count: number, pages = 16, over: Partial<VmaGroup> = {}): VmaGroup {
-  return { ...fileGroup(name, count, pages), kind: 'file', ...over, ...{ kind: 'anon' as const }, write: over.write ?? true, anon_vma: over.anon_vma ?? true };
+  return { ...fileGroup(name, count, pages), write: true, anon_vma: true, ...over, kind: 'anon' };
 }
 
 export function scenario(over: Partial<Scenario> & { vmas: VmaGroup[] }): Scenario {

@@ -28,7 +28,7 @@ function* lock_mm_and_find_vma(mm: MmStruct, address: number): KPath<VmAreaStruc
 export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolean): KPath<number> {
   let flags = FAULT_FLAG_DEFAULT | FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0);
   let attempts = 0;
-  let ret = 0;
+  let ret: number;
   const s = mm.fault;
   if (s.per_vma_lock) {
     for (;;) { // retry_vma:
