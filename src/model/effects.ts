@@ -26,6 +26,12 @@ export const enum EffectKind {
   BLOCK = 4,
   /** Submit asynchronous work (bio) completing after a law-drawn latency. */
   SUBMIT = 5,
+  /**
+   * Run a nested path on the task's own stack and resume with its return
+   * value: `const r = yield call(path)` is `const r = yield* path` without the
+   * per-resume cost of generator delegation (used by workload drivers).
+   */
+  CALL = 6,
 }
 
 /** CPU cost names; values come from the scenario's `costs` section. */
@@ -85,7 +91,8 @@ export interface SubmitEffect {
   /** The task that submitted the work (the I/O's owner for blocking chains). */
   readonly owner: Task | null;
 }
-export type Effect = PointEffect | CpuEffect | CpuLawEffect | SleepEffect | BlockEffect | SubmitEffect;
+export interface CallEffect { readonly k: EffectKind.CALL; readonly path: KPath<unknown> }
+export type Effect = PointEffect | CpuEffect | CpuLawEffect | SleepEffect | BlockEffect | SubmitEffect | CallEffect;
 
 /** A kernel path: a generator yielding effects and returning T. */
 export type KPath<T = void> = Generator<Effect, T, unknown>;
@@ -108,6 +115,9 @@ export function cpuLaw(law: LawName): CpuLawEffect {
 }
 export function sleep(ns: number): SleepEffect {
   return { k: EffectKind.SLEEP, ns };
+}
+export function call(path: KPath<unknown>): CallEffect {
+  return { k: EffectKind.CALL, path };
 }
 export function block(res: WaitResource, what: string): BlockEffect {
   return { k: EffectKind.BLOCK, res, what };

@@ -10,7 +10,7 @@ import {
 } from './mm_types.js';
 import { release_fault_lock } from './memory_lock.js';
 import { __folio_lock, folio_alloc_locked_for_io, folio_unlock } from './pagemap.js';
-import { current } from './sched.js';
+import { current, sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 
 const PT_filemap_get_folio = point('filemap_get_folio(mapping, index)');
@@ -57,14 +57,14 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
   const vma = vmf.vma;
   let ret = 0;
   let fpin = false;
-  yield PT_filemap_get_folio;
+  if (sched_points) yield PT_filemap_get_folio;
   let folio = vma.cache.get(vmf.pgoff);
   if (folio === undefined) {
     // Page-cache miss: major fault.
     count_vm_event(VmEvent.PGMAJFAULT);
     ret = VM_FAULT_MAJOR;
     fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin); // do_sync_mmap_readahead
-    const bio = folio_alloc_locked_for_io(`folio[${vma.id}:${vmf.pgoff}]`, LawName.read, false);
+    const bio = folio_alloc_locked_for_io(vma.id, vmf.pgoff, LawName.read, false);
     folio = bio.folio;
     vma.cache.set(vmf.pgoff, folio);
     count_vm_event(VmEvent.IO_READ);

@@ -13,7 +13,7 @@ import {
 import { release_fault_lock } from './memory_lock.js';
 import { mmap_read_trylock, mmap_read_unlock, vma_end_read } from './mmap_lock.js';
 import { __folio_lock, folio_alloc_locked_for_io, folio_unlock, folio_wait_locked } from './pagemap.js';
-import { current } from './sched.js';
+import { current, sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 
 const PT_swap_cache_get_folio = point('swap_cache_get_folio(entry)');
@@ -26,7 +26,7 @@ const PT_folio_trylock = point('folio_trylock(folio)');
  * hold-io keeps it always.
  */
 function* folio_lock_or_retry(folio: Folio, vmf: VmFault): KPath<number> {
-  yield PT_folio_trylock;
+  if (sched_points) yield PT_folio_trylock;
   if (folio.trylock(current)) return 0;
   const s = vmf.vma.mm.fault;
   if (fault_flag_allow_retry_first(vmf.flags) && !s.hold_for_locked_folio(folio) && s.drop_lock_for_io('swap')) {
@@ -47,12 +47,12 @@ function* folio_lock_or_retry(folio: Folio, vmf: VmFault): KPath<number> {
 function* do_swap_page(vmf: VmFault): KPath<number> {
   const vma = vmf.vma;
   let ret = 0;
-  yield PT_swap_cache_get_folio;
+  if (sched_points) yield PT_swap_cache_get_folio;
   if (!vma.swapped.has(vmf.pgoff)) return 0; // !pte_unmap_same(): someone mapped it
   let folio = vma.cache.get(vmf.pgoff);
   let ours = false;
   if (folio === undefined) {
-    const bio = folio_alloc_locked_for_io(`folio[${vma.id}:${vmf.pgoff}]`, LawName.swap, true);
+    const bio = folio_alloc_locked_for_io(vma.id, vmf.pgoff, LawName.swap, true);
     folio = bio.folio;
     vma.cache.set(vmf.pgoff, folio);
     count_vm_event(VmEvent.PGMAJFAULT);

@@ -79,12 +79,26 @@ export class Folio implements WaitResource {
   refcount = 0;
   private readonly waiters: Task[] = [];
   private readonly exclusive: boolean[] = [];
-  readonly blockLock: BlockEffect;
-  readonly blockWaitLocked: BlockEffect;
+  private bl: BlockEffect | null = null;
+  private bw: BlockEffect | null = null;
 
-  constructor(readonly label: string) {
-    this.blockLock = block(this, 'folio_lock');
-    this.blockWaitLocked = block(this, 'folio_wait_locked');
+  /** A folio of VMA `vmaId`'s file or swap space at page `index`. */
+  constructor(readonly vmaId: number, readonly index: number) {}
+
+  get label(): string {
+    return `folio[${this.vmaId}:${this.index}]`;
+  }
+  /** The effect a task yields to sleep in folio_lock (made on first use). */
+  get blockLock(): BlockEffect {
+    return (this.bl ??= block(this, 'folio_lock'));
+  }
+  /** The effect a task yields to sleep in folio_wait_locked. */
+  get blockWaitLocked(): BlockEffect {
+    return (this.bw ??= block(this, 'folio_wait_locked'));
+  }
+  /** Nobody holds, references or waits for it. */
+  get idle(): boolean {
+    return !this.locked && this.refcount === 0 && this.waiters.length === 0;
   }
 
   /** folio_trylock */

@@ -2,6 +2,7 @@
 import { Cost, cpu, point, type KPath } from './effects.js';
 import { VM_COPY_ON_FORK, VM_DONTCOPY, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock, vma_start_write } from './mmap_lock.js';
+import { sched_points } from './sched.js';
 
 const PT_flush_tlb_mm = point('flush_tlb_mm(oldmm)');
 
@@ -26,7 +27,7 @@ export function* dup_mmap(oldmm: MmStruct): KPath {
     yield cpu(Cost.dup_vma);
     if (vma_needs_copy(mpnt)) yield cpu(Cost.copy_pte, Math.round(mpnt.pages * mpnt.resident));
   }
-  yield PT_flush_tlb_mm;
+  if (sched_points) yield PT_flush_tlb_mm;
   yield* mmap_write_unlock(oldmm);
 }
 

@@ -4,7 +4,7 @@
  */
 import { point, type KPath } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { current, wake_up_process } from './sched.js';
+import { current, sched_points, wake_up_process } from './sched.js';
 import { tp } from './trace.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 
@@ -21,7 +21,7 @@ const PT_vma_mark_detached = point('vma_mark_detached(vma)');
 
 /** mmap_read_lock / mmap_read_lock_killable (signals are not modelled). */
 export function* mmap_read_lock(mm: MmStruct): KPath {
-  yield PT_mmap_read_lock;
+  if (sched_points) yield PT_mmap_read_lock;
   const sem = mm.mmap_lock;
   if (!sem.tryRead(current)) {
     sem.enqueue(current, false);
@@ -32,21 +32,21 @@ export function* mmap_read_lock(mm: MmStruct): KPath {
 
 /** mmap_read_trylock: fails whenever a writer holds or waits (rule R3). */
 export function* mmap_read_trylock(mm: MmStruct): KPath<boolean> {
-  yield PT_mmap_read_trylock;
+  if (sched_points) yield PT_mmap_read_trylock;
   const ok = mm.mmap_lock.tryRead(current);
   tp.mmap_lock_acquire_returned(mm, false, ok);
   return ok;
 }
 
 export function* mmap_read_unlock(mm: MmStruct): KPath {
-  yield PT_mmap_read_unlock;
+  if (sched_points) yield PT_mmap_read_unlock;
   tp.mmap_lock_released(mm, false);
   mm.mmap_lock.releaseRead(current);
 }
 
 /** mmap_write_lock_killable: take the rwsem, then start the mm_lock_seq write section. */
 export function* mmap_write_lock(mm: MmStruct): KPath {
-  yield PT_mmap_write_lock;
+  if (sched_points) yield PT_mmap_write_lock;
   const sem = mm.mmap_lock;
   if (!sem.tryWrite(current)) {
     sem.enqueue(current, true);
@@ -63,7 +63,7 @@ function vma_end_write_all(mm: MmStruct): void {
 
 /** mmap_write_unlock */
 export function* mmap_write_unlock(mm: MmStruct): KPath {
-  yield PT_mmap_write_unlock;
+  if (sched_points) yield PT_mmap_write_unlock;
   tp.mmap_lock_released(mm, true);
   vma_end_write_all(mm);
   mm.mmap_lock.releaseWrite(current);
@@ -71,7 +71,7 @@ export function* mmap_write_unlock(mm: MmStruct): KPath {
 
 /** mmap_write_downgrade */
 export function* mmap_write_downgrade(mm: MmStruct): KPath {
-  yield PT_mmap_write_downgrade;
+  if (sched_points) yield PT_mmap_write_downgrade;
   tp.mmap_lock_released(mm, true);
   vma_end_write_all(mm);
   mm.mmap_lock.downgrade(current);
@@ -106,7 +106,7 @@ function vma_start_read(vma: VmAreaStruct): number {
  */
 export function* lock_vma_under_rcu(mm: MmStruct, addr: number): KPath<VmAreaStruct | null> {
   for (;;) {
-    yield PT_vma_start_read;
+    if (sched_points) yield PT_vma_start_read;
     const vma = mm.find_vma(addr); // mas_walk under rcu_read_lock
     if (vma === null) {
       count_vm_event(VmEvent.VMA_LOCK_ABORT);
@@ -125,7 +125,7 @@ export function* lock_vma_under_rcu(mm: MmStruct, addr: number): KPath<VmAreaStr
 
 /** vma_end_read -> vma_refcount_put: the last reader wakes a waiting writer. */
 export function* vma_end_read(vma: VmAreaStruct): KPath {
-  yield PT_vma_end_read;
+  if (sched_points) yield PT_vma_end_read;
   vma_end_read_locked(vma);
 }
 
@@ -150,7 +150,7 @@ export function vma_end_read_locked(vma: VmAreaStruct): void {
  * vm_lock_seq. Idempotent within one mmap write section.
  */
 export function* vma_start_write(vma: VmAreaStruct): KPath {
-  yield PT_vma_start_write;
+  if (sched_points) yield PT_vma_start_write;
   const mm = vma.mm;
   if (mm.mmap_lock.writer !== current) {
     throw new Error(`vma_start_write(${vma.label}): ${current.comm} does not hold mmap_lock for write`);
@@ -167,6 +167,6 @@ export function* vma_start_write(vma: VmAreaStruct): KPath {
 
 /** vma_mark_detached: the VMA is write-locked; later lookups see -EAGAIN. */
 export function* vma_mark_detached(vma: VmAreaStruct): KPath {
-  yield PT_vma_mark_detached;
+  if (sched_points) yield PT_vma_mark_detached;
   vma.detached = true;
 }

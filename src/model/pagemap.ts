@@ -4,14 +4,14 @@
  */
 import { EffectKind, LawName, point, type KPath, type SubmitEffect } from './effects.js';
 import { Folio } from './mm_types.js';
-import { current } from './sched.js';
+import { current, sched_points } from './sched.js';
 
 const PT_folio_trylock = point('folio_trylock(folio)');
 const PT_folio_unlock = point('folio_unlock(folio)');
 
 /** folio_trylock */
 export function* folio_trylock(folio: Folio): KPath<boolean> {
-  yield PT_folio_trylock;
+  if (sched_points) yield PT_folio_trylock;
   return folio.trylock(current);
 }
 
@@ -31,7 +31,7 @@ export function* folio_wait_locked(folio: Folio): KPath {
 
 /** folio_unlock */
 export function* folio_unlock(folio: Folio): KPath {
-  yield PT_folio_unlock;
+  if (sched_points) yield PT_folio_unlock;
   folio.unlock();
 }
 
@@ -57,8 +57,8 @@ export function folio_holder_unlock(folio: Folio): void {
  * (filemap_alloc_folio + filemap_add_folio + read_pages / swap_read_folio).
  * Returns the submit effect the caller yields.
  */
-export function folio_alloc_locked_for_io(label: string, law: LawName, swapcache: boolean): SubmitEffect {
-  const folio = new Folio(label);
+export function folio_alloc_locked_for_io(vmaId: number, index: number, law: LawName, swapcache: boolean): SubmitEffect {
+  const folio = new Folio(vmaId, index);
   folio.locked = true;
   folio.owner = 'io';
   folio.ioOwner = current;

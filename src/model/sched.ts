@@ -8,6 +8,18 @@ import type { Task } from './effects.js';
 /** The task whose kernel path is executing (kernel `current`); null in I/O completion. */
 export let current: Task = null as unknown as Task;
 
+/**
+ * Whether kernel paths yield their POINT effects (scheduling points before
+ * shared-state accesses). The checker needs them; the simulator turns them off,
+ * since a zero-time point changes nothing in a timed run and costs a resume.
+ */
+export let sched_points = true;
+
+/** Engine hook: turn scheduling points on (checker) or off (simulator). */
+export function set_sched_points(on: boolean): void {
+  sched_points = on;
+}
+
 let waker: (t: Task) => void = () => {
   throw new Error('wake_up_process: no engine installed');
 };

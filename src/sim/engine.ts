@@ -9,7 +9,7 @@
  * task runnable at the current time, after events already queued for it.
  */
 import {
-  EffectKind, install_sched, install_tracepoints, install_vm_event_sink, set_current,
+  EffectKind, install_sched, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
   type Effect, type Folio, type KPath, type MmStruct, type Task, type VmEvent, type WaitResource,
 } from '../model/index.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
@@ -23,7 +23,10 @@ export const enum TaskState { NEW, RUNNING, RUNNABLE, BLOCKED, SLEEPING, WOKEN, 
 export class SimTask implements SimTaskInfo {
   readonly prio: number;
   state = TaskState.NEW;
-  gen: KPath<unknown> | null = null;
+  /** Call stack of paths (CALL effects push, returns pop); the top one runs. */
+  readonly stack: Array<KPath<unknown>> = [];
+  /** Value passed to the top path at its next resume (a nested path's return). */
+  resumeValue: unknown = undefined;
   /** Generation tag: heap entries with another tag are stale (preemption). */
   evTag = 0;
   cpuLeft = 0;
@@ -92,7 +95,7 @@ export class Simulator {
   spawn(comm: string, cls: PriorityClass, program: (t: SimTask) => KPath<unknown>, group = comm): SimTask {
     const t = new SimTask(this.tasks.length, comm, cls, group, Rng.stream(this.seed, this.tasks.length + 1));
     this.tasks.push(t);
-    t.gen = program(t);
+    t.stack.push(program(t));
     t.state = TaskState.WOKEN;
     this.heap.push(this.now, t.id, t.evTag);
     return t;
@@ -120,6 +123,7 @@ export class Simulator {
   /** Run until simulated time `until` (events at t >= until are not processed). */
   run(until: number): void {
     const obs = this.observer;
+    set_sched_points(false); // zero-time points change nothing in a timed run
     install_sched((t: Task) => this.wake(t as SimTask));
     install_vm_event_sink((ev: VmEvent) => obs.vmEvent(this.now, this.cur, ev));
     const mm = this.mm;
@@ -158,21 +162,36 @@ export class Simulator {
       obs.finish(this.now, mm);
     } finally {
       install_tracepoints(null);
+      set_sched_points(true);
     }
   }
 
   private step(task: SimTask): void {
     this.cur = task;
     set_current(task);
-    const gen = task.gen!;
+    const stack = task.stack;
+    let gen = stack[stack.length - 1]!;
+    let val = task.resumeValue;
+    task.resumeValue = undefined;
     for (;;) {
-      const r = gen.next();
+      const r = gen.next(val);
+      val = undefined;
       if (r.done === true) {
-        task.state = TaskState.DEAD;
-        return;
+        stack.pop();
+        if (stack.length === 0) {
+          task.state = TaskState.DEAD;
+          return;
+        }
+        gen = stack[stack.length - 1]!;
+        val = r.value;
+        continue;
       }
       const e = r.value as Effect;
       switch (e.k) {
+        case EffectKind.CALL:
+          stack.push(e.path);
+          gen = e.path;
+          continue;
         case EffectKind.POINT:
           continue;
         case EffectKind.CPU: {

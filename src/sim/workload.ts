@@ -9,7 +9,7 @@
  * (two threads faulting one page share the I/O, as in the kernel).
  */
 import {
-  AnonVma, COST_NAMES, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
+  AnonVma, call, COST_NAMES, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
   Folio, folio_end_writeback_and_unlock, folio_holder_unlock, LawName, madvise_dontneed, MmStruct, sleep,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
   VM_DONTCOPY, VmAreaStruct, type FaultStrategy, type ForkStrategy, type KPath,
@@ -92,7 +92,7 @@ export class Workload {
       const op = th.ops[th.ops.length === 1 ? 0 : task.rng.pick(cum)]!;
       for (let rep = 0; rep < op.repeat; rep++) {
         if (rep > 0 && op.gap !== null) yield sleep(task.rng.draw(op.gap));
-        yield* this.runOp(task, op, sim);
+        yield call(this.runOp(task, op, sim));
       }
     }
   }
@@ -109,8 +109,14 @@ export class Workload {
         const vma = mm.find_vma(addr);
         if (vma !== null) this.preparePage(task, vma, pgoff, state);
         obs.opBegin(sim.now, task, 'fault');
-        const ret = yield* do_user_addr_fault(mm, addr, op.access === 'write');
+        const ret = (yield call(do_user_addr_fault(mm, addr, op.access === 'write'))) as number;
         obs.opEnd(sim.now, task, 'fault', ret);
+        // The page is mapped now; its state is drawn afresh at the next fault,
+        // so an idle folio need not stay in the cache (keeps the maps small).
+        if (vma !== null) {
+          const f = vma.cache.get(pgoff);
+          if (f !== undefined && f.idle) vma.cache.delete(pgoff);
+        }
         return;
       }
       case 'mprotect':
@@ -153,7 +159,7 @@ export class Workload {
   private preparePage(task: SimTask, vma: VmAreaStruct, pgoff: number, state: PageState): void {
     const cache = vma.cache;
     const f = cache.get(pgoff);
-    if (f !== undefined && (f.locked || f.refcount !== 0 || f.nrWaiters !== 0)) return;
+    if (f !== undefined && !f.idle) return;
     switch (state) {
       case 'absent':
         cache.delete(pgoff);
@@ -167,7 +173,7 @@ export class Workload {
         vma.swapped.add(pgoff);
         return;
       default: {
-        const folio = f ?? new Folio(`folio[${vma.id}:${pgoff}]`);
+        const folio = f ?? new Folio(vma.id, pgoff);
         folio.uptodate = true;
         folio.writeback = false;
         folio.swapcache = !vma.vm_file;
