@@ -29,6 +29,7 @@ function runBarry(strategy: string) {
     laws: [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold],
   }, mm);
   const vma = slots.get('vma')!;
+  for (let i = 0; i < 3; i++) mm.vmas[i]!.evicted.add(3); // page 3 of vma1..3: not in the page cache
   const prog = (start: number, op: 'fault' | 'fork' | 'mprotect', body: () => KPath<unknown>) =>
     function* (t: SimTask): KPath {
       yield sleep(start);

@@ -10,8 +10,9 @@ import {
   VM_FAULT_COMPLETED, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_SIGSEGV,
   type MmStruct, type VmAreaStruct,
 } from './mm_types.js';
-import { lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, vma_end_read } from './mmap_lock.js';
+import { lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
+import { sched_points } from './sched.js';
 
 /**
  * lock_mm_and_find_vma (mm/mmap_lock.c): mmap_read_trylock, else
@@ -19,8 +20,9 @@ import { count_vm_event, VmEvent } from './vmstat.js';
  */
 function* lock_mm_and_find_vma(mm: MmStruct, address: number): KPath<VmAreaStruct | null> {
   yield* mmap_read_lock(mm);
+  if (sched_points) yield PT.find_vma;
   const vma = mm.find_vma(address);
-  if (vma === null) yield* mmap_read_unlock(mm);
+  if (vma === null) mmap_read_unlock(mm);
   return vma;
 }
 
@@ -32,11 +34,15 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
   const s = mm.fault;
   if (s.per_vma_lock) {
     for (;;) { // retry_vma:
-      const vma = yield* lock_vma_under_rcu(mm, address);
+      if (sched_points) yield PT.lock_vma_under_rcu;
+      const vma = lock_vma_under_rcu(mm, address);
       if (vma === null) break; // goto lock_mmap
       if (attempts++ !== 0) yield cpu(Cost.fault_retry);
       ret = yield* handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
-      if ((ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)) === 0) yield* vma_end_read(vma);
+      if ((ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)) === 0) {
+        if (sched_points) yield PT.vma_end_read;
+        vma_end_read(vma);
+      }
       if ((ret & VM_FAULT_RETRY) === 0) {
         count_vm_event(VmEvent.VMA_LOCK_SUCCESS);
         return ret;
@@ -65,7 +71,8 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
       flags |= FAULT_FLAG_TRIED;
       continue;
     }
-    yield* mmap_read_unlock(mm);
+    if (sched_points) yield PT.mmap_read_unlock;
+    mmap_read_unlock(mm);
     return ret;
   }
 }

@@ -2,18 +2,17 @@
  * File faults (mm/filemap.c, ~v7.0): filemap_fault and the helpers that decide
  * whether the fault drops its lock to wait for I/O.
  */
-import { LawName, point, type KPath } from './effects.js';
+import { LawName, type KPath } from './effects.js';
 import type { VmFault } from './fault_types.js';
 import {
   FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_VMA_LOCK, fault_flag_allow_retry_first,
-  VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_RETRY_VMA, type Folio,
+  Folio, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_RETRY_VMA, type VmAreaStruct,
 } from './mm_types.js';
 import { release_fault_lock } from './memory_lock.js';
-import { __folio_lock, folio_alloc_locked_for_io, folio_unlock } from './pagemap.js';
-import { current, sched_points } from './sched.js';
+import { PT } from './mmap_lock.js';
+import { __folio_lock, folio_alloc_locked_for_io, folio_trylock, folio_unlock } from './pagemap.js';
+import { sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
-
-const PT_filemap_get_folio = point('filemap_get_folio(mapping, index)');
 
 /**
  * maybe_unlock_mmap_for_io (mm/internal.h): on a first attempt, release the
@@ -25,25 +24,52 @@ function* maybe_unlock_mmap_for_io(vmf: VmFault, fpin: boolean): KPath<boolean> 
   const flags = vmf.flags;
   if (fault_flag_allow_retry_first(flags) && (flags & FAULT_FLAG_RETRY_NOWAIT) === 0 &&
       vmf.vma.mm.fault.drop_lock_for_io('file')) {
-    yield* release_fault_lock(vmf);
+    if (sched_points) yield PT.release_fault_lock;
+    release_fault_lock(vmf);
     return true;
   }
   return false;
 }
 
 /**
- * lock_folio_maybe_drop_mmap: trylock; else drop the fault lock (first attempt)
- * and sleep for the folio lock. Patch 5/5 keeps the lock for uptodate folios.
- * Signals are not modelled, so it always returns with the folio locked.
+ * lock_folio_maybe_drop_mmap, after its folio_trylock failed (the caller does
+ * the trylock fast path): drop the fault lock (first attempt) and sleep for
+ * the folio lock. Patch 5/5 keeps the lock for uptodate folios. Signals are
+ * not modelled, so it always returns with the folio locked.
  */
 function* lock_folio_maybe_drop_mmap(vmf: VmFault, folio: Folio, fpin: boolean): KPath<boolean> {
-  if (folio.trylock(current)) return fpin;
   if (!fpin && !vmf.vma.mm.fault.hold_for_locked_folio(folio)) {
     fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
   }
   if (!fpin) count_vm_event(VmEvent.FAULT_HOLD_WAIT);
   yield* __folio_lock(folio);
   return fpin;
+}
+
+/** A scratch idle folio, see filemap_get_folio. */
+let scratch: Folio | null = null;
+
+/**
+ * filemap_get_folio: the page-cache folio at `index`, or null on a miss. A
+ * page that is cached but has no folio object (idle and uptodate, see
+ * VmAreaStruct.cache) gets one: in the simulator a scratch folio, since its
+ * lock is taken and released within one zero-time step and nobody else can
+ * see it; with scheduling points on (checker), a real folio inserted into the
+ * cache so that other tasks can contend for it.
+ */
+function filemap_get_folio(vma: VmAreaStruct, index: number): Folio | null {
+  const f = vma.cache.get(index);
+  if (f !== undefined) return f;
+  if (vma.evicted.has(index)) return null;
+  if (!sched_points) {
+    if (scratch === null || !scratch.idle) scratch = new Folio(-1, -1);
+    scratch.uptodate = true;
+    return scratch;
+  }
+  const folio = new Folio(vma.id, index);
+  folio.uptodate = true;
+  vma.cache.set(index, folio);
+  return folio;
 }
 
 /**
@@ -57,30 +83,29 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
   const vma = vmf.vma;
   let ret = 0;
   let fpin = false;
-  if (sched_points) yield PT_filemap_get_folio;
-  let folio = vma.cache.get(vmf.pgoff);
-  if (folio === undefined) {
+  if (sched_points) yield PT.filemap_get_folio;
+  let folio = filemap_get_folio(vma, vmf.pgoff);
+  if (folio === null) {
     // Page-cache miss: major fault.
     count_vm_event(VmEvent.PGMAJFAULT);
     ret = VM_FAULT_MAJOR;
     fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin); // do_sync_mmap_readahead
     const bio = folio_alloc_locked_for_io(vma.id, vmf.pgoff, LawName.read, false);
     folio = bio.folio;
-    vma.cache.set(vmf.pgoff, folio);
+    vma.cache.set(vmf.pgoff, folio); // filemap_add_folio
+    vma.evicted.delete(vmf.pgoff);
     count_vm_event(VmEvent.IO_READ);
     yield bio; // page_cache_ra_order -> read_pages: submit, do not wait
   }
   folio.refcount++;
-  fpin = yield* lock_folio_maybe_drop_mmap(vmf, folio, fpin);
+  if (sched_points) yield PT.folio_trylock;
+  if (!folio_trylock(folio)) fpin = yield* lock_folio_maybe_drop_mmap(vmf, folio, fpin);
+  if (sched_points) yield PT.folio_unlock;
+  folio_unlock(folio); // fpin: "we dropped the lock at some point"; else finish_fault mapped it
+  folio.refcount--;
   if (fpin) {
-    yield* folio_unlock(folio);
-    folio.refcount--;
-    const m = vma.mm.fault;
-    const toVma = m.retry_vma_after_io && (vmf.flags & FAULT_FLAG_VMA_LOCK) !== 0;
+    const toVma = vma.mm.fault.retry_vma_after_io && (vmf.flags & FAULT_FLAG_VMA_LOCK) !== 0;
     return ret | VM_FAULT_RETRY | (toVma ? VM_FAULT_RETRY_VMA : 0);
   }
-  // finish_fault maps the uptodate folio; the caller unlocks it (VM_FAULT_LOCKED).
-  yield* folio_unlock(folio);
-  folio.refcount--;
   return ret;
 }

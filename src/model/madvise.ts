@@ -1,7 +1,8 @@
 /** mm/madvise.c: MADV_DONTNEED, which takes the VMA read lock when it can. */
 import { Cost, cpu, type KPath } from './effects.js';
 import type { MmStruct } from './mm_types.js';
-import { lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, vma_end_read } from './mmap_lock.js';
+import { lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
+import { sched_points } from './sched.js';
 
 /**
  * madvise(addr, npages, MADV_DONTNEED): get_lock_mode() says MADVISE_VMA_READ_LOCK;
@@ -9,11 +10,13 @@ import { lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, vma_end_read } fr
  * the range is not mapped (-ENOMEM).
  */
 export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): KPath<boolean> {
-  const vma = yield* lock_vma_under_rcu(mm, addr);
+  if (sched_points) yield PT.lock_vma_under_rcu;
+  const vma = lock_vma_under_rcu(mm, addr);
   if (vma !== null) {
     yield cpu(Cost.madvise_vma);
     yield cpu(Cost.zap_pte, Math.min(npages, vma.vm_end - addr));
-    yield* vma_end_read(vma);
+    if (sched_points) yield PT.vma_end_read;
+    vma_end_read(vma);
     return true;
   }
   yield* mmap_read_lock(mm);
@@ -22,6 +25,7 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
     yield cpu(Cost.madvise_vma);
     yield cpu(Cost.zap_pte, Math.min(npages, v.vm_end - addr));
   }
-  yield* mmap_read_unlock(mm);
+  if (sched_points) yield PT.mmap_read_unlock;
+  mmap_read_unlock(mm);
   return v !== null;
 }

@@ -2,7 +2,7 @@
  * mm/memory.c (~v7.0 with the series' patch 3/5 applied: folio_lock_or_retry
  * lives here): handle_mm_fault and the handlers the thread argues about.
  */
-import { Cost, cpu, cpuLaw, LawName, point, type KPath } from './effects.js';
+import { Cost, cpu, cpuLaw, LawName, type KPath } from './effects.js';
 import type { VmFault } from './fault_types.js';
 import { filemap_fault } from './filemap.js';
 import {
@@ -11,13 +11,10 @@ import {
   type VmAreaStruct,
 } from './mm_types.js';
 import { release_fault_lock } from './memory_lock.js';
-import { mmap_read_trylock, mmap_read_unlock, vma_end_read } from './mmap_lock.js';
-import { __folio_lock, folio_alloc_locked_for_io, folio_unlock, folio_wait_locked } from './pagemap.js';
+import { mmap_read_trylock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
+import { __folio_lock, folio_alloc_locked_for_io, folio_trylock, folio_unlock, folio_wait_locked } from './pagemap.js';
 import { current, sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
-
-const PT_swap_cache_get_folio = point('swap_cache_get_folio(entry)');
-const PT_folio_trylock = point('folio_trylock(folio)');
 
 /**
  * folio_lock_or_retry (patch 3/5 moved it to mm/memory.c): trylock; on a first
@@ -26,11 +23,12 @@ const PT_folio_trylock = point('folio_trylock(folio)');
  * hold-io keeps it always.
  */
 function* folio_lock_or_retry(folio: Folio, vmf: VmFault): KPath<number> {
-  if (sched_points) yield PT_folio_trylock;
-  if (folio.trylock(current)) return 0;
+  if (sched_points) yield PT.folio_trylock;
+  if (folio_trylock(folio)) return 0;
   const s = vmf.vma.mm.fault;
   if (fault_flag_allow_retry_first(vmf.flags) && !s.hold_for_locked_folio(folio) && s.drop_lock_for_io('swap')) {
-    yield* release_fault_lock(vmf);
+    if (sched_points) yield PT.release_fault_lock;
+    release_fault_lock(vmf);
     yield* folio_wait_locked(folio);
     return VM_FAULT_RETRY;
   }
@@ -47,7 +45,7 @@ function* folio_lock_or_retry(folio: Folio, vmf: VmFault): KPath<number> {
 function* do_swap_page(vmf: VmFault): KPath<number> {
   const vma = vmf.vma;
   let ret = 0;
-  if (sched_points) yield PT_swap_cache_get_folio;
+  if (sched_points) yield PT.swap_cache_get_folio;
   if (!vma.swapped.has(vmf.pgoff)) return 0; // !pte_unmap_same(): someone mapped it
   let folio = vma.cache.get(vmf.pgoff);
   let ours = false;
@@ -81,7 +79,8 @@ function* do_swap_page(vmf: VmFault): KPath<number> {
       return ret;
     }
     if (!vma.swapped.has(vmf.pgoff)) { // folio_test_swapcache / pte_same recheck failed
-      yield* folio_unlock(folio);
+      if (sched_points) yield PT.folio_unlock;
+      folio_unlock(folio);
       folio.refcount--;
       return ret;
     }
@@ -89,7 +88,8 @@ function* do_swap_page(vmf: VmFault): KPath<number> {
   // Map it: set_pte_at, swap_free; the folio leaves the swap cache.
   vma.swapped.delete(vmf.pgoff);
   if (vma.cache.get(vmf.pgoff) === folio) vma.cache.delete(vmf.pgoff);
-  yield* folio_unlock(folio);
+  if (sched_points) yield PT.folio_unlock;
+  folio_unlock(folio);
   folio.refcount--;
   return ret;
 }
@@ -104,16 +104,21 @@ function* vmf_anon_prepare(vmf: VmFault): KPath<number> {
   if (vma.anon_vma !== null) return 0;
   const underVma = (vmf.flags & FAULT_FLAG_VMA_LOCK) !== 0;
   if (underVma) {
-    if (!(yield* mmap_read_trylock(vma.mm))) {
+    if (sched_points) yield PT.mmap_read_trylock;
+    if (!mmap_read_trylock(vma.mm)) {
       count_vm_event(VmEvent.ANON_VMA_TRYLOCK_FAIL);
-      yield* vma_end_read(vma);
+      if (sched_points) yield PT.vma_end_read;
+      vma_end_read(vma);
       return VM_FAULT_RETRY | (vma.mm.fault.retry_hard ? VM_FAULT_RETRY_HARD : 0);
     }
   }
   yield cpu(Cost.anon_vma_prepare); // __anon_vma_prepare
   if (vma.anon_vma === null) vma.anon_vma = new AnonVma(vma.mm.nextAnonVmaId++);
   count_vm_event(VmEvent.ANON_VMA_PREPARE);
-  if (underVma) yield* mmap_read_unlock(vma.mm);
+  if (underVma) {
+    if (sched_points) yield PT.mmap_read_unlock;
+    mmap_read_unlock(vma.mm);
+  }
   return 0;
 }
 
@@ -127,27 +132,39 @@ function* do_anonymous_page(vmf: VmFault): KPath<number> {
 }
 
 /**
- * vmf_can_call_fault: a driver ->fault without ->map_pages is not VMA-lock
- * safe; release the VMA lock and retry under mmap_lock.
+ * vmf_can_call_fault, as a predicate: a driver ->fault without ->map_pages is
+ * not VMA-lock safe. (The kernel function also does the vma_end_read and
+ * returns VM_FAULT_RETRY; do_fault does that below.)
  */
-function* vmf_can_call_fault(vmf: VmFault): KPath<number> {
+function vmf_can_call_fault(vmf: VmFault): boolean {
+  return vmf.vma.has_map_pages || (vmf.flags & FAULT_FLAG_VMA_LOCK) === 0;
+}
+
+/** vmf_can_call_fault said no: drop the VMA lock and retry under mmap_lock. */
+function* vmf_can_call_fault_retry(vmf: VmFault): KPath<number> {
   const vma = vmf.vma;
-  if (vma.has_map_pages || (vmf.flags & FAULT_FLAG_VMA_LOCK) === 0) return 0;
-  yield* vma_end_read(vma);
+  if (sched_points) yield PT.vma_end_read;
+  vma_end_read(vma);
   return VM_FAULT_RETRY | (vma.mm.fault.retry_hard ? VM_FAULT_RETRY_HARD : 0);
 }
 
-/** do_read_fault / do_shared_fault / do_cow_fault, reduced to the locking. */
-function* do_fault(vmf: VmFault): KPath<number> {
-  let ret = yield* vmf_can_call_fault(vmf);
+/** do_cow_fault: the private copy needs an anon_vma, then the file read. */
+function* do_cow_fault(vmf: VmFault): KPath<number> {
+  const ret = yield* vmf_anon_prepare(vmf);
   if (ret !== 0) return ret;
-  const vma = vmf.vma;
-  const cow = (vmf.flags & FAULT_FLAG_WRITE) !== 0 && !vma.vm_shared;
-  if (cow) { // do_cow_fault: needs an anon_vma for the private copy
-    ret = yield* vmf_anon_prepare(vmf);
-    if (ret !== 0) return ret;
-  }
-  return yield* filemap_fault(vmf);
+  return yield* filemap_fault(vmf); // __do_fault -> vma->vm_ops->fault
+}
+
+/**
+ * do_fault: pick the handler -- do_read_fault / do_shared_fault (__do_fault ->
+ * vma->vm_ops->fault, i.e. filemap_fault) or do_cow_fault -- after the
+ * vmf_can_call_fault check. A plain function returning the path to run, so
+ * the common case costs no extra generator.
+ */
+function do_fault(vmf: VmFault): KPath<number> {
+  if (!vmf_can_call_fault(vmf)) return vmf_can_call_fault_retry(vmf);
+  if ((vmf.flags & FAULT_FLAG_WRITE) !== 0 && !vmf.vma.vm_shared) return do_cow_fault(vmf);
+  return filemap_fault(vmf);
 }
 
 /**

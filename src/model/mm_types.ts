@@ -170,8 +170,14 @@ export class VmAreaStruct implements WaitResource {
   writerWaiting: Task | null = null;
   detached = false;
   anon_vma: AnonVma | null = null;
-  /** Page cache of the backing file (file VMAs) or swap cache (anon), by pgoff. */
+  /**
+   * Page cache of the backing file (file VMAs) or swap cache (anon), by pgoff:
+   * only folios that are, or were recently, in use. A file page with no entry
+   * here is uptodate in the page cache unless it is in `evicted`.
+   */
   readonly cache = new Map<number, Folio>();
+  /** File pgoffs not in the page cache (a fault on them must read). */
+  readonly evicted = new Set<number>();
   /** pgoffs whose PTE is a swap entry (anon). */
   readonly swapped = new Set<number>();
   readonly blockWrite: BlockEffect;

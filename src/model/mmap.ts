@@ -1,10 +1,8 @@
 /** mm/mmap.c: dup_mmap (fork) and exit_mmap. */
-import { Cost, cpu, point, type KPath } from './effects.js';
+import { Cost, cpu, type KPath } from './effects.js';
 import { VM_COPY_ON_FORK, VM_DONTCOPY, type MmStruct, type VmAreaStruct } from './mm_types.js';
-import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock, vma_start_write } from './mmap_lock.js';
+import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock, PT, vma_start_write } from './mmap_lock.js';
 import { sched_points } from './sched.js';
-
-const PT_flush_tlb_mm = point('flush_tlb_mm(oldmm)');
 
 /** mm/memory.c vma_needs_copy: copy_page_range only when it has work to do. */
 export function vma_needs_copy(vma: VmAreaStruct): boolean {
@@ -27,8 +25,9 @@ export function* dup_mmap(oldmm: MmStruct): KPath {
     yield cpu(Cost.dup_vma);
     if (vma_needs_copy(mpnt)) yield cpu(Cost.copy_pte, Math.round(mpnt.pages * mpnt.resident));
   }
-  if (sched_points) yield PT_flush_tlb_mm;
-  yield* mmap_write_unlock(oldmm);
+  if (sched_points) yield PT.flush_tlb_mm;
+  if (sched_points) yield PT.mmap_write_unlock;
+  mmap_write_unlock(oldmm);
 }
 
 /**
@@ -38,9 +37,11 @@ export function* dup_mmap(oldmm: MmStruct): KPath {
 export function* exit_mmap(mm: MmStruct): KPath {
   yield* mmap_read_lock(mm);
   for (const vma of mm.vmas) yield cpu(Cost.zap_pte, Math.round(vma.pages * vma.resident));
-  yield* mmap_read_unlock(mm);
+  if (sched_points) yield PT.mmap_read_unlock;
+  mmap_read_unlock(mm);
   yield* mmap_write_lock(mm);
   yield cpu(Cost.exit_vma, mm.vmas.length); // free_pgtables + remove_vma
   mm.vmas = [];
-  yield* mmap_write_unlock(mm);
+  if (sched_points) yield PT.mmap_write_unlock;
+  mmap_write_unlock(mm);
 }

@@ -1,27 +1,43 @@
 /**
  * mmap_lock wrappers and the per-VMA lock (include/linux/mmap_lock.h,
- * mm/mmap_lock.c), as kernel paths.
+ * mm/mmap_lock.c).
+ *
+ * Operations that can sleep are kernel paths (generators: `yield*` them).
+ * Operations that never sleep (unlocks, trylocks, lock_vma_under_rcu) are
+ * plain functions; a caller that touches shared state puts a scheduling point
+ * before them, `if (sched_points) yield PT.x`, so the checker can interleave
+ * other tasks right there.
  */
-import { point, type KPath } from './effects.js';
+import { point, type KPath, type PointEffect } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { current, sched_points, wake_up_process } from './sched.js';
 import { tp } from './trace.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 
-const PT_mmap_read_lock = point('mmap_read_lock(mm)');
-const PT_mmap_read_trylock = point('mmap_read_trylock(mm)');
-const PT_mmap_read_unlock = point('mmap_read_unlock(mm)');
-const PT_mmap_write_lock = point('mmap_write_lock(mm)');
-const PT_mmap_write_unlock = point('mmap_write_unlock(mm)');
-const PT_mmap_write_downgrade = point('mmap_write_downgrade(mm)');
-const PT_vma_start_read = point('lock_vma_under_rcu(mm, addr)');
-const PT_vma_end_read = point('vma_end_read(vma)');
-const PT_vma_start_write = point('vma_start_write(vma)');
-const PT_vma_mark_detached = point('vma_mark_detached(vma)');
+/** Scheduling points, one per kernel function, named as counterexamples print them. */
+export const PT = {
+  mmap_read_lock: point('mmap_read_lock(mm)'),
+  mmap_read_trylock: point('mmap_read_trylock(mm)'),
+  mmap_read_unlock: point('mmap_read_unlock(mm)'),
+  mmap_write_lock: point('mmap_write_lock(mm)'),
+  mmap_write_unlock: point('mmap_write_unlock(mm)'),
+  mmap_write_downgrade: point('mmap_write_downgrade(mm)'),
+  lock_vma_under_rcu: point('lock_vma_under_rcu(mm, addr)'),
+  vma_end_read: point('vma_end_read(vma)'),
+  vma_start_write: point('vma_start_write(vma)'),
+  vma_mark_detached: point('vma_mark_detached(vma)'),
+  folio_trylock: point('folio_trylock(folio)'),
+  folio_unlock: point('folio_unlock(folio)'),
+  filemap_get_folio: point('filemap_get_folio(mapping, index)'),
+  swap_cache_get_folio: point('swap_cache_get_folio(entry)'),
+  find_vma: point('find_vma(mm, addr)'),
+  flush_tlb_mm: point('flush_tlb_mm(oldmm)'),
+  release_fault_lock: point('release_fault_lock(vmf)'),
+} satisfies Record<string, PointEffect>;
 
 /** mmap_read_lock / mmap_read_lock_killable (signals are not modelled). */
 export function* mmap_read_lock(mm: MmStruct): KPath {
-  if (sched_points) yield PT_mmap_read_lock;
+  if (sched_points) yield PT.mmap_read_lock;
   const sem = mm.mmap_lock;
   if (!sem.tryRead(current)) {
     sem.enqueue(current, false);
@@ -31,22 +47,21 @@ export function* mmap_read_lock(mm: MmStruct): KPath {
 }
 
 /** mmap_read_trylock: fails whenever a writer holds or waits (rule R3). */
-export function* mmap_read_trylock(mm: MmStruct): KPath<boolean> {
-  if (sched_points) yield PT_mmap_read_trylock;
+export function mmap_read_trylock(mm: MmStruct): boolean {
   const ok = mm.mmap_lock.tryRead(current);
   tp.mmap_lock_acquire_returned(mm, false, ok);
   return ok;
 }
 
-export function* mmap_read_unlock(mm: MmStruct): KPath {
-  if (sched_points) yield PT_mmap_read_unlock;
+/** mmap_read_unlock */
+export function mmap_read_unlock(mm: MmStruct): void {
   tp.mmap_lock_released(mm, false);
   mm.mmap_lock.releaseRead(current);
 }
 
 /** mmap_write_lock_killable: take the rwsem, then start the mm_lock_seq write section. */
 export function* mmap_write_lock(mm: MmStruct): KPath {
-  if (sched_points) yield PT_mmap_write_lock;
+  if (sched_points) yield PT.mmap_write_lock;
   const sem = mm.mmap_lock;
   if (!sem.tryWrite(current)) {
     sem.enqueue(current, true);
@@ -62,16 +77,14 @@ function vma_end_write_all(mm: MmStruct): void {
 }
 
 /** mmap_write_unlock */
-export function* mmap_write_unlock(mm: MmStruct): KPath {
-  if (sched_points) yield PT_mmap_write_unlock;
+export function mmap_write_unlock(mm: MmStruct): void {
   tp.mmap_lock_released(mm, true);
   vma_end_write_all(mm);
   mm.mmap_lock.releaseWrite(current);
 }
 
 /** mmap_write_downgrade */
-export function* mmap_write_downgrade(mm: MmStruct): KPath {
-  if (sched_points) yield PT_mmap_write_downgrade;
+export function mmap_write_downgrade(mm: MmStruct): void {
   tp.mmap_lock_released(mm, true);
   vma_end_write_all(mm);
   mm.mmap_lock.downgrade(current);
@@ -102,11 +115,10 @@ function vma_start_read(vma: VmAreaStruct): number {
 /**
  * lock_vma_under_rcu (mm/mmap_lock.c): look up `addr`, try its VMA read lock.
  * Counts VMA_LOCK_ABORT on failure and VMA_LOCK_MISS on a detached VMA (then
- * looks up again).
+ * looks up again). Never sleeps.
  */
-export function* lock_vma_under_rcu(mm: MmStruct, addr: number): KPath<VmAreaStruct | null> {
+export function lock_vma_under_rcu(mm: MmStruct, addr: number): VmAreaStruct | null {
   for (;;) {
-    if (sched_points) yield PT_vma_start_read;
     const vma = mm.find_vma(addr); // mas_walk under rcu_read_lock
     if (vma === null) {
       count_vm_event(VmEvent.VMA_LOCK_ABORT);
@@ -124,13 +136,7 @@ export function* lock_vma_under_rcu(mm: MmStruct, addr: number): KPath<VmAreaStr
 }
 
 /** vma_end_read -> vma_refcount_put: the last reader wakes a waiting writer. */
-export function* vma_end_read(vma: VmAreaStruct): KPath {
-  if (sched_points) yield PT_vma_end_read;
-  vma_end_read_locked(vma);
-}
-
-/** The state change of vma_end_read, for paths that already yielded a point. */
-export function vma_end_read_locked(vma: VmAreaStruct): void {
+export function vma_end_read(vma: VmAreaStruct): void {
   const r = vma.readers;
   const i = r.lastIndexOf(current);
   if (i < 0) throw new Error(`vma_end_read(${vma.label}): ${current.comm} holds no read lock`);
@@ -150,7 +156,7 @@ export function vma_end_read_locked(vma: VmAreaStruct): void {
  * vm_lock_seq. Idempotent within one mmap write section.
  */
 export function* vma_start_write(vma: VmAreaStruct): KPath {
-  if (sched_points) yield PT_vma_start_write;
+  if (sched_points) yield PT.vma_start_write;
   const mm = vma.mm;
   if (mm.mmap_lock.writer !== current) {
     throw new Error(`vma_start_write(${vma.label}): ${current.comm} does not hold mmap_lock for write`);
@@ -166,7 +172,6 @@ export function* vma_start_write(vma: VmAreaStruct): KPath {
 }
 
 /** vma_mark_detached: the VMA is write-locked; later lookups see -EAGAIN. */
-export function* vma_mark_detached(vma: VmAreaStruct): KPath {
-  if (sched_points) yield PT_vma_mark_detached;
+export function vma_mark_detached(vma: VmAreaStruct): void {
   vma.detached = true;
 }

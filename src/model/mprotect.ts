@@ -1,7 +1,8 @@
 /** mm/mprotect.c: do_mprotect_pkey -> mprotect_fixup. */
 import { Cost, cpu, type KPath } from './effects.js';
 import type { MmStruct } from './mm_types.js';
-import { mmap_write_lock, mmap_write_unlock, vma_start_write } from './mmap_lock.js';
+import { mmap_write_lock, mmap_write_unlock, PT, vma_start_write } from './mmap_lock.js';
+import { sched_points } from './sched.js';
 
 /**
  * mprotect(addr, npages): mmap_lock for write, write-lock the VMA
@@ -13,12 +14,14 @@ export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number): K
   yield* mmap_write_lock(mm);
   const vma = mm.find_vma(addr);
   if (vma === null) {
-    yield* mmap_write_unlock(mm);
+    if (sched_points) yield PT.mmap_write_unlock;
+    mmap_write_unlock(mm);
     return false;
   }
   yield* vma_start_write(vma);
   yield cpu(Cost.mprotect_fixup);
   yield cpu(Cost.change_pte, Math.min(npages, vma.vm_end - addr)); // change_protection
-  yield* mmap_write_unlock(mm);
+  if (sched_points) yield PT.mmap_write_unlock;
+  mmap_write_unlock(mm);
   return true;
 }

@@ -1,17 +1,14 @@
 /**
  * Folio lock primitives (include/linux/pagemap.h, mm/filemap.c) and I/O
- * completion (folio_end_read).
+ * completion (folio_end_read). folio_trylock/folio_unlock never sleep and are
+ * plain functions; the sleeping ones are kernel paths.
  */
-import { EffectKind, LawName, point, type KPath, type SubmitEffect } from './effects.js';
+import { EffectKind, LawName, type KPath, type SubmitEffect } from './effects.js';
 import { Folio } from './mm_types.js';
-import { current, sched_points } from './sched.js';
-
-const PT_folio_trylock = point('folio_trylock(folio)');
-const PT_folio_unlock = point('folio_unlock(folio)');
+import { current } from './sched.js';
 
 /** folio_trylock */
-export function* folio_trylock(folio: Folio): KPath<boolean> {
-  if (sched_points) yield PT_folio_trylock;
+export function folio_trylock(folio: Folio): boolean {
   return folio.trylock(current);
 }
 
@@ -30,8 +27,7 @@ export function* folio_wait_locked(folio: Folio): KPath {
 }
 
 /** folio_unlock */
-export function* folio_unlock(folio: Folio): KPath {
-  if (sched_points) yield PT_folio_unlock;
+export function folio_unlock(folio: Folio): void {
   folio.unlock();
 }
 

@@ -3,8 +3,9 @@ import { Cost, cpu, type KPath } from './effects.js';
 import { VmAreaStruct, type MmStruct } from './mm_types.js';
 import {
   mmap_read_unlock, mmap_write_downgrade, mmap_write_lock, mmap_write_unlock,
-  vma_mark_detached, vma_start_write,
+  PT, vma_mark_detached, vma_start_write,
 } from './mmap_lock.js';
+import { sched_points } from './sched.js';
 
 /**
  * munmap of the VMA at `addr` (do_vmi_align_munmap): mmap write, write-lock and
@@ -15,16 +16,20 @@ export function* do_vmi_align_munmap(mm: MmStruct, addr: number): KPath<VmAreaSt
   yield* mmap_write_lock(mm);
   const vma = mm.find_vma(addr);
   if (vma === null) {
-    yield* mmap_write_unlock(mm);
+    if (sched_points) yield PT.mmap_write_unlock;
+    mmap_write_unlock(mm);
     return null;
   }
   yield* vma_start_write(vma);
-  yield* vma_mark_detached(vma);
+  if (sched_points) yield PT.vma_mark_detached;
+  vma_mark_detached(vma);
   mm.unlink(vma);
   yield cpu(Cost.munmap_vma);
-  yield* mmap_write_downgrade(mm);
+  if (sched_points) yield PT.mmap_write_downgrade;
+  mmap_write_downgrade(mm);
   yield cpu(Cost.zap_pte, Math.round(vma.pages * vma.resident)); // unmap_region
-  yield* mmap_read_unlock(mm);
+  if (sched_points) yield PT.mmap_read_unlock;
+  mmap_read_unlock(mm);
   return vma;
 }
 
@@ -39,6 +44,7 @@ export function* do_mmap(mm: MmStruct, old: VmAreaStruct): KPath<VmAreaStruct> {
     old.vm_flags, old.vm_file, old.has_map_pages, old.resident);
   yield* vma_start_write(vma); // __mmap_new_vma: vma_start_write before vma_link
   mm.link(vma);
-  yield* mmap_write_unlock(mm);
+  if (sched_points) yield PT.mmap_write_unlock;
+  mmap_write_unlock(mm);
   return vma;
 }

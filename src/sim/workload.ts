@@ -59,9 +59,17 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
   return { mm, slots };
 }
 
+/** A fault op with its lookups done once. */
+interface CompiledFault {
+  slots: Slot[];
+  write: boolean;
+  states: PageState[];
+  stateCum: number[];
+}
+
 export class Workload {
   private readonly cumWeights = new Map<ThreadSpec, number[]>();
-  private readonly stateCum = new Map<FaultOp, number[]>();
+  private readonly faults = new Map<FaultOp, CompiledFault>();
 
   constructor(
     readonly sim: Simulator,
@@ -76,7 +84,12 @@ export class Workload {
       for (const op of th.ops) {
         if (op.op === 'fault') {
           let a = 0;
-          this.stateCum.set(op, op.states.map(([, w]) => (a += w)));
+          this.faults.set(op, {
+            slots: this.slots.get(op.vma)!,
+            write: op.access === 'write',
+            states: op.states.map(([st]) => st),
+            stateCum: op.states.map(([, w]) => (a += w)),
+          });
         }
       }
       this.sim.spawn(th.name, th.class, (t) => this.thread(t, th), th.group);
@@ -84,32 +97,31 @@ export class Workload {
   }
 
   private *thread(task: SimTask, th: ThreadSpec): KPath {
-    const sim = this.sim;
+    const sim = this.sim, mm = this.mm, obs: SimObserver = sim.observer;
     if (th.start > 0) yield sleep(th.start);
     const cum = this.cumWeights.get(th)!;
+    const ops = th.ops;
+    const faults = ops.map((o) => (o.op === 'fault' ? this.faults.get(o)! : null));
     for (;;) {
       yield sleep(task.rng.draw(th.think));
-      const op = th.ops[th.ops.length === 1 ? 0 : task.rng.pick(cum)]!;
+      const i = ops.length === 1 ? 0 : task.rng.pick(cum);
+      const op = ops[i]!, fault = faults[i]!;
       for (let rep = 0; rep < op.repeat; rep++) {
         if (rep > 0 && op.gap !== null) yield sleep(task.rng.draw(op.gap));
-        yield call(this.runOp(task, op, sim));
-      }
-    }
-  }
-
-  private *runOp(task: SimTask, op: OpSpec, sim: Simulator): KPath {
-    const obs: SimObserver = sim.observer;
-    const mm = this.mm;
-    switch (op.op) {
-      case 'fault': {
-        const slot = this.pickSlot(task, op.vma);
-        const pgoff = task.rng.below(slot.pages);
+        if (fault === null) {
+          yield call(this.runOp(task, op, sim));
+          continue;
+        }
+        // A user page fault (the hot path: no extra generator).
+        const rng = task.rng, slots = fault.slots;
+        const slot = slots.length === 1 ? slots[0]! : slots[rng.below(slots.length)]!;
+        const pgoff = rng.below(slot.pages);
         const addr = slot.start + pgoff;
-        const state = op.states[op.states.length === 1 ? 0 : task.rng.pick(this.stateCum.get(op)!)]![0];
+        const state = fault.states[fault.states.length === 1 ? 0 : rng.pick(fault.stateCum)]!;
         const vma = mm.find_vma(addr);
         if (vma !== null) this.preparePage(task, vma, pgoff, state);
         obs.opBegin(sim.now, task, 'fault');
-        const ret = (yield call(do_user_addr_fault(mm, addr, op.access === 'write'))) as number;
+        const ret = (yield call(do_user_addr_fault(mm, addr, fault.write))) as number;
         obs.opEnd(sim.now, task, 'fault', ret);
         // The page is mapped now; its state is drawn afresh at the next fault,
         // so an idle folio need not stay in the cache (keeps the maps small).
@@ -117,8 +129,17 @@ export class Workload {
           const f = vma.cache.get(pgoff);
           if (f !== undefined && f.idle) vma.cache.delete(pgoff);
         }
-        return;
       }
+    }
+  }
+
+  /** Every op but faults. */
+  private *runOp(task: SimTask, op: OpSpec, sim: Simulator): KPath {
+    const obs: SimObserver = sim.observer;
+    const mm = this.mm;
+    switch (op.op) {
+      case 'fault':
+        throw new Error('faults run inline in thread()');
       case 'mprotect':
       case 'madvise_dontneed': {
         const slot = this.pickSlot(task, op.vma);
@@ -159,25 +180,31 @@ export class Workload {
   private preparePage(task: SimTask, vma: VmAreaStruct, pgoff: number, state: PageState): void {
     const cache = vma.cache;
     const f = cache.get(pgoff);
-    if (f !== undefined && !f.idle) return;
+    if (f !== undefined) {
+      if (!f.idle) return;
+      cache.delete(pgoff);
+    }
     switch (state) {
+      case 'cached': // uptodate in the page cache, no folio object needed
+        if (vma.evicted.size !== 0) vma.evicted.delete(pgoff);
+        return;
       case 'absent':
-        cache.delete(pgoff);
+        vma.evicted.add(pgoff);
         return;
       case 'zero':
-        cache.delete(pgoff);
         vma.swapped.delete(pgoff);
         return;
       case 'swapped':
-        cache.delete(pgoff);
         vma.swapped.add(pgoff);
         return;
       default: {
-        const folio = f ?? new Folio(vma.id, pgoff);
+        const folio = new Folio(vma.id, pgoff);
         folio.uptodate = true;
-        folio.writeback = false;
-        folio.swapcache = !vma.vm_file;
-        if (!vma.vm_file) vma.swapped.add(pgoff);
+        if (vma.vm_file) vma.evicted.delete(pgoff);
+        else {
+          folio.swapcache = true;
+          vma.swapped.add(pgoff);
+        }
         cache.set(pgoff, folio);
         if (state === 'locked' || state === 'swapcache_locked') {
           this.lockFolioFor(task, folio, LawName.folio_lock_hold, folio_holder_unlock);
