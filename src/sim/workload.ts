@@ -9,7 +9,7 @@
  * (two threads faulting one page share the I/O, as in the kernel).
  */
 import {
-  AnonVma, call, COST_NAMES, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
+  AnonVma, call, COST_NAMES, EffectKind, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
   Folio, folio_end_writeback_and_unlock, folio_holder_unlock, LawName, madvise_dontneed, MmStruct, sleep,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
   VM_DONTCOPY, VmAreaStruct, type FaultStrategy, type ForkStrategy, type KPath,
@@ -102,8 +102,11 @@ export class Workload {
     const cum = this.cumWeights.get(th)!;
     const ops = th.ops;
     const faults = ops.map((o) => (o.op === 'fault' ? this.faults.get(o)! : null));
+    // One mutable sleep effect per thread: the engine reads `ns` as soon as it is yielded.
+    const think = { k: EffectKind.SLEEP, ns: 0 } as { k: EffectKind.SLEEP; ns: number };
     for (;;) {
-      yield sleep(task.rng.draw(th.think));
+      think.ns = task.rng.draw(th.think);
+      yield think;
       const i = ops.length === 1 ? 0 : task.rng.pick(cum);
       const op = ops[i]!, fault = faults[i]!;
       for (let rep = 0; rep < op.repeat; rep++) {
