@@ -70,15 +70,19 @@ export function describeValue(v: unknown): string {
   return typeof v;
 }
 
-/** Edit distance, for "did you mean" hints. */
+/** Edit distance (optimal string alignment), for "did you mean" hints. */
 function editDistance(a: string, b: string): number {
   const m = a.length, n = b.length;
   let prev = Array.from({ length: n + 1 }, (_, j) => j);
+  let prevprev = prev;
   for (let i = 1; i <= m; i++) {
     const cur = [i];
     for (let j = 1; j <= n; j++) {
       cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      // a swap of two neighbours counts as one edit ("frok" -> "fork")
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j]!, prevprev[j - 2]! + 1);
     }
+    prevprev = prev;
     prev = cur;
   }
   return prev[n]!;
@@ -97,7 +101,8 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
     }
   }
   if (best === undefined) return undefined;
-  const limit = Math.max(1, Math.min(3, Math.floor(Math.max(word.length, best.length) / 3)));
+  // one edit per three letters, at most three: 'hep' -> 'heap', but no hint from 'c' to 'a'
+  const limit = Math.min(3, Math.floor(Math.max(word.length, best.length) / 3));
   return bestD <= limit ? best : undefined;
 }
 

@@ -63,7 +63,6 @@ export interface FaultOp extends OpBase {
   access: 'read' | 'write';
   /** Weighted states the target page is in when no fault is already working on it. */
   states: Array<[PageState, number]>;
-  /** Fault this many pages of one VMA in a row (e.g. a frame's working set). */
 }
 export interface RangeOp extends OpBase {
   op: 'mprotect' | 'madvise_dontneed';

@@ -1,0 +1,438 @@
+/**
+ * The scenario *file* format (YAML or JSON), as a zod schema. It checks the
+ * shape of the document only; ./load.ts then resolves it (units to ns,
+ * defaults, thread expansion) and checks what crosses fields (VMA group
+ * references, page states per VMA kind, empirical laws, counts).
+ *
+ * Every field's meaning is in docs/scenario-format.md; `toJsonSchema()` gives
+ * the same format as a JSON Schema (schema/scenario.schema.json) for editors.
+ */
+import { z } from 'zod';
+import { COST_NAMES, type CostName } from '../model/effects.js';
+import { ANON_PAGE_STATES, FILE_PAGE_STATES, PRIORITY_CLASSES, type Law } from './types.js';
+import { DURATION_PATTERN, durationProblem } from './units.js';
+import { describeValue } from './errors.js';
+
+/** Metadata for the JSON Schema (kept out of zod's global registry). */
+export const schemaMeta = z.registry<{ id?: string; title?: string; description?: string }>();
+
+function doc<T extends z.ZodType>(s: T, description: string, id?: string): T {
+  schemaMeta.add(s as z.ZodType, id === undefined ? { description } : { id, description });
+  return s;
+}
+
+/** Error text for a value of the wrong shape: "missing required field" or "expected X, got Y". */
+function expecting(what: string) {
+  return (iss: { code?: string; input?: unknown; note?: string }): string | undefined => {
+    // Issues about the inside of a value (unknown keys, a bad discriminator) keep their own message.
+    if (iss.code === 'unrecognized_keys' || iss.code === 'invalid_key' || iss.code === 'invalid_element') return undefined;
+    if (iss.code === 'invalid_union' && iss.note !== undefined) return undefined;
+    return iss.input === undefined ? `missing required field (expected ${what})` : `expected ${what}, got ${describeValue(iss.input)}`;
+  };
+}
+
+const DURATION_TEXT = 'a duration such as "17.7us", or a number of ns';
+
+/** A duration: number of ns, or a string with a unit. */
+export const DurationSchema = doc(
+  z.union(
+    [
+      z.number().nonnegative({ error: (iss) => durationProblem(iss.input) ?? 'invalid duration' }),
+      z.string().regex(new RegExp(DURATION_PATTERN, 'u'), { error: (iss) => durationProblem(iss.input) ?? 'invalid duration' }),
+    ],
+    { error: (iss) => (typeof iss.input === 'number' ? durationProblem(iss.input) : null) ?? expecting(DURATION_TEXT)(iss) },
+  ),
+  'A duration: a number is nanoseconds; a string carries a unit: ns, us (or µs), ms, s. Examples: 500, "500ns", "17.7us", "2ms", "1.5s".',
+  'Duration',
+);
+
+/** `pN` (N in 0..100, decimals allowed) or `max`. */
+export const PERCENTILE_KEY_PATTERN = '^(p[0-9]+(\\.[0-9]+)?|max)$';
+
+const lawField = (d: string) => doc(DurationSchema.clone(), d);
+
+const LawObjectSchema = z.discriminatedUnion('law', [
+  z.strictObject({
+    law: z.literal('constant'),
+    value: lawField('The value every draw returns.'),
+  }),
+  z.strictObject({
+    law: z.literal('exponential'),
+    mean: lawField('Mean of the exponential distribution.'),
+  }),
+  z.strictObject({
+    law: z.literal('lognormal'),
+    median: lawField('Median (e^mu) of the lognormal distribution.'),
+    sigma: doc(
+      z.number({ error: expecting('a number > 0') }).positive({ error: expecting('a number > 0') }),
+      'Standard deviation of the underlying normal (dimensionless), > 0.',
+    ),
+  }),
+  z.strictObject({
+    law: z.literal('uniform'),
+    min: lawField('Smallest value.'),
+    max: lawField('Largest value (>= min).'),
+  }),
+  z.strictObject({
+    law: z.literal('empirical'),
+    points: doc(
+      z.union(
+        [
+          z.record(
+            z
+              .string()
+              .regex(new RegExp(PERCENTILE_KEY_PATTERN), {
+                error: (iss) =>
+                  `invalid percentile key ${JSON.stringify(iss.input)} (expected pN with N from 0 to 100, e.g. p50 or p99.9, or max)`,
+              }),
+            DurationSchema,
+          ),
+          z
+            .array(
+              z.tuple([z.number({ error: expecting('a percentile from 0 to 100') }), DurationSchema], {
+                error: expecting('a [percentile, duration] pair'),
+              }),
+            )
+            .min(1, { error: 'must not be empty' }),
+        ],
+        { error: expecting('a mapping {p50: 172us, ..., max: 2ms} or a list of [percentile, duration] pairs') },
+      ),
+      'Percentile points of the inverse CDF: a mapping from pN (N in 0..100, e.g. p99.9) or max (= p100) to a duration, or a list of [percentile, duration] pairs. Percentiles must increase, values must not decrease, and the last point must be p100 (max).',
+    ),
+  }),
+]);
+
+/** A latency law; a bare duration is shorthand for `{law: constant, value: d}`. */
+export const LawSchema = doc(
+  z.union([DurationSchema, LawObjectSchema], {
+    error: expecting(
+      'a latency law: a duration such as "17.7us", or a mapping with law: constant | exponential | lognormal | uniform | empirical',
+    ),
+  }),
+  'A latency law. A bare duration is a constant. Otherwise one of {law: constant, value}, {law: exponential, mean}, {law: lognormal, median, sigma}, {law: uniform, min, max}, {law: empirical, points}.',
+  'Law',
+);
+
+const Bool = (d: string) => doc(z.boolean({ error: expecting('true or false') }).optional(), d);
+const Int = (min: number, what = `an integer >= ${min}`) =>
+  z
+    .number({ error: expecting(what) })
+    .int({ error: expecting(what) })
+    .min(min, { error: expecting(what) });
+const Name = (d: string) =>
+  doc(
+    z
+      .string({ error: expecting('a name') })
+      .regex(/^[A-Za-z0-9_.-]+$/, { error: expecting('a name made of letters, digits, _ . -') }),
+    d,
+  );
+
+export const SPECIALS = ['pfnmap', 'mixedmap', 'uffd_wp', 'guard'] as const;
+
+export const VmaGroupSchema = z.strictObject({
+  name: Name('Group name; ops refer to the group by it. Unique.'),
+  count: doc(Int(1).optional(), 'Number of VMAs in the group. Default 1, or the length of `pages` when that is a list.'),
+  kind: doc(
+    z.enum(['file', 'anon'], { error: expecting("'file' or 'anon'") }),
+    'file: a file-backed (or shmem) mapping with a page cache; anon: private anonymous memory.',
+  ),
+  shared: Bool('MAP_SHARED (VM_SHARED). Default false. Not allowed with kind anon (shared anonymous memory is shmem: use kind file).'),
+  write: Bool('VM_WRITE at start (mprotect may change it). Default true for anon, false for file.'),
+  maywrite: Bool('VM_MAYWRITE. Default true unless shared and not write.'),
+  exec: Bool('VM_EXEC. Default false.'),
+  anon_vma: Bool('vma->anon_vma is already set at start. Default true for anon, false for file.'),
+  special: doc(
+    z.array(z.enum(SPECIALS, { error: expecting(`one of: ${SPECIALS.join(', ')}`) }), { error: expecting('a list') }).optional(),
+    'Special mapping flags: any of pfnmap (VM_PFNMAP), mixedmap (VM_MIXEDMAP), uffd_wp (userfaultfd write-protect), guard (guard-page markers). Default [].',
+  ),
+  map_pages: Bool('vm_ops->map_pages present (fault-around). false: a driver ->fault that needs mmap_lock. Default true.'),
+  dontcopy: Bool('VM_DONTCOPY (MADV_DONTFORK): fork skips the VMA. Default false.'),
+  pages: doc(
+    z.union([Int(1), z.array(Int(1), { error: expecting('a list') }).min(1, { error: 'must not be empty' })], {
+      error: expecting('a number of pages >= 1, or a list of per-VMA sizes'),
+    }),
+    'Size of each VMA in 4 KiB pages: one number for all, or a list with one size per VMA (its length must equal count).',
+  ),
+  resident: doc(
+    z
+      .number({ error: expecting('a fraction from 0 to 1') })
+      .min(0, { error: expecting('a fraction from 0 to 1') })
+      .max(1, { error: expecting('a fraction from 0 to 1') })
+      .optional(),
+    'Fraction of pages with a populated PTE (cost of copying at fork and of zapping at munmap). Default 1.',
+  ),
+});
+
+const opCommon = {
+  weight: doc(
+    z
+      .number({ error: expecting('a number > 0') })
+      .positive({ error: expecting('a number > 0') })
+      .optional(),
+    'Relative probability of picking this op after a think pause. Default 1.',
+  ),
+  repeat: doc(Int(1).optional(), 'Run the op this many times back to back. Default 1.'),
+  gap: doc(LawSchema.nullable().optional(), 'Pause between repetitions (a law). Default none.'),
+};
+
+const PAGE_STATES = [...FILE_PAGE_STATES, ...ANON_PAGE_STATES] as const;
+const stateWeight = (d: string) =>
+  doc(
+    z
+      .number({ error: expecting('a weight >= 0') })
+      .nonnegative({ error: expecting('a weight >= 0') })
+      .optional(),
+    d,
+  );
+const STATE_TEXT: Record<(typeof PAGE_STATES)[number], string> = {
+  cached: 'file: the folio is in the page cache and uptodate (minor fault).',
+  absent: 'file: not in the page cache; the fault reads it (io.read).',
+  locked: 'file: in the page cache but locked by another holder (reclaim, migration) for io.folio_lock_hold.',
+  writeback: 'file: in the page cache and under writeback for io.writeback.',
+  zero: 'anon: never touched (or discarded): do_anonymous_page.',
+  swapped: 'anon: swapped out; do_swap_page reads it (io.swap).',
+  swapcache: 'anon: in the swap cache, uptodate.',
+  swapcache_locked: 'anon: in the swap cache, locked by another holder for io.folio_lock_hold.',
+  swapcache_writeback: 'anon: in the swap cache, under writeback (swap-out) for io.writeback.',
+};
+
+const vmaRef = () => doc(z.string({ error: expecting('a VMA group name') }), 'Name of a VMA group in `vmas`.');
+const rangePages = () =>
+  doc(Int(1), 'Pages per call (clamped to the size of the VMA picked; must not exceed the largest VMA in the group).');
+
+export const OpSchema = z.discriminatedUnion(
+  'op',
+  [
+    z.strictObject({
+      op: z.literal('fault'),
+      vma: vmaRef(),
+      access: doc(
+        z.enum(['read', 'write'], { error: expecting("'read' or 'write'") }).optional(),
+        'Kind of access that faults. Default read.',
+      ),
+      states: doc(
+        z
+          .strictObject(
+            Object.fromEntries(PAGE_STATES.map((s) => [s, stateWeight(STATE_TEXT[s])])) as Record<
+              (typeof PAGE_STATES)[number],
+              z.ZodOptional<z.ZodNumber>
+            >,
+            { error: expecting('a mapping from page state to weight') },
+          )
+          .optional(),
+        'Relative weights of the state the faulting page is in (when no fault is already working on it). Keys must fit the group kind. Default {cached: 1} for file, {zero: 1} for anon.',
+      ),
+      ...opCommon,
+    }),
+    z.strictObject({
+      op: z.literal('mprotect'),
+      vma: vmaRef(),
+      pages: rangePages(),
+      ...opCommon,
+    }),
+    z.strictObject({
+      op: z.literal('madvise_dontneed'),
+      vma: vmaRef(),
+      pages: rangePages(),
+      ...opCommon,
+    }),
+    z.strictObject({
+      op: z.literal('munmap'),
+      vma: vmaRef(),
+      ...opCommon,
+    }),
+    z.strictObject({
+      op: z.literal('fork'),
+      ...opCommon,
+    }),
+  ],
+  { error: expecting('an op mapping such as {op: fault, vma: heap}') },
+);
+
+export const ThreadGroupSchema = z.strictObject({
+  name: doc(
+    z.string({ error: expecting('a thread name') }).min(1, { error: 'must not be empty' }),
+    'Thread name; "{i}" expands to 1..count ("Binder:{i}"). Expanded names must be unique.',
+  ),
+  group: doc(
+    z.string({ error: expecting('a group name') }).min(1, { error: 'must not be empty' }).optional(),
+    'Group name used in reports. Default: the name without "{i}" and the separator before it ("Binder:{i}" -> "Binder").',
+  ),
+  count: doc(Int(1).optional(), 'Number of threads in the group. Default 1.'),
+  class: doc(
+    z.enum(PRIORITY_CLASSES, { error: expecting(`one of: ${PRIORITY_CLASSES.join(', ')}`) }).optional(),
+    'Priority class: USER_INTERACTIVE (nice -10 / FIFO), USER_INITIATED (-4/-2), DEFAULT (0), UTILITY (+4), BACKGROUND (+10). Default DEFAULT.',
+  ),
+  start: doc(DurationSchema.optional(), 'Time of the first think pause. Default 0.'),
+  think: doc(LawSchema.clone(), 'Pause before each op (user-space time, off the CPU).'),
+  ops: doc(
+    z.array(OpSchema, { error: expecting('a list of ops') }).min(1, { error: 'must not be empty (a thread needs at least one op)' }),
+    'Operation mix: after each think pause the thread picks one op by weight.',
+  ),
+});
+
+const costShape = Object.fromEntries(
+  COST_NAMES.map((n) => [n, DurationSchema.optional()]),
+) as Record<CostName, z.ZodOptional<typeof DurationSchema>>;
+
+export const ScenarioFileSchema = doc(
+  z.strictObject({
+    $schema: doc(z.string().optional(), 'Optional: URL or path of this JSON Schema, for editors.'),
+    name: Name('Scenario name.'),
+    description: doc(
+      z.string({ error: expecting('a string') }).min(1, { error: 'must not be empty' }),
+      'One paragraph: what the scenario models and where its numbers come from.',
+    ),
+    seed: doc(Int(0, 'an integer from 0 to 4294967295').max(4294967295, { error: expecting('an integer from 0 to 4294967295') }).optional(), "Seed of the run's random numbers. Default 1."),
+    duration: doc(DurationSchema.clone(), 'Simulated time of one run.'),
+    warmup: doc(DurationSchema.optional(), 'Metrics ignore ops that start before this time. Default 0. Must be < duration.'),
+    cpus: doc(
+      z.union([Int(1), z.literal('unlimited')], { error: expecting('an integer >= 1 or "unlimited"') }).optional(),
+      'Number of CPUs, or "unlimited" (every runnable thread runs). Default 8.',
+    ),
+    preempt: Bool('A thread that becomes runnable preempts a running thread of a lower priority class. Default true.'),
+    mmap_lock: doc(
+      z
+        .strictObject({
+          reader_wake: doc(
+            z.enum(['all', 'prefix'], { error: expecting("'all' or 'prefix'") }).optional(),
+            'all: a reader wake-up wakes every queued reader (up to 256; kernel rwsem_mark_wake). prefix: only the readers ahead of the first queued writer. Default all.',
+          ),
+        })
+        .optional(),
+      'mmap_lock (rwsem) options.',
+    ),
+    costs: doc(
+      z.strictObject(costShape, { error: expecting('a mapping from cost name to duration') }).optional(),
+      'CPU cost of kernel steps; every key optional (defaults in the docs).',
+    ),
+    io: doc(
+      z
+        .strictObject({
+          read: doc(LawSchema.optional(), 'File read I/O latency on a page-cache miss. Default: UFS 4K QD1 random read (empirical).'),
+          swap: doc(LawSchema.optional(), 'Swap-in latency per page. Default 17.7us (zram lz4).'),
+          swap_synchronous: Bool(
+            'Swap device is SWP_SYNCHRONOUS_IO (zram): the swap law is CPU time on the faulting CPU with the lock held. Default true.',
+          ),
+          writeback: doc(LawSchema.optional(), 'How long a folio stays under writeback. Default: UFS 4K QD1 random write (empirical).'),
+          folio_lock_hold: doc(
+            LawSchema.optional(),
+            'How long a non-fault holder (reclaim, migration) keeps an uptodate folio locked. Default uniform 5us..50us (assumption).',
+          ),
+        })
+        .optional(),
+      'I/O latency laws.',
+    ),
+    vmas: doc(
+      z.array(VmaGroupSchema, { error: expecting('a list of VMA groups') }).min(1, { error: 'must not be empty' }),
+      'VMA groups: the address space.',
+    ),
+    threads: doc(
+      z.array(ThreadGroupSchema, { error: expecting('a list of thread groups') }).min(1, { error: 'must not be empty' }),
+      'Thread groups.',
+    ),
+  }, { error: expecting('a mapping') }),
+  'A faultline scenario: threads, VMAs, operation mix and latency laws.',
+);
+
+export type ScenarioFile = z.input<typeof ScenarioFileSchema>;
+export type LawInput = z.input<typeof LawSchema>;
+
+// ---------------------------------------------------------------------------
+// Defaults (documented in docs/scenario-format.md).
+
+/** CPU cost of kernel steps, ns (all assumptions unless noted in the docs). */
+export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
+  handle_mm_fault: 2000,
+  fault_retry: 1000,
+  anon_vma_prepare: 1000,
+  do_anonymous_page: 1000,
+  mprotect_fixup: 2000,
+  change_pte: 20,
+  munmap_vma: 3000,
+  zap_pte: 20,
+  dup_vma: 1000,
+  copy_pte: 30,
+  do_mmap: 3000,
+  madvise_vma: 1000,
+  exit_vma: 1000,
+};
+
+const us = (x: number) => Math.round(x * 1000);
+
+/** Default I/O laws (sources in docs/scenario-format.md and /work/shared/workload/parameters.md). */
+export const DEFAULT_IO: Readonly<{ read: Law; swap: Law; swap_synchronous: boolean; writeback: Law; folio_lock_hold: Law }> = {
+  // UFS 4K random read, 1 job, QD1, completion latency [M] (parameters.md §2.1).
+  read: {
+    law: 'empirical',
+    points: [[1, us(120)], [50, us(172)], [90, us(206)], [95, us(223)], [99, us(239)], [99.5, us(258)], [99.9, us(330)], [99.95, us(433)], [99.99, us(709)], [100, us(2000)]],
+  },
+  // zram lz4 swap-in per 4K page [D] (parameters.md §2.3).
+  swap: { law: 'constant', value: us(17.7) },
+  swap_synchronous: true,
+  // UFS 4K random write QD1 [M] (§2.1); no max was reported: p100 = p99.99 is an assumption.
+  writeback: {
+    law: 'empirical',
+    points: [[50, us(112)], [99, us(200)], [99.9, us(545)], [99.95, us(5800)], [99.99, us(16450)], [100, us(16450)]],
+  },
+  // Assumption: nothing found on how long reclaim/migration hold a folio lock.
+  folio_lock_hold: { law: 'uniform', min: us(5), max: us(50) },
+};
+
+export const DEFAULTS = {
+  seed: 1,
+  warmup: 0,
+  cpus: 8,
+  preempt: true,
+  reader_wake: 'all',
+  class: 'DEFAULT',
+  start: 0,
+  weight: 1,
+  repeat: 1,
+  resident: 1,
+  map_pages: true,
+  dontcopy: false,
+  exec: false,
+  shared: false,
+} as const;
+
+// ---------------------------------------------------------------------------
+// JSON Schema.
+
+/** Sorts keywords for a stable file; keeps `properties` in definition order. */
+function canonical(v: unknown, parentKey?: string): unknown {
+  if (Array.isArray(v)) return v.map((x) => canonical(x));
+  if (v === null || typeof v !== 'object') return v;
+  const keys = Object.keys(v as object);
+  const order = parentKey === 'properties' || parentKey === '$defs' ? keys : [...keys].sort(keywordOrder);
+  const out: Record<string, unknown> = {};
+  for (const k of order) out[k] = canonical((v as Record<string, unknown>)[k], k);
+  return out;
+}
+const FIRST = ['$schema', '$id', '$ref', 'title', 'description', 'type'];
+function keywordOrder(a: string, b: string): number {
+  const ia = FIRST.indexOf(a), ib = FIRST.indexOf(b);
+  if (ia !== -1 || ib !== -1) return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib);
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The scenario file format as a JSON Schema (draft 2020-12) object. */
+export function toJsonSchema(): Record<string, unknown> {
+  const js = z.toJSONSchema(ScenarioFileSchema, {
+    target: 'draft-2020-12',
+    io: 'input',
+    metadata: schemaMeta,
+    unrepresentable: 'throw',
+  }) as Record<string, unknown>;
+  const { $schema, ...rest } = js;
+  return canonical({
+    $schema,
+    title: 'faultline scenario',
+    ...rest,
+  }) as Record<string, unknown>;
+}
+
+/** `toJsonSchema()` as the text of schema/scenario.schema.json. */
+export function renderJsonSchema(): string {
+  return JSON.stringify(toJsonSchema(), null, 2) + '\n';
+}
