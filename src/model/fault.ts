@@ -11,6 +11,7 @@ import {
   type MmStruct, type VmAreaStruct,
 } from './mm_types.js';
 import { lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
+import { fault_inject } from './custom.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 import { sched_points } from './sched.js';
 
@@ -42,6 +43,10 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
       if ((ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)) === 0) {
         if (sched_points) yield PT.vma_end_read;
         vma_end_read(vma);
+        if (fault_inject.do_user_addr_fault_double_vma_end_read) {
+          if (sched_points) yield PT.vma_end_read;
+          vma_end_read(vma); // injected bug: the lock is released twice
+        }
       }
       if ((ret & VM_FAULT_RETRY) === 0) {
         count_vm_event(VmEvent.VMA_LOCK_SUCCESS);

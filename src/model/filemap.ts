@@ -5,12 +5,13 @@
 import { LawName, type KPath } from './effects.js';
 import type { VmFault } from './fault_types.js';
 import {
-  FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_VMA_LOCK, fault_flag_allow_retry_first,
+  FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE, fault_flag_allow_retry_first,
   Folio, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_RETRY_VMA, type VmAreaStruct,
 } from './mm_types.js';
 import { release_fault_lock } from './memory_lock.js';
 import { PT } from './mmap_lock.js';
 import { __folio_lock, folio_alloc_locked_for_io, folio_trylock, folio_unlock } from './pagemap.js';
+import { hooks } from './custom.js';
 import { sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 
@@ -100,6 +101,9 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
   folio.refcount++;
   if (sched_points) yield PT.folio_trylock;
   if (!folio_trylock(folio)) fpin = yield* lock_folio_maybe_drop_mmap(vmf, folio, fpin);
+  if (!fpin) { // finish_fault -> set_pte_range (model-only hook); do_cow_fault maps a private copy
+    hooks.set_pte_at(vma, vmf.pgoff, (vmf.flags & FAULT_FLAG_WRITE) !== 0 && !vma.vm_shared ? 'anon' : 'file');
+  }
   if (sched_points) yield PT.folio_unlock;
   folio_unlock(folio); // fpin: "we dropped the lock at some point"; else finish_fault mapped it
   folio.refcount--;

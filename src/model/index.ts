@@ -16,3 +16,4 @@ export * from './mprotect.js';
 export * from './vma.js';
 export * from './madvise.js';
 export * from './mmap.js';
+export * from './custom.js';

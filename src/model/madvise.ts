@@ -2,6 +2,7 @@
 import { Cost, cpu, type KPath } from './effects.js';
 import type { MmStruct } from './mm_types.js';
 import { lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
+import { hooks } from './custom.js';
 import { sched_points } from './sched.js';
 
 /**
@@ -14,7 +15,9 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
   const vma = lock_vma_under_rcu(mm, addr);
   if (vma !== null) {
     yield cpu(Cost.madvise_vma);
+    hooks.pt_update_begin(vma, 'zap_page_range_single', false); // model-only hook
     yield cpu(Cost.zap_pte, Math.min(npages, vma.vm_end - addr));
+    hooks.pt_update_end(vma, 'zap_page_range_single');
     if (sched_points) yield PT.vma_end_read;
     vma_end_read(vma);
     return true;
@@ -23,7 +26,9 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
   const v = mm.find_vma(addr);
   if (v !== null) {
     yield cpu(Cost.madvise_vma);
+    hooks.pt_update_begin(v, 'zap_page_range_single', false); // model-only hook
     yield cpu(Cost.zap_pte, Math.min(npages, v.vm_end - addr));
+    hooks.pt_update_end(v, 'zap_page_range_single');
   }
   if (sched_points) yield PT.mmap_read_unlock;
   mmap_read_unlock(mm);

@@ -13,6 +13,7 @@ import {
 import { release_fault_lock } from './memory_lock.js';
 import { mmap_read_trylock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
 import { __folio_lock, folio_alloc_locked_for_io, folio_trylock, folio_unlock, folio_wait_locked } from './pagemap.js';
+import { hooks } from './custom.js';
 import { current, sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 
@@ -86,6 +87,7 @@ function* do_swap_page(vmf: VmFault): KPath<number> {
     }
   }
   // Map it: set_pte_at, swap_free; the folio leaves the swap cache.
+  hooks.set_pte_at(vma, vmf.pgoff, 'anon'); // model-only hook
   vma.swapped.delete(vmf.pgoff);
   if (vma.cache.get(vmf.pgoff) === folio) vma.cache.delete(vmf.pgoff);
   if (sched_points) yield PT.folio_unlock;
@@ -113,6 +115,7 @@ function* vmf_anon_prepare(vmf: VmFault): KPath<number> {
     }
   }
   yield cpu(Cost.anon_vma_prepare); // __anon_vma_prepare
+  hooks.anon_vma_prepare(vma); // model-only hook (I6: needs mmap_lock)
   if (vma.anon_vma === null) vma.anon_vma = new AnonVma(vma.mm.nextAnonVmaId++);
   count_vm_event(VmEvent.ANON_VMA_PREPARE);
   if (underVma) {
@@ -124,10 +127,14 @@ function* vmf_anon_prepare(vmf: VmFault): KPath<number> {
 
 /** do_anonymous_page: zero page on read; on write, anon_vma + new zeroed folio. */
 function* do_anonymous_page(vmf: VmFault): KPath<number> {
-  if ((vmf.flags & FAULT_FLAG_WRITE) === 0) return 0; // map the shared zero page
+  if ((vmf.flags & FAULT_FLAG_WRITE) === 0) {
+    hooks.set_pte_at(vmf.vma, vmf.pgoff, 'zero'); // map the shared zero page (model-only hook)
+    return 0;
+  }
   const ret = yield* vmf_anon_prepare(vmf);
   if (ret !== 0) return ret;
   yield cpu(Cost.do_anonymous_page); // alloc_anon_folio + clear + set_pte
+  hooks.set_pte_at(vmf.vma, vmf.pgoff, 'anon'); // model-only hook
   return 0;
 }
 

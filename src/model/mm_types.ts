@@ -4,6 +4,7 @@
  * Locks live in the structures that own them, as in the kernel.
  */
 import { block, type BlockEffect, type Task, type WaitResource } from './effects.js';
+import { hooks } from './custom.js';
 import { RwSemaphore, type ReaderWake } from './rwsem.js';
 import { wake_up_process } from './sched.js';
 import type { FaultStrategy, ForkStrategy } from './strategy.js';
@@ -83,7 +84,9 @@ export class Folio implements WaitResource {
   private bw: BlockEffect | null = null;
 
   /** A folio of VMA `vmaId`'s file or swap space at page `index`. */
-  constructor(readonly vmaId: number, readonly index: number) {}
+  constructor(readonly vmaId: number, readonly index: number) {
+    hooks.object_created(this); // model-only (custom.ts)
+  }
 
   get label(): string {
     return `folio[${this.vmaId}:${this.index}]`;
@@ -151,7 +154,9 @@ export class Folio implements WaitResource {
 }
 
 export class AnonVma {
-  constructor(readonly id: number) {}
+  constructor(readonly id: number) {
+    hooks.object_created(this); // model-only (custom.ts)
+  }
 }
 
 /**
@@ -198,6 +203,7 @@ export class VmAreaStruct implements WaitResource {
   ) {
     this.label = `vma[${id}:${group}]`;
     this.blockWrite = block(this, 'vma_start_write');
+    hooks.object_created(this); // model-only (custom.ts)
   }
   get pages(): number {
     return this.vm_end - this.vm_start;
@@ -228,6 +234,7 @@ export class MmStruct {
     readerWake: ReaderWake = 'all',
   ) {
     this.mmap_lock = new RwSemaphore('mm->mmap_lock', readerWake);
+    hooks.object_created(this); // model-only (custom.ts)
   }
 
   /** vma_lookup / mas_walk: the VMA containing `addr`, or null. */

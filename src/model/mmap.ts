@@ -2,6 +2,7 @@
 import { Cost, cpu, type KPath } from './effects.js';
 import { VM_COPY_ON_FORK, VM_DONTCOPY, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock, PT, vma_start_write } from './mmap_lock.js';
+import { fault_inject, hooks } from './custom.js';
 import { sched_points } from './sched.js';
 
 /** mm/memory.c vma_needs_copy: copy_page_range only when it has work to do. */
@@ -20,10 +21,16 @@ export function* dup_mmap(oldmm: MmStruct): KPath {
   yield* mmap_write_lock(oldmm);
   const vmas = oldmm.vmas.slice(); // for_each_vma(vmi, mpnt)
   for (const mpnt of vmas) {
-    if (oldmm.fork.lock_vma(mpnt)) yield* vma_start_write(mpnt);
+    const lock = oldmm.fork.lock_vma(mpnt);
+    if (lock && !fault_inject.dup_mmap_skip_vma_start_write) yield* vma_start_write(mpnt);
     if (mpnt.vm_flags & VM_DONTCOPY) continue;
+    hooks.anon_vma_fork(mpnt); // model-only hook: the child's anon_vma
     yield cpu(Cost.dup_vma);
-    if (vma_needs_copy(mpnt)) yield cpu(Cost.copy_pte, Math.round(mpnt.pages * mpnt.resident));
+    if (vma_needs_copy(mpnt)) {
+      hooks.pt_update_begin(mpnt, 'copy_page_range', lock); // model-only hook
+      yield cpu(Cost.copy_pte, Math.round(mpnt.pages * mpnt.resident));
+      hooks.pt_update_end(mpnt, 'copy_page_range');
+    }
   }
   if (sched_points) yield PT.flush_tlb_mm;
   if (sched_points) yield PT.mmap_write_unlock;

@@ -10,6 +10,7 @@
  */
 import { point, type KPath, type PointEffect } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
+import { nondet } from './custom.js';
 import { current, sched_points, wake_up_process } from './sched.js';
 import { tp } from './trace.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
@@ -107,6 +108,9 @@ export const VMA_READ_OK = 0, VMA_READ_FAIL = 1, VMA_READ_EAGAIN = 2;
 function vma_start_read(vma: VmAreaStruct): number {
   if (vma.detached) return VMA_READ_EAGAIN;
   if (vma.excludeReaders || vma_is_write_locked(vma)) return VMA_READ_FAIL;
+  // A false "locked" answer is allowed (mm_lock_seq wrap, reader limit): the
+  // fault falls back to mmap_lock. Model-only: the checker may choose it.
+  if (nondet('vma_start_read_spurious_fail')) return VMA_READ_FAIL;
   vma.nrReaders++;
   vma.readers.push(current);
   return VMA_READ_OK;

@@ -2,6 +2,7 @@
 import { Cost, cpu, type KPath } from './effects.js';
 import type { MmStruct } from './mm_types.js';
 import { mmap_write_lock, mmap_write_unlock, PT, vma_start_write } from './mmap_lock.js';
+import { fault_inject, hooks } from './custom.js';
 import { sched_points } from './sched.js';
 
 /**
@@ -18,9 +19,11 @@ export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number): K
     mmap_write_unlock(mm);
     return false;
   }
-  yield* vma_start_write(vma);
+  if (!fault_inject.mprotect_skip_vma_start_write) yield* vma_start_write(vma);
+  hooks.pt_update_begin(vma, 'change_protection', true); // model-only hook
   yield cpu(Cost.mprotect_fixup);
   yield cpu(Cost.change_pte, Math.min(npages, vma.vm_end - addr)); // change_protection
+  hooks.pt_update_end(vma, 'change_protection');
   if (sched_points) yield PT.mmap_write_unlock;
   mmap_write_unlock(mm);
   return true;

@@ -17,6 +17,7 @@
  * no HANDOFF bit).
  */
 import { block, type BlockEffect, type Task, type WaitResource } from './effects.js';
+import { hooks } from './custom.js';
 import { wake_up_process } from './sched.js';
 
 /** rwsem_mark_wake: MAX_READERS_WAKEUP */
@@ -40,6 +41,7 @@ export class RwSemaphore implements WaitResource {
   constructor(readonly label: string, readonly readerWake: ReaderWake = 'all') {
     this.blockRead = block(this, 'down_read');
     this.blockWrite = block(this, 'down_write');
+    hooks.object_created(this); // model-only (custom.ts)
   }
 
   get nrQueued(): number {

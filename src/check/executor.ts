@@ -1,0 +1,504 @@
+/**
+ * One execution of a check scenario: builds the mm, spawns each thread as a
+ * generator over the model's kernel paths (src/model, the same code the
+ * simulator runs), and runs one step of one task at a time, as the scheduler
+ * says.
+ *
+ * A step resumes a task and runs it to its next effect. Every effect is a
+ * scheduling point: POINT, CPU, CPU_LAW and SLEEP leave the task runnable;
+ * BLOCK puts it to sleep until the model calls wake_up_process; SUBMIT adds an
+ * I/O-completion pseudo-task that is runnable from then on, so the completion
+ * may happen at any later step. Folio holders outside the program (reclaim,
+ * writeback: page states `locked`, `writeback`) are pseudo-tasks of the same
+ * kind. Data choices (a list of page states or VMAs in an op, the model's
+ * `nondet` sites) go to the scheduler's nextChoice.
+ */
+import {
+  AnonVma, COST_NAMES, do_mmap, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
+  Folio, folio_end_writeback_and_unlock, folio_holder_unlock, install_model_hooks, install_nondet, install_sched,
+  install_vm_event_sink, madvise_dontneed, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
+  VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
+  VmEvent, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
+} from '../model/index.js';
+import { applyInjections, type Injection } from './inject.js';
+import { checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
+import type { CheckOp, CheckPageState, CheckScenario, CheckVma } from './scenario.js';
+import { Tracker, type Footprint } from './track.js';
+
+/** What to check: a scenario under one fault and one fork strategy. */
+export interface CheckModel {
+  readonly scenario: CheckScenario;
+  readonly fault: FaultStrategy;
+  readonly fork: ForkStrategy;
+  readonly injections: readonly Injection[];
+  readonly invariants: ReadonlySet<InvariantName>;
+}
+
+export const enum TState { RUNNABLE, BLOCKED, DONE }
+
+const CPU_LABEL: Record<string, string> = {
+  handle_mm_fault: 'handle_mm_fault(vma, addr, flags)',
+  fault_retry: 'do_user_addr_fault: retry',
+  anon_vma_prepare: '__anon_vma_prepare(vma)',
+  do_anonymous_page: 'do_anonymous_page(vmf)',
+  mprotect_fixup: 'mprotect_fixup(vma)',
+  change_pte: 'change_protection(vma)',
+  munmap_vma: 'vms_gather_munmap_vmas(vms)',
+  zap_pte: 'zap_page_range_single(vma)',
+  dup_vma: 'vm_area_dup + anon_vma_fork(tmp, mpnt)',
+  copy_pte: 'copy_page_range(dst_vma, src_vma)',
+  do_mmap: '__mmap_region(file, addr, len)',
+  madvise_vma: 'madvise_vma_behavior(vma)',
+  exit_vma: 'exit_mmap: free_pgtables',
+};
+
+export class CheckTask implements Task {
+  readonly prio = 0;
+  state = TState.RUNNABLE;
+  readonly stack: Array<KPath<unknown>> = [];
+  resumeValue: unknown = undefined;
+  /** What the task's next step does (the effect it stopped at), kernel style. */
+  pending: string;
+  /** Steps taken. */
+  steps = 0;
+  /** Current op (threads), for counterexamples. */
+  opLabel = '';
+  /** VM_FAULT_RETRY returns in the current fault. */
+  retries = 0;
+  constructor(
+    readonly id: number,
+    readonly comm: string,
+    readonly io: { fn: (f: Folio) => void; folio: Folio } | null,
+  ) {
+    this.pending = io !== null ? `${io.fn.name}(${io.folio.label})` : 'start';
+  }
+}
+
+/** Result of one step. */
+export interface StepOutcome {
+  /** Read/write footprint (tracked steps only). */
+  readonly fp: Footprint | null;
+  readonly violation: Violation | null;
+  /** The step threw for a disabled invariant: the execution cannot go on. */
+  readonly aborted: boolean;
+}
+
+interface Slot {
+  readonly start: number;
+  readonly spec: CheckVma;
+}
+
+const LOCK_RELEASE_FNS = ['up_read(', 'up_write(', 'downgrade_write(', 'vma_end_read(', 'folio_unlock('];
+
+function vmFlags(v: CheckVma): number {
+  let f = VM_READ;
+  if (v.write) f |= VM_WRITE;
+  if (v.maywrite) f |= VM_MAYWRITE;
+  if (v.exec) f |= VM_EXEC;
+  if (v.shared) f |= VM_SHARED;
+  if (v.dontcopy) f |= VM_DONTCOPY;
+  for (const s of v.special) {
+    f |= s === 'pfnmap' ? VM_PFNMAP : s === 'mixedmap' ? VM_MIXEDMAP : s === 'uffd_wp' ? VM_UFFD_WP : VM_MAYBE_GUARD;
+  }
+  return f;
+}
+
+export class Execution {
+  readonly tasks: CheckTask[] = [];
+  readonly tracker = new Tracker();
+  readonly obs: VmaObs[] = [];
+  private readonly obsOf = new Map<VmAreaStruct, VmaObs>();
+  readonly mm: MmStruct;
+  private readonly slots = new Map<string, Slot>();
+  private cur: CheckTask | null = null;
+  private hookViolation: Violation | null = null;
+  private nextPseudo = 0;
+  private readonly nthreads: number;
+
+  constructor(
+    readonly model: CheckModel,
+    /** Ops each thread runs (0: thread left out), by thread index. */
+    readonly mask: readonly number[],
+    private readonly choose: (n: number) => number,
+  ) {
+    const sc = model.scenario;
+    this.nthreads = sc.threads.length;
+    set_sched_points(true);
+    install_sched((t) => this.wake(t as CheckTask));
+    install_vm_event_sink((ev) => {
+      if (ev === VmEvent.FAULT_RETRY && this.cur !== null) this.cur.retries++;
+    });
+    install_model_hooks(this.hooks);
+    const nondetOn = new Set<string>(sc.nondet);
+    install_nondet((site) => nondetOn.has(site) && this.choose(2) === 1);
+    applyInjections(model.injections);
+
+    const mm = new MmStruct(model.fault, model.fork, sc.reader_wake);
+    mm.swapSynchronous = sc.swap_synchronous;
+    let addr = 0x10;
+    for (const v of sc.vmas) {
+      const vma = new VmAreaStruct(mm, mm.nextVmaId++, v.name, addr, addr + v.pages, vmFlags(v), v.kind === 'file', v.map_pages, 1);
+      if (v.anon_vma) {
+        vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
+        for (let p = 0; p < v.pages; p++) this.obsOf.get(vma)!.anonPtes.add(p); // resident anonymous pages
+      }
+      mm.vmas.push(vma);
+      this.slots.set(v.name, { start: addr, spec: v });
+      addr += v.pages + 1;
+    }
+    this.mm = mm;
+    for (let i = 0; i < this.nthreads; i++) {
+      const th = sc.threads[i]!;
+      const t = new CheckTask(i, th.name, null);
+      const n = mask[i] ?? th.ops.length;
+      if (n === 0) t.state = TState.DONE;
+      else t.stack.push(this.program(t, th.ops, n));
+      this.tasks.push(t);
+    }
+    this.tracker.flush();
+  }
+
+  /** Display name of a task: `T2 fork` / `io1`. */
+  name(id: number): string {
+    const t = this.tasks[id];
+    if (t === undefined) return `#${id}`;
+    return t.io !== null ? t.comm : `${t.comm}`;
+  }
+
+  /** Runnable tasks, by id. */
+  runnable(): number[] {
+    const out: number[] = [];
+    for (const t of this.tasks) if (t.state === TState.RUNNABLE) out.push(t.id);
+    return out;
+  }
+
+  isThread(id: number): boolean {
+    return id < this.nthreads;
+  }
+
+  /** A thread is asleep and nothing can run. */
+  deadlock(): Violation | null {
+    if (this.tasks.some((t) => t.state === TState.RUNNABLE)) return null;
+    const asleep = this.tasks.filter((t) => t.state === TState.BLOCKED);
+    if (asleep.length === 0) return null;
+    return {
+      invariant: 'deadlock',
+      message: 'no task can run: ' + asleep.map((t) => `${t.comm} sleeps in ${t.pending.replace(/^woken in /, '')}`).join('; '),
+    };
+  }
+
+  /** Run one step of task `id`. `tracked`: compute its footprint; `check`: evaluate invariants after it. */
+  step(id: number, tracked: boolean, check: boolean): StepOutcome {
+    const t = this.tasks[id]!;
+    t.steps++;
+    this.hookViolation = null;
+    let err: unknown = null;
+    let fp: Footprint | null = null;
+    if (tracked) this.tracker.begin();
+    else this.tracker.untracked();
+    try {
+      if (t.io !== null) {
+        this.cur = null;
+        set_current(null as unknown as Task);
+        t.io.fn(t.io.folio);
+        t.state = TState.DONE;
+      } else {
+        this.cur = t;
+        set_current(t);
+        this.resume(t);
+      }
+    } catch (e) {
+      err = e;
+    } finally {
+      if (tracked) fp = this.tracker.end();
+      this.tracker.flush();
+    }
+    if (err !== null) {
+      const msg = err instanceof Error ? err.message : String(err);
+      const release = LOCK_RELEASE_FNS.some((f) => msg.startsWith(f));
+      if (release && !this.model.invariants.has('lock-release')) return { fp, violation: null, aborted: true };
+      return { fp, violation: { invariant: release ? 'lock-release' : 'model-assertion', message: `${t.comm}: ${msg}` }, aborted: false };
+    }
+    if (!check) return { fp, violation: null, aborted: false };
+    return { fp, violation: this.hookViolation ?? this.checkState(t), aborted: false };
+  }
+
+  private checkState(t: CheckTask): Violation | null {
+    const on = this.model.invariants;
+    if (on.has('bounded-retries') && t.retries > this.model.scenario.max_retries) {
+      return { invariant: 'bounded-retries', message: `${t.comm}'s ${t.opLabel} returned VM_FAULT_RETRY ${t.retries} times (bound: ${this.model.scenario.max_retries})` };
+    }
+    return checkVmaState(this.obs, on, (id) => this.name(id));
+  }
+
+  private resume(t: CheckTask): void {
+    const stack = t.stack;
+    let gen = stack[stack.length - 1]!;
+    let val = t.resumeValue;
+    t.resumeValue = undefined;
+    for (;;) {
+      const r = gen.next(val);
+      val = undefined;
+      if (r.done === true) {
+        stack.pop();
+        if (stack.length === 0) {
+          t.state = TState.DONE;
+          t.pending = 'exit';
+          return;
+        }
+        gen = stack[stack.length - 1]!;
+        val = r.value;
+        continue;
+      }
+      const e = r.value;
+      switch (e.k) {
+        case EffectKind.CALL:
+          stack.push(e.path);
+          gen = e.path;
+          continue;
+        case EffectKind.POINT:
+          t.pending = e.what;
+          return;
+        case EffectKind.CPU:
+          t.pending = CPU_LABEL[COST_NAMES[e.cost]] ?? COST_NAMES[e.cost];
+          return;
+        case EffectKind.CPU_LAW:
+          t.pending = 'swap_read_folio(folio, synchronous)';
+          return;
+        case EffectKind.SLEEP:
+          t.pending = 'schedule_timeout';
+          return;
+        case EffectKind.BLOCK:
+          t.state = TState.BLOCKED;
+          t.pending = `woken in ${e.what}(${e.res.label})`;
+          return;
+        case EffectKind.SUBMIT: {
+          this.spawnPseudo(`io${this.nextPseudo}`, e.end_io, e.folio);
+          t.pending = `submit_bio: read ${e.folio.label} submitted`;
+          return;
+        }
+      }
+    }
+  }
+
+  private spawnPseudo(comm: string, fn: (f: Folio) => void, folio: Folio): void {
+    this.nextPseudo++;
+    this.tasks.push(new CheckTask(this.tasks.length, comm, { fn, folio }));
+  }
+
+  private wake(t: CheckTask): void {
+    if (t.state !== TState.BLOCKED) throw new Error(`wake_up_process(${t.comm}): task is not sleeping (lost or double wake-up)`);
+    t.state = TState.RUNNABLE;
+  }
+
+  private *program(t: CheckTask, ops: readonly CheckOp[], n: number): KPath {
+    const mm = this.mm;
+    const unmapped = new Map<string, VmAreaStruct>();
+    for (let i = 0; i < n; i++) {
+      const op = ops[i]!;
+      t.retries = 0;
+      if (op.op === 'fork') {
+        t.opLabel = 'fork()';
+        yield* dup_mmap(mm);
+        continue;
+      }
+      const vname = op.vma.length === 1 ? op.vma[0]! : op.vma[this.choose(op.vma.length)]!;
+      const slot = this.slots.get(vname)!;
+      switch (op.op) {
+        case 'fault': {
+          const state = op.state === null ? null : op.state[op.state.length === 1 ? 0 : this.choose(op.state.length)]!;
+          t.opLabel = `fault(${vname}, page ${op.page}, ${op.access}${state !== null ? `, ${state}` : ''})`;
+          const addr = slot.start + op.page;
+          if (state !== null) {
+            const vma = mm.find_vma(addr);
+            if (vma !== null) this.preparePage(vma, op.page, state);
+          }
+          yield* do_user_addr_fault(mm, addr, op.access === 'write');
+          break;
+        }
+        case 'mprotect':
+          t.opLabel = `mprotect(${vname})`;
+          yield* do_mprotect_pkey(mm, slot.start, 1);
+          break;
+        case 'madvise_dontneed':
+          t.opLabel = `madvise(${vname}, MADV_DONTNEED)`;
+          yield* madvise_dontneed(mm, slot.start, slot.spec.pages);
+          break;
+        case 'munmap': {
+          t.opLabel = `munmap(${vname})`;
+          const old = yield* do_vmi_align_munmap(mm, slot.start);
+          if (old !== null) unmapped.set(vname, old);
+          break;
+        }
+        case 'mmap': {
+          t.opLabel = `mmap(${vname})`;
+          const old = unmapped.get(vname);
+          if (old !== undefined) {
+            unmapped.delete(vname);
+            yield* do_mmap(mm, old);
+          }
+          break;
+        }
+      }
+    }
+  }
+
+  /** Put a page in `state` unless its folio is in use (as the simulator's workload does). */
+  private preparePage(vma: VmAreaStruct, pgoff: number, state: CheckPageState): void {
+    const cache = vma.cache;
+    const f = cache.get(pgoff);
+    if (f !== undefined) {
+      if (!f.idle) return;
+      cache.delete(pgoff);
+    }
+    switch (state) {
+      case 'cached':
+        vma.evicted.delete(pgoff);
+        return;
+      case 'absent':
+        vma.evicted.add(pgoff);
+        return;
+      case 'zero':
+        vma.swapped.delete(pgoff);
+        return;
+      case 'swapped':
+        vma.swapped.add(pgoff);
+        return;
+      default: {
+        const folio = new Folio(vma.id, pgoff);
+        folio.uptodate = true;
+        if (vma.vm_file) vma.evicted.delete(pgoff);
+        else {
+          folio.swapcache = true;
+          vma.swapped.add(pgoff);
+        }
+        cache.set(pgoff, folio);
+        if (state === 'locked' || state === 'swapcache_locked') {
+          folio.locked = true;
+          folio.owner = 'io';
+          this.spawnPseudo(`holder${this.nextPseudo}`, folio_holder_unlock, folio);
+        } else if (state === 'writeback' || state === 'swapcache_writeback') {
+          folio.writeback = true;
+          folio.locked = true;
+          folio.owner = 'io';
+          this.spawnPseudo(`wb${this.nextPseudo}`, folio_end_writeback_and_unlock, folio);
+        }
+      }
+    }
+  }
+
+  // ---- observation hooks (src/model/custom.ts) ----
+
+  private record(inv: InvariantName, message: string): void {
+    if (this.hookViolation === null && this.model.invariants.has(inv)) this.hookViolation = { invariant: inv, message };
+  }
+
+  private who(): string {
+    return this.cur !== null ? this.cur.comm : 'I/O completion';
+  }
+
+  private readonly hooks: ModelHooks = {
+    object_created: (o) => {
+      this.tracker.register(o);
+      if (o instanceof VmAreaStruct) {
+        const ob = new VmaObs(o);
+        this.obs.push(ob);
+        this.obsOf.set(o, ob);
+        this.tracker.register(ob);
+      }
+    },
+    set_pte_at: (vma, pgoff, kind) => {
+      const o = this.obsOf.get(vma)!;
+      const me = this.cur?.id ?? -1;
+      if (vma.detached) this.record('detached-vma', `${this.who()} sets a PTE of ${vma.label}, which is detached (unmapped)`);
+      if (o.copyBy >= 0 && o.copyBy !== me) {
+        this.record('fork-copy-stability', `${this.who()} sets a PTE of ${vma.label} (page ${pgoff}, ${kind}) while ${this.name(o.copyBy)} copies its page tables (copy_page_range)`);
+      }
+      if (kind === 'anon') o.anonPtes.add(pgoff);
+      else o.anonPtes.delete(pgoff);
+    },
+    pt_update_begin: (vma, what, locked) => {
+      const o = this.obsOf.get(vma)!;
+      const me = this.cur?.id ?? -1;
+      if (what === 'copy_page_range') {
+        if (o.zapN > 0) this.record('fork-copy-stability', `${this.who()} starts copy_page_range of ${vma.label} while ${this.name(o.zapBy)} zaps its PTEs (zap_page_range_single)`);
+        o.copyBy = me;
+        o.copyLocked = locked;
+      } else if (what === 'change_protection') {
+        if (o.copyBy >= 0) this.record('fork-copy-stability', `${this.who()} changes PTEs of ${vma.label} while ${this.name(o.copyBy)} copies them`);
+        o.changeBy = me;
+      } else {
+        if (o.copyBy >= 0 && o.copyBy !== me) {
+          this.record('fork-copy-stability', `${this.who()} zaps PTEs of ${vma.label} (zap_page_range_single) while ${this.name(o.copyBy)} copies them (copy_page_range)`);
+        }
+        o.zapN++;
+        o.zapBy = me;
+      }
+    },
+    pt_update_end: (vma, what) => {
+      const o = this.obsOf.get(vma)!;
+      if (what === 'copy_page_range') {
+        if (o.anonPtes.size > 0 && o.childAnonVma === 0) {
+          this.record('anon-vma', `the child's copy of ${vma.label} maps anonymous pages, but anon_vma_fork gave it no anon_vma`);
+        }
+        o.copyBy = -1;
+        o.copyLocked = false;
+      } else if (what === 'change_protection') {
+        o.changeBy = -1;
+      } else {
+        o.zapN--;
+        if (o.zapN === 0) o.zapBy = -1;
+        o.anonPtes.clear();
+      }
+    },
+    anon_vma_fork: (src) => {
+      this.obsOf.get(src)!.childAnonVma = src.anon_vma !== null ? 1 : 0;
+    },
+    anon_vma_prepare: (vma) => {
+      const sem = vma.mm.mmap_lock;
+      const me = this.cur;
+      if (me === null || (sem.writer !== me && !sem.readers.includes(me))) {
+        this.record('anon-vma', `${this.who()} installs the anon_vma of ${vma.label} without holding mmap_lock (__anon_vma_prepare)`);
+      }
+    },
+  };
+
+  /** Lock state after a step, compactly, for counterexamples. */
+  lockState(): string {
+    const parts: string[] = [];
+    const n = (t: Task | null): string => (t === null ? '?' : this.name(t.id));
+    const sem = this.mm.mmap_lock;
+    let s = '';
+    if (sem.writer !== null) s = `W:${n(sem.writer)}`;
+    else if (sem.readers.length > 0) s = `R:${sem.readers.map(n).join(',')}`;
+    const q = sem.queue();
+    if (q.length > 0) s += `${s !== '' ? ' ' : ''}queue:${q.map((x) => `${n(x.task)}(${x.write ? 'w' : 'r'})`).join(',')}`;
+    if (s !== '') parts.push(`mmap_lock ${s}`);
+    for (const o of this.obs) {
+      const v = o.vma;
+      const seg: string[] = [];
+      if (v.readers.length > 0) seg.push(`R:${v.readers.map(n).join(',')}`);
+      if (v.vm_lock_seq === this.mm.mm_lock_seq && (this.mm.mm_lock_seq & 1) === 1) seg.push(`W:${n(this.mm.mmap_lock.writer)}`);
+      if (v.excludeReaders) seg.push(`excl(${n(v.writerWaiting)} waits)`);
+      if (v.detached) seg.push('detached');
+      if (o.copyBy >= 0) seg.push(`copy_page_range:${this.name(o.copyBy)}`);
+      if (o.changeBy >= 0) seg.push(`change_protection:${this.name(o.changeBy)}`);
+      if (o.zapN > 0) seg.push(`zap:${this.name(o.zapBy)}`);
+      for (const f of v.cache.values()) {
+        if (!f.locked && f.nrWaiters === 0) continue;
+        const owner = f.owner === 'io' ? 'io' : f.owner === null ? '-' : n(f.owner);
+        seg.push(`${f.label}:${f.locked ? `locked(${owner})` : 'unlocked'}${f.nrWaiters > 0 ? ` ${f.nrWaiters} waiting` : ''}`);
+      }
+      if (seg.length > 0) parts.push(`${v.label} ${seg.join(' ')}`);
+    }
+    return parts.length > 0 ? parts.join('; ') : '-';
+  }
+}
+
+/** Undo the engine hooks after a search (the simulator installs its own). */
+export function uninstallCheckHooks(): void {
+  install_model_hooks(null);
+  install_nondet(null);
+  install_vm_event_sink(() => {});
+  applyInjections([]);
+}

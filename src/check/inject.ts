@@ -1,0 +1,33 @@
+/**
+ * Named mutations of the model (fault injection, src/model/custom.ts): the
+ * checker turns them on to show that the invariants catch real locking bugs.
+ */
+import { fault_inject, reset_fault_inject, type FaultInjection } from '../model/index.js';
+
+export const INJECTIONS = {
+  'mprotect-skip-vma-write-lock': {
+    flag: 'mprotect_skip_vma_start_write',
+    summary: 'mprotect changes the VMA without vma_start_write (mm/mprotect.c)',
+  },
+  'fork-skip-vma-write-lock': {
+    flag: 'dup_mmap_skip_vma_start_write',
+    summary: 'dup_mmap copies every VMA without vma_start_write, whatever the fork strategy (mm/mmap.c); SPIN anchor BUG_FORK_SKIP_VMA2',
+  },
+  'double-vma-end-read': {
+    flag: 'do_user_addr_fault_double_vma_end_read',
+    summary: 'do_user_addr_fault releases the VMA read lock twice after a successful VMA-locked fault',
+  },
+} as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
+
+export type Injection = keyof typeof INJECTIONS;
+export const INJECTION_NAMES = Object.keys(INJECTIONS) as Injection[];
+
+export function isInjection(s: string): s is Injection {
+  return s in INJECTIONS;
+}
+
+/** Turn on exactly `list` (everything else off). */
+export function applyInjections(list: readonly Injection[]): void {
+  reset_fault_inject();
+  for (const i of list) fault_inject[INJECTIONS[i].flag] = true;
+}

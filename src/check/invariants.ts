@@ -1,0 +1,127 @@
+/**
+ * The checked properties. Each has a name (for --invariant / --no-invariant),
+ * the property from shared/kernel/locking.md §5.x it encodes, and the kernel
+ * code it protects. State invariants are evaluated after every step; event
+ * invariants are evaluated by the observation hooks (src/model/custom.ts) at
+ * the kernel step where the event happens.
+ */
+import { vma_is_write_locked, type Task, type VmAreaStruct } from '../model/index.js';
+
+export interface InvariantInfo {
+  readonly name: string;
+  /** Property id in shared/kernel/locking.md §5.x. */
+  readonly ref: string;
+  readonly summary: string;
+  readonly kernel: string;
+}
+
+export const INVARIANTS = [
+  {
+    name: 'deadlock', ref: 'liveness',
+    summary: 'deadlock freedom: the run never reaches a state where a thread is asleep and nothing (thread or I/O completion) can run',
+    kernel: 'rwsem wait queues (kernel/locking/rwsem.c), vma_start_write rcuwait (mm/mmap_lock.c), folio_wait_bit_common (mm/filemap.c)',
+  },
+  {
+    name: 'vma-write-exclusion', ref: 'I1/I2',
+    summary: 'no thread holds a VMA read lock on a VMA that another thread holds write-locked, or is changing in a section that relies on the write lock (mprotect_fixup/change_protection; dup_mmap copy_page_range when the fork strategy locks the VMA)',
+    kernel: 'vma_start_write / vma_start_read (include/linux/mmap_lock.h, mm/mmap_lock.c); vma_assert_write_locked callers',
+  },
+  {
+    name: 'fork-copy-stability', ref: 'I3/I7',
+    summary: "no page-table change (a fault's set_pte_at, zap_page_range_single) on a VMA while dup_mmap copies it (copy_page_range)",
+    kernel: 'dup_mmap / copy_page_range / vma_needs_copy (mm/mmap.c, mm/memory.c); fb49c455323f',
+  },
+  {
+    name: 'anon-vma', ref: 'I5/I6',
+    summary: 'an anon_vma is installed only under mmap_lock, and no anonymous page is copied into a child VMA that anon_vma_fork left without an anon_vma',
+    kernel: '__vmf_anon_prepare (mm/memory.c), __anon_vma_prepare / anon_vma_fork (mm/rmap.c)',
+  },
+  {
+    name: 'detached-vma', ref: 'I10',
+    summary: 'no fault proceeds on a detached (unmapped) VMA: no VMA read lock on it, no PTE set in it',
+    kernel: 'vma_mark_detached / vma_start_read -EAGAIN (include/linux/mmap_lock.h)',
+  },
+  {
+    name: 'lock-release', ref: 'I8',
+    summary: 'locks are released only by their holder, and never twice (up_read, up_write, downgrade_write, vma_end_read, folio_unlock)',
+    kernel: 'rwsem.c up_read/up_write DEBUG_RWSEMS checks; vma_refcount_put; folio_unlock VM_BUG_ON_FOLIO(!folio_test_locked)',
+  },
+  {
+    name: 'bounded-retries', ref: 'L3',
+    summary: 'every fault completes within the scenario\'s bound on VM_FAULT_RETRY returns (max_retries, default 3)',
+    kernel: 'do_user_addr_fault retry loops (arch/x86/mm/fault.c), FAULT_FLAG_TRIED',
+  },
+] as const satisfies readonly InvariantInfo[];
+
+export type InvariantName = (typeof INVARIANTS)[number]['name'];
+/** Model assertions (an exception from a kernel path that is not a lock release) are always on. */
+export type ViolationKind = InvariantName | 'model-assertion';
+
+export const INVARIANT_NAMES: readonly InvariantName[] = INVARIANTS.map((i) => i.name);
+
+export function isInvariantName(s: string): s is InvariantName {
+  return (INVARIANT_NAMES as readonly string[]).includes(s);
+}
+
+export interface Violation {
+  readonly invariant: ViolationKind;
+  readonly message: string;
+}
+
+/**
+ * Per-VMA observation record (model-only state the hooks keep; instrumented
+ * like model objects, so the reduction sees hook reads and writes).
+ */
+export class VmaObs {
+  /** Task copying this VMA in dup_mmap (copy_page_range window), or -1. */
+  copyBy = -1;
+  /** The fork strategy write-locks this VMA for the copy (vma_assert_write_locked). */
+  copyLocked = false;
+  /** Task in mprotect_fixup/change_protection on this VMA, or -1. */
+  changeBy = -1;
+  /** Tasks zapping this VMA's PTEs (MADV_DONTNEED), count and last one. */
+  zapN = 0;
+  zapBy = -1;
+  /** anon_vma_fork result for the child's copy: -1 not forked, 0 none, 1 present. */
+  childAnonVma = -1;
+  /** Page offsets whose PTE maps an anonymous folio. */
+  readonly anonPtes = new Set<number>();
+  constructor(readonly vma: VmAreaStruct) {}
+}
+
+type Namer = (id: number) => string;
+
+/** I1 and I10, evaluated on the state after every step. */
+export function checkVmaState(obs: readonly VmaObs[], on: ReadonlySet<InvariantName>, name: Namer): Violation | null {
+  for (const o of obs) {
+    const v = o.vma;
+    const readers = v.readers as readonly Task[];
+    if (readers.length === 0) continue;
+    if (on.has('detached-vma') && v.detached) {
+      return { invariant: 'detached-vma', message: `${name(readers[0]!.id)} holds the VMA read lock of ${v.label}, which is detached (unmapped)` };
+    }
+    if (!on.has('vma-write-exclusion')) continue;
+    for (const r of readers) {
+      if (vma_is_write_locked(v)) {
+        const w = v.mm.mmap_lock.writer;
+        return {
+          invariant: 'vma-write-exclusion',
+          message: `${name(r.id)} holds the VMA read lock of ${v.label} while ${w !== null ? name(w.id) : 'the mmap writer'} holds it write-locked (vma_start_write)`,
+        };
+      }
+      if (o.copyBy >= 0 && o.copyLocked && o.copyBy !== r.id) {
+        return {
+          invariant: 'vma-write-exclusion',
+          message: `${name(r.id)} holds the VMA read lock of ${v.label} while ${name(o.copyBy)} copies it in dup_mmap relying on the VMA write lock (copy_page_range)`,
+        };
+      }
+      if (o.changeBy >= 0 && o.changeBy !== r.id) {
+        return {
+          invariant: 'vma-write-exclusion',
+          message: `${name(r.id)} holds the VMA read lock of ${v.label} while ${name(o.changeBy)} changes it in mprotect_fixup/change_protection relying on the VMA write lock`,
+        };
+      }
+    }
+  }
+  return null;
+}

@@ -1,0 +1,317 @@
+/**
+ * Check scenarios: a handful of threads, each a short fixed list of operations
+ * over a few VMAs (no think times, no weights, no latency laws: the checker
+ * explores every order instead of drawing one). Files live in
+ * `scenarios/check/check-*.yaml`; the format has its own zod schema here.
+ *
+ * Templates: a thread with `count: n` (or `count: $param`) is expanded into n
+ * threads; in its name and in op fields, `{i}`, `{i%k}` and `{i/k}` stand for
+ * the instance number, its remainder and its integer quotient by k.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { describeValue, didYouMean, ScenarioError, type ScenarioIssue } from '../scenario/errors.js';
+import { formatPath, repoRoot } from '../scenario/load.js';
+
+export const FILE_STATES = ['cached', 'absent', 'locked', 'writeback'] as const;
+export const ANON_STATES = ['zero', 'swapped', 'swapcache', 'swapcache_locked', 'swapcache_writeback'] as const;
+export type CheckPageState = (typeof FILE_STATES)[number] | (typeof ANON_STATES)[number];
+export const SPECIALS = ['pfnmap', 'mixedmap', 'uffd_wp', 'guard'] as const;
+export const NONDET_SITES = ['vma_start_read_spurious_fail'] as const;
+
+const Name = z.string().regex(/^[A-Za-z0-9_.:{}%/-]+$/, 'expected a name of letters, digits and _.:-');
+const NameOrList = z.union([Name, z.array(Name).min(1)]);
+const Template = z.union([z.number().int().min(0), z.string().regex(/^\{i([%/]\d+)?\}$|^\d+$/)]);
+
+const VmaSchema = z.strictObject({
+  name: Name,
+  kind: z.enum(['file', 'anon']),
+  shared: z.boolean().default(false),
+  write: z.boolean().optional(),
+  maywrite: z.boolean().default(true),
+  exec: z.boolean().default(false),
+  anon_vma: z.boolean().default(false),
+  special: z.array(z.enum(SPECIALS)).default([]),
+  map_pages: z.boolean().default(true),
+  dontcopy: z.boolean().default(false),
+  pages: z.number().int().min(1).max(64).default(4),
+  description: z.string().optional(),
+});
+
+const StateList = z.union([z.string(), z.array(z.string()).min(1)]);
+const FaultOp = z.strictObject({
+  op: z.literal('fault'),
+  vma: NameOrList,
+  page: Template.default(0),
+  access: z.enum(['read', 'write']).default('read'),
+  state: StateList.optional(),
+});
+const VmaOp = z.strictObject({
+  op: z.enum(['mprotect', 'munmap', 'mmap', 'madvise_dontneed']),
+  vma: NameOrList,
+});
+const ForkOp = z.strictObject({ op: z.literal('fork') });
+const OpSchema = z.union([FaultOp, VmaOp, ForkOp]);
+
+const ThreadSchema = z.strictObject({
+  name: Name,
+  count: z.union([z.number().int().min(1).max(16), z.string().regex(/^\$[A-Za-z_][A-Za-z0-9_]*$/)]).default(1),
+  ops: z.array(OpSchema).min(1),
+});
+
+const ParamSchema = z.strictObject({
+  default: z.number().int(),
+  min: z.number().int(),
+  max: z.number().int(),
+  description: z.string().optional(),
+});
+
+export const CheckScenarioSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: Name,
+  description: z.string().min(1),
+  params: z.record(z.string(), ParamSchema).default({}),
+  mm: z.strictObject({
+    reader_wake: z.enum(['all', 'prefix']).default('all'),
+    swap_synchronous: z.boolean().default(false),
+  }).default({ reader_wake: 'all', swap_synchronous: false }),
+  max_retries: z.number().int().min(0).default(3),
+  nondet: z.array(z.enum(NONDET_SITES)).default([]),
+  vmas: z.array(VmaSchema).min(1),
+  threads: z.array(ThreadSchema).min(1),
+});
+
+export interface CheckVma {
+  name: string;
+  kind: 'file' | 'anon';
+  shared: boolean;
+  write: boolean;
+  maywrite: boolean;
+  exec: boolean;
+  anon_vma: boolean;
+  special: Array<(typeof SPECIALS)[number]>;
+  map_pages: boolean;
+  dontcopy: boolean;
+  pages: number;
+}
+
+export type CheckOp =
+  | { op: 'fault'; vma: string[]; page: number; access: 'read' | 'write'; state: CheckPageState[] | null }
+  | { op: 'mprotect' | 'munmap' | 'mmap' | 'madvise_dontneed'; vma: string[] }
+  | { op: 'fork' };
+
+export interface CheckThread {
+  name: string;
+  ops: CheckOp[];
+}
+
+/** A check scenario after validation, parameter substitution and thread expansion. */
+export interface CheckScenario {
+  name: string;
+  description: string;
+  source: string;
+  params: Record<string, number>;
+  reader_wake: 'all' | 'prefix';
+  swap_synchronous: boolean;
+  max_retries: number;
+  nondet: Array<(typeof NONDET_SITES)[number]>;
+  vmas: CheckVma[];
+  threads: CheckThread[];
+}
+
+// ---------------------------------------------------------------------------
+
+/** Directory of the built-in check scenarios. */
+export function checkScenarioDir(): string {
+  return join(repoRoot(), 'scenarios', 'check');
+}
+
+/** Built-in check scenarios (`scenarios/check/check-*.yaml`), sorted by name. */
+export function listCheckScenarios(): Array<{ name: string; description: string }> {
+  let files: string[];
+  try {
+    files = readdirSync(checkScenarioDir()).filter((f) => /^check-.*\.ya?ml$/.test(f)).sort();
+  } catch {
+    return [];
+  }
+  return files.map((f) => {
+    let description = '';
+    try {
+      const d = (parseDocument(readFileSync(join(checkScenarioDir(), f), 'utf8')).toJS() as { description?: unknown }).description;
+      if (typeof d === 'string') description = d.replace(/\s+/g, ' ').trim();
+    } catch {
+      // listed without description
+    }
+    return { name: f.replace(/\.ya?ml$/, ''), description };
+  });
+}
+
+function fail(source: string, message: string, path = ''): never {
+  throw new ScenarioError({ source, path, message });
+}
+
+/**
+ * Load a check scenario from a file, or a built-in by name (`check-chain`).
+ * `params` overrides the file's parameter defaults (`--param nfault=4`).
+ */
+export function loadCheckScenario(pathOrName: string, params: Record<string, number> = {}): CheckScenario {
+  let file = pathOrName;
+  let display = pathOrName;
+  if (!existsSync(pathOrName)) {
+    const names = listCheckScenarios().map((s) => s.name);
+    if (!names.includes(pathOrName)) {
+      const hint = didYouMean(pathOrName, names);
+      fail(pathOrName, `file not found, and no built-in check scenario of that name${hint !== undefined ? ` (did you mean '${hint}'?)` : ''} (built-ins: ${names.join(', ')})`);
+    }
+    const f = readdirSync(checkScenarioDir()).find((x) => x.replace(/\.ya?ml$/, '') === pathOrName)!;
+    file = join(checkScenarioDir(), f);
+    display = `scenarios/check/${f}`;
+  } else if (statSync(pathOrName).isDirectory()) {
+    fail(pathOrName, 'is a directory, not a scenario file');
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    fail(display, `cannot read file (${(e as { code?: string }).code ?? 'error'})`);
+  }
+  return parseCheckScenario(text, display, params);
+}
+
+/** Parse check-scenario text (YAML or JSON). */
+export function parseCheckScenario(text: string, source: string, params: Record<string, number> = {}): CheckScenario {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const err = doc.errors[0];
+  if (err !== undefined) {
+    const p = lineCounter.linePos(err.pos[0]);
+    throw new ScenarioError({ source, pos: { line: p.line, col: p.col }, path: '', message: `YAML syntax error: ${err.message.split('\n')[0]!}` });
+  }
+  return checkScenarioFromObject(doc.toJS(), source, params, doc, lineCounter);
+}
+
+type Seg = string | number;
+
+/** Resolve an already-parsed object (tests build scenarios in code). */
+export function checkScenarioFromObject(
+  data: unknown, source = '(object)', params: Record<string, number> = {},
+  doc?: Document, lc?: LineCounter,
+): CheckScenario {
+  const issues: Array<{ path: Seg[]; message: string }> = [];
+  const r = CheckScenarioSchema.safeParse(data);
+  if (!r.success) {
+    for (const i of r.error.issues) issues.push({ path: i.path as Seg[], message: zodText(i) });
+  }
+  const place = (i: { path: Seg[]; message: string }): ScenarioIssue => {
+    const out: ScenarioIssue = { source, path: formatPath(i.path), message: i.message };
+    const node = doc?.getIn(i.path, true) as { range?: [number, number, number] } | undefined;
+    if (node?.range !== undefined && lc !== undefined) {
+      const p = lc.linePos(node.range[0]);
+      out.pos = { line: p.line, col: p.col };
+    }
+    return out;
+  };
+  if (!r.success) throw new ScenarioError(issues.map(place));
+  const f = r.data;
+  const sc = resolve(f, params, issues);
+  if (issues.length > 0) throw new ScenarioError(issues.map(place));
+  sc.source = source;
+  return sc;
+}
+
+function zodText(i: z.core.$ZodIssue): string {
+  const input = (i as { input?: unknown }).input;
+  if (i.code === 'invalid_type') return input === undefined ? `missing required field (expected ${i.expected})` : `expected ${i.expected}, got ${describeValue(input)}`;
+  if (i.code === 'unrecognized_keys') return `unknown key(s): ${i.keys.join(', ')}`;
+  if (i.code === 'invalid_union') return 'not a valid entry (see docs/checker.md for the op and VMA fields)';
+  return i.message;
+}
+
+function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<string, number>, issues: Array<{ path: Seg[]; message: string }>): CheckScenario {
+  const params: Record<string, number> = {};
+  for (const [k, p] of Object.entries(f.params)) params[k] = p.default;
+  for (const [k, v] of Object.entries(overrides)) {
+    const p = f.params[k];
+    if (p === undefined) {
+      issues.push({ path: ['params'], message: `unknown parameter '${k}' (this scenario has: ${Object.keys(f.params).join(', ') || 'none'})` });
+      continue;
+    }
+    if (!Number.isInteger(v) || v < p.min || v > p.max) {
+      issues.push({ path: ['params', k], message: `parameter ${k}=${v} is out of range ${p.min}..${p.max}` });
+      continue;
+    }
+    params[k] = v;
+  }
+  const vmaNames = new Set<string>();
+  const vmas: CheckVma[] = f.vmas.map((v, n) => {
+    if (vmaNames.has(v.name)) issues.push({ path: ['vmas', n, 'name'], message: `duplicate VMA name '${v.name}'` });
+    vmaNames.add(v.name);
+    return {
+      name: v.name, kind: v.kind, shared: v.shared, write: v.write ?? v.kind === 'anon', maywrite: v.maywrite,
+      exec: v.exec, anon_vma: v.anon_vma, special: v.special, map_pages: v.map_pages, dontcopy: v.dontcopy, pages: v.pages,
+    };
+  });
+  const byName = new Map(vmas.map((v) => [v.name, v]));
+  const threads: CheckThread[] = [];
+  f.threads.forEach((t, ti) => {
+    let count = 1;
+    if (typeof t.count === 'number') count = t.count;
+    else {
+      const p = params[t.count.slice(1)];
+      if (p === undefined) issues.push({ path: ['threads', ti, 'count'], message: `unknown parameter ${t.count}` });
+      else count = p;
+    }
+    for (let i = 0; i < count; i++) {
+      const sub = (s: string): string => s.replace(/\{i(?:([%/])(\d+))?\}/g, (_m, op: string | undefined, k: string | undefined) =>
+        String(op === undefined ? i : op === '%' ? i % Number(k) : Math.floor(i / Number(k))));
+      const name = count > 1 && !t.name.includes('{i}') ? `${t.name}${i}` : sub(t.name);
+      const ops: CheckOp[] = [];
+      t.ops.forEach((o, oi) => {
+        const at: Seg[] = ['threads', ti, 'ops', oi];
+        if (o.op === 'fork') {
+          ops.push({ op: 'fork' });
+          return;
+        }
+        const names = (Array.isArray(o.vma) ? o.vma : [o.vma]).map(sub);
+        for (const v of names) {
+          if (!byName.has(v)) {
+            const hint = didYouMean(v, [...byName.keys()]);
+            issues.push({ path: [...at, 'vma'], message: `unknown VMA '${v}'${hint !== undefined ? ` (did you mean '${hint}'?)` : ''} (VMAs: ${[...byName.keys()].join(', ')})` });
+          }
+        }
+        if (o.op === 'fault') {
+          const page = typeof o.page === 'number' ? o.page : Number(sub(o.page));
+          let state: CheckPageState[] | null = null;
+          if (o.state !== undefined) {
+            state = (Array.isArray(o.state) ? o.state : [o.state]) as CheckPageState[];
+          }
+          for (const v of names) {
+            const vma = byName.get(v);
+            if (vma === undefined) continue;
+            if (page >= vma.pages) issues.push({ path: [...at, 'page'], message: `page ${page} is outside VMA '${v}' (${vma.pages} pages)` });
+            const valid: readonly string[] = vma.kind === 'file' ? FILE_STATES : ANON_STATES;
+            for (const s of state ?? []) {
+              if (!valid.includes(s)) issues.push({ path: [...at, 'state'], message: `state '${s}' is not a ${vma.kind} page state (expected one of: ${valid.join(', ')})` });
+            }
+          }
+          ops.push({ op: 'fault', vma: names, page, access: o.access, state });
+        } else {
+          if (o.op === 'mmap') {
+            const prior = ops.some((p) => p.op === 'munmap' && p.vma.join() === names.join());
+            if (!prior) issues.push({ path: [...at], message: `mmap of '${names.join()}' must follow a munmap of the same VMA in this thread` });
+          }
+          ops.push({ op: o.op, vma: names });
+        }
+      });
+      threads.push({ name, ops });
+    }
+  });
+  if (threads.length > 24) issues.push({ path: ['threads'], message: `too many threads (${threads.length}, at most 24)` });
+  return {
+    name: f.name, description: f.description.replace(/\s+/g, ' ').trim(), source: '', params,
+    reader_wake: f.mm.reader_wake, swap_synchronous: f.mm.swap_synchronous, max_retries: f.max_retries,
+    nondet: f.nondet, vmas, threads,
+  };
+}

@@ -1,0 +1,31 @@
+/**
+ * The scheduler contract (after Shuttle's `Scheduler` trait): the search loop
+ * (./search.ts) asks a scheduler for each execution, for the task to run at
+ * each step and for each data choice; it never knows which strategy it drives.
+ * Implementations: ./dfs.ts (exhaustive, sleep sets, optional preemption
+ * bound), ./random.ts, ./pct.ts, ./replay.ts (exact and lenient replay).
+ */
+import type { Schedule } from './schedule.js';
+import type { Footprint } from './track.js';
+
+/** Task id: scenario threads first (0..n-1), then I/O-completion pseudo-tasks in creation order. */
+export type ThreadId = number;
+
+export interface Scheduler {
+  /** Start an execution; null when there is nothing left to explore. The schedule's mask picks the threads and ops. */
+  newExecution(): Schedule | null;
+  /**
+   * Pick the task that runs the next step, from `runnable` (sorted by id).
+   * `current` is the scenario thread that ran last. Null ends the execution
+   * early (for example: every runnable task is in the sleep set).
+   */
+  nextThread(runnable: readonly ThreadId[], current: ThreadId | null): ThreadId | null;
+  /** A data choice in [0, n): page state, VMA, timing-dependent trylock outcome. */
+  nextChoice(n: number): number;
+  /** Wants read/write footprints of steps (partial-order reduction). */
+  readonly wantsFootprints: boolean;
+  /** The step just picked replays a known prefix: no footprint, no invariant check needed. */
+  replaying?(): boolean;
+  /** The step picked last ran; `fp` is its footprint when it was tracked. */
+  stepDone?(thread: ThreadId, fp: Footprint | null): void;
+}

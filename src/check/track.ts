@@ -1,0 +1,247 @@
+/**
+ * Footprints: which shared fields a step read and wrote, for the partial-order
+ * reduction (two steps are independent when neither writes what the other
+ * reads or writes).
+ *
+ * Every model object (mm, rwsem, VMA, folio, anon_vma; see custom.ts
+ * `object_created`) and every checker observation record is instrumented once
+ * it exists at a step boundary: each mutable own field becomes an accessor
+ * that logs reads and writes while tracking is on. Containers (arrays, Maps,
+ * Sets) are changed in place, so their writes are found by comparing a digest
+ * of their contents after the step. Fields listed as immutable are made
+ * read-only, so a kernel path that writes one fails loudly instead of hiding a
+ * dependency. Objects created during a step are instrumented at its end: no
+ * other task can reach them before that.
+ *
+ * Assumption (audited for the current model, docs/checker.md): a kernel path
+ * reaches a container through its owner's field in the same step in which it
+ * reads it (no container reference is kept across a scheduling point).
+ */
+
+/** Read and written slots (object index * 64 + field index) of one step. */
+export interface Footprint {
+  readonly r: readonly number[];
+  readonly w: readonly number[];
+}
+
+/** Fields that never change after construction, by class name. */
+const IMMUTABLE: Record<string, readonly string[]> = {
+  MmStruct: ['mmap_lock', 'fault', 'fork'],
+  RwSemaphore: ['lockClass', 'label', 'readerWake', 'blockRead', 'blockWrite'],
+  VmAreaStruct: ['lockClass', 'label', 'mm', 'id', 'group', 'vm_start', 'vm_end', 'vm_file', 'has_map_pages', 'resident', 'blockWrite'],
+  Folio: ['lockClass', 'vmaId', 'index'],
+  AnonVma: ['id'],
+  VmaObs: ['vma'],
+};
+/** Lazily built caches that carry no state (not instrumented). */
+const IGNORED: Record<string, readonly string[]> = {
+  Folio: ['bl', 'bw'],
+};
+
+interface ContainerSlot {
+  slot: number;
+  get: () => unknown;
+  hash: number;
+}
+
+const FIELDS_PER_OBJECT = 64;
+
+function mix(h: number, x: number): number {
+  h = Math.imul(h ^ x, 0x01000193);
+  return (h ^ (h >>> 15)) | 0;
+}
+
+function strHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = mix(h, s.charCodeAt(i));
+  return h;
+}
+
+export class Tracker {
+  /** Instrumented objects in creation order (index = object id). */
+  readonly objects: object[] = [];
+  private readonly ids = new Map<object, number>();
+  private pending: object[] = [];
+  private readonly containers: ContainerSlot[] = [];
+  /** Logging on (a tracked step is running). */
+  on = false;
+  private rStamp = new Uint32Array(1024);
+  private wStamp = new Uint32Array(1024);
+  private epoch = 1;
+  private r: number[] = [];
+  private w: number[] = [];
+  /** Container digests are stale (steps ran untracked since the last tracked one). */
+  private stale = true;
+
+  /** A new object: instrumented at the next step boundary (`flush`). */
+  register(o: object): void {
+    this.pending.push(o);
+  }
+
+  /** Id of an object for digests: instrumented objects by index, tasks by id. */
+  idOf(x: unknown): number {
+    if (x === null) return -1;
+    if (x === undefined) return -2;
+    switch (typeof x) {
+      case 'number': return Number.isInteger(x) ? x | 0 : strHash(String(x));
+      case 'boolean': return x ? -3 : -4;
+      case 'string': return strHash(x);
+      case 'object': {
+        const id = this.ids.get(x);
+        if (id !== undefined) return 1_000_000 + id;
+        const t = (x as { id?: unknown; comm?: unknown });
+        if (typeof t.id === 'number' && typeof t.comm === 'string') return 2_000_000 + t.id;
+        return -5;
+      }
+      default: return -6;
+    }
+  }
+
+  private digest(v: unknown): number {
+    let h = 0x811c9dc5;
+    if (Array.isArray(v)) {
+      h = mix(h, v.length);
+      for (const x of v) h = mix(h, this.idOf(x));
+    } else if (v instanceof Map) {
+      h = mix(h, v.size + 7);
+      for (const [k, x] of v) {
+        h = mix(h, this.idOf(k));
+        h = mix(h, this.idOf(x));
+      }
+    } else if (v instanceof Set) {
+      h = mix(h, v.size + 13);
+      for (const x of v) h = mix(h, this.idOf(x));
+    } else {
+      h = mix(h, this.idOf(v));
+    }
+    return h;
+  }
+
+  /** Instrument objects created since the last call. */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const list = this.pending;
+    this.pending = [];
+    for (const o of list) this.instrument(o);
+  }
+
+  private instrument(o: object): void {
+    if (this.ids.has(o)) return;
+    const idx = this.objects.length;
+    this.objects.push(o);
+    this.ids.set(o, idx);
+    const cls = o.constructor.name;
+    const imm = IMMUTABLE[cls] ?? [];
+    const ign = IGNORED[cls] ?? [];
+    let f = 0;
+    const rec = o as Record<string, unknown>;
+    for (const key of Object.keys(o)) {
+      const v0 = rec[key];
+      if (typeof v0 === 'function' || ign.includes(key)) continue;
+      if (imm.includes(key)) {
+        Object.defineProperty(o, key, { value: v0, writable: false, enumerable: true, configurable: false });
+        continue;
+      }
+      if (f >= FIELDS_PER_OBJECT) throw new Error(`check: ${cls} has more than ${FIELDS_PER_OBJECT} fields`);
+      const slot = idx * FIELDS_PER_OBJECT + f++;
+      this.instrumentField(o, key, v0, slot);
+    }
+  }
+
+  private instrumentField(o: object, key: string, v0: unknown, slot: number): void {
+    let v = v0;
+    const T = this;
+    const container = Array.isArray(v0) || v0 instanceof Map || v0 instanceof Set;
+    Object.defineProperty(o, key, {
+      get() {
+        if (T.on) T.read(slot);
+        return v;
+      },
+      set(x: unknown) {
+        if (T.on) T.write(slot);
+        v = x;
+      },
+      enumerable: true,
+      configurable: false,
+    });
+    if (container) {
+      // Changed in place: digest the contents after each step.
+      this.containers.push({ slot, get: () => v, hash: this.digest(v0) });
+    }
+  }
+
+  private grow(slot: number): void {
+    let n = this.rStamp.length;
+    while (n <= slot) n *= 2;
+    const r = new Uint32Array(n), w = new Uint32Array(n);
+    r.set(this.rStamp);
+    w.set(this.wStamp);
+    this.rStamp = r;
+    this.wStamp = w;
+  }
+
+  read(slot: number): void {
+    if (slot >= this.rStamp.length) this.grow(slot);
+    if (this.rStamp[slot] !== this.epoch) {
+      this.rStamp[slot] = this.epoch;
+      this.r.push(slot);
+    }
+  }
+
+  write(slot: number): void {
+    if (slot >= this.wStamp.length) this.grow(slot);
+    if (this.wStamp[slot] !== this.epoch) {
+      this.wStamp[slot] = this.epoch;
+      this.w.push(slot);
+    }
+  }
+
+  /** Start a tracked step. */
+  begin(): void {
+    if (this.stale) {
+      for (const c of this.containers) c.hash = this.digest(c.get());
+      this.stale = false;
+    }
+    this.epoch++;
+    this.r = [];
+    this.w = [];
+    this.on = true;
+  }
+
+  /** End a tracked step: container changes become writes; returns the footprint. */
+  end(): Footprint {
+    this.on = false;
+    for (const c of this.containers) {
+      const h = this.digest(c.get());
+      if (h !== c.hash) {
+        c.hash = h;
+        this.write(c.slot);
+      }
+    }
+    return { r: this.r, w: this.w };
+  }
+
+  /** A step ran without tracking: container digests must be refreshed before the next tracked one. */
+  untracked(): void {
+    this.stale = true;
+  }
+}
+
+/** Two steps are independent: neither writes a slot the other reads or writes. */
+export function independent(a: Footprint, b: Footprint): boolean {
+  return disjoint(a.w, b.w) && disjoint(a.w, b.r) && disjoint(b.w, a.r);
+}
+
+function disjoint(x: readonly number[], y: readonly number[]): boolean {
+  if (x.length === 0 || y.length === 0) return true;
+  for (const s of x) if (y.includes(s)) return false;
+  return true;
+}
+
+/** Union of two footprints. */
+export function union(a: Footprint, b: Footprint): Footprint {
+  const r = [...a.r], w = [...a.w];
+  for (const s of b.r) if (!r.includes(s)) r.push(s);
+  for (const s of b.w) if (!w.includes(s)) w.push(s);
+  return { r, w };
+}

@@ -1,0 +1,64 @@
+/**
+ * The `faultline` command line. `main(argv, io)` parses argv (without the
+ * node and script paths), writes to the injected streams and returns the exit
+ * code; it never exits the process. The process entry point is ./bin.ts.
+ */
+import { Command, CommanderError } from 'commander';
+import { ExitCode } from './exit-codes.js';
+import { UsageError, type CliIo } from './io.js';
+import { listCommand } from './list.js';
+import { runCommand, type RunOptions } from './run.js';
+import { faultlineVersion } from './version.js';
+
+function oneLine(s: string): string {
+  return s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+}
+
+function program(io: CliIo, version: string): Command {
+  const p = new Command('faultline')
+    .description('Simulate Linux page-fault locking (mmap_lock, per-VMA locks, folio locks) under several kernel strategies.')
+    .version(version, '-V, --version')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      outputError: () => {},
+    });
+  p.command('run')
+    .description('run SCENARIO (a built-in name or a file) under each strategy combination and seed; print a comparison table')
+    .argument('<scenario>', 'built-in scenario name (see `faultline list`) or a .yaml/.json file')
+    .option('--strategy <list>', "fault strategies, comma-separated, with +options; 'all' for every one", 'mainline')
+    .option('--fork <list>', "fork strategies, comma-separated; 'all' for every one", 'fork-lock-all')
+    .option('--seeds <n>', 'number of seeds per combination (default 1)')
+    .option('--seed <s>', "first seed (default: the scenario's seed)")
+    .option('--duration <d>', 'simulated duration, overriding the scenario (e.g. 2s, 500ms)')
+    .option('--json', 'print a JSON document with every figure and per-seed values instead of the table')
+    .action((scenario: string, opts: RunOptions) => runCommand(scenario, opts, io, version));
+  p.command('list')
+    .description('list the built-in scenarios and the strategy names')
+    .action(() => listCommand(io));
+  return p;
+}
+
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  try {
+    await program(io, faultlineVersion()).parseAsync([...argv], { from: 'user' });
+    return ExitCode.OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return ExitCode.OK;
+      if (e.code === 'commander.help') return ExitCode.BAD_INPUT;
+      io.stderr.write(`faultline: ${oneLine(e.message.replace(/^error: /, ''))}\n`);
+      return ExitCode.BAD_INPUT;
+    }
+    if (e instanceof UsageError) {
+      io.stderr.write(`faultline: ${oneLine(e.message)}\n`);
+      return ExitCode.BAD_INPUT;
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    io.stderr.write(`faultline: internal error: ${oneLine(err.message)} (a bug; set FAULTLINE_DEBUG=1 for the stack)\n`);
+    if (process.env.FAULTLINE_DEBUG === '1' && err.stack !== undefined) io.stderr.write(err.stack + '\n');
+    return ExitCode.INTERNAL;
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Time breakdown: where threads' time inside ops goes. Each task is in one
+ * state at a time (running on a CPU, queued for one, blocked on a wait class,
+ * or none of these); time in a state counts when the task is inside an op and
+ * after warm-up. `other` is op time in no state (0 unless a path sleeps).
+ */
+import type { PriorityClass } from '../scenario/types.js';
+import { TIME_CATEGORIES, type ClassBreakdown, type TimeCategory } from './types.js';
+
+/** Index in TIME_CATEGORIES; -1 = no state. */
+type State = number;
+const OTHER = TIME_CATEGORIES.indexOf('other');
+
+interface TaskTime {
+  /** The totals of the task's class. */
+  ct: ClassTime;
+  inOp: boolean;
+  opStart: number;
+  state: State;
+  since: number;
+}
+
+interface ClassTime {
+  opTime: number;
+  ns: number[];
+}
+
+export class TimeBreakdown {
+  private readonly tasks: Array<TaskTime | undefined> = [];
+  private readonly classes = new Map<PriorityClass, ClassTime>();
+
+  constructor(private readonly warmup: number) {}
+
+  opBegin(t: number, id: number, cls: PriorityClass): void {
+    const k = this.task(id, cls, t);
+    this.account(k, t);
+    k.inOp = true;
+    k.opStart = t;
+  }
+
+  opEnd(t: number, id: number, cls: PriorityClass): void {
+    const k = this.task(id, cls, t);
+    this.account(k, t);
+    this.closeOp(k, t);
+  }
+
+  /** The task enters `cat` (null: no state) at `t`. */
+  enter(t: number, id: number, cls: PriorityClass, cat: TimeCategory | null): void {
+    const k = this.task(id, cls, t);
+    this.account(k, t);
+    k.state = cat === null ? -1 : TIME_CATEGORIES.indexOf(cat);
+    k.since = t;
+  }
+
+  /** Close every open op and state at the end of the run. */
+  finish(t: number): void {
+    for (const k of this.tasks) {
+      if (k === undefined) continue;
+      this.account(k, t);
+      this.closeOp(k, t);
+      k.since = t;
+    }
+  }
+
+  result(classes: readonly PriorityClass[]): Partial<Record<PriorityClass, ClassBreakdown>> {
+    const out: Partial<Record<PriorityClass, ClassBreakdown>> = {};
+    for (const cls of classes) {
+      const c = this.cls(cls);
+      const ns = {} as Record<TimeCategory, number>;
+      let known = 0;
+      TIME_CATEGORIES.forEach((cat, i) => {
+        if (i !== OTHER) known += c.ns[i]!;
+        ns[cat] = c.ns[i]!;
+      });
+      ns.other = Math.max(0, c.opTime - known);
+      let fraction: Record<TimeCategory, number> | null = null;
+      if (c.opTime > 0) {
+        fraction = {} as Record<TimeCategory, number>;
+        for (const cat of TIME_CATEGORIES) fraction[cat] = ns[cat] / c.opTime;
+      }
+      out[cls] = { opTime: c.opTime, ns, fraction };
+    }
+    return out;
+  }
+
+  private task(id: number, cls: PriorityClass, t: number): TaskTime {
+    let k = this.tasks[id];
+    if (k === undefined) this.tasks[id] = k = { ct: this.cls(cls), inOp: false, opStart: 0, state: -1, since: t };
+    return k;
+  }
+
+  private cls(cls: PriorityClass): ClassTime {
+    let c = this.classes.get(cls);
+    if (c === undefined) this.classes.set(cls, c = { opTime: 0, ns: TIME_CATEGORIES.map(() => 0) });
+    return c;
+  }
+
+  /** Add the time since the last transition to the task's current state. */
+  private account(k: TaskTime, t: number): void {
+    if (k.inOp && k.state >= 0) {
+      const from = Math.max(k.since, k.opStart, this.warmup);
+      if (t > from) k.ct.ns[k.state]! += t - from;
+    }
+    k.since = t;
+  }
+
+  private closeOp(k: TaskTime, t: number): void {
+    if (!k.inOp) return;
+    const from = Math.max(k.opStart, this.warmup);
+    if (t > from) k.ct.opTime += t - from;
+    k.inOp = false;
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * MetricsCollector: one per simulation run. Listens to the simulator's events
+ * and, at `finish`, freezes them into a plain `RunMetrics`.
+ */
+import { VM_EVENT_NAMES, type MmStruct, type VmEvent, type WaitResource } from '../model/index.js';
+import { PRIORITY_CLASSES, type OpName, type PriorityClass, type Scenario } from '../scenario/types.js';
+import { NullObserver, type SimTaskInfo, type WaitClass } from '../sim/observer.js';
+import { TimeBreakdown } from './breakdown.js';
+import { InversionTracker } from './inversion.js';
+import { LockStats } from './locks.js';
+import { OpLatencies } from './ops.js';
+import type { RunMetrics } from './types.js';
+
+export interface RunLabel {
+  /** Fault strategy spec as given (e.g. `retry-vma+uptodate-skip`). */
+  fault: string;
+  fork: string;
+  seed: number;
+}
+
+export class MetricsCollector extends NullObserver {
+  private readonly warmup: number;
+  private readonly ops: OpLatencies;
+  private readonly locks: LockStats;
+  private readonly time: TimeBreakdown;
+  private readonly inversion: InversionTracker;
+  private readonly vmEvents = new Float64Array(VM_EVENT_NAMES.length);
+  private readonly classes = new Set<PriorityClass>();
+  private metrics: RunMetrics | null = null;
+
+  constructor(scenario: Scenario, private readonly label: RunLabel) {
+    super();
+    this.warmup = scenario.warmup;
+    this.ops = new OpLatencies(this.warmup);
+    this.locks = new LockStats(this.warmup);
+    this.time = new TimeBreakdown(this.warmup);
+    this.inversion = new InversionTracker(this.warmup);
+    for (const th of scenario.threads) this.see(th.class);
+  }
+
+  /** The run's figures; available after `finish`. */
+  result(): RunMetrics {
+    if (this.metrics === null) throw new Error('MetricsCollector.result() before the run finished');
+    return this.metrics;
+  }
+
+  override opBegin(t: number, task: SimTaskInfo, op: OpName): void {
+    this.see(task.cls);
+    this.ops.begin(t, task.id, task.cls, op);
+    this.time.opBegin(t, task.id, task.cls);
+  }
+
+  override opEnd(t: number, task: SimTaskInfo, _op: OpName, _ret: number): void {
+    this.ops.end(t, task.id);
+    this.time.opEnd(t, task.id, task.cls);
+  }
+
+  override blocked(t: number, task: SimTaskInfo, res: WaitResource, what: string, cls: WaitClass): void {
+    this.see(task.cls);
+    this.locks.blocked(t, task.id, what, cls);
+    this.time.enter(t, task.id, task.cls, cls);
+    this.inversion.blockedOn(t, task, task.cls, res, cls);
+  }
+
+  override woken(t: number, task: SimTaskInfo): void {
+    this.locks.woken(t, task.id);
+    this.time.enter(t, task.id, task.cls, null);
+    this.inversion.woken(t, task);
+  }
+
+  override cpuQueued(t: number, task: SimTaskInfo): void {
+    this.time.enter(t, task.id, task.cls, 'runqueue');
+  }
+
+  override cpuStart(t: number, task: SimTaskInfo): void {
+    this.time.enter(t, task.id, task.cls, 'running');
+  }
+
+  override cpuStop(t: number, task: SimTaskInfo, _preempted: boolean): void {
+    this.time.enter(t, task.id, task.cls, null);
+  }
+
+  override vmEvent(t: number, _task: SimTaskInfo | null, ev: VmEvent): void {
+    if (t >= this.warmup) this.vmEvents[ev]!++;
+  }
+
+  override mmapLockAcquired(t: number, task: SimTaskInfo, write: boolean, success: boolean): void {
+    this.locks.acquired(t, task.id, write, success);
+  }
+
+  override mmapLockReleased(t: number, task: SimTaskInfo, write: boolean): void {
+    this.locks.released(t, task.id, write);
+  }
+
+  override finish(t: number, _mm: MmStruct): void {
+    this.ops.finish();
+    this.time.finish(t);
+    this.inversion.finish(t);
+    const classes = PRIORITY_CLASSES.filter((c) => this.classes.has(c));
+    const vmEvents: Record<string, number> = {};
+    VM_EVENT_NAMES.forEach((n, i) => { vmEvents[n] = this.vmEvents[i]!; });
+    this.metrics = {
+      fault: this.label.fault,
+      fork: this.label.fork,
+      seed: this.label.seed,
+      window: { warmup: this.warmup, end: t },
+      classes,
+      opsByClass: this.ops.resultByClass(classes),
+      opsAll: this.ops.resultAll(),
+      mmapLock: this.locks.mmapLock(),
+      vmaLock: { writerWait: this.locks.vmaWriter() },
+      vmEvents,
+      breakdown: this.time.result(classes),
+      inversion: this.inversion.result(classes),
+    };
+  }
+
+  private see(cls: PriorityClass): void {
+    if (this.classes.has(cls)) return;
+    this.classes.add(cls);
+    this.inversion.notePriority(PRIORITY_CLASSES.indexOf(cls));
+  }
+}

@@ -1,0 +1,5 @@
+/** Figures of a simulation run (definitions: docs/metrics.md). */
+export * from './types.js';
+export * from './histograms.js';
+export * from './collector.js';
+export * from './run.js';

@@ -1,0 +1,99 @@
+/**
+ * Model-only additions, in the manner of tools/testing/vma include/custom.h:
+ * nothing here exists in the kernel. Kernel paths call these under kernel
+ * names so a reviewer can skim them:
+ *
+ * - `fault_inject`: named fault-injection switches (shared.h style
+ *   `fail_prealloc`). Off by default; the simulator never turns them on; the
+ *   checker's mutation tests do, to prove the invariants catch real bugs.
+ * - `hooks`: observation points the checker's invariants read (PTE installs,
+ *   page-table update windows, anon_vma bookkeeping of the child in dup_mmap).
+ *   The default hooks do nothing; src/check installs its own.
+ * - `nondet`: a choice the checker may make where the kernel's outcome depends
+ *   on timing the model does not represent (spurious lock_vma_under_rcu aborts).
+ *   The default answer is the model's ordinary behaviour.
+ */
+import type { AnonVma, Folio, MmStruct, VmAreaStruct } from './mm_types.js';
+import type { RwSemaphore } from './rwsem.js';
+
+/** Fault-injection switches, read by the kernel paths named in each comment. */
+export interface FaultInjection {
+  /** mm/mprotect.c do_mprotect_pkey: change the VMA without vma_start_write(). */
+  mprotect_skip_vma_start_write: boolean;
+  /** mm/mmap.c dup_mmap: copy without vma_start_write(), whatever the fork strategy says. */
+  dup_mmap_skip_vma_start_write: boolean;
+  /** arch do_user_addr_fault: vma_end_read() a second time after a VMA-locked fault. */
+  do_user_addr_fault_double_vma_end_read: boolean;
+}
+
+export const fault_inject: FaultInjection = {
+  mprotect_skip_vma_start_write: false,
+  dup_mmap_skip_vma_start_write: false,
+  do_user_addr_fault_double_vma_end_read: false,
+};
+
+/** Set every switch back to off. */
+export function reset_fault_inject(): void {
+  fault_inject.mprotect_skip_vma_start_write = false;
+  fault_inject.dup_mmap_skip_vma_start_write = false;
+  fault_inject.do_user_addr_fault_double_vma_end_read = false;
+}
+
+/** What a PTE set by a fault maps. */
+export type PteKind = 'anon' | 'file' | 'zero';
+/** Page-table walks that change or read a whole range of a VMA's PTEs. */
+export type PtUpdate = 'copy_page_range' | 'change_protection' | 'zap_page_range_single';
+
+/** Observation points. Every method is called by a kernel path at the named kernel step. */
+export interface ModelHooks {
+  /** A model object (mm, rwsem, VMA, folio, anon_vma) was constructed. */
+  object_created(o: MmStruct | RwSemaphore | VmAreaStruct | Folio | AnonVma): void;
+  /** set_pte_at / finish_fault: a fault installs a PTE of `vma` at `pgoff`. */
+  set_pte_at(vma: VmAreaStruct, pgoff: number, kind: PteKind): void;
+  /**
+   * A range walk over `vma`'s page tables begins. `write_locked` says the
+   * caller relies on holding the VMA write lock here (vma_assert_write_locked):
+   * true for mprotect_fixup, and for dup_mmap when the fork strategy locks the VMA.
+   */
+  pt_update_begin(vma: VmAreaStruct, what: PtUpdate, write_locked: boolean): void;
+  pt_update_end(vma: VmAreaStruct, what: PtUpdate): void;
+  /** dup_mmap -> anon_vma_fork(tmp, mpnt): the child VMA gets an anon_vma iff the parent has one. */
+  anon_vma_fork(src: VmAreaStruct): void;
+  /** __anon_vma_prepare installs `vma->anon_vma` (needs mmap_lock, I6). */
+  anon_vma_prepare(vma: VmAreaStruct): void;
+}
+
+const nop = (): void => {};
+const NO_HOOKS: ModelHooks = {
+  object_created: nop,
+  set_pte_at: nop,
+  pt_update_begin: nop,
+  pt_update_end: nop,
+  anon_vma_fork: nop,
+  anon_vma_prepare: nop,
+};
+
+export let hooks: ModelHooks = NO_HOOKS;
+
+/** Engine hook: install observation hooks (null: back to no-ops). */
+export function install_model_hooks(h: ModelHooks | null): void {
+  hooks = h ?? NO_HOOKS;
+}
+
+/** Places where the model asks for a timing-dependent outcome. */
+export type NondetSite = 'vma_start_read_spurious_fail';
+
+let chooser: ((site: NondetSite) => boolean) | null = null;
+
+/**
+ * Does a timing-dependent event happen here? Without an engine chooser: no
+ * (the model's ordinary, deterministic behaviour).
+ */
+export function nondet(site: NondetSite): boolean {
+  return chooser !== null && chooser(site);
+}
+
+/** Engine hook: decide `nondet` sites (null: never). */
+export function install_nondet(fn: ((site: NondetSite) => boolean) | null): void {
+  chooser = fn;
+}

@@ -1,0 +1,91 @@
+/**
+ * The rows of the plain-text report: which figure (flatten.ts name) each row
+ * shows, under which heading, in which unit.
+ */
+import { VM_EVENT_NAMES } from '../model/index.js';
+import { TIME_CATEGORIES } from '../metrics/index.js';
+import type { PriorityClass } from '../scenario/types.js';
+
+export type Unit = 'ns' | 'count' | 'share';
+
+export interface Row {
+  label: string;
+  figure: string;
+  unit: Unit;
+  /** Leave the row out when it is 0 in every column (not only when absent). */
+  hideIfZero?: boolean;
+}
+
+export interface Section {
+  heading: string;
+  rows: Row[];
+}
+
+const WRITER_OPS = ['mprotect', 'madvise_dontneed', 'munmap', 'mmap', 'fork'] as const;
+
+function waitRows(label: string, prefix: string): Row[] {
+  return [
+    { label: `${label} count`, figure: `${prefix}.count`, unit: 'count' },
+    { label: `${label} total`, figure: `${prefix}.total`, unit: 'ns' },
+    { label: `${label} p99`, figure: `${prefix}.p99`, unit: 'ns' },
+    { label: `${label} max`, figure: `${prefix}.max`, unit: 'ns' },
+  ];
+}
+
+function events(names: readonly string[]): Row[] {
+  return names.map((n) => ({ label: n, figure: `vm_events.${n}`, unit: 'count' as const }));
+}
+
+/** Report sections for a scenario whose threads have `classes` (most important first). */
+export function reportSections(classes: readonly PriorityClass[]): Section[] {
+  const who: Array<[string, string]> = [...classes.map((c): [string, string] => [c, c]), ['all', 'all threads']];
+  const fault: Row[] = [];
+  for (const [key, name] of who) {
+    fault.push({ label: `${name} count`, figure: `ops.${key}.fault.count`, unit: 'count' });
+    fault.push({ label: `${name} unfinished`, figure: `ops.${key}.fault.unfinished`, unit: 'count', hideIfZero: true });
+    for (const p of ['p50', 'p99', 'p99.9']) fault.push({ label: `${name} ${p}`, figure: `ops.${key}.fault.${p}`, unit: 'ns' });
+  }
+  const writers: Row[] = [];
+  for (const op of WRITER_OPS) {
+    writers.push({ label: `${op} count`, figure: `ops.all.${op}.count`, unit: 'count' });
+    writers.push({ label: `${op} unfinished`, figure: `ops.all.${op}.unfinished`, unit: 'count', hideIfZero: true });
+    for (const p of ['p50', 'p99', 'max']) writers.push({ label: `${op} ${p}`, figure: `ops.all.${op}.${p}`, unit: 'ns' });
+  }
+  const inversion: Row[] = classes.map((c) => ({ label: `${c} inverted time`, figure: `inversion.${c}.inverted_time`, unit: 'ns' as const }));
+  inversion.push(...classes.map((c) => ({ label: `${c} longest chain`, figure: `inversion.${c}.max_chain`, unit: 'count' as const })));
+  inversion.push({ label: 'longest chain (tasks)', figure: 'inversion.longest_chain', unit: 'count' });
+  const time: Row[] = [];
+  for (const c of classes) {
+    time.push({ label: `${c} op time`, figure: `time.${c}.op_time`, unit: 'ns' });
+    for (const cat of TIME_CATEGORIES) {
+      time.push({ label: `${c} ${cat}`, figure: `time.${c}.${cat}.share`, unit: 'share', hideIfZero: true });
+    }
+  }
+  const shown = ['VMA_LOCK_SUCCESS', 'VMA_LOCK_ABORT', 'VMA_LOCK_RETRY', 'VMA_LOCK_MISS',
+    'FAULT_RETRY', 'FAULT_RETRY_VMA', 'FAULT_MMAP_PATH', 'FAULT_HOLD_WAIT', 'ANON_VMA_TRYLOCK_FAIL', 'IO_READ', 'IO_SWAP', 'PGMAJFAULT'];
+  const rest = VM_EVENT_NAMES.filter((n) => !shown.includes(n));
+  return [
+    { heading: 'fault latency (op begin -> end)', rows: fault },
+    { heading: 'writer latency (all threads)', rows: writers },
+    {
+      heading: 'mmap_lock',
+      rows: [
+        ...waitRows('down_read wait', 'mmap_lock.read_wait'),
+        ...waitRows('down_write wait', 'mmap_lock.write_wait'),
+        { label: 'read hold p99', figure: 'mmap_lock.read_hold.p99', unit: 'ns' },
+        { label: 'read hold max', figure: 'mmap_lock.read_hold.max', unit: 'ns' },
+        { label: 'write hold p99', figure: 'mmap_lock.write_hold.p99', unit: 'ns' },
+        { label: 'write hold max', figure: 'mmap_lock.write_hold.max', unit: 'ns' },
+        { label: 'read acquisitions', figure: 'mmap_lock.read_acquisitions', unit: 'count' },
+        { label: 'failed trylocks', figure: 'mmap_lock.failed_trylocks', unit: 'count' },
+      ],
+    },
+    { heading: 'VMA lock writer wait (vma_start_write)', rows: waitRows('wait', 'vma_lock.writer_wait') },
+    { heading: 'VMA lock counters', rows: events(['VMA_LOCK_SUCCESS', 'VMA_LOCK_ABORT', 'VMA_LOCK_RETRY', 'VMA_LOCK_MISS']) },
+    { heading: 'retries', rows: events(['FAULT_RETRY', 'FAULT_RETRY_VMA', 'FAULT_MMAP_PATH', 'FAULT_HOLD_WAIT', 'ANON_VMA_TRYLOCK_FAIL']) },
+    { heading: 'I/O', rows: events(['IO_READ', 'IO_SWAP', 'PGMAJFAULT']) },
+    { heading: 'other events', rows: events(rest) },
+    { heading: 'priority inversion (blocked behind a lower-priority task)', rows: inversion },
+    { heading: 'time in ops (share of op time)', rows: time },
+  ];
+}
