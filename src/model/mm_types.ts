@@ -125,6 +125,7 @@ export class Folio implements WaitResource {
     this.locked = false;
     this.owner = null;
     this.ioOwner = null;
+    if (this.waiters.length === 0) return;
     let i = 0;
     const w = this.waiters, ex = this.exclusive;
     for (; i < w.length; i++) {

@@ -34,6 +34,11 @@ export class SimTask implements SimTaskInfo {
   rqSeq = 0;
   blockedOn: WaitResource | null = null;
   blockedWhat = '';
+  /**
+   * Latency laws for work this task submits or runs (LawName order), e.g. a
+   * throttled cgroup's slower I/O; null = the scenario's.
+   */
+  laws: readonly Law[] | null = null;
   constructor(
     readonly id: number,
     readonly comm: string,
@@ -117,7 +122,7 @@ export class Simulator {
 
   /** Draw from law `i` (LawName) with the task's stream. */
   drawLaw(i: number, task: SimTask): number {
-    return task.rng.draw(this.laws[i]!);
+    return task.rng.draw((task.laws ?? this.laws)[i]!);
   }
 
   /** Run until simulated time `until` (events at t >= until are not processed). */
@@ -201,7 +206,7 @@ export class Simulator {
           return;
         }
         case EffectKind.CPU_LAW: {
-          const ns = task.rng.draw(this.laws[e.law]!);
+          const ns = task.rng.draw((task.laws ?? this.laws)[e.law]!);
           if (ns <= 0) continue;
           this.runOnCpu(task, ns);
           return;
@@ -222,7 +227,7 @@ export class Simulator {
           return;
         }
         case EffectKind.SUBMIT: {
-          const ns = task.rng.draw(this.laws[e.law]!);
+          const ns = task.rng.draw((task.laws ?? this.laws)[e.law]!);
           this.schedule(this.now + ns, e.end_io, e.folio);
           continue;
         }
