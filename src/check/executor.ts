@@ -81,6 +81,9 @@ export interface StepOutcome {
   readonly violation: Violation | null;
   /** The step threw for a disabled invariant: the execution cannot go on. */
   readonly aborted: boolean;
+  /** Tasks the step woke (wake_up_process) and pseudo-tasks it created (I/O completions). */
+  readonly woke: readonly number[];
+  readonly spawned: readonly number[];
 }
 
 interface Slot {
@@ -114,6 +117,8 @@ export class Execution {
   private hookViolation: Violation | null = null;
   private nextPseudo = 0;
   private readonly nthreads: number;
+  private woke: number[] = [];
+  private spawned: number[] = [];
 
   constructor(
     readonly model: CheckModel,
@@ -192,6 +197,8 @@ export class Execution {
     const t = this.tasks[id]!;
     t.steps++;
     this.hookViolation = null;
+    const woke: number[] = (this.woke = []);
+    const spawned: number[] = (this.spawned = []);
     let err: unknown = null;
     let fp: Footprint | null = null;
     if (tracked) this.tracker.begin();
@@ -216,11 +223,11 @@ export class Execution {
     if (err !== null) {
       const msg = err instanceof Error ? err.message : String(err);
       const release = LOCK_RELEASE_FNS.some((f) => msg.startsWith(f));
-      if (release && !this.model.invariants.has('lock-release')) return { fp, violation: null, aborted: true };
-      return { fp, violation: { invariant: release ? 'lock-release' : 'model-assertion', message: `${t.comm}: ${msg}` }, aborted: false };
+      if (release && !this.model.invariants.has('lock-release')) return { fp, violation: null, aborted: true, woke, spawned };
+      return { fp, violation: { invariant: release ? 'lock-release' : 'model-assertion', message: `${t.comm}: ${msg}` }, aborted: false, woke, spawned };
     }
-    if (!check) return { fp, violation: null, aborted: false };
-    return { fp, violation: this.hookViolation ?? this.checkState(t), aborted: false };
+    if (!check) return { fp, violation: null, aborted: false, woke, spawned };
+    return { fp, violation: this.hookViolation ?? this.checkState(t), aborted: false, woke, spawned };
   }
 
   private checkState(t: CheckTask): Violation | null {
@@ -283,12 +290,14 @@ export class Execution {
 
   private spawnPseudo(comm: string, fn: (f: Folio) => void, folio: Folio): void {
     this.nextPseudo++;
+    this.spawned.push(this.tasks.length);
     this.tasks.push(new CheckTask(this.tasks.length, comm, { fn, folio }));
   }
 
   private wake(t: CheckTask): void {
     if (t.state !== TState.BLOCKED) throw new Error(`wake_up_process(${t.comm}): task is not sleeping (lost or double wake-up)`);
     t.state = TState.RUNNABLE;
+    this.woke.push(t.id);
   }
 
   private *program(t: CheckTask, ops: readonly CheckOp[], n: number): KPath {

@@ -68,6 +68,11 @@ export class PctScheduler implements Scheduler {
     return this.rng.below(n);
   }
 
+  /** The step estimate k used for change points. */
+  get steps(): number {
+    return this.k;
+  }
+
   /** Lower bound on the probability that one execution finds a bug of depth `d` (PCT theorem). */
   bound(d = this.depth): number {
     return 1 / (Math.max(1, this.maxTasks) * Math.pow(this.k, d - 1));

@@ -18,7 +18,11 @@ export class ReplayScheduler implements Scheduler {
   private i = 0;
   private started = false;
   private nstep = 0;
-  constructor(private readonly schedule: Schedule, private readonly nameOf: (id: ThreadId) => string = (id) => `#${id}`) {}
+  private nameOf: (id: ThreadId) => string = (id) => `#${id}`;
+  constructor(private readonly schedule: Schedule) {}
+  bindNames(nameOf: (id: ThreadId) => string): void {
+    this.nameOf = nameOf;
+  }
   newExecution(): Schedule | null {
     if (this.started) return null;
     this.started = true;

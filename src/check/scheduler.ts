@@ -11,6 +11,12 @@ import type { Footprint } from './track.js';
 /** Task id: scenario threads first (0..n-1), then I/O-completion pseudo-tasks in creation order. */
 export type ThreadId = number;
 
+/** Causality a step created besides shared memory: tasks it woke, pseudo-tasks it spawned. */
+export interface StepInfo {
+  readonly woke: readonly ThreadId[];
+  readonly spawned: readonly ThreadId[];
+}
+
 export interface Scheduler {
   /** Start an execution; null when there is nothing left to explore. The schedule's mask picks the threads and ops. */
   newExecution(): Schedule | null;
@@ -27,5 +33,7 @@ export interface Scheduler {
   /** The step just picked replays a known prefix: no footprint, no invariant check needed. */
   replaying?(): boolean;
   /** The step picked last ran; `fp` is its footprint when it was tracked. */
-  stepDone?(thread: ThreadId, fp: Footprint | null): void;
+  stepDone?(thread: ThreadId, fp: Footprint | null, info: StepInfo): void;
+  /** The execution's task names, for messages (replay divergence). */
+  bindNames?(nameOf: (id: ThreadId) => string): void;
 }

@@ -33,6 +33,42 @@ const IMMUTABLE: Record<string, readonly string[]> = {
   AnonVma: ['id'],
   VmaObs: ['vma'],
 };
+/** How to instrument objects of one class (own keys are the same for every instance). */
+interface Plan {
+  readonly keys: readonly string[];
+  readonly descs: PropertyDescriptorMap;
+  readonly containers: readonly number[];
+  readonly immutable: readonly string[];
+}
+const plans = new Map<unknown, Plan>();
+
+function planFor(o: object): Plan {
+  let p = plans.get(o.constructor);
+  if (p !== undefined) return p;
+  const cls = o.constructor.name;
+  const imm = IMMUTABLE[cls] ?? [];
+  const ign = IGNORED[cls] ?? [];
+  const keys: string[] = [], containers: number[] = [], immutable: string[] = [];
+  const descs: PropertyDescriptorMap = {};
+  const rec = o as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    const v0 = rec[key];
+    if (typeof v0 === 'function' || ign.includes(key)) continue;
+    if (imm.includes(key)) {
+      immutable.push(key);
+      continue;
+    }
+    if (keys.length >= FIELDS_PER_OBJECT) throw new Error(`check: ${cls} has more than ${FIELDS_PER_OBJECT} fields`);
+    const i = keys.length;
+    keys.push(key);
+    descs[key] = accessor(i);
+    if (Array.isArray(v0) || v0 instanceof Map || v0 instanceof Set) containers.push(i);
+  }
+  p = { keys, descs, containers, immutable };
+  plans.set(o.constructor, p);
+  return p;
+}
+
 /** Lazily built caches that carry no state (not instrumented). */
 const IGNORED: Record<string, readonly string[]> = {
   Folio: ['bl', 'bw'],
@@ -40,8 +76,42 @@ const IGNORED: Record<string, readonly string[]> = {
 
 interface ContainerSlot {
   slot: number;
-  get: () => unknown;
+  store: Store;
+  idx: number;
   hash: number;
+}
+
+/** Values of an instrumented object's fields, behind shared accessors. */
+interface Store {
+  readonly base: number;
+  readonly v: unknown[];
+}
+const STORE = Symbol('faultline.check.store');
+/** The tracker whose step is running (accessors are shared by every execution). */
+let active: Tracker | null = null;
+
+/** Shared accessor descriptors per field index (one pair of functions per index, not per object). */
+const accessors: PropertyDescriptor[] = [];
+function accessor(idx: number): PropertyDescriptor {
+  let d = accessors[idx];
+  if (d === undefined) {
+    d = {
+      get(this: { [STORE]: Store }) {
+        const st = this[STORE];
+        if (active !== null && active.on) active.read(st.base + idx);
+        return st.v[idx];
+      },
+      set(this: { [STORE]: Store }, x: unknown) {
+        const st = this[STORE];
+        if (active !== null && active.on) active.write(st.base + idx);
+        st.v[idx] = x;
+      },
+      enumerable: true,
+      configurable: false,
+    };
+    accessors[idx] = d;
+  }
+  return d;
 }
 
 const FIELDS_PER_OBJECT = 64;
@@ -130,45 +200,22 @@ export class Tracker {
     const idx = this.objects.length;
     this.objects.push(o);
     this.ids.set(o, idx);
-    const cls = o.constructor.name;
-    const imm = IMMUTABLE[cls] ?? [];
-    const ign = IGNORED[cls] ?? [];
-    let f = 0;
+    const plan = planFor(o);
     const rec = o as Record<string, unknown>;
-    for (const key of Object.keys(o)) {
-      const v0 = rec[key];
-      if (typeof v0 === 'function' || ign.includes(key)) continue;
-      if (imm.includes(key)) {
-        Object.defineProperty(o, key, { value: v0, writable: false, enumerable: true, configurable: false });
-        continue;
-      }
-      if (f >= FIELDS_PER_OBJECT) throw new Error(`check: ${cls} has more than ${FIELDS_PER_OBJECT} fields`);
-      const slot = idx * FIELDS_PER_OBJECT + f++;
-      this.instrumentField(o, key, v0, slot);
+    const keys = plan.keys;
+    const v: unknown[] = new Array<unknown>(keys.length);
+    for (let i = 0; i < keys.length; i++) v[i] = rec[keys[i]!];
+    const store: Store = { base: idx * FIELDS_PER_OBJECT, v };
+    Object.defineProperty(o, STORE, { value: store, enumerable: false });
+    Object.defineProperties(o, plan.descs);
+    if (Tracker.paranoid) {
+      for (const k of plan.immutable) Object.defineProperty(o, k, { value: rec[k], writable: false, enumerable: true, configurable: false });
     }
+    for (const i of plan.containers) this.containers.push({ slot: store.base + i, store, idx: i, hash: this.digest(v[i]) });
   }
 
-  private instrumentField(o: object, key: string, v0: unknown, slot: number): void {
-    let v = v0;
-    const T = this;
-    const container = Array.isArray(v0) || v0 instanceof Map || v0 instanceof Set;
-    Object.defineProperty(o, key, {
-      get() {
-        if (T.on) T.read(slot);
-        return v;
-      },
-      set(x: unknown) {
-        if (T.on) T.write(slot);
-        v = x;
-      },
-      enumerable: true,
-      configurable: false,
-    });
-    if (container) {
-      // Changed in place: digest the contents after each step.
-      this.containers.push({ slot, get: () => v, hash: this.digest(v0) });
-    }
-  }
+  /** Freeze the fields listed as immutable (tests): a kernel path writing one throws. */
+  static paranoid = false;
 
   private grow(slot: number): void {
     let n = this.rStamp.length;
@@ -199,20 +246,21 @@ export class Tracker {
   /** Start a tracked step. */
   begin(): void {
     if (this.stale) {
-      for (const c of this.containers) c.hash = this.digest(c.get());
+      for (const c of this.containers) c.hash = this.digest(c.store.v[c.idx]);
       this.stale = false;
     }
     this.epoch++;
     this.r = [];
     this.w = [];
     this.on = true;
+    active = this;
   }
 
   /** End a tracked step: container changes become writes; returns the footprint. */
   end(): Footprint {
     this.on = false;
     for (const c of this.containers) {
-      const h = this.digest(c.get());
+      const h = this.digest(c.store.v[c.idx]);
       if (h !== c.hash) {
         c.hash = h;
         this.write(c.slot);

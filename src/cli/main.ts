@@ -7,6 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.js';
 import { UsageError, type CliIo } from './io.js';
 import { listCommand } from './list.js';
+import { realCommand, type RealOptions } from './real.js';
+import { addRunOutputOptions } from './output-options.js';
 import { runCommand, type RunOptions } from './run.js';
 import { faultlineVersion } from './version.js';
 
@@ -25,7 +27,7 @@ function program(io: CliIo, version: string): Command {
       writeErr: (s) => io.stderr.write(s),
       outputError: () => {},
     });
-  p.command('run')
+  addRunOutputOptions(p.command('run')
     .description('run SCENARIO (a built-in name or a file) under each strategy combination and seed; print a comparison table')
     .argument('<scenario>', 'built-in scenario name (see `faultline list`) or a .yaml/.json file')
     .option('--strategy <list>', "fault strategies, comma-separated, with +options; 'all' for every one", 'mainline')
@@ -33,11 +35,24 @@ function program(io: CliIo, version: string): Command {
     .option('--seeds <n>', 'number of seeds per combination (default 1)')
     .option('--seed <s>', "first seed (default: the scenario's seed)")
     .option('--duration <d>', 'simulated duration, overriding the scenario (e.g. 2s, 500ms)')
-    .option('--json', 'print a JSON document with every figure and per-seed values instead of the table')
+    .option('--json', 'print a JSON document with every figure and per-seed values instead of the table'))
     .action((scenario: string, opts: RunOptions) => runCommand(scenario, opts, io, version));
   p.command('list')
     .description('list the built-in scenarios and the strategy names')
     .action(() => listCommand(io));
+  p.command('real')
+    .description("run SCENARIO for real on this host's kernel (root; FUSE, zram, cgroup) and print it beside the model's mainline prediction")
+    .argument('<scenario>', 'built-in scenario name or a .yaml/.json file')
+    .option('--seed <s>', "seed of the schedules and the model (default: the scenario's seed)")
+    .option('--runs <n>', 'real runs, seeds s, s+1, ... (default 1); the real column is their median')
+    .option('--model-seeds <n>', 'model seeds (default max(runs, 3))')
+    .option('--duration <d>', 'duration, overriding the scenario (e.g. 2s, 500ms)')
+    .option('--json', 'print the JSON document of `faultline run` plus a "real" section')
+    .option('--no-trace', 'do not trace mmap_lock (tracefs)')
+    .option('--no-cgroup', 'run without a memory cgroup')
+    .option('--keep', 'keep the temporary directory with configs and raw outputs')
+    .option('--dry-run', 'print the translation (regions, schedules, substitutions) and run nothing; no root needed')
+    .action((scenario: string, opts: RealOptions) => realCommand(scenario, opts, io, version));
   return p;
 }
 

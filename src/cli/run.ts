@@ -1,15 +1,16 @@
 /** `faultline run`: every strategy combination x seed, then the table or JSON. */
-import { measure, type RunMetrics } from '../metrics/index.js';
-import { compare, renderJson, renderTable, type RunInfo } from '../report/index.js';
+import type { MeasureSpec } from '../metrics/index.js';
+import { compare, renderJson, renderLkml, renderTable, type RunInfo } from '../report/index.js';
 import { loadScenario, ScenarioError, type Scenario } from '../scenario/index.js';
 import { formatNs } from '../report/index.js';
 import { UsageError, type CliIo } from './io.js';
 import {
   MAX_SEED, MAX_SEEDS, parseDurationOption, parseFaultList, parseForkList, parseInteger,
 } from './options.js';
-import { Progress } from './progress.js';
+import { parseFormat, type OutputOptions } from './output-options.js';
+import { executeRuns, parseRunOutputs, writeRunReport } from './run-outputs.js';
 
-export interface RunOptions {
+export interface RunOptions extends OutputOptions {
   strategy: string;
   fork: string;
   seeds?: string;
@@ -27,7 +28,9 @@ export function load(pathOrName: string): Scenario {
   }
 }
 
-export function runCommand(scenarioArg: string, opts: RunOptions, io: CliIo, version: string): void {
+export async function runCommand(scenarioArg: string, opts: RunOptions, io: CliIo, version: string): Promise<void> {
+  const format = parseFormat(opts);
+  const outputs = parseRunOutputs(opts);
   const faults = parseFaultList(opts.strategy);
   const forks = parseForkList(opts.fork);
   const nSeeds = opts.seeds === undefined ? 1 : parseInteger('--seeds', opts.seeds, 1, MAX_SEEDS);
@@ -43,22 +46,18 @@ export function runCommand(scenarioArg: string, opts: RunOptions, io: CliIo, ver
     }
     scenario.duration = d;
   }
-  const total = faults.length * forks.length * nSeeds;
-  const progress = new Progress(io, total);
-  const runs: RunMetrics[] = [];
+  const specs: MeasureSpec[] = [];
   for (const fork of forks) {
     for (const fault of faults) {
-      for (let seed = first; seed < first + nSeeds; seed++) {
-        runs.push(measure({ scenario, fault, fork, seed }));
-        progress.tick();
-      }
+      for (let seed = first; seed < first + nSeeds; seed++) specs.push({ scenario, fault, fork, seed });
     }
   }
-  progress.end();
+  const runs = await executeRuns(specs, scenario, outputs, io);
   const cmp = compare(runs);
   const info: RunInfo = {
     name: scenario.name, source: scenario.source, seed: first, seeds: nSeeds,
     duration: scenario.duration, warmup: scenario.warmup,
   };
-  io.stdout.write(opts.json === true ? renderJson(cmp, info, version) : renderTable(cmp, info));
+  if (outputs.report !== null) writeRunReport(outputs.report, cmp, info, scenario, version, io);
+  io.stdout.write(format === 'json' ? renderJson(cmp, info, version) : format === 'lkml' ? renderLkml(cmp, info) : renderTable(cmp, info));
 }

@@ -4,8 +4,10 @@
  */
 import { VM_EVENT_NAMES, type MmStruct, type VmEvent, type WaitResource } from '../model/index.js';
 import { PRIORITY_CLASSES, type OpName, type PriorityClass, type Scenario } from '../scenario/types.js';
-import { NullObserver, type SimTaskInfo, type WaitClass } from '../sim/observer.js';
+import { NullObserver, type DeathEvent, type SimTaskInfo, type WaitClass } from '../sim/observer.js';
 import { TimeBreakdown } from './breakdown.js';
+import { DeathTracker } from './death.js';
+import { FrameTracker } from './frames.js';
 import { InversionTracker } from './inversion.js';
 import { LockStats } from './locks.js';
 import { OpLatencies } from './ops.js';
@@ -24,6 +26,8 @@ export class MetricsCollector extends NullObserver {
   private readonly locks: LockStats;
   private readonly time: TimeBreakdown;
   private readonly inversion: InversionTracker;
+  private readonly frames: FrameTracker;
+  private readonly deathTracker: DeathTracker | null;
   private readonly vmEvents = new Float64Array(VM_EVENT_NAMES.length);
   private readonly classes = new Set<PriorityClass>();
   private metrics: RunMetrics | null = null;
@@ -35,6 +39,8 @@ export class MetricsCollector extends NullObserver {
     this.locks = new LockStats(this.warmup);
     this.time = new TimeBreakdown(this.warmup);
     this.inversion = new InversionTracker(this.warmup);
+    this.frames = new FrameTracker(this.warmup, scenario);
+    this.deathTracker = scenario.kill === undefined ? null : new DeathTracker();
     for (const th of scenario.threads) this.see(th.class);
   }
 
@@ -92,6 +98,14 @@ export class MetricsCollector extends NullObserver {
     this.locks.released(t, task.id, write);
   }
 
+  override frameEnd(t: number, task: SimTaskInfo, vsync: number): void {
+    this.frames.frameEnd(t, task.comm, vsync);
+  }
+
+  override death(t: number, what: DeathEvent): void {
+    this.deathTracker?.event(t, what);
+  }
+
   override finish(t: number, _mm: MmStruct): void {
     this.ops.finish();
     this.time.finish(t);
@@ -113,6 +127,9 @@ export class MetricsCollector extends NullObserver {
       breakdown: this.time.result(classes),
       inversion: this.inversion.result(classes),
     };
+    this.metrics.latencyCdf = this.ops.resultCdf(classes);
+    if (this.frames.active) this.metrics.frames = this.frames.result();
+    if (this.deathTracker !== null) this.metrics.death = this.deathTracker.result();
   }
 
   private see(cls: PriorityClass): void {

@@ -4,7 +4,7 @@
  * and max are kept exactly beside it.
  */
 import * as hdr from 'hdr-histogram-js';
-import type { DurationStats, LatencyStats } from './types.js';
+import { LATENCY_CDF_PERCENTILES, type DurationStats, type LatencyStats } from './types.js';
 
 /**
  * 64-bit count buckets and auto-resize: values are integer ns and may exceed
@@ -56,6 +56,12 @@ export class Distribution {
       p999: this.percentile(99.9),
       max: this.max,
     };
+  }
+
+  /** Values at LATENCY_CDF_PERCENTILES (the latency CDF for plots); null when empty. */
+  cdf(): number[] | null {
+    if (this.count === 0) return null;
+    return LATENCY_CDF_PERCENTILES.map((p) => this.percentile(p));
   }
 
   durations(): DurationStats {

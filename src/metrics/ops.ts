@@ -4,7 +4,7 @@
  */
 import type { OpName, PriorityClass } from '../scenario/types.js';
 import { Distribution } from './histograms.js';
-import { OP_NAMES, type OpStats } from './types.js';
+import { OP_NAMES, type LatencyCdfs, type OpStats } from './types.js';
 
 interface OpenOp {
   op: OpName;
@@ -58,6 +58,21 @@ export class OpLatencies {
 
   resultAll(): Partial<Record<OpName, OpStats>> {
     return stats(this.all, this.unfinishedAll);
+  }
+
+  /** Latency CDFs (see LatencyCdfs), for the ops that completed. */
+  resultCdf(classes: readonly PriorityClass[]): LatencyCdfs {
+    const cdfs = (m: Map<OpName, Distribution> | undefined) => {
+      const out: Partial<Record<OpName, number[]>> = {};
+      for (const op of OP_NAMES) {
+        const c = m?.get(op)?.cdf();
+        if (c !== undefined && c !== null) out[op] = c;
+      }
+      return out;
+    };
+    const byClass: LatencyCdfs['byClass'] = {};
+    for (const cls of classes) byClass[cls] = cdfs(this.byClass.get(cls));
+    return { byClass, all: cdfs(this.all) };
   }
 
   private dist(cls: PriorityClass | null, op: OpName): Distribution {

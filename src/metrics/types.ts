@@ -87,6 +87,59 @@ export interface MmapLockMetrics {
   failedTrylocks: number;
 }
 
+/** Frames of one frame thread (or of all of them per vsync), see frames.ts. */
+export interface FrameStats {
+  /** Frames whose vsync is at or after warm-up and whose work ended in the run. */
+  count: number;
+  /** vsyncs after warm-up at which no frame started because the previous frame overran them. */
+  skipped: number;
+  /** Frame time (vsync -> end of the frame's work); null when count is 0. */
+  latency: LatencyStats | null;
+  /** Frames whose time exceeded each deadline, largest deadline first. */
+  missed: Array<{ deadline: number; count: number }>;
+}
+
+export interface FrameMetrics {
+  /** Deadlines checked (ns), largest first. */
+  deadlines: number[];
+  byThread: Record<string, FrameStats>;
+  /** Per vsync over every frame thread: the longest frame that began at it. */
+  any: FrameStats;
+}
+
+/**
+ * Process death (scenario `kill`): simulated times in ns, null when the
+ * milestone was not reached before the end of the run.
+ */
+export interface DeathMetrics {
+  /** When SIGKILL was sent. */
+  killAt: number;
+  /** Kill -> the reaper finished unmapping the anonymous memory. */
+  reapLatency: number | null;
+  /** Kill -> every thread of the process has left the kernel (exited). */
+  threadsExitLatency: number | null;
+  /** Kill -> exit_mmap finished (the address space is gone). */
+  exitLatency: number | null;
+  /** The OOM reaper's failed mmap_read_trylock attempts. */
+  reapTrylockFailures: number;
+  /** The OOM reaper gave up after its last attempt (MMF_OOM_SKIP without reaping). */
+  reapGaveUp: boolean;
+}
+
+/**
+ * Percentiles at which each latency CDF is sampled (RunMetrics.latencyCdf):
+ * fine in the tail, where strategies differ.
+ */
+export const LATENCY_CDF_PERCENTILES = [
+  0.1, 1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 97, 98, 99, 99.5, 99.8, 99.9, 99.95, 99.99, 100,
+] as const;
+
+/** Op latency CDFs: ns at each of LATENCY_CDF_PERCENTILES, per class and op, and per op over all threads. */
+export interface LatencyCdfs {
+  byClass: Partial<Record<PriorityClass, Partial<Record<OpName, number[]>>>>;
+  all: Partial<Record<OpName, number[]>>;
+}
+
 export interface RunMetrics {
   fault: string;
   fork: string;
@@ -105,4 +158,10 @@ export interface RunMetrics {
   vmEvents: Record<string, number>;
   breakdown: Partial<Record<PriorityClass, ClassBreakdown>>;
   inversion: InversionMetrics;
+  /** Present when the scenario has frame threads. */
+  frames?: FrameMetrics;
+  /** Present when the scenario kills the process. */
+  death?: DeathMetrics;
+  /** Latency CDFs of completed ops (same samples as `opsByClass`/`opsAll`), for plots. */
+  latencyCdf?: LatencyCdfs;
 }

@@ -69,6 +69,12 @@ export interface WaitResource {
   readonly label: string;
   /** Tasks this waiter is waiting behind (holders, or writers queued ahead). */
   blockers(waiter: Task, out: Task[]): void;
+  /**
+   * A fatal signal ends `waiter`'s killable sleep before it was handed the
+   * resource: take it off the wait queue (waking whoever that lets go
+   * first). Returns false when it was not queued. See signal.ts.
+   */
+  cancel_wait?(waiter: Task): boolean;
 }
 export type ResourceClass = 'mmap_lock' | 'vma_lock' | 'folio' | 'io';
 
@@ -81,6 +87,8 @@ export interface BlockEffect {
   readonly res: WaitResource;
   /** What the task does while blocked, kernel style: `down_read`, `vma_start_write`. */
   readonly what: string;
+  /** TASK_KILLABLE: a fatal signal ends the sleep (signal.ts `killable`). */
+  readonly killable?: boolean;
 }
 export interface SubmitEffect {
   readonly k: EffectKind.SUBMIT;
@@ -133,4 +141,6 @@ export interface Task {
   readonly comm: string;
   /** Priority rank: 0 is the most important (USER_INTERACTIVE). */
   readonly prio: number;
+  /** Model-only: SIGKILL is pending (see sched.ts `fatal_signal_pending`). */
+  sigkill?: boolean;
 }

@@ -10,17 +10,18 @@ import {
   VM_FAULT_COMPLETED, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_SIGSEGV,
   type MmStruct, type VmAreaStruct,
 } from './mm_types.js';
-import { lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
+import { lock_vma_under_rcu, mmap_read_lock_killable, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
 import { fault_inject } from './custom.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
-import { sched_points } from './sched.js';
+import { current, fatal_signal_pending, sched_points } from './sched.js';
 
 /**
  * lock_mm_and_find_vma (mm/mmap_lock.c): mmap_read_trylock, else
  * mmap_read_lock_killable; then find the VMA (stack expansion not modelled).
+ * null without the lock when there is no VMA or a fatal signal ended the wait.
  */
 function* lock_mm_and_find_vma(mm: MmStruct, address: number): KPath<VmAreaStruct | null> {
-  yield* mmap_read_lock(mm);
+  if ((yield* mmap_read_lock_killable(mm)) < 0) return null;
   if (sched_points) yield PT.find_vma;
   const vma = mm.find_vma(address);
   if (vma === null) mmap_read_unlock(mm);
@@ -55,7 +56,7 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
       count_vm_event(VmEvent.VMA_LOCK_RETRY);
       count_vm_event(VmEvent.FAULT_RETRY);
       if (ret & VM_FAULT_MAJOR) flags |= FAULT_FLAG_TRIED; // 46e714c729c8
-      // fault_signal_pending(): signals are not modelled.
+      if (fatal_signal_pending(current)) return ret; // fault_signal_pending(): only fatal signals are modelled
       if (!s.retry_under_vma_lock(ret)) break;
       count_vm_event(VmEvent.FAULT_RETRY_VMA); // goto retry_vma
     }
@@ -64,7 +65,8 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
   for (;;) {
     const vma = yield* lock_mm_and_find_vma(mm, address);
     if (vma === null) {
-      count_vm_event(VmEvent.FAULT_SIGSEGV); // bad_area_nosemaphore
+      // bad_area_nosemaphore (for a dying task: the wait for mmap_lock was interrupted)
+      if (!fatal_signal_pending(current)) count_vm_event(VmEvent.FAULT_SIGSEGV);
       return VM_FAULT_SIGSEGV;
     }
     count_vm_event(VmEvent.FAULT_MMAP_PATH);
@@ -73,6 +75,7 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
     if (ret & VM_FAULT_COMPLETED) return ret;
     if (ret & VM_FAULT_RETRY) {
       count_vm_event(VmEvent.FAULT_RETRY);
+      if (fatal_signal_pending(current)) return ret; // fault_signal_pending()
       flags |= FAULT_FLAG_TRIED;
       continue;
     }

@@ -5,12 +5,12 @@
 import { LawName, type KPath } from './effects.js';
 import type { VmFault } from './fault_types.js';
 import {
-  FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE, fault_flag_allow_retry_first,
+  FAULT_FLAG_KILLABLE, FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE, fault_flag_allow_retry_first,
   Folio, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_RETRY_VMA, type VmAreaStruct,
 } from './mm_types.js';
 import { release_fault_lock } from './memory_lock.js';
 import { PT } from './mmap_lock.js';
-import { __folio_lock, folio_alloc_locked_for_io, folio_trylock, folio_unlock } from './pagemap.js';
+import { __folio_lock, __folio_lock_killable, folio_alloc_locked_for_io, folio_trylock, folio_unlock } from './pagemap.js';
 import { hooks } from './custom.js';
 import { sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
@@ -35,16 +35,29 @@ function* maybe_unlock_mmap_for_io(vmf: VmFault, fpin: boolean): KPath<boolean> 
 /**
  * lock_folio_maybe_drop_mmap, after its folio_trylock failed (the caller does
  * the trylock fast path): drop the fault lock (first attempt) and sleep for
- * the folio lock. Patch 5/5 keeps the lock for uptodate folios. Signals are
- * not modelled, so it always returns with the folio locked.
+ * the folio lock, killably for a KILLABLE fault. Patch 5/5 keeps the lock for
+ * uptodate folios. Returns 1 (locked, fault lock dropped: `fpin`), 0 (locked,
+ * fault lock held), or -1: a fatal signal ended the sleep and the fault lock
+ * is released ("all fault_handlers only check for fatal signals if we return
+ * VM_FAULT_RETRY, so we need to drop the fault lock here").
  */
-function* lock_folio_maybe_drop_mmap(vmf: VmFault, folio: Folio, fpin: boolean): KPath<boolean> {
+function* lock_folio_maybe_drop_mmap(vmf: VmFault, folio: Folio, fpin: boolean): KPath<number> {
   if (!fpin && !vmf.vma.mm.fault.hold_for_locked_folio(folio)) {
     fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
   }
   if (!fpin) count_vm_event(VmEvent.FAULT_HOLD_WAIT);
-  yield* __folio_lock(folio);
-  return fpin;
+  if ((vmf.flags & FAULT_FLAG_KILLABLE) !== 0) {
+    if ((yield* __folio_lock_killable(folio)) < 0) {
+      if (!fpin) {
+        if (sched_points) yield PT.release_fault_lock;
+        release_fault_lock(vmf);
+      }
+      return -1;
+    }
+  } else {
+    yield* __folio_lock(folio);
+  }
+  return fpin ? 1 : 0;
 }
 
 /** A scratch idle folio, see filemap_get_folio. */
@@ -100,7 +113,14 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
   }
   folio.refcount++;
   if (sched_points) yield PT.folio_trylock;
-  if (!folio_trylock(folio)) fpin = yield* lock_folio_maybe_drop_mmap(vmf, folio, fpin);
+  if (!folio_trylock(folio)) {
+    const r = yield* lock_folio_maybe_drop_mmap(vmf, folio, fpin);
+    if (r < 0) { // out_retry: interrupted by a fatal signal, fault lock released
+      folio.refcount--;
+      return ret | VM_FAULT_RETRY;
+    }
+    fpin = r === 1;
+  }
   if (!fpin) { // finish_fault -> set_pte_range (model-only hook); do_cow_fault maps a private copy
     hooks.set_pte_at(vma, vmf.pgoff, (vmf.flags & FAULT_FLAG_WRITE) !== 0 && !vma.vm_shared ? 'anon' : 'file');
   }

@@ -17,3 +17,5 @@ export * from './vma.js';
 export * from './madvise.js';
 export * from './mmap.js';
 export * from './custom.js';
+export * from './signal.js';
+export * from './oom_kill.js';

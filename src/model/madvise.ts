@@ -1,7 +1,7 @@
 /** mm/madvise.c: MADV_DONTNEED, which takes the VMA read lock when it can. */
 import { Cost, cpu, type KPath } from './effects.js';
 import type { MmStruct } from './mm_types.js';
-import { lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
+import { lock_vma_under_rcu, mmap_read_lock_killable, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
 import { hooks } from './custom.js';
 import { sched_points } from './sched.js';
 
@@ -22,7 +22,7 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
     vma_end_read(vma);
     return true;
   }
-  yield* mmap_read_lock(mm);
+  if ((yield* mmap_read_lock_killable(mm)) < 0) return false; // madvise_lock: -EINTR
   const v = mm.find_vma(addr);
   if (v !== null) {
     yield cpu(Cost.madvise_vma);

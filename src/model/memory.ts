@@ -6,13 +6,16 @@ import { Cost, cpu, cpuLaw, LawName, type KPath } from './effects.js';
 import type { VmFault } from './fault_types.js';
 import { filemap_fault } from './filemap.js';
 import {
-  AnonVma, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE, fault_flag_allow_retry_first,
+  AnonVma, FAULT_FLAG_KILLABLE, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE, fault_flag_allow_retry_first,
   Folio, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_RETRY_HARD, VM_FAULT_RETRY_VMA, VM_FAULT_SIGSEGV,
   type VmAreaStruct,
 } from './mm_types.js';
 import { release_fault_lock } from './memory_lock.js';
 import { mmap_read_trylock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
-import { __folio_lock, folio_alloc_locked_for_io, folio_trylock, folio_unlock, folio_wait_locked } from './pagemap.js';
+import {
+  __folio_lock, __folio_lock_killable, folio_alloc_locked_for_io, folio_trylock, folio_unlock, folio_wait_locked,
+  folio_wait_locked_killable,
+} from './pagemap.js';
 import { hooks } from './custom.js';
 import { current, sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
@@ -30,11 +33,20 @@ function* folio_lock_or_retry(folio: Folio, vmf: VmFault): KPath<number> {
   if (fault_flag_allow_retry_first(vmf.flags) && !s.hold_for_locked_folio(folio) && s.drop_lock_for_io('swap')) {
     if (sched_points) yield PT.release_fault_lock;
     release_fault_lock(vmf);
-    yield* folio_wait_locked(folio);
+    if ((vmf.flags & FAULT_FLAG_KILLABLE) !== 0) yield* folio_wait_locked_killable(folio);
+    else yield* folio_wait_locked(folio);
     return VM_FAULT_RETRY;
   }
   count_vm_event(VmEvent.FAULT_HOLD_WAIT);
-  yield* __folio_lock(folio);
+  if ((vmf.flags & FAULT_FLAG_KILLABLE) !== 0) {
+    if ((yield* __folio_lock_killable(folio)) < 0) { // fatal signal: release and retry (the arch code returns)
+      if (sched_points) yield PT.release_fault_lock;
+      release_fault_lock(vmf);
+      return VM_FAULT_RETRY;
+    }
+  } else {
+    yield* __folio_lock(folio);
+  }
   return 0;
 }
 

@@ -145,6 +145,14 @@ export class Folio implements WaitResource {
   get nrWaiters(): number {
     return this.waiters.length;
   }
+  /** A killable waiter not yet handed the lock leaves the wait queue (folio_wait_bit_common on a fatal signal). */
+  cancel_wait(t: Task): boolean {
+    const i = this.waiters.indexOf(t);
+    if (i < 0) return false;
+    this.waiters.splice(i, 1);
+    this.exclusive.splice(i, 1);
+    return true;
+  }
   blockers(_waiter: Task, out: Task[]): void {
     if (this.owner === 'io') {
       if (this.ioOwner !== null) out.push(this.ioOwner);
@@ -214,6 +222,13 @@ export class VmAreaStruct implements WaitResource {
   }
   blockers(_waiter: Task, out: Task[]): void {
     for (const r of this.readers) out.push(r);
+  }
+  /** vma_start_write_killable on a fatal signal (__vma_exit_locked): stop excluding readers. */
+  cancel_wait(t: Task): boolean {
+    if (this.writerWaiting !== t) return false;
+    this.writerWaiting = null;
+    this.excludeReaders = false;
+    return true;
   }
 }
 

@@ -1,9 +1,13 @@
 /** mm/mmap.c: dup_mmap (fork) and exit_mmap. */
 import { Cost, cpu, type KPath } from './effects.js';
 import { VM_COPY_ON_FORK, VM_DONTCOPY, type MmStruct, type VmAreaStruct } from './mm_types.js';
-import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock, PT, vma_start_write } from './mmap_lock.js';
+import {
+  mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_lock_killable, mmap_write_unlock, PT, vma_start_write_killable,
+} from './mmap_lock.js';
 import { fault_inject, hooks } from './custom.js';
-import { sched_points } from './sched.js';
+import { set_mmf_oom_skip, vma_oom_reaped } from './oom_kill.js';
+import { current, fatal_signal_pending, sched_points } from './sched.js';
+import { EINTR } from './signal.js';
 
 /** mm/memory.c vma_needs_copy: copy_page_range only when it has work to do. */
 export function vma_needs_copy(vma: VmAreaStruct): boolean {
@@ -14,16 +18,25 @@ export function vma_needs_copy(vma: VmAreaStruct): boolean {
 /**
  * dup_mmap: mmap_write_lock_killable(oldmm) for the whole copy; for each parent
  * VMA in address order, vma_start_write_killable (if the fork strategy says so,
- * mainline: always, fb49c455323f), vm_area_dup + anon_vma_fork, and
- * copy_page_range when vma_needs_copy. The child mm is not modelled.
+ * mainline: always, fb49c455323f, 7974b09c143f), vm_area_dup + anon_vma_fork,
+ * and copy_page_range when vma_needs_copy. The child mm is not modelled.
+ * Returns 0, or -EINTR when a fatal signal interrupts it (goto loop_out).
  */
-export function* dup_mmap(oldmm: MmStruct): KPath {
-  yield* mmap_write_lock(oldmm);
+export function* dup_mmap(oldmm: MmStruct): KPath<number> {
+  if ((yield* mmap_write_lock_killable(oldmm)) < 0) return -EINTR;
+  let retval = 0;
   const vmas = oldmm.vmas.slice(); // for_each_vma(vmi, mpnt)
   for (const mpnt of vmas) {
     const lock = oldmm.fork.lock_vma(mpnt);
-    if (lock && !fault_inject.dup_mmap_skip_vma_start_write) yield* vma_start_write(mpnt);
+    if (lock && !fault_inject.dup_mmap_skip_vma_start_write && (yield* vma_start_write_killable(mpnt)) < 0) {
+      retval = -EINTR;
+      break; // goto loop_out
+    }
     if (mpnt.vm_flags & VM_DONTCOPY) continue;
+    if (fatal_signal_pending(current)) { // "Don't duplicate many vmas if we've been oom-killed"
+      retval = -EINTR;
+      break;
+    }
     hooks.anon_vma_fork(mpnt); // model-only hook: the child's anon_vma
     yield cpu(Cost.dup_vma);
     if (vma_needs_copy(mpnt)) {
@@ -35,17 +48,22 @@ export function* dup_mmap(oldmm: MmStruct): KPath {
   if (sched_points) yield PT.flush_tlb_mm;
   if (sched_points) yield PT.mmap_write_unlock;
   mmap_write_unlock(oldmm);
+  return retval;
 }
 
 /**
  * exit_mmap after the last thread left (mm_users == 0): unmap_vmas under
- * mmap read, then free page tables and VMAs under mmap write.
+ * mmap read (pages the OOM reaper already unmapped cost nothing), set
+ * MMF_OOM_SKIP, then free page tables and VMAs under mmap write.
  */
 export function* exit_mmap(mm: MmStruct): KPath {
   yield* mmap_read_lock(mm);
-  for (const vma of mm.vmas) yield cpu(Cost.zap_pte, Math.round(vma.pages * vma.resident));
+  for (const vma of mm.vmas) {
+    if (!vma_oom_reaped(vma)) yield cpu(Cost.zap_pte, Math.round(vma.pages * vma.resident));
+  }
   if (sched_points) yield PT.mmap_read_unlock;
   mmap_read_unlock(mm);
+  set_mmf_oom_skip(mm);
   yield* mmap_write_lock(mm);
   yield cpu(Cost.exit_vma, mm.vmas.length); // free_pgtables + remove_vma
   mm.vmas = [];

@@ -11,7 +11,8 @@
 import { point, type KPath, type PointEffect } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { nondet } from './custom.js';
-import { current, sched_points, wake_up_process } from './sched.js';
+import { current, fatal_signal_pending, sched_points, wake_up_process } from './sched.js';
+import { EINTR, killable } from './signal.js';
 import { tp } from './trace.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 
@@ -36,7 +37,7 @@ export const PT = {
   release_fault_lock: point('release_fault_lock(vmf)'),
 } satisfies Record<string, PointEffect>;
 
-/** mmap_read_lock / mmap_read_lock_killable (signals are not modelled). */
+/** mmap_read_lock: uninterruptible (see mmap_read_lock_killable). */
 export function* mmap_read_lock(mm: MmStruct): KPath {
   if (sched_points) yield PT.mmap_read_lock;
   const sem = mm.mmap_lock;
@@ -45,6 +46,30 @@ export function* mmap_read_lock(mm: MmStruct): KPath {
     yield sem.blockRead; // rwsem_down_read_slowpath: woken holding the lock
   }
   tp.mmap_lock_acquire_returned(mm, false, true);
+}
+
+/**
+ * mmap_read_lock_killable: as mmap_read_lock, but a fatal signal ends the
+ * wait (rwsem_down_read_slowpath: signal_pending_state before each sleep;
+ * out_nolock removes the waiter). Returns 0, or -EINTR without the lock.
+ */
+export function* mmap_read_lock_killable(mm: MmStruct): KPath<number> {
+  if (sched_points) yield PT.mmap_read_lock;
+  const sem = mm.mmap_lock;
+  if (!sem.tryRead(current)) {
+    if (fatal_signal_pending(current)) {
+      tp.mmap_lock_acquire_returned(mm, false, false);
+      return -EINTR;
+    }
+    sem.enqueue(current, false);
+    yield killable(sem.blockRead);
+    if (fatal_signal_pending(current) && !sem.readers.includes(current)) {
+      tp.mmap_lock_acquire_returned(mm, false, false);
+      return -EINTR;
+    }
+  }
+  tp.mmap_lock_acquire_returned(mm, false, true);
+  return 0;
 }
 
 /** mmap_read_trylock: fails whenever a writer holds or waits (rule R3). */
@@ -60,7 +85,7 @@ export function mmap_read_unlock(mm: MmStruct): void {
   mm.mmap_lock.releaseRead(current);
 }
 
-/** mmap_write_lock_killable: take the rwsem, then start the mm_lock_seq write section. */
+/** mmap_write_lock (uninterruptible): take the rwsem, then start the mm_lock_seq write section. */
 export function* mmap_write_lock(mm: MmStruct): KPath {
   if (sched_points) yield PT.mmap_write_lock;
   const sem = mm.mmap_lock;
@@ -70,6 +95,30 @@ export function* mmap_write_lock(mm: MmStruct): KPath {
   }
   tp.mmap_lock_acquire_returned(mm, true, true);
   mm.mm_lock_seq++; // mm_lock_seqcount_begin: odd
+}
+
+/**
+ * mmap_write_lock_killable: as mmap_write_lock, but a fatal signal ends the
+ * wait (rwsem_down_write_slowpath out_nolock). Returns 0, or -EINTR.
+ */
+export function* mmap_write_lock_killable(mm: MmStruct): KPath<number> {
+  if (sched_points) yield PT.mmap_write_lock;
+  const sem = mm.mmap_lock;
+  if (!sem.tryWrite(current)) {
+    if (fatal_signal_pending(current)) {
+      tp.mmap_lock_acquire_returned(mm, true, false);
+      return -EINTR;
+    }
+    sem.enqueue(current, true);
+    yield killable(sem.blockWrite);
+    if (fatal_signal_pending(current) && sem.writer !== current) {
+      tp.mmap_lock_acquire_returned(mm, true, false);
+      return -EINTR;
+    }
+  }
+  tp.mmap_lock_acquire_returned(mm, true, true);
+  mm.mm_lock_seq++; // mm_lock_seqcount_begin: odd
+  return 0;
 }
 
 /** vma_end_write_all: every VMA write lock of this mm is released at once. */
@@ -173,6 +222,33 @@ export function* vma_start_write(vma: VmAreaStruct): KPath {
     vma.excludeReaders = false;
   }
   vma.vm_lock_seq = mm.mm_lock_seq;
+}
+
+/**
+ * vma_start_write_killable (f5d90f9042c1): as vma_start_write, but a fatal
+ * signal ends the wait for readers (__vma_enter_locked with TASK_KILLABLE:
+ * the writer stops excluding readers and returns -EINTR). Nothing to wait
+ * for: success even with a signal pending (rcuwait checks the condition
+ * first). Returns 0 or -EINTR.
+ */
+export function* vma_start_write_killable(vma: VmAreaStruct): KPath<number> {
+  if (sched_points) yield PT.vma_start_write;
+  const mm = vma.mm;
+  if (mm.mmap_lock.writer !== current) {
+    throw new Error(`vma_start_write_killable(${vma.label}): ${current.comm} does not hold mmap_lock for write`);
+  }
+  if (vma.vm_lock_seq === mm.mm_lock_seq) return 0;
+  if (vma.nrReaders !== 0) {
+    if (fatal_signal_pending(current)) return -EINTR;
+    vma.excludeReaders = true; // vm_refcnt += VM_REFCNT_EXCLUDE_READERS_FLAG
+    vma.writerWaiting = current;
+    yield killable(vma.blockWrite); // rcuwait_wait_event(..., TASK_KILLABLE)
+    // Cancelled by the signal (readers still in; cancel_wait undid the exclusion).
+    if (fatal_signal_pending(current) && vma.nrReaders !== 0) return -EINTR;
+    vma.excludeReaders = false;
+  }
+  vma.vm_lock_seq = mm.mm_lock_seq;
+  return 0;
 }
 
 /** vma_mark_detached: the VMA is write-locked; later lookups see -EAGAIN. */

@@ -5,7 +5,8 @@
  */
 import { EffectKind, LawName, type KPath, type SubmitEffect } from './effects.js';
 import { Folio } from './mm_types.js';
-import { current } from './sched.js';
+import { current, fatal_signal_pending } from './sched.js';
+import { EINTR, killable } from './signal.js';
 
 /** folio_trylock */
 export function folio_trylock(folio: Folio): boolean {
@@ -24,6 +25,28 @@ export function* folio_wait_locked(folio: Folio): KPath {
   if (!folio.locked) return;
   folio.enqueue(current, false);
   yield folio.blockWaitLocked;
+}
+
+/**
+ * __folio_lock_killable: as __folio_lock, but a fatal signal ends the sleep
+ * unless the lock was already handed over (folio_wait_bit_common: a waiter
+ * woken with WQ_FLAG_DONE owns the bit). Returns 0 (locked) or -EINTR.
+ */
+export function* __folio_lock_killable(folio: Folio): KPath<number> {
+  if (folio.trylock(current)) return 0;
+  if (fatal_signal_pending(current)) return -EINTR;
+  folio.enqueue(current, true);
+  yield killable(folio.blockLock);
+  return fatal_signal_pending(current) && folio.owner !== current ? -EINTR : 0;
+}
+
+/** folio_wait_locked_killable: 0 once PG_locked clears, or -EINTR. */
+export function* folio_wait_locked_killable(folio: Folio): KPath<number> {
+  if (!folio.locked) return 0;
+  if (fatal_signal_pending(current)) return -EINTR;
+  folio.enqueue(current, false);
+  yield killable(folio.blockWaitLocked);
+  return 0; // woken by the unlock or by the signal: the caller returns VM_FAULT_RETRY either way
 }
 
 /** folio_unlock */

@@ -153,6 +153,24 @@ export class RwSemaphore implements WaitResource {
     }
   }
 
+  /**
+   * A killable waiter leaves the queue on a fatal signal (rwsem_del_wake_waiter):
+   * when it was first in line and the lock is not write-held, the new head is
+   * woken as rwsem_mark_wake(RWSEM_WAKE_ANY) would (a writer if there are no
+   * readers, otherwise the readers). Returns false when `t` is not queued.
+   */
+  cancel_wait(t: Task): boolean {
+    const i = this.waiters.indexOf(t, this.head);
+    if (i < 0) return false;
+    if (this.waitWrite[i]) this.nrWritersQueued--;
+    this.waiters.splice(i, 1);
+    this.waitWrite.splice(i, 1);
+    if (i === this.head && this.writer === null && this.head !== this.waiters.length) {
+      if (!this.waitWrite[this.head] || this.readers.length === 0) this.grantHead();
+    }
+    return true;
+  }
+
   /** Holders, plus (for a waiting reader) the writers queued ahead of it. */
   blockers(waiter: Task, out: Task[]): void {
     if (this.writer !== null) out.push(this.writer);

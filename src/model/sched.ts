@@ -38,3 +38,32 @@ export function install_sched(wake: (t: Task) => void): void {
 export function wake_up_process(t: Task): void {
   waker(t);
 }
+
+/**
+ * include/linux/sched/signal.h fatal_signal_pending: SIGKILL is pending for
+ * `t`. Model-only flag `Task.sigkill`; only process death (scenario `kill`)
+ * sets it, so without it every path below behaves as before.
+ */
+export function fatal_signal_pending(t: Task): boolean {
+  return t.sigkill === true;
+}
+
+let signalWaker: (t: Task) => void = () => {};
+
+/**
+ * Engine hook for signal_wake_up(t, fatal): end `t`'s interruptible or
+ * killable sleep (a killable BLOCK is cancelled through its resource's
+ * `cancel_wait`); an uninterruptible sleep is left alone.
+ */
+export function install_signal_wake(fn: ((t: Task) => void) | null): void {
+  signalWaker = fn ?? (() => {});
+}
+
+/**
+ * SIGKILL to one thread of a process (kernel/signal.c complete_signal for a
+ * fatal group signal: sigaddset, then signal_wake_up(t, 1) on every thread).
+ */
+export function send_sigkill(t: Task): void {
+  t.sigkill = true;
+  signalWaker(t);
+}

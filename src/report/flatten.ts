@@ -3,7 +3,8 @@
  * the unit of aggregation over seeds. Figures that do not exist in a run
  * (a percentile of no samples) are absent, not 0.
  */
-import { TIME_CATEGORIES, type DurationStats, type OpStats, type RunMetrics } from '../metrics/index.js';
+import { TIME_CATEGORIES, type DurationStats, type FrameStats, type OpStats, type RunMetrics } from '../metrics/index.js';
+import { formatNs } from './format.js';
 
 export type Figures = Map<string, number>;
 
@@ -64,5 +65,28 @@ export function flatten(m: RunMetrics): Figures {
     }
     out.set('inversion.longest_chain', inv.longestChain?.length ?? 0);
   }
+  if (m.frames !== undefined) {
+    for (const [name, f] of Object.entries(m.frames.byThread)) frames(out, `frames.${name}`, f);
+    frames(out, 'frames.any', m.frames.any);
+  }
+  const d = m.death;
+  if (d !== undefined) {
+    if (d.reapLatency !== null) out.set('death.reap_latency', d.reapLatency);
+    if (d.threadsExitLatency !== null) out.set('death.threads_exit_latency', d.threadsExitLatency);
+    if (d.exitLatency !== null) out.set('death.exit_latency', d.exitLatency);
+    out.set('death.reap_trylock_failures', d.reapTrylockFailures);
+    out.set('death.reap_gave_up', d.reapGaveUp ? 1 : 0);
+  }
   return out;
+}
+
+/** Frame figures: count, skipped (vsyncs), missed_<deadline> (e.g. missed_16.7ms), p50, p99, max. */
+function frames(out: Figures, p: string, f: FrameStats): void {
+  out.set(`${p}.count`, f.count);
+  out.set(`${p}.skipped`, f.skipped);
+  for (const m of f.missed) out.set(`${p}.missed_${formatNs(m.deadline)}`, m.count);
+  if (f.latency === null) return;
+  out.set(`${p}.p50`, f.latency.p50);
+  out.set(`${p}.p99`, f.latency.p99);
+  out.set(`${p}.max`, f.latency.max);
 }

@@ -6,3 +6,4 @@ export * from './compare.js';
 export * from './rows.js';
 export * from './table.js';
 export * from './json.js';
+export * from './lkml.js';

@@ -89,3 +89,39 @@ export function reportSections(classes: readonly PriorityClass[]): Section[] {
     { heading: 'time in ops (share of op time)', rows: time },
   ];
 }
+
+/**
+ * Sections whose rows depend on the scenario (frame threads, process death),
+ * built from the figure names the runs have (`frames.<thread>.*`, `death.*`).
+ */
+export function scenarioSections(figures: Iterable<string>): Section[] {
+  const names = [...new Set(figures)];
+  const frameRows: Row[] = [];
+  const threads = [...new Set(names.filter((n) => n.startsWith('frames.')).map((n) => n.slice(7, n.lastIndexOf('.'))))];
+  threads.sort((a, b) => Number(a === 'any') - Number(b === 'any'));
+  for (const th of threads) {
+    const who = th === 'any' ? 'any frame thread' : th;
+    const p = `frames.${th}`;
+    frameRows.push({ label: `${who} frames`, figure: `${p}.count`, unit: 'count' });
+    frameRows.push({ label: `${who} skipped vsyncs`, figure: `${p}.skipped`, unit: 'count' });
+    for (const n of names.filter((x) => x.startsWith(`${p}.missed_`))) {
+      frameRows.push({ label: `${who} over ${n.slice(p.length + 8)}`, figure: n, unit: 'count' });
+    }
+    for (const q of ['p50', 'p99', 'max']) frameRows.push({ label: `${who} frame time ${q}`, figure: `${p}.${q}`, unit: 'ns' });
+  }
+  const out: Section[] = [];
+  if (frameRows.length !== 0) out.push({ heading: 'frames (vsync -> end of the frame\'s work)', rows: frameRows });
+  if (names.some((n) => n.startsWith('death.'))) {
+    out.push({
+      heading: 'process death (from SIGKILL)',
+      rows: [
+        { label: 'anon memory reaped after', figure: 'death.reap_latency', unit: 'ns' },
+        { label: 'all threads exited after', figure: 'death.threads_exit_latency', unit: 'ns' },
+        { label: 'exit_mmap done after', figure: 'death.exit_latency', unit: 'ns' },
+        { label: 'reaper failed trylocks', figure: 'death.reap_trylock_failures', unit: 'count' },
+        { label: 'reaper gave up', figure: 'death.reap_gave_up', unit: 'count' },
+      ],
+    });
+  }
+  return out;
+}

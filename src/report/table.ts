@@ -5,7 +5,7 @@
 import { PRIORITY_CLASSES } from '../scenario/types.js';
 import { REFERENCE_FAULT_STRATEGY, type Combination, type Comparison } from './compare.js';
 import { formatCount, formatNs, formatPercent, formatRatio, formatSpread } from './format.js';
-import { reportSections, type Row, type Unit } from './rows.js';
+import { reportSections, scenarioSections, type Row, type Unit } from './rows.js';
 import { relativeSpread, type FigureSummary } from './stats.js';
 
 /** What was run, for the heading. */
@@ -67,7 +67,8 @@ export function renderTable(cmp: Comparison, info: RunInfo): string {
   const combos = cmp.combinations;
   const classes = PRIORITY_CLASSES.filter((cls) => combos.some((c) => c.runs.some((r) => r.classes.includes(cls))));
   const lines: Line[] = [];
-  for (const sec of reportSections(classes)) {
+  const figures = combos.flatMap((c) => Object.keys(c.summary));
+  for (const sec of [...reportSections(classes), ...scenarioSections(figures)]) {
     const rows = sec.rows.filter((r) => visible(r, combos));
     if (rows.length === 0) continue;
     lines.push(sec.heading);

@@ -16,11 +16,14 @@ import { DEFAULT_COSTS, DEFAULT_IO, DEFAULTS, ScenarioFileSchema, type LawInput,
 import {
   ANON_PAGE_STATES,
   FILE_PAGE_STATES,
+  type FrameSpec,
+  type KillSpec,
   type Law,
   type OpSpec,
   type PageState,
   type Scenario,
   type Special,
+  type ThreadIo,
   type ThreadSpec,
   type VmaGroup,
 } from './types.js';
@@ -578,10 +581,57 @@ function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefined {
     if (start >= duration && duration > 0) {
       issues.push({ path: [...at, 'start'], message: `must be before the end of the run (duration ${String(f.duration)}), got ${String(t.start)}` });
     }
-    const think = resolveLaw(t.think, [...at, 'think'], issues);
+    if (t.frame === undefined) {
+      if (t.think === undefined) issues.push({ path: [...at, 'think'], message: 'missing required field (expected a latency law, or a frame for a frame thread)' });
+      if (t.ops === undefined) issues.push({ path: [...at, 'ops'], message: 'missing required field (expected a list of ops, or a frame for a frame thread)' });
+    } else {
+      for (const k of ['think', 'ops'] as const) {
+        if (t[k] !== undefined) issues.push({ path: [...at, k], atKey: true, message: `a frame thread runs its frame ops at every vsync and has no ${k} (remove ${k}, or the frame)` });
+      }
+    }
+    const think: Law = t.think === undefined ? { law: 'constant', value: 0 } : resolveLaw(t.think, [...at, 'think'], issues);
+    const ops = resolveOps(t.ops ?? [], [...at, 'ops'], false);
+    let frame: FrameSpec | undefined;
+    if (t.frame !== undefined) {
+      const fat = [...at, 'frame'] as const;
+      const period = dur(t.frame.period);
+      if (period <= 0) issues.push({ path: [...fat, 'period'], message: 'must be > 0' });
+      const deadlines = (t.frame.deadlines ?? [t.frame.period]).map((d) => dur(d)).sort((a, b) => b - a);
+      deadlines.forEach((d, di) => {
+        if (d <= 0) issues.push({ path: [...fat, 'deadlines', di], message: 'must be > 0' });
+      });
+      frame = { period, deadlines, ops: resolveOps(t.frame.ops, [...fat, 'ops'], true) };
+    }
+    let tio: ThreadIo | undefined;
+    if (t.io !== undefined) {
+      tio = {};
+      if (t.io.read !== undefined) tio.read = resolveLaw(t.io.read, [...at, 'io', 'read'], issues);
+      if (t.io.swap !== undefined) tio.swap = resolveLaw(t.io.swap, [...at, 'io', 'swap'], issues);
+    }
+    const group = t.group ?? defaultGroup(t.name);
+    for (let i = 1; i <= count; i++) {
+      const name = expandName(t.name, i);
+      const prev = threadAt.get(name);
+      if (prev !== undefined) {
+        issues.push({ path: [...at, 'name'], message: `duplicate thread name '${name}' (also made by threads[${prev}])` });
+        break;
+      }
+      threadAt.set(name, ti);
+      const th: ThreadSpec = { name, group, class: t.class ?? DEFAULTS.class, start, think: structuredClone(think), ops: structuredClone(ops) };
+      if (tio !== undefined) th.io = structuredClone(tio);
+      if (frame !== undefined) th.frame = structuredClone(frame);
+      threads.push(th);
+    }
+  });
+
+  /** Resolves a list of ops (a thread's mix, or a frame's work when `inFrame`). */
+  function resolveOps(list: NonNullable<ScenarioFile['threads'][number]['ops']>, path: Path, inFrame: boolean): OpSpec[] {
     const ops: OpSpec[] = [];
-    t.ops.forEach((o, oi) => {
-      const oat = [...at, 'ops', oi] as const;
+    list.forEach((o, oi) => {
+      const oat = [...path, oi] as const;
+      if (inFrame && o.weight !== undefined) {
+        issues.push({ path: [...oat, 'weight'], atKey: true, message: 'frame ops run in order at every vsync: weight has no meaning here (remove it)' });
+      }
       const base = {
         weight: o.weight ?? DEFAULTS.weight,
         repeat: o.repeat ?? DEFAULTS.repeat,
@@ -644,18 +694,22 @@ function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefined {
           return;
       }
     });
-    const group = t.group ?? defaultGroup(t.name);
-    for (let i = 1; i <= count; i++) {
-      const name = expandName(t.name, i);
-      const prev = threadAt.get(name);
-      if (prev !== undefined) {
-        issues.push({ path: [...at, 'name'], message: `duplicate thread name '${name}' (also made by threads[${prev}])` });
-        break;
-      }
-      threadAt.set(name, ti);
-      threads.push({ name, group, class: t.class ?? DEFAULTS.class, start, think: structuredClone(think), ops: structuredClone(ops) });
+    return ops;
+  }
+
+  let kill: KillSpec | undefined;
+  if (f.kill !== undefined) {
+    const at = dur(f.kill.at);
+    if (at >= duration && duration > 0) {
+      issues.push({ path: ['kill', 'at'], message: `must be before the end of the run (duration ${String(f.duration)}), got ${String(f.kill.at)}` });
     }
-  });
+    kill = {
+      at,
+      reaper: f.kill.reaper ?? 'oom_reaper',
+      reaper_delay: f.kill.reaper_delay === undefined ? 0 : dur(f.kill.reaper_delay),
+      reaper_class: f.kill.reaper_class ?? DEFAULTS.class,
+    };
+  }
 
   const sc: Scenario = {
     name: f.name,
@@ -678,5 +732,6 @@ function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefined {
     vmas,
     threads,
   };
+  if (kill !== undefined) sc.kill = kill;
   return issues.length > 0 ? undefined : sc;
 }

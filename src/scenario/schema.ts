@@ -263,11 +263,36 @@ export const ThreadGroupSchema = z.strictObject({
     z.enum(PRIORITY_CLASSES, { error: expecting(`one of: ${PRIORITY_CLASSES.join(', ')}`) }).optional(),
     'Priority class: USER_INTERACTIVE (nice -10 / FIFO), USER_INITIATED (-4/-2), DEFAULT (0), UTILITY (+4), BACKGROUND (+10). Default DEFAULT.',
   ),
-  start: doc(DurationSchema.optional(), 'Time of the first think pause. Default 0.'),
-  think: doc(LawSchema.clone(), 'Pause before each op (user-space time, off the CPU).'),
+  start: doc(DurationSchema.optional(), 'Time of the first think pause (or, for a frame thread, of the first vsync). Default 0.'),
+  think: doc(LawSchema.clone().optional(), 'Pause before each op (user-space time, off the CPU). Required unless the thread has a frame.'),
   ops: doc(
-    z.array(OpSchema, { error: expecting('a list of ops') }).min(1, { error: 'must not be empty (a thread needs at least one op)' }),
-    'Operation mix: after each think pause the thread picks one op by weight.',
+    z.array(OpSchema, { error: expecting('a list of ops') }).min(1, { error: 'must not be empty (a thread needs at least one op)' }).optional(),
+    'Operation mix: after each think pause the thread picks one op by weight. Required unless the thread has a frame.',
+  ),
+  io: doc(
+    z
+      .strictObject({
+        read: doc(LawSchema.optional(), "File read latency of the page-cache misses this thread's faults submit. Default: the scenario's io.read."),
+        swap: doc(LawSchema.optional(), "Swap-in latency of the swap-ins this thread's faults start. Default: the scenario's io.swap."),
+      }, { error: expecting('a mapping with read and/or swap laws') })
+      .optional(),
+    'Per-thread I/O latency laws for I/O the thread submits (e.g. a cgroup whose I/O is throttled), overriding the scenario-wide io.',
+  ),
+  frame: doc(
+    z
+      .strictObject({
+        period: doc(DurationSchema.clone(), 'Vsync period, e.g. 16.67ms (60 Hz).'),
+        deadlines: doc(
+          z.array(DurationSchema, { error: expecting('a list of durations') }).min(1, { error: 'must not be empty' }).optional(),
+          'Deadlines a frame is checked against (a frame misses one when its work ends later than that after its vsync). Default [period].',
+        ),
+        ops: doc(
+          z.array(OpSchema, { error: expecting('a list of ops') }).min(1, { error: 'must not be empty (a frame needs at least one op)' }),
+          'Per-frame work: every op runs in order at each vsync (repeat times, gap between repetitions); weight is not allowed.',
+        ),
+      }, { error: expecting('a mapping {period, deadlines, ops}') })
+      .optional(),
+    'Frame thread: at every vsync run the frame ops in order, instead of think + ops.',
   ),
 });
 
@@ -330,6 +355,23 @@ export const ScenarioFileSchema = doc(
     threads: doc(
       z.array(ThreadGroupSchema, { error: expecting('a list of thread groups') }).min(1, { error: 'must not be empty' }),
       'Thread groups.',
+    ),
+    kill: doc(
+      z
+        .strictObject({
+          at: doc(DurationSchema.clone(), 'When SIGKILL reaches every thread of the process (must be < duration).'),
+          reaper: doc(
+            z.enum(['oom_reaper', 'process_mrelease', 'none'], { error: expecting("'oom_reaper', 'process_mrelease' or 'none'") }).optional(),
+            'Who frees the anonymous memory: the OOM reaper kthread (mmap_read_trylock, up to 10 tries 100 ms apart), lmkd calling process_mrelease (mmap_read_lock_killable), or nobody (only exit_mmap). Default oom_reaper.',
+          ),
+          reaper_delay: doc(DurationSchema.optional(), 'From the kill to the first reap attempt. Default 0.'),
+          reaper_class: doc(
+            z.enum(PRIORITY_CLASSES, { error: expecting(`one of: ${PRIORITY_CLASSES.join(', ')}`) }).optional(),
+            'Priority class of the reaper task. Default DEFAULT.',
+          ),
+        }, { error: expecting('a mapping {at, reaper, reaper_delay, reaper_class}') })
+        .optional(),
+      'Process death: SIGKILL at a given time, then reaping and exit.',
     ),
   }, { error: expecting('a mapping') }),
   'A faultline scenario: threads, VMAs, operation mix and latency laws.',

@@ -87,8 +87,51 @@ export interface ThreadSpec {
   class: PriorityClass;
   /** First operation starts after this (ns). */
   start: number;
+  /** Pause before each op of the random mix (unused by a frame thread). */
   think: Law;
+  /** The random op mix (empty for a frame thread). */
   ops: OpSpec[];
+  /**
+   * Latency laws for I/O this thread submits, overriding the scenario's
+   * `io` (e.g. a cgroup whose I/O is throttled). Absent: the scenario's.
+   */
+  io?: ThreadIo;
+  /** Per-frame work on a vsync clock instead of think + ops. */
+  frame?: FrameSpec;
+}
+
+/** Per-thread I/O laws (see `ThreadSpec.io`). */
+export interface ThreadIo {
+  read?: Law;
+  swap?: Law;
+}
+
+/**
+ * A frame thread: at every vsync (start + k * period) it runs `ops` in order
+ * (each op `repeat` times with `gap` between), then sleeps until the next
+ * vsync; a frame that ends after the next vsync makes the thread skip the
+ * vsyncs it missed. A frame's time is from its vsync to the end of its work.
+ */
+export interface FrameSpec {
+  period: number;
+  /** Deadlines (ns) a frame's time is checked against, largest first. */
+  deadlines: number[];
+  ops: OpSpec[];
+}
+
+/**
+ * Process death: at `at`, SIGKILL reaches every thread of the process
+ * (the model's fatal signal, src/model/sched.ts), and a reaper frees the
+ * anonymous memory: the OOM reaper kthread (mmap_read_trylock, up to 10
+ * tries HZ/10 apart) or lmkd's process_mrelease (mmap_read_lock_killable).
+ */
+export interface KillSpec {
+  at: number;
+  reaper: 'oom_reaper' | 'process_mrelease' | 'none';
+  /** Delay from the kill to the reaper's first attempt (oom_reaper: OOM_REAPER_DELAY). */
+  reaper_delay: number;
+  /** Priority class of the reaper task (kthread or lmkd). */
+  reaper_class: PriorityClass;
 }
 
 export interface Scenario {
@@ -115,4 +158,6 @@ export interface Scenario {
   };
   vmas: VmaGroup[];
   threads: ThreadSpec[];
+  /** Process death at a given time (absent: the process lives for the whole run). */
+  kill?: KillSpec;
 }

@@ -141,6 +141,7 @@ export class Simulator {
       },
     });
     const heap = this.heap, tasks = this.tasks;
+    obs.begin?.(this.now, mm, tasks);
     try {
       while (heap.size !== 0 && heap.peekTime() < until) {
         heap.pop();
@@ -229,6 +230,7 @@ export class Simulator {
         case EffectKind.SUBMIT: {
           const ns = task.rng.draw((task.laws ?? this.laws)[e.law]!);
           this.schedule(this.now + ns, e.end_io, e.folio);
+          this.observer.ioSubmit?.(this.now, task, e.folio, e.law, this.now + ns);
           continue;
         }
       }

@@ -2,7 +2,7 @@
  * What the simulator reports as it runs. Metrics, traces and tests implement
  * `SimObserver`; kernel paths know nothing about it. All times are simulated ns.
  */
-import type { MmStruct, Task, VmEvent, WaitResource } from '../model/index.js';
+import type { Folio, MmStruct, Task, VmEvent, WaitResource } from '../model/index.js';
 import type { OpName, PriorityClass } from '../scenario/types.js';
 
 /** What a blocked task waits for (a folio locked by in-flight I/O counts as 'io'). */
@@ -33,7 +33,25 @@ export interface SimObserver {
   mmapLockReleased(t: number, task: SimTaskInfo, write: boolean): void;
   /** The run ended at simulated time `t`. */
   finish(t: number, mm: MmStruct): void;
+  /** A frame thread finished the work of the frame that began at vsync `vsync`. */
+  frameEnd?(t: number, task: SimTaskInfo, vsync: number): void;
+  /** Process death: `what` happened at `t` (see `DeathEvent`). */
+  death?(t: number, what: DeathEvent): void;
+  /** The run starts: the mm and every task spawned so far (traces name threads from it). */
+  begin?(t: number, mm: MmStruct, tasks: readonly SimTaskInfo[]): void;
+  /**
+   * `task` submitted I/O on `folio` (law: a LawName index) that completes at
+   * `done`; the folio stays locked until then.
+   */
+  ioSubmit?(t: number, task: SimTaskInfo, folio: Folio, law: number, done: number): void;
 }
+
+/**
+ * Milestones of process death (scenario `kill`): the SIGKILL, the reaper's
+ * mmap_read_trylock failures, the end of reaping (anonymous memory freed),
+ * the last thread leaving, and the end of exit_mmap.
+ */
+export type DeathEvent = 'kill' | 'reap_trylock_failed' | 'reap_gave_up' | 'reaped' | 'threads_exited' | 'exit_mmap_done';
 
 /** An observer that ignores everything; extend it and override what you need. */
 export class NullObserver implements SimObserver {
@@ -48,6 +66,8 @@ export class NullObserver implements SimObserver {
   mmapLockAcquired(_t: number, _task: SimTaskInfo, _write: boolean, _success: boolean): void {}
   mmapLockReleased(_t: number, _task: SimTaskInfo, _write: boolean): void {}
   finish(_t: number, _mm: MmStruct): void {}
+  frameEnd(_t: number, _task: SimTaskInfo, _vsync: number): void {}
+  death(_t: number, _what: DeathEvent): void {}
 }
 
 /** Fan one event stream out to several observers. */
@@ -64,4 +84,8 @@ export class MultiObserver implements SimObserver {
   mmapLockAcquired(t: number, task: SimTaskInfo, write: boolean, success: boolean): void { for (const o of this.obs) o.mmapLockAcquired(t, task, write, success); }
   mmapLockReleased(t: number, task: SimTaskInfo, write: boolean): void { for (const o of this.obs) o.mmapLockReleased(t, task, write); }
   finish(t: number, mm: MmStruct): void { for (const o of this.obs) o.finish(t, mm); }
+  frameEnd(t: number, task: SimTaskInfo, vsync: number): void { for (const o of this.obs) o.frameEnd?.(t, task, vsync); }
+  death(t: number, what: DeathEvent): void { for (const o of this.obs) o.death?.(t, what); }
+  begin(t: number, mm: MmStruct, tasks: readonly SimTaskInfo[]): void { for (const o of this.obs) o.begin?.(t, mm, tasks); }
+  ioSubmit(t: number, task: SimTaskInfo, folio: Folio, law: number, done: number): void { for (const o of this.obs) o.ioSubmit?.(t, task, folio, law, done); }
 }

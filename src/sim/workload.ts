@@ -14,7 +14,7 @@ import {
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
   VM_DONTCOPY, VmAreaStruct, type FaultStrategy, type ForkStrategy, type KPath,
 } from '../model/index.js';
-import type { FaultOp, OpSpec, PageState, Scenario, ThreadSpec, VmaGroup } from '../scenario/types.js';
+import type { FaultOp, FrameSpec, Law, OpSpec, PageState, Scenario, ThreadSpec, VmaGroup } from '../scenario/types.js';
 import { Simulator, type SimTask } from './engine.js';
 import type { SimObserver } from './observer.js';
 
@@ -77,11 +77,15 @@ export class Workload {
     private readonly slots: Map<string, Slot[]>,
   ) {}
 
-  spawnAll(threads: readonly ThreadSpec[]): void {
+  /**
+   * Spawn one task per thread. `laws` (LawName order) are the scenario's I/O
+   * laws; a thread with an `io` override gets its own copy with the override.
+   */
+  spawnAll(threads: readonly ThreadSpec[], laws?: readonly Law[]): void {
     for (const th of threads) {
       let acc = 0;
       this.cumWeights.set(th, th.ops.map((o) => (acc += o.weight)));
-      for (const op of th.ops) {
+      for (const op of [...th.ops, ...(th.frame?.ops ?? [])]) {
         if (op.op === 'fault') {
           let a = 0;
           this.faults.set(op, {
@@ -92,7 +96,57 @@ export class Workload {
           });
         }
       }
-      this.sim.spawn(th.name, th.class, (t) => this.thread(t, th), th.group);
+      const task = this.sim.spawn(th.name, th.class, (t) => (th.frame ? this.frameThread(t, th, th.frame) : this.thread(t, th)), th.group);
+      if (th.io !== undefined && laws !== undefined) {
+        const own = laws.slice();
+        if (th.io.read !== undefined) own[LawName.read] = th.io.read;
+        if (th.io.swap !== undefined) own[LawName.swap] = th.io.swap;
+        task.laws = own;
+      }
+    }
+  }
+
+  /**
+   * A frame thread: at each vsync run the frame's ops in order, report the
+   * frame's end, then sleep until the next vsync (skipping the vsyncs a late
+   * frame overran, as Choreographer does).
+   */
+  private *frameThread(task: SimTask, th: ThreadSpec, frame: FrameSpec): KPath {
+    const sim = this.sim, obs: SimObserver = sim.observer;
+    let vsync = th.start;
+    if (vsync > 0) yield sleep(vsync);
+    for (;;) {
+      for (const op of frame.ops) {
+        const fault = op.op === 'fault' ? this.faults.get(op)! : null;
+        for (let rep = 0; rep < op.repeat; rep++) {
+          if (rep > 0 && op.gap !== null) yield sleep(task.rng.draw(op.gap));
+          if (fault === null) yield call(this.runOp(task, op, sim));
+          else yield call(this.fault(task, fault));
+        }
+      }
+      obs.frameEnd?.(sim.now, task, vsync);
+      const k = Math.max(1, Math.ceil((sim.now - vsync) / frame.period));
+      vsync += k * frame.period;
+      if (vsync > sim.now) yield sleep(vsync - sim.now);
+    }
+  }
+
+  /** One user page fault of a compiled fault op (the frame threads' path; thread() inlines it). */
+  private *fault(task: SimTask, fault: CompiledFault): KPath {
+    const sim = this.sim, mm = this.mm, obs: SimObserver = sim.observer;
+    const rng = task.rng, slots = fault.slots;
+    const slot = slots.length === 1 ? slots[0]! : slots[rng.below(slots.length)]!;
+    const pgoff = rng.below(slot.pages);
+    const addr = slot.start + pgoff;
+    const state = fault.states[fault.states.length === 1 ? 0 : rng.pick(fault.stateCum)]!;
+    const vma = mm.find_vma(addr);
+    if (vma !== null) this.preparePage(task, vma, pgoff, state);
+    obs.opBegin(sim.now, task, 'fault');
+    const ret = (yield call(do_user_addr_fault(mm, addr, fault.write))) as number;
+    obs.opEnd(sim.now, task, 'fault', ret);
+    if (vma !== null) {
+      const f = vma.cache.get(pgoff);
+      if (f !== undefined && f.idle) vma.cache.delete(pgoff);
     }
   }
 
@@ -253,7 +307,7 @@ export function simulate(spec: RunSpec): Simulator {
     seed: spec.seed,
     ...(spec.observer ? { observer: spec.observer } : {}),
   }, mm);
-  new Workload(sim, mm, slots).spawnAll(sc.threads);
+  new Workload(sim, mm, slots).spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
   sim.run(sc.duration);
   return sim;
 }

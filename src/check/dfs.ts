@@ -1,0 +1,334 @@
+/**
+ * Exhaustive, stateless depth-first search (after Shuttle's dfs.rs): a stack
+ * of levels, one per scheduling decision (which task runs) or data choice,
+ * each with the option taken. Every execution re-executes the model from the
+ * initial state, replaying the stack's prefix, and moves on at the deepest
+ * level that still has an option. No states are stored (see docs/checker.md
+ * for why state caching would not be sound here without a key that makes it
+ * useless).
+ *
+ * Partial-order reduction with sleep sets (P. Godefroid, "Partial-Order
+ * Methods for the Verification of Concurrent Systems", LNCS 1032, 1996): once
+ * the subtree of task t at a level is explored, t sleeps in the sibling
+ * subtrees until a step dependent on t's step (footprints overlap, ./track.ts)
+ * runs. Sleep sets prune transitions, never states: every reachable state is
+ * still visited, so state invariants and deadlocks are checked exactly.
+ *
+ * Dynamic partial-order reduction on top (C. Flanagan, P. Godefroid,
+ * "Dynamic Partial-Order Reduction for Model Checking Software", POPL 2005,
+ * applied to the executed trace as in source-DPOR, Abdulla et al. POPL 2014):
+ * a level explores only its backtrack set, which starts with the first task
+ * run there. After each new step j, every earlier step i of another task
+ * that conflicts with j and does not happen before j (vector clocks over
+ * conflicts, wake-ups and I/O submission) is a race; j's task joins the
+ * backtrack set at i's level (every runnable task there, if j's task could
+ * not run at that point).
+ *
+ * Preemption bounding (Musuvathi & Qadeer, PLDI 2007): switching away from a
+ * runnable scenario thread to another scenario thread costs one preemption;
+ * I/O completions are free. With a bound, sleep sets are off (the two do not
+ * combine soundly) and the search covers every schedule within the bound.
+ */
+import type { Schedule } from './schedule.js';
+import type { Scheduler, StepInfo, ThreadId } from './scheduler.js';
+import { independent, union, type Footprint } from './track.js';
+
+interface ThreadLevel {
+  readonly kind: 't';
+  readonly runnable: readonly ThreadId[];
+  taken: ThreadId;
+  /** Tasks whose subtree at this level is fully explored. */
+  readonly done: ThreadId[];
+  /** Tasks asleep at this level, with the footprint of their step. */
+  readonly sleep: ReadonlyMap<ThreadId, Footprint>;
+  /** Footprint of each task's step from this level (union over data choices). */
+  readonly fps: Map<ThreadId, Footprint>;
+  /** Preemptions before this level. */
+  readonly pre: number;
+  /** Scenario thread that ran last before this level. */
+  readonly current: ThreadId | null;
+  /** DPOR: tasks to explore here (null: every runnable task). */
+  readonly backtrack: Set<ThreadId> | null;
+}
+
+/** A step of the current execution, for race detection. */
+interface DporEvent {
+  readonly tid: ThreadId;
+  readonly level: number;
+  readonly fp: Footprint;
+  /** clock[x] = 1 + index of the last event of task x that happens before (or is) this one; 0 none. */
+  readonly clock: number[];
+}
+
+interface ChoiceLevel {
+  readonly kind: 'c';
+  readonly n: number;
+  taken: number;
+  /** Index of the thread level whose step made this choice. */
+  readonly owner: number;
+}
+
+type Level = ThreadLevel | ChoiceLevel;
+
+export interface DfsOptions {
+  /** Scenario threads (ids below this are threads; the rest are I/O pseudo-tasks). */
+  readonly nthreads: number;
+  readonly mask: readonly number[];
+  readonly sleepSets: boolean;
+  /** Dynamic partial-order reduction (needs sleepSets' footprints; off with a preemption bound). */
+  readonly dpor?: boolean;
+  /** Most preemptions per execution; null for none. */
+  readonly preemptionBound: number | null;
+}
+
+export class NondeterminismError extends Error {
+  override readonly name = 'NondeterminismError';
+}
+
+export class DfsScheduler implements Scheduler {
+  readonly wantsFootprints: boolean;
+  private readonly levels: Level[] = [];
+  private pos = 0;
+  /** Levels below this index replay the previous execution. */
+  private prefixEnd = 0;
+  private started = false;
+  private lastThreadLevel = -1;
+  private lastReplay = false;
+  private curPre = 0;
+  private pendingSleep: Map<ThreadId, Footprint> | null = null;
+  /** Executions cut short because every runnable task was asleep. */
+  sleepBlocked = 0;
+  /** Executions cut short by the preemption bound. */
+  boundBlocked = 0;
+  /** Executions started. */
+  executions = 0;
+  private readonly dpor: boolean;
+  private events: DporEvent[] = [];
+  private lastOf = new Map<ThreadId, number>();
+  private enabler = new Map<ThreadId, number>();
+  /** Per slot: last writing event, and events that read it since. */
+  private lastW = new Map<number, number>();
+  private readsSince = new Map<number, number[]>();
+
+  constructor(private readonly opts: DfsOptions) {
+    this.wantsFootprints = opts.sleepSets && opts.preemptionBound === null;
+    this.dpor = this.wantsFootprints && opts.dpor === true;
+  }
+
+  newExecution(): Schedule | null {
+    if (!this.started) {
+      this.started = true;
+      return this.begin();
+    }
+    const lv = this.levels;
+    for (let i = lv.length - 1; i >= 0; i--) {
+      const l = lv[i]!;
+      if (l.kind === 'c') {
+        if (l.taken + 1 < l.n) {
+          l.taken++;
+          lv.length = i + 1;
+          this.prefixEnd = l.owner;
+          return this.begin();
+        }
+        continue;
+      }
+      if (!l.done.includes(l.taken)) l.done.push(l.taken);
+      const next = this.candidates(l).find((u) => !l.done.includes(u));
+      if (next !== undefined) {
+        l.taken = next;
+        lv.length = i + 1;
+        this.prefixEnd = i;
+        return this.begin();
+      }
+    }
+    lv.length = 0;
+    return null;
+  }
+
+  private begin(): Schedule {
+    this.executions++;
+    this.pos = 0;
+    this.lastThreadLevel = -1;
+    this.lastReplay = false;
+    this.curPre = 0;
+    this.pendingSleep = null;
+    this.events = [];
+    this.lastOf = new Map();
+    this.enabler = new Map();
+    this.lastW = new Map();
+    this.readsSince = new Map();
+    return { mask: this.opts.mask, steps: [] };
+  }
+
+  /** Options at a level, current thread first, then by id; minus sleeping ones and those over the bound. */
+  private candidates(l: ThreadLevel): ThreadId[] {
+    const out: ThreadId[] = [];
+    const cur = l.current;
+    const curRunnable = cur !== null && l.runnable.includes(cur);
+    if (curRunnable) out.push(cur);
+    for (const u of l.runnable) if (u !== cur) out.push(u);
+    const bound = this.opts.preemptionBound;
+    return out.filter((u) => {
+      if (l.sleep.has(u)) return false;
+      if (l.backtrack !== null && !l.backtrack.has(u)) return false;
+      if (bound !== null && curRunnable && u !== cur && u < this.opts.nthreads && l.pre + 1 > bound) return false;
+      return true;
+    });
+  }
+
+  private cost(l: ThreadLevel, u: ThreadId): number {
+    const cur = l.current;
+    return cur !== null && u !== cur && u < this.opts.nthreads && l.runnable.includes(cur) ? 1 : 0;
+  }
+
+  nextThread(runnable: readonly ThreadId[], current: ThreadId | null): ThreadId | null {
+    if (this.pos < this.levels.length) {
+      const l = this.levels[this.pos]!;
+      if (l.kind !== 't' || !sameIds(l.runnable, runnable)) {
+        throw new NondeterminismError(`check: the model is not deterministic: replaying level ${this.pos}, runnable ${fmt(runnable)} but the recorded execution had ${l.kind === 't' ? fmt(l.runnable) : 'a data choice'}`);
+      }
+      this.lastThreadLevel = this.pos;
+      this.lastReplay = this.pos < this.prefixEnd;
+      this.pos++;
+      this.curPre = l.pre + this.cost(l, l.taken);
+      return l.taken;
+    }
+    const sleep = this.wantsFootprints ? (this.pendingSleep ?? new Map<ThreadId, Footprint>()) : new Map<ThreadId, Footprint>();
+    this.pendingSleep = null;
+    const l: ThreadLevel = {
+      kind: 't', runnable: [...runnable], taken: -1, done: [], sleep, fps: new Map(), pre: this.curPre, current,
+      backtrack: null,
+    };
+    const c = this.candidates(l);
+    if (c.length === 0) {
+      if (runnable.some((u) => sleep.has(u))) this.sleepBlocked++;
+      else this.boundBlocked++;
+      return null;
+    }
+    l.taken = c[0]!;
+    if (this.dpor) (l as { backtrack: Set<ThreadId> | null }).backtrack = new Set([l.taken]);
+    this.levels.push(l);
+    this.lastThreadLevel = this.levels.length - 1;
+    this.lastReplay = false;
+    this.pos++;
+    this.curPre = l.pre + this.cost(l, l.taken);
+    return l.taken;
+  }
+
+  nextChoice(n: number): number {
+    if (this.pos < this.levels.length) {
+      const l = this.levels[this.pos]!;
+      if (l.kind !== 'c' || l.n !== n) throw new NondeterminismError(`check: the model is not deterministic: replaying level ${this.pos}, a data choice among ${n} where the recorded execution had ${l.kind === 'c' ? `one among ${l.n}` : 'a task step'}`);
+      this.pos++;
+      return l.taken;
+    }
+    this.levels.push({ kind: 'c', n, taken: 0, owner: this.lastThreadLevel });
+    this.pos++;
+    return 0;
+  }
+
+  replaying(): boolean {
+    return this.lastReplay;
+  }
+
+  stepDone(thread: ThreadId, fp: Footprint | null, info: StepInfo): void {
+    if (this.dpor) this.detectRaces(thread, fp, info);
+    if (fp === null) return;
+    const l = this.levels[this.lastThreadLevel] as ThreadLevel;
+    const prev = l.fps.get(thread);
+    l.fps.set(thread, prev === undefined ? fp : union(prev, fp));
+    if (!this.wantsFootprints) return;
+    const next = new Map<ThreadId, Footprint>();
+    for (const [u, fu] of l.sleep) if (u !== thread && independent(fu, fp)) next.set(u, fu);
+    for (const u of l.done) {
+      if (u === thread) continue;
+      const fu = l.fps.get(u)!;
+      if (independent(fu, fp)) next.set(u, fu);
+    }
+    this.pendingSleep = next;
+  }
+
+  /**
+   * Vector-clock race detection for the step just run (a replayed step uses
+   * the footprint recorded when it first ran; only new steps look for races).
+   */
+  private detectRaces(t: ThreadId, fp: Footprint | null, info: StepInfo): void {
+    const li = this.lastThreadLevel;
+    const l = this.levels[li] as ThreadLevel;
+    const f = fp ?? l.fps.get(t);
+    if (f === undefined) throw new Error(`check: no footprint recorded for task ${t} at level ${li}`);
+    const j = this.events.length;
+    const clock: number[] = [];
+    const joinInto = (c: readonly number[]): void => {
+      for (let x = 0; x < c.length; x++) if ((c[x] ?? 0) > (clock[x] ?? 0)) clock[x] = c[x]!;
+    };
+    const prev = this.lastOf.get(t);
+    if (prev !== undefined) joinInto(this.events[prev]!.clock);
+    const en = this.enabler.get(t);
+    if (en !== undefined) {
+      joinInto(this.events[en]!.clock);
+      this.enabler.delete(t);
+    }
+    const base = clock.slice();
+    const fresh = fp !== null;
+    // Conflicting earlier events: the last writer of each slot touched, and
+    // the readers since then of each slot written (older conflicting events
+    // happen before these, FastTrack-style).
+    const conflicts: number[] = [];
+    for (const s of f.r) {
+      const w = this.lastW.get(s);
+      if (w !== undefined) conflicts.push(w);
+    }
+    for (const s of f.w) {
+      const w = this.lastW.get(s);
+      if (w !== undefined) conflicts.push(w);
+      const rs = this.readsSince.get(s);
+      if (rs !== undefined) for (const r of rs) conflicts.push(r);
+    }
+    for (const i of conflicts) {
+      const e = this.events[i]!;
+      if (e.tid === t) continue;
+      if (fresh && (base[e.tid] ?? 0) < i + 1) this.race(e, t);
+      joinInto(e.clock);
+    }
+    for (const s of f.w) {
+      this.lastW.set(s, j);
+      this.readsSince.delete(s);
+    }
+    for (const s of f.r) {
+      if (f.w.includes(s)) continue;
+      const rs = this.readsSince.get(s);
+      if (rs === undefined) this.readsSince.set(s, [j]);
+      else if (rs[rs.length - 1] !== j) rs.push(j);
+    }
+    clock[t] = j + 1;
+    this.events.push({ tid: t, level: li, fp: f, clock });
+    this.lastOf.set(t, j);
+    for (const w of info.woke) this.enabler.set(w, j);
+    for (const s of info.spawned) this.enabler.set(s, j);
+  }
+
+  /** Event `e` races with the step of task `q` just run: try `q` (or everything) first at e's level. */
+  private race(e: DporEvent, q: ThreadId): void {
+    const l = this.levels[e.level] as ThreadLevel;
+    const bt = l.backtrack;
+    if (bt === null) return;
+    if (l.runnable.includes(q)) bt.add(q);
+    else for (const u of l.runnable) bt.add(u);
+  }
+
+  /** Depth of the current execution's stack. */
+  get depth(): number {
+    return this.levels.length;
+  }
+}
+
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function fmt(a: readonly number[]): string {
+  return `[${a.join(', ')}]`;
+}

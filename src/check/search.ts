@@ -1,0 +1,151 @@
+/**
+ * The search loop: executions one after another, as the scheduler directs,
+ * until the scheduler has nothing left, a violation is found, or a limit is
+ * hit. It knows nothing about how the scheduler chooses (Shuttle's Runner).
+ */
+import { Execution, uninstallCheckHooks, type CheckModel } from './executor.js';
+import type { Violation } from './invariants.js';
+import type { Schedule, ScheduleStep } from './schedule.js';
+import type { Scheduler, ThreadId } from './scheduler.js';
+
+/** One step of a counterexample. */
+export interface TraceStep {
+  /** Step number in the execution (1-based). */
+  readonly n: number;
+  readonly task: ThreadId;
+  readonly taskName: string;
+  /** The task's own step number (1-based). */
+  readonly taskStep: number;
+  /** The op the task is in (threads). */
+  readonly op: string;
+  /** What the step does: the kernel function of the effect it resumes from. */
+  readonly what: string;
+  /** Lock state after the step. */
+  readonly locks: string;
+  /** Data choices made in the step. */
+  readonly choices: readonly number[];
+}
+
+export type RunEnd = 'done' | 'violation' | 'cut' | 'depth' | 'aborted';
+
+export interface RunResult {
+  readonly end: RunEnd;
+  readonly violation: Violation | null;
+  /** The schedule actually executed (exact: replays step for step). */
+  readonly schedule: Schedule;
+  readonly trace: TraceStep[] | null;
+  /** Steps run without replay. */
+  readonly newSteps: number;
+  readonly steps: number;
+}
+
+export interface RunOptions {
+  /** Most steps per execution (a livelock guard). */
+  readonly maxSteps: number;
+  /** Record a trace with lock states (for counterexamples). */
+  readonly trace?: boolean;
+}
+
+/** Run one execution under `sched` (after its newExecution returned `plan`). */
+export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts: RunOptions): RunResult {
+  const steps: ScheduleStep[] = [];
+  let stepChoices: number[] = [];
+  const choose = (n: number): number => {
+    const v = sched.nextChoice(n);
+    steps.push({ k: 'c', v });
+    stepChoices.push(v);
+    return v;
+  };
+  const ex = new Execution(model, plan.mask, choose);
+  sched.bindNames?.((id) => ex.name(id));
+  const trace: TraceStep[] | null = opts.trace === true ? [] : null;
+  let current: ThreadId | null = null;
+  let n = 0, newSteps = 0;
+  const result = (end: RunEnd, violation: Violation | null): RunResult =>
+    ({ end, violation, schedule: { mask: plan.mask, steps }, trace, newSteps, steps: n });
+  for (;;) {
+    const run = ex.runnable();
+    if (run.length === 0) {
+      const d = ex.deadlock();
+      if (d !== null && model.invariants.has('deadlock')) return result('violation', d);
+      return result('done', null);
+    }
+    if (n >= opts.maxSteps) return result('depth', null);
+    const t = sched.nextThread(run, current);
+    if (t === null) return result('cut', null);
+    const replay = sched.replaying?.() ?? false;
+    steps.push({ k: 't', id: t });
+    stepChoices = [];
+    const task = ex.tasks[t]!;
+    const pendingBefore = task.pending;
+    const first = pendingBefore === 'start';
+    const op = task.opLabel;
+    n++;
+    if (!replay) newSteps++;
+    const out = ex.step(t, sched.wantsFootprints && !replay, !replay);
+    sched.stepDone?.(t, out.fp, out);
+    if (trace !== null) {
+      const what = first ? `start ${task.opLabel}` : pendingBefore;
+      trace.push({ n, task: t, taskName: ex.name(t), taskStep: task.steps, op: op !== '' ? op : task.opLabel, what, locks: ex.lockState(), choices: stepChoices });
+    }
+    if (ex.isThread(t)) current = t;
+    if (out.aborted) return result('aborted', null);
+    if (out.violation !== null) return result('violation', out.violation);
+  }
+}
+
+export interface SearchStats {
+  executions: number;
+  /** Steps executed afresh (states visited; replayed prefixes not counted). */
+  newSteps: number;
+  /** All steps including replayed prefixes. */
+  steps: number;
+  /** Executions cut short (sleep set or preemption bound). */
+  cut: number;
+  /** Executions that hit the step limit. */
+  depthLimited: number;
+  /** Executions ended by a model exception of a disabled invariant. */
+  aborted: number;
+  /** Longest execution, in steps. */
+  longest: number;
+}
+
+export interface SearchOutcome {
+  readonly stats: SearchStats;
+  /** The first violating execution, if any. */
+  readonly violation: RunResult | null;
+  /** Stopped by maxExecutions before the scheduler ran out. */
+  readonly stoppedEarly: boolean;
+}
+
+export interface SearchOptions extends RunOptions {
+  readonly maxExecutions?: number | null;
+  /** Called every `progressEvery` executions (the CLI prints progress from it). */
+  readonly onProgress?: (s: SearchStats) => void;
+  readonly progressEvery?: number;
+}
+
+/** Explore with `sched` until it is exhausted, a violation is found, or maxExecutions is reached. */
+export function search(model: CheckModel, sched: Scheduler, opts: SearchOptions): SearchOutcome {
+  const stats: SearchStats = { executions: 0, newSteps: 0, steps: 0, cut: 0, depthLimited: 0, aborted: 0, longest: 0 };
+  const every = opts.progressEvery ?? 2000;
+  try {
+    for (;;) {
+      if (opts.maxExecutions != null && stats.executions >= opts.maxExecutions) return { stats, violation: null, stoppedEarly: true };
+      const plan = sched.newExecution();
+      if (plan === null) return { stats, violation: null, stoppedEarly: false };
+      stats.executions++;
+      const r = runOne(model, sched, plan, { maxSteps: opts.maxSteps });
+      stats.newSteps += r.newSteps;
+      stats.steps += r.steps;
+      if (r.steps > stats.longest) stats.longest = r.steps;
+      if (r.end === 'cut') stats.cut++;
+      else if (r.end === 'depth') stats.depthLimited++;
+      else if (r.end === 'aborted') stats.aborted++;
+      else if (r.end === 'violation') return { stats, violation: r, stoppedEarly: false };
+      if (opts.onProgress !== undefined && stats.executions % every === 0) opts.onProgress(stats);
+    }
+  } finally {
+    uninstallCheckHooks();
+  }
+}

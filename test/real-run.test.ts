@@ -1,0 +1,141 @@
+/**
+ * `faultline real` on this machine: the native load generator builds and runs
+ * a tiny scenario; with root, FUSE, zram and a memory cgroup, the whole
+ * command runs and leaves nothing behind. Each part is skipped, with the
+ * reason printed, only where the host truly lacks what it needs.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { nativeDir, parseLoadgenResults, probeHost, renderLoadgenConfig, requireHost, translate, which } from '../src/real/index.js';
+import { repoRoot, scenarioFromObject } from '../src/scenario/index.js';
+import { cli } from './cli-helpers.js';
+
+const onLinux = process.platform === 'linux';
+const cc = which('cc') ?? which('gcc');
+const loadgen = join(nativeDir(), 'faultline-loadgen');
+
+function skipNote(what: string, why: string): void {
+  console.warn(`SKIPPED ${what}: ${why}`);
+}
+
+beforeAll(() => {
+  if (!onLinux || cc === null) return;
+  // The package build runs `make -C native`; build here too so the test does not depend on it.
+  execFileSync('make', ['-s', '-C', join(repoRoot(), 'native')], { stdio: 'pipe' });
+}, 120_000);
+
+describe('native load generator', () => {
+  if (!onLinux || cc === null) skipNote('native load generator', onLinux ? 'no C compiler (cc/gcc)' : 'not Linux');
+
+  it.runIf(onLinux && cc !== null)('builds with the system compiler', () => {
+    expect(existsSync(loadgen)).toBe(true);
+    expect(execFileSync(loadgen, ['--version'], { encoding: 'utf8' })).toContain('faultline-loadgen');
+  });
+
+  it.runIf(onLinux && cc !== null)('runs a tiny anonymous-memory scenario and reports every op', async () => {
+    const sc = scenarioFromObject({
+      name: 'anon', description: 'test', duration: '60ms', warmup: '0ms', cpus: 2,
+      vmas: [{ name: 'heap', kind: 'anon', pages: 256, resident: 0.5 }, { name: 'tmp', kind: 'anon', pages: 16 }],
+      threads: [
+        { name: 'a', think: '500us', ops: [{ op: 'fault', vma: 'heap', access: 'write', states: { zero: 1 } }] },
+        {
+          name: 'b', think: '2ms',
+          ops: [
+            { op: 'mprotect', vma: 'heap', pages: 32 }, { op: 'madvise_dontneed', vma: 'heap', pages: 16 },
+            { op: 'munmap', vma: 'tmp' }, { op: 'fork' },
+          ],
+        },
+      ],
+    }, 'anon.yaml');
+    const tr = translate(sc, { seed: 3, hostCpus: 2 });
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-loadgen-test-'));
+    try {
+      const cfg = join(dir, 'cfg');
+      const out = join(dir, 'out');
+      writeFileSync(cfg, renderLoadgenConfig(tr, { mount: '/nonexistent', cgroup: null }));
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const p = spawn(loadgen, [cfg, out], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '';
+        p.stdout.on('data', (b: Buffer) => {
+          stdout += b.toString();
+          if (stdout.includes('ready')) p.stdin.end('go\n');
+        });
+        p.on('error', reject);
+        p.on('exit', resolve);
+      });
+      expect(code).toBe(0);
+      const res = parseLoadgenResults(readFileSync(out, 'utf8'));
+      expect(res.tids.size).toBe(2);
+      const faults = res.records.filter((r) => r.op === 'fault');
+      expect(faults.length).toBeGreaterThan(50);
+      // Every touch of a never-touched page is one minor fault, timed from outside.
+      expect(faults.filter((r) => r.minflt >= 1 && r.majflt === 0).length).toBeGreaterThan(faults.length * 0.9);
+      for (const r of res.records) expect(r.end).toBeGreaterThanOrEqual(r.start);
+      const kinds = new Set(res.records.map((r) => r.op));
+      for (const k of ['mprotect', 'madvise_dontneed', 'munmap', 'mmap', 'fork']) expect(kinds).toContain(k);
+      expect(res.records.filter((r) => r.flags & 4)).toEqual([]); // no failed syscall
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+describe('faultline real (end to end)', () => {
+  let why: string | null = null;
+  if (!onLinux) why = 'not Linux';
+  else if (cc === null) why = 'no C compiler';
+  else {
+    try {
+      execFileSync('make', ['-s', '-C', join(repoRoot(), 'native')], { stdio: 'pipe' });
+      requireHost(probeHost(), { fuse: true, swap: true, cgroup: true });
+    } catch (e) {
+      why = (e as Error).message.split('\n')[0]!;
+    }
+  }
+  if (why !== null) skipNote('faultline real end-to-end', why);
+
+  it.runIf(why === null)('runs tiny for real, prints it beside the model and tears everything down', async () => {
+    const zramBefore = readdirSync('/sys/block').filter((d) => d.startsWith('zram')).sort();
+    const r = await cli('real', 'tiny', '--duration', '120ms', '--model-seeds', '1');
+    expect(r.stderr).not.toMatch(/warning/);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/mainline\s+real/);
+    expect(r.stdout).toMatch(/all threads count\s+\d+\s+\d+ \d/);
+    expect(r.stdout).toContain('page states met');
+    expect(r.stdout).toMatch(/absent\s+\d+ faults/);
+    expect(r.stdout).toMatch(/swapped\s+\d+ faults/);
+    // Torn down: no zram device, no FUSE mount, no swap, no state file of this process.
+    expect(readdirSync('/sys/block').filter((d) => d.startsWith('zram')).sort()).toEqual(zramBefore);
+    expect(readFileSync('/proc/mounts', 'utf8')).not.toMatch(/faultline-real-/);
+    expect(readFileSync('/proc/swaps', 'utf8')).not.toMatch(/zram/);
+    expect(existsSync(`/run/faultline-real/${process.pid}.json`)).toBe(false);
+  }, 120_000);
+
+  it.runIf(why === null)('prints the JSON document of `faultline run` with a real section', async () => {
+    const r = await cli('real', 'tiny', '--duration', '60ms', '--model-seeds', '1', '--json', '--no-trace');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { format: number; combinations: Array<{ fault: string; summary: Record<string, unknown> }>; real: { runs: Array<{ unavailable: string[] }> } };
+    expect(doc.format).toBe(1);
+    expect(doc.combinations.map((c) => c.fault)).toEqual(['mainline', 'real']);
+    expect(doc.combinations[1]!.summary['mmap_lock.read_acquisitions']).toBeUndefined();
+    expect(doc.real.runs[0]!.unavailable).toContain('mmap_lock.');
+  }, 120_000);
+});
+
+describe('faultline real --dry-run', () => {
+  it('prints the translation without touching the host', async () => {
+    const r = await cli('real', 'tiny', '--dry-run');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('needs: FUSE yes, zram swap yes');
+    expect(r.stdout).toMatch(/ui \(USER_INTERACTIVE, nice -10\): \d+ scheduled ops/);
+  });
+
+  it('rejects a bad option value with exit code 2', async () => {
+    const r = await cli('real', 'tiny', '--runs', '0');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--runs/);
+  });
+});
