@@ -10,7 +10,7 @@ import {
   VM_FAULT_COMPLETED, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_SIGSEGV,
   type MmStruct, type VmAreaStruct,
 } from './mm_types.js';
-import { lock_vma_under_rcu, mmap_read_lock_killable, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
+import { lock_vma_under_rcu, mmap_read_lock_killable, mmap_read_trylock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
 import { fault_inject } from './custom.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 import { current, fatal_signal_pending, sched_points } from './sched.js';
@@ -21,7 +21,10 @@ import { current, fatal_signal_pending, sched_points } from './sched.js';
  * null without the lock when there is no VMA or a fatal signal ended the wait.
  */
 function* lock_mm_and_find_vma(mm: MmStruct, address: number): KPath<VmAreaStruct | null> {
-  if ((yield* mmap_read_lock_killable(mm)) < 0) return null;
+  // get_mmap_lock_carefully: mmap_read_trylock first (a failure shows in the
+  // mmap_lock tracepoints, as on a real kernel), then the killable sleep.
+  if (sched_points) yield PT.mmap_read_trylock;
+  if (!mmap_read_trylock(mm) && (yield* mmap_read_lock_killable(mm)) < 0) return null;
   if (sched_points) yield PT.find_vma;
   const vma = mm.find_vma(address);
   if (vma === null) mmap_read_unlock(mm);

@@ -53,7 +53,7 @@ export function renderRealTable(rc: RealComparison): string {
   ];
   const body = renderTable(rc.cmp, rc.info).split('\n');
   // The legend of `faultline run` speaks of simulated time: say what the real column is.
-  const tail: string[] = ['', 'real run'];
+  const tail: string[] = ['', real.length === 1 ? 'real run' : `real run (figures below: run 1 of ${real.length}; the column above: median of the ${real.length})`];
   tail.push('  sources: ' + Object.entries(x.sources).map(([k, v]) => `${k} ${v ? 'yes' : 'no'}`).join('; '));
   const sum = scheduleSummary(tr);
   tail.push(`  scheduled ops: ${Object.entries(sum.ops).map(([k, v]) => `${k} ${v}`).join(', ')}`);
