@@ -6,7 +6,8 @@
  *
  * Templates: a thread with `count: n` (or `count: $param`) is expanded into n
  * threads; in its name and in op fields, `{i}`, `{i%k}` and `{i/k}` stand for
- * the instance number, its remainder and its integer quotient by k.
+ * the instance number (from 0), its remainder and its integer quotient by k;
+ * `{i+k}` is the instance number plus k.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,9 +22,9 @@ export type CheckPageState = (typeof FILE_STATES)[number] | (typeof ANON_STATES)
 export const SPECIALS = ['pfnmap', 'mixedmap', 'uffd_wp', 'guard'] as const;
 export const NONDET_SITES = ['vma_start_read_spurious_fail'] as const;
 
-const Name = z.string().regex(/^[A-Za-z0-9_.:{}%/-]+$/, 'expected a name of letters, digits and _.:-');
+const Name = z.string().regex(/^[A-Za-z0-9_.:{}%/+-]+$/, 'expected a name of letters, digits and _.:-');
 const NameOrList = z.union([Name, z.array(Name).min(1)]);
-const Template = z.union([z.number().int().min(0), z.string().regex(/^\{i([%/]\d+)?\}$|^\d+$/)]);
+const Template = z.union([z.number().int().min(0), z.string().regex(/^\{i([%/+]\d+)?\}$|^\d+$/)]);
 
 const VmaSchema = z.strictObject({
   name: Name,
@@ -264,8 +265,8 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
       else count = p;
     }
     for (let i = 0; i < count; i++) {
-      const sub = (s: string): string => s.replace(/\{i(?:([%/])(\d+))?\}/g, (_m, op: string | undefined, k: string | undefined) =>
-        String(op === undefined ? i : op === '%' ? i % Number(k) : Math.floor(i / Number(k))));
+      const sub = (s: string): string => s.replace(/\{i(?:([%/+])(\d+))?\}/g, (_m, op: string | undefined, k: string | undefined) =>
+        String(op === undefined ? i : op === '%' ? i % Number(k) : op === '+' ? i + Number(k) : Math.floor(i / Number(k))));
       const name = count > 1 && !t.name.includes('{i}') ? `${t.name}${i}` : sub(t.name);
       const ops: CheckOp[] = [];
       t.ops.forEach((o, oi) => {

@@ -88,7 +88,7 @@ interface Store {
 }
 const STORE = Symbol('faultline.check.store');
 /** The tracker whose step is running (accessors are shared by every execution). */
-let active: Tracker | null = null;
+const running: { tracker: Tracker | null } = { tracker: null };
 
 /** Shared accessor descriptors per field index (one pair of functions per index, not per object). */
 const accessors: PropertyDescriptor[] = [];
@@ -98,12 +98,14 @@ function accessor(idx: number): PropertyDescriptor {
     d = {
       get(this: { [STORE]: Store }) {
         const st = this[STORE];
-        if (active !== null && active.on) active.read(st.base + idx);
+        const t = running.tracker;
+        if (t !== null && t.on) t.read(st.base + idx);
         return st.v[idx];
       },
       set(this: { [STORE]: Store }, x: unknown) {
         const st = this[STORE];
-        if (active !== null && active.on) active.write(st.base + idx);
+        const t = running.tracker;
+        if (t !== null && t.on) t.write(st.base + idx);
         st.v[idx] = x;
       },
       enumerable: true,
@@ -253,7 +255,7 @@ export class Tracker {
     this.r = [];
     this.w = [];
     this.on = true;
-    active = this;
+    running.tracker = this;
   }
 
   /** End a tracked step: container changes become writes; returns the footprint. */

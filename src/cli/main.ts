@@ -5,11 +5,13 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from './exit-codes.js';
+import { addExperimentCommand } from './experiment.js';
 import { UsageError, type CliIo } from './io.js';
 import { listCommand } from './list.js';
 import { realCommand, type RealOptions } from './real.js';
 import { addRunOutputOptions } from './output-options.js';
 import { runCommand, type RunOptions } from './run.js';
+import { addSweepCommands, InterruptedError } from './sweep.js';
 import { faultlineVersion } from './version.js';
 
 function oneLine(s: string): string {
@@ -53,6 +55,8 @@ function program(io: CliIo, version: string): Command {
     .option('--keep', 'keep the temporary directory with configs and raw outputs')
     .option('--dry-run', 'print the translation (regions, schedules, substitutions) and run nothing; no root needed')
     .action((scenario: string, opts: RealOptions) => realCommand(scenario, opts, io, version));
+  addSweepCommands(p, io, version);
+  addExperimentCommand(p, io, version);
   return p;
 }
 
@@ -66,6 +70,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       if (e.code === 'commander.help') return ExitCode.BAD_INPUT;
       io.stderr.write(`faultline: ${oneLine(e.message.replace(/^error: /, ''))}\n`);
       return ExitCode.BAD_INPUT;
+    }
+    if (e instanceof InterruptedError) {
+      io.stderr.write(`faultline: ${e.message}\n`);
+      return e.code;
     }
     if (e instanceof UsageError) {
       io.stderr.write(`faultline: ${oneLine(e.message)}\n`);

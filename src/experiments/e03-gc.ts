@@ -12,6 +12,7 @@
 import type { Scenario } from '../scenario/types.js';
 import { UFS_READ_8_JOBS } from './e01-writer-io.js';
 import { WriterWaits } from './observers.js';
+import { formatNs } from '../report/index.js';
 import { cellOf, med, pooled } from './run.js';
 import type { Experiment } from './types.js';
 
@@ -79,10 +80,12 @@ export const gc: Experiment = {
     const p99 = (fault: string, variant: string) => med(cellOf(r, fault, { variant }), 'ops.UTILITY.mprotect.max');
     const inv = (fault: string, variant: string) => med(cellOf(r, fault, { variant }), 'inversion.UTILITY.inverted_time');
     const a = 'async swap';
-    const text = `async swap: the GC slept ${(sum(sleep('hold-io', a)) / 1e6).toFixed(2)} ms in all under hold-io ` +
-      `(longest ${(maxOf(sleep('hold-io', a)) / 1e3).toFixed(0)} us, mprotect max ${(p99('hold-io', a) / 1e3).toFixed(0)} us, inverted ${(inv('hold-io', a) / 1e3).toFixed(0)} us/seed) ` +
-      `vs ${(sum(sleep('mainline', a)) / 1e6).toFixed(2)} ms under mainline (mprotect max ${(p99('mainline', a) / 1e3).toFixed(0)} us); ` +
-      `zram: ${(sum(sleep('hold-io', 'zram')) / 1e6).toFixed(2)} ms vs ${(sum(sleep('mainline', 'zram')) / 1e6).toFixed(2)} ms.`;
+    const n = r.seeds;
+    const text = `with an asynchronous swap device the GC thread slept behind swap-ins ${formatNs(sum(sleep('hold-io', a)) / n)} per seed under hold-io ` +
+      `(longest ${formatNs(maxOf(sleep('hold-io', a)))}; slowest mprotect ${formatNs(p99('hold-io', a))}; inverted ${formatNs(inv('hold-io', a))}) ` +
+      `against ${formatNs(sum(sleep('mainline', a)) / n)} under mainline (slowest mprotect ${formatNs(p99('mainline', a))}); hold-io-file, which keeps ` +
+      `dropping the lock for swap, is mainline. With zram (synchronous swap-in, the lock held in every strategy): ` +
+      `${formatNs(sum(sleep('hold-io', 'zram')) / n)} vs ${formatNs(sum(sleep('mainline', 'zram')) / n)} per seed.`;
     const holds = sum(sleep('hold-io', a)) > 5 * sum(sleep('mainline', a)) && p99('hold-io', a) > p99('mainline', a) &&
       sum(sleep('hold-io-file', a)) < sum(sleep('hold-io', a));
     return { text, holds };

@@ -11,6 +11,7 @@
  */
 import type { Scenario } from '../scenario/types.js';
 import { FaultMmapWaits } from './observers.js';
+import { formatNs } from '../report/index.js';
 import { cellOf, pooled, total } from './run.js';
 import type { Experiment } from './types.js';
 
@@ -83,13 +84,13 @@ export const contention: Experiment = {
     const acq = (f: string, v: string) => total(c(f, v), 'mmap_lock.read_acquisitions');
     const rw = (f: string, v: string) => sum(pooled(c(f, v), 'fault_mmap_wait.retry'));
     const ow = (f: string, v: string) => sum(pooled(c(f, v), 'fault_mmap_wait.first'));
-    const ms = (x: number) => (x / 1e6).toFixed(1);
+    const ms = formatNs;
     const w = 'warm start', k = '+ fork';
     const cut = 1 - acq('retry-vma', w) / Math.max(1, acq('mainline', w));
     const text = `retry-vma cuts mmap_lock read acquisitions by ${(cut * 100).toFixed(0)}% (${acq('mainline', w)} -> ${acq('retry-vma', w)}; ` +
-      `the cover letter reports -71% on a Douyin warm start). Retries queued behind writers: warm start ${ms(rw('mainline', w))} ms under mainline, ` +
-      `with a forking thread ${ms(rw('mainline', k))} ms -> ${ms(rw('retry-vma', k))} ms under retry-vma; but most mmap_lock waiting with fork is by first attempts ` +
-      `on VMAs fork has write-locked (${ms(ow('mainline', k))} ms mainline, ${ms(ow('retry-vma', k))} ms retry-vma), which retry-vma does not change.`;
+      `the cover letter reports -71% on a Douyin warm start). Retries queued behind writers: ${ms(rw('mainline', w))} in all under mainline in the warm start ` +
+      `(its writers hold mmap_lock for microseconds); with a forking thread ${ms(rw('mainline', k))} under mainline, ${ms(rw('retry-vma', k))} under retry-vma. ` +
+      `But with fork most mmap_lock waiting is by first attempts on VMAs fork has write-locked (${ms(ow('mainline', k))} mainline, ${ms(ow('retry-vma', k))} retry-vma), which retry-vma does not change.`;
     const holds = cut > 0.5 && rw('retry-vma', k) < 0.2 * rw('mainline', k) && rw('mainline', k) > 0 &&
       ow('retry-vma', k) > 0.5 * ow('mainline', k) && acq('pre-vma', w) > acq('mainline', w);
     return { text, holds };

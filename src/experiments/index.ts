@@ -7,6 +7,7 @@ import { uptodate } from './e05-uptodate.js';
 import { throttle } from './e06-throttle.js';
 import { contention } from './e07-contention.js';
 import { uneven } from './e08-uneven.js';
+import { death } from './e09-death.js';
 import { onePriorityExp } from './e10-one-priority.js';
 import type { Experiment } from './types.js';
 
@@ -15,7 +16,7 @@ export * from './run.js';
 export * from './table.js';
 export * from './observers.js';
 
-export const EXPERIMENTS: readonly Experiment[] = [writerIo, fork, gc, chain, uptodate, throttle, contention, uneven, onePriorityExp];
+export const EXPERIMENTS: readonly Experiment[] = [writerIo, fork, gc, chain, uptodate, throttle, contention, uneven, death, onePriorityExp];
 
 /** An experiment by name or number; undefined when unknown. */
 export function findExperiment(nameOrNumber: string): Experiment | undefined {

@@ -18,7 +18,7 @@
 import { VmEvent, type Task, type WaitResource } from '../model/index.js';
 import type { OpName, PriorityClass } from '../scenario/types.js';
 import { PRIORITY_CLASSES } from '../scenario/types.js';
-import { NullObserver, type SimTaskInfo, type WaitClass } from '../sim/observer.js';
+import { NullObserver, type DeathEvent, type SimTaskInfo, type WaitClass } from '../sim/observer.js';
 import type { ExtraObserver } from './types.js';
 
 interface Wait {
@@ -188,5 +188,46 @@ export class FaultMmapWaits extends WaitObserver {
     this.waits.delete(task.id);
     if (w === undefined || w.tag === null || w.start < this.warmup) return;
     this.add(`fault_mmap_wait.${w.tag}`, t - w.start);
+  }
+}
+
+/**
+ * Process death (scenario `kill`): what the SIGKILL interrupted, and when the
+ * milestones came. At the kill, counts the app's sleepers by what they sleep
+ * on (figures `kill.io`: a folio locked for I/O or writeback; `kill.vma_writer`:
+ * vma_start_write; `kill.mmap_lock`: mmap_lock); samples `death.threads_exit`,
+ * `death.reaped`, `death.exit` (ns after the kill).
+ */
+export class KillSnapshot extends WaitObserver {
+  private killAt = -1;
+
+  override blocked(t: number, task: SimTaskInfo, res: WaitResource, what: string, cls: WaitClass): void {
+    this.waits.set(task.id, { start: t, what, cls, res, tag: null, behindIo: false });
+  }
+
+  override woken(_t: number, task: SimTaskInfo): void {
+    this.waits.delete(task.id);
+  }
+
+  override death(t: number, what: DeathEvent): void {
+    switch (what) {
+      case 'kill': {
+        this.killAt = t;
+        let io = 0, vw = 0, ml = 0;
+        for (const w of this.waits.values()) {
+          if (w.what === 'vma_start_write') vw++;
+          else if (w.cls === 'io') io++;
+          else if (w.cls === 'mmap_lock') ml++;
+        }
+        this.figures['kill.io'] = io;
+        this.figures['kill.vma_writer'] = vw;
+        this.figures['kill.mmap_lock'] = ml;
+        break;
+      }
+      case 'threads_exited': this.add('death.threads_exit', t - this.killAt); break;
+      case 'reaped': this.add('death.reaped', t - this.killAt); break;
+      case 'exit_mmap_done': this.add('death.exit', t - this.killAt); break;
+      default: break;
+    }
   }
 }

@@ -13,6 +13,8 @@ export interface RunExperimentOptions {
   seed?: number;
   /** Called after each run (progress). */
   tick?: () => void;
+  /** Run only these configurations (tests); the table then shows only them. */
+  only?: (variant: string, fault: string, fork: string) => boolean;
 }
 
 /** The configurations an experiment runs, in table order. */
@@ -66,6 +68,7 @@ export function runExperiment(exp: Experiment, opts: RunExperimentOptions = {}):
   const first = opts.seed ?? exp.seed;
   const cells: Cell[] = [];
   for (const { variant, fault, fork } of configurations(exp, experimentVariants(exp))) {
+    if (opts.only !== undefined && !opts.only(variant.label, fault, fork)) continue;
     const runs: RunResult[] = [];
     for (let seed = first; seed < first + seeds; seed++) {
       runs.push(runOnce(exp, variant, fault, fork, seed));

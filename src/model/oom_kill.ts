@@ -20,6 +20,9 @@ export const MAX_OOM_REAP_RETRIES = 10;
 /** schedule_timeout_idle(HZ/10) between the reaper's attempts, in ns (locking.md §4.1: interval UNVERIFIED). */
 export const OOM_REAP_RETRY_NS = 100_000_000;
 
+/** Outcome of a reap attempt: the anonymous memory was unmapped; exit_mmap had taken over (MMF_OOM_SKIP); the trylock failed every time. */
+export const OOM_REAPED = 1, OOM_SKIPPED = 2, OOM_REAP_FAILED = 0;
+
 const oomSkip = new WeakSet<MmStruct>();
 const reaped = new WeakSet<VmAreaStruct>();
 
@@ -53,44 +56,47 @@ export function* __oom_reap_task_mm(mm: MmStruct): KPath {
 /**
  * oom_reap_task_mm: one attempt. mmap_read_trylock (it fails whenever a
  * writer holds or waits: rule R3); skip an mm exit_mmap has taken over
- * (MMF_OOM_SKIP). Returns false when the trylock failed.
+ * (MMF_OOM_SKIP). Returns OOM_REAPED, OOM_SKIPPED, or OOM_REAP_FAILED when
+ * the trylock failed.
  */
-export function* oom_reap_task_mm(mm: MmStruct): KPath<boolean> {
+export function* oom_reap_task_mm(mm: MmStruct): KPath<number> {
   if (sched_points) yield PT.mmap_read_trylock;
-  if (!mmap_read_trylock(mm)) return false; // trace_skip_task_reaping
-  if (!test_mmf_oom_skip(mm)) yield* __oom_reap_task_mm(mm);
+  if (!mmap_read_trylock(mm)) return OOM_REAP_FAILED; // trace_skip_task_reaping
+  const skip = test_mmf_oom_skip(mm);
+  if (!skip) yield* __oom_reap_task_mm(mm);
   if (sched_points) yield PT.mmap_read_unlock;
   mmap_read_unlock(mm);
-  return true;
+  return skip ? OOM_SKIPPED : OOM_REAPED;
 }
 
 /**
  * oom_reap_task: up to MAX_OOM_REAP_RETRIES attempts, HZ/10 apart; then
  * MMF_OOM_SKIP either way. `failed` is called after each failed trylock.
- * Returns whether an attempt got the lock.
+ * Returns the last attempt's outcome.
  */
-export function* oom_reap_task(mm: MmStruct, failed: () => void): KPath<boolean> {
+export function* oom_reap_task(mm: MmStruct, failed: () => void): KPath<number> {
   let attempts = 0;
-  let ok = false;
+  let r = OOM_REAP_FAILED;
   while (attempts++ < MAX_OOM_REAP_RETRIES) {
-    ok = yield* oom_reap_task_mm(mm);
-    if (ok) break;
+    r = yield* oom_reap_task_mm(mm);
+    if (r !== OOM_REAP_FAILED) break;
     failed();
     if (attempts < MAX_OOM_REAP_RETRIES) yield sleep(OOM_REAP_RETRY_NS); // schedule_timeout_idle(HZ/10)
   }
-  set_mmf_oom_skip(mm); // "Drop a reference taken by queue_oom_reaper" after setting MMF_OOM_SKIP
-  return ok;
+  set_mmf_oom_skip(mm); // oom_reap_task: "Drop a reference taken by queue_oom_reaper" after MMF_OOM_SKIP
+  return r;
 }
 
 /**
- * process_mrelease(2) body once the target is dying: mmap_read_lock_killable
- * (the caller, lmkd, is not being killed, so it waits), then reap unless
- * exit_mmap has taken over. Returns 0 or -EINTR.
+ * process_mrelease(2) once the target is dying: mmap_read_lock_killable (the
+ * caller, lmkd, is not being killed, so it waits), then reap unless exit_mmap
+ * has taken over. Returns OOM_REAPED, OOM_SKIPPED or -EINTR.
  */
 export function* process_mrelease(mm: MmStruct): KPath<number> {
   if ((yield* mmap_read_lock_killable(mm)) < 0) return -EINTR;
-  if (!test_mmf_oom_skip(mm)) yield* __oom_reap_task_mm(mm);
+  const skip = test_mmf_oom_skip(mm);
+  if (!skip) yield* __oom_reap_task_mm(mm);
   if (sched_points) yield PT.mmap_read_unlock;
   mmap_read_unlock(mm);
-  return 0;
+  return skip ? OOM_SKIPPED : OOM_REAPED;
 }

@@ -9,7 +9,7 @@
  * task runnable at the current time, after events already queued for it.
  */
 import {
-  EffectKind, install_sched, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
+  EffectKind, install_sched, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
   type Effect, type Folio, type KPath, type MmStruct, type Task, type VmEvent, type WaitResource,
 } from '../model/index.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
@@ -34,6 +34,10 @@ export class SimTask implements SimTaskInfo {
   rqSeq = 0;
   blockedOn: WaitResource | null = null;
   blockedWhat = '';
+  /** The current BLOCK is TASK_KILLABLE (a fatal signal ends it). */
+  blockedKillable = false;
+  /** SIGKILL pending (model `fatal_signal_pending`). */
+  sigkill = false;
   /**
    * Latency laws for work this task submits or runs (LawName order), e.g. a
    * throttled cgroup's slower I/O; null = the scenario's.
@@ -130,6 +134,7 @@ export class Simulator {
     const obs = this.observer;
     set_sched_points(false); // zero-time points change nothing in a timed run
     install_sched((t: Task) => this.wake(t as SimTask));
+    install_signal_wake((t: Task) => this.signalWake(t as SimTask));
     install_vm_event_sink((ev: VmEvent) => obs.vmEvent(this.now, this.cur, ev));
     const mm = this.mm;
     install_tracepoints({
@@ -167,6 +172,7 @@ export class Simulator {
       if (this.now < until) this.now = until;
       obs.finish(this.now, mm);
     } finally {
+      install_signal_wake(null);
       install_tracepoints(null);
       set_sched_points(true);
     }
@@ -221,6 +227,7 @@ export class Simulator {
           task.state = TaskState.BLOCKED;
           task.blockedOn = e.res;
           task.blockedWhat = e.what;
+          task.blockedKillable = e.killable === true;
           const res = e.res;
           let cls: WaitClass = res.lockClass;
           if (cls === 'folio' && (res as Folio).owner === 'io') cls = 'io';
@@ -246,6 +253,22 @@ export class Simulator {
     t.blockedOn = null;
     this.observer.woken(this.now, t);
     this.heap.push(this.now, t.id, t.evTag);
+  }
+
+  /**
+   * signal_wake_up(t, fatal): a killable sleep is cancelled on its resource
+   * and the task woken (it finds it was not handed the lock); a think or gap
+   * sleep (user space: nanosleep, epoll) ends now; an uninterruptible sleep,
+   * or a task on a CPU, is left alone (it sees the signal at its next check).
+   */
+  private signalWake(t: SimTask): void {
+    if (t.state === TaskState.BLOCKED) {
+      if (t.blockedKillable && t.blockedOn?.cancel_wait?.(t) === true) this.wake(t);
+    } else if (t.state === TaskState.SLEEPING) {
+      t.evTag++;
+      t.state = TaskState.WOKEN;
+      this.heap.push(this.now, t.id, t.evTag);
+    }
   }
 
   private runOnCpu(task: SimTask, ns: number): void {

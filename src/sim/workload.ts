@@ -12,9 +12,10 @@ import {
   AnonVma, call, COST_NAMES, EffectKind, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
   Folio, folio_end_writeback_and_unlock, folio_holder_unlock, LawName, madvise_dontneed, MmStruct, sleep,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
-  VM_DONTCOPY, VmAreaStruct, type FaultStrategy, type ForkStrategy, type KPath,
+  VM_DONTCOPY, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
+  type FaultStrategy, type ForkStrategy, type KPath,
 } from '../model/index.js';
-import type { FaultOp, FrameSpec, Law, OpSpec, PageState, Scenario, ThreadSpec, VmaGroup } from '../scenario/types.js';
+import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, PageState, Scenario, ThreadSpec, VmaGroup } from '../scenario/types.js';
 import { Simulator, type SimTask } from './engine.js';
 import type { SimObserver } from './observer.js';
 
@@ -70,6 +71,9 @@ interface CompiledFault {
 export class Workload {
   private readonly cumWeights = new Map<ThreadSpec, number[]>();
   private readonly faults = new Map<FaultOp, CompiledFault>();
+  /** The process's threads, and how many have not exited. */
+  private readonly appTasks: SimTask[] = [];
+  private live = 0;
 
   constructor(
     readonly sim: Simulator,
@@ -96,7 +100,9 @@ export class Workload {
           });
         }
       }
-      const task = this.sim.spawn(th.name, th.class, (t) => (th.frame ? this.frameThread(t, th, th.frame) : this.thread(t, th)), th.group);
+      const task = this.sim.spawn(th.name, th.class, (t) => this.life(t, th), th.group);
+      this.live++;
+      this.appTasks.push(task);
       if (th.io !== undefined && laws !== undefined) {
         const own = laws.slice();
         if (th.io.read !== undefined) own[LawName.read] = th.io.read;
@@ -104,6 +110,42 @@ export class Workload {
         task.laws = own;
       }
     }
+  }
+
+  /**
+   * Process death (scenario `kill`): a task outside the process (lmkd, or the
+   * kernel's OOM killer and reaper) sends SIGKILL to every thread at
+   * `kill.at`, then reaps the anonymous memory (oom_reap_task or
+   * process_mrelease) unless `reaper` is 'none'.
+   */
+  spawnKiller(kill: KillSpec): void {
+    const comm = kill.reaper === 'oom_reaper' ? 'oom_reaper' : kill.reaper === 'process_mrelease' ? 'lmkd' : 'killer';
+    this.sim.spawn(comm, kill.reaper_class, () => this.killer(kill), comm);
+  }
+
+  private *killer(kill: KillSpec): KPath {
+    const sim = this.sim, obs: SimObserver = sim.observer, mm = this.mm;
+    yield sleep(kill.at);
+    obs.death?.(sim.now, 'kill'); // observers see the sleepers the signal is about to wake
+    for (const t of this.appTasks) send_sigkill(t); // do_send_sig_info(SIGKILL, ..., PIDTYPE_TGID)
+    if (kill.reaper === 'none') return;
+    if (kill.reaper_delay > 0) yield sleep(kill.reaper_delay);
+    const r = kill.reaper === 'oom_reaper'
+      ? yield* oom_reap_task(mm, () => obs.death?.(sim.now, 'reap_trylock_failed'))
+      : yield* process_mrelease(mm);
+    if (r === OOM_REAPED) obs.death?.(sim.now, 'reaped');
+    else if (r === OOM_REAP_FAILED) obs.death?.(sim.now, 'reap_gave_up');
+  }
+
+  /** A thread's life: its loop until a fatal signal, then do_exit. */
+  private *life(task: SimTask, th: ThreadSpec): KPath {
+    yield call(th.frame ? this.frameThread(task, th, th.frame) : this.thread(task, th));
+    // do_exit -> exit_mm -> mmput: the last thread to leave tears the address space down (exit_mmap).
+    if (--this.live !== 0) return;
+    const obs: SimObserver = this.sim.observer;
+    obs.death?.(this.sim.now, 'threads_exited');
+    yield* exit_mmap(this.mm);
+    obs.death?.(this.sim.now, 'exit_mmap_done');
   }
 
   /**
@@ -119,15 +161,19 @@ export class Workload {
       for (const op of frame.ops) {
         const fault = op.op === 'fault' ? this.faults.get(op)! : null;
         for (let rep = 0; rep < op.repeat; rep++) {
+          if (fatal_signal_pending(task)) return; // a fatal signal: back to user mode and exit
           if (rep > 0 && op.gap !== null) yield sleep(task.rng.draw(op.gap));
+          if (fatal_signal_pending(task)) return;
           if (fault === null) yield call(this.runOp(task, op, sim));
           else yield call(this.fault(task, fault));
         }
       }
+      if (fatal_signal_pending(task)) return;
       obs.frameEnd?.(sim.now, task, vsync);
       const k = Math.max(1, Math.ceil((sim.now - vsync) / frame.period));
       vsync += k * frame.period;
       if (vsync > sim.now) yield sleep(vsync - sim.now);
+      if (fatal_signal_pending(task)) return;
     }
   }
 
@@ -153,6 +199,7 @@ export class Workload {
   private *thread(task: SimTask, th: ThreadSpec): KPath {
     const sim = this.sim, mm = this.mm, obs: SimObserver = sim.observer;
     if (th.start > 0) yield sleep(th.start);
+    if (fatal_signal_pending(task)) return; // killed: back to user mode and exit (life())
     const cum = this.cumWeights.get(th)!;
     const ops = th.ops;
     const faults = ops.map((o) => (o.op === 'fault' ? this.faults.get(o)! : null));
@@ -161,12 +208,17 @@ export class Workload {
     for (;;) {
       think.ns = task.rng.draw(th.think);
       yield think;
+      if (fatal_signal_pending(task)) return;
       const i = ops.length === 1 ? 0 : task.rng.pick(cum);
       const op = ops[i]!, fault = faults[i]!;
       for (let rep = 0; rep < op.repeat; rep++) {
-        if (rep > 0 && op.gap !== null) yield sleep(task.rng.draw(op.gap));
+        if (rep > 0 && op.gap !== null) {
+          yield sleep(task.rng.draw(op.gap));
+          if (fatal_signal_pending(task)) return;
+        }
         if (fault === null) {
           yield call(this.runOp(task, op, sim));
+          if (fatal_signal_pending(task)) return;
           continue;
         }
         // A user page fault (the hot path: no extra generator).
@@ -186,6 +238,7 @@ export class Workload {
           const f = vma.cache.get(pgoff);
           if (f !== undefined && f.idle) vma.cache.delete(pgoff);
         }
+        if (fatal_signal_pending(task)) return;
       }
     }
   }
@@ -214,15 +267,15 @@ export class Workload {
         obs.opEnd(sim.now, task, 'munmap', old === null ? -22 : 0);
         if (old !== null) {
           obs.opBegin(sim.now, task, 'mmap');
-          yield* do_mmap(mm, old);
-          obs.opEnd(sim.now, task, 'mmap', 0);
+          const vma = yield* do_mmap(mm, old);
+          obs.opEnd(sim.now, task, 'mmap', vma === null ? -EINTR : 0);
         }
         return;
       }
       case 'fork': {
         obs.opBegin(sim.now, task, 'fork');
-        yield* dup_mmap(mm);
-        obs.opEnd(sim.now, task, 'fork', 0);
+        const ret = yield* dup_mmap(mm);
+        obs.opEnd(sim.now, task, 'fork', ret);
         return;
       }
     }
@@ -307,7 +360,9 @@ export function simulate(spec: RunSpec): Simulator {
     seed: spec.seed,
     ...(spec.observer ? { observer: spec.observer } : {}),
   }, mm);
-  new Workload(sim, mm, slots).spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
+  const w = new Workload(sim, mm, slots);
+  w.spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
+  if (sc.kill !== undefined) w.spawnKiller(sc.kill);
   sim.run(sc.duration);
   return sim;
 }

@@ -47,24 +47,29 @@ function scalar(text: string, where: string): Scalar {
 /** Split a path into segments: dots separate, `[...]` quotes a segment that contains dots. */
 export function splitPath(path: string): string[] {
   const out: string[] = [];
-  let cur = '', i = 0;
+  let cur = '', i = 0, closed = false;
   while (i < path.length) {
     const c = path[i]!;
     if (c === '[') {
       const j = path.indexOf(']', i);
       if (j < 0) throw new SweepError(`--param ${path}: '[' without ']'`);
-      cur += path.slice(i + 1, j);
+      if (cur !== '') out.push(cur);
+      out.push(path.slice(i + 1, j));
+      cur = '';
+      closed = true;
       i = j + 1;
     } else if (c === '.') {
-      out.push(cur);
+      if (!closed) out.push(cur);
       cur = '';
+      closed = false;
       i++;
     } else {
       cur += c;
+      closed = false;
       i++;
     }
   }
-  out.push(cur);
+  if (!closed) out.push(cur);
   if (out.some((s) => s === '')) throw new SweepError(`--param ${path}: empty path segment (write a.b.c; [name] for a name with dots)`);
   return out;
 }

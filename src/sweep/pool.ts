@@ -12,7 +12,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { measure, type MeasureSpec, type RunMetrics } from '../metrics/index.js';
-import { repoRoot } from '../scenario/index.js';
 
 export interface PoolTask { id: number; spec: MeasureSpec }
 export type PoolReply =
@@ -53,10 +52,6 @@ export function workerScript(): string | null {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.js')) {
     const js = join(dirname(here), 'worker.js');
-    if (existsSync(js)) return js;
-  }
-  if (process.env.FAULTLINE_WORKERS === 'dist') {
-    const js = join(repoRoot(), 'dist', 'src', 'sweep', 'worker.js');
     if (existsSync(js)) return js;
   }
   return null;

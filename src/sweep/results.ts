@@ -100,7 +100,7 @@ export function readResults(path: string): ResultsFile {
     lineNo++;
     const end = text.indexOf('\n', pos);
     const raw = end < 0 ? text.slice(pos) : text.slice(pos, end);
-    let line: Partial<SweepLine> | null = null;
+    let line: Partial<SweepLine> | null;
     try {
       line = JSON.parse(raw) as Partial<SweepLine>;
     } catch {

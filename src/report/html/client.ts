@@ -94,7 +94,10 @@ export function clientMain(): void {
         trigger: 'item',
         formatter: (p: { seriesName: string; name: string; value: number }) => `${esc(p.name)}<br>${esc(p.seriesName)}: ${esc(fmtUnit(p.value, ch.unit))}`,
       },
-      xAxis: { type: 'value', max: ch.unit === 'share' ? 1 : undefined, axisLabel: { formatter: (v: number) => fmtUnit(v, ch.unit) } },
+      xAxis: {
+        type: 'value', max: ch.unit === 'share' ? 1 : undefined, minInterval: ch.unit === 'share' ? undefined : 1,
+        axisLabel: { formatter: (v: number) => fmtUnit(v, ch.unit) },
+      },
       yAxis: { type: 'category', data: ch.categories, inverse: true },
       series,
     }, ch.series.reduce((n, s) => n + s.values.length, 0));

@@ -4,6 +4,7 @@
  * value is the median, with the min and max as the spread band.
  */
 import { LATENCY_CDF_PERCENTILES, OP_NAMES, TIME_CATEGORIES, type RunMetrics } from '../../metrics/index.js';
+import { formatDuration } from '../../scenario/index.js';
 import { PRIORITY_CLASSES, type OpName, type PriorityClass } from '../../scenario/types.js';
 import type { Combination, Comparison } from '../compare.js';
 import { flatten } from '../flatten.js';
@@ -182,7 +183,7 @@ export function sweepCharts(params: readonly SweepParam[], runs: readonly SweepR
         series.push(band(ci, cols));
       });
       if (series.length === 0) continue;
-      const where = rest.map((p, i) => `${p.path}=${p.kind === 'ns' ? `${g[i]}ns` : g[i]}`).join(', ');
+      const where = rest.map((p, i) => `${p.path}=${p.kind === 'ns' ? formatDuration(g[i]!) : g[i]}`).join(', ');
       const positive = x.values.every((v) => v > 0);
       charts.push({
         id: `sweep-${charts.length}`,
@@ -206,13 +207,11 @@ function cartesian(lists: readonly number[][]): number[][] {
   return out;
 }
 
-/** Default figures for sweep plots: fault p99 over all threads and per class, and each writer op's p99. */
+/** Default figures for sweep plots: fault p99 over all threads and per class, and fork p99 when there are forks. */
 export function defaultSweepFigures(runs: readonly RunMetrics[]): string[] {
   const out = ['ops.all.fault.p99'];
   for (const c of classesOf(runs)) out.push(`ops.${c}.fault.p99`);
-  for (const op of OP_NAMES) {
-    if (op !== 'fault' && runs.some((r) => r.opsAll[op]?.latency != null)) out.push(`ops.all.${op}.p99`);
-  }
+  if (runs.some((r) => r.opsAll.fork?.latency != null)) out.push('ops.all.fork.p99');
   return out;
 }
 

@@ -1,0 +1,66 @@
+/** `faultline check` exit statuses and messages. */
+import { describe, expect, it } from 'vitest';
+import { checkCommand } from '../src/check/index.js';
+import { Sink } from './check-helpers.js';
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out = new Sink(), err = new Sink();
+  const code = await checkCommand(args, { stdout: out, stderr: err });
+  return { code, out: out.text, err: err.text };
+}
+
+describe('faultline check', () => {
+  it('0: complete search, nothing found', async () => {
+    const r = await run('check-fork-uffd-wp', '--fork', 'fork-lock-all');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/result: no violation; search complete/);
+  });
+  it('1: a violation, with a numbered trace and a replay line', async () => {
+    const r = await run('check-fork-uffd-wp', '--fork', 'fork-lock-cow', '--no-save');
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/VIOLATION of fork-copy-stability \(I3\/I7\)/);
+    expect(r.out).toMatch(/T1\.2 +lock_vma_under_rcu\(mm, addr\) +vma\[0:shm\] R:T1/);
+    expect(r.out).toMatch(/^replay: faultline check check-fork-uffd-wp --strategy mainline --fork fork-lock-cow --replay fl1\.\S+$/m);
+  });
+  it('1 wins over 0 when several strategies are checked', async () => {
+    const r = await run('check-fork-uffd-wp', '--fork', 'fork-lock-all,fork-lock-none', '--no-save');
+    expect(r.code).toBe(1);
+  });
+  it('3: a bounded search that found nothing', async () => {
+    const r = await run('check-fork-anon', '--preemption-bound', '0');
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/search INCOMPLETE \(preemption bound 0\)/);
+  });
+  it('2: bad input, one line, no stack trace', async () => {
+    for (const args of [
+      ['no-such-scenario'],
+      ['check-fork-anon', '--strategy', 'nope'],
+      ['check-fork-anon', '--invariant', 'nope'],
+      ['check-fork-anon', '--inject', 'nope'],
+      ['check-fork-anon', '--param', 'x=1'],
+      ['check-fork-anon', '--replay', 'fl1.$$'],
+      ['check-fork-anon', '--mode', 'bfs'],
+      ['check-fork-anon', '--trace', 'out.json'],
+      ['check-spin-anchor', '--param', 'nfault=9'],
+    ]) {
+      const r = await run(...args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.err.split('\n').filter(Boolean).length, r.err).toBe(1);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    }
+  });
+  it('--no-invariant switches an invariant off; --list names them all', async () => {
+    const r = await run('check-fork-uffd-wp', '--fork', 'fork-lock-cow', '--no-invariant', 'fork-copy-stability');
+    expect(r.code).toBe(0);
+    const l = await run('--list');
+    expect(l.code).toBe(0);
+    for (const n of ['check-fork-pfnmap', 'check-fork-uffd-wp', 'check-fork-anon', 'check-mprotect-fault', 'check-chain', 'check-spin-anchor', 'bounded-retries', 'fork-skip-vma-write-lock']) {
+      expect(l.out).toContain(n);
+    }
+  });
+  it('--json prints the reports', async () => {
+    const r = await run('check-fork-anon', '--fork', 'fork-lock-none', '--json', '--no-save');
+    const j = JSON.parse(r.out) as Array<{ violation: { invariant: string } }>;
+    expect(j[0]!.violation.invariant).toBe('fork-copy-stability');
+  });
+});
