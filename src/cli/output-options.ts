@@ -27,7 +27,7 @@ export function addRunOutputOptions(cmd: Command): Command {
     .option('--format <f>', 'text (default), lkml (fits 72 columns, for mail) or json (same as --json)')
     .option('--trace <file>', 'also write a Perfetto trace (Chrome JSON) of every run, one process per run')
     .option('--trace-window <range>', 'trace only simulated time FROM..TO or FROM+LENGTH (e.g. 2s..2.5s, 2s+100ms)')
-    .option('--trace-max-events <n>', `stop tracing a run after this many events in total over runs (default ${DEFAULT_TRACE_MAX_EVENTS})`)
+    .option('--trace-max-events <n>', `cap on trace events, shared evenly by the runs; a run that reaches its share stops being traced (default ${DEFAULT_TRACE_MAX_EVENTS})`)
     .option('--report <dir>', 'also write an offline HTML report (plots, comparison table) to DIR/index.html')
     .option('--jobs <n>', 'worker threads for the runs (default: all cores; 1 = no workers)');
 }

@@ -85,7 +85,7 @@ export function addSweepCommands(p: Command, io: CliIo, version: string): void {
     .option('--shard <i/n>', 'run only slice I of N (1-based) of the runs; join the shards with `faultline merge`')
     .option('--jobs <n>', 'worker threads (default: all cores)')
     .option('--report <dir>', 'also write an HTML report with the sweep plots to DIR/index.html')
-    .option('--metric <list>', 'figures to summarise and plot (flattened names, e.g. ops.all.fault.p99); default: fault p99 per class and writer ops p99')
+    .option('--metric <list>', 'figures to summarise and plot (flattened names, e.g. ops.all.fault.p99); default: fault p99 for all threads and per class, and fork p99')
     .action((scenario: string, opts: SweepOptions) => sweepCommand(scenario, opts, io, version));
   p.command('merge')
     .description('combine results files of one sweep (shards) into one, in run order')

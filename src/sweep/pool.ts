@@ -22,9 +22,10 @@ export interface RunAllOptions {
   /** Worker threads: 1 = run here, in this thread; default os.availableParallelism(). */
   jobs?: number;
   /**
-   * 'auto' (default): run the first spec here and start workers for the rest
-   * only if the remaining work is worth their start-up (about 0.1 s each);
-   * 'always': start workers at once (sweeps).
+   * 'auto' (default): run the first two specs here (a cold and a warm run)
+   * and start workers for the rest only if that saves at least a fifth of
+   * the time, counting each worker's start-up and JIT warm-up;
+   * 'always': start workers at once.
    */
   workers?: 'auto' | 'always';
   /** Called as each run finishes (completion order), with its index in `specs`. */
@@ -36,7 +37,7 @@ export interface RunAllOptions {
   signal?: AbortSignal;
 }
 
-/** A worker's start-up (module loading) in ms, for the 'auto' decision. */
+/** A worker's start-up (thread and module loading) in ms, besides JIT warm-up, for the 'auto' decision. */
 const WORKER_STARTUP_MS = 100;
 
 export function defaultJobs(): number {
@@ -75,13 +76,20 @@ export async function runAll(specs: readonly MeasureSpec[], opts: RunAllOptions 
     }
   };
   if (jobs > 1 && script !== null && (opts.workers ?? 'auto') === 'auto') {
+    if (specs.length <= 2) {
+      await here();
+      return out;
+    }
+    // The first run pays for JIT warm-up, as each worker would; the second shows a warm run's cost.
     const t0 = performance.now();
     done(0, measure(specs[0]!));
-    next = 1;
-    const each = performance.now() - t0;
-    const serial = each * (specs.length - 1);
-    const parallel = serial / jobs + WORKER_STARTUP_MS;
-    if (serial - parallel < WORKER_STARTUP_MS) {
+    const t1 = performance.now();
+    done(1, measure(specs[1]!));
+    const t2 = performance.now();
+    next = 2;
+    const serial = (t2 - t1) * (specs.length - 2);
+    const parallel = serial / jobs + (t1 - t0) + WORKER_STARTUP_MS;
+    if (parallel >= 0.8 * serial) {
       await here();
       return out;
     }

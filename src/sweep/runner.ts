@@ -72,7 +72,8 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
   try {
     await runAll(specs, {
       jobs: o.jobs,
-      workers: 'always',
+      // Many runs: workers from the start; a few: let the pool decide whether workers pay off.
+      workers: specs.length >= 4 * o.jobs ? 'always' : 'auto',
       ...(o.signal !== undefined ? { signal: o.signal } : {}),
       onResult: (i, m) => {
         const r = todo[i]!;

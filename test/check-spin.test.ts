@@ -1,0 +1,32 @@
+/**
+ * The SPIN anchor (shared/anchors/spin/faultlock.pml) rebuilt as
+ * check-spin-anchor: same verdicts as SPIN. SPIN: no invalid end state and
+ * no assertion violation for HOLD and DROP; an assertion violation with
+ * -DBUG_FORK_SKIP_VMA2. Here: hold-io is HOLD, mainline is DROP, and
+ * --inject fork-skip-vma-write-lock is the bug (docs/checker.md has the
+ * timings for 2-4 faulting threads).
+ */
+import { describe, expect, it } from 'vitest';
+import { runCheck, verdict } from './check-helpers.js';
+
+describe('check-spin-anchor agrees with SPIN (2 faulting threads)', () => {
+  it('HOLD (hold-io): complete search, no deadlock, mutual exclusion holds', () => {
+    expect(verdict(runCheck('check-spin-anchor', { fault: 'hold-io' }))).toBe('safe');
+  }, 120_000);
+
+  it('DROP (mainline): nothing within one preemption', () => {
+    const r = runCheck('check-spin-anchor', { mode: { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: 1 } });
+    expect(verdict(r)).toBe('incomplete');
+  }, 120_000);
+
+  it('HOLD with the fork-skip bug: a fault holds the VMA read lock while fork copies the VMA', () => {
+    const r = runCheck('check-spin-anchor', { fault: 'hold-io', inject: ['fork-skip-vma-write-lock'] });
+    expect(r.violation?.invariant).toBe('vma-write-exclusion');
+    expect(r.violation!.message).toMatch(/holds the VMA read lock of vma\[\d:vma\d\] while fork copies it in dup_mmap relying on the VMA write lock/);
+  });
+
+  it('DROP with the fork-skip bug: found within one preemption', () => {
+    const r = runCheck('check-spin-anchor', { inject: ['fork-skip-vma-write-lock'], mode: { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: 1 } });
+    expect(r.violation?.invariant).toBe('vma-write-exclusion');
+  }, 60_000);
+});
