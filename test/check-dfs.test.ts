@@ -84,3 +84,22 @@ describe('DFS completeness', () => {
     expect(verdict(b0)).toBe('incomplete');
   });
 });
+
+describe('footprint assumptions', () => {
+  it('no kernel path writes a field the tracker treats as immutable (every built-in scenario, frozen)', async () => {
+    const { Tracker } = await import('../src/check/index.js');
+    Tracker.paranoid = true;
+    try {
+      for (const [sc, spec] of [
+        ['check-fork-anon', {}], ['check-fork-uffd-wp', {}], ['check-fork-pfnmap', {}], ['check-mprotect-fault', {}],
+        ['check-chain', { fault: 'hold-io', params: { nfault: 1 } }],
+        ['check-spin-anchor', { fault: 'hold-io', mode: { kind: 'random', seed: 3, iterations: 300 } }],
+      ] as const) {
+        const r = runCheck(sc, spec as Parameters<typeof runCheck>[1]);
+        expect(r.violation?.invariant, sc).not.toBe('model-assertion');
+      }
+    } finally {
+      Tracker.paranoid = false;
+    }
+  }, 60_000);
+});

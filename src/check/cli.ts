@@ -23,8 +23,8 @@ import { listCheckScenarios, loadCheckScenario } from './scenario.js';
 import type { SearchStats } from './search.js';
 
 export interface CheckIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown };
 }
 
 export const CHECK_EXIT = { CLEAN: 0, VIOLATION: 1, BAD_INPUT: 2, INCOMPLETE: 3 } as const;

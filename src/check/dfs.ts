@@ -24,10 +24,11 @@
  * backtrack set at i's level (every runnable task there, if j's task could
  * not run at that point).
  *
- * Preemption bounding (Musuvathi & Qadeer, PLDI 2007): switching away from a
- * runnable scenario thread to another scenario thread costs one preemption;
- * I/O completions are free. With a bound, sleep sets are off (the two do not
- * combine soundly) and the search covers every schedule within the bound.
+ * Preemption bounding (Musuvathi & Qadeer, PLDI 2007): running any other
+ * task (thread or I/O completion) while the scenario thread that ran last is
+ * still runnable costs one preemption. With a bound, the reductions are off
+ * (they do not combine soundly) and the search covers every schedule within
+ * the bound.
  */
 import type { Schedule } from './schedule.js';
 import type { Scheduler, StepInfo, ThreadId } from './scheduler.js';
@@ -171,14 +172,14 @@ export class DfsScheduler implements Scheduler {
     return out.filter((u) => {
       if (l.sleep.has(u)) return false;
       if (l.backtrack !== null && !l.backtrack.has(u)) return false;
-      if (bound !== null && curRunnable && u !== cur && u < this.opts.nthreads && l.pre + 1 > bound) return false;
+      if (bound !== null && curRunnable && u !== cur && l.pre + 1 > bound) return false;
       return true;
     });
   }
 
   private cost(l: ThreadLevel, u: ThreadId): number {
     const cur = l.current;
-    return cur !== null && u !== cur && u < this.opts.nthreads && l.runnable.includes(cur) ? 1 : 0;
+    return cur !== null && u !== cur && l.runnable.includes(cur) ? 1 : 0;
   }
 
   nextThread(runnable: readonly ThreadId[], current: ThreadId | null): ThreadId | null {

@@ -4,6 +4,7 @@
  * code; it never exits the process. The process entry point is ./bin.ts.
  */
 import { Command, CommanderError } from 'commander';
+import { checkCommand } from '../check/cli.js';
 import { ExitCode } from './exit-codes.js';
 import { addExperimentCommand } from './experiment.js';
 import { UsageError, type CliIo } from './io.js';
@@ -57,10 +58,16 @@ function program(io: CliIo, version: string): Command {
     .action((scenario: string, opts: RealOptions) => realCommand(scenario, opts, io, version));
   addSweepCommands(p, io, version);
   addExperimentCommand(p, io, version);
+  p.command('check')
+    .description('explore the interleavings of a check scenario (scenarios/check/) for invariant violations and deadlocks; `faultline check --help`')
+    .allowUnknownOption()
+    .argument('[args...]');
   return p;
 }
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  // `check` parses its own options and has its own exit codes (0/1/2/3).
+  if (argv[0] === 'check') return checkCommand(argv.slice(1), io);
   try {
     await program(io, faultlineVersion()).parseAsync([...argv], { from: 'user' });
     return ExitCode.OK;
