@@ -15,6 +15,7 @@ import { FAULT_STRATEGIES, faultStrategy, FORK_STRATEGIES, forkStrategy, Strateg
 import { check, type CheckReport, type Mode } from './check.js';
 import { NondeterminismError } from './dfs.js';
 import { formatReport, replayCommand, type ReplayLine } from './format.js';
+import { counterexampleTrace } from './trace.js';
 import { INJECTION_NAMES, INJECTIONS, isInjection, type Injection } from './inject.js';
 import { INVARIANT_NAMES, INVARIANTS, isInvariantName, type InvariantName } from './invariants.js';
 import { ReplayDivergence } from './replay.js';
@@ -56,7 +57,7 @@ SCENARIO is a built-in check scenario (see --list) or a check-scenario file.
   --no-shrink              report the counterexample as found
   --json                   print the reports as JSON
   --list                   list check scenarios, invariants and mutations
-  --trace FILE             not implemented for check yet (Perfetto output is another issue)
+  --trace FILE             write the counterexample as a Perfetto timeline (Chrome JSON)
 
 exit status: 0 complete and clean; 1 violation or deadlock; 2 bad input; 3 incomplete and clean
 `;
@@ -131,7 +132,6 @@ export async function checkCommand(args: string[], io: CheckIo): Promise<number>
     return CHECK_EXIT.CLEAN;
   }
   try {
-    if (o.trace !== undefined) throw new UsageError('--trace: Perfetto output for check is not implemented yet (it belongs to the trace-export issue)');
     if (parsed.positionals.length !== 1) throw new UsageError(`expected one SCENARIO, got ${parsed.positionals.length} (${CHECK_USAGE.split('\n')[0]})`);
     const scenarioArg = parsed.positionals[0]!;
     const params: Record<string, number> = {};
@@ -202,6 +202,11 @@ export async function checkCommand(args: string[], io: CheckIo): Promise<number>
       if (report.violation !== null && o['no-save'] !== true && mode.kind !== 'replay') {
         savedTo = o.save ?? join(tmpdir(), `faultline-${slug(scenario.name)}-${slug(c.fault.name)}-${slug(c.fork.name)}.schedule`);
         writeFileSync(savedTo, `# ${replayCommand(report, line, '<this file>')}\n# violation: ${report.violation.invariant}: ${report.violation.message}\n${report.violation.schedule}\n`);
+      }
+      if (o.trace !== undefined && report.violation !== null) {
+        const file = combos.length > 1 ? o.trace.replace(/(\.json)?$/, `-${slug(c.fault.name)}-${slug(c.fork.name)}.json`) : o.trace;
+        writeFileSync(file, counterexampleTrace(report)!);
+        io.stderr.write(`trace: counterexample timeline written to ${file} (open in ui.perfetto.dev)\n`);
       }
       reports.push({ report, wallMs, savedTo });
       if (o.json !== true) io.stdout.write(formatReport(report, { wallMs, replay: line, savedTo }) + (combos.length > 1 ? '\n' : ''));
