@@ -40,7 +40,6 @@ describe('faultline check', () => {
       ['check-fork-anon', '--param', 'x=1'],
       ['check-fork-anon', '--replay', 'fl1.$$'],
       ['check-fork-anon', '--mode', 'bfs'],
-      ['check-fork-anon', '--trace', 'out.json'],
       ['check-spin-anchor', '--param', 'nfault=9'],
     ]) {
       const r = await run(...args);

@@ -15,7 +15,7 @@
  */
 import {
   AnonVma, COST_NAMES, do_mmap, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
-  Folio, folio_end_writeback_and_unlock, folio_holder_unlock, install_model_hooks, install_nondet, install_sched,
+  Folio, install_model_hooks, set_page_state, install_nondet, install_sched,
   install_vm_event_sink, madvise_dontneed, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
   VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
   VmEvent, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
@@ -352,48 +352,11 @@ export class Execution {
     }
   }
 
-  /** Put a page in `state` unless its folio is in use (as the simulator's workload does). */
+  /** Put a page in `state` (set_page_state, as the simulator's workload does); holders are pseudo-threads. */
   private preparePage(vma: VmAreaStruct, pgoff: number, state: CheckPageState): void {
-    const cache = vma.cache;
-    const f = cache.get(pgoff);
-    if (f !== undefined) {
-      if (!f.idle) return;
-      cache.delete(pgoff);
-    }
-    switch (state) {
-      case 'cached':
-        vma.evicted.delete(pgoff);
-        return;
-      case 'absent':
-        vma.evicted.add(pgoff);
-        return;
-      case 'zero':
-        vma.swapped.delete(pgoff);
-        return;
-      case 'swapped':
-        vma.swapped.add(pgoff);
-        return;
-      default: {
-        const folio = new Folio(vma.id, pgoff);
-        folio.uptodate = true;
-        if (vma.vm_file) vma.evicted.delete(pgoff);
-        else {
-          folio.swapcache = true;
-          vma.swapped.add(pgoff);
-        }
-        cache.set(pgoff, folio);
-        if (state === 'locked' || state === 'swapcache_locked') {
-          folio.locked = true;
-          folio.owner = 'io';
-          this.spawnPseudo(`holder${this.nextPseudo}`, folio_holder_unlock, folio);
-        } else if (state === 'writeback' || state === 'swapcache_writeback') {
-          folio.writeback = true;
-          folio.locked = true;
-          folio.owner = 'io';
-          this.spawnPseudo(`wb${this.nextPseudo}`, folio_end_writeback_and_unlock, folio);
-        }
-      }
-    }
+    set_page_state(vma, pgoff, state, (folio, kind, unlock) => {
+      this.spawnPseudo(`${kind === 'locked' ? 'holder' : 'wb'}${this.nextPseudo}`, unlock, folio);
+    });
   }
 
   // ---- observation hooks (src/model/custom.ts) ----

@@ -19,3 +19,4 @@ export * from './mmap.js';
 export * from './custom.js';
 export * from './signal.js';
 export * from './oom_kill.js';
+export * from './page_state.js';

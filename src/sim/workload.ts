@@ -10,9 +10,9 @@
  */
 import {
   AnonVma, call, COST_NAMES, EffectKind, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
-  Folio, folio_end_writeback_and_unlock, folio_holder_unlock, LawName, madvise_dontneed, MmStruct, sleep,
+  LawName, madvise_dontneed, MmStruct, sleep,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
-  VM_DONTCOPY, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
+  VM_DONTCOPY, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
   type FaultStrategy, type ForkStrategy, type KPath,
 } from '../model/index.js';
 import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, PageState, Scenario, ThreadSpec, VmaGroup } from '../scenario/types.js';
@@ -286,52 +286,12 @@ export class Workload {
     return list.length === 1 ? list[0]! : list[task.rng.below(list.length)]!;
   }
 
-  /** Put the page in `state` unless its folio is in use (locked, referenced or waited on). */
+  /** Put the page in `state` (set_page_state); a non-fault holder unlocks after a law-drawn time. */
   private preparePage(task: SimTask, vma: VmAreaStruct, pgoff: number, state: PageState): void {
-    const cache = vma.cache;
-    const f = cache.get(pgoff);
-    if (f !== undefined) {
-      if (!f.idle) return;
-      cache.delete(pgoff);
-    }
-    switch (state) {
-      case 'cached': // uptodate in the page cache, no folio object needed
-        if (vma.evicted.size !== 0) vma.evicted.delete(pgoff);
-        return;
-      case 'absent':
-        vma.evicted.add(pgoff);
-        return;
-      case 'zero':
-        vma.swapped.delete(pgoff);
-        return;
-      case 'swapped':
-        vma.swapped.add(pgoff);
-        return;
-      default: {
-        const folio = new Folio(vma.id, pgoff);
-        folio.uptodate = true;
-        if (vma.vm_file) vma.evicted.delete(pgoff);
-        else {
-          folio.swapcache = true;
-          vma.swapped.add(pgoff);
-        }
-        cache.set(pgoff, folio);
-        if (state === 'locked' || state === 'swapcache_locked') {
-          this.lockFolioFor(task, folio, LawName.folio_lock_hold, folio_holder_unlock);
-        } else if (state === 'writeback' || state === 'swapcache_writeback') {
-          folio.writeback = true;
-          this.lockFolioFor(task, folio, LawName.writeback, folio_end_writeback_and_unlock);
-        }
-      }
-    }
-  }
-
-  /** A holder outside the app (reclaim, writeback) keeps the folio locked for a law-drawn time. */
-  private lockFolioFor(task: SimTask, folio: Folio, law: LawName, unlock: (f: Folio) => void): void {
-    folio.locked = true;
-    folio.owner = 'io';
-    folio.ioOwner = null;
-    this.sim.schedule(this.sim.now + this.sim.drawLaw(law, task), unlock, folio);
+    set_page_state(vma, pgoff, state, (folio, kind, unlock) => {
+      const law = kind === 'locked' ? LawName.folio_lock_hold : LawName.writeback;
+      this.sim.schedule(this.sim.now + this.sim.drawLaw(law, task), unlock, folio);
+    });
   }
 }
 
