@@ -60,6 +60,13 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
   return { mm, slots };
 }
 
+/** Where one fault lands. */
+interface FaultSite {
+  addr: number;
+  vma: VmAreaStruct | null;
+  pgoff: number;
+}
+
 /** A fault op with its lookups done once. */
 interface CompiledFault {
   slots: Slot[];
@@ -179,21 +186,34 @@ export class Workload {
 
   /** One user page fault of a compiled fault op (the frame threads' path; thread() inlines it). */
   private *fault(task: SimTask, fault: CompiledFault): KPath {
-    const sim = this.sim, mm = this.mm, obs: SimObserver = sim.observer;
+    const sim = this.sim;
+    const site = this.faultSite(task, fault);
+    sim.observer.opBegin(sim.now, task, 'fault');
+    const ret = (yield call(do_user_addr_fault(this.mm, site.addr, fault.write))) as number;
+    sim.observer.opEnd(sim.now, task, 'fault', ret);
+    this.faultDone(site);
+  }
+
+  /** Pick the page of a fault op and put it in its drawn state. */
+  private faultSite(task: SimTask, fault: CompiledFault): FaultSite {
     const rng = task.rng, slots = fault.slots;
     const slot = slots.length === 1 ? slots[0]! : slots[rng.below(slots.length)]!;
     const pgoff = rng.below(slot.pages);
     const addr = slot.start + pgoff;
     const state = fault.states[fault.states.length === 1 ? 0 : rng.pick(fault.stateCum)]!;
-    const vma = mm.find_vma(addr);
+    const vma = this.mm.find_vma(addr);
     if (vma !== null) this.preparePage(task, vma, pgoff, state);
-    obs.opBegin(sim.now, task, 'fault');
-    const ret = (yield call(do_user_addr_fault(mm, addr, fault.write))) as number;
-    obs.opEnd(sim.now, task, 'fault', ret);
-    if (vma !== null) {
-      const f = vma.cache.get(pgoff);
-      if (f !== undefined && f.idle) vma.cache.delete(pgoff);
-    }
+    return { addr, vma, pgoff };
+  }
+
+  /**
+   * The page is mapped now; its state is drawn afresh at the next fault, so an
+   * idle folio need not stay in the cache (keeps the maps small).
+   */
+  private faultDone(site: FaultSite): void {
+    if (site.vma === null) return;
+    const f = site.vma.cache.get(site.pgoff);
+    if (f !== undefined && f.idle) site.vma.cache.delete(site.pgoff);
   }
 
   private *thread(task: SimTask, th: ThreadSpec): KPath {
@@ -222,22 +242,11 @@ export class Workload {
           continue;
         }
         // A user page fault (the hot path: no extra generator).
-        const rng = task.rng, slots = fault.slots;
-        const slot = slots.length === 1 ? slots[0]! : slots[rng.below(slots.length)]!;
-        const pgoff = rng.below(slot.pages);
-        const addr = slot.start + pgoff;
-        const state = fault.states[fault.states.length === 1 ? 0 : rng.pick(fault.stateCum)]!;
-        const vma = mm.find_vma(addr);
-        if (vma !== null) this.preparePage(task, vma, pgoff, state);
+        const site = this.faultSite(task, fault);
         obs.opBegin(sim.now, task, 'fault');
-        const ret = (yield call(do_user_addr_fault(mm, addr, fault.write))) as number;
+        const ret = (yield call(do_user_addr_fault(mm, site.addr, fault.write))) as number;
         obs.opEnd(sim.now, task, 'fault', ret);
-        // The page is mapped now; its state is drawn afresh at the next fault,
-        // so an idle folio need not stay in the cache (keeps the maps small).
-        if (vma !== null) {
-          const f = vma.cache.get(pgoff);
-          if (f !== undefined && f.idle) vma.cache.delete(pgoff);
-        }
+        this.faultDone(site);
         if (fatal_signal_pending(task)) return;
       }
     }
