@@ -12,37 +12,12 @@
  * before the I/O, so neither waits.
  */
 import { describe, expect, it } from 'vitest';
-import { do_mprotect_pkey, do_user_addr_fault, dup_mmap, sleep, type KPath } from '../src/model/index.js';
-import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
-import { buildMm, costArray, Simulator, type SimTask } from '../src/sim/index.js';
-import { fileGroup, ms, Recorder, scenario, us, zeroCosts } from './helpers.js';
+import { barrySetup } from './barry-setup.js';
+import { ms, Recorder, us } from './helpers.js';
 
-function runBarry(strategy: string) {
-  const sc = scenario({
-    vmas: [fileGroup('vma', 4, 16)],
-    costs: zeroCosts({ handle_mm_fault: us(1), dup_vma: us(1), mprotect_fixup: us(1) }),
-  });
-  const { mm, slots } = buildMm(sc, faultStrategy(strategy), forkStrategy('fork-lock-all'));
+function runBarry(strategy: string): Recorder {
   const rec = new Recorder();
-  const sim = new Simulator({
-    cpus: null, preempt: true, costs: costArray(sc), seed: 1, observer: rec,
-    laws: [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold],
-  }, mm);
-  const vma = slots.get('vma')!;
-  for (let i = 0; i < 3; i++) mm.vmas[i]!.evicted.add(3); // page 3 of vma1..3: not in the page cache
-  const prog = (start: number, op: 'fault' | 'fork' | 'mprotect', body: () => KPath<unknown>) =>
-    function* (t: SimTask): KPath {
-      yield sleep(start);
-      rec.opBegin(sim.now, t, op);
-      yield* body();
-      rec.opEnd(sim.now, t, op, 0);
-    };
-  for (let i = 0; i < 3; i++) {
-    sim.spawn(`T${i + 1}`, 'BACKGROUND', prog(0, 'fault', () => do_user_addr_fault(mm, vma[i]!.start + 3, false)));
-  }
-  sim.spawn('T4', 'DEFAULT', prog(ms(1), 'fork', () => dup_mmap(mm)));
-  sim.spawn('T5', 'USER_INTERACTIVE', prog(ms(2), 'mprotect', () => do_mprotect_pkey(mm, vma[3]!.start, 1)));
-  sim.run(ms(50));
+  barrySetup(strategy, rec).sim.run(ms(50));
   return rec;
 }
 

@@ -4,14 +4,11 @@
  * per-thread I/O laws (experiment 6).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  do_mprotect_pkey, do_user_addr_fault, dup_mmap, send_sigkill, sleep, VM_FAULT_RETRY, type KPath,
-} from '../src/model/index.js';
+import { send_sigkill, sleep, VM_FAULT_RETRY, type KPath } from '../src/model/index.js';
 import { measure } from '../src/metrics/index.js';
 import { scenarioFromObject, ScenarioError } from '../src/scenario/index.js';
-import { buildMm, costArray, Simulator, type SimTask } from '../src/sim/index.js';
-import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
-import { fileGroup, ms, Recorder, scenario, us, zeroCosts } from './helpers.js';
+import { barrySetup } from './barry-setup.js';
+import { ms, Recorder, us } from './helpers.js';
 
 /*
  * Barry's chain, then SIGKILL at 3 ms:
@@ -22,29 +19,8 @@ import { fileGroup, ms, Recorder, scenario, us, zeroCosts } from './helpers.js';
  *   T5                            mprotect: down_write (queued)     X (-EINTR)
  */
 function barryKilled(strategy: string) {
-  const sc = scenario({
-    vmas: [fileGroup('vma', 4, 16)],
-    costs: zeroCosts({ handle_mm_fault: us(1), dup_vma: us(1), mprotect_fixup: us(1) }),
-  });
-  const { mm, slots } = buildMm(sc, faultStrategy(strategy), forkStrategy('fork-lock-all'));
   const rec = new Recorder();
-  const sim = new Simulator({
-    cpus: null, preempt: true, costs: costArray(sc), seed: 1, observer: rec,
-    laws: [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold],
-  }, mm);
-  const vma = slots.get('vma')!;
-  for (let i = 0; i < 3; i++) mm.vmas[i]!.evicted.add(3);
-  const prog = (start: number, op: 'fault' | 'fork' | 'mprotect', body: () => KPath<unknown>) =>
-    function* (t: SimTask): KPath {
-      yield sleep(start);
-      rec.opBegin(sim.now, t, op);
-      const r = yield* body();
-      rec.opEnd(sim.now, t, op, typeof r === 'number' ? r : r === false ? -4 : 0);
-    };
-  const app: SimTask[] = [];
-  for (let i = 0; i < 3; i++) app.push(sim.spawn(`T${i + 1}`, 'BACKGROUND', prog(0, 'fault', () => do_user_addr_fault(mm, vma[i]!.start + 3, false))));
-  app.push(sim.spawn('T4', 'DEFAULT', prog(ms(1), 'fork', () => dup_mmap(mm))));
-  app.push(sim.spawn('T5', 'USER_INTERACTIVE', prog(ms(2), 'mprotect', () => do_mprotect_pkey(mm, vma[3]!.start, 1))));
+  const { sim, mm, app } = barrySetup(strategy, rec);
   sim.spawn('lmkd', 'DEFAULT', function* (): KPath {
     yield sleep(ms(3));
     for (const t of app) send_sigkill(t);
