@@ -2,7 +2,7 @@
  * Check scenarios: a handful of threads, each a short fixed list of operations
  * over a few VMAs (no think times, no weights, no latency laws: the checker
  * explores every order instead of drawing one). Files live in
- * `scenarios/check/check-*.yaml`; the format has its own zod schema here.
+ * `scenarios/check-*.yaml`; the format has its own zod schema here.
  *
  * Templates: a thread with `count: n` (or `count: $param`) is expanded into n
  * threads; in its name and in op fields, `{i}`, `{i%k}` and `{i/k}` stand for
@@ -126,10 +126,10 @@ export interface CheckScenario {
 
 /** Directory of the built-in check scenarios. */
 export function checkScenarioDir(): string {
-  return join(repoRoot(), 'scenarios', 'check');
+  return join(repoRoot(), 'scenarios');
 }
 
-/** Built-in check scenarios (`scenarios/check/check-*.yaml`), sorted by name. */
+/** Built-in check scenarios (`scenarios/check-*.yaml`), sorted by name. */
 export function listCheckScenarios(): Array<{ name: string; description: string }> {
   let files: string[];
   try {
@@ -168,7 +168,7 @@ export function loadCheckScenario(pathOrName: string, params: Record<string, num
     }
     const f = readdirSync(checkScenarioDir()).find((x) => x.replace(/\.ya?ml$/, '') === pathOrName)!;
     file = join(checkScenarioDir(), f);
-    display = `scenarios/check/${f}`;
+    display = `scenarios/${f}`;
   } else if (statSync(pathOrName).isDirectory()) {
     fail(pathOrName, 'is a directory, not a scenario file');
   }

@@ -59,7 +59,7 @@ function program(io: CliIo, version: string): Command {
   addSweepCommands(p, io, version);
   addExperimentCommand(p, io, version);
   p.command('check')
-    .description('explore the interleavings of a check scenario (scenarios/check/) for invariant violations and deadlocks; `faultline check --help`')
+    .description('explore the interleavings of a check scenario (scenarios/check-*.yaml) for invariant violations and deadlocks; `faultline check --help`')
     .allowUnknownOption()
     .argument('[args...]');
   return p;

@@ -86,12 +86,13 @@ function builtinFiles(): Array<{ name: string; file: string }> {
     const ext = SCENARIO_EXT.find((e) => f.endsWith(e));
     if (ext === undefined) continue;
     const name = f.slice(0, -ext.length);
+    if (name.startsWith('check-')) continue; // check scenarios: `faultline check` (src/check/scenario.ts)
     if (!out.some((o) => o.name === name)) out.push({ name, file: f });
   }
   return out;
 }
 
-/** Built-in scenarios (files in `<repo>/scenarios`), sorted by name. */
+/** Built-in scenarios (files in `<repo>/scenarios`, except `check-*`), sorted by name. */
 export function listBuiltinScenarios(): Array<{ name: string; description: string }> {
   return builtinFiles().map(({ name, file }) => {
     let description = '';
