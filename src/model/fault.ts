@@ -4,7 +4,7 @@
  * `retry_vma:` label and Suren's FALLBACK variant as strategy decisions.
  */
 import { Cost, cpu, type KPath } from './effects.js';
-import { handle_mm_fault } from './memory.js';
+import { handle_mm_fault, mm_account_fault } from './memory.js';
 import {
   FAULT_FLAG_DEFAULT, FAULT_FLAG_TRIED, FAULT_FLAG_USER, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE,
   VM_FAULT_COMPLETED, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_SIGSEGV,
@@ -43,7 +43,9 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
       const vma = lock_vma_under_rcu(mm, address);
       if (vma === null) break; // goto lock_mmap
       if (attempts++ !== 0) yield cpu(Cost.fault_retry);
+      yield cpu(Cost.handle_mm_fault);
       ret = yield* handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
+      mm_account_fault(ret);
       if ((ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)) === 0) {
         if (sched_points) yield PT.vma_end_read;
         vma_end_read(vma);
@@ -74,7 +76,9 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
     }
     count_vm_event(VmEvent.FAULT_MMAP_PATH);
     if (attempts++ !== 0) yield cpu(Cost.fault_retry);
+    yield cpu(Cost.handle_mm_fault);
     ret = yield* handle_mm_fault(vma, address, flags);
+    mm_account_fault(ret);
     if (ret & VM_FAULT_COMPLETED) return ret;
     if (ret & VM_FAULT_RETRY) {
       count_vm_event(VmEvent.FAULT_RETRY);

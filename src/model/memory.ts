@@ -7,7 +7,7 @@ import type { VmFault } from './fault_types.js';
 import { filemap_fault } from './filemap.js';
 import {
   AnonVma, FAULT_FLAG_KILLABLE, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE, fault_flag_allow_retry_first,
-  Folio, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_RETRY_HARD, VM_FAULT_RETRY_VMA, VM_FAULT_SIGSEGV,
+  Folio, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_RETRY_HARD, VM_FAULT_RETRY_VMA,
   type VmAreaStruct,
 } from './mm_types.js';
 import { release_fault_lock } from './memory_lock.js';
@@ -187,18 +187,21 @@ function do_fault(vmf: VmFault): KPath<number> {
 }
 
 /**
- * handle_mm_fault -> __handle_mm_fault -> handle_pte_fault: charge the fault's
- * CPU cost, then dispatch on the PTE (none: anonymous or file fault; swap
- * entry: do_swap_page).
+ * handle_mm_fault -> __handle_mm_fault -> handle_pte_fault: dispatch on the PTE
+ * (none: anonymous or file fault; swap entry: do_swap_page) and return the
+ * handler's path. The caller charges handle_mm_fault's own CPU cost just
+ * before (`Cost.handle_mm_fault`) and does mm_account_fault after
+ * (`mm_account_fault` below), so this dispatcher needs no generator of its own.
+ * The VMA always covers `address` here (lock_vma_under_rcu / find_vma checked).
  */
-export function* handle_mm_fault(vma: VmAreaStruct, address: number, flags: number): KPath<number> {
-  if (address < vma.vm_start || address >= vma.vm_end) return VM_FAULT_SIGSEGV;
-  yield cpu(Cost.handle_mm_fault);
+export function handle_mm_fault(vma: VmAreaStruct, address: number, flags: number): KPath<number> {
   const vmf: VmFault = { vma, address, pgoff: address - vma.vm_start, flags };
-  let ret: number;
-  if (vma.vm_file) ret = yield* do_fault(vmf);
-  else if (vma.swapped.has(vmf.pgoff)) ret = yield* do_swap_page(vmf);
-  else ret = yield* do_anonymous_page(vmf);
-  if ((ret & VM_FAULT_RETRY) === 0) count_vm_event(VmEvent.PGFAULT); // mm_account_fault
-  return ret;
+  if (vma.vm_file) return do_fault(vmf);
+  if (vma.swapped.has(vmf.pgoff)) return do_swap_page(vmf);
+  return do_anonymous_page(vmf);
+}
+
+/** mm_account_fault: PGFAULT for every handle_mm_fault that did not return RETRY. */
+export function mm_account_fault(ret: number): void {
+  if ((ret & VM_FAULT_RETRY) === 0) count_vm_event(VmEvent.PGFAULT);
 }
