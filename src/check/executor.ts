@@ -15,7 +15,7 @@
  */
 import {
   AnonVma, COST_NAMES, do_mmap, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
-  Folio, install_model_hooks, set_page_state, install_nondet, install_sched,
+  Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
   install_vm_event_sink, madvise_dontneed, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
   VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
   VmEvent, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
@@ -239,51 +239,34 @@ export class Execution {
   }
 
   private resume(t: CheckTask): void {
-    const stack = t.stack;
-    let gen = stack[stack.length - 1]!;
-    let val = t.resumeValue;
+    const e = next_effect(t.stack, t.resumeValue);
     t.resumeValue = undefined;
-    for (;;) {
-      const r = gen.next(val);
-      val = undefined;
-      if (r.done === true) {
-        stack.pop();
-        if (stack.length === 0) {
-          t.state = TState.DONE;
-          t.pending = 'exit';
-          return;
-        }
-        gen = stack[stack.length - 1]!;
-        val = r.value;
-        continue;
-      }
-      const e = r.value;
-      switch (e.k) {
-        case EffectKind.CALL:
-          stack.push(e.path);
-          gen = e.path;
-          continue;
-        case EffectKind.POINT:
-          t.pending = e.what;
-          return;
-        case EffectKind.CPU:
-          t.pending = CPU_LABEL[COST_NAMES[e.cost]] ?? COST_NAMES[e.cost];
-          return;
-        case EffectKind.CPU_LAW:
-          t.pending = 'swap_read_folio(folio, synchronous)';
-          return;
-        case EffectKind.SLEEP:
-          t.pending = 'schedule_timeout';
-          return;
-        case EffectKind.BLOCK:
-          t.state = TState.BLOCKED;
-          t.pending = `woken in ${e.what}(${e.res.label})`;
-          return;
-        case EffectKind.SUBMIT: {
-          this.spawnPseudo(`io${this.nextPseudo}`, e.end_io, e.folio);
-          t.pending = `submit_bio: read ${e.folio.label} submitted`;
-          return;
-        }
+    if (e === null) {
+      t.state = TState.DONE;
+      t.pending = 'exit';
+      return;
+    }
+    switch (e.k) {
+      case EffectKind.POINT:
+        t.pending = e.what;
+        return;
+      case EffectKind.CPU:
+        t.pending = CPU_LABEL[COST_NAMES[e.cost]] ?? COST_NAMES[e.cost];
+        return;
+      case EffectKind.CPU_LAW:
+        t.pending = 'swap_read_folio(folio, synchronous)';
+        return;
+      case EffectKind.SLEEP:
+        t.pending = 'schedule_timeout';
+        return;
+      case EffectKind.BLOCK:
+        t.state = TState.BLOCKED;
+        t.pending = `woken in ${e.what}(${e.res.label})`;
+        return;
+      case EffectKind.SUBMIT: {
+        this.spawnPseudo(`io${this.nextPseudo}`, e.end_io, e.folio);
+        t.pending = `submit_bio: read ${e.folio.label} submitted`;
+        return;
       }
     }
   }

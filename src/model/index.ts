@@ -20,3 +20,4 @@ export * from './custom.js';
 export * from './signal.js';
 export * from './oom_kill.js';
 export * from './page_state.js';
+export * from './callstack.js';

@@ -9,8 +9,8 @@
  * task runnable at the current time, after events already queued for it.
  */
 import {
-  EffectKind, install_sched, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
-  type Effect, type Folio, type KPath, type MmStruct, type Task, type VmEvent, type WaitResource,
+  EffectKind, next_effect, install_sched, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
+  type Folio, type KPath, type MmStruct, type Task, type VmEvent, type WaitResource,
 } from '../model/index.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
 import { PRIORITY_CLASSES } from '../scenario/types.js';
@@ -182,28 +182,16 @@ export class Simulator {
     this.cur = task;
     set_current(task);
     const stack = task.stack;
-    let gen = stack[stack.length - 1]!;
     let val = task.resumeValue;
     task.resumeValue = undefined;
     for (;;) {
-      const r = gen.next(val);
+      const e = next_effect(stack, val);
       val = undefined;
-      if (r.done === true) {
-        stack.pop();
-        if (stack.length === 0) {
-          task.state = TaskState.DEAD;
-          return;
-        }
-        gen = stack[stack.length - 1]!;
-        val = r.value;
-        continue;
+      if (e === null) {
+        task.state = TaskState.DEAD;
+        return;
       }
-      const e = r.value as Effect;
       switch (e.k) {
-        case EffectKind.CALL:
-          stack.push(e.path);
-          gen = e.path;
-          continue;
         case EffectKind.POINT:
           continue;
         case EffectKind.CPU: {

@@ -1,0 +1,31 @@
+/**
+ * The task call stack both engines run: resume the top path until it yields
+ * an effect other than CALL. A CALL pushes the nested path; a finished path is
+ * popped and its return value becomes the result of its caller's `yield`.
+ * Engines handle every other effect themselves.
+ */
+import { EffectKind, type Effect, type KPath } from './effects.js';
+
+/**
+ * The next effect of the task whose stack is `stack`, resuming the top path
+ * with `value`; null when the last path returned (the task ended).
+ */
+export function next_effect(stack: Array<KPath<unknown>>, value: unknown): Effect | null {
+  let gen = stack[stack.length - 1]!;
+  let val = value;
+  for (;;) {
+    const r = gen.next(val);
+    val = undefined;
+    if (r.done === true) {
+      stack.pop();
+      if (stack.length === 0) return null;
+      gen = stack[stack.length - 1]!;
+      val = r.value;
+      continue;
+    }
+    const e = r.value;
+    if (e.k !== EffectKind.CALL) return e;
+    stack.push(e.path);
+    gen = e.path;
+  }
+}
