@@ -88,7 +88,7 @@ export interface BlockEffect {
   /** What the task does while blocked, kernel style: `down_read`, `vma_start_write`. */
   readonly what: string;
   /** TASK_KILLABLE: a fatal signal ends the sleep (signal.ts `killable`). */
-  readonly killable?: boolean;
+  readonly killable: boolean;
 }
 export interface SubmitEffect {
   readonly k: EffectKind.SUBMIT;
@@ -105,30 +105,94 @@ export type Effect = PointEffect | CpuEffect | CpuLawEffect | SleepEffect | Bloc
 /** A kernel path: a generator yielding effects and returning T. */
 export type KPath<T = void> = Generator<Effect, T, unknown>;
 
+/**
+ * Every effect is an `EffectRecord`: one object shape for all kinds, so the
+ * engines' `e.k` loads and field reads stay monomorphic (V8 inline caches go
+ * megamorphic, and slow, past four shapes). The typed views above are what
+ * paths and engines see.
+ */
+class EffectRecord {
+  what = '';
+  cost: Cost = Cost.handle_mm_fault;
+  n = 0;
+  law: LawName = LawName.read;
+  ns = 0;
+  res: WaitResource | null = null;
+  killable = false;
+  folio: Folio | null = null;
+  end_io: ((folio: Folio) => void) | null = null;
+  owner: Task | null = null;
+  path: KPath<unknown> | null = null;
+  /** The TASK_KILLABLE form of this BLOCK effect, made on first use (signal.ts). */
+  killableForm: EffectRecord | null = null;
+  constructor(public k: EffectKind) {}
+}
+
 export function point(what: string): PointEffect {
-  return { k: EffectKind.POINT, what };
+  const e = new EffectRecord(EffectKind.POINT);
+  e.what = what;
+  return e as PointEffect;
 }
 const cpuOnce: CpuEffect[] = [];
 /** CPU for `n` units of `cost` (n = 1 is preallocated). */
 export function cpu(cost: Cost, n = 1): CpuEffect {
   if (n === 1) {
     let e = cpuOnce[cost];
-    if (e === undefined) cpuOnce[cost] = e = { k: EffectKind.CPU, cost, n: 1 };
+    if (e === undefined) cpuOnce[cost] = e = cpuN(cost, 1);
     return e;
   }
-  return { k: EffectKind.CPU, cost, n };
+  return cpuN(cost, n);
+}
+function cpuN(cost: Cost, n: number): CpuEffect {
+  const e = new EffectRecord(EffectKind.CPU);
+  e.cost = cost;
+  e.n = n;
+  return e as CpuEffect;
 }
 export function cpuLaw(law: LawName): CpuLawEffect {
-  return { k: EffectKind.CPU_LAW, law };
+  const e = new EffectRecord(EffectKind.CPU_LAW);
+  e.law = law;
+  return e as CpuLawEffect;
 }
 export function sleep(ns: number): SleepEffect {
-  return { k: EffectKind.SLEEP, ns };
+  const e = new EffectRecord(EffectKind.SLEEP);
+  e.ns = ns;
+  return e as SleepEffect;
+}
+/** A SLEEP effect whose `ns` its owner rewrites before each yield (engines read it at once). */
+export function mutableSleep(): { readonly k: EffectKind.SLEEP; ns: number } {
+  return new EffectRecord(EffectKind.SLEEP) as { readonly k: EffectKind.SLEEP; ns: number };
 }
 export function call(path: KPath<unknown>): CallEffect {
-  return { k: EffectKind.CALL, path };
+  const e = new EffectRecord(EffectKind.CALL);
+  e.path = path;
+  return e as CallEffect;
 }
 export function block(res: WaitResource, what: string): BlockEffect {
-  return { k: EffectKind.BLOCK, res, what };
+  const e = new EffectRecord(EffectKind.BLOCK);
+  e.res = res;
+  e.what = what;
+  return e as BlockEffect;
+}
+/** The TASK_KILLABLE form of a BLOCK effect: same resource and description (made once per effect). */
+export function killableBlock(b: BlockEffect): BlockEffect {
+  const r = b as unknown as EffectRecord;
+  let k = r.killableForm;
+  if (k === null) {
+    k = r.killableForm = new EffectRecord(EffectKind.BLOCK);
+    k.res = r.res;
+    k.what = r.what;
+    k.killable = true;
+  }
+  return k as BlockEffect;
+}
+export function submit(law: LawName, folio: Folio, end_io: (folio: Folio) => void, owner: Task | null): SubmitEffect {
+  const e = new EffectRecord(EffectKind.SUBMIT);
+  e.law = law;
+  e.folio = folio;
+  e.end_io = end_io;
+  e.owner = owner;
+  return e as SubmitEffect;
 }
 
 /**

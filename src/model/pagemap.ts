@@ -3,7 +3,7 @@
  * completion (folio_end_read). folio_trylock/folio_unlock never sleep and are
  * plain functions; the sleeping ones are kernel paths.
  */
-import { EffectKind, LawName, type KPath, type SubmitEffect } from './effects.js';
+import { LawName, submit, type KPath, type SubmitEffect } from './effects.js';
 import { Folio } from './mm_types.js';
 import { current, fatal_signal_pending } from './sched.js';
 import { EINTR, killable } from './signal.js';
@@ -82,5 +82,5 @@ export function folio_alloc_locked_for_io(vmaId: number, index: number, law: Law
   folio.owner = 'io';
   folio.ioOwner = current;
   folio.swapcache = swapcache;
-  return { k: EffectKind.SUBMIT, law, folio, end_io: folio_end_read, owner: current };
+  return submit(law, folio, folio_end_read, current);
 }

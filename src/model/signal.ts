@@ -8,18 +8,13 @@
  * A killable sleep yields the resource's ordinary BLOCK effect marked
  * `killable`; the engine's signal_wake_up (sched.ts) then takes the sleeper
  * off the resource's queue (`cancel_wait`) and wakes it, and the lock path,
- * finding it was not handed the lock, returns -EINTR. The marked effects are
- * kept here, not on the model objects, so the objects' shapes do not change.
+ * finding it was not handed the lock, returns -EINTR.
  */
-import type { BlockEffect } from './effects.js';
+import { killableBlock, type BlockEffect } from './effects.js';
 
 export const EINTR = 4;
 
-const marked = new WeakMap<BlockEffect, BlockEffect>();
-
 /** The TASK_KILLABLE form of a sleep: same resource and description. */
 export function killable(e: BlockEffect): BlockEffect {
-  let k = marked.get(e);
-  if (k === undefined) marked.set(e, k = { ...e, killable: true });
-  return k;
+  return killableBlock(e);
 }

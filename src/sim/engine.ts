@@ -215,7 +215,7 @@ export class Simulator {
           task.state = TaskState.BLOCKED;
           task.blockedOn = e.res;
           task.blockedWhat = e.what;
-          task.blockedKillable = e.killable === true;
+          task.blockedKillable = e.killable;
           const res = e.res;
           let cls: WaitClass = res.lockClass;
           if (cls === 'folio' && (res as Folio).owner === 'io') cls = 'io';

@@ -9,7 +9,7 @@
  * (two threads faulting one page share the I/O, as in the kernel).
  */
 import {
-  AnonVma, call, COST_NAMES, EffectKind, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
+  AnonVma, call, COST_NAMES, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
   LawName, madvise_dontneed, MmStruct, sleep,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
   VM_DONTCOPY, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
@@ -224,7 +224,7 @@ export class Workload {
     const ops = th.ops;
     const faults = ops.map((o) => (o.op === 'fault' ? this.faults.get(o)! : null));
     // One mutable sleep effect per thread: the engine reads `ns` as soon as it is yielded.
-    const think = { k: EffectKind.SLEEP, ns: 0 } as { k: EffectKind.SLEEP; ns: number };
+    const think = mutableSleep();
     for (;;) {
       think.ns = task.rng.draw(th.think);
       yield think;
