@@ -44,7 +44,8 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
       if (vma === null) break; // goto lock_mmap
       if (attempts++ !== 0) yield cpu(Cost.fault_retry);
       yield cpu(Cost.handle_mm_fault);
-      ret = yield* handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
+      const r = handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
+      ret = typeof r === 'number' ? r : yield* r;
       mm_account_fault(ret);
       if ((ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)) === 0) {
         if (sched_points) yield PT.vma_end_read;
@@ -77,7 +78,8 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
     count_vm_event(VmEvent.FAULT_MMAP_PATH);
     if (attempts++ !== 0) yield cpu(Cost.fault_retry);
     yield cpu(Cost.handle_mm_fault);
-    ret = yield* handle_mm_fault(vma, address, flags);
+    const r = handle_mm_fault(vma, address, flags);
+    ret = typeof r === 'number' ? r : yield* r;
     mm_account_fault(ret);
     if (ret & VM_FAULT_COMPLETED) return ret;
     if (ret & VM_FAULT_RETRY) {

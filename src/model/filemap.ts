@@ -6,7 +6,7 @@ import { LawName, type KPath } from './effects.js';
 import type { VmFault } from './fault_types.js';
 import {
   FAULT_FLAG_KILLABLE, FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE, fault_flag_allow_retry_first,
-  Folio, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_RETRY_VMA, type VmAreaStruct,
+  Folio, VM_FAULT_MAJOR, VM_FAULT_NOPAGE, VM_FAULT_RETRY, VM_FAULT_RETRY_VMA, type VmAreaStruct,
 } from './mm_types.js';
 import { release_fault_lock } from './memory_lock.js';
 import { PT } from './mmap_lock.js';
@@ -84,6 +84,28 @@ function filemap_get_folio(vma: VmAreaStruct, index: number): Folio | null {
   folio.uptodate = true;
   vma.cache.set(index, folio);
   return folio;
+}
+
+/**
+ * filemap_map_pages (the file's vm_ops->map_pages, run by do_fault_around
+ * under rcu_read_lock): map the page if its folio is in the page cache,
+ * uptodate and not locked (next_uptodate_folio's folio_trylock succeeds;
+ * it is unlocked again once the PTE is set under the PTE lock). Returns
+ * VM_FAULT_NOPAGE when the faulting page was mapped, else 0 and the fault
+ * goes on to ->fault (filemap_fault). Never sleeps: a plain function, one
+ * atomic step for the checker. Only the faulting page is modelled (the real
+ * function also maps up to fault_around_pages - 1 neighbours; the model
+ * draws each page's state afresh at its fault, so they would not be reused).
+ */
+export function filemap_map_pages(vma: VmAreaStruct, pgoff: number): number {
+  const f = vma.cache.get(pgoff);
+  if (f === undefined) {
+    if (vma.evicted.size !== 0 && vma.evicted.has(pgoff)) return 0; // not in the page cache
+  } else if (f.locked || !f.uptodate) {
+    return 0; // next_uptodate_folio skips it: ->fault will wait for it
+  }
+  hooks.set_pte_at(vma, pgoff, 'file'); // filemap_map_folio_range -> set_pte_range
+  return VM_FAULT_NOPAGE;
 }
 
 /**

@@ -5,6 +5,7 @@ export * from './vmstat.js';
 export * from './trace.js';
 export * from './rwsem.js';
 export * from './mm_types.js';
+export * from './xarray.js';
 export * from './strategy.js';
 export * from './fault_types.js';
 export * from './mmap_lock.js';

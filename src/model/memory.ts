@@ -4,10 +4,10 @@
  */
 import { Cost, cpu, cpuLaw, LawName, type KPath } from './effects.js';
 import type { VmFault } from './fault_types.js';
-import { filemap_fault } from './filemap.js';
+import { filemap_fault, filemap_map_pages } from './filemap.js';
 import {
   AnonVma, FAULT_FLAG_KILLABLE, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE, fault_flag_allow_retry_first,
-  Folio, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_RETRY_HARD, VM_FAULT_RETRY_VMA,
+  Folio, uffd_disable_fault_around, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_RETRY_HARD, VM_FAULT_RETRY_VMA,
   type VmAreaStruct,
 } from './mm_types.js';
 import { release_fault_lock } from './memory_lock.js';
@@ -175,26 +175,50 @@ function* do_cow_fault(vmf: VmFault): KPath<number> {
 }
 
 /**
- * do_fault: pick the handler -- do_read_fault / do_shared_fault (__do_fault ->
- * vma->vm_ops->fault, i.e. filemap_fault) or do_cow_fault -- after the
- * vmf_can_call_fault check. A plain function returning the path to run, so
- * the common case costs no extra generator.
+ * should_fault_around: the file has ->map_pages and userfaultfd does not
+ * forbid it (fault_around_bytes is the default 64 KiB, > one page).
  */
-function do_fault(vmf: VmFault): KPath<number> {
+function should_fault_around(vma: VmAreaStruct): boolean {
+  return vma.has_map_pages && !uffd_disable_fault_around(vma);
+}
+
+/**
+ * do_read_fault: fault-around first (do_fault_around -> filemap_map_pages,
+ * which never sleeps: a page-cache hit is done right here), then ->fault
+ * after the vmf_can_call_fault check.
+ */
+function do_read_fault(vmf: VmFault): number | KPath<number> {
+  if (should_fault_around(vmf.vma)) {
+    const ret = filemap_map_pages(vmf.vma, vmf.pgoff);
+    if (ret !== 0) return ret;
+  }
   if (!vmf_can_call_fault(vmf)) return vmf_can_call_fault_retry(vmf);
-  if ((vmf.flags & FAULT_FLAG_WRITE) !== 0 && !vmf.vma.vm_shared) return do_cow_fault(vmf);
+  return filemap_fault(vmf); // __do_fault -> vma->vm_ops->fault
+}
+
+/**
+ * do_fault: do_read_fault, or do_cow_fault / do_shared_fault (__do_fault ->
+ * vma->vm_ops->fault, i.e. filemap_fault) after the vmf_can_call_fault check.
+ */
+function do_fault(vmf: VmFault): number | KPath<number> {
+  if ((vmf.flags & FAULT_FLAG_WRITE) === 0) return do_read_fault(vmf);
+  if (!vmf_can_call_fault(vmf)) return vmf_can_call_fault_retry(vmf);
+  if (!vmf.vma.vm_shared) return do_cow_fault(vmf);
   return filemap_fault(vmf);
 }
 
 /**
  * handle_mm_fault -> __handle_mm_fault -> handle_pte_fault: dispatch on the PTE
- * (none: anonymous or file fault; swap entry: do_swap_page) and return the
- * handler's path. The caller charges handle_mm_fault's own CPU cost just
- * before (`Cost.handle_mm_fault`) and does mm_account_fault after
- * (`mm_account_fault` below), so this dispatcher needs no generator of its own.
- * The VMA always covers `address` here (lock_vma_under_rcu / find_vma checked).
+ * (none: anonymous or file fault; swap entry: do_swap_page). Returns the
+ * VM_FAULT_* bits when the fault was handled without a point where it could
+ * sleep (fault-around mapped a page-cache hit), else the handler's path for
+ * the caller to run (`typeof r === 'number' ? r : yield* r`). The caller
+ * charges handle_mm_fault's own CPU cost just before (`Cost.handle_mm_fault`)
+ * and does mm_account_fault after, so this dispatcher needs no generator of
+ * its own. The VMA always covers `address` here (lock_vma_under_rcu /
+ * find_vma checked).
  */
-export function handle_mm_fault(vma: VmAreaStruct, address: number, flags: number): KPath<number> {
+export function handle_mm_fault(vma: VmAreaStruct, address: number, flags: number): number | KPath<number> {
   const vmf: VmFault = { vma, address, pgoff: address - vma.vm_start, flags };
   if (vma.vm_file) return do_fault(vmf);
   if (vma.swapped.has(vmf.pgoff)) return do_swap_page(vmf);

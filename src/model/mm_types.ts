@@ -7,6 +7,7 @@ import { block, type BlockEffect, type Task, type WaitResource } from './effects
 import { hooks } from './custom.js';
 import { RwSemaphore, type ReaderWake } from './rwsem.js';
 import { wake_up_process } from './sched.js';
+import { IndexSet, XArray } from './xarray.js';
 import type { FaultStrategy, ForkStrategy } from './strategy.js';
 
 // ---- vm_flags (include/linux/mm.h) ----
@@ -24,6 +25,10 @@ export const VM_MIXEDMAP = 0x10000000;
  * uses a high bit; the model keeps every flag in 32 bits for JS bitwise ops.
  */
 export const VM_MAYBE_GUARD = 0x40000000;
+/** include/linux/userfaultfd_k.h: fault-around would map pages uffd must see faults on. */
+export function uffd_disable_fault_around(vma: { vm_flags: number }): boolean {
+  return (vma.vm_flags & VM_UFFD_WP) !== 0; // VM_UFFD_MINOR is not modelled
+}
 /** include/linux/mm.h: VMAs whose page tables fork must copy even without an anon_vma. */
 export const VM_COPY_ON_FORK = VM_PFNMAP | VM_MIXEDMAP | VM_UFFD_WP | VM_MAYBE_GUARD;
 
@@ -52,6 +57,7 @@ export function fault_flag_allow_retry_first(flags: number): boolean {
 // ---- enum vm_fault_reason (include/linux/mm_types.h) ----
 export const VM_FAULT_SIGSEGV = 0x000040;
 export const VM_FAULT_MAJOR = 0x000004;
+export const VM_FAULT_NOPAGE = 0x000100;
 export const VM_FAULT_LOCKED = 0x000200;
 export const VM_FAULT_RETRY = 0x000400;
 /** Patch 1/5 of the series: retry under the VMA lock. */
@@ -189,11 +195,11 @@ export class VmAreaStruct implements WaitResource {
    * only folios that are, or were recently, in use. A file page with no entry
    * here is uptodate in the page cache unless it is in `evicted`.
    */
-  readonly cache = new Map<number, Folio>();
+  readonly cache = new XArray<Folio>();
   /** File pgoffs not in the page cache (a fault on them must read). */
-  readonly evicted = new Set<number>();
+  readonly evicted = new IndexSet();
   /** pgoffs whose PTE is a swap entry (anon). */
-  readonly swapped = new Set<number>();
+  readonly swapped = new IndexSet();
   readonly blockWrite: BlockEffect;
   readonly label: string;
 

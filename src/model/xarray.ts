@@ -1,0 +1,161 @@
+/**
+ * An index -> entry table for the page cache and the page tables' swap
+ * entries (the kernel keeps them in an xarray: `mapping->i_pages`, and in PTEs).
+ *
+ * A JS `Map` keyed by page offset costs more than the rest of a major fault:
+ * the fault adds a folio and the next draw of that page removes it, and the
+ * built-in table reallocates as it shrinks back to empty. This is an
+ * open-addressing table (linear probing, backward-shift deletion: no
+ * tombstones, no reallocation while it stays small) with the subset of the
+ * Map/Set API the model uses. Iteration (`values`, `keys`) is in ascending
+ * index order, so every report that lists entries is deterministic and
+ * reads in address order.
+ */
+
+const EMPTY = -1;
+
+/** Fibonacci hashing of a non-negative integer index into `mask + 1` slots. */
+function slotOf(index: number, mask: number): number {
+  return (Math.imul(index, 0x9e3779b1) >>> 16) & mask;
+}
+
+export class XArray<V> {
+  private keys_: Int32Array;
+  private vals: Array<V | undefined>;
+  private mask: number;
+  private n = 0;
+
+  constructor(capacity = 8) {
+    let cap = 8;
+    while (cap < capacity * 2) cap *= 2;
+    this.keys_ = new Int32Array(cap).fill(EMPTY);
+    this.vals = new Array<V | undefined>(cap).fill(undefined);
+    this.mask = cap - 1;
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** xa_load */
+  get(index: number): V | undefined {
+    if (this.n === 0) return undefined;
+    const keys = this.keys_, mask = this.mask;
+    let i = slotOf(index, mask);
+    for (;;) {
+      const k = keys[i]!;
+      if (k === index) return this.vals[i];
+      if (k === EMPTY) return undefined;
+      i = (i + 1) & mask;
+    }
+  }
+
+  has(index: number): boolean {
+    return this.get(index) !== undefined;
+  }
+
+  /** xa_store (`value` must not be undefined). */
+  set(index: number, value: V): this {
+    if (index < 0 || index > 0x7fffffff || !Number.isInteger(index)) throw new RangeError(`XArray index ${index}`);
+    const keys = this.keys_, mask = this.mask;
+    let i = slotOf(index, mask);
+    for (;;) {
+      const k = keys[i]!;
+      if (k === index) {
+        this.vals[i] = value;
+        return this;
+      }
+      if (k === EMPTY) break;
+      i = (i + 1) & mask;
+    }
+    keys[i] = index;
+    this.vals[i] = value;
+    if (++this.n * 2 > mask + 1) this.grow();
+    return this;
+  }
+
+  /** xa_erase: whether there was an entry. */
+  delete(index: number): boolean {
+    if (this.n === 0) return false;
+    const keys = this.keys_, vals = this.vals, mask = this.mask;
+    let i = slotOf(index, mask);
+    for (;;) {
+      const k = keys[i]!;
+      if (k === EMPTY) return false;
+      if (k === index) break;
+      i = (i + 1) & mask;
+    }
+    // Backward-shift deletion: move later members of the probe run into the hole.
+    let hole = i;
+    for (;;) {
+      i = (i + 1) & mask;
+      const k = keys[i]!;
+      if (k === EMPTY) break;
+      const home = slotOf(k, mask);
+      // Move k if its home is not in the cyclic range (hole, i].
+      if (hole <= i ? home <= hole || home > i : home <= hole && home > i) {
+        keys[hole] = k;
+        vals[hole] = vals[i];
+        hole = i;
+      }
+    }
+    keys[hole] = EMPTY;
+    vals[hole] = undefined;
+    this.n--;
+    return true;
+  }
+
+  clear(): void {
+    this.keys_.fill(EMPTY);
+    this.vals.fill(undefined);
+    this.n = 0;
+  }
+
+  /** Indices present, ascending. */
+  keys(): number[] {
+    const out: number[] = [];
+    if (this.n === 0) return out;
+    for (const k of this.keys_) if (k !== EMPTY) out.push(k);
+    return out.sort((a, b) => a - b);
+  }
+
+  /** Entries in ascending index order. */
+  values(): V[] {
+    return this.keys().map((k) => this.get(k)!);
+  }
+
+  private grow(): void {
+    const oldK = this.keys_, oldV = this.vals;
+    const cap = oldK.length * 2;
+    this.keys_ = new Int32Array(cap).fill(EMPTY);
+    this.vals = new Array<V | undefined>(cap).fill(undefined);
+    this.mask = cap - 1;
+    this.n = 0;
+    for (let i = 0; i < oldK.length; i++) if (oldK[i] !== EMPTY) this.set(oldK[i]!, oldV[i]!);
+  }
+}
+
+/** A set of page indices (`XArray` of marks): evicted file pages, swap PTEs. */
+export class IndexSet {
+  private readonly xa = new XArray<true>();
+  get size(): number {
+    return this.xa.size;
+  }
+  has(index: number): boolean {
+    return this.xa.get(index) !== undefined;
+  }
+  add(index: number): this {
+    this.xa.set(index, true);
+    return this;
+  }
+  delete(index: number): boolean {
+    return this.xa.delete(index);
+  }
+  clear(): void {
+    this.xa.clear();
+  }
+  /** Members, ascending. */
+  values(): number[] {
+    return this.xa.keys();
+  }
+}
