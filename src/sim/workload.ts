@@ -13,7 +13,7 @@ import {
   LawName, madvise_dontneed, MmStruct, sleep,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
   VM_DONTCOPY, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
-  type FaultStrategy, type ForkStrategy, type KPath,
+  type CallEffect, type EffectKind, type FaultStrategy, type ForkStrategy, type KPath, type SleepEffect,
 } from '../model/index.js';
 import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, PageState, Scenario, ThreadSpec, VmaGroup } from '../scenario/types.js';
 import { Simulator, type SimTask } from './engine.js';
@@ -60,13 +60,6 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
   return { mm, slots };
 }
 
-/** Where one fault lands. */
-interface FaultSite {
-  addr: number;
-  vma: VmAreaStruct | null;
-  pgoff: number;
-}
-
 /** A fault op with its lookups done once. */
 interface CompiledFault {
   slots: Slot[];
@@ -75,9 +68,58 @@ interface CompiledFault {
   stateCum: number[];
 }
 
+/**
+ * One thread's user page faults: where the current one lands, and the CALL
+ * effect that runs it. Kept out of the thread generators so that they stay
+ * small (a generator saves and restores its live registers at every yield).
+ */
+class UserFault {
+  addr = 0;
+  vma: VmAreaStruct | null = null;
+  pgoff = 0;
+  /** Reused CALL effect: engines consume a CALL as soon as it is yielded. */
+  private readonly callEffect = call(null as unknown as KPath<unknown>) as { readonly k: EffectKind.CALL; path: KPath<unknown> };
+
+  constructor(private readonly w: Workload, readonly task: SimTask) {}
+
+  /**
+   * The user access faults: pick its page, put it in its drawn state, report
+   * the op's start, and return the effect that runs do_user_addr_fault.
+   */
+  begin(fault: CompiledFault): CallEffect {
+    const task = this.task, rng = task.rng, slots = fault.slots, w = this.w;
+    const slot = slots.length === 1 ? slots[0]! : slots[rng.below(slots.length)]!;
+    const pgoff = rng.below(slot.pages);
+    const addr = slot.start + pgoff;
+    const state = fault.states[fault.states.length === 1 ? 0 : rng.pick(fault.stateCum)]!;
+    const vma = w.mm.find_vma(addr);
+    if (vma !== null) w.preparePage(task, vma, pgoff, state);
+    this.addr = addr;
+    this.vma = vma;
+    this.pgoff = pgoff;
+    w.sim.observer.opBegin(w.sim.now, task, 'fault');
+    this.callEffect.path = do_user_addr_fault(w.mm, addr, fault.write);
+    return this.callEffect;
+  }
+
+  /**
+   * The fault returned `ret`. The page is mapped now; its state is drawn
+   * afresh at the next fault, so an idle folio need not stay in the cache
+   * (keeps the tables small).
+   */
+  end(ret: number): void {
+    const sim = this.w.sim;
+    sim.observer.opEnd(sim.now, this.task, 'fault', ret);
+    const vma = this.vma;
+    if (vma === null || vma.cache.size === 0) return;
+    const f = vma.cache.get(this.pgoff);
+    if (f !== undefined && f.idle) vma.cache.delete(this.pgoff);
+  }
+}
+
 export class Workload {
-  private readonly cumWeights = new Map<ThreadSpec, number[]>();
-  private readonly faults = new Map<FaultOp, CompiledFault>();
+  readonly cumWeights = new Map<ThreadSpec, number[]>();
+  readonly faults = new Map<FaultOp, CompiledFault>();
   /** The process's threads, and how many have not exited. */
   private readonly appTasks: SimTask[] = [];
   private live = 0;
@@ -162,6 +204,7 @@ export class Workload {
    */
   private *frameThread(task: SimTask, th: ThreadSpec, frame: FrameSpec): KPath {
     const sim = this.sim, obs: SimObserver = sim.observer;
+    const uf = new UserFault(this, task);
     let vsync = th.start;
     if (vsync > 0) yield sleep(vsync);
     for (;;) {
@@ -172,7 +215,7 @@ export class Workload {
           if (rep > 0 && op.gap !== null) yield sleep(task.rng.draw(op.gap));
           if (fatal_signal_pending(task)) return;
           if (fault === null) yield call(this.runOp(task, op, sim));
-          else yield call(this.fault(task, fault));
+          else uf.end((yield uf.begin(fault)) as number);
         }
       }
       if (fatal_signal_pending(task)) return;
@@ -184,69 +227,23 @@ export class Workload {
     }
   }
 
-  /** One user page fault of a compiled fault op (the frame threads' path; thread() inlines it). */
-  private *fault(task: SimTask, fault: CompiledFault): KPath {
-    const sim = this.sim;
-    const site = this.faultSite(task, fault);
-    sim.observer.opBegin(sim.now, task, 'fault');
-    const ret = (yield call(do_user_addr_fault(this.mm, site.addr, fault.write))) as number;
-    sim.observer.opEnd(sim.now, task, 'fault', ret);
-    this.faultDone(site);
-  }
-
-  /** Pick the page of a fault op and put it in its drawn state. */
-  private faultSite(task: SimTask, fault: CompiledFault): FaultSite {
-    const rng = task.rng, slots = fault.slots;
-    const slot = slots.length === 1 ? slots[0]! : slots[rng.below(slots.length)]!;
-    const pgoff = rng.below(slot.pages);
-    const addr = slot.start + pgoff;
-    const state = fault.states[fault.states.length === 1 ? 0 : rng.pick(fault.stateCum)]!;
-    const vma = this.mm.find_vma(addr);
-    if (vma !== null) this.preparePage(task, vma, pgoff, state);
-    return { addr, vma, pgoff };
-  }
-
-  /**
-   * The page is mapped now; its state is drawn afresh at the next fault, so an
-   * idle folio need not stay in the cache (keeps the maps small).
-   */
-  private faultDone(site: FaultSite): void {
-    if (site.vma === null) return;
-    const f = site.vma.cache.get(site.pgoff);
-    if (f !== undefined && f.idle) site.vma.cache.delete(site.pgoff);
-  }
-
+  /** A thread's loop: think, pick an op by weight, run it `repeat` times. */
   private *thread(task: SimTask, th: ThreadSpec): KPath {
-    const sim = this.sim, mm = this.mm, obs: SimObserver = sim.observer;
     if (th.start > 0) yield sleep(th.start);
     if (fatal_signal_pending(task)) return; // killed: back to user mode and exit (life())
-    const cum = this.cumWeights.get(th)!;
-    const ops = th.ops;
-    const faults = ops.map((o) => (o.op === 'fault' ? this.faults.get(o)! : null));
-    // One mutable sleep effect per thread: the engine reads `ns` as soon as it is yielded.
-    const think = mutableSleep();
+    const loop = new ThreadLoop(this, task, th);
     for (;;) {
-      think.ns = task.rng.draw(th.think);
-      yield think;
+      yield loop.think();
       if (fatal_signal_pending(task)) return;
-      const i = ops.length === 1 ? 0 : task.rng.pick(cum);
-      const op = ops[i]!, fault = faults[i]!;
+      const i = loop.pick();
+      const op = th.ops[i]!, fault = loop.faults[i]!;
       for (let rep = 0; rep < op.repeat; rep++) {
         if (rep > 0 && op.gap !== null) {
           yield sleep(task.rng.draw(op.gap));
           if (fatal_signal_pending(task)) return;
         }
-        if (fault === null) {
-          yield call(this.runOp(task, op, sim));
-          if (fatal_signal_pending(task)) return;
-          continue;
-        }
-        // A user page fault (the hot path: no extra generator).
-        const site = this.faultSite(task, fault);
-        obs.opBegin(sim.now, task, 'fault');
-        const ret = (yield call(do_user_addr_fault(mm, site.addr, fault.write))) as number;
-        obs.opEnd(sim.now, task, 'fault', ret);
-        this.faultDone(site);
+        if (fault === null) yield call(this.runOp(task, op, this.sim));
+        else loop.uf.end((yield loop.uf.begin(fault)) as number); // a user page fault
         if (fatal_signal_pending(task)) return;
       }
     }
@@ -296,11 +293,37 @@ export class Workload {
   }
 
   /** Put the page in `state` (set_page_state); a non-fault holder unlocks after a law-drawn time. */
-  private preparePage(task: SimTask, vma: VmAreaStruct, pgoff: number, state: PageState): void {
+  preparePage(task: SimTask, vma: VmAreaStruct, pgoff: number, state: PageState): void {
     set_page_state(vma, pgoff, state, (folio, kind, unlock) => {
       const law = kind === 'locked' ? LawName.folio_lock_hold : LawName.writeback;
       this.sim.schedule(this.sim.now + this.sim.drawLaw(law, task), unlock, folio);
     });
+  }
+}
+
+/** The per-thread state of Workload.thread (outside the generator, see UserFault). */
+class ThreadLoop {
+  readonly uf: UserFault;
+  readonly faults: Array<CompiledFault | null>;
+  private readonly cum: number[];
+  private readonly nops: number;
+  /** One mutable sleep effect per thread: engines read `ns` as soon as it is yielded. */
+  private readonly thinkEffect = mutableSleep();
+
+  constructor(w: Workload, private readonly task: SimTask, private readonly th: ThreadSpec) {
+    this.uf = new UserFault(w, task);
+    this.cum = w.cumWeights.get(th)!;
+    this.faults = th.ops.map((o) => (o.op === 'fault' ? w.faults.get(o)! : null));
+    this.nops = th.ops.length;
+  }
+  /** User-space think time before the next op. */
+  think(): SleepEffect {
+    this.thinkEffect.ns = this.task.rng.draw(this.th.think);
+    return this.thinkEffect;
+  }
+  /** Index of the next op, by weight. */
+  pick(): number {
+    return this.nops === 1 ? 0 : this.task.rng.pick(this.cum);
   }
 }
 
