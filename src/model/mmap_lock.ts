@@ -191,7 +191,8 @@ export function lock_vma_under_rcu(mm: MmStruct, addr: number): VmAreaStruct | n
 /** vma_end_read -> vma_refcount_put: the last reader wakes a waiting writer. */
 export function vma_end_read(vma: VmAreaStruct): void {
   const r = vma.readers;
-  const i = r.lastIndexOf(current);
+  let i = r.length - 1;
+  while (i >= 0 && r[i] !== current) i--; // (a plain scan: readers are few)
   if (i < 0) throw new Error(`vma_end_read(${vma.label}): ${current.comm} holds no read lock`);
   r[i] = r[r.length - 1]!;
   r.pop();
