@@ -145,8 +145,14 @@ export class Folio implements WaitResource {
       }
       wake_up_process(t);
     }
-    w.splice(0, i);
-    ex.splice(0, i);
+    // Drop the first i entries in place (no splice: it allocates the removed part).
+    const n = w.length - i;
+    for (let j = 0; j < n; j++) {
+      w[j] = w[j + i]!;
+      ex[j] = ex[j + i]!;
+    }
+    w.length = n;
+    ex.length = n;
   }
   get nrWaiters(): number {
     return this.waiters.length;

@@ -73,7 +73,8 @@ export class RwSemaphore implements WaitResource {
   /** up_read */
   releaseRead(t: Task): void {
     const r = this.readers;
-    const i = r.lastIndexOf(t);
+    let i = r.length - 1;
+    while (i >= 0 && r[i] !== t) i--;
     if (i < 0) throw new Error(`up_read(${this.label}): ${t.comm} does not hold it for read`);
     r[i] = r[r.length - 1]!;
     r.pop();
