@@ -13,7 +13,7 @@ import {
   LawName, madvise_dontneed, MmStruct, sleep,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
   VM_DONTCOPY, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
-  type CallEffect, type EffectKind, type FaultStrategy, type ForkStrategy, type KPath, type SleepEffect,
+  type CallEffect, type EffectKind, type FolioHolder, type FaultStrategy, type ForkStrategy, type KPath, type SleepEffect,
 } from '../model/index.js';
 import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, PageState, Scenario, ThreadSpec, VmaGroup } from '../scenario/types.js';
 import { Simulator, type SimTask } from './engine.js';
@@ -80,7 +80,19 @@ class UserFault {
   /** Reused CALL effect: engines consume a CALL as soon as it is yielded. */
   private readonly callEffect = call(null as unknown as KPath<unknown>) as { readonly k: EffectKind.CALL; path: KPath<unknown> };
 
-  constructor(private readonly w: Workload, readonly task: SimTask) {}
+  /**
+   * set_page_state's holder (made once per thread): a folio locked by reclaim
+   * or under writeback is unlocked after a law drawn with this thread's stream.
+   */
+  private readonly holder: FolioHolder;
+
+  constructor(private readonly w: Workload, readonly task: SimTask) {
+    const sim = w.sim;
+    this.holder = (folio, kind, unlock) => {
+      const law = kind === 'locked' ? LawName.folio_lock_hold : LawName.writeback;
+      sim.schedule(sim.now + sim.drawLaw(law, task), unlock, folio);
+    };
+  }
 
   /**
    * The user access faults: pick its page, put it in its drawn state, report
@@ -93,7 +105,7 @@ class UserFault {
     const addr = slot.start + pgoff;
     const state = fault.states[fault.states.length === 1 ? 0 : rng.pick(fault.stateCum)]!;
     const vma = w.mm.find_vma(addr);
-    if (vma !== null) w.preparePage(task, vma, pgoff, state);
+    if (vma !== null) set_page_state(vma, pgoff, state, this.holder);
     this.addr = addr;
     this.vma = vma;
     this.pgoff = pgoff;
@@ -290,14 +302,6 @@ export class Workload {
   private pickSlot(task: SimTask, group: string): Slot {
     const list = this.slots.get(group)!;
     return list.length === 1 ? list[0]! : list[task.rng.below(list.length)]!;
-  }
-
-  /** Put the page in `state` (set_page_state); a non-fault holder unlocks after a law-drawn time. */
-  preparePage(task: SimTask, vma: VmAreaStruct, pgoff: number, state: PageState): void {
-    set_page_state(vma, pgoff, state, (folio, kind, unlock) => {
-      const law = kind === 'locked' ? LawName.folio_lock_hold : LawName.writeback;
-      this.sim.schedule(this.sim.now + this.sim.drawLaw(law, task), unlock, folio);
-    });
   }
 }
 
