@@ -163,6 +163,10 @@ export function sleep(ns: number): SleepEffect {
 export function mutableSleep(): { readonly k: EffectKind.SLEEP; ns: number } {
   return new EffectRecord(EffectKind.SLEEP) as { readonly k: EffectKind.SLEEP; ns: number };
 }
+/** A CALL effect whose `path` its owner sets before each yield (next_effect pushes it at once). */
+export function mutableCall(): { readonly k: EffectKind.CALL; path: KPath<unknown> } {
+  return new EffectRecord(EffectKind.CALL) as { readonly k: EffectKind.CALL; path: KPath<unknown> };
+}
 export function call(path: KPath<unknown>): CallEffect {
   const e = new EffectRecord(EffectKind.CALL);
   e.path = path;
@@ -174,8 +178,11 @@ export function block(res: WaitResource, what: string): BlockEffect {
   e.what = what;
   return e as BlockEffect;
 }
-/** The TASK_KILLABLE form of a BLOCK effect: same resource and description (made once per effect). */
-export function killableBlock(b: BlockEffect): BlockEffect {
+/**
+ * The TASK_KILLABLE form of a sleep (see signal.ts): the same resource and
+ * description, made once per BLOCK effect.
+ */
+export function killable(b: BlockEffect): BlockEffect {
   const r = b as unknown as EffectRecord;
   let k = r.killableForm;
   if (k === null) {

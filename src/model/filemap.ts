@@ -100,7 +100,7 @@ function filemap_get_folio(vma: VmAreaStruct, index: number): Folio | null {
 export function filemap_map_pages(vma: VmAreaStruct, pgoff: number): number {
   const f = vma.cache.get(pgoff);
   if (f === undefined) {
-    if (vma.evicted.size !== 0 && vma.evicted.has(pgoff)) return 0; // not in the page cache
+    if (vma.evicted.has(pgoff)) return 0; // not in the page cache
   } else if (f.locked || !f.uptodate) {
     return 0; // next_uptodate_folio skips it: ->fault will wait for it
   }

@@ -8,11 +8,11 @@
  * before them, `if (sched_points) yield PT.x`, so the checker can interleave
  * other tasks right there.
  */
-import { point, type KPath, type PointEffect } from './effects.js';
+import { killable, point, type KPath, type PointEffect } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { nondet } from './custom.js';
 import { current, fatal_signal_pending, sched_points, wake_up_process } from './sched.js';
-import { EINTR, killable } from './signal.js';
+import { EINTR } from './signal.js';
 import { tp } from './trace.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 

@@ -31,7 +31,7 @@ export function set_page_state(vma: VmAreaStruct, pgoff: number, state: PageStat
   }
   switch (state) {
     case 'cached': // uptodate in the page cache, no folio object needed
-      if (vma.evicted.size !== 0) vma.evicted.delete(pgoff);
+      vma.evicted.delete(pgoff);
       return true;
     case 'absent':
       vma.evicted.add(pgoff);

@@ -3,10 +3,10 @@
  * completion (folio_end_read). folio_trylock/folio_unlock never sleep and are
  * plain functions; the sleeping ones are kernel paths.
  */
-import { LawName, submit, type KPath, type SubmitEffect } from './effects.js';
+import { killable, LawName, submit, type KPath, type SubmitEffect } from './effects.js';
 import { Folio } from './mm_types.js';
 import { current, fatal_signal_pending } from './sched.js';
-import { EINTR, killable } from './signal.js';
+import { EINTR } from './signal.js';
 
 /** folio_trylock */
 export function folio_trylock(folio: Folio): boolean {

@@ -5,16 +5,9 @@
  * vma_start_write_killable (mm/mmap_lock.c, f5d90f9042c1), __folio_lock_killable
  * and folio_wait_locked_killable (mm/filemap.c folio_wait_bit_common).
  *
- * A killable sleep yields the resource's ordinary BLOCK effect marked
- * `killable`; the engine's signal_wake_up (sched.ts) then takes the sleeper
+ * A killable sleep yields the resource's BLOCK effect in its killable form
+ * (effects.ts `killable`); the engine's signal_wake_up (sched.ts) then takes the sleeper
  * off the resource's queue (`cancel_wait`) and wakes it, and the lock path,
  * finding it was not handed the lock, returns -EINTR.
  */
-import { killableBlock, type BlockEffect } from './effects.js';
-
 export const EINTR = 4;
-
-/** The TASK_KILLABLE form of a sleep: same resource and description. */
-export function killable(e: BlockEffect): BlockEffect {
-  return killableBlock(e);
-}

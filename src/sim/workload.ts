@@ -9,11 +9,11 @@
  * (two threads faulting one page share the I/O, as in the kernel).
  */
 import {
-  AnonVma, call, COST_NAMES, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
+  AnonVma, call, COST_NAMES, mutableCall, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
   LawName, madvise_dontneed, MmStruct, sleep,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
   VM_DONTCOPY, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
-  type CallEffect, type EffectKind, type FolioHolder, type FaultStrategy, type ForkStrategy, type KPath, type SleepEffect,
+  type CallEffect, type FolioHolder, type FaultStrategy, type ForkStrategy, type KPath, type SleepEffect,
 } from '../model/index.js';
 import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, PageState, Scenario, ThreadSpec, VmaGroup } from '../scenario/types.js';
 import { Simulator, type SimTask } from './engine.js';
@@ -74,11 +74,10 @@ interface CompiledFault {
  * small (a generator saves and restores its live registers at every yield).
  */
 class UserFault {
-  addr = 0;
-  vma: VmAreaStruct | null = null;
-  pgoff = 0;
+  private vma: VmAreaStruct | null = null;
+  private pgoff = 0;
   /** Reused CALL effect: engines consume a CALL as soon as it is yielded. */
-  private readonly callEffect = call(null as unknown as KPath<unknown>) as { readonly k: EffectKind.CALL; path: KPath<unknown> };
+  private readonly callEffect = mutableCall();
 
   /**
    * set_page_state's holder (made once per thread): a folio locked by reclaim
@@ -95,7 +94,7 @@ class UserFault {
   }
 
   /**
-   * The user access faults: pick its page, put it in its drawn state, report
+   * A user access faults: pick its page, put it in its drawn state, report
    * the op's start, and return the effect that runs do_user_addr_fault.
    */
   begin(fault: CompiledFault): CallEffect {
@@ -106,7 +105,6 @@ class UserFault {
     const state = fault.states[fault.states.length === 1 ? 0 : rng.pick(fault.stateCum)]!;
     const vma = w.mm.find_vma(addr);
     if (vma !== null) set_page_state(vma, pgoff, state, this.holder);
-    this.addr = addr;
     this.vma = vma;
     this.pgoff = pgoff;
     w.sim.observer.opBegin(w.sim.now, task, 'fault');
