@@ -3,6 +3,12 @@
  * (time, insertion sequence). Equal times come out in insertion order, so runs
  * are reproducible (SimPy's (time, priority, eid) rule with one priority).
  * Each entry carries an int payload and an int generation tag.
+ *
+ * In front of the heap sits one slot holding the minimum when it arrived as
+ * the minimum: an event pushed earlier than everything pending (a short CPU
+ * step, a wake-up with nothing else due) is popped next without a sift up
+ * and a sift down. The slot is always <= every heap entry, so the order is
+ * exactly the heap's.
  */
 export class EventHeap {
   private time = new Float64Array(64);
@@ -11,22 +17,44 @@ export class EventHeap {
   private tag = new Int32Array(64);
   private n = 0;
   private nextSeq = 0;
+  private hasFront = false;
+  private frontTime = 0;
+  private frontSeq = 0;
+  private frontPayload = 0;
+  private frontTag = 0;
   /** Filled by pop(). */
   popTime = 0;
   popPayload = 0;
   popTag = 0;
 
   get size(): number {
-    return this.n;
+    return this.hasFront ? this.n + 1 : this.n;
   }
   peekTime(): number {
-    return this.time[0]!;
+    return this.hasFront ? this.frontTime : this.time[0]!;
   }
 
   push(t: number, payload: number, tag: number): void {
+    const s = this.nextSeq++;
+    if (this.hasFront) {
+      // A later sequence number: the new entry goes in front only if strictly earlier.
+      if (t < this.frontTime) {
+        this.heapPush(this.frontTime, this.frontSeq, this.frontPayload, this.frontTag);
+        this.frontTime = t; this.frontSeq = s; this.frontPayload = payload; this.frontTag = tag;
+      } else {
+        this.heapPush(t, s, payload, tag);
+      }
+    } else if (this.n === 0 || t < this.time[0]!) {
+      this.hasFront = true;
+      this.frontTime = t; this.frontSeq = s; this.frontPayload = payload; this.frontTag = tag;
+    } else {
+      this.heapPush(t, s, payload, tag);
+    }
+  }
+
+  private heapPush(t: number, s: number, payload: number, tag: number): void {
     if (this.n === this.time.length) this.grow();
     const time = this.time, seq = this.seq, pl = this.payload, tg = this.tag;
-    const s = this.nextSeq++;
     let i = this.n++;
     while (i > 0) {
       const p = (i - 1) >> 1;
@@ -39,6 +67,13 @@ export class EventHeap {
   }
 
   pop(): void {
+    if (this.hasFront) {
+      this.hasFront = false;
+      this.popTime = this.frontTime;
+      this.popPayload = this.frontPayload;
+      this.popTag = this.frontTag;
+      return;
+    }
     const time = this.time, seq = this.seq, pl = this.payload, tg = this.tag;
     this.popTime = time[0]!;
     this.popPayload = pl[0]!;
