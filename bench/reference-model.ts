@@ -6,13 +6,15 @@
  * stdout). With --compare DIR it also runs, one after the other in the same
  * invocation, the two anchor programs in DIR (simpy/lockmodel.py with
  * /usr/bin/python3, naive-js/lockmodel.mjs with this node) on the same
- * parameters, prints a comparison table on stderr, and adds `ratio_vs_simpy`,
- * `ratio_vs_naive_js`, `agreement` and `anchors` to the JSON line.
+ * parameters, and the engine-floor diagnostic (engine-floor.js, same
+ * duration), prints a comparison table on stderr, and adds `ratio_vs_simpy`,
+ * `ratio_vs_naive_js`, `agreement`, `anchors` and `engine_floor` to the JSON line.
  * See bench/README.md.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { REFERENCE_DEFAULTS, runReference, type ReferenceResult } from './reference-scenario.js';
 
@@ -183,6 +185,15 @@ function main(): void {
       naive = r.result;
       if (r.note) notes.push(r.note);
     }
+    // The engine-floor diagnostic (bench/engine-floor.ts), in its own process like the anchors.
+    let floor: AnchorResult | null = null;
+    if (threads === 16 && vmas === 64) {
+      const r = runAnchor('engine floor', process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'engine-floor.js'), '-D', String(durationUs)]);
+      floor = r.result;
+      if (r.note) notes.push(r.note);
+    } else {
+      notes.push('engine floor: skipped (it runs the default 16 workers and 64 VMAs only)');
+    }
     if (!existsSync(simpyPath)) notes.push(`simpy: ${simpyPath} not found`);
     else if (spawnSync(py, ['-c', 'import simpy'], { encoding: 'utf8' }).status !== 0) {
       notes.push(`simpy: skipped, ${py} cannot import simpy (install Debian python3-simpy3: apt-get install -y python3-simpy3)`);
@@ -200,6 +211,8 @@ function main(): void {
       naive_js: naive ? agreement('naive-js', res, naive) : null,
     };
     res.anchors = { simpy, naive_js: naive };
+    res.engine_floor = floor;
+    res.ratio_floor_vs_simpy = floor && simpy ? floor.faults_per_wall_s / simpy.faults_per_wall_s : null;
     if (notes.length) res.compare_notes = notes;
 
     const lines = [
@@ -208,9 +221,11 @@ function main(): void {
         [`faultline (${res.strategy}, real engine)`, res],
         [`simpy ${simpy?.engine ?? ''}`.trim(), simpy],
         ['naive-js', naive],
+        ['engine floor (no kernel paths)', floor],
       ]),
       '',
-      `throughput: faultline/simpy = ${fmt(res.ratio_vs_simpy as number | null, 3)}x, faultline/naive-js = ${fmt(res.ratio_vs_naive_js as number | null, 3)}x`,
+      `throughput: faultline/simpy = ${fmt(res.ratio_vs_simpy as number | null, 3)}x, faultline/naive-js = ${fmt(res.ratio_vs_naive_js as number | null, 3)}x` +
+        `, engine floor/simpy = ${fmt(res.ratio_floor_vs_simpy as number | null, 3)}x`,
     ];
     for (const [name, a] of [['simpy', simpy], ['naive-js', naive]] as const) {
       if (a === null) continue;

@@ -1,7 +1,7 @@
 /**
  * The built command (`node bin/faultline.js`) for tests that need a real
  * process: worker threads run the compiled dist/, and kill -9 needs a child.
- * Builds dist/ first when it is missing or older than src/.
+ * Builds dist/ first when it is missing or older than src/ or bench/.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -22,7 +22,8 @@ function newest(dir: string): number {
 
 /** Make sure dist/ is built from the current sources. */
 export function ensureBuilt(): void {
-  if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= newest(join(ROOT, 'src'))) {
+  const sources = Math.max(newest(join(ROOT, 'src')), newest(join(ROOT, 'bench')));
+  if (existsSync(BUILT) && statSync(BUILT).mtimeMs >= sources) {
     const sweepWorker = join(ROOT, 'dist', 'src', 'sweep', 'worker.js');
     if (existsSync(sweepWorker) && statSync(sweepWorker).mtimeMs >= newest(join(ROOT, 'src', 'sweep'))) return;
   }
