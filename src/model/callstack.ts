@@ -7,6 +7,15 @@
 import { EffectKind, type Effect, type KPath } from './effects.js';
 
 /**
+ * %GeneratorPrototype%.next, called directly. Every generator function has
+ * its own prototype object, so the generator objects of the model's many
+ * paths have many maps, and `gen.next` would be a megamorphic property load
+ * on every resume.
+ */
+const generatorNext = (Object.getPrototypeOf(function* () {}) as { prototype: Generator }).prototype.next as
+  (this: KPath<unknown>, value: unknown) => IteratorResult<Effect, unknown>;
+
+/**
  * The next effect of the task whose stack is `stack`, resuming the top path
  * with `value`; null when the last path returned (the task ended).
  */
@@ -14,7 +23,7 @@ export function next_effect(stack: Array<KPath<unknown>>, value: unknown): Effec
   let gen = stack[stack.length - 1]!;
   let val = value;
   for (;;) {
-    const r = gen.next(val);
+    const r = generatorNext.call(gen, val);
     val = undefined;
     if (r.done === true) {
       stack.pop();
