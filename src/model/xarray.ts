@@ -13,6 +13,10 @@
  */
 
 const EMPTY = -1;
+const NO_KEYS = new Int32Array(0);
+/** Never written: `set` allocates first. Made like the real tables so `vals` keeps one elements kind. */
+const NO_VALS: unknown[] = new Array<unknown>(1).fill(undefined);
+const FIRST_CAPACITY = 8;
 
 /** Fibonacci hashing of a non-negative integer index into `mask + 1` slots. */
 function slotOf(index: number, mask: number): number {
@@ -25,12 +29,11 @@ export class XArray<V> {
   private mask: number;
   private n = 0;
 
-  constructor(capacity = 8) {
-    let cap = 8;
-    while (cap < capacity * 2) cap *= 2;
-    this.keys_ = new Int32Array(cap).fill(EMPTY);
-    this.vals = new Array<V | undefined>(cap).fill(undefined);
-    this.mask = cap - 1;
+  /** The tables are made at the first store (most VMAs' tables stay empty). */
+  constructor() {
+    this.keys_ = NO_KEYS;
+    this.vals = NO_VALS as Array<V | undefined>;
+    this.mask = -1;
   }
 
   get size(): number {
@@ -57,6 +60,7 @@ export class XArray<V> {
   /** xa_store (`value` must not be undefined). */
   set(index: number, value: V): this {
     if (index < 0 || index > 0x7fffffff || !Number.isInteger(index)) throw new RangeError(`XArray index ${index}`);
+    if (this.mask < 0) this.alloc(FIRST_CAPACITY);
     const keys = this.keys_, mask = this.mask;
     let i = slotOf(index, mask);
     for (;;) {
@@ -106,8 +110,9 @@ export class XArray<V> {
   }
 
   clear(): void {
-    this.keys_.fill(EMPTY);
-    this.vals.fill(undefined);
+    this.keys_ = NO_KEYS;
+    this.vals = NO_VALS as Array<V | undefined>;
+    this.mask = -1;
     this.n = 0;
   }
 
@@ -124,12 +129,15 @@ export class XArray<V> {
     return this.keys().map((k) => this.get(k)!);
   }
 
-  private grow(): void {
-    const oldK = this.keys_, oldV = this.vals;
-    const cap = oldK.length * 2;
+  private alloc(cap: number): void {
     this.keys_ = new Int32Array(cap).fill(EMPTY);
     this.vals = new Array<V | undefined>(cap).fill(undefined);
     this.mask = cap - 1;
+  }
+
+  private grow(): void {
+    const oldK = this.keys_, oldV = this.vals;
+    this.alloc(oldK.length * 2);
     this.n = 0;
     for (let i = 0; i < oldK.length; i++) if (oldK[i] !== EMPTY) this.set(oldK[i]!, oldV[i]!);
   }
