@@ -7,8 +7,8 @@
  * `object_created`) and every checker observation record is instrumented once
  * it exists at a step boundary: each mutable own field becomes an accessor
  * that logs reads and writes while tracking is on. Containers (arrays, Maps,
- * Sets) are changed in place, so their writes are found by comparing a digest
- * of their contents after the step. Fields listed as immutable are made
+ * Sets, and the model's XArray / IndexSet page tables) are changed in place, so
+ * their writes are found by comparing a digest of their contents after the step. Fields listed as immutable are made
  * read-only, so a kernel path that writes one fails loudly instead of hiding a
  * dependency. Objects created during a step are instrumented at its end: no
  * other task can reach them before that.
@@ -17,6 +17,8 @@
  * reaches a container through its owner's field in the same step in which it
  * reads it (no container reference is kept across a scheduling point).
  */
+
+import { IndexSet, XArray } from '../model/index.js';
 
 /** Read and written slots (object index * 64 + field index) of one step. */
 export interface Footprint {
@@ -62,11 +64,16 @@ function planFor(o: object): Plan {
     const i = keys.length;
     keys.push(key);
     descs[key] = accessor(i);
-    if (Array.isArray(v0) || v0 instanceof Map || v0 instanceof Set) containers.push(i);
+    if (isContainer(v0)) containers.push(i);
   }
   p = { keys, descs, containers, immutable };
   plans.set(o.constructor, p);
   return p;
+}
+
+/** A field whose value is changed in place (tracked by digest, see Tracker.end). */
+function isContainer(v: unknown): boolean {
+  return Array.isArray(v) || v instanceof Map || v instanceof Set || v instanceof XArray || v instanceof IndexSet;
 }
 
 /** Lazily built caches that carry no state (not instrumented). */
@@ -183,6 +190,16 @@ export class Tracker {
     } else if (v instanceof Set) {
       h = mix(h, v.size + 13);
       for (const x of v) h = mix(h, this.idOf(x));
+    } else if (v instanceof XArray) {
+      // Ascending index order: the digest depends on the contents, not on the table's layout.
+      h = mix(h, v.size + 17);
+      for (const k of v.keys()) {
+        h = mix(h, k);
+        h = mix(h, this.idOf(v.get(k)));
+      }
+    } else if (v instanceof IndexSet) {
+      h = mix(h, v.size + 19);
+      for (const k of v.values()) h = mix(h, k);
     } else {
       h = mix(h, this.idOf(v));
     }
