@@ -7,10 +7,10 @@
  * `object_created`) and every checker observation record is instrumented once
  * it exists at a step boundary: each mutable own field becomes an accessor
  * that logs reads and writes while tracking is on. Containers (arrays, Maps,
- * Sets, and the model's XArray / IndexSet page tables) are changed in place, so
- * their writes are found by comparing a digest of their contents after the step. Fields listed as immutable are made
- * read-only, so a kernel path that writes one fails loudly instead of hiding a
- * dependency. Objects created during a step are instrumented at its end: no
+ * Sets, and the model's XArray / IndexSet page tables) are changed in place,
+ * so their writes are found by comparing a digest of their contents after the
+ * step. Fields listed as immutable are made read-only, so a kernel path that
+ * writes one fails loudly instead of hiding a dependency. Objects created during a step are instrumented at its end: no
  * other task can reach them before that.
  *
  * Assumption (audited for the current model, docs/checker.md): a kernel path
