@@ -1,5 +1,5 @@
 /**
- * `npm run bench:floor -- [--duration-us US] [--flat]`
+ * `npm run bench:floor -- [--duration-us US] [--flat] [--p-major P]`
  *
  * The engine's ceiling on the reference workload: the reference model's
  * timing (16 workers, think Exp(20 us), 64 VMAs, p = 0.1 major: 1 us, I/O
@@ -15,6 +15,8 @@
  * Diagnostic only: it is not faultline's model and not the issue's benchmark.
  * `--flat` runs each fault inline in the thread's generator; by default a
  * fault is a nested generator started with CALL, as faultline's faults are.
+ * `--p-major` sets the share of major faults (default 0.1, the reference's),
+ * so that minor and major faults can be timed apart (0 and 1).
  * Prints one JSON line (the same fields as the reference bench).
  */
 import { parseArgs } from 'node:util';
@@ -27,6 +29,7 @@ export interface FloorResult {
   engine: 'faultline-engine-floor';
   variant: 'flat' | 'nested';
   threads: number;
+  p_major: number;
   duration_us: number;
   faults_completed: number;
   major_faults_completed: number;
@@ -39,7 +42,7 @@ export interface FloorResult {
 const US = 1000;
 
 /** Run the timing skeleton for `durationUs` simulated microseconds. */
-export function runFloor(durationUs: number, flat: boolean, threads = 16, vmas = 64, seed = 1): FloorResult {
+export function runFloor(durationUs: number, flat: boolean, threads = 16, vmas = 64, seed = 1, pMajor = 0.1): FloorResult {
   const mm = new MmStruct(faultStrategy('mainline'), forkStrategy('fork-lock-all'));
   const costs = new Array<number>(13).fill(0);
   costs[Cost.handle_mm_fault] = 1 * US;
@@ -53,7 +56,7 @@ export function runFloor(durationUs: number, flat: boolean, threads = 16, vmas =
   function* fault(t: SimTask, ioWait: { ns: number }): KPath<number> {
     const v = t.rng.below(vmas);
     readers[v]!++;
-    const major = t.rng.random() < 0.1;
+    const major = t.rng.random() < pMajor;
     yield cpu(Cost.handle_mm_fault);
     readers[v]!--;
     if (!major) return 0;
@@ -74,7 +77,7 @@ export function runFloor(durationUs: number, flat: boolean, threads = 16, vmas =
         if (flat) {
           const v = t.rng.below(vmas);
           readers[v]!++;
-          major = t.rng.random() < 0.1 ? 1 : 0;
+          major = t.rng.random() < pMajor ? 1 : 0;
           yield cpu(Cost.handle_mm_fault);
           readers[v]!--;
           if (major) {
@@ -98,6 +101,7 @@ export function runFloor(durationUs: number, flat: boolean, threads = 16, vmas =
     engine: 'faultline-engine-floor',
     variant: flat ? 'flat' : 'nested',
     threads,
+    p_major: pMajor,
     duration_us: durationUs,
     faults_completed: n,
     major_faults_completed: majors,
@@ -108,20 +112,25 @@ export function runFloor(durationUs: number, flat: boolean, threads = 16, vmas =
   };
 }
 
+const USAGE = 'usage: node dist/bench/engine-floor.js [--duration-us US (default 20000000)] [--flat] [--p-major P (default 0.1)]';
+
 function main(): void {
   let values;
   try {
     ({ values } = parseArgs({
-      options: { 'duration-us': { type: 'string', short: 'D' }, flat: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        'duration-us': { type: 'string', short: 'D' }, flat: { type: 'boolean' }, 'p-major': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
       allowPositionals: false,
     }));
   } catch (e) {
-    process.stderr.write(`engine-floor: ${(e as Error).message}\nusage: node dist/bench/engine-floor.js [--duration-us US] [--flat]\n`);
+    process.stderr.write(`engine-floor: ${(e as Error).message}\n${USAGE}\n`);
     process.exit(2);
   }
   if (values.help) {
-    process.stdout.write('usage: node dist/bench/engine-floor.js [--duration-us US (default 20000000)] [--flat]\n');
+    process.stdout.write(`${USAGE}\n`);
     return;
   }
   const d = values['duration-us'] === undefined ? 20e6 : Number(values['duration-us']);
@@ -129,7 +138,12 @@ function main(): void {
     process.stderr.write(`engine-floor: --duration-us expects a positive number, got '${values['duration-us']}'\n`);
     process.exit(2);
   }
-  process.stdout.write(JSON.stringify(runFloor(d, values.flat === true)) + '\n');
+  const p = values['p-major'] === undefined ? 0.1 : Number(values['p-major']);
+  if (!(p >= 0 && p <= 1)) {
+    process.stderr.write(`engine-floor: --p-major expects a number in [0, 1], got '${values['p-major']}'\n`);
+    process.exit(2);
+  }
+  process.stdout.write(JSON.stringify(runFloor(d, values.flat === true, 16, 64, 1, p)) + '\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) main();

@@ -24,6 +24,8 @@ const USAGE = `usage: node dist/bench/reference-model.js [options]
   -D, --duration-us US       simulated duration in microseconds (default ${REFERENCE_DEFAULTS.durationUs})
       --seed S               seed (default ${REFERENCE_DEFAULTS.seed})
       --vma-pages N          pages per VMA (default ${REFERENCE_DEFAULTS.vmaPages})
+      --p-major P            share of major faults, 0..1 (default ${REFERENCE_DEFAULTS.pMajor});
+                             with --compare, passed to every program run
       --compare DIR          also run DIR/simpy/lockmodel.py and DIR/naive-js/lockmodel.mjs
       --simpy-duration-us US simulated duration for the SimPy anchor (default: --duration-us)
       --python PATH          python for the SimPy anchor (default /usr/bin/python3)
@@ -145,6 +147,7 @@ function main(): void {
         'duration-us': { type: 'string', short: 'D' },
         seed: { type: 'string' },
         'vma-pages': { type: 'string' },
+        'p-major': { type: 'string' },
         compare: { type: 'string' },
         'simpy-duration-us': { type: 'string' },
         python: { type: 'string' },
@@ -167,9 +170,14 @@ function main(): void {
   const durationUs = num('duration-us', v['duration-us'], REFERENCE_DEFAULTS.durationUs, false);
   const seed = num('seed', v.seed, REFERENCE_DEFAULTS.seed, true);
   const vmaPages = num('vma-pages', v['vma-pages'], REFERENCE_DEFAULTS.vmaPages, true);
+  const pMajor = num('p-major', v['p-major'], REFERENCE_DEFAULTS.pMajor, false);
+  if (!(pMajor >= 0 && pMajor <= 1)) {
+    process.stderr.write(`reference-model: --p-major expects a number in [0, 1], got '${v['p-major']}'\n`);
+    process.exit(2);
+  }
   const simpyDurationUs = num('simpy-duration-us', v['simpy-duration-us'], durationUs, false);
 
-  const res: ReferenceResult & Record<string, unknown> = { ...runReference({ threads, vmas, durationUs, seed, vmaPages }) };
+  const res: ReferenceResult & Record<string, unknown> = { ...runReference({ threads, vmas, durationUs, seed, vmaPages, pMajor }) };
 
   if (v.compare !== undefined) {
     const dir = v.compare;
@@ -181,14 +189,14 @@ function main(): void {
 
     if (!existsSync(naivePath)) notes.push(`naive-js: ${naivePath} not found`);
     else {
-      const r = runAnchor('naive-js', process.execPath, [naivePath, '-T', String(threads), '-V', String(vmas), '-D', String(durationUs), '--seed', String(seed)]);
+      const r = runAnchor('naive-js', process.execPath, [naivePath, '-T', String(threads), '-V', String(vmas), '-D', String(durationUs), '--seed', String(seed), '--p-major', String(pMajor)]);
       naive = r.result;
       if (r.note) notes.push(r.note);
     }
     // The engine-floor diagnostic (bench/engine-floor.ts), in its own process like the anchors.
     let floor: AnchorResult | null = null;
     if (threads === 16 && vmas === 64) {
-      const r = runAnchor('engine floor', process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'engine-floor.js'), '-D', String(durationUs)]);
+      const r = runAnchor('engine floor', process.execPath, [join(dirname(fileURLToPath(import.meta.url)), 'engine-floor.js'), '-D', String(durationUs), '--p-major', String(pMajor)]);
       floor = r.result;
       if (r.note) notes.push(r.note);
     } else {
@@ -198,7 +206,7 @@ function main(): void {
     else if (spawnSync(py, ['-c', 'import simpy'], { encoding: 'utf8' }).status !== 0) {
       notes.push(`simpy: skipped, ${py} cannot import simpy (install Debian python3-simpy3: apt-get install -y python3-simpy3)`);
     } else {
-      const r = runAnchor('simpy', py, [simpyPath, '-T', String(threads), '-V', String(vmas), '-D', String(simpyDurationUs), '--seed', String(seed)]);
+      const r = runAnchor('simpy', py, [simpyPath, '-T', String(threads), '-V', String(vmas), '-D', String(simpyDurationUs), '--seed', String(seed), '--p-major', String(pMajor)]);
       simpy = r.result;
       if (r.note) notes.push(r.note);
     }

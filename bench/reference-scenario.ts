@@ -264,6 +264,8 @@ export interface ReferenceResult {
   threads: number;
   vmas: number;
   vma_pages: number;
+  /** Share of faults that meet an evicted page (the anchors' --p-major). */
+  p_major: number;
   duration_us: number;
   seed: number;
   faults_completed: number;
@@ -308,6 +310,7 @@ export function runReference(opts: ReferenceOptions = {}): ReferenceResult {
     threads: sc.threads.length - (opts.noWriter ? 0 : 1),
     vmas: sc.vmas[0]!.count,
     vma_pages: sc.vmas[0]!.pages[0]!,
+    p_major: opts.pMajor ?? REFERENCE_DEFAULTS.pMajor,
     duration_us: sc.duration / 1000,
     seed: sc.seed,
     faults_completed: n,

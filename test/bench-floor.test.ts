@@ -20,4 +20,14 @@ describe('engine floor (timing skeleton of the reference model)', () => {
     expect(flat.major_faults_completed / flat.faults_completed).toBeLessThan(0.105);
     expect(Math.abs(flat.latency_mean_us! / 34.2 - 1)).toBeLessThan(0.05);
   }, 60_000);
+
+  it('--p-major 0 runs only minor faults of exactly 1 us; 1 only major ones', () => {
+    const minor = runFloor(200_000, false, 16, 64, 1, 0);
+    expect(minor.major_faults_completed).toBe(0);
+    expect(minor.latency_mean_us).toBe(1);
+    expect(minor.events_processed).toBeGreaterThanOrEqual(2 * minor.faults_completed);
+    const major = runFloor(200_000, false, 16, 64, 1, 1);
+    expect(major.major_faults_completed).toBe(major.faults_completed);
+    expect(major.latency_mean_us!).toBeGreaterThan(280);
+  }, 60_000);
 });
