@@ -23,6 +23,11 @@ import type { SimObserver } from './observer.js';
 interface Slot {
   start: number;
   pages: number;
+  /**
+   * The VMA last found in this range (user space knows which mapping it
+   * touches): reused while it is attached, else looked up again.
+   */
+  vma: VmAreaStruct | null;
 }
 
 export function vmFlags(g: VmaGroup): number {
@@ -52,7 +57,7 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
       const vma = new VmAreaStruct(mm, mm.nextVmaId++, g.name, addr, addr + pages, flags, g.kind === 'file', g.map_pages, g.resident);
       if (g.anon_vma) vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
       mm.vmas.push(vma);
-      list.push({ start: addr, pages });
+      list.push({ start: addr, pages, vma });
       addr += pages + 1;
     }
     slots.set(g.name, list);
@@ -103,7 +108,8 @@ class UserFault {
     const pgoff = rng.below(slot.pages);
     const addr = slot.start + pgoff;
     const state = fault.states[fault.states.length === 1 ? 0 : rng.pick(fault.stateCum)]!;
-    const vma = w.mm.find_vma(addr);
+    let vma = slot.vma;
+    if (vma === null || vma.detached || addr < vma.vm_start || addr >= vma.vm_end) vma = slot.vma = w.mm.find_vma(addr);
     if (vma !== null) set_page_state(vma, pgoff, state, this.holder);
     this.vma = vma;
     this.pgoff = pgoff;
