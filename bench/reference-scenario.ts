@@ -19,8 +19,9 @@
  *   p = 0.1 major: hold 1, release, I/O             states {absent: 0.1}; filemap_fault miss drops
  *     lognormal(median 200 us, sigma 1)               the lock (maybe_unlock_mmap_for_io) and waits
  *                                                     for io.read = lognormal(200 us, 1)
- *   then mmap_lock read, hold 2, release            VM_FAULT_RETRY -> lock_mmap: fault_retry (1 us)
- *                                                     + handle_mm_fault (1 us) under mmap_lock
+ *   then mmap_lock read, hold 2, release            VM_FAULT_RETRY -> lock_mmap: one CPU step of
+ *                                                     fault_retry (1 us) + handle_mm_fault (1 us)
+ *                                                     under mmap_lock
  *   writer think ~ Exp(500 us)                      writer think: exponential(mean 500 us)
  *   mmap_lock write, write-lock one VMA (wait for   op mprotect (pages 1) on group 'file':
  *   its readers), hold 5, release both                mmap_write_lock, vma_start_write,
@@ -87,7 +88,7 @@ export function referenceScenario(opts: ReferenceOptions = {}): Scenario {
 
   const costs = Object.fromEntries(COST_NAMES.map((n) => [n, 0])) as Record<CostName, number>;
   costs.handle_mm_fault = Math.round(o.holdFirstUs * US);
-  // The retry under mmap_lock charges fault_retry, then handle_mm_fault again.
+  // The retry under mmap_lock charges fault_retry and handle_mm_fault again, in one CPU step.
   costs.fault_retry = Math.round((o.holdRetryUs - o.holdFirstUs) * US);
   costs.mprotect_fixup = Math.round(o.writerHoldUs * US);
   costs.change_pte = 0;

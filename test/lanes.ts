@@ -10,7 +10,7 @@
  * Times in marks and records are microseconds (the lane diagrams' unit).
  */
 import {
-  Cost, cpu, current, sleep, VM_EVENT_NAMES, type KPath, type MmStruct, type VmAreaStruct, type VmEvent,
+  Cost, cpu, current, sleep, VM_EVENT_NAMES, type CostName, type KPath, type MmStruct, type VmAreaStruct, type VmEvent,
 } from '../src/model/index.js';
 import type { PriorityClass } from '../src/scenario/types.js';
 import { buildMm, costArray, Simulator, type SimTask, type SimTaskInfo, type WaitClass } from '../src/sim/index.js';
@@ -50,6 +50,8 @@ export interface LaneOptions {
   cpus?: number | null;
   preempt?: boolean;
   strategy?: string;
+  /** CPU costs in ns beyond handle_mm_fault = 1 us (all others are 0). */
+  costs?: Partial<Record<CostName, number>>;
 }
 
 export interface Lanes {
@@ -85,7 +87,7 @@ export function lanes(o: LaneOptions = {}): Lanes {
     cpus: o.cpus ?? null,
     preempt: o.preempt ?? true,
     mmap_lock: { reader_wake: o.readerWake ?? 'all' },
-    costs: zeroCosts({ handle_mm_fault: us(1) }),
+    costs: zeroCosts({ handle_mm_fault: us(1), ...o.costs }),
   });
   const { mm } = buildMm(sc, faultStrategy(o.strategy ?? 'mainline'), forkStrategy('fork-lock-all'));
   const rec = new LaneRecorder();

@@ -18,7 +18,7 @@ import {
   Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
   install_vm_event_sink, madvise_dontneed, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
   VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
-  VmEvent, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
+  VmEvent, type Cost, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
 } from '../model/index.js';
 import { applyInjections, type Injection } from './inject.js';
 import { checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
@@ -51,6 +51,10 @@ const CPU_LABEL: Record<string, string> = {
   madvise_vma: 'madvise_vma_behavior(vma)',
   exit_vma: 'exit_mmap: free_pgtables',
 };
+
+function cpuLabel(c: Cost): string {
+  return CPU_LABEL[COST_NAMES[c]] ?? COST_NAMES[c];
+}
 
 export class CheckTask implements Task {
   readonly prio = 0;
@@ -251,7 +255,7 @@ export class Execution {
         t.pending = e.what;
         return;
       case EffectKind.CPU:
-        t.pending = CPU_LABEL[COST_NAMES[e.cost]] ?? COST_NAMES[e.cost];
+        t.pending = e.then === -1 ? cpuLabel(e.cost) : `${cpuLabel(e.cost)}; ${cpuLabel(e.then)}`;
         return;
       case EffectKind.CPU_LAW:
         t.pending = 'swap_read_folio(folio, synchronous)';

@@ -79,7 +79,13 @@ export interface WaitResource {
 export type ResourceClass = 'mmap_lock' | 'vma_lock' | 'folio' | 'io';
 
 export interface PointEffect { readonly k: EffectKind.POINT; readonly what: string }
-export interface CpuEffect { readonly k: EffectKind.CPU; readonly cost: Cost; readonly n: number }
+export interface CpuEffect {
+  readonly k: EffectKind.CPU;
+  readonly cost: Cost;
+  readonly n: number;
+  /** A second cost charged in the same step (once), or -1: see `cpu_then`. */
+  readonly then: Cost | -1;
+}
 export interface CpuLawEffect { readonly k: EffectKind.CPU_LAW; readonly law: LawName }
 export interface SleepEffect { readonly k: EffectKind.SLEEP; readonly ns: number }
 export interface BlockEffect {
@@ -115,6 +121,7 @@ class EffectRecord {
   what = '';
   cost: Cost = Cost.handle_mm_fault;
   n = 0;
+  then: Cost | -1 = -1;
   law: LawName = LawName.read;
   ns = 0;
   res: WaitResource | null = null;
@@ -142,6 +149,25 @@ export function cpu(cost: Cost, n = 1): CpuEffect {
     return e;
   }
   return cpuN(cost, n);
+}
+const cpuThen = new Map<number, CpuEffect>();
+/**
+ * One CPU step charging `first`, then `then`: for work a path does back to
+ * back with no point between where the kernel could sleep or schedule (two
+ * `cpu` yields would be two steps, and on a busy CPU set the task would give
+ * up its CPU between them). Preallocated per pair.
+ */
+export function cpu_then(first: Cost, then: Cost): CpuEffect {
+  const key = first * 64 + then;
+  let e = cpuThen.get(key);
+  if (e === undefined) {
+    const r = new EffectRecord(EffectKind.CPU);
+    r.cost = first;
+    r.n = 1;
+    r.then = then;
+    cpuThen.set(key, (e = r as CpuEffect));
+  }
+  return e;
 }
 function cpuN(cost: Cost, n: number): CpuEffect {
   const e = new EffectRecord(EffectKind.CPU);

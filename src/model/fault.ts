@@ -3,7 +3,7 @@
  * (arm64 `do_page_fault` has the same shape), with the series' patch 1/5
  * `retry_vma:` label and Suren's FALLBACK variant as strategy decisions.
  */
-import { Cost, cpu, type KPath } from './effects.js';
+import { Cost, cpu, cpu_then, type KPath } from './effects.js';
 import { handle_mm_fault, mm_account_fault } from './memory.js';
 import {
   FAULT_FLAG_DEFAULT, FAULT_FLAG_TRIED, FAULT_FLAG_USER, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE,
@@ -14,6 +14,13 @@ import { lock_vma_under_rcu, mmap_read_lock_killable, mmap_read_trylock, mmap_re
 import { fault_inject } from './custom.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 import { current, fatal_signal_pending, sched_points } from './sched.js';
+
+/**
+ * A retried attempt's CPU: the re-walk (`fault_retry`) and handle_mm_fault's
+ * own work, back to back in one step, as on the CPU (nothing between the
+ * lock and handle_mm_fault can sleep or schedule).
+ */
+const RETRY_CPU = cpu_then(Cost.fault_retry, Cost.handle_mm_fault);
 
 /**
  * lock_mm_and_find_vma (mm/mmap_lock.c): mmap_read_trylock, else
@@ -42,8 +49,7 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
       if (sched_points) yield PT.lock_vma_under_rcu;
       const vma = lock_vma_under_rcu(mm, address);
       if (vma === null) break; // goto lock_mmap
-      if (attempts++ !== 0) yield cpu(Cost.fault_retry);
-      yield cpu(Cost.handle_mm_fault);
+      yield attempts++ === 0 ? cpu(Cost.handle_mm_fault) : RETRY_CPU;
       const r = handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
       ret = typeof r === 'number' ? r : yield* r;
       mm_account_fault(ret);
@@ -76,8 +82,7 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
       return VM_FAULT_SIGSEGV;
     }
     count_vm_event(VmEvent.FAULT_MMAP_PATH);
-    if (attempts++ !== 0) yield cpu(Cost.fault_retry);
-    yield cpu(Cost.handle_mm_fault);
+    yield attempts++ === 0 ? cpu(Cost.handle_mm_fault) : RETRY_CPU;
     const r = handle_mm_fault(vma, address, flags);
     ret = typeof r === 'number' ? r : yield* r;
     mm_account_fault(ret);

@@ -195,7 +195,7 @@ export class Simulator {
         case EffectKind.POINT:
           continue;
         case EffectKind.CPU: {
-          const ns = this.costs[e.cost]! * e.n;
+          const ns = this.costs[e.cost]! * e.n + (e.then === -1 ? 0 : this.costs[e.then]!);
           if (ns <= 0) continue;
           this.runOnCpu(task, Math.round(ns));
           return;
