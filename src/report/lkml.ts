@@ -7,10 +7,9 @@
  */
 import { PRIORITY_CLASSES, type PriorityClass } from '../scenario/types.js';
 import { REFERENCE_FAULT_STRATEGY, type Combination, type Comparison } from './compare.js';
-import { formatCount, formatNs, formatPercent, formatRatio, formatSpread } from './format.js';
-import { reportSections, scenarioSections, type Row, type Unit } from './rows.js';
-import { relativeSpread, type FigureSummary } from './stats.js';
-import type { RunInfo } from './table.js';
+import { formatNs } from './format.js';
+import { reportSections, scenarioSections, type Row } from './rows.js';
+import { cellParts, type Cell, type RunInfo } from './table.js';
 
 export const LKML_WIDTH = 72;
 const GAP = '  ';
@@ -23,21 +22,6 @@ export const CLASS_ABBREV: Record<PriorityClass, string> = {
   UTILITY: 'UTL',
   BACKGROUND: 'BG',
 };
-
-type Cell = [value: string, spread: string, ratio: string];
-
-function formatValue(v: number, unit: Unit): string {
-  return unit === 'ns' ? formatNs(v) : unit === 'share' ? formatPercent(v) : formatCount(v);
-}
-
-function cell(s: FigureSummary | undefined, unit: Unit, c: Combination): Cell {
-  if (s === undefined) return ['-', '', ''];
-  const r = relativeSpread(s);
-  const partial = s.seeds < c.runs.length ? `(${s.seeds}/${c.runs.length})` : '';
-  const spread = [partial, r === null ? '' : formatSpread(r)].filter((x) => x !== '').join(' ');
-  const ratio = c.fault !== REFERENCE_FAULT_STRATEGY && s.ratio !== undefined ? formatRatio(s.ratio) : '';
-  return [formatValue(s.median, unit), spread, ratio];
-}
 
 /** Replace class names by their abbreviations, `all threads` by `all`. */
 function abbreviate(label: string): string {
@@ -98,7 +82,7 @@ export function renderLkml(cmp: Comparison, info: RunInfo): string {
     });
     if (rows.length !== 0) sections.push({ heading: sec.heading, rows });
   }
-  const cells = combos.map((c) => sections.map((sec) => sec.rows.map((r) => cell(c.summary[r.figure], r.unit, c))));
+  const cells = combos.map((c) => sections.map((sec) => sec.rows.map((r) => cellParts(c.summary[r.figure], r.unit, c))));
   // Cell part widths over every combination, so all blocks line up alike.
   const all = cells.flat(2);
   const parts = [0, 1, 2].map((k) => Math.max(0, ...all.map((x) => x[k]!.length)));

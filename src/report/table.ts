@@ -25,8 +25,8 @@ function formatValue(v: number, unit: Unit): string {
   return unit === 'ns' ? formatNs(v) : unit === 'share' ? formatPercent(v) : formatCount(v);
 }
 
-/** [value, spread, ratio] of one cell; '' parts are omitted. */
-function cellParts(s: FigureSummary | undefined, unit: Unit, c: Combination): Cell {
+/** [value, spread, ratio] of one cell; '' parts are omitted (the table and the LKML form share it). */
+export function cellParts(s: FigureSummary | undefined, unit: Unit, c: Combination): Cell {
   if (s === undefined) return ['-', '', ''];
   const r = relativeSpread(s);
   const partial = s.seeds < c.runs.length ? `(${s.seeds}/${c.runs.length})` : '';
@@ -46,7 +46,7 @@ function header(c: Combination): string[] {
   return [base!, ...opts.map((o) => `+${o}`), c.fork];
 }
 
-type Cell = [value: string, spread: string, ratio: string];
+export type Cell = [value: string, spread: string, ratio: string];
 type Line = { label: string; cells: Cell[] } | string;
 
 /** Column widths: of each cell part, and of the whole column. */
