@@ -21,7 +21,7 @@ import {
   VmEvent, type Cost, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
 } from '../model/index.js';
 import { applyInjections, type Injection } from './inject.js';
-import { checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
+import { checkVmaObs, checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
 import type { CheckOp, CheckPageState, CheckScenario, CheckVma } from './scenario.js';
 import { Tracker, type Footprint } from './track.js';
 
@@ -231,15 +231,46 @@ export class Execution {
       return { fp, violation: { invariant: release ? 'lock-release' : 'model-assertion', message: `${t.comm}: ${msg}` }, aborted: false, woke, spawned };
     }
     if (!check) return { fp, violation: null, aborted: false, woke, spawned };
-    return { fp, violation: this.hookViolation ?? this.checkState(t), aborted: false, woke, spawned };
-  }
-
-  private checkState(t: CheckTask): Violation | null {
+    if (this.hookViolation !== null) return { fp, violation: this.hookViolation, aborted: false, woke, spawned };
     const on = this.model.invariants;
     if (on.has('bounded-retries') && t.retries > this.model.scenario.max_retries) {
-      return { invariant: 'bounded-retries', message: `${t.comm}'s ${t.opLabel} returned VM_FAULT_RETRY ${t.retries} times (bound: ${this.model.scenario.max_retries})` };
+      // t.retries is the task's own counter: a function of its own steps only.
+      const violation: Violation = { invariant: 'bounded-retries', message: `${t.comm}'s ${t.opLabel} returned VM_FAULT_RETRY ${t.retries} times (bound: ${this.model.scenario.max_retries})` };
+      return { fp, violation, aborted: false, woke, spawned };
     }
-    return checkVmaState(this.obs, on, (id) => this.name(id));
+    if (fp === null) return { fp, violation: checkVmaState(this.obs, on, this.nameOf), aborted: false, woke, spawned };
+    const s = this.checkStateTracked(fp);
+    return { fp: s.fp, violation: s.violation, aborted: false, woke, spawned };
+  }
+
+  private readonly nameOf = (id: number): string => this.name(id);
+
+  /**
+   * The state invariants after a tracked step, as an assertion at the end of
+   * the step: each VMA's invariant is evaluated with its reads logged; if the
+   * step wrote a slot that evaluation read, the step may have changed the
+   * invariant's value, so the reads join the step's footprint (making the step
+   * dependent on every step that writes them) and a violation is reported. If
+   * it wrote none of them, the value is the one before the step, which the
+   * step that last changed it already judged. Soundness: docs/checker.md.
+   */
+  private checkStateTracked(fp: Footprint): { fp: Footprint; violation: Violation | null } {
+    const on = this.model.invariants;
+    let violation: Violation | null = null;
+    let r: number[] | null = null;
+    for (const o of this.obs) {
+      const p = this.tracker.probe(() => checkVmaObs(o, on, this.nameOf));
+      if (!intersects(p.reads, fp.w)) continue;
+      r ??= [...fp.r];
+      for (const s of p.reads) if (!r.includes(s)) r.push(s);
+      violation ??= p.value;
+    }
+    return { fp: r === null ? fp : { r, w: fp.w }, violation };
+  }
+
+  /** The state invariants on the initial state (before any step). */
+  initialViolation(): Violation | null {
+    return checkVmaState(this.obs, this.model.invariants, this.nameOf);
   }
 
   private resume(t: CheckTask): void {
@@ -452,6 +483,11 @@ export class Execution {
     }
     return parts.length > 0 ? parts.join('; ') : '-';
   }
+}
+
+function intersects(a: readonly number[], b: readonly number[]): boolean {
+  for (const x of a) if (b.includes(x)) return true;
+  return false;
 }
 
 /** Undo the engine hooks after a search (the simulator installs its own). */

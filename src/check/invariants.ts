@@ -1,9 +1,10 @@
 /**
  * The checked properties. Each has a name (for --invariant / --no-invariant),
  * the property from shared/kernel/locking.md §5.x it encodes, and the kernel
- * code it protects. State invariants are evaluated after every step; event
+ * code it protects. State invariants (checkVmaObs) are evaluated after every
+ * step that wrote a field they read, as part of that step's footprint; event
  * invariants are evaluated by the observation hooks (src/model/custom.ts) at
- * the kernel step where the event happens.
+ * the kernel step where the event happens, inside the step's tracking.
  */
 import { vma_is_write_locked, type Task, type VmAreaStruct } from '../model/index.js';
 
@@ -91,36 +92,48 @@ export class VmaObs {
 
 type Namer = (id: number) => string;
 
-/** I1 and I10, evaluated on the state after every step. */
+/** I1 and I10 on every VMA (the state after a step, or the initial state). */
 export function checkVmaState(obs: readonly VmaObs[], on: ReadonlySet<InvariantName>, name: Namer): Violation | null {
   for (const o of obs) {
-    const v = o.vma;
-    const readers = v.readers as readonly Task[];
-    if (readers.length === 0) continue;
-    if (on.has('detached-vma') && v.detached) {
-      return { invariant: 'detached-vma', message: `${name(readers[0]!.id)} holds the VMA read lock of ${v.label}, which is detached (unmapped)` };
+    const bad = checkVmaObs(o, on, name);
+    if (bad !== null) return bad;
+  }
+  return null;
+}
+
+/**
+ * I1 and I10 on one VMA. The checker evaluates it after a step with its reads
+ * tracked (Tracker.probe): a step that wrote a field this evaluation read may
+ * have changed its value, and then the reads join the step's footprint (see
+ * docs/checker.md, "Why the reduction keeps every violation").
+ */
+export function checkVmaObs(o: VmaObs, on: ReadonlySet<InvariantName>, name: Namer): Violation | null {
+  const v = o.vma;
+  const readers = v.readers as readonly Task[];
+  if (readers.length === 0) return null;
+  if (on.has('detached-vma') && v.detached) {
+    return { invariant: 'detached-vma', message: `${name(readers[0]!.id)} holds the VMA read lock of ${v.label}, which is detached (unmapped)` };
+  }
+  if (!on.has('vma-write-exclusion')) return null;
+  for (const r of readers) {
+    if (vma_is_write_locked(v)) {
+      const w = v.mm.mmap_lock.writer;
+      return {
+        invariant: 'vma-write-exclusion',
+        message: `${name(r.id)} holds the VMA read lock of ${v.label} while ${w !== null ? name(w.id) : 'the mmap writer'} holds it write-locked (vma_start_write)`,
+      };
     }
-    if (!on.has('vma-write-exclusion')) continue;
-    for (const r of readers) {
-      if (vma_is_write_locked(v)) {
-        const w = v.mm.mmap_lock.writer;
-        return {
-          invariant: 'vma-write-exclusion',
-          message: `${name(r.id)} holds the VMA read lock of ${v.label} while ${w !== null ? name(w.id) : 'the mmap writer'} holds it write-locked (vma_start_write)`,
-        };
-      }
-      if (o.copyBy >= 0 && o.copyLocked && o.copyBy !== r.id) {
-        return {
-          invariant: 'vma-write-exclusion',
-          message: `${name(r.id)} holds the VMA read lock of ${v.label} while ${name(o.copyBy)} copies it in dup_mmap relying on the VMA write lock (copy_page_range)`,
-        };
-      }
-      if (o.changeBy >= 0 && o.changeBy !== r.id) {
-        return {
-          invariant: 'vma-write-exclusion',
-          message: `${name(r.id)} holds the VMA read lock of ${v.label} while ${name(o.changeBy)} changes it in mprotect_fixup/change_protection relying on the VMA write lock`,
-        };
-      }
+    if (o.copyBy >= 0 && o.copyLocked && o.copyBy !== r.id) {
+      return {
+        invariant: 'vma-write-exclusion',
+        message: `${name(r.id)} holds the VMA read lock of ${v.label} while ${name(o.copyBy)} copies it in dup_mmap relying on the VMA write lock (copy_page_range)`,
+      };
+    }
+    if (o.changeBy >= 0 && o.changeBy !== r.id) {
+      return {
+        invariant: 'vma-write-exclusion',
+        message: `${name(r.id)} holds the VMA read lock of ${v.label} while ${name(o.changeBy)} changes it in mprotect_fixup/change_protection relying on the VMA write lock`,
+      };
     }
   }
   return null;

@@ -63,6 +63,8 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
   let n = 0, newSteps = 0;
   const result = (end: RunEnd, violation: Violation | null): RunResult =>
     ({ end, violation, schedule: { mask: plan.mask, steps }, trace, newSteps, steps: n });
+  const initial = ex.initialViolation();
+  if (initial !== null) return result('violation', initial);
   for (;;) {
     const run = ex.runnable();
     if (run.length === 0) {

@@ -247,6 +247,11 @@ export class Tracker {
   }
 
   read(slot: number): void {
+    const pr = this.probeReads;
+    if (pr !== null) {
+      if (!pr.includes(slot)) pr.push(slot);
+      return;
+    }
     if (slot >= this.rStamp.length) this.grow(slot);
     if (this.rStamp[slot] !== this.epoch) {
       this.rStamp[slot] = this.epoch;
@@ -255,6 +260,7 @@ export class Tracker {
   }
 
   write(slot: number): void {
+    if (this.probeReads !== null) throw new Error('check: an invariant wrote model state (invariants must only read)');
     if (slot >= this.wStamp.length) this.grow(slot);
     if (this.wStamp[slot] !== this.epoch) {
       this.wStamp[slot] = this.epoch;
@@ -286,6 +292,29 @@ export class Tracker {
       }
     }
     return { r: this.r, w: this.w };
+  }
+
+  /** Reads of the running probe (see `probe`), or null. */
+  private probeReads: number[] | null = null;
+
+  /**
+   * Evaluate `fn` (an invariant over the state after a step) with its reads
+   * logged apart from the step's: returns its value and the slots it read.
+   * The caller decides whether the reads join the step's footprint.
+   */
+  probe<T>(fn: () => T): { value: T; reads: number[] } {
+    const reads: number[] = [];
+    const prev = running.tracker, prevOn = this.on;
+    this.probeReads = reads;
+    this.on = true;
+    running.tracker = this;
+    try {
+      return { value: fn(), reads };
+    } finally {
+      this.probeReads = null;
+      this.on = prevOn;
+      running.tracker = prev;
+    }
   }
 
   /** A step ran without tracking: container digests must be refreshed before the next tracked one. */
