@@ -1,0 +1,168 @@
+/**
+ * The checker's differential test (issue 11): the default search (DFS with
+ * DPOR and sleep sets) must give the same verdict as a search without any
+ * reduction, on every built-in check scenario x every mutation x every fault
+ * strategy x every fork strategy the scenario can tell apart. Where the
+ * reference cannot finish within its budget, random scheduling and PCT with a
+ * fixed budget must never find a violation that the complete default search
+ * called safe.
+ *
+ * Budgets are execution counts (never wall time), so the outcome is the same
+ * on every machine. FAULTLINE_DIFF=full multiplies them (a longer run, see
+ * docs/checker.md "The differential test").
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import {
+  check, checkScenarioDir, INJECTION_NAMES, INVARIANT_NAMES, listCheckScenarios, loadCheckScenario,
+  type CheckReport, type CheckScenario, type Injection, type Mode,
+} from '../src/check/index.js';
+import { ALL_FAULT_STRATEGIES, FORK_STRATEGIES, faultStrategy, forkStrategy } from '../src/strategies/index.js';
+
+export interface Budget {
+  /** Executions for the default search (DFS, DPOR, sleep sets). */
+  readonly dfs: number;
+  /** Executions for the reference without any reduction. */
+  readonly noPor: number;
+  /** Executions for DFS with sleep sets only (no DPOR), where no-POR does not finish. */
+  readonly sleepOnly: number;
+  /** Executions for each of random and PCT where neither reference finishes. */
+  readonly sampled: number;
+}
+
+export const FULL = process.env['FAULTLINE_DIFF'] === 'full';
+export const BUDGET: Budget = FULL
+  ? { dfs: 200_000, noPor: 200_000, sleepOnly: 400_000, sampled: 20_000 }
+  : { dfs: 2_000, noPor: 600, sleepOnly: 4_000, sampled: 200 };
+
+export interface Combo {
+  readonly scenario: CheckScenario;
+  readonly fault: string;
+  readonly fork: string;
+  readonly inject: readonly Injection[];
+}
+
+export type Verdict = 'safe' | 'unsafe' | 'incomplete';
+
+/** Which search gave the reference verdict. */
+export type ReferenceKind = 'no-por' | 'sleep-sets' | 'random+pct' | 'none';
+
+export interface Outcome {
+  readonly combo: Combo;
+  readonly dfs: Verdict;
+  readonly reference: Verdict;
+  readonly referenceKind: ReferenceKind;
+  readonly invariant: string | null;
+  /** The default search said "safe, complete" and a reference found a violation. */
+  readonly unsound: boolean;
+  /** Both complete with different verdicts (a found violation the reference cannot reach is a bug too). */
+  readonly disagree: boolean;
+  readonly executions: { readonly dfs: number; readonly reference: number };
+}
+
+function verdictOf(r: CheckReport): Verdict {
+  if (r.violation !== null) return 'unsafe';
+  return r.complete ? 'safe' : 'incomplete';
+}
+
+function run(c: Combo, mode: Mode, maxExecutions: number): CheckReport {
+  return check(
+    {
+      scenario: c.scenario,
+      fault: faultStrategy(c.fault),
+      fork: forkStrategy(c.fork),
+      injections: c.inject,
+      invariants: new Set(INVARIANT_NAMES),
+    },
+    { mode, maxExecutions, shrink: false },
+  );
+}
+
+const DFS: Mode = { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null };
+const SLEEP_ONLY: Mode = { kind: 'dfs', sleepSets: true, dpor: false, preemptionBound: null };
+const NO_POR: Mode = { kind: 'dfs', sleepSets: false, dpor: false, preemptionBound: null };
+
+/**
+ * Compare the default search with a reference on one combination. The
+ * reference is the unreduced DFS if it finishes; else DFS with sleep sets
+ * only (a reduction that keeps every reachable state, Godefroid 1996, and
+ * shares no code with DPOR's race detection) if it finishes; else random
+ * scheduling and PCT with a fixed budget, which can only refute "safe".
+ * Where the default search does not finish, there is no verdict to compare.
+ */
+export function compare(c: Combo, budget: Budget = BUDGET): Outcome {
+  const d = run(c, DFS, budget.dfs);
+  const dv = verdictOf(d);
+  const out = (reference: Verdict, kind: ReferenceKind, refExec: number, refInv: string | null): Outcome => {
+    const complete = kind === 'no-por' || kind === 'sleep-sets';
+    return {
+      combo: c, dfs: dv, reference, referenceKind: kind,
+      invariant: d.violation?.invariant ?? refInv,
+      unsound: dv === 'safe' && reference === 'unsafe',
+      disagree: complete && dv !== 'incomplete' && dv !== reference,
+      executions: { dfs: d.stats.executions, reference: refExec },
+    };
+  };
+  if (dv === 'incomplete') return out('incomplete', 'none', 0, null);
+  let refExec = 0;
+  for (const [kind, mode, n] of [['no-por', NO_POR, budget.noPor], ['sleep-sets', SLEEP_ONLY, budget.sleepOnly]] as const) {
+    const r = run(c, mode, n);
+    refExec += r.stats.executions;
+    const rv = verdictOf(r);
+    if (rv !== 'incomplete') return out(rv, kind, refExec, r.violation?.invariant ?? null);
+  }
+  // A violation the default search found was replayed into its counterexample:
+  // sampling cannot add to it.
+  if (dv === 'unsafe') return out('incomplete', 'none', refExec, null);
+  for (const mode of [
+    { kind: 'random', seed: 1, iterations: budget.sampled },
+    { kind: 'pct', seed: 1, iterations: budget.sampled, depth: 3 },
+  ] as const) {
+    const s = run(c, mode, budget.sampled);
+    refExec += s.stats.executions;
+    if (s.violation !== null) return out('unsafe', 'random+pct', refExec, s.violation.invariant);
+  }
+  return out('incomplete', 'random+pct', refExec, null);
+}
+
+/** Fork strategies a scenario can tell apart: all of them if it forks, else one. */
+function forksFor(sc: CheckScenario): readonly string[] {
+  return sc.threads.some((t) => t.ops.some((o) => o.op === 'fork')) ? FORK_STRATEGIES : ['fork-lock-all'];
+}
+
+/** Mutations that can change a scenario's behaviour (none, then each one its ops reach). */
+function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
+  const ops = new Set(sc.threads.flatMap((t) => t.ops.map((o) => o.op)));
+  const reach: Record<Injection, boolean> = {
+    'mprotect-skip-vma-write-lock': ops.has('mprotect'),
+    'fork-skip-vma-write-lock': ops.has('fork'),
+    'double-vma-end-read': ops.has('fault'),
+  };
+  return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
+}
+
+/** Every combination for one scenario. */
+export function combosFor(sc: CheckScenario): Combo[] {
+  const out: Combo[] = [];
+  for (const inject of injectionsFor(sc)) {
+    for (const fault of ALL_FAULT_STRATEGIES) {
+      for (const fork of forksFor(sc)) out.push({ scenario: sc, fault, fork, inject });
+    }
+  }
+  return out;
+}
+
+/** Built-in check scenarios at their smallest parameters. */
+export function builtinScenarios(): CheckScenario[] {
+  return listCheckScenarios().map((s) => {
+    const doc = parse(readFileSync(join(checkScenarioDir(), `${s.name}.yaml`), 'utf8')) as { params?: Record<string, { min: number }> };
+    const small: Record<string, number> = {};
+    for (const [k, p] of Object.entries(doc.params ?? {})) small[k] = p.min;
+    return loadCheckScenario(s.name, small);
+  });
+}
+
+export function label(c: Combo): string {
+  return `${c.scenario.name} ${c.fault}/${c.fork}${c.inject.length > 0 ? ` +${c.inject.join('+')}` : ''}`;
+}
