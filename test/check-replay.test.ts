@@ -59,6 +59,6 @@ describe('replay', () => {
       expect(decodeSchedule(encodeSchedule(s))).toEqual(s);
     }));
     expect(() => decodeSchedule('fl1.%%')).toThrow(ScheduleError);
-    expect(() => decodeSchedule('xyz')).toThrow(/not a faultline schedule/);
+    expect(() => decodeSchedule('xyz')).toThrow(/does not start with 'fl1\.'/);
   });
 });

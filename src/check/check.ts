@@ -10,7 +10,7 @@ import { RandomScheduler } from './random.js';
 import { ReplayScheduler } from './replay.js';
 import { encodeSchedule, threadSteps, type Schedule } from './schedule.js';
 import type { Scheduler } from './scheduler.js';
-import { runOne, search, type RunResult, type SearchStats, type TraceStep } from './search.js';
+import { runOne, search, searchSteps, type RunResult, type SearchOptions, type SearchOutcome, type SearchStats, type TraceStep } from './search.js';
 import { shrink } from './shrink.js';
 
 export type Mode =
@@ -27,6 +27,8 @@ export interface CheckOptions {
   readonly maxExecutions?: number | null;
   readonly shrink?: boolean;
   readonly onProgress?: (s: SearchStats) => void;
+  /** Polled after every execution: a reason to stop (time limit, signal), or null (./search.ts). */
+  readonly stop?: () => string | null;
 }
 
 export interface Counterexample {
@@ -60,6 +62,10 @@ export interface CheckReport {
   readonly incompleteReason: string | null;
   /** What a clean result guarantees. */
   readonly guarantee: string;
+  /** Why the search was stopped before its end (time limit, signal), or null. */
+  readonly stopReason: string | null;
+  /** A stopped DFS: depth of its stack and the estimated share of its tree explored. */
+  readonly coverage: { readonly depth: number; readonly explored: number } | null;
   readonly violation: Counterexample | null;
 }
 
@@ -120,15 +126,40 @@ export function counterexample(model: CheckModel, found: RunResult, maxSteps: nu
   };
 }
 
-export function check(model: CheckModel, opts: CheckOptions): CheckReport {
-  const mode = opts.mode;
-  const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
-  const sched = schedulerFor(model, mode);
-  const out = search(model, sched, {
-    maxSteps,
+function searchOptions(opts: CheckOptions): SearchOptions {
+  return {
+    maxSteps: opts.maxSteps ?? DEFAULT_MAX_STEPS,
     maxExecutions: opts.maxExecutions ?? null,
     ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
-  });
+    ...(opts.stop !== undefined ? { stop: opts.stop } : {}),
+  };
+}
+
+/** Check `model` in one search mode (synchronously: signals cannot interrupt it; see checkAsync). */
+export function check(model: CheckModel, opts: CheckOptions): CheckReport {
+  const sched = schedulerFor(model, opts.mode);
+  return report(model, opts, sched, search(model, sched, searchOptions(opts)));
+}
+
+/**
+ * `check`, giving the event loop a turn every `yieldEvery` executions, so
+ * that a SIGINT/SIGTERM handler or a timer can set what `opts.stop` reads.
+ */
+export async function checkAsync(model: CheckModel, opts: CheckOptions, yieldEvery = 64): Promise<CheckReport> {
+  const sched = schedulerFor(model, opts.mode);
+  const it = searchSteps(model, sched, searchOptions(opts));
+  for (let n = 1; ; n++) {
+    const r = it.next();
+    if (r.done === true) return report(model, opts, sched, r.value);
+    if (n % yieldEvery === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+const COMPLETE_DFS = 'every interleaving was explored up to the order of independent steps, and every invariant was judged at each step that can change it, so no violation or deadlock is reachable in the model (docs/checker.md, "What a complete search guarantees")';
+
+function report(model: CheckModel, opts: CheckOptions, sched: Scheduler, out: SearchOutcome): CheckReport {
+  const mode = opts.mode;
+  const maxSteps = opts.maxSteps ?? DEFAULT_MAX_STEPS;
   const stats = out.stats;
   let violation: Counterexample | null = null;
   if (out.violation !== null) {
@@ -143,7 +174,7 @@ export function check(model: CheckModel, opts: CheckOptions): CheckReport {
       if (mode.preemptionBound !== null) incomplete = `preemption bound ${mode.preemptionBound}`;
       guarantee = mode.preemptionBound !== null
         ? `every execution with at most ${mode.preemptionBound} preemption(s) was explored`
-        : 'every interleaving was explored, up to reordering of independent steps (every reachable state was visited)';
+        : COMPLETE_DFS;
       break;
     case 'random':
       incomplete = `random sampling (${mode.iterations} executions)`;
@@ -162,8 +193,18 @@ export function check(model: CheckModel, opts: CheckOptions): CheckReport {
       guarantee = 'one execution';
       break;
   }
-  if (out.stoppedEarly) incomplete = `stopped after --max-executions ${opts.maxExecutions}`;
-  if (stats.depthLimited > 0) incomplete = `${stats.depthLimited} execution(s) hit the ${maxSteps}-step limit`;
+  let coverage: CheckReport['coverage'] = null;
+  if (out.stoppedEarly) {
+    incomplete = out.stopReason ?? `stopped after --max-executions ${opts.maxExecutions}`;
+    coverage = sched instanceof DfsScheduler ? sched.coverage() : null;
+    if (mode.kind === 'dfs') {
+      guarantee = `none beyond the ${stats.executions.toLocaleString('en-US')} executions explored${coverage !== null ? ` (an estimated ${fmtShare(coverage.explored)} of the search tree, stack depth ${coverage.depth})` : ''}`;
+    }
+  }
+  if (stats.depthLimited > 0) {
+    incomplete = `${stats.depthLimited} execution(s) hit the ${maxSteps}-step limit`;
+    if (mode.kind === 'dfs' && mode.preemptionBound === null) guarantee = `none beyond the executions explored: executions longer than ${maxSteps} steps were cut, and nothing after a cut was explored`;
+  }
   if (violation !== null && mode.kind !== 'replay') incomplete = 'stopped at the first violation';
   return {
     scenario: model.scenario.name,
@@ -178,6 +219,16 @@ export function check(model: CheckModel, opts: CheckOptions): CheckReport {
     complete: incomplete === null,
     incompleteReason: incomplete,
     guarantee,
+    stopReason: out.stopReason,
+    coverage,
     violation,
   };
+}
+
+/** A share in [0, 1] as a percentage that never rounds up to 100 % or down to 0 %. */
+function fmtShare(x: number): string {
+  const pct = x * 100;
+  if (pct > 0 && pct < 0.01) return '< 0.01%';
+  if (pct < 100 && pct > 99.99) return '> 99.99%';
+  return `${pct.toFixed(pct < 1 ? 2 : 1)}%`;
 }

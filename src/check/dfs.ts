@@ -318,6 +318,30 @@ export class DfsScheduler implements Scheduler {
     else for (const u of l.runnable) bt.add(u);
   }
 
+  /**
+   * For a search stopped early: the stack depth, and the share of the tree
+   * explored, estimated as if every option at a level had a subtree of the
+   * same size (Knuth's estimator over the current path). DPOR may still add
+   * options to a level, so the share is an upper estimate.
+   */
+  coverage(): { depth: number; explored: number } {
+    let explored = 0, weight = 1;
+    for (const l of this.levels) {
+      let options: number, finished: number;
+      if (l.kind === 'c') {
+        options = l.n;
+        finished = l.taken;
+      } else {
+        finished = l.done.filter((u) => u !== l.taken).length;
+        options = finished + this.candidates(l).filter((u) => !l.done.includes(u) || u === l.taken).length;
+      }
+      if (options <= 0) break;
+      explored += weight * (finished / options);
+      weight /= options;
+    }
+    return { depth: this.levels.length, explored };
+  }
+
   /** Depth of the current execution's stack. */
   get depth(): number {
     return this.levels.length;

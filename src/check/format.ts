@@ -84,8 +84,9 @@ export function formatReport(r: CheckReport, x: FormatExtras = {}): string {
   if (r.complete) {
     out.push(`result: no violation; search complete: ${r.guarantee}.`);
   } else {
-    out.push(`result: no violation found; search INCOMPLETE (${r.incompleteReason}): ${r.guarantee}.`);
-    if (r.mode === 'dfs') out.push('  hint: drop --preemption-bound or raise --max-steps/--max-executions for a complete search');
+    out.push(`result: no violation found; search INCOMPLETE (${r.incompleteReason}); guarantee: ${r.guarantee}.`);
+    if (r.mode === 'dfs' && r.stopReason === null) out.push('  hint: drop --preemption-bound or raise --max-steps/--max-executions for a complete search');
+    else if (r.stopReason?.startsWith('--time-limit') === true) out.push('  hint: raise --time-limit (0 for none), or try --mode pct for bug finding');
   }
   return out.join('\n') + '\n';
 }

@@ -203,7 +203,10 @@ export function checkScenarioFromObject(
   const issues: Array<{ path: Seg[]; message: string }> = [];
   const r = CheckScenarioSchema.safeParse(data);
   if (!r.success) {
-    for (const i of r.error.issues) issues.push({ path: i.path as Seg[], message: zodText(i) });
+    for (const i of r.error.issues) {
+      if (i.code === 'invalid_union') issues.push(...opIssues(valueAt(data, i.path as Seg[]), i.path as Seg[]) ?? [{ path: i.path as Seg[], message: zodText(i) }]);
+      else issues.push({ path: i.path as Seg[], message: zodText(i) });
+    }
   }
   const place = (i: { path: Seg[]; message: string }): ScenarioIssue => {
     const out: ScenarioIssue = { source, path: formatPath(i.path), message: i.message };
@@ -220,6 +223,33 @@ export function checkScenarioFromObject(
   if (issues.length > 0) throw new ScenarioError(issues.map(place));
   sc.source = source;
   return sc;
+}
+
+const OP_SCHEMAS: Record<string, z.ZodType> = {
+  fault: FaultOp, mprotect: VmaOp, munmap: VmaOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp,
+};
+
+function valueAt(data: unknown, path: readonly Seg[]): unknown {
+  let v = data;
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined;
+  return v;
+}
+
+/**
+ * An op that matched none of the op shapes: name the op if it is unknown,
+ * else the problems of the shape its `op` selects. Null if `v` is not an op.
+ */
+function opIssues(v: unknown, at: Seg[]): Array<{ path: Seg[]; message: string }> | null {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || !('op' in v)) return null;
+  const op = (v as { op: unknown }).op;
+  const known = Object.keys(OP_SCHEMAS);
+  if (typeof op !== 'string' || !(op in OP_SCHEMAS)) {
+    const hint = typeof op === 'string' ? didYouMean(op, known) : undefined;
+    return [{ path: [...at, 'op'], message: `unknown op ${typeof op === 'string' ? `'${op}'` : describeValue(op)}${hint !== undefined ? ` (did you mean '${hint}'?)` : ''} (expected one of: ${known.join(', ')})` }];
+  }
+  const r = OP_SCHEMAS[op]!.safeParse(v);
+  if (r.success) return null;
+  return r.error.issues.map((i) => ({ path: [...at, ...(i.path as Seg[])], message: `${op}: ${zodText(i)}` }));
 }
 
 function zodText(i: z.core.$ZodIssue): string {

@@ -42,24 +42,24 @@ export function encodeSchedule(s: Schedule): string {
 /** Decode `fl1.<base64url>`; throws ScheduleError naming what is wrong. */
 export function decodeSchedule(text: string): Schedule {
   const t = text.trim();
-  if (!t.startsWith(PREFIX)) throw new ScheduleError(`not a faultline schedule (expected it to start with '${PREFIX}')`);
+  if (!t.startsWith(PREFIX)) throw new ScheduleError(`it does not start with '${PREFIX}'`);
   const body = t.slice(PREFIX.length);
-  if (!/^[A-Za-z0-9_-]*$/.test(body)) throw new ScheduleError('schedule contains characters outside base64url');
+  if (!/^[A-Za-z0-9_-]*$/.test(body)) throw new ScheduleError('it contains characters outside base64url');
   const b = Buffer.from(body, 'base64url');
   let i = 0;
   const next = (): number => {
     let n = 0, mul = 1;
     for (;;) {
-      if (i >= b.length) throw new ScheduleError('schedule is truncated');
+      if (i >= b.length) throw new ScheduleError('it is truncated');
       const x = b[i++]!;
       n += (x & 0x7f) * mul;
       if ((x & 0x80) === 0) return n;
       mul *= 0x80;
-      if (mul > 2 ** 49) throw new ScheduleError('schedule has a malformed number');
+      if (mul > 2 ** 49) throw new ScheduleError('it holds a malformed number');
     }
   };
   const nmask = next();
-  if (nmask > 64) throw new ScheduleError(`schedule names ${nmask} threads (at most 64)`);
+  if (nmask > 64) throw new ScheduleError(`its thread count decodes to ${nmask}, more than a scenario can have (64)`);
   const mask: number[] = [];
   for (let k = 0; k < nmask; k++) mask.push(next());
   const nsteps = next();
@@ -68,7 +68,7 @@ export function decodeSchedule(text: string): Schedule {
     const x = next();
     steps.push(x % 2 === 0 ? { k: 't', id: x / 2 } : { k: 'c', v: (x - 1) / 2 });
   }
-  if (i !== b.length) throw new ScheduleError('schedule has trailing bytes');
+  if (i !== b.length) throw new ScheduleError('it has trailing bytes');
   return { mask, steps };
 }
 

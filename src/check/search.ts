@@ -116,8 +116,10 @@ export interface SearchOutcome {
   readonly stats: SearchStats;
   /** The first violating execution, if any. */
   readonly violation: RunResult | null;
-  /** Stopped by maxExecutions before the scheduler ran out. */
+  /** Stopped before the scheduler ran out (maxExecutions, or `stop` gave a reason). */
   readonly stoppedEarly: boolean;
+  /** Why `stop` ended the search (time limit, signal); null otherwise. */
+  readonly stopReason: string | null;
 }
 
 export interface SearchOptions extends RunOptions {
@@ -125,17 +127,28 @@ export interface SearchOptions extends RunOptions {
   /** Called every `progressEvery` executions (the CLI prints progress from it). */
   readonly onProgress?: (s: SearchStats) => void;
   readonly progressEvery?: number;
+  /**
+   * Polled after every execution: a reason to stop now (the CLI's time limit
+   * or a signal), or null. The search itself reads no clock.
+   */
+  readonly stop?: () => string | null;
 }
 
-/** Explore with `sched` until it is exhausted, a violation is found, or maxExecutions is reached. */
-export function search(model: CheckModel, sched: Scheduler, opts: SearchOptions): SearchOutcome {
+/**
+ * The search as a generator: yields the running statistics after every
+ * execution, so a caller can give the event loop a turn (signals, timers)
+ * between executions; returns the outcome. `search` runs it to the end.
+ */
+export function* searchSteps(model: CheckModel, sched: Scheduler, opts: SearchOptions): Generator<SearchStats, SearchOutcome, void> {
   const stats: SearchStats = { executions: 0, newSteps: 0, steps: 0, cut: 0, depthLimited: 0, aborted: 0, longest: 0 };
   const every = opts.progressEvery ?? 2000;
+  const end = (stoppedEarly: boolean, stopReason: string | null = null, violation: RunResult | null = null): SearchOutcome =>
+    ({ stats, violation, stoppedEarly, stopReason });
   try {
     for (;;) {
-      if (opts.maxExecutions != null && stats.executions >= opts.maxExecutions) return { stats, violation: null, stoppedEarly: true };
+      if (opts.maxExecutions != null && stats.executions >= opts.maxExecutions) return end(true);
       const plan = sched.newExecution();
-      if (plan === null) return { stats, violation: null, stoppedEarly: false };
+      if (plan === null) return end(false);
       stats.executions++;
       const r = runOne(model, sched, plan, { maxSteps: opts.maxSteps });
       stats.newSteps += r.newSteps;
@@ -144,10 +157,22 @@ export function search(model: CheckModel, sched: Scheduler, opts: SearchOptions)
       if (r.end === 'cut') stats.cut++;
       else if (r.end === 'depth') stats.depthLimited++;
       else if (r.end === 'aborted') stats.aborted++;
-      else if (r.end === 'violation') return { stats, violation: r, stoppedEarly: false };
+      else if (r.end === 'violation') return end(false, null, r);
       if (opts.onProgress !== undefined && stats.executions % every === 0) opts.onProgress(stats);
+      const why = opts.stop?.() ?? null;
+      if (why !== null) return end(true, why);
+      yield stats;
     }
   } finally {
     uninstallCheckHooks();
+  }
+}
+
+/** Explore with `sched` until it is exhausted, a violation is found, or a limit is reached. */
+export function search(model: CheckModel, sched: Scheduler, opts: SearchOptions): SearchOutcome {
+  const it = searchSteps(model, sched, opts);
+  for (;;) {
+    const r = it.next();
+    if (r.done === true) return r.value;
   }
 }
