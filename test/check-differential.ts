@@ -33,7 +33,7 @@ export interface Budget {
 
 export const FULL = process.env['FAULTLINE_DIFF'] === 'full';
 export const BUDGET: Budget = FULL
-  ? { dfs: 200_000, noPor: 200_000, sleepOnly: 400_000, sampled: 20_000 }
+  ? { dfs: 50_000, noPor: 50_000, sleepOnly: 100_000, sampled: 5_000 }
   : { dfs: 2_000, noPor: 600, sleepOnly: 4_000, sampled: 200 };
 
 export interface Combo {

@@ -11,8 +11,7 @@
  * Methods for the Verification of Concurrent Systems", LNCS 1032, 1996): once
  * the subtree of task t at a level is explored, t sleeps in the sibling
  * subtrees until a step dependent on t's step (footprints overlap, ./track.ts)
- * runs. Sleep sets prune transitions, never states: every reachable state is
- * still visited, so state invariants and deadlocks are checked exactly.
+ * runs. Sleep sets alone prune transitions, never states.
  *
  * Dynamic partial-order reduction on top (C. Flanagan, P. Godefroid,
  * "Dynamic Partial-Order Reduction for Model Checking Software", POPL 2005,
@@ -23,6 +22,12 @@
  * conflicts, wake-ups and I/O submission) is a race; j's task joins the
  * backtrack set at i's level (every runnable task there, if j's task could
  * not run at that point).
+ *
+ * DPOR does prune states: it keeps one interleaving per Mazurkiewicz trace.
+ * Violations are still all found because every invariant is evaluated inside
+ * the steps that can change it, with its reads in their footprints
+ * (Execution.step; the argument is in docs/checker.md, "What a complete
+ * search guarantees").
  *
  * Preemption bounding (Musuvathi & Qadeer, PLDI 2007): running any other
  * task (thread or I/O completion) while the scenario thread that ran last is
