@@ -16,6 +16,16 @@ export interface FaultStrategy {
    */
   readonly per_vma_lock: boolean;
   /**
+   * How the arch handler takes mmap_lock for read (first attempt and after a
+   * RETRY). True: lock_mm_and_find_vma (mm/mmap_lock.c, x86 since v6.5,
+   * "x86/mm: convert to using lock_mm_and_find_vma()"): mmap_read_trylock,
+   * else mmap_read_lock_killable, so a fatal signal ends the wait. False: x86
+   * do_user_addr_fault before v6.5: mmap_read_trylock, else the
+   * uninterruptible mmap_read_lock (and `goto retry` takes mmap_read_lock
+   * directly). False only for `pre-vma`.
+   */
+  readonly lock_mm_and_find_vma: boolean;
+  /**
    * May the fault release its VMA/mmap lock to wait for I/O at this site
    * (maybe_unlock_mmap_for_io, folio_lock_or_retry)? Consulted only when the
    * kernel's own condition (first attempt, ALLOW_RETRY, !RETRY_NOWAIT) holds.

@@ -10,6 +10,7 @@ import type { FaultStrategy } from '../model/index.js';
 export const mainline: FaultStrategy = {
   name: 'mainline',
   per_vma_lock: true,
+  lock_mm_and_find_vma: true,
   drop_lock_for_io: () => true,
   hold_for_locked_folio: () => false,
   retry_vma_after_io: false,
