@@ -26,12 +26,14 @@ export interface FaultStrategy {
    */
   readonly lock_mm_and_find_vma: boolean;
   /**
-   * May the fault release its VMA/mmap lock to wait for I/O at this site
-   * (maybe_unlock_mmap_for_io, folio_lock_or_retry)? Consulted only when the
-   * kernel's own condition (first attempt, ALLOW_RETRY, !RETRY_NOWAIT) holds.
-   * False = hold the lock across the I/O (Willy's proposal).
+   * May the fault release its lock to wait for I/O at this site
+   * (maybe_unlock_mmap_for_io, folio_lock_or_retry)? `vma_lock`: the fault
+   * holds the per-VMA lock (FAULT_FLAG_VMA_LOCK), else mmap_lock. Consulted
+   * only when the kernel's own condition (first attempt, ALLOW_RETRY,
+   * !RETRY_NOWAIT) holds. False = hold the lock across the I/O (Willy's
+   * proposal, for the VMA lock).
    */
-  drop_lock_for_io(site: IoSite): boolean;
+  drop_lock_for_io(site: IoSite, vma_lock: boolean): boolean;
   /**
    * Patches 4-5/5: when the folio is found locked, wait for it holding the
    * fault lock instead of dropping it, if this returns true for the folio.

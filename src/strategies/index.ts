@@ -1,6 +1,7 @@
 /**
  * Strategy registry. Fault strategies take options with `+`:
- * `retry-vma+uptodate-skip+writeback-aware`. Fork strategies take none.
+ * `retry-vma+uptodate-skip+writeback-aware`, `hold-io+mmap`. Fork strategies
+ * take none.
  */
 import type { FaultStrategy, ForkStrategy } from '../model/index.js';
 import { fallbackFlag } from './fallback-flag.js';
@@ -13,6 +14,8 @@ import { retryVma } from './retry-vma.js';
 export const FAULT_STRATEGIES = ['pre-vma', 'mainline', 'retry-vma', 'hold-io', 'hold-io-file', 'fallback-flag'] as const;
 export const FAULT_OPTIONS: Record<string, readonly string[]> = {
   'retry-vma': ['uptodate-skip', 'writeback-aware'],
+  'hold-io': ['mmap'],
+  'hold-io-file': ['mmap'],
 };
 export const FORK_STRATEGIES = ['fork-lock-all', 'fork-lock-writable', 'fork-lock-cow', 'fork-lock-anon-vma', 'fork-lock-none'] as const;
 
@@ -45,11 +48,11 @@ export function faultStrategy(spec: string): FaultStrategy {
       }
       return retryVma({ uptodateSkip, writebackAware }, spec);
     }
-    case 'hold-io': return holdIo;
-    case 'hold-io-file': return holdIoFile;
+    case 'hold-io': return holdIo({ mmap: opts.includes('mmap') }, spec);
+    case 'hold-io-file': return holdIoFile({ mmap: opts.includes('mmap') }, spec);
     case 'fallback-flag': return fallbackFlag;
     default:
-      throw new StrategyError(`unknown fault strategy '${spec}' (known: ${FAULT_STRATEGIES.join(', ')}; options: retry-vma+uptodate-skip[+writeback-aware])`);
+      throw new StrategyError(`unknown fault strategy '${spec}' (known: ${FAULT_STRATEGIES.join(', ')}; options: retry-vma+uptodate-skip[+writeback-aware], hold-io[-file]+mmap)`);
   }
 }
 
