@@ -54,4 +54,10 @@ export interface ForkStrategy {
   readonly name: string;
   /** dup_mmap(): does fork vma_start_write() this parent VMA before copying it? */
   lock_vma(vma: VmAreaStruct): boolean;
+  /**
+   * dup_mmap(): does fork call copy_page_range() for this parent VMA? The
+   * kernel (and every fork strategy but the literal Yang Shi rule) asks
+   * vma_needs_copy() (mm/memory.c).
+   */
+  needs_copy(vma: VmAreaStruct): boolean;
 }

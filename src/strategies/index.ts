@@ -5,7 +5,7 @@
  */
 import type { FaultStrategy, ForkStrategy } from '../model/index.js';
 import { fallbackFlag } from './fallback-flag.js';
-import { forkLockAll, forkLockAnonVma, forkLockCow, forkLockNone, forkLockWritable } from './fork.js';
+import { forkLockAll, forkLockAnonVma, forkLockAnonVmaLiteral, forkLockCow, forkLockNone, forkLockWritable } from './fork.js';
 import { holdIo, holdIoFile } from './hold-io.js';
 import { mainline } from './mainline.js';
 import { preVma } from './pre-vma.js';
@@ -17,7 +17,9 @@ export const FAULT_OPTIONS: Record<string, readonly string[]> = {
   'hold-io': ['mmap'],
   'hold-io-file': ['mmap'],
 };
-export const FORK_STRATEGIES = ['fork-lock-all', 'fork-lock-writable', 'fork-lock-cow', 'fork-lock-anon-vma', 'fork-lock-none'] as const;
+export const FORK_STRATEGIES = [
+  'fork-lock-all', 'fork-lock-writable', 'fork-lock-cow', 'fork-lock-anon-vma', 'fork-lock-anon-vma-literal', 'fork-lock-none',
+] as const;
 
 /** What `--strategy all` expands to (npm start). */
 export const ALL_FAULT_STRATEGIES = [
@@ -62,6 +64,7 @@ export function forkStrategy(spec: string): ForkStrategy {
     case 'fork-lock-writable': return forkLockWritable;
     case 'fork-lock-cow': return forkLockCow;
     case 'fork-lock-anon-vma': return forkLockAnonVma;
+    case 'fork-lock-anon-vma-literal': return forkLockAnonVmaLiteral;
     case 'fork-lock-none': return forkLockNone;
     default:
       throw new StrategyError(`unknown fork strategy '${spec}' (known: ${FORK_STRATEGIES.join(', ')})`);
