@@ -3,7 +3,9 @@ import { Writable } from 'node:stream';
 import { check, INVARIANT_NAMES, loadCheckScenario, type CheckOptions, type CheckReport, type CheckScenario, type Injection, type InvariantName } from '../src/check/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 
-export const FORKS = ['fork-lock-all', 'fork-lock-writable', 'fork-lock-cow', 'fork-lock-anon-vma', 'fork-lock-none'] as const;
+export const FORKS = [
+  'fork-lock-all', 'fork-lock-writable', 'fork-lock-cow', 'fork-lock-anon-vma', 'fork-lock-anon-vma-literal', 'fork-lock-none',
+] as const;
 
 export interface RunSpec {
   fault?: string;

@@ -19,11 +19,25 @@ import { checkScenarioFromObject, loadCheckScenario } from '../src/check/index.j
 import { FORKS, runCheck, verdict } from './check-helpers.js';
 
 const I3 = 'unsafe:fork-copy-stability';
+/** Yang Shi's code taken literally: no copy_page_range without an anon_vma. */
+const LOST = 'unsafe:fork-copy-complete';
 const EXPECTED: Record<string, Record<(typeof FORKS)[number], string>> = {
-  'check-fork-pfnmap': { 'fork-lock-all': 'safe', 'fork-lock-writable': I3, 'fork-lock-cow': I3, 'fork-lock-anon-vma': I3, 'fork-lock-none': I3 },
-  'check-fork-uffd-wp': { 'fork-lock-all': 'safe', 'fork-lock-writable': I3, 'fork-lock-cow': I3, 'fork-lock-anon-vma': I3, 'fork-lock-none': I3 },
-  'check-fork-anon': { 'fork-lock-all': 'safe', 'fork-lock-writable': 'safe', 'fork-lock-cow': 'safe', 'fork-lock-anon-vma': 'safe', 'fork-lock-none': I3 },
-  'check-mprotect-fault': { 'fork-lock-all': 'safe', 'fork-lock-writable': 'safe', 'fork-lock-cow': 'safe', 'fork-lock-anon-vma': 'safe', 'fork-lock-none': 'safe' },
+  'check-fork-pfnmap': {
+    'fork-lock-all': 'safe', 'fork-lock-writable': I3, 'fork-lock-cow': I3, 'fork-lock-anon-vma': I3, 'fork-lock-anon-vma-literal': LOST,
+    'fork-lock-none': I3,
+  },
+  'check-fork-uffd-wp': {
+    'fork-lock-all': 'safe', 'fork-lock-writable': I3, 'fork-lock-cow': I3, 'fork-lock-anon-vma': I3, 'fork-lock-anon-vma-literal': LOST,
+    'fork-lock-none': I3,
+  },
+  'check-fork-anon': {
+    'fork-lock-all': 'safe', 'fork-lock-writable': 'safe', 'fork-lock-cow': 'safe', 'fork-lock-anon-vma': 'safe',
+    'fork-lock-anon-vma-literal': 'safe', 'fork-lock-none': I3,
+  },
+  'check-mprotect-fault': {
+    'fork-lock-all': 'safe', 'fork-lock-writable': 'safe', 'fork-lock-cow': 'safe', 'fork-lock-anon-vma': 'safe',
+    'fork-lock-anon-vma-literal': 'safe', 'fork-lock-none': 'safe',
+  },
 };
 
 describe('check verdicts: built-in scenarios x fork strategies (mainline faults)', () => {
@@ -48,18 +62,39 @@ describe('check verdicts: built-in scenarios x fork strategies (mainline faults)
     expect(cx.steps[cx.steps.length - 1]!.locks).toMatch(/copy_page_range:fork/);
   });
 
-  it('a PFN map whose driver fault is not VMA-lock safe (no map_pages) is safe under every fork strategy', () => {
+  it("fork-lock-anon-vma-literal on a PFN map and on a uffd-wp VMA: dup_mmap skips copy_page_range, the child loses the page tables (Lorenzo's objection)", () => {
+    // Layout: one shared VMA, no anon_vma, in VM_COPY_ON_FORK. Fork alone is
+    // enough: the shrunk counterexample has no fault in it.
+    //   fork: mmap_write_lock; no anon_vma -> no vma_start_write, no anon_vma_fork,
+    //         no copy_page_range  <-- fork-copy-complete (decided in this step)
+    for (const [sc, flag, label] of [['check-fork-pfnmap', 'VM_PFNMAP', 'pfn'], ['check-fork-uffd-wp', 'VM_UFFD_WP', 'shm']] as const) {
+      const cx = runCheck(sc, { fork: 'fork-lock-anon-vma-literal' }).violation!;
+      expect(cx.invariant).toBe('fork-copy-complete');
+      expect(cx.message).toBe(`fork skips copy_page_range of vma[0:${label}], which vma_needs_copy says the child needs (${flag}): the child loses its page tables`);
+      expect(cx.steps.map((s) => `${s.taskName}:${s.what}`)).toEqual([
+        'fork:start fork()', 'fork:mmap_write_lock(mm)', 'fork:vm_area_dup + anon_vma_fork(tmp, mpnt)',
+      ]);
+    }
+  });
+
+  it('fork-copy-complete off: the literal rule passes on the PFN map (no other invariant sees the loss)', () => {
+    const r = runCheck('check-fork-pfnmap', { fork: 'fork-lock-anon-vma-literal', invariants: ['deadlock', 'vma-write-exclusion', 'fork-copy-stability', 'anon-vma', 'detached-vma', 'lock-release', 'bounded-retries'] });
+    expect(verdict(r)).toBe('safe');
+  });
+
+  it('a PFN map whose driver fault is not VMA-lock safe (no map_pages) is safe under every fork strategy that copies it', () => {
     const base = loadCheckScenario('check-fork-pfnmap');
     const sc = checkScenarioFromObject({
       name: 'pfn-no-map-pages', description: 'check-fork-pfnmap with map_pages: false',
       vmas: [{ name: 'pfn', kind: 'file', shared: true, special: ['pfnmap'], map_pages: false, pages: 2 }],
       threads: base.threads.map((t) => ({ name: t.name, ops: t.ops.map((o) => (o.op === 'fault' ? { ...o, vma: o.vma[0], state: o.state?.[0] } : o)) })),
     });
-    for (const fork of FORKS) expect(verdict(runCheck(sc, { fork })), fork).toBe('safe');
+    for (const fork of FORKS) expect(verdict(runCheck(sc, { fork })), fork).toBe(fork === 'fork-lock-anon-vma-literal' ? LOST : 'safe');
   });
 
-  it("Barry's chain has no deadlock: hold-io with two faulting threads, mainline with one", () => {
+  it("Barry's chain has no deadlock: hold-io (and hold-io+mmap) with two faulting threads, mainline with one", () => {
     expect(verdict(runCheck('check-chain', { fault: 'hold-io', params: { nfault: 2 } }))).toBe('safe');
+    expect(verdict(runCheck('check-chain', { fault: 'hold-io+mmap', params: { nfault: 2 } }))).toBe('safe');
     expect(verdict(runCheck('check-chain', { fault: 'mainline', params: { nfault: 1 } }))).toBe('safe');
   }, 60_000);
 });

@@ -17,7 +17,10 @@ describe('faultline CLI: bad input -> one line, exit 2', () => {
     expect(e).toContain("unknown fault strategy 'bogus'");
   });
   it('bad strategy option', async () => {
-    expect(oneLineError(await cli('run', 'tiny', '--strategy', 'hold-io+fast'))).toContain('takes no options');
+    expect(oneLineError(await cli('run', 'tiny', '--strategy', 'mainline+fast'))).toContain('takes no options');
+  });
+  it('unknown option of a strategy that has options', async () => {
+    expect(oneLineError(await cli('run', 'tiny', '--strategy', 'hold-io+fast'))).toContain("unknown option 'fast' for fault strategy 'hold-io' (options: mmap)");
   });
   it('unknown fork strategy', async () => {
     expect(oneLineError(await cli('run', 'tiny', '--fork', 'fork-lock-some'))).toContain("unknown fork strategy 'fork-lock-some'");

@@ -253,6 +253,50 @@ describe('VMA lock: a detached VMA (munmap racing with the RCU lookup)', () => {
   });
 });
 
+describe('VMA lock: vma_start_read checks vm_lock_seq before the refcount (detached)', () => {
+  /*
+   * munmap (M) inside its mmap write section; the fault's RCU walk (T) still
+   * sees the old tree once:
+   *
+   *   M  mmap_write_lock, vma_start_write(old), vma_mark_detached(old), unlink
+   *   T                                                                   lock_vma_under_rcu: mas_walk -> old
+   *                                                                       vma_start_read(old): vm_lock_seq == mm_lock_seq
+   *                                                                       -> NULL (VMA_LOCK_ABORT), not -EAGAIN (MISS)
+   *
+   * include/linux/mmap_lock.h vma_start_read tests `vma->vm_lock_seq ==
+   * mm->mm_lock_seq.sequence` first, and only then
+   * __refcount_inc_not_zero_limited_acquire, whose failure on a zero count
+   * (detached) is the -EAGAIN that lock_vma_under_rcu counts as VMA_LOCK_MISS.
+   */
+  it('a detached VMA that is still write-locked: VMA_LOCK_ABORT after one lookup, no MISS', () => {
+    const h = lanes();
+    const mm = h.mm, old = h.vma[0]!;
+    const realFind = mm.find_vma.bind(mm);
+    let lookups = 0;
+    let got: VmAreaStruct | null | undefined;
+    h.lane('M', 0, function* () {
+      yield* mmap_write_lock(mm);
+      yield* vma_start_write(old);
+      vma_mark_detached(old);
+      mm.unlink(old);
+      yield* hold(5);
+      mmap_write_unlock(mm);
+    });
+    h.probe('T', 2, () => {
+      h.mark(`write-locked=${vma_is_write_locked(old)} detached=${old.detached}`);
+      mm.find_vma = (addr: number) => (lookups++ === 0 ? old : realFind(addr)); // the stale first walk
+      got = lock_vma_under_rcu(mm, h.addr(0));
+      mm.find_vma = realFind;
+    });
+    h.run();
+    expect(h.marks).toEqual([['T', 'write-locked=true detached=true', 2]]);
+    expect(got).toBeNull();
+    expect(h.rec.vmEvents).toEqual([['T', 'VMA_LOCK_ABORT', 2]]);
+    expect(lookups).toBe(1);
+    expect(old.nrReaders).toBe(0);
+  });
+});
+
 describe('VMA lock: vma_start_write requires mmap_lock held for write', () => {
   function attempt(setup: (h: Lanes) => KPath<unknown>): () => void {
     const h = lanes();

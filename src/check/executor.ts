@@ -18,7 +18,7 @@ import {
   Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
   install_vm_event_sink, madvise_dontneed, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
   VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
-  VmEvent, type Cost, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
+  VmEvent, vma_needs_copy, type Cost, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
 } from '../model/index.js';
 import { applyInjections, type Injection } from './inject.js';
 import { checkVmaObs, checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
@@ -94,6 +94,11 @@ interface Slot {
   readonly start: number;
   readonly spec: CheckVma;
 }
+
+/** VM_COPY_ON_FORK's flags, for fork-copy-complete messages. */
+const COPY_ON_FORK: ReadonlyArray<readonly [number, string]> = [
+  [VM_PFNMAP, 'VM_PFNMAP'], [VM_MIXEDMAP, 'VM_MIXEDMAP'], [VM_UFFD_WP, 'VM_UFFD_WP'], [VM_MAYBE_GUARD, 'VM_MAYBE_GUARD'],
+];
 
 const LOCK_RELEASE_FNS = ['up_read(', 'up_write(', 'downgrade_write(', 'vma_end_read(', 'folio_unlock('];
 
@@ -443,6 +448,12 @@ export class Execution {
     },
     anon_vma_fork: (src) => {
       this.obsOf.get(src)!.childAnonVma = src.anon_vma !== null ? 1 : 0;
+    },
+    dup_mmap_copy: (src, copy) => {
+      if (!copy && vma_needs_copy(src)) {
+        const why = src.anon_vma !== null ? 'it has an anon_vma' : COPY_ON_FORK.filter(([f]) => (src.vm_flags & f) !== 0).map(([, n]) => n).join(' | ');
+        this.record('fork-copy-complete', `${this.who()} skips copy_page_range of ${src.label}, which vma_needs_copy says the child needs (${why}): the child loses its page tables`);
+      }
     },
     anon_vma_prepare: (vma) => {
       const sem = vma.mm.mmap_lock;

@@ -33,6 +33,11 @@ export const INVARIANTS = [
     kernel: 'dup_mmap / copy_page_range / vma_needs_copy (mm/mmap.c, mm/memory.c); fb49c455323f',
   },
   {
+    name: 'fork-copy-complete', ref: 'I7',
+    summary: 'a child must end with every page table vma_needs_copy says it needs: dup_mmap calls copy_page_range for every parent VMA with an anon_vma or in VM_COPY_ON_FORK (PFN/mixed maps, uffd-wp, guard regions)',
+    kernel: 'dup_mmap / copy_page_range / vma_needs_copy (mm/mmap.c, mm/memory.c)',
+  },
+  {
     name: 'anon-vma', ref: 'I5/I6',
     summary: 'an anon_vma is installed only under mmap_lock, and no anonymous page is copied into a child VMA that anon_vma_fork left without an anon_vma',
     kernel: '__vmf_anon_prepare (mm/memory.c), __anon_vma_prepare / anon_vma_fork (mm/rmap.c)',

@@ -61,6 +61,12 @@ export interface ModelHooks {
   anon_vma_fork(src: VmAreaStruct): void;
   /** __anon_vma_prepare installs `vma->anon_vma` (needs mmap_lock, I6). */
   anon_vma_prepare(vma: VmAreaStruct): void;
+  /**
+   * dup_mmap has decided, for parent VMA `src`, whether the child gets its
+   * page tables (`copy`: copy_page_range runs). Called in the step that
+   * decides, so an invariant evaluated here reads what the decision read.
+   */
+  dup_mmap_copy(src: VmAreaStruct, copy: boolean): void;
 }
 
 const nop = (): void => {};
@@ -71,6 +77,7 @@ const NO_HOOKS: ModelHooks = {
   pt_update_end: nop,
   anon_vma_fork: nop,
   anon_vma_prepare: nop,
+  dup_mmap_copy: nop,
 };
 
 export let hooks: ModelHooks = NO_HOOKS;

@@ -10,7 +10,9 @@ import {
   VM_FAULT_COMPLETED, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_SIGSEGV,
   type MmStruct, type VmAreaStruct,
 } from './mm_types.js';
-import { lock_vma_under_rcu, mmap_read_lock_killable, mmap_read_trylock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
+import {
+  lock_vma_under_rcu, mmap_read_lock, mmap_read_lock_killable, mmap_read_trylock, mmap_read_unlock, PT, vma_end_read,
+} from './mmap_lock.js';
 import { fault_inject } from './custom.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 import { current, fatal_signal_pending, sched_points } from './sched.js';
@@ -23,15 +25,28 @@ import { current, fatal_signal_pending, sched_points } from './sched.js';
 const RETRY_CPU = cpu_then(Cost.fault_retry, Cost.handle_mm_fault);
 
 /**
- * lock_mm_and_find_vma (mm/mmap_lock.c): mmap_read_trylock, else
+ * lock_mm_and_find_vma (mm/mmap_lock.c, v6.5+): mmap_read_trylock, else
  * mmap_read_lock_killable; then find the VMA (stack expansion not modelled).
  * null without the lock when there is no VMA or a fatal signal ended the wait.
+ *
+ * With a strategy whose `lock_mm_and_find_vma` is false (pre-vma), the x86
+ * do_user_addr_fault of v6.4 and earlier instead: `if
+ * (unlikely(!mmap_read_trylock(mm))) { retry: mmap_read_lock(mm); }` then
+ * find_vma: the uninterruptible sleep, and a retried attempt (`goto retry`,
+ * `retried`) goes straight to mmap_read_lock.
  */
-function* lock_mm_and_find_vma(mm: MmStruct, address: number): KPath<VmAreaStruct | null> {
-  // get_mmap_lock_carefully: mmap_read_trylock first (a failure shows in the
-  // mmap_lock tracepoints, as on a real kernel), then the killable sleep.
-  if (sched_points) yield PT.mmap_read_trylock;
-  if (!mmap_read_trylock(mm) && (yield* mmap_read_lock_killable(mm)) < 0) return null;
+function* lock_mm_and_find_vma(mm: MmStruct, address: number, retried: boolean): KPath<VmAreaStruct | null> {
+  if (mm.fault.lock_mm_and_find_vma) {
+    // get_mmap_lock_carefully: mmap_read_trylock first (a failure shows in the
+    // mmap_lock tracepoints, as on a real kernel), then the killable sleep.
+    if (sched_points) yield PT.mmap_read_trylock;
+    if (!mmap_read_trylock(mm) && (yield* mmap_read_lock_killable(mm)) < 0) return null;
+  } else if (retried) {
+    yield* mmap_read_lock(mm); // retry: mmap_read_lock(mm)
+  } else {
+    if (sched_points) yield PT.mmap_read_trylock;
+    if (!mmap_read_trylock(mm)) yield* mmap_read_lock(mm);
+  }
   if (sched_points) yield PT.find_vma;
   const vma = mm.find_vma(address);
   if (vma === null) mmap_read_unlock(mm);
@@ -74,8 +89,8 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
     }
   }
   // lock_mmap: retry:
-  for (;;) {
-    const vma = yield* lock_mm_and_find_vma(mm, address);
+  for (let retried = false; ; retried = true) {
+    const vma = yield* lock_mm_and_find_vma(mm, address, retried);
     if (vma === null) {
       // bad_area_nosemaphore (for a dying task: the wait for mmap_lock was interrupted)
       if (!fatal_signal_pending(current)) count_vm_event(VmEvent.FAULT_SIGSEGV);

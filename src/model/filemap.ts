@@ -18,13 +18,14 @@ import { count_vm_event, VmEvent } from './vmstat.js';
 /**
  * maybe_unlock_mmap_for_io (mm/internal.h): on a first attempt, release the
  * fault lock (VMA or mmap) before waiting for I/O; returns whether it is
- * released (the kernel's `fpin`). The strategy may keep it (hold-io).
+ * released (the kernel's `fpin`). The strategy may keep it (hold-io keeps
+ * the VMA lock).
  */
 function* maybe_unlock_mmap_for_io(vmf: VmFault, fpin: boolean): KPath<boolean> {
   if (fpin) return true;
   const flags = vmf.flags;
   if (fault_flag_allow_retry_first(flags) && (flags & FAULT_FLAG_RETRY_NOWAIT) === 0 &&
-      vmf.vma.mm.fault.drop_lock_for_io('file')) {
+      vmf.vma.mm.fault.drop_lock_for_io('file', (flags & FAULT_FLAG_VMA_LOCK) !== 0)) {
     if (sched_points) yield PT.release_fault_lock;
     release_fault_lock(vmf);
     return true;

@@ -1,14 +1,16 @@
 /** mm/madvise.c: MADV_DONTNEED, which takes the VMA read lock when it can. */
 import { Cost, cpu, type KPath } from './effects.js';
 import type { MmStruct } from './mm_types.js';
-import { lock_vma_under_rcu, mmap_read_lock_killable, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
+import { lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
 import { hooks } from './custom.js';
 import { sched_points } from './sched.js';
 
 /**
  * madvise(addr, npages, MADV_DONTNEED): get_lock_mode() says MADVISE_VMA_READ_LOCK;
- * try_vma_read_lock() else mmap_read_lock; zap the range. Returns false when
- * the range is not mapped (-ENOMEM).
+ * try_vma_read_lock() (mm/madvise.c), whose fallback `take_mmap_read_lock:`
+ * is the uninterruptible mmap_read_lock() (only MADVISE_MMAP_READ_LOCK mode
+ * goes through madvise_lock's mmap_read_lock_killable); zap the range.
+ * Returns false when the range is not mapped (-ENOMEM).
  */
 export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): KPath<boolean> {
   if (sched_points) yield PT.lock_vma_under_rcu;
@@ -22,7 +24,7 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
     vma_end_read(vma);
     return true;
   }
-  if ((yield* mmap_read_lock_killable(mm)) < 0) return false; // madvise_lock: -EINTR
+  yield* mmap_read_lock(mm); // try_vma_read_lock: take_mmap_read_lock
   const v = mm.find_vma(addr);
   if (v !== null) {
     yield cpu(Cost.madvise_vma);

@@ -24,13 +24,14 @@ import { count_vm_event, VmEvent } from './vmstat.js';
  * folio_lock_or_retry (patch 3/5 moved it to mm/memory.c): trylock; on a first
  * attempt drop the fault lock, wait for the folio to unlock, return RETRY.
  * Patch 4/5 (and Willy's `&& !writeback`) keep the lock for uptodate folios;
- * hold-io keeps it always.
+ * hold-io keeps the VMA lock (hold-io+mmap: either lock).
  */
 function* folio_lock_or_retry(folio: Folio, vmf: VmFault): KPath<number> {
   if (sched_points) yield PT.folio_trylock;
   if (folio_trylock(folio)) return 0;
   const s = vmf.vma.mm.fault;
-  if (fault_flag_allow_retry_first(vmf.flags) && !s.hold_for_locked_folio(folio) && s.drop_lock_for_io('swap')) {
+  if (fault_flag_allow_retry_first(vmf.flags) && !s.hold_for_locked_folio(folio) &&
+      s.drop_lock_for_io('swap', (vmf.flags & FAULT_FLAG_VMA_LOCK) !== 0)) {
     if (sched_points) yield PT.release_fault_lock;
     release_fault_lock(vmf);
     if ((vmf.flags & FAULT_FLAG_KILLABLE) !== 0) yield* folio_wait_locked_killable(folio);

@@ -19,8 +19,10 @@ export function vma_needs_copy(vma: VmAreaStruct): boolean {
  * dup_mmap: mmap_write_lock_killable(oldmm) for the whole copy; for each parent
  * VMA in address order, vma_start_write_killable (if the fork strategy says so,
  * mainline: always, fb49c455323f, 7974b09c143f), vm_area_dup + anon_vma_fork,
- * and copy_page_range when vma_needs_copy. The child mm is not modelled.
- * Returns 0, or -EINTR when a fatal signal interrupts it (goto loop_out).
+ * and copy_page_range when vma_needs_copy (the fork strategy's needs_copy:
+ * Yang Shi's literal rule copies only with an anon_vma). The child mm is not
+ * modelled. Returns 0, or -EINTR when a fatal signal interrupts it (goto
+ * loop_out).
  */
 export function* dup_mmap(oldmm: MmStruct): KPath<number> {
   if ((yield* mmap_write_lock_killable(oldmm)) < 0) return -EINTR;
@@ -39,7 +41,9 @@ export function* dup_mmap(oldmm: MmStruct): KPath<number> {
     }
     hooks.anon_vma_fork(mpnt); // model-only hook: the child's anon_vma
     yield cpu(Cost.dup_vma);
-    if (vma_needs_copy(mpnt)) {
+    const copy = oldmm.fork.needs_copy(mpnt); // copy_page_range: if (!vma_needs_copy(dst_vma, src_vma)) return 0;
+    hooks.dup_mmap_copy(mpnt, copy); // model-only hook: does the child get every page table it needs?
+    if (copy) {
       hooks.pt_update_begin(mpnt, 'copy_page_range', lock); // model-only hook
       yield cpu(Cost.copy_pte, Math.round(mpnt.pages * mpnt.resident));
       hooks.pt_update_end(mpnt, 'copy_page_range');

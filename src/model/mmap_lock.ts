@@ -150,13 +150,22 @@ export function vma_is_write_locked(vma: VmAreaStruct): boolean {
 export const VMA_READ_OK = 0, VMA_READ_FAIL = 1, VMA_READ_EAGAIN = 2;
 
 /**
- * vma_start_read: a trylock that never sleeps. Fails (NULL) when the VMA is
- * write-locked in the current write section or a writer is excluding readers;
- * -EAGAIN when it is detached.
+ * vma_start_read (include/linux/mmap_lock.h, v6.15+ vm_refcnt version): a
+ * trylock that never sleeps, checked in the kernel's order:
+ * 1. `vma->vm_lock_seq == mm->mm_lock_seq`: write-locked in the current write
+ *    section: NULL, even if the VMA is also detached (munmap write-locks a
+ *    VMA before vma_mark_detached, and it stays write-locked until
+ *    mmap_write_unlock / vma_end_write_all);
+ * 2. __refcount_inc_not_zero_limited_acquire(&vma->vm_refcnt) fails: -EAGAIN
+ *    when the count was 0 (detached), NULL when a writer is excluding readers
+ *    (VMA_LOCK_OFFSET set);
+ * 3. the vm_lock_seq recheck after taking the reference (the same test as 1
+ *    here: a step of the model does not interleave inside it).
  */
 function vma_start_read(vma: VmAreaStruct): number {
+  if (vma_is_write_locked(vma)) return VMA_READ_FAIL;
   if (vma.detached) return VMA_READ_EAGAIN;
-  if (vma.excludeReaders || vma_is_write_locked(vma)) return VMA_READ_FAIL;
+  if (vma.excludeReaders) return VMA_READ_FAIL;
   // A false "locked" answer is allowed (mm_lock_seq wrap, reader limit): the
   // fault falls back to mmap_lock. Model-only: the checker may choose it.
   if (nondet('vma_start_read_spurious_fail')) return VMA_READ_FAIL;

@@ -1,10 +1,11 @@
 /**
  * Strategy registry. Fault strategies take options with `+`:
- * `retry-vma+uptodate-skip+writeback-aware`. Fork strategies take none.
+ * `retry-vma+uptodate-skip+writeback-aware`, `hold-io+mmap`. Fork strategies
+ * take none.
  */
 import type { FaultStrategy, ForkStrategy } from '../model/index.js';
 import { fallbackFlag } from './fallback-flag.js';
-import { forkLockAll, forkLockAnonVma, forkLockCow, forkLockNone, forkLockWritable } from './fork.js';
+import { forkLockAll, forkLockAnonVma, forkLockAnonVmaLiteral, forkLockCow, forkLockNone, forkLockWritable } from './fork.js';
 import { holdIo, holdIoFile } from './hold-io.js';
 import { mainline } from './mainline.js';
 import { preVma } from './pre-vma.js';
@@ -13,8 +14,12 @@ import { retryVma } from './retry-vma.js';
 export const FAULT_STRATEGIES = ['pre-vma', 'mainline', 'retry-vma', 'hold-io', 'hold-io-file', 'fallback-flag'] as const;
 export const FAULT_OPTIONS: Record<string, readonly string[]> = {
   'retry-vma': ['uptodate-skip', 'writeback-aware'],
+  'hold-io': ['mmap'],
+  'hold-io-file': ['mmap'],
 };
-export const FORK_STRATEGIES = ['fork-lock-all', 'fork-lock-writable', 'fork-lock-cow', 'fork-lock-anon-vma', 'fork-lock-none'] as const;
+export const FORK_STRATEGIES = [
+  'fork-lock-all', 'fork-lock-writable', 'fork-lock-cow', 'fork-lock-anon-vma', 'fork-lock-anon-vma-literal', 'fork-lock-none',
+] as const;
 
 /** What `--strategy all` expands to (npm start). */
 export const ALL_FAULT_STRATEGIES = [
@@ -45,11 +50,11 @@ export function faultStrategy(spec: string): FaultStrategy {
       }
       return retryVma({ uptodateSkip, writebackAware }, spec);
     }
-    case 'hold-io': return holdIo;
-    case 'hold-io-file': return holdIoFile;
+    case 'hold-io': return holdIo({ mmap: opts.includes('mmap') }, spec);
+    case 'hold-io-file': return holdIoFile({ mmap: opts.includes('mmap') }, spec);
     case 'fallback-flag': return fallbackFlag;
     default:
-      throw new StrategyError(`unknown fault strategy '${spec}' (known: ${FAULT_STRATEGIES.join(', ')}; options: retry-vma+uptodate-skip[+writeback-aware])`);
+      throw new StrategyError(`unknown fault strategy '${spec}' (known: ${FAULT_STRATEGIES.join(', ')}; options: retry-vma+uptodate-skip[+writeback-aware], hold-io[-file]+mmap)`);
   }
 }
 
@@ -59,6 +64,7 @@ export function forkStrategy(spec: string): ForkStrategy {
     case 'fork-lock-writable': return forkLockWritable;
     case 'fork-lock-cow': return forkLockCow;
     case 'fork-lock-anon-vma': return forkLockAnonVma;
+    case 'fork-lock-anon-vma-literal': return forkLockAnonVmaLiteral;
     case 'fork-lock-none': return forkLockNone;
     default:
       throw new StrategyError(`unknown fork strategy '${spec}' (known: ${FORK_STRATEGIES.join(', ')})`);

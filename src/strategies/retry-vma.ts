@@ -10,8 +10,15 @@
  * Options:
  * - `uptodate-skip` (patches 4-5/5): when the folio is uptodate, wait for its
  *   lock holding the fault lock instead of dropping it.
- * - `writeback-aware` (Matthew Wilcox, 2026-05-01, afTQl12XcXVnku9J): skip only
- *   if uptodate && !writeback ("with cheap NAND, maybe longer").
+ * - `writeback-aware` (Matthew Wilcox, 2026-05-01 16:11 UTC, "Re: [PATCH v2
+ *   4/5] mm: Don't retry page fault if folio is uptodate during swap-in",
+ *   afTQl12XcXVnku9J): skip only if uptodate && !writeback ("with cheap NAND,
+ *   maybe longer").
+ *
+ * Differs from the patches: patches 1-2/5 nowhere; for 4-5/5 the uptodate
+ * test sits in folio_lock_or_retry / lock_folio_maybe_drop_mmap, where Willy
+ * asked for it (2026-04-30 12:35 UTC), instead of clearing
+ * FAULT_FLAG_ALLOW_RETRY in the caller: the same lock behaviour.
  */
 import { VM_FAULT_RETRY_VMA, type FaultStrategy, type Folio } from '../model/index.js';
 import { mainline } from './mainline.js';
