@@ -9,8 +9,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ANON_STATES, checkScenarioFromObject, FILE_STATES, INJECTION_NAMES, type Injection } from '../src/check/index.js';
-import { ALL_FAULT_STRATEGIES, FORK_STRATEGIES } from '../src/strategies/index.js';
-import { compare, FULL, label } from './check-differential.js';
+import { FORK_STRATEGIES } from '../src/strategies/index.js';
+import { compare, DIFF_FAULTS, FULL, label } from './check-differential.js';
 
 interface GenVma { name: string; kind: 'file' | 'anon'; shared: boolean; anon_vma: boolean; special: string[]; map_pages: boolean; pages: number }
 type GenOp = Record<string, unknown>;
@@ -48,7 +48,7 @@ const scenarioArb = fc
     return fc.record({
       vmas: fc.constant(vmas),
       threads: fc.array(fc.array(opArb(vmas, true), { minLength: 1, maxLength: 2 }), { minLength: 2, maxLength: 3 }),
-      fault: fc.constantFrom(...ALL_FAULT_STRATEGIES),
+      fault: fc.constantFrom(...DIFF_FAULTS),
       fork: fc.constantFrom(...FORK_STRATEGIES),
       inject: fc.constantFrom<readonly Injection[]>([], [], ...INJECTION_NAMES.map((i) => [i])),
     });

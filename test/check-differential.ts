@@ -126,6 +126,9 @@ export function compare(c: Combo, budget: Budget = BUDGET): Outcome {
   return out('incomplete', 'random+pct', refExec, null);
 }
 
+/** Every fault strategy of `--strategy all`, and the option variants outside it. */
+export const DIFF_FAULTS: readonly string[] = [...ALL_FAULT_STRATEGIES, 'hold-io+mmap', 'hold-io-file+mmap'];
+
 /** Fork strategies a scenario can tell apart: all of them if it forks, else one. */
 function forksFor(sc: CheckScenario): readonly string[] {
   return sc.threads.some((t) => t.ops.some((o) => o.op === 'fork')) ? FORK_STRATEGIES : ['fork-lock-all'];
@@ -146,7 +149,7 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
 export function combosFor(sc: CheckScenario): Combo[] {
   const out: Combo[] = [];
   for (const inject of injectionsFor(sc)) {
-    for (const fault of ALL_FAULT_STRATEGIES) {
+    for (const fault of DIFF_FAULTS) {
       for (const fork of forksFor(sc)) out.push({ scenario: sc, fault, fork, inject });
     }
   }
