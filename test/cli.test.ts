@@ -50,8 +50,9 @@ describe('faultline CLI: commands', () => {
     const r = await cli('list');
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/^ {2}tiny +\S.*$/m);
-    expect(r.stdout).toMatch(/^ {2}android-app +\S.*$/m);
+    // Name on its own line, description wrapped below it.
+    expect(r.stdout).toMatch(/^ {2}tiny\n {6}\S.*$/m);
+    expect(r.stdout).toMatch(/^ {2}android-app\n {6}\S.*$/m);
     for (const s of ['mainline', 'hold-io', 'retry-vma', 'fork-lock-all', 'fork-lock-none']) expect(r.stdout).toContain(s);
   });
 

@@ -121,9 +121,17 @@ describe('faultline sweep, resumable and parallel', () => {
     expect(m.stderr).toMatch(/48 of 48 runs/);
     expect(readFileSync(join(dir, 'merged.jsonl'), 'utf8')).toBe(reference);
     expect(m.stdout).toMatch(/ops\.all\.fault\.p99 vs io\.read\.median \(cpus=1\)/);
+    // Runs missing: the partial file is written (to look at) but the exit status says incomplete.
     const partial = await runBuilt(['merge', 'shard1.jsonl', '--out', 'partial.jsonl'], dir);
-    expect(partial.code).toBe(0);
+    expect(partial.code).toBe(3);
     expect(partial.stderr).toMatch(/16 of 48 runs .* 32 missing/);
+    expect(partial.stderr).toMatch(/merge incomplete: 32 of 48 runs are missing from partial\.jsonl/);
+    // An existing --out is not overwritten without --force.
+    const again = await runBuilt(['merge', 'shard2.jsonl', 'shard3.jsonl', 'shard1.jsonl', '--out', 'merged.jsonl'], dir);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/merged\.jsonl exists: add --force/);
+    const forced = await runBuilt(['merge', 'shard2.jsonl', 'shard3.jsonl', 'shard1.jsonl', '--out', 'merged.jsonl', '--force'], dir);
+    expect(forced.code).toBe(0);
     const other = await runBuilt(['sweep', 'tiny', '--param', 'cpus=1', '--out', 'other.jsonl'], dir);
     expect(other.code).toBe(0);
     const bad = await runBuilt(['merge', 'shard1.jsonl', 'other.jsonl', '--out', 'bad.jsonl'], dir);

@@ -12,6 +12,7 @@ import { encodeSchedule, threadSteps, type Schedule } from './schedule.js';
 import type { Scheduler } from './scheduler.js';
 import { runOne, search, searchSteps, type RunResult, type SearchOptions, type SearchOutcome, type SearchStats, type TraceStep } from './search.js';
 import { shrink } from './shrink.js';
+import { plural } from '../report/format.js';
 
 export type Mode =
   | { readonly kind: 'dfs'; readonly sleepSets: boolean; readonly dpor: boolean; readonly preemptionBound: number | null }
@@ -89,7 +90,7 @@ function modeText(mode: Mode): string {
   switch (mode.kind) {
     case 'dfs':
       return mode.preemptionBound !== null
-        ? `bounded DFS, at most ${mode.preemptionBound} preemption(s) per execution`
+        ? `bounded DFS, at most ${plural(mode.preemptionBound, 'preemption')} per execution`
         : `exhaustive DFS${mode.sleepSets ? (mode.dpor ? ' with DPOR and sleep sets' : ' with sleep sets') : ' without reduction'}`;
     case 'random':
       return `random scheduling, ${mode.iterations} executions, seed ${mode.seed}`;
@@ -173,7 +174,7 @@ function report(model: CheckModel, opts: CheckOptions, sched: Scheduler, out: Se
     case 'dfs':
       if (mode.preemptionBound !== null) incomplete = `preemption bound ${mode.preemptionBound}`;
       guarantee = mode.preemptionBound !== null
-        ? `every execution with at most ${mode.preemptionBound} preemption(s) was explored`
+        ? `every execution with at most ${plural(mode.preemptionBound, 'preemption')} was explored`
         : COMPLETE_DFS;
       break;
     case 'random':
@@ -202,7 +203,7 @@ function report(model: CheckModel, opts: CheckOptions, sched: Scheduler, out: Se
     }
   }
   if (stats.depthLimited > 0) {
-    incomplete = `${stats.depthLimited} execution(s) hit the ${maxSteps}-step limit`;
+    incomplete = `${plural(stats.depthLimited, 'execution')} hit the ${maxSteps}-step limit`;
     if (mode.kind === 'dfs' && mode.preemptionBound === null) guarantee = `none beyond the executions explored: executions longer than ${maxSteps} steps were cut, and nothing after a cut was explored`;
   }
   if (violation !== null && mode.kind !== 'replay') incomplete = 'stopped at the first violation';

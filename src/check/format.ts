@@ -3,6 +3,7 @@
  * the one-line replay command.
  */
 import type { CheckReport, Counterexample } from './check.js';
+import { plural } from '../report/format.js';
 import { INVARIANTS } from './invariants.js';
 
 export interface ReplayLine {
@@ -71,7 +72,7 @@ export function formatReport(r: CheckReport, x: FormatExtras = {}): string {
     out.push(`VIOLATION of ${cx.invariant}${info !== undefined ? ` (${info.ref})` : ''}: ${cx.message}`);
     if (info !== undefined) out.push(`  invariant: ${info.summary}`);
     const steps = cx.steps.length;
-    out.push(`  found after ${st.executions} execution(s), ${cx.foundSteps} steps; shrunk to ${steps} steps (${cx.shrinks} shrinks in ${cx.shrinkRuns} runs${cx.shrinkPath !== '' ? `, path ${cx.shrinkPath}` : ''}); threads: ${cx.threads.join(', ')}`);
+    out.push(`  found after ${plural(st.executions, 'execution')}, ${plural(cx.foundSteps, 'step')}; shrunk to ${plural(steps, 'step')} (${plural(cx.shrinks, 'shrink')} in ${plural(cx.shrinkRuns, 'run')}${cx.shrinkPath !== '' ? `, path ${cx.shrinkPath}` : ''}); threads: ${cx.threads.join(', ')}`);
     out.push('');
     out.push(formatTrace(cx));
     out.push('');

@@ -6,8 +6,8 @@ export const ExitCode = {
   RESERVED_CHECK_1: 1,
   /** Bad input: unknown scenario, strategy or option value, invalid scenario file, usage error. */
   BAD_INPUT: 2,
-  /** Reserved for the model checker. */
-  RESERVED_CHECK_3: 3,
+  /** The result is incomplete: `check` searched a bounded space or was stopped; `merge` lacks runs. */
+  INCOMPLETE: 3,
   /** A bug in faultline itself (an exception that is not about the input). */
   INTERNAL: 70,
 } as const;

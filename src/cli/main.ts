@@ -6,13 +6,14 @@
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from '../check/cli.js';
 import { ExitCode } from './exit-codes.js';
+import { OutputPathError } from '../report/mkdirs.js';
 import { addExperimentCommand } from './experiment.js';
 import { UsageError, type CliIo } from './io.js';
 import { listCommand } from './list.js';
 import { realCommand, type RealOptions } from './real.js';
 import { addRunOutputOptions } from './output-options.js';
 import { runCommand, type RunOptions } from './run.js';
-import { addSweepCommands, InterruptedError } from './sweep.js';
+import { addSweepCommands, ExitError } from './sweep.js';
 import { faultlineVersion } from './version.js';
 
 function oneLine(s: string): string {
@@ -78,11 +79,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stderr.write(`faultline: ${oneLine(e.message.replace(/^error: /, ''))}\n`);
       return ExitCode.BAD_INPUT;
     }
-    if (e instanceof InterruptedError) {
+    if (e instanceof ExitError) {
       io.stderr.write(`faultline: ${e.message}\n`);
       return e.code;
     }
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof OutputPathError) {
       io.stderr.write(`faultline: ${oneLine(e.message)}\n`);
       return ExitCode.BAD_INPUT;
     }

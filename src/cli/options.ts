@@ -3,10 +3,10 @@ import { DurationError, parseDuration } from '../scenario/index.js';
 import {
   ALL_FAULT_STRATEGIES, FORK_STRATEGIES, faultStrategy, forkStrategy, StrategyError,
 } from '../strategies/index.js';
+import { MAX_SEED } from '../scenario/schema.js';
 import { UsageError } from './io.js';
 
-/** Largest seed: the generator takes a 32-bit signed seed. */
-export const MAX_SEED = 0x7fffffff;
+export { MAX_SEED };
 export const MAX_SEEDS = 10_000;
 
 function list(option: string, value: string, all: readonly string[]): string[] {
@@ -46,7 +46,7 @@ export function parseForkList(value: string): string[] {
 
 export function parseInteger(option: string, value: string, min: number, max: number): number {
   const v = value.trim();
-  if (!/^[0-9]+$/.test(v)) throw new UsageError(`${option}: expected a whole number, got '${value}'`);
+  if (!/^[-+]?[0-9]+$/.test(v)) throw new UsageError(`${option}: expected a whole number from ${min} to ${max}, got '${value}'`);
   const n = Number(v);
   if (n < min || n > max) throw new UsageError(`${option}: ${v} is out of range (${min}..${max})`);
   return n;
@@ -63,4 +63,9 @@ export function parseDurationOption(value: string): number {
     if (e instanceof DurationError) throw new UsageError(`--duration: ${e.message}`);
     throw e;
   }
+}
+
+/** The error for seeds that go past MAX_SEED, naming where the first seed came from. */
+export function seedRangeMessage(from: string, first: number, seeds: number): string {
+  return `${from} with --seeds ${seeds} runs seeds ${first}..${first + seeds - 1}, past the largest seed ${MAX_SEED}: lower the seed or --seeds`;
 }

@@ -3,6 +3,7 @@
  * --format, --trace, --trace-window, --trace-max-events, --report, --jobs.
  * Every failure is a one-line UsageError.
  */
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { DurationError, parseDuration } from '../scenario/index.js';
 import { DEFAULT_TRACE_MAX_EVENTS, type TraceWindow } from '../trace/index.js';
@@ -71,6 +72,19 @@ export function parseTraceWindow(value: string): TraceWindow {
 
 export function parseTraceMaxEvents(value: string | undefined): number {
   return value === undefined ? DEFAULT_TRACE_MAX_EVENTS : parseInteger('--trace-max-events', value, 1000, 1e9);
+}
+
+/**
+ * Workers for `runs` runs: --jobs (or every core), never more than the runs.
+ * Above the core count a warning says why that is slower, not faster: each
+ * worker holds a model and competes for the same cores and caches.
+ */
+export function jobsFor(requested: number | undefined, runs: number, io: { stderr: { write(s: string): unknown } }): number {
+  const cores = availableParallelism();
+  if (requested !== undefined && requested > cores) {
+    io.stderr.write(`faultline: --jobs ${requested} is above this machine's ${cores} core${cores === 1 ? '' : 's'}: extra workers compete for the same CPUs and memory (use at most ${cores})\n`);
+  }
+  return Math.max(1, Math.min(requested ?? cores, runs));
 }
 
 export function parseJobs(value: string | undefined, max: number): number | undefined {

@@ -7,7 +7,7 @@
  */
 import { measure, type RunMetrics } from '../metrics/index.js';
 import type { RunInfo } from '../report/index.js';
-import { formatNs } from '../report/index.js';
+import { formatNs, shareablePath } from '../report/index.js';
 import {
   compareReal, probeHost, renderRealJson, renderRealTable, runReal, scheduleSummary, translate, type RealRun,
 } from '../real/index.js';
@@ -71,7 +71,7 @@ export async function realCommand(scenarioArg: string, opts: RealOptions, io: Cl
     model.push(measure({ scenario: translation.modelScenario, fault: 'mainline', fork: REAL_FORK_STRATEGY, seed: s }));
   }
   const info: RunInfo = {
-    name: scenario.name, source: scenario.source, seed: first, seeds: modelSeeds,
+    name: scenario.name, source: shareablePath(scenario.source), seed: first, seeds: modelSeeds,
     duration: scenario.duration, warmup: scenario.warmup,
   };
   const rc = compareReal(model, real, info, translation);

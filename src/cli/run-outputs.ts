@@ -4,17 +4,17 @@
  * threads when that helps (sweep/pool.ts); traced runs run here, one after
  * the other, since the trace needs the model's state as it runs.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirs } from '../report/mkdirs.js';
 import { dirname } from 'node:path';
 import type { MeasureSpec, RunMetrics } from '../metrics/index.js';
 import { formatNs, type Comparison, type RunInfo } from '../report/index.js';
 import { writeReport } from '../report/html/index.js';
 import type { Scenario } from '../scenario/index.js';
-import { defaultJobs, runAll } from '../sweep/pool.js';
+import { runAll } from '../sweep/pool.js';
 import { RunProgress } from '../sweep/progress.js';
 import { measureTraced, tracePid, traceProcessName, writeTraceFile, type RunTrace, type TraceWindow } from '../trace/index.js';
 import type { CliIo } from './io.js';
-import { parseJobs, parseTraceMaxEvents, parseTraceWindow, type OutputOptions } from './output-options.js';
+import { jobsFor, parseJobs, parseTraceMaxEvents, parseTraceWindow, type OutputOptions } from './output-options.js';
 
 export interface RunOutputs {
   trace: { file: string; window: TraceWindow; maxEvents: number } | null;
@@ -41,7 +41,7 @@ function megabytes(b: number): string {
 export async function executeRuns(specs: readonly MeasureSpec[], scenario: Scenario, out: RunOutputs, io: CliIo): Promise<RunMetrics[]> {
   const progress = new RunProgress(io, specs.length);
   if (out.trace === null) {
-    const runs = await runAll(specs, { jobs: out.jobs ?? defaultJobs(), onResult: () => progress.tick(scenario.duration) });
+    const runs = await runAll(specs, { jobs: jobsFor(out.jobs, specs.length, io), onResult: () => progress.tick(scenario.duration) });
     progress.end();
     return runs;
   }
@@ -57,7 +57,7 @@ export async function executeRuns(specs: readonly MeasureSpec[], scenario: Scena
     progress.tick(scenario.duration);
   });
   progress.end();
-  mkdirSync(dirname(t.file), { recursive: true });
+  mkdirs(dirname(t.file));
   const st = writeTraceFile(t.file, traces);
   for (const tr of traces) {
     if (tr.cappedAt === null) continue;

@@ -2,10 +2,10 @@
 import type { MeasureSpec } from '../metrics/index.js';
 import { compare, renderJson, renderLkml, renderTable, type RunInfo } from '../report/index.js';
 import { loadScenario, ScenarioError, type Scenario } from '../scenario/index.js';
-import { formatNs } from '../report/index.js';
+import { formatNs, shareablePath } from '../report/index.js';
 import { UsageError, type CliIo } from './io.js';
 import {
-  MAX_SEED, MAX_SEEDS, parseDurationOption, parseFaultList, parseForkList, parseInteger,
+  MAX_SEED, MAX_SEEDS, parseDurationOption, seedRangeMessage, parseFaultList, parseForkList, parseInteger,
 } from './options.js';
 import { parseFormat, type OutputOptions } from './output-options.js';
 import { executeRuns, parseRunOutputs, writeRunReport } from './run-outputs.js';
@@ -37,7 +37,7 @@ export async function runCommand(scenarioArg: string, opts: RunOptions, io: CliI
   const scenario = load(scenarioArg);
   const first = opts.seed === undefined ? scenario.seed : parseInteger('--seed', opts.seed, 0, MAX_SEED);
   if (first + nSeeds - 1 > MAX_SEED) {
-    throw new UsageError(`--seed/--seeds: seeds ${first}..${first + nSeeds - 1} go past ${MAX_SEED}`);
+    throw new UsageError(seedRangeMessage(opts.seed === undefined ? `the scenario's seed ${first} (${scenario.source})` : `--seed ${first}`, first, nSeeds));
   }
   if (opts.duration !== undefined) {
     const d = parseDurationOption(opts.duration);
@@ -55,7 +55,7 @@ export async function runCommand(scenarioArg: string, opts: RunOptions, io: CliI
   const runs = await executeRuns(specs, scenario, outputs, io);
   const cmp = compare(runs);
   const info: RunInfo = {
-    name: scenario.name, source: scenario.source, seed: first, seeds: nSeeds,
+    name: scenario.name, source: shareablePath(scenario.source), seed: first, seeds: nSeeds,
     duration: scenario.duration, warmup: scenario.warmup,
   };
   if (outputs.report !== null) writeRunReport(outputs.report, cmp, info, scenario, version, io);

@@ -4,24 +4,26 @@
  * file that `--resume` continues and `--shard`/`merge` split and join.
  */
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { mkdirs } from '../report/mkdirs.js';
 import { dirname } from 'node:path';
 import { writeReport } from '../report/html/index.js';
 import { defaultSweepFigures } from '../report/html/data.js';
-import { formatNs } from '../report/index.js';
+import { formatNs, shareablePath } from '../report/index.js';
 import {
-  defaultJobs, mergeResults, parseParam, parseShard, planSweep, renderSweepSummary, runSweep, sweepCombos, sweepParams, sweepRuns,
+  mergeResults, parseParam, parseShard, planSweep, renderSweepSummary, runSweep, sweepCombos, sweepParams, sweepRuns,
   SweepError, writeSorted, type SweepHeader,
 } from '../sweep/index.js';
 import type { SweepRun } from '../report/html/data.js';
 import { UsageError, type CliIo } from './io.js';
-import { parseJobs } from './output-options.js';
-import { MAX_SEED, MAX_SEEDS, parseDurationOption, parseFaultList, parseForkList, parseInteger } from './options.js';
+import { jobsFor, parseJobs } from './output-options.js';
+import { MAX_SEED, MAX_SEEDS, parseDurationOption, seedRangeMessage, parseFaultList, parseForkList, parseInteger } from './options.js';
 import { load } from './run.js';
+import { ExitCode } from './exit-codes.js';
 
-/** The work was interrupted (Ctrl-C); `main` prints the message and exits with `code`. */
-export class InterruptedError extends Error {
-  override readonly name = 'InterruptedError';
+/** The command ends early or incomplete (Ctrl-C, a merge with runs missing): `main` prints the message and exits with `code`. */
+export class ExitError extends Error {
+  override readonly name = 'ExitError';
   constructor(message: string, readonly code: number) {
     super(message);
   }
@@ -44,6 +46,7 @@ export interface SweepOptions {
 
 export interface MergeOptions {
   out: string;
+  force?: boolean;
   report?: string;
   metric?: string;
 }
@@ -91,6 +94,7 @@ export function addSweepCommands(p: Command, io: CliIo, version: string): void {
     .description('combine results files of one sweep (shards) into one, in run order')
     .argument('<files...>', 'results files written by `faultline sweep`')
     .requiredOption('--out <file>', 'merged results file')
+    .option('--force', 'overwrite --out if it exists')
     .option('--report <dir>', 'also write the HTML report of the merged sweep')
     .option('--metric <list>', 'figures to summarise and plot')
     .action((files: string[], opts: MergeOptions) => mergeCommand(files, opts, io, version));
@@ -109,7 +113,7 @@ function finish(header: SweepHeader, lines: ReadonlyMap<number, string>, metric:
   if (report !== undefined) {
     const r = writeReport(report, {
       kind: 'sweep', version, sweepId: header.sweep, params: sweepParams(header), combos: sweepCombos(header), runs, total: header.runs, figures,
-      info: { name: header.scenario, source: header.source, seed: header.seed, seeds: header.seeds, duration: header.duration, warmup: header.warmup },
+      info: { name: header.scenario, source: shareablePath(header.source), seed: header.seed, seeds: header.seeds, duration: header.duration, warmup: header.warmup },
     });
     io.stderr.write(`faultline: wrote ${r.path} (${(r.bytes / 1e6).toFixed(1)} MB, opens offline)\n`);
   }
@@ -125,17 +129,18 @@ export async function sweepCommand(scenarioArg: string, opts: SweepOptions, io: 
   const forks = parseForkList(opts.fork);
   const seeds = opts.seeds === undefined ? 1 : parseInteger('--seeds', opts.seeds, 1, MAX_SEEDS);
   const shard = opts.shard === undefined ? null : usage(() => parseShard(opts.shard!));
-  const jobs = parseJobs(opts.jobs, 1024) ?? defaultJobs();
+  const requestedJobs = parseJobs(opts.jobs, 1024);
   const base = load(scenarioArg);
   const firstSeed = opts.seed === undefined ? base.seed : parseInteger('--seed', opts.seed, 0, MAX_SEED);
-  if (firstSeed + seeds - 1 > MAX_SEED) throw new UsageError(`--seed/--seeds: seeds ${firstSeed}..${firstSeed + seeds - 1} go past ${MAX_SEED}`);
+  if (firstSeed + seeds - 1 > MAX_SEED) throw new UsageError(seedRangeMessage(opts.seed === undefined ? `the scenario's seed ${firstSeed} (${base.source})` : `--seed ${firstSeed}`, firstSeed, seeds));
   if (opts.duration !== undefined) {
     const d = parseDurationOption(opts.duration);
     if (d <= base.warmup) throw new UsageError(`--duration: ${formatNs(d)} leaves nothing after the scenario's warm-up (${formatNs(base.warmup)})`);
     base.duration = d;
   }
   const plan = usage(() => planSweep({ base, params, faults, forks, firstSeed, seeds, version }));
-  mkdirSync(dirname(opts.out), { recursive: true });
+  const jobs = jobsFor(requestedJobs, plan.total, io);
+  mkdirs(dirname(opts.out));
   const ac = new AbortController();
   const onSignal = () => ac.abort();
   process.once('SIGINT', onSignal);
@@ -151,7 +156,7 @@ export async function sweepCommand(scenarioArg: string, opts: SweepOptions, io: 
   if (outcome.tornLine) io.stderr.write(`faultline: ${opts.out}: dropped a torn last line (a run cut off by a crash); it runs again\n`);
   if (outcome.resumed > 0) io.stderr.write(`faultline: ${opts.out}: resumed with ${outcome.resumed} of ${outcome.planned} ${what} already done\n`);
   if (outcome.interrupted) {
-    throw new InterruptedError(`interrupted: ${outcome.done} of ${outcome.planned} ${what} are in ${opts.out}; run the same command with --resume to continue`, 130);
+    throw new ExitError(`interrupted: ${outcome.done} of ${outcome.planned} ${what} are in ${opts.out}; run the same command with --resume to continue`, 130);
   }
   if (shard !== null) {
     io.stderr.write(`faultline: ${opts.out}: shard ${shard.index}/${shard.count} done (${outcome.done} runs of ${plan.total}); join the shards with: faultline merge SHARD_FILES... --out FILE\n`);
@@ -159,12 +164,23 @@ export async function sweepCommand(scenarioArg: string, opts: SweepOptions, io: 
   finish(JSON.parse(outcome.headerText) as SweepHeader, outcome.lines, opts.metric, opts.report, io, version);
 }
 
+/**
+ * `faultline merge`: refuses to overwrite --out without --force; when runs are
+ * missing it still writes what it has (to look at) but exits 3, so a batch
+ * system's `afterok` never takes an incomplete sweep for a finished one.
+ */
 export function mergeCommand(files: string[], opts: MergeOptions, io: CliIo, version: string): void {
+  if (opts.force !== true && existsSync(opts.out)) {
+    throw new UsageError(`merge: ${opts.out} exists: add --force to overwrite it, or choose another --out`);
+  }
   const m = usage(() => mergeResults(files));
   for (const t of m.torn) io.stderr.write(`faultline: ${t}: dropped a torn last line\n`);
-  mkdirSync(dirname(opts.out), { recursive: true });
+  mkdirs(dirname(opts.out));
   writeSorted(opts.out, m.headerText, m.lines);
   const missing = m.missing.length;
   io.stderr.write(`faultline: wrote ${opts.out}: ${m.lines.size} of ${m.header.runs} runs of sweep ${m.header.sweep}${missing > 0 ? `; ${missing} missing (e.g. run ${m.missing.slice(0, 5).join(', ')}): a shard is missing or unfinished` : ''}\n`);
   finish(m.header, m.lines, opts.metric, opts.report, io, version);
+  if (missing > 0) {
+    throw new ExitError(`merge incomplete: ${missing} of ${m.header.runs} runs are missing from ${opts.out} (exit ${ExitCode.INCOMPLETE}); merge again when every shard has finished`, ExitCode.INCOMPLETE);
+  }
 }

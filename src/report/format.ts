@@ -1,4 +1,5 @@
 /** Number formatting for the plain-text report. */
+import { basename, isAbsolute, relative } from 'node:path';
 
 const UNITS: Array<[string, number]> = [['us', 1e3], ['ms', 1e6], ['s', 1e9]];
 
@@ -42,4 +43,33 @@ export function formatSpread(rel: number): string {
   const pct = rel * 100;
   if (pct > 0 && pct < 0.5) return '±<1%';
   return `±${Math.round(pct)}%`;
+}
+
+/**
+ * Labels for the values of a swept parameter: 4 significant digits
+ * (1.41421356237 -> 1.414, 5.65685424949 -> 5.657), more only where 4 would
+ * make two values of the list print alike.
+ */
+export function formatParamValues(values: readonly number[]): string[] {
+  for (let p = 4; p < 17; p++) {
+    const out = values.map((v) => (Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(p)))));
+    if (new Set(out).size === new Set(values).size) return out;
+  }
+  return values.map(String);
+}
+
+/**
+ * A scenario path as reports show it: relative to `cwd` when it lies under
+ * it, else its file name, so a report or mail never carries the user's
+ * directory layout (errors keep the path as given).
+ */
+export function shareablePath(p: string, cwd: string = process.cwd()): string {
+  if (!isAbsolute(p)) return p;
+  const rel = relative(cwd, p);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : basename(p);
+}
+
+/** `1 task`, `2 tasks`: a count with its noun in the right number (plural: noun + s unless given). */
+export function plural(n: number, noun: string, many = `${noun}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : many}`;
 }

@@ -13,6 +13,9 @@ import { ANON_PAGE_STATES, FILE_PAGE_STATES, PRIORITY_CLASSES, type Law } from '
 import { DURATION_PATTERN, durationProblem } from './units.js';
 import { describeValue } from './errors.js';
 
+/** Largest seed, everywhere (scenario files, --seed, --seed + --seeds - 1): the generator takes a 32-bit signed seed. */
+export const MAX_SEED = 0x7fffffff;
+
 /** Metadata for the JSON Schema (kept out of zod's global registry). */
 export const schemaMeta = z.registry<{ id?: string; title?: string; description?: string }>();
 
@@ -308,7 +311,7 @@ export const ScenarioFileSchema = doc(
       z.string({ error: expecting('a string') }).min(1, { error: 'must not be empty' }),
       'One paragraph: what the scenario models and where its numbers come from.',
     ),
-    seed: doc(Int(0, 'an integer from 0 to 4294967295').max(4294967295, { error: expecting('an integer from 0 to 4294967295') }).optional(), "Seed of the run's random numbers. Default 1."),
+    seed: doc(Int(0, `an integer from 0 to ${MAX_SEED}`).max(MAX_SEED, { error: expecting(`an integer from 0 to ${MAX_SEED}`) }).optional(), `Seed of the run's random numbers (0 to ${MAX_SEED}; --seeds N runs seed..seed+N-1). Default 1.`),
     duration: doc(DurationSchema.clone(), 'Simulated time of one run.'),
     warmup: doc(DurationSchema.optional(), 'Metrics ignore ops that start before this time. Default 0. Must be < duration.'),
     cpus: doc(

@@ -3,7 +3,7 @@
  * the swept parameter(s) and a column per strategy combination, with the
  * median over seeds and the min..max range.
  */
-import { formatNs, formatCount, formatPercent } from '../report/index.js';
+import { formatNs, formatCount, formatParamValues, formatPercent, plural, shareablePath } from '../report/index.js';
 import { comboLabel, sweepCharts, type SweepParam, type SweepRun } from '../report/html/data.js';
 import { formatDuration } from '../scenario/index.js';
 import type { SweepHeader, SweepLine } from './results.js';
@@ -27,10 +27,10 @@ export function sweepCombos(h: SweepHeader): string[] {
 export function renderSweepSummary(h: SweepHeader, runs: readonly SweepRun[], figures: readonly string[]): string {
   const combos = sweepCombos(h);
   const charts = sweepCharts(sweepParams(h), runs, figures, combos);
-  const out: string[] = [`sweep ${h.sweep} of ${h.scenario} (${h.source}): ${runs.length}/${h.runs} runs, ${h.seeds} seed(s) per point`];
+  const out: string[] = [`sweep ${h.sweep} of ${h.scenario} (${shareablePath(h.source)}): ${runs.length}/${plural(h.runs, 'run')}, ${plural(h.seeds, 'seed')} per point`];
   for (const c of charts) {
     const fmt = (v: number) => (!Number.isFinite(v) ? '-' : c.unit === 'ns' ? formatNs(v) : c.unit === 'share' ? formatPercent(v) : formatCount(v));
-    const xs = c.x.map((x) => (c.xUnit === 'ns' ? formatDuration(x) : String(x)));
+    const xs = c.xUnit === 'ns' ? c.x.map((x) => formatDuration(x)) : formatParamValues(c.x);
     const cols = c.series.map((s) => ({
       head: combos[s.combo]!,
       cells: c.x.map((_, i) => (h.seeds > 1 && Number.isFinite(s.min[i]!) ? `${fmt(s.median[i]!)} [${fmt(s.min[i]!)}..${fmt(s.max[i]!)}]` : fmt(s.median[i]!))),

@@ -4,11 +4,12 @@
  * network access). Static text and tables are rendered here, escaped; the
  * plots are drawn in the browser by client.ts from a JSON data block.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirs, OutputPathError } from '../mkdirs.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Comparison } from '../compare.js';
-import { formatNs } from '../format.js';
+import { formatNs, formatParamValues, plural } from '../format.js';
 import type { RunInfo } from '../table.js';
 import { clientMain } from './client.js';
 import { comboLabel, runReportData, sweepCharts, type ReportData, type SweepParam, type SweepRun } from './data.js';
@@ -84,7 +85,7 @@ function chainsHtml(cmp: Comparison): string {
     let best: { len: number; text: string } | null = null;
     for (const r of c.runs) {
       const lc = r.inversion.longestChain;
-      if (lc !== null && (best === null || lc.length > best.len)) best = { len: lc.length, text: `${lc.length} tasks (seed ${r.seed}, at ${formatNs(lc.at)}): ${lc.chain}` };
+      if (lc !== null && (best === null || lc.length > best.len)) best = { len: lc.length, text: `${plural(lc.length, 'task')} (seed ${r.seed}, at ${formatNs(lc.at)}): ${lc.chain}` };
     }
     if (best !== null) items.push(`<li><b>${h(comboLabel(c))}</b>: ${h(best.text)}</li>`);
   }
@@ -123,12 +124,12 @@ ${chainsHtml(cmp)}`;
 function sweepBody(r: SweepReportInput): { body: string; data: ReportData } {
   const sweep = sweepCharts(r.params, r.runs, r.figures, r.combos);
   const data: ReportData = { combos: r.combos, seeds: r.info.seeds, cdf: { percentiles: [], charts: [] }, bars: [], sweep };
-  const params = r.params.map((p) => `<li><code>${h(p.path)}</code>: ${h(p.values.map((v) => (p.kind === 'ns' ? formatNs(v) : String(v))).join(', '))}</li>`).join('');
-  const partial = r.runs.length < r.total ? `<p class="note"><b>Partial results:</b> ${r.runs.length} of ${r.total} runs.</p>` : '';
+  const params = r.params.map((p) => `<li><code>${h(p.path)}</code>: ${h((p.kind === 'ns' ? p.values.map((v) => formatNs(v)) : formatParamValues(p.values)).join(', '))}</li>`).join('');
+  const partial = r.runs.length < r.total ? `<p class="note"><b>Partial results:</b> ${r.runs.length} of ${plural(r.total, 'run')}.</p>` : '';
   const sections = sweep.map((c) => `<div class="chart" id="${h(c.id)}"></div>\n${sweepTableHtml(c, r.combos)}`).join('\n');
   const body = `
 <h2 id="sweep">Sweep</h2>
-<p class="meta">sweep <code>${h(r.sweepId)}</code>, ${r.runs.length} runs; parameters:</p><ul>${params}</ul>
+<p class="meta">sweep <code>${h(r.sweepId)}</code>, ${plural(r.runs.length, 'run')}; parameters:</p><ul>${params}</ul>
 ${partial}
 <p class="note">Each plot: a figure against the swept parameter, one line per strategy combination (median over seeds) with a band from the lowest to the highest seed. Tables give median and min..max.</p>
 ${sections}`;
@@ -163,9 +164,13 @@ ${body}
 
 /** Write `dir/index.html`; returns its path and size. */
 export function writeReport(dir: string, r: ReportInput): { path: string; bytes: number } {
-  mkdirSync(dir, { recursive: true });
+  mkdirs(dir);
   const path = join(dir, 'index.html');
   const text = renderReport(r);
-  writeFileSync(path, text);
+  try {
+    writeFileSync(path, text);
+  } catch (e) {
+    throw new OutputPathError(`cannot write ${path} (${(e as { code?: string }).code ?? 'error'})`);
+  }
   return { path, bytes: Buffer.byteLength(text) };
 }

@@ -2,7 +2,7 @@
 import { formatDuration } from '../../scenario/index.js';
 import { PRIORITY_CLASSES } from '../../scenario/types.js';
 import { REFERENCE_FAULT_STRATEGY, type Combination, type Comparison } from '../compare.js';
-import { formatCount, formatNs, formatPercent, formatRatio, formatSpread } from '../format.js';
+import { formatCount, formatNs, formatParamValues, formatPercent, formatRatio, formatSpread, plural } from '../format.js';
 import { reportSections, scenarioSections, type Unit } from '../rows.js';
 import { relativeSpread, type FigureSummary } from '../stats.js';
 import type { SweepChart } from './data.js';
@@ -19,7 +19,7 @@ function cell(s: FigureSummary | undefined, unit: Unit, c: Combination): string 
   const spread = r === null ? '' : formatSpread(r);
   const ratio = c.fault !== REFERENCE_FAULT_STRATEGY && s.ratio !== undefined ? formatRatio(s.ratio) : '';
   const cls = s.ratio === undefined || ratio === '' ? '' : s.ratio > 1.1 ? ' worse' : s.ratio < 0.9 ? ' better' : '';
-  const title = `median ${formatValue(s.median, unit)}, min ${formatValue(s.min, unit)}, max ${formatValue(s.max, unit)} over ${s.seeds} seed(s)`;
+  const title = `median ${formatValue(s.median, unit)}, min ${formatValue(s.min, unit)}, max ${formatValue(s.max, unit)} over ${plural(s.seeds, 'seed')}`;
   return `<td class="v${cls}" title="${h(title)}">${h(formatValue(s.median, unit))}<span class="sp">${h(spread + partial)}</span><span class="ra">${h(ratio)}</span></td>`;
 }
 
@@ -49,15 +49,15 @@ export function comparisonTableHtml(cmp: Comparison): string {
 /** One sweep chart as a table: a row per value of the swept parameter, median [min..max] per combination. */
 export function sweepTableHtml(chart: SweepChart, combos: readonly string[]): string {
   const fmt = (v: number) => (Number.isFinite(v) ? formatValue(v, chart.unit) : '-');
-  const xfmt = (v: number) => (chart.xUnit === 'ns' ? formatDuration(v) : String(v));
+  const labels = chart.xUnit === 'ns' ? chart.x.map((v) => formatDuration(v)) : formatParamValues(chart.x);
   const head = chart.series.map((s) => `<th>${h(combos[s.combo]!)}</th>`).join('');
-  const rows = chart.x.map((xv, i) => {
+  const rows = chart.x.map((_x, i) => {
     const cells = chart.series.map((s) => {
       const m = s.median[i]!, lo = s.min[i]!, hi = s.max[i]!;
       const spread = Number.isFinite(lo) && lo !== hi ? `<span class="sp">${h(fmt(lo))}..${h(fmt(hi))}</span>` : '';
       return `<td class="v">${h(fmt(m))}${spread}</td>`;
     }).join('');
-    return `<tr><th class="label">${h(xfmt(xv))}</th>${cells}</tr>`;
+    return `<tr><th class="label">${h(labels[i]!)}</th>${cells}</tr>`;
   });
   return `<table class="cmp sweep"><thead><tr><th>${h(chart.xLabel)}</th>${head}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`;
 }
