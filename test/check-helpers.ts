@@ -16,6 +16,8 @@ export interface RunSpec {
   mode?: CheckOptions['mode'];
   maxExecutions?: number;
   shrink?: boolean;
+  /** Every effect a scheduling point (no merging of invisible sub-steps). */
+  fineSteps?: boolean;
 }
 
 export const DFS: CheckOptions['mode'] = { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null };
@@ -30,6 +32,7 @@ export function runCheck(sc: string | CheckScenario, spec: RunSpec = {}): CheckR
       fork: forkStrategy(spec.fork ?? 'fork-lock-all'),
       injections: spec.inject ?? [],
       invariants: new Set(spec.invariants ?? INVARIANT_NAMES),
+      fineSteps: spec.fineSteps ?? false,
     },
     { mode: spec.mode ?? DFS, maxExecutions: spec.maxExecutions ?? null, shrink: spec.shrink ?? true },
   );

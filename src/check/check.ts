@@ -213,7 +213,7 @@ function report(model: CheckModel, opts: CheckOptions, sched: Scheduler, out: Se
     fork: model.fork.name,
     params: model.scenario.params,
     mode: mode.kind,
-    modeText: modeText(mode),
+    modeText: modeText(mode) + (model.fineSteps === true ? ', every effect a step (--fine-steps)' : ''),
     invariants: [...model.invariants],
     injections: [...model.injections],
     stats,

@@ -46,6 +46,8 @@ SCENARIO is a built-in check scenario (see --list) or a check-scenario file.
   --preemption-bound N     dfs: explore only executions with at most N preemptions
   --no-dpor                dfs: sleep sets only, no dynamic partial-order reduction
   --no-por                 dfs: no partial-order reduction at all (for comparison)
+  --fine-steps             every effect a scheduling point (default: a sub-step that
+                           touches no shared field is merged into the next)
   --iterations N           random/pct: executions to sample (default 1000)
   --seed N                 random/pct: seed (default 1)
   --pct-depth D            pct: bug depth d (default 3)
@@ -138,7 +140,7 @@ export async function checkCommand(args: string[], io: CheckIo): Promise<number>
       options: {
         strategy: { type: 'string' }, fork: { type: 'string' }, mode: { type: 'string' },
         'preemption-bound': { type: 'string' }, 'no-sleep-sets': { type: 'boolean' },
-        'no-dpor': { type: 'boolean' }, 'no-por': { type: 'boolean' },
+        'no-dpor': { type: 'boolean' }, 'no-por': { type: 'boolean' }, 'fine-steps': { type: 'boolean' },
         iterations: { type: 'string' }, seed: { type: 'string' }, 'pct-depth': { type: 'string' },
         invariant: { type: 'string', multiple: true }, 'no-invariant': { type: 'string', multiple: true },
         inject: { type: 'string', multiple: true }, param: { type: 'string', multiple: true },
@@ -247,12 +249,12 @@ export async function checkCommand(args: string[], io: CheckIo): Promise<number>
           io.stderr.write(`check ${scenario.name} ${c.fault.name}/${c.fork.name}: ${s.executions.toLocaleString('en-US')} executions, ${s.newSteps.toLocaleString('en-US')} states, ${sec.toFixed(1)} s\n`);
         };
         const report = await checkAsync(
-          { scenario, fault: c.fault, fork: c.fork, injections, invariants: on },
+          { scenario, fault: c.fault, fork: c.fork, injections, invariants: on, fineSteps: o['fine-steps'] === true },
           { mode, maxSteps, maxExecutions, shrink: o['no-shrink'] !== true, onProgress, stop },
         );
         const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
         let savedTo: string | null = null;
-        const line: ReplayLine = { scenarioArg, params, injections, disabled };
+        const line: ReplayLine = { scenarioArg, params, injections, disabled, fineSteps: o['fine-steps'] === true };
         if (report.violation !== null && o['no-save'] !== true && mode.kind !== 'replay') {
           savedTo = o.save ?? join(tmpdir(), `faultline-${slug(scenario.name)}-${slug(c.fault.name)}-${slug(c.fork.name)}.schedule`);
           writeFileSync(savedTo, `# ${replayCommand(report, line, '<this file>')}\n# violation: ${report.violation.invariant}: ${report.violation.message}\n${report.violation.schedule}\n`);

@@ -32,6 +32,8 @@ export interface CheckModel {
   readonly fork: ForkStrategy;
   readonly injections: readonly Injection[];
   readonly invariants: ReadonlySet<InvariantName>;
+  /** Every effect a scheduling point, no merging of invisible sub-steps (for comparison; docs/checker.md). */
+  readonly fineSteps?: boolean;
 }
 
 export const enum TState { RUNNABLE, BLOCKED, DONE }
@@ -65,6 +67,8 @@ export class CheckTask implements Task {
   pending: string;
   /** Steps taken. */
   steps = 0;
+  /** The kernel step the last step's visible part resumed from (see Execution.resume). */
+  from = '';
   /** Current op (threads), for counterexamples. */
   opLabel = '';
   /** VM_FAULT_RETRY returns in the current fault. */
@@ -126,6 +130,8 @@ export class Execution {
   private hookViolation: Violation | null = null;
   private nextPseudo = 0;
   private readonly nthreads: number;
+  /** Merge invisible sub-steps into the next (off with CheckModel.fineSteps, for comparison). */
+  private readonly coarse: boolean;
   private woke: number[] = [];
   private spawned: number[] = [];
 
@@ -137,6 +143,7 @@ export class Execution {
   ) {
     const sc = model.scenario;
     this.nthreads = sc.threads.length;
+    this.coarse = model.fineSteps !== true;
     set_sched_points(true);
     install_sched((t) => this.wake(t as CheckTask));
     install_vm_event_sink((ev) => {
@@ -210,10 +217,10 @@ export class Execution {
     const spawned: number[] = (this.spawned = []);
     let err: unknown = null;
     let fp: Footprint | null = null;
-    if (tracked) this.tracker.begin();
-    else this.tracker.untracked();
+    this.tracker.begin(tracked);
     try {
       if (t.io !== null) {
+        t.from = t.pending;
         this.cur = null;
         set_current(null as unknown as Task);
         t.io.fn(t.io.folio);
@@ -226,7 +233,8 @@ export class Execution {
     } catch (e) {
       err = e;
     } finally {
-      if (tracked) fp = this.tracker.end();
+      const f = this.tracker.end();
+      if (tracked) fp = f;
       this.tracker.flush();
     }
     if (err !== null) {
@@ -278,36 +286,52 @@ export class Execution {
     return checkVmaState(this.obs, this.model.invariants, this.nameOf);
   }
 
+  /**
+   * Run task `t` to the end of its next visible sub-step. A sub-step runs the
+   * task from one effect to the next; one that read or wrote no shared field
+   * (only task-local work: the code between a CPU charge and a POINT, say) is
+   * independent of every other task's steps, so it is merged into the task's
+   * next sub-step instead of ending a step: every interleaving of the finer
+   * steps is equivalent to one where the invisible sub-step runs right before
+   * the next (docs/checker.md, "Coarser steps"). Blocking, I/O submission and
+   * the end of the program always end a step. `t.from` is the kernel step the
+   * visible sub-step resumed from, for counterexamples.
+   */
   private resume(t: CheckTask): void {
-    const e = next_effect(t.stack, t.resumeValue);
-    t.resumeValue = undefined;
-    if (e === null) {
-      t.state = TState.DONE;
-      t.pending = 'exit';
-      return;
-    }
-    switch (e.k) {
-      case EffectKind.POINT:
-        t.pending = e.what;
-        return;
-      case EffectKind.CPU:
-        t.pending = e.then === -1 ? cpuLabel(e.cost) : `${cpuLabel(e.cost)}; ${cpuLabel(e.then)}`;
-        return;
-      case EffectKind.CPU_LAW:
-        t.pending = 'swap_read_folio(folio, synchronous)';
-        return;
-      case EffectKind.SLEEP:
-        t.pending = 'schedule_timeout';
-        return;
-      case EffectKind.BLOCK:
-        t.state = TState.BLOCKED;
-        t.pending = `woken in ${e.what}(${e.res.label})`;
-        return;
-      case EffectKind.SUBMIT: {
-        this.spawnPseudo(`io${this.nextPseudo}`, e.end_io, e.folio);
-        t.pending = `submit_bio: read ${e.folio.label} submitted`;
+    for (;;) {
+      t.from = t.pending;
+      const before = this.tracker.accesses;
+      const e = next_effect(t.stack, t.resumeValue);
+      t.resumeValue = undefined;
+      if (e === null) {
+        t.state = TState.DONE;
+        t.pending = 'exit';
         return;
       }
+      switch (e.k) {
+        case EffectKind.POINT:
+          t.pending = e.what;
+          break;
+        case EffectKind.CPU:
+          t.pending = e.then === -1 ? cpuLabel(e.cost) : `${cpuLabel(e.cost)}; ${cpuLabel(e.then)}`;
+          break;
+        case EffectKind.CPU_LAW:
+          t.pending = 'swap_read_folio(folio, synchronous)';
+          break;
+        case EffectKind.SLEEP:
+          t.pending = 'schedule_timeout';
+          break;
+        case EffectKind.BLOCK:
+          t.state = TState.BLOCKED;
+          t.pending = `woken in ${e.what}(${e.res.label})`;
+          return;
+        case EffectKind.SUBMIT: {
+          this.spawnPseudo(`io${this.nextPseudo}`, e.end_io, e.folio);
+          t.pending = `submit_bio: read ${e.folio.label} submitted`;
+          return;
+        }
+      }
+      if (!this.coarse || this.tracker.accesses !== before) return;
     }
   }
 

@@ -12,6 +12,8 @@ export interface ReplayLine {
   readonly params: Readonly<Record<string, number>>;
   readonly injections: readonly string[];
   readonly disabled: readonly string[];
+  /** The schedule is of fine steps (--fine-steps): replaying it needs the option too. */
+  readonly fineSteps?: boolean;
 }
 
 /** The pasteable command that reruns a counterexample's schedule. */
@@ -20,6 +22,7 @@ export function replayCommand(r: CheckReport, line: ReplayLine, schedule: string
   for (const [k, v] of Object.entries(line.params)) parts.push('--param', `${k}=${v}`);
   for (const i of line.injections) parts.push('--inject', i);
   for (const d of line.disabled) parts.push('--no-invariant', d);
+  if (line.fineSteps === true) parts.push('--fine-steps');
   parts.push('--replay', schedule);
   return parts.join(' ');
 }

@@ -79,15 +79,13 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
     steps.push({ k: 't', id: t });
     stepChoices = [];
     const task = ex.tasks[t]!;
-    const pendingBefore = task.pending;
-    const first = pendingBefore === 'start';
     const op = task.opLabel;
     n++;
     if (!replay) newSteps++;
     const out = ex.step(t, sched.wantsFootprints && !replay, !replay);
     sched.stepDone?.(t, out.fp, out);
     if (trace !== null) {
-      const what = first ? `start ${task.opLabel}` : pendingBefore;
+      const what = task.from === 'start' ? `start ${task.opLabel}` : task.from;
       trace.push({ n, task: t, taskName: ex.name(t), taskStep: task.steps, op: op !== '' ? op : task.opLabel, what, locks: ex.lockState(), choices: stepChoices });
     }
     if (ex.isThread(t)) current = t;

@@ -268,12 +268,22 @@ export class Tracker {
     }
   }
 
-  /** Start a tracked step. */
-  begin(): void {
-    if (this.stale) {
+  /** Containers are digested in this step (its footprint is wanted). */
+  private digesting = false;
+
+  /**
+   * Start a step. Field accesses are always logged (the executor merges a
+   * sub-step that touched no shared field into the task's next one, in every
+   * search mode: Execution.resume). `footprint`: the step's footprint is
+   * wanted, so container contents are digested to find in-place writes.
+   */
+  begin(footprint = true): void {
+    if (footprint && this.stale) {
       for (const c of this.containers) c.hash = this.digest(c.store.v[c.idx]);
       this.stale = false;
     }
+    if (!footprint) this.stale = true;
+    this.digesting = footprint;
     this.epoch++;
     this.r = [];
     this.w = [];
@@ -281,14 +291,25 @@ export class Tracker {
     running.tracker = this;
   }
 
-  /** End a tracked step: container changes become writes; returns the footprint. */
+  /** Fields read or written since the step began: a sub-step touched shared state if this grew. */
+  get accesses(): number {
+    return this.r.length + this.w.length;
+  }
+
+  /**
+   * End a step: container changes become writes; returns the footprint. After
+   * `begin(false)` the in-place container writes are not in it (callers then
+   * do not use it).
+   */
   end(): Footprint {
     this.on = false;
-    for (const c of this.containers) {
-      const h = this.digest(c.store.v[c.idx]);
-      if (h !== c.hash) {
-        c.hash = h;
-        this.write(c.slot);
+    if (this.digesting) {
+      for (const c of this.containers) {
+        const h = this.digest(c.store.v[c.idx]);
+        if (h !== c.hash) {
+          c.hash = h;
+          this.write(c.slot);
+        }
       }
     }
     return { r: this.r, w: this.w };
@@ -317,10 +338,6 @@ export class Tracker {
     }
   }
 
-  /** A step ran without tracking: container digests must be refreshed before the next tracked one. */
-  untracked(): void {
-    this.stale = true;
-  }
 }
 
 /** Two steps are independent: neither writes a slot the other reads or writes. */
