@@ -272,10 +272,10 @@ describe('errors', () => {
 
   it('wrong type', () => {
     expect(errorOf(() => yaml(edit('    count: 2', '    count: two')))).toBe(
-      'scenarios/x.yaml:7:12: vmas[0].count: expected an integer >= 1, got string "two"',
+      'scenarios/x.yaml:7:12: vmas[0].count: expected an integer from 1 to 50000, got string "two"',
     );
-    expect(errorOf(() => yaml(edit('duration: 100ms', 'duration: 100ms\ncpus: 0')))).toMatch(/cpus: expected an integer >= 1, got number 0$/);
-    expect(errorOf(() => yaml(edit('duration: 100ms', 'duration: 100ms\ncpus: lots')))).toMatch(/cpus: expected an integer >= 1 or "unlimited", got string "lots"$/);
+    expect(errorOf(() => yaml(edit('duration: 100ms', 'duration: 100ms\ncpus: 0')))).toMatch(/cpus: expected an integer from 1 to 4096, got number 0$/);
+    expect(errorOf(() => yaml(edit('duration: 100ms', 'duration: 100ms\ncpus: lots')))).toMatch(/cpus: expected an integer from 1 to 4096 or "unlimited", got string "lots"$/);
     expect(errorOf(() => yaml(edit('duration: 100ms', 'duration: 100ms\npreempt: yes')))).toMatch(/:4:10: preempt: expected true or false, got string "yes"$/);
     expect(errorOf(() => yaml(BASE + '  - name: idle\n    think: 1ms\n    ops: []\n'))).toBe(
       'scenarios/x.yaml:21:10: threads[1].ops: must not be empty (a thread needs at least one op)',

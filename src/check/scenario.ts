@@ -9,12 +9,13 @@
  * the instance number (from 0), its remainder and its integer quotient by k;
  * `{i+k}` is the instance number plus k.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { describeValue, didYouMean, ScenarioError, type ScenarioIssue } from '../scenario/errors.js';
 import { formatPath, repoRoot } from '../scenario/load.js';
+import { readScenarioText } from '../scenario/read.js';
 
 export const FILE_STATES = ['cached', 'absent', 'locked', 'writeback'] as const;
 export const ANON_STATES = ['zero', 'swapped', 'swapcache', 'swapcache_locked', 'swapcache_writeback'] as const;
@@ -169,16 +170,8 @@ export function loadCheckScenario(pathOrName: string, params: Record<string, num
     const f = readdirSync(checkScenarioDir()).find((x) => x.replace(/\.ya?ml$/, '') === pathOrName)!;
     file = join(checkScenarioDir(), f);
     display = `scenarios/${f}`;
-  } else if (statSync(pathOrName).isDirectory()) {
-    fail(pathOrName, 'is a directory, not a scenario file');
   }
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    fail(display, `cannot read file (${(e as { code?: string }).code ?? 'error'})`);
-  }
-  return parseCheckScenario(text, display, params);
+  return parseCheckScenario(readScenarioText(file, display), display, params);
 }
 
 /** Parse check-scenario text (YAML or JSON). */

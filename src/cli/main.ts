@@ -15,10 +15,8 @@ import { addRunOutputOptions } from './output-options.js';
 import { runCommand, type RunOptions } from './run.js';
 import { addSweepCommands, ExitError } from './sweep.js';
 import { faultlineVersion } from './version.js';
+import { oneLine } from '../scenario/errors.js';
 
-function oneLine(s: string): string {
-  return s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
-}
 
 function program(io: CliIo, version: string): Command {
   const p = new Command('faultline')
@@ -84,6 +82,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return e.code;
     }
     if (e instanceof UsageError || e instanceof OutputPathError) {
+      io.stderr.write(`faultline: ${oneLine(e.message)}\n`);
+      return ExitCode.BAD_INPUT;
+    }
+    if (e instanceof Error && e.name === 'SimLimitError') {
+      // A scenario whose run cannot end (src/sim/engine.ts): bad input, not a bug.
       io.stderr.write(`faultline: ${oneLine(e.message)}\n`);
       return ExitCode.BAD_INPUT;
     }

@@ -41,9 +41,15 @@ function megabytes(b: number): string {
 export async function executeRuns(specs: readonly MeasureSpec[], scenario: Scenario, out: RunOutputs, io: CliIo): Promise<RunMetrics[]> {
   const progress = new RunProgress(io, specs.length);
   if (out.trace === null) {
-    const runs = await runAll(specs, { jobs: jobsFor(out.jobs, specs.length, io), onResult: () => progress.tick(scenario.duration) });
-    progress.end();
-    return runs;
+    try {
+      const runs = await runAll(specs, { jobs: jobsFor(out.jobs, specs.length, io), onResult: () => progress.tick(scenario.duration) });
+      progress.end();
+      return runs;
+    } catch (e) {
+      // A run that cannot end names its scenario file (exit 2, src/cli/main.ts).
+      if (e instanceof Error && e.name === 'SimLimitError') e.message = `${scenario.source}: ${e.message}`;
+      throw e;
+    }
   }
   const t = out.trace;
   const perRun = Math.max(1, Math.floor(t.maxEvents / specs.length));

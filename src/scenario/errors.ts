@@ -26,8 +26,13 @@ export function formatIssue(issue: ScenarioIssue): string {
   let s = issue.source;
   if (issue.pos !== undefined) s += `:${issue.pos.line}:${issue.pos.col}`;
   if (issue.path !== '') s += `: ${issue.path}`;
-  return oneLine(`${s}: ${issue.message}`);
+  const line = oneLine(`${s}: ${issue.message}`);
+  // A message can quote a user's string (a name of a million spaces): keep the line readable.
+  return line.length <= MAX_ISSUE_CHARS ? line : `${line.slice(0, MAX_ISSUE_CHARS)}… (cut at ${MAX_ISSUE_CHARS} characters)`;
 }
+
+/** Longest issue line printed. */
+const MAX_ISSUE_CHARS = 1000;
 
 /**
  * A scenario that cannot be loaded. `message` is the first problem, on one
@@ -50,9 +55,14 @@ export class ScenarioError extends Error {
   }
 }
 
-/** Collapses line breaks so a message stays on one line. */
+/**
+ * Collapses line breaks (and the white space around them) so a message stays
+ * on one line. Linear in the length: a regex with `\s*` before the line
+ * break backtracked quadratically on long runs of spaces.
+ */
 export function oneLine(s: string): string {
-  return s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  if (!/[\r\n]/.test(s)) return s.trim();
+  return s.split(/[\r\n]+/).map((p) => p.trim()).filter((p) => p !== '').join(' ');
 }
 
 /** Short description of a value for "got ..." in messages. */

@@ -5,7 +5,7 @@
  * checking what crosses fields. Every problem becomes a one-line
  * `ScenarioError`: `file:line:col: path: what was expected`.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
@@ -28,6 +28,7 @@ import {
   type VmaGroup,
 } from './types.js';
 import { parseDuration } from './units.js';
+import { readScenarioText } from './read.js';
 
 export type Format = 'yaml' | 'json';
 type PathSeg = string | number;
@@ -123,7 +124,6 @@ export function loadScenario(pathOrName: string): Scenario {
   let display: string;
   const exists = existsSync(pathOrName);
   if (exists) {
-    if (statSync(pathOrName).isDirectory()) fail(pathOrName, 'is a directory, not a scenario file');
     file = pathOrName;
     display = pathOrName;
   } else {
@@ -145,13 +145,7 @@ export function loadScenario(pathOrName: string): Scenario {
     file = join(builtinDir(), builtin.file);
     display = `scenarios/${builtin.file}`;
   }
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    fail(display, `cannot read file${code !== undefined ? ` (${code})` : ''}`);
-  }
+  const text = readScenarioText(file, display);
   return parseScenario(text, display, file.toLowerCase().endsWith('.json') ? 'json' : 'yaml');
 }
 
@@ -177,6 +171,9 @@ export function parseScenario(text: string, source: string, format: Format): Sce
       const clean = msg.replace(/\s*in JSON at position \d+.*$/, '').replace(/, ".*" is not valid JSON$/, '');
       fail(source, `JSON syntax error: ${clean}`, pos);
     }
+    // JSON.parse keeps the last of two equal keys silently; YAML files refuse them, so JSON files do too.
+    const dup = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true }).errors.find((er) => er.code === 'DUPLICATE_KEY');
+    if (dup !== undefined) fail(source, `JSON error: ${lowerFirst(dup.message.split('\n')[0]!.replace(/\s+at line \d+, column \d+:?$/, ''))}`, lineCounter.linePos(dup.pos[0]));
   } else {
     const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
     const err = doc.errors[0];

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import { COST_NAMES, type CostName } from '../model/effects.js';
 import { ANON_PAGE_STATES, FILE_PAGE_STATES, PRIORITY_CLASSES, type Law } from './types.js';
-import { DURATION_PATTERN, durationProblem } from './units.js';
+import { DURATION_PATTERN, durationProblem, MAX_DURATION_NS, parseDuration } from './units.js';
 import { describeValue } from './errors.js';
 
 /** Largest seed, everywhere (scenario files, --seed, --seed + --seeds - 1): the generator takes a 32-bit signed seed. */
@@ -40,8 +40,10 @@ const DURATION_TEXT = 'a duration such as "17.7us", or a number of ns';
 export const DurationSchema = doc(
   z.union(
     [
-      z.number().nonnegative({ error: (iss) => durationProblem(iss.input) ?? 'invalid duration' }),
-      z.string().regex(new RegExp(DURATION_PATTERN, 'u'), { error: (iss) => durationProblem(iss.input) ?? 'invalid duration' }),
+      z.number().nonnegative({ error: (iss) => durationProblem(iss.input) ?? 'invalid duration' })
+        .max(MAX_DURATION_NS, { error: (iss) => durationProblem(iss.input) ?? 'invalid duration' }),
+      z.string().regex(new RegExp(DURATION_PATTERN, 'u'), { error: (iss) => durationProblem(iss.input) ?? 'invalid duration' })
+        .refine((v) => durationProblem(v) === null, { error: (iss) => durationProblem(iss.input) ?? 'invalid duration' }),
     ],
     { error: (iss) => (typeof iss.input === 'number' ? durationProblem(iss.input) : null) ?? expecting(DURATION_TEXT)(iss) },
   ),
@@ -122,6 +124,32 @@ const Int = (min: number, what = `an integer >= ${min}`) =>
     .number({ error: expecting(what) })
     .int({ error: expecting(what) })
     .min(min, { error: expecting(what) });
+/** ns of a valid duration; Infinity for an invalid one (its own schema reports it). */
+const parseDurationSafe = (v: number | string): number => (durationProblem(v) === null ? parseDuration(v) : Infinity);
+/** An integer in [min, max] (every count and size in a scenario has an upper bound: LIMITS). */
+const Bounded = (min: number, max: number) => Int(min, `an integer from ${min} to ${max}`).max(max, { error: expecting(`an integer from ${min} to ${max}`) });
+
+/**
+ * Upper bounds of scenario sizes, documented in docs/scenario-format.md
+ * ("Limits"): each is far above the built-ins (android-app: ~1,500 VMAs, 15
+ * threads) and keeps every run finite and within the engines' integer
+ * ranges (page offsets index Int32Array tables; simulated times stay below
+ * 2^53 ns: MAX_DURATION_NS in ./units.ts).
+ */
+export const LIMITS = {
+  /** VMAs in a scenario, over all groups. */
+  vmas: 50_000,
+  /** Pages of one VMA (4 TiB of 4 KiB pages). */
+  pages: 2 ** 30,
+  /** Threads in a scenario, over all groups. */
+  threads: 4096,
+  /** CPUs. */
+  cpus: 4096,
+  /** Back-to-back repetitions of one op. */
+  repeat: 100_000,
+  /** Shortest frame period (a 1 ns vsync would be 10^9 frames a second). */
+  minFramePeriodNs: 100_000,
+} as const;
 const Name = (d: string) =>
   doc(
     z
@@ -134,7 +162,7 @@ export const SPECIALS = ['pfnmap', 'mixedmap', 'uffd_wp', 'guard'] as const;
 
 export const VmaGroupSchema = z.strictObject({
   name: Name('Group name; ops refer to the group by it. Unique.'),
-  count: doc(Int(1).optional(), 'Number of VMAs in the group. Default 1, or the length of `pages` when that is a list.'),
+  count: doc(Bounded(1, LIMITS.vmas).optional(), `Number of VMAs in the group (all groups together: at most ${LIMITS.vmas}). Default 1, or the length of \`pages\` when that is a list.`),
   kind: doc(
     z.enum(['file', 'anon'], { error: expecting("'file' or 'anon'") }),
     'file: a file-backed (or shmem) mapping with a page cache; anon: private anonymous memory.',
@@ -151,7 +179,7 @@ export const VmaGroupSchema = z.strictObject({
   map_pages: Bool('vm_ops->map_pages present (fault-around). false: a driver ->fault that needs mmap_lock. Default true.'),
   dontcopy: Bool('VM_DONTCOPY (MADV_DONTFORK): fork skips the VMA. Default false.'),
   pages: doc(
-    z.union([Int(1), z.array(Int(1), { error: expecting('a list') }).min(1, { error: 'must not be empty' })], {
+    z.union([Bounded(1, LIMITS.pages), z.array(Bounded(1, LIMITS.pages), { error: expecting('a list') }).min(1, { error: 'must not be empty' }).max(LIMITS.vmas, { error: `at most ${LIMITS.vmas} sizes` })], {
       error: expecting('a number of pages >= 1, or a list of per-VMA sizes'),
     }),
     'Size of each VMA in 4 KiB pages: one number for all, or a list with one size per VMA (its length must equal count).',
@@ -174,7 +202,7 @@ const opCommon = {
       .optional(),
     'Relative probability of picking this op after a think pause. Default 1.',
   ),
-  repeat: doc(Int(1).optional(), 'Run the op this many times back to back. Default 1.'),
+  repeat: doc(Bounded(1, LIMITS.repeat).optional(), `Run the op this many times back to back (at most ${LIMITS.repeat}). Default 1.`),
   gap: doc(LawSchema.nullable().optional(), 'Pause between repetitions (a law). Default none.'),
 };
 
@@ -201,7 +229,7 @@ const STATE_TEXT: Record<(typeof PAGE_STATES)[number], string> = {
 
 const vmaRef = () => doc(z.string({ error: expecting('a VMA group name') }), 'Name of a VMA group in `vmas`.');
 const rangePages = () =>
-  doc(Int(1), 'Pages per call (clamped to the size of the VMA picked; must not exceed the largest VMA in the group).');
+  doc(Bounded(1, LIMITS.pages), 'Pages per call (clamped to the size of the VMA picked; must not exceed the largest VMA in the group).');
 
 export const OpSchema = z.discriminatedUnion(
   'op',
@@ -261,7 +289,7 @@ export const ThreadGroupSchema = z.strictObject({
     z.string({ error: expecting('a group name') }).min(1, { error: 'must not be empty' }).optional(),
     'Group name used in reports. Default: the name without "{i}" and the separator before it ("Binder:{i}" -> "Binder").',
   ),
-  count: doc(Int(1).optional(), 'Number of threads in the group. Default 1.'),
+  count: doc(Bounded(1, LIMITS.threads).optional(), `Number of threads in the group (all groups together: at most ${LIMITS.threads}). Default 1.`),
   class: doc(
     z.enum(PRIORITY_CLASSES, { error: expecting(`one of: ${PRIORITY_CLASSES.join(', ')}`) }).optional(),
     'Priority class: USER_INTERACTIVE (nice -10 / FIFO), USER_INITIATED (-4/-2), DEFAULT (0), UTILITY (+4), BACKGROUND (+10). Default DEFAULT.',
@@ -284,7 +312,12 @@ export const ThreadGroupSchema = z.strictObject({
   frame: doc(
     z
       .strictObject({
-        period: doc(DurationSchema.clone(), 'Vsync period, e.g. 16.67ms (60 Hz).'),
+        period: doc(
+          DurationSchema.clone().refine((v) => typeof v !== 'number' && typeof v !== 'string' ? true : parseDurationSafe(v) >= LIMITS.minFramePeriodNs, {
+            error: `a frame period must be at least 100us (10,000 frames a second)`,
+          }),
+          'Vsync period, e.g. 16.67ms (60 Hz); at least 100us.',
+        ),
         deadlines: doc(
           z.array(DurationSchema, { error: expecting('a list of durations') }).min(1, { error: 'must not be empty' }).optional(),
           'Deadlines a frame is checked against (a frame misses one when its work ends later than that after its vsync). Default [period].',
@@ -315,7 +348,7 @@ export const ScenarioFileSchema = doc(
     duration: doc(DurationSchema.clone(), 'Simulated time of one run.'),
     warmup: doc(DurationSchema.optional(), 'Metrics ignore ops that start before this time. Default 0. Must be < duration.'),
     cpus: doc(
-      z.union([Int(1), z.literal('unlimited')], { error: expecting('an integer >= 1 or "unlimited"') }).optional(),
+      z.union([Bounded(1, LIMITS.cpus), z.literal('unlimited')], { error: expecting(`an integer from 1 to ${LIMITS.cpus} or "unlimited"`) }).optional(),
       'Number of CPUs, or "unlimited" (every runnable thread runs). Default 8.',
     ),
     preempt: Bool('A thread that becomes runnable preempts a running thread of a lower priority class. Default true.'),
@@ -376,7 +409,14 @@ export const ScenarioFileSchema = doc(
         .optional(),
       'Process death: SIGKILL at a given time, then reaping and exit.',
     ),
-  }, { error: expecting('a mapping') }),
+  }, { error: expecting('a mapping') }).superRefine((f, ctx) => {
+    // Totals over groups (each group's count is bounded above on its own).
+    let vmas = 0, threads = 0;
+    for (const g of f.vmas) vmas += g.count ?? (Array.isArray(g.pages) ? g.pages.length : 1);
+    for (const t of f.threads) threads += t.count ?? 1;
+    if (vmas > LIMITS.vmas) ctx.addIssue({ code: 'custom', path: ['vmas'], message: `${vmas} VMAs in all: at most ${LIMITS.vmas}` });
+    if (threads > LIMITS.threads) ctx.addIssue({ code: 'custom', path: ['threads'], message: `${threads} threads in all: at most ${LIMITS.threads}` });
+  }),
   'A faultline scenario: threads, VMAs, operation mix and latency laws.',
 );
 

@@ -20,6 +20,13 @@ const DURATION_RE = new RegExp(DURATION_PATTERN, 'u');
 const UNIT_LIST = 'ns, us (or µs), ms, s';
 
 /**
+ * Largest duration anywhere in a scenario: 10,000 s (1e13 ns). Simulated
+ * times are sums of durations kept as exact integers in doubles (below
+ * 2^53 ns, about 104 days); this bound leaves room for every sum a run makes.
+ */
+export const MAX_DURATION_NS = 1e13;
+
+/**
  * Why `v` is not a valid duration, or null if it is one. The text completes
  * "invalid duration <v>: ...".
  */
@@ -28,7 +35,7 @@ export function durationProblem(v: unknown): string | null {
     if (Number.isNaN(v)) return 'invalid duration NaN: expected a number of ns or a string such as "17.7us"';
     if (!Number.isFinite(v)) return `invalid duration ${v}: must be finite`;
     if (v < 0) return `invalid duration ${v}: must not be negative`;
-    if (Math.round(v) > Number.MAX_SAFE_INTEGER) return `invalid duration ${v}: too large`;
+    if (Math.round(v) > MAX_DURATION_NS) return `invalid duration ${v}: too large (at most 10000s)`;
     return null;
   }
   if (typeof v !== 'string') return null;
@@ -47,7 +54,7 @@ export function durationProblem(v: unknown): string | null {
   }
   if (!(unit in DURATION_UNITS)) return `invalid duration ${q}: unknown unit '${unit}' (expected ${UNIT_LIST})`;
   const ns = Math.round(Number(num) * DURATION_UNITS[unit]!);
-  if (!Number.isSafeInteger(ns)) return `invalid duration ${q}: too large`;
+  if (!Number.isSafeInteger(ns) || ns > MAX_DURATION_NS) return `invalid duration ${q}: too large (at most 10000s)`;
   if (!DURATION_RE.test(v)) return `invalid duration ${q}: expected a number followed by a unit (${UNIT_LIST})`;
   return null;
 }

@@ -20,6 +20,20 @@ import { Rng } from './rng.js';
 
 export const enum TaskState { NEW, RUNNING, RUNNABLE, BLOCKED, SLEEPING, WOKEN, DEAD }
 
+/**
+ * A run that could not end: a task took MAX_ZERO_TIME_EFFECTS effects in a
+ * row without simulated time advancing (every cost and think time it meets
+ * is zero), or the run went past MAX_EVENTS events. The scenario is at fault,
+ * not the engine: the CLI reports it as bad input (exit 2).
+ */
+export class SimLimitError extends Error {
+  override readonly name = 'SimLimitError';
+}
+/** Effects one task may take at one instant (a loop of zero-time ops never ends). */
+export const MAX_ZERO_TIME_EFFECTS = 1_000_000;
+/** Events in one run: far above any built-in (android-app's 10 s: a few million). */
+export const MAX_EVENTS = 500_000_000;
+
 export class SimTask implements SimTaskInfo {
   readonly prio: number;
   state = TaskState.NEW;
@@ -151,7 +165,9 @@ export class Simulator {
       while (heap.size !== 0 && heap.peekTime() < until) {
         heap.pop();
         this.now = heap.popTime;
-        this.events++;
+        if (++this.events > MAX_EVENTS) {
+          throw new SimLimitError(`the run went past ${MAX_EVENTS.toLocaleString('en-US')} events at ${this.now} ns of simulated time: shorten the duration, or lengthen think times`);
+        }
         const p = heap.popPayload;
         if (p >= 0) {
           const task = tasks[p]!;
@@ -184,7 +200,10 @@ export class Simulator {
     const stack = task.stack;
     let val = task.resumeValue;
     task.resumeValue = undefined;
-    for (;;) {
+    for (let n = 0; ; n++) {
+      if (n === MAX_ZERO_TIME_EFFECTS) {
+        throw new SimLimitError(`thread ${task.comm} took ${MAX_ZERO_TIME_EFFECTS.toLocaleString('en-US')} steps at ${this.now} ns without simulated time advancing: some think time, gap or cost must be above zero`);
+      }
       const e = next_effect(stack, val);
       val = undefined;
       if (e === null) {
