@@ -43,3 +43,8 @@ export function formatSpread(rel: number): string {
   if (pct > 0 && pct < 0.5) return '±<1%';
   return `±${Math.round(pct)}%`;
 }
+
+/** A figure in its unit: `ns` as formatNs, `share` as a percentage, `count` as formatCount. */
+export function formatValue(v: number, unit: 'ns' | 'count' | 'share'): string {
+  return unit === 'ns' ? formatNs(v) : unit === 'share' ? formatPercent(v) : formatCount(v);
+}
