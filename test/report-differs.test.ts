@@ -3,7 +3,7 @@
  * summaries, then on synthetic runs whose medians and ranges are known.
  */
 import { describe, expect, it } from 'vitest';
-import { compare, DIFFERS_THRESHOLD, differs, renderSummary, renderTable, summarise, whatDiffers, type RunInfo } from '../src/report/index.js';
+import { chanceOneIn, compare, DIFFERS_THRESHOLD, differs, renderSummary, renderTable, summarise, whatDiffers, type RunInfo } from '../src/report/index.js';
 import { fakeRun } from './report-fixtures.js';
 
 describe('differs(): ratio outside [1/(1+t), 1+t] and seed ranges apart', () => {
@@ -20,6 +20,9 @@ describe('differs(): ratio outside [1/(1+t), 1+t] and seed ranges apart', () => 
     expect(differs(summarise([110, 200, 300]), ref)).toBe(false); // touches at 110
     expect(differs(summarise([111, 200, 300]), ref)).toBe(true);
     expect(differs(summarise([10, 20, 99]), ref)).toBe(true); // below, apart
+  });
+  it('the chance of ranges apart for an unchanged figure: 2 / C(2n, n)', () => {
+    expect([2, 3, 4, 5, 10].map(chanceOneIn)).toEqual([3, 10, 35, 126, 92378]);
   });
   it('one seed: the threshold alone', () => {
     expect(differs(summarise([120]), summarise([100]))).toBe(true);
@@ -61,7 +64,7 @@ describe('whatDiffers on synthetic runs', () => {
 
   it('the summary names each combination, the rule and the largest effects first', () => {
     const lines = renderSummary(diffs, { seeds: 2, limit: 3 });
-    expect(lines[0]).toMatch(/^what differs from mainline .*outside 0\.91x\.\.1\.10x and the min\.\.max ranges over the 2 seeds apart/);
+    expect(lines[0]).toMatch(/^what differs from mainline .*outside 0\.91x\.\.1\.10x and the min\.\.max ranges over the 2 seeds apart \(by chance alone: 1 unchanged figure in 3\)/);
     const text = lines.join('\n');
     expect(text).toMatch(/ {2}noisy \/ fork-lock-all: no figure differs \(of \d+ compared\)/);
     expect(text).toMatch(/ {2}retry-vma \/ fork-lock-all: \d+ figures differ/);

@@ -31,7 +31,18 @@ export function differsRule(seeds: number, t = DIFFERS_THRESHOLD): string {
   const band = `${formatRatio(1 / (1 + t))}..${formatRatio(1 + t)}`;
   return seeds < 2
     ? `what differs from mainline (same fork strategy): ratio of medians outside ${band}; one seed, so no spread is checked (--seeds 3 or more for that).`
-    : `what differs from mainline (same fork strategy): ratio of medians outside ${band} and the min..max ranges over the ${seeds} seeds apart; largest effect first.`;
+    : `what differs from mainline (same fork strategy): ratio of medians outside ${band} and the min..max ranges over the ${seeds} seeds apart (by chance alone: 1 unchanged figure in ${chanceOneIn(seeds)}); largest effect first.`;
+}
+
+/**
+ * 1 in how many unchanged figures has its seed ranges apart by chance: with
+ * n exchangeable seeds on each side, all n of one side fall above all n of
+ * the other with probability 2 / C(2n, n).
+ */
+export function chanceOneIn(n: number): number {
+  let c = 1;
+  for (let k = 1; k <= n; k++) c = (c * (n + k)) / k; // C(2n, n)
+  return Math.round(c / 2);
 }
 
 /** Summary lines (no trailing blank line); empty when no combination has a mainline to compare with. */
