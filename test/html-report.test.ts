@@ -136,7 +136,7 @@ describe('report: the answer first', () => {
     for (const t of d.bars.filter((b) => b.id.startsWith('time-'))) {
       t.categories.forEach((label, ci) => {
         const top = t.series.reduce((a, b) => (b.values[ci]! > a.values[ci]! ? b : a));
-        if (top.values[ci]! > 0) expect(label).toContain(`: mostly ${top.name} (`);
+        if (top.values[ci]! > 0) expect(label).toContain(`\nmostly ${top.name} (`);
       });
     }
   });

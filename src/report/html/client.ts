@@ -65,11 +65,11 @@ export function clientMain(): void {
    * Draw a chart. Legends are plain (never paged, every name shown in full):
    * the box grows by the legend's rows and the plot keeps its height.
    */
-  function make(id: string, option: Record<string, unknown>, points: number, legendNames: string[], gridBottom: number): void {
+  function make(id: string, option: Record<string, unknown>, points: number, legendNames: string[], gridBottom: number, minHeight = 0): void {
     const box = document.getElementById(id);
     if (box === null) throw new Error(`no element #${id}`);
     const rows = legendNames.length === 0 ? 0 : legendRows(legendNames, box.clientWidth);
-    box.style.height = `${box.clientHeight + Math.max(0, rows - 1) * 22}px`;
+    box.style.height = `${Math.max(box.clientHeight, minHeight) + Math.max(0, rows - 1) * 22}px`;
     const chart = echarts.init(box, undefined, { renderer: 'canvas' });
     const legend = legendNames.length === 0 ? { show: false } : { type: 'plain', bottom: 4, left: 10, right: 10, data: legendNames, textStyle: { fontSize: 12 } };
     const grid = { ...(option.grid as Record<string, unknown>), bottom: gridBottom + rows * 22 };
@@ -168,9 +168,9 @@ export function clientMain(): void {
         type: 'value', max: ch.unit === 'share' ? 1 : undefined, minInterval: ch.unit === 'share' ? undefined : 1,
         axisLabel: { formatter: (v: number) => fmtUnit(v, ch.unit) },
       },
-      yAxis: { type: 'category', data: ch.categories, inverse: true },
+      yAxis: { type: 'category', data: ch.categories, inverse: true, axisLabel: { lineHeight: 14 } },
       series,
-    }, ch.series.reduce((n, s) => n + s.values.length, 0), ch.series.map((s) => s.name), 30);
+    }, ch.series.reduce((n, s) => n + s.values.length, 0), ch.series.map((s) => s.name), 30, 110 + 40 * ch.categories.length);
   }
 
   function sweep(ch: SweepChart): void {

@@ -157,9 +157,9 @@ export function barCharts(combos: readonly Combination[]): BarChart[] {
     // Each bar is labelled with its largest category, so the answer does not hide in the legend.
     const labels = categories.map((name, ci) => {
       const top = series.reduce((a, b) => (b.values[ci]! > a.values[ci]! ? b : a));
-      return top.values[ci]! > 0 ? `${name}: mostly ${top.name} (${formatPercent(top.values[ci]!)})` : name;
+      return top.values[ci]! > 0 ? `${name}\nmostly ${top.name} (${formatPercent(top.values[ci]!)})` : name;
     });
-    const tops = new Set(labels.map((l) => / mostly (\S+) /.exec(l)?.[1]).filter((x) => x !== undefined));
+    const tops = new Set(labels.map((l) => /\nmostly (\S+) /.exec(l)?.[1]).filter((x) => x !== undefined));
     const title = `where ${cls} threads' op time goes${tops.size === 1 ? `: mostly ${[...tops][0]!}` : ''}`;
     charts.push({ id: `time-${cls}`, title, categories: labels, series, unit: 'share', stacked: true });
   }
