@@ -45,6 +45,20 @@ describe('lkml table', () => {
     expect(text).toMatch(/BG = BACKGROUND/);
   });
 
+  it('five strategies: figures in blocks, the spread table side by side with numbered columns', () => {
+    const faults = ['mainline', 'hold-io', 'retry-vma', 'fallback-flag', 'pre-vma'];
+    const runs = faults.flatMap((f, i) => [1, 2, 3].map((s) => fakeRun(f, s, (1 + i / 4) * (1 + s / 5))));
+    const text = renderLkml(compare(runs), info);
+    const w = widest(text);
+    expect(w.width, w.line).toBeLessThanOrEqual(LKML_WIDTH);
+    const lines = text.split('\n');
+    expect(lines.filter((l) => /^ +#1 +#2 +#3 +#4 +#5$/.test(l))).toHaveLength(1);
+    expect(text.replace(/\n +/g, " ")).toMatch(/^columns: #1 mainline, #2 hold-io, #3 retry-vma, #4 fallback-flag, #5 pre-vma\.$/m);
+    // The UI fault p99 spread of every strategy on one line: k = 1.2, 1.4, 1.6 -> ±14%.
+    const spreadRows = lines.slice(lines.findIndex((l) => l.startsWith('spread over seeds')));
+    expect(spreadRows.find((l) => l.startsWith('  UI p99 '))).toMatch(/^ {2}UI p99( +±14%){5}$/);
+  });
+
   it('has the same cells as the plain table', () => {
     const runs = [1, 2].flatMap((s) => [fakeRun('mainline', s, 1), fakeRun('hold-io', s, 2)]);
     const plain = renderTable(compare(runs), info);

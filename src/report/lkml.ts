@@ -135,7 +135,17 @@ function spreadTable(combos: readonly Combination[], sections: readonly Section[
   if (groups.length === 0) return ['', ...head];
   const columns = combos.map((c, i) => ({ head: header(c, withFork), cells: cols[i]! }));
   const cellW = Math.max(...cols.flat().map((x) => x.length));
-  return ['', ...head, '', ...renderGrid(groups, columns, layout(groups, cellW, columns.map((c) => c.head), LKML_WIDTH))];
+  const named = layout(groups, cellW, columns.map((c) => c.head), LKML_WIDTH);
+  if (columnsPerBlock(named) < combos.length) {
+    // Names too wide for one block: number the columns (#1 is the first column of the figures) so they fit side by side.
+    const numbered = columns.map((c, i) => ({ ...c, head: [`#${i + 1}`] }));
+    const tight = layout(groups, cellW, numbered.map((c) => c.head), LKML_WIDTH, ' ');
+    if (columnsPerBlock(tight) >= combos.length) {
+      const key = wrap(`columns: ${combos.map((c, i) => `#${i + 1} ${withFork ? `${c.fault} / ${c.fork}` : c.fault}`).join(', ')}.`, LKML_WIDTH, '  ');
+      return ['', ...head, ...key, '', ...renderGrid(groups, numbered, tight)];
+    }
+  }
+  return ['', ...head, '', ...renderGrid(groups, columns, named)];
 }
 
 function chains(combos: readonly Combination[]): string[] {
