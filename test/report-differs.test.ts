@@ -3,7 +3,7 @@
  * summaries, then on synthetic runs whose medians and ranges are known.
  */
 import { describe, expect, it } from 'vitest';
-import { chanceOneIn, compare, DIFFERS_THRESHOLD, differs, renderSummary, renderTable, summarise, whatDiffers, type RunInfo } from '../src/report/index.js';
+import { chanceOneIn, compare, DIFFERS_THRESHOLD, differsRule, differs, renderSummary, renderTable, summarise, whatDiffers, type RunInfo } from '../src/report/index.js';
 import { fakeRun } from './report-fixtures.js';
 
 describe('differs(): ratio outside [1/(1+t), 1+t] and seed ranges apart', () => {
@@ -23,6 +23,7 @@ describe('differs(): ratio outside [1/(1+t), 1+t] and seed ranges apart', () => 
   });
   it('the chance of ranges apart for an unchanged figure: 2 / C(2n, n)', () => {
     expect([2, 3, 4, 5, 10].map(chanceOneIn)).toEqual([3, 10, 35, 126, 92378]);
+    expect(differsRule(1000)).toContain('(by chance alone: under 1 unchanged figure in 10^9)');
   });
   it('one seed: the threshold alone', () => {
     expect(differs(summarise([120]), summarise([100]))).toBe(true);

@@ -31,7 +31,11 @@ export function differsRule(seeds: number, t = DIFFERS_THRESHOLD): string {
   const band = `${formatRatio(1 / (1 + t))}..${formatRatio(1 + t)}`;
   return seeds < 2
     ? `what differs from mainline (same fork strategy): ratio of medians outside ${band}; one seed, so no spread is checked (--seeds 3 or more for that).`
-    : `what differs from mainline (same fork strategy): ratio of medians outside ${band} and the min..max ranges over the ${seeds} seeds apart (by chance alone: 1 unchanged figure in ${chanceOneIn(seeds)}); largest effect first.`;
+    : `what differs from mainline (same fork strategy): ratio of medians outside ${band} and the min..max ranges over the ${seeds} seeds apart (by chance alone: ${chanceText(chanceOneIn(seeds))}); largest effect first.`;
+}
+
+function chanceText(oneIn: number): string {
+  return oneIn >= 1e9 ? 'under 1 unchanged figure in 10^9' : `1 unchanged figure in ${oneIn}`;
 }
 
 /**
