@@ -119,6 +119,8 @@ describe.skipIf(!have)('HTML report in headless Chromium', () => {
 
   it('legends are plain (never paged) and name every combination', async () => {
     const input = reportInput(evilScenario(), ['mainline', 'hold-io', 'retry-vma+uptodate-skip+writeback-aware'], 2);
+    // tiny has no mmap_lock waits: give every run some, so the decade plot is drawn too.
+    input.cmp.combinations.forEach((c, ci) => c.runs.forEach((r) => { r.mmapLock.waitDecades = { read: [5, 3, ci, 0, 1, 0, 0], write: [0, 0, 0, 2, 0, 0, 1] }; }));
     const { path } = writeReport(join(work, 'legends'), input);
     const r = await open(path, 'report-legends.png');
     expect(r.state.errors).toEqual([]);
@@ -126,6 +128,9 @@ describe.skipIf(!have)('HTML report in headless Chromium', () => {
     const cdfs = r.state.charts.filter((c) => c.id.startsWith('cdf-'));
     expect(cdfs.length).toBeGreaterThan(0);
     for (const c of r.state.charts) expect(c.legend.type, c.id).toBe('plain');
+    const dec = r.state.charts.find((c) => c.id === 'mmap-wait-decades')!;
+    expect(dec.points).toBe(3 * 5 + 2); // non-empty buckets (read + write): 5 per combination, and [10us,100us) for two of them
+    expect(dec.legend.names).toHaveLength(3);
     for (const c of cdfs) {
       // Every combination is named, alone or in an "A = B (identical)" entry.
       const text = c.legend.names.join(' | ');
