@@ -45,34 +45,64 @@ export function clientMain(): void {
   const symbol = (combo: number) => symbols[combo % symbols.length]!;
 
   /**
-   * Legend rows needed to show every name in a box `width` px wide (a
-   * conservative estimate: 7 px per character at 12 px, plus the icon).
+   * A legend name broken into lines that fit `chars` characters: at ` = `
+   * (identical lines) first, then at ` / ` and `+`; never cut.
    */
-  function legendRows(names: readonly string[], width: number): number {
-    let rows = 1, x = 0;
-    for (const n of names) {
-      const w = 40 + 7 * n.length;
-      if (x > 0 && x + w > width - 20) {
-        rows++;
-        x = 0;
+  function wrapName(name: string, chars: number): string {
+    if (name.length <= chars) return name;
+    const pieces = name.split(/(?<= = )|(?<= \/ )|(?=\+)/);
+    const lines: string[] = [];
+    let line = '';
+    for (const p of pieces) {
+      if (line !== '' && (line + p).length > chars) {
+        lines.push(line.trimEnd());
+        line = '';
       }
-      x += w;
+      line += p;
     }
-    return rows;
+    if (line !== '') lines.push(line);
+    return lines.join('\n');
   }
 
   /**
-   * Draw a chart. Legends are plain (never paged, every name shown in full):
-   * the box grows by the legend's rows and the plot keeps its height.
+   * Height in px of a plain legend of `names` in a box `width` px wide (a
+   * conservative estimate: 7 px per character at 12 px, plus the icon; 16 px
+   * per text line, 6 px between rows).
+   */
+  function legendHeight(names: readonly string[], width: number): number {
+    let height = 0, rowLines = 0, x = 0;
+    for (const n of names) {
+      const lines = n.split('\n');
+      const w = 40 + 7 * Math.max(...lines.map((l) => l.length));
+      if (x > 0 && x + w > width - 20) {
+        height += rowLines * 16 + 6;
+        x = 0;
+        rowLines = 0;
+      }
+      x += w;
+      rowLines = Math.max(rowLines, lines.length);
+    }
+    return height + rowLines * 16 + 6;
+  }
+
+  /**
+   * Draw a chart. Legends are plain (never paged, every name shown in full,
+   * long names on several lines): the box grows by the legend's height and
+   * the plot keeps its own.
    */
   function make(id: string, option: Record<string, unknown>, points: number, legendNames: string[], gridBottom: number, minHeight = 0): void {
     const box = document.getElementById(id);
     if (box === null) throw new Error(`no element #${id}`);
-    const rows = legendNames.length === 0 ? 0 : legendRows(legendNames, box.clientWidth);
-    box.style.height = `${Math.max(box.clientHeight, minHeight) + Math.max(0, rows - 1) * 22}px`;
+    const chars = Math.max(20, Math.floor((box.clientWidth - 80) / 7));
+    const shown = legendNames.map((n) => wrapName(n, chars));
+    const extra = legendNames.length === 0 ? 0 : legendHeight(shown, box.clientWidth);
+    box.style.height = `${Math.max(box.clientHeight, minHeight) + Math.max(0, extra - 22)}px`;
     const chart = echarts.init(box, undefined, { renderer: 'canvas' });
-    const legend = legendNames.length === 0 ? { show: false } : { type: 'plain', bottom: 4, left: 10, right: 10, data: legendNames, textStyle: { fontSize: 12 } };
-    const grid = { ...(option.grid as Record<string, unknown>), bottom: gridBottom + rows * 22 };
+    const legend = legendNames.length === 0 ? { show: false } : {
+      type: 'plain', bottom: 4, left: 10, right: 10, data: legendNames, textStyle: { fontSize: 12, lineHeight: 16 },
+      formatter: (name: string) => wrapName(name, chars),
+    };
+    const grid = { ...(option.grid as Record<string, unknown>), bottom: gridBottom + extra };
     chart.setOption({ animation: false, ...option, legend, grid } as EC.EChartsOption);
     window.addEventListener('resize', () => chart.resize());
     state.charts.push({ id, series: (option.series as unknown[]).length, points, legend: { type: legendNames.length === 0 ? 'none' : 'plain', names: legendNames } });
