@@ -75,7 +75,10 @@ describe('faultline CLI: commands', () => {
   it('run prints the table; --strategy all expands', async () => {
     const r = await cli('run', 'tiny', '--strategy', 'all', '--duration', '40ms');
     expect(r.code).toBe(0);
-    const header = r.stdout.split('\n').slice(0, 6).join('\n');
+    // The column headers are the lines above the first section (after the "what differs" summary).
+    const lines = r.stdout.split('\n');
+    const at = lines.indexOf('fault latency (op begin -> end)');
+    const header = lines.slice(Math.max(0, at - 5), at).join('\n');
     for (const s of ALL_FAULT_STRATEGIES) for (const part of s.split('+')) expect(header).toContain(part);
     expect(r.stdout).toContain('fault latency');
     expect(r.stdout).toContain('40.0ms simulated');

@@ -1,8 +1,20 @@
 /** `--format lkml`: every line of the mail-ready table fits 72 columns, whatever the input. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compare, LKML_WIDTH, renderLkml, renderTable, wrap, type RunInfo } from '../src/report/index.js';
 import { cli } from './cli-helpers.js';
 import { fakeRun } from './report-fixtures.js';
+
+/** Compare with test/golden/NAME; UPDATE_GOLDEN=1 rewrites it. */
+function golden(name: string, text: string): void {
+  const path = fileURLToPath(new URL(`./golden/${name}`, import.meta.url));
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
+    if (process.env.UPDATE_GOLDEN !== '1') throw new Error(`missing golden file ${path}; run with UPDATE_GOLDEN=1`);
+    writeFileSync(path, text);
+  }
+  expect(text).toBe(readFileSync(path, 'utf8'));
+}
 
 function widest(text: string): { width: number; line: string } {
   let best = { width: 0, line: '' };
@@ -33,6 +45,20 @@ describe('lkml table', () => {
     expect(text).toMatch(/BG = BACKGROUND/);
   });
 
+  it('five strategies: figures in blocks, the spread table side by side with numbered columns', () => {
+    const faults = ['mainline', 'hold-io', 'retry-vma', 'fallback-flag', 'pre-vma'];
+    const runs = faults.flatMap((f, i) => [1, 2, 3].map((s) => fakeRun(f, s, (1 + i / 4) * (1 + s / 5))));
+    const text = renderLkml(compare(runs), info);
+    const w = widest(text);
+    expect(w.width, w.line).toBeLessThanOrEqual(LKML_WIDTH);
+    const lines = text.split('\n');
+    expect(lines.filter((l) => /^ +#1 +#2 +#3 +#4 +#5$/.test(l))).toHaveLength(1);
+    expect(text.replace(/\n +/g, " ")).toMatch(/^columns: #1 mainline, #2 hold-io, #3 retry-vma, #4 fallback-flag, #5 pre-vma\.$/m);
+    // The UI fault p99 spread of every strategy on one line: k = 1.2, 1.4, 1.6 -> ±14%.
+    const spreadRows = lines.slice(lines.findIndex((l) => l.startsWith('spread over seeds')));
+    expect(spreadRows.find((l) => l.startsWith('  UI p99 '))).toMatch(/^ {2}UI p99( +±14%){5}$/);
+  });
+
   it('has the same cells as the plain table', () => {
     const runs = [1, 2].flatMap((s) => [fakeRun('mainline', s, 1), fakeRun('hold-io', s, 2)]);
     const plain = renderTable(compare(runs), info);
@@ -56,6 +82,30 @@ describe('lkml table', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--format: expected text, lkml or json/);
   });
+
+  it('3 strategies side by side (golden): one header line names all three, spread in a second table', async () => {
+    const r = await cli('run', 'android-app', '--strategy', 'mainline,retry-vma,hold-io', '--seeds', '3', '--format', 'lkml');
+    expect(r.code).toBe(0);
+    golden('lkml-android-app-3.txt', r.stdout);
+    const w = widest(r.stdout);
+    expect(w.width, w.line).toBeLessThanOrEqual(LKML_WIDTH);
+    const lines = r.stdout.split('\n');
+    expect(lines.filter((l) => /^ +mainline +retry-vma +hold-io$/.test(l))).toHaveLength(2); // figures, then spreads
+    // Each figure is one line: the UI fault p99 of the three strategies side by side.
+    expect(lines.find((l) => l.startsWith('  UI p99 '))).toMatch(/^ {2}UI p99 +145us +145us 1\.00x +142us 0\.98x$/);
+    // What differs comes first, and is marked in the table.
+    expect(lines[3]).toMatch(/^what differs from mainline/);
+    expect(lines.find((l) => l.startsWith('  read acquisitions'))).toMatch(/0\.05x\* +18 0\.05x\*$/);
+    expect(r.stdout).toMatch(/^spread over seeds/m);
+  }, 60_000);
+
+  it('2 strategies (golden): the spread stays in the cells', async () => {
+    const r = await cli('run', 'android-app', '--strategy', 'mainline,hold-io', '--seeds', '3', '--format', 'lkml');
+    expect(r.code).toBe(0);
+    golden('lkml-android-app-2.txt', r.stdout);
+    expect(r.stdout).not.toMatch(/^spread over seeds/m);
+    expect(r.stdout.split('\n').find((l) => l.startsWith('  UI p99 '))).toMatch(/^ {2}UI p99 +145us ±5% +142us ±5% +0\.98x$/);
+  }, 60_000);
 
   it('--format json is --json', async () => {
     const a = await cli('run', 'tiny', '--duration', '30ms', '--format', 'json');

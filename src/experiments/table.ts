@@ -3,7 +3,9 @@
  * fork strategy), one column per chosen figure, then the notes and the
  * headline. Plain text that pastes into a mail; JSON for tools.
  */
-import { formatCount, formatNs, formatPercent, formatSpread, median, relativeSpread, summarise } from '../report/index.js';
+import {
+  compare, differsRule, formatCount, LKML_WIDTH, wrap, formatNs, formatPercent, formatSpread, median, relativeSpread, renderSummary, summarise, whatDiffers,
+} from '../report/index.js';
 import { percentile } from './run.js';
 import type { Cell, Column, ExperimentResult, RunResult, TableSpec, Unit } from './types.js';
 
@@ -51,6 +53,8 @@ export function renderExperimentTable(r: ExperimentResult): string {
     `experiment ${exp.number} ${exp.name}: ${exp.title}`,
     `scenario ${exp.scenario} (scenarios/${exp.scenario}.yaml), ${seeds} per configuration`,
   ];
+  const summary = differsSummary(r);
+  if (summary.length !== 0) out.push('', ...summary);
   for (const t of exp.tables) out.push('', ...renderOne(r, t));
   out.push('');
   const cellsNote = r.seeds === 1
@@ -62,6 +66,28 @@ export function renderExperimentTable(r: ExperimentResult): string {
   out.push('', `headline: ${h.text}`);
   if (!h.holds) out.push('headline: the documented conclusion does NOT hold for this result (see docs/experiments.md).');
   return out.join('\n') + '\n';
+}
+
+/** Most figures the summary lists per configuration (the experiment's own tables follow). */
+const SUMMARY_LIMIT = 3;
+
+/**
+ * "What differs from mainline" over the standard figures (those of
+ * `faultline run`'s table), per variant: the same rule and summary as `run`.
+ */
+function differsSummary(r: ExperimentResult): string[] {
+  const variants = [...new Set(r.cells.map((c) => c.variant))];
+  const out: string[] = [];
+  for (const v of variants) {
+    const runs = r.cells.filter((c) => c.variant === v).flatMap((c) => c.runs.map((x) => x.metrics));
+    const lines = renderSummary(whatDiffers(compare(runs)), {
+      seeds: r.seeds, limit: SUMMARY_LIMIT, rule: false, rest: ' (`faultline run` shows every figure)', indent: v === '' ? '' : '  ',
+    });
+    if (lines.length === 0) continue;
+    if (v !== '') out.push(`  variant ${v}:`);
+    out.push(...lines);
+  }
+  return out.length === 0 ? [] : [...wrap(differsRule(r.seeds), LKML_WIDTH, '  '), ...out];
 }
 
 function renderOne(r: ExperimentResult, t: TableSpec): string[] {

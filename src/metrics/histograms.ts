@@ -4,7 +4,7 @@
  * and max are kept exactly beside it.
  */
 import * as hdr from 'hdr-histogram-js';
-import { LATENCY_CDF_PERCENTILES, type DurationStats, type LatencyStats } from './types.js';
+import { LATENCY_CDF_PERCENTILES, WAIT_DECADE_BOUNDS, type DurationStats, type LatencyStats } from './types.js';
 
 /**
  * 64-bit count buckets and auto-resize: values are integer ns and may exceed
@@ -26,11 +26,16 @@ export class Distribution {
   count = 0;
   total = 0;
   max = 0;
+  /** Exact counts per decade bucket (WAIT_DECADE_BOUNDS). */
+  private readonly byDecade: number[] = new Array<number>(WAIT_DECADE_BOUNDS.length + 1).fill(0);
 
   record(ns: number): void {
     const v = Math.max(0, Math.round(ns));
     if (this.h === null) this.h = newHistogram();
     this.h.recordValue(v);
+    let b = 0;
+    while (b < WAIT_DECADE_BOUNDS.length && v >= WAIT_DECADE_BOUNDS[b]!) b++;
+    this.byDecade[b]!++;
     this.count++;
     this.total += v;
     if (v > this.max) this.max = v;
@@ -62,6 +67,11 @@ export class Distribution {
   cdf(): number[] | null {
     if (this.count === 0) return null;
     return LATENCY_CDF_PERCENTILES.map((p) => this.percentile(p));
+  }
+
+  /** Exact number of values per decade bucket: [0, 1us), [1us, 10us), ..., >= 100ms. */
+  decades(): number[] {
+    return [...this.byDecade];
   }
 
   durations(): DurationStats {

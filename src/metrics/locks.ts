@@ -81,6 +81,7 @@ export class LockStats {
       readAcquisitions: this.readAcquisitions,
       writeAcquisitions: this.writeAcquisitions,
       failedTrylocks: this.failedTrylocks,
+      waitDecades: { read: this.readWait.decades(), write: this.writeWait.decades() },
     };
   }
 

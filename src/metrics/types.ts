@@ -77,6 +77,15 @@ export interface InversionMetrics {
   longestChain: ChainRecord | null;
 }
 
+/**
+ * Upper bounds (ns, exclusive) of the decade buckets of mmap_lock waits
+ * (MmapLockMetrics.waitDecades): [0, 1us), [1us, 10us), [10us, 100us),
+ * [100us, 1ms), [1ms, 10ms), [10ms, 100ms), and a last bucket >= 100ms.
+ */
+export const WAIT_DECADE_BOUNDS = [1e3, 1e4, 1e5, 1e6, 1e7, 1e8] as const;
+/** Names of the decade buckets, in order (one more than the bounds). */
+export const WAIT_DECADE_LABELS = ['[0,1us)', '[1us,10us)', '[10us,100us)', '[100us,1ms)', '[1ms,10ms)', '[10ms,100ms)', '>=100ms'] as const;
+
 export interface MmapLockMetrics {
   readWait: DurationStats;
   writeWait: DurationStats;
@@ -85,6 +94,12 @@ export interface MmapLockMetrics {
   readAcquisitions: number;
   writeAcquisitions: number;
   failedTrylocks: number;
+  /**
+   * Exact counts of the down_read and down_write waits (the same waits as
+   * readWait / writeWait) per decade bucket of their duration
+   * (WAIT_DECADE_BOUNDS). Absent in results written before it existed.
+   */
+  waitDecades?: { read: number[]; write: number[] };
 }
 
 /** Frames of one frame thread (or of all of them per vsync), see frames.ts. */

@@ -357,6 +357,7 @@ export function buildRealRun(inp: BuildInput): RealRun {
       readWait: durations(readWait), writeWait: durations(writeWait),
       readHold: durations(readHold), writeHold: durations(writeHold),
       readAcquisitions: readAcq, writeAcquisitions: writeAcq, failedTrylocks: failed,
+      waitDecades: { read: readWait.decades(), write: writeWait.decades() },
     },
     vmaLock: { writerWait: { count: 0, total: 0, p99: null, max: null } },
     vmEvents,

@@ -21,6 +21,11 @@ export interface Comparison {
   combinations: Combination[];
 }
 
+/** `fault / fork`, the name of a combination in summaries and plots. */
+export function comboName(c: { fault: string; fork: string }): string {
+  return `${c.fault} / ${c.fork}`;
+}
+
 /** Group `runs` by combination (in order of first appearance) and summarise each figure. */
 export function compare(runs: readonly RunMetrics[]): Comparison {
   const groups = new Map<string, RunMetrics[]>();

@@ -73,3 +73,8 @@ export function shareablePath(p: string, cwd: string = process.cwd()): string {
 export function plural(n: number, noun: string, many = `${noun}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? noun : many}`;
 }
+
+/** A figure in its unit: `ns` as formatNs, `share` as a percentage, `count` as formatCount. */
+export function formatValue(v: number, unit: 'ns' | 'count' | 'share'): string {
+  return unit === 'ns' ? formatNs(v) : unit === 'share' ? formatPercent(v) : formatCount(v);
+}

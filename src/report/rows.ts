@@ -4,7 +4,8 @@
  */
 import { VM_EVENT_NAMES } from '../model/index.js';
 import { TIME_CATEGORIES } from '../metrics/index.js';
-import type { PriorityClass } from '../scenario/types.js';
+import { PRIORITY_CLASSES, type PriorityClass } from '../scenario/types.js';
+import type { Combination } from './compare.js';
 
 export type Unit = 'ns' | 'count' | 'share';
 
@@ -18,6 +19,8 @@ export interface Row {
 
 export interface Section {
   heading: string;
+  /** Prefix that makes a row label unambiguous outside its section (the "what differs" summary): `fault `. */
+  short: string;
   rows: Row[];
 }
 
@@ -65,10 +68,11 @@ export function reportSections(classes: readonly PriorityClass[]): Section[] {
     'FAULT_RETRY', 'FAULT_RETRY_VMA', 'FAULT_MMAP_PATH', 'FAULT_HOLD_WAIT', 'ANON_VMA_TRYLOCK_FAIL', 'IO_READ', 'IO_SWAP', 'PGMAJFAULT'];
   const rest = VM_EVENT_NAMES.filter((n) => !shown.includes(n));
   return [
-    { heading: 'fault latency (op begin -> end)', rows: fault },
-    { heading: 'writer latency (all threads)', rows: writers },
+    { heading: 'fault latency (op begin -> end)', short: 'fault ', rows: fault },
+    { heading: 'writer latency (all threads)', short: '', rows: writers },
     {
       heading: 'mmap_lock',
+      short: 'mmap_lock ',
       rows: [
         ...waitRows('down_read wait', 'mmap_lock.read_wait'),
         ...waitRows('down_write wait', 'mmap_lock.write_wait'),
@@ -80,13 +84,13 @@ export function reportSections(classes: readonly PriorityClass[]): Section[] {
         { label: 'failed trylocks', figure: 'mmap_lock.failed_trylocks', unit: 'count' },
       ],
     },
-    { heading: 'VMA lock writer wait (vma_start_write)', rows: waitRows('wait', 'vma_lock.writer_wait') },
-    { heading: 'VMA lock counters', rows: events(['VMA_LOCK_SUCCESS', 'VMA_LOCK_ABORT', 'VMA_LOCK_RETRY', 'VMA_LOCK_MISS']) },
-    { heading: 'retries', rows: events(['FAULT_RETRY', 'FAULT_RETRY_VMA', 'FAULT_MMAP_PATH', 'FAULT_HOLD_WAIT', 'ANON_VMA_TRYLOCK_FAIL']) },
-    { heading: 'I/O', rows: events(['IO_READ', 'IO_SWAP', 'PGMAJFAULT']) },
-    { heading: 'other events', rows: events(rest) },
-    { heading: 'priority inversion (blocked behind a lower-priority task)', rows: inversion },
-    { heading: 'time in ops (share of op time)', rows: time },
+    { heading: 'VMA lock writer wait (vma_start_write)', short: 'vma_start_write ', rows: waitRows('wait', 'vma_lock.writer_wait') },
+    { heading: 'VMA lock counters', short: '', rows: events(['VMA_LOCK_SUCCESS', 'VMA_LOCK_ABORT', 'VMA_LOCK_RETRY', 'VMA_LOCK_MISS']) },
+    { heading: 'retries', short: '', rows: events(['FAULT_RETRY', 'FAULT_RETRY_VMA', 'FAULT_MMAP_PATH', 'FAULT_HOLD_WAIT', 'ANON_VMA_TRYLOCK_FAIL']) },
+    { heading: 'I/O', short: '', rows: events(['IO_READ', 'IO_SWAP', 'PGMAJFAULT']) },
+    { heading: 'other events', short: '', rows: events(rest) },
+    { heading: 'priority inversion (blocked behind a lower-priority task)', short: '', rows: inversion },
+    { heading: 'time in ops (share of op time)', short: 'time: ', rows: time },
   ];
 }
 
@@ -110,10 +114,11 @@ export function scenarioSections(figures: Iterable<string>): Section[] {
     for (const q of ['p50', 'p99', 'max']) frameRows.push({ label: `${who} frame time ${q}`, figure: `${p}.${q}`, unit: 'ns' });
   }
   const out: Section[] = [];
-  if (frameRows.length !== 0) out.push({ heading: 'frames (vsync -> end of the frame\'s work)', rows: frameRows });
+  if (frameRows.length !== 0) out.push({ heading: 'frames (vsync -> end of the frame\'s work)', short: '', rows: frameRows });
   if (names.some((n) => n.startsWith('death.'))) {
     out.push({
       heading: 'process death (from SIGKILL)',
+      short: 'death: ',
       rows: [
         { label: 'anon memory reaped after', figure: 'death.reap_latency', unit: 'ns' },
         { label: 'all threads exited after', figure: 'death.threads_exit_latency', unit: 'ns' },
@@ -122,6 +127,25 @@ export function scenarioSections(figures: Iterable<string>): Section[] {
         { label: 'reaper gave up', figure: 'death.reap_gave_up', unit: 'count' },
       ],
     });
+  }
+  return out;
+}
+
+/**
+ * The sections and rows a comparison shows (table, mail, HTML, "what
+ * differs"): rows absent from every combination are left out, and
+ * `hideIfZero` rows that are 0 everywhere; sections left empty are dropped.
+ */
+export function visibleSections(combos: readonly Combination[]): Section[] {
+  const classes = PRIORITY_CLASSES.filter((cls) => combos.some((c) => c.runs.some((r) => r.classes.includes(cls))));
+  const figures = combos.flatMap((c) => Object.keys(c.summary));
+  const out: Section[] = [];
+  for (const sec of [...reportSections(classes), ...scenarioSections(figures)]) {
+    const rows = sec.rows.filter((r) => {
+      const sums = combos.map((c) => c.summary[r.figure]).filter((s) => s !== undefined);
+      return sums.length !== 0 && (!r.hideIfZero || sums.some((s) => s.max !== 0));
+    });
+    if (rows.length !== 0) out.push({ ...sec, rows });
   }
   return out;
 }

@@ -2,10 +2,11 @@
  * The plain-text comparison table: one row per figure, one column per
  * strategy combination. Deterministic: same comparison, same text.
  */
-import { PRIORITY_CLASSES } from '../scenario/types.js';
 import { REFERENCE_FAULT_STRATEGY, type Combination, type Comparison } from './compare.js';
-import { formatCount, formatNs, formatPercent, formatRatio, formatSpread } from './format.js';
-import { reportSections, scenarioSections, type Row, type Unit } from './rows.js';
+import { formatNs, formatRatio, formatSpread, formatValue } from './format.js';
+import { whatDiffers } from './differs.js';
+import { visibleSections, type Unit } from './rows.js';
+import { renderSummary } from './summary.js';
 import { relativeSpread, type FigureSummary } from './stats.js';
 
 /** What was run, for the heading. */
@@ -21,10 +22,6 @@ export interface RunInfo {
 
 const GAP = '   ';
 
-function formatValue(v: number, unit: Unit): string {
-  return unit === 'ns' ? formatNs(v) : unit === 'share' ? formatPercent(v) : formatCount(v);
-}
-
 /** [value, spread, ratio] of one cell; '' parts are omitted (the table and the LKML form share it). */
 export function cellParts(s: FigureSummary | undefined, unit: Unit, c: Combination): Cell {
   if (s === undefined) return ['-', '', ''];
@@ -33,12 +30,6 @@ export function cellParts(s: FigureSummary | undefined, unit: Unit, c: Combinati
   const spread = [partial, r === null ? '' : formatSpread(r)].filter((x) => x !== '').join(' ');
   const ratio = c.fault !== REFERENCE_FAULT_STRATEGY && s.ratio !== undefined ? formatRatio(s.ratio) : '';
   return [formatValue(s.median, unit), spread, ratio];
-}
-
-function visible(row: Row, combos: readonly Combination[]): boolean {
-  const sums = combos.map((c) => c.summary[row.figure]).filter((s) => s !== undefined);
-  if (sums.length === 0) return false;
-  return !row.hideIfZero || sums.some((s) => s.max !== 0);
 }
 
 function header(c: Combination): string[] {
@@ -65,14 +56,10 @@ function renderCell([v, s, r]: Cell, w: { parts: number[]; total: number }): str
 
 export function renderTable(cmp: Comparison, info: RunInfo): string {
   const combos = cmp.combinations;
-  const classes = PRIORITY_CLASSES.filter((cls) => combos.some((c) => c.runs.some((r) => r.classes.includes(cls))));
   const lines: Line[] = [];
-  const figures = combos.flatMap((c) => Object.keys(c.summary));
-  for (const sec of [...reportSections(classes), ...scenarioSections(figures)]) {
-    const rows = sec.rows.filter((r) => visible(r, combos));
-    if (rows.length === 0) continue;
+  for (const sec of visibleSections(combos)) {
     lines.push(sec.heading);
-    for (const r of rows) lines.push({ label: `  ${r.label}`, cells: combos.map((c) => cellParts(c.summary[r.figure], r.unit, c)) });
+    for (const r of sec.rows) lines.push({ label: `  ${r.label}`, cells: combos.map((c) => cellParts(c.summary[r.figure], r.unit, c)) });
   }
   const heads = combos.map(header);
   const depth = Math.max(...heads.map((h) => h.length));
@@ -81,6 +68,8 @@ export function renderTable(cmp: Comparison, info: RunInfo): string {
   const row = (label: string, cols: string[]) => `${label.padEnd(labelW)}${GAP}${cols.join(GAP)}`.trimEnd();
   const seeds = info.seeds === 1 ? `seed ${info.seed}` : `seeds ${info.seed}..${info.seed + info.seeds - 1}`;
   const out = [`scenario ${info.name} (${info.source}): ${seeds}, ${formatNs(info.duration)} simulated, warm-up ${formatNs(info.warmup)}`, ''];
+  const summary = renderSummary(whatDiffers(cmp), { seeds: info.seeds, rest: ' (in the table below)' });
+  if (summary.length !== 0) out.push(...summary, '');
   for (let d = 0; d < depth; d++) {
     // Header lines are bottom-aligned: the fork strategy is always the last line.
     out.push(row('', heads.map((h, i) => (h[d - (depth - h.length)] ?? '').padEnd(widths[i]!.total))));

@@ -21,7 +21,11 @@ const CHROMIUM = '/usr/bin/chromium';
 const have = existsSync(CHROMIUM);
 if (!have) console.warn(`test/browser/report.test.ts: skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
-interface PageState { ready: boolean; charts: Array<{ id: string; series: number; points: number }>; errors: string[] }
+interface PageState {
+  ready: boolean;
+  charts: Array<{ id: string; series: number; points: number; legend: { type: string; names: string[] } }>;
+  errors: string[];
+}
 
 describe.skipIf(!have)('HTML report in headless Chromium', () => {
   let ctx: BrowserContext;
@@ -82,6 +86,56 @@ describe.skipIf(!have)('HTML report in headless Chromium', () => {
       expect(c.points, c.id).toBeGreaterThan(0);
     }
     expect(existsSync(join(outDir, 'report.png'))).toBe(true);
+  }, 60_000);
+
+  it('the first screen (1280x800) answers: the summary and a plot are inside it', async () => {
+    const input = reportInput(evilScenario());
+    const { path } = writeReport(join(work, 'first'), input);
+    const page = await ctx.newPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(pathToFileURL(path).href);
+    await page.waitForFunction(() => (window as unknown as { __faultline?: PageState }).__faultline?.ready === true, undefined, { timeout: 30_000 });
+    await page.screenshot({ path: join(outDir, 'report-first-screen.png') });
+    const state = await page.evaluate(() => (window as unknown as { __faultline: PageState }).__faultline);
+    const boxes = await page.evaluate(() => {
+      const box = (el: Element | null) => {
+        if (el === null) return null;
+        const r = el.getBoundingClientRect();
+        return { top: r.top, bottom: r.bottom, left: r.left, right: r.right };
+      };
+      const charts = [...document.querySelectorAll('.chart')].map((el) => ({ id: el.id, box: box(el)!, canvas: el.querySelector('canvas') !== null }));
+      return { summary: box(document.getElementById('summary')), answer: box(document.querySelector('#summary .answer')), heading: document.querySelector('#summary h2')?.textContent ?? '', table: box(document.querySelector('table.cmp')), charts };
+    });
+    await page.close();
+    const inside = (b: { top: number; bottom: number; left: number; right: number }) => b.top >= 0 && b.bottom <= 800 && b.left >= 0 && b.right <= 1280;
+    expect(boxes.heading).toBe('What differs from mainline');
+    expect(boxes.answer !== null && inside(boxes.answer), JSON.stringify(boxes.answer)).toBe(true);
+    const onScreen = boxes.charts.filter((c) => c.canvas && inside(c.box));
+    expect(onScreen.map((c) => c.id)).toContain('cdf-fault-all');
+    expect(state.charts.find((c) => c.id === 'cdf-fault-all')!.points).toBeGreaterThan(0);
+    // The comparison table is below the first screen now.
+    expect(boxes.table!.top).toBeGreaterThan(800);
+  }, 60_000);
+
+  it('legends are plain (never paged) and name every combination', async () => {
+    const input = reportInput(evilScenario(), ['mainline', 'hold-io', 'retry-vma+uptodate-skip+writeback-aware'], 2);
+    // tiny has no mmap_lock waits: give every run some, so the decade plot is drawn too.
+    input.cmp.combinations.forEach((c, ci) => c.runs.forEach((r) => { r.mmapLock.waitDecades = { read: [5, 3, ci, 0, 1, 0, 0], write: [0, 0, 0, 2, 0, 0, 1] }; }));
+    const { path } = writeReport(join(work, 'legends'), input);
+    const r = await open(path, 'report-legends.png');
+    expect(r.state.errors).toEqual([]);
+    expect(r.console).toEqual([]);
+    const cdfs = r.state.charts.filter((c) => c.id.startsWith('cdf-'));
+    expect(cdfs.length).toBeGreaterThan(0);
+    for (const c of r.state.charts) expect(c.legend.type, c.id).toBe('plain');
+    const dec = r.state.charts.find((c) => c.id === 'mmap-wait-decades')!;
+    expect(dec.points).toBe(3 * 5 + 2); // non-empty buckets (read + write): 5 per combination, and [10us,100us) for two of them
+    expect(dec.legend.names).toHaveLength(3);
+    for (const c of cdfs) {
+      // Every combination is named, alone or in an "A = B (identical)" entry.
+      const text = c.legend.names.join(' | ');
+      for (const name of ['mainline / fork-lock-all', 'hold-io / fork-lock-all', 'retry-vma+uptodate-skip+writeback-aware / fork-lock-all']) expect(text, c.id).toContain(name);
+    }
   }, 60_000);
 
   it('renders a sweep report with a band per strategy', async () => {

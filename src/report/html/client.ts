@@ -7,12 +7,13 @@
  * text.
  */
 import type * as EC from 'echarts';
-import type { Band, BarChart, CdfChart, ReportData, SweepChart } from './data.js';
+import type { Band, BarChart, CdfChart, DecadeChart, ReportData, SweepChart } from './data.js';
 
 declare const echarts: typeof EC;
 
 export function clientMain(): void {
-  const state: { ready: boolean; charts: Array<{ id: string; series: number; points: number }>; errors: string[] } = { ready: false, charts: [], errors: [] };
+  interface ChartState { id: string; series: number; points: number; legend: { type: string; names: string[] } }
+  const state: { ready: boolean; charts: ChartState[]; errors: string[] } = { ready: false, charts: [], errors: [] };
   (window as unknown as { __faultline: typeof state }).__faultline = state;
   const el = document.getElementById('faultline-data');
   const data = JSON.parse(el?.textContent ?? '{}') as ReportData;
@@ -40,45 +41,145 @@ export function clientMain(): void {
   const color = (combo: number) => palette[combo % palette.length]!;
   const finite = (v: number | null) => v !== null && Number.isFinite(v);
 
-  function make(id: string, option: Record<string, unknown>, points: number): void {
+  const symbols = ['circle', 'rect', 'triangle', 'diamond', 'roundRect', 'pin', 'arrow'];
+  const symbol = (combo: number) => symbols[combo % symbols.length]!;
+
+  /**
+   * A legend name broken into lines that fit `chars` characters: at ` = `
+   * (identical lines) first, then at ` / ` and `+`; never cut.
+   */
+  function wrapName(name: string, chars: number): string {
+    if (name.length <= chars) return name;
+    const pieces = name.split(/(?<= = )|(?<= \/ )|(?=\+)/);
+    const lines: string[] = [];
+    let line = '';
+    for (const p of pieces) {
+      if (line !== '' && (line + p).length > chars) {
+        lines.push(line.trimEnd());
+        line = '';
+      }
+      line += p;
+    }
+    if (line !== '') lines.push(line);
+    return lines.join('\n');
+  }
+
+  /**
+   * Height in px of a plain legend of `names` in a box `width` px wide (a
+   * conservative estimate: 7 px per character at 12 px, plus the icon; 16 px
+   * per text line, 6 px between rows).
+   */
+  function legendHeight(names: readonly string[], width: number): number {
+    let height = 0, rowLines = 0, x = 0;
+    for (const n of names) {
+      const lines = n.split('\n');
+      const w = 40 + 7 * Math.max(...lines.map((l) => l.length));
+      if (x > 0 && x + w > width - 20) {
+        height += rowLines * 16 + 6;
+        x = 0;
+        rowLines = 0;
+      }
+      x += w;
+      rowLines = Math.max(rowLines, lines.length);
+    }
+    return height + rowLines * 16 + 6;
+  }
+
+  /**
+   * Draw a chart. Legends are plain (never paged, every name shown in full,
+   * long names on several lines): the box grows by the legend's height and
+   * the plot keeps its own.
+   */
+  function make(id: string, option: Record<string, unknown>, points: number, legendNames: string[], gridBottom: number, minHeight = 0): void {
     const box = document.getElementById(id);
     if (box === null) throw new Error(`no element #${id}`);
+    const chars = Math.max(20, Math.floor((box.clientWidth - 80) / 7));
+    const shown = legendNames.map((n) => wrapName(n, chars));
+    const extra = legendNames.length === 0 ? 0 : legendHeight(shown, box.clientWidth);
+    box.style.height = `${Math.max(box.clientHeight, minHeight) + Math.max(0, extra - 22)}px`;
     const chart = echarts.init(box, undefined, { renderer: 'canvas' });
-    chart.setOption({ animation: false, ...option } as EC.EChartsOption);
+    const legend = legendNames.length === 0 ? { show: false } : {
+      type: 'plain', bottom: 4, left: 10, right: 10, data: legendNames, textStyle: { fontSize: 12, lineHeight: 16 },
+      formatter: (name: string) => wrapName(name, chars),
+    };
+    const grid = { ...(option.grid as Record<string, unknown>), bottom: gridBottom + extra };
+    chart.setOption({ animation: false, ...option, legend, grid } as EC.EChartsOption);
     window.addEventListener('resize', () => chart.resize());
-    state.charts.push({ id, series: (option.series as unknown[]).length, points });
+    state.charts.push({ id, series: (option.series as unknown[]).length, points, legend: { type: legendNames.length === 0 ? 'none' : 'plain', names: legendNames } });
   }
+
+  /** -log10(1 - p/100): 90% -> 1, 99% -> 2, 99.9% -> 3 (the "nines" of HdrHistogram plots). */
+  const nines = (p: number) => -Math.log10(1 - p / 100);
+  const ninesLabel = (v: number) => {
+    const p = 100 * (1 - Math.pow(10, -v));
+    return `${Number(p.toFixed(4))}%`;
+  };
 
   function cdf(ch: CdfChart): void {
     const ps = data.cdf.percentiles;
     const series: unknown[] = [];
+    const names: string[] = [];
     let points = 0;
-    for (const b of ch.series) {
-      const name = data.combos[b.combo]!;
+    const n = ch.series.length;
+    ch.series.forEach((b, k) => {
+      const name = b.same === undefined ? data.combos[b.combo]! : `${[b.combo, ...b.same].map((i) => data.combos[i]!).join(' = ')} (identical)`;
+      names.push(name);
+      // Earlier lines are drawn wider, underneath: lines that nearly coincide still show each colour.
+      const width = 2 + 1.2 * (n - 1 - k);
       const line = (vals: number[], main: boolean) => {
-        const pts = ps.map((p, i) => [Math.max(1, vals[i]!), p]).filter((q) => finite(q[0]!));
+        const pts = ps.map((p, i) => [nines(p), Math.max(1, vals[i]!)]).filter((q) => Number.isFinite(q[0]!) && finite(q[1]!));
         points += main ? pts.length : 0;
         return {
-          type: 'line', name, data: pts, showSymbol: main, symbolSize: 4, color: color(b.combo), z: main ? 3 : 2,
-          lineStyle: main ? { width: 2 } : { width: 1, type: 'dashed', opacity: 0.6 }, silent: !main,
+          type: 'line', name, data: pts, showSymbol: main, symbol: symbol(b.combo), symbolSize: 6, color: color(b.combo), z: main ? 3 + k : 2,
+          lineStyle: main ? { width, opacity: 0.9 } : { width: 1, type: 'dashed', opacity: 0.6 }, silent: !main,
         };
       };
       series.push(line(b.median, true));
       if (data.seeds > 1) series.push(line(b.min, false), line(b.max, false));
+    });
+    const marks = [[50, 'p50'], [99, 'p99'], [99.9, 'p99.9'], [99.99, 'p99.99']] as const;
+    if (series.length > 0) {
+      (series[0] as Record<string, unknown>).markLine = {
+        silent: true, symbol: 'none', lineStyle: { color: '#999', type: 'dotted', width: 1 },
+        label: { formatter: '{b}', position: 'end', color: '#555' },
+        data: marks.map(([p, label]) => ({ xAxis: nines(p), name: label })),
+      };
     }
     make(ch.id, {
       title: { text: ch.title, left: 'center', textStyle: { fontSize: 13 } },
-      legend: { type: 'scroll', bottom: 0 },
-      grid: { left: 55, right: 20, top: 40, bottom: 70 },
+      grid: { left: 60, right: 24, top: 48 },
       tooltip: {
         trigger: 'item',
-        formatter: (p: { seriesName: string; value: number[] }) => `${esc(p.seriesName)}<br>p${p.value[1]}: ${esc(fmtNs(p.value[0]!))}`,
+        formatter: (p: { seriesName: string; value: number[] }) => `${esc(p.seriesName)}<br>${esc(ninesLabel(p.value[0]!))}: ${esc(fmtNs(p.value[1]!))}`,
       },
-      xAxis: { type: 'log', name: 'latency', nameLocation: 'middle', nameGap: 25, axisLabel: { formatter: (v: number) => fmtNs(v) } },
-      yAxis: { type: 'value', min: 0, max: 100, name: 'percentile', axisLabel: { formatter: '{value}%' } },
-      dataZoom: [{ type: 'inside', xAxisIndex: 0 }, { type: 'slider', yAxisIndex: 0, right: 0, width: 14, startValue: 0, endValue: 100 }],
+      xAxis: {
+        type: 'value', min: 0, max: 4, interval: 1, name: 'percentile', nameLocation: 'middle', nameGap: 25,
+        axisLabel: { formatter: (v: number) => ninesLabel(v) },
+      },
+      yAxis: { type: 'log', name: 'latency', axisLabel: { formatter: (v: number) => fmtNs(v) } },
       series,
-    }, points);
+    }, points, names, 50);
+  }
+
+  function decades(ch: DecadeChart): void {
+    const names = ch.series.map((s) => data.combos[s.combo]!);
+    const series = ch.series.map((s, k) => ({
+      type: 'bar', name: names[k], color: color(s.combo), barMaxWidth: 26,
+      data: s.total.map((v, i) => ({ value: v > 0 ? v : '-', read: s.read[i], write: s.write[i] })),
+      label: { show: true, position: 'top', fontSize: 10, formatter: (p: { value: number }) => fmtUnit(p.value, 'count') },
+    }));
+    make(ch.id, {
+      title: { text: ch.title, left: 'center', textStyle: { fontSize: 13 } },
+      grid: { left: 60, right: 24, top: 48 },
+      tooltip: {
+        trigger: 'item',
+        formatter: (p: { seriesName: string; name: string; data: { value: number; read: number; write: number } }) =>
+          `${esc(p.seriesName)}<br>${esc(p.name)}: ${esc(fmtUnit(p.data.value, 'count'))} (down_read ${esc(fmtUnit(p.data.read, 'count'))}, down_write ${esc(fmtUnit(p.data.write, 'count'))})`,
+      },
+      xAxis: { type: 'category', data: ch.buckets, name: 'wait duration', nameLocation: 'middle', nameGap: 25, axisLabel: { interval: 0 } },
+      yAxis: { type: 'log', name: 'waits', min: 0.5, axisLabel: { formatter: (v: number) => (v < 1 ? '' : fmtUnit(v, 'count')) } },
+      series,
+    }, ch.series.reduce((n, s) => n + s.total.filter((v) => v > 0).length, 0), names, 50);
   }
 
   function bars(ch: BarChart): void {
@@ -88,8 +189,7 @@ export function clientMain(): void {
     }));
     make(ch.id, {
       title: { text: ch.title, left: 'center', textStyle: { fontSize: 13 } },
-      legend: { type: 'scroll', bottom: 0 },
-      grid: { left: 10, right: 30, top: 40, bottom: 50, containLabel: true },
+      grid: { left: 10, right: 30, top: 40, containLabel: true },
       tooltip: {
         trigger: 'item',
         formatter: (p: { seriesName: string; name: string; value: number }) => `${esc(p.name)}<br>${esc(p.seriesName)}: ${esc(fmtUnit(p.value, ch.unit))}`,
@@ -98,9 +198,9 @@ export function clientMain(): void {
         type: 'value', max: ch.unit === 'share' ? 1 : undefined, minInterval: ch.unit === 'share' ? undefined : 1,
         axisLabel: { formatter: (v: number) => fmtUnit(v, ch.unit) },
       },
-      yAxis: { type: 'category', data: ch.categories, inverse: true },
+      yAxis: { type: 'category', data: ch.categories, inverse: true, axisLabel: { lineHeight: 14 } },
       series,
-    }, ch.series.reduce((n, s) => n + s.values.length, 0));
+    }, ch.series.reduce((n, s) => n + s.values.length, 0), ch.series.map((s) => s.name), 30, 110 + 40 * ch.categories.length);
   }
 
   function sweep(ch: SweepChart): void {
@@ -120,8 +220,7 @@ export function clientMain(): void {
     const yLog = positive && Math.max(...all) / Math.min(...all) >= 50;
     make(ch.id, {
       title: { text: ch.title, left: 'center', textStyle: { fontSize: 13 } },
-      legend: { type: 'scroll', bottom: 0 },
-      grid: { left: 60, right: 20, top: 40, bottom: 70 },
+      grid: { left: 60, right: 20, top: 40 },
       tooltip: {
         trigger: 'item',
         formatter: (p: { seriesName: string; value: number[] }) =>
@@ -133,7 +232,7 @@ export function clientMain(): void {
       },
       yAxis: { type: yLog ? 'log' : 'value', scale: true, axisLabel: { formatter: (v: number) => fmtUnit(v, ch.unit) } },
       series,
-    }, points);
+    }, points, ch.series.map((b) => data.combos[b.combo]!), 50);
 
     function bandSeries(b: Band, name: string): unknown {
       const idx = xs.map((_, i) => i).filter((i) => finite(b.min[i]!) && finite(b.max[i]!));
@@ -161,6 +260,10 @@ export function clientMain(): void {
   };
   for (const ch of data.cdf.charts) run(ch.id, () => cdf(ch));
   for (const ch of data.bars) run(ch.id, () => bars(ch));
+  if (data.decades !== undefined) {
+    const ch = data.decades;
+    run(ch.id, () => decades(ch));
+  }
   for (const ch of data.sweep) run(ch.id, () => sweep(ch));
   state.ready = true;
   document.body.setAttribute('data-ready', 'true');

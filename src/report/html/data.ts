@@ -3,11 +3,12 @@
  * browser) so that it is deterministic and testable. Over seeds, every plotted
  * value is the median, with the min and max as the spread band.
  */
-import { LATENCY_CDF_PERCENTILES, OP_NAMES, TIME_CATEGORIES, type RunMetrics } from '../../metrics/index.js';
+import { LATENCY_CDF_PERCENTILES, OP_NAMES, TIME_CATEGORIES, WAIT_DECADE_LABELS, type RunMetrics } from '../../metrics/index.js';
 import { formatDuration } from '../../scenario/index.js';
 import { PRIORITY_CLASSES, type OpName, type PriorityClass } from '../../scenario/types.js';
-import type { Combination, Comparison } from '../compare.js';
+import { comboName, type Combination, type Comparison } from '../compare.js';
 import { flatten } from '../flatten.js';
+import { formatPercent } from '../format.js';
 import { median } from '../stats.js';
 
 /** A line with its spread: median, min and max over seeds at each x. */
@@ -17,6 +18,11 @@ export interface Band {
   median: number[];
   min: number[];
   max: number[];
+  /**
+   * Other combinations (indices into `combos`) whose median, min and max are
+   * identical to this one at every x: drawn once, named `A = B (identical)`.
+   */
+  same?: number[];
 }
 
 export interface CdfChart {
@@ -39,6 +45,16 @@ export interface BarChart {
   stacked: boolean;
 }
 
+/** mmap_lock waits per decade of duration (RunMetrics.mmapLock.waitDecades), grouped bars per combination. */
+export interface DecadeChart {
+  id: string;
+  title: string;
+  /** Bucket names, WAIT_DECADE_LABELS. */
+  buckets: string[];
+  /** Per combination: median over seeds of the down_read + down_write waits, and of each, per bucket. */
+  series: Array<{ combo: number; total: number[]; read: number[]; write: number[] }>;
+}
+
 export interface SweepChart {
   id: string;
   title: string;
@@ -57,12 +73,13 @@ export interface ReportData {
   seeds: number;
   cdf: { percentiles: number[]; charts: CdfChart[] };
   bars: BarChart[];
+  /** Present when the runs have mmap_lock waits in decade buckets and at least one wait. */
+  decades?: DecadeChart;
   sweep: SweepChart[];
 }
 
-export function comboLabel(c: { fault: string; fork: string }): string {
-  return `${c.fault} / ${c.fork}`;
-}
+/** `fault / fork`. */
+export const comboLabel = comboName;
 
 function band(combo: number, columns: number[][]): Band {
   const b: Band = { combo, median: [], min: [], max: [] };
@@ -100,10 +117,27 @@ export function cdfCharts(combos: readonly Combination[]): CdfChart[] {
       });
       if (series.length === 0) continue;
       const whoLabel = who === 'all' ? 'all threads' : who;
-      charts.push({ id: `cdf-${op}-${who}`, title: `${op} latency, ${whoLabel}`, op, who, series });
+      charts.push({ id: `cdf-${op}-${who}`, title: `${op} latency, ${whoLabel}`, op, who, series: mergeIdentical(series) });
     }
   }
   return charts;
+}
+
+/** Bands that are identical (median, min and max at every x) become one band listing the others in `same`. */
+export function mergeIdentical(series: readonly Band[]): Band[] {
+  const key = (b: Band) => JSON.stringify([b.median, b.min, b.max]);
+  const out: Band[] = [];
+  const byKey = new Map<string, Band>();
+  for (const b of series) {
+    const k = key(b);
+    const first = byKey.get(k);
+    if (first === undefined) {
+      const copy: Band = { ...b };
+      byKey.set(k, copy);
+      out.push(copy);
+    } else (first.same ??= []).push(b.combo);
+  }
+  return out;
 }
 
 /** Median over seeds of one figure per combination (NaN when no seed has it). */
@@ -120,7 +154,14 @@ export function barCharts(combos: readonly Combination[]): BarChart[] {
   for (const cls of classes) {
     const series = TIME_CATEGORIES.map((cat) => ({ name: cat, values: perCombo(combos, `time.${cls}.${cat}.share`).map((v) => (Number.isNaN(v) ? 0 : v)) }));
     if (series.every((s) => s.values.every((v) => v === 0))) continue;
-    charts.push({ id: `time-${cls}`, title: `where ${cls} threads' op time goes`, categories, series, unit: 'share', stacked: true });
+    // Each bar is labelled with its largest category, so the answer does not hide in the legend.
+    const labels = categories.map((name, ci) => {
+      const top = series.reduce((a, b) => (b.values[ci]! > a.values[ci]! ? b : a));
+      return top.values[ci]! > 0 ? `${name}\nmostly ${top.name} (${formatPercent(top.values[ci]!)})` : name;
+    });
+    const tops = new Set(labels.map((l) => /\nmostly (\S+) /.exec(l)?.[1]).filter((x) => x !== undefined));
+    const title = `where ${cls} threads' op time goes${tops.size === 1 ? `: mostly ${[...tops][0]!}` : ''}`;
+    charts.push({ id: `time-${cls}`, title, categories: labels, series, unit: 'share', stacked: true });
   }
   if (runs.some((r) => r.inversion.analysed)) {
     charts.push({
@@ -215,13 +256,28 @@ export function defaultSweepFigures(runs: readonly RunMetrics[]): string[] {
   return out;
 }
 
+/** The mmap_lock wait decade chart; undefined when no run has the buckets or no run waited. */
+export function decadeChart(combos: readonly Combination[]): DecadeChart | undefined {
+  const series: DecadeChart['series'] = [];
+  combos.forEach((c, ci) => {
+    const runs = c.runs.map((r) => r.mmapLock.waitDecades).filter((d) => d !== undefined);
+    if (runs.length === 0) return;
+    const med = (f: (d: { read: number[]; write: number[] }, i: number) => number) => WAIT_DECADE_LABELS.map((_, i) => median(runs.map((d) => f(d, i))));
+    series.push({ combo: ci, total: med((d, i) => d.read[i]! + d.write[i]!), read: med((d, i) => d.read[i]!), write: med((d, i) => d.write[i]!) });
+  });
+  if (series.length === 0 || series.every((s) => s.total.every((v) => v === 0))) return undefined;
+  return { id: 'mmap-wait-decades', title: 'mmap_lock waits (down_read + down_write) by duration', buckets: [...WAIT_DECADE_LABELS], series };
+}
+
 export function runReportData(cmp: Comparison): ReportData {
   const combos = cmp.combinations;
+  const decades = decadeChart(combos);
   return {
     combos: combos.map(comboLabel),
     seeds: Math.max(0, ...combos.map((c) => c.runs.length)),
     cdf: { percentiles: [...LATENCY_CDF_PERCENTILES], charts: cdfCharts(combos) },
     bars: barCharts(combos),
+    ...(decades === undefined ? {} : { decades }),
     sweep: [],
   };
 }

@@ -3,3 +3,4 @@ export * from './escape.js';
 export * from './data.js';
 export * from './table.js';
 export * from './page.js';
+export * from './answer.js';

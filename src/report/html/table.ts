@@ -1,9 +1,8 @@
 /** The comparison table (and sweep summaries) as HTML: the same rows and cells as the plain-text table. */
 import { formatDuration } from '../../scenario/index.js';
-import { PRIORITY_CLASSES } from '../../scenario/types.js';
 import { REFERENCE_FAULT_STRATEGY, type Combination, type Comparison } from '../compare.js';
 import { formatCount, formatNs, formatParamValues, formatPercent, formatRatio, formatSpread, plural } from '../format.js';
-import { reportSections, scenarioSections, type Unit } from '../rows.js';
+import { visibleSections, type Unit } from '../rows.js';
 import { relativeSpread, type FigureSummary } from '../stats.js';
 import type { SweepChart } from './data.js';
 import { escapeHtml as h } from './escape.js';
@@ -25,22 +24,17 @@ function cell(s: FigureSummary | undefined, unit: Unit, c: Combination): string 
 
 export function comparisonTableHtml(cmp: Comparison): string {
   const combos = cmp.combinations;
-  const classes = PRIORITY_CLASSES.filter((cls) => combos.some((c) => c.runs.some((r) => r.classes.includes(cls))));
-  const figures = combos.flatMap((c) => Object.keys(c.summary));
   const head = combos.map((c) => {
     const [base, ...opts] = c.fault.split('+');
     return `<th>${h(base!)}${opts.map((o) => `<br>+${h(o)}`).join('')}<br><span class="fork">${h(c.fork)}</span></th>`;
   }).join('');
   const body: string[] = [];
-  for (const sec of [...reportSections(classes), ...scenarioSections(figures)]) {
-    const rows = sec.rows.filter((r) => {
-      const sums = combos.map((c) => c.summary[r.figure]).filter((s) => s !== undefined);
-      return sums.length !== 0 && (!r.hideIfZero || sums.some((s) => s.max !== 0));
-    });
-    if (rows.length === 0) continue;
+  // Row ids `row-<n>` in table order: the "what differs" summary links to them (answer.ts).
+  let n = 0;
+  for (const sec of visibleSections(combos)) {
     body.push(`<tr class="sec"><th colspan="${combos.length + 1}">${h(sec.heading)}</th></tr>`);
-    for (const r of rows) {
-      body.push(`<tr><th class="label" title="${h(r.figure)}">${h(r.label)}</th>${combos.map((c) => cell(c.summary[r.figure], r.unit, c)).join('')}</tr>`);
+    for (const r of sec.rows) {
+      body.push(`<tr id="row-${n++}"><th class="label" title="${h(r.figure)}">${h(r.label)}</th>${combos.map((c) => cell(c.summary[r.figure], r.unit, c)).join('')}</tr>`);
     }
   }
   return `<table class="cmp"><thead><tr><th></th>${head}</tr></thead><tbody>${body.join('\n')}</tbody></table>`;
