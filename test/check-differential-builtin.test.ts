@@ -6,7 +6,7 @@
  * FAULTLINE_DIFF=full raises the budgets (docs/checker.md).
  */
 import { describe, expect, it } from 'vitest';
-import { BUDGET, builtinScenarios, combosFor, compare, label, type Outcome } from './check-differential.js';
+import { BUDGET, builtinScenarios, combosFor, compare, FULL, label, type Outcome } from './check-differential.js';
 
 function describeOutcome(o: Outcome): string {
   return `${label(o.combo)}: default ${o.dfs}, ${o.referenceKind} ${o.reference}${o.invariant !== null ? ` (${o.invariant})` : ''}`;
@@ -25,7 +25,7 @@ describe(`differential: default search vs references (budget ${JSON.stringify(BU
       expect(bad).toEqual([]);
       // Not vacuous: some verdicts were compared with a reference.
       expect(outcomes.filter((o) => o.referenceKind !== 'none' && o.reference !== 'incomplete').length).toBeGreaterThan(0);
-    }, 600_000);
+    }, FULL ? 4 * 3_600_000 : 600_000);
   }
 
   it('the reproducer of issue 11: the mutation is found with a complete reference agreeing, the fixed model is safe', () => {
