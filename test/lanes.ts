@@ -52,6 +52,8 @@ export interface LaneOptions {
   strategy?: string;
   /** CPU costs in ns beyond handle_mm_fault = 1 us (all others are 0). */
   costs?: Partial<Record<CostName, number>>;
+  /** Transfer time per 4 KiB page of a read beyond its first (engine readNsPerPage); default 0. */
+  readNsPerPage?: number;
 }
 
 export interface Lanes {
@@ -94,6 +96,7 @@ export function lanes(o: LaneOptions = {}): Lanes {
   const sim = new Simulator({
     cpus: sc.cpus, preempt: sc.preempt, costs: costArray(sc), seed: 1, observer: rec,
     laws: [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold],
+    ...(o.readNsPerPage !== undefined ? { readNsPerPage: o.readNsPerPage } : {}),
   }, mm);
   const marks: Mark[] = [];
   const vma = mm.vmas.slice();

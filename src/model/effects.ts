@@ -104,6 +104,12 @@ export interface SubmitEffect {
   readonly end_io: (folio: Folio) => void;
   /** The task that submitted the work (the I/O's owner for blocking chains). */
   readonly owner: Task | null;
+  /**
+   * Request size in 4 KiB pages (a readahead window is one request): the
+   * simulator adds the transfer time of the pages beyond the first when the
+   * scenario gives the device's read bandwidth (io.read_bandwidth).
+   */
+  readonly n: number;
 }
 export interface CallEffect { readonly k: EffectKind.CALL; readonly path: KPath<unknown> }
 export type Effect = PointEffect | CpuEffect | CpuLawEffect | SleepEffect | BlockEffect | SubmitEffect | CallEffect;
@@ -219,8 +225,9 @@ export function killable(b: BlockEffect): BlockEffect {
   }
   return k as BlockEffect;
 }
-export function submit(law: LawName, folio: Folio, end_io: (folio: Folio) => void, owner: Task | null): SubmitEffect {
+export function submit(law: LawName, folio: Folio, end_io: (folio: Folio) => void, owner: Task | null, nr = 1): SubmitEffect {
   const e = new EffectRecord(EffectKind.SUBMIT);
+  e.n = nr;
   e.law = law;
   e.folio = folio;
   e.end_io = end_io;

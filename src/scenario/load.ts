@@ -549,6 +549,9 @@ function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefined {
     special.forEach((s, si) => {
       if (special.indexOf(s) !== si) issues.push({ path: [...at, 'special', si], message: `'${s}' is listed twice` });
     });
+    if (g.readahead !== undefined && anon) {
+      issues.push({ path: [...at, 'readahead'], message: 'readahead applies to file VMAs only (kind: file)' });
+    }
     vmas.push({
       name: g.name,
       count,
@@ -563,6 +566,7 @@ function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefined {
       dontcopy: g.dontcopy ?? DEFAULTS.dontcopy,
       pages,
       resident: g.resident ?? DEFAULTS.resident,
+      ...(g.readahead !== undefined ? { readahead: g.readahead } : {}),
     });
   });
   const groupNames = [...firstAt.keys()];
@@ -729,6 +733,7 @@ function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefined {
       swap_synchronous: io.swap_synchronous ?? DEFAULT_IO.swap_synchronous,
       writeback: law(io.writeback, 'writeback'),
       folio_lock_hold: law(io.folio_lock_hold, 'folio_lock_hold'),
+      ...(io.read_bandwidth !== undefined ? { read_bandwidth: io.read_bandwidth } : {}),
     },
     vmas,
     threads,

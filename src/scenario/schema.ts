@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { COST_NAMES, type CostName } from '../model/effects.js';
-import { ANON_PAGE_STATES, FILE_PAGE_STATES, PRIORITY_CLASSES, type Law } from './types.js';
+import { ANON_PAGE_STATES, FILE_PAGE_STATES, PRIORITY_CLASSES, READAHEAD_MODES, type Law } from './types.js';
 import { DURATION_PATTERN, durationProblem } from './units.js';
 import { describeValue } from './errors.js';
 
@@ -147,6 +147,10 @@ export const VmaGroupSchema = z.strictObject({
   ),
   map_pages: Bool('vm_ops->map_pages present (fault-around). false: a driver ->fault that needs mmap_lock. Default true.'),
   dontcopy: Bool('VM_DONTCOPY (MADV_DONTFORK): fork skips the VMA. Default false.'),
+  readahead: doc(
+    z.enum(READAHEAD_MODES, { error: expecting(`one of: ${READAHEAD_MODES.join(', ')}`) }).optional(),
+    'File readahead on faults (kind file only). normal: read-around of 32 pages (128 KiB) centred on the miss, dropping the lock before submitting; random: MADV_RANDOM (VM_RAND_READ), no readahead, the miss is read in page_not_uptodate; off: read_ahead_kb = 0, as random. Default normal.',
+  ),
   pages: doc(
     z.union([Int(1), z.array(Int(1), { error: expecting('a list') }).min(1, { error: 'must not be empty' })], {
       error: expecting('a number of pages >= 1, or a list of per-VMA sizes'),
@@ -343,6 +347,10 @@ export const ScenarioFileSchema = doc(
           folio_lock_hold: doc(
             LawSchema.optional(),
             'How long a non-fault holder (reclaim, migration) keeps an uptodate folio locked. Default uniform 5us..50us (assumption).',
+          ),
+          read_bandwidth: doc(
+            z.number({ error: expecting('a bandwidth in MB/s > 0') }).positive({ error: expecting('a bandwidth in MB/s > 0') }).optional(),
+            'Device sequential read bandwidth in MB/s: a read of n pages (a readahead window) takes the read law plus (n - 1) x 4 KiB / bandwidth. E.g. 2100 (UFS 3.1), 4200 (UFS 4.0), 250 (eMMC 5.1) [C, parameters.md §8.3]. Default: none, every read takes the read law whatever its size.',
           ),
         })
         .optional(),

@@ -47,7 +47,16 @@ export interface VmaGroup {
   pages: number[];
   /** Fraction of pages with a populated PTE (fork copy and munmap zap cost). */
   resident: number;
+  /**
+   * File readahead (absent: normal). normal: read-around of ra_pages (32);
+   * random: MADV_RANDOM (VM_RAND_READ), no readahead; off: read_ahead_kb = 0
+   * (ra_pages 0), no readahead.
+   */
+  readahead?: Readahead;
 }
+
+export const READAHEAD_MODES = ['normal', 'random', 'off'] as const;
+export type Readahead = (typeof READAHEAD_MODES)[number];
 
 interface OpBase {
   weight: number;
@@ -155,6 +164,12 @@ export interface Scenario {
     swap_synchronous: boolean;
     writeback: Law;
     folio_lock_hold: Law;
+    /**
+     * Device read bandwidth in MB/s (10^6 bytes/s): a read request of n pages
+     * takes the `read` law plus (n - 1) x 4 KiB / bandwidth. Absent: every
+     * read takes the `read` law whatever its size.
+     */
+    read_bandwidth?: number;
   };
   vmas: VmaGroup[];
   threads: ThreadSpec[];

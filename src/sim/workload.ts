@@ -12,7 +12,7 @@ import {
   AnonVma, call, COST_NAMES, mutableCall, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
   LawName, madvise_dontneed, MmStruct, sleep,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
-  VM_DONTCOPY, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
+  VM_DONTCOPY, VM_RAND_READ, VM_READAHEAD_PAGES, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
   type CallEffect, type FolioHolder, type FaultStrategy, type ForkStrategy, type KPath, type SleepEffect,
 } from '../model/index.js';
 import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, PageState, Scenario, ThreadSpec, VmaGroup } from '../scenario/types.js';
@@ -37,6 +37,7 @@ export function vmFlags(g: VmaGroup): number {
   if (g.exec) f |= VM_EXEC;
   if (g.shared) f |= VM_SHARED;
   if (g.dontcopy) f |= VM_DONTCOPY;
+  if (g.readahead === 'random') f |= VM_RAND_READ; // madvise(MADV_RANDOM)
   for (const s of g.special) {
     f |= s === 'pfnmap' ? VM_PFNMAP : s === 'mixedmap' ? VM_MIXEDMAP : s === 'uffd_wp' ? VM_UFFD_WP : VM_MAYBE_GUARD;
   }
@@ -54,7 +55,8 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
     const flags = vmFlags(g);
     for (let i = 0; i < g.count; i++) {
       const pages = g.pages[i]!;
-      const vma = new VmAreaStruct(mm, mm.nextVmaId++, g.name, addr, addr + pages, flags, g.kind === 'file', g.map_pages, g.resident);
+      const vma = new VmAreaStruct(mm, mm.nextVmaId++, g.name, addr, addr + pages, flags, g.kind === 'file', g.map_pages, g.resident,
+        g.readahead === 'off' ? 0 : VM_READAHEAD_PAGES);
       if (g.anon_vma) vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
       mm.vmas.push(vma);
       list.push({ start: addr, pages, vma });
@@ -340,6 +342,11 @@ export function costArray(sc: Scenario): number[] {
   return COST_NAMES.map((n) => sc.costs[n]);
 }
 
+/** Transfer time of one 4 KiB page at `mbps` MB/s (10^6 bytes/s), in ns. */
+export function readNsPerPage(mbps: number): number {
+  return (4096 * 1000) / mbps;
+}
+
 export interface RunSpec {
   scenario: Scenario;
   fault: FaultStrategy;
@@ -359,6 +366,7 @@ export function simulate(spec: RunSpec): Simulator {
     laws: [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold],
     seed: spec.seed,
     ...(spec.observer ? { observer: spec.observer } : {}),
+    ...(sc.io.read_bandwidth !== undefined ? { readNsPerPage: readNsPerPage(sc.io.read_bandwidth) } : {}),
   }, mm);
   const w = new Workload(sim, mm, slots);
   w.spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
