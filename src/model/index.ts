@@ -22,3 +22,4 @@ export * from './signal.js';
 export * from './oom_kill.js';
 export * from './page_state.js';
 export * from './callstack.js';
+export * from './vmscan.js';
