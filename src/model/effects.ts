@@ -49,11 +49,15 @@ export const enum Cost {
   do_mmap = 10,
   madvise_vma = 11,
   exit_vma = 12,
+  /** Reclaim: per folio scanned (isolation, folio_check_references). */
+  pgscan = 13,
+  /** Reclaim: per clean page-cache folio freed (__remove_mapping, shadow, free). */
+  pgsteal = 14,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
   'mprotect_fixup', 'change_pte', 'munmap_vma', 'zap_pte', 'dup_vma', 'copy_pte',
-  'do_mmap', 'madvise_vma', 'exit_vma',
+  'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 
@@ -247,4 +251,6 @@ export interface Task {
   readonly prio: number;
   /** Model-only: SIGKILL is pending (see sched.ts `fatal_signal_pending`). */
   sigkill?: boolean;
+  /** current->memcg_nr_pages_over_high: pages charged over memory.high, paid on return to user. */
+  memcg_nr_pages_over_high?: number;
 }

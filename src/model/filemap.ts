@@ -2,7 +2,8 @@
  * File faults (mm/filemap.c, ~v7.0): filemap_fault and the helpers that decide
  * whether the fault drops its lock to wait for I/O.
  */
-import { LawName, type KPath, type SubmitEffect } from './effects.js';
+import { LawName, submit, type KPath, type SubmitEffect } from './effects.js';
+import { filemap_charge_and_add, folio_mapped_young } from './memcontrol.js';
 import type { VmFault } from './fault_types.js';
 import {
   FAULT_FLAG_KILLABLE, FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_TRIED, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE,
@@ -12,11 +13,11 @@ import {
 import { release_fault_lock } from './memory_lock.js';
 import { PT } from './mmap_lock.js';
 import {
-  __folio_lock, __folio_lock_killable, folio_alloc_locked_for_io, folio_submit_read, folio_trylock, folio_unlock,
-  folio_wait_locked_killable,
+  __folio_lock, __folio_lock_killable, folio_alloc_locked_for_io, folio_end_read, folio_submit_read, folio_trylock,
+  folio_unlock, folio_wait_locked_killable,
 } from './pagemap.js';
 import { hooks } from './custom.js';
-import { sched_points } from './sched.js';
+import { current, sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 
 /**
@@ -112,6 +113,8 @@ export function filemap_map_pages(vma: VmAreaStruct, pgoff: number): number {
   }
   const ra = vma.f_ra;
   if (ra.mmap_miss > 0) ra.mmap_miss--;
+  const memcg = vma.mm.memory;
+  if (memcg !== null) folio_mapped_young(memcg, vma, pgoff);
   hooks.set_pte_at(vma, pgoff, 'file'); // filemap_map_folio_range -> set_pte_range
   return VM_FAULT_NOPAGE;
 }
@@ -132,6 +135,37 @@ function page_cache_ra_order(vma: VmAreaStruct, index: number, nr: number, marke
   vma.evicted.delete(index);
   count_vm_event(VmEvent.IO_READ);
   return bio;
+}
+
+/**
+ * page_cache_ra_order with a memory model (`memory:`): every page of the
+ * window [start, start + nr) that is not resident gets a folio, allocated
+ * and charged (__GFP_NORETRY: one reclaim pass, then the window is dropped
+ * and the fault reads its own page in retry_find), inserted locked, and read
+ * by one request whose completion unlocks them all; the marker folio
+ * (`start + size - async_size`) gets PG_readahead. Returns whether the
+ * window was submitted.
+ */
+function* page_cache_ra_window(vma: VmAreaStruct, start: number, nr: number, mark: number): KPath<boolean> {
+  const todo: number[] = [];
+  for (let i = start; i < start + nr; i++) if (vma.evicted.has(i) && vma.cache.get(i) === undefined) todo.push(i);
+  if (todo.length === 0) return true;
+  if ((yield* filemap_charge_and_add(vma.mm, vma, start, nr, true)) === 0) return false;
+  const window: Folio[] = [];
+  for (const i of todo) {
+    const f = new Folio(vma.id, i);
+    f.locked = true;
+    f.owner = 'io';
+    f.ioOwner = current;
+    f.readahead = i === mark;
+    vma.cache.set(i, f);
+    window.push(f);
+  }
+  if (window.length === 0) return true;
+  count_vm_event(VmEvent.IO_READ);
+  const end_io = (): void => { for (const f of window) folio_end_read(f); };
+  yield submit(LawName.read, window[0]!, end_io, current, window.length);
+  return true;
 }
 
 /** get_next_ra_size (mm/readahead.c): grow the window 4x while small, 2x up to half of max, then max. */
@@ -170,8 +204,14 @@ function* page_cache_async_ra(vma: VmAreaStruct, folio: Folio, index: number): K
   }
   ra.async_size = ra.size;
   const start = ra.start;
-  if (start >= vma.pages || vma.cache.get(start) !== undefined || !vma.evicted.has(start)) return;
-  yield page_cache_ra_order(vma, start, Math.min(ra.size, vma.pages - start), true);
+  if (start >= vma.pages) return;
+  const nr = Math.min(ra.size, vma.pages - start);
+  if (vma.mm.memory !== null) {
+    yield* page_cache_ra_window(vma, start, nr, start);
+    return;
+  }
+  if (vma.cache.get(start) !== undefined || !vma.evicted.has(start)) return;
+  yield page_cache_ra_order(vma, start, nr, true);
 }
 
 /**
@@ -229,7 +269,9 @@ function* do_sync_mmap_readahead(vmf: VmFault): KPath<boolean> {
     ra.async_size = ra.ra_pages >> 2;
   }
   const nr = Math.min(ra.start + ra.size, eof) - ra.start;
-  yield page_cache_ra_order(vma, vmf.pgoff, nr, vmf.pgoff === ra.start + ra.size - ra.async_size && ra.async_size > 0);
+  const mark = ra.async_size > 0 ? ra.start + ra.size - ra.async_size : -1;
+  if (vma.mm.memory !== null) yield* page_cache_ra_window(vma, ra.start, nr, mark);
+  else yield page_cache_ra_order(vma, vmf.pgoff, nr, vmf.pgoff === mark);
   return fpin;
 }
 
@@ -239,9 +281,10 @@ function* do_sync_mmap_readahead(vmf: VmFault): KPath<boolean> {
  * cache !uptodate and, FGP_FOR_MMAP, unlocked. Allocation and memcg charge
  * happen here with the fault lock held (not modelled: no memory model yet).
  */
-function filemap_get_folio_creat(vma: VmAreaStruct, index: number): Folio {
+function* filemap_get_folio_creat(vma: VmAreaStruct, index: number): KPath<Folio> {
   const f = filemap_get_folio(vma, index);
   if (f !== null) return f;
+  if (vma.mm.memory !== null) yield* filemap_charge_and_add(vma.mm, vma, index, 1, false);
   const folio = new Folio(vma.id, index);
   vma.cache.set(index, folio);
   vma.evicted.delete(index);
@@ -278,7 +321,7 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
     }
     ret = VM_FAULT_MAJOR;
     fpin = yield* do_sync_mmap_readahead(vmf);
-    folio = filemap_get_folio_creat(vma, vmf.pgoff); // retry_find
+    folio = yield* filemap_get_folio_creat(vma, vmf.pgoff); // retry_find
   }
   for (;;) {
     folio.refcount++;
@@ -302,9 +345,10 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
     folio.refcount--;
     if (fpin) return ret | VM_FAULT_RETRY; // goto out_retry, even if the read failed
     if (sched_points) yield PT.filemap_get_folio;
-    folio = filemap_get_folio_creat(vma, vmf.pgoff); // goto retry_find
+    folio = yield* filemap_get_folio_creat(vma, vmf.pgoff); // goto retry_find
   }
   if (!fpin) { // finish_fault -> set_pte_range (model-only hook); do_cow_fault maps a private copy
+    if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);
     hooks.set_pte_at(vma, vmf.pgoff, (vmf.flags & FAULT_FLAG_WRITE) !== 0 && !vma.vm_shared ? 'anon' : 'file');
   }
   if (sched_points) yield PT.folio_unlock;

@@ -9,6 +9,7 @@ import { RwSemaphore, type ReaderWake } from './rwsem.js';
 import { wake_up_process } from './sched.js';
 import { IndexSet, XArray } from './xarray.js';
 import type { FaultStrategy, ForkStrategy } from './strategy.js';
+import type { MemCgroup } from './memcontrol.js';
 
 // ---- vm_flags (include/linux/mm.h) ----
 export const VM_READ = 0x1;
@@ -288,6 +289,8 @@ export class MmStruct {
   nextAnonVmaId = 0;
   /** The swap device is SWP_SYNCHRONOUS_IO (zram): swap-in runs on the faulting CPU. */
   swapSynchronous = false;
+  /** The memory cgroup charged for this mm's page cache (scenario `memory:`), or null: page states are drawn per op. */
+  memory: MemCgroup | null = null;
 
   constructor(
     readonly fault: FaultStrategy,

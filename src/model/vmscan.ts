@@ -1,12 +1,18 @@
 /**
- * Reclaim of page-cache folios (mm/vmscan.c `shrink_folio_list`, v7.0; see
- * ../shared/kernel/memory-and-vma.md §C.4): the step that takes a folio away
- * between a fault's read and its retry. Only clean, unmapped file folios are
- * modelled; the LRU that picks them (and kswapd / direct reclaim, which call
- * this) is not yet (docs/fidelity.md, "Reclaim").
+ * Reclaim of page-cache folios (mm/vmscan.c, v7.0; see
+ * ../shared/kernel/memory-and-vma.md §C.3–C.7): shrink_folio_list, the
+ * classic LRU's shrink_inactive_list / shrink_active_list, direct reclaim
+ * (try_to_free_pages, try_to_free_mem_cgroup_pages) and kswapd. Only clean,
+ * unmapped-or-mapped page-cache folios of file VMAs are modelled (no dirty
+ * pages, no anon, no swap).
  */
+import { Cost, cpu, type KPath } from './effects.js';
+import { page_key, type LruPage } from './lruvec.js';
+import { install_reclaim, MAX_RECLAIM_RETRIES, SWAP_CLUSTER_MAX, type MemCgroup } from './memcontrol.js';
 import { folio_trylock, folio_unlock } from './pagemap.js';
 import type { Folio, VmAreaStruct } from './mm_types.js';
+import { current } from './sched.js';
+import { count_vm_event, VmEvent } from './vmstat.js';
 
 /**
  * shrink_folio_list for folios of `vma`'s file, already isolated from the
@@ -38,4 +44,151 @@ export function shrink_folio_list(vma: VmAreaStruct, folios: readonly Folio[]): 
     nr_reclaimed++;
   }
   return nr_reclaimed;
+}
+
+/**
+ * workingset_eviction (mm/workingset.c): remember the non-resident age in
+ * the slot's shadow entry and age the clock; lruvec_del_folio; uncharge.
+ */
+function evict(memcg: MemCgroup, p: LruPage): void {
+  memcg.shadows.set(page_key(p.vma, p.index), memcg.nonresident_age);
+  memcg.nonresident_age++;
+  memcg.lruvec.del(p);
+  memcg.usage--;
+}
+
+/** Reclaim bookkeeping (struct scan_control). */
+interface ScanControl {
+  readonly nr_to_reclaim: number;
+  nr_scanned: number;
+  nr_reclaimed: number;
+  readonly kswapd: boolean;
+}
+
+/**
+ * shrink_inactive_list: isolate up to SWAP_CLUSTER_MAX of the oldest
+ * inactive folios and decide each one (folio_check_references, classic):
+ * a folio in use (locked, referenced, waited on) is put back; a young PTE
+ * (mapped since the last scan) with PG_referenced already set activates it,
+ * without sets PG_referenced and keeps it (rotates); otherwise
+ * shrink_folio_list reclaims it. CPU: Cost.pgscan per folio scanned,
+ * Cost.pgsteal per folio reclaimed, charged after the batch.
+ */
+function* shrink_inactive_list(memcg: MemCgroup, sc: ScanControl): KPath {
+  const lru = memcg.lruvec;
+  const batch: LruPage[] = [];
+  for (const p of lru.inactive.values()) {
+    batch.push(p);
+    if (batch.length === SWAP_CLUSTER_MAX) break;
+  }
+  let reclaimed = 0;
+  for (const p of batch) {
+    const folio = p.vma.cache.get(p.index);
+    if (folio !== undefined && !folio.idle) {
+      lru.putback(p); // folio_trylock / folio_ref_freeze would fail
+      continue;
+    }
+    if (p.young) { // folio_referenced: clears the accessed bit
+      p.young = false;
+      if (p.referenced) {
+        lru.del(p);
+        p.active = true; // FOLIOREF_ACTIVATE
+        lru.add(p);
+      } else {
+        p.referenced = true; // FOLIOREF_KEEP
+        lru.putback(p);
+      }
+      continue;
+    }
+    if (folio !== undefined) {
+      if (shrink_folio_list(p.vma, [folio]) === 0) {
+        lru.putback(p);
+        continue;
+      }
+    } else {
+      p.vma.evicted.add(p.index); // an idle uptodate page with no folio object
+    }
+    evict(memcg, p);
+    reclaimed++;
+  }
+  sc.nr_scanned += batch.length;
+  sc.nr_reclaimed += reclaimed;
+  for (let i = 0; i < batch.length; i++) count_vm_event(sc.kswapd ? VmEvent.PGSCAN_KSWAPD : VmEvent.PGSCAN_DIRECT);
+  for (let i = 0; i < reclaimed; i++) count_vm_event(sc.kswapd ? VmEvent.PGSTEAL_KSWAPD : VmEvent.PGSTEAL_DIRECT);
+  if (batch.length > 0) yield cpu(Cost.pgscan, batch.length);
+  if (reclaimed > 0) yield cpu(Cost.pgsteal, reclaimed);
+}
+
+/**
+ * shrink_active_list: move up to SWAP_CLUSTER_MAX of the oldest active
+ * folios to the inactive list (clearing their accessed bits, as
+ * folio_referenced does; the VM_EXEC exemption is not modelled).
+ */
+function* shrink_active_list(memcg: MemCgroup, sc: ScanControl): KPath {
+  const lru = memcg.lruvec;
+  const batch: LruPage[] = [];
+  for (const p of lru.active.values()) {
+    batch.push(p);
+    if (batch.length === SWAP_CLUSTER_MAX) break;
+  }
+  for (const p of batch) {
+    lru.del(p);
+    p.active = false;
+    p.young = false;
+    lru.add(p);
+  }
+  sc.nr_scanned += batch.length;
+  if (batch.length > 0) yield cpu(Cost.pgscan, batch.length);
+}
+
+/**
+ * shrink_lruvec: age the active list while the inactive one is low, reclaim
+ * from the inactive one, until nr_to_reclaim or every folio has been looked
+ * at twice (the kernel's priority loop from DEF_PRIORITY down to 0 ends
+ * scanning whole lists; modelled as this cap).
+ */
+function* shrink_lruvec(memcg: MemCgroup, sc: ScanControl): KPath {
+  const lru = memcg.lruvec;
+  const cap = 2 * lru.size + SWAP_CLUSTER_MAX;
+  while (sc.nr_reclaimed < sc.nr_to_reclaim && sc.nr_scanned < cap) {
+    if (lru.inactive_is_low()) yield* shrink_active_list(memcg, sc);
+    if (lru.inactive.size === 0) break;
+    yield* shrink_inactive_list(memcg, sc);
+  }
+}
+
+/**
+ * try_to_free_mem_cgroup_pages / try_to_free_pages: direct reclaim in the
+ * calling task (a fault, holding its VMA or mmap lock when it charges under
+ * it). Returns nr_reclaimed.
+ */
+function* try_to_free_pages(memcg: MemCgroup, nr_to_reclaim: number): KPath<number> {
+  const sc: ScanControl = { nr_to_reclaim, nr_scanned: 0, nr_reclaimed: 0, kswapd: false };
+  yield* shrink_lruvec(memcg, sc);
+  return sc.nr_reclaimed;
+}
+
+install_reclaim({ try_to_free_pages });
+
+/**
+ * kswapd (mm/vmscan.c kswapd / balance_pgdat / kswapd_try_to_sleep): sleep
+ * until wakeup_kswapd (an allocation below the low watermark), then reclaim
+ * in SWAP_CLUSTER_MAX batches until free memory is above the high
+ * watermark; a run that reclaims nothing counts a failure, and after
+ * MAX_RECLAIM_RETRIES of them the node is hopeless and kswapd sleeps until a
+ * direct reclaim succeeds.
+ */
+export function* kswapd(memcg: MemCgroup): KPath {
+  memcg.kswapd = current;
+  for (;;) {
+    if (memcg.free >= memcg.wmark_high || memcg.kswapd_failures >= MAX_RECLAIM_RETRIES) {
+      memcg.kswapd_sleeping = true;
+      yield memcg.kswapd_block;
+      continue;
+    }
+    const sc: ScanControl = { nr_to_reclaim: SWAP_CLUSTER_MAX, nr_scanned: 0, nr_reclaimed: 0, kswapd: true };
+    yield* shrink_lruvec(memcg, sc);
+    if (sc.nr_reclaimed === 0) memcg.kswapd_failures++;
+    else memcg.kswapd_failures = 0;
+  }
 }

@@ -44,15 +44,37 @@ export const enum VmEvent {
    * (no readahead: MADV_RANDOM, ra_pages 0, or mmap_miss > MMAP_LOTSAMISS).
    */
   PAGE_NOT_UPTODATE_READ = 18,
+  /** mm/vmscan.c: folios scanned on the inactive list by kswapd / by direct (memcg) reclaim. */
+  PGSCAN_KSWAPD = 19,
+  PGSCAN_DIRECT = 20,
+  /** mm/vmscan.c: folios reclaimed by kswapd / by direct (memcg) reclaim. */
+  PGSTEAL_KSWAPD = 21,
+  PGSTEAL_DIRECT = 22,
+  /** mm/vmscan.c: a task entered direct reclaim (try_to_free_pages / try_to_free_mem_cgroup_pages). */
+  ALLOCSTALL = 23,
+  /** mm/workingset.c: a page-cache insert replaced a shadow entry (a refault). */
+  WORKINGSET_REFAULT_FILE = 24,
+  /** mm/workingset.c: a refault within the workingset size, activated at once. */
+  WORKINGSET_ACTIVATE_FILE = 25,
+  /** mm/vmscan.c: wakeup_kswapd woke a sleeping kswapd. */
+  KSWAPD_WAKE = 26,
+  /** mm/memcontrol.c MEMCG_MAX: a charge hit memory.max and reclaimed. */
+  MEMCG_MAX = 27,
+  /** mm/memcontrol.c MEMCG_HIGH: reclaim_high ran for usage over memory.high. */
+  MEMCG_HIGH = 28,
+  /** Model-only: a charge still over memory.max after MAX_RECLAIM_RETRIES was forced (memcg OOM not modelled). */
+  MEMCG_OOM_FORCED = 29,
 }
 export const VM_EVENT_NAMES = [
   'VMA_LOCK_SUCCESS', 'VMA_LOCK_ABORT', 'VMA_LOCK_RETRY', 'VMA_LOCK_MISS',
   'PGMAJFAULT', 'PGFAULT', 'FAULT_RETRY', 'FAULT_RETRY_VMA', 'FAULT_MMAP_PATH',
   'IO_READ', 'IO_SWAP', 'FAULT_HOLD_WAIT', 'FAULT_SIGSEGV', 'ANON_VMA_PREPARE',
   'ANON_VMA_TRYLOCK_FAIL', 'RETRY_IO_MISS', 'RETRY_IO_MISS_VMA', 'ASYNC_READAHEAD', 'PAGE_NOT_UPTODATE_READ',
+  'PGSCAN_KSWAPD', 'PGSCAN_DIRECT', 'PGSTEAL_KSWAPD', 'PGSTEAL_DIRECT', 'ALLOCSTALL', 'WORKINGSET_REFAULT_FILE',
+  'WORKINGSET_ACTIVATE_FILE', 'KSWAPD_WAKE', 'MEMCG_MAX', 'MEMCG_HIGH', 'MEMCG_OOM_FORCED',
 ] as const;
 /** Events that appear in reports only when some run counted them (the readahead and reclaim paths). */
-export const VM_EVENTS_HIDDEN_IF_ZERO: readonly string[] = ['RETRY_IO_MISS', 'RETRY_IO_MISS_VMA', 'ASYNC_READAHEAD', 'PAGE_NOT_UPTODATE_READ'];
+export const VM_EVENTS_HIDDEN_IF_ZERO: readonly string[] = VM_EVENT_NAMES.slice(VmEvent.RETRY_IO_MISS);
 export const NR_VM_EVENTS = VM_EVENT_NAMES.length;
 
 let sink: (ev: VmEvent) => void = () => {};

@@ -7,6 +7,7 @@ import { COST_NAMES, type CostName } from '../model/effects.js';
 import { DEFAULT_COSTS, DEFAULT_IO, DEFAULTS, type LawInput, type ScenarioFile } from './schema.js';
 import type { KillSpec, Scenario } from './types.js';
 import { dur, normaliseParagraph, resolveLaw } from './resolve-common.js';
+import { resolveMemory } from './resolve-memory.js';
 import { resolveThreads } from './resolve-threads.js';
 import { resolveVmas } from './resolve-vmas.js';
 import type { RawIssue } from './issues.js';
@@ -30,6 +31,7 @@ export function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefin
     v === undefined ? structuredClone(DEFAULT_IO[name]) : resolveLaw(v, ['io', name], issues);
   const vmas = resolveVmas(f, issues);
   const threads = resolveThreads(f, duration, vmas, issues);
+  const memory = resolveMemory(f, vmas, issues);
 
   let kill: KillSpec | undefined;
   if (f.kill !== undefined) {
@@ -68,5 +70,6 @@ export function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefin
     threads,
   };
   if (kill !== undefined) sc.kill = kill;
+  if (memory !== undefined) sc.memory = memory;
   return issues.length > 0 ? undefined : sc;
 }

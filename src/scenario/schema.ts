@@ -46,6 +46,21 @@ export const DurationSchema = doc(
   'Duration',
 );
 
+/** A memory size: a number of 4 KiB pages, or a string with a unit (KiB, MiB, GiB). */
+export const SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?(KiB|MiB|GiB)$';
+const SIZE_TEXT = 'a size such as "64MiB", or a number of 4 KiB pages';
+export const SizeSchema = doc(
+  z.union(
+    [
+      z.number().int({ error: expecting(SIZE_TEXT) }).positive({ error: expecting(SIZE_TEXT) }),
+      z.string().regex(new RegExp(SIZE_PATTERN, 'u'), { error: expecting(SIZE_TEXT) }),
+    ],
+    { error: expecting(SIZE_TEXT) },
+  ),
+  'A memory size: a number is 4 KiB pages; a string carries a unit: KiB, MiB, GiB (powers of 1024). Examples: 16384, "64MiB", "1.5GiB".',
+  'Size',
+);
+
 /** `pN` (N in 0..100, decimals allowed) or `max`. */
 export const PERCENTILE_KEY_PATTERN = '^(p[0-9]+(\\.[0-9]+)?|max)$';
 
@@ -364,6 +379,17 @@ export const ScenarioFileSchema = doc(
       z.array(ThreadGroupSchema, { error: expecting('a list of thread groups') }).min(1, { error: 'must not be empty' }),
       'Thread groups.',
     ),
+    memory: doc(
+      z
+        .strictObject({
+          max: doc(SizeSchema.optional(), 'memcg memory.max: a charge over it reclaims in the charging task (try_charge_memcg), holding the fault lock it holds.'),
+          high: doc(SizeSchema.optional(), 'memcg memory.high: pages charged over it are reclaimed on return to user space, then the task sleeps the memory.high penalty (mem_cgroup_handle_over_high).'),
+          total: doc(SizeSchema.optional(), 'Memory of the zone (RAM): below its low watermark kswapd is woken, below min the allocating task reclaims (direct reclaim).'),
+          other: doc(SizeSchema.optional(), 'Other resident memory charged alongside the page cache and never reclaimed here (other apps, anonymous memory). Default 0.'),
+        })
+        .optional(),
+      'Memory limits and reclaim. With it, the working set and the limits decide whether a file page is cached (file fault ops take no `states`). At least one of max and total.',
+    ),
     kill: doc(
       z
         .strictObject({
@@ -406,6 +432,10 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   do_mmap: 3000,
   madvise_vma: 1000,
   exit_vma: 1000,
+  // Assumptions (parameters.md §9.5/§9.7 found no measured per-page reclaim cost;
+  // "clean file page: 1-3 us" is itself an assumption there). Used only with `memory:`.
+  pgscan: 100,
+  pgsteal: 2000,
 };
 
 const us = (x: number) => Math.round(x * 1000);

@@ -143,6 +143,22 @@ export interface KillSpec {
   reaper_class: PriorityClass;
 }
 
+/**
+ * The memory the scenario's page cache lives in (`memory:`), in 4 KiB pages;
+ * null: no such limit. With it, the working set and the limits decide
+ * whether a file page is in the page cache (no per-op `states` on file VMAs).
+ */
+export interface MemorySpec {
+  /** memcg memory.max. */
+  max: number | null;
+  /** memcg memory.high. */
+  high: number | null;
+  /** Memory of the zone the memcg lives in: its watermarks wake kswapd. */
+  total: number | null;
+  /** Other resident memory charged alongside (other processes' and the app's unreclaimable share). */
+  other: number;
+}
+
 export interface Scenario {
   name: string;
   description: string;
@@ -175,4 +191,6 @@ export interface Scenario {
   threads: ThreadSpec[];
   /** Process death at a given time (absent: the process lives for the whole run). */
   kill?: KillSpec;
+  /** Memory limits and reclaim (absent: page states are drawn per op). */
+  memory?: MemorySpec;
 }

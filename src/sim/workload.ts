@@ -12,7 +12,7 @@ import {
   AnonVma, call, COST_NAMES, mutableCall, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
   LawName, madvise_dontneed, MmStruct, sleep,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
-  VM_DONTCOPY, VM_RAND_READ, VM_READAHEAD_PAGES, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
+  VM_DONTCOPY, VM_RAND_READ, VM_READAHEAD_PAGES, MemCgroup, kswapd, do_user_addr_fault_and_return, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
   type CallEffect, type FolioHolder, type FaultStrategy, type ForkStrategy, type KPath, type SleepEffect,
 } from '../model/index.js';
 import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, PageState, Scenario, ThreadSpec, VmaGroup } from '../scenario/types.js';
@@ -48,6 +48,10 @@ export function vmFlags(g: VmaGroup): number {
 export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy): { mm: MmStruct; slots: Map<string, Slot[]> } {
   const mm = new MmStruct(fault, fork, sc.mmap_lock.reader_wake);
   mm.swapSynchronous = sc.io.swap_synchronous;
+  const mem = sc.memory;
+  if (mem !== undefined) {
+    mm.memory = new MemCgroup({ max: mem.max ?? Infinity, high: mem.high ?? Infinity, total: mem.total ?? 0, other: mem.other });
+  }
   const slots = new Map<string, Slot[]>();
   let addr = 0x10; // page numbers
   for (const g of sc.vmas) {
@@ -58,6 +62,7 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
       const vma = new VmAreaStruct(mm, mm.nextVmaId++, g.name, addr, addr + pages, flags, g.kind === 'file', g.map_pages, g.resident,
         g.readahead === 'off' ? 0 : VM_READAHEAD_PAGES);
       if (g.anon_vma) vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
+      if (mm.memory !== null && vma.vm_file) for (let p = 0; p < pages; p++) vma.evicted.add(p); // cold page cache
       mm.vmas.push(vma);
       list.push({ start: addr, pages, vma });
       addr += pages + 1;
@@ -112,11 +117,12 @@ class UserFault {
     const state = fault.states[fault.states.length === 1 ? 0 : rng.pick(fault.stateCum)]!;
     let vma = slot.vma;
     if (vma === null || vma.detached || addr < vma.vm_start || addr >= vma.vm_end) vma = slot.vma = w.mm.find_vma(addr);
-    if (vma !== null) set_page_state(vma, pgoff, state, this.holder);
+    const memory = w.mm.memory !== null;
+    if (vma !== null && !(memory && vma.vm_file)) set_page_state(vma, pgoff, state, this.holder);
     this.vma = vma;
     this.pgoff = pgoff;
     w.sim.observer.opBegin(w.sim.now, task, 'fault');
-    this.callEffect.path = do_user_addr_fault(w.mm, addr, fault.write);
+    this.callEffect.path = memory ? do_user_addr_fault_and_return(w.mm, addr, fault.write) : do_user_addr_fault(w.mm, addr, fault.write);
     return this.callEffect;
   }
 
@@ -371,6 +377,8 @@ export function simulate(spec: RunSpec): Simulator {
   const w = new Workload(sim, mm, slots);
   w.spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
   if (sc.kill !== undefined) w.spawnKiller(sc.kill);
+  const memcg = mm.memory;
+  if (memcg !== null && memcg.cfg.total > 0) sim.spawn('kswapd0', 'DEFAULT', () => kswapd(memcg), 'kswapd');
   sim.run(sc.duration);
   return sim;
 }

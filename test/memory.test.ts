@@ -1,0 +1,188 @@
+/**
+ * Memory that runs out (src/model/memcontrol.ts, lruvec.ts, vmscan.ts):
+ * charging page-cache folios to a memory cgroup, direct reclaim in the
+ * charging task (holding its fault lock), kswapd woken at the low watermark,
+ * workingset refault activation, and the race the series is about emerging
+ * from a scenario with `memory:`.
+ *
+ * Lanes: handle_mm_fault costs 1 us, a read is a constant 10 ms; VMAs are
+ * 16-page files.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  do_mprotect_pkey, do_user_addr_fault, filemap_charge_and_add, kswapd, MemCgroup, page_key, VM_RAND_READ, type MemoryConfig,
+  type VmAreaStruct,
+} from '../src/model/index.js';
+import { measure } from '../src/metrics/index.js';
+import { scenarioFromObject } from '../src/scenario/index.js';
+import { us } from './helpers.js';
+import { lanes, type Lanes } from './lanes.js';
+
+/** Give the lanes' mm a memory cgroup; every page of VMA 0 starts evicted (cold page cache). */
+function withMemory(h: Lanes, cfg: Partial<MemoryConfig>): MemCgroup {
+  const memcg = new MemCgroup({ max: Infinity, high: Infinity, total: 0, other: 0, ...cfg });
+  h.mm.memory = memcg;
+  for (let p = 0; p < h.vma[0]!.pages; p++) h.vma[0]!.evicted.add(p);
+  return memcg;
+}
+
+/** A lane that makes pages [0, n) of `vma` resident (charged, on the inactive list) at time 0. */
+function prefill(h: Lanes, vma: VmAreaStruct, n: number): void {
+  h.lane('prefill', 0, function* () {
+    yield* filemap_charge_and_add(h.mm, vma, 0, n, false);
+  });
+}
+
+const count = (h: Lanes, e: string, task?: string): number =>
+  h.rec.vmEvents.filter(([t, n]) => n === e && (task === undefined || t === task)).length;
+
+describe('try_charge_memcg over memory.max: direct reclaim in the charging task, holding its fault lock', () => {
+  /*
+   * time(us)  0        1                          13                        10013
+   * prefill   4 pages of VMA 1 charged (memory.max = 4)
+   * A (VMA 0 lock)     miss (MADV_RANDOM): charge 1 page -> MEMCG_MAX -> reclaim 4 (4 x 1 us scan + 4 x 2 us steal)
+   *                                               page_not_uptodate: drop, read ··· RETRY -> mmap_lock
+   * W                  2: mprotect VMA 0: down_write ✓, vma_start_write ····· 13 (waits for A's VMA lock)
+   */
+  it('the reclaim CPU runs while A holds the VMA lock; a writer of that VMA waits it out', () => {
+    const h = lanes({ costs: { pgscan: us(1), pgsteal: us(2) } });
+    const memcg = withMemory(h, { max: 4 });
+    h.vma[0]!.vm_flags |= VM_RAND_READ;
+    prefill(h, h.vma[1]!, 4);
+    h.lane('A', 0, function* () {
+      yield* do_user_addr_fault(h.mm, h.vma[0]!.vm_start + 1, false);
+      h.mark('fault done');
+    });
+    h.lane('W', 2, function* () {
+      yield* do_mprotect_pkey(h.mm, h.addr(0), 1);
+      h.mark('mprotect done');
+    });
+    h.run();
+    expect([count(h, 'MEMCG_MAX', 'A'), count(h, 'PGSCAN_DIRECT', 'A'), count(h, 'PGSTEAL_DIRECT', 'A')]).toEqual([1, 4, 4]);
+    expect(h.rec.waitLanes().find((w) => w[0] === 'W')).toEqual(['W', 'vma_start_write', 'vma_lock', h.vma[0]!.label, 2, 13]);
+    expect(h.marks).toEqual([['W', 'mprotect done', 13], ['A', 'fault done', 10_014]]);
+    // VMA 1's pages were evicted (shadows left); VMA 0's page is the only one charged.
+    expect([memcg.usage, memcg.lruvec.size, memcg.shadows.size]).toEqual([1, 1, 4]);
+    expect([0, 1, 2, 3].every((p) => h.vma[1]!.evicted.has(p))).toBe(true);
+  });
+
+  it('a read-around window that does not fit (__GFP_NORETRY) is dropped: the fault reads its page in page_not_uptodate', () => {
+    const h = lanes({ strategy: 'retry-vma' });
+    const memcg = withMemory(h, { max: 8 });
+    h.lane('A', 0, function* () {
+      yield* do_user_addr_fault(h.mm, h.vma[0]!.vm_start + 1, false);
+      h.mark('fault done');
+    });
+    h.run();
+    // The 16-page window (read-around clamped to the file) cannot be charged under max = 8
+    // with nothing to reclaim; the single page can: plain RETRY, so retry-vma retries under mmap_lock.
+    expect([count(h, 'MEMCG_MAX'), count(h, 'PAGE_NOT_UPTODATE_READ'), count(h, 'FAULT_RETRY_VMA'), count(h, 'FAULT_MMAP_PATH')]).toEqual([1, 1, 0, 1]);
+    expect(memcg.usage).toBe(1);
+    expect(h.marks).toEqual([['A', 'fault done', 10_002]]);
+  });
+});
+
+describe('kswapd: woken below the low watermark, reclaims to the high watermark, sleeps', () => {
+  /*
+   * total 1024 pages: min_free_kbytes = sqrt(4096 kB x 16) = 256 kB -> min 64 pages,
+   * watermark step max(64 / 4, 1024 x 10 / 10000) = 16: low 80, high 96.
+   * other 900 -> 124 free; prefill 32 -> 92; A's 16-page window -> 76 < low: wake kswapd.
+   */
+  it('A allocates below low: kswapd wakes, reclaims the 32 oldest (prefilled) pages, then free >= high and it sleeps', () => {
+    const h = lanes({ costs: { pgscan: us(1), pgsteal: us(2) } });
+    const memcg = withMemory(h, { total: 1024, other: 900 });
+    expect([memcg.wmark_min, memcg.wmark_low, memcg.wmark_high]).toEqual([64, 80, 96]);
+    const k = h.lane('kswapd0', 0, () => kswapd(memcg));
+    prefill(h, h.vma[1]!, 32);
+    h.lane('A', 0, function* () {
+      yield* do_user_addr_fault(h.mm, h.vma[0]!.vm_start + 1, false);
+    });
+    h.run(20_000);
+    expect(memcg.kswapd).toBe(k);
+    expect([count(h, 'KSWAPD_WAKE', 'A'), count(h, 'PGSCAN_KSWAPD', 'kswapd0'), count(h, 'PGSTEAL_KSWAPD', 'kswapd0')]).toEqual([1, 32, 32]);
+    expect(count(h, 'ALLOCSTALL')).toBe(0);
+    expect([memcg.free, memcg.kswapd_sleeping]).toEqual([108, true]);
+    // kswapd's reclaim from the wake at 1 us: 32 x 1 us scanning, then 32 x 2 us freeing.
+    expect(h.rec.cpu.filter(([t]) => t === 'kswapd0')).toEqual([
+      ['kswapd0', 'start', 1], ['kswapd0', 'stop', 33], ['kswapd0', 'start', 33], ['kswapd0', 'stop', 97],
+    ]);
+  });
+});
+
+describe('workingset: a refault within the active list size is activated at once', () => {
+  it('a shadow within the active list size activates the refault; a farther one goes inactive', () => {
+    const h = lanes();
+    const memcg = withMemory(h, { max: 64 });
+    const v1 = h.vma[1]!;
+    h.lane('X', 0, function* () {
+      yield* filemap_charge_and_add(h.mm, v1, 0, 2, false); // pages 0, 1 resident
+      for (const p of [memcg.lruvec.get(v1, 0)!, memcg.lruvec.get(v1, 1)!]) { // both active: active size 2
+        memcg.lruvec.del(p);
+        p.active = true;
+        memcg.lruvec.add(p);
+      }
+      // workingset_eviction left shadows at non-resident ages 8 (page 5) and 5 (page 6); the clock is at 10.
+      memcg.shadows.set(page_key(v1, 5), 8);
+      memcg.shadows.set(page_key(v1, 6), 5);
+      memcg.nonresident_age = 10;
+      yield* filemap_charge_and_add(h.mm, v1, 5, 2, false); // refault distances 2 (<= 2: activate) and 5
+    });
+    h.run();
+    expect([count(h, 'WORKINGSET_REFAULT_FILE'), count(h, 'WORKINGSET_ACTIVATE_FILE')]).toEqual([2, 1]);
+    expect([memcg.lruvec.get(v1, 5)!.active, memcg.lruvec.get(v1, 6)!.active]).toEqual([true, false]);
+    expect(memcg.shadows.size).toBe(0);
+  });
+});
+
+describe('the race emerges from a scenario with memory:', () => {
+  const thrash = (memory: boolean) => scenarioFromObject({
+    name: 'thrash', description: 'eight readers over files 20x memory.max', duration: '100ms', cpus: 4,
+    io: { read: '200us', read_bandwidth: 2100 },
+    ...(memory ? { memory: { max: 192, high: 160 } } : {}),
+    vmas: [{ name: 'files', kind: 'file', shared: true, count: 8, pages: 512 }, { name: 'heap', kind: 'anon', pages: 64 }],
+    threads: [
+      { name: 'reader{i}', count: 8, think: '20us', ops: [{ op: 'fault', vma: 'files' }] },
+      { name: 'gc', think: '2ms', ops: [{ op: 'mprotect', vma: 'heap', pages: 16 }] },
+    ],
+  });
+  const run = (memory: boolean, strategy: string) =>
+    measure({ scenario: thrash(memory), fault: strategy, fork: 'fork-lock-all', seed: 1 }).vmEvents;
+
+  it('mainline: retries find their folio reclaimed and read again under mmap_lock; retry-vma mostly under the VMA lock', () => {
+    const m = run(true, 'mainline'), r = run(true, 'retry-vma');
+    expect(m.RETRY_IO_MISS).toBeGreaterThan(0);
+    expect(m.RETRY_IO_MISS_VMA).toBe(0);
+    expect(r.RETRY_IO_MISS_VMA).toBeGreaterThan(0);
+    expect(r.RETRY_IO_MISS_VMA).toBeLessThanOrEqual(r.RETRY_IO_MISS!);
+    expect(m.PGSTEAL_DIRECT).toBeGreaterThan(0);
+    expect(run(true, 'mainline')).toEqual(m); // same seed, same counts
+  });
+
+  it('without memory: nothing is reclaimed and no retry misses', () => {
+    const m = run(false, 'mainline');
+    expect([m.RETRY_IO_MISS, m.PGSCAN_DIRECT, m.MEMCG_MAX]).toEqual([0, 0, 0]);
+  });
+});
+
+describe('scenario format: memory', () => {
+  const base = {
+    name: 'm', description: 'memory block', duration: '10ms',
+    vmas: [{ name: 'f', kind: 'file', pages: 64 }, { name: 'a', kind: 'anon', pages: 16 }],
+    threads: [{ name: 't', think: '1ms', ops: [{ op: 'fault', vma: 'f' }, { op: 'fault', vma: 'a', states: { zero: 1 } }] }],
+  };
+  it('sizes resolve to 4 KiB pages', () => {
+    const sc = scenarioFromObject({ ...base, memory: { max: '1MiB', high: 200, total: '0.5GiB', other: '8KiB' } });
+    expect(sc.memory).toEqual({ max: 256, high: 200, total: 131072, other: 2 });
+    expect(scenarioFromObject(base).memory).toBeUndefined();
+  });
+  it('errors name the path', () => {
+    const err = (o: object) => { try { scenarioFromObject(o); return ''; } catch (e) { return (e as Error).message; } };
+    expect(err({ ...base, memory: { high: 10 } })).toMatch(/memory: needs max \(memcg memory.max\) or total/);
+    expect(err({ ...base, memory: { max: 10, high: 20 } })).toMatch(/memory\.high: must not be above memory.max \(10 pages\), got 20 pages/);
+    expect(err({ ...base, memory: { max: '1TB' } })).toMatch(/memory\.max: expected a size such as "64MiB"/);
+    const states = { ...base, memory: { max: 100 }, threads: [{ name: 't', think: '1ms', ops: [{ op: 'fault', vma: 'f', states: { cached: 1 } }] }] };
+    expect(err(states)).toMatch(/threads\[0\]\.ops\[0\]\.states: with memory:, the working set and the limits decide/);
+    const unmap = { ...base, memory: { max: 100 }, threads: [{ name: 't', think: '1ms', ops: [{ op: 'munmap', vma: 'f' }] }] };
+    expect(err(unmap)).toMatch(/threads\[0\]\.ops\[0\]\.op: munmap \(and its mmap\) is not modelled with memory: yet/);
+  });
+});
