@@ -15,6 +15,8 @@ import {
 } from '../src/model/index.js';
 import { measure } from '../src/metrics/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
+import { buildMm, costArray, Simulator, Workload } from '../src/sim/index.js';
+import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 import { us } from './helpers.js';
 import { lanes, type Lanes } from './lanes.js';
 
@@ -184,5 +186,36 @@ describe('scenario format: memory', () => {
     expect(err(states)).toMatch(/threads\[0\]\.ops\[0\]\.states: with memory:, the working set and the limits decide/);
     const unmap = { ...base, memory: { max: 100 }, threads: [{ name: 't', think: '1ms', ops: [{ op: 'munmap', vma: 'f' }] }] };
     expect(err(unmap)).toMatch(/threads\[0\]\.ops\[0\]\.op: munmap \(and its mmap\) is not modelled with memory: yet/);
+  });
+});
+
+describe('memory accounting stays consistent through a thrashing run (kswapd, memcg reclaim, memory.high)', () => {
+  it('usage = pages on the LRU; a page is on the LRU iff not evicted; every cached folio is resident', () => {
+    const sc = scenarioFromObject({
+      name: 'acct', description: 'accounting', duration: '50ms', cpus: 2,
+      io: { read: '100us' },
+      memory: { max: 1950, high: 1920, total: 2048, other: 1700 },
+      vmas: [{ name: 'files', kind: 'file', count: 4, pages: 256 }],
+      threads: [{ name: 'r{i}', count: 6, think: '10us', ops: [{ op: 'fault', vma: 'files' }] }],
+    });
+    for (const strategy of ['mainline', 'retry-vma']) {
+      const { mm, slots } = buildMm(sc, faultStrategy(strategy), forkStrategy('fork-lock-all'));
+      const sim = new Simulator({ cpus: sc.cpus, preempt: sc.preempt, costs: costArray(sc), seed: 1, laws: [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold] }, mm);
+      const w = new Workload(sim, mm, slots);
+      w.spawnAll(sc.threads);
+      const memcg = mm.memory!;
+      sim.spawn('kswapd0', 'DEFAULT', () => kswapd(memcg));
+      sim.run(sc.duration);
+      expect(memcg.usage).toBe(memcg.lruvec.size);
+      for (const v of mm.vmas) {
+        for (let p = 0; p < v.pages; p++) {
+          const onLru = memcg.lruvec.get(v, p) !== undefined;
+          expect([strategy, v.id, p, v.evicted.has(p)]).toEqual([strategy, v.id, p, !onLru]);
+          if (v.cache.get(p) !== undefined) expect(onLru).toBe(true);
+        }
+      }
+      expect(memcg.charged).toBeLessThanOrEqual(1950);
+      expect(memcg.nonresident_age).toBeGreaterThan(1000); // it did thrash
+    }
   });
 });

@@ -143,16 +143,17 @@ function page_cache_ra_order(vma: VmAreaStruct, index: number, nr: number, marke
  * and charged (__GFP_NORETRY: one reclaim pass, then the window is dropped
  * and the fault reads its own page in retry_find), inserted locked, and read
  * by one request whose completion unlocks them all; the marker folio
- * (`start + size - async_size`) gets PG_readahead. Returns whether the
- * window was submitted.
+ * (`start + size - async_size`) gets PG_readahead. Reclaim during the
+ * charge may let another task add some pages first: they are skipped.
  */
-function* page_cache_ra_window(vma: VmAreaStruct, start: number, nr: number, mark: number): KPath<boolean> {
-  const todo: number[] = [];
-  for (let i = start; i < start + nr; i++) if (vma.evicted.has(i) && vma.cache.get(i) === undefined) todo.push(i);
-  if (todo.length === 0) return true;
-  if ((yield* filemap_charge_and_add(vma.mm, vma, start, nr, true)) === 0) return false;
+function* page_cache_ra_window(vma: VmAreaStruct, start: number, nr: number, mark: number): KPath {
+  let missing = 0;
+  for (let i = start; i < start + nr; i++) if (vma.evicted.has(i)) missing++;
+  if (missing === 0) return;
+  const added = yield* filemap_charge_and_add(vma.mm, vma, start, nr, true);
   const window: Folio[] = [];
-  for (const i of todo) {
+  for (const i of added) {
+    if (vma.cache.get(i) !== undefined) continue;
     const f = new Folio(vma.id, i);
     f.locked = true;
     f.owner = 'io';
@@ -161,11 +162,10 @@ function* page_cache_ra_window(vma: VmAreaStruct, start: number, nr: number, mar
     vma.cache.set(i, f);
     window.push(f);
   }
-  if (window.length === 0) return true;
+  if (window.length === 0) return;
   count_vm_event(VmEvent.IO_READ);
   const end_io = (): void => { for (const f of window) folio_end_read(f); };
   yield submit(LawName.read, window[0]!, end_io, current, window.length);
-  return true;
 }
 
 /** get_next_ra_size (mm/readahead.c): grow the window 4x while small, 2x up to half of max, then max. */
@@ -284,7 +284,11 @@ function* do_sync_mmap_readahead(vmf: VmFault): KPath<boolean> {
 function* filemap_get_folio_creat(vma: VmAreaStruct, index: number): KPath<Folio> {
   const f = filemap_get_folio(vma, index);
   if (f !== null) return f;
-  if (vma.mm.memory !== null) yield* filemap_charge_and_add(vma.mm, vma, index, 1, false);
+  if (vma.mm.memory !== null) {
+    yield* filemap_charge_and_add(vma.mm, vma, index, 1, false);
+    const raced = vma.cache.get(index); // another task added it while this one reclaimed
+    if (raced !== undefined) return raced;
+  }
   const folio = new Folio(vma.id, index);
   vma.cache.set(index, folio);
   vma.evicted.delete(index);

@@ -163,17 +163,20 @@ function* try_charge_memcg(memcg: MemCgroup, nr: number, noretry: boolean): KPat
  * `vma`'s file that are not resident (mm/filemap.c, v7.0): allocate, charge,
  * then insert each, with workingset_refault on a shadow (§C.6: refault
  * distance within the active list's size activates the folio at once) and
- * folio_add_lru. Returns the number of pages added, 0 when a `noretry`
+ * folio_add_lru. Reclaim during the charge can let another task add some of
+ * the pages first: those are skipped (filemap_add_folio's -EEXIST) and their
+ * charge is returned. Returns the indices added; empty when a `noretry`
  * charge (readahead) failed.
  */
-export function* filemap_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: number, nr: number, noretry: boolean): KPath<number> {
+export function* filemap_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: number, nr: number, noretry: boolean): KPath<number[]> {
   const memcg = mm.memory!;
-  let want = 0;
-  for (let i = index; i < index + nr; i++) if (memcg.lruvec.get(vma, i) === undefined) want++;
-  if (want === 0) return 0;
-  yield* alloc_pages(memcg, want);
-  if (!(yield* try_charge_memcg(memcg, want, noretry))) return 0;
   const lru = memcg.lruvec;
+  let want = 0;
+  for (let i = index; i < index + nr; i++) if (lru.get(vma, i) === undefined) want++;
+  const added: number[] = [];
+  if (want === 0) return added;
+  yield* alloc_pages(memcg, want);
+  if (!(yield* try_charge_memcg(memcg, want, noretry))) return added;
   for (let i = index; i < index + nr; i++) {
     if (lru.get(vma, i) !== undefined) continue;
     const p = new LruPage(vma, i);
@@ -190,8 +193,10 @@ export function* filemap_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: 
     }
     lru.add(p);
     vma.evicted.delete(i);
+    added.push(i);
   }
-  return want;
+  memcg.usage -= want - added.length; // mem_cgroup_uncharge of the folios that lost the race
+  return added;
 }
 
 /** A resident page was mapped by a fault: its PTE is young (read later by folio_referenced). */
