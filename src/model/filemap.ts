@@ -215,49 +215,49 @@ function* page_cache_async_ra(vma: VmAreaStruct, folio: Folio, index: number): K
 }
 
 /**
- * do_async_mmap_readahead (mm/filemap.c, v7.0): a page-cache hit on a first
- * attempt. Nothing for VM_RAND_READ or ra_pages == 0; an unlocked folio
- * lowers mmap_miss; a PG_readahead folio drops the fault lock
- * (maybe_unlock_mmap_for_io) and starts the next window. Returns `fpin`: once
- * set, the fault ends in VM_FAULT_RETRY (not MAJOR) even though its folio is
- * uptodate.
+ * do_async_mmap_readahead (mm/filemap.c, v7.0), its checks: a page-cache hit
+ * on a first attempt. Nothing for VM_RAND_READ or ra_pages == 0; an unlocked
+ * folio lowers mmap_miss. Returns true for a PG_readahead folio: the caller
+ * then drops the fault lock (maybe_unlock_mmap_for_io, setting `fpin`, so the
+ * fault ends in VM_FAULT_RETRY, not MAJOR, although its folio is uptodate)
+ * and runs page_cache_async_ra. Split so that the common hit allocates no
+ * generator.
  */
-function* do_async_mmap_readahead(vmf: VmFault, folio: Folio): KPath<boolean> {
+function do_async_mmap_readahead(vmf: VmFault, folio: Folio): boolean {
   const vma = vmf.vma;
   const ra = vma.f_ra;
   if ((vma.vm_flags & VM_RAND_READ) !== 0 || ra.ra_pages === 0) return false;
   if (!folio.locked && ra.mmap_miss > 0) ra.mmap_miss--;
-  if (!folio.readahead) return false;
-  const fpin = yield* maybe_unlock_mmap_for_io(vmf, false);
-  yield* page_cache_async_ra(vma, folio, vmf.pgoff);
-  return fpin;
+  return folio.readahead;
 }
 
 /**
- * do_sync_mmap_readahead (mm/filemap.c, v7.0): a page-cache miss. The first
- * matching rule wins (VM_HUGEPAGE's force_thp_readahead and VM_SEQ_READ are
- * not modelled):
+ * do_sync_mmap_readahead (mm/filemap.c, v7.0), its decision: a page-cache
+ * miss. The first matching rule wins (VM_HUGEPAGE's force_thp_readahead and
+ * VM_SEQ_READ are not modelled):
  * - VM_RAND_READ on a non-exec VMA (MADV_RANDOM), or ra_pages == 0: no
  *   readahead, no drop;
  * - mmap_miss (+1, capped at MMAP_LOTSAMISS * 10) above MMAP_LOTSAMISS: no
  *   readahead, no drop;
- * - VM_EXEC: drop, read [pgoff, pgoff + ra_pages) clamped to the VMA, no
- *   async part (exec_folio_order 0, x86);
- * - otherwise read-around: drop, read ra_pages centred on pgoff, marker
- *   ra_pages / 4 before the end.
- * Without readahead the miss is read in filemap_fault's page_not_uptodate,
- * which is where those faults drop their lock. Returns `fpin`.
+ * - VM_EXEC: read [pgoff, pgoff + ra_pages) clamped to the VMA, no async
+ *   part (exec_folio_order 0, x86);
+ * - otherwise read-around: ra_pages centred on pgoff, marker ra_pages / 4
+ *   before the end.
+ * Sets the window (ra->start, size, async_size) and returns the number of
+ * pages to read (clamped to EOF), or 0: no readahead, and the miss is read in
+ * filemap_fault's page_not_uptodate, which is where those faults drop their
+ * lock. With a window the caller drops the lock (maybe_unlock_mmap_for_io)
+ * and submits it (page_cache_ra_order).
  */
-function* do_sync_mmap_readahead(vmf: VmFault): KPath<boolean> {
+function do_sync_mmap_readahead(vmf: VmFault): number {
   const vma = vmf.vma;
   const ra = vma.f_ra;
   const vm_flags = vma.vm_flags;
-  if ((vm_flags & (VM_RAND_READ | VM_EXEC)) === VM_RAND_READ) return false;
-  if (ra.ra_pages === 0) return false;
+  if ((vm_flags & (VM_RAND_READ | VM_EXEC)) === VM_RAND_READ) return 0;
+  if (ra.ra_pages === 0) return 0;
   let mmap_miss = ra.mmap_miss;
   if (mmap_miss < MMAP_LOTSAMISS * 10) ra.mmap_miss = ++mmap_miss;
-  if (mmap_miss > MMAP_LOTSAMISS) return false;
-  const fpin = yield* maybe_unlock_mmap_for_io(vmf, false);
+  if (mmap_miss > MMAP_LOTSAMISS) return 0;
   const eof = vma.pages; // i_size: the model's file is as long as its VMA
   if ((vm_flags & VM_EXEC) !== 0) {
     ra.start = vmf.pgoff;
@@ -268,31 +268,30 @@ function* do_sync_mmap_readahead(vmf: VmFault): KPath<boolean> {
     ra.size = ra.ra_pages;
     ra.async_size = ra.ra_pages >> 2;
   }
-  const nr = Math.min(ra.start + ra.size, eof) - ra.start;
-  const mark = ra.async_size > 0 ? ra.start + ra.size - ra.async_size : -1;
-  if (vma.mm.memory !== null) yield* page_cache_ra_window(vma, ra.start, nr, mark);
-  else yield page_cache_ra_order(vma, vmf.pgoff, nr, vmf.pgoff === mark);
-  return fpin;
+  return Math.min(ra.start + ra.size, eof) - ra.start;
 }
 
 /**
- * __filemap_get_folio(FGP_CREAT | FGP_FOR_MMAP): the folio readahead just
- * inserted, a cached one, or (no readahead) a new folio added to the page
- * cache !uptodate and, FGP_FOR_MMAP, unlocked. Allocation and memcg charge
- * happen here with the fault lock held (not modelled: no memory model yet).
+ * __filemap_get_folio(FGP_CREAT | FGP_FOR_MMAP) after a miss readahead did
+ * not fill: a new folio added to the page cache !uptodate and, FGP_FOR_MMAP,
+ * unlocked. Without a memory model nothing is charged.
  */
-function* filemap_get_folio_creat(vma: VmAreaStruct, index: number): KPath<Folio> {
-  const f = filemap_get_folio(vma, index);
-  if (f !== null) return f;
-  if (vma.mm.memory !== null) {
-    yield* filemap_charge_and_add(vma.mm, vma, index, 1, false);
-    const raced = vma.cache.get(index); // another task added it while this one reclaimed
-    if (raced !== undefined) return raced;
-  }
+function filemap_create_folio(vma: VmAreaStruct, index: number): Folio {
   const folio = new Folio(vma.id, index);
   vma.cache.set(index, folio);
   vma.evicted.delete(index);
   return folio;
+}
+
+/**
+ * As filemap_create_folio, with a memory model: the allocation and memcg
+ * charge (and any reclaim they need) happen here, with the fault lock held
+ * when `fpin` is not set. Another task may add the folio while this one
+ * reclaims: that one is returned.
+ */
+function* filemap_charge_create_folio(vma: VmAreaStruct, index: number): KPath<Folio> {
+  yield* filemap_charge_and_add(vma.mm, vma, index, 1, false);
+  return vma.cache.get(index) ?? filemap_create_folio(vma, index);
 }
 
 /**
@@ -315,7 +314,10 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
   if (sched_points) yield PT.filemap_get_folio;
   let folio = filemap_get_folio(vma, vmf.pgoff);
   if (folio !== null) {
-    if ((vmf.flags & FAULT_FLAG_TRIED) === 0) fpin = yield* do_async_mmap_readahead(vmf, folio);
+    if ((vmf.flags & FAULT_FLAG_TRIED) === 0 && do_async_mmap_readahead(vmf, folio)) {
+      fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
+      yield* page_cache_async_ra(vma, folio, vmf.pgoff);
+    }
   } else {
     // Page-cache miss: major fault.
     count_vm_event(VmEvent.PGMAJFAULT);
@@ -324,8 +326,16 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
       if ((vmf.flags & FAULT_FLAG_VMA_LOCK) !== 0) count_vm_event(VmEvent.RETRY_IO_MISS_VMA);
     }
     ret = VM_FAULT_MAJOR;
-    fpin = yield* do_sync_mmap_readahead(vmf);
-    folio = yield* filemap_get_folio_creat(vma, vmf.pgoff); // retry_find
+    const nr = do_sync_mmap_readahead(vmf);
+    if (nr > 0) {
+      fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
+      const ra = vma.f_ra;
+      const mark = ra.async_size > 0 ? ra.start + ra.size - ra.async_size : -1;
+      if (vma.mm.memory !== null) yield* page_cache_ra_window(vma, ra.start, nr, mark);
+      else yield page_cache_ra_order(vma, vmf.pgoff, nr, vmf.pgoff === mark);
+    }
+    folio = filemap_get_folio(vma, vmf.pgoff) ?? // retry_find
+      (vma.mm.memory === null ? filemap_create_folio(vma, vmf.pgoff) : yield* filemap_charge_create_folio(vma, vmf.pgoff));
   }
   for (;;) {
     folio.refcount++;
@@ -349,7 +359,8 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
     folio.refcount--;
     if (fpin) return ret | VM_FAULT_RETRY; // goto out_retry, even if the read failed
     if (sched_points) yield PT.filemap_get_folio;
-    folio = yield* filemap_get_folio_creat(vma, vmf.pgoff); // goto retry_find
+    folio = filemap_get_folio(vma, vmf.pgoff) ?? // goto retry_find
+      (vma.mm.memory === null ? filemap_create_folio(vma, vmf.pgoff) : yield* filemap_charge_create_folio(vma, vmf.pgoff));
   }
   if (!fpin) { // finish_fault -> set_pte_range (model-only hook); do_cow_fault maps a private copy
     if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);
