@@ -10,7 +10,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  do_mprotect_pkey, do_user_addr_fault, filemap_charge_and_add, kswapd, MemCgroup, page_key, VM_RAND_READ, type MemoryConfig,
+  do_mprotect_pkey, do_user_addr_fault, filemap_charge_and_add, kswapd, LruPage, MemCgroup, page_key, VM_RAND_READ,
+  type MemoryConfig,
   type VmAreaStruct,
 } from '../src/model/index.js';
 import { measure } from '../src/metrics/index.js';
@@ -170,11 +171,11 @@ describe('scenario format: memory', () => {
   const base = {
     name: 'm', description: 'memory block', duration: '10ms',
     vmas: [{ name: 'f', kind: 'file', pages: 64 }, { name: 'a', kind: 'anon', pages: 16 }],
-    threads: [{ name: 't', think: '1ms', ops: [{ op: 'fault', vma: 'f' }, { op: 'fault', vma: 'a', states: { zero: 1 } }] }],
+    threads: [{ name: 't', think: '1ms', ops: [{ op: 'fault', vma: 'f' }, { op: 'fault', vma: 'a', access: 'write' }] }],
   };
   it('sizes resolve to 4 KiB pages', () => {
     const sc = scenarioFromObject({ ...base, memory: { max: '1MiB', high: 200, total: '0.5GiB', other: '8KiB' } });
-    expect(sc.memory).toEqual({ max: 256, high: 200, total: 131072, other: 2 });
+    expect(sc.memory).toEqual({ max: 256, high: 200, total: 131072, other: 2, swappiness: 60 });
     expect(scenarioFromObject(base).memory).toBeUndefined();
   });
   it('errors name the path', () => {
@@ -183,7 +184,7 @@ describe('scenario format: memory', () => {
     expect(err({ ...base, memory: { max: 10, high: 20 } })).toMatch(/memory\.high: must not be above memory.max \(10 pages\), got 20 pages/);
     expect(err({ ...base, memory: { max: '1TB' } })).toMatch(/memory\.max: expected a size such as "64MiB"/);
     const states = { ...base, memory: { max: 100 }, threads: [{ name: 't', think: '1ms', ops: [{ op: 'fault', vma: 'f', states: { cached: 1 } }] }] };
-    expect(err(states)).toMatch(/threads\[0\]\.ops\[0\]\.states: with memory:, the working set and the limits decide/);
+    expect(err(states)).toMatch(/threads\[0\]\.ops\[0\]\.states: with memory:, the working set and the limits decide whether a page is resident/);
     const unmap = { ...base, memory: { max: 100 }, threads: [{ name: 't', think: '1ms', ops: [{ op: 'munmap', vma: 'f' }] }] };
     expect(err(unmap)).toMatch(/threads\[0\]\.ops\[0\]\.op: munmap \(and its mmap\) is not modelled with memory: yet/);
   });
@@ -194,9 +195,12 @@ describe('memory accounting stays consistent through a thrashing run (kswapd, me
     const sc = scenarioFromObject({
       name: 'acct', description: 'accounting', duration: '50ms', cpus: 2,
       io: { read: '100us' },
-      memory: { max: 1950, high: 1920, total: 2048, other: 1700 },
-      vmas: [{ name: 'files', kind: 'file', count: 4, pages: 256 }],
-      threads: [{ name: 'r{i}', count: 6, think: '10us', ops: [{ op: 'fault', vma: 'files' }] }],
+      memory: { max: 1950, high: 1920, total: 2048, other: 1700, swappiness: 100 },
+      vmas: [{ name: 'files', kind: 'file', count: 4, pages: 256 }, { name: 'heap', kind: 'anon', pages: 256, resident: 0.25 }],
+      threads: [
+        { name: 'r{i}', count: 6, think: '10us', ops: [{ op: 'fault', vma: 'files' }] },
+        { name: 'w{i}', count: 2, think: '10us', ops: [{ op: 'fault', vma: 'heap', access: 'write' }] },
+      ],
     });
     for (const strategy of ['mainline', 'retry-vma']) {
       const { mm, slots } = buildMm(sc, faultStrategy(strategy), forkStrategy('fork-lock-all'));
@@ -207,7 +211,18 @@ describe('memory accounting stays consistent through a thrashing run (kswapd, me
       sim.spawn('kswapd0', 'DEFAULT', () => kswapd(memcg));
       sim.run(sc.duration);
       expect(memcg.usage).toBe(memcg.lruvec.size);
+      let swappedOut = 0;
       for (const v of mm.vmas) {
+        if (!v.vm_file) {
+          for (let p = 0; p < v.pages; p++) {
+            const onLru = memcg.lruvec.get(v, p) !== undefined;
+            if (v.swapped.has(p)) swappedOut++;
+            // A swap entry with the page resident only while its folio is in the swap cache.
+            if (onLru && v.swapped.has(p)) expect(v.cache.get(p)).toBeDefined();
+            if (!onLru) expect(v.cache.get(p)).toBeUndefined();
+          }
+          continue;
+        }
         for (let p = 0; p < v.pages; p++) {
           const onLru = memcg.lruvec.get(v, p) !== undefined;
           expect([strategy, v.id, p, v.evicted.has(p)]).toEqual([strategy, v.id, p, !onLru]);
@@ -216,6 +231,59 @@ describe('memory accounting stays consistent through a thrashing run (kswapd, me
       }
       expect(memcg.charged).toBeLessThanOrEqual(1950);
       expect(memcg.nonresident_age).toBeGreaterThan(1000); // it did thrash
+      expect(swappedOut).toBeGreaterThan(0); // and swapped
     }
+  });
+});
+
+describe('anonymous reclaim: swap-out to zram with the folio locked', () => {
+  /*
+   * anon VMA (64 pages), pages 0-39 resident, memory.max = 40; swap_out costs 50 us.
+   * time(us)  0   1                        10   11            51                    2001
+   * R (VMA)       write page 45: charge -> MEMCG_MAX -> reclaim: swap out page 0 (locked) ─ 1..39 ─ charged
+   *               (the first batch of 32 frees 31; the second, [32..39, 0], finishes its batch: 8 more,
+   *               and keeps page 0, young since F mapped it)
+   * F (VMA)                                fault page 0: swap entry, swap cache hit, folio locked by R:
+   *                                            drop VMA lock, folio_wait_locked ····· RETRY -> mainline: mmap_lock
+   *                                                                                   retry-vma: VMA lock; maps it
+   */
+  for (const [strategy, mmap] of [['mainline', true], ['retry-vma', false]] as const) {
+    it(`${strategy}: a fault on the page being compressed waits for the folio, then retries under ${mmap ? 'mmap_lock' : 'the VMA lock'}; the folio it held on to is kept`, () => {
+      const h = lanes({ strategy, anon: 1, costs: { swap_out: us(50) } });
+      const av = h.vma[4]!;
+      const memcg = new MemCgroup({ max: 40, high: Infinity, total: 0, other: 0 });
+      h.mm.memory = memcg;
+      for (let p = 0; p < 40; p++) memcg.lruvec.add(new LruPage(av, p, true));
+      memcg.usage = 40;
+      h.lane('R', 0, function* () {
+        yield* do_user_addr_fault(h.mm, av.vm_start + 45, true);
+        h.mark('R done');
+      });
+      h.lane('F', 10, function* () {
+        yield* do_user_addr_fault(h.mm, av.vm_start + 0, false);
+        h.mark('F done');
+      });
+      h.run();
+      expect(h.marks).toEqual([['F', 'F done', 52], ['R', 'R done', 2001]]);
+      expect(h.rec.waitLanes()).toEqual([['F', 'folio_wait_locked', 'folio', 'folio[4:0]', 11, 51]]);
+      expect(h.rec.mmap).toEqual(mmap ? [['F', 'read', 51], ['F', 'up_read', 52]] : []);
+      expect([count(h, 'PSWPOUT', 'R'), count(h, 'PGSTEAL_DIRECT', 'R'), count(h, 'FAULT_RETRY_VMA', 'F')]).toEqual([40, 39, mmap ? 0 : 1]);
+      // Page 0 stayed (F held a reference when R tried to free it) and F mapped it; 1-39 are in zram.
+      expect([av.swapped.has(0), memcg.lruvec.get(av, 0) !== undefined, av.swapped.has(1), av.swapped.has(39)]).toEqual([false, true, true, true]);
+      expect([memcg.usage, memcg.lruvec.size]).toEqual([2, 2]); // pages 0 and 45
+    });
+  }
+
+  it('a swapped-out page faults back in (PSWPIN): charged again, zram read on the faulting CPU', () => {
+    const h = lanes({ anon: 1 });
+    const av = h.vma[4]!;
+    const memcg = new MemCgroup({ max: 8, high: Infinity, total: 0, other: 0 });
+    h.mm.memory = memcg;
+    av.swapped.add(3);
+    h.lane('F', 0, function* () {
+      yield* do_user_addr_fault(h.mm, av.vm_start + 3, false);
+    });
+    h.run();
+    expect([count(h, 'PSWPIN'), count(h, 'IO_SWAP'), memcg.usage, av.swapped.has(3), memcg.lruvec.get(av, 3)?.anon]).toEqual([1, 1, 1, false, true]);
   });
 });

@@ -53,11 +53,13 @@ export const enum Cost {
   pgscan = 13,
   /** Reclaim: per clean page-cache folio freed (__remove_mapping, shadow, free). */
   pgsteal = 14,
+  /** Reclaim: per anonymous folio written to zram (compression, with the folio locked). */
+  swap_out = 15,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
   'mprotect_fixup', 'change_pte', 'munmap_vma', 'zap_pte', 'dup_vma', 'copy_pte',
-  'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal',
+  'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal', 'swap_out',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

@@ -23,7 +23,8 @@ export class LruPage {
   referenced = false;
   /** A PTE's accessed bit: set when a fault maps the page, read and cleared by folio_referenced. */
   young = false;
-  constructor(readonly vma: VmAreaStruct, readonly index: number) {}
+  /** An anonymous page (LRU_*_ANON), else page cache (LRU_*_FILE). */
+  constructor(readonly vma: VmAreaStruct, readonly index: number, readonly anon = false) {}
 }
 
 /** Largest VMA the page key supports (pages). */
@@ -39,21 +40,33 @@ export class Lruvec {
   readonly inactive = new Map<number, LruPage>();
   /** LRU_ACTIVE_FILE, oldest first. */
   readonly active = new Map<number, LruPage>();
+  /** LRU_INACTIVE_ANON, oldest first. */
+  readonly inactive_anon = new Map<number, LruPage>();
+  /** LRU_ACTIVE_ANON, oldest first. */
+  readonly active_anon = new Map<number, LruPage>();
 
   get size(): number {
-    return this.inactive.size + this.active.size;
+    return this.inactive.size + this.active.size + this.inactive_anon.size + this.active_anon.size;
+  }
+  get anon_size(): number {
+    return this.inactive_anon.size + this.active_anon.size;
   }
   get(vma: VmAreaStruct, index: number): LruPage | undefined {
     const k = page_key(vma, index);
+    if (!vma.vm_file) return this.inactive_anon.get(k) ?? this.active_anon.get(k);
     return this.inactive.get(k) ?? this.active.get(k);
+  }
+  /** The list `p` belongs on. */
+  list(anon: boolean, active: boolean): Map<number, LruPage> {
+    return anon ? (active ? this.active_anon : this.inactive_anon) : (active ? this.active : this.inactive);
   }
   /** lruvec_add_folio: at the newest end of its list. */
   add(p: LruPage): void {
-    (p.active ? this.active : this.inactive).set(page_key(p.vma, p.index), p);
+    this.list(p.anon, p.active).set(page_key(p.vma, p.index), p);
   }
   /** lruvec_del_folio. */
   del(p: LruPage): void {
-    (p.active ? this.active : this.inactive).delete(page_key(p.vma, p.index));
+    this.list(p.anon, p.active).delete(page_key(p.vma, p.index));
   }
   /** Put back at the newest end (rotate, or after a list change). */
   putback(p: LruPage): void {
@@ -65,7 +78,7 @@ export class Lruvec {
    * the active one times inactive_ratio; the ratio is int_sqrt(10 * GiB) of
    * the lists' size, 1 below 1 GiB, which is every scenario's size here.
    */
-  inactive_is_low(): boolean {
-    return this.inactive.size < this.active.size;
+  inactive_is_low(anon: boolean): boolean {
+    return this.list(anon, false).size < this.list(anon, true).size;
   }
 }

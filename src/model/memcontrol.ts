@@ -3,9 +3,9 @@
  * v7.0, ../shared/kernel/memory-and-vma.md §C): one memory cgroup holding
  * the scenario's page cache, with memory.max, memory.high and other resident
  * memory charged to it, optionally inside a zone of `total` pages whose
- * watermarks wake kswapd. Only page-cache folios of file VMAs are charged
- * and reclaimed; anonymous memory and swap are not modelled yet
- * (docs/fidelity.md, "Reclaim").
+ * watermarks wake kswapd. Page-cache folios of file VMAs and anonymous
+ * folios are charged; reclaim drops the first and swaps the second out to
+ * zram (vmscan.ts). Simplifications: docs/fidelity.md, "Reclaim".
  */
 import { block, sleep, type BlockEffect, type KPath, type Task, type WaitResource } from './effects.js';
 import { LruPage, Lruvec, page_key } from './lruvec.js';
@@ -32,6 +32,8 @@ export interface MemoryConfig {
   high: number;
   total: number;
   other: number;
+  /** vm.swappiness (0-200): anon vs file scan balance; default 60. */
+  swappiness?: number;
 }
 
 /** kswapd's wait queue (pgdat->kswapd_wait). */
@@ -51,6 +53,9 @@ export class MemCgroup {
   readonly lruvec = new Lruvec();
   /** lruvec->nonresident_age (workingset_age_nonresident). */
   nonresident_age = 0;
+  /** shrink_lruvec's running balance between anon and file batches (swappiness shares). */
+  anon_credit = 0;
+  file_credit = 0;
   /** Shadow entries left by eviction: page key -> nonresident_age at eviction. */
   readonly shadows = new Map<number, number>();
   /** Zone watermarks in pages (__setup_per_zone_wmarks), 0 without a zone model. */
@@ -197,6 +202,26 @@ export function* filemap_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: 
   }
   memcg.usage -= want - added.length; // mem_cgroup_uncharge of the folios that lost the race
   return added;
+}
+
+/**
+ * The charge of a new anonymous folio (alloc_anon_folio -> mem_cgroup_charge,
+ * or mem_cgroup_swapin_charge_folio for a swap-in), then folio_add_lru_vma
+ * (inactive anon list). Runs in the faulting task holding its fault lock.
+ * Returns false when another task made the page resident while this one
+ * reclaimed (its charge is returned).
+ */
+export function* anon_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: number): KPath<boolean> {
+  const memcg = mm.memory!;
+  if (memcg.lruvec.get(vma, index) !== undefined) return false;
+  yield* alloc_pages(memcg, 1);
+  yield* try_charge_memcg(memcg, 1, false);
+  if (memcg.lruvec.get(vma, index) !== undefined) {
+    memcg.usage--;
+    return false;
+  }
+  memcg.lruvec.add(new LruPage(vma, index, true));
+  return true;
 }
 
 /** A resident page was mapped by a fault: its PTE is young (read later by folio_referenced). */

@@ -64,6 +64,10 @@ export const enum VmEvent {
   MEMCG_HIGH = 28,
   /** Model-only: a charge still over memory.max after MAX_RECLAIM_RETRIES was forced (memcg OOM not modelled). */
   MEMCG_OOM_FORCED = 29,
+  /** mm/page_io.c: an anonymous page was written to swap (zram). */
+  PSWPOUT = 30,
+  /** mm/page_io.c: a page was read from swap (zram). */
+  PSWPIN = 31,
 }
 export const VM_EVENT_NAMES = [
   'VMA_LOCK_SUCCESS', 'VMA_LOCK_ABORT', 'VMA_LOCK_RETRY', 'VMA_LOCK_MISS',
@@ -71,7 +75,7 @@ export const VM_EVENT_NAMES = [
   'IO_READ', 'IO_SWAP', 'FAULT_HOLD_WAIT', 'FAULT_SIGSEGV', 'ANON_VMA_PREPARE',
   'ANON_VMA_TRYLOCK_FAIL', 'RETRY_IO_MISS', 'RETRY_IO_MISS_VMA', 'ASYNC_READAHEAD', 'PAGE_NOT_UPTODATE_READ',
   'PGSCAN_KSWAPD', 'PGSCAN_DIRECT', 'PGSTEAL_KSWAPD', 'PGSTEAL_DIRECT', 'ALLOCSTALL', 'WORKINGSET_REFAULT_FILE',
-  'WORKINGSET_ACTIVATE_FILE', 'KSWAPD_WAKE', 'MEMCG_MAX', 'MEMCG_HIGH', 'MEMCG_OOM_FORCED',
+  'WORKINGSET_ACTIVATE_FILE', 'KSWAPD_WAKE', 'MEMCG_MAX', 'MEMCG_HIGH', 'MEMCG_OOM_FORCED', 'PSWPOUT', 'PSWPIN',
 ] as const;
 /** Events that appear in reports only when some run counted them (the readahead and reclaim paths). */
 export const VM_EVENTS_HIDDEN_IF_ZERO: readonly string[] = VM_EVENT_NAMES.slice(VmEvent.RETRY_IO_MISS);

@@ -19,7 +19,9 @@ export function resolveMemory(f: ScenarioFile, vmas: readonly VmaGroup[], issues
   const m = f.memory;
   if (m === undefined) return undefined;
   const pages = (v: number | string | undefined) => (v === undefined ? null : sizeToPages(v));
-  const spec: MemorySpec = { max: pages(m.max), high: pages(m.high), total: pages(m.total), other: pages(m.other) ?? 0 };
+  const spec: MemorySpec = {
+    max: pages(m.max), high: pages(m.high), total: pages(m.total), other: pages(m.other) ?? 0, swappiness: m.swappiness ?? 60,
+  };
   if (spec.max === null && spec.total === null) {
     issues.push({ path: ['memory'], message: 'needs max (memcg memory.max) or total (RAM), or both' });
   }
@@ -43,8 +45,11 @@ export function resolveMemory(f: ScenarioFile, vmas: readonly VmaGroup[], issues
         const op = o as { op: string; vma?: string; states?: unknown };
         const at = where === 'ops' ? ['threads', ti, 'ops', oi] : ['threads', ti, 'frame', 'ops', oi];
         const g = vmas.find((v) => v.name === op.vma);
-        if (op.op === 'fault' && op.states !== undefined && g?.kind === 'file') {
-          issues.push({ path: [...at, 'states'], message: 'with memory:, the working set and the limits decide whether a file page is cached: remove states' });
+        if (op.op === 'fault' && op.states !== undefined && g !== undefined) {
+          issues.push({ path: [...at, 'states'], message: 'with memory:, the working set and the limits decide whether a page is resident: remove states' });
+        }
+        if (op.op === 'madvise_dontneed' && g?.kind === 'anon') {
+          issues.push({ path: [...at, 'op'], message: 'madvise_dontneed of anonymous memory is not modelled with memory: yet (it would free and uncharge the pages)' });
         }
         if (op.op === 'munmap') {
           issues.push({ path: [...at, 'op'], message: 'munmap (and its mmap) is not modelled with memory: yet (the page cache would not follow the file to the new VMA)' });

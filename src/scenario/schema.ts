@@ -385,10 +385,15 @@ export const ScenarioFileSchema = doc(
           max: doc(SizeSchema.optional(), 'memcg memory.max: a charge over it reclaims in the charging task (try_charge_memcg), holding the fault lock it holds.'),
           high: doc(SizeSchema.optional(), 'memcg memory.high: pages charged over it are reclaimed on return to user space, then the task sleeps the memory.high penalty (mem_cgroup_handle_over_high).'),
           total: doc(SizeSchema.optional(), 'Memory of the zone (RAM): below its low watermark kswapd is woken, below min the allocating task reclaims (direct reclaim).'),
-          other: doc(SizeSchema.optional(), 'Other resident memory charged alongside the page cache and never reclaimed here (other apps, anonymous memory). Default 0.'),
+          other: doc(SizeSchema.optional(), 'Other resident memory charged alongside and never reclaimed here (other apps, unreclaimable memory). Default 0.'),
+          swappiness: doc(
+            z.number({ error: expecting('an integer from 0 to 200') }).int({ error: expecting('an integer from 0 to 200') })
+              .min(0, { error: expecting('an integer from 0 to 200') }).max(200, { error: expecting('an integer from 0 to 200') }).optional(),
+            'vm.swappiness (memory.swappiness): reclaim scans anonymous and file folios in the ratio swappiness : 200 - swappiness; 0 never swaps. Default 60 (kernel default; Android vendors use 100-150).',
+          ),
         })
         .optional(),
-      'Memory limits and reclaim. With it, the working set and the limits decide whether a file page is cached (file fault ops take no `states`). At least one of max and total.',
+      'Memory limits and reclaim. With it, the working set and the limits decide whether a page is resident (fault ops take no `states`). At least one of max and total.',
     ),
     kill: doc(
       z
@@ -436,6 +441,8 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   // "clean file page: 1-3 us" is itself an assumption there). Used only with `memory:`.
   pgscan: 100,
   pgsteal: 2000,
+  // zram lz4 swap-out per 4K page on a phone [D] (parameters.md §2.3): reclaim + compression + zram write.
+  swap_out: 35400,
 };
 
 const us = (x: number) => Math.round(x * 1000);

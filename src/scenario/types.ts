@@ -157,6 +157,8 @@ export interface MemorySpec {
   total: number | null;
   /** Other resident memory charged alongside (other processes' and the app's unreclaimable share). */
   other: number;
+  /** vm.swappiness / memory.swappiness (0-200): how reclaim splits its scanning between anon and file. */
+  swappiness: number;
 }
 
 export interface Scenario {
