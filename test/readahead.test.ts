@@ -154,6 +154,22 @@ describe('do_async_mmap_readahead: a hit on a PG_readahead folio', () => {
     });
   }
 
+  it('a marker hit away from the window (non-sequential): the window restarts after it, 1 + ra_pages long (get_next_ra_size keeps a size above max)', () => {
+    const h = lanes({ strategy: 'mainline' });
+    const vma = h.vma[0]!;
+    Object.assign(vma.f_ra, { start: 0, size: 4, async_size: 1 }); // marker would be page 3
+    const f = new Folio(vma.id, 9);
+    f.uptodate = true;
+    f.readahead = true;
+    vma.cache.set(9, f);
+    vma.evicted.add(10);
+    faultOnce(h, 9);
+    h.run();
+    expect(vma.f_ra).toMatchObject({ start: 10, size: 33, async_size: 33 });
+    // The request is clamped to the 16-page file: pages 10-15.
+    expect(vma.cache.get(10)!.readahead).toBe(true);
+  });
+
   it('MADV_RANDOM: the marker is ignored, fault-around skips it and filemap_fault maps it without dropping', () => {
     const h = lanes({ strategy: 'mainline' });
     const f = marker(h);

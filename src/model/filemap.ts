@@ -168,11 +168,16 @@ function* page_cache_ra_window(vma: VmAreaStruct, start: number, nr: number, mar
   yield submit(LawName.read, window[0]!, end_io, current, window.length);
 }
 
-/** get_next_ra_size (mm/readahead.c): grow the window 4x while small, 2x up to half of max, then max. */
+/**
+ * get_next_ra_size (mm/readahead.c, v7.0): grow the window 4x while small,
+ * 2x up to half of max, then max; a window already above max keeps its size
+ * (the large-folio fix, Yafang Shao, 20241108141710.9721-1-laoar.shao@gmail.com).
+ */
 function get_next_ra_size(ra: FileRaState, max: number): number {
   const cur = ra.size;
   if (cur < max / 16) return 4 * cur;
   if (cur <= max / 2) return 2 * cur;
+  if (cur > max) return cur;
   return max;
 }
 
