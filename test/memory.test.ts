@@ -15,7 +15,7 @@ import {
   type VmAreaStruct,
 } from '../src/model/index.js';
 import { measure } from '../src/metrics/index.js';
-import { scenarioFromObject } from '../src/scenario/index.js';
+import { loadScenario, scenarioFromObject } from '../src/scenario/index.js';
 import { buildMm, costArray, Simulator, Workload } from '../src/sim/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 import { us } from './helpers.js';
@@ -285,5 +285,17 @@ describe('anonymous reclaim: swap-out to zram with the folio locked', () => {
     });
     h.run();
     expect([count(h, 'PSWPIN'), count(h, 'IO_SWAP'), memcg.usage, av.swapped.has(3), memcg.lruvec.get(av, 3)?.anon]).toEqual([1, 1, 1, false, true]);
+  });
+});
+
+describe('built-in memcg-thrash (the series\' stress-test shape)', () => {
+  it('loads; shortened to 60 ms it shows retry misses: under mmap_lock for mainline, mostly under the VMA lock for retry-vma', () => {
+    const sc = { ...loadScenario('memcg-thrash'), duration: 60_000_000, warmup: 0 };
+    expect(sc.memory).toEqual({ max: 563, high: 512, total: null, other: 0, swappiness: 60 });
+    expect(sc.threads.filter((t) => t.name.startsWith('reader')).length).toBe(16);
+    const m = measure({ scenario: sc, fault: 'mainline', fork: 'fork-lock-all', seed: 1 }).vmEvents;
+    const r = measure({ scenario: sc, fault: 'retry-vma', fork: 'fork-lock-all', seed: 1 }).vmEvents;
+    expect([m.RETRY_IO_MISS! > 0, m.RETRY_IO_MISS_VMA]).toEqual([true, 0]);
+    expect(r.RETRY_IO_MISS_VMA).toBeGreaterThan(0);
   });
 });
