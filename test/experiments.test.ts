@@ -143,4 +143,14 @@ describe('experiments: headline directions', { timeout: 20_000 }, () => {
     expect(total(c('all DEFAULT'), 'frames.any.missed_16.7ms')).toBeGreaterThanOrEqual(0.8 * total(c('classes'), 'frames.any.missed_16.7ms'));
     expect(total(c('classes'), 'frames.any.missed_16.7ms')).toBeGreaterThan(0);
   });
+
+  it('11 retry-misses: under memory pressure retries find their folio reclaimed; mainline re-reads under mmap_lock, retry-vma mostly under the VMA lock, and the GC writer waits less', () => {
+    const r = run('retry-misses', 1, (v, f) => v === 'high = files/16' && (f === 'mainline' || f === 'retry-vma'));
+    expect(exp('retry-misses').headline(r).holds).toBe(true);
+    const c = (f: string) => cellOf(r, f, { variant: 'high = files/16' });
+    // About 6% of retries (documented table, 2 seeds).
+    const share = total(c('mainline'), 'vm_events.RETRY_IO_MISS') / total(c('mainline'), 'vm_events.FAULT_RETRY');
+    expect(share).toBeGreaterThan(0.02);
+    expect(share).toBeLessThan(0.15);
+  });
 });
