@@ -153,4 +153,12 @@ describe('experiments: headline directions', { timeout: 20_000 }, () => {
     expect(share).toBeGreaterThan(0.02);
     expect(share).toBeLessThan(0.15);
   });
+
+  it('12 readahead: retry-vma keeps read-around retries on the VMA lock, but MADV_RANDOM faults retry under mmap_lock as in mainline', () => {
+    const r = run('readahead', 1, () => true);
+    expect(exp('readahead').headline(r).holds).toBe(true);
+    const at = (f: string, v: string, fig: string) => total(cellOf(r, f, { variant: v }), fig);
+    expect(at('retry-vma', 'MADV_RANDOM', 'vm_events.FAULT_MMAP_PATH')).toBe(at('mainline', 'MADV_RANDOM', 'vm_events.FAULT_MMAP_PATH'));
+    expect(at('retry-vma', 'read-around', 'vm_events.FAULT_MMAP_PATH')).toBe(0);
+  });
 });

@@ -10,6 +10,7 @@ import { uneven } from './e08-uneven.js';
 import { death } from './e09-death.js';
 import { onePriorityExp } from './e10-one-priority.js';
 import { retryMisses } from './e11-retry-misses.js';
+import { readaheadPaths } from './e12-readahead.js';
 import type { Experiment } from './types.js';
 
 export * from './types.js';
@@ -17,7 +18,7 @@ export * from './run.js';
 export * from './table.js';
 export * from './observers.js';
 
-export const EXPERIMENTS: readonly Experiment[] = [writerIo, fork, gc, chain, uptodate, throttle, contention, uneven, death, onePriorityExp, retryMisses];
+export const EXPERIMENTS: readonly Experiment[] = [writerIo, fork, gc, chain, uptodate, throttle, contention, uneven, death, onePriorityExp, retryMisses, readaheadPaths];
 
 /** An experiment by name or number; undefined when unknown. */
 export function findExperiment(nameOrNumber: string): Experiment | undefined {
