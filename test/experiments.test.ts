@@ -143,4 +143,22 @@ describe('experiments: headline directions', { timeout: 20_000 }, () => {
     expect(total(c('all DEFAULT'), 'frames.any.missed_16.7ms')).toBeGreaterThanOrEqual(0.8 * total(c('classes'), 'frames.any.missed_16.7ms'));
     expect(total(c('classes'), 'frames.any.missed_16.7ms')).toBeGreaterThan(0);
   });
+
+  it('11 retry-misses: under memory pressure retries find their folio reclaimed; mainline re-reads under mmap_lock, retry-vma mostly under the VMA lock, and the GC writer waits less', () => {
+    const r = run('retry-misses', 1, (v, f) => v === 'high = files/16' && (f === 'mainline' || f === 'retry-vma'));
+    expect(exp('retry-misses').headline(r).holds).toBe(true);
+    const c = (f: string) => cellOf(r, f, { variant: 'high = files/16' });
+    // About 6% of retries (documented table, 2 seeds).
+    const share = total(c('mainline'), 'vm_events.RETRY_IO_MISS') / total(c('mainline'), 'vm_events.FAULT_RETRY');
+    expect(share).toBeGreaterThan(0.02);
+    expect(share).toBeLessThan(0.15);
+  });
+
+  it('12 readahead: retry-vma keeps read-around retries on the VMA lock, but MADV_RANDOM faults retry under mmap_lock as in mainline', () => {
+    const r = run('readahead', 1, () => true);
+    expect(exp('readahead').headline(r).holds).toBe(true);
+    const at = (f: string, v: string, fig: string) => total(cellOf(r, f, { variant: v }), fig);
+    expect(at('retry-vma', 'MADV_RANDOM', 'vm_events.FAULT_MMAP_PATH')).toBe(at('mainline', 'MADV_RANDOM', 'vm_events.FAULT_MMAP_PATH'));
+    expect(at('retry-vma', 'read-around', 'vm_events.FAULT_MMAP_PATH')).toBe(0);
+  });
 });

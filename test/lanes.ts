@@ -15,7 +15,7 @@ import {
 import type { PriorityClass } from '../src/scenario/types.js';
 import { buildMm, costArray, Simulator, type SimTask, type SimTaskInfo, type WaitClass } from '../src/sim/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
-import { fileGroup, Recorder, scenario, us, zeroCosts } from './helpers.js';
+import { anonGroup, fileGroup, Recorder, scenario, us, zeroCosts } from './helpers.js';
 
 export type Mark = [task: string, what: string, tUs: number];
 
@@ -52,6 +52,10 @@ export interface LaneOptions {
   strategy?: string;
   /** CPU costs in ns beyond handle_mm_fault = 1 us (all others are 0). */
   costs?: Partial<Record<CostName, number>>;
+  /** Transfer time per 4 KiB page of a read beyond its first (engine readNsPerPage); default 0. */
+  readNsPerPage?: number;
+  /** Anonymous VMAs of 64 pages after the file ones (with anon_vma). */
+  anon?: number;
 }
 
 export interface Lanes {
@@ -83,7 +87,7 @@ export function* burn(n: number): KPath {
 
 export function lanes(o: LaneOptions = {}): Lanes {
   const sc = scenario({
-    vmas: [fileGroup('vma', o.vmas ?? 4, 16)],
+    vmas: [fileGroup('vma', o.vmas ?? 4, 16), ...(o.anon !== undefined ? [anonGroup('anon', o.anon, 64)] : [])],
     cpus: o.cpus ?? null,
     preempt: o.preempt ?? true,
     mmap_lock: { reader_wake: o.readerWake ?? 'all' },
@@ -94,6 +98,7 @@ export function lanes(o: LaneOptions = {}): Lanes {
   const sim = new Simulator({
     cpus: sc.cpus, preempt: sc.preempt, costs: costArray(sc), seed: 1, observer: rec,
     laws: [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold],
+    ...(o.readNsPerPage !== undefined ? { readNsPerPage: o.readNsPerPage } : {}),
   }, mm);
   const marks: Mark[] = [];
   const vma = mm.vmas.slice();

@@ -79,7 +79,7 @@ export interface Headline {
 export interface Experiment {
   /** CLI name, e.g. `writer-io`. */
   name: string;
-  /** Number in issue 3 (1-10). */
+  /** Number: 1-10 from issue 3, 11-12 from issue 12. */
   number: number;
   title: string;
   /** The question, in a line. */

@@ -49,11 +49,17 @@ export const enum Cost {
   do_mmap = 10,
   madvise_vma = 11,
   exit_vma = 12,
+  /** Reclaim: per folio scanned (isolation, folio_check_references). */
+  pgscan = 13,
+  /** Reclaim: per clean page-cache folio freed (__remove_mapping, shadow, free). */
+  pgsteal = 14,
+  /** Reclaim: per anonymous folio written to zram (compression, with the folio locked). */
+  swap_out = 15,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
   'mprotect_fixup', 'change_pte', 'munmap_vma', 'zap_pte', 'dup_vma', 'copy_pte',
-  'do_mmap', 'madvise_vma', 'exit_vma',
+  'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal', 'swap_out',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 
@@ -104,6 +110,12 @@ export interface SubmitEffect {
   readonly end_io: (folio: Folio) => void;
   /** The task that submitted the work (the I/O's owner for blocking chains). */
   readonly owner: Task | null;
+  /**
+   * Request size in 4 KiB pages (a readahead window is one request): the
+   * simulator adds the transfer time of the pages beyond the first when the
+   * scenario gives the device's read bandwidth (io.read_bandwidth).
+   */
+  readonly n: number;
 }
 export interface CallEffect { readonly k: EffectKind.CALL; readonly path: KPath<unknown> }
 export type Effect = PointEffect | CpuEffect | CpuLawEffect | SleepEffect | BlockEffect | SubmitEffect | CallEffect;
@@ -219,8 +231,9 @@ export function killable(b: BlockEffect): BlockEffect {
   }
   return k as BlockEffect;
 }
-export function submit(law: LawName, folio: Folio, end_io: (folio: Folio) => void, owner: Task | null): SubmitEffect {
+export function submit(law: LawName, folio: Folio, end_io: (folio: Folio) => void, owner: Task | null, nr = 1): SubmitEffect {
   const e = new EffectRecord(EffectKind.SUBMIT);
+  e.n = nr;
   e.law = law;
   e.folio = folio;
   e.end_io = end_io;
@@ -240,4 +253,6 @@ export interface Task {
   readonly prio: number;
   /** Model-only: SIGKILL is pending (see sched.ts `fatal_signal_pending`). */
   sigkill?: boolean;
+  /** current->memcg_nr_pages_over_high: pages charged over memory.high, paid on return to user. */
+  memcg_nr_pages_over_high?: number;
 }

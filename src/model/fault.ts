@@ -16,6 +16,7 @@ import {
 import { fault_inject } from './custom.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 import { current, fatal_signal_pending, sched_points } from './sched.js';
+import { mem_cgroup_handle_over_high } from './memcontrol.js';
 
 /**
  * A retried attempt's CPU: the re-walk (`fault_retry`) and handle_mm_fault's
@@ -112,4 +113,16 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
     mmap_read_unlock(mm);
     return ret;
   }
+}
+
+/**
+ * A user page fault and the return to user space after it
+ * (exit_to_user_mode -> resume_user_mode_work -> mem_cgroup_handle_over_high):
+ * with a memory model, the memory.high reclaim and penalty the fault owes,
+ * paid with no lock held.
+ */
+export function* do_user_addr_fault_and_return(mm: MmStruct, address: number, write: boolean): KPath<number> {
+  const ret = yield* do_user_addr_fault(mm, address, write);
+  yield* mem_cgroup_handle_over_high(mm);
+  return ret;
 }

@@ -1,16 +1,22 @@
 /**
  * File faults (mm/filemap.c, ~v7.0): filemap_fault and the helpers that decide
- * whether the fault drops its lock to wait for I/O.
+ * whether the fault drops its lock to wait for I/O, and when it reads ahead
+ * (the readahead itself is readahead.ts).
  */
-import { LawName, type KPath } from './effects.js';
+import type { KPath } from './effects.js';
+import { filemap_charge_and_add, folio_mapped_young } from './memcontrol.js';
 import type { VmFault } from './fault_types.js';
 import {
-  FAULT_FLAG_KILLABLE, FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE, fault_flag_allow_retry_first,
-  Folio, VM_FAULT_MAJOR, VM_FAULT_NOPAGE, VM_FAULT_RETRY, VM_FAULT_RETRY_VMA, type VmAreaStruct,
+  FAULT_FLAG_KILLABLE, FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_TRIED, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE,
+  fault_flag_allow_retry_first, Folio, MMAP_LOTSAMISS, VM_EXEC, VM_FAULT_MAJOR, VM_FAULT_NOPAGE, VM_FAULT_RETRY,
+  VM_FAULT_RETRY_VMA, VM_RAND_READ, type VmAreaStruct,
 } from './mm_types.js';
 import { release_fault_lock } from './memory_lock.js';
 import { PT } from './mmap_lock.js';
-import { __folio_lock, __folio_lock_killable, folio_alloc_locked_for_io, folio_trylock, folio_unlock } from './pagemap.js';
+import {
+  __folio_lock, __folio_lock_killable, folio_submit_read, folio_trylock, folio_unlock, folio_wait_locked_killable,
+} from './pagemap.js';
+import { page_cache_async_ra, page_cache_ra_order, page_cache_ra_window } from './readahead.js';
 import { hooks } from './custom.js';
 import { sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
@@ -90,31 +96,123 @@ function filemap_get_folio(vma: VmAreaStruct, index: number): Folio | null {
 /**
  * filemap_map_pages (the file's vm_ops->map_pages, run by do_fault_around
  * under rcu_read_lock): map the page if its folio is in the page cache,
- * uptodate and not locked (next_uptodate_folio's folio_trylock succeeds;
- * it is unlocked again once the PTE is set under the PTE lock). Returns
- * VM_FAULT_NOPAGE when the faulting page was mapped, else 0 and the fault
- * goes on to ->fault (filemap_fault). Never sleeps: a plain function, one
- * atomic step for the checker. Only the faulting page is modelled (the real
- * function also maps up to fault_around_pages - 1 neighbours; the model
+ * uptodate, not locked and not PG_readahead (next_uptodate_folio skips all
+ * three; the folio_trylock it takes is released once the PTE is set under
+ * the PTE lock). Each page mapped lowers the file's mmap_miss (v7.0: pages
+ * that are not PG_workingset; workingset is not modelled, so every page).
+ * Returns VM_FAULT_NOPAGE when the faulting page was mapped, else 0 and the
+ * fault goes on to ->fault (filemap_fault). Never sleeps: a plain function,
+ * one atomic step for the checker. Only the faulting page is modelled (the
+ * real function also maps up to fault_around_pages - 1 neighbours; the model
  * draws each page's state afresh at its fault, so they would not be reused).
  */
 export function filemap_map_pages(vma: VmAreaStruct, pgoff: number): number {
   const f = vma.cache.get(pgoff);
   if (f === undefined) {
     if (vma.evicted.has(pgoff)) return 0; // not in the page cache
-  } else if (f.locked || !f.uptodate) {
-    return 0; // next_uptodate_folio skips it: ->fault will wait for it
+  } else if (f.locked || !f.uptodate || f.readahead) {
+    return 0; // next_uptodate_folio skips it: ->fault will wait for it (or start async readahead)
   }
+  const ra = vma.f_ra;
+  if (ra.mmap_miss > 0) ra.mmap_miss--;
+  const memcg = vma.mm.memory;
+  if (memcg !== null) folio_mapped_young(memcg, vma, pgoff);
   hooks.set_pte_at(vma, pgoff, 'file'); // filemap_map_folio_range -> set_pte_range
   return VM_FAULT_NOPAGE;
 }
 
 /**
- * filemap_fault: page-cache hit maps the folio; a miss starts read I/O
- * (do_sync_mmap_readahead drops the lock first on a first attempt), then waits
- * for the folio lock, which the I/O completion releases. If the fault lock was
- * dropped at any point, return VM_FAULT_RETRY so the arch code redoes the fault;
- * patch 1/5 adds VM_FAULT_RETRY_VMA when the lock was the VMA lock.
+ * do_async_mmap_readahead (mm/filemap.c, v7.0), its checks: a page-cache hit
+ * on a first attempt. Nothing for VM_RAND_READ or ra_pages == 0; an unlocked
+ * folio lowers mmap_miss. Returns true for a PG_readahead folio: the caller
+ * then drops the fault lock (maybe_unlock_mmap_for_io, setting `fpin`, so the
+ * fault ends in VM_FAULT_RETRY, not MAJOR, although its folio is uptodate)
+ * and runs page_cache_async_ra. Split so that the common hit allocates no
+ * generator.
+ */
+function do_async_mmap_readahead(vmf: VmFault, folio: Folio): boolean {
+  const vma = vmf.vma;
+  const ra = vma.f_ra;
+  if ((vma.vm_flags & VM_RAND_READ) !== 0 || ra.ra_pages === 0) return false;
+  if (!folio.locked && ra.mmap_miss > 0) ra.mmap_miss--;
+  return folio.readahead;
+}
+
+/**
+ * do_sync_mmap_readahead (mm/filemap.c, v7.0), its decision: a page-cache
+ * miss. The first matching rule wins (VM_HUGEPAGE's force_thp_readahead and
+ * VM_SEQ_READ are not modelled):
+ * - VM_RAND_READ on a non-exec VMA (MADV_RANDOM), or ra_pages == 0: no
+ *   readahead, no drop;
+ * - mmap_miss (+1, capped at MMAP_LOTSAMISS * 10) above MMAP_LOTSAMISS: no
+ *   readahead, no drop;
+ * - VM_EXEC: read [pgoff, pgoff + ra_pages) clamped to the VMA, no async
+ *   part (exec_folio_order 0, x86);
+ * - otherwise read-around: ra_pages centred on pgoff, marker ra_pages / 4
+ *   before the end.
+ * Sets the window (ra->start, size, async_size) and returns the number of
+ * pages to read (clamped to EOF), or 0: no readahead, and the miss is read in
+ * filemap_fault's page_not_uptodate, which is where those faults drop their
+ * lock. With a window the caller drops the lock (maybe_unlock_mmap_for_io)
+ * and submits it (page_cache_ra_order).
+ */
+function do_sync_mmap_readahead(vmf: VmFault): number {
+  const vma = vmf.vma;
+  const ra = vma.f_ra;
+  const vm_flags = vma.vm_flags;
+  if ((vm_flags & (VM_RAND_READ | VM_EXEC)) === VM_RAND_READ) return 0;
+  if (ra.ra_pages === 0) return 0;
+  let mmap_miss = ra.mmap_miss;
+  if (mmap_miss < MMAP_LOTSAMISS * 10) ra.mmap_miss = ++mmap_miss;
+  if (mmap_miss > MMAP_LOTSAMISS) return 0;
+  const eof = vma.pages; // i_size: the model's file is as long as its VMA
+  if ((vm_flags & VM_EXEC) !== 0) {
+    ra.start = vmf.pgoff;
+    ra.size = Math.min(ra.ra_pages, eof - ra.start);
+    ra.async_size = 0;
+  } else { // mmap read-around
+    ra.start = Math.max(0, vmf.pgoff - (ra.ra_pages >> 1));
+    ra.size = ra.ra_pages;
+    ra.async_size = ra.ra_pages >> 2;
+  }
+  return Math.min(ra.start + ra.size, eof) - ra.start;
+}
+
+/**
+ * __filemap_get_folio(FGP_CREAT | FGP_FOR_MMAP) after a miss readahead did
+ * not fill: a new folio added to the page cache !uptodate and, FGP_FOR_MMAP,
+ * unlocked. Without a memory model nothing is charged.
+ */
+function filemap_create_folio(vma: VmAreaStruct, index: number): Folio {
+  const folio = new Folio(vma.id, index);
+  vma.cache.set(index, folio);
+  vma.evicted.delete(index);
+  return folio;
+}
+
+/**
+ * As filemap_create_folio, with a memory model: the allocation and memcg
+ * charge (and any reclaim they need) happen here, with the fault lock held
+ * when `fpin` is not set. Another task may add the folio while this one
+ * reclaims: that one is returned.
+ */
+function* filemap_charge_create_folio(vma: VmAreaStruct, index: number): KPath<Folio> {
+  yield* filemap_charge_and_add(vma.mm, vma, index, 1, false);
+  return vma.cache.get(index) ?? filemap_create_folio(vma, index);
+}
+
+/**
+ * filemap_fault (mm/filemap.c, v7.0; docs in ../shared/kernel/memory-and-vma.md
+ * §A.2). Hit: do_async_mmap_readahead on a first attempt. Miss (MAJOR):
+ * do_sync_mmap_readahead, then retry_find. Then lock the folio
+ * (lock_folio_maybe_drop_mmap); a !uptodate folio goes to page_not_uptodate,
+ * which drops the lock on a first attempt and reads it with
+ * filemap_read_folio, then returns a plain VM_FAULT_RETRY (out_retry: patch
+ * 1/5 does not add VM_FAULT_RETRY_VMA there, so retry-vma retries those under
+ * mmap_lock). Under FAULT_FLAG_TRIED nothing drops: the read is submitted and
+ * waited for holding the fault lock, then retry_find. If the lock was dropped
+ * anywhere else (`fpin`), VM_FAULT_RETRY, with patch 1/5's
+ * VM_FAULT_RETRY_VMA when it was the VMA lock.
  */
 export function* filemap_fault(vmf: VmFault): KPath<number> {
   const vma = vmf.vma;
@@ -122,29 +220,57 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
   let fpin = false;
   if (sched_points) yield PT.filemap_get_folio;
   let folio = filemap_get_folio(vma, vmf.pgoff);
-  if (folio === null) {
+  if (folio !== null) {
+    if ((vmf.flags & FAULT_FLAG_TRIED) === 0 && do_async_mmap_readahead(vmf, folio)) {
+      fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
+      yield* page_cache_async_ra(vma, folio, vmf.pgoff);
+    }
+  } else {
     // Page-cache miss: major fault.
     count_vm_event(VmEvent.PGMAJFAULT);
-    ret = VM_FAULT_MAJOR;
-    fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin); // do_sync_mmap_readahead
-    const bio = folio_alloc_locked_for_io(vma.id, vmf.pgoff, LawName.read, false);
-    folio = bio.folio;
-    vma.cache.set(vmf.pgoff, folio); // filemap_add_folio
-    vma.evicted.delete(vmf.pgoff);
-    count_vm_event(VmEvent.IO_READ);
-    yield bio; // page_cache_ra_order -> read_pages: submit, do not wait
-  }
-  folio.refcount++;
-  if (sched_points) yield PT.folio_trylock;
-  if (!folio_trylock(folio)) {
-    const r = yield* lock_folio_maybe_drop_mmap(vmf, folio, fpin);
-    if (r < 0) { // out_retry: interrupted by a fatal signal, fault lock released
-      folio.refcount--;
-      return ret | VM_FAULT_RETRY;
+    if ((vmf.flags & FAULT_FLAG_TRIED) !== 0) { // an earlier attempt read it; reclaim took it since
+      count_vm_event(VmEvent.RETRY_IO_MISS);
+      if ((vmf.flags & FAULT_FLAG_VMA_LOCK) !== 0) count_vm_event(VmEvent.RETRY_IO_MISS_VMA);
     }
-    fpin = r === 1;
+    ret = VM_FAULT_MAJOR;
+    const nr = do_sync_mmap_readahead(vmf);
+    if (nr > 0) {
+      fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
+      const ra = vma.f_ra;
+      const mark = ra.async_size > 0 ? ra.start + ra.size - ra.async_size : -1;
+      if (vma.mm.memory !== null) yield* page_cache_ra_window(vma, ra.start, nr, mark);
+      else yield page_cache_ra_order(vma, vmf.pgoff, nr, vmf.pgoff === mark);
+    }
+    folio = filemap_get_folio(vma, vmf.pgoff) ?? // retry_find
+      (vma.mm.memory === null ? filemap_create_folio(vma, vmf.pgoff) : yield* filemap_charge_create_folio(vma, vmf.pgoff));
+  }
+  for (;;) {
+    folio.refcount++;
+    if (sched_points) yield PT.folio_trylock;
+    if (!folio_trylock(folio)) {
+      const r = yield* lock_folio_maybe_drop_mmap(vmf, folio, fpin);
+      if (r < 0) { // out_retry: interrupted by a fatal signal, fault lock released
+        folio.refcount--;
+        return ret | VM_FAULT_RETRY;
+      }
+      fpin = r === 1;
+    }
+    if (folio.uptodate) break;
+    // page_not_uptodate: filemap_read_folio with the folio locked by us.
+    fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
+    if (!fpin) count_vm_event(VmEvent.FAULT_HOLD_WAIT);
+    count_vm_event(VmEvent.PAGE_NOT_UPTODATE_READ);
+    count_vm_event(VmEvent.IO_READ);
+    yield folio_submit_read(folio); // ->read_folio
+    yield* folio_wait_locked_killable(folio); // the read's completion unlocks it
+    folio.refcount--;
+    if (fpin) return ret | VM_FAULT_RETRY; // goto out_retry, even if the read failed
+    if (sched_points) yield PT.filemap_get_folio;
+    folio = filemap_get_folio(vma, vmf.pgoff) ?? // goto retry_find
+      (vma.mm.memory === null ? filemap_create_folio(vma, vmf.pgoff) : yield* filemap_charge_create_folio(vma, vmf.pgoff));
   }
   if (!fpin) { // finish_fault -> set_pte_range (model-only hook); do_cow_fault maps a private copy
+    if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);
     hooks.set_pte_at(vma, vmf.pgoff, (vmf.flags & FAULT_FLAG_WRITE) !== 0 && !vma.vm_shared ? 'anon' : 'file');
   }
   if (sched_points) yield PT.folio_unlock;

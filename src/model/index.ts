@@ -22,3 +22,6 @@ export * from './signal.js';
 export * from './oom_kill.js';
 export * from './page_state.js';
 export * from './callstack.js';
+export * from './lruvec.js';
+export * from './memcontrol.js';
+export * from './vmscan.js';

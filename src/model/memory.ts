@@ -17,6 +17,7 @@ import {
   folio_wait_locked_killable,
 } from './pagemap.js';
 import { hooks } from './custom.js';
+import { anon_charge_and_add, folio_mapped_young } from './memcontrol.js';
 import { current, sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 
@@ -64,6 +65,9 @@ function* do_swap_page(vmf: VmFault): KPath<number> {
   let folio = vma.cache.get(vmf.pgoff);
   let ours = false;
   if (folio === undefined) {
+    // With a memory model: mem_cgroup_swapin_charge_folio (and the reclaim it may need), fault lock held.
+    if (vma.mm.memory !== null && !(yield* anon_charge_and_add(vma.mm, vma, vmf.pgoff))) return 0; // raced: re-fault
+    if (vma.mm.memory !== null) count_vm_event(VmEvent.PSWPIN);
     const bio = folio_alloc_locked_for_io(vma.id, vmf.pgoff, LawName.swap, true);
     folio = bio.folio;
     vma.cache.set(vmf.pgoff, folio);
@@ -100,6 +104,7 @@ function* do_swap_page(vmf: VmFault): KPath<number> {
     }
   }
   // Map it: set_pte_at, swap_free; the folio leaves the swap cache.
+  if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);
   hooks.set_pte_at(vma, vmf.pgoff, 'anon'); // model-only hook
   vma.swapped.delete(vmf.pgoff);
   if (vma.cache.get(vmf.pgoff) === folio) vma.cache.delete(vmf.pgoff);
@@ -146,7 +151,9 @@ function* do_anonymous_page(vmf: VmFault): KPath<number> {
   }
   const ret = yield* vmf_anon_prepare(vmf);
   if (ret !== 0) return ret;
+  if (vmf.vma.mm.memory !== null) yield* anon_charge_and_add(vmf.vma.mm, vmf.vma, vmf.pgoff); // alloc_anon_folio's charge
   yield cpu(Cost.do_anonymous_page); // alloc_anon_folio + clear + set_pte
+  if (vmf.vma.mm.memory !== null) folio_mapped_young(vmf.vma.mm.memory, vmf.vma, vmf.pgoff);
   hooks.set_pte_at(vmf.vma, vmf.pgoff, 'anon'); // model-only hook
   return 0;
 }

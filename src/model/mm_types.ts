@@ -9,6 +9,7 @@ import { RwSemaphore, type ReaderWake } from './rwsem.js';
 import { wake_up_process } from './sched.js';
 import { IndexSet, XArray } from './xarray.js';
 import type { FaultStrategy, ForkStrategy } from './strategy.js';
+import type { MemCgroup } from './memcontrol.js';
 
 // ---- vm_flags (include/linux/mm.h) ----
 export const VM_READ = 0x1;
@@ -19,6 +20,10 @@ export const VM_MAYWRITE = 0x20;
 export const VM_UFFD_WP = 0x1000;
 export const VM_PFNMAP = 0x400;
 export const VM_DONTCOPY = 0x20000;
+/** MADV_SEQUENTIAL (include/linux/mm.h VM_SEQ_READ). */
+export const VM_SEQ_READ = 0x8000;
+/** MADV_RANDOM (include/linux/mm.h VM_RAND_READ): no readahead on faults. */
+export const VM_RAND_READ = 0x10000;
 export const VM_MIXEDMAP = 0x10000000;
 /**
  * VM_MAYBE_GUARD: the VMA may contain guard-region markers (v6.19). The kernel
@@ -82,6 +87,11 @@ export class Folio implements WaitResource {
   /** Who holds PG_locked: a task, or in-flight I/O submitted by `ioOwner`. */
   owner: FolioOwner = null;
   ioOwner: Task | null = null;
+  /**
+   * PG_readahead: the async-readahead marker page_cache_ra_order sets on the
+   * folio at `start + size - async_size` of a window (mm/readahead.c).
+   */
+  readahead = false;
   /** Kernel references beyond the mapping's (folio_get/folio_put). */
   refcount = 0;
   private readonly waiters: Task[] = [];
@@ -180,6 +190,25 @@ export class AnonVma {
   }
 }
 
+/** include/linux/pagemap.h VM_READAHEAD_PAGES: 128 KiB of 4 KiB pages. */
+export const VM_READAHEAD_PAGES = 32;
+/** mm/filemap.c MMAP_LOTSAMISS: read-around stops above this many net misses. */
+export const MMAP_LOTSAMISS = 100;
+
+/**
+ * `struct file_ra_state` (include/linux/fs.h): the readahead window and the
+ * mmap miss counter of one open file. The model has one `struct file` per
+ * file VMA (vma->vm_file->f_ra), so two VMAs never share a window.
+ */
+export class FileRaState {
+  start = 0;
+  size = 0;
+  async_size = 0;
+  mmap_miss = 0;
+  /** bdi->ra_pages (read_ahead_kb / 4); 0 = readahead off. */
+  constructor(public ra_pages: number = VM_READAHEAD_PAGES) {}
+}
+
 /**
  * `struct vm_area_struct`. The per-VMA lock is `vm_refcnt` + `vm_lock_seq`
  * (include/linux/mmap_lock.h); here `nrReaders` counts read-lock holders,
@@ -206,6 +235,8 @@ export class VmAreaStruct implements WaitResource {
   readonly evicted = new IndexSet();
   /** pgoffs whose PTE is a swap entry (anon). */
   readonly swapped = new IndexSet();
+  /** vma->vm_file->f_ra (file VMAs; unused for anon). */
+  readonly f_ra: FileRaState;
   readonly blockWrite: BlockEffect;
   readonly label: string;
 
@@ -221,8 +252,11 @@ export class VmAreaStruct implements WaitResource {
     readonly has_map_pages: boolean,
     /** Fraction of pages with a populated PTE, for copy_page_range cost. */
     readonly resident: number,
+    /** bdi->ra_pages of the backing file (VM_READAHEAD_PAGES unless read_ahead_kb was changed). */
+    ra_pages: number = VM_READAHEAD_PAGES,
   ) {
     this.label = `vma[${id}:${group}]`;
+    this.f_ra = new FileRaState(ra_pages);
     this.blockWrite = block(this, 'vma_start_write');
     hooks.object_created(this); // model-only (custom.ts)
   }
@@ -255,6 +289,8 @@ export class MmStruct {
   nextAnonVmaId = 0;
   /** The swap device is SWP_SYNCHRONOUS_IO (zram): swap-in runs on the faulting CPU. */
   swapSynchronous = false;
+  /** The memory cgroup charged for this mm's page cache (scenario `memory:`), or null: page states are drawn per op. */
+  memory: MemCgroup | null = null;
 
   constructor(
     readonly fault: FaultStrategy,

@@ -76,11 +76,22 @@ export function folio_holder_unlock(folio: Folio): void {
  * (filemap_alloc_folio + filemap_add_folio + read_pages / swap_read_folio).
  * Returns the submit effect the caller yields.
  */
-export function folio_alloc_locked_for_io(vmaId: number, index: number, law: LawName, swapcache: boolean): SubmitEffect {
+export function folio_alloc_locked_for_io(vmaId: number, index: number, law: LawName, swapcache: boolean, nr = 1): SubmitEffect {
   const folio = new Folio(vmaId, index);
   folio.locked = true;
   folio.owner = 'io';
   folio.ioOwner = current;
   folio.swapcache = swapcache;
-  return submit(law, folio, folio_end_read, current);
+  return submit(law, folio, folio_end_read, current, nr);
+}
+
+/**
+ * ->read_folio on a folio the current task has locked (filemap_read_folio):
+ * PG_locked passes to the read I/O, whose completion (folio_end_read) sets
+ * uptodate and unlocks. Returns the submit effect the caller yields.
+ */
+export function folio_submit_read(folio: Folio): SubmitEffect {
+  folio.owner = 'io';
+  folio.ioOwner = current;
+  return submit(LawName.read, folio, folio_end_read, current, 1);
 }

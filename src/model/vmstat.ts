@@ -29,13 +29,56 @@ export const enum VmEvent {
   ANON_VMA_PREPARE = 13,
   /** Model-only: mmap_read_trylock for anon_vma preparation failed under the VMA lock. */
   ANON_VMA_TRYLOCK_FAIL = 14,
+  /**
+   * Model-only: a retried fault (FAULT_FLAG_TRIED) missed the page cache for
+   * the folio an earlier attempt had read, and read it again (reclaim took it
+   * between the read's completion and the retry's lookup).
+   */
+  RETRY_IO_MISS = 15,
+  /** Model-only: the subset of RETRY_IO_MISS whose second read ran under the VMA lock (else mmap_lock). */
+  RETRY_IO_MISS_VMA = 16,
+  /** Model-only: do_async_mmap_readahead met a PG_readahead folio and started the next window. */
+  ASYNC_READAHEAD = 17,
+  /**
+   * Model-only: filemap_fault's page_not_uptodate path read the folio itself
+   * (no readahead: MADV_RANDOM, ra_pages 0, or mmap_miss > MMAP_LOTSAMISS).
+   */
+  PAGE_NOT_UPTODATE_READ = 18,
+  /** mm/vmscan.c: folios scanned on the inactive list by kswapd / by direct (memcg) reclaim. */
+  PGSCAN_KSWAPD = 19,
+  PGSCAN_DIRECT = 20,
+  /** mm/vmscan.c: folios reclaimed by kswapd / by direct (memcg) reclaim. */
+  PGSTEAL_KSWAPD = 21,
+  PGSTEAL_DIRECT = 22,
+  /** mm/vmscan.c: a task entered direct reclaim (try_to_free_pages / try_to_free_mem_cgroup_pages). */
+  ALLOCSTALL = 23,
+  /** mm/workingset.c: a page-cache insert replaced a shadow entry (a refault). */
+  WORKINGSET_REFAULT_FILE = 24,
+  /** mm/workingset.c: a refault within the workingset size, activated at once. */
+  WORKINGSET_ACTIVATE_FILE = 25,
+  /** mm/vmscan.c: wakeup_kswapd woke a sleeping kswapd. */
+  KSWAPD_WAKE = 26,
+  /** mm/memcontrol.c MEMCG_MAX: a charge hit memory.max and reclaimed. */
+  MEMCG_MAX = 27,
+  /** mm/memcontrol.c MEMCG_HIGH: reclaim_high ran for usage over memory.high. */
+  MEMCG_HIGH = 28,
+  /** Model-only: a charge still over memory.max after MAX_RECLAIM_RETRIES was forced (memcg OOM not modelled). */
+  MEMCG_OOM_FORCED = 29,
+  /** mm/page_io.c: an anonymous page was written to swap (zram). */
+  PSWPOUT = 30,
+  /** mm/page_io.c: a page was read from swap (zram). */
+  PSWPIN = 31,
 }
 export const VM_EVENT_NAMES = [
   'VMA_LOCK_SUCCESS', 'VMA_LOCK_ABORT', 'VMA_LOCK_RETRY', 'VMA_LOCK_MISS',
   'PGMAJFAULT', 'PGFAULT', 'FAULT_RETRY', 'FAULT_RETRY_VMA', 'FAULT_MMAP_PATH',
   'IO_READ', 'IO_SWAP', 'FAULT_HOLD_WAIT', 'FAULT_SIGSEGV', 'ANON_VMA_PREPARE',
-  'ANON_VMA_TRYLOCK_FAIL',
+  'ANON_VMA_TRYLOCK_FAIL', 'RETRY_IO_MISS', 'RETRY_IO_MISS_VMA', 'ASYNC_READAHEAD', 'PAGE_NOT_UPTODATE_READ',
+  'PGSCAN_KSWAPD', 'PGSCAN_DIRECT', 'PGSTEAL_KSWAPD', 'PGSTEAL_DIRECT', 'ALLOCSTALL', 'WORKINGSET_REFAULT_FILE',
+  'WORKINGSET_ACTIVATE_FILE', 'KSWAPD_WAKE', 'MEMCG_MAX', 'MEMCG_HIGH', 'MEMCG_OOM_FORCED', 'PSWPOUT', 'PSWPIN',
 ] as const;
+/** Events that appear in reports only when some run counted them (the readahead and reclaim paths). */
+export const VM_EVENTS_HIDDEN_IF_ZERO: readonly string[] = VM_EVENT_NAMES.slice(VmEvent.RETRY_IO_MISS);
 export const NR_VM_EVENTS = VM_EVENT_NAMES.length;
 
 let sink: (ev: VmEvent) => void = () => {};

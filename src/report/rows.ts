@@ -2,7 +2,7 @@
  * The rows of the plain-text report: which figure (flatten.ts name) each row
  * shows, under which heading, in which unit.
  */
-import { VM_EVENT_NAMES } from '../model/index.js';
+import { VM_EVENT_NAMES, VM_EVENTS_HIDDEN_IF_ZERO } from '../model/index.js';
 import { TIME_CATEGORIES } from '../metrics/index.js';
 import { PRIORITY_CLASSES, type PriorityClass } from '../scenario/types.js';
 import type { Combination } from './compare.js';
@@ -36,7 +36,11 @@ function waitRows(label: string, prefix: string): Row[] {
 }
 
 function events(names: readonly string[]): Row[] {
-  return names.map((n) => ({ label: n, figure: `vm_events.${n}`, unit: 'count' as const }));
+  return names.map((n): Row => {
+    const row: Row = { label: n, figure: `vm_events.${n}`, unit: 'count' };
+    if (VM_EVENTS_HIDDEN_IF_ZERO.includes(n)) row.hideIfZero = true;
+    return row;
+  });
 }
 
 /** Report sections for a scenario whose threads have `classes` (most important first). */
@@ -64,8 +68,9 @@ export function reportSections(classes: readonly PriorityClass[]): Section[] {
       time.push({ label: `${c} ${cat}`, figure: `time.${c}.${cat}.share`, unit: 'share', hideIfZero: true });
     }
   }
-  const shown = ['VMA_LOCK_SUCCESS', 'VMA_LOCK_ABORT', 'VMA_LOCK_RETRY', 'VMA_LOCK_MISS',
-    'FAULT_RETRY', 'FAULT_RETRY_VMA', 'FAULT_MMAP_PATH', 'FAULT_HOLD_WAIT', 'ANON_VMA_TRYLOCK_FAIL', 'IO_READ', 'IO_SWAP', 'PGMAJFAULT'];
+  const retries = ['FAULT_RETRY', 'FAULT_RETRY_VMA', 'FAULT_MMAP_PATH', 'FAULT_HOLD_WAIT', 'ANON_VMA_TRYLOCK_FAIL', 'RETRY_IO_MISS', 'RETRY_IO_MISS_VMA'];
+  const io = ['IO_READ', 'IO_SWAP', 'PGMAJFAULT', 'ASYNC_READAHEAD', 'PAGE_NOT_UPTODATE_READ'];
+  const shown = ['VMA_LOCK_SUCCESS', 'VMA_LOCK_ABORT', 'VMA_LOCK_RETRY', 'VMA_LOCK_MISS', ...retries, ...io];
   const rest = VM_EVENT_NAMES.filter((n) => !shown.includes(n));
   return [
     { heading: 'fault latency (op begin -> end)', short: 'fault ', rows: fault },
@@ -86,8 +91,8 @@ export function reportSections(classes: readonly PriorityClass[]): Section[] {
     },
     { heading: 'VMA lock writer wait (vma_start_write)', short: 'vma_start_write ', rows: waitRows('wait', 'vma_lock.writer_wait') },
     { heading: 'VMA lock counters', short: '', rows: events(['VMA_LOCK_SUCCESS', 'VMA_LOCK_ABORT', 'VMA_LOCK_RETRY', 'VMA_LOCK_MISS']) },
-    { heading: 'retries', short: '', rows: events(['FAULT_RETRY', 'FAULT_RETRY_VMA', 'FAULT_MMAP_PATH', 'FAULT_HOLD_WAIT', 'ANON_VMA_TRYLOCK_FAIL']) },
-    { heading: 'I/O', short: '', rows: events(['IO_READ', 'IO_SWAP', 'PGMAJFAULT']) },
+    { heading: 'retries', short: '', rows: events(retries) },
+    { heading: 'I/O', short: '', rows: events(io) },
     { heading: 'other events', short: '', rows: events(rest) },
     { heading: 'priority inversion (blocked behind a lower-priority task)', short: '', rows: inversion },
     { heading: 'time in ops (share of op time)', short: 'time: ', rows: time },

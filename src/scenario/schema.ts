@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { COST_NAMES, type CostName } from '../model/effects.js';
-import { ANON_PAGE_STATES, FILE_PAGE_STATES, PRIORITY_CLASSES, type Law } from './types.js';
+import { ANON_PAGE_STATES, FILE_PAGE_STATES, PRIORITY_CLASSES, READAHEAD_MODES, type Law } from './types.js';
 import { DURATION_PATTERN, durationProblem, MAX_DURATION_NS, parseDuration } from './units.js';
 import { describeValue } from './errors.js';
 
@@ -49,6 +49,21 @@ export const DurationSchema = doc(
   ),
   'A duration: a number is nanoseconds; a string carries a unit: ns, us (or µs), ms, s. Examples: 500, "500ns", "17.7us", "2ms", "1.5s".',
   'Duration',
+);
+
+/** A memory size: a number of 4 KiB pages, or a string with a unit (KiB, MiB, GiB). */
+export const SIZE_PATTERN = '^[0-9]+(\\.[0-9]+)?(KiB|MiB|GiB)$';
+const SIZE_TEXT = 'a size such as "64MiB", or a number of 4 KiB pages';
+export const SizeSchema = doc(
+  z.union(
+    [
+      z.number().int({ error: expecting(SIZE_TEXT) }).positive({ error: expecting(SIZE_TEXT) }),
+      z.string().regex(new RegExp(SIZE_PATTERN, 'u'), { error: expecting(SIZE_TEXT) }),
+    ],
+    { error: expecting(SIZE_TEXT) },
+  ),
+  'A memory size: a number is 4 KiB pages; a string carries a unit: KiB, MiB, GiB (powers of 1024). Examples: 16384, "64MiB", "1.5GiB".',
+  'Size',
 );
 
 /** `pN` (N in 0..100, decimals allowed) or `max`. */
@@ -178,6 +193,10 @@ export const VmaGroupSchema = z.strictObject({
   ),
   map_pages: Bool('vm_ops->map_pages present (fault-around). false: a driver ->fault that needs mmap_lock. Default true.'),
   dontcopy: Bool('VM_DONTCOPY (MADV_DONTFORK): fork skips the VMA. Default false.'),
+  readahead: doc(
+    z.enum(READAHEAD_MODES, { error: expecting(`one of: ${READAHEAD_MODES.join(', ')}`) }).optional(),
+    'File readahead on faults (kind file only). normal: read-around of 32 pages (128 KiB) centred on the miss, dropping the lock before submitting; random: MADV_RANDOM (VM_RAND_READ), no readahead, the miss is read in page_not_uptodate; off: read_ahead_kb = 0, as random. Default normal.',
+  ),
   pages: doc(
     z.union([Bounded(1, LIMITS.pages), z.array(Bounded(1, LIMITS.pages), { error: expecting('a list') }).min(1, { error: 'must not be empty' }).max(LIMITS.vmas, { error: `at most ${LIMITS.vmas} sizes` })], {
       error: expecting('a number of pages >= 1, or a list of per-VMA sizes'),
@@ -380,6 +399,10 @@ export const ScenarioFileSchema = doc(
             LawSchema.optional(),
             'How long a non-fault holder (reclaim, migration) keeps an uptodate folio locked. Default uniform 5us..50us (assumption).',
           ),
+          read_bandwidth: doc(
+            z.number({ error: expecting('a bandwidth in MB/s > 0') }).positive({ error: expecting('a bandwidth in MB/s > 0') }).optional(),
+            'Device sequential read bandwidth in MB/s: a read of n pages (a readahead window) takes the read law plus (n - 1) x 4 KiB / bandwidth. E.g. 2100 (UFS 3.1), 4200 (UFS 4.0), 250 (eMMC 5.1) [C, parameters.md §8.3]. Default: none, every read takes the read law whatever its size.',
+          ),
         })
         .optional(),
       'I/O latency laws.',
@@ -391,6 +414,22 @@ export const ScenarioFileSchema = doc(
     threads: doc(
       z.array(ThreadGroupSchema, { error: expecting('a list of thread groups') }).min(1, { error: 'must not be empty' }),
       'Thread groups.',
+    ),
+    memory: doc(
+      z
+        .strictObject({
+          max: doc(SizeSchema.optional(), 'memcg memory.max: a charge over it reclaims in the charging task (try_charge_memcg), holding the fault lock it holds.'),
+          high: doc(SizeSchema.optional(), 'memcg memory.high: pages charged over it are reclaimed on return to user space, then the task sleeps the memory.high penalty (mem_cgroup_handle_over_high).'),
+          total: doc(SizeSchema.optional(), 'Memory of the zone (RAM): below its low watermark kswapd is woken, below min the allocating task reclaims (direct reclaim).'),
+          other: doc(SizeSchema.optional(), 'Other resident memory charged alongside and never reclaimed here (other apps, unreclaimable memory). Default 0.'),
+          swappiness: doc(
+            z.number({ error: expecting('an integer from 0 to 200') }).int({ error: expecting('an integer from 0 to 200') })
+              .min(0, { error: expecting('an integer from 0 to 200') }).max(200, { error: expecting('an integer from 0 to 200') }).optional(),
+            'vm.swappiness (memory.swappiness): reclaim scans anonymous and file folios in the ratio swappiness : 200 - swappiness; 0 never swaps. Default 60 (kernel default; Android vendors use 100-150).',
+          ),
+        })
+        .optional(),
+      'Memory limits and reclaim. With it, the working set and the limits decide whether a page is resident (fault ops take no `states`). At least one of max and total.',
     ),
     kill: doc(
       z
@@ -441,6 +480,12 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   do_mmap: 3000,
   madvise_vma: 1000,
   exit_vma: 1000,
+  // Assumptions (parameters.md §9.5/§9.7 found no measured per-page reclaim cost;
+  // "clean file page: 1-3 us" is itself an assumption there). Used only with `memory:`.
+  pgscan: 100,
+  pgsteal: 2000,
+  // zram lz4 swap-out per 4K page on a phone [D] (parameters.md §2.3): reclaim + compression + zram write.
+  swap_out: 35400,
 };
 
 const us = (x: number) => Math.round(x * 1000);

@@ -47,7 +47,16 @@ export interface VmaGroup {
   pages: number[];
   /** Fraction of pages with a populated PTE (fork copy and munmap zap cost). */
   resident: number;
+  /**
+   * File readahead (absent: normal). normal: read-around of ra_pages (32);
+   * random: MADV_RANDOM (VM_RAND_READ), no readahead; off: read_ahead_kb = 0
+   * (ra_pages 0), no readahead.
+   */
+  readahead?: Readahead;
 }
+
+export const READAHEAD_MODES = ['normal', 'random', 'off'] as const;
+export type Readahead = (typeof READAHEAD_MODES)[number];
 
 interface OpBase {
   weight: number;
@@ -134,6 +143,24 @@ export interface KillSpec {
   reaper_class: PriorityClass;
 }
 
+/**
+ * The memory the scenario's page cache lives in (`memory:`), in 4 KiB pages;
+ * null: no such limit. With it, the working set and the limits decide
+ * whether a file page is in the page cache (no per-op `states` on file VMAs).
+ */
+export interface MemorySpec {
+  /** memcg memory.max. */
+  max: number | null;
+  /** memcg memory.high. */
+  high: number | null;
+  /** Memory of the zone the memcg lives in: its watermarks wake kswapd. */
+  total: number | null;
+  /** Other resident memory charged alongside (other processes' and the app's unreclaimable share). */
+  other: number;
+  /** vm.swappiness / memory.swappiness (0-200): how reclaim splits its scanning between anon and file. */
+  swappiness: number;
+}
+
 export interface Scenario {
   name: string;
   description: string;
@@ -155,9 +182,17 @@ export interface Scenario {
     swap_synchronous: boolean;
     writeback: Law;
     folio_lock_hold: Law;
+    /**
+     * Device read bandwidth in MB/s (10^6 bytes/s): a read request of n pages
+     * takes the `read` law plus (n - 1) x 4 KiB / bandwidth. Absent: every
+     * read takes the `read` law whatever its size.
+     */
+    read_bandwidth?: number;
   };
   vmas: VmaGroup[];
   threads: ThreadSpec[];
   /** Process death at a given time (absent: the process lives for the whole run). */
   kill?: KillSpec;
+  /** Memory limits and reclaim (absent: page states are drawn per op). */
+  memory?: MemorySpec;
 }

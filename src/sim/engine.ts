@@ -9,7 +9,7 @@
  * task runnable at the current time, after events already queued for it.
  */
 import {
-  EffectKind, next_effect, install_sched, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
+  EffectKind, LawName, next_effect, install_sched, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
   type Folio, type KPath, type MmStruct, type Task, type VmEvent, type WaitResource,
 } from '../model/index.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
@@ -78,6 +78,12 @@ export interface EngineConfig {
   laws: readonly Law[];
   seed: number;
   observer?: SimObserver;
+  /**
+   * Transfer time per 4 KiB page of a read request beyond its first page
+   * (io.read_bandwidth): a request of n pages takes the `read` law's draw
+   * plus (n - 1) x this. 0 or absent: every read takes the law's draw.
+   */
+  readNsPerPage?: number;
 }
 
 export class Simulator {
@@ -98,6 +104,7 @@ export class Simulator {
   private readonly cbFree: number[] = [];
   private cur: SimTask | null = null;
   private readonly seed: number;
+  private readonly readNsPerPage: number;
   /** Events popped from the heap (for benchmarks). */
   events = 0;
 
@@ -108,6 +115,7 @@ export class Simulator {
     this.costs = Float64Array.from(cfg.costs);
     this.laws = cfg.laws;
     this.seed = cfg.seed;
+    this.readNsPerPage = cfg.readNsPerPage ?? 0;
     this.observer = cfg.observer ?? new NullObserver();
   }
 
@@ -242,7 +250,8 @@ export class Simulator {
           return;
         }
         case EffectKind.SUBMIT: {
-          const ns = task.rng.draw((task.laws ?? this.laws)[e.law]!);
+          let ns = task.rng.draw((task.laws ?? this.laws)[e.law]!);
+          if (e.n > 1 && e.law === LawName.read) ns += Math.round((e.n - 1) * this.readNsPerPage);
           this.schedule(this.now + ns, e.end_io, e.folio);
           this.observer.ioSubmit?.(this.now, task, e.folio, e.law, this.now + ns);
           continue;

@@ -12,7 +12,7 @@ import {
   AnonVma, call, COST_NAMES, mutableCall, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
   LawName, madvise_dontneed, MmStruct, sleep,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
-  VM_DONTCOPY, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
+  VM_DONTCOPY, VM_RAND_READ, VM_READAHEAD_PAGES, MemCgroup, LruPage, kswapd, do_user_addr_fault_and_return, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
   type CallEffect, type FolioHolder, type FaultStrategy, type ForkStrategy, type KPath, type SleepEffect,
 } from '../model/index.js';
 import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, PageState, Scenario, ThreadSpec, VmaGroup } from '../scenario/types.js';
@@ -37,16 +37,27 @@ export function vmFlags(g: VmaGroup): number {
   if (g.exec) f |= VM_EXEC;
   if (g.shared) f |= VM_SHARED;
   if (g.dontcopy) f |= VM_DONTCOPY;
+  if (g.readahead === 'random') f |= VM_RAND_READ; // madvise(MADV_RANDOM)
   for (const s of g.special) {
     f |= s === 'pfnmap' ? VM_PFNMAP : s === 'mixedmap' ? VM_MIXEDMAP : s === 'uffd_wp' ? VM_UFFD_WP : VM_MAYBE_GUARD;
   }
   return f;
 }
 
+/** An access that does not fault (a resident, mapped anonymous page with `memory:`). */
+// eslint-disable-next-line require-yield -- no kernel step runs: the CALL returns at once
+function* no_fault(): KPath<number> {
+  return 0;
+}
+
 /** Lay the VMA groups out in address order, one guard page apart. */
 export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy): { mm: MmStruct; slots: Map<string, Slot[]> } {
   const mm = new MmStruct(fault, fork, sc.mmap_lock.reader_wake);
   mm.swapSynchronous = sc.io.swap_synchronous;
+  const mem = sc.memory;
+  if (mem !== undefined) {
+    mm.memory = new MemCgroup({ max: mem.max ?? Infinity, high: mem.high ?? Infinity, total: mem.total ?? 0, other: mem.other, swappiness: mem.swappiness });
+  }
   const slots = new Map<string, Slot[]>();
   let addr = 0x10; // page numbers
   for (const g of sc.vmas) {
@@ -54,8 +65,17 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
     const flags = vmFlags(g);
     for (let i = 0; i < g.count; i++) {
       const pages = g.pages[i]!;
-      const vma = new VmAreaStruct(mm, mm.nextVmaId++, g.name, addr, addr + pages, flags, g.kind === 'file', g.map_pages, g.resident);
+      const vma = new VmAreaStruct(mm, mm.nextVmaId++, g.name, addr, addr + pages, flags, g.kind === 'file', g.map_pages, g.resident,
+        g.readahead === 'off' ? 0 : VM_READAHEAD_PAGES);
       if (g.anon_vma) vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
+      if (mm.memory !== null) {
+        if (vma.vm_file) for (let p = 0; p < pages; p++) vma.evicted.add(p); // cold page cache
+        else { // the resident share of anonymous memory is charged from the start
+          const n = Math.floor(g.resident * pages);
+          for (let p = 0; p < n; p++) mm.memory.lruvec.add(new LruPage(vma, p, true));
+          mm.memory.usage += n;
+        }
+      }
       mm.vmas.push(vma);
       list.push({ start: addr, pages, vma });
       addr += pages + 1;
@@ -83,6 +103,8 @@ class UserFault {
   private pgoff = 0;
   /** Reused CALL effect: engines consume a CALL as soon as it is yielded. */
   private readonly callEffect = mutableCall();
+  /** With `memory:`, the access hit a resident anonymous page: no fault, no op. */
+  private noFault = false;
 
   /**
    * set_page_state's holder (made once per thread): a folio locked by reclaim
@@ -110,11 +132,22 @@ class UserFault {
     const state = fault.states[fault.states.length === 1 ? 0 : rng.pick(fault.stateCum)]!;
     let vma = slot.vma;
     if (vma === null || vma.detached || addr < vma.vm_start || addr >= vma.vm_end) vma = slot.vma = w.mm.find_vma(addr);
-    if (vma !== null) set_page_state(vma, pgoff, state, this.holder);
+    const memcg = w.mm.memory;
     this.vma = vma;
     this.pgoff = pgoff;
+    if (memcg === null) {
+      if (vma !== null) set_page_state(vma, pgoff, state, this.holder);
+    } else if (vma !== null && !vma.vm_file) {
+      const p = memcg.lruvec.get(vma, pgoff);
+      if (p !== undefined) { // resident and mapped: the access does not fault
+        p.young = true;
+        this.noFault = true;
+        this.callEffect.path = no_fault();
+        return this.callEffect;
+      }
+    }
     w.sim.observer.opBegin(w.sim.now, task, 'fault');
-    this.callEffect.path = do_user_addr_fault(w.mm, addr, fault.write);
+    this.callEffect.path = memcg !== null ? do_user_addr_fault_and_return(w.mm, addr, fault.write) : do_user_addr_fault(w.mm, addr, fault.write);
     return this.callEffect;
   }
 
@@ -125,6 +158,10 @@ class UserFault {
    */
   end(ret: number): void {
     const sim = this.w.sim;
+    if (this.noFault) {
+      this.noFault = false;
+      return;
+    }
     sim.observer.opEnd(sim.now, this.task, 'fault', ret);
     const vma = this.vma;
     if (vma === null || vma.cache.size === 0) return;
@@ -340,6 +377,11 @@ export function costArray(sc: Scenario): number[] {
   return COST_NAMES.map((n) => sc.costs[n]);
 }
 
+/** Transfer time of one 4 KiB page at `mbps` MB/s (10^6 bytes/s), in ns. */
+export function readNsPerPage(mbps: number): number {
+  return (4096 * 1000) / mbps;
+}
+
 export interface RunSpec {
   scenario: Scenario;
   fault: FaultStrategy;
@@ -359,10 +401,13 @@ export function simulate(spec: RunSpec): Simulator {
     laws: [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold],
     seed: spec.seed,
     ...(spec.observer ? { observer: spec.observer } : {}),
+    ...(sc.io.read_bandwidth !== undefined ? { readNsPerPage: readNsPerPage(sc.io.read_bandwidth) } : {}),
   }, mm);
   const w = new Workload(sim, mm, slots);
   w.spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
   if (sc.kill !== undefined) w.spawnKiller(sc.kill);
+  const memcg = mm.memory;
+  if (memcg !== null && memcg.cfg.total > 0) sim.spawn('kswapd0', 'DEFAULT', () => kswapd(memcg), 'kswapd');
   sim.run(sc.duration);
   return sim;
 }

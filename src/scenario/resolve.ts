@@ -1,0 +1,75 @@
+/**
+ * Resolution: a schema-checked scenario file becomes the `Scenario` the
+ * engines consume (integer ns, defaults filled, thread groups expanded),
+ * with the checks that cross fields. One module per section.
+ */
+import { COST_NAMES, type CostName } from '../model/effects.js';
+import { DEFAULT_COSTS, DEFAULT_IO, DEFAULTS, type LawInput, type ScenarioFile } from './schema.js';
+import type { KillSpec, Scenario } from './types.js';
+import { dur, normaliseParagraph, resolveLaw } from './resolve-common.js';
+import { resolveMemory } from './resolve-memory.js';
+import { resolveThreads } from './resolve-threads.js';
+import { resolveVmas } from './resolve-vmas.js';
+import type { RawIssue } from './issues.js';
+
+export function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefined {
+  const duration = dur(f.duration);
+  const warmup = f.warmup === undefined ? DEFAULTS.warmup : dur(f.warmup);
+  if (duration <= 0) issues.push({ path: ['duration'], message: 'must be > 0' });
+  if (warmup >= duration && duration > 0) {
+    issues.push({ path: ['warmup'], message: `must be shorter than duration (${String(f.duration)}), got ${String(f.warmup)}` });
+  }
+
+  const costs = { ...DEFAULT_COSTS } as Record<CostName, number>;
+  for (const n of COST_NAMES) {
+    const v = f.costs?.[n];
+    if (v !== undefined) costs[n] = dur(v);
+  }
+
+  const io = f.io ?? {};
+  const law = (v: LawInput | undefined, name: 'read' | 'swap' | 'writeback' | 'folio_lock_hold') =>
+    v === undefined ? structuredClone(DEFAULT_IO[name]) : resolveLaw(v, ['io', name], issues);
+  const vmas = resolveVmas(f, issues);
+  const threads = resolveThreads(f, duration, vmas, issues);
+  const memory = resolveMemory(f, vmas, issues);
+
+  let kill: KillSpec | undefined;
+  if (f.kill !== undefined) {
+    const at = dur(f.kill.at);
+    if (at >= duration && duration > 0) {
+      issues.push({ path: ['kill', 'at'], message: `must be before the end of the run (duration ${String(f.duration)}), got ${String(f.kill.at)}` });
+    }
+    kill = {
+      at,
+      reaper: f.kill.reaper ?? 'oom_reaper',
+      reaper_delay: f.kill.reaper_delay === undefined ? 0 : dur(f.kill.reaper_delay),
+      reaper_class: f.kill.reaper_class ?? DEFAULTS.class,
+    };
+  }
+
+  const sc: Scenario = {
+    name: f.name,
+    description: normaliseParagraph(f.description),
+    source: '',
+    cpus: f.cpus === undefined ? DEFAULTS.cpus : f.cpus === 'unlimited' ? null : f.cpus,
+    preempt: f.preempt ?? DEFAULTS.preempt,
+    duration,
+    warmup,
+    seed: f.seed ?? DEFAULTS.seed,
+    mmap_lock: { reader_wake: f.mmap_lock?.reader_wake ?? DEFAULTS.reader_wake },
+    costs,
+    io: {
+      read: law(io.read, 'read'),
+      swap: law(io.swap, 'swap'),
+      swap_synchronous: io.swap_synchronous ?? DEFAULT_IO.swap_synchronous,
+      writeback: law(io.writeback, 'writeback'),
+      folio_lock_hold: law(io.folio_lock_hold, 'folio_lock_hold'),
+      ...(io.read_bandwidth !== undefined ? { read_bandwidth: io.read_bandwidth } : {}),
+    },
+    vmas,
+    threads,
+  };
+  if (kill !== undefined) sc.kill = kill;
+  if (memory !== undefined) sc.memory = memory;
+  return issues.length > 0 ? undefined : sc;
+}
