@@ -217,6 +217,7 @@ export class Execution {
     const spawned: number[] = (this.spawned = []);
     let err: unknown = null;
     let fp: Footprint | null = null;
+    const obsBefore = this.obs.length;
     this.tracker.begin(tracked);
     try {
       if (t.io !== null) {
@@ -252,7 +253,7 @@ export class Execution {
       return { fp, violation, aborted: false, woke, spawned };
     }
     if (fp === null) return { fp, violation: checkVmaState(this.obs, on, this.nameOf), aborted: false, woke, spawned };
-    const s = this.checkStateTracked(fp);
+    const s = this.checkStateTracked(fp, obsBefore);
     return { fp: s.fp, violation: s.violation, aborted: false, woke, spawned };
   }
 
@@ -265,15 +266,18 @@ export class Execution {
    * invariant's value, so the reads join the step's footprint (making the step
    * dependent on every step that writes them) and a violation is reported. If
    * it wrote none of them, the value is the one before the step, which the
-   * step that last changed it already judged. Soundness: docs/checker.md.
+   * step that last changed it already judged. A VMA created in the step
+   * (objects are instrumented at its end, so their slots are in no footprint
+   * yet) counts as written by it. Soundness: docs/checker.md.
    */
-  private checkStateTracked(fp: Footprint): { fp: Footprint; violation: Violation | null } {
+  private checkStateTracked(fp: Footprint, obsBefore: number): { fp: Footprint; violation: Violation | null } {
     const on = this.model.invariants;
     let violation: Violation | null = null;
     let r: number[] | null = null;
-    for (const o of this.obs) {
+    for (let i = 0; i < this.obs.length; i++) {
+      const o = this.obs[i]!;
       const p = this.tracker.probe(() => checkVmaObs(o, on, this.nameOf));
-      if (!intersects(p.reads, fp.w)) continue;
+      if (i < obsBefore && !intersects(p.reads, fp.w)) continue;
       r ??= [...fp.r];
       for (const s of p.reads) if (!r.includes(s)) r.push(s);
       violation ??= p.value;
