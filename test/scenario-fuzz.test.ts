@@ -7,10 +7,10 @@
  * finite. FAULTLINE_FUZZ=full runs 3,000 cases instead of 200.
  */
 import fc from 'fast-check';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { listBuiltinScenarios } from '../src/scenario/index.js';
 import { repoRoot } from '../src/scenario/load.js';
@@ -53,7 +53,7 @@ const caseArb = fc.record({
 
 describe('fuzzed scenario files', () => {
   it('exit 0, or exit 2 naming the file; never an internal error', async () => {
-    const dir = tmpdir();
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-fuzz-'));
     let n = 0, bad = 0;
     await fc.assert(
       fc.asyncProperty(caseArb, async (c) => {
@@ -67,6 +67,7 @@ describe('fuzzed scenario files', () => {
         const file = join(dir, `faultline-fuzz-${process.pid}-${n++}.${c.json ? 'json' : 'yaml'}`);
         writeFileSync(file, c.json ? JSON.stringify(doc) : stringify(doc));
         const r = await cli('run', file, '--strategy', 'mainline');
+        rmSync(file, { force: true });
         if (r.code === 2) {
           bad++;
           expect(r.stderr.trim().split('\n')).toHaveLength(1);
@@ -77,12 +78,14 @@ describe('fuzzed scenario files', () => {
       }),
       { seed: 17, numRuns: FULL ? 3000 : 200 },
     );
+    rmSync(dir, { recursive: true, force: true });
     expect(bad).toBeGreaterThan(0); // not vacuous: some mutations are refused
   }, 600_000);
 });
 
 describe('the inputs the fuzzer found (issue 17): each a one-line exit 2, none a crash or a hang', () => {
-  const dir = tmpdir();
+  const dir = mkdtempSync(join(tmpdir(), 'faultline-edge-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   let k = 0;
   const base = () => setAt(setAt(builtins.find((b) => b.name === 'tiny')!.doc, ['duration'], '5ms'), ['warmup'], '0ns');
   const write = (doc: Json, ext = 'yaml'): string => {
