@@ -1,20 +1,9 @@
 /** `--format lkml`: every line of the mail-ready table fits 72 columns, whatever the input. */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { compare, LKML_WIDTH, renderLkml, renderTable, wrap, type RunInfo } from '../src/report/index.js';
 import { cli } from './cli-helpers.js';
 import { fakeRun } from './report-fixtures.js';
-
-/** Compare with test/golden/NAME; UPDATE_GOLDEN=1 rewrites it. */
-function golden(name: string, text: string): void {
-  const path = fileURLToPath(new URL(`./golden/${name}`, import.meta.url));
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
-    if (process.env.UPDATE_GOLDEN !== '1') throw new Error(`missing golden file ${path}; run with UPDATE_GOLDEN=1`);
-    writeFileSync(path, text);
-  }
-  expect(text).toBe(readFileSync(path, 'utf8'));
-}
+import { golden } from './golden.js';
 
 function widest(text: string): { width: number; line: string } {
   let best = { width: 0, line: '' };

@@ -1,9 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { RunMetrics } from '../src/metrics/index.js';
 import { compare, renderJson, renderTable, type RunInfo } from '../src/report/index.js';
 import { fakeRun } from './report-fixtures.js';
+import { golden } from './golden.js';
 
 const info: RunInfo = { name: 'synthetic', source: '<test>', seed: 1, seeds: 2, duration: 101_000_000, warmup: 1_000_000 };
 
@@ -13,16 +12,6 @@ function synthetic() {
     ks.forEach((k, i) => runs.push(fakeRun(fault, i + 1, k, { forkOp: false, writeWaits: fault === 'retry-vma+uptodate-skip' && i === 0 ? 0 : 2 })));
   }
   return compare(runs);
-}
-
-/** Compare with test/golden/NAME; UPDATE_GOLDEN=1 rewrites it. */
-function golden(name: string, text: string): void {
-  const path = fileURLToPath(new URL(`./golden/${name}`, import.meta.url));
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(path)) {
-    if (process.env.UPDATE_GOLDEN !== '1') throw new Error(`missing golden file ${path}; run with UPDATE_GOLDEN=1`);
-    writeFileSync(path, text);
-  }
-  expect(text).toBe(readFileSync(path, 'utf8'));
 }
 
 describe('plain-text table', () => {
