@@ -253,8 +253,9 @@ static void pin_cpus(void) {
   if (sched_setaffinity(0, sizeof want, &want) != 0) die("sched_setaffinity: %s", strerror(errno));
 }
 
-static int map_region(struct region *r) {
-  int flags = (r->shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED_NOREPLACE;
+/* Map region r at r->addr with the extra mmap flags `how`. */
+static int map_region_flags(struct region *r, int how) {
+  int flags = (r->shared ? MAP_SHARED : MAP_PRIVATE) | how;
   void *p;
   if (r->file) p = mmap(r->addr, r->pages * PAGE, r->prot, flags, r->fd, r->off);
   else p = mmap(r->addr, r->pages * PAGE, r->prot, flags | MAP_ANONYMOUS, -1, 0);
@@ -264,6 +265,13 @@ static int map_region(struct region *r) {
   if (r->dontfork) madvise(r->addr, r->pages * PAGE, MADV_DONTFORK);
   return 0;
 }
+
+/* At set-up: over the generator's own PROT_NONE reservation. */
+static int map_region_over(struct region *r) { return map_region_flags(r, MAP_FIXED); }
+
+/* The `mmap` half of an munmap op: into the hole the munmap left; never over
+ * anything that took the hole meanwhile (that is an error of the op). */
+static int map_region(struct region *r) { return map_region_flags(r, MAP_FIXED_NOREPLACE); }
 
 /* Deterministic, about 2:1 compressible content for anonymous pages. */
 static void fill_page(char *p, unsigned long long seed) {
@@ -275,24 +283,33 @@ static void fill_page(char *p, unsigned long long seed) {
 static void setup_regions(void) {
   arena_pages = 1;
   for (int i = 0; i < nregions; i++) arena_pages += regions[i].pages + 1;
-  /* Reserve the span, then give it back: regions go at fixed addresses inside
-   * it with an unmapped page between neighbours. */
+  /* Reserve the span and keep it reserved (PROT_NONE, no commit charge)
+   * while the regions are mapped over it with MAP_FIXED: if the reservation
+   * were given back first, the generator's own allocations (calloc of a large
+   * page-state array is an mmap) could land inside it and a region would fail
+   * with EEXIST. Only when every region is in place are the guard pages
+   * between regions unmapped (so no two regions merge into one VMA and the
+   * gaps are not VMAs of their own). */
   arena = mmap(NULL, arena_pages * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (arena == MAP_FAILED) die("cannot reserve %zu pages: %s", arena_pages, strerror(errno));
-  munmap(arena, arena_pages * PAGE);
   char *a = arena + PAGE;
   for (int i = 0; i < nregions; i++) {
     struct region *r = &regions[i];
     r->addr = a;
     a += (r->pages + 1) * PAGE;
     r->st = calloc(r->pages, 1);
+    if (!r->st) die("out of memory for the page states of region %d", r->id);
     if (r->file) {
       r->open_flags = (r->shared && (r->prot & PROT_WRITE)) ? O_RDWR : O_RDONLY;
       r->fd = open(r->path, r->open_flags);
       if (r->fd < 0) die("cannot open %s: %s", r->path, strerror(errno));
     }
-    if (map_region(r) != 0) die("cannot map region %d (%zu pages): %s", r->id, r->pages, strerror(errno));
+    if (map_region_over(r) != 0) die("cannot map region %d (%zu pages): %s", r->id, r->pages, strerror(errno));
   }
+  /* The guard pages: the first one, one after each region (the last one ends the span). */
+  if (munmap(arena, PAGE) != 0) die("cannot unmap guard page: %s", strerror(errno));
+  for (int i = 0; i < nregions; i++)
+    if (munmap(regions[i].addr + regions[i].pages * PAGE, PAGE) != 0) die("cannot unmap guard page: %s", strerror(errno));
   /* File regions: drop the page cache of the range, then read it back. */
   static char buf[128 * 1024];
   for (int i = 0; i < nregions; i++) {

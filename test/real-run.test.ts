@@ -81,6 +81,53 @@ describe('native load generator', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+  it.runIf(onLinux && cc !== null)('maps regions of 512 MiB and more (the reservation stays mapped while regions go over it)', async () => {
+    // 600 MiB + 1 GiB: the page-state arrays (150 KiB, 256 KiB) are mmap'd by calloc; when the generator
+    // gave its reservation back before mapping, they landed inside it and the set-up failed with EEXIST.
+    const sc = scenarioFromObject({
+      name: 'big', description: 'test', duration: '20ms', warmup: '0ms', cpus: 1,
+      vmas: [{ name: 'big', kind: 'anon', pages: 153600 }, { name: 'huge', kind: 'anon', pages: 262144 }, { name: 'small', kind: 'anon', pages: 8 }],
+      threads: [{ name: 'a', think: '1ms', ops: [{ op: 'fault', vma: 'big', access: 'write', states: { zero: 1 } }] }],
+    }, 'big.yaml');
+    const tr = translate(sc, { seed: 1, hostCpus: 1 });
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-loadgen-test-'));
+    try {
+      const cfg = join(dir, 'cfg');
+      const out = join(dir, 'out');
+      writeFileSync(cfg, renderLoadgenConfig(tr, { mount: '/nonexistent', cgroup: null }));
+      let stderr = '';
+      let maps = '';
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const p = spawn(loadgen, [cfg, out], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '';
+        p.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+        p.stdout.on('data', (b: Buffer) => {
+          stdout += b.toString();
+          if (stdout.includes('ready') && maps === '') {
+            maps = readFileSync(`/proc/${p.pid}/maps`, 'utf8');
+            p.stdin.end('go\n');
+          }
+        });
+        p.on('error', reject);
+        p.on('exit', resolve);
+      });
+      expect(stderr).not.toContain('cannot map');
+      expect(code).toBe(0);
+      // Each region is its own VMA of exactly its size, with an unmapped page on both sides.
+      const vmas = maps.split('\n').filter((l) => l !== '').map((l) => {
+        const [lo, hi] = l.split(' ')[0]!.split('-').map((x) => BigInt('0x' + x));
+        return { lo: lo!, hi: hi! };
+      });
+      for (const pages of [153600n, 262144n, 8n]) {
+        const v = vmas.filter((m) => m.hi - m.lo === pages * 4096n);
+        expect(v.length).toBeGreaterThanOrEqual(1);
+        const m = v[0]!;
+        expect(vmas.some((o) => o.hi === m.lo || o.lo === m.hi)).toBe(false);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('faultline real (end to end)', () => {
