@@ -126,6 +126,7 @@ describe('buildRealRun', () => {
     trace: withTrace ? { analysis: trace, events: 9, lost: 0, contentionEvents: true } : null,
     counters: { vmstat: { pgfault: 10 }, memcg: null },
     host: { kernel: '6.18', perVmaLock: true, perVmaLockStats: false },
+    load: { before: [0.5, 0.4, 0.3], after: [0.7, 0.5, 0.3], hostCpus: 2 }, loadWarning: null,
     fork: 'fork-lock-all', notes: [],
   });
 
@@ -177,6 +178,11 @@ describe('buildRealRun', () => {
     const doc = JSON.parse(renderRealJson(rc, '0.1.0')) as { combinations: Array<{ fault: string }>; real: { kernel: string } };
     expect(doc.combinations.map((c) => c.fault)).toEqual(['mainline', 'real']);
     expect(doc.real.kernel).toBe('6.18');
+    expect(table).toContain('host load, run 1: before load average 0.50 0.40 0.30 (2 CPUs), after 0.70 0.50 0.30');
+    expect(table).not.toContain('WARNING');
+    const loaded = { ...real, extras: { ...real.extras, loadWarning: 'the host is loaded (x)' } };
+    const rc2 = compareReal(model, [loaded], { name: 'r', source: 'r.yaml', seed: 1, seeds: 1, duration: sc.duration, warmup: sc.warmup }, tr);
+    expect(renderRealTable(rc2)).toContain('WARNING: the host is loaded (x); tails are not the kernel\'s alone');
   });
 });
 

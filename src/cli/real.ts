@@ -26,6 +26,7 @@ export interface RealOptions {
   cgroup: boolean;
   keep?: boolean;
   dryRun?: boolean;
+  allowLoaded?: boolean;
 }
 
 /** The kernel's fork locks every parent VMA (fb49c455323f): the model's fork strategy for the comparison. */
@@ -64,7 +65,9 @@ export async function realCommand(scenarioArg: string, opts: RealOptions, io: Cl
     const tr = i === 0 ? translation : translate(scenario, { seed: first + i, hostCpus: host.cpus });
     if (i === 0) translation = tr;
     log(`run ${i + 1}/${runs}: ${tr.threads.length} threads, ${tr.regions.length} regions, ${formatNs(tr.duration)}`);
-    real.push(await runReal(tr, { trace: opts.trace, cgroup: opts.cgroup, keep: opts.keep === true, fork: REAL_FORK_STRATEGY, log }, host));
+    real.push(await runReal(tr, {
+      trace: opts.trace, cgroup: opts.cgroup, keep: opts.keep === true, fork: REAL_FORK_STRATEGY, log, allowLoaded: opts.allowLoaded === true,
+    }, host));
   }
   const model: RunMetrics[] = [];
   for (let s = first; s < first + modelSeeds; s++) {

@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, readdirSync } from 'node:fs';
-import { availableParallelism, release } from 'node:os';
+import { availableParallelism, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { UsageError } from '../cli/io.js';
@@ -205,4 +205,30 @@ export function listDir(p: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** The host's load average (1, 5, 15 min) now. */
+export function hostLoad(): [number, number, number] {
+  const [a, b, c] = loadavg();
+  return [a ?? 0, b ?? 0, c ?? 0];
+}
+
+/** One line for reports: `load average 1.23 1.10 0.95 (2 CPUs)`. */
+export function formatLoad(load: readonly number[], cpus: number): string {
+  return `load average ${load.map((x) => x.toFixed(2)).join(' ')} (${cpus} CPU${cpus === 1 ? '' : 's'})`;
+}
+
+/**
+ * Whether a real run may start with this load: a 1-minute load average above
+ * the CPU count means runnable tasks already queue for the CPUs, so latency
+ * tails measure the other tenants more than the kernel path (the scheduler's
+ * wake-up latency of every blocked fault grows with the run queue). Refused
+ * unless `allowLoaded`; then the run proceeds and its output carries a warning.
+ */
+export function loadVerdict(load: readonly number[], cpus: number, allowLoaded: boolean): { error: string | null; warning: string | null } {
+  const one = load[0] ?? 0;
+  if (one <= cpus) return { error: null, warning: null };
+  const what = `the host is loaded (${formatLoad(load, cpus)}): 1-minute load above the CPU count, so latency tails measure the other tasks`;
+  if (!allowLoaded) return { error: `real: ${what}; wait for a quiet host or pass --allow-loaded to run anyway (the output then carries a warning)`, warning: null };
+  return { error: null, warning: `${what} (run with --allow-loaded)` };
 }

@@ -106,6 +106,10 @@ export interface RealExtras {
   perVmaLock: boolean | null;
   perVmaLockStats: boolean | null;
   cpus: number;
+  /** Host load average (1, 5, 15 min) right before and right after the run. */
+  load: { before: number[]; after: number[]; hostCpus: number };
+  /** Set when the run was allowed on a loaded host (`--allow-loaded`). */
+  loadWarning: string | null;
   /** Observation sources and whether each was available. */
   sources: Record<string, boolean>;
   states: Partial<Record<RealState, StateFidelity>>;
@@ -144,6 +148,8 @@ export interface BuildInput {
   trace: { analysis: MmapLockAnalysis; events: number; lost: number; contentionEvents: boolean } | null;
   counters: RealExtras['counters'];
   host: { kernel: string; perVmaLock: boolean | null; perVmaLockStats: boolean | null };
+  load: { before: number[]; after: number[]; hostCpus: number };
+  loadWarning: string | null;
   /** Label of the fork strategy column (the one the kernel implements). */
   fork: string;
   notes: string[];
@@ -373,6 +379,8 @@ export function buildRealRun(inp: BuildInput): RealRun {
     perVmaLock: inp.host.perVmaLock,
     perVmaLockStats: inp.host.perVmaLockStats,
     cpus: tr.cpus,
+    load: inp.load,
+    loadWarning: inp.loadWarning,
     sources: {
       'loadgen clock_gettime': true,
       'getrusage (per-thread min_flt/maj_flt)': true,

@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { HostError, probeHost, requireHost, sh, type HostInfo } from './host.js';
+import { HostError, hostLoad, loadVerdict, probeHost, requireHost, sh, type HostInfo } from './host.js';
 import { cleanupStale, isMounted, Resources, sleepSync } from './resources.js';
 import {
   buildRealRun, counterDelta, MEMCG_NAMES, parseCounters, parseFuseLog, parseLoadgenResults, VMSTAT_NAMES,
@@ -29,6 +29,8 @@ export interface RealRunOptions {
   fork: string;
   /** Progress and warnings (stderr). */
   log: (msg: string) => void;
+  /** Run even when the host's load average is above its CPU count (the output then carries a warning). */
+  allowLoaded?: boolean;
 }
 
 let runCounter = 0;
@@ -36,6 +38,8 @@ let runCounter = 0;
 export async function runReal(tr: Translation, opts: RealRunOptions, host: HostInfo = probeHost()): Promise<RealRun> {
   const needs = { fuse: tr.needs.fuse, swap: tr.needs.swap, cgroup: opts.cgroup };
   requireHost(host, needs);
+  const verdict = loadVerdict(hostLoad(), host.cpus, opts.allowLoaded === true);
+  if (verdict.error !== null) throw new HostError(verdict.error);
   const res = new Resources((m) => opts.log(`warning: ${m}`));
   const onSignal = (sig: NodeJS.Signals) => {
     opts.log(`${sig}: tearing down`);
@@ -163,6 +167,8 @@ async function runInside(tr: Translation, opts: RealRunOptions, host: HostInfo, 
 
   const vm0 = readCounters('/proc/vmstat');
   const cg0 = cgroupPath !== null ? readCounters(join(cgroupPath, 'memory.stat')) : null;
+  const loadBefore = hostLoad();
+  const loadWarning = loadVerdict(loadBefore, host.cpus, true).warning;
   if (trace !== null) startTrace(trace, tids);
   if (fuseDaemon !== null) fuseDaemon.kill('SIGUSR1');
   gen.stdin!.write('go\n');
@@ -171,6 +177,7 @@ async function runInside(tr: Translation, opts: RealRunOptions, host: HostInfo, 
   const traceOut = trace !== null ? stopTrace(trace) : null;
   if (fuseDaemon !== null) fuseDaemon.kill('SIGUSR2');
   if (code !== 0) throw new Error(`the load generator exited with code ${code}: ${genErr.trim() || '(no message)'}`);
+  const loadAfter = hostLoad();
   const vm1 = readCounters('/proc/vmstat');
   const cg1 = cgroupPath !== null ? readCounters(join(cgroupPath, 'memory.stat')) : null;
   const results = parseLoadgenResults(readFileSync(out, 'utf8'));
@@ -206,6 +213,8 @@ async function runInside(tr: Translation, opts: RealRunOptions, host: HostInfo, 
       memcg: cg0 !== null && cg1 !== null ? counterDelta(cg0, cg1, MEMCG_NAMES) : null,
     },
     host: { kernel: host.kernel, perVmaLock: host.perVmaLock, perVmaLockStats: host.perVmaLockStats },
+    load: { before: loadBefore, after: loadAfter, hostCpus: host.cpus },
+    loadWarning,
     fork: opts.fork,
     notes,
   });
