@@ -43,6 +43,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -316,9 +317,19 @@ static void setup_regions(void) {
     struct region *r = &regions[i];
     if (!r->file) continue;
     posix_fadvise(r->fd, r->off, (off_t)(r->pages * PAGE), POSIX_FADV_DONTNEED);
+    /* A block device's page cache takes large folios from readahead, and a
+     * large folio cannot be evicted one page at a time (prepare() of an
+     * absent page would then leave it cached): read it back one page per
+     * read with FADV_RANDOM (no readahead), so every folio is one page. */
+    struct stat sb;
+    size_t step = sizeof buf;
+    if (fstat(r->fd, &sb) == 0 && S_ISBLK(sb.st_mode)) {
+      posix_fadvise(r->fd, r->off, (off_t)(r->pages * PAGE), POSIX_FADV_RANDOM);
+      step = PAGE;
+    }
     for (size_t done = 0; done < r->pages * PAGE;) {
       size_t n = r->pages * PAGE - done;
-      if (n > sizeof buf) n = sizeof buf;
+      if (n > step) n = step;
       ssize_t got = pread(r->fd, buf, n, r->off + (off_t)done);
       if (got <= 0) die("preload of %s failed: %s", r->path, got < 0 ? strerror(errno) : "short file");
       done += (size_t)got;

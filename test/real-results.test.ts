@@ -189,7 +189,7 @@ describe('buildRealRun', () => {
 describe('host requirements', () => {
   const ok: HostInfo = {
     kernel: '6.18', cpus: 2, root: true, config: new Map([['CONFIG_ZRAM', 'y']]), perVmaLock: true, perVmaLockStats: false,
-    binaries: { loadgen: '/x/faultline-loadgen', fuse: '/x/faultline-fuse' },
+    binaries: { loadgen: '/x/faultline-loadgen', fuse: '/x/faultline-fuse', calibrate: '/x/faultline-calibrate' }, loop: true,
     fuse: { dev: true, fusermount: true }, zram: { control: true, tools: true },
     cgroup: { version: 1, parent: '/sys/fs/cgroup/memory' }, tracefs: '/sys/kernel/tracing',
   };
@@ -202,8 +202,8 @@ describe('host requirements', () => {
 
   it.each([
     [{ root: false }, /needs root/],
-    [{ binaries: { loadgen: null, fuse: null } }, /load generator is not built/],
-    [{ binaries: { loadgen: '/x', fuse: null } }, /FUSE daemon is not built.*libfuse3-dev/],
+    [{ binaries: { loadgen: null, fuse: null, calibrate: null } }, /load generator is not built/],
+    [{ binaries: { loadgen: '/x', fuse: null, calibrate: '/x' } }, /FUSE daemon is not built.*libfuse3-dev/],
     [{ fuse: { dev: false, fusermount: true } }, /no FUSE/],
     [{ zram: { control: false, tools: true } }, /zram-control/],
     [{ config: new Map<string, string>() }, /CONFIG_ZRAM/],
@@ -217,6 +217,15 @@ describe('host requirements', () => {
   it('asks only for what the scenario needs', () => {
     if (process.platform !== 'linux') return;
     expect(() => requireHost({ ...ok, zram: { control: false, tools: false }, fuse: { dev: false, fusermount: false } }, { fuse: false, swap: false, cgroup: true })).not.toThrow();
+  });
+
+  it('with a block-device read path, asks for the device and the calibrate binary instead of FUSE', () => {
+    if (process.platform !== 'linux') return;
+    const noFuse = { ...ok, fuse: { dev: false, fusermount: false } };
+    expect(() => requireHost(noFuse, { fuse: false, swap: false, cgroup: true, blockdev: 'zram' })).not.toThrow();
+    expect(() => requireHost({ ...noFuse, zram: { control: false, tools: true } }, { fuse: false, swap: false, cgroup: true, blockdev: 'zram' })).toThrow(/--io zram needs/);
+    expect(() => requireHost({ ...noFuse, loop: false }, { fuse: false, swap: false, cgroup: true, blockdev: 'loop' })).toThrow(/--io loop needs losetup/);
+    expect(() => requireHost({ ...noFuse, binaries: { ...ok.binaries, calibrate: null } }, { fuse: false, swap: false, cgroup: true, blockdev: 'loop' })).toThrow(/faultline-calibrate/);
   });
 });
 

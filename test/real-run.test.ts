@@ -146,7 +146,8 @@ describe('faultline real (end to end)', () => {
 
   it.runIf(why === null)('runs tiny for real, prints it beside the model and tears everything down', async () => {
     const zramBefore = readdirSync('/sys/block').filter((d) => d.startsWith('zram')).sort();
-    const r = await cli('real', 'tiny', '--duration', '120ms', '--model-seeds', '1');
+    // --allow-loaded: the test machine is shared; this test checks function, not timing.
+    const r = await cli('real', 'tiny', '--duration', '120ms', '--model-seeds', '1', '--allow-loaded');
     expect(r.stderr).not.toMatch(/warning/);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/mainline\s+real/);
@@ -162,7 +163,7 @@ describe('faultline real (end to end)', () => {
   }, 120_000);
 
   it.runIf(why === null)('prints the JSON document of `faultline run` with a real section', async () => {
-    const r = await cli('real', 'tiny', '--duration', '60ms', '--model-seeds', '1', '--json', '--no-trace');
+    const r = await cli('real', 'tiny', '--duration', '60ms', '--model-seeds', '1', '--json', '--no-trace', '--allow-loaded');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { format: number; combinations: Array<{ fault: string; summary: Record<string, unknown> }>; real: { runs: Array<{ unavailable: string[] }> } };
     expect(doc.format).toBe(1);
@@ -170,6 +171,22 @@ describe('faultline real (end to end)', () => {
     expect(doc.combinations[1]!.summary['mmap_lock.read_acquisitions']).toBeUndefined();
     expect(doc.real.runs[0]!.unavailable).toContain('mmap_lock.');
   }, 120_000);
+
+  it.runIf(why === null)('--io zram and --io loop: file regions on block devices, every absent fault a major one, devices removed', async () => {
+    for (const io of ['zram', 'loop']) {
+      const zramBefore = readdirSync('/sys/block').filter((d) => d.startsWith('zram')).sort();
+      const r = await cli('real', 'tiny', '--duration', '120ms', '--model-seeds', '1', '--allow-loaded', '--no-trace', '--io', io);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`note: file regions on 1 ${io === 'zram' ? 'zram block' : 'loop'} device`));
+      expect(r.stdout).toContain("the model's io.read is this law");
+      const m = /absent\s+(\d+) faults, (\d+) as intended/.exec(r.stdout);
+      expect(m).not.toBeNull();
+      expect(Number(m![1])).toBeGreaterThan(0);
+      expect(m![2]).toBe(m![1]);
+      expect(readdirSync('/sys/block').filter((d) => d.startsWith('zram')).sort()).toEqual(zramBefore);
+      expect(execFileSync('losetup', ['-a'], { encoding: 'utf8' })).not.toMatch(/faultline-real-/);
+    }
+  }, 180_000);
 });
 
 describe('faultline real --dry-run', () => {
@@ -181,6 +198,7 @@ describe('faultline real --dry-run', () => {
   });
 
   it('rejects a bad option value with exit code 2', async () => {
+    expect((await cli('real', 'tiny', '--io', 'nbd', '--dry-run')).code).toBe(2);
     const r = await cli('real', 'tiny', '--runs', '0');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--runs/);

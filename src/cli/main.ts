@@ -54,6 +54,7 @@ function program(io: CliIo, version: string): Command {
     .option('--no-cgroup', 'run without a memory cgroup')
     .option('--keep', 'keep the temporary directory with configs and raw outputs')
     .option('--dry-run', 'print the translation (regions, schedules, substitutions) and run nothing; no root needed')
+    .option('--io <path>', 'read path of file-backed VMAs: fuse (the scenario\'s io.read delays, FUSE overhead), zram or loop (a block device per file, the device\'s own latency, given to the model too); default fuse')
     .option('--allow-loaded', 'run even when the load average is above the CPU count (refused otherwise); the output then carries a warning')
     .action((scenario: string, opts: RealOptions) => realCommand(scenario, opts, io, version));
   addSweepCommands(p, io, version);

@@ -9,7 +9,8 @@ import { measure, type RunMetrics } from '../metrics/index.js';
 import type { RunInfo } from '../report/index.js';
 import { formatNs, shareablePath } from '../report/index.js';
 import {
-  compareReal, probeHost, renderRealJson, renderRealTable, runReal, scheduleSummary, translate, type RealRun,
+  compareReal, IO_PATHS, isIoPath, probeHost, renderRealJson, renderRealTable, runReal, scheduleSummary, translate, withDeviceReadLaw,
+  type RealRun,
 } from '../real/index.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './io.js';
@@ -27,6 +28,7 @@ export interface RealOptions {
   keep?: boolean;
   dryRun?: boolean;
   allowLoaded?: boolean;
+  io?: string;
 }
 
 /** The kernel's fork locks every parent VMA (fb49c455323f): the model's fork strategy for the comparison. */
@@ -43,6 +45,8 @@ export async function realCommand(scenarioArg: string, opts: RealOptions, io: Cl
     if (d <= scenario.warmup) throw new UsageError(`--duration: ${formatNs(d)} leaves nothing after the scenario's warm-up (${formatNs(scenario.warmup)})`);
     scenario.duration = d;
   }
+  const ioPath = opts.io ?? 'fuse';
+  if (!isIoPath(ioPath)) throw new UsageError(`--io: expected one of ${IO_PATHS.join(', ')}, got ${JSON.stringify(ioPath)}`);
   const host = probeHost();
   const log = (m: string) => io.stderr.write(`faultline real: ${m}\n`);
 
@@ -66,12 +70,15 @@ export async function realCommand(scenarioArg: string, opts: RealOptions, io: Cl
     if (i === 0) translation = tr;
     log(`run ${i + 1}/${runs}: ${tr.threads.length} threads, ${tr.regions.length} regions, ${formatNs(tr.duration)}`);
     real.push(await runReal(tr, {
-      trace: opts.trace, cgroup: opts.cgroup, keep: opts.keep === true, fork: REAL_FORK_STRATEGY, log, allowLoaded: opts.allowLoaded === true,
+      trace: opts.trace, cgroup: opts.cgroup, keep: opts.keep === true, fork: REAL_FORK_STRATEGY, log, allowLoaded: opts.allowLoaded === true, io: ioPath,
     }, host));
   }
+  // With a block-device read path the device's measured read law replaces io.read on the model's side (run 1's).
+  const device = real[0]?.extras.device ?? null;
+  const modelScenario = device === null ? translation.modelScenario : withDeviceReadLaw(translation.modelScenario, device.readLaw);
   const model: RunMetrics[] = [];
   for (let s = first; s < first + modelSeeds; s++) {
-    model.push(measure({ scenario: translation.modelScenario, fault: 'mainline', fork: REAL_FORK_STRATEGY, seed: s }));
+    model.push(measure({ scenario: modelScenario, fault: 'mainline', fork: REAL_FORK_STRATEGY, seed: s }));
   }
   const info: RunInfo = {
     name: scenario.name, source: shareablePath(scenario.source), seed: first, seeds: modelSeeds,

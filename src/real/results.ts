@@ -8,7 +8,7 @@
  */
 import { Distribution, OP_NAMES, type DurationStats, type LatencyStats, type OpStats, type RunMetrics } from '../metrics/index.js';
 import { VM_EVENT_NAMES } from '../model/index.js';
-import { PRIORITY_CLASSES, type OpName, type PriorityClass } from '../scenario/types.js';
+import { PRIORITY_CLASSES, type Law, type OpName, type PriorityClass } from '../scenario/types.js';
 import type { MmapLockAnalysis } from './trace.js';
 import { OP_BY_CODE, STATE_BY_CODE, type RealOpName, type RealState, type Translation } from './translate.js';
 
@@ -110,6 +110,8 @@ export interface RealExtras {
   load: { before: number[]; after: number[]; hostCpus: number };
   /** Set when the run was allowed on a loaded host (`--allow-loaded`). */
   loadWarning: string | null;
+  /** File regions on block devices (`--io zram|loop`): the device's measured read law, given to the model. Null with FUSE. */
+  device: { io: 'zram' | 'loop'; readLaw: Law; read: LatencyStats } | null;
   /** Observation sources and whether each was available. */
   sources: Record<string, boolean>;
   states: Partial<Record<RealState, StateFidelity>>;
@@ -150,6 +152,7 @@ export interface BuildInput {
   host: { kernel: string; perVmaLock: boolean | null; perVmaLockStats: boolean | null };
   load: { before: number[]; after: number[]; hostCpus: number };
   loadWarning: string | null;
+  device?: RealExtras['device'];
   /** Label of the fork strategy column (the one the kernel implements). */
   fork: string;
   notes: string[];
@@ -381,6 +384,7 @@ export function buildRealRun(inp: BuildInput): RealRun {
     cpus: tr.cpus,
     load: inp.load,
     loadWarning: inp.loadWarning,
+    device: inp.device ?? null,
     sources: {
       'loadgen clock_gettime': true,
       'getrusage (per-thread min_flt/maj_flt)': true,
