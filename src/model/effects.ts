@@ -55,11 +55,19 @@ export const enum Cost {
   pgsteal = 14,
   /** Reclaim: per anonymous folio written to zram (compression, with the folio locked). */
   swap_out = 15,
+  /**
+   * A file VMA's fault beyond the common floor, on its first attempt: the
+   * page-cache lookup and fault-around mapping (mm/memory.c do_read_fault ->
+   * do_fault_around -> filemap_map_pages, or __do_fault -> filemap_fault).
+   * Default 0 (the built-in model charges handle_mm_fault alone); a cost
+   * profile sets it (src/calibrate/fit.ts).
+   */
+  do_read_fault = 16,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
   'mprotect_fixup', 'change_pte', 'munmap_vma', 'zap_pte', 'dup_vma', 'copy_pte',
-  'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal', 'swap_out',
+  'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal', 'swap_out', 'do_read_fault',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 
