@@ -18,7 +18,8 @@
  * | io.swap | a swapped-page fault's synchronous zram read (CPU_LAW swap) | `swapin` − handle_mm_fault, as an empirical law |
  *
  * Every value keeps its spread (p10/p50/p90 of the samples) and, for fits,
- * the points, slope, intercept and R² over the per-x medians. Costs no bench
+ * the points, slope, intercept and R² over the per-x medians (relative least
+ * squares, see linearFit). Costs no bench
  * measures keep their default and say so. Figures the model has no cost for
  * (fork's fixed part, uncontended and contended lock costs, wake-up latency,
  * context switch, the device read itself) are kept under `measurements`.
@@ -40,25 +41,31 @@ export function spreadOf(samples: readonly number[]): Spread {
   return { n: s.length, p10: pct(s, 10), p50: pct(s, 50), p90: pct(s, 90) };
 }
 
-/** Least squares y = a + b x over the per-x medians. */
+/**
+ * Least squares y = a + b x over the per-x medians, each weighted by
+ * 1 / median² (relative error): the x values span three or four decades, and
+ * unweighted the largest ones would set the intercept alone (a 1 µs fixed cost
+ * is invisible beside 1 ms of per-page work). R² is of the same weighted fit.
+ */
 export function linearFit(samples: ReadonlyMap<number, readonly number[]>): LinearFit {
   const points = [...samples.entries()].filter(([, v]) => v.length > 0).sort((a, b) => a[0] - b[0])
     .map(([x, v]) => ({ x, median: spreadOf(v).p50, n: v.length }));
   if (points.length < 2) throw new Error('linearFit: needs at least two parameter values');
-  const n = points.length;
-  const mx = points.reduce((a, p) => a + p.x, 0) / n;
-  const my = points.reduce((a, p) => a + p.median, 0) / n;
+  const w = points.map((p) => 1 / Math.max(p.median, 1) ** 2);
+  const sw = w.reduce((a, b) => a + b, 0);
+  const mx = points.reduce((a, p, i) => a + w[i]! * p.x, 0) / sw;
+  const my = points.reduce((a, p, i) => a + w[i]! * p.median, 0) / sw;
   let sxx = 0, sxy = 0, syy = 0;
-  for (const p of points) {
-    sxx += (p.x - mx) ** 2;
-    sxy += (p.x - mx) * (p.median - my);
-    syy += (p.median - my) ** 2;
-  }
+  points.forEach((p, i) => {
+    sxx += w[i]! * (p.x - mx) ** 2;
+    sxy += w[i]! * (p.x - mx) * (p.median - my);
+    syy += w[i]! * (p.median - my) ** 2;
+  });
   if (sxx === 0) throw new Error('linearFit: all parameter values are equal');
   const slope = sxy / sxx;
   const intercept = my - slope * mx;
   let sse = 0;
-  for (const p of points) sse += (p.median - (intercept + slope * p.x)) ** 2;
+  points.forEach((p, i) => { sse += w[i]! * (p.median - (intercept + slope * p.x)) ** 2; });
   const r2 = syy === 0 ? 1 : 1 - sse / syy;
   return { intercept, slope, r2, points };
 }

@@ -160,7 +160,12 @@ export function parseProfile(text: string, source: string): CostProfile {
   };
 }
 
-const ns = (v: number) => formatDuration(Math.round(v));
+/** A duration written readably when that is exact, else in ns (a profile round-trips to the same values). */
+function ns(v: number): string {
+  const r = Math.round(v);
+  const f = formatDuration(r);
+  return parseDuration(f) === r ? f : `${r}ns`;
+}
 
 function spreadYaml(s: Spread): Record<string, unknown> {
   return { n: s.n, p10: ns(s.p10), p50: ns(s.p50), p90: ns(s.p90) };

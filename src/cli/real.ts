@@ -7,7 +7,7 @@
  */
 import { measure, type RunMetrics } from '../metrics/index.js';
 import type { RunInfo } from '../report/index.js';
-import { formatNs, shareablePath } from '../report/index.js';
+import { formatNs } from '../report/index.js';
 import {
   compareReal, IO_PATHS, isIoPath, probeHost, renderRealJson, renderRealTable, runReal, scheduleSummary, translate, withDeviceReadLaw,
   type RealRun,
@@ -15,7 +15,7 @@ import {
 import type { CliIo } from './io.js';
 import { UsageError } from './io.js';
 import { MAX_SEED, parseDurationOption, parseInteger } from './options.js';
-import { load } from './run.js';
+import { load, sourceLabel, withCostsOption } from './run.js';
 
 export interface RealOptions {
   seed?: string;
@@ -29,13 +29,15 @@ export interface RealOptions {
   dryRun?: boolean;
   allowLoaded?: boolean;
   io?: string;
+  costs?: string;
 }
 
 /** The kernel's fork locks every parent VMA (fb49c455323f): the model's fork strategy for the comparison. */
 export const REAL_FORK_STRATEGY = 'fork-lock-all';
 
 export async function realCommand(scenarioArg: string, opts: RealOptions, io: CliIo, version: string): Promise<void> {
-  const scenario = load(scenarioArg);
+  // --costs: the model's side uses the profile (schedules do not depend on costs).
+  const scenario = withCostsOption(load(scenarioArg), opts.costs);
   const runs = opts.runs === undefined ? 1 : parseInteger('--runs', opts.runs, 1, 100);
   const modelSeeds = opts.modelSeeds === undefined ? Math.max(runs, 3) : parseInteger('--model-seeds', opts.modelSeeds, 1, 1000);
   const first = opts.seed === undefined ? scenario.seed : parseInteger('--seed', opts.seed, 0, MAX_SEED);
@@ -81,7 +83,7 @@ export async function realCommand(scenarioArg: string, opts: RealOptions, io: Cl
     model.push(measure({ scenario: modelScenario, fault: 'mainline', fork: REAL_FORK_STRATEGY, seed: s }));
   }
   const info: RunInfo = {
-    name: scenario.name, source: shareablePath(scenario.source), seed: first, seeds: modelSeeds,
+    name: scenario.name, source: sourceLabel(scenario), seed: first, seeds: modelSeeds,
     duration: scenario.duration, warmup: scenario.warmup,
   };
   const rc = compareReal(model, real, info, translation);
