@@ -18,6 +18,7 @@ import { COST_NAMES } from '../src/model/effects.js';
 import { loadScenario, repoRoot, scenarioFromObject } from '../src/scenario/index.js';
 import { DEFAULT_COSTS } from '../src/scenario/schema.js';
 import { cli } from './cli-helpers.js';
+import { measure } from '../src/metrics/index.js';
 
 const fixtures = join(repoRoot(), CALIB_FIXTURES);
 const recorded = readRecorded(fixtures).benches;
@@ -93,7 +94,7 @@ describe('fit of the recorded calibration-host outputs', () => {
     // The per-VMA slope of fork and its fixed part are consistent with the 0-VMA and 2,000-VMA medians.
     const f = p.costs.dup_vma.fit!;
     expect(Math.abs(f.intercept + 2000 * f.slope - medianOf('fork-vmas', 2000)) / medianOf('fork-vmas', 2000)).toBeLessThan(0.25);
-    expect(p.measurements.fork_fixed!.fit!.intercept).toBeCloseTo(f.intercept, 6);
+    expect(p.costs.copy_process.value).toBe(Math.round(f.intercept));
   });
 
   it('derives the swap-in law from the swap-in faults minus the floor', () => {
@@ -112,7 +113,7 @@ describe('fit of the recorded calibration-host outputs', () => {
 
   it('keeps what the model has no cost for under measurements, lock costs by thread count included', () => {
     expect(Object.keys(p.measurements)).toEqual(expect.arrayContaining([
-      'fork_fixed', 'wakeup_latency', 'context_switch', 'mmap_write_uncontended', 'mmap_write_by_threads', 'fault_shared_vma_by_threads', 'device_read',
+      'wakeup_latency', 'context_switch', 'mmap_write_uncontended', 'mmap_write_by_threads', 'fault_shared_vma_by_threads', 'device_read',
     ]));
     expect(p.measurements.mmap_write_by_threads!.by!.map((b) => b.x)).toEqual([1, 2, 4, 8]);
   });
@@ -229,6 +230,41 @@ describe('using a profile', () => {
     const bad = await cli('run', 'tiny', '--costs', 'nope');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--costs: cost profile nope');
+  });
+});
+
+describe('the costs profiles add to the model (built-in defaults 0)', () => {
+  const forker = (extra: Record<string, string>) => scenarioFromObject({
+    name: 'f', description: 'test', duration: '100ms', cpus: 1,
+    vmas: [{ name: 'heap', kind: 'anon', pages: 100, resident: 1, count: 10 }, { name: 'lib', kind: 'file', pages: 64 }],
+    threads: [
+      { name: 'forker', think: '5ms', ops: [{ op: 'fork' }] },
+    ],
+    costs: { dup_vma: '1us', copy_pte: '10ns', ...extra },
+  });
+
+  it('copy_process: charged once per fork, before dup_mmap, outside mmap_lock', () => {
+    const lat = (sc: ReturnType<typeof forker>) => measure({ scenario: sc, fault: 'mainline', fork: 'fork-lock-all', seed: 1 }).opsAll.fork!.latency!;
+    const hold = (sc: ReturnType<typeof forker>) => measure({ scenario: sc, fault: 'mainline', fork: 'fork-lock-all', seed: 1 }).mmapLock.writeHold!;
+    const a = forker({}), b = forker({ copy_process: '40us' });
+    // 11 VMAs x 1 us + 1,000 resident anonymous PTEs x 10 ns = 21 us; +40 us with copy_process.
+    expect(lat(a).max).toBe(21_000);
+    expect(lat(b).max).toBe(61_000);
+    expect(hold(b).max).toBe(hold(a).max);
+  });
+
+  it('do_read_fault: charged on the first attempt of a file fault only', () => {
+    const faults = (extra: Record<string, string>, vma: string, state: string) => measure({
+      scenario: scenarioFromObject({
+        name: 'f', description: 'test', duration: '50ms', cpus: 1,
+        vmas: [{ name: 'heap', kind: 'anon', pages: 1000 }, { name: 'lib', kind: 'file', pages: 1000 }],
+        threads: [{ name: 'a', think: '1ms', ops: [{ op: 'fault', vma, states: { [state]: 1 } }] }],
+        costs: { handle_mm_fault: '1us', do_anonymous_page: '1us', ...extra },
+      }), fault: 'mainline', fork: 'fork-lock-all', seed: 1,
+    }).opsAll.fault!.latency!;
+    expect(faults({}, 'lib', 'cached').max).toBe(1000);
+    expect(faults({ do_read_fault: '2us' }, 'lib', 'cached').max).toBe(3000);
+    expect(faults({ do_read_fault: '2us' }, 'heap', 'zero').max).toBe(faults({}, 'heap', 'zero').max);
   });
 });
 

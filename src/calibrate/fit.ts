@@ -15,13 +15,14 @@
  * | madvise_vma | madvise (madvise.ts) | `madvise` (MADV_DONTNEED) of P resident pages: intercept (its slope is a second zap_pte figure) |
  * | do_mmap | do_mmap (vma.ts) | `mmap` |
  * | dup_vma, copy_pte | dup_mmap (mmap.ts) | `fork-vmas` slope per VMA; `fork-anon` slope per present anonymous PTE |
+ * | copy_process | the simulator's fork op, before dup_mmap (sim/workload.ts) | `fork-vmas` intercept |
  * | io.swap | a swapped-page fault's synchronous zram read (CPU_LAW swap) | `swapin` − handle_mm_fault, as an empirical law |
  *
  * Every value keeps its spread (p10/p50/p90 of the samples) and, for fits,
  * the points, slope, intercept and R² over the per-x medians (relative least
  * squares, see linearFit). Costs no bench
  * measures keep their default and say so. Figures the model has no cost for
- * (fork's fixed part, uncontended and contended lock costs, wake-up latency,
+ * (uncontended and contended lock costs, wake-up latency,
  * context switch, the device read itself) are kept under `measurements`.
  */
 import { COST_NAMES, type CostName } from '../model/effects.js';
@@ -152,7 +153,7 @@ export function fitProfile(inp: FitInput): CostProfile {
   costs.do_mmap = { value: nonNeg(mm.v), source: 'measured', from: 'mmap of a fresh 64-page anonymous VMA', spread: mm.spread };
   const fv = linearFit(need(b, 'fork-vmas').samples);
   costs.dup_vma = { value: nonNeg(fv.slope), source: 'fit', from: 'fork of a process with V anonymous VMAs, no resident page: slope per VMA (vm_area_dup, anon_vma_fork, vma_start_write)', fit: fv };
-  measurements.fork_fixed = { what: 'fork with no extra VMA: intercept of fork-vmas, ns (copy_process and the rest outside dup_mmap; not in the model: its fork op is dup_mmap)', fit: fv };
+  costs.copy_process = { value: nonNeg(fv.intercept), source: 'fit', from: 'fork-vmas: intercept (fork with no extra VMA: copy_process and wake-up around dup_mmap, and the few VMAs every process has)', fit: fv };
   const fa = linearFit(need(b, 'fork-anon').samples);
   costs.copy_pte = { value: nonNeg(fa.slope), source: 'fit', from: 'fork with one VMA of P present anonymous pages: slope per PTE (copy_present_pte: write-protect, folio ref, rmap)', fit: fa };
   if (b.has('fork-file')) {

@@ -63,11 +63,19 @@ export const enum Cost {
    * profile sets it (src/calibrate/fit.ts).
    */
   do_read_fault = 16,
+  /**
+   * fork's work outside dup_mmap (kernel/fork.c copy_process: dup_task_struct,
+   * copy_files, copy_sighand, copy_signal, sched_fork, copy_thread, and
+   * wake_up_new_task after), charged before mmap_write_lock, not under it.
+   * Default 0; the simulator's fork driver then yields nothing for it, so the
+   * built-in outputs are unchanged. A cost profile sets it.
+   */
+  copy_process = 17,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
   'mprotect_fixup', 'change_pte', 'munmap_vma', 'zap_pte', 'dup_vma', 'copy_pte',
-  'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal', 'swap_out', 'do_read_fault',
+  'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal', 'swap_out', 'do_read_fault', 'copy_process',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

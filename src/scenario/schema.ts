@@ -494,6 +494,8 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   swap_out: 35400,
   // 0: the built-in model charges a file fault handle_mm_fault alone; cost profiles set it (docs/calibration.md).
   do_read_fault: 0,
+  // 0: the built-in fork op is dup_mmap alone; cost profiles set it (docs/calibration.md).
+  copy_process: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);
