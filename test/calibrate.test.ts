@@ -78,6 +78,7 @@ describe('fit of the recorded calibration-host outputs', () => {
     const retry = medianOf('major') - (medianOf('pread-direct') - medianOf('getppid')) - 2 * floor - p.costs.do_read_fault.value;
     expect(p.costs.fault_retry.value).toBe(Math.max(0, Math.round(retry)));
     expect(p.costs.do_mmap.value).toBe(medianOf('mmap'));
+    expect(p.costs.wakeup).toMatchObject({ value: medianOf('wakeup'), source: 'measured' });
   });
 
   it('fits fixed + per-unit costs with a good line (R² > 0.95) and plausible magnitudes', () => {
@@ -113,7 +114,7 @@ describe('fit of the recorded calibration-host outputs', () => {
 
   it('keeps what the model has no cost for under measurements, lock costs by thread count included', () => {
     expect(Object.keys(p.measurements)).toEqual(expect.arrayContaining([
-      'wakeup_latency', 'context_switch', 'mmap_write_uncontended', 'mmap_write_by_threads', 'fault_shared_vma_by_threads', 'device_read',
+      'context_switch', 'mmap_write_uncontended', 'mmap_write_by_threads', 'fault_shared_vma_by_threads', 'device_read',
     ]));
     expect(p.measurements.mmap_write_by_threads!.by!.map((b) => b.x)).toEqual([1, 2, 4, 8]);
   });
@@ -265,6 +266,22 @@ describe('the costs profiles add to the model (built-in defaults 0)', () => {
     expect(faults({}, 'lib', 'cached').max).toBe(1000);
     expect(faults({ do_read_fault: '2us' }, 'lib', 'cached').max).toBe(3000);
     expect(faults({ do_read_fault: '2us' }, 'heap', 'zero').max).toBe(faults({}, 'heap', 'zero').max);
+  });
+});
+
+describe('wake-up latency', () => {
+  it('delays every woken task by Cost.wakeup: a reader behind a writer resumes that much later', () => {
+    const sc = (wakeup: string) => scenarioFromObject({
+      name: 'w', description: 'test', duration: '20ms', cpus: 2,
+      vmas: [{ name: 'lib', kind: 'file', pages: 64 }],
+      threads: [{ name: 'a', think: '1ms', ops: [{ op: 'fault', vma: 'lib', states: { absent: 1 } }] }],
+      io: { read: '100us' },
+      costs: { handle_mm_fault: '1us', fault_retry: '1us', wakeup },
+    });
+    const lat = (w: string) => measure({ scenario: sc(w), fault: 'mainline', fork: 'fork-lock-all', seed: 1 }).opsAll.fault!.latency!.max;
+    // A miss: 1 us, the read (100 us), the I/O completion's wake-up, the retry (2 us).
+    expect(lat('0ns')).toBe(103_000);
+    expect(lat('3us')).toBe(106_000);
   });
 });
 

@@ -16,13 +16,14 @@
  * | do_mmap | do_mmap (vma.ts) | `mmap` |
  * | dup_vma, copy_pte | dup_mmap (mmap.ts) | `fork-vmas` slope per VMA; `fork-anon` slope per present anonymous PTE |
  * | copy_process | the simulator's fork op, before dup_mmap (sim/workload.ts) | `fork-vmas` intercept |
+ * | wakeup | every wake-up in the simulator (sim/engine.ts): the delay until the woken task runs | `wakeup` |
  * | io.swap | a swapped-page fault's synchronous zram read (CPU_LAW swap) | `swapin` − handle_mm_fault, as an empirical law |
  *
  * Every value keeps its spread (p10/p50/p90 of the samples) and, for fits,
  * the points, slope, intercept and R² over the per-x medians (relative least
  * squares, see linearFit). Costs no bench
  * measures keep their default and say so. Figures the model has no cost for
- * (uncontended and contended lock costs, wake-up latency,
+ * (uncontended and contended lock costs,
  * context switch, the device read itself) are kept under `measurements`.
  */
 import { COST_NAMES, type CostName } from '../model/effects.js';
@@ -161,6 +162,10 @@ export function fitProfile(inp: FitInput): CostProfile {
     measurements.fork_file_pte = { what: 'fork with a MAP_SHARED file VMA of P mapped pages: slope per page, ns (≈0: vma_needs_copy skips it, as the model does)', fit: ff };
   }
 
+  if (b.has('wakeup')) {
+    const w = median(b, 'wakeup');
+    costs.wakeup = { value: nonNeg(w.v), source: 'measured', from: 'wakeup: futex wake → the woken thread runs (try_to_wake_up, IPI, idle exit, context switch); a delay, not CPU', spread: w.spread };
+  }
   let swap: CostProfile['io']['swap'] = null;
   if (b.has('swapin')) {
     const samples = all(need(b, 'swapin')).map((v) => Math.max(0, v - hmf));
@@ -171,7 +176,6 @@ export function fitProfile(inp: FitInput): CostProfile {
     ['getppid', 'syscall_floor', 'getppid(): the syscall entry/exit floor, ns'],
     ['mmap-read', 'mmap_read_uncontended', 'mincore of one page: mmap_read_lock + find_vma + one PTE walk + the syscall, ns'],
     ['mmap-write', 'mmap_write_uncontended', 'mprotect to the same protection: mmap_write_lock_killable + lookup + unlock + the syscall, ns'],
-    ['wakeup', 'wakeup_latency', 'futex wake → the woken thread runs (other CPU idle or busy), ns'],
     ['ctxswitch', 'context_switch', 'one futex hand-over between two threads on one CPU (round trip / 2), ns'],
     ['cow', 'cow_fault', 'write fault on a private page shared with a child (wp_page_copy), ns'],
     ['anon-write', 'anon_write_fault', 'write fault on a never-touched anonymous page, ns'],

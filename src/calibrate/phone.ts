@@ -24,6 +24,7 @@ const PHONE: Partial<Record<CostName, Omit<CostValue, 'value'> & { value?: numbe
   pgscan: { source: 'assumption', from: 'parameters.md §9.5: no measured per-folio scan cost found; the built-in default' },
   pgsteal: { source: 'assumption', from: 'parameters.md §9.7: "clean file page: 1–3 µs", itself an assumption; the built-in default' },
   do_read_fault: { source: 'assumption', from: 'not measured on a phone: 0, a file fault costs handle_mm_fault alone (the built-in model)' },
+  wakeup: { source: 'assumption', from: 'not measured on a phone: 0, a woken task is runnable at once (the built-in model)' },
   copy_process: { source: 'assumption', from: 'not measured on a phone: 0, the fork op is dup_mmap alone (the built-in model)' },
 };
 

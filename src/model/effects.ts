@@ -71,11 +71,19 @@ export const enum Cost {
    * built-in outputs are unchanged. A cost profile sets it.
    */
   copy_process = 17,
+  /**
+   * Not a CPU cost: the delay from wake_up_process (kernel/sched/core.c
+   * try_to_wake_up: the wake-up IPI, the target CPU leaving idle, the context
+   * switch) until a woken task runs again. The simulator applies it to every
+   * lock hand-over and I/O completion wake-up. Default 0 (the woken task is
+   * runnable at once, as before); a cost profile measures it.
+   */
+  wakeup = 18,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
   'mprotect_fixup', 'change_pte', 'munmap_vma', 'zap_pte', 'dup_vma', 'copy_pte',
-  'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal', 'swap_out', 'do_read_fault', 'copy_process',
+  'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal', 'swap_out', 'do_read_fault', 'copy_process', 'wakeup',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

@@ -496,6 +496,8 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   do_read_fault: 0,
   // 0: the built-in fork op is dup_mmap alone; cost profiles set it (docs/calibration.md).
   copy_process: 0,
+  // 0: a woken task is runnable at once; cost profiles set it (docs/calibration.md).
+  wakeup: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);
