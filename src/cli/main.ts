@@ -65,8 +65,13 @@ function program(io: CliIo, version: string): Command {
     .option('--out <file>', 'where to write the profile (default NAME.costs.yaml)')
     .option('--name <name>', 'profile name (default host)')
     .option('--record <dir>', 'also write the raw bench outputs (KEY.txt) and host.json there')
-    .option('--from <dir>', 'fit recorded outputs from DIR instead of running the benches (no root)')
-    .action((opts: CalibrateOptions) => calibrateCommand(opts, io));
+    .option('--from <dir>', 'fit recorded outputs from DIR instead of running the benches (no root); with --validate, summarise recorded documents')
+    .option('--validate', 'held-out validation: faultline real on the calib-* scenarios beside the model with --costs; prints a markdown summary')
+    .option('--runs <n>', 'with --validate: real runs per scenario (default 3)')
+    .option('--io <path>', 'with --validate: read path of file VMAs (default zram)')
+    .option('--costs <profile>', 'with --validate: the cost profile of the model side (default calib-host)')
+    .option('--allow-loaded', 'with --validate: run even on a loaded host (the summary says so)')
+    .action((opts: CalibrateOptions) => calibrateCommand(opts, io, version));
   addSweepCommands(p, io, version);
   addExperimentCommand(p, io, version);
   p.command('check')
