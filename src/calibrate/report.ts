@@ -25,7 +25,7 @@ export function renderFitTable(p: CostProfile): string {
     out.push(`  ${pad(r.cost, 20)} ${lpad(formatNs(r.value), 9)} ${lpad(r.previous === null ? '-' : formatNs(r.previous), 9)} ${lpad(s === null ? '-' : formatNs(s.p10), 9)} ${lpad(s === null ? '-' : formatNs(s.p50), 9)} ${lpad(s === null ? '-' : formatNs(s.p90), 9)} ${lpad(s === null ? '-' : String(s.n), 6)} ${lpad(r.r2 === null ? '-' : r.r2.toFixed(3), 6)}  ${r.source}`);
   }
   out.push('');
-  out.push('  p10/p50/p90: spread of the samples the value comes from (for a fit, of all its samples); R²: fit over the per-parameter medians.');
+  out.push('  p10/p50/p90: spread of the samples the value comes from (for a fit, of all its samples); R²: of the fit over the per-parameter medians, each weighted by 1/median² (relative error).');
   const m = Object.entries(p.measurements);
   if (m.length > 0) {
     out.push('');
