@@ -139,6 +139,26 @@ static int go_flag, ready_count;
 static __thread sigjmp_buf touch_jmp;
 static __thread volatile int in_touch;
 
+static void die(const char *fmt, ...);
+
+/*
+ * Memory the generator writes during the run (page-state arrays, records,
+ * thread stacks): its own anonymous mapping, MADV_DONTFORK and touched now.
+ * Otherwise every scenario fork would write-protect it (COW), and the
+ * generator's next writes would be page faults of its own between timed ops,
+ * waiting for mmap_lock behind the next fork. Untouched by MADV_DONTFORK: the
+ * stack of a thread that forks (the child runs on it until exit_group).
+ */
+static void *alloc_private(size_t n, int dontfork) {
+  size_t len = (n + 4095) & ~(size_t)4095;
+  if (len == 0) len = 4096;
+  void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return NULL;
+  if (dontfork) madvise(p, len, MADV_DONTFORK);
+  for (size_t k = 0; k < len; k += 4096) ((volatile char *)p)[k] = 0;
+  return p;
+}
+
 static void die(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -215,7 +235,8 @@ static void parse_config(const char *file) {
       snprintf(t->name, sizeof t->name, "%s", line + n);
       t->name[strcspn(t->name, "\n")] = 0;
       t->ops = calloc((size_t)t->nops + 1, sizeof *t->ops);
-      t->recs = calloc((size_t)t->nops * 2 + 2, sizeof *t->recs);
+      t->recs = alloc_private(((size_t)t->nops * 2 + 2) * sizeof *t->recs, 1);
+      if (!t->ops || !t->recs) die("out of memory for the schedule of thread %d", t->id);
       oi = 0;
     } else if (!strcmp(kw, "op")) {
       if (ti < 0 || oi >= threads[ti].nops) die("op outside a thread or too many ops");
@@ -298,7 +319,7 @@ static void setup_regions(void) {
     struct region *r = &regions[i];
     r->addr = a;
     a += (r->pages + 1) * PAGE;
-    r->st = calloc(r->pages, 1);
+    r->st = alloc_private(r->pages, 1);
     if (!r->st) die("out of memory for the page states of region %d", r->id);
     if (r->file) {
       r->open_flags = (r->shared && (r->prot & PROT_WRITE)) ? O_RDWR : O_RDONLY;
@@ -468,15 +489,14 @@ static long prepare(struct region *r, long hint, int state, int *flags) {
   }
 }
 
-static void do_fault(struct thread *t, struct op *o, struct rec *rc) {
+/* The touch of a page prepare() made ready (before the thread's sleep until the op). */
+static void do_fault(struct thread *t, struct op *o, struct rec *rc, long prepared) {
   struct region *r = &regions[o->region];
-  rc->prep_start = now_ns();
-  volatile long pg = prepare(r, o->page, o->state, &rc->flags);
+  volatile long pg = prepared;
   rc->page = pg;
   char *volatile a = r->addr + pg * PAGE;
   long mn0, mj0, mn1, mj1;
   rusage_thread(&mn0, &mj0);
-  rc->prep_end = now_ns();
   volatile int write = o->write && (r->prot & PROT_WRITE);
   rc->start = now_ns();
   if (sigsetjmp(touch_jmp, 1) == 0) {
@@ -501,16 +521,16 @@ static void mark_range(struct region *r, long first, long n, unsigned char st) {
   }
 }
 
-static int run_op(struct thread *t, struct op *o, int seq, struct rec *rc, struct rec *extra) {
+static int run_op(struct thread *t, struct op *o, int seq, struct rec *rc, struct rec *extra, long prepared) {
   rc->op = o->kind;
   rc->region = o->region;
   rc->state = o->state;
   rc->page = o->page;
-  rc->prep_start = rc->prep_end = -1;
+  if (o->kind != OP_FAULT) rc->prep_start = rc->prep_end = -1;
   struct region *r = o->region >= 0 ? &regions[o->region] : NULL;
   switch (o->kind) {
   case OP_FAULT:
-    do_fault(t, o, rc);
+    do_fault(t, o, rc, prepared);
     return 1;
   case OP_MPROTECT: {
     /* Ops pair up like a GC's protect/unprotect: the first flips PROT_EXEC on
@@ -586,10 +606,21 @@ static void *thread_main(void *arg) {
     struct op *o = &t->ops[i];
     int64_t at = last + o->delay;
     if (at >= end) break;
-    sleep_until(at);
     struct rec *rc = &t->recs[t->nrecs];
     memset(rc, 0, sizeof *rc * 2);
-    int n = run_op(t, o, i, rc, rc + 1);
+    /* A fault's page is prepared before the sleep, not right before the
+     * touch: a preparation that waits (its MADV_DONTNEED behind a fork's
+     * mmap_write_lock) then waits in the think time, and the touch meets the
+     * lock state of its own scheduled time instead of the one the
+     * preparation already waited out. */
+    long prepared = -1;
+    if (o->kind == OP_FAULT) {
+      rc->prep_start = now_ns();
+      prepared = prepare(&regions[o->region], o->page, o->state, &rc->flags);
+      rc->prep_end = now_ns();
+    }
+    sleep_until(at);
+    int n = run_op(t, o, i, rc, rc + 1, prepared);
     for (int k = 0; k < n; k++) {
       struct rec *x = &rc[k];
       x->start -= t0; x->end -= t0;
@@ -640,7 +671,11 @@ int main(int argc, char **argv) {
   for (int i = 0; i < nthreads; i++) {
     pthread_attr_t at;
     pthread_attr_init(&at);
-    pthread_attr_setstacksize(&at, 256 * 1024);
+    int forks = 0;
+    for (int k = 0; k < threads[i].nops; k++) forks |= threads[i].ops[k].kind == OP_FORK;
+    void *stack = alloc_private(256 * 1024, !forks);
+    if (!stack) die("cannot allocate a thread stack");
+    pthread_attr_setstack(&at, stack, 256 * 1024);
     if (pthread_create(&threads[i].pt, &at, thread_main, &threads[i]) != 0) die("pthread_create failed");
     pthread_attr_destroy(&at);
   }
