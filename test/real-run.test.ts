@@ -56,12 +56,16 @@ describe('native load generator', () => {
       const cfg = join(dir, 'cfg');
       const out = join(dir, 'out');
       writeFileSync(cfg, renderLoadgenConfig(tr, { mount: '/nonexistent', cgroup: null }));
+      let smaps = '';
       const code = await new Promise<number | null>((resolve, reject) => {
         const p = spawn(loadgen, [cfg, out], { stdio: ['pipe', 'pipe', 'pipe'] });
         let stdout = '';
         p.stdout.on('data', (b: Buffer) => {
           stdout += b.toString();
-          if (stdout.includes('ready')) p.stdin.end('go\n');
+          if (stdout.includes('ready') && smaps === '') {
+            smaps = readFileSync(`/proc/${p.pid}/smaps`, 'utf8');
+            p.stdin.end('go\n');
+          }
         });
         p.on('error', reject);
         p.on('exit', resolve);
@@ -77,6 +81,12 @@ describe('native load generator', () => {
       const kinds = new Set(res.records.map((r) => r.op));
       for (const k of ['mprotect', 'madvise_dontneed', 'munmap', 'mmap', 'fork']) expect(kinds).toContain(k);
       expect(res.records.filter((r) => r.flags & 4)).toEqual([]); // no failed syscall
+      // A fault's page is prepared before the thread's sleep, never inside the timed touch.
+      for (const r of faults) if (r.prepStart >= 0) expect(r.prepEnd).toBeLessThanOrEqual(r.start);
+      // The generator's own written memory is MADV_DONTFORK ("dd"): records (2 threads), page states (2
+      // regions: one VMA, they merge) and the stack of thread a, which does not fork; b's stack is not.
+      const dd = smaps.split('\n').filter((l) => l.startsWith('VmFlags:') && / dd( |$)/.test(l)).length;
+      expect(dd).toBeGreaterThanOrEqual(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
