@@ -183,7 +183,10 @@ describe('faultline real (end to end)', () => {
   }, 120_000);
 
   it.runIf(why === null)('--io zram and --io loop: file regions on block devices, every absent fault a major one, devices removed', async () => {
-    for (const io of ['zram', 'loop']) {
+    const host = probeHost();
+    const paths = host.loop ? ['zram', 'loop'] : ['zram'];
+    if (!host.loop) skipNote('faultline real --io loop', 'losetup or /dev/loop-control missing');
+    for (const io of paths) {
       const zramBefore = readdirSync('/sys/block').filter((d) => d.startsWith('zram')).sort();
       const r = await cli('real', 'tiny', '--duration', '120ms', '--model-seeds', '1', '--allow-loaded', '--no-trace', '--io', io);
       expect(r.code).toBe(0);

@@ -175,7 +175,7 @@ export function requireHost(h: HostInfo, needs: { fuse: boolean; swap: boolean; 
   if (needs.blockdev !== undefined && needs.blockdev !== null) {
     if (h.binaries.calibrate === null) throw new HostError(`real: --io ${needs.blockdev} measures the device with faultline-calibrate, which is not built; ${BUILD_HINT}`);
     if (needs.blockdev === 'zram' && !h.zram.control) throw new HostError('real: --io zram needs /sys/class/zram-control (CONFIG_ZRAM; modprobe zram)');
-    if (needs.blockdev === 'loop' && !h.loop) throw new HostError('real: --io loop needs losetup and /dev/loop-control (CONFIG_BLK_DEV_LOOP; apt-get install -y util-linux)');
+    if (needs.blockdev === 'loop' && !h.loop) throw new HostError('real: --io loop needs losetup and /dev/loop-control (CONFIG_BLK_DEV_LOOP; apt-get install -y mount)');
   }
   if (needs.swap) {
     if (h.config !== null && h.config.get('CONFIG_ZRAM') === undefined) throw new HostError('real: the scenario swaps anonymous pages but the kernel has no zram (CONFIG_ZRAM)');
