@@ -13,7 +13,8 @@ import { fitProfile, fitRows, linearFit, spreadOf } from '../src/calibrate/fit.j
 import { phoneProfile } from '../src/calibrate/phone.js';
 import { applyProfile, loadProfile, parseProfile, ProfileError, profilesDir, renderProfile } from '../src/calibrate/profile.js';
 import { CALIB_FIXTURES, calibHostProfile, shippedProfiles } from '../src/calibrate/shipped.js';
-import { readRecorded, SUITE } from '../src/calibrate/suite.js';
+import { readRecorded, runSuite, SUITE } from '../src/calibrate/suite.js';
+import { HostError, probeHost } from '../src/real/index.js';
 import { COST_NAMES } from '../src/model/effects.js';
 import { loadScenario, repoRoot, scenarioFromObject } from '../src/scenario/index.js';
 import { DEFAULT_COSTS } from '../src/scenario/schema.js';
@@ -303,6 +304,14 @@ describe('faultline calibrate --from (recorded outputs, no root)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('refuses to run the benches without root or without the binary, naming the way out', () => {
+    if (process.platform !== 'linux') return;
+    const h = probeHost();
+    expect(() => runSuite({ ...h, root: false }, () => {})).toThrow(HostError);
+    expect(() => runSuite({ ...h, root: false }, () => {})).toThrow(/needs root.*--from DIR/);
+    expect(() => runSuite({ ...h, root: true, binaries: { ...h.binaries, calibrate: null } }, () => {})).toThrow(/faultline-calibrate is not built/);
   });
 
   it('parses what the native benches print', () => {
