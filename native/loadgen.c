@@ -28,108 +28,17 @@
  * region and maps it again at the same address (the second half is recorded
  * as an "mmap" op); fork is a raw fork() whose child exits at once.
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
-#include <setjmp.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
+#include "loadgen.h"
 
-#ifndef MADV_PAGEOUT
-#define MADV_PAGEOUT 21
-#endif
-#ifndef MAP_FIXED_NOREPLACE
-#define MAP_FIXED_NOREPLACE 0x100000
-#endif
-
-#define PAGE 4096UL
-
-/* Page states as the config names them (shared with translate.ts). */
-enum { ST_NONE = 0, ST_CACHED = 1, ST_ABSENT = 2, ST_ZERO = 3, ST_SWAPPED = 4 };
-/* Tracked state of a page (per region, one byte; bit 7 = claimed by a thread). */
-enum { PG_CACHED = 1, PG_EVICTED = 2, PG_ZERO = 3, PG_RESIDENT = 4, PG_SWAPPED = 5 };
-#define PG_BUSY 0x80
-
-/* Operation kinds (shared with translate.ts). */
-enum { OP_FAULT = 0, OP_MPROTECT = 1, OP_MADVISE = 2, OP_MUNMAP = 3, OP_MMAP = 4, OP_FORK = 5 };
-
-/* Record flags. */
-#define F_SEGV 1      /* the touch hit SIGSEGV (region unmapped meanwhile) */
-#define F_PREP 2      /* the page had to be prepared in line (no page in the state) */
-#define F_ERROR 4     /* the syscall failed */
-#define F_UNFINISHED 8
-
-struct region {
-  int id;
-  int file;            /* 1: file-backed */
-  size_t pages;
-  int prot;
-  int shared;
-  int dontfork;
-  int random;
-  int fd;              /* file regions */
-  off_t off;           /* offset in the file, bytes */
-  size_t resident;     /* anon pages populated at setup */
-  size_t swap_pool;    /* anon pages pushed to swap at setup */
-  char *addr;
-  unsigned char *st;   /* tracked page states */
-  char path[512];
-  int open_flags;
-};
-
-struct op {
-  int64_t delay;
-  int kind, region;
-  long page, npages;
-  int state, write;
-};
-
-struct rec {
-  int op, region, state, flags;
-  long page;
-  int64_t start, end, prep_start, prep_end;
-  long minflt, majflt;
-};
-
-struct thread {
-  int id, nice;
-  int64_t start;
-  char name[64];
-  int nops;
-  struct op *ops;
-  struct rec *recs;
-  int nrecs;
-  pthread_t pt;
-  pid_t tid;
-  unsigned long long rng;
-  /* The range of the last unpaired mprotect (see run_op). */
-  int mp_pending, mp_region;
-  long mp_page, mp_npages;
-};
-
-static int64_t duration_ns, warmup_ns;
-static int ncpus_wanted;
-static char cgroup_path[512];
-static struct region *regions;
-static int nregions;
-static struct thread *threads;
-static int nthreads;
-static char *arena;
-static size_t arena_pages;
+int64_t duration_ns, warmup_ns;
+int ncpus_wanted;
+char cgroup_path[512];
+struct region *regions;
+int nregions;
+struct thread *threads;
+int nthreads;
+char *arena;
+size_t arena_pages;
 static volatile int64_t t0_abs; /* CLOCK_MONOTONIC ns of the run start */
 static pthread_mutex_t go_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t go_cv = PTHREAD_COND_INITIALIZER;
@@ -138,31 +47,9 @@ static int go_flag, ready_count;
 static __thread sigjmp_buf touch_jmp;
 static __thread volatile int in_touch;
 
-static void die(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("faultline-loadgen: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  exit(3);
-}
-
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static void sleep_until(int64_t abs_ns) {
   struct timespec ts = { .tv_sec = abs_ns / 1000000000LL, .tv_nsec = abs_ns % 1000000000LL };
   while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {}
-}
-
-static unsigned long long xorshift(unsigned long long *s) {
-  unsigned long long x = *s;
-  x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-  return *s = x;
 }
 
 static void segv_handler(int sig, siginfo_t *si, void *uc) {
@@ -170,186 +57,6 @@ static void segv_handler(int sig, siginfo_t *si, void *uc) {
   if (in_touch) { in_touch = 0; siglongjmp(touch_jmp, 1); }
   signal(sig, SIG_DFL);
   raise(sig);
-}
-
-/* ---------------------------------------------------------------- config */
-
-static void parse_config(const char *file) {
-  FILE *f = fopen(file, "r");
-  if (!f) die("cannot open config %s: %s", file, strerror(errno));
-  char line[1024];
-  int ri = 0, ti = -1, oi = 0;
-  while (fgets(line, sizeof line, f)) {
-    if (line[0] == '#' || line[0] == '\n') continue;
-    char kw[32];
-    if (sscanf(line, "%31s", kw) != 1) continue;
-    if (!strcmp(kw, "faultline-loadgen")) continue;
-    else if (!strcmp(kw, "duration")) sscanf(line, "%*s %lld", (long long *)&duration_ns);
-    else if (!strcmp(kw, "warmup")) sscanf(line, "%*s %lld", (long long *)&warmup_ns);
-    else if (!strcmp(kw, "cpus")) sscanf(line, "%*s %d", &ncpus_wanted);
-    else if (!strcmp(kw, "cgroup")) sscanf(line, "%*s %511s", cgroup_path);
-    else if (!strcmp(kw, "regions")) {
-      sscanf(line, "%*s %d", &nregions);
-      regions = calloc((size_t)nregions, sizeof *regions);
-    } else if (!strcmp(kw, "threads")) {
-      sscanf(line, "%*s %d", &nthreads);
-      threads = calloc((size_t)nthreads, sizeof *threads);
-    } else if (!strcmp(kw, "region")) {
-      if (ri >= nregions) die("too many regions");
-      struct region *r = &regions[ri++];
-      char kind[16];
-      long long off;
-      if (sscanf(line, "%*s %d %15s %zu %d %d %d %d %zu %zu %lld %511s", &r->id, kind, &r->pages, &r->prot, &r->shared,
-                 &r->dontfork, &r->random, &r->resident, &r->swap_pool, &off, r->path) != 11)
-        die("bad region line: %s", line);
-      r->file = !strcmp(kind, "file");
-      r->off = (off_t)off;
-      r->fd = -1;
-    } else if (!strcmp(kw, "thread")) {
-      struct thread *t = &threads[++ti];
-      if (ti >= nthreads) die("too many threads");
-      int n = 0;
-      if (sscanf(line, "%*s %d %d %lld %d %n", &t->id, &t->nice, (long long *)&t->start, &t->nops, &n) < 4)
-        die("bad thread line: %s", line);
-      snprintf(t->name, sizeof t->name, "%s", line + n);
-      t->name[strcspn(t->name, "\n")] = 0;
-      t->ops = calloc((size_t)t->nops + 1, sizeof *t->ops);
-      t->recs = calloc((size_t)t->nops * 2 + 2, sizeof *t->recs);
-      oi = 0;
-    } else if (!strcmp(kw, "op")) {
-      if (ti < 0 || oi >= threads[ti].nops) die("op outside a thread or too many ops");
-      struct op *o = &threads[ti].ops[oi++];
-      long long d;
-      if (sscanf(line, "%*s %lld %d %d %ld %ld %d %d", &d, &o->kind, &o->region, &o->page, &o->npages, &o->state, &o->write) != 7)
-        die("bad op line: %s", line);
-      o->delay = d;
-      if (o->region < -1 || o->region >= nregions) die("op region out of range: %s", line);
-    } else if (!strcmp(kw, "end")) break;
-    else die("unknown config keyword %s", kw);
-  }
-  fclose(f);
-  if (ri != nregions) die("expected %d regions, got %d", nregions, ri);
-  if (ti != nthreads - 1) die("expected %d threads, got %d", nthreads, ti + 1);
-}
-
-/* ----------------------------------------------------------------- setup */
-
-static void join_cgroup(void) {
-  if (cgroup_path[0] == 0 || !strcmp(cgroup_path, "-")) return;
-  char p[600];
-  snprintf(p, sizeof p, "%s/cgroup.procs", cgroup_path);
-  FILE *f = fopen(p, "w");
-  if (!f || fprintf(f, "%d\n", getpid()) < 0 || fclose(f) != 0) die("cannot join cgroup %s: %s", cgroup_path, strerror(errno));
-}
-
-static void pin_cpus(void) {
-  if (ncpus_wanted <= 0) return;
-  cpu_set_t cur, want;
-  CPU_ZERO(&want);
-  if (sched_getaffinity(0, sizeof cur, &cur) != 0) return;
-  int n = 0;
-  for (int c = 0; c < CPU_SETSIZE && n < ncpus_wanted; c++)
-    if (CPU_ISSET(c, &cur)) { CPU_SET(c, &want); n++; }
-  if (sched_setaffinity(0, sizeof want, &want) != 0) die("sched_setaffinity: %s", strerror(errno));
-}
-
-static int map_region(struct region *r) {
-  int flags = (r->shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED_NOREPLACE;
-  void *p;
-  if (r->file) p = mmap(r->addr, r->pages * PAGE, r->prot, flags, r->fd, r->off);
-  else p = mmap(r->addr, r->pages * PAGE, r->prot, flags | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return -1;
-  if (p != r->addr) { munmap(p, r->pages * PAGE); errno = EEXIST; return -1; }
-  if (r->random) madvise(r->addr, r->pages * PAGE, MADV_RANDOM);
-  if (r->dontfork) madvise(r->addr, r->pages * PAGE, MADV_DONTFORK);
-  return 0;
-}
-
-/* Deterministic, about 2:1 compressible content for anonymous pages. */
-static void fill_page(char *p, unsigned long long seed) {
-  unsigned long long s = seed * 0x9E3779B97F4A7C15ULL + 1;
-  uint64_t *w = (uint64_t *)p;
-  for (size_t i = 0; i < PAGE / 8; i++) w[i] = (i & 1) ? 0 : xorshift(&s);
-}
-
-static void setup_regions(void) {
-  arena_pages = 1;
-  for (int i = 0; i < nregions; i++) arena_pages += regions[i].pages + 1;
-  /* Reserve the span, then give it back: regions go at fixed addresses inside
-   * it with an unmapped page between neighbours. */
-  arena = mmap(NULL, arena_pages * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (arena == MAP_FAILED) die("cannot reserve %zu pages: %s", arena_pages, strerror(errno));
-  munmap(arena, arena_pages * PAGE);
-  char *a = arena + PAGE;
-  for (int i = 0; i < nregions; i++) {
-    struct region *r = &regions[i];
-    r->addr = a;
-    a += (r->pages + 1) * PAGE;
-    r->st = calloc(r->pages, 1);
-    if (r->file) {
-      r->open_flags = (r->shared && (r->prot & PROT_WRITE)) ? O_RDWR : O_RDONLY;
-      r->fd = open(r->path, r->open_flags);
-      if (r->fd < 0) die("cannot open %s: %s", r->path, strerror(errno));
-    }
-    if (map_region(r) != 0) die("cannot map region %d (%zu pages): %s", r->id, r->pages, strerror(errno));
-  }
-  /* File regions: drop the page cache of the range, then read it back. */
-  static char buf[128 * 1024];
-  for (int i = 0; i < nregions; i++) {
-    struct region *r = &regions[i];
-    if (!r->file) continue;
-    posix_fadvise(r->fd, r->off, (off_t)(r->pages * PAGE), POSIX_FADV_DONTNEED);
-    for (size_t done = 0; done < r->pages * PAGE;) {
-      size_t n = r->pages * PAGE - done;
-      if (n > sizeof buf) n = sizeof buf;
-      ssize_t got = pread(r->fd, buf, n, r->off + (off_t)done);
-      if (got <= 0) die("preload of %s failed: %s", r->path, got < 0 ? strerror(errno) : "short file");
-      done += (size_t)got;
-    }
-    memset(r->st, PG_CACHED, r->pages);
-  }
-  /* Anonymous regions: a deterministic permutation picks the swap pool first,
-   * then the resident pages; the rest is never touched (state zero). */
-  size_t swapped_total = 0, swapped_ok = 0;
-  for (int i = 0; i < nregions; i++) {
-    struct region *r = &regions[i];
-    if (r->file) continue;
-    memset(r->st, PG_ZERO, r->pages);
-    size_t *perm = malloc(r->pages * sizeof *perm);
-    for (size_t k = 0; k < r->pages; k++) perm[k] = k;
-    unsigned long long s = 0x1234567ULL + (unsigned long long)r->id * 7919;
-    for (size_t k = r->pages; k > 1; k--) {
-      size_t j = xorshift(&s) % k;
-      size_t t = perm[k - 1]; perm[k - 1] = perm[j]; perm[j] = t;
-    }
-    size_t npop = r->swap_pool + r->resident;
-    if (npop > r->pages) npop = r->pages;
-    int writable = (r->prot & PROT_WRITE) != 0;
-    for (size_t k = 0; k < npop; k++) {
-      size_t pg = perm[k];
-      if (writable) fill_page(r->addr + pg * PAGE, (unsigned long long)r->id * 1000003ULL + pg);
-      else (void)*(volatile char *)(r->addr + pg * PAGE);
-      r->st[pg] = PG_RESIDENT;
-    }
-    for (size_t k = 0; k < r->swap_pool && k < r->pages; k++) {
-      size_t pg = perm[k];
-      swapped_total++;
-      if (madvise(r->addr + pg * PAGE, PAGE, MADV_PAGEOUT) == 0) r->st[pg] = PG_SWAPPED;
-    }
-    if (r->swap_pool > 0) {
-      /* mincore reports a swapped-out anonymous page as not resident. */
-      unsigned char *vec = malloc(r->pages);
-      if (mincore(r->addr, r->pages * PAGE, vec) == 0) {
-        for (size_t k = 0; k < r->pages; k++) {
-          if (r->st[k] != PG_SWAPPED) continue;
-          if (vec[k] & 1) r->st[k] = PG_RESIDENT; else swapped_ok++;
-        }
-      }
-      free(vec);
-    }
-    free(perm);
-  }
-  fprintf(stderr, "faultline-loadgen: swap pool %zu/%zu pages out\n", swapped_ok, swapped_total);
 }
 
 /* ------------------------------------------------------------ operations */
@@ -440,15 +147,14 @@ static long prepare(struct region *r, long hint, int state, int *flags) {
   }
 }
 
-static void do_fault(struct thread *t, struct op *o, struct rec *rc) {
+/* The touch of a page prepare() made ready (before the thread's sleep until the op). */
+static void do_fault(struct thread *t, struct op *o, struct rec *rc, long prepared) {
   struct region *r = &regions[o->region];
-  rc->prep_start = now_ns();
-  volatile long pg = prepare(r, o->page, o->state, &rc->flags);
+  volatile long pg = prepared;
   rc->page = pg;
   char *volatile a = r->addr + pg * PAGE;
   long mn0, mj0, mn1, mj1;
   rusage_thread(&mn0, &mj0);
-  rc->prep_end = now_ns();
   volatile int write = o->write && (r->prot & PROT_WRITE);
   rc->start = now_ns();
   if (sigsetjmp(touch_jmp, 1) == 0) {
@@ -473,16 +179,16 @@ static void mark_range(struct region *r, long first, long n, unsigned char st) {
   }
 }
 
-static int run_op(struct thread *t, struct op *o, int seq, struct rec *rc, struct rec *extra) {
+static int run_op(struct thread *t, struct op *o, int seq, struct rec *rc, struct rec *extra, long prepared) {
   rc->op = o->kind;
   rc->region = o->region;
   rc->state = o->state;
   rc->page = o->page;
-  rc->prep_start = rc->prep_end = -1;
+  if (o->kind != OP_FAULT) rc->prep_start = rc->prep_end = -1;
   struct region *r = o->region >= 0 ? &regions[o->region] : NULL;
   switch (o->kind) {
   case OP_FAULT:
-    do_fault(t, o, rc);
+    do_fault(t, o, rc, prepared);
     return 1;
   case OP_MPROTECT: {
     /* Ops pair up like a GC's protect/unprotect: the first flips PROT_EXEC on
@@ -558,10 +264,21 @@ static void *thread_main(void *arg) {
     struct op *o = &t->ops[i];
     int64_t at = last + o->delay;
     if (at >= end) break;
-    sleep_until(at);
     struct rec *rc = &t->recs[t->nrecs];
     memset(rc, 0, sizeof *rc * 2);
-    int n = run_op(t, o, i, rc, rc + 1);
+    /* A fault's page is prepared before the sleep, not right before the
+     * touch: a preparation that waits (its MADV_DONTNEED behind a fork's
+     * mmap_write_lock) then waits in the think time, and the touch meets the
+     * lock state of its own scheduled time instead of the one the
+     * preparation already waited out. */
+    long prepared = -1;
+    if (o->kind == OP_FAULT) {
+      rc->prep_start = now_ns();
+      prepared = prepare(&regions[o->region], o->page, o->state, &rc->flags);
+      rc->prep_end = now_ns();
+    }
+    sleep_until(at);
+    int n = run_op(t, o, i, rc, rc + 1, prepared);
     for (int k = 0; k < n; k++) {
       struct rec *x = &rc[k];
       x->start -= t0; x->end -= t0;
@@ -612,7 +329,11 @@ int main(int argc, char **argv) {
   for (int i = 0; i < nthreads; i++) {
     pthread_attr_t at;
     pthread_attr_init(&at);
-    pthread_attr_setstacksize(&at, 256 * 1024);
+    int forks = 0;
+    for (int k = 0; k < threads[i].nops; k++) forks |= threads[i].ops[k].kind == OP_FORK;
+    void *stack = alloc_private(256 * 1024, !forks);
+    if (!stack) die("cannot allocate a thread stack");
+    pthread_attr_setstack(&at, stack, 256 * 1024);
     if (pthread_create(&threads[i].pt, &at, thread_main, &threads[i]) != 0) die("pthread_create failed");
     pthread_attr_destroy(&at);
   }

@@ -116,6 +116,12 @@ describe('buildRealRun', () => {
     line('gc', 102, us(1500), 'mmap_lock_start_locking', `${MM} write=true`),
     line('gc', 102, us(1501), 'mmap_lock_acquire_returned', `${MM} write=true success=true`),
     line('gc', 102, us(1529), 'mmap_lock_released', `${MM} write=true`),
+    // between ops (the generator's own page fault, e.g. on its record array behind a fork): not counted
+    line('reader1', 101, us(2500), 'mmap_lock_start_locking', `${MM} write=false`),
+    line('reader1', 101, us(2500), 'contention_begin', '00000000fa16850a (flags=READ)'),
+    line('reader1', 101, us(2900), 'contention_end', '00000000fa16850a (ret=0)'),
+    line('reader1', 101, us(2900), 'mmap_lock_acquire_returned', `${MM} write=false success=true`),
+    line('reader1', 101, us(2901), 'mmap_lock_released', `${MM} write=false`),
     // during the untimed preparation of a fault: not counted
     line('reader1', 101, us(1995), 'mmap_lock_start_locking', `${MM} write=false`),
     line('reader1', 101, us(1995), 'mmap_lock_acquire_returned', `${MM} write=false success=true`),
@@ -126,6 +132,7 @@ describe('buildRealRun', () => {
     trace: withTrace ? { analysis: trace, events: 9, lost: 0, contentionEvents: true } : null,
     counters: { vmstat: { pgfault: 10 }, memcg: null },
     host: { kernel: '6.18', perVmaLock: true, perVmaLockStats: false },
+    load: { before: [0.5, 0.4, 0.3], after: [0.7, 0.5, 0.3], hostCpus: 2 }, loadWarning: null,
     fork: 'fork-lock-all', notes: [],
   });
 
@@ -146,8 +153,10 @@ describe('buildRealRun', () => {
     expect(extras.fuse!.faultOverhead!.max).toBe(us(300) - 172_000);
   });
 
-  it('takes mmap_lock figures from the trace, leaving out the preparation of pages', () => {
+  it('takes mmap_lock figures from the trace, leaving out the preparation of pages and what falls between ops', () => {
     const { metrics: m, extras } = build(true);
+    expect(m.mmapLock.readWait.count).toBe(0);
+    expect(extras.notes.some((n) => /^\d+ mmap_lock event\(s\) of the scenario's threads fell outside every timed op/.test(n))).toBe(true);
     expect(m.mmapLock.readAcquisitions).toBe(1);
     expect(m.mmapLock.writeAcquisitions).toBe(1);
     expect(m.mmapLock.writeHold).toMatchObject({ count: 1, total: us(28) });
@@ -177,13 +186,18 @@ describe('buildRealRun', () => {
     const doc = JSON.parse(renderRealJson(rc, '0.1.0')) as { combinations: Array<{ fault: string }>; real: { kernel: string } };
     expect(doc.combinations.map((c) => c.fault)).toEqual(['mainline', 'real']);
     expect(doc.real.kernel).toBe('6.18');
+    expect(table).toContain('host load, run 1: before load average 0.50 0.40 0.30 (2 CPUs), after 0.70 0.50 0.30');
+    expect(table).not.toContain('WARNING');
+    const loaded = { ...real, extras: { ...real.extras, loadWarning: 'the host is loaded (x)' } };
+    const rc2 = compareReal(model, [loaded], { name: 'r', source: 'r.yaml', seed: 1, seeds: 1, duration: sc.duration, warmup: sc.warmup }, tr);
+    expect(renderRealTable(rc2)).toContain('WARNING: the host is loaded (x); tails are not the kernel\'s alone');
   });
 });
 
 describe('host requirements', () => {
   const ok: HostInfo = {
     kernel: '6.18', cpus: 2, root: true, config: new Map([['CONFIG_ZRAM', 'y']]), perVmaLock: true, perVmaLockStats: false,
-    binaries: { loadgen: '/x/faultline-loadgen', fuse: '/x/faultline-fuse' },
+    binaries: { loadgen: '/x/faultline-loadgen', fuse: '/x/faultline-fuse', calibrate: '/x/faultline-calibrate' }, loop: true,
     fuse: { dev: true, fusermount: true }, zram: { control: true, tools: true },
     cgroup: { version: 1, parent: '/sys/fs/cgroup/memory' }, tracefs: '/sys/kernel/tracing',
   };
@@ -196,8 +210,8 @@ describe('host requirements', () => {
 
   it.each([
     [{ root: false }, /needs root/],
-    [{ binaries: { loadgen: null, fuse: null } }, /load generator is not built/],
-    [{ binaries: { loadgen: '/x', fuse: null } }, /FUSE daemon is not built.*libfuse3-dev/],
+    [{ binaries: { loadgen: null, fuse: null, calibrate: null } }, /load generator is not built/],
+    [{ binaries: { loadgen: '/x', fuse: null, calibrate: '/x' } }, /FUSE daemon is not built.*libfuse3-dev/],
     [{ fuse: { dev: false, fusermount: true } }, /no FUSE/],
     [{ zram: { control: false, tools: true } }, /zram-control/],
     [{ config: new Map<string, string>() }, /CONFIG_ZRAM/],
@@ -211,6 +225,15 @@ describe('host requirements', () => {
   it('asks only for what the scenario needs', () => {
     if (process.platform !== 'linux') return;
     expect(() => requireHost({ ...ok, zram: { control: false, tools: false }, fuse: { dev: false, fusermount: false } }, { fuse: false, swap: false, cgroup: true })).not.toThrow();
+  });
+
+  it('with a block-device read path, asks for the device and the calibrate binary instead of FUSE', () => {
+    if (process.platform !== 'linux') return;
+    const noFuse = { ...ok, fuse: { dev: false, fusermount: false } };
+    expect(() => requireHost(noFuse, { fuse: false, swap: false, cgroup: true, blockdev: 'zram' })).not.toThrow();
+    expect(() => requireHost({ ...noFuse, zram: { control: false, tools: true } }, { fuse: false, swap: false, cgroup: true, blockdev: 'zram' })).toThrow(/--io zram needs/);
+    expect(() => requireHost({ ...noFuse, loop: false }, { fuse: false, swap: false, cgroup: true, blockdev: 'loop' })).toThrow(/--io loop needs losetup/);
+    expect(() => requireHost({ ...noFuse, binaries: { ...ok.binaries, calibrate: null } }, { fuse: false, swap: false, cgroup: true, blockdev: 'loop' })).toThrow(/faultline-calibrate/);
   });
 });
 

@@ -56,12 +56,16 @@ describe('native load generator', () => {
       const cfg = join(dir, 'cfg');
       const out = join(dir, 'out');
       writeFileSync(cfg, renderLoadgenConfig(tr, { mount: '/nonexistent', cgroup: null }));
+      let smaps = '';
       const code = await new Promise<number | null>((resolve, reject) => {
         const p = spawn(loadgen, [cfg, out], { stdio: ['pipe', 'pipe', 'pipe'] });
         let stdout = '';
         p.stdout.on('data', (b: Buffer) => {
           stdout += b.toString();
-          if (stdout.includes('ready')) p.stdin.end('go\n');
+          if (stdout.includes('ready') && smaps === '') {
+            smaps = readFileSync(`/proc/${p.pid}/smaps`, 'utf8');
+            p.stdin.end('go\n');
+          }
         });
         p.on('error', reject);
         p.on('exit', resolve);
@@ -77,6 +81,59 @@ describe('native load generator', () => {
       const kinds = new Set(res.records.map((r) => r.op));
       for (const k of ['mprotect', 'madvise_dontneed', 'munmap', 'mmap', 'fork']) expect(kinds).toContain(k);
       expect(res.records.filter((r) => r.flags & 4)).toEqual([]); // no failed syscall
+      // A fault's page is prepared before the thread's sleep, never inside the timed touch.
+      for (const r of faults) if (r.prepStart >= 0) expect(r.prepEnd).toBeLessThanOrEqual(r.start);
+      // The generator's own written memory is MADV_DONTFORK ("dd"): records (2 threads), page states (2
+      // regions: one VMA, they merge) and the stack of thread a, which does not fork; b's stack is not.
+      const dd = smaps.split('\n').filter((l) => l.startsWith('VmFlags:') && / dd( |$)/.test(l)).length;
+      expect(dd).toBeGreaterThanOrEqual(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+  it.runIf(onLinux && cc !== null)('maps regions of 512 MiB and more (the reservation stays mapped while regions go over it)', async () => {
+    // 600 MiB + 1 GiB: the page-state arrays (150 KiB, 256 KiB) are mmap'd by calloc; when the generator
+    // gave its reservation back before mapping, they landed inside it and the set-up failed with EEXIST.
+    const sc = scenarioFromObject({
+      name: 'big', description: 'test', duration: '20ms', warmup: '0ms', cpus: 1,
+      vmas: [{ name: 'big', kind: 'anon', pages: 153600 }, { name: 'huge', kind: 'anon', pages: 262144 }, { name: 'small', kind: 'anon', pages: 8 }],
+      threads: [{ name: 'a', think: '1ms', ops: [{ op: 'fault', vma: 'big', access: 'write', states: { zero: 1 } }] }],
+    }, 'big.yaml');
+    const tr = translate(sc, { seed: 1, hostCpus: 1 });
+    const dir = mkdtempSync(join(tmpdir(), 'faultline-loadgen-test-'));
+    try {
+      const cfg = join(dir, 'cfg');
+      const out = join(dir, 'out');
+      writeFileSync(cfg, renderLoadgenConfig(tr, { mount: '/nonexistent', cgroup: null }));
+      let stderr = '';
+      let maps = '';
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const p = spawn(loadgen, [cfg, out], { stdio: ['pipe', 'pipe', 'pipe'] });
+        let stdout = '';
+        p.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+        p.stdout.on('data', (b: Buffer) => {
+          stdout += b.toString();
+          if (stdout.includes('ready') && maps === '') {
+            maps = readFileSync(`/proc/${p.pid}/maps`, 'utf8');
+            p.stdin.end('go\n');
+          }
+        });
+        p.on('error', reject);
+        p.on('exit', resolve);
+      });
+      expect(stderr).not.toContain('cannot map');
+      expect(code).toBe(0);
+      // Each region is its own VMA of exactly its size, with an unmapped page on both sides.
+      const vmas = maps.split('\n').filter((l) => l !== '').map((l) => {
+        const [lo, hi] = l.split(' ')[0]!.split('-').map((x) => BigInt('0x' + x));
+        return { lo: lo!, hi: hi! };
+      });
+      for (const pages of [153600n, 262144n, 8n]) {
+        const v = vmas.filter((m) => m.hi - m.lo === pages * 4096n);
+        expect(v.length).toBeGreaterThanOrEqual(1);
+        const m = v[0]!;
+        expect(vmas.some((o) => o.hi === m.lo || o.lo === m.hi)).toBe(false);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -99,7 +156,8 @@ describe('faultline real (end to end)', () => {
 
   it.runIf(why === null)('runs tiny for real, prints it beside the model and tears everything down', async () => {
     const zramBefore = readdirSync('/sys/block').filter((d) => d.startsWith('zram')).sort();
-    const r = await cli('real', 'tiny', '--duration', '120ms', '--model-seeds', '1');
+    // --allow-loaded: the test machine is shared; this test checks function, not timing.
+    const r = await cli('real', 'tiny', '--duration', '120ms', '--model-seeds', '1', '--allow-loaded');
     expect(r.stderr).not.toMatch(/warning/);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/mainline\s+real/);
@@ -115,7 +173,7 @@ describe('faultline real (end to end)', () => {
   }, 120_000);
 
   it.runIf(why === null)('prints the JSON document of `faultline run` with a real section', async () => {
-    const r = await cli('real', 'tiny', '--duration', '60ms', '--model-seeds', '1', '--json', '--no-trace');
+    const r = await cli('real', 'tiny', '--duration', '60ms', '--model-seeds', '1', '--json', '--no-trace', '--allow-loaded');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { format: number; combinations: Array<{ fault: string; summary: Record<string, unknown> }>; real: { runs: Array<{ unavailable: string[] }> } };
     expect(doc.format).toBe(1);
@@ -123,6 +181,25 @@ describe('faultline real (end to end)', () => {
     expect(doc.combinations[1]!.summary['mmap_lock.read_acquisitions']).toBeUndefined();
     expect(doc.real.runs[0]!.unavailable).toContain('mmap_lock.');
   }, 120_000);
+
+  it.runIf(why === null)('--io zram and --io loop: file regions on block devices, every absent fault a major one, devices removed', async () => {
+    const host = probeHost();
+    const paths = host.loop ? ['zram', 'loop'] : ['zram'];
+    if (!host.loop) skipNote('faultline real --io loop', 'losetup or /dev/loop-control missing');
+    for (const io of paths) {
+      const zramBefore = readdirSync('/sys/block').filter((d) => d.startsWith('zram')).sort();
+      const r = await cli('real', 'tiny', '--duration', '120ms', '--model-seeds', '1', '--allow-loaded', '--no-trace', '--io', io);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`note: file regions on 1 ${io === 'zram' ? 'zram block' : 'loop'} device`));
+      expect(r.stdout).toContain("the model's io.read is this law");
+      const m = /absent\s+(\d+) faults, (\d+) as intended/.exec(r.stdout);
+      expect(m).not.toBeNull();
+      expect(Number(m![1])).toBeGreaterThan(0);
+      expect(m![2]).toBe(m![1]);
+      expect(readdirSync('/sys/block').filter((d) => d.startsWith('zram')).sort()).toEqual(zramBefore);
+      expect(execFileSync('losetup', ['-a'], { encoding: 'utf8' })).not.toMatch(/faultline-real-/);
+    }
+  }, 180_000);
 });
 
 describe('faultline real --dry-run', () => {
@@ -134,6 +211,7 @@ describe('faultline real --dry-run', () => {
   });
 
   it('rejects a bad option value with exit code 2', async () => {
+    expect((await cli('real', 'tiny', '--io', 'nbd', '--dry-run')).code).toBe(2);
     const r = await cli('real', 'tiny', '--runs', '0');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--runs/);

@@ -130,7 +130,7 @@ describe('translate', () => {
   });
 
   it('translates the built-in scenarios', () => {
-    for (const name of ['tiny', 'android-app', 'calib-file-mprotect', 'calib-fork-file', 'calib-gc-swapin']) {
+    for (const name of ['tiny', 'android-app', 'calib-file-mprotect', 'calib-fork-file', 'calib-gc-swapin', 'calib-fork-many', 'calib-pft']) {
       const sc = loadScenario(name);
       const t = translate(sc, { seed: sc.seed, hostCpus: 2, maxOpsPerThread: 2000 });
       expect(t.regions.length).toBe(sc.vmas.reduce((s, g) => s + g.count, 0));

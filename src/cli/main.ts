@@ -11,6 +11,7 @@ import { addExperimentCommand } from './experiment.js';
 import { UsageError, type CliIo } from './io.js';
 import { listCommand } from './list.js';
 import { realCommand, type RealOptions } from './real.js';
+import { calibrateCommand, type CalibrateOptions } from './calibrate.js';
 import { addRunOutputOptions } from './output-options.js';
 import { runCommand, type RunOptions } from './run.js';
 import { addSweepCommands, ExitError } from './sweep.js';
@@ -37,7 +38,8 @@ function program(io: CliIo, version: string): Command {
     .option('--seeds <n>', 'number of seeds per combination (default 1)')
     .option('--seed <s>', "first seed (default: the scenario's seed)")
     .option('--duration <d>', 'simulated duration, overriding the scenario (e.g. 2s, 500ms)')
-    .option('--json', 'print a JSON document with every figure and per-seed values instead of the table'))
+    .option('--json', 'print a JSON document with every figure and per-seed values instead of the table')
+    .option('--costs <profile>', 'cost profile (shipped name or path; docs/calibration.md): its costs and swap-in law replace the scenario\'s'))
     .action((scenario: string, opts: RunOptions) => runCommand(scenario, opts, io, version));
   p.command('list')
     .description('list the built-in scenarios and the strategy names')
@@ -54,7 +56,22 @@ function program(io: CliIo, version: string): Command {
     .option('--no-cgroup', 'run without a memory cgroup')
     .option('--keep', 'keep the temporary directory with configs and raw outputs')
     .option('--dry-run', 'print the translation (regions, schedules, substitutions) and run nothing; no root needed')
+    .option('--costs <profile>', 'cost profile for the model\'s side (shipped name or path; docs/calibration.md)')
+    .option('--io <path>', 'read path of file-backed VMAs: fuse (the scenario\'s io.read delays, FUSE overhead), zram or loop (a block device per file, the device\'s own latency, given to the model too); default fuse')
+    .option('--allow-loaded', 'run even when the load average is above the CPU count (refused otherwise); the output then carries a warning')
     .action((scenario: string, opts: RealOptions) => realCommand(scenario, opts, io, version));
+  p.command('calibrate')
+    .description("run micro-benchmarks on this host's kernel (root; zram), fit the model's costs, write a cost profile and print the fit table")
+    .option('--out <file>', 'where to write the profile (default NAME.costs.yaml)')
+    .option('--name <name>', 'profile name (default host)')
+    .option('--record <dir>', 'also write the raw bench outputs (KEY.txt) and host.json there')
+    .option('--from <dir>', 'fit recorded outputs from DIR instead of running the benches (no root); with --validate, summarise recorded documents')
+    .option('--validate', 'held-out validation: faultline real on the calib-* scenarios beside the model with --costs; prints a markdown summary')
+    .option('--runs <n>', 'with --validate: real runs per scenario (default 3)')
+    .option('--io <path>', 'with --validate: read path of file VMAs (default zram)')
+    .option('--costs <profile>', 'with --validate: the cost profile of the model side (default calib-host)')
+    .option('--allow-loaded', 'with --validate: run even on a loaded host (the summary says so)')
+    .action((opts: CalibrateOptions) => calibrateCommand(opts, io, version));
   addSweepCommands(p, io, version);
   addExperimentCommand(p, io, version);
   p.command('check')

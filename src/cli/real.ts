@@ -7,14 +7,15 @@
  */
 import { measure, type RunMetrics } from '../metrics/index.js';
 import type { RunInfo } from '../report/index.js';
-import { formatNs, shareablePath } from '../report/index.js';
+import { formatNs } from '../report/index.js';
 import {
-  compareReal, probeHost, renderRealJson, renderRealTable, runReal, scheduleSummary, translate, type RealRun,
+  compareReal, IO_PATHS, isIoPath, probeHost, renderRealJson, renderRealTable, runReal, scheduleSummary, translate, withDeviceReadLaw,
+  type RealRun,
 } from '../real/index.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './io.js';
 import { MAX_SEED, parseDurationOption, parseInteger } from './options.js';
-import { load } from './run.js';
+import { load, sourceLabel, withCostsOption } from './run.js';
 
 export interface RealOptions {
   seed?: string;
@@ -26,13 +27,17 @@ export interface RealOptions {
   cgroup: boolean;
   keep?: boolean;
   dryRun?: boolean;
+  allowLoaded?: boolean;
+  io?: string;
+  costs?: string;
 }
 
 /** The kernel's fork locks every parent VMA (fb49c455323f): the model's fork strategy for the comparison. */
 export const REAL_FORK_STRATEGY = 'fork-lock-all';
 
 export async function realCommand(scenarioArg: string, opts: RealOptions, io: CliIo, version: string): Promise<void> {
-  const scenario = load(scenarioArg);
+  // --costs: the model's side uses the profile (schedules do not depend on costs).
+  const scenario = withCostsOption(load(scenarioArg), opts.costs);
   const runs = opts.runs === undefined ? 1 : parseInteger('--runs', opts.runs, 1, 100);
   const modelSeeds = opts.modelSeeds === undefined ? Math.max(runs, 3) : parseInteger('--model-seeds', opts.modelSeeds, 1, 1000);
   const first = opts.seed === undefined ? scenario.seed : parseInteger('--seed', opts.seed, 0, MAX_SEED);
@@ -42,6 +47,8 @@ export async function realCommand(scenarioArg: string, opts: RealOptions, io: Cl
     if (d <= scenario.warmup) throw new UsageError(`--duration: ${formatNs(d)} leaves nothing after the scenario's warm-up (${formatNs(scenario.warmup)})`);
     scenario.duration = d;
   }
+  const ioPath = opts.io ?? 'fuse';
+  if (!isIoPath(ioPath)) throw new UsageError(`--io: expected one of ${IO_PATHS.join(', ')}, got ${JSON.stringify(ioPath)}`);
   const host = probeHost();
   const log = (m: string) => io.stderr.write(`faultline real: ${m}\n`);
 
@@ -64,14 +71,19 @@ export async function realCommand(scenarioArg: string, opts: RealOptions, io: Cl
     const tr = i === 0 ? translation : translate(scenario, { seed: first + i, hostCpus: host.cpus });
     if (i === 0) translation = tr;
     log(`run ${i + 1}/${runs}: ${tr.threads.length} threads, ${tr.regions.length} regions, ${formatNs(tr.duration)}`);
-    real.push(await runReal(tr, { trace: opts.trace, cgroup: opts.cgroup, keep: opts.keep === true, fork: REAL_FORK_STRATEGY, log }, host));
+    real.push(await runReal(tr, {
+      trace: opts.trace, cgroup: opts.cgroup, keep: opts.keep === true, fork: REAL_FORK_STRATEGY, log, allowLoaded: opts.allowLoaded === true, io: ioPath,
+    }, host));
   }
+  // With a block-device read path the device's measured read law replaces io.read on the model's side (run 1's).
+  const device = real[0]?.extras.device ?? null;
+  const modelScenario = device === null ? translation.modelScenario : withDeviceReadLaw(translation.modelScenario, device.readLaw);
   const model: RunMetrics[] = [];
   for (let s = first; s < first + modelSeeds; s++) {
-    model.push(measure({ scenario: translation.modelScenario, fault: 'mainline', fork: REAL_FORK_STRATEGY, seed: s }));
+    model.push(measure({ scenario: modelScenario, fault: 'mainline', fork: REAL_FORK_STRATEGY, seed: s }));
   }
   const info: RunInfo = {
-    name: scenario.name, source: shareablePath(scenario.source), seed: first, seeds: modelSeeds,
+    name: scenario.name, source: sourceLabel(scenario), seed: first, seeds: modelSeeds,
     duration: scenario.duration, warmup: scenario.warmup,
   };
   const rc = compareReal(model, real, info, translation);

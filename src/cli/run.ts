@@ -3,6 +3,7 @@ import type { MeasureSpec } from '../metrics/index.js';
 import { compare, renderJson, renderLkml, renderTable, type RunInfo } from '../report/index.js';
 import { loadScenario, ScenarioError, type Scenario } from '../scenario/index.js';
 import { formatNs, shareablePath } from '../report/index.js';
+import { applyProfile, loadProfile, ProfileError } from '../calibrate/profile.js';
 import { UsageError, type CliIo } from './io.js';
 import {
   MAX_SEED, MAX_SEEDS, parseDurationOption, seedRangeMessage, parseFaultList, parseForkList, parseInteger,
@@ -17,6 +18,24 @@ export interface RunOptions extends OutputOptions {
   seed?: string;
   json?: boolean;
   duration?: string;
+  costs?: string;
+}
+
+/** `--costs PROFILE`: the profile's costs and swap-in law replace the scenario's (src/calibrate/profile.ts). */
+export function withCostsOption(scenario: Scenario, costs: string | undefined): Scenario {
+  if (costs === undefined) return scenario;
+  try {
+    return applyProfile(scenario, loadProfile(costs));
+  } catch (e) {
+    if (e instanceof ProfileError) throw new UsageError(`--costs: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The source shown in reports: the scenario's path, and the cost profile when one applies. */
+export function sourceLabel(scenario: Scenario): string {
+  const src = shareablePath(scenario.source);
+  return scenario.cost_profile === undefined ? src : `${src}, costs ${scenario.cost_profile}`;
 }
 
 export function load(pathOrName: string): Scenario {
@@ -34,7 +53,7 @@ export async function runCommand(scenarioArg: string, opts: RunOptions, io: CliI
   const faults = parseFaultList(opts.strategy);
   const forks = parseForkList(opts.fork);
   const nSeeds = opts.seeds === undefined ? 1 : parseInteger('--seeds', opts.seeds, 1, MAX_SEEDS);
-  const scenario = load(scenarioArg);
+  const scenario = withCostsOption(load(scenarioArg), opts.costs);
   const first = opts.seed === undefined ? scenario.seed : parseInteger('--seed', opts.seed, 0, MAX_SEED);
   if (first + nSeeds - 1 > MAX_SEED) {
     throw new UsageError(seedRangeMessage(opts.seed === undefined ? `the scenario's seed ${first} (${scenario.source})` : `--seed ${first}`, first, nSeeds));
@@ -55,7 +74,7 @@ export async function runCommand(scenarioArg: string, opts: RunOptions, io: CliI
   const runs = await executeRuns(specs, scenario, outputs, io);
   const cmp = compare(runs);
   const info: RunInfo = {
-    name: scenario.name, source: shareablePath(scenario.source), seed: first, seeds: nSeeds,
+    name: scenario.name, source: sourceLabel(scenario), seed: first, seeds: nSeeds,
     duration: scenario.duration, warmup: scenario.warmup,
   };
   if (outputs.report !== null) writeRunReport(outputs.report, cmp, info, scenario, version, io);

@@ -55,11 +55,35 @@ export const enum Cost {
   pgsteal = 14,
   /** Reclaim: per anonymous folio written to zram (compression, with the folio locked). */
   swap_out = 15,
+  /**
+   * A file VMA's fault beyond the common floor, on its first attempt: the
+   * page-cache lookup and fault-around mapping (mm/memory.c do_read_fault ->
+   * do_fault_around -> filemap_map_pages, or __do_fault -> filemap_fault).
+   * Default 0 (the built-in model charges handle_mm_fault alone); a cost
+   * profile sets it (src/calibrate/fit.ts).
+   */
+  do_read_fault = 16,
+  /**
+   * fork's work outside dup_mmap (kernel/fork.c copy_process: dup_task_struct,
+   * copy_files, copy_sighand, copy_signal, sched_fork, copy_thread, and
+   * wake_up_new_task after), charged before mmap_write_lock, not under it.
+   * Default 0; the simulator's fork driver then yields nothing for it, so the
+   * built-in outputs are unchanged. A cost profile sets it.
+   */
+  copy_process = 17,
+  /**
+   * Not a CPU cost: the delay from wake_up_process (kernel/sched/core.c
+   * try_to_wake_up: the wake-up IPI, the target CPU leaving idle, the context
+   * switch) until a woken task runs again. The simulator applies it to every
+   * lock hand-over and I/O completion wake-up. Default 0 (the woken task is
+   * runnable at once, as before); a cost profile measures it.
+   */
+  wakeup = 18,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
   'mprotect_fixup', 'change_pte', 'munmap_vma', 'zap_pte', 'dup_vma', 'copy_pte',
-  'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal', 'swap_out',
+  'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal', 'swap_out', 'do_read_fault', 'copy_process', 'wakeup',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

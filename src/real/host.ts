@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, readdirSync } from 'node:fs';
-import { availableParallelism, release } from 'node:os';
+import { availableParallelism, loadavg, release } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { UsageError } from '../cli/io.js';
@@ -31,7 +31,9 @@ export interface HostInfo {
   config: Map<string, string> | null;
   perVmaLock: boolean | null;
   perVmaLockStats: boolean | null;
-  binaries: { loadgen: string | null; fuse: string | null };
+  binaries: { loadgen: string | null; fuse: string | null; calibrate: string | null };
+  /** losetup and /dev/loop-control (the `loop` read path). */
+  loop: boolean;
   fuse: { dev: boolean; fusermount: boolean };
   zram: { control: boolean; tools: boolean };
   cgroup: CgroupInfo | null;
@@ -131,6 +133,7 @@ export function probeHost(): HostInfo {
   const dir = nativeDir();
   const lg = join(dir, 'faultline-loadgen');
   const fs = join(dir, 'faultline-fuse');
+  const cal = join(dir, 'faultline-calibrate');
   let fuseFs = false;
   try {
     fuseFs = readFileSync('/proc/filesystems', 'utf8').split('\n').some((l) => /\bfuse$/.test(l.trim()));
@@ -144,7 +147,8 @@ export function probeHost(): HostInfo {
     config,
     perVmaLock: flag('CONFIG_PER_VMA_LOCK'),
     perVmaLockStats: flag('CONFIG_PER_VMA_LOCK_STATS'),
-    binaries: { loadgen: executable(lg) ? lg : null, fuse: executable(fs) ? fs : null },
+    binaries: { loadgen: executable(lg) ? lg : null, fuse: executable(fs) ? fs : null, calibrate: executable(cal) ? cal : null },
+    loop: which('losetup') !== null && existsSync('/dev/loop-control'),
     fuse: { dev: existsSync('/dev/fuse') && fuseFs, fusermount: which('fusermount3') !== null },
     zram: {
       control: existsSync('/sys/class/zram-control/hot_add'),
@@ -159,7 +163,7 @@ const BUILD_HINT = 'build it with `npm run build:native` (or `make -C native`)';
 const FUSE_HINT = 'apt-get install -y libfuse3-dev fuse3 pkg-config, then `make -C native`';
 
 /** Throw a HostError for the first thing the run needs that the host lacks. */
-export function requireHost(h: HostInfo, needs: { fuse: boolean; swap: boolean; cgroup: boolean }): void {
+export function requireHost(h: HostInfo, needs: { fuse: boolean; swap: boolean; cgroup: boolean; blockdev?: 'zram' | 'loop' | null }): void {
   if (process.platform !== 'linux') throw new HostError(`real: needs Linux (this is ${process.platform})`);
   if (!h.root) throw new HostError('real: needs root (FUSE mount, zram swap, memory cgroup, tracefs, nice -10); run it as root');
   if (h.binaries.loadgen === null) throw new HostError(`real: the load generator is not built (${join(nativeDir(), 'faultline-loadgen')}); ${BUILD_HINT}`);
@@ -167,6 +171,11 @@ export function requireHost(h: HostInfo, needs: { fuse: boolean; swap: boolean; 
     if (h.binaries.fuse === null) throw new HostError(`real: the scenario has file-backed VMAs but the FUSE daemon is not built; ${FUSE_HINT}`);
     if (!h.fuse.dev) throw new HostError('real: the scenario has file-backed VMAs but this kernel has no FUSE (/dev/fuse or "fuse" in /proc/filesystems missing; modprobe fuse)');
     if (!h.fuse.fusermount) throw new HostError(`real: fusermount3 not found (needed to unmount the FUSE filesystem); ${FUSE_HINT}`);
+  }
+  if (needs.blockdev !== undefined && needs.blockdev !== null) {
+    if (h.binaries.calibrate === null) throw new HostError(`real: --io ${needs.blockdev} measures the device with faultline-calibrate, which is not built; ${BUILD_HINT}`);
+    if (needs.blockdev === 'zram' && !h.zram.control) throw new HostError('real: --io zram needs /sys/class/zram-control (CONFIG_ZRAM; modprobe zram)');
+    if (needs.blockdev === 'loop' && !h.loop) throw new HostError('real: --io loop needs losetup and /dev/loop-control (CONFIG_BLK_DEV_LOOP; apt-get install -y mount)');
   }
   if (needs.swap) {
     if (h.config !== null && h.config.get('CONFIG_ZRAM') === undefined) throw new HostError('real: the scenario swaps anonymous pages but the kernel has no zram (CONFIG_ZRAM)');
@@ -205,4 +214,30 @@ export function listDir(p: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** The host's load average (1, 5, 15 min) now. */
+export function hostLoad(): [number, number, number] {
+  const [a, b, c] = loadavg();
+  return [a ?? 0, b ?? 0, c ?? 0];
+}
+
+/** One line for reports: `load average 1.23 1.10 0.95 (2 CPUs)`. */
+export function formatLoad(load: readonly number[], cpus: number): string {
+  return `load average ${load.map((x) => x.toFixed(2)).join(' ')} (${cpus} CPU${cpus === 1 ? '' : 's'})`;
+}
+
+/**
+ * Whether a real run may start with this load: a 1-minute load average above
+ * the CPU count means runnable tasks already queue for the CPUs, so latency
+ * tails measure the other tenants more than the kernel path (the scheduler's
+ * wake-up latency of every blocked fault grows with the run queue). Refused
+ * unless `allowLoaded`; then the run proceeds and its output carries a warning.
+ */
+export function loadVerdict(load: readonly number[], cpus: number, allowLoaded: boolean): { error: string | null; warning: string | null } {
+  const one = load[0] ?? 0;
+  if (one <= cpus) return { error: null, warning: null };
+  const what = `the host is loaded (${formatLoad(load, cpus)}): 1-minute load above the CPU count, so latency tails measure the other tasks`;
+  if (!allowLoaded) return { error: `real: ${what}; wait for a quiet host or pass --allow-loaded to run anyway (the output then carries a warning)`, warning: null };
+  return { error: null, warning: `${what} (run with --allow-loaded)` };
 }

@@ -9,6 +9,7 @@ import { compare, formatCount, formatNs, renderJson, renderTable, type Compariso
 import type { LatencyStats } from '../metrics/index.js';
 import type { RealRun } from './results.js';
 import { scheduleSummary, type Translation } from './translate.js';
+import { formatLoad } from './host.js';
 
 export const REAL_LABEL = 'real';
 
@@ -48,6 +49,8 @@ export function renderRealTable(rc: RealComparison): string {
   const head = [
     `faultline real: the model's mainline prediction beside a real run on this host`,
     `  host: Linux ${x.kernel}, per-VMA locks ${x.perVmaLock === null ? 'unknown' : x.perVmaLock ? 'yes' : 'NO'}, ${x.cpus} CPU${x.cpus === 1 ? '' : 's'} (model run with the same)`,
+    ...real.map((r, i) => `  host load, run ${i + 1}: before ${formatLoad(r.extras.load.before, r.extras.load.hostCpus)}, after ${r.extras.load.after.map((v) => v.toFixed(2)).join(' ')}`),
+    ...[...new Set(real.map((r) => r.extras.loadWarning).filter((w): w is string => w !== null))].map((w) => `  WARNING: ${w}; tails are not the kernel's alone`),
     `  column "${REAL_LABEL}": wall-clock time measured by the load generator, ${real.length} run${real.length === 1 ? '' : 's'} (median); ratio = real / model`,
     '',
   ];

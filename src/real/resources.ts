@@ -14,6 +14,7 @@ export type Resource =
   | { kind: 'dir'; path: string }
   | { kind: 'cgroup'; path: string }
   | { kind: 'zram'; id: number; swapon: boolean }
+  | { kind: 'loop'; dev: string }
   | { kind: 'fuse'; mount: string; pid: number }
   | { kind: 'process'; pid: number }
   | { kind: 'trace-instance'; path: string }
@@ -92,6 +93,8 @@ export function undo(r: Resource): string | null {
       }
       return null;
     }
+    case 'loop':
+      return quiet('losetup', ['-d', r.dev]) ? null : `losetup -d ${r.dev} failed`;
     case 'cgroup': {
       for (let i = 0; i < 100; i++) {
         try {

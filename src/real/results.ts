@@ -8,7 +8,7 @@
  */
 import { Distribution, OP_NAMES, type DurationStats, type LatencyStats, type OpStats, type RunMetrics } from '../metrics/index.js';
 import { VM_EVENT_NAMES } from '../model/index.js';
-import { PRIORITY_CLASSES, type OpName, type PriorityClass } from '../scenario/types.js';
+import { PRIORITY_CLASSES, type Law, type OpName, type PriorityClass } from '../scenario/types.js';
 import type { MmapLockAnalysis } from './trace.js';
 import { OP_BY_CODE, STATE_BY_CODE, type RealOpName, type RealState, type Translation } from './translate.js';
 
@@ -106,6 +106,12 @@ export interface RealExtras {
   perVmaLock: boolean | null;
   perVmaLockStats: boolean | null;
   cpus: number;
+  /** Host load average (1, 5, 15 min) right before and right after the run. */
+  load: { before: number[]; after: number[]; hostCpus: number };
+  /** Set when the run was allowed on a loaded host (`--allow-loaded`). */
+  loadWarning: string | null;
+  /** File regions on block devices (`--io zram|loop`): the device's measured read law, given to the model. Null with FUSE. */
+  device: { io: 'zram' | 'loop'; readLaw: Law; read: LatencyStats } | null;
   /** Observation sources and whether each was available. */
   sources: Record<string, boolean>;
   states: Partial<Record<RealState, StateFidelity>>;
@@ -144,6 +150,9 @@ export interface BuildInput {
   trace: { analysis: MmapLockAnalysis; events: number; lost: number; contentionEvents: boolean } | null;
   counters: RealExtras['counters'];
   host: { kernel: string; perVmaLock: boolean | null; perVmaLockStats: boolean | null };
+  load: { before: number[]; after: number[]; hostCpus: number };
+  loadWarning: string | null;
+  device?: RealExtras['device'];
   /** Label of the fork strategy column (the one the kernel implements). */
   fork: string;
   notes: string[];
@@ -210,6 +219,8 @@ export function buildRealRun(inp: BuildInput): RealRun {
   const prep = new Distribution();
   const prepIndex = new IntervalIndex();
   const faultIndex = new IntervalIndex();
+  /** Every timed op (and its preparation): lock events outside all of them are the generator's own. */
+  const opIndex = new IntervalIndex();
   const faultRecs: OpRecord[] = [];
   const stateLatency = new Map<RealState, Distribution>();
   let touchesWithoutFault = 0, pgfault = 0, pgmaj = 0, ioSwap = 0, segv = 0;
@@ -217,6 +228,7 @@ export function buildRealRun(inp: BuildInput): RealRun {
   for (const r of results.records) {
     const tid = results.tids.get(r.thread) ?? -1;
     if (r.prepStart >= 0) prepIndex.add(tid, t0 + r.prepStart, t0 + r.prepEnd);
+    opIndex.add(tid, t0 + r.start, t0 + r.end);
     if (r.start < warmup) continue;
     if (r.flags & F_ERROR) errors[r.op] = (errors[r.op] ?? 0) + 1;
     const cls = classOf(r.thread);
@@ -260,6 +272,7 @@ export function buildRealRun(inp: BuildInput): RealRun {
   }
   prepIndex.seal();
   faultIndex.seal();
+  opIndex.seal();
   for (const [st, d] of stateLatency) states[st]!.latency = d.latency();
 
   const classes = PRIORITY_CLASSES.filter((c) => tr.threads.some((t) => t.class === c));
@@ -278,7 +291,15 @@ export function buildRealRun(inp: BuildInput): RealRun {
 
   // mmap_lock, from the trace.
   const inWindow = (ts: number) => ts >= t0 + warmup && ts <= t0 + duration;
-  const isPrep = (tid: number, ts: number) => prepIndex.find(tid, ts, 1000) >= 0;
+  // Left out: events in a page's preparation, and events outside every timed op (the generator's own
+  // page faults on its record arrays or stacks between ops, e.g. behind a fork that write-locked its heap).
+  let outsideOps = 0;
+  const isPrep = (tid: number, ts: number) => {
+    if (prepIndex.find(tid, ts, 1000) >= 0) return true;
+    if (opIndex.find(tid, ts, 1000) >= 0) return false;
+    outsideOps++;
+    return true;
+  };
   const readWait = new Distribution(), writeWait = new Distribution();
   const readHold = new Distribution(), writeHold = new Distribution();
   let readAcq = 0, writeAcq = 0, failed = 0;
@@ -310,6 +331,8 @@ export function buildRealRun(inp: BuildInput): RealRun {
     for (const f of a.failedTrylocks) if (ours(f.tid) && inWindow(f.ts) && !isPrep(f.tid, f.ts)) failed++;
     faultsViaMmapLock = perFault.size;
   }
+  const ownNotes: string[] = [];
+  if (outsideOps > 0) ownNotes.push(`${outsideOps} mmap_lock event(s) of the scenario's threads fell outside every timed op (the generator's own page faults) and are left out`);
 
   // FUSE reads.
   let fuse: RealExtras['fuse'] = null;
@@ -373,6 +396,9 @@ export function buildRealRun(inp: BuildInput): RealRun {
     perVmaLock: inp.host.perVmaLock,
     perVmaLockStats: inp.host.perVmaLockStats,
     cpus: tr.cpus,
+    load: inp.load,
+    loadWarning: inp.loadWarning,
+    device: inp.device ?? null,
     sources: {
       'loadgen clock_gettime': true,
       'getrusage (per-thread min_flt/maj_flt)': true,
@@ -391,7 +417,7 @@ export function buildRealRun(inp: BuildInput): RealRun {
     faultsViaMmapLock,
     trace: inp.trace === null ? null : { events: inp.trace.events, lost: inp.trace.lost, contentionEvents: inp.trace.contentionEvents },
     counters: inp.counters,
-    notes: [...tr.notes, ...inp.notes],
+    notes: [...tr.notes, ...inp.notes, ...ownNotes],
   };
   return { metrics, unavailable, extras };
 }

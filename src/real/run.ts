@@ -6,16 +6,21 @@
  * from SIGINT/SIGTERM too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { HostError, probeHost, requireHost, sh, type HostInfo } from './host.js';
+import { Distribution, type LatencyStats } from '../metrics/index.js';
+import { formatNs } from '../report/index.js';
+import type { Law } from '../scenario/types.js';
+import { HostError, hostLoad, loadVerdict, probeHost, requireHost, sh, type HostInfo } from './host.js';
 import { cleanupStale, isMounted, Resources, sleepSync } from './resources.js';
 import {
   buildRealRun, counterDelta, MEMCG_NAMES, parseCounters, parseFuseLog, parseLoadgenResults, VMSTAT_NAMES,
-  type FuseRead, type RealRun,
+  type FuseRead, type RealExtras, type RealRun,
 } from './results.js';
 import { analyseMmapLock, openTrace, parseTrace, startTrace, stopTrace, type TraceSession } from './trace.js';
+import { parseBenchOutput } from '../calibrate/bench-output.js';
+import { empiricalLaw, fileContent, type IoPath } from './blockdev.js';
 import { mappedBytes, renderFuseConfig, renderLoadgenConfig, swapPoolBytes, type Translation } from './translate.js';
 
 export interface RealRunOptions {
@@ -29,13 +34,23 @@ export interface RealRunOptions {
   fork: string;
   /** Progress and warnings (stderr). */
   log: (msg: string) => void;
+  /** Read path of file-backed regions (src/real/blockdev.ts). Default fuse. */
+  io?: IoPath;
+  /** Run even when the host's load average is above its CPU count (the output then carries a warning). */
+  allowLoaded?: boolean;
 }
 
 let runCounter = 0;
 
 export async function runReal(tr: Translation, opts: RealRunOptions, host: HostInfo = probeHost()): Promise<RealRun> {
-  const needs = { fuse: tr.needs.fuse, swap: tr.needs.swap, cgroup: opts.cgroup };
+  const io = opts.io ?? 'fuse';
+  const needs = {
+    fuse: tr.needs.fuse && io === 'fuse', swap: tr.needs.swap, cgroup: opts.cgroup,
+    blockdev: tr.needs.fuse && io !== 'fuse' ? io : null,
+  };
   requireHost(host, needs);
+  const verdict = loadVerdict(hostLoad(), host.cpus, opts.allowLoaded === true);
+  if (verdict.error !== null) throw new HostError(verdict.error);
   const res = new Resources((m) => opts.log(`warning: ${m}`));
   const onSignal = (sig: NodeJS.Signals) => {
     opts.log(`${sig}: tearing down`);
@@ -111,11 +126,22 @@ async function runInside(tr: Translation, opts: RealRunOptions, host: HostInfo, 
     notes.push(`zram swap ${dev} (${algo}, ${(size / 2 ** 20).toFixed(0)} MiB, priority 32767)`);
   }
 
+  // Block devices (--io zram | loop): one per file, its read latency measured.
+  const io = opts.io ?? 'fuse';
+  let filePaths: Map<string, string> | null = null;
+  let device: RealExtras['device'] = null;
+  if (tr.needs.fuse && io !== 'fuse') {
+    const b = setupBlockFiles(tr, io, tmp, res, host);
+    filePaths = b.paths;
+    device = { io, readLaw: b.law, read: b.read };
+    notes.push(b.note);
+  }
+
   // FUSE delay filesystem.
   let fuseDaemon: ChildProcess | null = null;
   const mount = join(tmp, 'mnt');
   const fuseLog = join(tmp, 'fuse.log');
-  if (tr.needs.fuse) {
+  if (tr.needs.fuse && io === 'fuse') {
     mkdirSync(mount);
     const cfg = join(tmp, 'fuse.cfg');
     writeFileSync(cfg, renderFuseConfig(tr));
@@ -142,7 +168,7 @@ async function runInside(tr: Translation, opts: RealRunOptions, host: HostInfo, 
   // The generator.
   const cfg = join(tmp, 'loadgen.cfg');
   const out = join(tmp, 'loadgen.out');
-  writeFileSync(cfg, renderLoadgenConfig(tr, { mount, cgroup: cgroupPath }));
+  writeFileSync(cfg, renderLoadgenConfig(tr, { mount, cgroup: cgroupPath, ...(filePaths !== null ? { filePaths } : {}) }));
   const gen = spawn(host.binaries.loadgen!, [cfg, out], { stdio: ['pipe', 'pipe', 'pipe'] });
   res.add({ kind: 'process', pid: gen.pid! });
   let genErr = '';
@@ -163,6 +189,8 @@ async function runInside(tr: Translation, opts: RealRunOptions, host: HostInfo, 
 
   const vm0 = readCounters('/proc/vmstat');
   const cg0 = cgroupPath !== null ? readCounters(join(cgroupPath, 'memory.stat')) : null;
+  const loadBefore = hostLoad();
+  const loadWarning = loadVerdict(loadBefore, host.cpus, true).warning;
   if (trace !== null) startTrace(trace, tids);
   if (fuseDaemon !== null) fuseDaemon.kill('SIGUSR1');
   gen.stdin!.write('go\n');
@@ -171,6 +199,7 @@ async function runInside(tr: Translation, opts: RealRunOptions, host: HostInfo, 
   const traceOut = trace !== null ? stopTrace(trace) : null;
   if (fuseDaemon !== null) fuseDaemon.kill('SIGUSR2');
   if (code !== 0) throw new Error(`the load generator exited with code ${code}: ${genErr.trim() || '(no message)'}`);
+  const loadAfter = hostLoad();
   const vm1 = readCounters('/proc/vmstat');
   const cg1 = cgroupPath !== null ? readCounters(join(cgroupPath, 'memory.stat')) : null;
   const results = parseLoadgenResults(readFileSync(out, 'utf8'));
@@ -206,9 +235,73 @@ async function runInside(tr: Translation, opts: RealRunOptions, host: HostInfo, 
       memcg: cg0 !== null && cg1 !== null ? counterDelta(cg0, cg1, MEMCG_NAMES) : null,
     },
     host: { kernel: host.kernel, perVmaLock: host.perVmaLock, perVmaLockStats: host.perVmaLockStats },
+    load: { before: loadBefore, after: loadAfter, hostCpus: host.cpus },
+    loadWarning,
+    device,
     fork: opts.fork,
     notes,
   });
+}
+
+/** One zram or loop device per file, filled with the file's content; its O_DIRECT read latency measured. */
+function setupBlockFiles(tr: Translation, io: 'zram' | 'loop', tmp: string, res: Resources, host: HostInfo): {
+  paths: Map<string, string>; law: Law; read: LatencyStats; note: string;
+} {
+  const paths = new Map<string, string>();
+  const chunk = Buffer.alloc(1 << 20);
+  tr.files.forEach((f, index) => {
+    const bytes = Math.ceil(f.bytes / 4096) * 4096;
+    let dev: string;
+    let target: string;
+    if (io === 'zram') {
+      const id = Number(readFileSync('/sys/class/zram-control/hot_add', 'utf8').trim());
+      if (!Number.isInteger(id)) throw new HostError('real: zram hot_add returned no device');
+      res.add({ kind: 'zram', id, swapon: false });
+      const sys = `/sys/block/zram${id}`;
+      if (/\blz4\b/.test(readFileSync(join(sys, 'comp_algorithm'), 'utf8'))) writeFileSync(join(sys, 'comp_algorithm'), 'lz4');
+      writeFileSync(join(sys, 'disksize'), String(Math.max(bytes, 1 << 20)));
+      dev = `/dev/zram${id}`;
+      for (let i = 0; i < 200 && !existsSync(dev); i++) sleepSync(10);
+      target = dev;
+    } else {
+      target = join(tmp, `${f.name}.img`);
+      dev = '';
+    }
+    const fd = openSync(target, 'w');
+    try {
+      for (let off = 0; off < bytes; off += chunk.length) {
+        const n = Math.min(chunk.length, bytes - off);
+        fileContent(index, off, chunk.subarray(0, n));
+        writeSync(fd, chunk, 0, n, off);
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    if (io === 'loop') {
+      try {
+        dev = sh('losetup', ['--find', '--show', target]).trim();
+      } catch (e) {
+        throw new HostError(`real: losetup failed: ${(e as Error).message.split('\n')[0]}`);
+      }
+      res.add({ kind: 'loop', dev });
+    }
+    paths.set(f.name, dev);
+  });
+  // The device alone: O_DIRECT 4 KiB reads of the first device (they are all alike).
+  const first = paths.get(tr.files[0]!.name)!;
+  const out = parseBenchOutput(sh(host.binaries.calibrate!, ['pread-direct', first, '2000']));
+  const samples = out.samples.get(0) ?? [];
+  if (samples.length === 0) throw new HostError(`real: no read of ${first} could be timed`);
+  const law = empiricalLaw(samples);
+  const dist = new Distribution();
+  for (const v of samples) dist.record(v);
+  const read = dist.latency()!;
+  const kind = io === 'zram' ? 'zram block device' : 'loop device';
+  return {
+    paths, law, read,
+    note: `file regions on ${tr.files.length} ${kind}(s) (${[...paths.values()].join(', ')}); device read (O_DIRECT 4 KiB) p50 ${formatNs(read.p50)}, p99 ${formatNs(read.p99)}: the model's io.read is this law`,
+  };
 }
 
 function readCounters(path: string): Record<string, number> {

@@ -338,7 +338,11 @@ export function swapPoolBytes(t: Translation): number {
 }
 
 /** The generator's config file (format: native/loadgen.c parse_config). */
-export function renderLoadgenConfig(t: Translation, paths: { mount: string; cgroup: string | null }): string {
+/**
+ * `paths.mount`: the FUSE mount holding the files; `paths.filePaths`: instead,
+ * the path of each file by name (its block device, `--io zram|loop`).
+ */
+export function renderLoadgenConfig(t: Translation, paths: { mount: string; cgroup: string | null; filePaths?: ReadonlyMap<string, string> }): string {
   const out: string[] = [
     'faultline-loadgen 1',
     `# scenario ${t.scenario}, seed ${t.seed}`,
@@ -350,7 +354,7 @@ export function renderLoadgenConfig(t: Translation, paths: { mount: string; cgro
     `threads ${t.threads.length}`,
   ];
   for (const r of t.regions) {
-    const path = r.file === null ? '-' : `${paths.mount}/${r.file}`;
+    const path = r.file === null ? '-' : paths.filePaths?.get(r.file) ?? `${paths.mount}/${r.file}`;
     out.push(`region ${r.id} ${r.kind} ${r.pages} ${r.prot} ${r.shared ? 1 : 0} ${r.dontfork ? 1 : 0} ${r.random ? 1 : 0} ${r.resident} ${r.swapPool} ${r.offset} ${path}`);
   }
   for (const th of t.threads) {

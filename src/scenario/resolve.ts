@@ -4,6 +4,7 @@
  * with the checks that cross fields. One module per section.
  */
 import { COST_NAMES, type CostName } from '../model/effects.js';
+import { loadProfile, type CostProfile } from '../calibrate/profile.js';
 import { DEFAULT_COSTS, DEFAULT_IO, DEFAULTS, type LawInput, type ScenarioFile } from './schema.js';
 import type { KillSpec, Scenario } from './types.js';
 import { dur, normaliseParagraph, resolveLaw } from './resolve-common.js';
@@ -21,9 +22,20 @@ export function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefin
   }
 
   const costs = { ...DEFAULT_COSTS } as Record<CostName, number>;
+  const costMap = typeof f.costs === 'string' ? undefined : f.costs;
+  const profileName = typeof f.costs === 'string' ? f.costs : f.costs?.profile;
+  let profile: CostProfile | undefined;
+  if (profileName !== undefined) {
+    try {
+      profile = loadProfile(profileName);
+    } catch (e) {
+      issues.push({ path: typeof f.costs === 'string' ? ['costs'] : ['costs', 'profile'], message: (e as Error).message });
+    }
+  }
   for (const n of COST_NAMES) {
-    const v = f.costs?.[n];
+    const v = costMap?.[n];
     if (v !== undefined) costs[n] = dur(v);
+    else if (profile !== undefined) costs[n] = profile.costs[n].value;
   }
 
   const io = f.io ?? {};
@@ -58,9 +70,10 @@ export function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefin
     seed: f.seed ?? DEFAULTS.seed,
     mmap_lock: { reader_wake: f.mmap_lock?.reader_wake ?? DEFAULTS.reader_wake },
     costs,
+    ...(profile !== undefined ? { cost_profile: profile.name } : {}),
     io: {
       read: law(io.read, 'read'),
-      swap: law(io.swap, 'swap'),
+      swap: io.swap === undefined && profile?.io.swap != null ? structuredClone(profile.io.swap.law) : law(io.swap, 'swap'),
       swap_synchronous: io.swap_synchronous ?? DEFAULT_IO.swap_synchronous,
       writeback: law(io.writeback, 'writeback'),
       folio_lock_hold: law(io.folio_lock_hold, 'folio_lock_hold'),

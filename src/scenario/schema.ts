@@ -383,8 +383,14 @@ export const ScenarioFileSchema = doc(
       'mmap_lock (rwsem) options.',
     ),
     costs: doc(
-      z.strictObject(costShape, { error: expecting('a mapping from cost name to duration') }).optional(),
-      'CPU cost of kernel steps; every key optional (defaults in the docs).',
+      z.union([
+        z.string().min(1),
+        z.strictObject({
+          ...costShape,
+          profile: doc(z.string().min(1).optional(), 'A cost profile (shipped name or path) whose values the other keys override.'),
+        }),
+      ], { error: expecting('a cost profile name or path, or a mapping from cost name to duration (with an optional profile)') }).optional(),
+      'CPU cost of kernel steps: a cost profile (a shipped name such as calib-host or phone, or a path; docs/calibration.md), or a mapping from cost name to duration, every key optional (defaults in the docs), with an optional `profile` the keys override.',
     ),
     io: doc(
       z
@@ -486,6 +492,12 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   pgsteal: 2000,
   // zram lz4 swap-out per 4K page on a phone [D] (parameters.md §2.3): reclaim + compression + zram write.
   swap_out: 35400,
+  // 0: the built-in model charges a file fault handle_mm_fault alone; cost profiles set it (docs/calibration.md).
+  do_read_fault: 0,
+  // 0: the built-in fork op is dup_mmap alone; cost profiles set it (docs/calibration.md).
+  copy_process: 0,
+  // 0: a woken task is runnable at once; cost profiles set it (docs/calibration.md).
+  wakeup: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);

@@ -175,6 +175,8 @@ export interface Scenario {
   seed: number;
   mmap_lock: { reader_wake: 'all' | 'prefix' };
   costs: Record<CostName, number>;
+  /** Name of the cost profile the costs (and the swap-in law) come from, when one was applied (src/calibrate/profile.ts). */
+  cost_profile?: string;
   io: {
     read: Law;
     swap: Law;

@@ -9,7 +9,7 @@
  * task runnable at the current time, after events already queued for it.
  */
 import {
-  EffectKind, LawName, next_effect, install_sched, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
+  Cost, EffectKind, LawName, next_effect, install_sched, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
   type Folio, type KPath, type MmStruct, type Task, type VmEvent, type WaitResource,
 } from '../model/index.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
@@ -92,6 +92,8 @@ export class Simulator {
   readonly observer: SimObserver;
   private readonly heap = new EventHeap();
   private readonly costs: Float64Array;
+  /** Cost.wakeup, ns (0: a woken task is runnable at once). */
+  private readonly wakeupNs: number;
   private readonly laws: readonly Law[];
   private readonly cpus: number | null;
   private readonly preempt: boolean;
@@ -113,6 +115,7 @@ export class Simulator {
     this.free = cfg.cpus ?? 0;
     this.preempt = cfg.preempt;
     this.costs = Float64Array.from(cfg.costs);
+    this.wakeupNs = Math.round(this.costs[Cost.wakeup] ?? 0);
     this.laws = cfg.laws;
     this.seed = cfg.seed;
     this.readNsPerPage = cfg.readNsPerPage ?? 0;
@@ -260,7 +263,11 @@ export class Simulator {
     }
   }
 
-  /** wake_up_process: the blocked task becomes runnable now. */
+  /**
+   * wake_up_process: the blocked task becomes runnable now, or after the
+   * wake-up latency (Cost.wakeup: try_to_wake_up's IPI, idle exit and context
+   * switch) when the scenario's costs give one.
+   */
   private wake(t: SimTask): void {
     if (t.state !== TaskState.BLOCKED) {
       throw new Error(`wake_up_process(${t.comm}): task is not sleeping (lost or double wake-up)`);
@@ -268,7 +275,7 @@ export class Simulator {
     t.state = TaskState.WOKEN;
     t.blockedOn = null;
     this.observer.woken(this.now, t);
-    this.heap.push(this.now, t.id, t.evTag);
+    this.heap.push(this.now + this.wakeupNs, t.id, t.evTag);
   }
 
   /**

@@ -9,7 +9,7 @@
  * (two threads faulting one page share the I/O, as in the kernel).
  */
 import {
-  AnonVma, call, COST_NAMES, mutableCall, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
+  AnonVma, call, Cost, COST_NAMES, cpu, mutableCall, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
   LawName, madvise_dontneed, MmStruct, sleep,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
   VM_DONTCOPY, VM_RAND_READ, VM_READAHEAD_PAGES, MemCgroup, LruPage, kswapd, do_user_addr_fault_and_return, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
@@ -176,6 +176,8 @@ export class Workload {
   /** The process's threads, and how many have not exited. */
   private readonly appTasks: SimTask[] = [];
   private live = 0;
+  /** fork's copy_process CPU outside dup_mmap (Cost.copy_process); 0 = not charged, no step. */
+  copyProcessNs = 0;
 
   constructor(
     readonly sim: Simulator,
@@ -333,6 +335,8 @@ export class Workload {
       }
       case 'fork': {
         obs.opBegin(sim.now, task, 'fork');
+        // kernel/fork.c copy_process: the work around copy_mm -> dup_mm -> dup_mmap, outside mmap_lock.
+        if (this.copyProcessNs > 0) yield cpu(Cost.copy_process);
         const ret = yield* dup_mmap(mm);
         obs.opEnd(sim.now, task, 'fork', ret);
         return;
@@ -404,6 +408,7 @@ export function simulate(spec: RunSpec): Simulator {
     ...(sc.io.read_bandwidth !== undefined ? { readNsPerPage: readNsPerPage(sc.io.read_bandwidth) } : {}),
   }, mm);
   const w = new Workload(sim, mm, slots);
+  w.copyProcessNs = sc.costs.copy_process;
   w.spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
   if (sc.kill !== undefined) w.spawnKiller(sc.kill);
   const memcg = mm.memory;

@@ -1,0 +1,134 @@
+/* faultline-calibrate: the fault benches (see calibrate.c). */
+#include "calibrate.h"
+
+/* ------------------------------------------------------------ faults */
+
+void bench_minor_cached(const char *path, int n) {
+  int fd = open_or_die(path, O_RDONLY);
+  size_t pages = (size_t)(size_of(fd) / (off_t)PAGE);
+  char *p = mmap(NULL, pages * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) die("mmap %s: %s", path, strerror(errno));
+  for (size_t i = 0; i < pages; i++) (void)*(volatile char *)(p + i * PAGE); /* everything in the page cache */
+  for (int i = 0; i < n; i++) {
+    char *a = p + spread((size_t)i, pages) * PAGE;
+    madvise(p, pages * PAGE, MADV_DONTNEED); /* zap every PTE: no neighbour mapped by an earlier fault-around */
+    int64_t t = now_ns();
+    (void)*(volatile char *)a;
+    sample(0, now_ns() - t);
+  }
+  munmap(p, pages * PAGE);
+  close(fd);
+}
+
+/* A fresh VMA of 4,096 pages every 4,096 samples (or every sample with
+ * `first`); the touched pages are a permutation of it, never touched before. */
+void bench_anon(int n, int write, int first) {
+  size_t pages = 4096;
+  char *p = NULL;
+  for (int i = 0; i < n; i++) {
+    size_t k = (size_t)i % pages;
+    if (first || k == 0) {
+      if (p) munmap(p, pages * PAGE);
+      p = map_anon(pages);
+    }
+    char *a = p + spread(k, pages) * PAGE;
+    int64_t t = now_ns();
+    if (write) *(volatile char *)a = 1;
+    else (void)*(volatile char *)a;
+    sample(0, now_ns() - t);
+  }
+  if (p) munmap(p, pages * PAGE);
+}
+
+void bench_cow(int n) {
+  size_t pages = (size_t)n;
+  char *p = map_anon(pages);
+  populate(p, pages);
+  int pipefd[2];
+  if (pipe(pipefd) != 0) die("pipe: %s", strerror(errno));
+  pid_t c = fork();
+  if (c == 0) { char b; close(pipefd[1]); (void)read(pipefd[0], &b, 1); _exit(0); }
+  for (int i = 0; i < n; i++) {
+    char *a = p + spread((size_t)i, pages) * PAGE;
+    int64_t t = now_ns();
+    *(volatile char *)a = 2;
+    sample(0, now_ns() - t);
+  }
+  close(pipefd[1]);
+  waitpid(c, NULL, 0);
+  munmap(p, pages * PAGE);
+}
+
+void bench_major(const char *path, int n) {
+  int fd = open_or_die(path, O_RDONLY);
+  size_t pages = (size_t)(size_of(fd) / (off_t)PAGE);
+  if (pages > 262144) pages = 262144;
+  char *p = mmap(NULL, pages * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) die("mmap %s: %s", path, strerror(errno));
+  madvise(p, pages * PAGE, MADV_RANDOM);
+  posix_fadvise(fd, 0, (off_t)(pages * PAGE), POSIX_FADV_RANDOM);
+  long majors = 0;
+  for (int i = 0; i < n; i++) {
+    size_t pg = spread((size_t)i, pages);
+    char *a = p + pg * PAGE;
+    madvise(a, PAGE, MADV_DONTNEED);
+    posix_fadvise(fd, (off_t)(pg * PAGE), (off_t)PAGE, POSIX_FADV_DONTNEED);
+    long m0 = majflt();
+    int64_t t = now_ns();
+    (void)*(volatile char *)a;
+    int64_t d = now_ns() - t;
+    if (majflt() > m0) { majors++; sample(0, d); }
+  }
+  /* Touches that were not major faults (the page stayed cached) are left out and counted. */
+  printf("# major %ld of %d\n", majors, n);
+  munmap(p, pages * PAGE);
+  close(fd);
+}
+
+void bench_pread_direct(const char *path, int n) {
+  int fd = open_or_die(path, O_RDONLY | O_DIRECT);
+  size_t pages = (size_t)(size_of(fd) / (off_t)PAGE);
+  void *buf;
+  if (posix_memalign(&buf, PAGE, PAGE) != 0) die("posix_memalign");
+  for (int i = 0; i < n; i++) {
+    off_t off = (off_t)(spread((size_t)i, pages) * PAGE);
+    int64_t t = now_ns();
+    ssize_t got = pread(fd, buf, PAGE, off);
+    int64_t d = now_ns() - t;
+    if (got != (ssize_t)PAGE) die("pread %s: %s", path, got < 0 ? strerror(errno) : "short");
+    sample(0, d);
+  }
+  free(buf);
+  close(fd);
+}
+
+static void fill_page(char *p, unsigned long long seed) {
+  uint64_t *w = (uint64_t *)p;
+  unsigned long long s = seed * 0x9E3779B97F4A7C15ULL + 1;
+  for (size_t i = 0; i < PAGE / 8; i++) {
+    s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+    w[i] = (i & 1) ? 0 : s;
+  }
+}
+
+void bench_swapin(int n) {
+  size_t pages = (size_t)n;
+  char *p = map_anon(pages);
+  for (size_t i = 0; i < pages; i++) fill_page(p + i * PAGE, i);
+  if (madvise(p, pages * PAGE, MADV_PAGEOUT) != 0) die("MADV_PAGEOUT: %s", strerror(errno));
+  unsigned char *vec = malloc(pages);
+  if (mincore(p, pages * PAGE, vec) != 0) die("mincore: %s", strerror(errno));
+  size_t out = 0;
+  for (size_t i = 0; i < pages; i++) out += !(vec[i] & 1);
+  if (out < pages / 2) die("only %zu of %zu pages were swapped out (no swap device?)", out, pages);
+  for (int i = 0; i < n; i++) {
+    size_t pg = spread((size_t)i, pages);
+    if (vec[pg] & 1) continue;
+    int64_t t = now_ns();
+    (void)*(volatile char *)(p + pg * PAGE);
+    sample(0, now_ns() - t);
+  }
+  free(vec);
+  munmap(p, pages * PAGE);
+}
+

@@ -1,0 +1,88 @@
+/*
+ * faultline-calibrate: micro-benchmarks of the host kernel for `faultline
+ * calibrate` (src/calibrate/, docs/calibration.md).
+ *
+ * Usage: faultline-calibrate BENCH [ARGS...]
+ *
+ * Every bench prints
+ *   bench NAME
+ *   # COMMENT       a note (e.g. how many touches were major faults)
+ *   s X NS          one sample: parameter X (pages, VMAs, threads; 0 when
+ *                   none), duration NS in nanoseconds (CLOCK_MONOTONIC
+ *                   around the operation only)
+ *   end NAME
+ * and nothing else on stdout. Set-up that needs root (zram swap, the FUSE
+ * mount, the block device) is done by the caller, which passes paths.
+ *
+ * Benches (N = samples per parameter value):
+ *   minor-cached FILE N       touch of a page-cache page whose PTE was zapped
+ *                             (do_read_fault; fault-around off by MADV_RANDOM
+ *                             is not possible for a hit, so this includes
+ *                             fault-around's mapping of neighbours)
+ *   anon-write N              write to a never-touched anonymous page
+ *                             (do_anonymous_page: allocate, clear, map)
+ *   anon-read N               read of a never-touched page (zero page mapped)
+ *   anon-first N              first write into a fresh VMA (adds
+ *                             __anon_vma_prepare to anon-write)
+ *   cow N                     write to a private page shared with a forked
+ *                             child (wp_page_copy)
+ *   major PATH N              touch of an evicted page of PATH (file or block
+ *                             device) mapped MAP_SHARED with MADV_RANDOM:
+ *                             one read of one page, the lock drop and retry
+ *   pread-direct PATH N       O_DIRECT 4 KiB pread of PATH (the device alone)
+ *   swapin N                  touch of an anonymous page pushed out with
+ *                             MADV_PAGEOUT (needs a swap device)
+ *   mprotect N P1 P2 ...      mprotect of P pages in the middle of a resident
+ *                             VMA: the protect (split) and the unprotect
+ *                             (merge) are samples `X=P` each
+ *   munmap N P1 P2 ...        munmap of a VMA with P resident pages
+ *   mmap N                    mmap of a fresh anonymous VMA
+ *   madvise N P1 P2 ...       MADV_DONTNEED of P resident pages
+ *   fork-vmas N V1 V2 ...     fork of a process with V extra VMAs, no resident page
+ *   fork-anon N P1 P2 ...     fork with one VMA of P resident anonymous pages
+ *   fork-file N P1 P2 ...     fork with one MAP_SHARED file VMA of P mapped pages (FILE=argv[3])
+ *   getppid N                 the syscall floor
+ *   mmap-read N               mincore of one page: mmap_read_lock + find_vma + one PTE
+ *   mmap-write N              mprotect to the same protection: mmap_write_lock + find + unlock
+ *   lock-threads N T1 T2 ...  T threads doing mmap-write at once: per-op time vs T
+ *   fault-threads N T1 ...    T threads write-faulting fresh anonymous pages of ONE VMA
+ *                             (per-VMA lock shared) : per-fault time vs T
+ *   fault-threads-own N T1 .. the same, each thread in its own VMA
+ *   wakeup N                  futex wake -> the woken thread runs (latency)
+ *   ctxswitch N               two threads ping-pong on futexes: one switch = round trip / 2
+ */
+#include "calibrate.h"
+
+int main(int argc, char **argv) {
+  if (argc == 2 && !strcmp(argv[1], "--version")) { puts("faultline-calibrate 1"); return 0; }
+  if (argc < 3) { fprintf(stderr, "usage: faultline-calibrate BENCH N [ARGS...] (see the header of native/calibrate.c)\n"); return 2; }
+  setvbuf(stdout, NULL, _IOFBF, 1 << 20);
+  const char *b = argv[1];
+  printf("bench %s\n", b);
+  if (!strcmp(b, "minor-cached") && argc == 4) bench_minor_cached(argv[2], atoi(argv[3]));
+  else if (!strcmp(b, "anon-write")) bench_anon(atoi(argv[2]), 1, 0);
+  else if (!strcmp(b, "anon-read")) bench_anon(atoi(argv[2]), 0, 0);
+  else if (!strcmp(b, "anon-first")) bench_anon(atoi(argv[2]), 1, 1);
+  else if (!strcmp(b, "cow")) bench_cow(atoi(argv[2]));
+  else if (!strcmp(b, "major") && argc == 4) bench_major(argv[2], atoi(argv[3]));
+  else if (!strcmp(b, "pread-direct") && argc == 4) bench_pread_direct(argv[2], atoi(argv[3]));
+  else if (!strcmp(b, "swapin")) bench_swapin(atoi(argv[2]));
+  else if (!strcmp(b, "mprotect")) bench_mprotect(atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "munmap")) bench_munmap(atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "mmap")) bench_mmap(atoi(argv[2]));
+  else if (!strcmp(b, "madvise")) bench_madvise(atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "fork-vmas")) bench_fork_vmas(atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "fork-anon")) bench_fork_anon(atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "fork-file") && argc >= 5) bench_fork_file(argv[2], atoi(argv[3]), argc - 4, argv + 4);
+  else if (!strcmp(b, "getppid")) bench_getppid(atoi(argv[2]));
+  else if (!strcmp(b, "mmap-read")) bench_mmap_read(atoi(argv[2]));
+  else if (!strcmp(b, "mmap-write")) bench_mmap_write(atoi(argv[2]));
+  else if (!strcmp(b, "lock-threads")) bench_threads(0, atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "fault-threads")) bench_threads(1, atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "fault-threads-own")) bench_threads(2, atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "wakeup")) bench_wakeup(atoi(argv[2]));
+  else if (!strcmp(b, "ctxswitch")) bench_ctxswitch(atoi(argv[2]));
+  else die("unknown bench or wrong arguments: %s", b);
+  printf("end %s\n", b);
+  return 0;
+}

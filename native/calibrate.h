@@ -1,0 +1,104 @@
+/* Shared helpers of faultline-calibrate (native/calibrate.c is the entry point and documents the benches). */
+#ifndef FAULTLINE_CALIBRATE_H
+#define FAULTLINE_CALIBRATE_H
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+#define PAGE 4096UL
+
+#include <stdarg.h>
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn, unused));
+static void die(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  fputs("faultline-calibrate: ", stderr);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  va_end(ap);
+  exit(3);
+}
+
+static inline int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static inline long majflt(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_THREAD, &ru);
+  return ru.ru_majflt;
+}
+
+static inline void sample(long x, int64_t ns) { printf("s %ld %lld\n", x, (long long)ns); }
+
+static inline void *map_anon(size_t pages) {
+  void *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) die("mmap %zu pages: %s", pages, strerror(errno));
+  return p;
+}
+
+static inline void populate(char *p, size_t pages) {
+  for (size_t i = 0; i < pages; i++) p[i * PAGE] = (char)(i | 1);
+}
+
+static inline int open_or_die(const char *path, int flags) {
+  int fd = open(path, flags);
+  if (fd < 0) die("open %s: %s", path, strerror(errno));
+  return fd;
+}
+
+static inline off_t size_of(int fd) {
+  off_t n = lseek(fd, 0, SEEK_END);
+  if (n <= 0) die("empty file or device");
+  return n;
+}
+
+/* A page index sequence that visits pages far apart (no fault-around or
+ * readahead neighbour is the next one). */
+static inline size_t spread(size_t i, size_t pages) { return (i * 7919 + 13) % pages; }
+
+
+/* Benches of calibrate-faults.c */
+void bench_minor_cached(const char *path, int n);
+void bench_anon(int n, int write, int first);
+void bench_cow(int n);
+void bench_major(const char *path, int n);
+void bench_pread_direct(const char *path, int n);
+void bench_swapin(int n);
+/* Benches of calibrate-ops.c */
+void bench_mprotect(int n, int argc, char **argv);
+void bench_munmap(int n, int argc, char **argv);
+void bench_mmap(int n);
+void bench_madvise(int n, int argc, char **argv);
+void bench_fork_vmas(int n, int argc, char **argv);
+void bench_fork_anon(int n, int argc, char **argv);
+void bench_fork_file(const char *path, int n, int argc, char **argv);
+void bench_getppid(int n);
+void bench_mmap_read(int n);
+void bench_mmap_write(int n);
+void bench_threads(int kind, int n, int argc, char **argv);
+void bench_wakeup(int n);
+void bench_ctxswitch(int n);
+
+#endif

@@ -1,0 +1,216 @@
+/**
+ * From micro-benchmark samples to the model's costs (pure; unit-tested with
+ * recorded outputs). Each cost is tied to the kernel path the model charges it
+ * for (src/model) and to the bench that runs that path on the host:
+ *
+ * | cost | model charges it (src/model) | fitted from |
+ * |---|---|---|
+ * | handle_mm_fault | every fault attempt (fault.ts) | `anon-read`: a read fault on a never-touched anonymous page (exception entry, `lock_vma_under_rcu`, `handle_mm_fault` walk, `do_anonymous_page` mapping the zero page): the floor every fault pays |
+ * | do_read_fault | the first attempt of a fault on a file VMA (fault.ts) | `minor-cached` − `anon-read`: `do_read_fault` → `do_fault_around` → `filemap_map_pages` on a page-cache hit |
+ * | do_anonymous_page | an anonymous fault that allocates (memory.ts) | `anon-write` − `anon-read`: `alloc_anon_folio`, clearing, `set_pte` |
+ * | anon_vma_prepare | the first write fault of a VMA (memory.ts) | `anon-first` − `anon-write`: `__anon_vma_prepare` |
+ * | fault_retry | each retried attempt (fault.ts) | `major` − device read − 2 × handle_mm_fault − do_read_fault: the rest of a major fault beyond the device — the I/O submission before the lock drop, the completion and wake-up, the retry's walk (the model has no step of its own for the I/O path's CPU) |
+ * | mprotect_fixup, change_pte | do_mprotect_pkey (mprotect.ts) | `mprotect` of P resident pages, split and merge: intercept and slope |
+ * | munmap_vma, zap_pte | do_vmi_align_munmap (vma.ts) | `munmap` of a VMA with P resident pages: intercept and slope |
+ * | madvise_vma | madvise (madvise.ts) | `madvise` (MADV_DONTNEED) of P resident pages: intercept (its slope is a second zap_pte figure) |
+ * | do_mmap | do_mmap (vma.ts) | `mmap` |
+ * | dup_vma, copy_pte | dup_mmap (mmap.ts) | `fork-vmas` slope per VMA; `fork-anon` slope per present anonymous PTE |
+ * | copy_process | the simulator's fork op, before dup_mmap (sim/workload.ts) | `fork-vmas` intercept |
+ * | wakeup | every wake-up in the simulator (sim/engine.ts): the delay until the woken task runs | `wakeup` |
+ * | io.swap | a swapped-page fault's synchronous zram read (CPU_LAW swap) | `swapin` − handle_mm_fault, as an empirical law |
+ *
+ * Every value keeps its spread (p10/p50/p90 of the samples) and, for fits,
+ * the points, slope, intercept and R² over the per-x medians (relative least
+ * squares, see linearFit). Costs no bench
+ * measures keep their default and say so. Figures the model has no cost for
+ * (uncontended and contended lock costs,
+ * context switch, the device read itself) are kept under `measurements`.
+ */
+import { COST_NAMES, type CostName } from '../model/effects.js';
+import { DEFAULT_COSTS } from '../scenario/schema.js';
+import type { BenchSamples } from './bench-output.js';
+import type { CostProfile, CostValue, LinearFit, Measurement, Spread } from './profile.js';
+import { empiricalLaw } from '../real/blockdev.js';
+
+/** Nearest-rank percentile of sorted values. */
+function pct(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export function spreadOf(samples: readonly number[]): Spread {
+  if (samples.length === 0) throw new Error('spreadOf: no samples');
+  const s = [...samples].sort((a, b) => a - b);
+  return { n: s.length, p10: pct(s, 10), p50: pct(s, 50), p90: pct(s, 90) };
+}
+
+/**
+ * Least squares y = a + b x over the per-x medians, each weighted by
+ * 1 / median² (relative error): the x values span three or four decades, and
+ * unweighted the largest ones would set the intercept alone (a 1 µs fixed cost
+ * is invisible beside 1 ms of per-page work). R² is of the same weighted fit.
+ */
+export function linearFit(samples: ReadonlyMap<number, readonly number[]>): LinearFit {
+  const points = [...samples.entries()].filter(([, v]) => v.length > 0).sort((a, b) => a[0] - b[0])
+    .map(([x, v]) => ({ x, median: spreadOf(v).p50, n: v.length }));
+  if (points.length < 2) throw new Error('linearFit: needs at least two parameter values');
+  const w = points.map((p) => 1 / Math.max(p.median, 1) ** 2);
+  const sw = w.reduce((a, b) => a + b, 0);
+  const mx = points.reduce((a, p, i) => a + w[i]! * p.x, 0) / sw;
+  const my = points.reduce((a, p, i) => a + w[i]! * p.median, 0) / sw;
+  let sxx = 0, sxy = 0, syy = 0;
+  points.forEach((p, i) => {
+    sxx += w[i]! * (p.x - mx) ** 2;
+    sxy += w[i]! * (p.x - mx) * (p.median - my);
+    syy += w[i]! * (p.median - my) ** 2;
+  });
+  if (sxx === 0) throw new Error('linearFit: all parameter values are equal');
+  const slope = sxy / sxx;
+  const intercept = my - slope * mx;
+  let sse = 0;
+  points.forEach((p, i) => { sse += w[i]! * (p.median - (intercept + slope * p.x)) ** 2; });
+  const r2 = syy === 0 ? 1 : 1 - sse / syy;
+  return { intercept, slope, r2, points };
+}
+
+/** The recorded outputs a fit needs, by bench key (see SUITE in suite.ts). */
+export type BenchSet = ReadonlyMap<string, BenchSamples>;
+
+function all(b: BenchSamples): number[] {
+  return [...b.samples.values()].flat();
+}
+
+function need(set: BenchSet, key: string): BenchSamples {
+  const b = set.get(key);
+  if (b === undefined || all(b).length === 0) throw new Error(`calibrate: no samples of bench ${key}`);
+  return b;
+}
+
+function median(set: BenchSet, key: string): { v: number; spread: Spread } {
+  const spread = spreadOf(all(need(set, key)));
+  return { v: spread.p50, spread };
+}
+
+const nonNeg = (x: number) => Math.max(0, Math.round(x));
+
+export interface FitInput {
+  name: string;
+  description: string;
+  host: CostProfile['host'];
+  benches: BenchSet;
+}
+
+/** A row of the fit table `faultline calibrate` prints. */
+export interface FitRow {
+  cost: string;
+  value: number;
+  source: string;
+  from: string;
+  spread: Spread | null;
+  r2: number | null;
+  previous: number | null;
+}
+
+export function fitProfile(inp: FitInput): CostProfile {
+  const b = inp.benches;
+  const costs = {} as Record<CostName, CostValue>;
+  for (const n of COST_NAMES) {
+    costs[n] = { value: DEFAULT_COSTS[n], source: 'default', from: 'not measured by faultline calibrate: the built-in default (docs/scenario-format.md)' };
+  }
+  const anonRead = median(b, 'anon-read');
+  const anonWrite = median(b, 'anon-write');
+  const anonFirst = median(b, 'anon-first');
+  const cached = median(b, 'minor-cached');
+  const hmf = anonRead.v;
+  costs.handle_mm_fault = { value: nonNeg(hmf), source: 'measured', from: 'anon-read: read fault on a never-touched anonymous page (fault entry, lock_vma_under_rcu, handle_mm_fault, zero-page map)', spread: anonRead.spread };
+  costs.do_read_fault = { value: nonNeg(cached.v - hmf), source: 'derived', from: 'minor-cached − anon-read: do_read_fault → do_fault_around → filemap_map_pages on a page-cache hit', spread: cached.spread };
+  costs.do_anonymous_page = { value: nonNeg(anonWrite.v - hmf), source: 'derived', from: 'anon-write − anon-read: do_anonymous_page allocating, clearing and mapping a page', spread: anonWrite.spread };
+  costs.anon_vma_prepare = { value: nonNeg(anonFirst.v - anonWrite.v), source: 'derived', from: 'anon-first − anon-write: __anon_vma_prepare on the first write fault of a VMA', spread: anonFirst.spread };
+
+  const measurements: Record<string, Measurement> = {};
+  if (b.has('major') && b.has('pread-direct')) {
+    const major = median(b, 'major');
+    const dev = median(b, 'pread-direct');
+    const floor = b.has('getppid') ? median(b, 'getppid').v : 0;
+    const device = Math.max(0, dev.v - floor);
+    costs.fault_retry = {
+      value: nonNeg(major.v - device - 2 * hmf - costs.do_read_fault.value), source: 'derived',
+      from: 'major − (pread-direct − getppid) − 2 × handle_mm_fault − do_read_fault: a major fault beyond the device (I/O submission before the lock drop, completion and wake-up, the retry) on a zram block device',
+      spread: major.spread,
+    };
+    measurements.major_fault = { what: 'major fault on a zram block device, MADV_RANDOM (one page read, lock drop, retry), ns', spread: major.spread };
+    measurements.device_read = { what: 'O_DIRECT 4 KiB pread of the same device (the syscall included), ns', spread: dev.spread };
+  }
+
+  const mp = linearFit(need(b, 'mprotect').samples);
+  costs.mprotect_fixup = { value: nonNeg(mp.intercept), source: 'fit', from: 'mprotect of P resident anonymous pages inside a VMA, the protect (split) and the unprotect (merge): intercept', fit: mp };
+  costs.change_pte = { value: nonNeg(mp.slope), source: 'fit', from: 'mprotect: slope per page (change_protection of present PTEs, with the TLB flush)', fit: mp };
+  const mu = linearFit(need(b, 'munmap').samples);
+  costs.munmap_vma = { value: nonNeg(mu.intercept), source: 'fit', from: 'munmap of a VMA with P resident anonymous pages: intercept', fit: mu };
+  costs.zap_pte = { value: nonNeg(mu.slope), source: 'fit', from: 'munmap: slope per resident page (zap_pte_range, freeing the page)', fit: mu };
+  const ma = linearFit(need(b, 'madvise').samples);
+  costs.madvise_vma = { value: nonNeg(ma.intercept), source: 'fit', from: 'madvise(MADV_DONTNEED) of P resident pages: intercept (slope in measurements.madvise_zap_pte)', fit: ma };
+  measurements.madvise_zap_pte = { what: 'madvise(MADV_DONTNEED) slope per resident page, ns (a second zap_pte figure; the model uses the munmap one)', fit: ma };
+  const mm = median(b, 'mmap');
+  costs.do_mmap = { value: nonNeg(mm.v), source: 'measured', from: 'mmap of a fresh 64-page anonymous VMA', spread: mm.spread };
+  const fv = linearFit(need(b, 'fork-vmas').samples);
+  costs.dup_vma = { value: nonNeg(fv.slope), source: 'fit', from: 'fork of a process with V anonymous VMAs, no resident page: slope per VMA (vm_area_dup, anon_vma_fork, vma_start_write)', fit: fv };
+  costs.copy_process = { value: nonNeg(fv.intercept), source: 'fit', from: 'fork-vmas: intercept (fork with no extra VMA: copy_process and wake-up around dup_mmap, and the few VMAs every process has)', fit: fv };
+  const fa = linearFit(need(b, 'fork-anon').samples);
+  costs.copy_pte = { value: nonNeg(fa.slope), source: 'fit', from: 'fork with one VMA of P present anonymous pages: slope per PTE (copy_present_pte: write-protect, folio ref, rmap)', fit: fa };
+  if (b.has('fork-file')) {
+    const ff = linearFit(need(b, 'fork-file').samples);
+    measurements.fork_file_pte = { what: 'fork with a MAP_SHARED file VMA of P mapped pages: slope per page, ns (≈0: vma_needs_copy skips it, as the model does)', fit: ff };
+  }
+
+  if (b.has('wakeup')) {
+    const w = median(b, 'wakeup');
+    costs.wakeup = { value: nonNeg(w.v), source: 'measured', from: 'wakeup: futex wake → the woken thread runs (try_to_wake_up, IPI, idle exit, context switch); a delay, not CPU', spread: w.spread };
+  }
+  let swap: CostProfile['io']['swap'] = null;
+  if (b.has('swapin')) {
+    const samples = all(need(b, 'swapin')).map((v) => Math.max(0, v - hmf));
+    swap = { law: empiricalLaw(samples), source: 'derived', from: 'swapin − handle_mm_fault: a fault on a page pushed to zram (do_swap_page, SWP_SYNCHRONOUS_IO read and decompress), empirical law', spread: spreadOf(samples) };
+  }
+
+  const simple: Array<[string, string, string]> = [
+    ['getppid', 'syscall_floor', 'getppid(): the syscall entry/exit floor, ns'],
+    ['mmap-read', 'mmap_read_uncontended', 'mincore of one page: mmap_read_lock + find_vma + one PTE walk + the syscall, ns'],
+    ['mmap-write', 'mmap_write_uncontended', 'mprotect to the same protection: mmap_write_lock_killable + lookup + unlock + the syscall, ns'],
+    ['ctxswitch', 'context_switch', 'one futex hand-over between two threads on one CPU (round trip / 2), ns'],
+    ['cow', 'cow_fault', 'write fault on a private page shared with a child (wp_page_copy), ns'],
+    ['anon-write', 'anon_write_fault', 'write fault on a never-touched anonymous page, ns'],
+    ['minor-cached', 'cached_fault', 'page-cache hit fault with fault-around, ns'],
+  ];
+  for (const [key, name, what] of simple) {
+    if (b.has(key) && all(b.get(key)!).length > 0) measurements[name] = { what, spread: median(b, key).spread };
+  }
+  const byThreads: Array<[string, string, string]> = [
+    ['lock-threads', 'mmap_write_by_threads', 'T threads doing mprotect(same prot) at once: per-op time by T (rwsem hand-over, cache-line bouncing), ns'],
+    ['fault-threads', 'fault_shared_vma_by_threads', 'T threads write-faulting fresh pages of one VMA (shared per-VMA lock count): per-fault time by T, ns'],
+    ['fault-threads-own', 'fault_own_vma_by_threads', 'the same with a VMA per thread: per-fault time by T, ns'],
+  ];
+  for (const [key, name, what] of byThreads) {
+    const x = b.get(key);
+    if (x === undefined || x.samples.size === 0) continue;
+    measurements[name] = { what, by: [...x.samples.entries()].sort((p, q) => p[0] - q[0]).map(([t, v]) => ({ x: t, spread: spreadOf(v) })) };
+  }
+
+  return { name: inp.name, description: inp.description, host: inp.host, costs, io: { swap }, measurements };
+}
+
+/** Rows of the fit table: every cost, the swap law, with the previous value (built-in default) beside. */
+export function fitRows(p: CostProfile): FitRow[] {
+  const rows: FitRow[] = COST_NAMES.map((n) => {
+    const c = p.costs[n];
+    return {
+      cost: n, value: c.value, source: c.source, from: c.from, spread: c.spread ?? null,
+      r2: c.fit?.r2 ?? null, previous: DEFAULT_COSTS[n],
+    };
+  });
+  if (p.io.swap !== null) {
+    const l = p.io.swap.law;
+    const med = l.law === 'empirical' ? l.points.find(([q]) => q === 50)?.[1] ?? 0 : l.law === 'constant' ? l.value : 0;
+    rows.push({ cost: 'io.swap (p50)', value: med, source: p.io.swap.source, from: p.io.swap.from, spread: p.io.swap.spread ?? null, r2: null, previous: 17_700 });
+  }
+  return rows;
+}

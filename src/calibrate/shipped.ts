@@ -1,0 +1,35 @@
+/**
+ * The shipped cost profiles (profiles/*.yaml) and how each is made:
+ * `calib-host` is fitted from the calibration host's recorded bench outputs
+ * (test/fixtures/calibrate, written by `faultline calibrate --record`),
+ * `phone` comes from phone.ts. `npm run profiles` writes them;
+ * test/calibrate.test.ts checks the committed files are up to date.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../scenario/files.js';
+import { fitProfile } from './fit.js';
+import { phoneProfile } from './phone.js';
+import { renderProfile, type CostProfile } from './profile.js';
+import { readRecorded } from './suite.js';
+
+export const CALIB_FIXTURES = 'test/fixtures/calibrate';
+
+export function calibHostProfile(): CostProfile {
+  const dir = join(repoRoot(), CALIB_FIXTURES);
+  const host = JSON.parse(readFileSync(join(dir, 'host.json'), 'utf8')) as CostProfile['host'];
+  return fitProfile({
+    name: 'calib-host',
+    description: `The calibration host (2 vCPUs of a VM, Linux ${host?.kernel ?? '?'}), fitted by faultline calibrate from its recorded bench outputs in ${CALIB_FIXTURES}. The load average at measurement time is in host.load: the host was shared, so contended figures are weak.`,
+    host,
+    benches: readRecorded(dir).benches,
+  });
+}
+
+/** File name (in profiles/) -> text. */
+export function shippedProfiles(): Map<string, string> {
+  return new Map([
+    ['calib-host.yaml', renderProfile(calibHostProfile())],
+    ['phone.yaml', renderProfile(phoneProfile())],
+  ]);
+}

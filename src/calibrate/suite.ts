@@ -1,0 +1,168 @@
+/**
+ * `faultline calibrate` on the host: set up what the benches need (a zram
+ * block device holding a file image, a zram swap device), run every bench of
+ * native/calibrate.c, keep the raw outputs, tear everything down.
+ *
+ * The suite is a fixed list (SUITE); each entry's sample counts are chosen so
+ * the whole suite takes about a minute on the calibration host, far under the
+ * 10-minute budget even on a loaded machine.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileContent } from '../real/blockdev.js';
+import { HostError, type HostInfo, sh } from '../real/host.js';
+import { cleanupStale, Resources, sleepSync } from '../real/resources.js';
+import { parseBenchOutput, type BenchSamples } from './bench-output.js';
+
+/** What a bench needs from the host besides the binary. */
+export type BenchNeed = 'none' | 'blockdev' | 'swap';
+
+export interface BenchSpec {
+  /** Key in the recorded set (fit.ts reads these). */
+  key: string;
+  need: BenchNeed;
+  /** Arguments after the binary; DEV is replaced by the block device path. */
+  args: string[];
+}
+
+/** The suite, in run order. */
+export const SUITE: readonly BenchSpec[] = [
+  { key: 'getppid', need: 'none', args: ['getppid', '2000'] },
+  { key: 'anon-read', need: 'none', args: ['anon-read', '3000'] },
+  { key: 'anon-write', need: 'none', args: ['anon-write', '3000'] },
+  { key: 'anon-first', need: 'none', args: ['anon-first', '2000'] },
+  { key: 'cow', need: 'none', args: ['cow', '2000'] },
+  { key: 'minor-cached', need: 'blockdev', args: ['minor-cached', 'DEV', '2000'] },
+  { key: 'major', need: 'blockdev', args: ['major', 'DEV', '2000'] },
+  { key: 'pread-direct', need: 'blockdev', args: ['pread-direct', 'DEV', '2000'] },
+  { key: 'swapin', need: 'swap', args: ['swapin', '3000'] },
+  { key: 'mprotect', need: 'none', args: ['mprotect', '100', '1', '16', '64', '256', '1024', '4096'] },
+  { key: 'munmap', need: 'none', args: ['munmap', '60', '0', '16', '64', '256', '1024', '4096'] },
+  { key: 'mmap', need: 'none', args: ['mmap', '2000'] },
+  { key: 'madvise', need: 'none', args: ['madvise', '100', '1', '16', '64', '256', '1024', '4096'] },
+  { key: 'fork-vmas', need: 'none', args: ['fork-vmas', '30', '0', '100', '250', '500', '1000', '2000'] },
+  { key: 'fork-anon', need: 'none', args: ['fork-anon', '30', '0', '1024', '4096', '16384'] },
+  { key: 'fork-file', need: 'blockdev', args: ['fork-file', 'DEV', '30', '0', '1024', '4096', '16384'] },
+  { key: 'mmap-read', need: 'none', args: ['mmap-read', '2000'] },
+  { key: 'mmap-write', need: 'none', args: ['mmap-write', '2000'] },
+  { key: 'lock-threads', need: 'none', args: ['lock-threads', '1000', '1', '2', '4', '8'] },
+  { key: 'fault-threads', need: 'none', args: ['fault-threads', '1000', '1', '2', '4'] },
+  { key: 'fault-threads-own', need: 'none', args: ['fault-threads-own', '1000', '1', '2', '4'] },
+  { key: 'wakeup', need: 'none', args: ['wakeup', '2000'] },
+  { key: 'ctxswitch', need: 'none', args: ['ctxswitch', '2000'] },
+];
+
+/** Size of the block device image (64 MiB = 16,384 pages). */
+const DEV_BYTES = 64 * 2 ** 20;
+const SWAP_BYTES = 128 * 2 ** 20;
+
+export interface SuiteResult {
+  benches: Map<string, BenchSamples>;
+  /** Raw output per bench key (what `--record` writes). */
+  raw: Map<string, string>;
+  notes: string[];
+}
+
+/** Recorded outputs from a directory (`KEY.txt` per bench), as `--record` writes them. */
+export function readRecorded(dir: string): SuiteResult {
+  const benches = new Map<string, BenchSamples>();
+  const raw = new Map<string, string>();
+  for (const b of SUITE) {
+    const f = join(dir, `${b.key}.txt`);
+    if (!existsSync(f)) continue;
+    const text = readFileSync(f, 'utf8');
+    raw.set(b.key, text);
+    benches.set(b.key, parseBenchOutput(text));
+  }
+  if (benches.size === 0) throw new HostError(`calibrate: no recorded bench outputs (KEY.txt) in ${dir}`);
+  return { benches, raw, notes: [] };
+}
+
+export function writeRecorded(dir: string, r: SuiteResult): void {
+  for (const [k, text] of r.raw) writeFileSync(join(dir, `${k}.txt`), text);
+}
+
+/** Run the suite on this host (root: zram devices). */
+export function runSuite(host: HostInfo, log: (m: string) => void): SuiteResult {
+  if (process.platform !== 'linux') throw new HostError(`calibrate: needs Linux (this is ${process.platform})`);
+  if (!host.root) throw new HostError('calibrate: needs root (zram block device and swap); run it as root, or fit recorded outputs with --from DIR');
+  if (host.binaries.calibrate === null) throw new HostError('calibrate: faultline-calibrate is not built; build it with `npm run build:native` (or `make -C native`)');
+  if (!host.zram.control) throw new HostError('calibrate: needs /sys/class/zram-control (CONFIG_ZRAM) for its block device and swap');
+  const res = new Resources((m) => log(`warning: ${m}`));
+  const onSignal = (sig: NodeJS.Signals) => {
+    res.teardown();
+    process.exit(sig === 'SIGINT' ? 130 : 143);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const stale = cleanupStale((m) => log(`warning: ${m}`));
+    if (stale > 0) log(`cleaned up ${stale} resource(s) left by an earlier run that was killed`);
+    const notes: string[] = [];
+    const tmp = mkdtempSync('/tmp/faultline-calibrate-');
+    res.add({ kind: 'dir', path: tmp });
+    const dev = zramDevice(res, DEV_BYTES);
+    fillDevice(dev, DEV_BYTES);
+    notes.push(`block device ${dev} (zram, ${DEV_BYTES / 2 ** 20} MiB, deterministic 2:1 content)`);
+    let swapOk = true;
+    const swapDev = zramDevice(res, SWAP_BYTES);
+    try {
+      sh('mkswap', [swapDev]);
+      sh('swapon', ['-p', '32767', swapDev]);
+      res.update({ kind: 'zram', id: Number(swapDev.slice('/dev/zram'.length)), swapon: true });
+      notes.push(`swap on ${swapDev} (zram)`);
+    } catch (e) {
+      swapOk = false;
+      notes.push(`no zram swap (${(e as Error).message.split('\n')[0]}): swapin skipped, io.swap keeps its default`);
+    }
+    const benches = new Map<string, BenchSamples>();
+    const raw = new Map<string, string>();
+    for (const b of SUITE) {
+      if (b.need === 'swap' && !swapOk) continue;
+      const args = b.args.map((a) => (a === 'DEV' ? dev : a));
+      const t0 = Date.now();
+      let text: string;
+      try {
+        text = execFileSync(host.binaries.calibrate, args, { encoding: 'utf8', maxBuffer: 256 * 2 ** 20, stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (e) {
+        const err = (e as { stderr?: string }).stderr ?? (e as Error).message;
+        throw new Error(`calibrate: bench ${b.key} failed: ${String(err).trim().split('\n')[0]}`, { cause: e });
+      }
+      raw.set(b.key, text);
+      benches.set(b.key, parseBenchOutput(text));
+      log(`${b.key}: ${[...benches.get(b.key)!.samples.values()].reduce((a, v) => a + v.length, 0)} samples, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    return { benches, raw, notes };
+  } finally {
+    res.teardown();
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  }
+}
+
+function zramDevice(res: Resources, bytes: number): string {
+  const id = Number(readFileSync('/sys/class/zram-control/hot_add', 'utf8').trim());
+  if (!Number.isInteger(id)) throw new HostError('calibrate: zram hot_add returned no device');
+  res.add({ kind: 'zram', id, swapon: false });
+  const sys = `/sys/block/zram${id}`;
+  if (/\blz4\b/.test(readFileSync(join(sys, 'comp_algorithm'), 'utf8'))) writeFileSync(join(sys, 'comp_algorithm'), 'lz4');
+  writeFileSync(join(sys, 'disksize'), String(bytes));
+  const dev = `/dev/zram${id}`;
+  for (let i = 0; i < 200 && !existsSync(dev); i++) sleepSync(10);
+  return dev;
+}
+
+function fillDevice(dev: string, bytes: number): void {
+  const chunk = Buffer.alloc(1 << 20);
+  const fd = openSync(dev, 'w');
+  try {
+    for (let off = 0; off < bytes; off += chunk.length) {
+      fileContent(0, off, chunk);
+      writeSync(fd, chunk, 0, chunk.length, off);
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
