@@ -125,7 +125,13 @@ export function resolveThreads(f: ScenarioFile, duration: number, vmas: readonly
             }
             if (states.length === 0) issues.push({ path: [...oat, 'states'], message: 'expected at least one state with a weight > 0' });
           }
-          if (g !== undefined && access === 'write' && !g.write) {
+          if (g !== undefined && access === 'wp' && (g.kind !== 'file' || !g.shared)) {
+            issues.push({
+              path: [...oat, 'access'],
+              message: `access: wp on VMA group '${g.name}', which is not a shared file mapping (only wp_page_shared is modelled; COW of a mapped page is not)`,
+            });
+          }
+          if (g !== undefined && access !== 'read' && !g.write) {
             issues.push({
               path: [...oat, 'access'],
               message: `write fault on VMA group '${g.name}', which has write: false (the kernel would raise SIGSEGV; set write: true on the group or use access: read)`,

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { COST_NAMES, type CostName } from '../model/effects.js';
-import { ANON_PAGE_STATES, FILE_PAGE_STATES, PRIORITY_CLASSES, READAHEAD_MODES, type Law } from './types.js';
+import { ANON_PAGE_STATES, FILE_PAGE_STATES, PAGE_MKWRITE_KINDS, PRIORITY_CLASSES, READAHEAD_MODES, type Law } from './types.js';
 import { DURATION_PATTERN, durationProblem, MAX_DURATION_NS, parseDuration } from './units.js';
 import { describeValue } from './errors.js';
 
@@ -197,6 +197,10 @@ export const VmaGroupSchema = z.strictObject({
     z.enum(READAHEAD_MODES, { error: expecting(`one of: ${READAHEAD_MODES.join(', ')}`) }).optional(),
     'File readahead on faults (kind file only). normal: read-around of 32 pages (128 KiB) centred on the miss, dropping the lock before submitting; random: MADV_RANDOM (VM_RAND_READ), no readahead, the miss is read in page_not_uptodate; off: read_ahead_kb = 0, as random. Default normal.',
   ),
+  page_mkwrite: doc(
+    z.enum(PAGE_MKWRITE_KINDS, { error: expecting(`one of: ${PAGE_MKWRITE_KINDS.join(', ')}`) }).optional(),
+    "The file's vm_ops->page_mkwrite, run by shared write faults under the fault's VMA or mmap lock (kind file, shared only). none: no callback (shmem, memfd, ashmem); generic: filemap_page_mkwrite or ext4 delalloc (folio lock, mark dirty, no writeback wait); stable: the same on a mapping with stable writes (waits for writeback); f2fs: f2fs_vm_page_mkwrite (always waits for writeback). Default generic.",
+  ),
   pages: doc(
     z.union([Bounded(1, LIMITS.pages), z.array(Bounded(1, LIMITS.pages), { error: expecting('a list') }).min(1, { error: 'must not be empty' }).max(LIMITS.vmas, { error: `at most ${LIMITS.vmas} sizes` })], {
       error: expecting('a number of pages >= 1, or a list of per-VMA sizes'),
@@ -238,7 +242,8 @@ const STATE_TEXT: Record<(typeof PAGE_STATES)[number], string> = {
   cached: 'file: the folio is in the page cache and uptodate (minor fault).',
   absent: 'file: not in the page cache; the fault reads it (io.read).',
   locked: 'file: in the page cache but locked by another holder (reclaim, migration) for io.folio_lock_hold.',
-  writeback: 'file: in the page cache and under writeback for io.writeback.',
+  writeback: 'file: in the page cache, under writeback and locked by a holder that waits for it (truncate, migration), both for io.writeback.',
+  writeback_unlocked: 'file: in the page cache and under writeback for io.writeback, not locked (the usual state of a folio being written back): a read maps it; ->page_mkwrite of f2fs or a stable-writes file waits for it.',
   zero: 'anon: never touched (or discarded): do_anonymous_page.',
   swapped: 'anon: swapped out; do_swap_page reads it (io.swap).',
   swapcache: 'anon: in the swap cache, uptodate.',
@@ -257,8 +262,8 @@ export const OpSchema = z.discriminatedUnion(
       op: z.literal('fault'),
       vma: vmaRef(),
       access: doc(
-        z.enum(['read', 'write'], { error: expecting("'read' or 'write'") }).optional(),
-        'Kind of access that faults. Default read.',
+        z.enum(['read', 'write', 'wp'], { error: expecting("'read', 'write' or 'wp'") }).optional(),
+        'Kind of access that faults. read; write; wp: a write to a page of a shared file group already mapped read-only (do_wp_page -> wp_page_shared: ->page_mkwrite without a page-cache lookup), or, when the page is not resident (state absent, or evicted with memory:), a write fault on an empty PTE. Default read.',
       ),
       states: doc(
         z

@@ -19,7 +19,7 @@ export type Law =
   | { law: 'empirical'; points: Array<[number, number]> };
 
 /** Page states a fault can meet on a file VMA. */
-export const FILE_PAGE_STATES = ['cached', 'absent', 'locked', 'writeback'] as const;
+export const FILE_PAGE_STATES = ['cached', 'absent', 'locked', 'writeback', 'writeback_unlocked'] as const;
 /** Page states a fault can meet on an anonymous VMA. */
 export const ANON_PAGE_STATES = ['zero', 'swapped', 'swapcache', 'swapcache_locked', 'swapcache_writeback'] as const;
 export type PageState = (typeof FILE_PAGE_STATES)[number] | (typeof ANON_PAGE_STATES)[number];
@@ -53,7 +53,17 @@ export interface VmaGroup {
    * (ra_pages 0), no readahead.
    */
   readahead?: Readahead;
+  /**
+   * The file's ->page_mkwrite (shared file groups; absent: generic). none:
+   * no callback (shmem, memfd, ashmem); generic: filemap_page_mkwrite / ext4
+   * delalloc (no writeback wait); stable: the same with AS_STABLE_WRITES
+   * (waits for writeback); f2fs: f2fs_vm_page_mkwrite (always waits).
+   */
+  page_mkwrite?: PageMkwriteKind;
 }
+
+export const PAGE_MKWRITE_KINDS = ['none', 'generic', 'stable', 'f2fs'] as const;
+export type PageMkwriteKind = (typeof PAGE_MKWRITE_KINDS)[number];
 
 export const READAHEAD_MODES = ['normal', 'random', 'off'] as const;
 export type Readahead = (typeof READAHEAD_MODES)[number];
@@ -69,7 +79,12 @@ export interface FaultOp extends OpBase {
   op: 'fault';
   /** VMA group name. */
   vma: string;
-  access: 'read' | 'write';
+  /**
+   * read, write, or wp: a write to a shared file page already mapped
+   * read-only (do_wp_page -> wp_page_shared) unless the page is not
+   * resident (then its PTE is none: do_shared_fault).
+   */
+  access: 'read' | 'write' | 'wp';
   /** Weighted states the target page is in when no fault is already working on it. */
   states: Array<[PageState, number]>;
 }

@@ -68,6 +68,7 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
       const vma = new VmAreaStruct(mm, mm.nextVmaId++, g.name, addr, addr + pages, flags, g.kind === 'file', g.map_pages, g.resident,
         g.readahead === 'off' ? 0 : VM_READAHEAD_PAGES);
       if (g.anon_vma) vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
+      if (g.page_mkwrite !== undefined) vma.page_mkwrite = g.page_mkwrite;
       if (mm.memory !== null) {
         if (vma.vm_file) for (let p = 0; p < pages; p++) vma.evicted.add(p); // cold page cache
         else { // the resident share of anonymous memory is charged from the start
@@ -89,6 +90,8 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
 interface CompiledFault {
   slots: Slot[];
   write: boolean;
+  /** access: wp: the page is mapped read-only when resident (do_wp_page). */
+  wp: boolean;
   states: PageState[];
   stateCum: number[];
 }
@@ -136,7 +139,16 @@ class UserFault {
     this.vma = vma;
     this.pgoff = pgoff;
     if (memcg === null) {
-      if (vma !== null) set_page_state(vma, pgoff, state, this.holder);
+      if (vma !== null) {
+        const set = set_page_state(vma, pgoff, state, this.holder);
+        // access: wp: a resident page is mapped read-only (an absent one, or one a fault is working on, has no PTE)
+        if (fault.wp) {
+          if (set && state !== 'absent') vma.wrprotected.add(pgoff);
+          else vma.wrprotected.delete(pgoff);
+        }
+      }
+    } else if (vma !== null && fault.wp) {
+      vma.wrprotected.add(pgoff); // handle_pte_fault takes do_wp_page only while the page is resident
     } else if (vma !== null && !vma.vm_file) {
       const p = memcg.lruvec.get(vma, pgoff);
       if (p !== undefined) { // resident and mapped: the access does not fault
@@ -196,7 +208,8 @@ export class Workload {
           let a = 0;
           this.faults.set(op, {
             slots: this.slots.get(op.vma)!,
-            write: op.access === 'write',
+            write: op.access !== 'read',
+            wp: op.access === 'wp',
             states: op.states.map(([st]) => st),
             stateCum: op.states.map(([, w]) => (a += w)),
           });
