@@ -7,7 +7,9 @@ import type { OpName, PriorityClass } from '../scenario/types.js';
 import type { WaitClass } from '../sim/observer.js';
 
 /** Operations in report order. */
-export const OP_NAMES = ['fault', 'mprotect', 'madvise_dontneed', 'munmap', 'mmap', 'fork'] as const satisfies readonly OpName[];
+export const OP_NAMES = [
+  'fault', 'mprotect', 'madvise_dontneed', 'munmap', 'mmap', 'fork', 'proc_maps', 'proc_smaps', 'proc_smaps_rollup', 'gup',
+] as const satisfies readonly OpName[];
 
 /** Where a task's time inside an op goes (time breakdown categories), in report order. */
 export const TIME_CATEGORIES = ['running', 'runqueue', 'mmap_lock', 'vma_lock', 'folio', 'io', 'other'] as const;

@@ -325,6 +325,12 @@ function plan(spec: OpSpec, delay: number, rng: Rng, groups: Map<string, RegionP
     }
     case 'fork':
       return { delay, op: 'fork', region: -1, page: 0, pages: 0, state: 'none', write: false };
+    case 'proc_maps':
+    case 'proc_smaps':
+    case 'proc_smaps_rollup':
+    case 'gup':
+      // Issue 12's non-fault mmap_lock readers: the load generator (native/loadgen.c) has no such op yet.
+      throw new Error(`op '${spec.op}' is not supported by faultline real yet`);
   }
 }
 

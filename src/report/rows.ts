@@ -25,6 +25,8 @@ export interface Section {
 }
 
 const WRITER_OPS = ['mprotect', 'madvise_dontneed', 'munmap', 'mmap', 'fork'] as const;
+/** Readers of the mm that are not faults (issue 12): /proc readers and get_user_pages. */
+const READER_OPS = ['proc_maps', 'proc_smaps', 'proc_smaps_rollup', 'gup'] as const;
 
 function waitRows(label: string, prefix: string): Row[] {
   return [
@@ -58,6 +60,12 @@ export function reportSections(classes: readonly PriorityClass[]): Section[] {
     writers.push({ label: `${op} unfinished`, figure: `ops.all.${op}.unfinished`, unit: 'count', hideIfZero: true });
     for (const p of ['p50', 'p99', 'max']) writers.push({ label: `${op} ${p}`, figure: `ops.all.${op}.${p}`, unit: 'ns' });
   }
+  const readers: Row[] = [];
+  for (const op of READER_OPS) {
+    readers.push({ label: `${op} count`, figure: `ops.all.${op}.count`, unit: 'count' });
+    readers.push({ label: `${op} unfinished`, figure: `ops.all.${op}.unfinished`, unit: 'count', hideIfZero: true });
+    for (const p of ['p50', 'p99', 'max']) readers.push({ label: `${op} ${p}`, figure: `ops.all.${op}.${p}`, unit: 'ns' });
+  }
   const inversion: Row[] = classes.map((c) => ({ label: `${c} inverted time`, figure: `inversion.${c}.inverted_time`, unit: 'ns' as const }));
   inversion.push(...classes.map((c) => ({ label: `${c} longest chain`, figure: `inversion.${c}.max_chain`, unit: 'count' as const })));
   inversion.push({ label: 'longest chain (tasks)', figure: 'inversion.longest_chain', unit: 'count' });
@@ -75,6 +83,7 @@ export function reportSections(classes: readonly PriorityClass[]): Section[] {
   return [
     { heading: 'fault latency (op begin -> end)', short: 'fault ', rows: fault },
     { heading: 'writer latency (all threads)', short: '', rows: writers },
+    { heading: 'other mmap_lock readers (all threads)', short: '', rows: readers },
     {
       heading: 'mmap_lock',
       short: 'mmap_lock ',

@@ -45,7 +45,7 @@ export function resolveMemory(f: ScenarioFile, vmas: readonly VmaGroup[], issues
         const op = o as { op: string; vma?: string; states?: unknown };
         const at = where === 'ops' ? ['threads', ti, 'ops', oi] : ['threads', ti, 'frame', 'ops', oi];
         const g = vmas.find((v) => v.name === op.vma);
-        if (op.op === 'fault' && op.states !== undefined && g !== undefined) {
+        if ((op.op === 'fault' || op.op === 'gup') && op.states !== undefined && g !== undefined) {
           issues.push({ path: [...at, 'states'], message: 'with memory:, the working set and the limits decide whether a page is resident: remove states' });
         }
         if (op.op === 'madvise_dontneed' && g?.kind === 'anon') {

@@ -300,6 +300,47 @@ export const OpSchema = z.discriminatedUnion(
       op: z.literal('fork'),
       ...opCommon,
     }),
+    z.strictObject({
+      op: z.literal('proc_maps'),
+      lock: doc(
+        z.enum(['vma', 'mmap'], { error: expecting("'vma' or 'mmap'") }).optional(),
+        'vma: v6.17 and later, per-VMA read locks (lock_next_vma), mmap_lock only as a fallback for a write-locked VMA; mmap: v6.16 and earlier, mmap_read_lock_killable per read(2) chunk. Default vma.',
+      ),
+      chunk: doc(Bounded(1, LIMITS.vmas).optional(), 'VMAs per read(2) (one 4 KiB seq_file buffer of ~100-byte lines). Default 40.'),
+      ...opCommon,
+    }),
+    z.strictObject({
+      op: z.literal('proc_smaps'),
+      chunk: doc(Bounded(1, LIMITS.vmas).optional(), 'VMAs per read(2) (one 4 KiB seq_file buffer of ~1 KiB entries), each chunk under one mmap_read_lock_killable. Default 4.'),
+      ...opCommon,
+    }),
+    z.strictObject({
+      op: z.literal('proc_smaps_rollup'),
+      ...opCommon,
+    }),
+    z.strictObject({
+      op: z.literal('gup'),
+      vma: vmaRef(),
+      pages: rangePages(),
+      access: doc(z.enum(['read', 'write'], { error: expecting("'read' or 'write'") }).optional(), 'FOLL_WRITE or not. Default read.'),
+      mode: doc(
+        z.enum(['pinned', 'unlocked'], { error: expecting("'pinned' or 'unlocked'") }).optional(),
+        'pinned: get_user_pages / pin_user_pages with the caller holding mmap_lock for read: no ALLOW_RETRY, I/O is waited for holding it. unlocked: get_user_pages_unlocked (FOLL_UNLOCKABLE): a fault may drop mmap_lock for I/O; GUP re-takes it and retries with FOLL_TRIED. Default pinned.',
+      ),
+      states: doc(
+        z
+          .strictObject(
+            Object.fromEntries(PAGE_STATES.map((s) => [s, stateWeight(STATE_TEXT[s])])) as Record<
+              (typeof PAGE_STATES)[number],
+              z.ZodOptional<z.ZodNumber>
+            >,
+            { error: expecting('a mapping from page state to weight') },
+          )
+          .optional(),
+        'Relative weights of the state each page is in before GUP looks it up, as for a fault op. Default {cached: 1} for file, {zero: 1} for anon.',
+      ),
+      ...opCommon,
+    }),
   ],
   { error: expecting('an op mapping such as {op: fault, vma: heap}') },
 );
@@ -491,6 +532,13 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   pgsteal: 2000,
   // zram lz4 swap-out per 4K page on a phone [D] (parameters.md §2.3): reclaim + compression + zram write.
   swap_out: 35400,
+  // Non-fault readers of mmap_lock (parameters.md §9.6). Assumptions: formatting one maps line / one smaps entry.
+  show_map: 1000,
+  show_smap: 4000,
+  // smaps_rollup of a 200 GB-RSS process took 4.5 s: ~22 ms per GB RSS = 84 ns per 4 KiB page [D] (§9.6).
+  smaps_pte: 84,
+  // Assumption: follow_page_mask of one page.
+  gup_page: 100,
 };
 
 const us = (x: number) => Math.round(x * 1000);

@@ -100,7 +100,29 @@ export interface MunmapOp extends OpBase {
 export interface ForkOp extends OpBase {
   op: 'fork';
 }
-export type OpSpec = FaultOp | RangeOp | MunmapOp | ForkOp;
+/**
+ * A reader of the mm that is not a fault (fs/proc/task_mmu.c): read
+ * /proc/PID/maps, smaps or smaps_rollup of the scenario's process to the end.
+ */
+export interface ProcReadOp extends OpBase {
+  op: 'proc_maps' | 'proc_smaps' | 'proc_smaps_rollup';
+  /** proc_maps only: 'vma' (v6.17+, per-VMA locks) or 'mmap' (v6.16 and earlier: mmap_lock per chunk). */
+  lock: 'vma' | 'mmap';
+  /** VMAs per read(2) (one seq_file buffer): m_start .. m_stop. */
+  chunk: number;
+}
+/** get_user_pages on `pages` pages of a VMA of the group (mm/gup.c). */
+export interface GupOp extends OpBase {
+  op: 'gup';
+  vma: string;
+  pages: number;
+  access: 'read' | 'write';
+  /** pinned: the caller holds mmap_lock, no retry; unlocked: get_user_pages_unlocked (FOLL_UNLOCKABLE). */
+  mode: 'pinned' | 'unlocked';
+  /** Weighted states each page is in before it is looked up (as a fault op's). */
+  states: Array<[PageState, number]>;
+}
+export type OpSpec = FaultOp | RangeOp | MunmapOp | ForkOp | ProcReadOp | GupOp;
 export type OpName = OpSpec['op'] | 'mmap';
 
 export interface ThreadSpec {

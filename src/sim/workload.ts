@@ -12,7 +12,8 @@ import {
   AnonVma, call, COST_NAMES, mutableCall, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
   LawName, madvise_dontneed, MmStruct, sleep,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
-  VM_DONTCOPY, VM_RAND_READ, VM_READAHEAD_PAGES, MemCgroup, LruPage, kswapd, do_user_addr_fault_and_return, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
+  VM_DONTCOPY, VM_RAND_READ, VM_READAHEAD_PAGES, get_user_pages, mem_cgroup_handle_over_high, proc_pid_maps_read,
+  proc_pid_smaps_read, show_smaps_rollup, MemCgroup, LruPage, kswapd, do_user_addr_fault_and_return, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
   type CallEffect, type FolioHolder, type FaultStrategy, type ForkStrategy, type KPath, type SleepEffect,
 } from '../model/index.js';
 import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, PageState, Scenario, ThreadSpec, VmaGroup } from '../scenario/types.js';
@@ -350,8 +351,48 @@ export class Workload {
         obs.opEnd(sim.now, task, 'fork', ret);
         return;
       }
+      case 'proc_maps':
+      case 'proc_smaps':
+      case 'proc_smaps_rollup': {
+        obs.opBegin(sim.now, task, op.op);
+        if (op.op === 'proc_maps') yield* proc_pid_maps_read(mm, op.lock === 'vma', op.chunk);
+        else if (op.op === 'proc_smaps') yield* proc_pid_smaps_read(mm, op.chunk);
+        else yield* show_smaps_rollup(mm);
+        obs.opEnd(sim.now, task, op.op, 0);
+        return;
+      }
+      case 'gup': {
+        const slot = this.pickSlot(task, op.vma);
+        const n = Math.min(op.pages, slot.pages);
+        const addr = slot.start + task.rng.below(slot.pages - n + 1);
+        const rng = task.rng;
+        let cum = this.gupCum.get(op);
+        if (cum === undefined) {
+          let a = 0;
+          this.gupCum.set(op, (cum = op.states.map(([, w]) => (a += w))));
+        }
+        const stateCum = cum;
+        const holder: FolioHolder = (folio, kind, unlock) => {
+          sim.schedule(sim.now + sim.drawLaw(kind === 'locked' ? LawName.folio_lock_hold : LawName.writeback, task), unlock, folio);
+        };
+        // The page's drawn state, just before GUP looks it up (without memory:, as for a fault).
+        const before = (a: number): void => {
+          if (mm.memory !== null) return;
+          const vma = mm.find_vma(a);
+          const st = op.states[op.states.length === 1 ? 0 : rng.pick(stateCum)]![0];
+          if (vma !== null) set_page_state(vma, a - vma.vm_start, st, holder);
+        };
+        obs.opBegin(sim.now, task, 'gup');
+        const ret = yield* get_user_pages(mm, addr, n, op.access === 'write', op.mode, before);
+        if (mm.memory !== null) yield* mem_cgroup_handle_over_high(mm); // return to user
+        obs.opEnd(sim.now, task, 'gup', ret < 0 ? ret : 0);
+        return;
+      }
     }
   }
+
+  /** Cumulative state weights of each gup op (made on first use). */
+  private readonly gupCum = new Map<OpSpec, number[]>();
 
   private pickSlot(task: SimTask, group: string): Slot {
     const list = this.slots.get(group)!;
