@@ -157,6 +157,16 @@ export interface LatencyCdfs {
   all: Partial<Record<OpName, number[]>>;
 }
 
+/**
+ * Memory stalls (scenarios with `memory:`), docs/metrics.md "Memory":
+ * per class, direct/memcg reclaim stalls and memory.high penalty sleeps;
+ * PSI-style SOME / FULL time of the scenario's threads in the window.
+ */
+export interface MemoryMetrics {
+  byClass: Partial<Record<PriorityClass, { reclaimStall: DurationStats; highThrottle: DurationStats }>>;
+  psi: { some: number; full: number; window: number };
+}
+
 export interface RunMetrics {
   fault: string;
   fork: string;
@@ -179,6 +189,8 @@ export interface RunMetrics {
   frames?: FrameMetrics;
   /** Present when the scenario kills the process. */
   death?: DeathMetrics;
+  /** Present when the scenario has `memory:`. */
+  memory?: MemoryMetrics;
   /** Latency CDFs of completed ops (same samples as `opsByClass`/`opsAll`), for plots. */
   latencyCdf?: LatencyCdfs;
 }

@@ -12,6 +12,7 @@ import { LruPage, Lruvec, page_key } from './lruvec.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { current, wake_up_process } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
+import { psi_memstall_enter, psi_memstall_leave } from './trace.js';
 
 /** include/linux/swap.h */
 export const SWAP_CLUSTER_MAX = 32;
@@ -129,7 +130,9 @@ function* alloc_pages(memcg: MemCgroup, nr: number): KPath {
   let retries = MAX_RECLAIM_RETRIES;
   while (memcg.free - nr < memcg.wmark_min && retries-- > 0) {
     count_vm_event(VmEvent.ALLOCSTALL);
+    psi_memstall_enter('reclaim'); // __perform_reclaim
     const got = yield* reclaim!.try_to_free_pages(memcg, Math.max(nr, SWAP_CLUSTER_MAX));
+    psi_memstall_leave('reclaim');
     if (got > 0) memcg.kswapd_failures = 0;
     else break;
   }
@@ -150,7 +153,9 @@ function* try_charge_memcg(memcg: MemCgroup, nr: number, noretry: boolean): KPat
   let retries = MAX_RECLAIM_RETRIES;
   while (memcg.charged + nr > memcg.cfg.max) {
     count_vm_event(VmEvent.MEMCG_MAX);
-    const got = yield* reclaim!.try_to_free_pages(memcg, Math.max(nr, SWAP_CLUSTER_MAX));
+    psi_memstall_enter('reclaim');
+    const got = yield* reclaim!.try_to_free_pages(memcg, Math.max(nr, SWAP_CLUSTER_MAX)); // try_to_free_mem_cgroup_pages
+    psi_memstall_leave('reclaim');
     if (memcg.charged + nr <= memcg.cfg.max) break;
     if (noretry) return false;
     if (got > 0 && nr <= 8) continue;
@@ -261,7 +266,9 @@ export function* mem_cgroup_handle_over_high(mm: MmStruct): KPath {
     let got = 0;
     if (memcg.charged > memcg.cfg.high) { // reclaim_high
       count_vm_event(VmEvent.MEMCG_HIGH);
+      psi_memstall_enter('reclaim');
       got = yield* reclaim!.try_to_free_pages(memcg, in_retry ? SWAP_CLUSTER_MAX : nr);
+      psi_memstall_leave('reclaim');
     }
     const penalty = calculate_high_delay(memcg, nr);
     if (penalty <= HZ / 100) return;
@@ -269,7 +276,9 @@ export function* mem_cgroup_handle_over_high(mm: MmStruct): KPath {
       in_retry = true;
       continue;
     }
-    yield sleep(penalty * JIFFY_NS); // psi_memstall: schedule_timeout_killable(penalty_jiffies)
+    psi_memstall_enter('throttle');
+    yield sleep(penalty * JIFFY_NS); // schedule_timeout_killable(penalty_jiffies)
+    psi_memstall_leave('throttle');
     return;
   }
 }

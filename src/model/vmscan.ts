@@ -13,6 +13,7 @@ import { folio_trylock, folio_unlock } from './pagemap.js';
 import { Folio, type VmAreaStruct } from './mm_types.js';
 import { current } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
+import { psi_memstall_enter, psi_memstall_leave } from './trace.js';
 
 /**
  * shrink_folio_list for folios of `vma`'s file, already isolated from the
@@ -247,7 +248,9 @@ export function* kswapd(memcg: MemCgroup): KPath {
       continue;
     }
     const sc: ScanControl = { nr_to_reclaim: SWAP_CLUSTER_MAX, nr_scanned: 0, nr_reclaimed: 0, kswapd: true };
+    psi_memstall_enter('kswapd'); // balance_pgdat
     yield* shrink_lruvec(memcg, sc);
+    psi_memstall_leave('kswapd');
     if (sc.nr_reclaimed === 0) memcg.kswapd_failures++;
     else memcg.kswapd_failures = 0;
   }

@@ -1,0 +1,81 @@
+/**
+ * Memory figures (issue 12 item 6; docs/metrics.md "Memory"): reclaim stalls
+ * and memory.high throttling per class, PSI-style SOME / FULL, retry misses
+ * as a share of retries, and mmap_lock waits per decade in the flat figures.
+ */
+import { describe, expect, it } from 'vitest';
+import { measure } from '../src/metrics/index.js';
+import { MemstallTracker } from '../src/metrics/memstall.js';
+import { flatten } from '../src/report/flatten.js';
+import { loadScenario } from '../src/scenario/index.js';
+import type { SimTaskInfo } from '../src/sim/index.js';
+
+const task = (id: number, comm: string): SimTaskInfo => ({ id, comm, prio: 2, cls: 'DEFAULT', group: comm });
+
+describe('PSI-style memory pressure (test_states: SOME / FULL)', () => {
+  it('SOME while one task stalls; FULL only while every runnable task of the group stalls', () => {
+    const A = task(1, 'A'), B = task(2, 'B'), K = task(3, 'kswapd0');
+    const m = new MemstallTracker(0, new Set(['A', 'B']));
+    /*
+     * t     0    10   20   30   40   50   60
+     * A     run  [reclaim on CPU ........][sleep: throttle]
+     * B     run ..........   (blocked from 30)
+     * K     [kswapd memstall, outside the group ..........]
+     */
+    m.runnable(0, A, true);
+    m.runnable(0, B, true);
+    m.memstall(0, K, true, 'kswapd');
+    m.runnable(0, K, true);
+    m.memstall(10, A, true, 'reclaim');
+    m.runnable(30, B, false);
+    m.memstall(40, A, false, 'reclaim');
+    m.runnable(40, A, false);
+    m.memstall(40, A, true, 'throttle');
+    m.memstall(50, A, false, 'throttle');
+    const r = m.result(60, ['DEFAULT']);
+    // SOME: 10..50 (A in a memstall); FULL: 30..50 (B stopped being runnable at 30).
+    expect(r.psi).toEqual({ some: 40, full: 20, window: 60 });
+    expect(r.byClass.DEFAULT!.reclaimStall).toMatchObject({ count: 1, total: 30, max: 30 });
+    expect(r.byClass.DEFAULT!.highThrottle).toMatchObject({ count: 1, total: 10, max: 10 });
+  });
+
+  it('time before warm-up is not counted; a stall begun before it is not either', () => {
+    const A = task(1, 'A');
+    const m = new MemstallTracker(100, new Set(['A']));
+    m.memstall(50, A, true, 'reclaim');
+    m.memstall(150, A, false, 'reclaim');
+    const r = m.result(200, ['DEFAULT']);
+    expect(r.psi).toEqual({ some: 50, full: 50, window: 100 });
+    expect(r.byClass.DEFAULT!.reclaimStall.count).toBe(0);
+  });
+});
+
+describe('memory figures of a memcg-thrash run', () => {
+  const sc = { ...loadScenario('memcg-thrash'), duration: 60_000_000, warmup: 10_000_000 };
+  const m = measure({ scenario: sc, fault: 'mainline', fork: 'fork-lock-all', seed: 1 });
+  const f = flatten(m);
+
+  it('has reclaim stalls, PSI shares in [0, 1] with FULL <= SOME, and retry misses as a share of retries', () => {
+    const mem = m.memory!;
+    expect(mem.psi.window).toBe(50_000_000);
+    expect(mem.psi.some).toBeGreaterThan(0);
+    expect(mem.psi.full).toBeLessThanOrEqual(mem.psi.some);
+    expect(mem.psi.some).toBeLessThanOrEqual(mem.psi.window);
+    const stalls = m.classes.reduce((n, c) => n + (mem.byClass[c]?.reclaimStall.count ?? 0), 0);
+    expect(stalls).toBeGreaterThan(0);
+    expect(f.get('memory.psi_some.share')).toBeCloseTo(mem.psi.some / mem.psi.window, 12);
+    expect(f.get('memory.retry_miss_share')).toBe(m.vmEvents.RETRY_IO_MISS! / m.vmEvents.FAULT_RETRY!);
+  });
+
+  it('the decade figures add up to the mmap_lock wait counts', () => {
+    const sum = (mode: string) => [...f].filter(([k]) => k.startsWith(`mmap_lock.${mode}_wait_decades.`)).reduce((a, [, v]) => a + v, 0);
+    expect(sum('read')).toBe(m.mmapLock.readWait.count);
+    expect(sum('write')).toBe(m.mmapLock.writeWait.count);
+  });
+
+  it('a scenario without memory: has no memory figures', () => {
+    const tiny = measure({ scenario: { ...loadScenario('tiny'), duration: 20_000_000 }, fault: 'mainline', fork: 'fork-lock-all', seed: 1 });
+    expect(tiny.memory).toBeUndefined();
+    expect([...flatten(tiny).keys()].some((k) => k.startsWith('memory.'))).toBe(false);
+  });
+});
