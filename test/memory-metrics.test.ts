@@ -7,8 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { measure } from '../src/metrics/index.js';
 import { MemstallTracker } from '../src/metrics/memstall.js';
 import { flatten } from '../src/report/flatten.js';
-import { loadScenario } from '../src/scenario/index.js';
-import type { SimTaskInfo } from '../src/sim/index.js';
+import { loadScenario, parseScenario } from '../src/scenario/index.js';
+import { buildMm, type SimTaskInfo } from '../src/sim/index.js';
+import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 
 const task = (id: number, comm: string): SimTaskInfo => ({ id, comm, prio: 2, cls: 'DEFAULT', group: comm });
 
@@ -77,5 +78,36 @@ describe('memory figures of a memcg-thrash run', () => {
     const tiny = measure({ scenario: { ...loadScenario('tiny'), duration: 20_000_000 }, fault: 'mainline', fork: 'fork-lock-all', seed: 1 });
     expect(tiny.memory).toBeUndefined();
     expect([...flatten(tiny).keys()].some((k) => k.startsWith('memory.'))).toBe(false);
+  });
+});
+
+describe('android-launch (a warm launch under memory pressure)', () => {
+  it('starts at the low watermark with half of each file cached, and kswapd reclaims from the first allocations', () => {
+    const sc = loadScenario('android-launch');
+    const { mm } = buildMm(sc, faultStrategy('mainline'), forkStrategy('fork-lock-all'));
+    const memcg = mm.memory!;
+    expect(memcg.free).toBe(5000);
+    expect(memcg.wmark_low).toBe(4993);
+    const lib = mm.vmas.find((v) => v.group === 'lib_text_medium')!;
+    expect([lib.evicted.has(31), lib.evicted.has(32), memcg.lruvec.get(lib, 31) !== undefined]).toEqual([false, true, true]);
+    const m = measure({ scenario: { ...sc, duration: 300_000_000 }, fault: 'mainline', fork: 'fork-lock-all', seed: 1 });
+    expect(m.vmEvents.KSWAPD_WAKE).toBeGreaterThan(0);
+    expect(m.vmEvents.PGSTEAL_KSWAPD).toBeGreaterThan(0);
+    expect(m.vmEvents.WORKINGSET_REFAULT_FILE).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('cached is refused without memory: and on anonymous groups', () => {
+    const base = (vma: string, mem: string) => `
+name: x
+description: x
+duration: 10ms
+${mem}
+vmas:
+  - ${vma}
+threads:
+  - { name: t, think: 1ms, ops: [{ op: fault, vma: v }] }
+`;
+    expect(() => parseScenario(base('{ name: v, kind: file, pages: 8, cached: 0.5 }', ''), 'x.yaml', 'yaml')).toThrow(/cached needs a memory: block/);
+    expect(() => parseScenario(base('{ name: v, kind: anon, pages: 8, cached: 0.5 }', 'memory: { max: 64MiB }'), 'x.yaml', 'yaml')).toThrow(/cached applies to file VMAs only/);
   });
 });

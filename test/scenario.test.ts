@@ -257,7 +257,7 @@ describe('errors', () => {
       "scenarios/x.yaml:3:1: durtion: unknown key (did you mean 'duration'?)",
     );
     expect(errorOf(() => yaml(edit('    kind: anon', '    kind: anon\n    colour: blue')))).toBe(
-      'scenarios/x.yaml:11:5: vmas[1].colour: unknown key (expected one of: name, count, kind, shared, write, maywrite, exec, anon_vma, special, map_pages, dontcopy, readahead, page_mkwrite, pages, resident)',
+      'scenarios/x.yaml:11:5: vmas[1].colour: unknown key (expected one of: name, count, kind, shared, write, maywrite, exec, anon_vma, special, map_pages, dontcopy, readahead, page_mkwrite, pages, cached, resident)',
     );
   });
 

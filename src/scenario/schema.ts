@@ -207,6 +207,14 @@ export const VmaGroupSchema = z.strictObject({
     }),
     'Size of each VMA in 4 KiB pages: one number for all, or a list with one size per VMA (its length must equal count).',
   ),
+  cached: doc(
+    z
+      .number({ error: expecting('a fraction from 0 to 1') })
+      .min(0, { error: expecting('a fraction from 0 to 1') })
+      .max(1, { error: expecting('a fraction from 0 to 1') })
+      .optional(),
+    'With memory: (kind file only): the fraction of each file in the page cache at the start (a warm cache), charged to the memory cgroup. Default 0 (cold).',
+  ),
   resident: doc(
     z
       .number({ error: expecting('a fraction from 0 to 1') })

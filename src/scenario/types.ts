@@ -60,6 +60,12 @@ export interface VmaGroup {
    * (waits for writeback); f2fs: f2fs_vm_page_mkwrite (always waits).
    */
   page_mkwrite?: PageMkwriteKind;
+  /**
+   * With `memory:`, file groups: the fraction of each file's pages in the
+   * page cache at the start (its first pages), charged like the resident
+   * share of anonymous memory (absent: 0, a cold page cache).
+   */
+  cached?: number;
 }
 
 export const PAGE_MKWRITE_KINDS = ['none', 'generic', 'stable', 'f2fs'] as const;

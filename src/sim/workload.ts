@@ -71,8 +71,12 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
       if (g.anon_vma) vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
       if (g.page_mkwrite !== undefined) vma.page_mkwrite = g.page_mkwrite;
       if (mm.memory !== null) {
-        if (vma.vm_file) for (let p = 0; p < pages; p++) vma.evicted.add(p); // cold page cache
-        else { // the resident share of anonymous memory is charged from the start
+        if (vma.vm_file) { // cold page cache, but for the group's `cached` share (warm, charged)
+          const warm = Math.floor((g.cached ?? 0) * pages);
+          for (let p = 0; p < warm; p++) mm.memory.lruvec.add(new LruPage(vma, p));
+          mm.memory.usage += warm;
+          for (let p = warm; p < pages; p++) vma.evicted.add(p);
+        } else { // the resident share of anonymous memory is charged from the start
           const n = Math.floor(g.resident * pages);
           for (let p = 0; p < n; p++) mm.memory.lruvec.add(new LruPage(vma, p, true));
           mm.memory.usage += n;
