@@ -8,7 +8,8 @@ import { measure } from '../src/metrics/index.js';
 import { MemstallTracker } from '../src/metrics/memstall.js';
 import { flatten } from '../src/report/flatten.js';
 import { loadScenario, parseScenario } from '../src/scenario/index.js';
-import { buildMm, type SimTaskInfo } from '../src/sim/index.js';
+import { buildMm, costArray, Simulator, Workload, type SimTaskInfo } from '../src/sim/index.js';
+import { Recorder } from './helpers.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 
 const task = (id: number, comm: string): SimTaskInfo => ({ id, comm, prio: 2, cls: 'DEFAULT', group: comm });
@@ -109,5 +110,36 @@ threads:
 `;
     expect(() => parseScenario(base('{ name: v, kind: file, pages: 8, cached: 0.5 }', ''), 'x.yaml', 'yaml')).toThrow(/cached needs a memory: block/);
     expect(() => parseScenario(base('{ name: v, kind: anon, pages: 8, cached: 0.5 }', 'memory: { max: 64MiB }'), 'x.yaml', 'yaml')).toThrow(/cached applies to file VMAs only/);
+  });
+});
+
+describe('fault order: sequential (rounds)', () => {
+  it('each thread walks the group in address order, VMA after VMA, and wraps around', () => {
+    const sc = parseScenario(`
+name: seq
+description: one reader, two 4-page files read in order, no readahead
+duration: 10ms
+memory: { max: 64MiB }
+io: { read: 100us }
+vmas:
+  - { name: f, kind: file, count: 2, pages: 4, readahead: random }
+threads:
+  - { name: r, think: 1ms, ops: [{ op: fault, vma: f, order: sequential }] }
+`, 'seq.yaml', 'yaml');
+    expect((sc.threads[0]!.ops[0] as { order?: string }).order).toBe('sequential');
+    const { mm, slots } = buildMm(sc, faultStrategy('mainline'), forkStrategy('fork-lock-all'));
+    const rec = new Recorder();
+    const sim = new Simulator({ cpus: sc.cpus, preempt: sc.preempt, costs: costArray(sc), seed: 1, observer: rec,
+      laws: [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold] }, mm);
+    new Workload(sim, mm, slots).spawnAll(sc.threads);
+    const [a, b] = mm.vmas;
+    const resident = () => [a!, b!].map((v) => [0, 1, 2, 3].map((p) => (v.evicted.has(p) ? 0 : 1)).join('')).join(' ');
+    sim.run(5_000_000); // faults at 1, 2.1, 3.2, 4.3 ms (1 ms think, 100 us read): the first file, in order
+    expect(rec.ops.filter((o) => o.op === 'fault').length).toBe(4);
+    expect(resident()).toBe('1111 0000');
+    sim.run(sc.duration); // then the second file, then the first again (hits)
+    expect(rec.ops.filter((o) => o.op === 'fault').length).toBeGreaterThan(8);
+    expect(resident()).toBe('1111 1111');
+    expect([mm.memory!.usage, rec.ops.filter((o) => o.op === 'fault').length]).toEqual([8, rec.ops.length]);
   });
 });

@@ -142,7 +142,7 @@ export function resolveThreads(f: ScenarioFile, duration: number, vmas: readonly
               message: `write fault on VMA group '${g.name}', which has write: false (the kernel would raise SIGSEGV; set write: true on the group or use access: read)`,
             });
           }
-          ops.push({ op: 'fault', vma: o.vma, access, states, ...base });
+          ops.push({ op: 'fault', vma: o.vma, access, ...(o.order === 'sequential' ? { order: 'sequential' as const } : {}), states, ...base });
           return;
         }
         case 'mprotect':

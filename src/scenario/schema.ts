@@ -273,6 +273,10 @@ export const OpSchema = z.discriminatedUnion(
         z.enum(['read', 'write', 'wp'], { error: expecting("'read', 'write' or 'wp'") }).optional(),
         'Kind of access that faults. read; write; wp: a write to a page of a shared file group already mapped read-only (do_wp_page -> wp_page_shared: ->page_mkwrite without a page-cache lookup), or, when the page is not resident (state absent, or evicted with memory:), a write fault on an empty PTE. Default read.',
       ),
+      order: doc(
+        z.enum(['random', 'sequential'], { error: expecting("'random' or 'sequential'") }).optional(),
+        "random: a random page of a random VMA of the group; sequential: each thread reads the group's pages in address order, VMA after VMA, and starts again after the last (rounds). Default random.",
+      ),
       states: doc(
         z
           .strictObject(

@@ -91,6 +91,12 @@ export interface FaultOp extends OpBase {
    * resident (then its PTE is none: do_shared_fault).
    */
   access: 'read' | 'write' | 'wp';
+  /**
+   * random (absent): a random page of a random VMA of the group;
+   * sequential: each thread walks the group's pages in address order,
+   * wrapping around.
+   */
+  order?: 'random' | 'sequential';
   /** Weighted states the target page is in when no fault is already working on it. */
   states: Array<[PageState, number]>;
 }

@@ -97,6 +97,9 @@ interface CompiledFault {
   write: boolean;
   /** access: wp: the page is mapped read-only when resident (do_wp_page). */
   wp: boolean;
+  /** order: sequential, and the pages of the group's VMAs together. */
+  sequential: boolean;
+  totalPages: number;
   states: PageState[];
   stateCum: number[];
 }
@@ -113,6 +116,8 @@ class UserFault {
   private readonly callEffect = mutableCall();
   /** With `memory:`, the access hit a resident anonymous page: no fault, no op. */
   private noFault = false;
+  /** Next page (over the group's VMAs) of each `order: sequential` fault op. */
+  private readonly cursors = new Map<CompiledFault, number>();
 
   /**
    * set_page_state's holder (made once per thread): a folio locked by reclaim
@@ -134,8 +139,19 @@ class UserFault {
    */
   begin(fault: CompiledFault): CallEffect {
     const task = this.task, rng = task.rng, slots = fault.slots, w = this.w;
-    const slot = slots.length === 1 ? slots[0]! : slots[rng.below(slots.length)]!;
-    const pgoff = rng.below(slot.pages);
+    let slot: Slot, pgoff: number;
+    if (fault.sequential) { // the next page in address order over the group's VMAs, wrapping around (a round)
+      let c = this.cursors.get(fault) ?? 0;
+      let i = 0;
+      while (c >= slots[i]!.pages) c -= slots[i++]!.pages;
+      slot = slots[i]!;
+      pgoff = c;
+      const next = (this.cursors.get(fault) ?? 0) + 1;
+      this.cursors.set(fault, next === fault.totalPages ? 0 : next);
+    } else {
+      slot = slots.length === 1 ? slots[0]! : slots[rng.below(slots.length)]!;
+      pgoff = rng.below(slot.pages);
+    }
     const addr = slot.start + pgoff;
     const state = fault.states[fault.states.length === 1 ? 0 : rng.pick(fault.stateCum)]!;
     let vma = slot.vma;
@@ -215,6 +231,8 @@ export class Workload {
             slots: this.slots.get(op.vma)!,
             write: op.access !== 'read',
             wp: op.access === 'wp',
+            sequential: op.order === 'sequential',
+            totalPages: this.slots.get(op.vma)!.reduce((n, sl) => n + sl.pages, 0),
             states: op.states.map(([st]) => st),
             stateCum: op.states.map(([, w]) => (a += w)),
           });
