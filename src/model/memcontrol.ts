@@ -169,6 +169,33 @@ function* try_charge_memcg(memcg: MemCgroup, nr: number, noretry: boolean): KPat
 }
 
 /**
+ * workingset_refault (mm/workingset.c, v7.0 §C.6) for a new folio `p` about
+ * to go on the LRU: if its slot held a shadow entry, count the refault and,
+ * when the refault distance (non-resident age now minus at eviction) is
+ * within the workingset size (workingset_test_recent), put it straight on
+ * the active list and age the clock (workingset_age_nonresident). The
+ * workingset size is the active file list, plus the inactive file list for
+ * an anonymous refault, plus, since swap (zram) is always available here,
+ * the active anon list and, for a file refault, the inactive anon list.
+ */
+function workingset_refault(memcg: MemCgroup, p: LruPage): void {
+  const key = page_key(p.vma, p.index);
+  const shadow = memcg.shadows.get(key);
+  if (shadow === undefined) return;
+  memcg.shadows.delete(key);
+  count_vm_event(p.anon ? VmEvent.WORKINGSET_REFAULT_ANON : VmEvent.WORKINGSET_REFAULT_FILE);
+  const lru = memcg.lruvec;
+  let workingset_size = lru.active.size; // NR_ACTIVE_FILE
+  if (p.anon) workingset_size += lru.inactive.size; // NR_INACTIVE_FILE
+  workingset_size += lru.active_anon.size; // mem_cgroup_get_nr_swap_pages() > 0
+  if (!p.anon) workingset_size += lru.inactive_anon.size;
+  if (memcg.nonresident_age - shadow > workingset_size) return;
+  p.active = true;
+  memcg.nonresident_age++; // workingset_age_nonresident on activation
+  count_vm_event(p.anon ? VmEvent.WORKINGSET_ACTIVATE_ANON : VmEvent.WORKINGSET_ACTIVATE_FILE);
+}
+
+/**
  * filemap_alloc_folio + filemap_add_folio for pages [index, index + nr) of
  * `vma`'s file that are not resident (mm/filemap.c, v7.0): allocate, charge,
  * then insert each, with workingset_refault on a shadow (§C.6: refault
@@ -190,17 +217,7 @@ export function* filemap_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: 
   for (let i = index; i < index + nr; i++) {
     if (lru.get(vma, i) !== undefined) continue;
     const p = new LruPage(vma, i);
-    const key = page_key(vma, i);
-    const shadow = memcg.shadows.get(key);
-    if (shadow !== undefined) { // workingset_refault
-      memcg.shadows.delete(key);
-      count_vm_event(VmEvent.WORKINGSET_REFAULT_FILE);
-      if (memcg.nonresident_age - shadow <= lru.active.size) {
-        p.active = true;
-        memcg.nonresident_age++; // workingset_age_nonresident on activation
-        count_vm_event(VmEvent.WORKINGSET_ACTIVATE_FILE);
-      }
-    }
+    workingset_refault(memcg, p);
     lru.add(p);
     vma.evicted.delete(i);
     added.push(i);
@@ -213,10 +230,12 @@ export function* filemap_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: 
  * The charge of a new anonymous folio (alloc_anon_folio -> mem_cgroup_charge,
  * or mem_cgroup_swapin_charge_folio for a swap-in), then folio_add_lru_vma
  * (inactive anon list). Runs in the faulting task holding its fault lock.
+ * A swap-in (`swapin`) first meets the swap cache slot's shadow entry:
+ * workingset_refault, as swapin_folio does before folio_add_lru.
  * Returns false when another task made the page resident while this one
  * reclaimed (its charge is returned).
  */
-export function* anon_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: number): KPath<boolean> {
+export function* anon_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: number, swapin = false): KPath<boolean> {
   const memcg = mm.memory!;
   if (memcg.lruvec.get(vma, index) !== undefined) return false;
   yield* alloc_pages(memcg, 1);
@@ -225,7 +244,9 @@ export function* anon_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: num
     memcg.usage--;
     return false;
   }
-  memcg.lruvec.add(new LruPage(vma, index, true));
+  const p = new LruPage(vma, index, true);
+  if (swapin) workingset_refault(memcg, p);
+  memcg.lruvec.add(p);
   return true;
 }
 

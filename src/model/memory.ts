@@ -67,7 +67,7 @@ function* do_swap_page(vmf: VmFault): KPath<number> {
   let ours = false;
   if (folio === undefined) {
     // With a memory model: mem_cgroup_swapin_charge_folio (and the reclaim it may need), fault lock held.
-    if (vma.mm.memory !== null && !(yield* anon_charge_and_add(vma.mm, vma, vmf.pgoff))) return 0; // raced: re-fault
+    if (vma.mm.memory !== null && !(yield* anon_charge_and_add(vma.mm, vma, vmf.pgoff, true))) return 0; // raced: re-fault
     if (vma.mm.memory !== null) count_vm_event(VmEvent.PSWPIN);
     const bio = folio_alloc_locked_for_io(vma.id, vmf.pgoff, LawName.swap, true);
     folio = bio.folio;

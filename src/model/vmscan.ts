@@ -48,16 +48,14 @@ export function shrink_folio_list(vma: VmAreaStruct, folios: readonly Folio[]): 
 }
 
 /**
- * workingset_eviction (mm/workingset.c): remember the non-resident age in
- * the slot's shadow entry and age the clock (page cache only: anonymous
- * refault detection through the swap cache is not modelled);
- * lruvec_del_folio; uncharge.
+ * workingset_eviction (mm/workingset.c), called by __remove_mapping for
+ * page-cache and swap-cache folios alike: remember the non-resident age in
+ * the slot's shadow entry (the page cache's, or the swap cache's for an
+ * anonymous page) and age the clock; lruvec_del_folio; uncharge.
  */
 function evict(memcg: MemCgroup, p: LruPage): void {
-  if (!p.anon) {
-    memcg.shadows.set(page_key(p.vma, p.index), memcg.nonresident_age);
-    memcg.nonresident_age++;
-  }
+  memcg.shadows.set(page_key(p.vma, p.index), memcg.nonresident_age);
+  memcg.nonresident_age++;
   memcg.lruvec.del(p);
   memcg.usage--;
 }

@@ -99,7 +99,7 @@ export function reportSections(classes: readonly PriorityClass[]): Section[] {
   memory.push({ label: 'PSI full (share of time)', figure: 'memory.psi_full.share', unit: 'share' });
   memory.push({ label: 'retry misses (share of retries)', figure: 'memory.retry_miss_share', unit: 'share' });
   const memEvents = [
-    'WORKINGSET_REFAULT_FILE', 'WORKINGSET_ACTIVATE_FILE', 'PGSCAN_KSWAPD', 'PGSCAN_DIRECT', 'PGSTEAL_KSWAPD', 'PGSTEAL_DIRECT',
+    'WORKINGSET_REFAULT_FILE', 'WORKINGSET_ACTIVATE_FILE', 'WORKINGSET_REFAULT_ANON', 'WORKINGSET_ACTIVATE_ANON', 'PGSCAN_KSWAPD', 'PGSCAN_DIRECT', 'PGSTEAL_KSWAPD', 'PGSTEAL_DIRECT',
     'ALLOCSTALL', 'KSWAPD_WAKE', 'MEMCG_MAX', 'MEMCG_HIGH', 'MEMCG_OOM_FORCED', 'PSWPOUT', 'PSWPIN',
   ];
   memory.push(...events(memEvents));
