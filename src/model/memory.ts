@@ -287,6 +287,7 @@ function* do_shared_fault(vmf: VmFault): KPath<number> {
 function* wp_page_shared(vmf: VmFault): KPath<number> {
   const vma = vmf.vma;
   const folio = filemap_get_folio(vma, vmf.pgoff, true)!; // vm_normal_folio
+  vmf.folio = folio;
   const mkwrite = vma.page_mkwrite !== 'none';
   folio.refcount++; // folio_get
   if (mkwrite) {
