@@ -10,7 +10,12 @@
  * is under writeback (not locked) from 0 to 10,000 us, or locked by a holder
  * from 0 to 100 us.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { checkCommand } from '../src/check/index.js';
+import { Sink } from './check-helpers.js';
 import {
   do_mprotect_pkey, do_user_addr_fault, set_page_state, VM_FAULT_COMPLETED, VM_FAULT_RETRY, VM_SHARED, VM_WRITE,
   type PageMkwrite,
@@ -118,5 +123,44 @@ describe('shmem (no ->page_mkwrite): wp_page_shared locks the folio holding the 
     const { h } = run({ mkwrite: 'none', wp: false, state: 'locked', writer: false });
     expect(h.marks).toEqual([['A', 'write done', 101]]);
     expect([count(h, 'A', 'FAULT_RETRY'), count(h, 'A', 'FAULT_HOLD_WAIT')]).toEqual([1, 0]);
+  });
+});
+
+describe('checker: retry-vma with shared write faults on one folio', () => {
+  /*
+   * Found by `faultline check --mode pct` (seed 1, 24 executions) on the
+   * scenario below: do_shared_fault unlocks the folio before ->page_mkwrite
+   * takes it again, and folio_unlock hands it to a waiter first (the
+   * kernel's wake_page_function), so the folio is locked at more moments.
+   * Under retry-vma a fault that dropped its VMA lock for a locked folio
+   * retries under the VMA lock without FAULT_FLAG_TRIED (not MAJOR), and
+   * can find it locked again each time: T1 retries 4 times. Mainline's
+   * retry runs under mmap_lock with TRIED and waits instead.
+   */
+  const yaml = `
+name: check-shared-write
+description: >-
+  Two shared write faults on one shared file VMA (one page cached, one under
+  read I/O) and a read fault race with mprotect of that VMA.
+vmas:
+  - { name: shm, kind: file, shared: true, write: true, pages: 2 }
+threads:
+  - { name: T1, ops: [{ op: fault, vma: shm, page: 0, access: write, state: cached }] }
+  - { name: T2, ops: [{ op: fault, vma: shm, page: 0, access: write, state: absent }] }
+  - { name: T3, ops: [{ op: fault, vma: shm, page: 0, access: read, state: cached }] }
+  - { name: mprotect, ops: [{ op: mprotect, vma: shm }] }
+`;
+  it('the replayed schedule breaks bounded-retries under retry-vma', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fl-mkwrite-'));
+    const file = join(dir, 'shared-write.yaml');
+    writeFileSync(file, yaml);
+    const schedule = 'fl1.BAEBAQA9AgICAgICAgAAAAAAAAQEBAQEBAgCAgICAgIAAAAAAAAABAQCBAIAAAAAAAAABAQEBAICAAAAAAAABAQAAA';
+    const out = new Sink(), err = new Sink();
+    const code = await checkCommand([file, '--strategy', 'retry-vma', '--fork', 'fork-lock-all', '--replay', schedule], { stdout: out, stderr: err });
+    expect(err.text).toBe('');
+    expect(code).toBe(1);
+    expect(/^VIOLATION .*$/m.exec(out.text)![0]).toBe(
+      "VIOLATION of bounded-retries (L3): T1's fault(shm, page 0, write, cached) returned VM_FAULT_RETRY 4 times (bound: 3)",
+    );
   });
 });
