@@ -3,6 +3,7 @@
  * and memory.high throttling per class, PSI-style SOME / FULL, retry misses
  * as a share of retries, and mmap_lock waits per decade in the flat figures.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { measure } from '../src/metrics/index.js';
 import { MemstallTracker } from '../src/metrics/memstall.js';
@@ -141,5 +142,43 @@ threads:
     expect(rec.ops.filter((o) => o.op === 'fault').length).toBeGreaterThan(8);
     expect(resident()).toBe('1111 1111');
     expect([mm.memory!.usage, rec.ops.filter((o) => o.op === 'fault').length]).toEqual([8, rec.ops.length]);
+  });
+});
+
+describe('MemstallTracker properties (fast-check)', () => {
+  it('FULL <= SOME <= window; stall totals and counts match a direct replay of the events', () => {
+    const ev = fc.record({
+      dt: fc.integer({ min: 0, max: 50 }),
+      task: fc.integer({ min: 0, max: 2 }),
+      kind: fc.constantFrom('stall', 'unstall', 'run', 'stop'),
+      throttle: fc.boolean(),
+    });
+    fc.assert(fc.property(fc.array(ev, { maxLength: 60 }), fc.integer({ min: 0, max: 100 }), (events, warmup) => {
+      const tasks = [task(1, 'A'), task(2, 'B'), task(3, 'C')];
+      const m = new MemstallTracker(warmup, new Set(['A', 'B', 'C']));
+      // Reference: per task in-stall flag and kind; intervals started at or after warm-up.
+      const inStall = [false, false, false], since = [0, 0, 0], kinds: Array<'reclaim' | 'throttle'> = ['reclaim', 'reclaim', 'reclaim'];
+      let t = 0, expReclaim = 0, expThrottle = 0;
+      for (const e of events) {
+        t += e.dt;
+        const i = e.task, tk = tasks[i]!;
+        if (e.kind === 'stall' && !inStall[i]) {
+          inStall[i] = true; since[i] = t; kinds[i] = e.throttle ? 'throttle' : 'reclaim';
+          m.memstall(t, tk, true, kinds[i]);
+        } else if (e.kind === 'unstall' && inStall[i]) {
+          inStall[i] = false;
+          if (since[i]! >= warmup) { if (kinds[i] === 'throttle') expThrottle += t - since[i]!; else expReclaim += t - since[i]!; }
+          m.memstall(t, tk, false, kinds[i]);
+        } else if (e.kind === 'run') m.runnable(t, tk, true);
+        else if (e.kind === 'stop') m.runnable(t, tk, false);
+      }
+      const end = t + 10;
+      const r = m.result(end, ['DEFAULT']);
+      expect(r.psi.full).toBeLessThanOrEqual(r.psi.some);
+      expect(r.psi.some).toBeLessThanOrEqual(r.psi.window);
+      expect(r.psi.window).toBe(Math.max(0, end - warmup));
+      expect(r.byClass.DEFAULT!.reclaimStall.total).toBe(expReclaim);
+      expect(r.byClass.DEFAULT!.highThrottle.total).toBe(expThrottle);
+    }), { numRuns: 300, seed: 12 });
   });
 });
