@@ -11,6 +11,9 @@ import { flatten } from '../src/report/flatten.js';
 import { loadScenario, parseScenario } from '../src/scenario/index.js';
 import { buildMm, costArray, Simulator, Workload, type SimTaskInfo } from '../src/sim/index.js';
 import { Recorder } from './helpers.js';
+import { reportInput } from './report-fixtures-html.js';
+import { renderJson, renderLkml, renderTable } from '../src/report/index.js';
+import { renderReport } from '../src/report/html/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 
 const task = (id: number, comm: string): SimTaskInfo => ({ id, comm, prio: 2, cls: 'DEFAULT', group: comm });
@@ -181,4 +184,24 @@ describe('MemstallTracker properties (fast-check)', () => {
       expect(r.byClass.DEFAULT!.highThrottle.total).toBe(expThrottle);
     }), { numRuns: 300, seed: 12 });
   });
+});
+
+describe('the memory figures in the table, the mail, the JSON and the HTML report', () => {
+  it('a memcg-thrash comparison shows the memory section and the mmap_lock decade rows in every form', () => {
+    const sc = { ...loadScenario('memcg-thrash'), duration: 40_000_000, warmup: 10_000_000 };
+    const input = reportInput(sc, ['mainline', 'retry-vma'], 1);
+    const text = renderTable(input.cmp, input.info);
+    const mail = renderLkml(input.cmp, input.info);
+    const html = renderReport(input);
+    const json = JSON.parse(renderJson(input.cmp, input.info, 'test')) as { combinations: Array<{ summary: Record<string, unknown> }> };
+    for (const out of [text, mail, html]) {
+      expect(out).toContain('PSI some');
+      expect(out).toContain('reclaim stall');
+      expect(out).toContain('retry misses');
+      expect(out).toMatch(/down_read \[\d/);
+    }
+    expect(Object.keys(json.combinations[0]!.summary)).toEqual(expect.arrayContaining([
+      'memory.psi_some.share', 'memory.psi_full.share', 'memory.DEFAULT.reclaim_stall.total', 'mmap_lock.read_wait_decades.[1us,10us)',
+    ]));
+  }, 60_000);
 });
