@@ -4,7 +4,7 @@
  * Builds dist/ first when it is missing or older than src/ or bench/.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -33,6 +33,10 @@ export function ensureBuilt(): void {
     // tsc emits even with type errors elsewhere; the type check has its own CI step
   }
   if (!existsSync(BUILT)) throw new Error('could not build dist/ (npm run build)');
+  // Incremental tsc leaves an unchanged output's old timestamp, so without
+  // this every later call would see dist/ as stale and rebuild again.
+  const now = new Date();
+  for (const f of [BUILT, join(ROOT, 'dist', 'src', 'sweep', 'worker.js')]) if (existsSync(f)) utimesSync(f, now, now);
 }
 
 export interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }

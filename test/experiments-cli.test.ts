@@ -7,7 +7,7 @@ describe('faultline experiment', { timeout: 20_000 }, () => {
   it('--list names the ten experiments', async () => {
     const r = await cli('experiment', '--list');
     expect(r.code).toBe(0);
-    expect(EXPERIMENTS.map((e) => e.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(EXPERIMENTS.map((e) => e.number)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
     for (const e of EXPERIMENTS) expect(r.stdout).toMatch(new RegExp(`^ +${e.number}  ${e.name} +\\S`, 'm'));
   });
 

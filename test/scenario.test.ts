@@ -257,7 +257,7 @@ describe('errors', () => {
       "scenarios/x.yaml:3:1: durtion: unknown key (did you mean 'duration'?)",
     );
     expect(errorOf(() => yaml(edit('    kind: anon', '    kind: anon\n    colour: blue')))).toBe(
-      'scenarios/x.yaml:11:5: vmas[1].colour: unknown key (expected one of: name, count, kind, shared, write, maywrite, exec, anon_vma, special, map_pages, dontcopy, readahead, pages, resident)',
+      'scenarios/x.yaml:11:5: vmas[1].colour: unknown key (expected one of: name, count, kind, shared, write, maywrite, exec, anon_vma, special, map_pages, dontcopy, readahead, page_mkwrite, pages, cached, resident)',
     );
   });
 
@@ -288,7 +288,7 @@ describe('errors', () => {
       /threads\[0\]\.class: expected one of: USER_INTERACTIVE, USER_INITIATED, DEFAULT, UTILITY, BACKGROUND, got string "USER_INTERACTIV"$/,
     );
     expect(errorOf(() => yaml(edit('{ op: fault, vma: code,', '{ op: falut, vma: code,')))).toMatch(
-      /:17:15: threads\[0\]\.ops\[0\]\.op: expected one of: fault, mprotect, madvise_dontneed, munmap, fork, got string "falut" \(did you mean 'fault'\?\)$/,
+      /:17:15: threads\[0\]\.ops\[0\]\.op: expected one of: fault, mprotect, madvise_dontneed, munmap, fork, proc_maps, proc_smaps, proc_smaps_rollup, gup, got string "falut" \(did you mean 'fault'\?\)$/,
     );
     expect(errorOf(() => yaml(edit('{ law: exponential, mean: 1ms }', '{ law: exp, mean: 1ms }')))).toMatch(
       /threads\[0\]\.think\.law: expected one of: constant, exponential, lognormal, uniform, empirical, got string "exp"$/,
@@ -303,7 +303,7 @@ describe('errors', () => {
 
   it('page state not valid for the VMA kind', () => {
     expect(errorOf(() => yaml(edit('states: { cached: 0.9, absent: 0.1 }', 'states: { cached: 0.9, swapped: 0.1 }')))).toBe(
-      "scenarios/x.yaml:17:56: threads[0].ops[0].states.swapped: page state 'swapped' is not valid for file VMA group 'code' (file states: cached, absent, locked, writeback)",
+      "scenarios/x.yaml:17:56: threads[0].ops[0].states.swapped: page state 'swapped' is not valid for file VMA group 'code' (file states: cached, absent, locked, writeback, writeback_unlocked)",
     );
     expect(errorOf(() => yaml(edit('states: { zero: 1 }', 'states: { zero: 1, writeback: 1 }')))).toMatch(
       /states\.writeback: page state 'writeback' is not valid for anon VMA group 'heap' \(anon states: zero, swapped, swapcache, swapcache_locked, swapcache_writeback\)$/,

@@ -19,16 +19,35 @@ export function madvRandom(base: Scenario): Scenario {
   return sc;
 }
 
+/**
+ * The readers fault at random instead of in rounds (memcg-thrash as it was
+ * first written), at memory.high = files/16: far more misses than hits, the
+ * condition under which do_sync_mmap_readahead's mmap_miss > MMAP_LOTSAMISS
+ * turns read-around off (thrash detection).
+ */
+export function randomAccess(base: Scenario): Scenario {
+  const sc = structuredClone(base);
+  for (const th of sc.threads) {
+    th.ops = th.ops.map((o) => {
+      if (o.op !== 'fault') return o;
+      const { order: _order, ...rest } = o;
+      return rest;
+    });
+  }
+  return sc;
+}
+
 export const readaheadPaths: Experiment = {
   name: 'readahead',
   number: 12,
-  title: 'readahead paths: read-around, MADV_RANDOM',
+  title: 'readahead paths: read-around, MADV_RANDOM, thrashing',
   question: 'Where does each readahead path drop the lock, and does retry-vma keep the retry on the VMA lock for each?',
   source: 'issue 12; patch 1/5 (Oven Liyang, Barry Song, 2026-04-30) marks VM_FAULT_RETRY_VMA only at filemap_fault\'s `if (fpin)` exit',
   scenario: 'memcg-thrash',
   variants: (base) => [
     { label: 'read-around', scenario: looser(base) },
     { label: 'MADV_RANDOM', scenario: madvRandom(looser(base)) },
+    { label: 'random access', scenario: randomAccess(base) },
   ],
   faults: ['mainline', 'retry-vma'],
   forks: ['fork-lock-all'],
@@ -58,17 +77,20 @@ export const readaheadPaths: Experiment = {
     },
   ],
   notes: [
-    'memcg-thrash with memory.high at a quarter of the files (retry misses are rare there; see experiment 11 for them).',
+    'read-around and MADV_RANDOM: memcg-thrash with memory.high at a quarter of the files (retry misses are rare there; see experiment 11 for them).',
     'to VMA lock: retries that went back to lock_vma_under_rcu (VM_FAULT_RETRY_VMA); via mmap_lock: fault attempts under mmap_lock; page_not_uptodate: misses read by filemap_fault itself, without readahead; async RA: PG_readahead hits that started the next window.',
     'MADV_RANDOM: every file VMA has VM_RAND_READ: no readahead, one 4 KiB read per miss.',
+    'random access: the readers fault at random pages (not in rounds) at memory.high = files/16, where misses far outnumber hits: the condition for thrash detection (mmap_miss > MMAP_LOTSAMISS) to turn read-around off; page_not_uptodate counts the misses read without it.',
   ],
   headline(r) {
     const at = (f: string, v: string, fig: string) => total(cellOf(r, f, { variant: v }), fig);
     const ra = at('retry-vma', 'read-around', 'vm_events.FAULT_RETRY_VMA') / Math.max(1, at('retry-vma', 'read-around', 'vm_events.FAULT_RETRY'));
     const rnd = at('retry-vma', 'MADV_RANDOM', 'vm_events.FAULT_RETRY_VMA') / Math.max(1, at('retry-vma', 'MADV_RANDOM', 'vm_events.FAULT_RETRY'));
     const mmapRnd = at('retry-vma', 'MADV_RANDOM', 'vm_events.FAULT_MMAP_PATH');
+    const thr = at('retry-vma', 'random access', 'vm_events.FAULT_RETRY_VMA') / Math.max(1, at('retry-vma', 'random access', 'vm_events.FAULT_RETRY'));
     const text = `retry-vma: ${(100 * ra).toFixed(0)}% of retries stay on the VMA lock with read-around, ${(100 * rnd).toFixed(0)}% with MADV_RANDOM ` +
-      `(${mmapRnd} attempts under mmap_lock, as many as mainline's ${at('mainline', 'MADV_RANDOM', 'vm_events.FAULT_MMAP_PATH')}).`;
-    return { text, holds: ra > 0.8 && rnd < 0.05 && mmapRnd > 0 };
+      `(${mmapRnd} attempts under mmap_lock, as many as mainline's ${at('mainline', 'MADV_RANDOM', 'vm_events.FAULT_MMAP_PATH')}), ` +
+      `${(100 * thr).toFixed(0)}% with random access, where read-around is often off (page_not_uptodate reads).`;
+    return { text, holds: ra > 0.8 && rnd < 0.05 && mmapRnd > 0 && thr < ra };
   },
 };

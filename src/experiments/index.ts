@@ -11,6 +11,7 @@ import { death } from './e09-death.js';
 import { onePriorityExp } from './e10-one-priority.js';
 import { retryMisses } from './e11-retry-misses.js';
 import { readaheadPaths } from './e12-readahead.js';
+import { launch } from './e13-launch.js';
 import type { Experiment } from './types.js';
 
 export * from './types.js';
@@ -18,7 +19,7 @@ export * from './run.js';
 export * from './table.js';
 export * from './observers.js';
 
-export const EXPERIMENTS: readonly Experiment[] = [writerIo, fork, gc, chain, uptodate, throttle, contention, uneven, death, onePriorityExp, retryMisses, readaheadPaths];
+export const EXPERIMENTS: readonly Experiment[] = [writerIo, fork, gc, chain, uptodate, throttle, contention, uneven, death, onePriorityExp, retryMisses, readaheadPaths, launch];
 
 /** An experiment by name or number; undefined when unknown. */
 export function findExperiment(nameOrNumber: string): Experiment | undefined {

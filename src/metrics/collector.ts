@@ -2,7 +2,7 @@
  * MetricsCollector: one per simulation run. Listens to the simulator's events
  * and, at `finish`, freezes them into a plain `RunMetrics`.
  */
-import { VM_EVENT_NAMES, type MmStruct, type VmEvent, type WaitResource } from '../model/index.js';
+import { VM_EVENT_NAMES, type MemstallKind, type MmStruct, type VmEvent, type WaitResource } from '../model/index.js';
 import { PRIORITY_CLASSES, type OpName, type PriorityClass, type Scenario } from '../scenario/types.js';
 import { NullObserver, type DeathEvent, type SimTaskInfo, type WaitClass } from '../sim/observer.js';
 import { TimeBreakdown } from './breakdown.js';
@@ -10,6 +10,7 @@ import { DeathTracker } from './death.js';
 import { FrameTracker } from './frames.js';
 import { InversionTracker } from './inversion.js';
 import { LockStats } from './locks.js';
+import { MemstallTracker } from './memstall.js';
 import { OpLatencies } from './ops.js';
 import type { RunMetrics } from './types.js';
 
@@ -28,6 +29,7 @@ export class MetricsCollector extends NullObserver {
   private readonly inversion: InversionTracker;
   private readonly frames: FrameTracker;
   private readonly deathTracker: DeathTracker | null;
+  private readonly memstalls: MemstallTracker | null;
   private readonly vmEvents = new Float64Array(VM_EVENT_NAMES.length);
   private readonly classes = new Set<PriorityClass>();
   private metrics: RunMetrics | null = null;
@@ -41,6 +43,7 @@ export class MetricsCollector extends NullObserver {
     this.inversion = new InversionTracker(this.warmup);
     this.frames = new FrameTracker(this.warmup, scenario);
     this.deathTracker = scenario.kill === undefined ? null : new DeathTracker();
+    this.memstalls = scenario.memory === undefined ? null : new MemstallTracker(this.warmup, new Set(scenario.threads.map((th) => th.name)));
     for (const th of scenario.threads) this.see(th.class);
   }
 
@@ -76,14 +79,21 @@ export class MetricsCollector extends NullObserver {
 
   override cpuQueued(t: number, task: SimTaskInfo): void {
     this.time.enter(t, task.id, task.cls, 'runqueue');
+    this.memstalls?.runnable(t, task, true);
   }
 
   override cpuStart(t: number, task: SimTaskInfo): void {
     this.time.enter(t, task.id, task.cls, 'running');
+    this.memstalls?.runnable(t, task, true);
   }
 
-  override cpuStop(t: number, task: SimTaskInfo, _preempted: boolean): void {
+  override cpuStop(t: number, task: SimTaskInfo, preempted: boolean): void {
     this.time.enter(t, task.id, task.cls, null);
+    this.memstalls?.runnable(t, task, preempted);
+  }
+
+  memstall(t: number, task: SimTaskInfo, enter: boolean, kind: MemstallKind): void {
+    this.memstalls?.memstall(t, task, enter, kind);
   }
 
   override vmEvent(t: number, _task: SimTaskInfo | null, ev: VmEvent): void {
@@ -130,6 +140,7 @@ export class MetricsCollector extends NullObserver {
     this.metrics.latencyCdf = this.ops.resultCdf(classes);
     if (this.frames.active) this.metrics.frames = this.frames.result();
     if (this.deathTracker !== null) this.metrics.death = this.deathTracker.result();
+    if (this.memstalls !== null) this.metrics.memory = this.memstalls.result(t, classes);
   }
 
   private see(cls: PriorityClass): void {

@@ -7,7 +7,9 @@ import type { OpName, PriorityClass } from '../scenario/types.js';
 import type { WaitClass } from '../sim/observer.js';
 
 /** Operations in report order. */
-export const OP_NAMES = ['fault', 'mprotect', 'madvise_dontneed', 'munmap', 'mmap', 'fork'] as const satisfies readonly OpName[];
+export const OP_NAMES = [
+  'fault', 'mprotect', 'madvise_dontneed', 'munmap', 'mmap', 'fork', 'proc_maps', 'proc_smaps', 'proc_smaps_rollup', 'gup',
+] as const satisfies readonly OpName[];
 
 /** Where a task's time inside an op goes (time breakdown categories), in report order. */
 export const TIME_CATEGORIES = ['running', 'runqueue', 'mmap_lock', 'vma_lock', 'folio', 'io', 'other'] as const;
@@ -155,6 +157,16 @@ export interface LatencyCdfs {
   all: Partial<Record<OpName, number[]>>;
 }
 
+/**
+ * Memory stalls (scenarios with `memory:`), docs/metrics.md "Memory":
+ * per class, direct/memcg reclaim stalls and memory.high penalty sleeps;
+ * PSI-style SOME / FULL time of the scenario's threads in the window.
+ */
+export interface MemoryMetrics {
+  byClass: Partial<Record<PriorityClass, { reclaimStall: DurationStats; highThrottle: DurationStats }>>;
+  psi: { some: number; full: number; window: number };
+}
+
 export interface RunMetrics {
   fault: string;
   fork: string;
@@ -177,6 +189,8 @@ export interface RunMetrics {
   frames?: FrameMetrics;
   /** Present when the scenario kills the process. */
   death?: DeathMetrics;
+  /** Present when the scenario has `memory:`. */
+  memory?: MemoryMetrics;
   /** Latency CDFs of completed ops (same samples as `opsByClass`/`opsAll`), for plots. */
   latencyCdf?: LatencyCdfs;
 }

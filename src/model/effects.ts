@@ -79,11 +79,20 @@ export const enum Cost {
    * runnable at once, as before); a cost profile measures it.
    */
   wakeup = 18,
+  /** /proc/PID/maps: one VMA's line (show_map_vma). */
+  show_map = 19,
+  /** /proc/PID/smaps: one VMA's entry besides its page walk (show_smap's formatting). */
+  show_smap = 20,
+  /** smaps / smaps_rollup page walk: per present PTE (smaps_pte_range -> smaps_account). */
+  smaps_pte = 21,
+  /** get_user_pages: per page looked up (follow_page_mask) besides any fault. */
+  gup_page = 22,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
   'mprotect_fixup', 'change_pte', 'munmap_vma', 'zap_pte', 'dup_vma', 'copy_pte',
   'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal', 'swap_out', 'do_read_fault', 'copy_process', 'wakeup',
+  'show_map', 'show_smap', 'smaps_pte', 'gup_page',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

@@ -1,5 +1,5 @@
 /** `struct vm_fault` (include/linux/mm.h), reduced to what the paths read. */
-import type { VmAreaStruct } from './mm_types.js';
+import type { Folio, VmAreaStruct } from './mm_types.js';
 
 export interface VmFault {
   vma: VmAreaStruct;
@@ -9,4 +9,13 @@ export interface VmFault {
   pgoff: number;
   /** FAULT_FLAG_* */
   flags: number;
+  /**
+   * Model-only: the caller finishes the fault itself (do_shared_fault with a
+   * ->page_mkwrite): filemap_fault returns VM_FAULT_LOCKED with the folio
+   * locked and referenced in `folio`, not mapped, as the kernel's always does
+   * (the model's filemap_fault otherwise does finish_fault itself).
+   */
+  keep_locked?: boolean;
+  /** vmf->page's folio: set by filemap_fault with `keep_locked`, and by do_wp_page. */
+  folio?: Folio;
 }

@@ -8,7 +8,7 @@ import { filemap_charge_and_add, folio_mapped_young } from './memcontrol.js';
 import type { VmFault } from './fault_types.js';
 import {
   FAULT_FLAG_KILLABLE, FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_TRIED, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE,
-  fault_flag_allow_retry_first, Folio, MMAP_LOTSAMISS, VM_EXEC, VM_FAULT_MAJOR, VM_FAULT_NOPAGE, VM_FAULT_RETRY,
+  fault_flag_allow_retry_first, Folio, MMAP_LOTSAMISS, VM_EXEC, VM_FAULT_LOCKED, VM_FAULT_MAJOR, VM_FAULT_NOPAGE, VM_FAULT_RETRY,
   VM_FAULT_RETRY_VMA, VM_RAND_READ, type VmAreaStruct,
 } from './mm_types.js';
 import { release_fault_lock } from './memory_lock.js';
@@ -27,7 +27,7 @@ import { count_vm_event, VmEvent } from './vmstat.js';
  * released (the kernel's `fpin`). The strategy may keep it (hold-io keeps
  * the VMA lock).
  */
-function* maybe_unlock_mmap_for_io(vmf: VmFault, fpin: boolean): KPath<boolean> {
+export function* maybe_unlock_mmap_for_io(vmf: VmFault, fpin: boolean): KPath<boolean> {
   if (fpin) return true;
   const flags = vmf.flags;
   if (fault_flag_allow_retry_first(flags) && (flags & FAULT_FLAG_RETRY_NOWAIT) === 0 &&
@@ -75,14 +75,15 @@ let scratch: Folio | null = null;
  * page that is cached but has no folio object (idle and uptodate, see
  * VmAreaStruct.cache) gets one: in the simulator a scratch folio, since its
  * lock is taken and released within one zero-time step and nobody else can
- * see it; with scheduling points on (checker), a real folio inserted into the
- * cache so that other tasks can contend for it.
+ * see it; with scheduling points on (checker), or when `real` (the folio
+ * stays locked across steps: a shared write fault's ->page_mkwrite), a real
+ * folio inserted into the cache so that other tasks can contend for it.
  */
-function filemap_get_folio(vma: VmAreaStruct, index: number): Folio | null {
+export function filemap_get_folio(vma: VmAreaStruct, index: number, real = false): Folio | null {
   const f = vma.cache.get(index);
   if (f !== undefined) return f;
   if (vma.evicted.has(index)) return null;
-  if (!sched_points) {
+  if (!sched_points && !real) {
     if (scratch === null || !scratch.idle) scratch = new Folio(-1, -1);
     scratch.uptodate = true;
     return scratch;
@@ -218,8 +219,9 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
   const vma = vmf.vma;
   let ret = 0;
   let fpin = false;
+  const keep = vmf.keep_locked === true;
   if (sched_points) yield PT.filemap_get_folio;
-  let folio = filemap_get_folio(vma, vmf.pgoff);
+  let folio = filemap_get_folio(vma, vmf.pgoff, keep);
   if (folio !== null) {
     if ((vmf.flags & FAULT_FLAG_TRIED) === 0 && do_async_mmap_readahead(vmf, folio)) {
       fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
@@ -241,7 +243,7 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
       if (vma.mm.memory !== null) yield* page_cache_ra_window(vma, ra.start, nr, mark);
       else yield page_cache_ra_order(vma, vmf.pgoff, nr, vmf.pgoff === mark);
     }
-    folio = filemap_get_folio(vma, vmf.pgoff) ?? // retry_find
+    folio = filemap_get_folio(vma, vmf.pgoff, keep) ?? // retry_find
       (vma.mm.memory === null ? filemap_create_folio(vma, vmf.pgoff) : yield* filemap_charge_create_folio(vma, vmf.pgoff));
   }
   for (;;) {
@@ -266,8 +268,12 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
     folio.refcount--;
     if (fpin) return ret | VM_FAULT_RETRY; // goto out_retry, even if the read failed
     if (sched_points) yield PT.filemap_get_folio;
-    folio = filemap_get_folio(vma, vmf.pgoff) ?? // goto retry_find
+    folio = filemap_get_folio(vma, vmf.pgoff, keep) ?? // goto retry_find
       (vma.mm.memory === null ? filemap_create_folio(vma, vmf.pgoff) : yield* filemap_charge_create_folio(vma, vmf.pgoff));
+  }
+  if (!fpin && keep) { // return VM_FAULT_LOCKED: the caller (do_shared_fault) finishes the fault
+    vmf.folio = folio;
+    return ret | VM_FAULT_LOCKED;
   }
   if (!fpin) { // finish_fault -> set_pte_range (model-only hook); do_cow_fault maps a private copy
     if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);

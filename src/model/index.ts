@@ -25,3 +25,6 @@ export * from './callstack.js';
 export * from './lruvec.js';
 export * from './memcontrol.js';
 export * from './vmscan.js';
+export * from './page_mkwrite.js';
+export * from './task_mmu.js';
+export * from './gup.js';

@@ -12,6 +12,7 @@ import { LruPage, Lruvec, page_key } from './lruvec.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { current, wake_up_process } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
+import { psi_memstall_enter, psi_memstall_leave } from './trace.js';
 
 /** include/linux/swap.h */
 export const SWAP_CLUSTER_MAX = 32;
@@ -129,7 +130,9 @@ function* alloc_pages(memcg: MemCgroup, nr: number): KPath {
   let retries = MAX_RECLAIM_RETRIES;
   while (memcg.free - nr < memcg.wmark_min && retries-- > 0) {
     count_vm_event(VmEvent.ALLOCSTALL);
+    psi_memstall_enter('reclaim'); // __perform_reclaim
     const got = yield* reclaim!.try_to_free_pages(memcg, Math.max(nr, SWAP_CLUSTER_MAX));
+    psi_memstall_leave('reclaim');
     if (got > 0) memcg.kswapd_failures = 0;
     else break;
   }
@@ -150,7 +153,9 @@ function* try_charge_memcg(memcg: MemCgroup, nr: number, noretry: boolean): KPat
   let retries = MAX_RECLAIM_RETRIES;
   while (memcg.charged + nr > memcg.cfg.max) {
     count_vm_event(VmEvent.MEMCG_MAX);
-    const got = yield* reclaim!.try_to_free_pages(memcg, Math.max(nr, SWAP_CLUSTER_MAX));
+    psi_memstall_enter('reclaim');
+    const got = yield* reclaim!.try_to_free_pages(memcg, Math.max(nr, SWAP_CLUSTER_MAX)); // try_to_free_mem_cgroup_pages
+    psi_memstall_leave('reclaim');
     if (memcg.charged + nr <= memcg.cfg.max) break;
     if (noretry) return false;
     if (got > 0 && nr <= 8) continue;
@@ -161,6 +166,33 @@ function* try_charge_memcg(memcg: MemCgroup, nr: number, noretry: boolean): KPat
   memcg.usage += nr;
   if (memcg.charged > memcg.cfg.high) current.memcg_nr_pages_over_high = (current.memcg_nr_pages_over_high ?? 0) + nr;
   return true;
+}
+
+/**
+ * workingset_refault (mm/workingset.c, v7.0 §C.6) for a new folio `p` about
+ * to go on the LRU: if its slot held a shadow entry, count the refault and,
+ * when the refault distance (non-resident age now minus at eviction) is
+ * within the workingset size (workingset_test_recent), put it straight on
+ * the active list and age the clock (workingset_age_nonresident). The
+ * workingset size is the active file list, plus the inactive file list for
+ * an anonymous refault, plus, since swap (zram) is always available here,
+ * the active anon list and, for a file refault, the inactive anon list.
+ */
+function workingset_refault(memcg: MemCgroup, p: LruPage): void {
+  const key = page_key(p.vma, p.index);
+  const shadow = memcg.shadows.get(key);
+  if (shadow === undefined) return;
+  memcg.shadows.delete(key);
+  count_vm_event(p.anon ? VmEvent.WORKINGSET_REFAULT_ANON : VmEvent.WORKINGSET_REFAULT_FILE);
+  const lru = memcg.lruvec;
+  let workingset_size = lru.active.size; // NR_ACTIVE_FILE
+  if (p.anon) workingset_size += lru.inactive.size; // NR_INACTIVE_FILE
+  workingset_size += lru.active_anon.size; // mem_cgroup_get_nr_swap_pages() > 0
+  if (!p.anon) workingset_size += lru.inactive_anon.size;
+  if (memcg.nonresident_age - shadow > workingset_size) return;
+  p.active = true;
+  memcg.nonresident_age++; // workingset_age_nonresident on activation
+  count_vm_event(p.anon ? VmEvent.WORKINGSET_ACTIVATE_ANON : VmEvent.WORKINGSET_ACTIVATE_FILE);
 }
 
 /**
@@ -185,17 +217,7 @@ export function* filemap_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: 
   for (let i = index; i < index + nr; i++) {
     if (lru.get(vma, i) !== undefined) continue;
     const p = new LruPage(vma, i);
-    const key = page_key(vma, i);
-    const shadow = memcg.shadows.get(key);
-    if (shadow !== undefined) { // workingset_refault
-      memcg.shadows.delete(key);
-      count_vm_event(VmEvent.WORKINGSET_REFAULT_FILE);
-      if (memcg.nonresident_age - shadow <= lru.active.size) {
-        p.active = true;
-        memcg.nonresident_age++; // workingset_age_nonresident on activation
-        count_vm_event(VmEvent.WORKINGSET_ACTIVATE_FILE);
-      }
-    }
+    workingset_refault(memcg, p);
     lru.add(p);
     vma.evicted.delete(i);
     added.push(i);
@@ -208,10 +230,12 @@ export function* filemap_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: 
  * The charge of a new anonymous folio (alloc_anon_folio -> mem_cgroup_charge,
  * or mem_cgroup_swapin_charge_folio for a swap-in), then folio_add_lru_vma
  * (inactive anon list). Runs in the faulting task holding its fault lock.
+ * A swap-in (`swapin`) first meets the swap cache slot's shadow entry:
+ * workingset_refault, as swapin_folio does before folio_add_lru.
  * Returns false when another task made the page resident while this one
  * reclaimed (its charge is returned).
  */
-export function* anon_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: number): KPath<boolean> {
+export function* anon_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: number, swapin = false): KPath<boolean> {
   const memcg = mm.memory!;
   if (memcg.lruvec.get(vma, index) !== undefined) return false;
   yield* alloc_pages(memcg, 1);
@@ -220,7 +244,9 @@ export function* anon_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: num
     memcg.usage--;
     return false;
   }
-  memcg.lruvec.add(new LruPage(vma, index, true));
+  const p = new LruPage(vma, index, true);
+  if (swapin) workingset_refault(memcg, p);
+  memcg.lruvec.add(p);
   return true;
 }
 
@@ -261,7 +287,9 @@ export function* mem_cgroup_handle_over_high(mm: MmStruct): KPath {
     let got = 0;
     if (memcg.charged > memcg.cfg.high) { // reclaim_high
       count_vm_event(VmEvent.MEMCG_HIGH);
+      psi_memstall_enter('reclaim');
       got = yield* reclaim!.try_to_free_pages(memcg, in_retry ? SWAP_CLUSTER_MAX : nr);
+      psi_memstall_leave('reclaim');
     }
     const penalty = calculate_high_delay(memcg, nr);
     if (penalty <= HZ / 100) return;
@@ -269,7 +297,9 @@ export function* mem_cgroup_handle_over_high(mm: MmStruct): KPath {
       in_retry = true;
       continue;
     }
-    yield sleep(penalty * JIFFY_NS); // psi_memstall: schedule_timeout_killable(penalty_jiffies)
+    psi_memstall_enter('throttle');
+    yield sleep(penalty * JIFFY_NS); // schedule_timeout_killable(penalty_jiffies)
+    psi_memstall_leave('throttle');
     return;
   }
 }

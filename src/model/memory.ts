@@ -4,12 +4,13 @@
  */
 import { Cost, cpu, cpuLaw, LawName, type KPath } from './effects.js';
 import type { VmFault } from './fault_types.js';
-import { filemap_fault, filemap_map_pages } from './filemap.js';
+import { filemap_fault, filemap_get_folio, filemap_map_pages, maybe_unlock_mmap_for_io } from './filemap.js';
 import {
-  AnonVma, FAULT_FLAG_KILLABLE, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE, fault_flag_allow_retry_first,
-  Folio, uffd_disable_fault_around, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_RETRY_HARD, VM_FAULT_RETRY_VMA,
-  type VmAreaStruct,
+  AnonVma, FAULT_FLAG_KILLABLE, FAULT_FLAG_MKWRITE, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE, fault_flag_allow_retry_first,
+  Folio, uffd_disable_fault_around, VM_FAULT_COMPLETED, VM_FAULT_MAJOR, VM_FAULT_NOPAGE, VM_FAULT_RETRY,
+  VM_FAULT_RETRY_HARD, VM_FAULT_RETRY_VMA, type VmAreaStruct,
 } from './mm_types.js';
+import { f2fs_vm_page_mkwrite, filemap_page_mkwrite, folio_lock_holding } from './page_mkwrite.js';
 import { release_fault_lock } from './memory_lock.js';
 import { mmap_read_trylock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
 import {
@@ -66,7 +67,7 @@ function* do_swap_page(vmf: VmFault): KPath<number> {
   let ours = false;
   if (folio === undefined) {
     // With a memory model: mem_cgroup_swapin_charge_folio (and the reclaim it may need), fault lock held.
-    if (vma.mm.memory !== null && !(yield* anon_charge_and_add(vma.mm, vma, vmf.pgoff))) return 0; // raced: re-fault
+    if (vma.mm.memory !== null && !(yield* anon_charge_and_add(vma.mm, vma, vmf.pgoff, true))) return 0; // raced: re-fault
     if (vma.mm.memory !== null) count_vm_event(VmEvent.PSWPIN);
     const bio = folio_alloc_locked_for_io(vma.id, vmf.pgoff, LawName.swap, true);
     folio = bio.folio;
@@ -205,6 +206,111 @@ function do_read_fault(vmf: VmFault): number | KPath<number> {
 }
 
 /**
+ * do_page_mkwrite (mm/memory.c, v7.0 §B.2): call the file's
+ * ->page_mkwrite with vmf->flags overwritten to FAULT_FLAG_WRITE |
+ * FAULT_FLAG_MKWRITE (no ALLOW_RETRY: nothing in there may drop the fault
+ * lock, so its waits hold it), then restore them. The callbacks modelled
+ * all return VM_FAULT_LOCKED (folio locked) or VM_FAULT_NOPAGE (unlocked).
+ */
+function* do_page_mkwrite(vmf: VmFault, folio: Folio): KPath<number> {
+  const old_flags = vmf.flags;
+  vmf.flags = FAULT_FLAG_WRITE | FAULT_FLAG_MKWRITE;
+  const kind = vmf.vma.page_mkwrite;
+  const ret = kind === 'f2fs' ? yield* f2fs_vm_page_mkwrite(vmf, folio) : yield* filemap_page_mkwrite(vmf, folio, kind === 'stable');
+  vmf.flags = old_flags;
+  return ret;
+}
+
+/**
+ * fault_dirty_shared_page (mm/memory.c, v7.0 §B.3), with the folio locked:
+ * folio_mark_dirty, folio_unlock; then, if the folio was newly dirtied or
+ * the file has ->page_mkwrite, maybe_unlock_mmap_for_io (a first attempt
+ * releases the fault lock) before balance_dirty_pages_ratelimited (not
+ * modelled: no dirty throttling), and VM_FAULT_COMPLETED if it released.
+ */
+function* fault_dirty_shared_page(vmf: VmFault, folio: Folio, page_mkwrite: boolean): KPath<number> {
+  const dirtied = !folio.dirty;
+  folio.dirty = true; // folio_mark_dirty
+  if (sched_points) yield PT.folio_unlock;
+  folio_unlock(folio);
+  if (dirtied || page_mkwrite) {
+    if (yield* maybe_unlock_mmap_for_io(vmf, false)) return VM_FAULT_COMPLETED;
+  }
+  return 0;
+}
+
+/** finish_fault / finish_mkwrite_fault: a writable, dirty PTE for the folio. */
+function finish_shared_write(vmf: VmFault): void {
+  const vma = vmf.vma;
+  if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);
+  vma.wrprotected.delete(vmf.pgoff);
+  hooks.set_pte_at(vma, vmf.pgoff, 'file'); // model-only hook
+}
+
+/**
+ * do_shared_fault (mm/memory.c, v7.0 §B.1), PTE none: __do_fault
+ * (filemap_fault, returning the folio locked), then with a ->page_mkwrite
+ * folio_unlock and do_page_mkwrite under the fault lock, finish_fault, and
+ * fault_dirty_shared_page. A fault that filemap_fault sent to retry
+ * returns here before ->page_mkwrite; the retry calls it.
+ */
+function* do_shared_fault(vmf: VmFault): KPath<number> {
+  const mkwrite = vmf.vma.page_mkwrite !== 'none';
+  vmf.keep_locked = true;
+  let ret = yield* filemap_fault(vmf);
+  vmf.keep_locked = false;
+  if ((ret & (VM_FAULT_NOPAGE | VM_FAULT_RETRY)) !== 0) return ret;
+  const folio = vmf.folio!;
+  if (mkwrite) {
+    if (sched_points) yield PT.folio_unlock;
+    folio_unlock(folio);
+    const tmp = yield* do_page_mkwrite(vmf, folio);
+    if ((tmp & VM_FAULT_NOPAGE) !== 0) { // the fault is taken again
+      folio.refcount--;
+      return tmp;
+    }
+  }
+  finish_shared_write(vmf);
+  folio.refcount--; // filemap_fault's reference now belongs to the PTE
+  ret |= yield* fault_dirty_shared_page(vmf, folio, mkwrite);
+  return ret;
+}
+
+/**
+ * do_wp_page -> wp_page_shared (mm/memory.c, v7.0 §B.1): a write to a
+ * shared file page mapped read-only. No page-cache lookup and no I/O: the
+ * mapped folio is resident. folio_get; with ->page_mkwrite,
+ * vmf_can_call_fault, do_page_mkwrite and finish_mkwrite_fault; without
+ * (wp_page_reuse), folio_lock, uninterruptible, holding the fault lock.
+ * Then fault_dirty_shared_page and folio_put.
+ */
+function* wp_page_shared(vmf: VmFault): KPath<number> {
+  const vma = vmf.vma;
+  const folio = filemap_get_folio(vma, vmf.pgoff, true)!; // vm_normal_folio
+  vmf.folio = folio;
+  const mkwrite = vma.page_mkwrite !== 'none';
+  folio.refcount++; // folio_get
+  if (mkwrite) {
+    if (!vmf_can_call_fault(vmf)) {
+      folio.refcount--;
+      return yield* vmf_can_call_fault_retry(vmf);
+    }
+    const tmp = yield* do_page_mkwrite(vmf, folio);
+    if ((tmp & VM_FAULT_NOPAGE) !== 0) {
+      folio.refcount--;
+      return tmp;
+    }
+  } else {
+    if (sched_points) yield PT.folio_trylock;
+    yield* folio_lock_holding(folio); // wp_page_reuse; folio_lock
+  }
+  finish_shared_write(vmf);
+  const ret = yield* fault_dirty_shared_page(vmf, folio, mkwrite);
+  folio.refcount--; // folio_put
+  return ret;
+}
+
+/**
  * do_fault: do_read_fault, or do_cow_fault / do_shared_fault (__do_fault ->
  * vma->vm_ops->fault, i.e. filemap_fault) after the vmf_can_call_fault check.
  */
@@ -212,7 +318,7 @@ function do_fault(vmf: VmFault): number | KPath<number> {
   if ((vmf.flags & FAULT_FLAG_WRITE) === 0) return do_read_fault(vmf);
   if (!vmf_can_call_fault(vmf)) return vmf_can_call_fault_retry(vmf);
   if (!vmf.vma.vm_shared) return do_cow_fault(vmf);
-  return filemap_fault(vmf);
+  return do_shared_fault(vmf);
 }
 
 /**
@@ -228,7 +334,15 @@ function do_fault(vmf: VmFault): number | KPath<number> {
  */
 export function handle_mm_fault(vma: VmAreaStruct, address: number, flags: number): number | KPath<number> {
   const vmf: VmFault = { vma, address, pgoff: address - vma.vm_start, flags };
-  if (vma.vm_file) return do_fault(vmf);
+  if (vma.vm_file) {
+    // handle_pte_fault: a present read-only PTE of a shared file page, which maps an uptodate folio
+    // (reclaim unmaps a page before it evicts it)
+    if ((flags & FAULT_FLAG_WRITE) !== 0 && vma.vm_shared && vma.wrprotected.has(vmf.pgoff) && !vma.evicted.has(vmf.pgoff) &&
+        vma.cache.get(vmf.pgoff)?.uptodate !== false) {
+      return wp_page_shared(vmf);
+    }
+    return do_fault(vmf);
+  }
   if (vma.swapped.has(vmf.pgoff)) return do_swap_page(vmf);
   return do_anonymous_page(vmf);
 }

@@ -44,6 +44,8 @@ export function is_cow_mapping(flags: number): boolean {
 
 // ---- enum fault_flag (include/linux/mm_types.h) ----
 export const FAULT_FLAG_WRITE = 1 << 0;
+/** The fault is in ->page_mkwrite (do_page_mkwrite sets it, clearing every other flag). */
+export const FAULT_FLAG_MKWRITE = 1 << 1;
 export const FAULT_FLAG_ALLOW_RETRY = 1 << 2;
 export const FAULT_FLAG_RETRY_NOWAIT = 1 << 3;
 export const FAULT_FLAG_KILLABLE = 1 << 4;
@@ -74,6 +76,23 @@ export const VM_FAULT_RETRY_HARD = 0x100000;
 export type FolioOwner = Task | 'io' | null;
 
 /**
+ * The PG_writeback bit's waiters of one folio (folio_wait_writeback ->
+ * folio_wait_bit(PG_writeback), woken by folio_end_writeback). A wait on
+ * writeback is a wait on I/O: nobody holds it but the device.
+ */
+export class FolioWriteback implements WaitResource {
+  readonly lockClass = 'io' as const;
+  readonly label: string;
+  readonly waiters: Task[] = [];
+  readonly blockWait: BlockEffect;
+  constructor(folio: { readonly label: string }) {
+    this.label = `${folio.label}:writeback`;
+    this.blockWait = block(this, 'folio_wait_writeback');
+  }
+  blockers(): void {}
+}
+
+/**
  * `struct folio` with PG_locked, PG_uptodate, PG_writeback and its wait queue
  * (mm/filemap.c folio_wait_bit_common / folio_wake_bit).
  */
@@ -82,6 +101,8 @@ export class Folio implements WaitResource {
   locked = false;
   uptodate = false;
   writeback = false;
+  /** PG_dirty (folio_mark_dirty by a shared write fault; reclaim does not read it). */
+  dirty = false;
   /** In the swap cache (anonymous) rather than the page cache. */
   swapcache = false;
   /** Who holds PG_locked: a task, or in-flight I/O submitted by `ioOwner`. */
@@ -98,6 +119,8 @@ export class Folio implements WaitResource {
   private readonly exclusive: boolean[] = [];
   private bl: BlockEffect | null = null;
   private bw: BlockEffect | null = null;
+  /** PG_writeback waiters, made on first use. */
+  private wbq: FolioWriteback | null = null;
 
   /** A folio of VMA `vmaId`'s file or swap space at page `index`. */
   constructor(readonly vmaId: number, readonly index: number) {
@@ -115,9 +138,13 @@ export class Folio implements WaitResource {
   get blockWaitLocked(): BlockEffect {
     return (this.bw ??= block(this, 'folio_wait_locked'));
   }
-  /** Nobody holds, references or waits for it. */
+  /** The PG_writeback wait queue (folio_wait_writeback). */
+  get wb(): FolioWriteback {
+    return (this.wbq ??= new FolioWriteback(this));
+  }
+  /** Nobody holds, references or waits for it, and no writeback is in flight. */
   get idle(): boolean {
-    return !this.locked && this.refcount === 0 && this.waiters.length === 0;
+    return !this.locked && this.refcount === 0 && this.waiters.length === 0 && !this.writeback;
   }
 
   /** folio_trylock */
@@ -237,6 +264,14 @@ export class VmAreaStruct implements WaitResource {
   readonly swapped = new IndexSet();
   /** vma->vm_file->f_ra (file VMAs; unused for anon). */
   readonly f_ra: FileRaState;
+  /** vma->vm_ops->page_mkwrite of the file (shared file VMAs). */
+  page_mkwrite: PageMkwrite = 'generic';
+  /**
+   * File pgoffs whose PTE maps the page read-only (pte_present &&
+   * !pte_write): a write there is do_wp_page, not do_fault. Only shared-file
+   * `wp` accesses set it (the model does not otherwise track file PTEs).
+   */
+  readonly wrprotected = new IndexSet();
   readonly blockWrite: BlockEffect;
   readonly label: string;
 
@@ -277,6 +312,16 @@ export class VmAreaStruct implements WaitResource {
     return true;
   }
 }
+
+/**
+ * The file's `vm_ops->page_mkwrite` (B.1-B.6 of
+ * ../shared/kernel/memory-and-vma.md): none (shmem/memfd/ashmem: no
+ * callback), generic (filemap_page_mkwrite, ext4's block_page_mkwrite:
+ * folio_wait_stable waits only with AS_STABLE_WRITES, which this is
+ * without), stable (the same on a mapping with AS_STABLE_WRITES: waits for
+ * writeback), f2fs (f2fs_vm_page_mkwrite: always waits for writeback).
+ */
+export type PageMkwrite = 'none' | 'generic' | 'stable' | 'f2fs';
 
 /** `struct mm_struct`. */
 export class MmStruct {

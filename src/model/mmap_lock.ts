@@ -162,7 +162,7 @@ export const VMA_READ_OK = 0, VMA_READ_FAIL = 1, VMA_READ_EAGAIN = 2;
  * 3. the vm_lock_seq recheck after taking the reference (the same test as 1
  *    here: a step of the model does not interleave inside it).
  */
-function vma_start_read(vma: VmAreaStruct): number {
+export function vma_start_read(vma: VmAreaStruct): number {
   if (vma_is_write_locked(vma)) return VMA_READ_FAIL;
   if (vma.detached) return VMA_READ_EAGAIN;
   if (vma.excludeReaders) return VMA_READ_FAIL;
@@ -195,6 +195,24 @@ export function lock_vma_under_rcu(mm: MmStruct, addr: number): VmAreaStruct | n
     count_vm_event(VmEvent.VMA_LOCK_ABORT);
     return null;
   }
+}
+
+/**
+ * vma_start_read_locked (include/linux/mmap_lock.h): with mmap_lock held
+ * no writer can hold or wait for the VMA lock, so the read lock is taken
+ * (the vm_refcnt overflow failure is not modelled).
+ */
+export function vma_start_read_locked(vma: VmAreaStruct): void {
+  vma.nrReaders++;
+  vma.readers.push(current);
+}
+
+/**
+ * mmap_lock_is_contended (include/linux/mmap_lock.h -> rwsem_is_contended):
+ * someone is queued on mmap_lock.
+ */
+export function mmap_lock_is_contended(mm: MmStruct): boolean {
+  return mm.mmap_lock.nrQueued > 0;
 }
 
 /** vma_end_read -> vma_refcount_put: the last reader wakes a waiting writer. */

@@ -4,18 +4,21 @@
  * so a page state means the same thing in the simulator and the checker.
  */
 import { Folio, type VmAreaStruct } from './mm_types.js';
-import { folio_end_writeback_and_unlock, folio_holder_unlock } from './pagemap.js';
+import { folio_end_writeback, folio_end_writeback_and_unlock, folio_holder_unlock } from './pagemap.js';
 
 export type PageStateName =
-  | 'cached' | 'absent' | 'locked' | 'writeback'
+  | 'cached' | 'absent' | 'locked' | 'writeback' | 'writeback_unlocked'
   | 'zero' | 'swapped' | 'swapcache' | 'swapcache_locked' | 'swapcache_writeback';
 
 /**
  * A holder outside the faulting threads (reclaim, migration, a writeback
  * submitter) has locked `folio`; the engine decides when `unlock` runs:
- * after `io.folio_lock_hold` (kind 'locked') or `io.writeback` ('writeback').
+ * after `io.folio_lock_hold` (kind 'locked') or `io.writeback` ('writeback':
+ * PG_locked and PG_writeback, both cleared at the end; 'writeback_unlocked':
+ * PG_writeback only, the usual state of a folio written back, whose end is
+ * folio_end_writeback).
  */
-export type FolioHolder = (folio: Folio, kind: 'locked' | 'writeback', unlock: (f: Folio) => void) => void;
+export type FolioHolder = (folio: Folio, kind: 'locked' | 'writeback' | 'writeback_unlocked', unlock: (f: Folio) => void) => void;
 
 /**
  * Put page `pgoff` of `vma` in `state`, unless its folio is in use (locked,
@@ -56,6 +59,10 @@ export function set_page_state(vma: VmAreaStruct, pgoff: number, state: PageStat
         folio.owner = 'io';
         folio.ioOwner = null;
         hold(folio, 'locked', folio_holder_unlock);
+      } else if (state === 'writeback_unlocked') {
+        // writepages: folio_start_writeback, then folio_unlock; the bio's end is folio_end_writeback.
+        folio.writeback = true;
+        hold(folio, 'writeback_unlocked', folio_end_writeback);
       } else if (state === 'writeback' || state === 'swapcache_writeback') {
         folio.writeback = true;
         folio.locked = true;

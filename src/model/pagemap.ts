@@ -5,7 +5,7 @@
  */
 import { killable, LawName, submit, type KPath, type SubmitEffect } from './effects.js';
 import { Folio } from './mm_types.js';
-import { current, fatal_signal_pending } from './sched.js';
+import { current, fatal_signal_pending, wake_up_process } from './sched.js';
 import { EINTR } from './signal.js';
 
 /** folio_trylock */
@@ -60,10 +60,34 @@ export function folio_end_read(folio: Folio): void {
   folio.unlock();
 }
 
+/**
+ * folio_end_writeback (mm/filemap.c): clear PG_writeback and wake every
+ * folio_wait_writeback sleeper (folio_wake(folio, PG_writeback)).
+ */
+export function folio_end_writeback(folio: Folio): void {
+  folio.writeback = false;
+  const q = folio.wb.waiters;
+  if (q.length === 0) return;
+  const woken = q.splice(0);
+  for (const t of woken) wake_up_process(t);
+}
+
 /** folio_end_writeback after a holder waited for writeback with PG_locked held. */
 export function folio_end_writeback_and_unlock(folio: Folio): void {
-  folio.writeback = false;
+  folio_end_writeback(folio);
   folio.unlock();
+}
+
+/**
+ * folio_wait_writeback (mm/page-writeback.c): sleep, uninterruptibly, until
+ * PG_writeback clears (the kernel loops while it is set again; the model's
+ * writeback never restarts during the wait).
+ */
+export function* folio_wait_writeback(folio: Folio): KPath {
+  if (!folio.writeback) return;
+  const wb = folio.wb;
+  wb.waiters.push(current);
+  yield wb.blockWait;
 }
 
 /** Lock holder other than a fault (reclaim, migration, a writer) lets go. */

@@ -13,6 +13,7 @@ import { folio_trylock, folio_unlock } from './pagemap.js';
 import { Folio, type VmAreaStruct } from './mm_types.js';
 import { current } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
+import { psi_memstall_enter, psi_memstall_leave } from './trace.js';
 
 /**
  * shrink_folio_list for folios of `vma`'s file, already isolated from the
@@ -47,16 +48,14 @@ export function shrink_folio_list(vma: VmAreaStruct, folios: readonly Folio[]): 
 }
 
 /**
- * workingset_eviction (mm/workingset.c): remember the non-resident age in
- * the slot's shadow entry and age the clock (page cache only: anonymous
- * refault detection through the swap cache is not modelled);
- * lruvec_del_folio; uncharge.
+ * workingset_eviction (mm/workingset.c), called by __remove_mapping for
+ * page-cache and swap-cache folios alike: remember the non-resident age in
+ * the slot's shadow entry (the page cache's, or the swap cache's for an
+ * anonymous page) and age the clock; lruvec_del_folio; uncharge.
  */
 function evict(memcg: MemCgroup, p: LruPage): void {
-  if (!p.anon) {
-    memcg.shadows.set(page_key(p.vma, p.index), memcg.nonresident_age);
-    memcg.nonresident_age++;
-  }
+  memcg.shadows.set(page_key(p.vma, p.index), memcg.nonresident_age);
+  memcg.nonresident_age++;
   memcg.lruvec.del(p);
   memcg.usage--;
 }
@@ -247,7 +246,9 @@ export function* kswapd(memcg: MemCgroup): KPath {
       continue;
     }
     const sc: ScanControl = { nr_to_reclaim: SWAP_CLUSTER_MAX, nr_scanned: 0, nr_reclaimed: 0, kswapd: true };
+    psi_memstall_enter('kswapd'); // balance_pgdat
     yield* shrink_lruvec(memcg, sc);
+    psi_memstall_leave('kswapd');
     if (sc.nr_reclaimed === 0) memcg.kswapd_failures++;
     else memcg.kswapd_failures = 0;
   }

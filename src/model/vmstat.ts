@@ -68,6 +68,15 @@ export const enum VmEvent {
   PSWPOUT = 30,
   /** mm/page_io.c: a page was read from swap (zram). */
   PSWPIN = 31,
+  /**
+   * Model-only: a ->page_mkwrite (f2fs always, a stable-writes mapping) slept
+   * in folio_wait_writeback, holding the fault's VMA or mmap lock.
+   */
+  PAGE_MKWRITE_WB_WAIT = 32,
+  /** mm/workingset.c: a swap-in replaced a shadow entry in the swap cache (an anonymous refault). */
+  WORKINGSET_REFAULT_ANON = 33,
+  /** mm/workingset.c: an anonymous refault within the workingset size, activated at once. */
+  WORKINGSET_ACTIVATE_ANON = 34,
 }
 export const VM_EVENT_NAMES = [
   'VMA_LOCK_SUCCESS', 'VMA_LOCK_ABORT', 'VMA_LOCK_RETRY', 'VMA_LOCK_MISS',
@@ -76,6 +85,7 @@ export const VM_EVENT_NAMES = [
   'ANON_VMA_TRYLOCK_FAIL', 'RETRY_IO_MISS', 'RETRY_IO_MISS_VMA', 'ASYNC_READAHEAD', 'PAGE_NOT_UPTODATE_READ',
   'PGSCAN_KSWAPD', 'PGSCAN_DIRECT', 'PGSTEAL_KSWAPD', 'PGSTEAL_DIRECT', 'ALLOCSTALL', 'WORKINGSET_REFAULT_FILE',
   'WORKINGSET_ACTIVATE_FILE', 'KSWAPD_WAKE', 'MEMCG_MAX', 'MEMCG_HIGH', 'MEMCG_OOM_FORCED', 'PSWPOUT', 'PSWPIN',
+  'PAGE_MKWRITE_WB_WAIT', 'WORKINGSET_REFAULT_ANON', 'WORKINGSET_ACTIVATE_ANON',
 ] as const;
 /** Events that appear in reports only when some run counted them (the readahead and reclaim paths). */
 export const VM_EVENTS_HIDDEN_IF_ZERO: readonly string[] = VM_EVENT_NAMES.slice(VmEvent.RETRY_IO_MISS);

@@ -70,7 +70,7 @@ export function whatDiffers(cmp: Comparison, t = DIFFERS_THRESHOLD): ComboDiffer
     for (const sec of sections) {
       for (const row of sec.rows) {
         order++;
-        if (reference === null) continue;
+        if (reference === null || row.compare === false) continue;
         const value = combo.summary[row.figure];
         const ref = reference.summary[row.figure];
         if (value === undefined || ref === undefined) continue;

@@ -3,7 +3,7 @@
  * the unit of aggregation over seeds. Figures that do not exist in a run
  * (a percentile of no samples) are absent, not 0.
  */
-import { TIME_CATEGORIES, type DurationStats, type FrameStats, type OpStats, type RunMetrics } from '../metrics/index.js';
+import { TIME_CATEGORIES, WAIT_DECADE_LABELS, type DurationStats, type FrameStats, type OpStats, type RunMetrics } from '../metrics/index.js';
 import { formatNs } from './format.js';
 
 export type Figures = Map<string, number>;
@@ -44,6 +44,12 @@ export function flatten(m: RunMetrics): Figures {
   out.set('mmap_lock.read_acquisitions', ml.readAcquisitions);
   out.set('mmap_lock.write_acquisitions', ml.writeAcquisitions);
   out.set('mmap_lock.failed_trylocks', ml.failedTrylocks);
+  if (ml.waitDecades !== undefined) {
+    WAIT_DECADE_LABELS.forEach((label, i) => {
+      out.set(`mmap_lock.read_wait_decades.${label}`, ml.waitDecades!.read[i] ?? 0);
+      out.set(`mmap_lock.write_wait_decades.${label}`, ml.waitDecades!.write[i] ?? 0);
+    });
+  }
   durations(out, 'vma_lock.writer_wait', m.vmaLock.writerWait);
   for (const [name, n] of Object.entries(m.vmEvents)) out.set(`vm_events.${name}`, n);
   for (const cls of m.classes) {
@@ -68,6 +74,23 @@ export function flatten(m: RunMetrics): Figures {
   if (m.frames !== undefined) {
     for (const [name, f] of Object.entries(m.frames.byThread)) frames(out, `frames.${name}`, f);
     frames(out, 'frames.any', m.frames.any);
+  }
+  const mem = m.memory;
+  if (mem !== undefined) {
+    for (const cls of m.classes) {
+      const s = mem.byClass[cls];
+      if (s === undefined) continue;
+      durations(out, `memory.${cls}.reclaim_stall`, s.reclaimStall);
+      durations(out, `memory.${cls}.high_throttle`, s.highThrottle);
+    }
+    out.set('memory.psi_some', mem.psi.some);
+    out.set('memory.psi_full', mem.psi.full);
+    if (mem.psi.window > 0) {
+      out.set('memory.psi_some.share', mem.psi.some / mem.psi.window);
+      out.set('memory.psi_full.share', mem.psi.full / mem.psi.window);
+    }
+    const retries = m.vmEvents.FAULT_RETRY ?? 0;
+    if (retries > 0) out.set('memory.retry_miss_share', (m.vmEvents.RETRY_IO_MISS ?? 0) / retries);
   }
   const d = m.death;
   if (d !== undefined) {

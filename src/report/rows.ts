@@ -3,7 +3,7 @@
  * shows, under which heading, in which unit.
  */
 import { VM_EVENT_NAMES, VM_EVENTS_HIDDEN_IF_ZERO } from '../model/index.js';
-import { TIME_CATEGORIES } from '../metrics/index.js';
+import { TIME_CATEGORIES, WAIT_DECADE_LABELS } from '../metrics/index.js';
 import { PRIORITY_CLASSES, type PriorityClass } from '../scenario/types.js';
 import type { Combination } from './compare.js';
 
@@ -15,6 +15,12 @@ export interface Row {
   unit: Unit;
   /** Leave the row out when it is 0 in every column (not only when absent). */
   hideIfZero?: boolean;
+  /**
+   * false: shown, but not one of the figures "what differs" compares (the
+   * decade counts of mmap_lock waits, a histogram of waits already compared
+   * by their count, total, p99 and max).
+   */
+  compare?: false;
 }
 
 export interface Section {
@@ -25,6 +31,8 @@ export interface Section {
 }
 
 const WRITER_OPS = ['mprotect', 'madvise_dontneed', 'munmap', 'mmap', 'fork'] as const;
+/** Readers of the mm that are not faults (issue 12): /proc readers and get_user_pages. */
+const READER_OPS = ['proc_maps', 'proc_smaps', 'proc_smaps_rollup', 'gup'] as const;
 
 function waitRows(label: string, prefix: string): Row[] {
   return [
@@ -58,6 +66,12 @@ export function reportSections(classes: readonly PriorityClass[]): Section[] {
     writers.push({ label: `${op} unfinished`, figure: `ops.all.${op}.unfinished`, unit: 'count', hideIfZero: true });
     for (const p of ['p50', 'p99', 'max']) writers.push({ label: `${op} ${p}`, figure: `ops.all.${op}.${p}`, unit: 'ns' });
   }
+  const readers: Row[] = [];
+  for (const op of READER_OPS) {
+    readers.push({ label: `${op} count`, figure: `ops.all.${op}.count`, unit: 'count' });
+    readers.push({ label: `${op} unfinished`, figure: `ops.all.${op}.unfinished`, unit: 'count', hideIfZero: true });
+    for (const p of ['p50', 'p99', 'max']) readers.push({ label: `${op} ${p}`, figure: `ops.all.${op}.${p}`, unit: 'ns' });
+  }
   const inversion: Row[] = classes.map((c) => ({ label: `${c} inverted time`, figure: `inversion.${c}.inverted_time`, unit: 'ns' as const }));
   inversion.push(...classes.map((c) => ({ label: `${c} longest chain`, figure: `inversion.${c}.max_chain`, unit: 'count' as const })));
   inversion.push({ label: 'longest chain (tasks)', figure: 'inversion.longest_chain', unit: 'count' });
@@ -68,13 +82,35 @@ export function reportSections(classes: readonly PriorityClass[]): Section[] {
       time.push({ label: `${c} ${cat}`, figure: `time.${c}.${cat}.share`, unit: 'share', hideIfZero: true });
     }
   }
+  const decades: Row[] = [];
+  for (const [mode, key] of [['down_read', 'read'], ['down_write', 'write']] as const) {
+    for (const label of WAIT_DECADE_LABELS) {
+      decades.push({ label: `${mode} ${label}`, figure: `mmap_lock.${key}_wait_decades.${label}`, unit: 'count', hideIfZero: true, compare: false });
+    }
+  }
+  const memory: Row[] = [];
+  for (const c of classes) {
+    memory.push({ label: `${c} reclaim stalls`, figure: `memory.${c}.reclaim_stall.count`, unit: 'count', hideIfZero: true });
+    memory.push({ label: `${c} reclaim stall total`, figure: `memory.${c}.reclaim_stall.total`, unit: 'ns', hideIfZero: true });
+    memory.push({ label: `${c} reclaim stall max`, figure: `memory.${c}.reclaim_stall.max`, unit: 'ns' });
+    memory.push({ label: `${c} memory.high throttle total`, figure: `memory.${c}.high_throttle.total`, unit: 'ns', hideIfZero: true });
+  }
+  memory.push({ label: 'PSI some (share of time)', figure: 'memory.psi_some.share', unit: 'share' });
+  memory.push({ label: 'PSI full (share of time)', figure: 'memory.psi_full.share', unit: 'share' });
+  memory.push({ label: 'retry misses (share of retries)', figure: 'memory.retry_miss_share', unit: 'share' });
+  const memEvents = [
+    'WORKINGSET_REFAULT_FILE', 'WORKINGSET_ACTIVATE_FILE', 'WORKINGSET_REFAULT_ANON', 'WORKINGSET_ACTIVATE_ANON', 'PGSCAN_KSWAPD', 'PGSCAN_DIRECT', 'PGSTEAL_KSWAPD', 'PGSTEAL_DIRECT',
+    'ALLOCSTALL', 'KSWAPD_WAKE', 'MEMCG_MAX', 'MEMCG_HIGH', 'MEMCG_OOM_FORCED', 'PSWPOUT', 'PSWPIN',
+  ];
+  memory.push(...events(memEvents));
   const retries = ['FAULT_RETRY', 'FAULT_RETRY_VMA', 'FAULT_MMAP_PATH', 'FAULT_HOLD_WAIT', 'ANON_VMA_TRYLOCK_FAIL', 'RETRY_IO_MISS', 'RETRY_IO_MISS_VMA'];
   const io = ['IO_READ', 'IO_SWAP', 'PGMAJFAULT', 'ASYNC_READAHEAD', 'PAGE_NOT_UPTODATE_READ'];
-  const shown = ['VMA_LOCK_SUCCESS', 'VMA_LOCK_ABORT', 'VMA_LOCK_RETRY', 'VMA_LOCK_MISS', ...retries, ...io];
+  const shown = ['VMA_LOCK_SUCCESS', 'VMA_LOCK_ABORT', 'VMA_LOCK_RETRY', 'VMA_LOCK_MISS', ...retries, ...io, ...memEvents];
   const rest = VM_EVENT_NAMES.filter((n) => !shown.includes(n));
   return [
     { heading: 'fault latency (op begin -> end)', short: 'fault ', rows: fault },
     { heading: 'writer latency (all threads)', short: '', rows: writers },
+    { heading: 'other mmap_lock readers (all threads)', short: '', rows: readers },
     {
       heading: 'mmap_lock',
       short: 'mmap_lock ',
@@ -89,10 +125,12 @@ export function reportSections(classes: readonly PriorityClass[]): Section[] {
         { label: 'failed trylocks', figure: 'mmap_lock.failed_trylocks', unit: 'count' },
       ],
     },
+    { heading: 'mmap_lock waits by duration (count per decade)', short: 'mmap_lock ', rows: decades },
     { heading: 'VMA lock writer wait (vma_start_write)', short: 'vma_start_write ', rows: waitRows('wait', 'vma_lock.writer_wait') },
     { heading: 'VMA lock counters', short: '', rows: events(['VMA_LOCK_SUCCESS', 'VMA_LOCK_ABORT', 'VMA_LOCK_RETRY', 'VMA_LOCK_MISS']) },
     { heading: 'retries', short: '', rows: events(retries) },
     { heading: 'I/O', short: '', rows: events(io) },
+    { heading: 'memory (memory: scenarios)', short: 'memory: ', rows: memory },
     { heading: 'other events', short: '', rows: events(rest) },
     { heading: 'priority inversion (blocked behind a lower-priority task)', short: '', rows: inversion },
     { heading: 'time in ops (share of op time)', short: 'time: ', rows: time },

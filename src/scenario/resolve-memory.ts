@@ -17,7 +17,12 @@ export function sizeToPages(v: number | string): number {
 
 export function resolveMemory(f: ScenarioFile, vmas: readonly VmaGroup[], issues: RawIssue[]): MemorySpec | undefined {
   const m = f.memory;
-  if (m === undefined) return undefined;
+  if (m === undefined) {
+    vmas.forEach((g, gi) => {
+      if (g.cached !== undefined) issues.push({ path: ['vmas', gi, 'cached'], message: 'cached needs a memory: block (without it, page states are drawn per fault: use states)' });
+    });
+    return undefined;
+  }
   const pages = (v: number | string | undefined) => (v === undefined ? null : sizeToPages(v));
   const spec: MemorySpec = {
     max: pages(m.max), high: pages(m.high), total: pages(m.total), other: pages(m.other) ?? 0, swappiness: m.swappiness ?? 60,
@@ -45,7 +50,7 @@ export function resolveMemory(f: ScenarioFile, vmas: readonly VmaGroup[], issues
         const op = o as { op: string; vma?: string; states?: unknown };
         const at = where === 'ops' ? ['threads', ti, 'ops', oi] : ['threads', ti, 'frame', 'ops', oi];
         const g = vmas.find((v) => v.name === op.vma);
-        if (op.op === 'fault' && op.states !== undefined && g !== undefined) {
+        if ((op.op === 'fault' || op.op === 'gup') && op.states !== undefined && g !== undefined) {
           issues.push({ path: [...at, 'states'], message: 'with memory:, the working set and the limits decide whether a page is resident: remove states' });
         }
         if (op.op === 'madvise_dontneed' && g?.kind === 'anon') {

@@ -97,6 +97,11 @@ export function resolveThreads(f: ScenarioFile, duration: number, vmas: readonly
         ops.push({ op: 'fork', ...base });
         return;
       }
+      if (o.op === 'proc_maps' || o.op === 'proc_smaps' || o.op === 'proc_smaps_rollup') {
+        const chunk = o.op === 'proc_maps' ? o.chunk ?? 40 : o.op === 'proc_smaps' ? o.chunk ?? 4 : 1;
+        ops.push({ op: o.op, lock: o.op === 'proc_maps' ? o.lock ?? 'vma' : 'mmap', chunk, ...base });
+        return;
+      }
       const g = groupOf(o.vma);
       if (g === undefined) {
         const hint = didYouMean(o.vma, groupNames);
@@ -125,13 +130,19 @@ export function resolveThreads(f: ScenarioFile, duration: number, vmas: readonly
             }
             if (states.length === 0) issues.push({ path: [...oat, 'states'], message: 'expected at least one state with a weight > 0' });
           }
-          if (g !== undefined && access === 'write' && !g.write) {
+          if (g !== undefined && access === 'wp' && (g.kind !== 'file' || !g.shared)) {
+            issues.push({
+              path: [...oat, 'access'],
+              message: `access: wp on VMA group '${g.name}', which is not a shared file mapping (only wp_page_shared is modelled; COW of a mapped page is not)`,
+            });
+          }
+          if (g !== undefined && access !== 'read' && !g.write) {
             issues.push({
               path: [...oat, 'access'],
               message: `write fault on VMA group '${g.name}', which has write: false (the kernel would raise SIGSEGV; set write: true on the group or use access: read)`,
             });
           }
-          ops.push({ op: 'fault', vma: o.vma, access, states, ...base });
+          ops.push({ op: 'fault', vma: o.vma, access, ...(o.order === 'sequential' ? { order: 'sequential' as const } : {}), states, ...base });
           return;
         }
         case 'mprotect':
@@ -148,6 +159,30 @@ export function resolveThreads(f: ScenarioFile, duration: number, vmas: readonly
         case 'munmap':
           ops.push({ op: 'munmap', vma: o.vma, ...base });
           return;
+        case 'gup': {
+          const allowed: readonly PageState[] = g?.kind === 'anon' ? ANON_PAGE_STATES : FILE_PAGE_STATES;
+          let states: Array<[PageState, number]> = [];
+          if (o.states === undefined) states = g?.kind === 'anon' ? [['zero', 1]] : [['cached', 1]];
+          else {
+            for (const [s, w] of Object.entries(o.states) as Array<[PageState, number | undefined]>) {
+              if (w === undefined) continue;
+              if (g !== undefined && !allowed.includes(s)) {
+                issues.push({ path: [...oat, 'states', s], atKey: true, message: `page state '${s}' is not valid for ${g.kind} VMA group '${g.name}' (${g.kind} states: ${allowed.join(', ')})` });
+              }
+              if (w > 0) states.push([s, w]);
+            }
+            if (states.length === 0) issues.push({ path: [...oat, 'states'], message: 'expected at least one state with a weight > 0' });
+          }
+          const access = o.access ?? 'read';
+          if (g !== undefined && access === 'write' && !g.write) {
+            issues.push({ path: [...oat, 'access'], message: `FOLL_WRITE on VMA group '${g.name}', which has write: false (GUP would fail with -EFAULT)` });
+          }
+          if (g !== undefined && o.pages > Math.max(...g.pages)) {
+            issues.push({ path: [...oat, 'pages'], message: `${o.pages} pages is more than the largest VMA in group '${g.name}' (${Math.max(...g.pages)} pages)` });
+          }
+          ops.push({ op: 'gup', vma: o.vma, pages: o.pages, access, mode: o.mode ?? 'pinned', states, ...base });
+          return;
+        }
       }
     });
     return ops;

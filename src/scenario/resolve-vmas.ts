@@ -40,6 +40,12 @@ export function resolveVmas(f: ScenarioFile, issues: RawIssue[]): VmaGroup[] {
     if (g.readahead !== undefined && anon) {
       issues.push({ path: [...at, 'readahead'], message: 'readahead applies to file VMAs only (kind: file)' });
     }
+    if (g.cached !== undefined && anon) {
+      issues.push({ path: [...at, 'cached'], message: 'cached applies to file VMAs only (kind: file); the resident share of anonymous memory is `resident`' });
+    }
+    if (g.page_mkwrite !== undefined && (anon || !shared)) {
+      issues.push({ path: [...at, 'page_mkwrite'], message: 'page_mkwrite applies to shared file VMAs only (kind: file, shared: true)' });
+    }
     vmas.push({
       name: g.name,
       count,
@@ -55,6 +61,8 @@ export function resolveVmas(f: ScenarioFile, issues: RawIssue[]): VmaGroup[] {
       pages,
       resident: g.resident ?? DEFAULTS.resident,
       ...(g.readahead !== undefined ? { readahead: g.readahead } : {}),
+      ...(g.page_mkwrite !== undefined ? { page_mkwrite: g.page_mkwrite } : {}),
+      ...(g.cached !== undefined ? { cached: g.cached } : {}),
     });
   });
   return vmas;

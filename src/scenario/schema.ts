@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { COST_NAMES, type CostName } from '../model/effects.js';
-import { ANON_PAGE_STATES, FILE_PAGE_STATES, PRIORITY_CLASSES, READAHEAD_MODES, type Law } from './types.js';
+import { ANON_PAGE_STATES, FILE_PAGE_STATES, PAGE_MKWRITE_KINDS, PRIORITY_CLASSES, READAHEAD_MODES } from './types.js';
 import { DURATION_PATTERN, durationProblem, MAX_DURATION_NS, parseDuration } from './units.js';
 import { describeValue } from './errors.js';
 
@@ -197,11 +197,23 @@ export const VmaGroupSchema = z.strictObject({
     z.enum(READAHEAD_MODES, { error: expecting(`one of: ${READAHEAD_MODES.join(', ')}`) }).optional(),
     'File readahead on faults (kind file only). normal: read-around of 32 pages (128 KiB) centred on the miss, dropping the lock before submitting; random: MADV_RANDOM (VM_RAND_READ), no readahead, the miss is read in page_not_uptodate; off: read_ahead_kb = 0, as random. Default normal.',
   ),
+  page_mkwrite: doc(
+    z.enum(PAGE_MKWRITE_KINDS, { error: expecting(`one of: ${PAGE_MKWRITE_KINDS.join(', ')}`) }).optional(),
+    "The file's vm_ops->page_mkwrite, run by shared write faults under the fault's VMA or mmap lock (kind file, shared only). none: no callback (shmem, memfd, ashmem); generic: filemap_page_mkwrite or ext4 delalloc (folio lock, mark dirty, no writeback wait); stable: the same on a mapping with stable writes (waits for writeback); f2fs: f2fs_vm_page_mkwrite (always waits for writeback). Default generic.",
+  ),
   pages: doc(
     z.union([Bounded(1, LIMITS.pages), z.array(Bounded(1, LIMITS.pages), { error: expecting('a list') }).min(1, { error: 'must not be empty' }).max(LIMITS.vmas, { error: `at most ${LIMITS.vmas} sizes` })], {
       error: expecting('a number of pages >= 1, or a list of per-VMA sizes'),
     }),
     'Size of each VMA in 4 KiB pages: one number for all, or a list with one size per VMA (its length must equal count).',
+  ),
+  cached: doc(
+    z
+      .number({ error: expecting('a fraction from 0 to 1') })
+      .min(0, { error: expecting('a fraction from 0 to 1') })
+      .max(1, { error: expecting('a fraction from 0 to 1') })
+      .optional(),
+    'With memory: (kind file only): the fraction of each file in the page cache at the start (a warm cache), charged to the memory cgroup. Default 0 (cold).',
   ),
   resident: doc(
     z
@@ -238,7 +250,8 @@ const STATE_TEXT: Record<(typeof PAGE_STATES)[number], string> = {
   cached: 'file: the folio is in the page cache and uptodate (minor fault).',
   absent: 'file: not in the page cache; the fault reads it (io.read).',
   locked: 'file: in the page cache but locked by another holder (reclaim, migration) for io.folio_lock_hold.',
-  writeback: 'file: in the page cache and under writeback for io.writeback.',
+  writeback: 'file: in the page cache, under writeback and locked by a holder that waits for it (truncate, migration), both for io.writeback.',
+  writeback_unlocked: 'file: in the page cache and under writeback for io.writeback, not locked (the usual state of a folio being written back): a read maps it; ->page_mkwrite of f2fs or a stable-writes file waits for it.',
   zero: 'anon: never touched (or discarded): do_anonymous_page.',
   swapped: 'anon: swapped out; do_swap_page reads it (io.swap).',
   swapcache: 'anon: in the swap cache, uptodate.',
@@ -257,8 +270,12 @@ export const OpSchema = z.discriminatedUnion(
       op: z.literal('fault'),
       vma: vmaRef(),
       access: doc(
-        z.enum(['read', 'write'], { error: expecting("'read' or 'write'") }).optional(),
-        'Kind of access that faults. Default read.',
+        z.enum(['read', 'write', 'wp'], { error: expecting("'read', 'write' or 'wp'") }).optional(),
+        'Kind of access that faults. read; write; wp: a write to a page of a shared file group already mapped read-only (do_wp_page -> wp_page_shared: ->page_mkwrite without a page-cache lookup), or, when the page is not resident (state absent, or evicted with memory:), a write fault on an empty PTE. Default read.',
+      ),
+      order: doc(
+        z.enum(['random', 'sequential'], { error: expecting("'random' or 'sequential'") }).optional(),
+        "random: a random page of a random VMA of the group; sequential: each thread reads the group's pages in address order, VMA after VMA, and starts again after the last (rounds). Default random.",
       ),
       states: doc(
         z
@@ -293,6 +310,47 @@ export const OpSchema = z.discriminatedUnion(
     }),
     z.strictObject({
       op: z.literal('fork'),
+      ...opCommon,
+    }),
+    z.strictObject({
+      op: z.literal('proc_maps'),
+      lock: doc(
+        z.enum(['vma', 'mmap'], { error: expecting("'vma' or 'mmap'") }).optional(),
+        'vma: v6.17 and later, per-VMA read locks (lock_next_vma), mmap_lock only as a fallback for a write-locked VMA; mmap: v6.16 and earlier, mmap_read_lock_killable per read(2) chunk. Default vma.',
+      ),
+      chunk: doc(Bounded(1, LIMITS.vmas).optional(), 'VMAs per read(2) (one 4 KiB seq_file buffer of ~100-byte lines). Default 40.'),
+      ...opCommon,
+    }),
+    z.strictObject({
+      op: z.literal('proc_smaps'),
+      chunk: doc(Bounded(1, LIMITS.vmas).optional(), 'VMAs per read(2) (one 4 KiB seq_file buffer of ~1 KiB entries), each chunk under one mmap_read_lock_killable. Default 4.'),
+      ...opCommon,
+    }),
+    z.strictObject({
+      op: z.literal('proc_smaps_rollup'),
+      ...opCommon,
+    }),
+    z.strictObject({
+      op: z.literal('gup'),
+      vma: vmaRef(),
+      pages: rangePages(),
+      access: doc(z.enum(['read', 'write'], { error: expecting("'read' or 'write'") }).optional(), 'FOLL_WRITE or not. Default read.'),
+      mode: doc(
+        z.enum(['pinned', 'unlocked'], { error: expecting("'pinned' or 'unlocked'") }).optional(),
+        'pinned: get_user_pages / pin_user_pages with the caller holding mmap_lock for read: no ALLOW_RETRY, I/O is waited for holding it. unlocked: get_user_pages_unlocked (FOLL_UNLOCKABLE): a fault may drop mmap_lock for I/O; GUP re-takes it and retries with FOLL_TRIED. Default pinned.',
+      ),
+      states: doc(
+        z
+          .strictObject(
+            Object.fromEntries(PAGE_STATES.map((s) => [s, stateWeight(STATE_TEXT[s])])) as Record<
+              (typeof PAGE_STATES)[number],
+              z.ZodOptional<z.ZodNumber>
+            >,
+            { error: expecting('a mapping from page state to weight') },
+          )
+          .optional(),
+        'Relative weights of the state each page is in before GUP looks it up, as for a fault op. Default {cached: 1} for file, {zero: 1} for anon.',
+      ),
       ...opCommon,
     }),
   ],
@@ -468,113 +526,8 @@ export const ScenarioFileSchema = doc(
 export type ScenarioFile = z.input<typeof ScenarioFileSchema>;
 export type LawInput = z.input<typeof LawSchema>;
 
-// ---------------------------------------------------------------------------
-// Defaults (documented in docs/scenario-format.md).
+// Defaults (documented in docs/scenario-format.md): ./defaults.ts.
+export { DEFAULT_COSTS, DEFAULT_IO, DEFAULTS } from './defaults.js';
 
-/** CPU cost of kernel steps, ns (all assumptions unless noted in the docs). */
-export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
-  handle_mm_fault: 2000,
-  fault_retry: 1000,
-  anon_vma_prepare: 1000,
-  do_anonymous_page: 1000,
-  mprotect_fixup: 2000,
-  change_pte: 20,
-  munmap_vma: 3000,
-  zap_pte: 20,
-  dup_vma: 1000,
-  copy_pte: 30,
-  do_mmap: 3000,
-  madvise_vma: 1000,
-  exit_vma: 1000,
-  // Assumptions (parameters.md §9.5/§9.7 found no measured per-page reclaim cost;
-  // "clean file page: 1-3 us" is itself an assumption there). Used only with `memory:`.
-  pgscan: 100,
-  pgsteal: 2000,
-  // zram lz4 swap-out per 4K page on a phone [D] (parameters.md §2.3): reclaim + compression + zram write.
-  swap_out: 35400,
-  // 0: the built-in model charges a file fault handle_mm_fault alone; cost profiles set it (docs/calibration.md).
-  do_read_fault: 0,
-  // 0: the built-in fork op is dup_mmap alone; cost profiles set it (docs/calibration.md).
-  copy_process: 0,
-  // 0: a woken task is runnable at once; cost profiles set it (docs/calibration.md).
-  wakeup: 0,
-};
-
-const us = (x: number) => Math.round(x * 1000);
-
-/** Default I/O laws (sources in docs/scenario-format.md and /work/shared/workload/parameters.md). */
-export const DEFAULT_IO: Readonly<{ read: Law; swap: Law; swap_synchronous: boolean; writeback: Law; folio_lock_hold: Law }> = {
-  // UFS 4K random read, 1 job, QD1, completion latency [M] (parameters.md §2.1).
-  read: {
-    law: 'empirical',
-    points: [[1, us(120)], [50, us(172)], [90, us(206)], [95, us(223)], [99, us(239)], [99.5, us(258)], [99.9, us(330)], [99.95, us(433)], [99.99, us(709)], [100, us(2000)]],
-  },
-  // zram lz4 swap-in per 4K page [D] (parameters.md §2.3).
-  swap: { law: 'constant', value: us(17.7) },
-  swap_synchronous: true,
-  // UFS 4K random write QD1 [M] (§2.1); no max was reported: p100 = p99.99 is an assumption.
-  writeback: {
-    law: 'empirical',
-    points: [[50, us(112)], [99, us(200)], [99.9, us(545)], [99.95, us(5800)], [99.99, us(16450)], [100, us(16450)]],
-  },
-  // Assumption: nothing found on how long reclaim/migration hold a folio lock.
-  folio_lock_hold: { law: 'uniform', min: us(5), max: us(50) },
-};
-
-export const DEFAULTS = {
-  seed: 1,
-  warmup: 0,
-  cpus: 8,
-  preempt: true,
-  reader_wake: 'all',
-  class: 'DEFAULT',
-  start: 0,
-  weight: 1,
-  repeat: 1,
-  resident: 1,
-  map_pages: true,
-  dontcopy: false,
-  exec: false,
-  shared: false,
-} as const;
-
-// ---------------------------------------------------------------------------
-// JSON Schema.
-
-/** Sorts keywords for a stable file; keeps `properties` in definition order. */
-function canonical(v: unknown, parentKey?: string): unknown {
-  if (Array.isArray(v)) return v.map((x) => canonical(x));
-  if (v === null || typeof v !== 'object') return v;
-  const keys = Object.keys(v as object);
-  const order = parentKey === 'properties' || parentKey === '$defs' ? keys : [...keys].sort(keywordOrder);
-  const out: Record<string, unknown> = {};
-  for (const k of order) out[k] = canonical((v as Record<string, unknown>)[k], k);
-  return out;
-}
-const FIRST = ['$schema', '$id', '$ref', 'title', 'description', 'type'];
-function keywordOrder(a: string, b: string): number {
-  const ia = FIRST.indexOf(a), ib = FIRST.indexOf(b);
-  if (ia !== -1 || ib !== -1) return (ia === -1 ? 99 : ia) - (ib === -1 ? 99 : ib);
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** The scenario file format as a JSON Schema (draft 2020-12) object. */
-export function toJsonSchema(): Record<string, unknown> {
-  const js = z.toJSONSchema(ScenarioFileSchema, {
-    target: 'draft-2020-12',
-    io: 'input',
-    metadata: schemaMeta,
-    unrepresentable: 'throw',
-  }) as Record<string, unknown>;
-  const { $schema, ...rest } = js;
-  return canonical({
-    $schema,
-    title: 'faultline scenario',
-    ...rest,
-  }) as Record<string, unknown>;
-}
-
-/** `toJsonSchema()` as the text of schema/scenario.schema.json. */
-export function renderJsonSchema(): string {
-  return JSON.stringify(toJsonSchema(), null, 2) + '\n';
-}
+// JSON Schema of the file format: ./json-schema.ts.
+export { renderJsonSchema, toJsonSchema } from './json-schema.js';

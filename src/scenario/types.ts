@@ -19,7 +19,7 @@ export type Law =
   | { law: 'empirical'; points: Array<[number, number]> };
 
 /** Page states a fault can meet on a file VMA. */
-export const FILE_PAGE_STATES = ['cached', 'absent', 'locked', 'writeback'] as const;
+export const FILE_PAGE_STATES = ['cached', 'absent', 'locked', 'writeback', 'writeback_unlocked'] as const;
 /** Page states a fault can meet on an anonymous VMA. */
 export const ANON_PAGE_STATES = ['zero', 'swapped', 'swapcache', 'swapcache_locked', 'swapcache_writeback'] as const;
 export type PageState = (typeof FILE_PAGE_STATES)[number] | (typeof ANON_PAGE_STATES)[number];
@@ -53,7 +53,23 @@ export interface VmaGroup {
    * (ra_pages 0), no readahead.
    */
   readahead?: Readahead;
+  /**
+   * The file's ->page_mkwrite (shared file groups; absent: generic). none:
+   * no callback (shmem, memfd, ashmem); generic: filemap_page_mkwrite / ext4
+   * delalloc (no writeback wait); stable: the same with AS_STABLE_WRITES
+   * (waits for writeback); f2fs: f2fs_vm_page_mkwrite (always waits).
+   */
+  page_mkwrite?: PageMkwriteKind;
+  /**
+   * With `memory:`, file groups: the fraction of each file's pages in the
+   * page cache at the start (its first pages), charged like the resident
+   * share of anonymous memory (absent: 0, a cold page cache).
+   */
+  cached?: number;
 }
+
+export const PAGE_MKWRITE_KINDS = ['none', 'generic', 'stable', 'f2fs'] as const;
+export type PageMkwriteKind = (typeof PAGE_MKWRITE_KINDS)[number];
 
 export const READAHEAD_MODES = ['normal', 'random', 'off'] as const;
 export type Readahead = (typeof READAHEAD_MODES)[number];
@@ -69,7 +85,18 @@ export interface FaultOp extends OpBase {
   op: 'fault';
   /** VMA group name. */
   vma: string;
-  access: 'read' | 'write';
+  /**
+   * read, write, or wp: a write to a shared file page already mapped
+   * read-only (do_wp_page -> wp_page_shared) unless the page is not
+   * resident (then its PTE is none: do_shared_fault).
+   */
+  access: 'read' | 'write' | 'wp';
+  /**
+   * random (absent): a random page of a random VMA of the group;
+   * sequential: each thread walks the group's pages in address order,
+   * wrapping around.
+   */
+  order?: 'random' | 'sequential';
   /** Weighted states the target page is in when no fault is already working on it. */
   states: Array<[PageState, number]>;
 }
@@ -85,7 +112,29 @@ export interface MunmapOp extends OpBase {
 export interface ForkOp extends OpBase {
   op: 'fork';
 }
-export type OpSpec = FaultOp | RangeOp | MunmapOp | ForkOp;
+/**
+ * A reader of the mm that is not a fault (fs/proc/task_mmu.c): read
+ * /proc/PID/maps, smaps or smaps_rollup of the scenario's process to the end.
+ */
+export interface ProcReadOp extends OpBase {
+  op: 'proc_maps' | 'proc_smaps' | 'proc_smaps_rollup';
+  /** proc_maps only: 'vma' (v6.17+, per-VMA locks) or 'mmap' (v6.16 and earlier: mmap_lock per chunk). */
+  lock: 'vma' | 'mmap';
+  /** VMAs per read(2) (one seq_file buffer): m_start .. m_stop. */
+  chunk: number;
+}
+/** get_user_pages on `pages` pages of a VMA of the group (mm/gup.c). */
+export interface GupOp extends OpBase {
+  op: 'gup';
+  vma: string;
+  pages: number;
+  access: 'read' | 'write';
+  /** pinned: the caller holds mmap_lock, no retry; unlocked: get_user_pages_unlocked (FOLL_UNLOCKABLE). */
+  mode: 'pinned' | 'unlocked';
+  /** Weighted states each page is in before it is looked up (as a fault op's). */
+  states: Array<[PageState, number]>;
+}
+export type OpSpec = FaultOp | RangeOp | MunmapOp | ForkOp | ProcReadOp | GupOp;
 export type OpName = OpSpec['op'] | 'mmap';
 
 export interface ThreadSpec {

@@ -169,6 +169,9 @@ export class Simulator {
       mmap_lock_released: (m, write) => {
         if (m === mm && this.cur !== null) obs.mmapLockReleased(this.now, this.cur, write);
       },
+      psi_memstall: (enter, kind) => {
+        if (this.cur !== null) obs.memstall?.(this.now, this.cur, enter, kind);
+      },
     });
     const heap = this.heap, tasks = this.tasks;
     obs.begin?.(this.now, mm, tasks);

@@ -2,7 +2,7 @@
  * What the simulator reports as it runs. Metrics, traces and tests implement
  * `SimObserver`; kernel paths know nothing about it. All times are simulated ns.
  */
-import type { Folio, MmStruct, Task, VmEvent, WaitResource } from '../model/index.js';
+import type { Folio, MemstallKind, MmStruct, Task, VmEvent, WaitResource } from '../model/index.js';
 import type { OpName, PriorityClass } from '../scenario/types.js';
 
 /** What a blocked task waits for (a folio locked by in-flight I/O counts as 'io'). */
@@ -44,6 +44,8 @@ export interface SimObserver {
    * `done`; the folio stays locked until then.
    */
   ioSubmit?(t: number, task: SimTaskInfo, folio: Folio, law: number, done: number): void;
+  /** psi_memstall_enter (`enter`) or psi_memstall_leave of `task` (with `memory:` only). */
+  memstall?(t: number, task: SimTaskInfo, enter: boolean, kind: MemstallKind): void;
 }
 
 /**
@@ -88,4 +90,5 @@ export class MultiObserver implements SimObserver {
   death(t: number, what: DeathEvent): void { for (const o of this.obs) o.death?.(t, what); }
   begin(t: number, mm: MmStruct, tasks: readonly SimTaskInfo[]): void { for (const o of this.obs) o.begin?.(t, mm, tasks); }
   ioSubmit(t: number, task: SimTaskInfo, folio: Folio, law: number, done: number): void { for (const o of this.obs) o.ioSubmit?.(t, task, folio, law, done); }
+  memstall(t: number, task: SimTaskInfo, enter: boolean, kind: MemstallKind): void { for (const o of this.obs) o.memstall?.(t, task, enter, kind); }
 }

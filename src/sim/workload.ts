@@ -12,7 +12,8 @@ import {
   AnonVma, call, Cost, COST_NAMES, cpu, mutableCall, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
   LawName, madvise_dontneed, MmStruct, sleep,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
-  VM_DONTCOPY, VM_RAND_READ, VM_READAHEAD_PAGES, MemCgroup, LruPage, kswapd, do_user_addr_fault_and_return, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
+  VM_DONTCOPY, VM_RAND_READ, VM_READAHEAD_PAGES, get_user_pages, mem_cgroup_handle_over_high, proc_pid_maps_read,
+  proc_pid_smaps_read, show_smaps_rollup, MemCgroup, LruPage, kswapd, do_user_addr_fault_and_return, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
   type CallEffect, type FolioHolder, type FaultStrategy, type ForkStrategy, type KPath, type SleepEffect,
 } from '../model/index.js';
 import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, PageState, Scenario, ThreadSpec, VmaGroup } from '../scenario/types.js';
@@ -68,9 +69,14 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
       const vma = new VmAreaStruct(mm, mm.nextVmaId++, g.name, addr, addr + pages, flags, g.kind === 'file', g.map_pages, g.resident,
         g.readahead === 'off' ? 0 : VM_READAHEAD_PAGES);
       if (g.anon_vma) vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
+      if (g.page_mkwrite !== undefined) vma.page_mkwrite = g.page_mkwrite;
       if (mm.memory !== null) {
-        if (vma.vm_file) for (let p = 0; p < pages; p++) vma.evicted.add(p); // cold page cache
-        else { // the resident share of anonymous memory is charged from the start
+        if (vma.vm_file) { // cold page cache, but for the group's `cached` share (warm, charged)
+          const warm = Math.floor((g.cached ?? 0) * pages);
+          for (let p = 0; p < warm; p++) mm.memory.lruvec.add(new LruPage(vma, p));
+          mm.memory.usage += warm;
+          for (let p = warm; p < pages; p++) vma.evicted.add(p);
+        } else { // the resident share of anonymous memory is charged from the start
           const n = Math.floor(g.resident * pages);
           for (let p = 0; p < n; p++) mm.memory.lruvec.add(new LruPage(vma, p, true));
           mm.memory.usage += n;
@@ -89,6 +95,11 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
 interface CompiledFault {
   slots: Slot[];
   write: boolean;
+  /** access: wp: the page is mapped read-only when resident (do_wp_page). */
+  wp: boolean;
+  /** order: sequential, and the pages of the group's VMAs together. */
+  sequential: boolean;
+  totalPages: number;
   states: PageState[];
   stateCum: number[];
 }
@@ -105,6 +116,8 @@ class UserFault {
   private readonly callEffect = mutableCall();
   /** With `memory:`, the access hit a resident anonymous page: no fault, no op. */
   private noFault = false;
+  /** Next page (over the group's VMAs) of each `order: sequential` fault op. */
+  private readonly cursors = new Map<CompiledFault, number>();
 
   /**
    * set_page_state's holder (made once per thread): a folio locked by reclaim
@@ -126,8 +139,19 @@ class UserFault {
    */
   begin(fault: CompiledFault): CallEffect {
     const task = this.task, rng = task.rng, slots = fault.slots, w = this.w;
-    const slot = slots.length === 1 ? slots[0]! : slots[rng.below(slots.length)]!;
-    const pgoff = rng.below(slot.pages);
+    let slot: Slot, pgoff: number;
+    if (fault.sequential) { // the next page in address order over the group's VMAs, wrapping around (a round)
+      let c = this.cursors.get(fault) ?? 0;
+      let i = 0;
+      while (c >= slots[i]!.pages) c -= slots[i++]!.pages;
+      slot = slots[i]!;
+      pgoff = c;
+      const next = (this.cursors.get(fault) ?? 0) + 1;
+      this.cursors.set(fault, next === fault.totalPages ? 0 : next);
+    } else {
+      slot = slots.length === 1 ? slots[0]! : slots[rng.below(slots.length)]!;
+      pgoff = rng.below(slot.pages);
+    }
     const addr = slot.start + pgoff;
     const state = fault.states[fault.states.length === 1 ? 0 : rng.pick(fault.stateCum)]!;
     let vma = slot.vma;
@@ -136,7 +160,16 @@ class UserFault {
     this.vma = vma;
     this.pgoff = pgoff;
     if (memcg === null) {
-      if (vma !== null) set_page_state(vma, pgoff, state, this.holder);
+      if (vma !== null) {
+        const set = set_page_state(vma, pgoff, state, this.holder);
+        // access: wp: a resident page is mapped read-only (an absent one, or one a fault is working on, has no PTE)
+        if (fault.wp) {
+          if (set && state !== 'absent') vma.wrprotected.add(pgoff);
+          else vma.wrprotected.delete(pgoff);
+        }
+      }
+    } else if (vma !== null && fault.wp) {
+      vma.wrprotected.add(pgoff); // handle_pte_fault takes do_wp_page only while the page is resident
     } else if (vma !== null && !vma.vm_file) {
       const p = memcg.lruvec.get(vma, pgoff);
       if (p !== undefined) { // resident and mapped: the access does not fault
@@ -198,7 +231,10 @@ export class Workload {
           let a = 0;
           this.faults.set(op, {
             slots: this.slots.get(op.vma)!,
-            write: op.access === 'write',
+            write: op.access !== 'read',
+            wp: op.access === 'wp',
+            sequential: op.order === 'sequential',
+            totalPages: this.slots.get(op.vma)!.reduce((n, sl) => n + sl.pages, 0),
             states: op.states.map(([st]) => st),
             stateCum: op.states.map(([, w]) => (a += w)),
           });
@@ -341,8 +377,48 @@ export class Workload {
         obs.opEnd(sim.now, task, 'fork', ret);
         return;
       }
+      case 'proc_maps':
+      case 'proc_smaps':
+      case 'proc_smaps_rollup': {
+        obs.opBegin(sim.now, task, op.op);
+        if (op.op === 'proc_maps') yield* proc_pid_maps_read(mm, op.lock === 'vma', op.chunk);
+        else if (op.op === 'proc_smaps') yield* proc_pid_smaps_read(mm, op.chunk);
+        else yield* show_smaps_rollup(mm);
+        obs.opEnd(sim.now, task, op.op, 0);
+        return;
+      }
+      case 'gup': {
+        const slot = this.pickSlot(task, op.vma);
+        const n = Math.min(op.pages, slot.pages);
+        const addr = slot.start + task.rng.below(slot.pages - n + 1);
+        const rng = task.rng;
+        let cum = this.gupCum.get(op);
+        if (cum === undefined) {
+          let a = 0;
+          this.gupCum.set(op, (cum = op.states.map(([, w]) => (a += w))));
+        }
+        const stateCum = cum;
+        const holder: FolioHolder = (folio, kind, unlock) => {
+          sim.schedule(sim.now + sim.drawLaw(kind === 'locked' ? LawName.folio_lock_hold : LawName.writeback, task), unlock, folio);
+        };
+        // The page's drawn state, just before GUP looks it up (without memory:, as for a fault).
+        const before = (a: number): void => {
+          if (mm.memory !== null) return;
+          const vma = mm.find_vma(a);
+          const st = op.states[op.states.length === 1 ? 0 : rng.pick(stateCum)]![0];
+          if (vma !== null) set_page_state(vma, a - vma.vm_start, st, holder);
+        };
+        obs.opBegin(sim.now, task, 'gup');
+        const ret = yield* get_user_pages(mm, addr, n, op.access === 'write', op.mode, before);
+        if (mm.memory !== null) yield* mem_cgroup_handle_over_high(mm); // return to user
+        obs.opEnd(sim.now, task, 'gup', ret < 0 ? ret : 0);
+        return;
+      }
     }
   }
+
+  /** Cumulative state weights of each gup op (made on first use). */
+  private readonly gupCum = new Map<OpSpec, number[]>();
 
   private pickSlot(task: SimTask, group: string): Slot {
     const list = this.slots.get(group)!;

@@ -1,0 +1,80 @@
+/**
+ * Scenario defaults (documented in docs/scenario-format.md), filled in by
+ * the resolver for every field a file leaves out. Re-exported by ./schema.ts.
+ */
+import type { CostName } from '../model/effects.js';
+import type { Law } from './types.js';
+
+/** CPU cost of kernel steps, ns (all assumptions unless noted in the docs). */
+export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
+  handle_mm_fault: 2000,
+  fault_retry: 1000,
+  anon_vma_prepare: 1000,
+  do_anonymous_page: 1000,
+  mprotect_fixup: 2000,
+  change_pte: 20,
+  munmap_vma: 3000,
+  zap_pte: 20,
+  dup_vma: 1000,
+  copy_pte: 30,
+  do_mmap: 3000,
+  madvise_vma: 1000,
+  exit_vma: 1000,
+  // Assumptions (parameters.md §9.5/§9.7 found no measured per-page reclaim cost;
+  // "clean file page: 1-3 us" is itself an assumption there). Used only with `memory:`.
+  pgscan: 100,
+  pgsteal: 2000,
+  // zram lz4 swap-out per 4K page on a phone [D] (parameters.md §2.3): reclaim + compression + zram write.
+  swap_out: 35400,
+  // 0: the built-in model charges a file fault handle_mm_fault alone; cost profiles set it (docs/calibration.md).
+  do_read_fault: 0,
+  // 0: the built-in fork op is dup_mmap alone; cost profiles set it (docs/calibration.md).
+  copy_process: 0,
+  // 0: a woken task is runnable at once; cost profiles set it (docs/calibration.md).
+  wakeup: 0,
+  // Non-fault readers of mmap_lock (parameters.md §9.6). Assumptions: formatting one maps line / one smaps entry.
+  show_map: 1000,
+  show_smap: 4000,
+  // smaps_rollup of a 200 GB-RSS process took 4.5 s: ~22 ms per GB RSS = 84 ns per 4 KiB page [D] (§9.6).
+  smaps_pte: 84,
+  // Assumption: follow_page_mask of one page.
+  gup_page: 100,
+};
+
+const us = (x: number) => Math.round(x * 1000);
+
+/** Default I/O laws (sources in docs/scenario-format.md and /work/shared/workload/parameters.md). */
+export const DEFAULT_IO: Readonly<{ read: Law; swap: Law; swap_synchronous: boolean; writeback: Law; folio_lock_hold: Law }> = {
+  // UFS 4K random read, 1 job, QD1, completion latency [M] (parameters.md §2.1).
+  read: {
+    law: 'empirical',
+    points: [[1, us(120)], [50, us(172)], [90, us(206)], [95, us(223)], [99, us(239)], [99.5, us(258)], [99.9, us(330)], [99.95, us(433)], [99.99, us(709)], [100, us(2000)]],
+  },
+  // zram lz4 swap-in per 4K page [D] (parameters.md §2.3).
+  swap: { law: 'constant', value: us(17.7) },
+  swap_synchronous: true,
+  // UFS 4K random write QD1 [M] (§2.1); no max was reported: p100 = p99.99 is an assumption.
+  writeback: {
+    law: 'empirical',
+    points: [[50, us(112)], [99, us(200)], [99.9, us(545)], [99.95, us(5800)], [99.99, us(16450)], [100, us(16450)]],
+  },
+  // Assumption: nothing found on how long reclaim/migration hold a folio lock.
+  folio_lock_hold: { law: 'uniform', min: us(5), max: us(50) },
+};
+
+export const DEFAULTS = {
+  seed: 1,
+  warmup: 0,
+  cpus: 8,
+  preempt: true,
+  reader_wake: 'all',
+  class: 'DEFAULT',
+  start: 0,
+  weight: 1,
+  repeat: 1,
+  resident: 1,
+  map_pages: true,
+  dontcopy: false,
+  exec: false,
+  shared: false,
+} as const;
