@@ -19,6 +19,10 @@ import { UsageError, type CliIo } from './io.js';
 import { jobsFor, parseJobs, poolStatsReporter } from './output-options.js';
 import { MAX_SEED, MAX_SEEDS, parseDurationOption, seedRangeMessage, parseFaultList, parseForkList, parseInteger } from './options.js';
 import { load } from './run.js';
+import { prestartWorkers } from '../sweep/pool.js';
+
+/** jobsFor's warning is printed once, below. */
+const quiet = { stderr: { write: () => true } };
 import { ExitCode } from './exit-codes.js';
 
 /** The command ends early or incomplete (Ctrl-C, a merge with runs missing): `main` prints the message and exits with `code`. */
@@ -130,6 +134,8 @@ export async function sweepCommand(scenarioArg: string, opts: SweepOptions, io: 
   const seeds = opts.seeds === undefined ? 1 : parseInteger('--seeds', opts.seeds, 1, MAX_SEEDS);
   const shard = opts.shard === undefined ? null : usage(() => parseShard(opts.shard!));
   const requestedJobs = parseJobs(opts.jobs, 1024);
+  // A sweep has many runs: workers start loading now, while this thread loads the scenario (pool.ts).
+  prestartWorkers(jobsFor(requestedJobs, Number.MAX_SAFE_INTEGER, quiet) - 1);
   const base = load(scenarioArg);
   const firstSeed = opts.seed === undefined ? base.seed : parseInteger('--seed', opts.seed, 0, MAX_SEED);
   if (firstSeed + seeds - 1 > MAX_SEED) throw new UsageError(seedRangeMessage(opts.seed === undefined ? `the scenario's seed ${firstSeed} (${base.source})` : `--seed ${firstSeed}`, firstSeed, seeds));

@@ -85,6 +85,21 @@ export function workerScript(): string | null {
 const idle: Worker[] = [];
 let generation = 0;
 
+/**
+ * Start workers now (up to `n` kept warm in all), so that their start-up
+ * (thread, module loading) overlaps what this thread does before runAll:
+ * loading and checking the scenario. No-op without a compiled worker script.
+ */
+export function prestartWorkers(n: number): void {
+  const script = workerScript();
+  if (script === null) return;
+  while (idle.length < n) {
+    const w = new Worker(script);
+    w.unref();
+    idle.push(w);
+  }
+}
+
 function takeWorkers(script: string, n: number): Worker[] {
   const ws = idle.splice(0, n);
   while (ws.length < n) ws.push(new Worker(script));
