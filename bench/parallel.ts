@@ -24,6 +24,7 @@ const USAGE = `usage: node dist/bench/parallel.js [options]
       --reps N     runs of each command per workload (default 3; medians are quoted)
       --tiny       tiny workloads (seconds in all; for the test of the output's shape)
       --only LIST  workloads to run, comma-separated (default: all): ${'run-android-app,sweep-android-app,run-android-large,sweep-android-large,single-android-large'}
+      --node-flags 'FLAGS'  extra node/V8 flags for every faultline process (e.g. '--max-semi-space-size=4')
   -h, --help`;
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -73,12 +74,12 @@ function fail(msg: string): never {
   process.exit(1);
 }
 
-function once(w: Workload, jobs: number, dir: string): Sample {
+function once(w: Workload, jobs: number, dir: string, nodeFlags: readonly string[]): Sample {
   const out = join(dir, `out-${jobs}.jsonl`);
   rmSync(out, { force: true });
   const args = [...w.args, '--jobs', String(jobs), ...(w.kind === 'sweep' ? ['--out', out] : [])];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--import', HOOK, BIN, ...args], {
+  const r = spawnSync(process.execPath, [...nodeFlags, '--import', HOOK, BIN, ...args], {
     encoding: 'utf8', cwd: dir, maxBuffer: 256 << 20, env: { ...process.env, FAULTLINE_POOL_STATS: '1' },
   });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -111,7 +112,7 @@ function summary(xs: readonly Sample[]) {
 
 function main(): void {
   const { values } = parseArgs({
-    options: { reps: { type: 'string' }, tiny: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: { reps: { type: 'string' }, tiny: { type: 'boolean' }, only: { type: 'string' }, 'node-flags': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help === true) {
     process.stdout.write(`${USAGE}\n`);
@@ -125,6 +126,7 @@ function main(): void {
     for (const n of want) if (!list.some((w) => w.name === n)) fail(`--only: unknown workload '${n}'\n${USAGE}`);
     list = list.filter((w) => want.includes(w.name));
   }
+  const nodeFlags = (values['node-flags'] ?? '').split(/\s+/).filter((f) => f !== '');
   const dir = mkdtempSync(join(tmpdir(), 'faultline-bench-parallel-'));
   const load0 = loadavg();
   const results = [];
@@ -132,7 +134,7 @@ function main(): void {
     for (const w of list) {
       if (w.runs === 1) {
         const s = [];
-        for (let k = 0; k < reps; k++) s.push(once(w, 1, dir));
+        for (let k = 0; k < reps; k++) s.push(once(w, 1, dir, nodeFlags));
         const j1 = summary(s);
         results.push({ workload: w.name, kind: w.kind, runs: w.runs, args: w.args.map((a) => (a === LARGE ? 'bench/android-large.yaml' : a)), jobs1: j1 });
         process.stderr.write(`${w.name.padEnd(22)} runs ${String(w.runs).padStart(4)}  --jobs 1 ${j1.wall_s.toFixed(2)} s  ${j1.max_rss_mb} MB\n`);
@@ -140,8 +142,8 @@ function main(): void {
       }
       const a: Sample[] = [], b: Sample[] = [];
       for (let k = 0; k < reps; k++) {
-        a.push(once(w, 1, dir));
-        b.push(once(w, 2, dir));
+        a.push(once(w, 1, dir, nodeFlags));
+        b.push(once(w, 2, dir, nodeFlags));
       }
       const identical = a.every((x) => x.output === a[0]!.output) && b.every((x) => x.output === a[0]!.output);
       const j1 = summary(a), j2 = summary(b);
@@ -156,7 +158,7 @@ function main(): void {
   const load1 = loadavg();
   const r2 = (x: number) => Math.round(x * 100) / 100;
   process.stdout.write(`${JSON.stringify({
-    bench: 'parallel', node: process.version, cores: availableParallelism(), reps, tiny: values.tiny === true,
+    bench: 'parallel', node: process.version, node_flags: nodeFlags, cores: availableParallelism(), reps, tiny: values.tiny === true,
     loadavg_start: load0.map(r2), loadavg_end: load1.map(r2), workloads: results,
   })}\n`);
 }
