@@ -90,7 +90,7 @@ export function addSweepCommands(p: Command, io: CliIo, version: string): void {
     .requiredOption('--out <file>', 'results file (JSON Lines), written run by run')
     .option('--resume', 'continue an interrupted sweep in --out (skips the runs it has)')
     .option('--shard <i/n>', 'run only slice I of N (1-based) of the runs; join the shards with `faultline merge`')
-    .option('--jobs <n>', 'threads that run simulations, this one included (default: all cores; 1 = no workers)')
+    .option('--jobs <n>', 'threads that run simulations, this one included (default: the idle cores; 1 = no workers)')
     .option('--report <dir>', 'also write an HTML report with the sweep plots to DIR/index.html')
     .option('--metric <list>', 'figures to summarise and plot (flattened names, e.g. ops.all.fault.p99); default: fault p99 for all threads and per class, and fork p99')
     .action((scenario: string, opts: SweepOptions) => sweepCommand(scenario, opts, io, version));

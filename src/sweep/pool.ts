@@ -21,7 +21,7 @@
  *   (percentiles, counts), never per-sample data.
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -36,7 +36,7 @@ export type PoolReply =
   | { gen: number; kind: 'idle' };
 
 export interface RunAllOptions {
-  /** Threads that simulate, this one included: 1 = no workers; default os.availableParallelism(). */
+  /** Threads that simulate, this one included: 1 = no workers; default defaultJobs(). */
   jobs?: number;
   /**
    * 'auto' (default): workers only when there are at least AUTO_MIN_RUNS
@@ -63,8 +63,15 @@ export interface PoolStats {
 /** With fewer runs than this, 'auto' runs them all in this thread. */
 export const AUTO_MIN_RUNS = 4;
 
-export function defaultJobs(): number {
-  return Math.max(1, availableParallelism());
+/**
+ * The default --jobs: the cores not already busy. With `cores` cores and a
+ * 1-minute load average `load` (os.loadavg(); 0 where the platform has
+ * none), max(1, cores - round(load)): a thread beyond the idle cores only
+ * competes with the other jobs and with this one (bench/README.md: on the
+ * loaded 2-core machine, --jobs 2 ran 0.7x to 1.3x as fast as --jobs 1).
+ */
+export function defaultJobs(cores: number = availableParallelism(), load: number = loadavg()[0] ?? 0): number {
+  return Math.max(1, Math.min(cores, cores - Math.round(load)));
 }
 
 /**
