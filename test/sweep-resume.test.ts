@@ -175,4 +175,19 @@ describe('faultline run with workers', () => {
     expect(runs[1]).toBeGreaterThan(0);
     expect(parallel.stdout).toBe(serial.stdout);
   }, 180_000);
+
+  it('a run that fails with workers running: exit 2, one line naming the scenario', async () => {
+    const zero = {
+      name: 'zero', description: 'zero-time loop', duration: '10ms', cpus: 1,
+      costs: { handle_mm_fault: 0, do_anonymous_page: 0, fault_retry: 0 },
+      vmas: [{ name: 'heap', kind: 'anon', pages: 16 }],
+      threads: [{ name: 't', think: '0ns', ops: [{ op: 'fault', vma: 'heap', states: { zero: 1 } }] }],
+    };
+    const file = join(dir, 'zero.json');
+    writeFileSync(file, JSON.stringify(zero));
+    const r = await runBuilt(['run', file, '--seeds', '8', '--jobs', '2'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/zero\.json: thread t took 1,000,000 steps at 0 ns without simulated time advancing/);
+  }, 60_000);
 });

@@ -222,7 +222,13 @@ async function shared(
     for (;;) {
       const i = Atomics.add(claim, 0, 1);
       if (i >= total || stopped) break;
-      const m = measure(specs[i]!);
+      let m: RunMetrics;
+      try {
+        m = measure(specs[i]!);
+      } catch (e) {
+        fail(e instanceof Error ? e : new Error(String(e))); // the workers stop too
+        break;
+      }
       stats.runs[0]!++;
       done(i, m);
       await yieldToLoop();
