@@ -20,7 +20,7 @@
  * - A worker sends back the run's RunMetrics: a few kB of figures
  *   (percentiles, counts), never per-sample data.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,14 +64,34 @@ export interface PoolStats {
 export const AUTO_MIN_RUNS = 4;
 
 /**
- * The default --jobs: the cores not already busy. With `cores` cores and a
- * 1-minute load average `load` (os.loadavg(); 0 where the platform has
- * none), max(1, cores - round(load)): a thread beyond the idle cores only
- * competes with the other jobs and with this one (bench/README.md: on the
- * loaded 2-core machine, --jobs 2 ran 0.7x to 1.3x as fast as --jobs 1).
+ * The default --jobs: the cores not already busy. With `cores` cores and
+ * `busy` cores' worth of other work (busyElsewhere()),
+ * max(1, cores - round(busy)): a thread beyond the idle cores only competes
+ * with the other jobs and with this one (bench/README.md: on the loaded
+ * 2-core machine, --jobs 2 ran 0.7x to 1.3x as fast as --jobs 1).
  */
-export function defaultJobs(cores: number = availableParallelism(), load: number = loadavg()[0] ?? 0): number {
-  return Math.max(1, Math.min(cores, cores - Math.round(load)));
+export function defaultJobs(cores: number = availableParallelism(), busy: number = busyElsewhere()): number {
+  return Math.max(1, Math.min(cores, cores - Math.round(busy)));
+}
+
+/**
+ * Other work on the machine now, in cores: the 1-minute load average, but
+ * not more than the tasks runnable at this instant besides this thread
+ * (Linux /proc/loadavg, 4th field): the average still counts, for about a
+ * minute, a faultline that just ended. Where neither exists, 0.
+ */
+export function busyElsewhere(procLoadavg: string | null = readProcLoadavg()): number {
+  const avg = loadavg()[0] ?? 0;
+  const runnable = procLoadavg === null ? NaN : Number(procLoadavg.split(' ')[3]?.split('/')[0]);
+  return Number.isInteger(runnable) && runnable >= 1 ? Math.min(avg, runnable - 1) : avg;
+}
+
+function readProcLoadavg(): string | null {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8');
+  } catch {
+    return null;
+  }
 }
 
 /**
