@@ -58,6 +58,8 @@ export interface RunAllOptions {
 export interface PoolStats {
   /** Runs per thread: [this thread, worker 1, ...]. */
   runs: number[];
+  /** The workers' threadIds, in the order of `runs` (empty without workers). */
+  workers: number[];
 }
 
 /** With fewer runs than this, 'auto' runs them all in this thread. */
@@ -120,28 +122,37 @@ let generation = 0;
 export function prestartWorkers(n: number): void {
   const script = workerScript();
   if (script === null) return;
-  while (idle.length < n) {
-    const w = new Worker(script);
-    w.unref();
-    idle.push(w);
-  }
+  while (idle.length < n) keepIdle(new Worker(script));
+}
+
+/**
+ * Park `w` unref'd in the idle list. An idle worker that dies (it should
+ * not: it only waits) leaves the list, so it is never handed a batch.
+ */
+function keepIdle(w: Worker): void {
+  w.removeAllListeners();
+  const gone = () => {
+    const k = idle.indexOf(w);
+    if (k >= 0) idle.splice(k, 1);
+  };
+  w.on('error', gone);
+  w.on('exit', gone);
+  w.unref();
+  idle.push(w);
 }
 
 function takeWorkers(script: string, n: number): Worker[] {
   const ws = idle.splice(0, n);
   while (ws.length < n) ws.push(new Worker(script));
-  for (const w of ws) w.ref();
+  for (const w of ws) {
+    w.removeAllListeners();
+    w.ref();
+  }
   return ws;
 }
 
 function giveBack(ws: readonly Worker[]): void {
-  for (const w of ws) {
-    w.removeAllListeners('message');
-    w.removeAllListeners('error');
-    w.removeAllListeners('exit');
-    w.unref();
-    idle.push(w);
-  }
+  for (const w of ws) keepIdle(w);
 }
 
 /** Stop every idle worker (tests; a process that exits need not call it). */
@@ -157,7 +168,7 @@ export async function runAll(specs: readonly MeasureSpec[], opts: RunAllOptions 
   const jobs = Math.max(1, Math.min(opts.jobs ?? defaultJobs(), specs.length));
   const script = workerScript();
   const useWorkers = jobs > 1 && script !== null && ((opts.workers ?? 'auto') === 'always' || specs.length >= AUTO_MIN_RUNS);
-  const stats: PoolStats = { runs: [0] };
+  const stats: PoolStats = { runs: [0], workers: [] };
   if (!useWorkers) {
     const signal = opts.signal;
     for (let i = 0; i < specs.length && signal?.aborted !== true; i++) {
@@ -181,7 +192,10 @@ async function shared(
   const claim = new Int32Array(new SharedArrayBuffer(4));
   const total = specs.length;
   const workers = takeWorkers(script, n);
-  for (let k = 0; k < n; k++) stats.runs.push(0);
+  for (const w of workers) {
+    stats.runs.push(0);
+    stats.workers.push(w.threadId);
+  }
   let pending = total;
   let failure: Error | null = null;
   let stopped = false;
@@ -206,6 +220,8 @@ async function shared(
       fail(e instanceof Error ? e : new Error(String(e)));
     }
   };
+  const abort = () => { stop(); poke(); };
+  if (opts.signal?.aborted === true) abort(); // before any worker can claim a run
   const dead = new Set<Worker>();
   workers.forEach((w, k) => {
     w.on('message', (r: PoolReply) => {
@@ -234,9 +250,7 @@ async function shared(
     const batch: PoolBatch = { gen, specs, claim };
     w.postMessage(batch);
   });
-  const abort = () => { stop(); poke(); };
   opts.signal?.addEventListener('abort', abort);
-  if (opts.signal?.aborted === true) abort();
   try {
     // This thread's share: claim, run, then let the event loop deliver the workers' results.
     for (;;) {
