@@ -24,7 +24,8 @@ const USAGE = `usage: node dist/bench/parallel.js [options]
       --reps N     runs of each command per workload (default 3; medians are quoted)
       --tiny       tiny workloads (seconds in all; for the test of the output's shape)
       --only LIST  workloads to run, comma-separated (default: all): ${'run-android-app,sweep-android-app,run-android-large,sweep-android-large,single-android-large'}
-      --node-flags 'FLAGS'  extra node/V8 flags for every faultline process (e.g. '--max-semi-space-size=4')
+      --node-flags=FLAGS  extra node/V8 flags for every faultline process, space-separated
+                   (give it with '=': --node-flags='--max-semi-space-size=4 --single-threaded-gc')
   -h, --help`;
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -111,9 +112,15 @@ function summary(xs: readonly Sample[]) {
 }
 
 function main(): void {
-  const { values } = parseArgs({
-    options: { reps: { type: 'string' }, tiny: { type: 'boolean' }, only: { type: 'string' }, 'node-flags': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: { reps: { type: 'string' }, tiny: { type: 'boolean' }, only: { type: 'string' }, 'node-flags': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (e) {
+    fail(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
+  }
+  const { values } = parsed;
   if (values.help === true) {
     process.stdout.write(`${USAGE}\n`);
     return;
