@@ -51,5 +51,5 @@ describe('bench:parallel', () => {
     const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'bench', 'parallel.js'), '--only', 'nope'], { encoding: 'utf8', cwd: ROOT });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/unknown workload 'nope'/);
-  });
+  }, 60_000);
 });
