@@ -42,9 +42,9 @@ export function ensureBuilt(): void {
 export interface Run { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
 
 /** Run the built CLI to completion. */
-export function runBuilt(args: string[], cwd: string): Promise<Run> {
+export function runBuilt(args: string[], cwd: string, env?: Record<string, string>): Promise<Run> {
   return new Promise((res) => {
-    const child = startBuilt(args, cwd);
+    const child = startBuilt(args, cwd, env);
     let stdout = '', stderr = '';
     child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
     child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
@@ -52,6 +52,6 @@ export function runBuilt(args: string[], cwd: string): Promise<Run> {
   });
 }
 
-export function startBuilt(args: string[], cwd: string): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startBuilt(args: string[], cwd: string, env?: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], ...(env !== undefined ? { env: { ...process.env, ...env } } : {}) });
 }

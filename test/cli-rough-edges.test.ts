@@ -4,10 +4,11 @@
  * rounded sweep values, shareable paths, plurals, npm ci builds.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jobsFor } from '../src/cli/output-options.js';
+import { busyElsewhere, defaultJobs } from '../src/sweep/pool.js';
 import { formatParamValues, plural, shareablePath } from '../src/report/format.js';
 import { mkdirs, OutputPathError } from '../src/report/mkdirs.js';
 import { listBuiltinScenarios } from '../src/scenario/index.js';
@@ -51,9 +52,26 @@ describe('--jobs', () => {
     expect(jobsFor(1024, 3, io)).toBe(3);
     expect(err).toMatch(new RegExp(`--jobs 1024 is above this machine's ${availableParallelism()} core`));
     err = '';
-    expect(jobsFor(undefined, 100, io)).toBe(availableParallelism());
+    expect(jobsFor(undefined, 100, io)).toBe(defaultJobs());
     expect(jobsFor(1, 100, io)).toBe(1);
     expect(err).toBe('');
+  });
+
+  it('counts as busy the load average, but no more than the tasks runnable now besides this one', () => {
+    const avg = loadavg()[0]!;
+    expect(busyElsewhere('0.00 0.01 0.05 1/123 4567\n')).toBe(0);
+    expect(busyElsewhere('9.00 9.00 9.00 4/123 4567\n')).toBe(Math.min(avg, 3));
+    expect(busyElsewhere(null)).toBe(avg);
+    expect(busyElsewhere('garbage')).toBe(avg);
+  });
+
+  it('defaults to the cores not already busy, at least one', () => {
+    expect(defaultJobs(2, 0)).toBe(2);
+    expect(defaultJobs(2, 0.4)).toBe(2);
+    expect(defaultJobs(2, 0.6)).toBe(1);
+    expect(defaultJobs(2, 11)).toBe(1);
+    expect(defaultJobs(8, 2.2)).toBe(6);
+    expect(defaultJobs(1, 0)).toBe(1);
   });
 });
 

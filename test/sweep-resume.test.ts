@@ -16,6 +16,13 @@ const RUNS = 3 * 2 * 2 * 4;
 let dir: string;
 let reference: string;
 
+/** Runs per thread from the FAULTLINE_POOL_STATS line (this thread first). */
+function poolRuns(stderr: string): number[] {
+  const m = /^faultline: pool: runs per thread (\[.*\])$/m.exec(stderr);
+  if (m === null) throw new Error(`no pool line in: ${stderr}`);
+  return JSON.parse(m[1]!) as number[];
+}
+
 function lines(path: string): number {
   if (!existsSync(path)) return 0;
   return readFileSync(path, 'utf8').split('\n').length - 1;
@@ -54,9 +61,18 @@ describe('faultline sweep, resumable and parallel', () => {
   });
 
   it('serial (--jobs 1) and parallel runs are byte-identical', async () => {
-    const r = await runBuilt([...SWEEP, '--jobs', '1', '--out', 'serial.jsonl'], dir);
+    const r = await runBuilt([...SWEEP, '--jobs', '1', '--out', 'serial.jsonl'], dir, { FAULTLINE_POOL_STATS: '1' });
     expect(r.code).toBe(0);
+    expect(poolRuns(r.stderr)).toEqual([RUNS]);
     expect(readFileSync(join(dir, 'serial.jsonl'), 'utf8')).toBe(reference);
+    // --jobs 2: this thread and one warm worker share the runs; the file is the same.
+    const p = await runBuilt([...SWEEP, '--jobs', '2', '--out', 'parallel.jsonl'], dir, { FAULTLINE_POOL_STATS: '1' });
+    expect(p.code).toBe(0);
+    const runs = poolRuns(p.stderr);
+    expect(runs).toHaveLength(2);
+    expect(runs[0]! + runs[1]!).toBe(RUNS);
+    expect(runs[1]).toBeGreaterThan(0);
+    expect(readFileSync(join(dir, 'parallel.jsonl'), 'utf8')).toBe(reference);
   }, 180_000);
 
   it('killed with SIGKILL midway, it resumes to the same bytes and loses no finished run', async () => {
@@ -149,11 +165,29 @@ describe('faultline sweep, resumable and parallel', () => {
 
 describe('faultline run with workers', () => {
   it('--seeds N on all cores prints the same bytes as one thread', async () => {
-    const args = ['run', 'android-app', '--duration', '1500ms', '--seeds', '4', '--strategy', 'mainline,hold-io', '--json'];
+    const args = ['run', 'android-app', '--duration', '1500ms', '--seeds', '12', '--strategy', 'mainline,hold-io', '--json'];
     const serial = await runBuilt([...args, '--jobs', '1'], dir);
-    const parallel = await runBuilt([...args, '--jobs', '2'], dir);
+    const parallel = await runBuilt([...args, '--jobs', '2'], dir, { FAULTLINE_POOL_STATS: '1' });
     expect(serial.code).toBe(0);
     expect(parallel.code).toBe(0);
+    const runs = poolRuns(parallel.stderr);
+    expect(runs[0]! + runs[1]!).toBe(24);
+    expect(runs[1]).toBeGreaterThan(0);
     expect(parallel.stdout).toBe(serial.stdout);
   }, 180_000);
+
+  it('a run that fails with workers running: exit 2, one line naming the scenario', async () => {
+    const zero = {
+      name: 'zero', description: 'zero-time loop', duration: '10ms', cpus: 1,
+      costs: { handle_mm_fault: 0, do_anonymous_page: 0, fault_retry: 0 },
+      vmas: [{ name: 'heap', kind: 'anon', pages: 16 }],
+      threads: [{ name: 't', think: '0ns', ops: [{ op: 'fault', vma: 'heap', states: { zero: 1 } }] }],
+    };
+    const file = join(dir, 'zero.json');
+    writeFileSync(file, JSON.stringify(zero));
+    const r = await runBuilt(['run', file, '--seeds', '8', '--jobs', '2'], dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/zero\.json: thread t took 1,000,000 steps at 0 ns without simulated time advancing/);
+  }, 60_000);
 });

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { DurationError, parseDuration } from '../scenario/index.js';
 import { DEFAULT_TRACE_MAX_EVENTS, type TraceWindow } from '../trace/index.js';
+import { defaultJobs, type PoolStats } from '../sweep/pool.js';
 import { UsageError } from './io.js';
 import { parseInteger } from './options.js';
 
@@ -30,7 +31,7 @@ export function addRunOutputOptions(cmd: Command): Command {
     .option('--trace-window <range>', 'trace only simulated time FROM..TO or FROM+LENGTH (e.g. 2s..2.5s, 2s+100ms)')
     .option('--trace-max-events <n>', `cap on trace events, shared evenly by the runs; a run that reaches its share stops being traced (default ${DEFAULT_TRACE_MAX_EVENTS})`)
     .option('--report <dir>', 'also write an offline HTML report (plots, comparison table) to DIR/index.html')
-    .option('--jobs <n>', 'worker threads for the runs (default: all cores; 1 = no workers)');
+    .option('--jobs <n>', 'threads that run simulations, this one included (default: the idle cores; 1 = no workers)');
 }
 
 export function parseFormat(opts: OutputOptions): OutputFormat {
@@ -75,7 +76,7 @@ export function parseTraceMaxEvents(value: string | undefined): number {
 }
 
 /**
- * Workers for `runs` runs: --jobs (or every core), never more than the runs.
+ * Threads for `runs` runs: --jobs (or the idle cores, defaultJobs), never more than the runs.
  * Above the core count a warning says why that is slower, not faster: each
  * worker holds a model and competes for the same cores and caches.
  */
@@ -84,7 +85,17 @@ export function jobsFor(requested: number | undefined, runs: number, io: { stder
   if (requested !== undefined && requested > cores) {
     io.stderr.write(`faultline: --jobs ${requested} is above this machine's ${cores} core${cores === 1 ? '' : 's'}: extra workers compete for the same CPUs and memory (use at most ${cores})\n`);
   }
-  return Math.max(1, Math.min(requested ?? cores, runs));
+  return Math.max(1, Math.min(requested ?? defaultJobs(cores), runs));
+}
+
+/**
+ * With FAULTLINE_POOL_STATS=1 in the environment, one stderr line at the end
+ * of the runs: how many runs each thread ran (this thread first). A
+ * diagnostic for benchmarks and tests that must know the workers worked.
+ */
+export function poolStatsReporter(io: { stderr: { write(s: string): unknown } }): ((s: PoolStats) => void) | undefined {
+  if (process.env['FAULTLINE_POOL_STATS'] !== '1') return undefined;
+  return (s) => { io.stderr.write(`faultline: pool: runs per thread ${JSON.stringify(s.runs)}\n`); };
 }
 
 export function parseJobs(value: string | undefined, max: number): number | undefined {

@@ -14,7 +14,7 @@ import { runAll } from '../sweep/pool.js';
 import { RunProgress } from '../sweep/progress.js';
 import { measureTraced, tracePid, traceProcessName, writeTraceFile, type RunTrace, type TraceWindow } from '../trace/index.js';
 import type { CliIo } from './io.js';
-import { jobsFor, parseJobs, parseTraceMaxEvents, parseTraceWindow, type OutputOptions } from './output-options.js';
+import { jobsFor, parseJobs, poolStatsReporter, parseTraceMaxEvents, parseTraceWindow, type OutputOptions } from './output-options.js';
 
 export interface RunOutputs {
   trace: { file: string; window: TraceWindow; maxEvents: number } | null;
@@ -42,7 +42,10 @@ export async function executeRuns(specs: readonly MeasureSpec[], scenario: Scena
   const progress = new RunProgress(io, specs.length);
   if (out.trace === null) {
     try {
-      const runs = await runAll(specs, { jobs: jobsFor(out.jobs, specs.length, io), onResult: () => progress.tick(scenario.duration) });
+      const onStats = poolStatsReporter(io);
+      const runs = await runAll(specs, {
+        jobs: jobsFor(out.jobs, specs.length, io), onResult: () => progress.tick(scenario.duration), ...(onStats !== undefined ? { onStats } : {}),
+      });
       progress.end();
       return runs;
     } catch (e) {

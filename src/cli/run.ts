@@ -10,6 +10,11 @@ import {
 } from './options.js';
 import { parseFormat, type OutputOptions } from './output-options.js';
 import { executeRuns, parseRunOutputs, writeRunReport } from './run-outputs.js';
+import { AUTO_MIN_RUNS, prestartWorkers } from '../sweep/pool.js';
+import { jobsFor } from './output-options.js';
+
+/** jobsFor's warning is printed once, by executeRuns. */
+const quiet = { stderr: { write: () => true } };
 
 export interface RunOptions extends OutputOptions {
   strategy: string;
@@ -53,6 +58,9 @@ export async function runCommand(scenarioArg: string, opts: RunOptions, io: CliI
   const faults = parseFaultList(opts.strategy);
   const forks = parseForkList(opts.fork);
   const nSeeds = opts.seeds === undefined ? 1 : parseInteger('--seeds', opts.seeds, 1, MAX_SEEDS);
+  const runs = forks.length * faults.length * nSeeds;
+  // Workers start loading now, while this thread loads the scenario (pool.ts).
+  if (outputs.trace === null && runs >= AUTO_MIN_RUNS) prestartWorkers(jobsFor(outputs.jobs, runs, quiet) - 1);
   const scenario = withCostsOption(load(scenarioArg), opts.costs);
   const first = opts.seed === undefined ? scenario.seed : parseInteger('--seed', opts.seed, 0, MAX_SEED);
   if (first + nSeeds - 1 > MAX_SEED) {
@@ -71,8 +79,7 @@ export async function runCommand(scenarioArg: string, opts: RunOptions, io: CliI
       for (let seed = first; seed < first + nSeeds; seed++) specs.push({ scenario, fault, fork, seed });
     }
   }
-  const runs = await executeRuns(specs, scenario, outputs, io);
-  const cmp = compare(runs);
+  const cmp = compare(await executeRuns(specs, scenario, outputs, io));
   const info: RunInfo = {
     name: scenario.name, source: sourceLabel(scenario), seed: first, seeds: nSeeds,
     duration: scenario.duration, warmup: scenario.warmup,

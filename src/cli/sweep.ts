@@ -16,9 +16,13 @@ import {
 } from '../sweep/index.js';
 import type { SweepRun } from '../report/html/data.js';
 import { UsageError, type CliIo } from './io.js';
-import { jobsFor, parseJobs } from './output-options.js';
+import { jobsFor, parseJobs, poolStatsReporter } from './output-options.js';
 import { MAX_SEED, MAX_SEEDS, parseDurationOption, seedRangeMessage, parseFaultList, parseForkList, parseInteger } from './options.js';
 import { load } from './run.js';
+import { prestartWorkers } from '../sweep/pool.js';
+
+/** jobsFor's warning is printed once, below. */
+const quiet = { stderr: { write: () => true } };
 import { ExitCode } from './exit-codes.js';
 
 /** The command ends early or incomplete (Ctrl-C, a merge with runs missing): `main` prints the message and exits with `code`. */
@@ -86,7 +90,7 @@ export function addSweepCommands(p: Command, io: CliIo, version: string): void {
     .requiredOption('--out <file>', 'results file (JSON Lines), written run by run')
     .option('--resume', 'continue an interrupted sweep in --out (skips the runs it has)')
     .option('--shard <i/n>', 'run only slice I of N (1-based) of the runs; join the shards with `faultline merge`')
-    .option('--jobs <n>', 'worker threads (default: all cores)')
+    .option('--jobs <n>', 'threads that run simulations, this one included (default: the idle cores; 1 = no workers)')
     .option('--report <dir>', 'also write an HTML report with the sweep plots to DIR/index.html')
     .option('--metric <list>', 'figures to summarise and plot (flattened names, e.g. ops.all.fault.p99); default: fault p99 for all threads and per class, and fork p99')
     .action((scenario: string, opts: SweepOptions) => sweepCommand(scenario, opts, io, version));
@@ -130,6 +134,8 @@ export async function sweepCommand(scenarioArg: string, opts: SweepOptions, io: 
   const seeds = opts.seeds === undefined ? 1 : parseInteger('--seeds', opts.seeds, 1, MAX_SEEDS);
   const shard = opts.shard === undefined ? null : usage(() => parseShard(opts.shard!));
   const requestedJobs = parseJobs(opts.jobs, 1024);
+  // A sweep has many runs: workers start loading now, while this thread loads the scenario (pool.ts).
+  prestartWorkers(jobsFor(requestedJobs, Number.MAX_SAFE_INTEGER, quiet) - 1);
   const base = load(scenarioArg);
   const firstSeed = opts.seed === undefined ? base.seed : parseInteger('--seed', opts.seed, 0, MAX_SEED);
   if (firstSeed + seeds - 1 > MAX_SEED) throw new UsageError(seedRangeMessage(opts.seed === undefined ? `the scenario's seed ${firstSeed} (${base.source})` : `--seed ${firstSeed}`, firstSeed, seeds));
@@ -147,7 +153,10 @@ export async function sweepCommand(scenarioArg: string, opts: SweepOptions, io: 
   process.once('SIGTERM', onSignal);
   let outcome;
   try {
-    outcome = await usageAsync(() => runSweep({ plan, out: opts.out, resume: opts.resume === true, shard, jobs, io, signal: ac.signal }));
+    const onStats = poolStatsReporter(io);
+    outcome = await usageAsync(() => runSweep({
+      plan, out: opts.out, resume: opts.resume === true, shard, jobs, io, signal: ac.signal, ...(onStats !== undefined ? { onStats } : {}),
+    }));
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);

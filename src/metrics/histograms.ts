@@ -1,28 +1,20 @@
 /**
- * Latency recording. Every percentile comes from an HdrHistogram
- * (hdr-histogram-js) with 3 significant decimal digits; the count, total, mean
+ * Latency recording. Every percentile comes from an HdrHistogram with 3
+ * significant decimal digits (CompactHdr, hdr.ts: hdr-histogram-js's layout
+ * and percentiles in a sparse form for the hot loop); the count, total, mean
  * and max are kept exactly beside it.
  */
-import * as hdr from 'hdr-histogram-js';
+import { CompactHdr } from './hdr.js';
 import { LATENCY_CDF_PERCENTILES, WAIT_DECADE_BOUNDS, type DurationStats, type LatencyStats } from './types.js';
 
-/**
- * 64-bit count buckets and auto-resize: values are integer ns and may exceed
- * 2^32 (a stuck wait of hours); the histogram grows to the largest value seen.
- */
-function newHistogram(): hdr.Histogram {
-  return hdr.build({
-    bitBucketSize: 64,
-    autoResize: true,
-    lowestDiscernibleValue: 1,
-    numberOfSignificantValueDigits: 3,
-    useWebAssembly: false,
-  });
-}
+const LATENCY_PERCENTILES = [50, 90, 99, 99.9] as const;
 
-/** A distribution of non-negative durations in ns. Allocates its histogram on first use. */
+/**
+ * A distribution of non-negative durations in ns (integers; values of hours
+ * are fine). Allocates its histogram on first use.
+ */
 export class Distribution {
-  private h: hdr.Histogram | null = null;
+  private h: CompactHdr | null = null;
   count = 0;
   total = 0;
   max = 0;
@@ -31,8 +23,8 @@ export class Distribution {
 
   record(ns: number): void {
     const v = Math.max(0, Math.round(ns));
-    if (this.h === null) this.h = newHistogram();
-    this.h.recordValue(v);
+    if (this.h === null) this.h = new CompactHdr();
+    this.h.record(v);
     let b = 0;
     while (b < WAIT_DECADE_BOUNDS.length && v >= WAIT_DECADE_BOUNDS[b]!) b++;
     this.byDecade[b]!++;
@@ -47,26 +39,25 @@ export class Distribution {
    * rank, capped at the exact maximum. 0 when empty.
    */
   percentile(p: number): number {
-    return this.h === null ? 0 : Math.min(this.h.getValueAtPercentile(p), this.max);
+    return this.h === null ? 0 : Math.min(this.h.valueAt(p), this.max);
+  }
+
+  /** percentile() at each of `ps` (ascending), in one pass over the histogram. */
+  percentiles(ps: readonly number[]): number[] {
+    if (this.h === null) return ps.map(() => 0);
+    return this.h.valuesAt(ps).map((v) => Math.min(v, this.max));
   }
 
   latency(): LatencyStats | null {
     if (this.count === 0) return null;
-    return {
-      count: this.count,
-      mean: this.total / this.count,
-      p50: this.percentile(50),
-      p90: this.percentile(90),
-      p99: this.percentile(99),
-      p999: this.percentile(99.9),
-      max: this.max,
-    };
+    const [p50, p90, p99, p999] = this.percentiles(LATENCY_PERCENTILES);
+    return { count: this.count, mean: this.total / this.count, p50: p50!, p90: p90!, p99: p99!, p999: p999!, max: this.max };
   }
 
   /** Values at LATENCY_CDF_PERCENTILES (the latency CDF for plots); null when empty. */
   cdf(): number[] | null {
     if (this.count === 0) return null;
-    return LATENCY_CDF_PERCENTILES.map((p) => this.percentile(p));
+    return this.percentiles(LATENCY_CDF_PERCENTILES);
   }
 
   /** Exact number of values per decade bucket: [0, 1us), [1us, 10us), ..., >= 100ms. */

@@ -2,50 +2,82 @@
  * Op latency: opBegin -> opEnd in simulated ns, per (class, op) and per op
  * over all classes. Ops that begin before warm-up are left out.
  */
-import type { OpName, PriorityClass } from '../scenario/types.js';
+import { PRIORITY_CLASSES, type OpName, type PriorityClass } from '../scenario/types.js';
 import { Distribution } from './histograms.js';
 import { OP_NAMES, type LatencyCdfs, type OpStats } from './types.js';
 
-interface OpenOp {
-  op: OpName;
-  begin: number;
-  cls: PriorityClass;
-  /** Where the latency goes: the (class, op) and the all-classes distributions. */
-  mine: Distribution;
-  all: Distribution;
+/**
+ * The open op of each task, by task id, as parallel arrays (no object per
+ * op): its begin time (-1: none open, or it began before warm-up), name,
+ * class, and the (class, op) and all-classes distributions it goes to.
+ */
+class OpenOps {
+  readonly begin: number[] = [];
+  readonly op: OpName[] = [];
+  readonly cls: PriorityClass[] = [];
+  readonly mine: Distribution[] = [];
+  readonly all: Distribution[] = [];
 }
 
 export class OpLatencies {
-  private readonly open: Array<OpenOp | undefined> = [];
+  private readonly open = new OpenOps();
   private readonly byClass = new Map<PriorityClass, Map<OpName, Distribution>>();
   private readonly all = new Map<OpName, Distribution>();
   private readonly unfinishedByClass = new Map<PriorityClass, Map<OpName, number>>();
   private readonly unfinishedAll = new Map<OpName, number>();
+  /**
+   * dist(cls, op) by PRIORITY_CLASSES index * OP_NAMES.length + OP_NAMES
+   * index; dist(null, op) after those.
+   */
+  private readonly cache: Array<Distribution | undefined> = [];
 
   constructor(private readonly warmup: number) {}
 
   begin(t: number, id: number, cls: PriorityClass, op: OpName): void {
-    this.open[id] = t >= this.warmup ? { op, begin: t, cls, mine: this.dist(cls, op), all: this.dist(null, op) } : undefined;
+    const o = this.open;
+    while (o.begin.length <= id) o.begin.push(-1);
+    if (t < this.warmup) {
+      o.begin[id] = -1;
+      return;
+    }
+    const opIdx = OP_NAMES.indexOf(op);
+    o.begin[id] = t;
+    o.op[id] = op;
+    o.cls[id] = cls;
+    o.mine[id] = this.cached(PRIORITY_CLASSES.indexOf(cls) * OP_NAMES.length + opIdx, cls, op);
+    o.all[id] = this.cached(PRIORITY_CLASSES.length * OP_NAMES.length + opIdx, null, op);
+  }
+
+  private cached(key: number, cls: PriorityClass | null, op: OpName): Distribution {
+    let d = this.cache[key];
+    if (d === undefined) {
+      while (this.cache.length <= key) this.cache.push(undefined);
+      d = this.cache[key] = this.dist(cls, op);
+    }
+    return d;
   }
 
   end(t: number, id: number): void {
-    const o = this.open[id];
-    if (o === undefined) return;
-    this.open[id] = undefined;
-    o.mine.record(t - o.begin);
-    o.all.record(t - o.begin);
+    const o = this.open;
+    const begin = id < o.begin.length ? o.begin[id]! : -1;
+    if (begin < 0) return;
+    o.begin[id] = -1;
+    o.mine[id]!.record(t - begin);
+    o.all[id]!.record(t - begin);
   }
 
   /** Count the ops still open at the end of the run. */
   finish(): void {
-    for (const o of this.open) {
-      if (o === undefined) continue;
-      let m = this.unfinishedByClass.get(o.cls);
-      if (m === undefined) this.unfinishedByClass.set(o.cls, m = new Map());
-      m.set(o.op, (m.get(o.op) ?? 0) + 1);
-      this.unfinishedAll.set(o.op, (this.unfinishedAll.get(o.op) ?? 0) + 1);
+    const o = this.open;
+    for (let id = 0; id < o.begin.length; id++) {
+      if (o.begin[id]! < 0) continue;
+      const cls = o.cls[id]!, op = o.op[id]!;
+      let m = this.unfinishedByClass.get(cls);
+      if (m === undefined) this.unfinishedByClass.set(cls, m = new Map());
+      m.set(op, (m.get(op) ?? 0) + 1);
+      this.unfinishedAll.set(op, (this.unfinishedAll.get(op) ?? 0) + 1);
+      o.begin[id] = -1;
     }
-    this.open.length = 0;
   }
 
   resultByClass(classes: readonly PriorityClass[]): Partial<Record<PriorityClass, Partial<Record<OpName, OpStats>>>> {

@@ -173,38 +173,48 @@ export class Simulator {
         if (this.cur !== null) obs.memstall?.(this.now, this.cur, enter, kind);
       },
     });
-    const heap = this.heap, tasks = this.tasks;
-    obs.begin?.(this.now, mm, tasks);
+    obs.begin?.(this.now, mm, this.tasks);
     try {
-      while (heap.size !== 0 && heap.peekTime() < until) {
-        heap.pop();
-        this.now = heap.popTime;
-        if (++this.events > MAX_EVENTS) {
-          throw new SimLimitError(`the run went past ${MAX_EVENTS.toLocaleString('en-US')} events at ${this.now} ns of simulated time: shorten the duration, or lengthen think times`);
-        }
-        const p = heap.popPayload;
-        if (p >= 0) {
-          const task = tasks[p]!;
-          if (heap.popTag !== task.evTag) continue;
-          if (task.state === TaskState.RUNNING) this.cpuRelease(task);
-          this.step(task);
-        } else {
-          const slot = -1 - p;
-          const fn = this.cbFn[slot]!, arg = this.cbArg[slot]!;
-          this.cbFn[slot] = null;
-          this.cbArg[slot] = null;
-          this.cbFree.push(slot);
-          this.cur = null;
-          set_current(null as unknown as Task);
-          fn(arg);
-        }
-      }
+      this.loop(until);
       if (this.now < until) this.now = until;
       obs.finish(this.now, mm);
     } finally {
       install_signal_wake(null);
       install_tracepoints(null);
       set_sched_points(true);
+    }
+  }
+
+  /**
+   * The event loop of run(). A method of its own: V8 compiles a long loop
+   * on-stack while it runs, and when that code reached run()'s epilogue it
+   * was thrown away (a deopt at the end of every simulation, then a fresh
+   * compile of the loop in the next one).
+   */
+  private loop(until: number): void {
+    const heap = this.heap, tasks = this.tasks;
+    while (heap.size !== 0 && heap.peekTime() < until) {
+      heap.pop();
+      this.now = heap.popTime;
+      if (++this.events > MAX_EVENTS) {
+        throw new SimLimitError(`the run went past ${MAX_EVENTS.toLocaleString('en-US')} events at ${this.now} ns of simulated time: shorten the duration, or lengthen think times`);
+      }
+      const p = heap.popPayload;
+      if (p >= 0) {
+        const task = tasks[p]!;
+        if (heap.popTag !== task.evTag) continue;
+        if (task.state === TaskState.RUNNING) this.cpuRelease(task);
+        this.step(task);
+      } else {
+        const slot = -1 - p;
+        const fn = this.cbFn[slot]!, arg = this.cbArg[slot]!;
+        this.cbFn[slot] = null;
+        this.cbArg[slot] = null;
+        this.cbFree.push(slot);
+        this.cur = null;
+        set_current(null as unknown as Task);
+        fn(arg);
+      }
     }
   }
 

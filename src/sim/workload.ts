@@ -101,7 +101,8 @@ interface CompiledFault {
   sequential: boolean;
   totalPages: number;
   states: PageState[];
-  stateCum: number[];
+  /** Cumulative weights; a Float64Array, so rng.pick sees one array kind (no deopt between integer and fractional weights). */
+  stateCum: Float64Array;
 }
 
 /**
@@ -204,7 +205,7 @@ class UserFault {
 }
 
 export class Workload {
-  readonly cumWeights = new Map<ThreadSpec, number[]>();
+  readonly cumWeights = new Map<ThreadSpec, Float64Array>();
   readonly faults = new Map<FaultOp, CompiledFault>();
   /** The process's threads, and how many have not exited. */
   private readonly appTasks: SimTask[] = [];
@@ -225,7 +226,7 @@ export class Workload {
   spawnAll(threads: readonly ThreadSpec[], laws?: readonly Law[]): void {
     for (const th of threads) {
       let acc = 0;
-      this.cumWeights.set(th, th.ops.map((o) => (acc += o.weight)));
+      this.cumWeights.set(th, Float64Array.from(th.ops, (o) => (acc += o.weight)));
       for (const op of [...th.ops, ...(th.frame?.ops ?? [])]) {
         if (op.op === 'fault') {
           let a = 0;
@@ -236,7 +237,7 @@ export class Workload {
             sequential: op.order === 'sequential',
             totalPages: this.slots.get(op.vma)!.reduce((n, sl) => n + sl.pages, 0),
             states: op.states.map(([st]) => st),
-            stateCum: op.states.map(([, w]) => (a += w)),
+            stateCum: Float64Array.from(op.states, ([, w]) => (a += w)),
           });
         }
       }
@@ -430,7 +431,7 @@ export class Workload {
 class ThreadLoop {
   readonly uf: UserFault;
   readonly faults: Array<CompiledFault | null>;
-  private readonly cum: number[];
+  private readonly cum: Float64Array;
   private readonly nops: number;
   /** One mutable sleep effect per thread: engines read `ns` as soon as it is yielded. */
   private readonly thinkEffect = mutableSleep();

@@ -7,7 +7,7 @@ import type { Scenario } from '../scenario/types.js';
 import { scenarioAt } from './apply.js';
 import { SweepError } from './grammar.js';
 import { inShard, plannedRun, type PlannedRun, type Shard, type SweepPlan } from './plan.js';
-import { runAll } from './pool.js';
+import { runAll, type PoolStats } from './pool.js';
 import { RunProgress, type ProgressIo } from './progress.js';
 import { headerOf, lineText, readResults, resultsExist, ResultsWriter, writeSorted } from './results.js';
 
@@ -19,6 +19,8 @@ export interface SweepRunOptions {
   jobs: number;
   io: ProgressIo;
   signal?: AbortSignal;
+  /** How many runs each thread ran (pool.ts). */
+  onStats?: (stats: PoolStats) => void;
 }
 
 export interface SweepOutcome {
@@ -72,9 +74,8 @@ export async function runSweep(o: SweepRunOptions): Promise<SweepOutcome> {
   try {
     await runAll(specs, {
       jobs: o.jobs,
-      // Many runs: workers from the start; a few: let the pool decide whether workers pay off.
-      workers: specs.length >= 4 * o.jobs ? 'always' : 'auto',
       ...(o.signal !== undefined ? { signal: o.signal } : {}),
+      ...(o.onStats !== undefined ? { onStats: o.onStats } : {}),
       onResult: (i, m) => {
         const r = todo[i]!;
         const line = lineText(plan.id, r, m);

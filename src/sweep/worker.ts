@@ -1,19 +1,27 @@
 /**
- * Worker thread entry: runs `measure` for each task the pool posts and posts
- * the RunMetrics back. Each run is independent (its own mm, engine and seeded
- * streams), so results do not depend on which worker ran it or when.
+ * Worker thread entry (pool.ts): for each batch the pool posts, claim the
+ * next run index from the shared counter, run `measure` and post its
+ * RunMetrics back, until the counter passes the end; then report idle and
+ * wait, warm, for the next batch. Each run is independent (its own mm,
+ * engine and seeded streams), so results do not depend on which thread ran
+ * it or when.
  */
 import { parentPort } from 'node:worker_threads';
 import { measure } from '../metrics/index.js';
-import type { PoolReply, PoolTask } from './pool.js';
+import type { PoolBatch, PoolReply } from './pool.js';
 
-parentPort!.on('message', (task: PoolTask) => {
-  let reply: PoolReply;
-  try {
-    reply = { id: task.id, metrics: measure(task.spec) };
-  } catch (e) {
-    const err = e instanceof Error ? e : new Error(String(e));
-    reply = { id: task.id, error: { name: err.name, message: err.message, stack: err.stack ?? '' } };
+parentPort!.on('message', (b: PoolBatch) => {
+  const post = (r: PoolReply) => parentPort!.postMessage(r);
+  for (;;) {
+    const id = Atomics.add(b.claim, 0, 1);
+    if (id >= b.specs.length) break;
+    try {
+      post({ gen: b.gen, kind: 'result', id, metrics: measure(b.specs[id]!) });
+    } catch (e) {
+      const err = e instanceof Error ? e : new Error(String(e));
+      post({ gen: b.gen, kind: 'error', id, error: { name: err.name, message: err.message, stack: err.stack ?? '' } });
+      break;
+    }
   }
-  parentPort!.postMessage(reply);
+  post({ gen: b.gen, kind: 'idle' });
 });
