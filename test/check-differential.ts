@@ -137,10 +137,15 @@ function forksFor(sc: CheckScenario): readonly string[] {
 /** Mutations that can change a scenario's behaviour (none, then each one its ops reach). */
 function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
   const ops = new Set(sc.threads.flatMap((t) => t.ops.map((o) => o.op)));
+  const all = sc.threads.flatMap((t) => t.ops);
+  /** Some op changes VMA ranges (splits, merges, unmaps). */
+  const reshapes = all.some((o) => o.op === 'munmap' || (o.op === 'mprotect' && o.prot !== null));
   const reach: Record<Injection, boolean> = {
     'mprotect-skip-vma-write-lock': ops.has('mprotect'),
     'fork-skip-vma-write-lock': ops.has('fork'),
     'double-vma-end-read': ops.has('fault'),
+    'lock-vma-skip-recheck': (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
+    'merge-skip-neighbour-write-lock': all.some((o) => o.op === 'mprotect' && o.prot !== null),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

@@ -18,11 +18,16 @@ import {
   Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
   install_vm_event_sink, madvise_dontneed, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
   VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
-  VmEvent, vma_needs_copy, type Cost, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
+  VmEvent, vma_is_write_locked, vma_needs_copy, type Cost, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
 } from '../model/index.js';
 import { applyInjections, type Injection } from './inject.js';
 import { checkVmaObs, checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
-import type { CheckOp, CheckPageState, CheckScenario, CheckVma } from './scenario.js';
+import type { CheckOp, CheckPageState, CheckProt, CheckScenario, CheckVma } from './scenario.js';
+
+/** An mprotect op's protection as VM_READ | VM_WRITE | VM_EXEC. */
+const PROT_BITS: Record<CheckProt, number> = {
+  none: 0, r: VM_READ, rw: VM_READ | VM_WRITE, rx: VM_READ | VM_EXEC, rwx: VM_READ | VM_WRITE | VM_EXEC,
+};
 import { Tracker, type Footprint } from './track.js';
 
 /** What to check: a scenario under one fault and one fork strategy. */
@@ -163,7 +168,7 @@ export class Execution {
         vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
         for (let p = 0; p < v.pages; p++) this.obsOf.get(vma)!.anonPtes.add(p); // resident anonymous pages
       }
-      mm.vmas.push(vma);
+      mm.link(vma);
       this.slots.set(v.name, { start: addr, spec: v });
       addr += v.pages + 1;
     }
@@ -353,7 +358,7 @@ export class Execution {
 
   private *program(t: CheckTask, ops: readonly CheckOp[], n: number): KPath {
     const mm = this.mm;
-    const unmapped = new Map<string, VmAreaStruct>();
+    const unmapped = new Map<string, VmaShape>();
     for (let i = 0; i < n; i++) {
       const op = ops[i]!;
       t.retries = 0;
@@ -376,17 +381,25 @@ export class Execution {
           yield* do_user_addr_fault(mm, addr, op.access === 'write');
           break;
         }
-        case 'mprotect':
-          t.opLabel = `mprotect(${vname})`;
-          yield* do_mprotect_pkey(mm, slot.start, 1);
+        case 'mprotect': {
+          const addr = slot.start + op.page;
+          if (op.prot === null) {
+            t.opLabel = `mprotect(${vname})`;
+            yield* do_mprotect_pkey(mm, addr, op.pages ?? 1);
+          } else {
+            const n = op.pages ?? slot.spec.pages - op.page;
+            t.opLabel = `mprotect(${vname}, pages ${op.page}..${op.page + n - 1}, ${op.prot})`;
+            yield* do_mprotect_pkey(mm, addr, n, PROT_BITS[op.prot]);
+          }
           break;
+        }
         case 'madvise_dontneed':
           t.opLabel = `madvise(${vname}, MADV_DONTNEED)`;
           yield* madvise_dontneed(mm, slot.start, slot.spec.pages);
           break;
         case 'munmap': {
-          t.opLabel = `munmap(${vname})`;
-          const old = yield* do_vmi_align_munmap(mm, slot.start);
+          t.opLabel = op.pages === null && op.page === 0 ? `munmap(${vname})` : `munmap(${vname}, pages ${op.page}..${op.page + (op.pages ?? 1) - 1})`;
+          const old = yield* do_vmi_align_munmap(mm, slot.start + op.page, op.pages ?? undefined);
           if (old !== null) unmapped.set(vname, old);
           break;
         }
@@ -483,6 +496,40 @@ export class Execution {
         this.record('fork-copy-complete', `${this.who()} skips copy_page_range of ${src.label}, which vma_needs_copy says the child needs (${why}): the child loses its page tables`);
       }
     },
+    vm_area_alloc: (vma, reused, src) => {
+      const o = this.obsOf.get(vma)!;
+      if (reused) {
+        o.copyBy = -1;
+        o.copyLocked = false;
+        o.changeBy = -1;
+        o.zapN = 0;
+        o.zapBy = -1;
+        o.childAnonVma = -1;
+        o.anonPtes.clear();
+      }
+      if (src !== null) for (const p of this.obsOf.get(src)!.anonPtes) o.anonPtes.add(p);
+    },
+    vm_area_free: () => {},
+    vma_use: (vma, mm, addr, what) => {
+      if (vma.freed) {
+        this.record('use-after-free', `${this.who()} runs ${what} on ${vma.label} after it was freed (vm_area_free)`);
+      } else if (vma.mm !== mm || vma.detached || addr < vma.vm_start || addr >= vma.vm_end) {
+        this.record('use-after-free', `${this.who()} runs ${what} for address ${addr} on ${vma.label} [${vma.vm_start}, ${vma.vm_end})${vma.detached ? ' (detached)' : ''}: the object it looked up is no longer the VMA covering the address (freed and reused, or changed, since lock_vma_under_rcu's lookup)`);
+      }
+    },
+    vma_change: (vma, what) => {
+      const me = this.cur;
+      if (!vma_is_write_locked(vma) || me === null || vma.mm.mmap_lock.writer !== me) {
+        this.record('vma-write-exclusion', `${this.who()} changes the ${what === 'range' ? 'range' : what} of ${vma.label} without holding its VMA write lock (vma_assert_write_locked)`);
+        return;
+      }
+      for (const r of vma.readers) {
+        if (r !== me) {
+          this.record('vma-write-exclusion', `${this.who()} changes the ${what} of ${vma.label} while ${this.name(r.id)} holds its VMA read lock`);
+          return;
+        }
+      }
+    },
     anon_vma_prepare: (vma) => {
       const sem = vma.mm.mmap_lock;
       const me = this.cur;
@@ -509,7 +556,8 @@ export class Execution {
       if (v.readers.length > 0) seg.push(`R:${v.readers.map(n).join(',')}`);
       if (v.vm_lock_seq === this.mm.mm_lock_seq && (this.mm.mm_lock_seq & 1) === 1) seg.push(`W:${n(this.mm.mmap_lock.writer)}`);
       if (v.excludeReaders) seg.push(`excl(${n(v.writerWaiting)} waits)`);
-      if (v.detached) seg.push('detached');
+      if (v.freed) seg.push('freed');
+      else if (v.detached) seg.push('detached');
       if (o.copyBy >= 0) seg.push(`copy_page_range:${this.name(o.copyBy)}`);
       if (o.changeBy >= 0) seg.push(`change_protection:${this.name(o.changeBy)}`);
       if (o.zapN > 0) seg.push(`zap:${this.name(o.zapBy)}`);

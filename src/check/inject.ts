@@ -17,6 +17,14 @@ export const INJECTIONS = {
     flag: 'do_user_addr_fault_double_vma_end_read',
     summary: 'do_user_addr_fault releases the VMA read lock twice after a successful VMA-locked fault',
   },
+  'lock-vma-skip-recheck': {
+    flag: 'lock_vma_skip_recheck',
+    summary: 'lock_vma_under_rcu trusts the VMA it locked: no vm_mm / address-range re-check after vma_start_read (mm/mmap_lock.c), so a VMA freed and reused (SLAB_TYPESAFE_BY_RCU) or shrunk between lookup and lock is used',
+  },
+  'merge-skip-neighbour-write-lock': {
+    flag: 'merge_skip_neighbour_write_lock',
+    summary: 'vma_merge_existing_range write-locks only the VMA being modified, not the neighbour it extends or removes (mm/vma.c)',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

@@ -24,7 +24,7 @@ export const INVARIANTS = [
   },
   {
     name: 'vma-write-exclusion', ref: 'I1/I2',
-    summary: 'no thread holds a VMA read lock on a VMA that another thread holds write-locked, or is changing in a section that relies on the write lock (mprotect_fixup/change_protection; dup_mmap copy_page_range when the fork strategy locks the VMA)',
+    summary: 'no thread holds a VMA read lock on a VMA that another thread holds write-locked, or is changing in a section that relies on the write lock (mprotect_fixup/change_protection; dup_mmap copy_page_range when the fork strategy locks the VMA); every VMA whose range, flags or anon_vma a VMA operation changes (split, merge, mprotect) is write-locked by that writer when it changes (F-I3)',
     kernel: 'vma_start_write / vma_start_read (include/linux/mmap_lock.h, mm/mmap_lock.c); vma_assert_write_locked callers',
   },
   {
@@ -46,6 +46,11 @@ export const INVARIANTS = [
     name: 'detached-vma', ref: 'I10',
     summary: 'no fault proceeds on a detached (unmapped) VMA: no VMA read lock on it, no PTE set in it',
     kernel: 'vma_mark_detached / vma_start_read -EAGAIN (include/linux/mmap_lock.h)',
+  },
+  {
+    name: 'use-after-free', ref: 'F-I1/I10',
+    summary: 'a path that looked a VMA up and locked it works only on that VMA: not on a freed object, nor on one freed and reused (SLAB_TYPESAFE_BY_RCU) or changed since the lookup (another mm, detached, no longer covering the address)',
+    kernel: 'lock_vma_under_rcu re-checks (mm/mmap_lock.c), vma_start_read vm_mm check (include/linux/mmap_lock.h), vm_area_cachep SLAB_TYPESAFE_BY_RCU (mm/vma_init.c)',
   },
   {
     name: 'lock-release', ref: 'I8',

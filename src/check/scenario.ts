@@ -21,7 +21,7 @@ export const FILE_STATES = ['cached', 'absent', 'locked', 'writeback'] as const;
 export const ANON_STATES = ['zero', 'swapped', 'swapcache', 'swapcache_locked', 'swapcache_writeback'] as const;
 export type CheckPageState = (typeof FILE_STATES)[number] | (typeof ANON_STATES)[number];
 export const SPECIALS = ['pfnmap', 'mixedmap', 'uffd_wp', 'guard'] as const;
-export const NONDET_SITES = ['vma_start_read_spurious_fail'] as const;
+export const NONDET_SITES = ['vma_start_read_spurious_fail', 'vm_area_reuse'] as const;
 
 const Name = z.string().regex(/^[A-Za-z0-9_.:{}%/+-]+$/, 'expected a name of letters, digits and _.:-');
 const NameOrList = z.union([Name, z.array(Name).min(1)]);
@@ -51,11 +51,27 @@ const FaultOp = z.strictObject({
   state: StateList.optional(),
 });
 const VmaOp = z.strictObject({
-  op: z.enum(['mprotect', 'munmap', 'mmap', 'madvise_dontneed']),
+  op: z.enum(['mmap', 'madvise_dontneed']),
   vma: NameOrList,
 });
+/** Protections an mprotect op may set (PROT_READ / PROT_WRITE / PROT_EXEC). */
+export const PROTS = ['none', 'r', 'rw', 'rx', 'rwx'] as const;
+export type CheckProt = (typeof PROTS)[number];
+const MprotectOp = z.strictObject({
+  op: z.literal('mprotect'),
+  vma: NameOrList,
+  page: z.number().int().min(0).optional(),
+  pages: z.number().int().min(1).optional(),
+  prot: z.enum(PROTS).optional(),
+});
+const MunmapOp = z.strictObject({
+  op: z.literal('munmap'),
+  vma: NameOrList,
+  page: z.number().int().min(0).optional(),
+  pages: z.number().int().min(1).optional(),
+});
 const ForkOp = z.strictObject({ op: z.literal('fork') });
-const OpSchema = z.union([FaultOp, VmaOp, ForkOp]);
+const OpSchema = z.union([FaultOp, MprotectOp, MunmapOp, VmaOp, ForkOp]);
 
 const ThreadSchema = z.strictObject({
   name: Name,
@@ -101,7 +117,16 @@ export interface CheckVma {
 
 export type CheckOp =
   | { op: 'fault'; vma: string[]; page: number; access: 'read' | 'write'; state: CheckPageState[] | null }
-  | { op: 'mprotect' | 'munmap' | 'mmap' | 'madvise_dontneed'; vma: string[] }
+  /**
+   * mprotect: without `prot`, the model before VMA splits (the VMA at the
+   * first page is write-locked, nothing else changes); with it, pages
+   * [page, page + pages) (default: to the VMA's end) get `prot`, splitting
+   * and merging VMAs as the kernel does. munmap: without `page`/`pages` the
+   * whole VMA.
+   */
+  | { op: 'mprotect'; vma: string[]; page: number; pages: number | null; prot: CheckProt | null }
+  | { op: 'munmap'; vma: string[]; page: number; pages: number | null }
+  | { op: 'mmap' | 'madvise_dontneed'; vma: string[] }
   | { op: 'fork' };
 
 export interface CheckThread {
@@ -219,7 +244,7 @@ export function checkScenarioFromObject(
 }
 
 const OP_SCHEMAS: Record<string, z.ZodType> = {
-  fault: FaultOp, mprotect: VmaOp, munmap: VmaOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp,
+  fault: FaultOp, mprotect: MprotectOp, munmap: MunmapOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp,
 };
 
 function valueAt(data: unknown, path: readonly Seg[]): unknown {
@@ -321,6 +346,14 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
             }
           }
           ops.push({ op: 'fault', vma: names, page, access: o.access, state });
+        } else if (o.op === 'mprotect' || o.op === 'munmap') {
+          const page = o.page ?? 0;
+          for (const v of names) {
+            const vma = byName.get(v);
+            if (vma !== undefined && page + (o.pages ?? 1) > vma.pages) issues.push({ path: [...at, o.pages !== undefined ? 'pages' : 'page'], message: `pages ${page}..${page + (o.pages ?? 1) - 1} are outside VMA '${v}' (${vma.pages} pages)` });
+          }
+          if (o.op === 'mprotect') ops.push({ op: 'mprotect', vma: names, page, pages: o.pages ?? null, prot: o.prot ?? null });
+          else ops.push({ op: 'munmap', vma: names, page, pages: o.pages ?? null });
         } else {
           if (o.op === 'mmap') {
             const prior = ops.some((p) => p.op === 'munmap' && p.vma.join() === names.join());

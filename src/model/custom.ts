@@ -14,6 +14,7 @@
  *   The default answer is the model's ordinary behaviour.
  */
 import type { AnonVma, Folio, MmStruct, VmAreaStruct } from './mm_types.js';
+import type { MapleTree } from './maple_tree.js';
 import type { RwSemaphore } from './rwsem.js';
 
 /** Fault-injection switches, read by the kernel paths named in each comment. */
@@ -24,12 +25,18 @@ export interface FaultInjection {
   dup_mmap_skip_vma_start_write: boolean;
   /** arch do_user_addr_fault: vma_end_read() a second time after a VMA-locked fault. */
   do_user_addr_fault_double_vma_end_read: boolean;
+  /** mm/mmap_lock.c lock_vma_under_rcu: no vm_mm / range re-check after vma_start_read. */
+  lock_vma_skip_recheck: boolean;
+  /** mm/vma.c vma_merge_existing_range: vma_start_write() of the middle VMA only, not of the neighbour it extends or removes. */
+  merge_skip_neighbour_write_lock: boolean;
 }
 
 export const fault_inject: FaultInjection = {
   mprotect_skip_vma_start_write: false,
   dup_mmap_skip_vma_start_write: false,
   do_user_addr_fault_double_vma_end_read: false,
+  lock_vma_skip_recheck: false,
+  merge_skip_neighbour_write_lock: false,
 };
 
 /** Set every switch back to off. */
@@ -37,7 +44,12 @@ export function reset_fault_inject(): void {
   fault_inject.mprotect_skip_vma_start_write = false;
   fault_inject.dup_mmap_skip_vma_start_write = false;
   fault_inject.do_user_addr_fault_double_vma_end_read = false;
+  fault_inject.lock_vma_skip_recheck = false;
+  fault_inject.merge_skip_neighbour_write_lock = false;
 }
+
+/** What a VMA operation changes in a VMA (hook `vma_change`). */
+export type VmaChange = 'range' | 'flags' | 'anon_vma';
 
 /** What a PTE set by a fault maps. */
 export type PteKind = 'anon' | 'file' | 'zero';
@@ -47,7 +59,27 @@ export type PtUpdate = 'copy_page_range' | 'change_protection' | 'zap_page_range
 /** Observation points. Every method is called by a kernel path at the named kernel step. */
 export interface ModelHooks {
   /** A model object (mm, rwsem, VMA, folio, anon_vma) was constructed. */
-  object_created(o: MmStruct | RwSemaphore | VmAreaStruct | Folio | AnonVma): void;
+  object_created(o: MmStruct | MapleTree | RwSemaphore | VmAreaStruct | Folio | AnonVma): void;
+  /**
+   * vm_area_alloc / vm_area_dup handed out `vma` for a new life; `reused`:
+   * the object was freed before (SLAB_TYPESAFE_BY_RCU); `src`: vm_area_dup's
+   * source (split pieces), or null.
+   */
+  vm_area_alloc(vma: VmAreaStruct, reused: boolean, src: VmAreaStruct | null): void;
+  /** vm_area_free: the object goes back to vm_area_cachep. */
+  vm_area_free(vma: VmAreaStruct): void;
+  /**
+   * A path works on `vma` for user address `addr` of `mm` after looking it
+   * up and locking it (handle_mm_fault, zap_page_range_single): the object
+   * must still be that VMA (attached, of `mm`, covering `addr`).
+   */
+  vma_use(vma: VmAreaStruct, mm: MmStruct, addr: number, what: string): void;
+  /**
+   * A VMA operation is about to change `vma`'s range / pgoff, flags or
+   * anon_vma: the kernel asserts it is write-locked (vma_assert_write_locked
+   * in vma_prepare, dup_anon_vma, vm_flags_reset; memory-and-vma.md F-I3).
+   */
+  vma_change(vma: VmAreaStruct, what: VmaChange): void;
   /** set_pte_at / finish_fault: a fault installs a PTE of `vma` at `pgoff`. */
   set_pte_at(vma: VmAreaStruct, pgoff: number, kind: PteKind): void;
   /**
@@ -78,6 +110,10 @@ const NO_HOOKS: ModelHooks = {
   anon_vma_fork: nop,
   anon_vma_prepare: nop,
   dup_mmap_copy: nop,
+  vm_area_alloc: nop,
+  vm_area_free: nop,
+  vma_use: nop,
+  vma_change: nop,
 };
 
 export let hooks: ModelHooks = NO_HOOKS;
@@ -88,7 +124,7 @@ export function install_model_hooks(h: ModelHooks | null): void {
 }
 
 /** Places where the model asks for a timing-dependent outcome. */
-export type NondetSite = 'vma_start_read_spurious_fail';
+export type NondetSite = 'vma_start_read_spurious_fail' | 'vm_area_reuse';
 
 let chooser: ((site: NondetSite) => boolean) | null = null;
 

@@ -11,9 +11,9 @@ import {
   type MmStruct, type VmAreaStruct,
 } from './mm_types.js';
 import {
-  lock_vma_under_rcu, mmap_read_lock, mmap_read_lock_killable, mmap_read_trylock, mmap_read_unlock, PT, vma_end_read,
+  lock_vma_under_rcu, lock_vma_under_rcu_steps, mmap_read_lock, mmap_read_lock_killable, mmap_read_trylock, mmap_read_unlock, PT, vma_end_read,
 } from './mmap_lock.js';
-import { fault_inject } from './custom.js';
+import { fault_inject, hooks } from './custom.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 import { current, fatal_signal_pending, sched_points } from './sched.js';
 import { mem_cgroup_handle_over_high } from './memcontrol.js';
@@ -62,9 +62,15 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
   const s = mm.fault;
   if (s.per_vma_lock) {
     for (;;) { // retry_vma:
-      if (sched_points) yield PT.lock_vma_under_rcu;
-      const vma = lock_vma_under_rcu(mm, address);
+      let vma: VmAreaStruct | null;
+      if (sched_points) {
+        yield PT.lock_vma_under_rcu;
+        vma = yield* lock_vma_under_rcu_steps(mm, address);
+      } else {
+        vma = lock_vma_under_rcu(mm, address);
+      }
       if (vma === null) break; // goto lock_mmap
+      hooks.vma_use(vma, mm, address, 'handle_mm_fault'); // model-only hook
       yield attempts++ === 0 ? cpu(Cost.handle_mm_fault) : RETRY_CPU;
       const r = handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
       ret = typeof r === 'number' ? r : yield* r;

@@ -1,7 +1,7 @@
 /** mm/madvise.c: MADV_DONTNEED, which takes the VMA read lock when it can. */
 import { Cost, cpu, type KPath } from './effects.js';
-import type { MmStruct } from './mm_types.js';
-import { lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
+import type { MmStruct, VmAreaStruct } from './mm_types.js';
+import { lock_vma_under_rcu, lock_vma_under_rcu_steps, mmap_read_lock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
 import { hooks } from './custom.js';
 import { sched_points } from './sched.js';
 
@@ -13,9 +13,15 @@ import { sched_points } from './sched.js';
  * Returns false when the range is not mapped (-ENOMEM).
  */
 export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): KPath<boolean> {
-  if (sched_points) yield PT.lock_vma_under_rcu;
-  const vma = lock_vma_under_rcu(mm, addr);
+  let vma: VmAreaStruct | null;
+  if (sched_points) {
+    yield PT.lock_vma_under_rcu;
+    vma = yield* lock_vma_under_rcu_steps(mm, addr);
+  } else {
+    vma = lock_vma_under_rcu(mm, addr);
+  }
   if (vma !== null) {
+    hooks.vma_use(vma, mm, addr, 'zap_page_range_single'); // model-only hook
     yield cpu(Cost.madvise_vma);
     hooks.pt_update_begin(vma, 'zap_page_range_single', false); // model-only hook
     yield cpu(Cost.zap_pte, Math.min(npages, vma.vm_end - addr));

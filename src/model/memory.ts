@@ -227,7 +227,7 @@ function do_fault(vmf: VmFault): number | KPath<number> {
  * find_vma checked).
  */
 export function handle_mm_fault(vma: VmAreaStruct, address: number, flags: number): number | KPath<number> {
-  const vmf: VmFault = { vma, address, pgoff: address - vma.vm_start, flags };
+  const vmf: VmFault = { vma, address, pgoff: vma.pgoff_of(address), flags };
   if (vma.vm_file) return do_fault(vmf);
   if (vma.swapped.has(vmf.pgoff)) return do_swap_page(vmf);
   return do_anonymous_page(vmf);

@@ -76,7 +76,7 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
           mm.memory.usage += n;
         }
       }
-      mm.vmas.push(vma);
+      mm.link(vma);
       list.push({ start: addr, pages, vma });
       addr += pages + 1;
     }
