@@ -1,0 +1,215 @@
+/**
+ * VMAs that change shape and die (issue 13): mprotect's vma_modify (split_vma,
+ * vma_merge_existing_range), partial munmap, vm_area_free into a
+ * SLAB_TYPESAFE_BY_RCU cache, and lock_vma_under_rcu as a sequence of steps.
+ * Hand-built interleavings with exact outcomes, then the checker on the
+ * scenarios built on them.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  decodeSchedule, Execution, INVARIANT_NAMES, loadCheckScenario, type CheckModel,
+} from '../src/check/index.js';
+import {
+  do_mprotect_pkey, do_vmi_align_munmap, install_vm_event_sink, lock_vma_under_rcu, mmap_write_lock, mmap_write_unlock,
+  mprotect_fixup, vma_end_read, vma_is_write_locked, VM_EVENT_NAMES, VM_READ, VM_WRITE, type VmAreaStruct, type VmEvent,
+} from '../src/model/index.js';
+import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
+import { runCheck, verdict } from './check-helpers.js';
+import { hold, lanes } from './lanes.js';
+
+/** [start, end) relative to `base`, pgoff, writable: the shape of the address space. */
+function layout(vmas: readonly VmAreaStruct[], base: number): Array<[number, number, number, boolean]> {
+  return vmas.map((v) => [v.vm_start - base, v.vm_end - base, v.vm_pgoff, (v.vm_flags & VM_WRITE) !== 0]);
+}
+
+describe('mprotect splits and merges VMAs, write-locking exactly what the kernel does', () => {
+  it('mprotect of the middle of a VMA write-locks the original (the middle piece) and both new pieces, and leaves three VMAs', () => {
+    const h = lanes({ vmas: 1 });
+    const orig = h.vma[0]!, base = orig.vm_start;
+    let locked: boolean[] = [];
+    let ret: VmAreaStruct | null = null;
+    h.lane('W', 0, function* () {
+      yield* mmap_write_lock(h.mm);
+      ret = yield* mprotect_fixup(h.mm, orig, h.mm.mm_mt.prev(orig), base + 4, base + 8, orig.vm_flags | VM_WRITE);
+      locked = h.mm.vmas.map(vma_is_write_locked);
+      mmap_write_unlock(h.mm);
+    });
+    h.run();
+    expect(layout(h.mm.vmas, base)).toEqual([[0, 4, 0, false], [4, 8, 4, true], [8, 16, 8, false]]);
+    expect(h.mm.vmas[1]).toBe(orig);
+    expect(ret).toBe(orig);
+    expect(locked).toEqual([true, true, true]);
+    expect(h.mm.map_count).toBe(3);
+    // The pieces map one file: they share its page state.
+    expect(h.mm.vmas.every((v) => v.cache === orig.cache && v.f_ra === orig.f_ra)).toBe(true);
+    expect(h.mm.vmas.map(vma_is_write_locked)).toEqual([false, false, false]); // mmap_write_unlock ended the write section
+  });
+
+  it('merge into the previous VMA write-locks the neighbour it extends and the VMA it shrinks, not the next one', () => {
+    const h = lanes({ vmas: 1 });
+    const orig = h.vma[0]!, base = orig.vm_start, rw = orig.vm_flags | VM_WRITE;
+    let locked: boolean[] = [];
+    h.lane('W', 0, function* () {
+      expect(yield* do_mprotect_pkey(h.mm, base + 4, 4, VM_READ | VM_WRITE)).toBe(true); // [0,4) [4,8)rw [8,16)
+      yield* mmap_write_lock(h.mm);
+      const [head, mid] = [h.mm.vmas[0]!, h.mm.vmas[1]!];
+      expect(mid.vm_flags).toBe(rw);
+      // [4, 6) back to the old flags: merge_left (the head grows to 6, the middle shrinks to [6, 8)).
+      const r = yield* mprotect_fixup(h.mm, mid, head, base + 4, base + 6, orig.vm_flags & ~VM_WRITE);
+      expect(r).toBe(head);
+      locked = h.mm.vmas.map(vma_is_write_locked);
+      mmap_write_unlock(h.mm);
+    });
+    h.run();
+    expect(layout(h.mm.vmas, base)).toEqual([[0, 6, 0, false], [6, 8, 6, true], [8, 16, 8, false]]);
+    expect(h.mm.vmas[1]).toBe(orig);
+    expect(locked).toEqual([true, true, false]);
+  });
+
+  it('mprotect of the whole middle back merges all three: prev extended, middle and next detached and freed', () => {
+    const h = lanes({ vmas: 1 });
+    const orig = h.vma[0]!, base = orig.vm_start;
+    let objs: VmAreaStruct[] = [];
+    let locked: boolean[] = [];
+    h.lane('W', 0, function* () {
+      yield* do_mprotect_pkey(h.mm, base + 4, 4, VM_READ | VM_WRITE);
+      objs = h.mm.vmas.slice();
+      yield* mmap_write_lock(h.mm);
+      yield* mprotect_fixup(h.mm, objs[1]!, objs[0]!, base + 4, base + 8, orig.vm_flags & ~VM_WRITE);
+      locked = objs.map(vma_is_write_locked);
+      mmap_write_unlock(h.mm);
+    });
+    h.run();
+    expect(layout(h.mm.vmas, base)).toEqual([[0, 16, 0, false]]);
+    expect(h.mm.vmas[0]).toBe(objs[0]);
+    expect(locked).toEqual([true, true, true]);
+    expect(objs.map((v) => [v.detached, v.freed])).toEqual([[false, false], [true, true], [true, true]]);
+    expect(h.mm.map_count).toBe(1);
+    expect(h.mm.vm_area_cachep).toEqual([objs[1], objs[2]]);
+  });
+
+  it('a reader of the neighbour delays the merge: vma_start_write(prev) waits for it', () => {
+    const h = lanes({ vmas: 1 });
+    const orig = h.vma[0]!, base = orig.vm_start;
+    h.lane('W', 0, function* () {
+      yield* do_mprotect_pkey(h.mm, base + 4, 4, VM_READ | VM_WRITE);
+      yield* hold(4);
+      h.mark('merge');
+      yield* do_mprotect_pkey(h.mm, base + 4, 4, VM_READ);
+      h.mark('merged');
+    });
+    h.lane('R', 2, function* () {
+      const v = lock_vma_under_rcu(h.mm, base); // the head piece
+      h.mark(v === h.mm.vmas[0] ? 'head read-locked' : 'no');
+      yield* hold(10);
+      vma_end_read(v!);
+    });
+    h.run();
+    expect(h.marks).toEqual([['R', 'head read-locked', 2], ['W', 'merge', 4], ['W', 'merged', 12]]);
+    expect(h.rec.waitLanes()).toEqual([['W', 'vma_start_write', 'vma_lock', `vma[1:vma]`, 4, 12]]);
+    expect(layout(h.mm.vmas, base)).toEqual([[0, 16, 0, false]]);
+  });
+});
+
+describe('munmap of part of a VMA', () => {
+  it('splits at both edges; the original (now the middle) is detached and freed, the edges are new VMAs', () => {
+    const h = lanes({ vmas: 1 });
+    const orig = h.vma[0]!, base = orig.vm_start;
+    h.lane('W', 0, function* () {
+      const shape = yield* do_vmi_align_munmap(h.mm, base + 4, 4);
+      expect(shape).toMatchObject({ vm_start: base + 4, vm_end: base + 8 });
+    });
+    h.run();
+    expect(layout(h.mm.vmas, base)).toEqual([[0, 4, 0, false], [8, 16, 8, false]]);
+    expect(h.mm.vmas).not.toContain(orig);
+    expect([orig.detached, orig.freed]).toEqual([true, true]);
+    expect(h.mm.map_count).toBe(2);
+  });
+});
+
+/** Drive one execution of a check scenario by hand: step a task until its next step would be `what`. */
+function handRun(name: string) {
+  const sc = loadCheckScenario(name);
+  const model: CheckModel = {
+    scenario: sc, fault: faultStrategy('mainline'), fork: forkStrategy('fork-lock-all'),
+    injections: [], invariants: new Set(INVARIANT_NAMES),
+  };
+  const ex = new Execution(model, sc.threads.map((t) => t.ops.length), () => 0);
+  const events: string[] = [];
+  install_vm_event_sink((ev: VmEvent) => {
+    const n = VM_EVENT_NAMES[ev];
+    if (n.startsWith('VMA_LOCK') || n === 'FAULT_SIGSEGV' || n === 'FAULT_MMAP_PATH') events.push(n);
+  });
+  const id = (comm: string): number => ex.tasks.find((t) => t.comm === comm)!.id;
+  return {
+    ex, events,
+    until(comm: string, what: string): void {
+      const t = ex.tasks[id(comm)]!;
+      for (let i = 0; i < 100 && t.pending !== what; i++) {
+        const o = ex.step(t.id, true, true);
+        expect(o.violation).toBeNull();
+      }
+      expect(t.pending).toBe(what);
+    },
+    finish(comm: string): void {
+      const t = ex.tasks[id(comm)]!;
+      for (let i = 0; i < 100 && t.state !== 2; i++) {
+        if (t.state === 1) throw new Error(`${comm} sleeps in ${t.pending}`);
+        expect(ex.step(t.id, true, true).violation).toBeNull();
+      }
+    },
+  };
+}
+
+describe('lock_vma_under_rcu: lookup, vma_start_read and re-checks are separate steps', () => {
+  const SCENARIO = 'check-vma-reuse';
+
+  it('a fault whose VMA is unmapped (detached and freed) between lookup and lock: VMA_LOCK_MISS, a second lookup finds nothing (ABORT), the mmap_lock path gives SIGSEGV', () => {
+    const r = handRun(SCENARIO);
+    r.until('T1', 'vma_start_read(mm, vma)'); // looked up vma a
+    r.until('T2', 'mmap_write_lock(mm)'); // munmap(a) done (the next op, mprotect, is about to start)
+    r.finish('T1');
+    expect(r.events).toEqual(['VMA_LOCK_MISS', 'VMA_LOCK_ABORT', 'FAULT_SIGSEGV']);
+  });
+
+  it('detached but still write-locked (the munmap gather window): ABORT without a MISS, then the fault waits for mmap_lock', () => {
+    const r = handRun(SCENARIO);
+    r.until('T1', 'vma_start_read(mm, vma)');
+    r.until('T2', 'vma_iter_clear_gfp(vmi, start, end)'); // vma_mark_detached done, still in the tree and write-locked
+    const a = r.ex.mm.vmas[0]!;
+    expect([a.detached, vma_is_write_locked(a)]).toEqual([true, true]);
+    r.until('T1', 'mmap_read_lock(mm)');
+    expect(r.events).toEqual(['VMA_LOCK_ABORT']);
+    r.finish('T2');
+    r.finish('T1');
+    expect(r.events).toEqual(['VMA_LOCK_ABORT', 'FAULT_SIGSEGV']);
+  });
+});
+
+describe('the checker on VMAs that change shape', () => {
+  it('check-vma-reuse: safe with the re-checks (complete search); without them a reused object is used (use-after-free), shrunk and replayed', () => {
+    const safe = runCheck('check-vma-reuse');
+    expect(verdict(safe)).toBe('safe');
+    expect(safe.complete).toBe(true);
+    const bad = runCheck('check-vma-reuse', { inject: ['lock-vma-skip-recheck'] });
+    expect(verdict(bad)).toBe('unsafe:use-after-free');
+    expect(bad.violation!.message).toMatch(/T1 runs handle_mm_fault for address 16 on vma\[\d+:b\] .* no longer the VMA covering the address/);
+    const again = runCheck('check-vma-reuse', { inject: ['lock-vma-skip-recheck'], mode: { kind: 'replay', schedule: decodeSchedule(bad.violation!.schedule) } });
+    expect(again.violation!.message).toBe(bad.violation!.message);
+  });
+
+  it('check-vma-reuse without reuse (the nondet site off): the freed object is only ever seen detached', () => {
+    const sc = { ...loadCheckScenario('check-vma-reuse'), nondet: [] };
+    expect(verdict(runCheck(sc, { inject: ['lock-vma-skip-recheck'] }))).toBe('safe');
+  });
+
+  it('check-mprotect-merge: safe; a merge that does not write-lock the neighbour it extends is caught, shrunk and replayed', () => {
+    expect(verdict(runCheck('check-mprotect-merge'))).toBe('safe');
+    const bad = runCheck('check-mprotect-merge', { inject: ['merge-skip-neighbour-write-lock'] });
+    expect(verdict(bad)).toBe('unsafe:vma-write-exclusion');
+    expect(bad.violation!.message).toMatch(/gc changes the range of vma\[\d+:heap\] without holding its VMA write lock/);
+    expect(bad.violation!.steps.length).toBeLessThan(bad.violation!.foundSteps);
+    const again = runCheck('check-mprotect-merge', { inject: ['merge-skip-neighbour-write-lock'], mode: { kind: 'replay', schedule: decodeSchedule(bad.violation!.schedule) } });
+    expect(again.violation!.message).toBe(bad.violation!.message);
+  });
+});
