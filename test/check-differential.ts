@@ -146,6 +146,8 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     'double-vma-end-read': ops.has('fault'),
     'lock-vma-skip-recheck': (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
     'merge-skip-neighbour-write-lock': all.some((o) => o.op === 'mprotect' && o.prot !== null),
+    'madvise-mmap-lock-under-vma-lock': ops.has('madvise_dontneed'),
+    'fault-vma-access-after-retry': ops.has('fault'),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

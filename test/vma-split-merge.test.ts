@@ -213,3 +213,38 @@ describe('the checker on VMAs that change shape', () => {
     expect(again.violation!.message).toBe(bad.violation!.message);
   });
 });
+
+describe('use-after-unlock and lock order', () => {
+  it('a fault that reads the VMA after handle_mm_fault returned VM_FAULT_RETRY (the lock already dropped) is a use-after-unlock', () => {
+    expect(verdict(runCheck('check-mprotect-fault'))).toBe('safe');
+    const bad = runCheck('check-mprotect-fault', { inject: ['fault-vma-access-after-retry'] });
+    expect(verdict(bad)).toBe('unsafe:use-after-unlock');
+    expect(bad.violation!.message).toMatch(/T2 runs a read of vma->vm_flags after VM_FAULT_RETRY on vma\[0:lib\] holding neither its VMA read lock nor mmap_lock/);
+    const again = runCheck('check-mprotect-fault', { inject: ['fault-vma-access-after-retry'], mode: { kind: 'replay', schedule: decodeSchedule(bad.violation!.schedule) } });
+    expect(again.violation!.message).toBe(bad.violation!.message);
+  });
+
+  it('one thread, no deadlock possible: mmap_lock -> vma_lock (mprotect) then vma_lock -> mmap_lock (the mutated madvise) is reported as an inversion', () => {
+    const ok = runCheck('check-lock-order');
+    expect(verdict(ok)).toBe('safe');
+    expect(ok.complete).toBe(true);
+    const bad = runCheck('check-lock-order', { inject: ['madvise-mmap-lock-under-vma-lock'] });
+    expect(verdict(bad)).toBe('unsafe:lock-order');
+    expect(bad.violation!.message).toBe('lock order inversion: T1 in madvise(heap, MADV_DONTNEED) takes mmap_lock while holding vma_lock, but T1 in mprotect(heap, pages 0..0, r) took vma_lock while holding mmap_lock');
+  });
+
+  it('with the writer in another thread the mutation is found too: the deadlock, or the inversion when deadlock is off', () => {
+    const sc = {
+      ...loadCheckScenario('check-lock-order'),
+      threads: [
+        { name: 'T1', ops: [{ op: 'madvise_dontneed' as const, vma: ['heap'] }] },
+        { name: 'T2', ops: [{ op: 'mprotect' as const, vma: ['heap'], page: 0, pages: 1, prot: 'r' as const }] },
+      ],
+    };
+    expect(verdict(runCheck(sc))).toBe('safe');
+    const bad = runCheck(sc, { inject: ['madvise-mmap-lock-under-vma-lock'] });
+    expect(['unsafe:lock-order', 'unsafe:deadlock']).toContain(verdict(bad));
+    const noDeadlock = runCheck(sc, { inject: ['madvise-mmap-lock-under-vma-lock'], invariants: INVARIANT_NAMES.filter((i) => i !== 'deadlock') });
+    expect(verdict(noDeadlock)).toBe('unsafe:lock-order');
+  });
+});

@@ -138,6 +138,13 @@ export class Execution {
   /** Merge invisible sub-steps into the next (off with CheckModel.fineSteps, for comparison). */
   private readonly coarse: boolean;
   private woke: number[] = [];
+  /**
+   * Lock-class dependencies seen in this execution (lockdep's graph, for
+   * invariant lock-order): "A->B" -> where it was first seen. Not tracked:
+   * an edge is a function of its task's own steps (what it holds and takes),
+   * so every execution of a trace has the same edges (docs/checker.md).
+   */
+  private readonly lockEdges = new Map<string, string>();
   private spawned: number[] = [];
 
   constructor(
@@ -511,6 +518,11 @@ export class Execution {
     },
     vm_area_free: () => {},
     vma_use: (vma, mm, addr, what) => {
+      const me = this.cur;
+      if (me !== null && !vma.readers.includes(me) && mm.mmap_lock.writer !== me && !mm.mmap_lock.readers.includes(me)) {
+        this.record('use-after-unlock', `${this.who()} runs ${what} on ${vma.label} holding neither its VMA read lock nor mmap_lock (vma_assert_locked)`);
+        return;
+      }
       if (vma.freed) {
         this.record('use-after-free', `${this.who()} runs ${what} on ${vma.label} after it was freed (vm_area_free)`);
       } else if (vma.mm !== mm || vma.detached || addr < vma.vm_start || addr >= vma.vm_end) {
@@ -527,6 +539,26 @@ export class Execution {
         if (r !== me) {
           this.record('vma-write-exclusion', `${this.who()} changes the ${what} of ${vma.label} while ${this.name(r.id)} holds its VMA read lock`);
           return;
+        }
+      }
+    },
+    lock_acquire: (cls, mm) => {
+      const me = this.cur;
+      if (me === null) return;
+      const sem = mm.mmap_lock;
+      const held: Array<'mmap_lock' | 'vma_lock'> = [];
+      if (sem.writer === me || sem.readers.includes(me)) held.push('mmap_lock');
+      if (mm.vmas.some((v) => v.readers.includes(me))) held.push('vma_lock');
+      for (const h of held) {
+        const key = `${h}->${cls}`;
+        if (this.lockEdges.has(key)) continue;
+        const where = `${me.comm} in ${me.opLabel}`;
+        this.lockEdges.set(key, where);
+        const back = h === cls ? where : this.lockEdges.get(`${cls}->${h}`);
+        if (back !== undefined) {
+          this.record('lock-order', h === cls
+            ? `${where} takes ${cls} while holding ${h} (recursive locking)`
+            : `lock order inversion: ${where} takes ${cls} while holding ${h}, but ${back} took ${h} while holding ${cls}`);
         }
       }
     },

@@ -25,6 +25,14 @@ export const INJECTIONS = {
     flag: 'merge_skip_neighbour_write_lock',
     summary: 'vma_merge_existing_range write-locks only the VMA being modified, not the neighbour it extends or removes (mm/vma.c)',
   },
+  'madvise-mmap-lock-under-vma-lock': {
+    flag: 'madvise_mmap_lock_under_vma_lock',
+    summary: 'madvise takes mmap_read_lock while it still holds the VMA read lock (mm/madvise.c): the order vma_lock -> mmap_lock, against every writer\'s mmap_lock -> vma_lock',
+  },
+  'fault-vma-access-after-retry': {
+    flag: 'fault_vma_access_after_retry',
+    summary: 'do_user_addr_fault reads the VMA after a VMA-locked handle_mm_fault returned VM_FAULT_RETRY, i.e. after the callee dropped the VMA lock (arch fault handlers)',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

@@ -53,6 +53,16 @@ export const INVARIANTS = [
     kernel: 'lock_vma_under_rcu re-checks (mm/mmap_lock.c), vma_start_read vm_mm check (include/linux/mmap_lock.h), vm_area_cachep SLAB_TYPESAFE_BY_RCU (mm/vma_init.c)',
   },
   {
+    name: 'use-after-unlock', ref: 'I1/I10',
+    summary: 'a path works on a VMA (handle_mm_fault, zap_page_range_single, a read of its fields) only while it holds that VMA\'s read lock or the mmap_lock: not after its own path (or a callee, on VM_FAULT_RETRY) dropped it',
+    kernel: 'vma_assert_locked (include/linux/mmap_lock.h); the VM_FAULT_RETRY contract of handle_mm_fault (the lock is released)',
+  },
+  {
+    name: 'lock-order', ref: 'lockdep',
+    summary: 'lock classes (mmap_lock, vma_lock) are taken in one order in the whole execution: a blocking acquisition of class B while holding class A adds A -> B (lockdep), and an edge that closes a cycle is reported even if no deadlock happened',
+    kernel: 'kernel/locking/lockdep.c; the vmlock_dep_map annotations of __vma_enter_locked / vma_start_read (mm/mmap_lock.c)',
+  },
+  {
     name: 'lock-release', ref: 'I8',
     summary: 'locks are released only by their holder, and never twice (up_read, up_write, downgrade_write, vma_end_read, folio_unlock)',
     kernel: 'rwsem.c up_read/up_write DEBUG_RWSEMS checks; vma_refcount_put; folio_unlock VM_BUG_ON_FOLIO(!folio_test_locked)',

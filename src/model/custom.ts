@@ -29,6 +29,10 @@ export interface FaultInjection {
   lock_vma_skip_recheck: boolean;
   /** mm/vma.c vma_merge_existing_range: vma_start_write() of the middle VMA only, not of the neighbour it extends or removes. */
   merge_skip_neighbour_write_lock: boolean;
+  /** mm/madvise.c: take mmap_read_lock (for the rest of the range) before vma_end_read of the VMA-locked part. */
+  madvise_mmap_lock_under_vma_lock: boolean;
+  /** arch do_user_addr_fault: read vma->vm_flags after a VMA-locked handle_mm_fault returned VM_FAULT_RETRY (the callee dropped the lock). */
+  fault_vma_access_after_retry: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -37,6 +41,8 @@ export const fault_inject: FaultInjection = {
   do_user_addr_fault_double_vma_end_read: false,
   lock_vma_skip_recheck: false,
   merge_skip_neighbour_write_lock: false,
+  madvise_mmap_lock_under_vma_lock: false,
+  fault_vma_access_after_retry: false,
 };
 
 /** Set every switch back to off. */
@@ -46,6 +52,8 @@ export function reset_fault_inject(): void {
   fault_inject.do_user_addr_fault_double_vma_end_read = false;
   fault_inject.lock_vma_skip_recheck = false;
   fault_inject.merge_skip_neighbour_write_lock = false;
+  fault_inject.madvise_mmap_lock_under_vma_lock = false;
+  fault_inject.fault_vma_access_after_retry = false;
 }
 
 /** What a VMA operation changes in a VMA (hook `vma_change`). */
@@ -80,6 +88,15 @@ export interface ModelHooks {
    * in vma_prepare, dup_anon_vma, vm_flags_reset; memory-and-vma.md F-I3).
    */
   vma_change(vma: VmAreaStruct, what: VmaChange): void;
+  /**
+   * A blocking acquisition of a lock of class `cls` begins (lockdep's
+   * rwsem_acquire annotation, before the task may sleep): mmap_read_lock /
+   * mmap_write_lock and their killable forms, and vma_start_write's wait for
+   * the readers of an attached VMA (__vma_enter_locked). Trylocks are not
+   * reported (lockdep adds no dependency for them), but locks taken by
+   * trylock are held.
+   */
+  lock_acquire(cls: 'mmap_lock' | 'vma_lock', mm: MmStruct): void;
   /** set_pte_at / finish_fault: a fault installs a PTE of `vma` at `pgoff`. */
   set_pte_at(vma: VmAreaStruct, pgoff: number, kind: PteKind): void;
   /**
@@ -114,6 +131,7 @@ const NO_HOOKS: ModelHooks = {
   vm_area_free: nop,
   vma_use: nop,
   vma_change: nop,
+  lock_acquire: nop,
 };
 
 export let hooks: ModelHooks = NO_HOOKS;

@@ -87,6 +87,7 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
         count_vm_event(VmEvent.VMA_LOCK_SUCCESS);
         return ret;
       }
+      if (fault_inject.fault_vma_access_after_retry) hooks.vma_use(vma, mm, address, 'a read of vma->vm_flags after VM_FAULT_RETRY'); // injected bug
       count_vm_event(VmEvent.VMA_LOCK_RETRY);
       count_vm_event(VmEvent.FAULT_RETRY);
       if (ret & VM_FAULT_MAJOR) flags |= FAULT_FLAG_TRIED; // 46e714c729c8

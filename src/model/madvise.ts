@@ -2,7 +2,7 @@
 import { Cost, cpu, type KPath } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { lock_vma_under_rcu, lock_vma_under_rcu_steps, mmap_read_lock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
-import { hooks } from './custom.js';
+import { fault_inject, hooks } from './custom.js';
 import { sched_points } from './sched.js';
 
 /**
@@ -26,6 +26,11 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
     hooks.pt_update_begin(vma, 'zap_page_range_single', false); // model-only hook
     yield cpu(Cost.zap_pte, Math.min(npages, vma.vm_end - addr));
     hooks.pt_update_end(vma, 'zap_page_range_single');
+    if (fault_inject.madvise_mmap_lock_under_vma_lock) { // injected bug: mmap_lock taken under the VMA lock
+      yield* mmap_read_lock(mm);
+      if (sched_points) yield PT.mmap_read_unlock;
+      mmap_read_unlock(mm);
+    }
     if (sched_points) yield PT.vma_end_read;
     vma_end_read(vma);
     return true;
