@@ -148,6 +148,8 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     'merge-skip-neighbour-write-lock': all.some((o) => o.op === 'mprotect' && o.prot !== null),
     'madvise-mmap-lock-under-vma-lock': ops.has('madvise_dontneed'),
     'fault-vma-access-after-retry': ops.has('fault'),
+    'dup-anon-vma-before-write-lock': all.some((o) => o.op === 'mprotect' && o.prot !== null),
+    'mmap-skip-new-vma-write-lock': ops.has('mmap'),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

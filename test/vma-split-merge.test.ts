@@ -248,3 +248,25 @@ describe('use-after-unlock and lock order', () => {
     expect(verdict(noDeadlock)).toBe('unsafe:lock-order');
   });
 });
+
+describe('the classes of per-VMA-lock bugs fixed since v6.4, as mutations: found before the fix, safe after', () => {
+  const cases: Array<[string, Parameters<typeof runCheck>[1] & { inject: NonNullable<Parameters<typeof runCheck>[1]>['inject'] }, string, RegExp]> = [
+    ['check-merge-anon-vma', { inject: ['dup-anon-vma-before-write-lock'] }, 'unsafe:vma-write-exclusion', /gc changes the anon_vma of vma\[\d+:heap\] without holding its VMA write lock/],
+    ['check-mmap-new-vma', { inject: ['mmap-skip-new-vma-write-lock'] }, 'unsafe:vma-write-exclusion', /T2 changes the flags of vma\[\d+:lib\] without holding its VMA write lock/],
+    ['check-vma-reuse', { inject: ['lock-vma-skip-recheck'] }, 'unsafe:use-after-free', /no longer the VMA covering the address/],
+    ['check-fork-anon', { inject: ['fork-skip-vma-write-lock'] }, 'unsafe:vma-write-exclusion', /copies it in dup_mmap relying on the VMA write lock/],
+  ];
+  for (const [sc, spec, pre, msg] of cases) {
+    it(`${sc} +${spec.inject!.join('+')}: ${pre} (shrunk, replayed); fixed: safe, complete`, () => {
+      const post = runCheck(sc);
+      expect(verdict(post)).toBe('safe');
+      expect(post.complete).toBe(true);
+      const bad = runCheck(sc, spec);
+      expect(verdict(bad)).toBe(pre);
+      expect(bad.violation!.message).toMatch(msg);
+      expect(bad.violation!.steps.length).toBeLessThanOrEqual(bad.violation!.foundSteps);
+      const again = runCheck(sc, { ...spec, mode: { kind: 'replay', schedule: decodeSchedule(bad.violation!.schedule) } });
+      expect(again.violation!.message).toBe(bad.violation!.message);
+    });
+  }
+});

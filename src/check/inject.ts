@@ -33,6 +33,14 @@ export const INJECTIONS = {
     flag: 'fault_vma_access_after_retry',
     summary: 'do_user_addr_fault reads the VMA after a VMA-locked handle_mm_fault returned VM_FAULT_RETRY, i.e. after the callee dropped the VMA lock (arch fault handlers)',
   },
+  'dup-anon-vma-before-write-lock': {
+    flag: 'dup_anon_vma_before_write_lock',
+    summary: 'the pre-d8ab9f7b644a merge: dup_anon_vma sets the expanded VMA\'s anon_vma before that VMA is write-locked (mm/mmap.c vma_merge, v6.4)',
+  },
+  'mmap-skip-new-vma-write-lock': {
+    flag: 'mmap_skip_new_vma_write_lock',
+    summary: 'the pre-33313a747e81 mmap_region: the new VMA is stored in the tree, where faults find it, and modified afterwards without vma_start_write (v6.4)',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

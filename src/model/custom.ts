@@ -29,6 +29,10 @@ export interface FaultInjection {
   lock_vma_skip_recheck: boolean;
   /** mm/vma.c vma_merge_existing_range: vma_start_write() of the middle VMA only, not of the neighbour it extends or removes. */
   merge_skip_neighbour_write_lock: boolean;
+  /** mm/vma.c vma_merge_existing_range before d8ab9f7b644a: dup_anon_vma sets dst->anon_vma before dst is write-locked. */
+  dup_anon_vma_before_write_lock: boolean;
+  /** mm/mmap.c mmap_region before 33313a747e81: the new VMA is stored in the tree (visible) and modified without vma_start_write. */
+  mmap_skip_new_vma_write_lock: boolean;
   /** mm/madvise.c: take mmap_read_lock (for the rest of the range) before vma_end_read of the VMA-locked part. */
   madvise_mmap_lock_under_vma_lock: boolean;
   /** arch do_user_addr_fault: read vma->vm_flags after a VMA-locked handle_mm_fault returned VM_FAULT_RETRY (the callee dropped the lock). */
@@ -43,6 +47,8 @@ export const fault_inject: FaultInjection = {
   merge_skip_neighbour_write_lock: false,
   madvise_mmap_lock_under_vma_lock: false,
   fault_vma_access_after_retry: false,
+  dup_anon_vma_before_write_lock: false,
+  mmap_skip_new_vma_write_lock: false,
 };
 
 /** Set every switch back to off. */
@@ -54,6 +60,8 @@ export function reset_fault_inject(): void {
   fault_inject.merge_skip_neighbour_write_lock = false;
   fault_inject.madvise_mmap_lock_under_vma_lock = false;
   fault_inject.fault_vma_access_after_retry = false;
+  fault_inject.dup_anon_vma_before_write_lock = false;
+  fault_inject.mmap_skip_new_vma_write_lock = false;
 }
 
 /** What a VMA operation changes in a VMA (hook `vma_change`). */

@@ -27,6 +27,8 @@ export const VPT = {
   commit_merge: point('commit_merge(vmg)'),
   vma_iter_clear: point('vma_iter_clear_gfp(vmi, start, end)'),
   remove_vma: point('remove_vma(vma)'),
+  dup_anon_vma: point('dup_anon_vma(dst, src)'),
+  mmap_complete: point('__mmap_complete(map, vma)'),
 } satisfies Record<string, PointEffect>;
 
 /** include/linux/mm.h VM_SPECIAL (VM_IO | VM_DONTEXPAND are not modelled). */
@@ -221,6 +223,13 @@ export function* vma_merge_existing_range(
   const merge_will_delete_vma = left_side && right_side;
   const merge_both = merge_left && merge_right;
   yield* vma_start_write(vma); // "No matter what happens, we will be adjusting vma."
+  if (fault_inject.dup_anon_vma_before_write_lock) {
+    // Before d8ab9f7b644a (v6.4): vma_merge called dup_anon_vma on the VMA it
+    // expands before vma_prepare write-locked it.
+    if (merge_left) dup_anon_vma(prev!, merge_right && next!.anon_vma !== null ? next! : vma);
+    else dup_anon_vma(next!, vma);
+    if (sched_points) yield VPT.dup_anon_vma;
+  }
   if (!fault_inject.merge_skip_neighbour_write_lock) {
     if (merge_left) yield* vma_start_write(prev!);
     if (merge_right) yield* vma_start_write(next!);
@@ -331,8 +340,11 @@ export function* do_mmap(mm: MmStruct, old: VmaShape): KPath<VmAreaStruct | null
   if ((yield* mmap_write_lock_killable(mm)) < 0) return null;
   yield cpu(Cost.do_mmap);
   const vma = vm_area_alloc(mm, old);
-  yield* vma_start_write(vma); // __mmap_new_vma: vma_start_write before vma_link
+  // __mmap_new_vma: vma_start_write before vma_link (33313a747e81, 1c7873e33645)
+  if (!fault_inject.mmap_skip_new_vma_write_lock) yield* vma_start_write(vma);
   mm.link(vma);
+  if (sched_points) yield VPT.mmap_complete;
+  hooks.vma_change(vma, 'flags'); // model-only hook: __mmap_complete: vm_flags_set(VM_SOFTDIRTY), vma_set_page_prot
   if (sched_points) yield PT.mmap_write_unlock;
   mmap_write_unlock(mm);
   return vma;
