@@ -14,6 +14,8 @@ import {
   mprotect_fixup, vma_end_read, vma_is_write_locked, VM_EVENT_NAMES, VM_READ, VM_WRITE, type VmAreaStruct, type VmEvent,
 } from '../src/model/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
+import { parseScenario } from '../src/scenario/index.js';
+import { buildMm, costArray, Simulator, Workload } from '../src/sim/index.js';
 import { runCheck, verdict } from './check-helpers.js';
 import { hold, lanes } from './lanes.js';
 
@@ -269,4 +271,58 @@ describe('the classes of per-VMA-lock bugs fixed since v6.4, as mutations: found
       expect(again.violation!.message).toBe(bad.violation!.message);
     });
   }
+});
+
+describe('simulator: mprotect ops with prot', () => {
+  const yaml = (gcOps: string): string => `
+name: frag
+description: a GC mprotects a heap
+duration: 50ms
+cpus: 2
+vmas:
+  - { name: heap, kind: anon, pages: 4096 }
+threads:
+  - name: gc
+    think: 1ms
+    ops:
+${gcOps}
+  - name: mutator
+    think: 100us
+    ops:
+      - { op: fault, vma: heap, access: write }
+`;
+  const run = (gcOps: string) => {
+    const sc = parseScenario(yaml(gcOps), 'frag.yaml', 'yaml');
+    const { mm, slots } = buildMm(sc, faultStrategy('mainline'), forkStrategy('fork-lock-all'));
+    const sim = new Simulator({ cpus: sc.cpus, preempt: sc.preempt, costs: costArray(sc), seed: 1, laws: [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold] }, mm);
+    new Workload(sim, mm, slots).spawnAll(sc.threads);
+    sim.run(sc.duration);
+    return mm;
+  };
+
+  it('protect/unprotect pairs (restore: true) split and merge back: the heap is one VMA again', () => {
+    const mm = run('      - { op: mprotect, vma: heap, pages: 64, prot: r, restore: true }');
+    expect(mm.vmas.length).toBe(1);
+    expect(mm.vmas[0]!.vm_flags & VM_WRITE).toBe(VM_WRITE);
+    expect(mm.vm_area_cachep.length).toBeGreaterThan(0); // pieces were merged away and freed
+  });
+
+  it('unpaired mprotects leave read-only fragments', () => {
+    const mm = run('      - { op: mprotect, vma: heap, pages: 64, prot: r }');
+    expect(mm.vmas.length).toBeGreaterThan(3);
+    expect(mm.vmas.some((v) => (v.vm_flags & VM_WRITE) === 0)).toBe(true);
+    // Adjacent VMAs never have the same flags (they would have merged), and they tile the heap.
+    for (let i = 1; i < mm.vmas.length; i++) {
+      expect(mm.vmas[i]!.vm_flags).not.toBe(mm.vmas[i - 1]!.vm_flags);
+      expect(mm.vmas[i]!.vm_start).toBe(mm.vmas[i - 1]!.vm_end);
+    }
+  });
+
+  it('without prot the heap is never split (the model before issue 13)', () => {
+    expect(run('      - { op: mprotect, vma: heap, pages: 64 }').vmas.length).toBe(1);
+  });
+
+  it('restore without prot is an error', () => {
+    expect(() => parseScenario(yaml('      - { op: mprotect, vma: heap, pages: 64, restore: true }'), 'frag.yaml', 'yaml')).toThrow(/restore needs prot/);
+  });
 });

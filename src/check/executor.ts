@@ -18,16 +18,12 @@ import {
   Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
   install_vm_event_sink, madvise_dontneed, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
   VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
-  VmEvent, vma_is_write_locked, vma_needs_copy, type Cost, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
+  VmEvent, MPROTECT_PROT_BITS, vma_is_write_locked, vma_needs_copy, type Cost, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
 } from '../model/index.js';
 import { applyInjections, type Injection } from './inject.js';
 import { checkVmaObs, checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
-import type { CheckOp, CheckPageState, CheckProt, CheckScenario, CheckVma } from './scenario.js';
+import type { CheckOp, CheckPageState, CheckScenario, CheckVma } from './scenario.js';
 
-/** An mprotect op's protection as VM_READ | VM_WRITE | VM_EXEC. */
-const PROT_BITS: Record<CheckProt, number> = {
-  none: 0, r: VM_READ, rw: VM_READ | VM_WRITE, rx: VM_READ | VM_EXEC, rwx: VM_READ | VM_WRITE | VM_EXEC,
-};
 import { Tracker, type Footprint } from './track.js';
 
 /** What to check: a scenario under one fault and one fork strategy. */
@@ -396,7 +392,7 @@ export class Execution {
           } else {
             const n = op.pages ?? slot.spec.pages - op.page;
             t.opLabel = `mprotect(${vname}, pages ${op.page}..${op.page + n - 1}, ${op.prot})`;
-            yield* do_mprotect_pkey(mm, addr, n, PROT_BITS[op.prot]);
+            yield* do_mprotect_pkey(mm, addr, n, MPROTECT_PROT_BITS[op.prot]);
           }
           break;
         }

@@ -9,6 +9,11 @@ import { vma_modify_flags } from './vma.js';
 /** The protection bits mprotect sets (PROT_READ | PROT_WRITE | PROT_EXEC as VM_* flags). */
 export const VM_PROT_MASK = VM_READ | VM_WRITE | VM_EXEC;
 
+/** Scenario protections (`prot: rw` ...) as VM_* bits. */
+export const MPROTECT_PROT_BITS = {
+  none: 0, r: VM_READ, rw: VM_READ | VM_WRITE, rx: VM_READ | VM_EXEC, rwx: VM_READ | VM_WRITE | VM_EXEC,
+} as const satisfies Record<string, number>;
+
 /**
  * mprotect(addr, npages, prot).
  *
