@@ -150,6 +150,7 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     'fault-vma-access-after-retry': ops.has('fault'),
     'dup-anon-vma-before-write-lock': all.some((o) => o.op === 'mprotect' && o.prot !== null),
     'mmap-skip-new-vma-write-lock': ops.has('mmap'),
+    'stack-expand-skip-write-lock': all.some((o) => o.op === 'fault' && o.page < 0),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

@@ -148,6 +148,7 @@ function handRun(name: string) {
     until(comm: string, what: string): void {
       const t = ex.tasks[id(comm)]!;
       for (let i = 0; i < 100 && t.pending !== what; i++) {
+        if (t.state !== 0) throw new Error(`${comm} cannot run (${t.pending})`);
         const o = ex.step(t.id, true, true);
         expect(o.violation).toBeNull();
       }
@@ -257,6 +258,7 @@ describe('the classes of per-VMA-lock bugs fixed since v6.4, as mutations: found
     ['check-mmap-new-vma', { inject: ['mmap-skip-new-vma-write-lock'] }, 'unsafe:vma-write-exclusion', /T2 changes the flags of vma\[\d+:lib\] without holding its VMA write lock/],
     ['check-vma-reuse', { inject: ['lock-vma-skip-recheck'] }, 'unsafe:use-after-free', /no longer the VMA covering the address/],
     ['check-fork-anon', { inject: ['fork-skip-vma-write-lock'] }, 'unsafe:vma-write-exclusion', /copies it in dup_mmap relying on the VMA write lock/],
+    ['check-stack-expand', { inject: ['stack-expand-skip-write-lock'] }, 'unsafe:vma-write-exclusion', /T1 changes the range of vma\[0:stack\] without holding its VMA write lock/],
   ];
   for (const [sc, spec, pre, msg] of cases) {
     it(`${sc} +${spec.inject!.join('+')}: ${pre} (shrunk, replayed); fixed: safe, complete`, () => {
@@ -324,5 +326,34 @@ ${gcOps}
 
   it('restore without prot is an error', () => {
     expect(() => parseScenario(yaml('      - { op: mprotect, vma: heap, pages: 64, restore: true }'), 'frag.yaml', 'yaml')).toThrow(/restore needs prot/);
+  });
+});
+
+describe('stack expansion (lock_mm_and_find_vma, v6.5+)', () => {
+  it('a fault one page below a stack drops mmap_lock read, takes it for write, expands the VMA (write-locked) and finishes under the downgraded lock', () => {
+    const r = handRun('check-stack-expand');
+    const stack = r.ex.mm.vmas[0]!;
+    const start = stack.vm_start;
+    r.until('T1', 'expand_downwards(vma, address)');
+    expect(vma_is_write_locked(stack)).toBe(true);
+    r.finish('T1');
+    expect([stack.vm_start, stack.vm_end - stack.vm_start]).toEqual([start - 1, 3]);
+    expect(r.events).toEqual(['VMA_LOCK_ABORT', 'FAULT_MMAP_PATH']);
+    expect(r.ex.mm.mmap_lock.readers.length + (r.ex.mm.mmap_lock.writer === null ? 0 : 1)).toBe(0);
+  });
+
+  it('a reader of the stack VMA delays the expansion (vma_start_write waits for it)', () => {
+    const r = handRun('check-stack-expand');
+    r.until('T2', 'handle_mm_fault(vma, addr, flags)'); // T2 holds the stack's VMA read lock
+    r.until('T1', 'vma_start_write(vma)'); // expand_downwards' write lock is next
+    const t1 = r.ex.tasks.find((t) => t.comm === 'T1')!;
+    r.ex.step(t1.id, true, true);
+    expect(t1.state).toBe(1); // asleep in vma_start_write
+    expect(t1.pending).toBe('woken in vma_start_write(vma[0:stack])');
+    expect(r.ex.mm.vmas[0]!.excludeReaders).toBe(true);
+    r.finish('T2'); // the last reader leaves and wakes the writer
+    expect(t1.state).toBe(0);
+    r.finish('T1');
+    expect(r.ex.mm.vmas[0]!.pages).toBe(3);
   });
 });

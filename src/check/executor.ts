@@ -17,7 +17,7 @@ import {
   AnonVma, COST_NAMES, do_mmap, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
   Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
   install_vm_event_sink, madvise_dontneed, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
-  VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
+  VM_GROWSDOWN, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
   VmEvent, MPROTECT_PROT_BITS, vma_is_write_locked, vma_needs_copy, type Cost, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
 } from '../model/index.js';
 import { applyInjections, type Injection } from './inject.js';
@@ -105,6 +105,9 @@ const COPY_ON_FORK: ReadonlyArray<readonly [number, string]> = [
   [VM_PFNMAP, 'VM_PFNMAP'], [VM_MIXEDMAP, 'VM_MIXEDMAP'], [VM_UFFD_WP, 'VM_UFFD_WP'], [VM_MAYBE_GUARD, 'VM_MAYBE_GUARD'],
 ];
 
+/** vm_pgoff of a growsdown VMA at the start: how far down the model's stack can grow. */
+const STACK_PGOFF = 8;
+
 const LOCK_RELEASE_FNS = ['up_read(', 'up_write(', 'downgrade_write(', 'vma_end_read(', 'folio_unlock('];
 
 function vmFlags(v: CheckVma): number {
@@ -114,6 +117,7 @@ function vmFlags(v: CheckVma): number {
   if (v.exec) f |= VM_EXEC;
   if (v.shared) f |= VM_SHARED;
   if (v.dontcopy) f |= VM_DONTCOPY;
+  if (v.growsdown) f |= VM_GROWSDOWN;
   for (const s of v.special) {
     f |= s === 'pfnmap' ? VM_PFNMAP : s === 'mixedmap' ? VM_MIXEDMAP : s === 'uffd_wp' ? VM_UFFD_WP : VM_MAYBE_GUARD;
   }
@@ -167,6 +171,8 @@ export class Execution {
     let addr = 0x10;
     for (const v of sc.vmas) {
       const vma = new VmAreaStruct(mm, mm.nextVmaId++, v.name, addr, addr + v.pages, vmFlags(v), v.kind === 'file', v.map_pages, 1);
+      // A stack's page state starts at an offset so that it can grow down (page offsets are >= 0).
+      if (v.growsdown) vma.vm_pgoff = STACK_PGOFF;
       if (v.anon_vma) {
         vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
         for (let p = 0; p < v.pages; p++) this.obsOf.get(vma)!.anonPtes.add(p); // resident anonymous pages
@@ -379,7 +385,7 @@ export class Execution {
           const addr = slot.start + op.page;
           if (state !== null) {
             const vma = mm.find_vma(addr);
-            if (vma !== null) this.preparePage(vma, op.page, state);
+            if (vma !== null) this.preparePage(vma, vma.pgoff_of(addr), state);
           }
           yield* do_user_addr_fault(mm, addr, op.access === 'write');
           break;

@@ -41,6 +41,10 @@ export const INJECTIONS = {
     flag: 'mmap_skip_new_vma_write_lock',
     summary: 'the pre-33313a747e81 mmap_region: the new VMA is stored in the tree, where faults find it, and modified afterwards without vma_start_write (v6.4)',
   },
+  'stack-expand-skip-write-lock': {
+    flag: 'stack_expand_skip_write_lock',
+    summary: 'the pre-c137381f71ae stack expansion: expand_downwards moves vm_start without vma_start_write, while faults may hold the stack VMA\'s read lock (mm/mmap.c)',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

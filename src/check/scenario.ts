@@ -25,7 +25,7 @@ export const NONDET_SITES = ['vma_start_read_spurious_fail', 'vm_area_reuse'] as
 
 const Name = z.string().regex(/^[A-Za-z0-9_.:{}%/+-]+$/, 'expected a name of letters, digits and _.:-');
 const NameOrList = z.union([Name, z.array(Name).min(1)]);
-const Template = z.union([z.number().int().min(0), z.string().regex(/^\{i([%/+]\d+)?\}$|^\d+$/)]);
+const Template = z.union([z.number().int().min(-1), z.string().regex(/^\{i([%/+]\d+)?\}$|^\d+$/)]);
 
 const VmaSchema = z.strictObject({
   name: Name,
@@ -38,6 +38,8 @@ const VmaSchema = z.strictObject({
   special: z.array(z.enum(SPECIALS)).default([]),
   map_pages: z.boolean().default(true),
   dontcopy: z.boolean().default(false),
+  /** A stack (VM_GROWSDOWN): a fault up to `STACK_GROWTH` pages below it expands it (expand_downwards). */
+  growsdown: z.boolean().default(false),
   pages: z.number().int().min(1).max(64).default(4),
   description: z.string().optional(),
 });
@@ -112,6 +114,7 @@ export interface CheckVma {
   special: Array<(typeof SPECIALS)[number]>;
   map_pages: boolean;
   dontcopy: boolean;
+  growsdown: boolean;
   pages: number;
 }
 
@@ -299,7 +302,7 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
     vmaNames.add(v.name);
     return {
       name: v.name, kind: v.kind, shared: v.shared, write: v.write ?? v.kind === 'anon', maywrite: v.maywrite,
-      exec: v.exec, anon_vma: v.anon_vma, special: v.special, map_pages: v.map_pages, dontcopy: v.dontcopy, pages: v.pages,
+      exec: v.exec, anon_vma: v.anon_vma, special: v.special, map_pages: v.map_pages, dontcopy: v.dontcopy, growsdown: v.growsdown, pages: v.pages,
     };
   });
   const byName = new Map(vmas.map((v) => [v.name, v]));
@@ -340,6 +343,7 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
             const vma = byName.get(v);
             if (vma === undefined) continue;
             if (page >= vma.pages) issues.push({ path: [...at, 'page'], message: `page ${page} is outside VMA '${v}' (${vma.pages} pages)` });
+            if (page < 0 && !vma.growsdown) issues.push({ path: [...at, 'page'], message: `page ${page} is below VMA '${v}', which is no stack (growsdown: true lets a fault there expand it)` });
             const valid: readonly string[] = vma.kind === 'file' ? FILE_STATES : ANON_STATES;
             for (const s of state ?? []) {
               if (!valid.includes(s)) issues.push({ path: [...at, 'state'], message: `state '${s}' is not a ${vma.kind} page state (expected one of: ${valid.join(', ')})` });

@@ -33,6 +33,8 @@ export interface FaultInjection {
   dup_anon_vma_before_write_lock: boolean;
   /** mm/mmap.c mmap_region before 33313a747e81: the new VMA is stored in the tree (visible) and modified without vma_start_write. */
   mmap_skip_new_vma_write_lock: boolean;
+  /** mm/mmap.c expand_downwards before c137381f71ae: vm_start changes without vma_start_write. */
+  stack_expand_skip_write_lock: boolean;
   /** mm/madvise.c: take mmap_read_lock (for the rest of the range) before vma_end_read of the VMA-locked part. */
   madvise_mmap_lock_under_vma_lock: boolean;
   /** arch do_user_addr_fault: read vma->vm_flags after a VMA-locked handle_mm_fault returned VM_FAULT_RETRY (the callee dropped the lock). */
@@ -49,6 +51,7 @@ export const fault_inject: FaultInjection = {
   fault_vma_access_after_retry: false,
   dup_anon_vma_before_write_lock: false,
   mmap_skip_new_vma_write_lock: false,
+  stack_expand_skip_write_lock: false,
 };
 
 /** Set every switch back to off. */
@@ -62,6 +65,7 @@ export function reset_fault_inject(): void {
   fault_inject.fault_vma_access_after_retry = false;
   fault_inject.dup_anon_vma_before_write_lock = false;
   fault_inject.mmap_skip_new_vma_write_lock = false;
+  fault_inject.stack_expand_skip_write_lock = false;
 }
 
 /** What a VMA operation changes in a VMA (hook `vma_change`). */

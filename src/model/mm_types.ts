@@ -17,6 +17,8 @@ export const VM_READ = 0x1;
 export const VM_WRITE = 0x2;
 export const VM_EXEC = 0x4;
 export const VM_SHARED = 0x8;
+/** A stack that grows down (expand_downwards). */
+export const VM_GROWSDOWN = 0x100;
 export const VM_MAYWRITE = 0x20;
 export const VM_UFFD_WP = 0x1000;
 export const VM_PFNMAP = 0x400;

@@ -11,7 +11,7 @@
  * (SLAB_TYPESAFE_BY_RCU: the checker chooses, `nondet: [vm_area_reuse]`).
  */
 import { Cost, cpu, type KPath } from './effects.js';
-import { FileRaState, VM_MIXEDMAP, VM_PFNMAP, VmAreaStruct, type MmStruct } from './mm_types.js';
+import { AnonVma, FileRaState, VM_MIXEDMAP, VM_PFNMAP, VmAreaStruct, type MmStruct } from './mm_types.js';
 import { IndexSet, XArray } from './xarray.js';
 import {
   mmap_read_unlock, mmap_write_downgrade, mmap_write_lock_killable, mmap_write_unlock,
@@ -29,6 +29,7 @@ export const VPT = {
   remove_vma: point('remove_vma(vma)'),
   dup_anon_vma: point('dup_anon_vma(dst, src)'),
   mmap_complete: point('__mmap_complete(map, vma)'),
+  expand_downwards: point('expand_downwards(vma, address)'),
 } satisfies Record<string, PointEffect>;
 
 /** include/linux/mm.h VM_SPECIAL (VM_IO | VM_DONTEXPAND are not modelled). */
@@ -348,4 +349,37 @@ export function* do_mmap(mm: MmStruct, old: VmaShape): KPath<VmAreaStruct | null
   if (sched_points) yield PT.mmap_write_unlock;
   mmap_write_unlock(mm);
   return vma;
+}
+
+/** -ENOMEM */
+export const ENOMEM = 12;
+
+/**
+ * expand_downwards (mm/vma.c, v6.5+; reached from lock_mm_and_find_vma ->
+ * expand_stack_locked with mmap_lock held for write): the stack VMA grows
+ * down to `address`. The previous VMA must end at or below it (the
+ * stack_guard_gap is not modelled, docs/fidelity.md), and the model's page
+ * state cannot go below page offset 0 (-ENOMEM). anon_vma_prepare, then
+ * vma_start_write (c137381f71ae "mm: lock a vma before stack expansion"),
+ * then vm_start / vm_pgoff move down in one tree update
+ * (vma_iter_store_overwrite). Returns 0 or -ENOMEM.
+ */
+export function* expand_downwards(vma: VmAreaStruct, address: number): KPath<number> {
+  const mm = vma.mm;
+  if (mm.mmap_lock.writer === null) throw new Error(`expand_downwards(${vma.label}): mmap_lock not held for write`);
+  const grow = vma.vm_start - address;
+  if (grow <= 0) return 0;
+  const prev = mm.mm_mt.prev(vma);
+  if ((prev !== null && prev.vm_end > address) || vma.vm_pgoff < grow) return -ENOMEM;
+  if (vma.anon_vma === null) { // anon_vma_prepare(vma)
+    yield cpu(Cost.anon_vma_prepare);
+    hooks.anon_vma_prepare(vma); // model-only hook
+    vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
+  }
+  if (!fault_inject.stack_expand_skip_write_lock) yield* vma_start_write(vma);
+  if (sched_points) yield VPT.expand_downwards;
+  hooks.vma_change(vma, 'range'); // model-only hook
+  vma.vm_pgoff -= grow;
+  vma.vm_start = address;
+  return 0;
 }
