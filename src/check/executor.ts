@@ -53,6 +53,8 @@ const CPU_LABEL: Record<string, string> = {
   do_mmap: '__mmap_region(file, addr, len)',
   madvise_vma: 'madvise_vma_behavior(vma)',
   exit_vma: 'exit_mmap: free_pgtables',
+  split_vma: '__split_vma(vmi, vma, addr, new_below)',
+  merge_vma: 'commit_merge(vmg)',
 };
 
 function cpuLabel(c: Cost): string {

@@ -55,11 +55,15 @@ export const enum Cost {
   pgsteal = 14,
   /** Reclaim: per anonymous folio written to zram (compression, with the folio locked). */
   swap_out = 15,
+  /** __split_vma: vm_area_dup, the maple-tree store, the anon_vma / i_mmap updates (per split). */
+  split_vma = 16,
+  /** commit_merge: the range updates, tree store and removal of the merged-away VMAs (per merge). */
+  merge_vma = 17,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
   'mprotect_fixup', 'change_pte', 'munmap_vma', 'zap_pte', 'dup_vma', 'copy_pte',
-  'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal', 'swap_out',
+  'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal', 'swap_out', 'split_vma', 'merge_vma',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

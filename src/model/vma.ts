@@ -151,6 +151,7 @@ export function* __split_vma(mm: MmStruct, vma: VmAreaStruct, addr: number, new_
   }
   yield* vma_start_write(vma);
   yield* vma_start_write(nw);
+  yield cpu(Cost.split_vma); // vma_prepare .. vma_complete
   if (sched_points) yield VPT.vma_complete;
   hooks.vma_change(vma, 'range'); // model-only hook
   if (new_below) {
@@ -235,6 +236,7 @@ export function* vma_merge_existing_range(
     if (merge_left) yield* vma_start_write(prev!);
     if (merge_right) yield* vma_start_write(next!);
   }
+  yield cpu(Cost.merge_vma); // commit_merge
   if (sched_points) yield VPT.commit_merge;
   hooks.vma_change(vma, 'range'); // model-only hook: vma_prepare's vma_assert_write_locked
   if (merge_left) hooks.vma_change(prev!, 'range');

@@ -144,7 +144,7 @@ export function resolveThreads(f: ScenarioFile, duration: number, vmas: readonly
           }
           if (o.op === 'mprotect') {
             if (o.restore === true && o.prot === undefined) issues.push({ path: [...oat, 'restore'], message: 'restore needs prot (the protection the pair sets first)' });
-            ops.push({ op: o.op, vma: o.vma, pages: o.pages, prot: o.prot ?? null, restore: o.restore ?? false, ...base });
+            ops.push({ op: o.op, vma: o.vma, pages: o.pages, ...(o.prot !== undefined ? { prot: o.prot, restore: o.restore ?? false } : {}), ...base });
           } else {
             ops.push({ op: o.op, vma: o.vma, pages: o.pages, ...base });
           }

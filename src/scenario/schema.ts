@@ -497,6 +497,11 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   pgsteal: 2000,
   // zram lz4 swap-out per 4K page on a phone [D] (parameters.md §2.3): reclaim + compression + zram write.
   swap_out: 35400,
+  // Measured on this project's build host (kernel 6.18, bench/README.md "Split and merge"):
+  // an mprotect pair that splits a 64 MB VMA twice and merges it back costs 1.39 us more than
+  // the same pair on a VMA of its own; one third each. Charged only by mprotect with `prot`.
+  split_vma: 460,
+  merge_vma: 460,
 };
 
 const us = (x: number) => Math.round(x * 1000);
