@@ -76,6 +76,8 @@ export class CheckTask implements Task {
   opLabel = '';
   /** VM_FAULT_RETRY returns in the current fault. */
   retries = 0;
+  /** VMA read locks this task holds (task-local, for lock-order). */
+  vmaReadLocks = 0;
   constructor(
     readonly id: number,
     readonly comm: string,
@@ -546,13 +548,19 @@ export class Execution {
         }
       }
     },
+    vma_read_lock: (_vma, delta) => {
+      if (this.cur !== null) this.cur.vmaReadLocks += delta;
+    },
     lock_acquire: (cls, mm) => {
       const me = this.cur;
       if (me === null) return;
       const sem = mm.mmap_lock;
       const held: Array<'mmap_lock' | 'vma_lock'> = [];
       if (sem.writer === me || sem.readers.includes(me)) held.push('mmap_lock');
-      if (mm.vmas.some((v) => v.readers.includes(me))) held.push('vma_lock');
+      // The task's own count (task-local: a VMA read lock is never handed
+      // over), not a scan of every VMA's readers, which would put those
+      // readers in this step's footprint and cost the reduction.
+      if (me.vmaReadLocks > 0) held.push('vma_lock');
       for (const h of held) {
         const key = `${h}->${cls}`;
         if (this.lockEdges.has(key)) continue;

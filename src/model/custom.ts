@@ -109,6 +109,8 @@ export interface ModelHooks {
    * trylock are held.
    */
   lock_acquire(cls: 'mmap_lock' | 'vma_lock', mm: MmStruct): void;
+  /** The current task took (+1, vma_start_read) or dropped (-1, vma_end_read) a VMA read lock. */
+  vma_read_lock(vma: VmAreaStruct, delta: 1 | -1): void;
   /** set_pte_at / finish_fault: a fault installs a PTE of `vma` at `pgoff`. */
   set_pte_at(vma: VmAreaStruct, pgoff: number, kind: PteKind): void;
   /**
@@ -144,6 +146,7 @@ const NO_HOOKS: ModelHooks = {
   vma_use: nop,
   vma_change: nop,
   lock_acquire: nop,
+  vma_read_lock: nop,
 };
 
 export let hooks: ModelHooks = NO_HOOKS;

@@ -180,6 +180,7 @@ function vma_start_read(mm: MmStruct, vma: VmAreaStruct): number {
   if (nondet('vma_start_read_spurious_fail')) return VMA_READ_FAIL;
   vma.nrReaders++;
   vma.readers.push(current);
+  hooks.vma_read_lock(vma, 1); // model-only hook
   return VMA_READ_OK;
 }
 
@@ -264,6 +265,7 @@ export function vma_end_read(vma: VmAreaStruct): void {
   r[i] = r[r.length - 1]!;
   r.pop();
   vma.nrReaders--;
+  hooks.vma_read_lock(vma, -1); // model-only hook
   if (vma.nrReaders === 0 && vma.writerWaiting !== null) {
     const w = vma.writerWaiting;
     vma.writerWaiting = null;
