@@ -10,7 +10,7 @@ import {
   decodeSchedule, Execution, INVARIANT_NAMES, loadCheckScenario, type CheckModel,
 } from '../src/check/index.js';
 import {
-  do_mprotect_pkey, do_vmi_align_munmap, install_vm_event_sink, lock_vma_under_rcu, mmap_write_lock, mmap_write_unlock,
+  do_mprotect_pkey, do_vmi_align_munmap, install_vm_event_sink, madvise_flags, VM_RAND_READ, lock_vma_under_rcu, mmap_write_lock, mmap_write_unlock,
   mprotect_fixup, vma_end_read, vma_is_write_locked, VM_EVENT_NAMES, VM_READ, VM_WRITE, type VmAreaStruct, type VmEvent,
 } from '../src/model/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
@@ -110,6 +110,24 @@ describe('mprotect splits and merges VMAs, write-locking exactly what the kernel
     expect(h.marks).toEqual([['R', 'head read-locked', 2], ['W', 'merge', 4], ['W', 'merged', 12]]);
     expect(h.rec.waitLanes()).toEqual([['W', 'vma_start_write', 'vma_lock', `vma[1:vma]`, 4, 12]]);
     expect(layout(h.mm.vmas, base)).toEqual([[0, 16, 0, false]]);
+  });
+});
+
+describe('madvise flag changes (MADV_RANDOM / MADV_NORMAL) split and merge like mprotect', () => {
+  it('MADV_RANDOM of the middle leaves three VMAs (the original in the middle, all write-locked); MADV_NORMAL merges them back', () => {
+    const h = lanes({ vmas: 1 });
+    const orig = h.vma[0]!, base = orig.vm_start;
+    let shape: Array<[number, number, boolean]> = [];
+    h.lane('W', 0, function* () {
+      expect(yield* madvise_flags(h.mm, base + 4, 4, 'random')).toBe(true);
+      shape = h.mm.vmas.map((v) => [v.vm_start - base, v.vm_end - base, (v.vm_flags & VM_RAND_READ) !== 0]);
+      expect(h.mm.vmas[1]).toBe(orig);
+      expect(yield* madvise_flags(h.mm, base, 16, 'normal')).toBe(true);
+    });
+    h.run();
+    expect(shape).toEqual([[0, 4, false], [4, 8, true], [8, 16, false]]);
+    expect(layout(h.mm.vmas, base)).toEqual([[0, 16, 0, false]]);
+    expect(h.mm.vmas[0]!.vm_flags & VM_RAND_READ).toBe(0);
   });
 });
 
@@ -355,5 +373,19 @@ describe('stack expansion (lock_mm_and_find_vma, v6.5+)', () => {
     expect(t1.state).toBe(0);
     r.finish('T1');
     expect(r.ex.mm.vmas[0]!.pages).toBe(3);
+  });
+});
+
+describe('mprotect across several VMAs', () => {
+  it('a range over three pieces whose first fixup merges them all continues after the merged VMA (nstart = prev->vm_end)', () => {
+    const h = lanes({ vmas: 1 });
+    const base = h.vma[0]!.vm_start;
+    h.lane('W', 0, function* () {
+      yield* do_mprotect_pkey(h.mm, base + 4, 4, VM_READ | VM_WRITE);
+      expect(h.mm.vmas.length).toBe(3);
+      expect(yield* do_mprotect_pkey(h.mm, base, 16, VM_READ)).toBe(true);
+    });
+    h.run();
+    expect(layout(h.mm.vmas, base)).toEqual([[0, 16, 0, false]]);
   });
 });

@@ -16,7 +16,7 @@
 import {
   AnonVma, COST_NAMES, do_mmap, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
   Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
-  install_vm_event_sink, madvise_dontneed, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
+  install_vm_event_sink, madvise_dontneed, madvise_flags, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
   VM_GROWSDOWN, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
   VmEvent, MPROTECT_PROT_BITS, vma_is_write_locked, vma_needs_copy, type Cost, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
 } from '../model/index.js';
@@ -404,6 +404,12 @@ export class Execution {
             t.opLabel = `mprotect(${vname}, pages ${op.page}..${op.page + n - 1}, ${op.prot})`;
             yield* do_mprotect_pkey(mm, addr, n, MPROTECT_PROT_BITS[op.prot]);
           }
+          break;
+        }
+        case 'madvise': {
+          const n = op.pages ?? slot.spec.pages - op.page;
+          t.opLabel = `madvise(${vname}, pages ${op.page}..${op.page + n - 1}, MADV_${op.advice.toUpperCase()})`;
+          yield* madvise_flags(mm, slot.start + op.page, n, op.advice);
           break;
         }
         case 'madvise_dontneed':

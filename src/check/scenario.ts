@@ -66,6 +66,13 @@ const MprotectOp = z.strictObject({
   pages: z.number().int().min(1).optional(),
   prot: z.enum(PROTS).optional(),
 });
+const MadviseOp = z.strictObject({
+  op: z.literal('madvise'),
+  vma: NameOrList,
+  advice: z.enum(['random', 'sequential', 'normal']),
+  page: z.number().int().min(0).optional(),
+  pages: z.number().int().min(1).optional(),
+});
 const MunmapOp = z.strictObject({
   op: z.literal('munmap'),
   vma: NameOrList,
@@ -73,7 +80,7 @@ const MunmapOp = z.strictObject({
   pages: z.number().int().min(1).optional(),
 });
 const ForkOp = z.strictObject({ op: z.literal('fork') });
-const OpSchema = z.union([FaultOp, MprotectOp, MunmapOp, VmaOp, ForkOp]);
+const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MunmapOp, VmaOp, ForkOp]);
 
 const ThreadSchema = z.strictObject({
   name: Name,
@@ -129,6 +136,8 @@ export type CheckOp =
    */
   | { op: 'mprotect'; vma: string[]; page: number; pages: number | null; prot: CheckProt | null }
   | { op: 'munmap'; vma: string[]; page: number; pages: number | null }
+  /** madvise(MADV_RANDOM / SEQUENTIAL / NORMAL) of [page, page + pages) (default: to the VMA's end): vm_flags change, split and merge. */
+  | { op: 'madvise'; vma: string[]; advice: 'random' | 'sequential' | 'normal'; page: number; pages: number | null }
   | { op: 'mmap' | 'madvise_dontneed'; vma: string[] }
   | { op: 'fork' };
 
@@ -247,7 +256,7 @@ export function checkScenarioFromObject(
 }
 
 const OP_SCHEMAS: Record<string, z.ZodType> = {
-  fault: FaultOp, mprotect: MprotectOp, munmap: MunmapOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp,
+  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, munmap: MunmapOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp,
 };
 
 function valueAt(data: unknown, path: readonly Seg[]): unknown {
@@ -350,13 +359,14 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
             }
           }
           ops.push({ op: 'fault', vma: names, page, access: o.access, state });
-        } else if (o.op === 'mprotect' || o.op === 'munmap') {
+        } else if (o.op === 'mprotect' || o.op === 'munmap' || o.op === 'madvise') {
           const page = o.page ?? 0;
           for (const v of names) {
             const vma = byName.get(v);
             if (vma !== undefined && page + (o.pages ?? 1) > vma.pages) issues.push({ path: [...at, o.pages !== undefined ? 'pages' : 'page'], message: `pages ${page}..${page + (o.pages ?? 1) - 1} are outside VMA '${v}' (${vma.pages} pages)` });
           }
           if (o.op === 'mprotect') ops.push({ op: 'mprotect', vma: names, page, pages: o.pages ?? null, prot: o.prot ?? null });
+          else if (o.op === 'madvise') ops.push({ op: 'madvise', vma: names, advice: o.advice, page, pages: o.pages ?? null });
           else ops.push({ op: 'munmap', vma: names, page, pages: o.pages ?? null });
         } else {
           if (o.op === 'mmap') {

@@ -52,7 +52,7 @@ export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number, pr
     const newflags = (vma.vm_flags & ~VM_PROT_MASK) | prot;
     const tmp_end = Math.min(vma.vm_end, end);
     prev = yield* mprotect_fixup(mm, vma, prev, tmp, tmp_end, newflags);
-    tmp = tmp_end;
+    tmp = Math.max(tmp_end, prev.vm_end); // nstart = tmp; if (nstart < prev->vm_end) nstart = prev->vm_end
     if (tmp >= end) break;
     const nx = mm.mm_mt.next(prev);
     if (nx === null || nx.vm_start !== tmp) { // a hole: -ENOMEM
