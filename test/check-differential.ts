@@ -139,7 +139,7 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
   const ops = new Set(sc.threads.flatMap((t) => t.ops.map((o) => o.op)));
   const all = sc.threads.flatMap((t) => t.ops);
   /** Some op changes VMA ranges (splits, merges, unmaps). */
-  const reshapes = all.some((o) => o.op === 'munmap' || o.op === 'madvise' || (o.op === 'mprotect' && o.prot !== null));
+  const reshapes = all.some((o) => o.op === 'munmap' || o.op === 'madvise' || o.op === 'mremap' || (o.op === 'mprotect' && o.prot !== null));
   const merges = all.some((o) => o.op === 'madvise' || (o.op === 'mprotect' && o.prot !== null));
   const reach: Record<Injection, boolean> = {
     'mprotect-skip-vma-write-lock': ops.has('mprotect'),

@@ -10,7 +10,7 @@ import {
   decodeSchedule, Execution, INVARIANT_NAMES, loadCheckScenario, type CheckModel,
 } from '../src/check/index.js';
 import {
-  do_mprotect_pkey, do_vmi_align_munmap, install_vm_event_sink, madvise_flags, VM_RAND_READ, lock_vma_under_rcu, mmap_write_lock, mmap_write_unlock,
+  do_mprotect_pkey, do_mremap, do_vmi_align_munmap, install_vm_event_sink, madvise_flags, MREMAP_DONTUNMAP, MREMAP_MAYMOVE, VM_RAND_READ, lock_vma_under_rcu, mmap_write_lock, mmap_write_unlock,
   mprotect_fixup, vma_end_read, vma_is_write_locked, VM_EVENT_NAMES, VM_READ, VM_WRITE, type VmAreaStruct, type VmEvent,
 } from '../src/model/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
@@ -387,5 +387,71 @@ describe('mprotect across several VMAs', () => {
     });
     h.run();
     expect(layout(h.mm.vmas, base)).toEqual([[0, 16, 0, false]]);
+  });
+});
+
+describe('mremap', () => {
+  it('grows a VMA in place when the space after it is free: the VMA is write-locked (a reader delays it) and keeps its identity', () => {
+    const h = lanes({ vmas: 1 });
+    const v = h.vma[0]!, base = v.vm_start;
+    let ret = 0;
+    h.lane('R', 0, function* () {
+      const r = lock_vma_under_rcu(h.mm, base);
+      yield* hold(5);
+      vma_end_read(r!);
+    });
+    h.lane('W', 1, function* () {
+      ret = yield* do_mremap(h.mm, base, 16, 20, 0);
+      h.mark('grown');
+    });
+    h.run();
+    expect(ret).toBe(base);
+    expect(h.marks).toEqual([['W', 'grown', 5]]);
+    expect(layout(h.mm.vmas, base)).toEqual([[0, 20, 0, false]]);
+    expect(h.mm.vmas[0]).toBe(v);
+  });
+
+  it('moves a VMA that cannot grow in place (MREMAP_MAYMOVE): a new VMA above the others, the old one detached and freed', () => {
+    const h = lanes({ vmas: 2 });
+    const [a, b] = [h.vma[0]!, h.vma[1]!];
+    const base = a.vm_start;
+    let ret = 0;
+    h.lane('W', 0, function* () {
+      ret = yield* do_mremap(h.mm, base, 16, 20, MREMAP_MAYMOVE);
+    });
+    h.run();
+    expect(ret).toBe(b.vm_end + 1);
+    expect(h.mm.vmas.map((v) => [v.vm_start - base, v.vm_end - base, v.vm_pgoff])).toEqual([[17, 33, 0], [34, 54, 0]]);
+    expect(h.mm.vmas[1]!.cache).toBe(a.cache); // the same file, the same page state
+    expect([a.detached, a.freed]).toEqual([true, true]);
+    expect(h.mm.map_count).toBe(2);
+  });
+
+  it('without MREMAP_MAYMOVE a VMA that cannot grow in place stays as it is (-ENOMEM); MREMAP_DONTUNMAP keeps the old VMA', () => {
+    const h = lanes({ vmas: 2 });
+    const base = h.vma[0]!.vm_start;
+    let r1 = 0, r2 = 0;
+    h.lane('W', 0, function* () {
+      r1 = yield* do_mremap(h.mm, base, 16, 20, 0);
+      r2 = yield* do_mremap(h.mm, base, 16, 16, MREMAP_MAYMOVE | MREMAP_DONTUNMAP);
+    });
+    h.run();
+    expect(r1).toBe(-1);
+    expect(r2).toBe(h.vma[1]!.vm_end + 1);
+    expect(h.mm.vmas.map((v) => [v.vm_start - base, v.vm_end - base])).toEqual([[0, 16], [17, 33], [34, 50]]);
+    expect(h.mm.vmas[0]).toBe(h.vma[0]);
+  });
+
+  it('the checker: a fault racing an mremap move is safe (the fault aborts, or falls back and finds the new layout)', () => {
+    const sc = {
+      ...loadCheckScenario('check-vma-reuse'),
+      threads: [
+        { name: 'T1', ops: [{ op: 'fault' as const, vma: ['a'], page: 0, access: 'write' as const, state: ['zero' as const] }] },
+        { name: 'T2', ops: [{ op: 'mremap' as const, vma: ['a'], page: 0, pages: null, new_pages: 3, maymove: true, dontunmap: false }] },
+      ],
+    };
+    const r = runCheck(sc);
+    expect(verdict(r)).toBe('safe');
+    expect(r.complete).toBe(true);
   });
 });

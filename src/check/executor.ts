@@ -16,7 +16,7 @@
 import {
   AnonVma, COST_NAMES, do_mmap, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
   Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
-  install_vm_event_sink, madvise_dontneed, madvise_flags, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
+  install_vm_event_sink, madvise_dontneed, madvise_flags, do_mremap, MREMAP_DONTUNMAP, MREMAP_MAYMOVE, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
   VM_GROWSDOWN, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
   VmEvent, MPROTECT_PROT_BITS, vma_is_write_locked, vma_needs_copy, type Cost, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
 } from '../model/index.js';
@@ -404,6 +404,12 @@ export class Execution {
             t.opLabel = `mprotect(${vname}, pages ${op.page}..${op.page + n - 1}, ${op.prot})`;
             yield* do_mprotect_pkey(mm, addr, n, MPROTECT_PROT_BITS[op.prot]);
           }
+          break;
+        }
+        case 'mremap': {
+          const n = op.pages ?? slot.spec.pages - op.page;
+          t.opLabel = `mremap(${vname}, pages ${op.page}..${op.page + n - 1} -> ${op.new_pages}${op.maymove ? ', MAYMOVE' : ''}${op.dontunmap ? ', DONTUNMAP' : ''})`;
+          yield* do_mremap(mm, slot.start + op.page, n, op.new_pages, (op.maymove ? MREMAP_MAYMOVE : 0) | (op.dontunmap ? MREMAP_DONTUNMAP | MREMAP_MAYMOVE : 0));
           break;
         }
         case 'madvise': {

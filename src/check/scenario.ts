@@ -73,6 +73,15 @@ const MadviseOp = z.strictObject({
   page: z.number().int().min(0).optional(),
   pages: z.number().int().min(1).optional(),
 });
+const MremapOp = z.strictObject({
+  op: z.literal('mremap'),
+  vma: NameOrList,
+  page: z.number().int().min(0).optional(),
+  pages: z.number().int().min(1).optional(),
+  new_pages: z.number().int().min(1).max(128),
+  maymove: z.boolean().default(true),
+  dontunmap: z.boolean().default(false),
+});
 const MunmapOp = z.strictObject({
   op: z.literal('munmap'),
   vma: NameOrList,
@@ -80,7 +89,7 @@ const MunmapOp = z.strictObject({
   pages: z.number().int().min(1).optional(),
 });
 const ForkOp = z.strictObject({ op: z.literal('fork') });
-const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MunmapOp, VmaOp, ForkOp]);
+const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, VmaOp, ForkOp]);
 
 const ThreadSchema = z.strictObject({
   name: Name,
@@ -136,6 +145,8 @@ export type CheckOp =
    */
   | { op: 'mprotect'; vma: string[]; page: number; pages: number | null; prot: CheckProt | null }
   | { op: 'munmap'; vma: string[]; page: number; pages: number | null }
+  /** mremap of [page, page + pages) (default: to the VMA's end) to new_pages: in place, or moved above every VMA. */
+  | { op: 'mremap'; vma: string[]; page: number; pages: number | null; new_pages: number; maymove: boolean; dontunmap: boolean }
   /** madvise(MADV_RANDOM / SEQUENTIAL / NORMAL) of [page, page + pages) (default: to the VMA's end): vm_flags change, split and merge. */
   | { op: 'madvise'; vma: string[]; advice: 'random' | 'sequential' | 'normal'; page: number; pages: number | null }
   | { op: 'mmap' | 'madvise_dontneed'; vma: string[] }
@@ -256,7 +267,7 @@ export function checkScenarioFromObject(
 }
 
 const OP_SCHEMAS: Record<string, z.ZodType> = {
-  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, munmap: MunmapOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp,
+  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp,
 };
 
 function valueAt(data: unknown, path: readonly Seg[]): unknown {
@@ -359,13 +370,14 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
             }
           }
           ops.push({ op: 'fault', vma: names, page, access: o.access, state });
-        } else if (o.op === 'mprotect' || o.op === 'munmap' || o.op === 'madvise') {
+        } else if (o.op === 'mprotect' || o.op === 'munmap' || o.op === 'madvise' || o.op === 'mremap') {
           const page = o.page ?? 0;
           for (const v of names) {
             const vma = byName.get(v);
             if (vma !== undefined && page + (o.pages ?? 1) > vma.pages) issues.push({ path: [...at, o.pages !== undefined ? 'pages' : 'page'], message: `pages ${page}..${page + (o.pages ?? 1) - 1} are outside VMA '${v}' (${vma.pages} pages)` });
           }
           if (o.op === 'mprotect') ops.push({ op: 'mprotect', vma: names, page, pages: o.pages ?? null, prot: o.prot ?? null });
+          else if (o.op === 'mremap') ops.push({ op: 'mremap', vma: names, page, pages: o.pages ?? null, new_pages: o.new_pages, maymove: o.maymove, dontunmap: o.dontunmap });
           else if (o.op === 'madvise') ops.push({ op: 'madvise', vma: names, advice: o.advice, page, pages: o.pages ?? null });
           else ops.push({ op: 'munmap', vma: names, page, pages: o.pages ?? null });
         } else {
