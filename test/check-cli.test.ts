@@ -19,7 +19,7 @@ describe('faultline check', () => {
     const r = await run('check-fork-uffd-wp', '--fork', 'fork-lock-cow', '--no-save');
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/VIOLATION of fork-copy-stability \(I3\/I7\)/);
-    expect(r.out).toMatch(/T1\.2 +lock_vma_under_rcu\(mm, addr\) +vma\[0:shm\] R:T1/);
+    expect(r.out).toMatch(/T1\.2 +lock_vma_under_rcu\(mm, addr\) +-\n.*T1\.3 +vma_start_read\(mm, vma\) +vma\[0:shm\] R:T1/);
     expect(r.out).toMatch(/^replay: faultline check check-fork-uffd-wp --strategy mainline --fork fork-lock-cow --replay fl1\.\S+$/m);
   });
   it('1 wins over 0 when several strategies are checked', async () => {

@@ -137,10 +137,21 @@ function forksFor(sc: CheckScenario): readonly string[] {
 /** Mutations that can change a scenario's behaviour (none, then each one its ops reach). */
 function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
   const ops = new Set(sc.threads.flatMap((t) => t.ops.map((o) => o.op)));
+  const all = sc.threads.flatMap((t) => t.ops);
+  /** Some op changes VMA ranges (splits, merges, unmaps). */
+  const reshapes = all.some((o) => o.op === 'munmap' || o.op === 'madvise' || o.op === 'mremap' || (o.op === 'mprotect' && o.prot !== null));
+  const merges = all.some((o) => o.op === 'madvise' || (o.op === 'mprotect' && o.prot !== null));
   const reach: Record<Injection, boolean> = {
     'mprotect-skip-vma-write-lock': ops.has('mprotect'),
     'fork-skip-vma-write-lock': ops.has('fork'),
     'double-vma-end-read': ops.has('fault'),
+    'lock-vma-skip-recheck': (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
+    'merge-skip-neighbour-write-lock': merges,
+    'madvise-mmap-lock-under-vma-lock': ops.has('madvise_dontneed'),
+    'fault-vma-access-after-retry': ops.has('fault'),
+    'dup-anon-vma-before-write-lock': merges,
+    'mmap-skip-new-vma-write-lock': ops.has('mmap'),
+    'stack-expand-skip-write-lock': all.some((o) => o.op === 'fault' && o.page < 0),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

@@ -16,13 +16,14 @@
 import {
   AnonVma, COST_NAMES, do_mmap, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
   Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
-  install_vm_event_sink, madvise_dontneed, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
-  VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
-  VmEvent, vma_needs_copy, type Cost, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
+  install_vm_event_sink, madvise_dontneed, madvise_flags, do_mremap, MREMAP_DONTUNMAP, MREMAP_MAYMOVE, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
+  VM_GROWSDOWN, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
+  VmEvent, MPROTECT_PROT_BITS, vma_is_write_locked, vma_needs_copy, type Cost, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
 } from '../model/index.js';
 import { applyInjections, type Injection } from './inject.js';
 import { checkVmaObs, checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
 import type { CheckOp, CheckPageState, CheckScenario, CheckVma } from './scenario.js';
+
 import { Tracker, type Footprint } from './track.js';
 
 /** What to check: a scenario under one fault and one fork strategy. */
@@ -52,6 +53,8 @@ const CPU_LABEL: Record<string, string> = {
   do_mmap: '__mmap_region(file, addr, len)',
   madvise_vma: 'madvise_vma_behavior(vma)',
   exit_vma: 'exit_mmap: free_pgtables',
+  split_vma: '__split_vma(vmi, vma, addr, new_below)',
+  merge_vma: 'commit_merge(vmg)',
 };
 
 function cpuLabel(c: Cost): string {
@@ -73,6 +76,8 @@ export class CheckTask implements Task {
   opLabel = '';
   /** VM_FAULT_RETRY returns in the current fault. */
   retries = 0;
+  /** VMA read locks this task holds (task-local, for lock-order). */
+  vmaReadLocks = 0;
   constructor(
     readonly id: number,
     readonly comm: string,
@@ -104,6 +109,9 @@ const COPY_ON_FORK: ReadonlyArray<readonly [number, string]> = [
   [VM_PFNMAP, 'VM_PFNMAP'], [VM_MIXEDMAP, 'VM_MIXEDMAP'], [VM_UFFD_WP, 'VM_UFFD_WP'], [VM_MAYBE_GUARD, 'VM_MAYBE_GUARD'],
 ];
 
+/** vm_pgoff of a growsdown VMA at the start: how far down the model's stack can grow. */
+const STACK_PGOFF = 8;
+
 const LOCK_RELEASE_FNS = ['up_read(', 'up_write(', 'downgrade_write(', 'vma_end_read(', 'folio_unlock('];
 
 function vmFlags(v: CheckVma): number {
@@ -113,6 +121,7 @@ function vmFlags(v: CheckVma): number {
   if (v.exec) f |= VM_EXEC;
   if (v.shared) f |= VM_SHARED;
   if (v.dontcopy) f |= VM_DONTCOPY;
+  if (v.growsdown) f |= VM_GROWSDOWN;
   for (const s of v.special) {
     f |= s === 'pfnmap' ? VM_PFNMAP : s === 'mixedmap' ? VM_MIXEDMAP : s === 'uffd_wp' ? VM_UFFD_WP : VM_MAYBE_GUARD;
   }
@@ -133,6 +142,13 @@ export class Execution {
   /** Merge invisible sub-steps into the next (off with CheckModel.fineSteps, for comparison). */
   private readonly coarse: boolean;
   private woke: number[] = [];
+  /**
+   * Lock-class dependencies seen in this execution (lockdep's graph, for
+   * invariant lock-order): "A->B" -> where it was first seen. Not tracked:
+   * an edge is a function of its task's own steps (what it holds and takes),
+   * so every execution of a trace has the same edges (docs/checker.md).
+   */
+  private readonly lockEdges = new Map<string, string>();
   private spawned: number[] = [];
 
   constructor(
@@ -159,11 +175,13 @@ export class Execution {
     let addr = 0x10;
     for (const v of sc.vmas) {
       const vma = new VmAreaStruct(mm, mm.nextVmaId++, v.name, addr, addr + v.pages, vmFlags(v), v.kind === 'file', v.map_pages, 1);
+      // A stack's page state starts at an offset so that it can grow down (page offsets are >= 0).
+      if (v.growsdown) vma.vm_pgoff = STACK_PGOFF;
       if (v.anon_vma) {
         vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
         for (let p = 0; p < v.pages; p++) this.obsOf.get(vma)!.anonPtes.add(p); // resident anonymous pages
       }
-      mm.vmas.push(vma);
+      mm.link(vma);
       this.slots.set(v.name, { start: addr, spec: v });
       addr += v.pages + 1;
     }
@@ -353,7 +371,7 @@ export class Execution {
 
   private *program(t: CheckTask, ops: readonly CheckOp[], n: number): KPath {
     const mm = this.mm;
-    const unmapped = new Map<string, VmAreaStruct>();
+    const unmapped = new Map<string, VmaShape>();
     for (let i = 0; i < n; i++) {
       const op = ops[i]!;
       t.retries = 0;
@@ -371,22 +389,42 @@ export class Execution {
           const addr = slot.start + op.page;
           if (state !== null) {
             const vma = mm.find_vma(addr);
-            if (vma !== null) this.preparePage(vma, op.page, state);
+            if (vma !== null) this.preparePage(vma, vma.pgoff_of(addr), state);
           }
           yield* do_user_addr_fault(mm, addr, op.access === 'write');
           break;
         }
-        case 'mprotect':
-          t.opLabel = `mprotect(${vname})`;
-          yield* do_mprotect_pkey(mm, slot.start, 1);
+        case 'mprotect': {
+          const addr = slot.start + op.page;
+          if (op.prot === null) {
+            t.opLabel = `mprotect(${vname})`;
+            yield* do_mprotect_pkey(mm, addr, op.pages ?? 1);
+          } else {
+            const n = op.pages ?? slot.spec.pages - op.page;
+            t.opLabel = `mprotect(${vname}, pages ${op.page}..${op.page + n - 1}, ${op.prot})`;
+            yield* do_mprotect_pkey(mm, addr, n, MPROTECT_PROT_BITS[op.prot]);
+          }
           break;
+        }
+        case 'mremap': {
+          const n = op.pages ?? slot.spec.pages - op.page;
+          t.opLabel = `mremap(${vname}, pages ${op.page}..${op.page + n - 1} -> ${op.new_pages}${op.maymove ? ', MAYMOVE' : ''}${op.dontunmap ? ', DONTUNMAP' : ''})`;
+          yield* do_mremap(mm, slot.start + op.page, n, op.new_pages, (op.maymove ? MREMAP_MAYMOVE : 0) | (op.dontunmap ? MREMAP_DONTUNMAP | MREMAP_MAYMOVE : 0));
+          break;
+        }
+        case 'madvise': {
+          const n = op.pages ?? slot.spec.pages - op.page;
+          t.opLabel = `madvise(${vname}, pages ${op.page}..${op.page + n - 1}, MADV_${op.advice.toUpperCase()})`;
+          yield* madvise_flags(mm, slot.start + op.page, n, op.advice);
+          break;
+        }
         case 'madvise_dontneed':
           t.opLabel = `madvise(${vname}, MADV_DONTNEED)`;
           yield* madvise_dontneed(mm, slot.start, slot.spec.pages);
           break;
         case 'munmap': {
-          t.opLabel = `munmap(${vname})`;
-          const old = yield* do_vmi_align_munmap(mm, slot.start);
+          t.opLabel = op.pages === null && op.page === 0 ? `munmap(${vname})` : `munmap(${vname}, pages ${op.page}..${op.page + (op.pages ?? 1) - 1})`;
+          const old = yield* do_vmi_align_munmap(mm, slot.start + op.page, op.pages ?? undefined);
           if (old !== null) unmapped.set(vname, old);
           break;
         }
@@ -483,6 +521,71 @@ export class Execution {
         this.record('fork-copy-complete', `${this.who()} skips copy_page_range of ${src.label}, which vma_needs_copy says the child needs (${why}): the child loses its page tables`);
       }
     },
+    vm_area_alloc: (vma, reused, src) => {
+      const o = this.obsOf.get(vma)!;
+      if (reused) {
+        o.copyBy = -1;
+        o.copyLocked = false;
+        o.changeBy = -1;
+        o.zapN = 0;
+        o.zapBy = -1;
+        o.childAnonVma = -1;
+        o.anonPtes.clear();
+      }
+      if (src !== null) for (const p of this.obsOf.get(src)!.anonPtes) o.anonPtes.add(p);
+    },
+    vm_area_free: () => {},
+    vma_use: (vma, mm, addr, what) => {
+      const me = this.cur;
+      if (me !== null && !vma.readers.includes(me) && mm.mmap_lock.writer !== me && !mm.mmap_lock.readers.includes(me)) {
+        this.record('use-after-unlock', `${this.who()} runs ${what} on ${vma.label} holding neither its VMA read lock nor mmap_lock (vma_assert_locked)`);
+        return;
+      }
+      if (vma.freed) {
+        this.record('use-after-free', `${this.who()} runs ${what} on ${vma.label} after it was freed (vm_area_free)`);
+      } else if (vma.mm !== mm || vma.detached || addr < vma.vm_start || addr >= vma.vm_end) {
+        this.record('use-after-free', `${this.who()} runs ${what} for address ${addr} on ${vma.label} [${vma.vm_start}, ${vma.vm_end})${vma.detached ? ' (detached)' : ''}: the object it looked up is no longer the VMA covering the address (freed and reused, or changed, since lock_vma_under_rcu's lookup)`);
+      }
+    },
+    vma_change: (vma, what) => {
+      const me = this.cur;
+      if (!vma_is_write_locked(vma) || me === null || vma.mm.mmap_lock.writer !== me) {
+        this.record('vma-write-exclusion', `${this.who()} changes the ${what === 'range' ? 'range' : what} of ${vma.label} without holding its VMA write lock (vma_assert_write_locked)`);
+        return;
+      }
+      for (const r of vma.readers) {
+        if (r !== me) {
+          this.record('vma-write-exclusion', `${this.who()} changes the ${what} of ${vma.label} while ${this.name(r.id)} holds its VMA read lock`);
+          return;
+        }
+      }
+    },
+    vma_read_lock: (_vma, delta) => {
+      if (this.cur !== null) this.cur.vmaReadLocks += delta;
+    },
+    lock_acquire: (cls, mm) => {
+      const me = this.cur;
+      if (me === null) return;
+      const sem = mm.mmap_lock;
+      const held: Array<'mmap_lock' | 'vma_lock'> = [];
+      if (sem.writer === me || sem.readers.includes(me)) held.push('mmap_lock');
+      // The task's own count (task-local: a VMA read lock is never handed
+      // over), not a scan of every VMA's readers, which would put those
+      // readers in this step's footprint and cost the reduction.
+      if (me.vmaReadLocks > 0) held.push('vma_lock');
+      for (const h of held) {
+        const key = `${h}->${cls}`;
+        if (this.lockEdges.has(key)) continue;
+        const where = `${me.comm} in ${me.opLabel}`;
+        this.lockEdges.set(key, where);
+        const back = h === cls ? where : this.lockEdges.get(`${cls}->${h}`);
+        if (back !== undefined) {
+          this.record('lock-order', h === cls
+            ? `${where} takes ${cls} while holding ${h} (recursive locking)`
+            : `lock order inversion: ${where} takes ${cls} while holding ${h}, but ${back} took ${h} while holding ${cls}`);
+        }
+      }
+    },
     anon_vma_prepare: (vma) => {
       const sem = vma.mm.mmap_lock;
       const me = this.cur;
@@ -509,7 +612,8 @@ export class Execution {
       if (v.readers.length > 0) seg.push(`R:${v.readers.map(n).join(',')}`);
       if (v.vm_lock_seq === this.mm.mm_lock_seq && (this.mm.mm_lock_seq & 1) === 1) seg.push(`W:${n(this.mm.mmap_lock.writer)}`);
       if (v.excludeReaders) seg.push(`excl(${n(v.writerWaiting)} waits)`);
-      if (v.detached) seg.push('detached');
+      if (v.freed) seg.push('freed');
+      else if (v.detached) seg.push('detached');
       if (o.copyBy >= 0) seg.push(`copy_page_range:${this.name(o.copyBy)}`);
       if (o.changeBy >= 0) seg.push(`change_protection:${this.name(o.changeBy)}`);
       if (o.zapN > 0) seg.push(`zap:${this.name(o.zapBy)}`);

@@ -17,6 +17,34 @@ export const INJECTIONS = {
     flag: 'do_user_addr_fault_double_vma_end_read',
     summary: 'do_user_addr_fault releases the VMA read lock twice after a successful VMA-locked fault',
   },
+  'lock-vma-skip-recheck': {
+    flag: 'lock_vma_skip_recheck',
+    summary: 'lock_vma_under_rcu trusts the VMA it locked: no vm_mm / address-range re-check after vma_start_read (mm/mmap_lock.c), so a VMA freed and reused (SLAB_TYPESAFE_BY_RCU) or shrunk between lookup and lock is used',
+  },
+  'merge-skip-neighbour-write-lock': {
+    flag: 'merge_skip_neighbour_write_lock',
+    summary: 'vma_merge_existing_range write-locks only the VMA being modified, not the neighbour it extends or removes (mm/vma.c)',
+  },
+  'madvise-mmap-lock-under-vma-lock': {
+    flag: 'madvise_mmap_lock_under_vma_lock',
+    summary: 'madvise takes mmap_read_lock while it still holds the VMA read lock (mm/madvise.c): the order vma_lock -> mmap_lock, against every writer\'s mmap_lock -> vma_lock',
+  },
+  'fault-vma-access-after-retry': {
+    flag: 'fault_vma_access_after_retry',
+    summary: 'do_user_addr_fault reads the VMA after a VMA-locked handle_mm_fault returned VM_FAULT_RETRY, i.e. after the callee dropped the VMA lock (arch fault handlers)',
+  },
+  'dup-anon-vma-before-write-lock': {
+    flag: 'dup_anon_vma_before_write_lock',
+    summary: 'the pre-d8ab9f7b644a merge: dup_anon_vma sets the expanded VMA\'s anon_vma before that VMA is write-locked (mm/mmap.c vma_merge, v6.4)',
+  },
+  'mmap-skip-new-vma-write-lock': {
+    flag: 'mmap_skip_new_vma_write_lock',
+    summary: 'the pre-33313a747e81 mmap_region: the new VMA is stored in the tree, where faults find it, and modified afterwards without vma_start_write (v6.4)',
+  },
+  'stack-expand-skip-write-lock': {
+    flag: 'stack_expand_skip_write_lock',
+    summary: 'the pre-c137381f71ae stack expansion: expand_downwards moves vm_start without vma_start_write, while faults may hold the stack VMA\'s read lock (mm/mmap.c)',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

@@ -24,7 +24,7 @@ export const INVARIANTS = [
   },
   {
     name: 'vma-write-exclusion', ref: 'I1/I2',
-    summary: 'no thread holds a VMA read lock on a VMA that another thread holds write-locked, or is changing in a section that relies on the write lock (mprotect_fixup/change_protection; dup_mmap copy_page_range when the fork strategy locks the VMA)',
+    summary: 'no thread holds a VMA read lock on a VMA that another thread holds write-locked, or is changing in a section that relies on the write lock (mprotect_fixup/change_protection; dup_mmap copy_page_range when the fork strategy locks the VMA); every VMA whose range, flags or anon_vma a VMA operation changes (split, merge, mprotect) is write-locked by that writer when it changes (F-I3)',
     kernel: 'vma_start_write / vma_start_read (include/linux/mmap_lock.h, mm/mmap_lock.c); vma_assert_write_locked callers',
   },
   {
@@ -46,6 +46,21 @@ export const INVARIANTS = [
     name: 'detached-vma', ref: 'I10',
     summary: 'no fault proceeds on a detached (unmapped) VMA: no VMA read lock on it, no PTE set in it',
     kernel: 'vma_mark_detached / vma_start_read -EAGAIN (include/linux/mmap_lock.h)',
+  },
+  {
+    name: 'use-after-free', ref: 'F-I1/I10',
+    summary: 'a path that looked a VMA up and locked it works only on that VMA: not on a freed object, nor on one freed and reused (SLAB_TYPESAFE_BY_RCU) or changed since the lookup (another mm, detached, no longer covering the address)',
+    kernel: 'lock_vma_under_rcu re-checks (mm/mmap_lock.c), vma_start_read vm_mm check (include/linux/mmap_lock.h), vm_area_cachep SLAB_TYPESAFE_BY_RCU (mm/vma_init.c)',
+  },
+  {
+    name: 'use-after-unlock', ref: 'I1/I10',
+    summary: 'a path works on a VMA (handle_mm_fault, zap_page_range_single, a read of its fields) only while it holds that VMA\'s read lock or the mmap_lock: not after its own path (or a callee, on VM_FAULT_RETRY) dropped it',
+    kernel: 'vma_assert_locked (include/linux/mmap_lock.h); the VM_FAULT_RETRY contract of handle_mm_fault (the lock is released)',
+  },
+  {
+    name: 'lock-order', ref: 'lockdep',
+    summary: 'lock classes (mmap_lock, vma_lock) are taken in one order in the whole execution: a blocking acquisition of class B while holding class A adds A -> B (lockdep), and an edge that closes a cycle is reported even if no deadlock happened',
+    kernel: 'kernel/locking/lockdep.c; the vmlock_dep_map annotations of __vma_enter_locked / vma_start_read (mm/mmap_lock.c)',
   },
   {
     name: 'lock-release', ref: 'I8',

@@ -21,11 +21,11 @@ export const FILE_STATES = ['cached', 'absent', 'locked', 'writeback'] as const;
 export const ANON_STATES = ['zero', 'swapped', 'swapcache', 'swapcache_locked', 'swapcache_writeback'] as const;
 export type CheckPageState = (typeof FILE_STATES)[number] | (typeof ANON_STATES)[number];
 export const SPECIALS = ['pfnmap', 'mixedmap', 'uffd_wp', 'guard'] as const;
-export const NONDET_SITES = ['vma_start_read_spurious_fail'] as const;
+export const NONDET_SITES = ['vma_start_read_spurious_fail', 'vm_area_reuse'] as const;
 
 const Name = z.string().regex(/^[A-Za-z0-9_.:{}%/+-]+$/, 'expected a name of letters, digits and _.:-');
 const NameOrList = z.union([Name, z.array(Name).min(1)]);
-const Template = z.union([z.number().int().min(0), z.string().regex(/^\{i([%/+]\d+)?\}$|^\d+$/)]);
+const Template = z.union([z.number().int().min(-1), z.string().regex(/^\{i([%/+]\d+)?\}$|^\d+$/)]);
 
 const VmaSchema = z.strictObject({
   name: Name,
@@ -38,6 +38,8 @@ const VmaSchema = z.strictObject({
   special: z.array(z.enum(SPECIALS)).default([]),
   map_pages: z.boolean().default(true),
   dontcopy: z.boolean().default(false),
+  /** A stack (VM_GROWSDOWN): a fault up to `STACK_GROWTH` pages below it expands it (expand_downwards). */
+  growsdown: z.boolean().default(false),
   pages: z.number().int().min(1).max(64).default(4),
   description: z.string().optional(),
 });
@@ -51,11 +53,43 @@ const FaultOp = z.strictObject({
   state: StateList.optional(),
 });
 const VmaOp = z.strictObject({
-  op: z.enum(['mprotect', 'munmap', 'mmap', 'madvise_dontneed']),
+  op: z.enum(['mmap', 'madvise_dontneed']),
   vma: NameOrList,
 });
+/** Protections an mprotect op may set (PROT_READ / PROT_WRITE / PROT_EXEC). */
+export const PROTS = ['none', 'r', 'rw', 'rx', 'rwx'] as const;
+export type CheckProt = (typeof PROTS)[number];
+const MprotectOp = z.strictObject({
+  op: z.literal('mprotect'),
+  vma: NameOrList,
+  page: z.number().int().min(0).optional(),
+  pages: z.number().int().min(1).optional(),
+  prot: z.enum(PROTS).optional(),
+});
+const MadviseOp = z.strictObject({
+  op: z.literal('madvise'),
+  vma: NameOrList,
+  advice: z.enum(['random', 'sequential', 'normal']),
+  page: z.number().int().min(0).optional(),
+  pages: z.number().int().min(1).optional(),
+});
+const MremapOp = z.strictObject({
+  op: z.literal('mremap'),
+  vma: NameOrList,
+  page: z.number().int().min(0).optional(),
+  pages: z.number().int().min(1).optional(),
+  new_pages: z.number().int().min(1).max(128),
+  maymove: z.boolean().default(true),
+  dontunmap: z.boolean().default(false),
+});
+const MunmapOp = z.strictObject({
+  op: z.literal('munmap'),
+  vma: NameOrList,
+  page: z.number().int().min(0).optional(),
+  pages: z.number().int().min(1).optional(),
+});
 const ForkOp = z.strictObject({ op: z.literal('fork') });
-const OpSchema = z.union([FaultOp, VmaOp, ForkOp]);
+const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, VmaOp, ForkOp]);
 
 const ThreadSchema = z.strictObject({
   name: Name,
@@ -96,12 +130,26 @@ export interface CheckVma {
   special: Array<(typeof SPECIALS)[number]>;
   map_pages: boolean;
   dontcopy: boolean;
+  growsdown: boolean;
   pages: number;
 }
 
 export type CheckOp =
   | { op: 'fault'; vma: string[]; page: number; access: 'read' | 'write'; state: CheckPageState[] | null }
-  | { op: 'mprotect' | 'munmap' | 'mmap' | 'madvise_dontneed'; vma: string[] }
+  /**
+   * mprotect: without `prot`, the model before VMA splits (the VMA at the
+   * first page is write-locked, nothing else changes); with it, pages
+   * [page, page + pages) (default: to the VMA's end) get `prot`, splitting
+   * and merging VMAs as the kernel does. munmap: without `page`/`pages` the
+   * whole VMA.
+   */
+  | { op: 'mprotect'; vma: string[]; page: number; pages: number | null; prot: CheckProt | null }
+  | { op: 'munmap'; vma: string[]; page: number; pages: number | null }
+  /** mremap of [page, page + pages) (default: to the VMA's end) to new_pages: in place, or moved above every VMA. */
+  | { op: 'mremap'; vma: string[]; page: number; pages: number | null; new_pages: number; maymove: boolean; dontunmap: boolean }
+  /** madvise(MADV_RANDOM / SEQUENTIAL / NORMAL) of [page, page + pages) (default: to the VMA's end): vm_flags change, split and merge. */
+  | { op: 'madvise'; vma: string[]; advice: 'random' | 'sequential' | 'normal'; page: number; pages: number | null }
+  | { op: 'mmap' | 'madvise_dontneed'; vma: string[] }
   | { op: 'fork' };
 
 export interface CheckThread {
@@ -219,7 +267,7 @@ export function checkScenarioFromObject(
 }
 
 const OP_SCHEMAS: Record<string, z.ZodType> = {
-  fault: FaultOp, mprotect: VmaOp, munmap: VmaOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp,
+  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp,
 };
 
 function valueAt(data: unknown, path: readonly Seg[]): unknown {
@@ -274,7 +322,7 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
     vmaNames.add(v.name);
     return {
       name: v.name, kind: v.kind, shared: v.shared, write: v.write ?? v.kind === 'anon', maywrite: v.maywrite,
-      exec: v.exec, anon_vma: v.anon_vma, special: v.special, map_pages: v.map_pages, dontcopy: v.dontcopy, pages: v.pages,
+      exec: v.exec, anon_vma: v.anon_vma, special: v.special, map_pages: v.map_pages, dontcopy: v.dontcopy, growsdown: v.growsdown, pages: v.pages,
     };
   });
   const byName = new Map(vmas.map((v) => [v.name, v]));
@@ -315,12 +363,23 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
             const vma = byName.get(v);
             if (vma === undefined) continue;
             if (page >= vma.pages) issues.push({ path: [...at, 'page'], message: `page ${page} is outside VMA '${v}' (${vma.pages} pages)` });
+            if (page < 0 && !vma.growsdown) issues.push({ path: [...at, 'page'], message: `page ${page} is below VMA '${v}', which is no stack (growsdown: true lets a fault there expand it)` });
             const valid: readonly string[] = vma.kind === 'file' ? FILE_STATES : ANON_STATES;
             for (const s of state ?? []) {
               if (!valid.includes(s)) issues.push({ path: [...at, 'state'], message: `state '${s}' is not a ${vma.kind} page state (expected one of: ${valid.join(', ')})` });
             }
           }
           ops.push({ op: 'fault', vma: names, page, access: o.access, state });
+        } else if (o.op === 'mprotect' || o.op === 'munmap' || o.op === 'madvise' || o.op === 'mremap') {
+          const page = o.page ?? 0;
+          for (const v of names) {
+            const vma = byName.get(v);
+            if (vma !== undefined && page + (o.pages ?? 1) > vma.pages) issues.push({ path: [...at, o.pages !== undefined ? 'pages' : 'page'], message: `pages ${page}..${page + (o.pages ?? 1) - 1} are outside VMA '${v}' (${vma.pages} pages)` });
+          }
+          if (o.op === 'mprotect') ops.push({ op: 'mprotect', vma: names, page, pages: o.pages ?? null, prot: o.prot ?? null });
+          else if (o.op === 'mremap') ops.push({ op: 'mremap', vma: names, page, pages: o.pages ?? null, new_pages: o.new_pages, maymove: o.maymove, dontunmap: o.dontunmap });
+          else if (o.op === 'madvise') ops.push({ op: 'madvise', vma: names, advice: o.advice, page, pages: o.pages ?? null });
+          else ops.push({ op: 'munmap', vma: names, page, pages: o.pages ?? null });
         } else {
           if (o.op === 'mmap') {
             const prior = ops.some((p) => p.op === 'munmap' && p.vma.join() === names.join());

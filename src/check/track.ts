@@ -28,9 +28,14 @@ export interface Footprint {
 
 /** Fields that never change after construction, by class name. */
 const IMMUTABLE: Record<string, readonly string[]> = {
-  MmStruct: ['mmap_lock', 'fault', 'fork'],
+  MmStruct: ['mmap_lock', 'fault', 'fork', 'mm_mt'],
   RwSemaphore: ['lockClass', 'label', 'readerWake', 'blockRead', 'blockWrite'],
-  VmAreaStruct: ['lockClass', 'label', 'mm', 'id', 'group', 'vm_start', 'vm_end', 'vm_file', 'has_map_pages', 'resident', 'blockWrite'],
+  // A VMA's range, pgoff and page state change (split, merge) and a freed
+  // object is re-initialised when reused (SLAB_TYPESAFE_BY_RCU): only the
+  // lock class, the owning mm (the model reuses an object only in the mm
+  // that freed it) and the preallocated wait effect are fixed.
+  VmAreaStruct: ['lockClass', 'mm', 'blockWrite'],
+  MapleTree: [],
   Folio: ['lockClass', 'vmaId', 'index'],
   AnonVma: ['id'],
   VmaObs: ['vma'],

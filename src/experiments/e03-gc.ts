@@ -29,6 +29,25 @@ export function asyncSwap(base: Scenario): Scenario {
   return sc;
 }
 
+/**
+ * The GC's mprotects as the kernel does them (prot set: vma_modify splits and
+ * merges the heap VMA, write-locking only the VMAs it changes) in protect /
+ * unprotect pairs (each 2 MB piece made read-only, then read-write again at
+ * once: split, then merge back), with asynchronous swap. With `unpaired`,
+ * the GC also runs cycles of mprotects that are not undone: read-only
+ * fragments accumulate, the heap becomes many VMAs, and later mprotects
+ * split and lock only the fragment they fall in.
+ */
+export function gcSplitMerge(base: Scenario, unpaired: boolean): Scenario {
+  const sc = asyncSwap(base);
+  const gcThread = sc.threads.find((t) => t.name === 'HeapTaskDaemon');
+  if (gcThread === undefined) throw new Error('exp-gc: no HeapTaskDaemon thread');
+  const pair = gcThread.ops.map((o) => (o.op === 'mprotect' ? { ...o, prot: 'r' as const, restore: true } : o));
+  const fragments = unpaired ? gcThread.ops.filter((o) => o.op === 'mprotect').map((o) => ({ ...o, prot: 'r' as const, restore: false })) : [];
+  gcThread.ops = [...pair, ...fragments];
+  return sc;
+}
+
 export const gc: Experiment = {
   name: 'gc',
   number: 3,
@@ -39,6 +58,8 @@ export const gc: Experiment = {
   variants: (base) => [
     { label: 'zram', scenario: base },
     { label: 'async swap', scenario: asyncSwap(base) },
+    { label: 'async, split+merge pairs', scenario: gcSplitMerge(base, false) },
+    { label: 'async, fragmented heap', scenario: gcSplitMerge(base, true) },
   ],
   faults: ['mainline', 'retry-vma+uptodate-skip', 'retry-vma+uptodate-skip+writeback-aware', 'hold-io', 'hold-io-file'],
   forks: ['fork-lock-all'],

@@ -14,6 +14,7 @@
  *   The default answer is the model's ordinary behaviour.
  */
 import type { AnonVma, Folio, MmStruct, VmAreaStruct } from './mm_types.js';
+import type { MapleTree } from './maple_tree.js';
 import type { RwSemaphore } from './rwsem.js';
 
 /** Fault-injection switches, read by the kernel paths named in each comment. */
@@ -24,12 +25,33 @@ export interface FaultInjection {
   dup_mmap_skip_vma_start_write: boolean;
   /** arch do_user_addr_fault: vma_end_read() a second time after a VMA-locked fault. */
   do_user_addr_fault_double_vma_end_read: boolean;
+  /** mm/mmap_lock.c lock_vma_under_rcu: no vm_mm / range re-check after vma_start_read. */
+  lock_vma_skip_recheck: boolean;
+  /** mm/vma.c vma_merge_existing_range: vma_start_write() of the middle VMA only, not of the neighbour it extends or removes. */
+  merge_skip_neighbour_write_lock: boolean;
+  /** mm/vma.c vma_merge_existing_range before d8ab9f7b644a: dup_anon_vma sets dst->anon_vma before dst is write-locked. */
+  dup_anon_vma_before_write_lock: boolean;
+  /** mm/mmap.c mmap_region before 33313a747e81: the new VMA is stored in the tree (visible) and modified without vma_start_write. */
+  mmap_skip_new_vma_write_lock: boolean;
+  /** mm/mmap.c expand_downwards before c137381f71ae: vm_start changes without vma_start_write. */
+  stack_expand_skip_write_lock: boolean;
+  /** mm/madvise.c: take mmap_read_lock (for the rest of the range) before vma_end_read of the VMA-locked part. */
+  madvise_mmap_lock_under_vma_lock: boolean;
+  /** arch do_user_addr_fault: read vma->vm_flags after a VMA-locked handle_mm_fault returned VM_FAULT_RETRY (the callee dropped the lock). */
+  fault_vma_access_after_retry: boolean;
 }
 
 export const fault_inject: FaultInjection = {
   mprotect_skip_vma_start_write: false,
   dup_mmap_skip_vma_start_write: false,
   do_user_addr_fault_double_vma_end_read: false,
+  lock_vma_skip_recheck: false,
+  merge_skip_neighbour_write_lock: false,
+  madvise_mmap_lock_under_vma_lock: false,
+  fault_vma_access_after_retry: false,
+  dup_anon_vma_before_write_lock: false,
+  mmap_skip_new_vma_write_lock: false,
+  stack_expand_skip_write_lock: false,
 };
 
 /** Set every switch back to off. */
@@ -37,7 +59,17 @@ export function reset_fault_inject(): void {
   fault_inject.mprotect_skip_vma_start_write = false;
   fault_inject.dup_mmap_skip_vma_start_write = false;
   fault_inject.do_user_addr_fault_double_vma_end_read = false;
+  fault_inject.lock_vma_skip_recheck = false;
+  fault_inject.merge_skip_neighbour_write_lock = false;
+  fault_inject.madvise_mmap_lock_under_vma_lock = false;
+  fault_inject.fault_vma_access_after_retry = false;
+  fault_inject.dup_anon_vma_before_write_lock = false;
+  fault_inject.mmap_skip_new_vma_write_lock = false;
+  fault_inject.stack_expand_skip_write_lock = false;
 }
+
+/** What a VMA operation changes in a VMA (hook `vma_change`). */
+export type VmaChange = 'range' | 'flags' | 'anon_vma';
 
 /** What a PTE set by a fault maps. */
 export type PteKind = 'anon' | 'file' | 'zero';
@@ -47,7 +79,38 @@ export type PtUpdate = 'copy_page_range' | 'change_protection' | 'zap_page_range
 /** Observation points. Every method is called by a kernel path at the named kernel step. */
 export interface ModelHooks {
   /** A model object (mm, rwsem, VMA, folio, anon_vma) was constructed. */
-  object_created(o: MmStruct | RwSemaphore | VmAreaStruct | Folio | AnonVma): void;
+  object_created(o: MmStruct | MapleTree | RwSemaphore | VmAreaStruct | Folio | AnonVma): void;
+  /**
+   * vm_area_alloc / vm_area_dup handed out `vma` for a new life; `reused`:
+   * the object was freed before (SLAB_TYPESAFE_BY_RCU); `src`: vm_area_dup's
+   * source (split pieces), or null.
+   */
+  vm_area_alloc(vma: VmAreaStruct, reused: boolean, src: VmAreaStruct | null): void;
+  /** vm_area_free: the object goes back to vm_area_cachep. */
+  vm_area_free(vma: VmAreaStruct): void;
+  /**
+   * A path works on `vma` for user address `addr` of `mm` after looking it
+   * up and locking it (handle_mm_fault, zap_page_range_single): the object
+   * must still be that VMA (attached, of `mm`, covering `addr`).
+   */
+  vma_use(vma: VmAreaStruct, mm: MmStruct, addr: number, what: string): void;
+  /**
+   * A VMA operation is about to change `vma`'s range / pgoff, flags or
+   * anon_vma: the kernel asserts it is write-locked (vma_assert_write_locked
+   * in vma_prepare, dup_anon_vma, vm_flags_reset; memory-and-vma.md F-I3).
+   */
+  vma_change(vma: VmAreaStruct, what: VmaChange): void;
+  /**
+   * A blocking acquisition of a lock of class `cls` begins (lockdep's
+   * rwsem_acquire annotation, before the task may sleep): mmap_read_lock /
+   * mmap_write_lock and their killable forms, and vma_start_write's wait for
+   * the readers of an attached VMA (__vma_enter_locked). Trylocks are not
+   * reported (lockdep adds no dependency for them), but locks taken by
+   * trylock are held.
+   */
+  lock_acquire(cls: 'mmap_lock' | 'vma_lock', mm: MmStruct): void;
+  /** The current task took (+1, vma_start_read) or dropped (-1, vma_end_read) a VMA read lock. */
+  vma_read_lock(vma: VmAreaStruct, delta: 1 | -1): void;
   /** set_pte_at / finish_fault: a fault installs a PTE of `vma` at `pgoff`. */
   set_pte_at(vma: VmAreaStruct, pgoff: number, kind: PteKind): void;
   /**
@@ -78,6 +141,12 @@ const NO_HOOKS: ModelHooks = {
   anon_vma_fork: nop,
   anon_vma_prepare: nop,
   dup_mmap_copy: nop,
+  vm_area_alloc: nop,
+  vm_area_free: nop,
+  vma_use: nop,
+  vma_change: nop,
+  lock_acquire: nop,
+  vma_read_lock: nop,
 };
 
 export let hooks: ModelHooks = NO_HOOKS;
@@ -88,7 +157,7 @@ export function install_model_hooks(h: ModelHooks | null): void {
 }
 
 /** Places where the model asks for a timing-dependent outcome. */
-export type NondetSite = 'vma_start_read_spurious_fail';
+export type NondetSite = 'vma_start_read_spurious_fail' | 'vm_area_reuse';
 
 let chooser: ((site: NondetSite) => boolean) | null = null;
 

@@ -87,12 +87,17 @@ export const enum Cost {
   smaps_pte = 21,
   /** get_user_pages: per page looked up (follow_page_mask) besides any fault. */
   gup_page = 22,
+  /** __split_vma: vm_area_dup, the maple-tree store, the anon_vma / i_mmap updates (per split). */
+  split_vma = 23,
+  /** commit_merge: the range updates, tree store and removal of the merged-away VMAs (per merge). */
+  merge_vma = 24,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
   'mprotect_fixup', 'change_pte', 'munmap_vma', 'zap_pte', 'dup_vma', 'copy_pte',
   'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal', 'swap_out', 'do_read_fault', 'copy_process', 'wakeup',
   'show_map', 'show_smap', 'smaps_pte', 'gup_page',
+  'split_vma', 'merge_vma',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

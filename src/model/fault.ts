@@ -7,16 +7,17 @@ import { Cost, cpu, cpu_then, type KPath } from './effects.js';
 import { handle_mm_fault, mm_account_fault } from './memory.js';
 import {
   FAULT_FLAG_DEFAULT, FAULT_FLAG_TRIED, FAULT_FLAG_USER, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE,
-  VM_FAULT_COMPLETED, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_SIGSEGV,
+  VM_FAULT_COMPLETED, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_SIGSEGV, VM_GROWSDOWN,
   type MmStruct, type VmAreaStruct,
 } from './mm_types.js';
 import {
-  lock_vma_under_rcu, mmap_read_lock, mmap_read_lock_killable, mmap_read_trylock, mmap_read_unlock, PT, vma_end_read,
+  lock_vma_under_rcu, lock_vma_under_rcu_steps, mmap_read_lock, mmap_write_downgrade, mmap_write_lock_killable, mmap_write_unlock, mmap_read_lock_killable, mmap_read_trylock, mmap_read_unlock, PT, vma_end_read,
 } from './mmap_lock.js';
-import { fault_inject } from './custom.js';
+import { fault_inject, hooks } from './custom.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 import { current, fatal_signal_pending, sched_points } from './sched.js';
 import { mem_cgroup_handle_over_high } from './memcontrol.js';
+import { expand_downwards } from './vma.js';
 
 /**
  * A retried attempt's CPU: the re-walk (`fault_retry`) and handle_mm_fault's
@@ -39,8 +40,10 @@ function first_attempt_cpu(vma: VmAreaStruct) {
 
 /**
  * lock_mm_and_find_vma (mm/mmap_lock.c, v6.5+): mmap_read_trylock, else
- * mmap_read_lock_killable; then find the VMA (stack expansion not modelled).
- * null without the lock when there is no VMA or a fatal signal ended the wait.
+ * mmap_read_lock_killable; then find_vma. An address below a VM_GROWSDOWN
+ * VMA: drop the read lock, mmap_write_lock_killable, find_vma again,
+ * expand_downwards, mmap_write_downgrade (memory-and-vma.md F.6). null
+ * without the lock when there is no VMA or a fatal signal ended the wait.
  *
  * With a strategy whose `lock_mm_and_find_vma` is false (pre-vma), the x86
  * do_user_addr_fault of v6.4 and earlier instead: `if
@@ -61,8 +64,31 @@ function* lock_mm_and_find_vma(mm: MmStruct, address: number, retried: boolean):
     if (!mmap_read_trylock(mm)) yield* mmap_read_lock(mm);
   }
   if (sched_points) yield PT.find_vma;
-  const vma = mm.find_vma(address);
-  if (vma === null) mmap_read_unlock(mm);
+  let vma = mm.mm_mt.find(address); // find_vma: the first VMA ending above address
+  if (vma !== null && vma.vm_start <= address) return vma;
+  if (vma === null || (vma.vm_flags & VM_GROWSDOWN) === 0 || !mm.fault.lock_mm_and_find_vma) {
+    // (pre-v6.5 stack expansion under the read lock is not modelled: SIGSEGV)
+    mmap_read_unlock(mm);
+    return null;
+  }
+  // mmap_upgrade_trylock is always false: upgrade_mmap_lock_carefully drops
+  // the read lock and takes the write lock, then looks the VMA up again.
+  if (sched_points) yield PT.mmap_read_unlock;
+  mmap_read_unlock(mm);
+  if ((yield* mmap_write_lock_killable(mm)) < 0) return null;
+  if (sched_points) yield PT.find_vma;
+  vma = mm.mm_mt.find(address);
+  if (vma !== null && vma.vm_start > address) {
+    // expand_stack_locked -> expand_downwards, unless the VMA is no stack
+    if ((vma.vm_flags & VM_GROWSDOWN) === 0 || (yield* expand_downwards(vma, address)) !== 0) vma = null;
+  }
+  if (vma === null) { // fail:
+    if (sched_points) yield PT.mmap_write_unlock;
+    mmap_write_unlock(mm);
+    return null;
+  }
+  if (sched_points) yield PT.mmap_write_downgrade;
+  mmap_write_downgrade(mm); // success:
   return vma;
 }
 
@@ -74,9 +100,15 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
   const s = mm.fault;
   if (s.per_vma_lock) {
     for (;;) { // retry_vma:
-      if (sched_points) yield PT.lock_vma_under_rcu;
-      const vma = lock_vma_under_rcu(mm, address);
+      let vma: VmAreaStruct | null;
+      if (sched_points) {
+        yield PT.lock_vma_under_rcu;
+        vma = yield* lock_vma_under_rcu_steps(mm, address);
+      } else {
+        vma = lock_vma_under_rcu(mm, address);
+      }
       if (vma === null) break; // goto lock_mmap
+      hooks.vma_use(vma, mm, address, 'handle_mm_fault'); // model-only hook
       yield attempts++ === 0 ? first_attempt_cpu(vma) : RETRY_CPU;
       const r = handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
       ret = typeof r === 'number' ? r : yield* r;
@@ -93,6 +125,7 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
         count_vm_event(VmEvent.VMA_LOCK_SUCCESS);
         return ret;
       }
+      if (fault_inject.fault_vma_access_after_retry) hooks.vma_use(vma, mm, address, 'a read of vma->vm_flags after VM_FAULT_RETRY'); // injected bug
       count_vm_event(VmEvent.VMA_LOCK_RETRY);
       count_vm_event(VmEvent.FAULT_RETRY);
       if (ret & VM_FAULT_MAJOR) flags |= FAULT_FLAG_TRIED; // 46e714c729c8

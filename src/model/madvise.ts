@@ -1,8 +1,12 @@
-/** mm/madvise.c: MADV_DONTNEED, which takes the VMA read lock when it can. */
+/** mm/madvise.c: MADV_DONTNEED, which takes the VMA read lock when it can, and the flag-changing behaviours. */
 import { Cost, cpu, type KPath } from './effects.js';
-import type { MmStruct } from './mm_types.js';
-import { lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
-import { hooks } from './custom.js';
+import { VM_RAND_READ, VM_SEQ_READ, type MmStruct, type VmAreaStruct } from './mm_types.js';
+import {
+  lock_vma_under_rcu, lock_vma_under_rcu_steps, mmap_read_lock, mmap_read_unlock, mmap_write_lock_killable, mmap_write_unlock,
+  PT, vma_end_read, vma_start_write,
+} from './mmap_lock.js';
+import { vma_modify_flags } from './vma.js';
+import { fault_inject, hooks } from './custom.js';
 import { sched_points } from './sched.js';
 
 /**
@@ -13,13 +17,24 @@ import { sched_points } from './sched.js';
  * Returns false when the range is not mapped (-ENOMEM).
  */
 export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): KPath<boolean> {
-  if (sched_points) yield PT.lock_vma_under_rcu;
-  const vma = lock_vma_under_rcu(mm, addr);
+  let vma: VmAreaStruct | null;
+  if (sched_points) {
+    yield PT.lock_vma_under_rcu;
+    vma = yield* lock_vma_under_rcu_steps(mm, addr);
+  } else {
+    vma = lock_vma_under_rcu(mm, addr);
+  }
   if (vma !== null) {
+    hooks.vma_use(vma, mm, addr, 'zap_page_range_single'); // model-only hook
     yield cpu(Cost.madvise_vma);
     hooks.pt_update_begin(vma, 'zap_page_range_single', false); // model-only hook
     yield cpu(Cost.zap_pte, Math.min(npages, vma.vm_end - addr));
     hooks.pt_update_end(vma, 'zap_page_range_single');
+    if (fault_inject.madvise_mmap_lock_under_vma_lock) { // injected bug: mmap_lock taken under the VMA lock
+      yield* mmap_read_lock(mm);
+      if (sched_points) yield PT.mmap_read_unlock;
+      mmap_read_unlock(mm);
+    }
     if (sched_points) yield PT.vma_end_read;
     vma_end_read(vma);
     return true;
@@ -35,4 +50,49 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
   if (sched_points) yield PT.mmap_read_unlock;
   mmap_read_unlock(mm);
   return v !== null;
+}
+
+/** The madvise behaviours that only change vm_flags (the model's subset). */
+export type MadviseFlagBehavior = 'random' | 'sequential' | 'normal';
+
+/**
+ * madvise(addr, npages, MADV_RANDOM / MADV_SEQUENTIAL / MADV_NORMAL)
+ * (mm/madvise.c): madvise_lock takes mmap_write_lock_killable (these
+ * behaviours need the write lock); madvise_walk_vmas visits each VMA piece of
+ * the range; madvise_update_vma: nothing when the flags do not change, else
+ * vma_modify_flags (merge or split, write-locking what it changes, as for
+ * mprotect), vma_start_write, vm_flags_reset. Returns false (-ENOMEM) when
+ * part of the range is unmapped, or the lock wait was interrupted.
+ */
+export function* madvise_flags(mm: MmStruct, addr: number, npages: number, behavior: MadviseFlagBehavior): KPath<boolean> {
+  if ((yield* mmap_write_lock_killable(mm)) < 0) return false;
+  let vma = mm.find_vma(addr);
+  let ok = vma !== null;
+  const start = addr, end = addr + npages;
+  const set = behavior === 'random' ? VM_RAND_READ : behavior === 'sequential' ? VM_SEQ_READ : 0;
+  let prev = vma !== null && start > vma.vm_start ? vma : vma !== null ? mm.mm_mt.prev(vma) : null;
+  for (let tmp = start; vma !== null;) {
+    const new_flags = (vma.vm_flags & ~(VM_RAND_READ | VM_SEQ_READ)) | set;
+    const tmp_end = Math.min(vma.vm_end, end);
+    // madvise_update_vma
+    if (new_flags !== vma.vm_flags) {
+      vma = yield* vma_modify_flags(mm, prev, vma, tmp, tmp_end, new_flags);
+      yield* vma_start_write(vma); // "vm_flags is protected by the mmap_lock held in write mode"
+      hooks.vma_change(vma, 'flags'); // model-only hook: vm_flags_reset
+      vma.vm_flags = new_flags;
+      yield cpu(Cost.madvise_vma);
+    }
+    prev = vma;
+    tmp = Math.max(tmp_end, prev.vm_end); // madvise_walk_vmas: if (start < prev->vm_end) start = prev->vm_end
+    if (tmp >= end) break;
+    const nx = mm.mm_mt.next(prev);
+    if (nx === null || nx.vm_start !== tmp) {
+      ok = false;
+      break;
+    }
+    vma = nx;
+  }
+  if (sched_points) yield PT.mmap_write_unlock;
+  mmap_write_unlock(mm);
+  return ok;
 }

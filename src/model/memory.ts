@@ -333,7 +333,7 @@ function do_fault(vmf: VmFault): number | KPath<number> {
  * find_vma checked).
  */
 export function handle_mm_fault(vma: VmAreaStruct, address: number, flags: number): number | KPath<number> {
-  const vmf: VmFault = { vma, address, pgoff: address - vma.vm_start, flags };
+  const vmf: VmFault = { vma, address, pgoff: vma.pgoff_of(address), flags };
   if (vma.vm_file) {
     // handle_pte_fault: a present read-only PTE of a shared file page, which maps an uptodate folio
     // (reclaim unmaps a page before it evicts it)

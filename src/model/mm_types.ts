@@ -8,6 +8,7 @@ import { hooks } from './custom.js';
 import { RwSemaphore, type ReaderWake } from './rwsem.js';
 import { wake_up_process } from './sched.js';
 import { IndexSet, XArray } from './xarray.js';
+import { MapleTree } from './maple_tree.js';
 import type { FaultStrategy, ForkStrategy } from './strategy.js';
 import type { MemCgroup } from './memcontrol.js';
 
@@ -16,6 +17,8 @@ export const VM_READ = 0x1;
 export const VM_WRITE = 0x2;
 export const VM_EXEC = 0x4;
 export const VM_SHARED = 0x8;
+/** A stack that grows down (expand_downwards). */
+export const VM_GROWSDOWN = 0x100;
 export const VM_MAYWRITE = 0x20;
 export const VM_UFFD_WP = 0x1000;
 export const VM_PFNMAP = 0x400;
@@ -241,6 +244,15 @@ export class FileRaState {
  * (include/linux/mmap_lock.h); here `nrReaders` counts read-lock holders,
  * `excludeReaders` is VM_REFCNT_EXCLUDE_READERS_FLAG set by a waiting writer,
  * and `detached` is vm_refcnt == 0.
+ *
+ * Lifetime (mm/vma_init.c vm_area_alloc / vm_area_dup / vm_area_free): the
+ * object comes from vm_area_cachep, which is SLAB_TYPESAFE_BY_RCU, so a freed
+ * VMA's memory may become another VMA at once while RCU readers still hold
+ * the pointer. `freed` is model-only: the object is in the cache's free list
+ * (`MmStruct.vm_area_cachep`); `vm_area_init` re-initialises a reused object,
+ * so every field below except `lockClass`, `mm` and `blockWrite` can change.
+ * `gen` (model-only) counts the object's lives: a lookup that remembers it
+ * can tell that the object it found is no longer the VMA it found.
  */
 export class VmAreaStruct implements WaitResource {
   readonly lockClass = 'vma_lock' as const;
@@ -251,47 +263,59 @@ export class VmAreaStruct implements WaitResource {
   /** The writer sleeping on mm->vma_writer_wait for this VMA's readers. */
   writerWaiting: Task | null = null;
   detached = false;
+  /** Model-only: the object is free in vm_area_cachep (vm_area_free ran). */
+  freed = false;
+  /** Model-only: lives of this object (vm_area_alloc / vm_area_dup on reuse add one). */
+  gen = 0;
   anon_vma: AnonVma | null = null;
+  /** vma->vm_pgoff: page offset of vm_start in the file (anon: in the mapping's page state). */
+  vm_pgoff = 0;
   /**
    * Page cache of the backing file (file VMAs) or swap cache (anon), by pgoff:
    * only folios that are, or were recently, in use. A file page with no entry
-   * here is uptodate in the page cache unless it is in `evicted`.
+   * here is uptodate in the page cache unless it is in `evicted`. Shared by
+   * the pieces of a split mapping (the same file: vm_area_dup).
    */
-  readonly cache = new XArray<Folio>();
+  cache: XArray<Folio>;
   /** File pgoffs not in the page cache (a fault on them must read). */
-  readonly evicted = new IndexSet();
+  evicted: IndexSet;
   /** pgoffs whose PTE is a swap entry (anon). */
-  readonly swapped = new IndexSet();
-  /** vma->vm_file->f_ra (file VMAs; unused for anon). */
-  readonly f_ra: FileRaState;
+  swapped: IndexSet;
+  /** vma->vm_file->f_ra (file VMAs; unused for anon); shared by the pieces of a split mapping. */
+  f_ra: FileRaState;
   /** vma->vm_ops->page_mkwrite of the file (shared file VMAs). */
   page_mkwrite: PageMkwrite = 'generic';
   /**
    * File pgoffs whose PTE maps the page read-only (pte_present &&
    * !pte_write): a write there is do_wp_page, not do_fault. Only shared-file
    * `wp` accesses set it (the model does not otherwise track file PTEs).
+   * Shared by the pieces of a split mapping, like the page cache.
    */
-  readonly wrprotected = new IndexSet();
+  wrprotected: IndexSet;
   readonly blockWrite: BlockEffect;
-  readonly label: string;
+  label: string;
 
   constructor(
     readonly mm: MmStruct,
-    readonly id: number,
-    readonly group: string,
-    readonly vm_start: number,
-    readonly vm_end: number,
+    public id: number,
+    public group: string,
+    public vm_start: number,
+    public vm_end: number,
     public vm_flags: number,
-    readonly vm_file: boolean,
+    public vm_file: boolean,
     /** vm_ops->map_pages present (vmf_can_call_fault); true for ordinary files. */
-    readonly has_map_pages: boolean,
+    public has_map_pages: boolean,
     /** Fraction of pages with a populated PTE, for copy_page_range cost. */
-    readonly resident: number,
+    public resident: number,
     /** bdi->ra_pages of the backing file (VM_READAHEAD_PAGES unless read_ahead_kb was changed). */
     ra_pages: number = VM_READAHEAD_PAGES,
   ) {
     this.label = `vma[${id}:${group}]`;
     this.f_ra = new FileRaState(ra_pages);
+    this.cache = new XArray<Folio>();
+    this.evicted = new IndexSet();
+    this.swapped = new IndexSet();
+    this.wrprotected = new IndexSet();
     this.blockWrite = block(this, 'vma_start_write');
     hooks.object_created(this); // model-only (custom.ts)
   }
@@ -300,6 +324,10 @@ export class VmAreaStruct implements WaitResource {
   }
   get vm_shared(): boolean {
     return (this.vm_flags & VM_SHARED) !== 0;
+  }
+  /** linear_page_index: the page offset of user address `addr` (in pages). */
+  pgoff_of(addr: number): number {
+    return addr - this.vm_start + this.vm_pgoff;
   }
   blockers(_waiter: Task, out: Task[]): void {
     for (const r of this.readers) out.push(r);
@@ -328,8 +356,16 @@ export class MmStruct {
   readonly mmap_lock: RwSemaphore;
   /** Odd while mmap_lock is write-held (mm->mm_lock_seq). */
   mm_lock_seq = 0;
-  /** The VMA tree, sorted by vm_start (stands in for the maple tree). */
-  vmas: VmAreaStruct[] = [];
+  /** mm->mm_mt: the VMA tree (maple_tree.ts). */
+  readonly mm_mt = new MapleTree();
+  /**
+   * Model-only: freed VMA objects of vm_area_cachep (SLAB_TYPESAFE_BY_RCU),
+   * most recently freed last. The model keeps one cache per mm: an object is
+   * reused only by the mm that freed it (docs/fidelity.md).
+   */
+  readonly vm_area_cachep: VmAreaStruct[] = [];
+  /** mm->map_count */
+  map_count = 0;
   nextVmaId = 0;
   nextAnonVmaId = 0;
   /** The swap device is SWP_SYNCHRONOUS_IO (zram): swap-in runs on the faulting CPU. */
@@ -346,29 +382,24 @@ export class MmStruct {
     hooks.object_created(this); // model-only (custom.ts)
   }
 
+  /** The VMAs in address order (for_each_vma), read-only: change the tree with link / unlink. */
+  get vmas(): readonly VmAreaStruct[] {
+    return this.mm_mt.entries;
+  }
   /** vma_lookup / mas_walk: the VMA containing `addr`, or null. */
   find_vma(addr: number): VmAreaStruct | null {
-    const v = this.vmas;
-    let lo = 0, hi = v.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const m = v[mid]!;
-      if (addr < m.vm_start) hi = mid - 1;
-      else if (addr >= m.vm_end) lo = mid + 1;
-      else return m;
-    }
-    return null;
+    return this.mm_mt.walk(addr);
   }
-  /** vma_link: insert into the tree. */
+  /** vma_link / vma_iter_store_new: insert into the tree. */
   link(vma: VmAreaStruct): void {
-    const v = this.vmas;
-    let i = v.length;
-    while (i > 0 && v[i - 1]!.vm_start > vma.vm_start) i--;
-    v.splice(i, 0, vma);
+    this.mm_mt.store(vma);
+    vma.detached = false; // vma_mark_attached
+    this.map_count++;
   }
   /** Remove from the tree (vma_iter_clear in vms_complete_munmap_vmas). */
   unlink(vma: VmAreaStruct): void {
-    const i = this.vmas.indexOf(vma);
-    if (i >= 0) this.vmas.splice(i, 1);
+    if (!this.mm_mt.has(vma)) return;
+    this.mm_mt.erase(vma);
+    this.map_count--;
   }
 }

@@ -70,7 +70,7 @@ export function* exit_mmap(mm: MmStruct): KPath {
   set_mmf_oom_skip(mm);
   yield* mmap_write_lock(mm);
   yield cpu(Cost.exit_vma, mm.vmas.length); // free_pgtables + remove_vma
-  mm.vmas = [];
+  mm.mm_mt.destroy();
   if (sched_points) yield PT.mmap_write_unlock;
   mmap_write_unlock(mm);
 }

@@ -10,7 +10,7 @@
  */
 import { killable, point, type KPath, type PointEffect } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { nondet } from './custom.js';
+import { fault_inject, hooks, nondet } from './custom.js';
 import { current, fatal_signal_pending, sched_points, wake_up_process } from './sched.js';
 import { EINTR } from './signal.js';
 import { tp } from './trace.js';
@@ -25,6 +25,8 @@ export const PT = {
   mmap_write_unlock: point('mmap_write_unlock(mm)'),
   mmap_write_downgrade: point('mmap_write_downgrade(mm)'),
   lock_vma_under_rcu: point('lock_vma_under_rcu(mm, addr)'),
+  vma_start_read: point('vma_start_read(mm, vma)'),
+  mas_walk: point('lock_vma_under_rcu: retry: mas_walk(&mas)'),
   vma_end_read: point('vma_end_read(vma)'),
   vma_start_write: point('vma_start_write(vma)'),
   vma_mark_detached: point('vma_mark_detached(vma)'),
@@ -40,6 +42,7 @@ export const PT = {
 /** mmap_read_lock: uninterruptible (see mmap_read_lock_killable). */
 export function* mmap_read_lock(mm: MmStruct): KPath {
   if (sched_points) yield PT.mmap_read_lock;
+  hooks.lock_acquire('mmap_lock', mm); // model-only hook (lockdep rwsem_acquire_read)
   const sem = mm.mmap_lock;
   if (!sem.tryRead(current)) {
     sem.enqueue(current, false);
@@ -55,6 +58,7 @@ export function* mmap_read_lock(mm: MmStruct): KPath {
  */
 export function* mmap_read_lock_killable(mm: MmStruct): KPath<number> {
   if (sched_points) yield PT.mmap_read_lock;
+  hooks.lock_acquire('mmap_lock', mm); // model-only hook
   const sem = mm.mmap_lock;
   if (!sem.tryRead(current)) {
     if (fatal_signal_pending(current)) {
@@ -88,6 +92,7 @@ export function mmap_read_unlock(mm: MmStruct): void {
 /** mmap_write_lock (uninterruptible): take the rwsem, then start the mm_lock_seq write section. */
 export function* mmap_write_lock(mm: MmStruct): KPath {
   if (sched_points) yield PT.mmap_write_lock;
+  hooks.lock_acquire('mmap_lock', mm); // model-only hook (lockdep rwsem_acquire)
   const sem = mm.mmap_lock;
   if (!sem.tryWrite(current)) {
     sem.enqueue(current, true);
@@ -103,6 +108,7 @@ export function* mmap_write_lock(mm: MmStruct): KPath {
  */
 export function* mmap_write_lock_killable(mm: MmStruct): KPath<number> {
   if (sched_points) yield PT.mmap_write_lock;
+  hooks.lock_acquire('mmap_lock', mm); // model-only hook
   const sem = mm.mmap_lock;
   if (!sem.tryWrite(current)) {
     if (fatal_signal_pending(current)) {
@@ -157,27 +163,62 @@ export const VMA_READ_OK = 0, VMA_READ_FAIL = 1, VMA_READ_EAGAIN = 2;
  *    VMA before vma_mark_detached, and it stays write-locked until
  *    mmap_write_unlock / vma_end_write_all);
  * 2. __refcount_inc_not_zero_limited_acquire(&vma->vm_refcnt) fails: -EAGAIN
- *    when the count was 0 (detached), NULL when a writer is excluding readers
- *    (VMA_LOCK_OFFSET set);
- * 3. the vm_lock_seq recheck after taking the reference (the same test as 1
+ *    when the count was 0 (detached, or a freed object in vm_area_cachep),
+ *    NULL when a writer is excluding readers (VMA_LOCK_OFFSET set);
+ * 3. `vma->vm_mm != mm`: the object was freed and reused by another mm:
+ *    drop the reference, NULL;
+ * 4. the vm_lock_seq recheck after taking the reference (the same test as 1
  *    here: a step of the model does not interleave inside it).
  */
-export function vma_start_read(vma: VmAreaStruct): number {
+export function vma_start_read(mm: MmStruct, vma: VmAreaStruct): number {
   if (vma_is_write_locked(vma)) return VMA_READ_FAIL;
-  if (vma.detached) return VMA_READ_EAGAIN;
+  if (vma.detached) return VMA_READ_EAGAIN; // a freed object is detached too
   if (vma.excludeReaders) return VMA_READ_FAIL;
+  if (vma.mm !== mm) return VMA_READ_FAIL;
   // A false "locked" answer is allowed (mm_lock_seq wrap, reader limit): the
   // fault falls back to mmap_lock. Model-only: the checker may choose it.
   if (nondet('vma_start_read_spurious_fail')) return VMA_READ_FAIL;
   vma.nrReaders++;
   vma.readers.push(current);
+  hooks.vma_read_lock(vma, 1); // model-only hook
   return VMA_READ_OK;
 }
 
+/** lock_vma_under_rcu's outcome after the lookup found a VMA: locked, retry the lookup (MISS), or give up (ABORT). */
+const LVR_OK = 0, LVR_MISS = 1, LVR_ABORT = 2;
+
 /**
- * lock_vma_under_rcu (mm/mmap_lock.c): look up `addr`, try its VMA read lock.
- * Counts VMA_LOCK_ABORT on failure and VMA_LOCK_MISS on a detached VMA (then
- * looks up again). Never sleeps.
+ * lock_vma_under_rcu after `mas_walk` returned `vma`: vma_start_read, then
+ * (with the reference held) the re-checks "is the VMA we locked the right
+ * one": vm_mm and the address range, since the object may have been freed
+ * and reused, or the VMA shrunk, between the lookup and the lock. Counts
+ * VMA_LOCK_MISS / VMA_LOCK_ABORT as the kernel does.
+ */
+function lock_vma_found(mm: MmStruct, vma: VmAreaStruct, addr: number): number {
+  const r = vma_start_read(mm, vma);
+  if (r === VMA_READ_EAGAIN) {
+    count_vm_event(VmEvent.VMA_LOCK_MISS); // "The area was replaced with another one"
+    return LVR_MISS;
+  }
+  if (r === VMA_READ_FAIL) {
+    count_vm_event(VmEvent.VMA_LOCK_ABORT);
+    return LVR_ABORT;
+  }
+  if (!fault_inject.lock_vma_skip_recheck && (vma.mm !== mm || addr < vma.vm_start || addr >= vma.vm_end)) {
+    vma_end_read(vma); // inval_end_read:
+    count_vm_event(VmEvent.VMA_LOCK_ABORT);
+    return LVR_ABORT;
+  }
+  return LVR_OK;
+}
+
+/**
+ * lock_vma_under_rcu (mm/mmap_lock.c) as one atomic step: look up `addr`
+ * (mas_walk under rcu_read_lock), try its VMA read lock, re-check. Counts
+ * VMA_LOCK_ABORT on failure and VMA_LOCK_MISS on a detached VMA (then looks
+ * up again). Never sleeps. The simulator uses this form (nothing can run
+ * between the lookup and the lock in a zero-time step); the checker runs
+ * `lock_vma_under_rcu_steps`.
  */
 export function lock_vma_under_rcu(mm: MmStruct, addr: number): VmAreaStruct | null {
   for (;;) {
@@ -186,14 +227,32 @@ export function lock_vma_under_rcu(mm: MmStruct, addr: number): VmAreaStruct | n
       count_vm_event(VmEvent.VMA_LOCK_ABORT);
       return null;
     }
-    const r = vma_start_read(vma);
-    if (r === VMA_READ_OK) return vma;
-    if (r === VMA_READ_EAGAIN) {
-      count_vm_event(VmEvent.VMA_LOCK_MISS);
-      continue; // vma_iter_set(); goto retry
+    const r = lock_vma_found(mm, vma, addr);
+    if (r === LVR_OK) return vma;
+    if (r === LVR_ABORT) return null;
+  }
+}
+
+/**
+ * lock_vma_under_rcu as the kernel's sequence of steps, with a scheduling
+ * point between the tree lookup and vma_start_read (the RCU read section
+ * does not stop writers: the VMA found may be write-locked, detached, freed
+ * or reused by the time its lock is tried). The caller yields the point
+ * before the first lookup (PT.lock_vma_under_rcu); a MISS looks up again
+ * after a point of its own.
+ */
+export function* lock_vma_under_rcu_steps(mm: MmStruct, addr: number): KPath<VmAreaStruct | null> {
+  for (;;) {
+    const vma = mm.find_vma(addr); // retry: mas_walk(&mas)
+    if (vma === null) {
+      count_vm_event(VmEvent.VMA_LOCK_ABORT);
+      return null;
     }
-    count_vm_event(VmEvent.VMA_LOCK_ABORT);
-    return null;
+    if (sched_points) yield PT.vma_start_read;
+    const r = lock_vma_found(mm, vma, addr);
+    if (r === LVR_OK) return vma;
+    if (r === LVR_ABORT) return null;
+    if (sched_points) yield PT.mas_walk;
   }
 }
 
@@ -205,6 +264,7 @@ export function lock_vma_under_rcu(mm: MmStruct, addr: number): VmAreaStruct | n
 export function vma_start_read_locked(vma: VmAreaStruct): void {
   vma.nrReaders++;
   vma.readers.push(current);
+  hooks.vma_read_lock(vma, 1); // model-only hook
 }
 
 /**
@@ -224,6 +284,7 @@ export function vma_end_read(vma: VmAreaStruct): void {
   r[i] = r[r.length - 1]!;
   r.pop();
   vma.nrReaders--;
+  hooks.vma_read_lock(vma, -1); // model-only hook
   if (vma.nrReaders === 0 && vma.writerWaiting !== null) {
     const w = vma.writerWaiting;
     vma.writerWaiting = null;
@@ -243,6 +304,7 @@ export function* vma_start_write(vma: VmAreaStruct): KPath {
     throw new Error(`vma_start_write(${vma.label}): ${current.comm} does not hold mmap_lock for write`);
   }
   if (vma.vm_lock_seq === mm.mm_lock_seq) return;
+  if (!vma.detached) hooks.lock_acquire('vma_lock', mm); // model-only hook: __vma_enter_locked's rwsem_acquire
   if (vma.nrReaders !== 0) {
     vma.excludeReaders = true; // vm_refcnt += VM_REFCNT_EXCLUDE_READERS_FLAG
     vma.writerWaiting = current;
@@ -266,6 +328,7 @@ export function* vma_start_write_killable(vma: VmAreaStruct): KPath<number> {
     throw new Error(`vma_start_write_killable(${vma.label}): ${current.comm} does not hold mmap_lock for write`);
   }
   if (vma.vm_lock_seq === mm.mm_lock_seq) return 0;
+  if (!vma.detached) hooks.lock_acquire('vma_lock', mm); // model-only hook
   if (vma.nrReaders !== 0) {
     if (fatal_signal_pending(current)) return -EINTR;
     vma.excludeReaders = true; // vm_refcnt += VM_REFCNT_EXCLUDE_READERS_FLAG

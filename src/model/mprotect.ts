@@ -1,33 +1,89 @@
 /** mm/mprotect.c: do_mprotect_pkey -> mprotect_fixup. */
 import { Cost, cpu, type KPath } from './effects.js';
-import type { MmStruct } from './mm_types.js';
+import { VM_EXEC, VM_READ, VM_WRITE, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { mmap_write_lock_killable, mmap_write_unlock, PT, vma_start_write } from './mmap_lock.js';
 import { fault_inject, hooks } from './custom.js';
 import { sched_points } from './sched.js';
+import { vma_modify_flags } from './vma.js';
+
+/** The protection bits mprotect sets (PROT_READ | PROT_WRITE | PROT_EXEC as VM_* flags). */
+export const VM_PROT_MASK = VM_READ | VM_WRITE | VM_EXEC;
+
+/** Scenario protections (`prot: rw` ...) as VM_* bits. */
+export const MPROTECT_PROT_BITS = {
+  none: 0, r: VM_READ, rw: VM_READ | VM_WRITE, rx: VM_READ | VM_EXEC, rwx: VM_READ | VM_WRITE | VM_EXEC,
+} as const satisfies Record<string, number>;
 
 /**
- * mprotect(addr, npages): mmap_lock for write, write-lock the VMA
- * (vma_modify_flags -> vma_start_write), change the PTEs, unlock.
- * Splitting the VMA at the range edges is not modelled (docs/fidelity.md).
- * Returns false (-ENOMEM) when no VMA covers `addr`, or -EINTR: a fatal
- * signal ended the wait for mmap_lock (mmap_write_lock_killable). The
- * VMA write lock is taken with vma_start_write, not the killable form
- * (whether mprotect was converted is unverified, locking.md §8).
+ * mprotect(addr, npages, prot).
+ *
+ * With `prot` (VM_READ | VM_WRITE | VM_EXEC bits): the kernel's
+ * do_mprotect_pkey. mmap_write_lock_killable; vma_find; for each VMA piece
+ * of [addr, addr + npages) mprotect_fixup (below); tlb_finish_mmu (the TLB
+ * flush is not charged, docs/fidelity.md); mmap_write_unlock. Returns false
+ * (-ENOMEM) when part of the range is unmapped, or -EINTR.
+ *
+ * Without `prot`: the model before VMAs could split (kept for the existing
+ * scenarios and their figures, docs/fidelity.md): write-lock the VMA at
+ * `addr` and change `npages` PTEs; the VMA's flags and range stay as they are.
  */
-export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number): KPath<boolean> {
+export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number, prot?: number): KPath<boolean> {
   if ((yield* mmap_write_lock_killable(mm)) < 0) return false;
-  const vma = mm.find_vma(addr);
+  let vma = mm.find_vma(addr);
   if (vma === null) {
     if (sched_points) yield PT.mmap_write_unlock;
     mmap_write_unlock(mm);
     return false;
   }
-  if (!fault_inject.mprotect_skip_vma_start_write) yield* vma_start_write(vma);
-  hooks.pt_update_begin(vma, 'change_protection', true); // model-only hook
-  yield cpu(Cost.mprotect_fixup);
-  yield cpu(Cost.change_pte, Math.min(npages, vma.vm_end - addr)); // change_protection
-  hooks.pt_update_end(vma, 'change_protection');
+  if (prot === undefined) {
+    if (!fault_inject.mprotect_skip_vma_start_write) yield* vma_start_write(vma);
+    hooks.pt_update_begin(vma, 'change_protection', true); // model-only hook
+    yield cpu(Cost.mprotect_fixup);
+    yield cpu(Cost.change_pte, Math.min(npages, vma.vm_end - addr)); // change_protection
+    hooks.pt_update_end(vma, 'change_protection');
+    if (sched_points) yield PT.mmap_write_unlock;
+    mmap_write_unlock(mm);
+    return true;
+  }
+  const start = addr, end = addr + npages;
+  let ok = true;
+  let prev = start > vma.vm_start ? vma : mm.mm_mt.prev(vma);
+  for (let tmp = start; ;) {
+    const newflags = (vma.vm_flags & ~VM_PROT_MASK) | prot;
+    const tmp_end = Math.min(vma.vm_end, end);
+    prev = yield* mprotect_fixup(mm, vma, prev, tmp, tmp_end, newflags);
+    tmp = Math.max(tmp_end, prev.vm_end); // nstart = tmp; if (nstart < prev->vm_end) nstart = prev->vm_end
+    if (tmp >= end) break;
+    const nx = mm.mm_mt.next(prev);
+    if (nx === null || nx.vm_start !== tmp) { // a hole: -ENOMEM
+      ok = false;
+      break;
+    }
+    vma = nx;
+  }
   if (sched_points) yield PT.mmap_write_unlock;
   mmap_write_unlock(mm);
-  return true;
+  return ok;
+}
+
+/**
+ * mprotect_fixup (mm/mprotect.c) of [start, end) inside `vma`: nothing when
+ * the flags do not change; else vma_modify_flags (merge, write-locking the
+ * neighbours it changes, or split, write-locking the pieces), vma_start_write
+ * (idempotent), vm_flags_reset, change_protection. Returns the VMA that now
+ * covers [start, end) (the kernel's *pprev).
+ */
+export function* mprotect_fixup(
+  mm: MmStruct, vma: VmAreaStruct, prev: VmAreaStruct | null, start: number, end: number, newflags: number,
+): KPath<VmAreaStruct> {
+  if (newflags === vma.vm_flags) return vma;
+  const v = yield* vma_modify_flags(mm, prev, vma, start, end, newflags);
+  if (!fault_inject.mprotect_skip_vma_start_write) yield* vma_start_write(v);
+  hooks.vma_change(v, 'flags'); // model-only hook: vm_flags_reset asserts the write lock
+  v.vm_flags = newflags;
+  hooks.pt_update_begin(v, 'change_protection', true); // model-only hook
+  yield cpu(Cost.mprotect_fixup);
+  yield cpu(Cost.change_pte, end - start); // change_protection
+  hooks.pt_update_end(v, 'change_protection');
+  return v;
 }

@@ -1,19 +1,308 @@
-/** mm/vma.c and mm/mmap.c: munmap and mmap of whole VMAs. */
+/**
+ * mm/vma.c, mm/vma_init.c and mm/mmap.c: VMA lifetimes (vm_area_alloc /
+ * vm_area_dup / vm_area_free), split, merge of an existing range, vma_modify,
+ * munmap and mmap. Locking as in mm/vma.c v6.12 .. v7.0 (the vm_refcnt VMA
+ * lock of v6.15+, locking.md §1.2; memory-and-vma.md §F).
+ *
+ * Every step runs under mmap_lock for write. A change to a VMA's range,
+ * pgoff, flags or anon_vma happens only after vma_start_write on it in the
+ * same write section (F-I3); removed VMAs are detached (vma_mark_detached)
+ * and freed into vm_area_cachep, whose objects may be reused at once
+ * (SLAB_TYPESAFE_BY_RCU: the checker chooses, `nondet: [vm_area_reuse]`).
+ */
 import { Cost, cpu, type KPath } from './effects.js';
-import { VmAreaStruct, type MmStruct } from './mm_types.js';
+import { AnonVma, FileRaState, VM_MIXEDMAP, VM_PFNMAP, VmAreaStruct, type MmStruct } from './mm_types.js';
+import { IndexSet, XArray } from './xarray.js';
 import {
   mmap_read_unlock, mmap_write_downgrade, mmap_write_lock_killable, mmap_write_unlock,
   PT, vma_mark_detached, vma_start_write,
 } from './mmap_lock.js';
+import { fault_inject, hooks, nondet } from './custom.js';
 import { sched_points } from './sched.js';
+import { point, type PointEffect } from './effects.js';
+
+/** Scheduling points of the VMA operations (tree updates are one step each, see maple_tree.ts). */
+export const VPT = {
+  vma_complete: point('vma_complete(vp, vmi, mm)'),
+  commit_merge: point('commit_merge(vmg)'),
+  vma_iter_clear: point('vma_iter_clear_gfp(vmi, start, end)'),
+  remove_vma: point('remove_vma(vma)'),
+  dup_anon_vma: point('dup_anon_vma(dst, src)'),
+  mmap_complete: point('__mmap_complete(map, vma)'),
+  expand_downwards: point('expand_downwards(vma, address)'),
+} satisfies Record<string, PointEffect>;
+
+/** include/linux/mm.h VM_SPECIAL (VM_IO | VM_DONTEXPAND are not modelled). */
+const VM_SPECIAL = VM_PFNMAP | VM_MIXEDMAP;
+
+/** What a VMA looked like, for re-creating it (the model's munmap + mmap of the same range). */
+export interface VmaShape {
+  readonly group: string;
+  readonly vm_start: number;
+  readonly vm_end: number;
+  readonly vm_flags: number;
+  readonly vm_file: boolean;
+  readonly has_map_pages: boolean;
+  readonly resident: number;
+}
+
+function shapeOf(v: VmAreaStruct): VmaShape {
+  return {
+    group: v.group, vm_start: v.vm_start, vm_end: v.vm_end, vm_flags: v.vm_flags,
+    vm_file: v.vm_file, has_map_pages: v.has_map_pages, resident: v.resident,
+  };
+}
 
 /**
- * munmap of the VMA at `addr` (do_vmi_align_munmap): mmap write, write-lock and
- * detach the VMA (vms_gather_munmap_vmas), then downgrade to read and zap its
- * page tables (vms_complete_munmap_vmas). Returns the removed VMA, or null
- * (no VMA, or __vm_munmap's mmap_write_lock_killable interrupted).
+ * The object vm_area_alloc / vm_area_dup hands out: a freed one from
+ * vm_area_cachep when the checker chooses reuse (SLAB_TYPESAFE_BY_RCU; the
+ * most recently freed first), else a fresh one. A reused object keeps its
+ * identity (pointers held by RCU readers now see the new VMA).
  */
-export function* do_vmi_align_munmap(mm: MmStruct, addr: number): KPath<VmAreaStruct | null> {
+function vm_area_get(mm: MmStruct, shape: VmaShape, src: VmAreaStruct | null): VmAreaStruct {
+  const cache = mm.vm_area_cachep;
+  let v: VmAreaStruct;
+  let reused = false;
+  if (cache.length > 0 && nondet('vm_area_reuse')) {
+    v = cache.pop()!;
+    reused = true;
+    const id = mm.nextVmaId++;
+    v.id = id;
+    v.group = shape.group;
+    v.label = `vma[${id}:${shape.group}]`;
+    v.vm_start = shape.vm_start;
+    v.vm_end = shape.vm_end;
+    v.vm_flags = shape.vm_flags;
+    v.vm_file = shape.vm_file;
+    v.has_map_pages = shape.has_map_pages;
+    v.resident = shape.resident;
+    v.vm_pgoff = 0;
+    v.anon_vma = null;
+    v.vm_lock_seq = -1; // vma_lock_init
+    v.excludeReaders = false;
+    v.writerWaiting = null;
+    v.freed = false;
+    v.gen++;
+    v.cache = new XArray();
+    v.evicted = new IndexSet();
+    v.swapped = new IndexSet();
+    v.wrprotected = new IndexSet();
+    v.page_mkwrite = 'generic';
+    v.f_ra = new FileRaState();
+  } else {
+    v = new VmAreaStruct(mm, mm.nextVmaId++, shape.group, shape.vm_start, shape.vm_end, shape.vm_flags,
+      shape.vm_file, shape.has_map_pages, shape.resident);
+  }
+  v.detached = true; // vma_lock_init(vma, true): a new VMA starts detached (vm_refcnt 0)
+  hooks.vm_area_alloc(v, reused, src); // model-only hook
+  return v;
+}
+
+/** Freed objects the model keeps for reuse (a slab's free list; older ones are forgotten). */
+const VM_AREA_CACHE_OBJECTS = 4;
+
+/** vm_area_alloc + the fields __mmap_new_vma sets. */
+export function vm_area_alloc(mm: MmStruct, shape: VmaShape): VmAreaStruct {
+  return vm_area_get(mm, shape, null);
+}
+
+/**
+ * vm_area_dup (mm/vma_init.c): a copy of `orig` (flags, file, pgoff,
+ * anon_vma: anon_vma_clone links the copy to the same anon_vma), detached.
+ * The copy maps the same file, so it shares the model's page state
+ * (page cache, evicted and swapped sets, readahead state) with `orig`.
+ */
+export function vm_area_dup(orig: VmAreaStruct): VmAreaStruct {
+  const v = vm_area_get(orig.mm, shapeOf(orig), orig);
+  v.vm_pgoff = orig.vm_pgoff;
+  v.anon_vma = orig.anon_vma; // anon_vma_clone(new, vma)
+  v.cache = orig.cache;
+  v.evicted = orig.evicted;
+  v.swapped = orig.swapped;
+  v.wrprotected = orig.wrprotected;
+  v.page_mkwrite = orig.page_mkwrite;
+  v.f_ra = orig.f_ra;
+  return v;
+}
+
+/** vm_area_free: the VMA must be detached (vma_assert_detached); its object may be reused. */
+export function vm_area_free(vma: VmAreaStruct): void {
+  if (!vma.detached) throw new Error(`vm_area_free(${vma.label}): VMA is attached`);
+  if (vma.nrReaders !== 0) throw new Error(`vm_area_free(${vma.label}): VMA has readers`);
+  vma.freed = true;
+  const cache = vma.mm.vm_area_cachep;
+  if (cache.length >= VM_AREA_CACHE_OBJECTS) cache.shift(); // the oldest goes back to the page allocator
+  cache.push(vma);
+  hooks.vm_area_free(vma); // model-only hook
+}
+
+/**
+ * __split_vma (mm/vma.c): a new VMA for [vm_start, addr) (`new_below`) or
+ * [addr, vm_end); both write-locked (vma_start_write(vma) waits for the
+ * original's readers; the new one is detached, so immediate); then, in one
+ * tree update (vma_prepare .. vma_complete: vma_iter_store_new attaches the
+ * new VMA), the original shrinks. Returns the new VMA. The sysctl
+ * max_map_count limit (split_vma's -ENOMEM) is not modelled.
+ */
+export function* __split_vma(mm: MmStruct, vma: VmAreaStruct, addr: number, new_below: boolean): KPath<VmAreaStruct> {
+  if (addr <= vma.vm_start || addr >= vma.vm_end) throw new Error(`__split_vma(${vma.label}, ${addr}): address outside the VMA`);
+  const nw = vm_area_dup(vma);
+  if (new_below) {
+    nw.vm_end = addr;
+  } else {
+    nw.vm_start = addr;
+    nw.vm_pgoff += addr - vma.vm_start;
+  }
+  yield* vma_start_write(vma);
+  yield* vma_start_write(nw);
+  yield cpu(Cost.split_vma); // vma_prepare .. vma_complete
+  if (sched_points) yield VPT.vma_complete;
+  hooks.vma_change(vma, 'range'); // model-only hook
+  if (new_below) {
+    vma.vm_pgoff += addr - vma.vm_start;
+    vma.vm_start = addr;
+  } else {
+    vma.vm_end = addr;
+  }
+  mm.link(nw); // vma_complete: vma_iter_store_new -> vma_mark_attached
+  return nw;
+}
+
+/** split_vma */
+export const split_vma = __split_vma;
+
+/**
+ * is_mergeable_vma + is_mergeable_anon_vma + the pgoff test of
+ * can_vma_merge_before/after: the same flags, the same file (the model: the
+ * same page state, i.e. pieces of one mapping), compatible anon_vmas (either
+ * NULL, or equal; the anon_vma_chain is taken to be singular) and
+ * contiguous page offsets. `lo` would end where `hi` starts.
+ */
+function mergeable(lo: { vm_flags: number; vm_pgoff: number; pages: number; anon_vma: unknown; cache: unknown }, hi: typeof lo): boolean {
+  if (lo.vm_flags !== hi.vm_flags || lo.cache !== hi.cache) return false;
+  if (lo.anon_vma !== null && hi.anon_vma !== null && lo.anon_vma !== hi.anon_vma) return false;
+  return lo.vm_pgoff + lo.pages === hi.vm_pgoff;
+}
+
+/**
+ * dup_anon_vma (mm/vma.c): the expanding VMA inherits the shrinking or
+ * removed one's anon_vma (vma_assert_write_locked(dst)).
+ */
+function dup_anon_vma(dst: VmAreaStruct, src: VmAreaStruct): void {
+  if (src.anon_vma !== null && dst.anon_vma === null) {
+    hooks.vma_change(dst, 'anon_vma'); // model-only hook: vma_assert_write_locked(dst)
+    dst.anon_vma = src.anon_vma; // + anon_vma_clone
+  }
+}
+
+/**
+ * vma_complete's removal half: vma_mark_detached (the VMA is write-locked:
+ * no reader holds it), out of the tree, vm_area_free at once (no RCU delay,
+ * SLAB_TYPESAFE_BY_RCU).
+ */
+function remove_merged(mm: MmStruct, v: VmAreaStruct): void {
+  vma_mark_detached(v);
+  mm.unlink(v);
+  vm_area_free(v);
+}
+
+/**
+ * vma_merge_existing_range (mm/vma.c): [start, end) of `vma` gets `newflags`;
+ * merge it into `prev` (it ends at `start`) and/or the next VMA (it starts at
+ * `end`) when they are compatible. Before changing anything it write-locks
+ * `vma`, and `prev` if merging left, and `next` if merging right (even when
+ * the merge then fails, they stay write-locked until mmap_write_unlock).
+ * Returns the merged VMA (which covers [start, end) with `newflags`), or null
+ * (no merge: vma_modify then splits).
+ */
+export function* vma_merge_existing_range(
+  mm: MmStruct, vma: VmAreaStruct, prev: VmAreaStruct | null, start: number, end: number, newflags: number,
+): KPath<VmAreaStruct | null> {
+  const left_side = start === vma.vm_start, right_side = end === vma.vm_end;
+  if ((newflags & VM_SPECIAL) !== 0 || (!left_side && !right_side)) return null;
+  const mid = { vm_flags: newflags, vm_pgoff: vma.pgoff_of(start), pages: end - start, anon_vma: vma.anon_vma, cache: vma.cache };
+  const merge_left = left_side && prev !== null && prev !== vma && prev.vm_end === start && mergeable(prev, mid);
+  const next = right_side ? mm.mm_mt.next(vma) : null;
+  const merge_right = next !== null && next.vm_start === end && mergeable(mid, next)
+    && (!merge_left || prev!.anon_vma === null || next.anon_vma === null || prev!.anon_vma === next.anon_vma);
+  if (!merge_left && !merge_right) return null;
+  const merge_will_delete_vma = left_side && right_side;
+  const merge_both = merge_left && merge_right;
+  yield* vma_start_write(vma); // "No matter what happens, we will be adjusting vma."
+  if (fault_inject.dup_anon_vma_before_write_lock) {
+    // Before d8ab9f7b644a (v6.4): vma_merge called dup_anon_vma on the VMA it
+    // expands before vma_prepare write-locked it.
+    if (merge_left) dup_anon_vma(prev!, merge_right && next!.anon_vma !== null ? next! : vma);
+    else dup_anon_vma(next!, vma);
+    if (sched_points) yield VPT.dup_anon_vma;
+  }
+  if (!fault_inject.merge_skip_neighbour_write_lock) {
+    if (merge_left) yield* vma_start_write(prev!);
+    if (merge_right) yield* vma_start_write(next!);
+  }
+  yield cpu(Cost.merge_vma); // commit_merge
+  if (sched_points) yield VPT.commit_merge;
+  hooks.vma_change(vma, 'range'); // model-only hook: vma_prepare's vma_assert_write_locked
+  if (merge_left) hooks.vma_change(prev!, 'range');
+  if (merge_right) hooks.vma_change(next!, 'range');
+  // commit_merge -> vma_prepare, vma_set_range, vma_iter_store_overwrite, vma_complete
+  if (merge_both) {
+    const p = prev!, n = next!;
+    dup_anon_vma(p, n.anon_vma !== null ? n : vma);
+    p.vm_end = n.vm_end;
+    remove_merged(mm, vma);
+    remove_merged(mm, n);
+    return p;
+  }
+  if (merge_left) {
+    const p = prev!;
+    dup_anon_vma(p, vma);
+    p.vm_end = end;
+    if (merge_will_delete_vma) remove_merged(mm, vma);
+    else {
+      vma.vm_pgoff += end - vma.vm_start;
+      vma.vm_start = end;
+    }
+    return p;
+  }
+  const n = next!;
+  dup_anon_vma(n, vma);
+  n.vm_pgoff -= n.vm_start - start;
+  n.vm_start = start;
+  if (merge_will_delete_vma) remove_merged(mm, vma);
+  else vma.vm_end = start;
+  return n;
+}
+
+/**
+ * vma_modify (mm/vma.c) for vma_modify_flags: try to merge [start, end);
+ * else split off the head (split_vma(vma, start, 1): the new VMA is below)
+ * and the tail (split_vma(vma, end, 0)), leaving `vma` as the middle piece,
+ * write-locked. Returns the VMA that now covers exactly [start, end).
+ */
+export function* vma_modify_flags(
+  mm: MmStruct, prev: VmAreaStruct | null, vma: VmAreaStruct, start: number, end: number, newflags: number,
+): KPath<VmAreaStruct> {
+  const merged = yield* vma_merge_existing_range(mm, vma, prev, start, end, newflags);
+  if (merged !== null) return merged;
+  if (vma.vm_start < start) yield* split_vma(mm, vma, start, true);
+  if (vma.vm_end > end) yield* split_vma(mm, vma, end, false);
+  return vma;
+}
+
+/**
+ * munmap (__vm_munmap -> do_vmi_munmap -> do_vmi_align_munmap) of
+ * [addr, addr + npages), or of the whole VMA at `addr` when `npages` is
+ * omitted: mmap write; vms_gather_munmap_vmas splits the VMAs straddling the
+ * edges (the new pieces outside the range stay mapped), then write-locks and
+ * detaches every VMA in the range while it is still in the tree; the range
+ * is cleared from the tree (vma_iter_clear_gfp); vms_complete_munmap_vmas
+ * downgrades to read, zaps the page tables (unmap_region), frees the VMAs
+ * (remove_vma -> vm_area_free) and drops the lock. Returns the shape of the
+ * first VMA removed, or null (nothing mapped at `addr`, or __vm_munmap's
+ * mmap_write_lock_killable interrupted).
+ */
+export function* do_vmi_align_munmap(mm: MmStruct, addr: number, npages?: number): KPath<VmaShape | null> {
   if ((yield* mmap_write_lock_killable(mm)) < 0) return null;
   const vma = mm.find_vma(addr);
   if (vma === null) {
@@ -21,32 +310,82 @@ export function* do_vmi_align_munmap(mm: MmStruct, addr: number): KPath<VmAreaSt
     mmap_write_unlock(mm);
     return null;
   }
-  yield* vma_start_write(vma);
-  if (sched_points) yield PT.vma_mark_detached;
-  vma_mark_detached(vma);
-  mm.unlink(vma);
+  const start = addr, end = npages === undefined ? vma.vm_end : addr + npages;
+  if (start > vma.vm_start) yield* __split_vma(mm, vma, start, true); // vms_gather_munmap_vmas
+  const gone: VmAreaStruct[] = [];
+  let shape: VmaShape | null = null;
+  for (let v: VmAreaStruct | null = vma; v !== null && v.vm_start < end; v = mm.mm_mt.next(v)) {
+    if (v.vm_end > end) yield* __split_vma(mm, v, end, false);
+    yield* vma_start_write(v);
+    if (sched_points) yield PT.vma_mark_detached;
+    vma_mark_detached(v);
+    shape ??= shapeOf(v);
+    gone.push(v);
+  }
+  if (sched_points) yield VPT.vma_iter_clear;
+  for (const v of gone) mm.unlink(v); // vma_iter_clear_gfp
   yield cpu(Cost.munmap_vma);
   if (sched_points) yield PT.mmap_write_downgrade;
   mmap_write_downgrade(mm);
-  yield cpu(Cost.zap_pte, Math.round(vma.pages * vma.resident)); // unmap_region
+  for (const v of gone) yield cpu(Cost.zap_pte, Math.round(v.pages * v.resident)); // unmap_region
+  if (sched_points) yield VPT.remove_vma;
+  for (const v of gone) vm_area_free(v); // remove_vma
   if (sched_points) yield PT.mmap_read_unlock;
   mmap_read_unlock(mm);
-  return vma;
+  return shape;
 }
 
 /**
- * mmap of a fresh VMA with the same shape as `old` at the same range
- * (do_mmap -> __mmap_region): mmap write, new VMA write-locked and linked.
+ * mmap of a fresh VMA with the shape `old` had, at the same range
+ * (do_mmap -> __mmap_region -> __mmap_new_vma): mmap write, vm_area_alloc,
+ * vma_start_write before vma_link. Merging with a neighbour
+ * (vma_merge_new_range) is not modelled: the model's re-mapped VMA has a
+ * page state of its own, and VMAs merge only with pieces of one mapping.
  * null when vm_mmap_pgoff's mmap_write_lock_killable is interrupted.
  */
-export function* do_mmap(mm: MmStruct, old: VmAreaStruct): KPath<VmAreaStruct | null> {
+export function* do_mmap(mm: MmStruct, old: VmaShape): KPath<VmAreaStruct | null> {
   if ((yield* mmap_write_lock_killable(mm)) < 0) return null;
   yield cpu(Cost.do_mmap);
-  const vma = new VmAreaStruct(mm, mm.nextVmaId++, old.group, old.vm_start, old.vm_end,
-    old.vm_flags, old.vm_file, old.has_map_pages, old.resident);
-  yield* vma_start_write(vma); // __mmap_new_vma: vma_start_write before vma_link
+  const vma = vm_area_alloc(mm, old);
+  // __mmap_new_vma: vma_start_write before vma_link (33313a747e81, 1c7873e33645)
+  if (!fault_inject.mmap_skip_new_vma_write_lock) yield* vma_start_write(vma);
   mm.link(vma);
+  if (sched_points) yield VPT.mmap_complete;
+  hooks.vma_change(vma, 'flags'); // model-only hook: __mmap_complete: vm_flags_set(VM_SOFTDIRTY), vma_set_page_prot
   if (sched_points) yield PT.mmap_write_unlock;
   mmap_write_unlock(mm);
   return vma;
+}
+
+/** -ENOMEM */
+export const ENOMEM = 12;
+
+/**
+ * expand_downwards (mm/vma.c, v6.5+; reached from lock_mm_and_find_vma ->
+ * expand_stack_locked with mmap_lock held for write): the stack VMA grows
+ * down to `address`. The previous VMA must end at or below it (the
+ * stack_guard_gap is not modelled, docs/fidelity.md), and the model's page
+ * state cannot go below page offset 0 (-ENOMEM). anon_vma_prepare, then
+ * vma_start_write (c137381f71ae "mm: lock a vma before stack expansion"),
+ * then vm_start / vm_pgoff move down in one tree update
+ * (vma_iter_store_overwrite). Returns 0 or -ENOMEM.
+ */
+export function* expand_downwards(vma: VmAreaStruct, address: number): KPath<number> {
+  const mm = vma.mm;
+  if (mm.mmap_lock.writer === null) throw new Error(`expand_downwards(${vma.label}): mmap_lock not held for write`);
+  const grow = vma.vm_start - address;
+  if (grow <= 0) return 0;
+  const prev = mm.mm_mt.prev(vma);
+  if ((prev !== null && prev.vm_end > address) || vma.vm_pgoff < grow) return -ENOMEM;
+  if (vma.anon_vma === null) { // anon_vma_prepare(vma)
+    yield cpu(Cost.anon_vma_prepare);
+    hooks.anon_vma_prepare(vma); // model-only hook
+    vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
+  }
+  if (!fault_inject.stack_expand_skip_write_lock) yield* vma_start_write(vma);
+  if (sched_points) yield VPT.expand_downwards;
+  hooks.vma_change(vma, 'range'); // model-only hook
+  vma.vm_pgoff -= grow;
+  vma.vm_start = address;
+  return 0;
 }

@@ -39,6 +39,11 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   smaps_pte: 84,
   // Assumption: follow_page_mask of one page.
   gup_page: 100,
+  // Measured on this project's build host (kernel 6.18, bench/README.md "Split and merge"):
+  // an mprotect pair that splits a 64 MB VMA twice and merges it back costs 1.39 us more than
+  // the same pair on a VMA of its own; one third each. Charged only by mprotect with `prot`.
+  split_vma: 460,
+  merge_vma: 460,
 };
 
 const us = (x: number) => Math.round(x * 1000);

@@ -153,7 +153,12 @@ export function resolveThreads(f: ScenarioFile, duration: number, vmas: readonly
               issues.push({ path: [...oat, 'pages'], message: `${o.pages} pages is more than the largest VMA in group '${g.name}' (${largest} pages)` });
             }
           }
-          ops.push({ op: o.op, vma: o.vma, pages: o.pages, ...base });
+          if (o.op === 'mprotect') {
+            if (o.restore === true && o.prot === undefined) issues.push({ path: [...oat, 'restore'], message: 'restore needs prot (the protection the pair sets first)' });
+            ops.push({ op: o.op, vma: o.vma, pages: o.pages, ...(o.prot !== undefined ? { prot: o.prot, restore: o.restore ?? false } : {}), ...base });
+          } else {
+            ops.push({ op: o.op, vma: o.vma, pages: o.pages, ...base });
+          }
           return;
         }
         case 'munmap':

@@ -259,6 +259,9 @@ const STATE_TEXT: Record<(typeof PAGE_STATES)[number], string> = {
   swapcache_writeback: 'anon: in the swap cache, under writeback (swap-out) for io.writeback.',
 };
 
+/** Protections an mprotect op can set. */
+export const MPROTECT_PROTS = ['none', 'r', 'rw', 'rx', 'rwx'] as const;
+
 const vmaRef = () => doc(z.string({ error: expecting('a VMA group name') }), 'Name of a VMA group in `vmas`.');
 const rangePages = () =>
   doc(Bounded(1, LIMITS.pages), 'Pages per call (clamped to the size of the VMA picked; must not exceed the largest VMA in the group).');
@@ -295,6 +298,14 @@ export const OpSchema = z.discriminatedUnion(
       op: z.literal('mprotect'),
       vma: vmaRef(),
       pages: rangePages(),
+      prot: doc(
+        z.enum(MPROTECT_PROTS, { error: expecting(`one of ${MPROTECT_PROTS.join(', ')}`) }).optional(),
+        'Protection to set (PROT_READ/WRITE/EXEC as r, w, x). With it the VMA is split and merged as in the kernel (vma_modify); without it the VMA is write-locked whole and keeps its flags (the model before splits, docs/fidelity.md).',
+      ),
+      restore: doc(
+        z.boolean({ error: expecting('true or false') }).optional(),
+        'With prot: a second mprotect of the same pages back to the protection they had follows at once (a GC protect/unprotect pair: split, then merge back). Default false: the pages keep prot (a fragment).',
+      ),
       ...opCommon,
     }),
     z.strictObject({

@@ -104,6 +104,10 @@ export interface RangeOp extends OpBase {
   op: 'mprotect' | 'madvise_dontneed';
   vma: string;
   pages: number;
+  /** mprotect: the protection to set (split/merge as the kernel), or null (whole-VMA write lock, no flag change). */
+  prot?: 'none' | 'r' | 'rw' | 'rx' | 'rwx' | null;
+  /** mprotect with prot: mprotect the same pages back to their old protection right after (a pair). */
+  restore?: boolean;
 }
 export interface MunmapOp extends OpBase {
   op: 'munmap';

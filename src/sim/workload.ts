@@ -10,7 +10,7 @@
  */
 import {
   AnonVma, call, Cost, COST_NAMES, cpu, mutableCall, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
-  LawName, madvise_dontneed, MmStruct, sleep,
+  LawName, madvise_dontneed, MmStruct, MPROTECT_PROT_BITS, sleep, VM_PROT_MASK,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
   VM_DONTCOPY, VM_RAND_READ, VM_READAHEAD_PAGES, get_user_pages, mem_cgroup_handle_over_high, proc_pid_maps_read,
   proc_pid_smaps_read, show_smaps_rollup, MemCgroup, LruPage, kswapd, do_user_addr_fault_and_return, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
@@ -82,7 +82,7 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
           mm.memory.usage += n;
         }
       }
-      mm.vmas.push(vma);
+      mm.link(vma);
       list.push({ start: addr, pages, vma });
       addr += pages + 1;
     }
@@ -354,6 +354,18 @@ export class Workload {
         const n = Math.min(op.pages, slot.pages);
         const addr = slot.start + task.rng.below(slot.pages - n + 1);
         obs.opBegin(sim.now, task, op.op);
+        if (op.op === 'mprotect' && op.prot != null) {
+          // The protection the pages have now (what the GC restores after a pair).
+          const old = (mm.find_vma(addr)?.vm_flags ?? VM_READ) & VM_PROT_MASK;
+          const ok = yield* do_mprotect_pkey(mm, addr, n, MPROTECT_PROT_BITS[op.prot]);
+          obs.opEnd(sim.now, task, op.op, ok ? 0 : -12);
+          if (op.restore === true) {
+            obs.opBegin(sim.now, task, op.op);
+            const back = yield* do_mprotect_pkey(mm, addr, n, old);
+            obs.opEnd(sim.now, task, op.op, back ? 0 : -12);
+          }
+          return;
+        }
         const ok = op.op === 'mprotect' ? yield* do_mprotect_pkey(mm, addr, n) : yield* madvise_dontneed(mm, addr, n);
         obs.opEnd(sim.now, task, op.op, ok ? 0 : -12);
         return;
