@@ -37,6 +37,8 @@
  */
 import type { Schedule } from './schedule.js';
 import type { Scheduler, StepInfo, ThreadId } from './scheduler.js';
+import { StateTable } from './state.js';
+import { Summaries, type Summary } from './summary.js';
 import { independent, union, type Footprint } from './track.js';
 
 interface ThreadLevel {
@@ -55,6 +57,10 @@ interface ThreadLevel {
   readonly current: ThreadId | null;
   /** DPOR: tasks to explore here (null: every runnable task). */
   readonly backtrack: Set<ThreadId> | null;
+  /** State caching: this state's entry in the visited table (-1: none). */
+  readonly entry: number;
+  /** DPOR with state caching: the steps of this level's subtree so far (null: none yet). */
+  sum: Summary | null;
 }
 
 /** A step of the current execution, for race detection. */
@@ -85,6 +91,8 @@ export interface DfsOptions {
   readonly dpor?: boolean;
   /** Most preemptions per execution; null for none. */
   readonly preemptionBound: number | null;
+  /** Stateful: prune states explored before with a subset of the current sleep set (needs bindState). */
+  readonly stateCache?: boolean;
 }
 
 export class NondeterminismError extends Error {
@@ -108,6 +116,14 @@ export class DfsScheduler implements Scheduler {
   boundBlocked = 0;
   /** Executions started. */
   executions = 0;
+  /** Executions cut short at a state explored before (state caching). */
+  cacheHits = 0;
+  /** Visited states (state caching), or null. */
+  readonly table: StateTable | null;
+  private stateOf: (() => [number, number]) | null = null;
+  /** DPOR with state caching: subtree summaries, and the final one of each visited state by entry number. */
+  private readonly summaries: Summaries | null;
+  private readonly entrySum: Array<Summary | undefined> = [];
   private readonly dpor: boolean;
   private events: DporEvent[] = [];
   private lastOf = new Map<ThreadId, number>();
@@ -119,6 +135,18 @@ export class DfsScheduler implements Scheduler {
   constructor(private readonly opts: DfsOptions) {
     this.wantsFootprints = opts.sleepSets && opts.preemptionBound === null;
     this.dpor = this.wantsFootprints && opts.dpor === true;
+    this.table = opts.stateCache === true && opts.preemptionBound === null ? new StateTable() : null;
+    this.summaries = this.table !== null && this.dpor ? new Summaries() : null;
+  }
+
+  /** The running execution's state hash (Execution.stateHash), for state caching. */
+  bindState(fn: () => [number, number]): void {
+    this.stateOf = fn;
+  }
+
+  /** States stored (state caching), else 0. */
+  get storedStates(): number {
+    return this.table?.size ?? 0;
   }
 
   newExecution(): Schedule | null {
@@ -132,7 +160,7 @@ export class DfsScheduler implements Scheduler {
       if (l.kind === 'c') {
         if (l.taken + 1 < l.n) {
           l.taken++;
-          lv.length = i + 1;
+          this.popTo(i);
           this.prefixEnd = l.owner;
           return this.begin();
         }
@@ -142,12 +170,48 @@ export class DfsScheduler implements Scheduler {
       const next = this.candidates(l).find((u) => !l.done.includes(u));
       if (next !== undefined) {
         l.taken = next;
-        lv.length = i + 1;
+        this.popTo(i);
         this.prefixEnd = i;
         return this.begin();
       }
     }
-    lv.length = 0;
+    this.popTo(-1);
+    return null;
+  }
+
+  /**
+   * Drop the levels above `i`: their subtrees are explored. With DPOR and
+   * state caching, each thread level's summary becomes final: it is stored
+   * with the level's state and added to the summary of the level below.
+   */
+  private popTo(i: number): void {
+    const lv = this.levels, sums = this.summaries;
+    if (sums !== null) {
+      for (let k = lv.length - 1; k > i; k--) {
+        const l = lv[k]!;
+        if (l.kind !== 't') continue;
+        const s = l.sum ?? sums.empty();
+        if (l.entry >= 0) {
+          const old = this.entrySum[l.entry];
+          let u = s;
+          if (old !== undefined) {
+            u = sums.copy(old);
+            sums.union(u, s);
+          }
+          this.entrySum[l.entry] = sums.intern(u);
+        }
+        const p = this.threadLevelBelow(k);
+        if (p !== null && l.sum !== null) sums.union(p.sum ??= sums.empty(), l.sum);
+      }
+    }
+    lv.length = i + 1;
+  }
+
+  private threadLevelBelow(k: number): ThreadLevel | null {
+    for (let j = k - 1; j >= 0; j--) {
+      const l = this.levels[j]!;
+      if (l.kind === 't') return l;
+    }
     return null;
   }
 
@@ -201,9 +265,25 @@ export class DfsScheduler implements Scheduler {
     }
     const sleep = this.wantsFootprints ? (this.pendingSleep ?? new Map<ThreadId, Footprint>()) : new Map<ThreadId, Footprint>();
     this.pendingSleep = null;
+    let entry = -1;
+    if (this.table !== null) {
+      const v = this.visit(sleep);
+      if (v < -1) {
+        const n = -2 - v;
+        const sum = this.summaries === null ? null : this.entrySum[n];
+        if (sum !== undefined) {
+          if (sum !== null) this.prune(sum);
+          this.cacheHits++;
+          return null;
+        }
+        entry = n; // visited, but its subtree is not finished (not in an acyclic state graph): explore
+      } else {
+        entry = v;
+      }
+    }
     const l: ThreadLevel = {
       kind: 't', runnable: [...runnable], taken: -1, done: [], sleep, fps: new Map(), pre: this.curPre, current,
-      backtrack: null,
+      backtrack: null, entry, sum: null,
     };
     const c = this.candidates(l);
     if (c.length === 0) {
@@ -219,6 +299,81 @@ export class DfsScheduler implements Scheduler {
     this.pos++;
     this.curPre = l.pre + this.cost(l, l.taken);
     return l.taken;
+  }
+
+  /**
+   * State caching: look the current state up with sleep set `sleep`. Returns
+   * -2 - n when it was explored before (entry n) with a subset of `sleep` as
+   * its sleep set, else its entry number n >= 0 (-1: not stored, a sleeping
+   * task id does not fit the mask).
+   */
+  private visit(sleep: ReadonlyMap<ThreadId, Footprint>): number {
+    if (this.stateOf === null) throw new Error('check: state caching needs bindState');
+    let m = 0;
+    for (const u of sleep.keys()) {
+      if (u > 30) return -1; // not representable: explore it (sound, no pruning)
+      m |= 1 << u;
+    }
+    const [a, b] = this.stateOf();
+    const v = this.table!.visit(a, b, m);
+    return v < 0 ? v - 1 : v;
+  }
+
+  /**
+   * DPOR with state caching, at a pruned state: every step of the current
+   * execution that conflicts with a step of another task in the state's
+   * explored subtree is taken as racing with it (./summary.ts), and the
+   * subtree's summary joins the current path's.
+   */
+  private prune(sum: Summary): void {
+    const sums = this.summaries!;
+    const clocks = new Map<ThreadId, number[]>();
+    const clockOf = (q: ThreadId): number[] => {
+      let c = clocks.get(q);
+      if (c === undefined) {
+        // What q's future steps are already ordered after: its own last step
+        // and the step that woke or spawned it (program order; happens-before
+        // through steps inside the pruned subtree is not used).
+        c = [];
+        const last = this.lastOf.get(q), en = this.enabler.get(q);
+        for (const i of [last, en]) {
+          if (i === undefined) continue;
+          const k = this.events[i]!.clock;
+          for (let x = 0; x < k.length; x++) if ((k[x] ?? 0) > (c[x] ?? 0)) c[x] = k[x]!;
+        }
+        clocks.set(q, c);
+      }
+      return c;
+    };
+    if (sum.wide) {
+      for (const e of this.events) this.race(e, -1);
+    } else {
+      // As detectRaces would for each step of the subtree, with the current
+      // path's last writer and readers of each slot the subtree touches (a
+      // step inside the subtree can only take their place as a later one).
+      const check = (j: number, q: ThreadId): void => {
+        const e = this.events[j]!;
+        if (e.tid === q || (clockOf(q)[e.tid] ?? 0) >= j + 1) return; // e happens before every step of q from here
+        this.race(e, q);
+      };
+      const n = sum.r.length;
+      for (let d = 0; d < n; d++) {
+        const rm = sum.r[d]!, wm = sum.w[d]!;
+        if ((rm | wm) === 0) continue;
+        const slot = sums.slots[d]!;
+        const w = this.lastW.get(slot);
+        const rs = wm !== 0 ? this.readsSince.get(slot) : undefined;
+        if (w === undefined && rs === undefined) continue;
+        for (let q = 0; q <= 30; q++) {
+          const bit = 1 << q;
+          if (((rm | wm) & bit) === 0) continue;
+          if (w !== undefined) check(w, q);
+          if (rs !== undefined && (wm & bit) !== 0) for (const r of rs) check(r, q);
+        }
+      }
+    }
+    const p = this.lastThreadLevel >= 0 ? (this.levels[this.lastThreadLevel] as ThreadLevel) : null;
+    if (p !== null) sums.union(p.sum ??= sums.empty(), sum);
   }
 
   nextChoice(n: number): number {
@@ -241,6 +396,8 @@ export class DfsScheduler implements Scheduler {
     if (this.dpor) this.detectRaces(thread, fp, info);
     if (fp === null) return;
     const l = this.levels[this.lastThreadLevel] as ThreadLevel;
+    const sums = this.summaries;
+    if (sums !== null) sums.add(l.sum ??= sums.empty(), thread, fp);
     const prev = l.fps.get(thread);
     l.fps.set(thread, prev === undefined ? fp : union(prev, fp));
     if (!this.wantsFootprints) return;

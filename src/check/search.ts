@@ -58,6 +58,7 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
   };
   const ex = new Execution(model, plan.mask, choose);
   sched.bindNames?.((id) => ex.name(id));
+  if (model.stateCache === true) sched.bindState?.(() => ex.stateHash());
   const trace: TraceStep[] | null = opts.trace === true ? [] : null;
   let current: ThreadId | null = null;
   let n = 0, newSteps = 0;
