@@ -91,7 +91,7 @@ function modeText(mode: Mode): string {
     case 'dfs':
       return mode.preemptionBound !== null
         ? `bounded DFS, at most ${plural(mode.preemptionBound, 'preemption')} per execution`
-        : `exhaustive DFS${mode.sleepSets ? (mode.dpor ? ' with DPOR and sleep sets' : ' with sleep sets') : ' without reduction'}`;
+        : `exhaustive DFS${mode.sleepSets ? (mode.dpor ? ' with DPOR and sleep sets' : ' with sleep sets') : ' without reduction'}${mode.stateCache === true ? ', state caching' : ''}`;
     case 'random':
       return `random scheduling, ${mode.iterations} executions, seed ${mode.seed}`;
     case 'pct':

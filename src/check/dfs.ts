@@ -149,6 +149,11 @@ export class DfsScheduler implements Scheduler {
     return this.table?.size ?? 0;
   }
 
+  /** Executions cut at a state explored before (state caching). */
+  get prunedExecutions(): number {
+    return this.cacheHits;
+  }
+
   newExecution(): Schedule | null {
     if (!this.started) {
       this.started = true;

@@ -98,6 +98,11 @@ const STORE = Symbol('faultline.check.store');
 /** The tracker whose step is running (accessors are shared by every execution). */
 const running: { tracker: Tracker | null } = { tracker: null };
 
+/** The tracker whose step is running, or null. */
+export function runningTracker(): Tracker | null {
+  return running.tracker;
+}
+
 /** Shared accessor descriptors per field index (one pair of functions per index, not per object). */
 const accessors: PropertyDescriptor[] = [];
 function accessor(idx: number): PropertyDescriptor {
@@ -148,6 +153,14 @@ function strHash(s: string): number {
  */
 export class Canon {
   private readonly ids = new Map<string, number>();
+  /**
+   * Per-slot stamps of the running step's reads and writes, shared by the
+   * executions of the search (they run one at a time): `epoch` is never
+   * reused, so no execution allocates or clears them.
+   */
+  rStamp = new Uint32Array(1024);
+  wStamp = new Uint32Array(1024);
+  epoch = 1;
   id(key: string): number {
     let i = this.ids.get(key);
     if (i === undefined) {
@@ -165,14 +178,17 @@ export class Tracker {
   /** Objects born with each key in this execution (the key's next serial). */
   private readonly born = new Map<string, number>();
 
-  constructor(private readonly canon: Canon = new Canon()) {}
+  constructor(private readonly canon: Canon = new Canon()) {
+    this.rStamp = canon.rStamp;
+    this.wStamp = canon.wStamp;
+  }
   private pending: object[] = [];
   private readonly containers: ContainerSlot[] = [];
   /** Logging on (a tracked step is running). */
   on = false;
-  private rStamp = new Uint32Array(1024);
-  private wStamp = new Uint32Array(1024);
-  private epoch = 1;
+  private rStamp: Uint32Array;
+  private wStamp: Uint32Array;
+  private epoch = 0;
   private r: number[] = [];
   private w: number[] = [];
   /** Container digests are stale (steps ran untracked since the last tracked one). */
@@ -297,8 +313,8 @@ export class Tracker {
     const r = new Uint32Array(n), w = new Uint32Array(n);
     r.set(this.rStamp);
     w.set(this.wStamp);
-    this.rStamp = r;
-    this.wStamp = w;
+    this.rStamp = this.canon.rStamp = r;
+    this.wStamp = this.canon.wStamp = w;
   }
 
   read(slot: number, v: unknown): void {
@@ -311,14 +327,18 @@ export class Tracker {
     if (this.rStamp[slot] !== this.epoch) {
       this.rStamp[slot] = this.epoch;
       this.r.push(slot);
-      if (this.inputs) {
-        // The first read of a slot in a step: its value is an input of the
-        // running task (Execution.step folds it into the task's history).
-        fold(slot);
-        this.foldValue(v);
-      }
+    }
+    if (this.inputs && this.opaque === 0) {
+      // Every value the task's own code reads is an input of the running
+      // task (Execution.step folds it into the task's history); reads inside
+      // an opaque call (./opaque.ts) are not: only its result is.
+      fold(slot);
+      this.foldValue(v);
     }
   }
+
+  /** Depth of opaque calls running (./opaque.ts). */
+  opaque = 0;
 
   /**
    * Record the inputs of each step (first-read values and data choices) into
@@ -448,7 +468,7 @@ export class Tracker {
     }
     if (!footprint) this.stale = true;
     this.digesting = footprint;
-    this.epoch++;
+    this.epoch = ++this.canon.epoch;
     this.r = [];
     this.w = [];
     this.on = true;
