@@ -359,7 +359,9 @@ export class DfsScheduler implements Scheduler {
       const check = (j: number, q: ThreadId): void => {
         const e = this.events[j]!;
         if (e.tid === q || (clockOf(q)[e.tid] ?? 0) >= j + 1) return; // e happens before every step of q from here
-        this.race(e, q);
+        // Which task can start the reversal is not known (the subtree's steps
+        // before q's may be needed first): every task runnable at e's level.
+        this.race(e, -1);
       };
       const n = sum.r.length;
       for (let d = 0; d < n; d++) {
@@ -453,11 +455,23 @@ export class DfsScheduler implements Scheduler {
       const rs = this.readsSince.get(s);
       if (rs !== undefined) for (const r of rs) conflicts.push(r);
     }
+    const racing: number[] = [];
     for (const i of conflicts) {
       const e = this.events[i]!;
       if (e.tid === t) continue;
-      if (fresh && (base[e.tid] ?? 0) < i + 1) this.race(e, t);
+      if (fresh && (base[e.tid] ?? 0) < i + 1) racing.push(i);
       joinInto(e.clock);
+    }
+    if (racing.length > 0) {
+      // The race reverses i and this step j. Trying task t first at i's level
+      // reaches the reversal only if this step can run right there: no step
+      // after i happens before j (t's own earlier steps, the step that woke
+      // or spawned t, or a conflicting step). Otherwise every task runnable
+      // at that level is tried (source-DPOR's initials, Abdulla et al. 2014,
+      // over-approximated; adding only t there loses executions).
+      let last = -1;
+      for (const x of clock) if (x !== undefined && x - 1 > last) last = x - 1;
+      for (const i of racing) this.race(this.events[i]!, last > i ? -1 : t);
     }
     for (const s of f.w) {
       this.lastW.set(s, j);
