@@ -51,7 +51,7 @@ describe('DFS completeness', () => {
     const b = 2 * a - 1;
     const r = runCheck(twice, { mode: NO_POR, fineSteps: true });
     expect(r.stats.executions).toBe(factorial(2 * b) / (factorial(b) * factorial(b)));
-  });
+  }, 120_000); // 48,620 executions: seconds on a busy machine
 
   it('coarse steps (the default): a sub-step that touches nothing shared is merged into the next, so there are fewer steps and interleavings', () => {
     const coarse = runCheck(zappers(1), { mode: NO_POR });

@@ -1,11 +1,13 @@
 /**
- * Exhaustive, stateless depth-first search (after Shuttle's dfs.rs): a stack
- * of levels, one per scheduling decision (which task runs) or data choice,
- * each with the option taken. Every execution re-executes the model from the
- * initial state, replaying the stack's prefix, and moves on at the deepest
- * level that still has an option. No states are stored (see docs/checker.md
- * for why state caching would not be sound here without a key that makes it
- * useless).
+ * Exhaustive depth-first search (after Shuttle's dfs.rs): a stack of levels,
+ * one per scheduling decision (which task runs) or data choice, each with the
+ * option taken. Every execution re-executes the model from the initial
+ * state, replaying the stack's prefix, and moves on at the deepest level that
+ * still has an option. With state caching (`stateCache`), each new decision
+ * point's state (Execution.stateHash) is looked up in a visited table
+ * (./state.ts) and the execution is cut there when the state was explored
+ * before with a sleep set contained in the current one (docs/checker.md,
+ * "State caching").
  *
  * Partial-order reduction with sleep sets (P. Godefroid, "Partial-Order
  * Methods for the Verification of Concurrent Systems", LNCS 1032, 1996): once
@@ -20,8 +22,10 @@
  * run there. After each new step j, every earlier step i of another task
  * that conflicts with j and does not happen before j (vector clocks over
  * conflicts, wake-ups and I/O submission) is a race; j's task joins the
- * backtrack set at i's level (every runnable task there, if j's task could
- * not run at that point).
+ * backtrack set at i's level if j could run right there (no step after i
+ * happens before j), else every task runnable there. With state caching, a
+ * pruned state's subtree summary (./summary.ts) stands in for the races its
+ * steps would have found.
  *
  * DPOR does prune states: it keeps one interleaving per Mazurkiewicz trace.
  * Violations are still all found because every invariant is evaluated inside
@@ -37,6 +41,7 @@
  */
 import type { Schedule } from './schedule.js';
 import type { Scheduler, StepInfo, ThreadId } from './scheduler.js';
+import { Races, type DporEvent } from './races.js';
 import { StateTable } from './state.js';
 import { Summaries, type Summary } from './summary.js';
 import { independent, union, type Footprint } from './track.js';
@@ -61,15 +66,6 @@ interface ThreadLevel {
   readonly entry: number;
   /** DPOR with state caching: the steps of this level's subtree so far (null: none yet). */
   sum: Summary | null;
-}
-
-/** A step of the current execution, for race detection. */
-interface DporEvent {
-  readonly tid: ThreadId;
-  readonly level: number;
-  readonly fp: Footprint;
-  /** clock[x] = 1 + index of the last event of task x that happens before (or is) this one; 0 none. */
-  readonly clock: number[];
 }
 
 interface ChoiceLevel {
@@ -125,12 +121,7 @@ export class DfsScheduler implements Scheduler {
   private readonly summaries: Summaries | null;
   private readonly entrySum: Array<Summary | undefined> = [];
   private readonly dpor: boolean;
-  private events: DporEvent[] = [];
-  private lastOf = new Map<ThreadId, number>();
-  private enabler = new Map<ThreadId, number>();
-  /** Per slot: last writing event, and events that read it since. */
-  private lastW = new Map<number, number>();
-  private readsSince = new Map<number, number[]>();
+  private races = new Races();
 
   constructor(private readonly opts: DfsOptions) {
     this.wantsFootprints = opts.sleepSets && opts.preemptionBound === null;
@@ -227,11 +218,7 @@ export class DfsScheduler implements Scheduler {
     this.lastReplay = false;
     this.curPre = 0;
     this.pendingSleep = null;
-    this.events = [];
-    this.lastOf = new Map();
-    this.enabler = new Map();
-    this.lastW = new Map();
-    this.readsSince = new Map();
+    this.races = new Races();
     return { mask: this.opts.mask, steps: [] };
   }
 
@@ -325,60 +312,13 @@ export class DfsScheduler implements Scheduler {
   }
 
   /**
-   * DPOR with state caching, at a pruned state: every step of the current
-   * execution that conflicts with a step of another task in the state's
-   * explored subtree is taken as racing with it (./summary.ts), and the
+   * DPOR with state caching, at a pruned state: the races its subtree's
+   * steps would have had with the current path (./races.ts), and the
    * subtree's summary joins the current path's.
    */
   private prune(sum: Summary): void {
     const sums = this.summaries!;
-    const clocks = new Map<ThreadId, number[]>();
-    const clockOf = (q: ThreadId): number[] => {
-      let c = clocks.get(q);
-      if (c === undefined) {
-        // What q's future steps are already ordered after: its own last step
-        // and the step that woke or spawned it (program order; happens-before
-        // through steps inside the pruned subtree is not used).
-        c = [];
-        const last = this.lastOf.get(q), en = this.enabler.get(q);
-        for (const i of [last, en]) {
-          if (i === undefined) continue;
-          const k = this.events[i]!.clock;
-          for (let x = 0; x < k.length; x++) if ((k[x] ?? 0) > (c[x] ?? 0)) c[x] = k[x]!;
-        }
-        clocks.set(q, c);
-      }
-      return c;
-    };
-    if (sum.wide) {
-      for (const e of this.events) this.race(e, -1);
-    } else {
-      // As detectRaces would for each step of the subtree, with the current
-      // path's last writer and readers of each slot the subtree touches (a
-      // step inside the subtree can only take their place as a later one).
-      const check = (j: number, q: ThreadId): void => {
-        const e = this.events[j]!;
-        if (e.tid === q || (clockOf(q)[e.tid] ?? 0) >= j + 1) return; // e happens before every step of q from here
-        // Which task can start the reversal is not known (the subtree's steps
-        // before q's may be needed first): every task runnable at e's level.
-        this.race(e, -1);
-      };
-      const n = sum.r.length;
-      for (let d = 0; d < n; d++) {
-        const rm = sum.r[d]!, wm = sum.w[d]!;
-        if ((rm | wm) === 0) continue;
-        const slot = sums.slots[d]!;
-        const w = this.lastW.get(slot);
-        const rs = wm !== 0 ? this.readsSince.get(slot) : undefined;
-        if (w === undefined && rs === undefined) continue;
-        for (let q = 0; q <= 30; q++) {
-          const bit = 1 << q;
-          if (((rm | wm) & bit) === 0) continue;
-          if (w !== undefined) check(w, q);
-          if (rs !== undefined && (wm & bit) !== 0) for (const r of rs) check(r, q);
-        }
-      }
-    }
+    this.races.pruned(sum, sums, (e, q) => this.race(e, q));
     const p = this.lastThreadLevel >= 0 ? (this.levels[this.lastThreadLevel] as ThreadLevel) : null;
     if (p !== null) sums.union(p.sum ??= sums.empty(), sum);
   }
@@ -418,76 +358,13 @@ export class DfsScheduler implements Scheduler {
     this.pendingSleep = next;
   }
 
-  /**
-   * Vector-clock race detection for the step just run (a replayed step uses
-   * the footprint recorded when it first ran; only new steps look for races).
-   */
+  /** Race detection for the step just run (./races.ts). */
   private detectRaces(t: ThreadId, fp: Footprint | null, info: StepInfo): void {
     const li = this.lastThreadLevel;
     const l = this.levels[li] as ThreadLevel;
     const f = fp ?? l.fps.get(t);
     if (f === undefined) throw new Error(`check: no footprint recorded for task ${t} at level ${li}`);
-    const j = this.events.length;
-    const clock: number[] = [];
-    const joinInto = (c: readonly number[]): void => {
-      for (let x = 0; x < c.length; x++) if ((c[x] ?? 0) > (clock[x] ?? 0)) clock[x] = c[x]!;
-    };
-    const prev = this.lastOf.get(t);
-    if (prev !== undefined) joinInto(this.events[prev]!.clock);
-    const en = this.enabler.get(t);
-    if (en !== undefined) {
-      joinInto(this.events[en]!.clock);
-      this.enabler.delete(t);
-    }
-    const base = clock.slice();
-    const fresh = fp !== null;
-    // Conflicting earlier events: the last writer of each slot touched, and
-    // the readers since then of each slot written (older conflicting events
-    // happen before these, FastTrack-style).
-    const conflicts: number[] = [];
-    for (const s of f.r) {
-      const w = this.lastW.get(s);
-      if (w !== undefined) conflicts.push(w);
-    }
-    for (const s of f.w) {
-      const w = this.lastW.get(s);
-      if (w !== undefined) conflicts.push(w);
-      const rs = this.readsSince.get(s);
-      if (rs !== undefined) for (const r of rs) conflicts.push(r);
-    }
-    const racing: number[] = [];
-    for (const i of conflicts) {
-      const e = this.events[i]!;
-      if (e.tid === t) continue;
-      if (fresh && (base[e.tid] ?? 0) < i + 1) racing.push(i);
-      joinInto(e.clock);
-    }
-    if (racing.length > 0) {
-      // The race reverses i and this step j. Trying task t first at i's level
-      // reaches the reversal only if this step can run right there: no step
-      // after i happens before j (t's own earlier steps, the step that woke
-      // or spawned t, or a conflicting step). Otherwise every task runnable
-      // at that level is tried (source-DPOR's initials, Abdulla et al. 2014,
-      // over-approximated; adding only t there loses executions).
-      let last = -1;
-      for (const x of clock) if (x !== undefined && x - 1 > last) last = x - 1;
-      for (const i of racing) this.race(this.events[i]!, last > i ? -1 : t);
-    }
-    for (const s of f.w) {
-      this.lastW.set(s, j);
-      this.readsSince.delete(s);
-    }
-    for (const s of f.r) {
-      if (f.w.includes(s)) continue;
-      const rs = this.readsSince.get(s);
-      if (rs === undefined) this.readsSince.set(s, [j]);
-      else if (rs[rs.length - 1] !== j) rs.push(j);
-    }
-    clock[t] = j + 1;
-    this.events.push({ tid: t, level: li, fp: f, clock });
-    this.lastOf.set(t, j);
-    for (const w of info.woke) this.enabler.set(w, j);
-    for (const s of info.spawned) this.enabler.set(s, j);
+    this.races.step(t, li, f, fp !== null, info, (e, q) => this.race(e, q));
   }
 
   /** Event `e` races with the step of task `q` just run: try `q` (or everything) first at e's level. */

@@ -160,12 +160,12 @@ export class Execution {
     let canon = canons.get(model);
     if (canon === undefined) canons.set(model, (canon = new Canon()));
     this.tracker = new Tracker(canon);
+    this.tracker.inputs = model.stateCache === true;
     this.choose = (n: number): number => {
       const v = choose(n);
       this.tracker.choice(n, v);
       return v;
     };
-    this.tracker.inputs = model.stateCache === true;
     this.nthreads = sc.threads.length;
     this.coarse = model.fineSteps !== true;
     set_sched_points(true);

@@ -111,10 +111,12 @@ function accessor(idx: number): PropertyDescriptor {
     d = {
       get(this: { [STORE]: Store }) {
         const st = this[STORE];
-        const v = st.v[idx];
         const t = running.tracker;
-        if (t !== null && t.on) t.read(st.base + idx, v);
-        return v;
+        if (t !== null && t.on) {
+          t.read(st.base + idx);
+          if (t.inputs) t.input(st.base + idx, st.v[idx]);
+        }
+        return st.v[idx];
       },
       set(this: { [STORE]: Store }, x: unknown) {
         const st = this[STORE];
@@ -144,7 +146,8 @@ function strHash(s: string): number {
 }
 
 /**
- * Canonical object ids, shared by every execution of one search: an object's
+ * Canonical object ids (with state caching, `Tracker.inputs`), shared by every
+ * execution of one search: an object's
  * id comes from what it was born as (its class, the values of its immutable
  * fields, its owner, and how many objects of that kind the execution created
  * before it), not from when it was created. So an object has the same id,
@@ -200,6 +203,13 @@ export class Tracker {
    */
   register(o: object, owner: object | null = null): void {
     if (this.ids.has(o)) return;
+    if (!this.inputs) {
+      // Stateless: ids in creation order (no state is compared across executions).
+      this.ids.set(o, this.objects.length);
+      this.objects.push(o);
+      this.pending.push(o);
+      return;
+    }
     let key = this.birthKey(o, owner);
     const n = this.born.get(key) ?? 0;
     this.born.set(key, n + 1);
@@ -317,7 +327,7 @@ export class Tracker {
     this.wStamp = this.canon.wStamp = w;
   }
 
-  read(slot: number, v: unknown): void {
+  read(slot: number): void {
     const pr = this.probeReads;
     if (pr !== null) {
       if (!pr.includes(slot)) pr.push(slot);
@@ -328,13 +338,18 @@ export class Tracker {
       this.rStamp[slot] = this.epoch;
       this.r.push(slot);
     }
-    if (this.inputs && this.opaque === 0) {
-      // Every value the task's own code reads is an input of the running
-      // task (Execution.step folds it into the task's history); reads inside
-      // an opaque call (./opaque.ts) are not: only its result is.
-      fold(slot);
-      this.foldValue(v);
-    }
+  }
+
+  /**
+   * A value the running task's own code read (with `inputs`): an input of the
+   * task (Execution.step folds it into the task's history). Reads inside an
+   * opaque call (./opaque.ts) are not: only its result is; nor are an
+   * invariant's reads (`probe`).
+   */
+  input(slot: number, v: unknown): void {
+    if (this.opaque !== 0 || this.probeReads !== null) return;
+    fold(slot);
+    this.foldValue(v);
   }
 
   /** Depth of opaque calls running (./opaque.ts). */
