@@ -26,6 +26,7 @@ import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 const USAGE = `usage: node dist/bench/check-spin.js [options]
       --time-limit D     wall-time limit of each faultline search (default 60s; 0 for none)
       --spin DIR         directory of faultlock.pml (default ../shared/anchors/spin beside the repository)
+      --no-state-cache   faultline's stateless search (the default caches states)
       --configs LIST     configurations, comma-separated (default all: ${'HOLD-2,DROP-2,HOLD-3,DROP-3,HOLD-4,DROP-4,BUG-HOLD-2,BUG-DROP-2,BUG-DROP-4'})
   -h, --help`;
 
@@ -48,6 +49,8 @@ interface FaultlineResult {
   readonly invariant: string | null;
   readonly executions: number;
   readonly states: number;
+  /** Distinct states stored (state caching; 0 for the stateless search). */
+  readonly stored_states: number;
   readonly wall_s: number;
   readonly stopped: string | null;
   readonly explored_estimate: number | null;
@@ -61,7 +64,7 @@ interface SpinResult {
   readonly wall_s: number;
 }
 
-function runFaultline(c: Config, limitMs: number): FaultlineResult {
+function runFaultline(c: Config, limitMs: number, stateCache: boolean): FaultlineResult {
   const scenario = loadCheckScenario('check-spin-anchor', { nfault: c.nfault });
   const injections: Injection[] = c.bug ? ['fork-skip-vma-write-lock'] : [];
   const t0 = process.hrtime.bigint();
@@ -71,7 +74,7 @@ function runFaultline(c: Config, limitMs: number): FaultlineResult {
       scenario, fault: faultStrategy(c.policy === 'HOLD' ? 'hold-io+mmap' : 'mainline'), fork: forkStrategy('fork-lock-all'),
       injections, invariants: new Set(INVARIANT_NAMES),
     },
-    { mode: { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null }, shrink: false, stop: () => (limitMs > 0 && elapsed() >= limitMs ? 'time limit' : null) },
+    { mode: { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null, stateCache }, shrink: false, stop: () => (limitMs > 0 && elapsed() >= limitMs ? 'time limit' : null) },
   );
   const wall = elapsed() / 1000;
   return {
@@ -79,6 +82,7 @@ function runFaultline(c: Config, limitMs: number): FaultlineResult {
     invariant: r.violation?.invariant ?? null,
     executions: r.stats.executions,
     states: r.stats.newSteps,
+    stored_states: r.stats.stored,
     wall_s: Math.round(wall * 1000) / 1000,
     stopped: r.stopReason,
     explored_estimate: r.coverage?.explored ?? null,
@@ -120,7 +124,7 @@ function runSpin(c: Config, dir: string): SpinResult {
 function main(): void {
   let a;
   try {
-    a = parseArgs({ options: { 'time-limit': { type: 'string' }, spin: { type: 'string' }, configs: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }).values;
+    a = parseArgs({ options: { 'time-limit': { type: 'string' }, spin: { type: 'string' }, configs: { type: 'string' }, 'no-state-cache': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
   } catch (e) {
     process.stderr.write(`check-spin: ${(e as Error).message}\n${USAGE}\n`);
     process.exit(2);
@@ -155,7 +159,7 @@ function main(): void {
   const rows: Array<{ config: string; faultline: FaultlineResult; spin: SpinResult | null; ratio_time: number | null; verdicts_agree: boolean | null }> = [];
   process.stderr.write(`${'config'.padEnd(11)} ${'faultline: verdict'.padEnd(19)} ${'executions'.padStart(11)} ${'states'.padStart(12)} ${'time s'.padStart(8)}   ${'SPIN: verdict'.padEnd(13)} ${'stored'.padStart(9)} ${'pan wall s'.padStart(10)} ${'ratio'.padStart(8)}\n`);
   for (const c of configs) {
-    const f = runFaultline(c, limitMs);
+    const f = runFaultline(c, limitMs, a['no-state-cache'] !== true);
     let s: SpinResult | null = null;
     if (spinOk) {
       try {
@@ -173,7 +177,7 @@ function main(): void {
     process.stderr.write(`${c.name.padEnd(11)} ${fv.padEnd(19)} ${f.executions.toLocaleString('en-US').padStart(11)} ${f.states.toLocaleString('en-US').padStart(12)} ${f.wall_s.toFixed(2).padStart(8)}   ${(s?.verdict ?? '-').padEnd(13)} ${(s !== null ? s.stored.toLocaleString('en-US') : '-').padStart(9)} ${(s !== null ? s.wall_s.toFixed(2) : '-').padStart(10)} ${(ratio !== null ? `${ratio}x` : '-').padStart(8)}\n`);
   }
   for (const n of notes) process.stderr.write(`note: ${n}\n`);
-  process.stdout.write(JSON.stringify({ bench: 'check-spin', time_limit_s: limitMs / 1000, configs: rows, notes }) + '\n');
+  process.stdout.write(JSON.stringify({ bench: 'check-spin', time_limit_s: limitMs / 1000, state_cache: a['no-state-cache'] !== true, configs: rows, notes }) + '\n');
 }
 
 main();

@@ -44,5 +44,5 @@ describe('bench:check', () => {
     const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'bench', 'check-spin.js'), '--configs', 'HOLD-9'], { encoding: 'utf8', cwd: ROOT });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/unknown configuration 'HOLD-9'/);
-  });
+  }, 60_000); // a build (if dist/ is stale) and a process start: seconds on a busy machine
 });

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { BUDGET, builtinScenarios, combosFor, compare, FULL, label, type Outcome } from './check-differential.js';
 
 function describeOutcome(o: Outcome): string {
-  return `${label(o.combo)}: default ${o.dfs}, ${o.referenceKind} ${o.reference}${o.invariant !== null ? ` (${o.invariant})` : ''}`;
+  return `${label(o.combo)}: default ${o.dfs}, stateful ${o.stateful}, ${o.referenceKind} ${o.reference}${o.invariant !== null ? ` (${o.invariant})` : ''}`;
 }
 
 describe(`differential: default search vs references (budget ${JSON.stringify(BUDGET)})`, () => {
@@ -31,8 +31,8 @@ describe(`differential: default search vs references (budget ${JSON.stringify(BU
   it('the reproducer of issue 11: the mutation is found with a complete reference agreeing, the fixed model is safe', () => {
     const sc = builtinScenarios().find((s) => s.name === 'check-anon-mprotect')!;
     const bug = compare({ scenario: sc, fault: 'mainline', fork: 'fork-lock-all', inject: ['mprotect-skip-vma-write-lock'] });
-    expect([bug.dfs, bug.reference, bug.referenceKind, bug.invariant]).toEqual(['unsafe', 'unsafe', 'no-por', 'vma-write-exclusion']);
+    expect([bug.dfs, bug.stateful, bug.reference, bug.referenceKind, bug.invariant]).toEqual(['unsafe', 'unsafe', 'unsafe', 'no-por', 'vma-write-exclusion']);
     const ok = compare({ scenario: sc, fault: 'mainline', fork: 'fork-lock-all', inject: [] });
-    expect([ok.dfs, ok.reference, ok.referenceKind]).toEqual(['safe', 'safe', 'no-por']);
+    expect([ok.dfs, ok.stateful, ok.reference, ok.referenceKind]).toEqual(['safe', 'safe', 'safe', 'no-por']);
   });
 });

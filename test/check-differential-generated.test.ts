@@ -69,7 +69,7 @@ describe('differential: generated scenarios', () => {
         const o = compare({ scenario, fault: g.fault, fork: g.fork, inject: g.inject });
         if (o.referenceKind !== 'none' && o.reference !== 'incomplete') compared++;
         if (o.unsound || o.disagree) {
-          throw new Error(`${label(o.combo)}: default ${o.dfs}, ${o.referenceKind} ${o.reference} (${o.invariant ?? '-'})\n${JSON.stringify(g)}`);
+          throw new Error(`${label(o.combo)}: default ${o.dfs}, stateful ${o.stateful}, ${o.referenceKind} ${o.reference} (${o.invariant ?? '-'})\n${JSON.stringify(g)}`);
         }
       }),
       { seed: 11, numRuns: FULL ? 1000 : 120 },

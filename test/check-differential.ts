@@ -1,6 +1,7 @@
 /**
  * The checker's differential test (issue 11): the default search (DFS with
- * DPOR and sleep sets) must give the same verdict as a search without any
+ * DPOR and sleep sets, stateless and with state caching, issue 15) must give
+ * the same verdict as a search without any
  * reduction, on every built-in check scenario x every mutation x every fault
  * strategy x every fork strategy the scenario can tell apart. Where the
  * reference cannot finish within its budget, random scheduling and PCT with a
@@ -51,6 +52,8 @@ export type ReferenceKind = 'no-por' | 'sleep-sets' | 'random+pct' | 'none';
 export interface Outcome {
   readonly combo: Combo;
   readonly dfs: Verdict;
+  /** The default search with state caching (docs/checker.md, "State caching"). */
+  readonly stateful: Verdict;
   readonly reference: Verdict;
   readonly referenceKind: ReferenceKind;
   readonly invariant: string | null;
@@ -58,7 +61,7 @@ export interface Outcome {
   readonly unsound: boolean;
   /** Both complete with different verdicts (a found violation the reference cannot reach is a bug too). */
   readonly disagree: boolean;
-  readonly executions: { readonly dfs: number; readonly reference: number };
+  readonly executions: { readonly dfs: number; readonly stateful: number; readonly reference: number };
 }
 
 function verdictOf(r: CheckReport): Verdict {
@@ -80,6 +83,7 @@ function run(c: Combo, mode: Mode, maxExecutions: number): CheckReport {
 }
 
 const DFS: Mode = { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null };
+const STATEFUL: Mode = { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null, stateCache: true };
 const SLEEP_ONLY: Mode = { kind: 'dfs', sleepSets: true, dpor: false, preemptionBound: null };
 const NO_POR: Mode = { kind: 'dfs', sleepSets: false, dpor: false, preemptionBound: null };
 
@@ -93,18 +97,21 @@ const NO_POR: Mode = { kind: 'dfs', sleepSets: false, dpor: false, preemptionBou
  */
 export function compare(c: Combo, budget: Budget = BUDGET): Outcome {
   const d = run(c, DFS, budget.dfs);
-  const dv = verdictOf(d);
+  const st = run(c, STATEFUL, budget.dfs);
+  const dv = verdictOf(d), sv = verdictOf(st);
   const out = (reference: Verdict, kind: ReferenceKind, refExec: number, refInv: string | null): Outcome => {
     const complete = kind === 'no-por' || kind === 'sleep-sets';
+    const differs = (v: Verdict): boolean => complete && v !== 'incomplete' && v !== reference;
     return {
-      combo: c, dfs: dv, reference, referenceKind: kind,
-      invariant: d.violation?.invariant ?? refInv,
-      unsound: dv === 'safe' && reference === 'unsafe',
-      disagree: complete && dv !== 'incomplete' && dv !== reference,
-      executions: { dfs: d.stats.executions, reference: refExec },
+      combo: c, dfs: dv, stateful: sv, reference, referenceKind: kind,
+      invariant: d.violation?.invariant ?? st.violation?.invariant ?? refInv,
+      unsound: (dv === 'safe' || sv === 'safe') && reference === 'unsafe',
+      // Both tested searches finished with different verdicts: one of them is wrong.
+      disagree: differs(dv) || differs(sv) || (dv !== 'incomplete' && sv !== 'incomplete' && dv !== sv),
+      executions: { dfs: d.stats.executions, stateful: st.stats.executions, reference: refExec },
     };
   };
-  if (dv === 'incomplete') return out('incomplete', 'none', 0, null);
+  if (dv === 'incomplete' && sv === 'incomplete') return out('incomplete', 'none', 0, null);
   let refExec = 0;
   for (const [kind, mode, n] of [['no-por', NO_POR, budget.noPor], ['sleep-sets', SLEEP_ONLY, budget.sleepOnly]] as const) {
     const r = run(c, mode, n);
@@ -112,9 +119,9 @@ export function compare(c: Combo, budget: Budget = BUDGET): Outcome {
     const rv = verdictOf(r);
     if (rv !== 'incomplete') return out(rv, kind, refExec, r.violation?.invariant ?? null);
   }
-  // A violation the default search found was replayed into its counterexample:
+  // A violation a tested search found was replayed into its counterexample:
   // sampling cannot add to it.
-  if (dv === 'unsafe') return out('incomplete', 'none', refExec, null);
+  if (dv !== 'safe' && sv !== 'safe') return out('incomplete', 'none', refExec, null);
   for (const mode of [
     { kind: 'random', seed: 1, iterations: budget.sampled },
     { kind: 'pct', seed: 1, iterations: budget.sampled, depth: 3 },

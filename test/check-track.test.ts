@@ -5,7 +5,7 @@
  * that looks it up for independent and skip their other order.
  */
 import { describe, expect, it } from 'vitest';
-import { Tracker } from '../src/check/index.js';
+import { Execution, INVARIANT_NAMES, loadCheckScenario, Tracker, uninstallCheckHooks } from '../src/check/index.js';
 import { Folio, MmStruct, VmAreaStruct } from '../src/model/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 
@@ -52,5 +52,32 @@ describe('footprints of the page tables', () => {
     vma.swapped.add(7);
     vma.swapped.delete(7);
     expect(t.end().w).toEqual([]);
+  });
+});
+
+describe('footprints of the readahead state', () => {
+  it("each file VMA's f_ra (mmap_miss and the window, written by faults) is tracked: a change is a write", () => {
+    const { t, vma } = tracked();
+    t.register(vma.f_ra, vma);
+    t.flush();
+    t.begin();
+    vma.f_ra.mmap_miss++;
+    const fp = t.end();
+    expect(fp.w.length).toBe(1); // mmap_miss (the read of vma->f_ra itself is a read only)
+    expect(fp.r).toContain(fp.w[0]); // read and written: two faults that miss on one file are dependent
+  });
+
+  it('the executor tracks the f_ra of every VMA', () => {
+    const model = {
+      scenario: loadCheckScenario('check-spin-anchor', {}), fault: faultStrategy('mainline'), fork: forkStrategy('fork-lock-all'),
+      injections: [], invariants: new Set(INVARIANT_NAMES),
+    };
+    const ex = new Execution(model, model.scenario.threads.map((th) => th.ops.length), () => 0);
+    try {
+      expect(ex.mm.vmas.length).toBe(2);
+      for (const v of ex.mm.vmas) expect(ex.tracker.objects).toContain(v.f_ra);
+    } finally {
+      uninstallCheckHooks();
+    }
   });
 });

@@ -15,7 +15,7 @@ import { shrink } from './shrink.js';
 import { plural } from '../report/format.js';
 
 export type Mode =
-  | { readonly kind: 'dfs'; readonly sleepSets: boolean; readonly dpor: boolean; readonly preemptionBound: number | null }
+  | { readonly kind: 'dfs'; readonly sleepSets: boolean; readonly dpor: boolean; readonly preemptionBound: number | null; readonly stateCache?: boolean }
   | { readonly kind: 'random'; readonly seed: number; readonly iterations: number }
   | { readonly kind: 'pct'; readonly seed: number; readonly iterations: number; readonly depth: number }
   | { readonly kind: 'replay'; readonly schedule: Schedule };
@@ -76,7 +76,7 @@ function schedulerFor(model: CheckModel, mode: Mode): Scheduler {
   const mask = model.scenario.threads.map((t) => t.ops.length);
   switch (mode.kind) {
     case 'dfs':
-      return new DfsScheduler({ nthreads: mask.length, mask, sleepSets: mode.sleepSets, dpor: mode.dpor, preemptionBound: mode.preemptionBound });
+      return new DfsScheduler({ nthreads: mask.length, mask, sleepSets: mode.sleepSets, dpor: mode.dpor, preemptionBound: mode.preemptionBound, stateCache: mode.stateCache === true });
     case 'random':
       return new RandomScheduler(mode.seed, mode.iterations, mask);
     case 'pct':
@@ -91,7 +91,7 @@ function modeText(mode: Mode): string {
     case 'dfs':
       return mode.preemptionBound !== null
         ? `bounded DFS, at most ${plural(mode.preemptionBound, 'preemption')} per execution`
-        : `exhaustive DFS${mode.sleepSets ? (mode.dpor ? ' with DPOR and sleep sets' : ' with sleep sets') : ' without reduction'}`;
+        : `exhaustive DFS${mode.sleepSets ? (mode.dpor ? ' with DPOR and sleep sets' : ' with sleep sets') : ' without reduction'}${mode.stateCache === true ? ', state caching' : ''}`;
     case 'random':
       return `random scheduling, ${mode.iterations} executions, seed ${mode.seed}`;
     case 'pct':
@@ -127,6 +127,12 @@ export function counterexample(model: CheckModel, found: RunResult, maxSteps: nu
   };
 }
 
+/** The model with input histories recorded when the mode caches states. */
+function withCache(model: CheckModel, mode: Mode): CheckModel {
+  const on = mode.kind === 'dfs' && mode.stateCache === true && mode.preemptionBound === null;
+  return on === (model.stateCache === true) ? model : { ...model, stateCache: on };
+}
+
 function searchOptions(opts: CheckOptions): SearchOptions {
   return {
     maxSteps: opts.maxSteps ?? DEFAULT_MAX_STEPS,
@@ -137,7 +143,8 @@ function searchOptions(opts: CheckOptions): SearchOptions {
 }
 
 /** Check `model` in one search mode (synchronously: signals cannot interrupt it; see checkAsync). */
-export function check(model: CheckModel, opts: CheckOptions): CheckReport {
+export function check(model0: CheckModel, opts: CheckOptions): CheckReport {
+  const model = withCache(model0, opts.mode);
   const sched = schedulerFor(model, opts.mode);
   return report(model, opts, sched, search(model, sched, searchOptions(opts)));
 }
@@ -146,7 +153,8 @@ export function check(model: CheckModel, opts: CheckOptions): CheckReport {
  * `check`, giving the event loop a turn every `yieldEvery` executions, so
  * that a SIGINT/SIGTERM handler or a timer can set what `opts.stop` reads.
  */
-export async function checkAsync(model: CheckModel, opts: CheckOptions, yieldEvery = 64): Promise<CheckReport> {
+export async function checkAsync(model0: CheckModel, opts: CheckOptions, yieldEvery = 64): Promise<CheckReport> {
+  const model = withCache(model0, opts.mode);
   const sched = schedulerFor(model, opts.mode);
   const it = searchSteps(model, sched, searchOptions(opts));
   for (let n = 1; ; n++) {

@@ -42,10 +42,11 @@ SCENARIO is a built-in check scenario (see --list) or a check-scenario file.
 
   --strategy LIST          fault strategies, comma-separated (default mainline; 'all')
   --fork LIST              fork strategies, comma-separated (default fork-lock-all; 'all')
-  --mode dfs|random|pct    search mode (default dfs: exhaustive, sleep sets)
+  --mode dfs|random|pct    search mode (default dfs: exhaustive, DPOR, sleep sets, state caching)
   --preemption-bound N     dfs: explore only executions with at most N preemptions
   --no-dpor                dfs: sleep sets only, no dynamic partial-order reduction
   --no-por                 dfs: no partial-order reduction at all (for comparison)
+  --no-state-cache         dfs: stateless (re-explore states reached again; for comparison)
   --fine-steps             every effect a scheduling point (default: a sub-step that
                            touches no shared field is merged into the next)
   --iterations N           random/pct: executions to sample (default 1000)
@@ -141,6 +142,7 @@ export async function checkCommand(args: string[], io: CheckIo): Promise<number>
         strategy: { type: 'string' }, fork: { type: 'string' }, mode: { type: 'string' },
         'preemption-bound': { type: 'string' }, 'no-sleep-sets': { type: 'boolean' },
         'no-dpor': { type: 'boolean' }, 'no-por': { type: 'boolean' }, 'fine-steps': { type: 'boolean' },
+        'no-state-cache': { type: 'boolean' },
         iterations: { type: 'string' }, seed: { type: 'string' }, 'pct-depth': { type: 'string' },
         invariant: { type: 'string', multiple: true }, 'no-invariant': { type: 'string', multiple: true },
         inject: { type: 'string', multiple: true }, param: { type: 'string', multiple: true },
@@ -193,7 +195,10 @@ export async function checkCommand(args: string[], io: CheckIo): Promise<number>
       mode = { kind: 'replay', schedule: decodeSchedule(readSchedule(o.replay)) };
     } else if (modeName === 'dfs') {
       const sleepSets = o['no-sleep-sets'] !== true && o['no-por'] !== true;
-      mode = { kind: 'dfs', sleepSets, dpor: sleepSets && o['no-dpor'] !== true, preemptionBound: bound ?? null };
+      mode = {
+        kind: 'dfs', sleepSets, dpor: sleepSets && o['no-dpor'] !== true, preemptionBound: bound ?? null,
+        stateCache: o['no-state-cache'] !== true && bound === undefined,
+      };
     } else if (modeName === 'random') {
       mode = { kind: 'random', seed, iterations };
     } else if (modeName === 'pct') {

@@ -1,11 +1,13 @@
 /**
- * Exhaustive, stateless depth-first search (after Shuttle's dfs.rs): a stack
- * of levels, one per scheduling decision (which task runs) or data choice,
- * each with the option taken. Every execution re-executes the model from the
- * initial state, replaying the stack's prefix, and moves on at the deepest
- * level that still has an option. No states are stored (see docs/checker.md
- * for why state caching would not be sound here without a key that makes it
- * useless).
+ * Exhaustive depth-first search (after Shuttle's dfs.rs): a stack of levels,
+ * one per scheduling decision (which task runs) or data choice, each with the
+ * option taken. Every execution re-executes the model from the initial
+ * state, replaying the stack's prefix, and moves on at the deepest level that
+ * still has an option. With state caching (`stateCache`), each new decision
+ * point's state (Execution.stateHash) is looked up in a visited table
+ * (./state.ts) and the execution is cut there when the state was explored
+ * before with a sleep set contained in the current one (docs/checker.md,
+ * "State caching").
  *
  * Partial-order reduction with sleep sets (P. Godefroid, "Partial-Order
  * Methods for the Verification of Concurrent Systems", LNCS 1032, 1996): once
@@ -20,8 +22,10 @@
  * run there. After each new step j, every earlier step i of another task
  * that conflicts with j and does not happen before j (vector clocks over
  * conflicts, wake-ups and I/O submission) is a race; j's task joins the
- * backtrack set at i's level (every runnable task there, if j's task could
- * not run at that point).
+ * backtrack set at i's level if j could run right there (no step after i
+ * happens before j), else every task runnable there. With state caching, a
+ * pruned state's subtree summary (./summary.ts) stands in for the races its
+ * steps would have found.
  *
  * DPOR does prune states: it keeps one interleaving per Mazurkiewicz trace.
  * Violations are still all found because every invariant is evaluated inside
@@ -37,6 +41,9 @@
  */
 import type { Schedule } from './schedule.js';
 import type { Scheduler, StepInfo, ThreadId } from './scheduler.js';
+import { Races, type DporEvent } from './races.js';
+import { StateTable } from './state.js';
+import { Summaries, type Summary } from './summary.js';
 import { independent, union, type Footprint } from './track.js';
 
 interface ThreadLevel {
@@ -55,15 +62,10 @@ interface ThreadLevel {
   readonly current: ThreadId | null;
   /** DPOR: tasks to explore here (null: every runnable task). */
   readonly backtrack: Set<ThreadId> | null;
-}
-
-/** A step of the current execution, for race detection. */
-interface DporEvent {
-  readonly tid: ThreadId;
-  readonly level: number;
-  readonly fp: Footprint;
-  /** clock[x] = 1 + index of the last event of task x that happens before (or is) this one; 0 none. */
-  readonly clock: number[];
+  /** State caching: this state's entry in the visited table (-1: none). */
+  readonly entry: number;
+  /** DPOR with state caching: the steps of this level's subtree so far (null: none yet). */
+  sum: Summary | null;
 }
 
 interface ChoiceLevel {
@@ -85,6 +87,8 @@ export interface DfsOptions {
   readonly dpor?: boolean;
   /** Most preemptions per execution; null for none. */
   readonly preemptionBound: number | null;
+  /** Stateful: prune states explored before with a subset of the current sleep set (needs bindState). */
+  readonly stateCache?: boolean;
 }
 
 export class NondeterminismError extends Error {
@@ -108,17 +112,37 @@ export class DfsScheduler implements Scheduler {
   boundBlocked = 0;
   /** Executions started. */
   executions = 0;
+  /** Executions cut short at a state explored before (state caching). */
+  cacheHits = 0;
+  /** Visited states (state caching), or null. */
+  readonly table: StateTable | null;
+  private stateOf: (() => [number, number]) | null = null;
+  /** DPOR with state caching: subtree summaries, and the final one of each visited state by entry number. */
+  private readonly summaries: Summaries | null;
+  private readonly entrySum: Array<Summary | undefined> = [];
   private readonly dpor: boolean;
-  private events: DporEvent[] = [];
-  private lastOf = new Map<ThreadId, number>();
-  private enabler = new Map<ThreadId, number>();
-  /** Per slot: last writing event, and events that read it since. */
-  private lastW = new Map<number, number>();
-  private readsSince = new Map<number, number[]>();
+  private races = new Races();
 
   constructor(private readonly opts: DfsOptions) {
     this.wantsFootprints = opts.sleepSets && opts.preemptionBound === null;
     this.dpor = this.wantsFootprints && opts.dpor === true;
+    this.table = opts.stateCache === true && opts.preemptionBound === null ? new StateTable() : null;
+    this.summaries = this.table !== null && this.dpor ? new Summaries() : null;
+  }
+
+  /** The running execution's state hash (Execution.stateHash), for state caching. */
+  bindState(fn: () => [number, number]): void {
+    this.stateOf = fn;
+  }
+
+  /** States stored (state caching), else 0. */
+  get storedStates(): number {
+    return this.table?.size ?? 0;
+  }
+
+  /** Executions cut at a state explored before (state caching). */
+  get prunedExecutions(): number {
+    return this.cacheHits;
   }
 
   newExecution(): Schedule | null {
@@ -132,7 +156,7 @@ export class DfsScheduler implements Scheduler {
       if (l.kind === 'c') {
         if (l.taken + 1 < l.n) {
           l.taken++;
-          lv.length = i + 1;
+          this.popTo(i);
           this.prefixEnd = l.owner;
           return this.begin();
         }
@@ -142,12 +166,48 @@ export class DfsScheduler implements Scheduler {
       const next = this.candidates(l).find((u) => !l.done.includes(u));
       if (next !== undefined) {
         l.taken = next;
-        lv.length = i + 1;
+        this.popTo(i);
         this.prefixEnd = i;
         return this.begin();
       }
     }
-    lv.length = 0;
+    this.popTo(-1);
+    return null;
+  }
+
+  /**
+   * Drop the levels above `i`: their subtrees are explored. With DPOR and
+   * state caching, each thread level's summary becomes final: it is stored
+   * with the level's state and added to the summary of the level below.
+   */
+  private popTo(i: number): void {
+    const lv = this.levels, sums = this.summaries;
+    if (sums !== null) {
+      for (let k = lv.length - 1; k > i; k--) {
+        const l = lv[k]!;
+        if (l.kind !== 't') continue;
+        const s = l.sum ?? sums.empty();
+        if (l.entry >= 0) {
+          const old = this.entrySum[l.entry];
+          let u = s;
+          if (old !== undefined) {
+            u = sums.copy(old);
+            sums.union(u, s);
+          }
+          this.entrySum[l.entry] = sums.intern(u);
+        }
+        const p = this.threadLevelBelow(k);
+        if (p !== null && l.sum !== null) sums.union(p.sum ??= sums.empty(), l.sum);
+      }
+    }
+    lv.length = i + 1;
+  }
+
+  private threadLevelBelow(k: number): ThreadLevel | null {
+    for (let j = k - 1; j >= 0; j--) {
+      const l = this.levels[j]!;
+      if (l.kind === 't') return l;
+    }
     return null;
   }
 
@@ -158,11 +218,7 @@ export class DfsScheduler implements Scheduler {
     this.lastReplay = false;
     this.curPre = 0;
     this.pendingSleep = null;
-    this.events = [];
-    this.lastOf = new Map();
-    this.enabler = new Map();
-    this.lastW = new Map();
-    this.readsSince = new Map();
+    this.races = new Races();
     return { mask: this.opts.mask, steps: [] };
   }
 
@@ -201,9 +257,25 @@ export class DfsScheduler implements Scheduler {
     }
     const sleep = this.wantsFootprints ? (this.pendingSleep ?? new Map<ThreadId, Footprint>()) : new Map<ThreadId, Footprint>();
     this.pendingSleep = null;
+    let entry = -1;
+    if (this.table !== null) {
+      const v = this.visit(sleep);
+      if (v < -1) {
+        const n = -2 - v;
+        const sum = this.summaries === null ? null : this.entrySum[n];
+        if (sum !== undefined) {
+          if (sum !== null) this.prune(sum);
+          this.cacheHits++;
+          return null;
+        }
+        entry = n; // visited, but its subtree is not finished (not in an acyclic state graph): explore
+      } else {
+        entry = v;
+      }
+    }
     const l: ThreadLevel = {
       kind: 't', runnable: [...runnable], taken: -1, done: [], sleep, fps: new Map(), pre: this.curPre, current,
-      backtrack: null,
+      backtrack: null, entry, sum: null,
     };
     const c = this.candidates(l);
     if (c.length === 0) {
@@ -219,6 +291,36 @@ export class DfsScheduler implements Scheduler {
     this.pos++;
     this.curPre = l.pre + this.cost(l, l.taken);
     return l.taken;
+  }
+
+  /**
+   * State caching: look the current state up with sleep set `sleep`. Returns
+   * -2 - n when it was explored before (entry n) with a subset of `sleep` as
+   * its sleep set, else its entry number n >= 0 (-1: not stored, a sleeping
+   * task id does not fit the mask).
+   */
+  private visit(sleep: ReadonlyMap<ThreadId, Footprint>): number {
+    if (this.stateOf === null) throw new Error('check: state caching needs bindState');
+    let m = 0;
+    for (const u of sleep.keys()) {
+      if (u > 30) return -1; // not representable: explore it (sound, no pruning)
+      m |= 1 << u;
+    }
+    const [a, b] = this.stateOf();
+    const v = this.table!.visit(a, b, m);
+    return v < 0 ? v - 1 : v;
+  }
+
+  /**
+   * DPOR with state caching, at a pruned state: the races its subtree's
+   * steps would have had with the current path (./races.ts), and the
+   * subtree's summary joins the current path's.
+   */
+  private prune(sum: Summary): void {
+    const sums = this.summaries!;
+    this.races.pruned(sum, sums, (e, q) => this.race(e, q));
+    const p = this.lastThreadLevel >= 0 ? (this.levels[this.lastThreadLevel] as ThreadLevel) : null;
+    if (p !== null) sums.union(p.sum ??= sums.empty(), sum);
   }
 
   nextChoice(n: number): number {
@@ -241,6 +343,8 @@ export class DfsScheduler implements Scheduler {
     if (this.dpor) this.detectRaces(thread, fp, info);
     if (fp === null) return;
     const l = this.levels[this.lastThreadLevel] as ThreadLevel;
+    const sums = this.summaries;
+    if (sums !== null) sums.add(l.sum ??= sums.empty(), thread, fp);
     const prev = l.fps.get(thread);
     l.fps.set(thread, prev === undefined ? fp : union(prev, fp));
     if (!this.wantsFootprints) return;
@@ -254,64 +358,13 @@ export class DfsScheduler implements Scheduler {
     this.pendingSleep = next;
   }
 
-  /**
-   * Vector-clock race detection for the step just run (a replayed step uses
-   * the footprint recorded when it first ran; only new steps look for races).
-   */
+  /** Race detection for the step just run (./races.ts). */
   private detectRaces(t: ThreadId, fp: Footprint | null, info: StepInfo): void {
     const li = this.lastThreadLevel;
     const l = this.levels[li] as ThreadLevel;
     const f = fp ?? l.fps.get(t);
     if (f === undefined) throw new Error(`check: no footprint recorded for task ${t} at level ${li}`);
-    const j = this.events.length;
-    const clock: number[] = [];
-    const joinInto = (c: readonly number[]): void => {
-      for (let x = 0; x < c.length; x++) if ((c[x] ?? 0) > (clock[x] ?? 0)) clock[x] = c[x]!;
-    };
-    const prev = this.lastOf.get(t);
-    if (prev !== undefined) joinInto(this.events[prev]!.clock);
-    const en = this.enabler.get(t);
-    if (en !== undefined) {
-      joinInto(this.events[en]!.clock);
-      this.enabler.delete(t);
-    }
-    const base = clock.slice();
-    const fresh = fp !== null;
-    // Conflicting earlier events: the last writer of each slot touched, and
-    // the readers since then of each slot written (older conflicting events
-    // happen before these, FastTrack-style).
-    const conflicts: number[] = [];
-    for (const s of f.r) {
-      const w = this.lastW.get(s);
-      if (w !== undefined) conflicts.push(w);
-    }
-    for (const s of f.w) {
-      const w = this.lastW.get(s);
-      if (w !== undefined) conflicts.push(w);
-      const rs = this.readsSince.get(s);
-      if (rs !== undefined) for (const r of rs) conflicts.push(r);
-    }
-    for (const i of conflicts) {
-      const e = this.events[i]!;
-      if (e.tid === t) continue;
-      if (fresh && (base[e.tid] ?? 0) < i + 1) this.race(e, t);
-      joinInto(e.clock);
-    }
-    for (const s of f.w) {
-      this.lastW.set(s, j);
-      this.readsSince.delete(s);
-    }
-    for (const s of f.r) {
-      if (f.w.includes(s)) continue;
-      const rs = this.readsSince.get(s);
-      if (rs === undefined) this.readsSince.set(s, [j]);
-      else if (rs[rs.length - 1] !== j) rs.push(j);
-    }
-    clock[t] = j + 1;
-    this.events.push({ tid: t, level: li, fp: f, clock });
-    this.lastOf.set(t, j);
-    for (const w of info.woke) this.enabler.set(w, j);
-    for (const s of info.spawned) this.enabler.set(s, j);
+    this.races.step(t, li, f, fp !== null, info, (e, q) => this.race(e, q));
   }
 
   /** Event `e` races with the step of task `q` just run: try `q` (or everything) first at e's level. */

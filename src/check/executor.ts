@@ -23,8 +23,11 @@ import {
 import { applyInjections, type Injection } from './inject.js';
 import { checkVmaObs, checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
 import type { CheckOp, CheckPageState, CheckScenario, CheckVma } from './scenario.js';
+import { fmix, fold, foldString, lanes } from './hash.js';
+import { Canon, Tracker, type Footprint } from './track.js';
 
-import { Tracker, type Footprint } from './track.js';
+/** Canonical object ids per checked model (shared by the executions of its search). */
+const canons = new WeakMap<CheckModel, Canon>();
 
 /** What to check: a scenario under one fault and one fork strategy. */
 export interface CheckModel {
@@ -35,6 +38,8 @@ export interface CheckModel {
   readonly invariants: ReadonlySet<InvariantName>;
   /** Every effect a scheduling point, no merging of invisible sub-steps (for comparison; docs/checker.md). */
   readonly fineSteps?: boolean;
+  /** Record each task's input history, so that `Execution.stateHash` can key a visited-state table. */
+  readonly stateCache?: boolean;
 }
 
 export const enum TState { RUNNABLE, BLOCKED, DONE }
@@ -78,6 +83,14 @@ export class CheckTask implements Task {
   retries = 0;
   /** VMA read locks this task holds (task-local, for lock-order). */
   vmaReadLocks = 0;
+  /**
+   * Hash of every input of the task's steps so far (first-read values and
+   * data choices, ./track.ts), two lanes: with the program, it determines the
+   * task's local state (its generators' frames), which the checker cannot
+   * read. Kept only with state caching (CheckModel.stateCache).
+   */
+  histA = 0x1234567;
+  histB = 0x7654321;
   constructor(
     readonly id: number,
     readonly comm: string,
@@ -130,7 +143,7 @@ function vmFlags(v: CheckVma): number {
 
 export class Execution {
   readonly tasks: CheckTask[] = [];
-  readonly tracker = new Tracker();
+  readonly tracker: Tracker;
   readonly obs: VmaObs[] = [];
   private readonly obsOf = new Map<VmAreaStruct, VmaObs>();
   readonly mm: MmStruct;
@@ -150,14 +163,24 @@ export class Execution {
    */
   private readonly lockEdges = new Map<string, string>();
   private spawned: number[] = [];
+  private readonly choose: (n: number) => number;
 
   constructor(
     readonly model: CheckModel,
     /** Ops each thread runs (0: thread left out), by thread index. */
     readonly mask: readonly number[],
-    private readonly choose: (n: number) => number,
+    choose: (n: number) => number,
   ) {
     const sc = model.scenario;
+    let canon = canons.get(model);
+    if (canon === undefined) canons.set(model, (canon = new Canon()));
+    this.tracker = new Tracker(canon);
+    this.tracker.inputs = model.stateCache === true;
+    this.choose = (n: number): number => {
+      const v = choose(n);
+      this.tracker.choice(n, v);
+      return v;
+    };
     this.nthreads = sc.threads.length;
     this.coarse = model.fineSteps !== true;
     set_sched_points(true);
@@ -237,6 +260,12 @@ export class Execution {
     let fp: Footprint | null = null;
     const obsBefore = this.obs.length;
     this.tracker.begin(tracked);
+    const inputs = this.tracker.inputs;
+    if (inputs) {
+      lanes.a = t.histA;
+      lanes.b = t.histB;
+      fold(0x57e9); // a step: with the inputs, this fixes where in its code the task is
+    }
     try {
       if (t.io !== null) {
         t.from = t.pending;
@@ -253,6 +282,10 @@ export class Execution {
       err = e;
     } finally {
       const f = this.tracker.end();
+      if (inputs) {
+        t.histA = lanes.a;
+        t.histB = lanes.b;
+      }
       if (tracked) fp = f;
       this.tracker.flush();
     }
@@ -301,6 +334,38 @@ export class Execution {
       violation ??= p.value;
     }
     return { fp: r === null ? fp : { r, w: fp.w }, violation };
+  }
+
+  /**
+   * The state at a step boundary, hashed to 64 bits (two lanes): every field
+   * of every instrumented object (model objects and observation records,
+   * containers by content), the number of tasks, and per task its state
+   * (runnable, asleep, ended) and, unless it ended, what determines its local
+   * state: a thread's input history, an I/O pseudo-task's folio. Two
+   * executions with equal states (not only equal hashes) have the same
+   * futures: docs/checker.md, "State caching". Needs CheckModel.stateCache.
+   */
+  stateHash(): [number, number] {
+    if (!this.tracker.inputs) throw new Error('check: stateHash needs CheckModel.stateCache');
+    lanes.a = 0x51a7e;
+    lanes.b = 0xe7a15;
+    this.tracker.foldObjects();
+    fold(this.tasks.length);
+    for (const t of this.tasks) {
+      fold(t.state);
+      if (t.state === TState.DONE) continue;
+      if (t.io !== null) {
+        // A pseudo-task runs its completion (the same function for every
+        // folio of its kind) once, on its folio.
+        fold(this.tracker.idOf(t.io.folio));
+        foldString(t.io.fn.name);
+        foldString(t.comm.replace(/[0-9]+$/, ''));
+      } else {
+        fold(t.histA);
+        fold(t.histB);
+      }
+    }
+    return [fmix(lanes.a), fmix(lanes.b)];
   }
 
   /** The state invariants on the initial state (before any step). */
@@ -462,10 +527,11 @@ export class Execution {
     object_created: (o) => {
       this.tracker.register(o);
       if (o instanceof VmAreaStruct) {
+        this.tracker.register(o.f_ra, o); // vma->vm_file->f_ra: the readahead window and mmap_miss, shared by the VMA's faults
         const ob = new VmaObs(o);
         this.obs.push(ob);
         this.obsOf.set(o, ob);
-        this.tracker.register(ob);
+        this.tracker.register(ob, o);
       }
     },
     set_pte_at: (vma, pgoff, kind) => {

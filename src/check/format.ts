@@ -67,7 +67,7 @@ export function formatReport(r: CheckReport, x: FormatExtras = {}): string {
   out.push(`  invariants: ${r.invariants.join(', ')}`);
   const st = r.stats;
   const rate = x.wallMs !== undefined && x.wallMs > 0 ? `, ${Math.round(st.newSteps / (x.wallMs / 1000)).toLocaleString('en-US')} states/s` : '';
-  out.push(`  explored: ${st.executions.toLocaleString('en-US')} executions (${st.cut.toLocaleString('en-US')} cut short), ${st.newSteps.toLocaleString('en-US')} states (new steps), ${st.steps.toLocaleString('en-US')} steps with replay, longest ${st.longest}${x.wallMs !== undefined ? `, ${secs(x.wallMs)}` : ''}${rate}`);
+  out.push(`  explored: ${st.executions.toLocaleString('en-US')} executions (${st.cut.toLocaleString('en-US')} cut short), ${st.newSteps.toLocaleString('en-US')} states (new steps), ${st.steps.toLocaleString('en-US')} steps with replay, longest ${st.longest}${st.stored > 0 ? `, ${st.stored.toLocaleString('en-US')} distinct states stored, ${st.pruned.toLocaleString('en-US')} ${st.pruned === 1 ? 'execution' : 'executions'} cut at a state seen before` : ''}${x.wallMs !== undefined ? `, ${secs(x.wallMs)}` : ''}${rate}`);
   if (r.violation !== null) {
     const cx = r.violation;
     const info = INVARIANTS.find((i) => i.name === cx.invariant);

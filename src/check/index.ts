@@ -6,6 +6,8 @@ export * from './random.js';
 export * from './pct.js';
 export * from './replay.js';
 export * from './track.js';
+export * from './state.js';
+export * from './summary.js';
 export * from './invariants.js';
 export * from './inject.js';
 export * from './scenario.js';

@@ -34,6 +34,11 @@ export interface Scheduler {
   replaying?(): boolean;
   /** The step picked last ran; `fp` is its footprint when it was tracked. */
   stepDone?(thread: ThreadId, fp: Footprint | null, info: StepInfo): void;
+  /** State caching: distinct states stored, executions cut at a state explored before. */
+  readonly storedStates?: number;
+  readonly prunedExecutions?: number;
+  /** The execution's state hash (Execution.stateHash), for schedulers that cache states. */
+  bindState?(stateOf: () => [number, number]): void;
   /** The execution's task names, for messages (replay divergence). */
   bindNames?(nameOf: (id: ThreadId) => string): void;
 }

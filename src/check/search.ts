@@ -4,6 +4,7 @@
  * hit. It knows nothing about how the scheduler chooses (Shuttle's Runner).
  */
 import { Execution, uninstallCheckHooks, type CheckModel } from './executor.js';
+import { installOpaque, uninstallOpaque } from './opaque.js';
 import type { Violation } from './invariants.js';
 import type { Schedule, ScheduleStep } from './schedule.js';
 import type { Scheduler, ThreadId } from './scheduler.js';
@@ -58,6 +59,7 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
   };
   const ex = new Execution(model, plan.mask, choose);
   sched.bindNames?.((id) => ex.name(id));
+  if (model.stateCache === true) sched.bindState?.(() => ex.stateHash());
   const trace: TraceStep[] | null = opts.trace === true ? [] : null;
   let current: ThreadId | null = null;
   let n = 0, newSteps = 0;
@@ -108,6 +110,9 @@ export interface SearchStats {
   aborted: number;
   /** Longest execution, in steps. */
   longest: number;
+  /** State caching: distinct states stored, and executions cut at a state explored before (both 0 without). */
+  stored: number;
+  pruned: number;
 }
 
 export interface SearchOutcome {
@@ -138,8 +143,9 @@ export interface SearchOptions extends RunOptions {
  * between executions; returns the outcome. `search` runs it to the end.
  */
 export function* searchSteps(model: CheckModel, sched: Scheduler, opts: SearchOptions): Generator<SearchStats, SearchOutcome, void> {
-  const stats: SearchStats = { executions: 0, newSteps: 0, steps: 0, cut: 0, depthLimited: 0, aborted: 0, longest: 0 };
+  const stats: SearchStats = { executions: 0, newSteps: 0, steps: 0, cut: 0, depthLimited: 0, aborted: 0, longest: 0, stored: 0, pruned: 0 };
   const every = opts.progressEvery ?? 2000;
+  if (model.stateCache === true) installOpaque();
   const end = (stoppedEarly: boolean, stopReason: string | null = null, violation: RunResult | null = null): SearchOutcome =>
     ({ stats, violation, stoppedEarly, stopReason });
   try {
@@ -152,6 +158,8 @@ export function* searchSteps(model: CheckModel, sched: Scheduler, opts: SearchOp
       stats.newSteps += r.newSteps;
       stats.steps += r.steps;
       if (r.steps > stats.longest) stats.longest = r.steps;
+      stats.stored = sched.storedStates ?? 0;
+      stats.pruned = sched.prunedExecutions ?? 0;
       if (r.end === 'cut') stats.cut++;
       else if (r.end === 'depth') stats.depthLimited++;
       else if (r.end === 'aborted') stats.aborted++;
@@ -163,6 +171,7 @@ export function* searchSteps(model: CheckModel, sched: Scheduler, opts: SearchOp
     }
   } finally {
     uninstallCheckHooks();
+    uninstallOpaque();
   }
 }
 

@@ -19,6 +19,7 @@
  */
 
 import { IndexSet, XArray } from '../model/index.js';
+import { fold, foldNumber, foldString, lanes } from './hash.js';
 
 /** Read and written slots (object index * 64 + field index) of one step. */
 export interface Footprint {
@@ -102,6 +103,11 @@ const STORE = Symbol('faultline.check.store');
 /** The tracker whose step is running (accessors are shared by every execution). */
 const running: { tracker: Tracker | null } = { tracker: null };
 
+/** The tracker whose step is running, or null. */
+export function runningTracker(): Tracker | null {
+  return running.tracker;
+}
+
 /** Shared accessor descriptors per field index (one pair of functions per index, not per object). */
 const accessors: PropertyDescriptor[] = [];
 function accessor(idx: number): PropertyDescriptor {
@@ -111,7 +117,10 @@ function accessor(idx: number): PropertyDescriptor {
       get(this: { [STORE]: Store }) {
         const st = this[STORE];
         const t = running.tracker;
-        if (t !== null && t.on) t.read(st.base + idx);
+        if (t !== null && t.on) {
+          t.read(st.base + idx);
+          if (t.inputs) t.input(st.base + idx, st.v[idx]);
+        }
         return st.v[idx];
       },
       set(this: { [STORE]: Store }, x: unknown) {
@@ -141,28 +150,103 @@ function strHash(s: string): number {
   return h;
 }
 
+/**
+ * Canonical object ids (with state caching, `Tracker.inputs`), shared by every
+ * execution of one search: an object's
+ * id comes from what it was born as (its class, the values of its immutable
+ * fields, its owner, and how many objects of that kind the execution created
+ * before it), not from when it was created. So an object has the same id,
+ * and its fields the same slots, in every interleaving that creates it, and
+ * equal states of two executions hash equal (Execution.stateHash).
+ */
+export class Canon {
+  private readonly ids = new Map<string, number>();
+  /**
+   * Per-slot stamps of the running step's reads and writes, shared by the
+   * executions of the search (they run one at a time): `epoch` is never
+   * reused, so no execution allocates or clears them.
+   */
+  rStamp = new Uint32Array(1024);
+  wStamp = new Uint32Array(1024);
+  epoch = 1;
+  id(key: string): number {
+    let i = this.ids.get(key);
+    if (i === undefined) {
+      i = this.ids.size;
+      this.ids.set(key, i);
+    }
+    return i;
+  }
+}
+
 export class Tracker {
-  /** Instrumented objects in creation order (index = object id). */
+  /** Instrumented objects, by canonical id (ascending). */
   readonly objects: object[] = [];
   private readonly ids = new Map<object, number>();
+  /** Objects born with each key in this execution (the key's next serial). */
+  private readonly born = new Map<string, number>();
+
+  constructor(private readonly canon: Canon = new Canon()) {
+    this.rStamp = canon.rStamp;
+    this.wStamp = canon.wStamp;
+  }
   private pending: object[] = [];
   private readonly containers: ContainerSlot[] = [];
   /** Logging on (a tracked step is running). */
   on = false;
-  private rStamp = new Uint32Array(1024);
-  private wStamp = new Uint32Array(1024);
-  private epoch = 1;
+  private rStamp: Uint32Array;
+  private wStamp: Uint32Array;
+  private epoch = 0;
   private r: number[] = [];
   private w: number[] = [];
   /** Container digests are stale (steps ran untracked since the last tracked one). */
   private stale = true;
 
-  /** A new object: instrumented at the next step boundary (`flush`). */
-  register(o: object): void {
+  /**
+   * A new object: it gets its id (index in `objects`) now, in creation order,
+   * and is instrumented at the next step boundary (`flush`).
+   */
+  register(o: object, owner: object | null = null): void {
+    if (this.ids.has(o)) return;
+    if (!this.inputs) {
+      // Stateless: ids in creation order (no state is compared across executions).
+      this.ids.set(o, this.objects.length);
+      this.objects.push(o);
+      this.pending.push(o);
+      return;
+    }
+    let key = this.birthKey(o, owner);
+    const n = this.born.get(key) ?? 0;
+    this.born.set(key, n + 1);
+    if (n > 0) key += `#${n}`;
+    const id = this.canon.id(key);
+    this.ids.set(o, id);
+    const objs = this.objects;
+    let i = objs.length;
+    objs.push(o);
+    while (i > 0 && this.ids.get(objs[i - 1]!)! > id) {
+      objs[i] = objs[i - 1]!;
+      i--;
+    }
+    objs[i] = o;
     this.pending.push(o);
   }
 
-  /** Id of an object for digests: instrumented objects by index, tasks by id. */
+  /** Class, immutable fields (tracked objects by id, other objects by class), owner. */
+  private birthKey(o: object, owner: object | null): string {
+    const cls = o.constructor.name;
+    let key = cls;
+    const rec = o as Record<string, unknown>;
+    for (const f of IMMUTABLE[cls] ?? []) {
+      const v = rec[f];
+      const id = typeof v === 'object' && v !== null ? this.ids.get(v) : undefined;
+      key += '|' + (id !== undefined ? `@${id}` : typeof v === 'object' && v !== null ? v.constructor.name : String(v));
+    }
+    if (owner !== null) key += `|owner@${this.ids.get(owner) ?? '?'}`;
+    return key;
+  }
+
+  /** Id of an object for digests: instrumented objects by canonical id, tasks by id. */
   idOf(x: unknown): number {
     if (x === null) return -1;
     if (x === undefined) return -2;
@@ -220,10 +304,7 @@ export class Tracker {
   }
 
   private instrument(o: object): void {
-    if (this.ids.has(o)) return;
-    const idx = this.objects.length;
-    this.objects.push(o);
-    this.ids.set(o, idx);
+    const idx = this.ids.get(o)!;
     const plan = planFor(o);
     const rec = o as Record<string, unknown>;
     const keys = plan.keys;
@@ -247,8 +328,8 @@ export class Tracker {
     const r = new Uint32Array(n), w = new Uint32Array(n);
     r.set(this.rStamp);
     w.set(this.wStamp);
-    this.rStamp = r;
-    this.wStamp = w;
+    this.rStamp = this.canon.rStamp = r;
+    this.wStamp = this.canon.wStamp = w;
   }
 
   read(slot: number): void {
@@ -261,6 +342,124 @@ export class Tracker {
     if (this.rStamp[slot] !== this.epoch) {
       this.rStamp[slot] = this.epoch;
       this.r.push(slot);
+    }
+  }
+
+  /**
+   * A value the running task's own code read (with `inputs`): an input of the
+   * task (Execution.step folds it into the task's history). Reads inside an
+   * opaque call (./opaque.ts) are not: only its result is; nor are an
+   * invariant's reads (`probe`).
+   */
+  input(slot: number, v: unknown): void {
+    if (this.opaque !== 0 || this.probeReads !== null) return;
+    fold(slot);
+    this.foldValue(v);
+  }
+
+  /** Depth of opaque calls running (./opaque.ts). */
+  opaque = 0;
+
+  /**
+   * Record the inputs of each step (first-read values and data choices) into
+   * the hash lanes (./hash.ts), for the running task's history (state
+   * caching: docs/checker.md, "State caching").
+   */
+  inputs = false;
+
+  /** A data choice made in the running step (an input of its task). */
+  choice(n: number, v: number): void {
+    if (!this.inputs || !this.on) return;
+    fold(0x6368); // 'ch'
+    fold(n);
+    fold(v);
+  }
+
+  /**
+   * Fold a field value into the hash lanes, exactly: primitives by value,
+   * instrumented objects by id, tasks by id, containers by their contents
+   * (Sets in any order). Any other object (or a function) throws: the state
+   * hash must never treat two different values as equal.
+   */
+  foldValue(v: unknown): void {
+    if (v === undefined) { fold(1); return; }
+    if (v === null) { fold(2); return; }
+    switch (typeof v) {
+      case 'boolean': fold(v ? 3 : 4); return;
+      case 'number': fold(5); foldNumber(v); return;
+      case 'string': fold(6); foldString(v); return;
+      case 'object': break;
+      default: throw new Error(`check: a shared field holds a ${typeof v}, which the state hash cannot compare`);
+    }
+    const id = this.ids.get(v);
+    if (id !== undefined) { fold(7); fold(id); return; }
+    if (Array.isArray(v)) {
+      fold(9);
+      fold(v.length);
+      for (const x of v) this.foldValue(x);
+      return;
+    }
+    if (v instanceof XArray) {
+      fold(12);
+      fold(v.size);
+      for (const k of v.keys()) {
+        fold(k);
+        this.foldValue(v.get(k));
+      }
+      return;
+    }
+    if (v instanceof IndexSet) {
+      fold(13);
+      fold(v.size);
+      for (const k of v.values()) fold(k);
+      return;
+    }
+    if (v instanceof Set) {
+      // Order-independent: the sum of each member's own hash.
+      const a0 = lanes.a, b0 = lanes.b;
+      let sa = 0, sb = 0;
+      for (const x of v) {
+        lanes.a = 0x5e7;
+        lanes.b = 0x5e7;
+        this.foldValue(x);
+        sa = (sa + lanes.a) | 0;
+        sb = (sb + lanes.b) | 0;
+      }
+      lanes.a = a0;
+      lanes.b = b0;
+      fold(11);
+      fold(v.size);
+      fold(sa);
+      fold(sb);
+      return;
+    }
+    if (v instanceof Map) {
+      fold(10);
+      fold(v.size);
+      for (const [k, x] of v) {
+        this.foldValue(k);
+        this.foldValue(x);
+      }
+      return;
+    }
+    const t = v as { id?: unknown; comm?: unknown; stack?: unknown };
+    if (typeof t.id === 'number' && typeof t.comm === 'string' && Array.isArray(t.stack)) {
+      fold(8);
+      fold(t.id);
+      return;
+    }
+    throw new Error(`check: a shared field holds an untracked ${(v as object).constructor.name}, which the state hash cannot compare`);
+  }
+
+  /** Fold every field of every instrumented object into the hash lanes (the shared part of a state). */
+  foldObjects(): void {
+    fold(this.objects.length);
+    for (const o of this.objects) {
+      const st = (o as { [STORE]?: Store })[STORE];
+      if (st === undefined) throw new Error('check: state hash with objects not yet instrumented');
+      fold(st.base);
+      const v = st.v;
+      for (let i = 0; i < v.length; i++) this.foldValue(v[i]);
     }
   }
 
@@ -289,7 +488,7 @@ export class Tracker {
     }
     if (!footprint) this.stale = true;
     this.digesting = footprint;
-    this.epoch++;
+    this.epoch = ++this.canon.epoch;
     this.r = [];
     this.w = [];
     this.on = true;

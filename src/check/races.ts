@@ -1,0 +1,155 @@
+/**
+ * DPOR's race detection over the executed trace (./dfs.ts): vector clocks
+ * over conflicts (footprints, ./track.ts), wake-ups and I/O submission; after
+ * each new step j, every earlier step i of another task that conflicts with j
+ * and does not happen before it is a race. Also the races a pruned state's
+ * subtree would have had with the current path (state caching, ./summary.ts).
+ * The scheduler decides what a race adds to a backtrack set (`onRace`: the
+ * task to try first at i's level, or -1 for every task runnable there).
+ */
+import type { StepInfo, ThreadId } from './scheduler.js';
+import type { Summaries, Summary } from './summary.js';
+import type { Footprint } from './track.js';
+
+/** A step of the current execution. */
+export interface DporEvent {
+  readonly tid: ThreadId;
+  /** The thread level it ran at. */
+  readonly level: number;
+  readonly fp: Footprint;
+  /** clock[x] = 1 + index of the last event of task x that happens before (or is) this one; 0 none. */
+  readonly clock: number[];
+}
+
+export type OnRace = (e: DporEvent, q: ThreadId) => void;
+
+export class Races {
+  private readonly events: DporEvent[] = [];
+  private readonly lastOf = new Map<ThreadId, number>();
+  private readonly enabler = new Map<ThreadId, number>();
+  /** Per slot: last writing event, and events that read it since. */
+  private readonly lastW = new Map<number, number>();
+  private readonly readsSince = new Map<number, number[]>();
+
+  /**
+   * Task `t` ran a step at thread level `level` with footprint `f`. `fresh`:
+   * it ran for the first time (a replayed step looks for no races: it found
+   * them when it first ran).
+   */
+  step(t: ThreadId, level: number, f: Footprint, fresh: boolean, info: StepInfo, onRace: OnRace): void {
+    const j = this.events.length;
+    const clock: number[] = [];
+    const joinInto = (c: readonly number[]): void => {
+      for (let x = 0; x < c.length; x++) if ((c[x] ?? 0) > (clock[x] ?? 0)) clock[x] = c[x]!;
+    };
+    const prev = this.lastOf.get(t);
+    if (prev !== undefined) joinInto(this.events[prev]!.clock);
+    const en = this.enabler.get(t);
+    if (en !== undefined) {
+      joinInto(this.events[en]!.clock);
+      this.enabler.delete(t);
+    }
+    const base = clock.slice();
+    // Conflicting earlier events: the last writer of each slot touched, and
+    // the readers since then of each slot written (older conflicting events
+    // happen before these, FastTrack-style).
+    const conflicts: number[] = [];
+    for (const s of f.r) {
+      const w = this.lastW.get(s);
+      if (w !== undefined) conflicts.push(w);
+    }
+    for (const s of f.w) {
+      const w = this.lastW.get(s);
+      if (w !== undefined) conflicts.push(w);
+      const rs = this.readsSince.get(s);
+      if (rs !== undefined) for (const r of rs) conflicts.push(r);
+    }
+    const racing: number[] = [];
+    for (const i of conflicts) {
+      const e = this.events[i]!;
+      if (e.tid === t) continue;
+      if (fresh && (base[e.tid] ?? 0) < i + 1) racing.push(i);
+      joinInto(e.clock);
+    }
+    if (racing.length > 0) {
+      // The race reverses i and this step j. Trying task t first at i's level
+      // reaches the reversal only if this step can run right there: no step
+      // after i happens before j (t's own earlier steps, the step that woke
+      // or spawned t, or a conflicting step). Otherwise every task runnable
+      // at that level is tried (source-DPOR's initials, Abdulla et al. 2014,
+      // over-approximated; adding only t there loses executions).
+      let last = -1;
+      for (const x of clock) if (x !== undefined && x - 1 > last) last = x - 1;
+      for (const i of racing) onRace(this.events[i]!, last > i ? -1 : t);
+    }
+    for (const s of f.w) {
+      this.lastW.set(s, j);
+      this.readsSince.delete(s);
+    }
+    for (const s of f.r) {
+      if (f.w.includes(s)) continue;
+      const rs = this.readsSince.get(s);
+      if (rs === undefined) this.readsSince.set(s, [j]);
+      else if (rs[rs.length - 1] !== j) rs.push(j);
+    }
+    clock[t] = j + 1;
+    this.events.push({ tid: t, level, fp: f, clock });
+    this.lastOf.set(t, j);
+    for (const w of info.woke) this.enabler.set(w, j);
+    for (const s of info.spawned) this.enabler.set(s, j);
+  }
+
+  /**
+   * The current path reached a state explored before, whose subtree is
+   * summarised by `sum`: every step of the path that is the last writer, or
+   * a reader since, of a slot that a step of another task q in the subtree
+   * writes or reads (as `step` would find for each of those steps; a step
+   * inside the subtree can only take their place as a later one), and that
+   * does not happen before q's next step, races with the subtree. Which task
+   * can start the reversal is not known (the subtree's steps before q's may
+   * be needed first): every task runnable at its level (-1).
+   */
+  pruned(sum: Summary, sums: Summaries, onRace: OnRace): void {
+    if (sum.wide) {
+      for (const e of this.events) onRace(e, -1);
+      return;
+    }
+    const clocks = new Map<ThreadId, number[]>();
+    const clockOf = (q: ThreadId): number[] => {
+      let c = clocks.get(q);
+      if (c === undefined) {
+        // What q's future steps are already ordered after: its own last step
+        // and the step that woke or spawned it (program order; happens-before
+        // through steps inside the pruned subtree is not used).
+        c = [];
+        for (const i of [this.lastOf.get(q), this.enabler.get(q)]) {
+          if (i === undefined) continue;
+          const k = this.events[i]!.clock;
+          for (let x = 0; x < k.length; x++) if ((k[x] ?? 0) > (c[x] ?? 0)) c[x] = k[x]!;
+        }
+        clocks.set(q, c);
+      }
+      return c;
+    };
+    const check = (j: number, q: ThreadId): void => {
+      const e = this.events[j]!;
+      if (e.tid === q || (clockOf(q)[e.tid] ?? 0) >= j + 1) return; // e happens before every step of q from here
+      onRace(e, -1);
+    };
+    const n = sum.r.length;
+    for (let d = 0; d < n; d++) {
+      const rm = sum.r[d]!, wm = sum.w[d]!;
+      if ((rm | wm) === 0) continue;
+      const slot = sums.slots[d]!;
+      const w = this.lastW.get(slot);
+      const rs = wm !== 0 ? this.readsSince.get(slot) : undefined;
+      if (w === undefined && rs === undefined) continue;
+      for (let q = 0; q <= 30; q++) {
+        const bit = 1 << q;
+        if (((rm | wm) & bit) === 0) continue;
+        if (w !== undefined) check(w, q);
+        if (rs !== undefined && (wm & bit) !== 0) for (const r of rs) check(r, q);
+      }
+    }
+  }
+}
