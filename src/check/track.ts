@@ -38,6 +38,7 @@ const IMMUTABLE: Record<string, readonly string[]> = {
   VmAreaStruct: ['lockClass', 'mm', 'blockWrite'],
   MapleTree: [],
   Folio: ['lockClass', 'vmaId', 'index'],
+  FolioWriteback: ['lockClass', 'label', 'blockWait'],
   AnonVma: ['id'],
   VmaObs: ['vma'],
 };
