@@ -13,7 +13,7 @@ import {
 import {
   lock_vma_under_rcu, lock_vma_under_rcu_steps, mmap_read_lock, mmap_write_downgrade, mmap_write_lock_killable, mmap_write_unlock, mmap_read_lock_killable, mmap_read_trylock, mmap_read_unlock, PT, vma_end_read,
 } from './mmap_lock.js';
-import { fault_inject, hooks } from './custom.js';
+import { fault_inject, hooks, hooks_on } from './custom.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 import { current, fatal_signal_pending, sched_points } from './sched.js';
 import { mem_cgroup_handle_over_high } from './memcontrol.js';
@@ -108,7 +108,7 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
         vma = lock_vma_under_rcu(mm, address);
       }
       if (vma === null) break; // goto lock_mmap
-      hooks.vma_use(vma, mm, address, 'handle_mm_fault'); // model-only hook
+      if (hooks_on) hooks.vma_use(vma, mm, address, 'handle_mm_fault'); // model-only hook
       yield attempts++ === 0 ? first_attempt_cpu(vma) : RETRY_CPU;
       const r = handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
       ret = typeof r === 'number' ? r : yield* r;

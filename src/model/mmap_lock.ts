@@ -10,7 +10,7 @@
  */
 import { killable, point, type KPath, type PointEffect } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { fault_inject, hooks, nondet } from './custom.js';
+import { fault_inject, hooks, hooks_on, nondet } from './custom.js';
 import { current, fatal_signal_pending, sched_points, wake_up_process } from './sched.js';
 import { EINTR } from './signal.js';
 import { tp } from './trace.js';
@@ -42,7 +42,7 @@ export const PT = {
 /** mmap_read_lock: uninterruptible (see mmap_read_lock_killable). */
 export function* mmap_read_lock(mm: MmStruct): KPath {
   if (sched_points) yield PT.mmap_read_lock;
-  hooks.lock_acquire('mmap_lock', mm); // model-only hook (lockdep rwsem_acquire_read)
+  if (hooks_on) hooks.lock_acquire('mmap_lock', mm); // model-only hook (lockdep rwsem_acquire_read)
   const sem = mm.mmap_lock;
   if (!sem.tryRead(current)) {
     sem.enqueue(current, false);
@@ -58,7 +58,7 @@ export function* mmap_read_lock(mm: MmStruct): KPath {
  */
 export function* mmap_read_lock_killable(mm: MmStruct): KPath<number> {
   if (sched_points) yield PT.mmap_read_lock;
-  hooks.lock_acquire('mmap_lock', mm); // model-only hook
+  if (hooks_on) hooks.lock_acquire('mmap_lock', mm); // model-only hook
   const sem = mm.mmap_lock;
   if (!sem.tryRead(current)) {
     if (fatal_signal_pending(current)) {
@@ -92,7 +92,7 @@ export function mmap_read_unlock(mm: MmStruct): void {
 /** mmap_write_lock (uninterruptible): take the rwsem, then start the mm_lock_seq write section. */
 export function* mmap_write_lock(mm: MmStruct): KPath {
   if (sched_points) yield PT.mmap_write_lock;
-  hooks.lock_acquire('mmap_lock', mm); // model-only hook (lockdep rwsem_acquire)
+  if (hooks_on) hooks.lock_acquire('mmap_lock', mm); // model-only hook (lockdep rwsem_acquire)
   const sem = mm.mmap_lock;
   if (!sem.tryWrite(current)) {
     sem.enqueue(current, true);
@@ -108,7 +108,7 @@ export function* mmap_write_lock(mm: MmStruct): KPath {
  */
 export function* mmap_write_lock_killable(mm: MmStruct): KPath<number> {
   if (sched_points) yield PT.mmap_write_lock;
-  hooks.lock_acquire('mmap_lock', mm); // model-only hook
+  if (hooks_on) hooks.lock_acquire('mmap_lock', mm); // model-only hook
   const sem = mm.mmap_lock;
   if (!sem.tryWrite(current)) {
     if (fatal_signal_pending(current)) {
@@ -180,7 +180,7 @@ export function vma_start_read(mm: MmStruct, vma: VmAreaStruct): number {
   if (nondet('vma_start_read_spurious_fail')) return VMA_READ_FAIL;
   vma.nrReaders++;
   vma.readers.push(current);
-  hooks.vma_read_lock(vma, 1); // model-only hook
+  if (hooks_on) hooks.vma_read_lock(vma, 1); // model-only hook
   return VMA_READ_OK;
 }
 
@@ -264,7 +264,7 @@ export function* lock_vma_under_rcu_steps(mm: MmStruct, addr: number): KPath<VmA
 export function vma_start_read_locked(vma: VmAreaStruct): void {
   vma.nrReaders++;
   vma.readers.push(current);
-  hooks.vma_read_lock(vma, 1); // model-only hook
+  if (hooks_on) hooks.vma_read_lock(vma, 1); // model-only hook
 }
 
 /**
@@ -284,7 +284,7 @@ export function vma_end_read(vma: VmAreaStruct): void {
   r[i] = r[r.length - 1]!;
   r.pop();
   vma.nrReaders--;
-  hooks.vma_read_lock(vma, -1); // model-only hook
+  if (hooks_on) hooks.vma_read_lock(vma, -1); // model-only hook
   if (vma.nrReaders === 0 && vma.writerWaiting !== null) {
     const w = vma.writerWaiting;
     vma.writerWaiting = null;
@@ -304,7 +304,7 @@ export function* vma_start_write(vma: VmAreaStruct): KPath {
     throw new Error(`vma_start_write(${vma.label}): ${current.comm} does not hold mmap_lock for write`);
   }
   if (vma.vm_lock_seq === mm.mm_lock_seq) return;
-  if (!vma.detached) hooks.lock_acquire('vma_lock', mm); // model-only hook: __vma_enter_locked's rwsem_acquire
+  if (hooks_on && !vma.detached) hooks.lock_acquire('vma_lock', mm); // model-only hook: __vma_enter_locked's rwsem_acquire
   if (vma.nrReaders !== 0) {
     vma.excludeReaders = true; // vm_refcnt += VM_REFCNT_EXCLUDE_READERS_FLAG
     vma.writerWaiting = current;
@@ -328,7 +328,7 @@ export function* vma_start_write_killable(vma: VmAreaStruct): KPath<number> {
     throw new Error(`vma_start_write_killable(${vma.label}): ${current.comm} does not hold mmap_lock for write`);
   }
   if (vma.vm_lock_seq === mm.mm_lock_seq) return 0;
-  if (!vma.detached) hooks.lock_acquire('vma_lock', mm); // model-only hook
+  if (hooks_on && !vma.detached) hooks.lock_acquire('vma_lock', mm); // model-only hook
   if (vma.nrReaders !== 0) {
     if (fatal_signal_pending(current)) return -EINTR;
     vma.excludeReaders = true; // vm_refcnt += VM_REFCNT_EXCLUDE_READERS_FLAG
