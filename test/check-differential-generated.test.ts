@@ -77,7 +77,7 @@ function opArb(vmas: readonly GenVma[], shapes: Shapes): fc.Arbitrary<GenOp[]> {
     fc.record({
       op: fc.constant('fault'), vma: fc.constant(v.name),
       // One page below a stack expands it (expand_downwards).
-      page: fc.integer({ min: v.growsdown === true ? -1 : 0, max: shapes === 'fixed' ? 1 : v.pages - 1 }),
+      page: shapes === 'fixed' ? fc.constantFrom(0, 1) : fc.integer({ min: v.growsdown === true ? -1 : 0, max: v.pages - 1 }),
       access: fc.constantFrom('read', 'write'),
       state: fc.constantFrom(...(v.kind === 'file' ? FILE_STATES : ANON_STATES)),
     }));

@@ -13,7 +13,7 @@
  *   on timing the model does not represent (spurious lock_vma_under_rcu aborts).
  *   The default answer is the model's ordinary behaviour.
  */
-import type { AnonVma, Folio, MmStruct, VmAreaStruct } from './mm_types.js';
+import type { AnonVma, Folio, FolioWriteback, MmStruct, VmAreaStruct } from './mm_types.js';
 import type { MapleTree } from './maple_tree.js';
 import type { RwSemaphore } from './rwsem.js';
 
@@ -79,7 +79,7 @@ export type PtUpdate = 'copy_page_range' | 'change_protection' | 'zap_page_range
 /** Observation points. Every method is called by a kernel path at the named kernel step. */
 export interface ModelHooks {
   /** A model object (mm, rwsem, VMA, folio, anon_vma) was constructed. */
-  object_created(o: MmStruct | MapleTree | RwSemaphore | VmAreaStruct | Folio | AnonVma): void;
+  object_created(o: MmStruct | MapleTree | RwSemaphore | VmAreaStruct | Folio | FolioWriteback | AnonVma): void;
   /**
    * vm_area_alloc / vm_area_dup handed out `vma` for a new life; `reused`:
    * the object was freed before (SLAB_TYPESAFE_BY_RCU); `src`: vm_area_dup's

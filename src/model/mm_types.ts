@@ -91,6 +91,7 @@ export class FolioWriteback implements WaitResource {
   constructor(folio: { readonly label: string }) {
     this.label = `${folio.label}:writeback`;
     this.blockWait = block(this, 'folio_wait_writeback');
+    hooks.object_created(this); // model-only (custom.ts): the checker tracks its waiters
   }
   blockers(): void {}
 }
