@@ -149,13 +149,14 @@ async function differential(shapes: Shapes, seed: number, numRuns: number): Prom
       });
       const o = compare({ scenario, fault: g.fault, fork: g.fork, inject: g.inject });
       if (o.referenceKind !== 'none' && o.reference !== 'incomplete') compared++;
+      if (process.env['FAULTLINE_DIFF_REPORT'] === '1') console.info(`${shapes} ${compared}: ${label(o.combo)}: default ${o.dfs}, stateful ${o.stateful}, ${o.referenceKind} ${o.reference}`);
       if (o.unsound || o.disagree) {
         throw new Error(`${label(o.combo)}: default ${o.dfs}, stateful ${o.stateful}, ${o.referenceKind} ${o.reference} (${o.invariant ?? '-'})\n${JSON.stringify(g)}`);
       }
     }),
     { seed: envInt('FAULTLINE_DIFF_SEED') ?? seed, numRuns },
   );
-  // FAULTLINE_DIFF_REPORT=1: how many scenarios were compared (for docs/checker.md).
+  // FAULTLINE_DIFF_REPORT=1: each scenario's verdicts and how many were compared (for docs/checker.md).
   if (process.env['FAULTLINE_DIFF_REPORT'] === '1') console.info(`${shapes}: ${compared} of ${numRuns} generated scenarios compared with a reference that finished`);
   return compared;
 }
