@@ -599,6 +599,11 @@ export class Execution {
         o.anonPtes.clear();
       }
       if (src !== null) for (const p of this.obsOf.get(src)!.anonPtes) o.anonPtes.add(p);
+      // A reused object for a new mapping (vm_area_alloc) got a new file's
+      // readahead state in vm_area_get; vm_area_dup replaces it by the
+      // original's (tracked already). Track the new one, as object_created
+      // does for a fresh VMA's (read as a probe: not an input of the task, not in its footprint).
+      else if (reused) this.tracker.register(this.tracker.probe(() => vma.f_ra).value, vma);
     },
     vm_area_free: () => {},
     vma_use: (vma, mm, addr, what) => {

@@ -38,6 +38,7 @@ const IMMUTABLE: Record<string, readonly string[]> = {
   VmAreaStruct: ['lockClass', 'mm', 'blockWrite'],
   MapleTree: [],
   Folio: ['lockClass', 'vmaId', 'index'],
+  // PG_writeback's wait queue of one folio (made on first use): only its waiters change.
   FolioWriteback: ['lockClass', 'label', 'blockWait'],
   AnonVma: ['id'],
   VmaObs: ['vma'],
