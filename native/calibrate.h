@@ -26,23 +26,8 @@
 
 #define PAGE 4096UL
 
-#include <stdarg.h>
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn, unused));
-static void die(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("faultline-calibrate: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
-  va_end(ap);
-  exit(3);
-}
-
-static inline int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
+#define FAULTLINE_PROG "faultline-calibrate"
+#include "util.h"
 
 static inline long majflt(void) {
   struct rusage ru;

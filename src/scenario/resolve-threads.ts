@@ -20,6 +20,34 @@ function defaultGroup(template: string): string {
   return g === '' ? template : g;
 }
 
+/**
+ * A fault or GUP op's `states` weights, checked against the group's kind;
+ * the default is {cached: 1} for file groups, {zero: 1} for anon.
+ */
+function resolveStates(
+  weights: Partial<Record<PageState, number>> | undefined,
+  g: VmaGroup | undefined,
+  oat: Path,
+  issues: RawIssue[],
+): Array<[PageState, number]> {
+  if (weights === undefined) return g?.kind === 'anon' ? [['zero', 1]] : [['cached', 1]];
+  const allowed: readonly PageState[] = g?.kind === 'anon' ? ANON_PAGE_STATES : FILE_PAGE_STATES;
+  const states: Array<[PageState, number]> = [];
+  for (const [s, w] of Object.entries(weights) as Array<[PageState, number | undefined]>) {
+    if (w === undefined) continue;
+    if (g !== undefined && !allowed.includes(s)) {
+      issues.push({
+        path: [...oat, 'states', s],
+        atKey: true,
+        message: `page state '${s}' is not valid for ${g.kind} VMA group '${g.name}' (${g.kind} states: ${allowed.join(', ')})`,
+      });
+    }
+    if (w > 0) states.push([s, w]);
+  }
+  if (states.length === 0) issues.push({ path: [...oat, 'states'], message: 'expected at least one state with a weight > 0' });
+  return states;
+}
+
 export function resolveThreads(f: ScenarioFile, duration: number, vmas: readonly VmaGroup[], issues: RawIssue[]): ThreadSpec[] {
   const groupNames = [...new Set(vmas.map((v) => v.name))];
   const groupOf = (name: string) => vmas.find((v) => v.name === name);
@@ -113,23 +141,7 @@ export function resolveThreads(f: ScenarioFile, duration: number, vmas: readonly
       switch (o.op) {
         case 'fault': {
           const access = o.access ?? 'read';
-          const allowed: readonly PageState[] = g?.kind === 'anon' ? ANON_PAGE_STATES : FILE_PAGE_STATES;
-          let states: Array<[PageState, number]> = [];
-          if (o.states === undefined) states = g?.kind === 'anon' ? [['zero', 1]] : [['cached', 1]];
-          else {
-            for (const [s, w] of Object.entries(o.states) as Array<[PageState, number | undefined]>) {
-              if (w === undefined) continue;
-              if (g !== undefined && !allowed.includes(s)) {
-                issues.push({
-                  path: [...oat, 'states', s],
-                  atKey: true,
-                  message: `page state '${s}' is not valid for ${g.kind} VMA group '${g.name}' (${g.kind} states: ${allowed.join(', ')})`,
-                });
-              }
-              if (w > 0) states.push([s, w]);
-            }
-            if (states.length === 0) issues.push({ path: [...oat, 'states'], message: 'expected at least one state with a weight > 0' });
-          }
+          const states = resolveStates(o.states, g, oat, issues);
           if (g !== undefined && access === 'wp' && (g.kind !== 'file' || !g.shared)) {
             issues.push({
               path: [...oat, 'access'],
@@ -165,19 +177,7 @@ export function resolveThreads(f: ScenarioFile, duration: number, vmas: readonly
           ops.push({ op: 'munmap', vma: o.vma, ...base });
           return;
         case 'gup': {
-          const allowed: readonly PageState[] = g?.kind === 'anon' ? ANON_PAGE_STATES : FILE_PAGE_STATES;
-          let states: Array<[PageState, number]> = [];
-          if (o.states === undefined) states = g?.kind === 'anon' ? [['zero', 1]] : [['cached', 1]];
-          else {
-            for (const [s, w] of Object.entries(o.states) as Array<[PageState, number | undefined]>) {
-              if (w === undefined) continue;
-              if (g !== undefined && !allowed.includes(s)) {
-                issues.push({ path: [...oat, 'states', s], atKey: true, message: `page state '${s}' is not valid for ${g.kind} VMA group '${g.name}' (${g.kind} states: ${allowed.join(', ')})` });
-              }
-              if (w > 0) states.push([s, w]);
-            }
-            if (states.length === 0) issues.push({ path: [...oat, 'states'], message: 'expected at least one state with a weight > 0' });
-          }
+          const states = resolveStates(o.states, g, oat, issues);
           const access = o.access ?? 'read';
           if (g !== undefined && access === 'write' && !g.write) {
             issues.push({ path: [...oat, 'access'], message: `FOLL_WRITE on VMA group '${g.name}', which has write: false (GUP would fail with -EFAULT)` });

@@ -259,6 +259,18 @@ const STATE_TEXT: Record<(typeof PAGE_STATES)[number], string> = {
   swapcache_writeback: 'anon: in the swap cache, under writeback (swap-out) for io.writeback.',
 };
 
+/** A fault or GUP op's `states`: relative weights by page state (keys checked against the group kind later). */
+const pageStateWeights = () =>
+  z
+    .strictObject(
+      Object.fromEntries(PAGE_STATES.map((s) => [s, stateWeight(STATE_TEXT[s])])) as Record<
+        (typeof PAGE_STATES)[number],
+        z.ZodOptional<z.ZodNumber>
+      >,
+      { error: expecting('a mapping from page state to weight') },
+    )
+    .optional();
+
 /** Protections an mprotect op can set. */
 export const MPROTECT_PROTS = ['none', 'r', 'rw', 'rx', 'rwx'] as const;
 
@@ -281,15 +293,7 @@ export const OpSchema = z.discriminatedUnion(
         "random: a random page of a random VMA of the group; sequential: each thread reads the group's pages in address order, VMA after VMA, and starts again after the last (rounds). Default random.",
       ),
       states: doc(
-        z
-          .strictObject(
-            Object.fromEntries(PAGE_STATES.map((s) => [s, stateWeight(STATE_TEXT[s])])) as Record<
-              (typeof PAGE_STATES)[number],
-              z.ZodOptional<z.ZodNumber>
-            >,
-            { error: expecting('a mapping from page state to weight') },
-          )
-          .optional(),
+        pageStateWeights(),
         'Relative weights of the state the faulting page is in (when no fault is already working on it). Keys must fit the group kind. Default {cached: 1} for file, {zero: 1} for anon.',
       ),
       ...opCommon,
@@ -351,15 +355,7 @@ export const OpSchema = z.discriminatedUnion(
         'pinned: get_user_pages / pin_user_pages with the caller holding mmap_lock for read: no ALLOW_RETRY, I/O is waited for holding it. unlocked: get_user_pages_unlocked (FOLL_UNLOCKABLE): a fault may drop mmap_lock for I/O; GUP re-takes it and retries with FOLL_TRIED. Default pinned.',
       ),
       states: doc(
-        z
-          .strictObject(
-            Object.fromEntries(PAGE_STATES.map((s) => [s, stateWeight(STATE_TEXT[s])])) as Record<
-              (typeof PAGE_STATES)[number],
-              z.ZodOptional<z.ZodNumber>
-            >,
-            { error: expecting('a mapping from page state to weight') },
-          )
-          .optional(),
+        pageStateWeights(),
         'Relative weights of the state each page is in before GUP looks it up, as for a fault op. Default {cached: 1} for file, {zero: 1} for anon.',
       ),
       ...opCommon,
