@@ -52,7 +52,13 @@ describe('--jobs', () => {
     expect(jobsFor(1024, 3, io)).toBe(3);
     expect(err).toMatch(new RegExp(`--jobs 1024 is above this machine's ${availableParallelism()} core`));
     err = '';
-    expect(jobsFor(undefined, 100, io)).toBe(defaultJobs());
+    // Without --jobs: the idle cores (defaultJobs reads the load, which moves
+    // between two reads, so the default is injected here), never above the runs.
+    expect(jobsFor(undefined, 100, io, () => 2)).toBe(2);
+    expect(jobsFor(undefined, 1, io, () => 2)).toBe(1);
+    const d = jobsFor(undefined, 100, io);
+    expect(d).toBeGreaterThanOrEqual(1);
+    expect(d).toBeLessThanOrEqual(availableParallelism());
     expect(jobsFor(1, 100, io)).toBe(1);
     expect(err).toBe('');
   });

@@ -80,12 +80,17 @@ export function parseTraceMaxEvents(value: string | undefined): number {
  * Above the core count a warning says why that is slower, not faster: each
  * worker holds a model and competes for the same cores and caches.
  */
-export function jobsFor(requested: number | undefined, runs: number, io: { stderr: { write(s: string): unknown } }): number {
+export function jobsFor(
+  requested: number | undefined,
+  runs: number,
+  io: { stderr: { write(s: string): unknown } },
+  fallback: (cores: number) => number = defaultJobs,
+): number {
   const cores = availableParallelism();
   if (requested !== undefined && requested > cores) {
     io.stderr.write(`faultline: --jobs ${requested} is above this machine's ${cores} core${cores === 1 ? '' : 's'}: extra workers compete for the same CPUs and memory (use at most ${cores})\n`);
   }
-  return Math.max(1, Math.min(requested ?? defaultJobs(cores), runs));
+  return Math.max(1, Math.min(requested ?? fallback(cores), runs));
 }
 
 /**
