@@ -15,6 +15,7 @@ export * from './memory.js';
 export * from './fault.js';
 export * from './mprotect.js';
 export * from './vma.js';
+export * from './mmap_region.js';
 export * from './mremap.js';
 export * from './madvise.js';
 export * from './mmap.js';

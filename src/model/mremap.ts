@@ -1,40 +1,53 @@
 /**
- * mm/mremap.c: do_mremap, expansion in place (vma_merge_extend ->
- * vma_expand) and moving a VMA (move_vma: copy_vma, move_page_tables, then
- * unmapping the source), memory-and-vma.md §F.4. Locking as in v6.12 .. v7.0.
+ * mm/mremap.c: do_mremap, shrinking (do_vmi_munmap of the tail), expansion
+ * in place (vma_merge_extend -> vma_expand), moving a VMA (move_vma:
+ * copy_vma, move_page_tables, then unmapping the source) and MREMAP_FIXED
+ * (mremap_to), memory-and-vma.md §F.4. Locking as in v6.12 .. v7.0.
  */
 import { Cost, cpu, type KPath } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { mmap_write_lock_killable, mmap_write_unlock, PT, vma_mark_detached, vma_start_write } from './mmap_lock.js';
 import { hooks } from './custom.js';
 import { sched_points } from './sched.js';
-import { __split_vma, vm_area_dup, vm_area_free, VPT } from './vma.js';
+import { __split_vma, do_vmi_munmap, vm_area_dup, vm_area_free, VPT } from './vma.js';
+import { vma_merge_new_range } from './mmap_region.js';
 
 /** MREMAP_MAYMOVE: the kernel may move the mapping when it cannot grow in place. */
 export const MREMAP_MAYMOVE = 1;
+/** MREMAP_FIXED: move to `new_addr`, unmapping what is there first (needs MREMAP_MAYMOVE). */
+export const MREMAP_FIXED = 2;
 /** MREMAP_DONTUNMAP: move, and leave the old range mapped (its page tables empty). */
 export const MREMAP_DONTUNMAP = 4;
 
 /**
- * mremap(addr, old_len, new_len, flags) of the VMA containing `addr` (the
- * range must end inside it). mmap_write_lock_killable; vma_lookup; then:
- * - shrinking or the same size without a move: not modelled (returns the
- *   address unchanged when the size is the same);
+ * mremap(addr, old_len, new_len, flags, new_addr) of the VMA containing
+ * `addr` (the range must end inside it). mmap_write_lock_killable;
+ * vma_lookup; then:
+ * - MREMAP_FIXED or MREMAP_DONTUNMAP: mremap_to (below);
+ * - the same size: nothing (returns `addr`);
+ * - shrinking: do_vmi_munmap of the tail [addr + new_len, addr + old_len)
+ *   with unlock (split, detach, downgrade, zap, free, mmap_read_unlock);
  * - growing, with free space after the VMA: expand in place
  *   (vma_merge_extend -> vma_expand: vma_start_write(vma), vm_end moves);
  * - else, with MREMAP_MAYMOVE: move_vma to a free range above every VMA (the
  *   model's get_unmapped_area).
- * Returns the new address, or -1 (-ENOMEM / -EFAULT / -EINTR).
+ * Returns the new address, or -1 (-ENOMEM / -EFAULT / -EINVAL / -EINTR).
  */
-export function* do_mremap(mm: MmStruct, addr: number, old_len: number, new_len: number, flags: number): KPath<number> {
+export function* do_mremap(mm: MmStruct, addr: number, old_len: number, new_len: number, flags: number, new_addr = 0): KPath<number> {
   if ((yield* mmap_write_lock_killable(mm)) < 0) return -1;
   let ret = -1;
   const vma = mm.find_vma(addr); // vma_lookup
-  if (vma !== null && addr + old_len <= vma.vm_end && new_len > 0) {
+  if (vma !== null && vma.vm_start <= addr && addr + old_len <= vma.vm_end && new_len > 0) {
     const dontunmap = (flags & MREMAP_DONTUNMAP) !== 0;
     const next = mm.mm_mt.next(vma);
-    if (new_len === old_len && !dontunmap) {
+    if ((flags & MREMAP_FIXED) !== 0 || (dontunmap && new_len === old_len && (flags & MREMAP_MAYMOVE) !== 0)) {
+      ret = yield* mremap_to(mm, addr, old_len, new_addr, new_len, flags);
+    } else if (new_len === old_len && !dontunmap) {
       ret = addr;
+    } else if (new_len < old_len && !dontunmap) {
+      // "Always allow a shrinking remap": do_vmi_munmap(..., unlock = true) drops the lock.
+      yield* do_vmi_munmap(mm, addr + new_len, old_len - new_len, true);
+      return addr;
     } else if (!dontunmap && new_len > old_len && addr + old_len === vma.vm_end && (next === null || next.vm_start >= addr + new_len)) {
       // expand_vma_in_place -> vma_merge_extend -> vma_expand
       yield* vma_start_write(vma);
@@ -43,7 +56,7 @@ export function* do_mremap(mm: MmStruct, addr: number, old_len: number, new_len:
       hooks.vma_change(vma, 'range'); // model-only hook
       vma.vm_end = addr + new_len;
       ret = addr;
-    } else if ((flags & MREMAP_MAYMOVE) !== 0 && (!dontunmap || new_len === old_len)) {
+    } else if ((flags & MREMAP_MAYMOVE) !== 0 && !dontunmap) {
       const last = mm.vmas[mm.vmas.length - 1]!;
       ret = yield* move_vma(mm, vma, addr, old_len, new_len, last.vm_end + 1, dontunmap);
     }
@@ -54,10 +67,38 @@ export function* do_mremap(mm: MmStruct, addr: number, old_len: number, new_len:
 }
 
 /**
+ * mremap_to (mm/mremap.c), under the write lock: needs MREMAP_MAYMOVE and,
+ * with MREMAP_FIXED, a target that does not overlap the source (-EINVAL).
+ * MREMAP_FIXED: do_munmap of [new_addr, new_addr + new_len) (do_vmi_munmap
+ * without unlock: whatever was mapped there is split off, detached and
+ * freed); a shrinking source loses its tail the same way; then move_vma of
+ * the source (now `new_len` pages) to new_addr, or, without MREMAP_FIXED
+ * (MREMAP_DONTUNMAP alone), above every VMA (get_unmapped_area).
+ */
+function* mremap_to(mm: MmStruct, addr: number, old_len: number, new_addr: number, new_len: number, flags: number): KPath<number> {
+  const fixed = (flags & MREMAP_FIXED) !== 0, dontunmap = (flags & MREMAP_DONTUNMAP) !== 0;
+  if ((flags & MREMAP_MAYMOVE) === 0 || (dontunmap && old_len !== new_len)) return -1;
+  if (fixed) {
+    if (addr + old_len > new_addr && new_addr + new_len > addr) return -1; // the ranges overlap
+    yield* do_vmi_munmap(mm, new_addr, new_len, false); // do_munmap(mm, new_addr, new_len, uf_unmap_early)
+  }
+  if (old_len > new_len) {
+    yield* do_vmi_munmap(mm, addr + new_len, old_len - new_len, false); // do_munmap(mm, addr + new_len, ...)
+    old_len = new_len;
+  }
+  const vma = mm.mm_mt.walk(addr); // vma_to_resize: the VMA at addr (the munmaps may have split it)
+  if (vma === null || addr + old_len > vma.vm_end) return -1;
+  const to = fixed ? new_addr : mm.vmas[mm.vmas.length - 1]!.vm_end + 1;
+  return yield* move_vma(mm, vma, addr, old_len, new_len, to, dontunmap);
+}
+
+/**
  * move_vma (mm/mremap.c): vma_start_write(vma) ("We don't want racing
- * faults"); copy_vma: vm_area_dup of the source range at `new_addr`
- * (vma_merge_copied_range into a neighbour is not modelled), vma_link:
- * vma_start_write(new), attach; move_page_tables (the model's page state is
+ * faults"); copy_vma: vma_merge_new_range into a neighbour of the target
+ * range (the same mapping, flags and contiguous offsets: vma_expand
+ * write-locks it), else vm_area_dup of the source range at `new_addr` and
+ * vma_link: vma_start_write(new), attach (the unfaulted-anon pgoff reset is
+ * not modelled); move_page_tables (the model's page state is
  * by page offset, so the PTEs "move" with the offset; charged as a copy);
  * then the source: do_vmi_munmap of the old range without the downgrade
  * (split at its edges, detach, clear from the tree, free), or with
@@ -67,13 +108,22 @@ export function* move_vma(
   mm: MmStruct, vma: VmAreaStruct, old_addr: number, old_len: number, new_len: number, new_addr: number, dontunmap: boolean,
 ): KPath<number> {
   yield* vma_start_write(vma);
-  const nw = vm_area_dup(vma); // copy_vma
   const pgoff = vma.pgoff_of(old_addr);
-  nw.vm_start = new_addr;
-  nw.vm_end = new_addr + new_len;
-  nw.vm_pgoff = pgoff;
-  yield* vma_start_write(nw); // vma_link
-  mm.link(nw);
+  // copy_vma: vma_merge_new_range into a neighbour of the target range ...
+  const after = mm.mm_mt.find(new_addr);
+  const before = after !== null ? mm.mm_mt.prev(after) : mm.vmas[mm.vmas.length - 1] ?? null;
+  const merged = yield* vma_merge_new_range(mm, before, after, {
+    group: vma.group, vm_start: new_addr, vm_end: new_addr + new_len, vm_flags: vma.vm_flags, vm_file: vma.vm_file,
+    has_map_pages: vma.has_map_pages, resident: vma.resident, mapping: vma.cache, vm_pgoff: pgoff,
+  });
+  if (merged === null) { // ... else vm_area_dup + vma_link
+    const nw = vm_area_dup(vma);
+    nw.vm_start = new_addr;
+    nw.vm_end = new_addr + new_len;
+    nw.vm_pgoff = pgoff;
+    yield* vma_start_write(nw); // vma_link
+    mm.link(nw);
+  }
   yield cpu(Cost.copy_pte, Math.round(Math.min(old_len, new_len) * vma.resident)); // move_page_tables
   if (dontunmap) {
     hooks.pt_update_begin(vma, 'zap_page_range_single', true); // model-only hook: the old range's PTEs are gone

@@ -11,7 +11,7 @@
  * (SLAB_TYPESAFE_BY_RCU: the checker chooses, `nondet: [vm_area_reuse]`).
  */
 import { Cost, cpu, type KPath } from './effects.js';
-import { AnonVma, FileRaState, VM_MIXEDMAP, VM_PFNMAP, VmAreaStruct, type MmStruct } from './mm_types.js';
+import { AnonVma, FileRaState, VM_MIXEDMAP, VM_PFNMAP, VmAreaStruct, type Folio, type MmStruct } from './mm_types.js';
 import { IndexSet, XArray } from './xarray.js';
 import {
   mmap_read_unlock, mmap_write_downgrade, mmap_write_lock_killable, mmap_write_unlock,
@@ -33,7 +33,7 @@ export const VPT = {
 } satisfies Record<string, PointEffect>;
 
 /** include/linux/mm.h VM_SPECIAL (VM_IO | VM_DONTEXPAND are not modelled). */
-const VM_SPECIAL = VM_PFNMAP | VM_MIXEDMAP;
+export const VM_SPECIAL = VM_PFNMAP | VM_MIXEDMAP;
 
 /** What a VMA looked like, for re-creating it (the model's munmap + mmap of the same range). */
 export interface VmaShape {
@@ -44,12 +44,21 @@ export interface VmaShape {
   readonly vm_file: boolean;
   readonly has_map_pages: boolean;
   readonly resident: number;
+  /**
+   * The mapping the range came from, for vma_merge_new_range's file and
+   * pgoff tests (the kernel's vmg->file, vmg->pgoff): its page state (the
+   * model's `struct file`, or an anonymous mapping's pgoff space) and the
+   * page offset of vm_start in it. Absent: a mapping of its own (no merge).
+   */
+  readonly mapping?: XArray<Folio>;
+  readonly vm_pgoff?: number;
 }
 
-function shapeOf(v: VmAreaStruct): VmaShape {
+export function shapeOf(v: VmAreaStruct): VmaShape {
   return {
     group: v.group, vm_start: v.vm_start, vm_end: v.vm_end, vm_flags: v.vm_flags,
     vm_file: v.vm_file, has_map_pages: v.has_map_pages, resident: v.resident,
+    mapping: v.cache, vm_pgoff: v.vm_pgoff,
   };
 }
 
@@ -178,7 +187,7 @@ export const split_vma = __split_vma;
  * NULL, or equal; the anon_vma_chain is taken to be singular) and
  * contiguous page offsets. `lo` would end where `hi` starts.
  */
-function mergeable(lo: { vm_flags: number; vm_pgoff: number; pages: number; anon_vma: unknown; cache: unknown }, hi: typeof lo): boolean {
+export function mergeable(lo: { vm_flags: number; vm_pgoff: number; pages: number; anon_vma: unknown; cache: unknown }, hi: typeof lo): boolean {
   if (lo.vm_flags !== hi.vm_flags || lo.cache !== hi.cache) return false;
   if (lo.anon_vma !== null && hi.anon_vma !== null && lo.anon_vma !== hi.anon_vma) return false;
   return lo.vm_pgoff + lo.pages === hi.vm_pgoff;
@@ -188,7 +197,7 @@ function mergeable(lo: { vm_flags: number; vm_pgoff: number; pages: number; anon
  * dup_anon_vma (mm/vma.c): the expanding VMA inherits the shrinking or
  * removed one's anon_vma (vma_assert_write_locked(dst)).
  */
-function dup_anon_vma(dst: VmAreaStruct, src: VmAreaStruct): void {
+export function dup_anon_vma(dst: VmAreaStruct, src: VmAreaStruct): void {
   if (src.anon_vma !== null && dst.anon_vma === null) {
     hooks.vma_change(dst, 'anon_vma'); // model-only hook: vma_assert_write_locked(dst)
     dst.anon_vma = src.anon_vma; // + anon_vma_clone
@@ -200,7 +209,7 @@ function dup_anon_vma(dst: VmAreaStruct, src: VmAreaStruct): void {
  * no reader holds it), out of the tree, vm_area_free at once (no RCU delay,
  * SLAB_TYPESAFE_BY_RCU).
  */
-function remove_merged(mm: MmStruct, v: VmAreaStruct): void {
+export function remove_merged(mm: MmStruct, v: VmAreaStruct): void {
   vma_mark_detached(v);
   mm.unlink(v);
   vm_area_free(v);
@@ -304,12 +313,27 @@ export function* vma_modify_flags(
  */
 export function* do_vmi_align_munmap(mm: MmStruct, addr: number, npages?: number): KPath<VmaShape | null> {
   if ((yield* mmap_write_lock_killable(mm)) < 0) return null;
-  const vma = mm.find_vma(addr);
-  if (vma === null) {
+  const shape = yield* do_vmi_munmap(mm, addr, npages, true);
+  if (shape === null) {
     if (sched_points) yield PT.mmap_write_unlock;
     mmap_write_unlock(mm);
-    return null;
   }
+  return shape;
+}
+
+/**
+ * do_vmi_munmap (mm/vma.c) with mmap_lock held for write: the body of
+ * do_vmi_align_munmap above. With `unlock` (munmap, mremap's shrink)
+ * vms_complete_munmap_vmas downgrades, zaps and frees under mmap read and
+ * drops the lock; without it (do_munmap: mremap's MREMAP_FIXED target and
+ * the shrunk source) everything runs under the write lock, which the caller
+ * keeps. Returns the shape of the first VMA removed, or null when nothing
+ * is mapped at `addr` (the lock is then still held, as for the kernel's
+ * error returns).
+ */
+export function* do_vmi_munmap(mm: MmStruct, addr: number, npages: number | undefined, unlock: boolean): KPath<VmaShape | null> {
+  const vma = mm.find_vma(addr);
+  if (vma === null || (npages !== undefined && vma.vm_start >= addr + npages)) return null;
   const start = addr, end = npages === undefined ? vma.vm_end : addr + npages;
   if (start > vma.vm_start) yield* __split_vma(mm, vma, start, true); // vms_gather_munmap_vmas
   const gone: VmAreaStruct[] = [];
@@ -325,36 +349,18 @@ export function* do_vmi_align_munmap(mm: MmStruct, addr: number, npages?: number
   if (sched_points) yield VPT.vma_iter_clear;
   for (const v of gone) mm.unlink(v); // vma_iter_clear_gfp
   yield cpu(Cost.munmap_vma);
-  if (sched_points) yield PT.mmap_write_downgrade;
-  mmap_write_downgrade(mm);
+  if (unlock) {
+    if (sched_points) yield PT.mmap_write_downgrade;
+    mmap_write_downgrade(mm);
+  }
   for (const v of gone) yield cpu(Cost.zap_pte, Math.round(v.pages * v.resident)); // unmap_region
   if (sched_points) yield VPT.remove_vma;
   for (const v of gone) vm_area_free(v); // remove_vma
-  if (sched_points) yield PT.mmap_read_unlock;
-  mmap_read_unlock(mm);
+  if (unlock) {
+    if (sched_points) yield PT.mmap_read_unlock;
+    mmap_read_unlock(mm);
+  }
   return shape;
-}
-
-/**
- * mmap of a fresh VMA with the shape `old` had, at the same range
- * (do_mmap -> __mmap_region -> __mmap_new_vma): mmap write, vm_area_alloc,
- * vma_start_write before vma_link. Merging with a neighbour
- * (vma_merge_new_range) is not modelled: the model's re-mapped VMA has a
- * page state of its own, and VMAs merge only with pieces of one mapping.
- * null when vm_mmap_pgoff's mmap_write_lock_killable is interrupted.
- */
-export function* do_mmap(mm: MmStruct, old: VmaShape): KPath<VmAreaStruct | null> {
-  if ((yield* mmap_write_lock_killable(mm)) < 0) return null;
-  yield cpu(Cost.do_mmap);
-  const vma = vm_area_alloc(mm, old);
-  // __mmap_new_vma: vma_start_write before vma_link (33313a747e81, 1c7873e33645)
-  if (!fault_inject.mmap_skip_new_vma_write_lock) yield* vma_start_write(vma);
-  mm.link(vma);
-  if (sched_points) yield VPT.mmap_complete;
-  hooks.vma_change(vma, 'flags'); // model-only hook: __mmap_complete: vm_flags_set(VM_SOFTDIRTY), vma_set_page_prot
-  if (sched_points) yield PT.mmap_write_unlock;
-  mmap_write_unlock(mm);
-  return vma;
 }
 
 /** -ENOMEM */

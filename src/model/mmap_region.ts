@@ -1,0 +1,122 @@
+/**
+ * mmap of a range (mm/mmap.c do_mmap -> mm/vma.c __mmap_region): merge with
+ * a neighbour (vma_merge_new_range -> vma_expand), else a new VMA
+ * (__mmap_new_vma). Locking as in mm/vma.c v6.12 .. v7.0 (the merge
+ * write-locks the VMA it expands, and the next VMA when it swallows it).
+ */
+import { Cost, cpu, type KPath } from './effects.js';
+import type { MmStruct, VmAreaStruct } from './mm_types.js';
+import { mmap_write_lock_killable, mmap_write_unlock, PT, vma_start_write } from './mmap_lock.js';
+import { fault_inject, hooks } from './custom.js';
+import { sched_points } from './sched.js';
+import { dup_anon_vma, mergeable, remove_merged, vm_area_alloc, VM_SPECIAL, VPT, type VmaShape } from './vma.js';
+
+/**
+ * vma_expand (mm/vma.c): `target` grows to [start, end) with `pgoff` at
+ * start. vma_start_write(target); when the new range reaches the end of
+ * `next` (a VMA other than the target), next is swallowed: vma_start_write(next),
+ * dup_anon_vma(target, next); then commit_merge (one tree update:
+ * vma_set_range, vma_iter_store_overwrite, vma_complete, which detaches and
+ * frees the swallowed VMA).
+ */
+export function* vma_expand(
+  mm: MmStruct, target: VmAreaStruct, next: VmAreaStruct | null, start: number, end: number, pgoff: number,
+): KPath {
+  yield* vma_start_write(target);
+  const remove_next = next !== null && next !== target && end === next.vm_end;
+  if (remove_next) {
+    yield* vma_start_write(next);
+    dup_anon_vma(target, next);
+  }
+  yield cpu(Cost.merge_vma); // commit_merge
+  if (sched_points) yield VPT.commit_merge;
+  hooks.vma_change(target, 'range'); // model-only hook: vma_prepare's vma_assert_write_locked
+  if (remove_next) hooks.vma_change(next, 'range');
+  target.vm_start = start; // vma_set_range
+  target.vm_end = end;
+  target.vm_pgoff = pgoff;
+  if (remove_next) remove_merged(mm, next);
+}
+
+/**
+ * vma_merge_new_range (mm/vma.c) for the empty range [start, end) that
+ * `shape` describes, between `prev` (the VMA before it, or null) and `next`
+ * (the VMA after it, or null): can_vma_merge_left (prev ends at start, the
+ * same flags and mapping, its offsets run on into the range: the model's
+ * is_mergeable_vma + can_vma_merge_after; the new range has no anon_vma, so
+ * is_mergeable_anon_vma holds), can_vma_merge_right (next starts at end,
+ * the same tests, and, merging both, prev's and next's anon_vmas
+ * compatible); the target is prev when merging left, else next; then
+ * vma_expand. VM_SPECIAL ranges never merge. Returns the expanded VMA, or
+ * null (no merge: nothing was locked).
+ */
+export function* vma_merge_new_range(
+  mm: MmStruct, prev: VmAreaStruct | null, next: VmAreaStruct | null, shape: VmaShape,
+): KPath<VmAreaStruct | null> {
+  const start = shape.vm_start, end = shape.vm_end, pglen = end - start;
+  if ((shape.vm_flags & VM_SPECIAL) !== 0 || (prev === null && next === null) || shape.mapping === undefined) return null;
+  const mid = { vm_flags: shape.vm_flags, vm_pgoff: shape.vm_pgoff ?? 0, pages: pglen, anon_vma: null, cache: shape.mapping };
+  const can_merge_left = prev !== null && prev.vm_end === start && mergeable(prev, mid);
+  const can_merge_right = next !== null && next.vm_start === end && mergeable(mid, next)
+    && (!can_merge_left || prev!.anon_vma === null || next.anon_vma === null || prev!.anon_vma === next.anon_vma);
+  if (!can_merge_left && !can_merge_right) return null;
+  let target: VmAreaStruct, vstart = start, vend = end, pgoff = mid.vm_pgoff;
+  if (can_merge_right) {
+    vend = next!.vm_end;
+    target = next!;
+    pgoff = next!.vm_pgoff - pglen;
+  }
+  if (can_merge_left) { // can_merge_remove_vma(next): vm_ops->close is not modelled, always true
+    vstart = prev!.vm_start;
+    target = prev!;
+    pgoff = prev!.vm_pgoff;
+  }
+  yield* vma_expand(mm, target!, next, vstart, vend, pgoff);
+  return target!;
+}
+
+/**
+ * The page state of a range an anonymous mapping merged into a neighbour:
+ * fresh anonymous memory (the PTEs and swap entries that were there went at
+ * munmap: zap_pte_range -> free_swap_and_cache), so no swap entry, and no
+ * idle swap-cache folio, at its offsets in the shared page state.
+ */
+function fresh_anon_range(vma: VmAreaStruct, start: number, end: number): void {
+  for (let pgoff = vma.pgoff_of(start); pgoff < vma.pgoff_of(end); pgoff++) {
+    vma.swapped.delete(pgoff);
+    const f = vma.cache.get(pgoff);
+    if (f !== undefined && f.idle) vma.cache.delete(pgoff);
+  }
+}
+
+/**
+ * mmap of the range `old` describes (do_mmap -> __mmap_region): mmap write;
+ * vma_merge_new_range with the VMAs before and after the range (a
+ * neighbour of the same mapping, with the same flags and contiguous page
+ * offsets, grows over it, write-locked); else __mmap_new_vma: vm_area_alloc,
+ * vma_start_write before vma_link; __mmap_complete. The range must be free
+ * (MAP_FIXED over existing VMAs is not modelled). A new VMA that does not
+ * merge has a page state of its own (docs/fidelity.md). null when
+ * vm_mmap_pgoff's mmap_write_lock_killable is interrupted.
+ */
+export function* do_mmap(mm: MmStruct, old: VmaShape): KPath<VmAreaStruct | null> {
+  if ((yield* mmap_write_lock_killable(mm)) < 0) return null;
+  yield cpu(Cost.do_mmap);
+  const next = mm.mm_mt.find(old.vm_start); // vma_iter_next_rewind(&vmi, &prev)
+  if (next !== null && next.vm_start < old.vm_end) throw new Error(`do_mmap([${old.vm_start}, ${old.vm_end})): range is mapped (MAP_FIXED over VMAs is not modelled)`);
+  const prev = next !== null ? mm.mm_mt.prev(next) : mm.vmas[mm.vmas.length - 1] ?? null;
+  let vma = yield* vma_merge_new_range(mm, prev, next, old);
+  if (vma !== null) {
+    if (!vma.vm_file) fresh_anon_range(vma, old.vm_start, old.vm_end);
+  } else {
+    vma = vm_area_alloc(mm, old);
+    // __mmap_new_vma: vma_start_write before vma_link (33313a747e81, 1c7873e33645)
+    if (!fault_inject.mmap_skip_new_vma_write_lock) yield* vma_start_write(vma);
+    mm.link(vma);
+  }
+  if (sched_points) yield VPT.mmap_complete;
+  hooks.vma_change(vma, 'flags'); // model-only hook: __mmap_complete: vm_flags_set(VM_SOFTDIRTY), vma_set_page_prot
+  if (sched_points) yield PT.mmap_write_unlock;
+  mmap_write_unlock(mm);
+  return vma;
+}
