@@ -288,7 +288,7 @@ describe('errors', () => {
       /threads\[0\]\.class: expected one of: USER_INTERACTIVE, USER_INITIATED, DEFAULT, UTILITY, BACKGROUND, got string "USER_INTERACTIV"$/,
     );
     expect(errorOf(() => yaml(edit('{ op: fault, vma: code,', '{ op: falut, vma: code,')))).toMatch(
-      /:17:15: threads\[0\]\.ops\[0\]\.op: expected one of: fault, mprotect, madvise_dontneed, munmap, fork, proc_maps, proc_smaps, proc_smaps_rollup, gup, got string "falut" \(did you mean 'fault'\?\)$/,
+      /:17:15: threads\[0\]\.ops\[0\]\.op: expected one of: fault, mprotect, madvise_dontneed, munmap, fork, proc_maps, proc_smaps, proc_smaps_rollup, gup, madvise, mremap, got string "falut" \(did you mean 'fault'\?\)$/,
     );
     expect(errorOf(() => yaml(edit('{ law: exponential, mean: 1ms }', '{ law: exp, mean: 1ms }')))).toMatch(
       /threads\[0\]\.think\.law: expected one of: constant, exponential, lognormal, uniform, empirical, got string "exp"$/,

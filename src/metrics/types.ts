@@ -8,7 +8,7 @@ import type { WaitClass } from '../sim/observer.js';
 
 /** Operations in report order. */
 export const OP_NAMES = [
-  'fault', 'mprotect', 'madvise_dontneed', 'munmap', 'mmap', 'fork', 'proc_maps', 'proc_smaps', 'proc_smaps_rollup', 'gup',
+  'fault', 'mprotect', 'madvise_dontneed', 'munmap', 'mmap', 'fork', 'proc_maps', 'proc_smaps', 'proc_smaps_rollup', 'gup', 'madvise', 'mremap',
 ] as const satisfies readonly OpName[];
 
 /** Where a task's time inside an op goes (time breakdown categories), in report order. */

@@ -15,12 +15,15 @@ import { dup_anon_vma, mergeable, remove_merged, vm_area_alloc, VM_SPECIAL, VPT,
  * vma_expand (mm/vma.c): `target` grows to [start, end) with `pgoff` at
  * start. vma_start_write(target); when the new range reaches the end of
  * `next` (a VMA other than the target), next is swallowed: vma_start_write(next),
- * dup_anon_vma(target, next); then commit_merge (one tree update:
+ * dup_anon_vma(target, next); a range mremap copies from (`copied_from`)
+ * passes its anon_vma on the same way (dup_anon_vma(target,
+ * vmg->copied_from), v6.16+); then commit_merge (one tree update:
  * vma_set_range, vma_iter_store_overwrite, vma_complete, which detaches and
  * frees the swallowed VMA).
  */
 export function* vma_expand(
   mm: MmStruct, target: VmAreaStruct, next: VmAreaStruct | null, start: number, end: number, pgoff: number,
+  copied_from: VmAreaStruct | null = null,
 ): KPath {
   yield* vma_start_write(target);
   const remove_next = next !== null && next !== target && end === next.vm_end;
@@ -28,6 +31,7 @@ export function* vma_expand(
     yield* vma_start_write(next);
     dup_anon_vma(target, next);
   }
+  if (copied_from !== null) dup_anon_vma(target, copied_from); // mremap's copy_vma: vmg->copied_from
   yield cpu(Cost.merge_vma); // commit_merge
   if (sched_points) yield VPT.commit_merge;
   hooks.vma_change(target, 'range'); // model-only hook: vma_prepare's vma_assert_write_locked
@@ -42,20 +46,22 @@ export function* vma_expand(
  * vma_merge_new_range (mm/vma.c) for the empty range [start, end) that
  * `shape` describes, between `prev` (the VMA before it, or null) and `next`
  * (the VMA after it, or null): can_vma_merge_left (prev ends at start, the
- * same flags and mapping, its offsets run on into the range: the model's
- * is_mergeable_vma + can_vma_merge_after; the new range has no anon_vma, so
- * is_mergeable_anon_vma holds), can_vma_merge_right (next starts at end,
+ * same flags and mapping, its offsets run on into the range, compatible
+ * anon_vmas: the model's is_mergeable_vma + can_vma_merge_after +
+ * is_mergeable_anon_vma; a new mapping has none, a range mremap moves or
+ * extends has that of `copied_from`), can_vma_merge_right (next starts at end,
  * the same tests, and, merging both, prev's and next's anon_vmas
  * compatible); the target is prev when merging left, else next; then
  * vma_expand. VM_SPECIAL ranges never merge. Returns the expanded VMA, or
  * null (no merge: nothing was locked).
  */
 export function* vma_merge_new_range(
-  mm: MmStruct, prev: VmAreaStruct | null, next: VmAreaStruct | null, shape: VmaShape,
+  mm: MmStruct, prev: VmAreaStruct | null, next: VmAreaStruct | null, shape: VmaShape, copied_from: VmAreaStruct | null = null,
 ): KPath<VmAreaStruct | null> {
   const start = shape.vm_start, end = shape.vm_end, pglen = end - start;
   if ((shape.vm_flags & VM_SPECIAL) !== 0 || (prev === null && next === null) || shape.mapping === undefined) return null;
-  const mid = { vm_flags: shape.vm_flags, vm_pgoff: shape.vm_pgoff ?? 0, pages: pglen, anon_vma: null, cache: shape.mapping };
+  const anon_vma = copied_from?.anon_vma ?? null; // VMG_MMAP_STATE: NULL; copy_vma / vma_merge_extend: the source's
+  const mid = { vm_flags: shape.vm_flags, vm_pgoff: shape.vm_pgoff ?? 0, pages: pglen, anon_vma, cache: shape.mapping };
   const can_merge_left = prev !== null && prev.vm_end === start && mergeable(prev, mid);
   const can_merge_right = next !== null && next.vm_start === end && mergeable(mid, next)
     && (!can_merge_left || prev!.anon_vma === null || next.anon_vma === null || prev!.anon_vma === next.anon_vma);
@@ -71,7 +77,7 @@ export function* vma_merge_new_range(
     target = prev!;
     pgoff = prev!.vm_pgoff;
   }
-  yield* vma_expand(mm, target!, next, vstart, vend, pgoff);
+  yield* vma_expand(mm, target!, next, vstart, vend, pgoff, copied_from);
   return target!;
 }
 

@@ -28,7 +28,9 @@ export const MREMAP_DONTUNMAP = 4;
  * - shrinking: do_vmi_munmap of the tail [addr + new_len, addr + old_len)
  *   with unlock (split, detach, downgrade, zap, free, mmap_read_unlock);
  * - growing, with free space after the VMA: expand in place
- *   (vma_merge_extend -> vma_expand: vma_start_write(vma), vm_end moves);
+ *   (vma_merge_extend -> vma_merge_new_range -> vma_expand:
+ *   vma_start_write(vma), vm_end moves; a next VMA the range then touches
+ *   and matches is swallowed, write-locked; VM_SPECIAL: -1);
  * - else, with MREMAP_MAYMOVE: move_vma to a free range above every VMA (the
  *   model's get_unmapped_area).
  * Returns the new address, or -1 (-ENOMEM / -EFAULT / -EINVAL / -EINTR).
@@ -49,13 +51,13 @@ export function* do_mremap(mm: MmStruct, addr: number, old_len: number, new_len:
       yield* do_vmi_munmap(mm, addr + new_len, old_len - new_len, true);
       return addr;
     } else if (!dontunmap && new_len > old_len && addr + old_len === vma.vm_end && (next === null || next.vm_start >= addr + new_len)) {
-      // expand_vma_in_place -> vma_merge_extend -> vma_expand
-      yield* vma_start_write(vma);
-      yield cpu(Cost.merge_vma); // commit_merge
-      if (sched_points) yield VPT.commit_merge;
-      hooks.vma_change(vma, 'range'); // model-only hook
-      vma.vm_end = addr + new_len;
-      ret = addr;
+      // expand_vma_in_place -> vma_merge_extend: vma_merge_new_range of [vm_end, addr + new_len)
+      // with prev = vma (vma_expand write-locks it, and swallows next if it then touches and matches)
+      const grown = yield* vma_merge_new_range(mm, vma, next, {
+        group: vma.group, vm_start: vma.vm_end, vm_end: addr + new_len, vm_flags: vma.vm_flags, vm_file: vma.vm_file,
+        has_map_pages: vma.has_map_pages, resident: vma.resident, mapping: vma.cache, vm_pgoff: vma.pgoff_of(vma.vm_end),
+      }, vma);
+      ret = grown === null ? -1 : addr;
     } else if ((flags & MREMAP_MAYMOVE) !== 0 && !dontunmap) {
       const last = mm.vmas[mm.vmas.length - 1]!;
       ret = yield* move_vma(mm, vma, addr, old_len, new_len, last.vm_end + 1, dontunmap);
@@ -115,7 +117,7 @@ export function* move_vma(
   const merged = yield* vma_merge_new_range(mm, before, after, {
     group: vma.group, vm_start: new_addr, vm_end: new_addr + new_len, vm_flags: vma.vm_flags, vm_file: vma.vm_file,
     has_map_pages: vma.has_map_pages, resident: vma.resident, mapping: vma.cache, vm_pgoff: pgoff,
-  });
+  }, vma);
   if (merged === null) { // ... else vm_area_dup + vma_link
     const nw = vm_area_dup(vma);
     nw.vm_start = new_addr;

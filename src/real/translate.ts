@@ -325,6 +325,8 @@ function plan(spec: OpSpec, delay: number, rng: Rng, groups: Map<string, RegionP
     }
     case 'fork':
       return { delay, op: 'fork', region: -1, page: 0, pages: 0, state: 'none', write: false };
+    case 'madvise':
+    case 'mremap':
     case 'proc_maps':
     case 'proc_smaps':
     case 'proc_smaps_rollup':

@@ -30,7 +30,7 @@ export interface Section {
   rows: Row[];
 }
 
-const WRITER_OPS = ['mprotect', 'madvise_dontneed', 'munmap', 'mmap', 'fork'] as const;
+const WRITER_OPS = ['mprotect', 'madvise_dontneed', 'munmap', 'mmap', 'fork', 'madvise', 'mremap'] as const;
 /** Readers of the mm that are not faults (issue 12): /proc readers and get_user_pages. */
 const READER_OPS = ['proc_maps', 'proc_smaps', 'proc_smaps_rollup', 'gup'] as const;
 

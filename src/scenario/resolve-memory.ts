@@ -56,6 +56,9 @@ export function resolveMemory(f: ScenarioFile, vmas: readonly VmaGroup[], issues
         if (op.op === 'madvise_dontneed' && g?.kind === 'anon') {
           issues.push({ path: [...at, 'op'], message: 'madvise_dontneed of anonymous memory is not modelled with memory: yet (it would free and uncharge the pages)' });
         }
+        if (op.op === 'mremap') {
+          issues.push({ path: [...at, 'op'], message: 'mremap is not modelled with memory: yet (it unmaps and moves VMAs, and the page cache would not follow them)' });
+        }
         if (op.op === 'munmap') {
           issues.push({ path: [...at, 'op'], message: 'munmap (and its mmap) is not modelled with memory: yet (the page cache would not follow the file to the new VMA)' });
         }

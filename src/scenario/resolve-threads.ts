@@ -173,6 +173,25 @@ export function resolveThreads(f: ScenarioFile, duration: number, vmas: readonly
           }
           return;
         }
+        case 'madvise': {
+          if (g !== undefined && o.pages > Math.max(...g.pages)) {
+            issues.push({ path: [...oat, 'pages'], message: `${o.pages} pages is more than the largest VMA in group '${g.name}' (${Math.max(...g.pages)} pages)` });
+          }
+          ops.push({ op: 'madvise', vma: o.vma, pages: o.pages, advice: o.advice, restore: o.restore ?? false, ...base });
+          return;
+        }
+        case 'mremap': {
+          const maymove = o.maymove ?? true, dontunmap = o.dontunmap ?? false;
+          if (g !== undefined && o.pages !== undefined && o.pages > Math.max(...g.pages)) {
+            issues.push({ path: [...oat, 'pages'], message: `${o.pages} pages is more than the largest VMA in group '${g.name}' (${Math.max(...g.pages)} pages)` });
+          }
+          if (dontunmap && !maymove) issues.push({ path: [...oat, 'dontunmap'], message: 'dontunmap needs maymove (the kernel returns -EINVAL)' });
+          if (dontunmap && g !== undefined && (o.pages === undefined ? g.pages.some((n) => n !== o.new_pages) : o.pages !== o.new_pages)) {
+            issues.push({ path: [...oat, 'new_pages'], message: 'with dontunmap, new_pages must equal pages (the kernel returns -EINVAL)' });
+          }
+          ops.push({ op: 'mremap', vma: o.vma, pages: o.pages ?? null, new_pages: o.new_pages, maymove, dontunmap, ...base });
+          return;
+        }
         case 'munmap':
           ops.push({ op: 'munmap', vma: o.vma, ...base });
           return;

@@ -53,6 +53,9 @@ const pageStateWeights = () =>
     )
     .optional();
 
+/** Advice a madvise op can give (the flag-changing behaviours the model has). */
+export const MADVISE_ADVICE = ['random', 'sequential', 'normal'] as const;
+
 /** Protections an mprotect op can set. */
 export const MPROTECT_PROTS = ['none', 'r', 'rw', 'rx', 'rwx'] as const;
 
@@ -139,6 +142,38 @@ export const OpSchema = z.discriminatedUnion(
       states: doc(
         pageStateWeights(),
         'Relative weights of the state each page is in before GUP looks it up, as for a fault op. Default {cached: 1} for file, {zero: 1} for anon.',
+      ),
+      ...opCommon,
+    }),
+    z.strictObject({
+      op: z.literal('madvise'),
+      vma: vmaRef(),
+      pages: rangePages(),
+      advice: doc(
+        z.enum(MADVISE_ADVICE, { error: expecting(`one of ${MADVISE_ADVICE.join(', ')}`) }),
+        'random: MADV_RANDOM (sets VM_RAND_READ: no file readahead); sequential: MADV_SEQUENTIAL (VM_SEQ_READ); normal: MADV_NORMAL (clears both). These behaviours change vm_flags: madvise takes mmap_lock for write and splits and merges VMAs as mprotect with prot does (vma_modify).',
+      ),
+      restore: doc(
+        z.boolean({ error: expecting('true or false') }).optional(),
+        'A second madvise of the same pages back to the advice they had follows at once (split, then merge back). Default false: the pages keep the advice (a fragment).',
+      ),
+      ...opCommon,
+    }),
+    z.strictObject({
+      op: z.literal('mremap'),
+      vma: vmaRef(),
+      pages: doc(
+        Bounded(1, LIMITS.pages).optional(),
+        'old_len: the last `pages` pages of a VMA of the group (clamped to its size; must not exceed the largest VMA in the group). Default: the whole VMA.',
+      ),
+      new_pages: doc(Bounded(1, LIMITS.pages), 'new_len in pages: smaller shrinks (the tail is unmapped), larger grows in place when the pages after the VMA are free, else moves (with maymove).'),
+      maymove: doc(
+        z.boolean({ error: expecting('true or false') }).optional(),
+        'MREMAP_MAYMOVE: a growth that does not fit in place moves the range (move_vma) above every VMA. Default true.',
+      ),
+      dontunmap: doc(
+        z.boolean({ error: expecting('true or false') }).optional(),
+        'MREMAP_DONTUNMAP (with maymove, new_pages equal to pages): move the range and leave the old one mapped with no pages (the userfaultfd GC pattern). Default false.',
       ),
       ...opCommon,
     }),

@@ -19,7 +19,7 @@ import { OpSchema } from './schema-ops.js';
 export {
   DurationSchema, LawSchema, LIMITS, MAX_SEED, PERCENTILE_KEY_PATTERN, schemaMeta, SIZE_PATTERN, SizeSchema,
 } from './schema-common.js';
-export { MPROTECT_PROTS, OpSchema } from './schema-ops.js';
+export { MADVISE_ADVICE, MPROTECT_PROTS, OpSchema } from './schema-ops.js';
 
 export const SPECIALS = ['pfnmap', 'mixedmap', 'uffd_wp', 'guard'] as const;
 

@@ -109,6 +109,29 @@ export interface RangeOp extends OpBase {
   /** mprotect with prot: mprotect the same pages back to their old protection right after (a pair). */
   restore?: boolean;
 }
+/** madvise(MADV_RANDOM / SEQUENTIAL / NORMAL) of `pages` pages: a vm_flags change (mm/madvise.c madvise_update_vma). */
+export interface MadviseOp extends OpBase {
+  op: 'madvise';
+  vma: string;
+  pages: number;
+  advice: 'random' | 'sequential' | 'normal';
+  /** A second madvise of the same pages back to their old advice follows at once (a pair). */
+  restore: boolean;
+}
+/**
+ * mremap of the last `pages` pages of a VMA (null: the whole VMA) to
+ * `new_pages`, then the mremap that undoes it (the address space stays as
+ * the scenario laid it out): shrink back, grow back in place, or move back
+ * with MREMAP_FIXED.
+ */
+export interface MremapOp extends OpBase {
+  op: 'mremap';
+  vma: string;
+  pages: number | null;
+  new_pages: number;
+  maymove: boolean;
+  dontunmap: boolean;
+}
 export interface MunmapOp extends OpBase {
   op: 'munmap';
   vma: string;
@@ -138,7 +161,7 @@ export interface GupOp extends OpBase {
   /** Weighted states each page is in before it is looked up (as a fault op's). */
   states: Array<[PageState, number]>;
 }
-export type OpSpec = FaultOp | RangeOp | MunmapOp | ForkOp | ProcReadOp | GupOp;
+export type OpSpec = FaultOp | RangeOp | MadviseOp | MremapOp | MunmapOp | ForkOp | ProcReadOp | GupOp;
 export type OpName = OpSpec['op'] | 'mmap';
 
 export interface ThreadSpec {

@@ -10,7 +10,8 @@
  */
 import {
   AnonVma, call, Cost, COST_NAMES, cpu, mutableCall, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
-  LawName, madvise_dontneed, MmStruct, MPROTECT_PROT_BITS, sleep, VM_PROT_MASK,
+  LawName, madvise_dontneed, madvise_flags, MmStruct, MPROTECT_PROT_BITS, sleep, VM_PROT_MASK, do_mremap, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
+  VM_SEQ_READ, type MadviseFlagBehavior,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
   VM_DONTCOPY, VM_RAND_READ, VM_READAHEAD_PAGES, get_user_pages, mem_cgroup_handle_over_high, proc_pid_maps_read,
   proc_pid_smaps_read, show_smaps_rollup, MemCgroup, LruPage, kswapd, do_user_addr_fault_and_return, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
@@ -43,6 +44,11 @@ export function vmFlags(g: VmaGroup): number {
     f |= s === 'pfnmap' ? VM_PFNMAP : s === 'mixedmap' ? VM_MIXEDMAP : s === 'uffd_wp' ? VM_UFFD_WP : VM_MAYBE_GUARD;
   }
   return f;
+}
+
+/** The madvise advice that `vm_flags` carry (MADV_RANDOM, MADV_SEQUENTIAL, or neither). */
+function adviceOf(vm_flags: number): MadviseFlagBehavior {
+  return (vm_flags & VM_RAND_READ) !== 0 ? 'random' : (vm_flags & VM_SEQ_READ) !== 0 ? 'sequential' : 'normal';
 }
 
 /** An access that does not fault (a resident, mapped anonymous page with `memory:`). */
@@ -368,6 +374,37 @@ export class Workload {
         }
         const ok = op.op === 'mprotect' ? yield* do_mprotect_pkey(mm, addr, n) : yield* madvise_dontneed(mm, addr, n);
         obs.opEnd(sim.now, task, op.op, ok ? 0 : -12);
+        return;
+      }
+      case 'madvise': {
+        const slot = this.pickSlot(task, op.vma);
+        const n = Math.min(op.pages, slot.pages);
+        const addr = slot.start + task.rng.below(slot.pages - n + 1);
+        const old = adviceOf(mm.find_vma(addr)?.vm_flags ?? 0); // the advice the pages have now (restore gives it back)
+        obs.opBegin(sim.now, task, 'madvise');
+        const ok = yield* madvise_flags(mm, addr, n, op.advice);
+        obs.opEnd(sim.now, task, 'madvise', ok ? 0 : -12);
+        if (op.restore) {
+          obs.opBegin(sim.now, task, 'madvise');
+          const back = yield* madvise_flags(mm, addr, n, old);
+          obs.opEnd(sim.now, task, 'madvise', back ? 0 : -12);
+        }
+        return;
+      }
+      case 'mremap': {
+        // The last n pages of the slot, to new_pages; then the mremap that undoes it.
+        const slot = this.pickSlot(task, op.vma);
+        const n = Math.min(op.pages ?? slot.pages, slot.pages), m = op.new_pages;
+        const addr = slot.start + slot.pages - n;
+        obs.opBegin(sim.now, task, 'mremap');
+        const ret = yield* do_mremap(mm, addr, n, m, (op.maymove ? MREMAP_MAYMOVE : 0) | (op.dontunmap ? MREMAP_DONTUNMAP : 0));
+        obs.opEnd(sim.now, task, 'mremap', ret < 0 ? -12 : 0);
+        if (ret < 0 || (ret === addr && m === n)) return;
+        obs.opBegin(sim.now, task, 'mremap');
+        const back = ret === addr
+          ? yield* do_mremap(mm, addr, m, n, 0) // resized in place: shrink back, or grow back into the pages it unmapped
+          : yield* do_mremap(mm, ret, m, n, MREMAP_MAYMOVE | MREMAP_FIXED, addr); // moved: move back (unmapping what DONTUNMAP left)
+        obs.opEnd(sim.now, task, 'mremap', back < 0 ? -12 : 0);
         return;
       }
       case 'munmap': {
