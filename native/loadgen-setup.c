@@ -72,6 +72,9 @@ void parse_config(const char *file) {
         die("bad op line: %s", line);
       o->delay = d;
       if (o->region < -1 || o->region >= nregions) die("op region out of range: %s", line);
+      if (o->kind < OP_FAULT || o->kind > OP_MREMAP) die("unknown op kind: %s", line);
+      if (o->region >= 0 && (o->page < 0 || o->npages < 0 || (size_t)(o->page + o->npages) > regions[o->region].pages))
+        die("op range outside its region: %s", line);
     } else if (!strcmp(kw, "end")) break;
     else die("unknown config keyword %s", kw);
   }
@@ -146,7 +149,11 @@ void setup_regions(void) {
     r->addr = a;
     a += (r->pages + 1) * PAGE;
     r->st = alloc_private(r->pages, 1);
-    if (!r->st) die("out of memory for the page states of region %d", r->id);
+    r->pp = alloc_private(r->pages, 1);
+    r->adv = alloc_private(r->pages, 1);
+    if (!r->st || !r->pp || !r->adv) die("out of memory for the page states of region %d", r->id);
+    memset(r->pp, r->prot, r->pages);
+    memset(r->adv, r->random ? MADV_RANDOM : MADV_NORMAL, r->pages);
     if (r->file) {
       r->open_flags = (r->shared && (r->prot & PROT_WRITE)) ? O_RDWR : O_RDONLY;
       r->fd = open(r->path, r->open_flags);

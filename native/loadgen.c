@@ -24,6 +24,10 @@
  * mprotect of the thread flips it back (so the VMA is split and merged and
  * its PTEs rewritten, like a GC's protect/unprotect pair, but no fault can
  * SIGSEGV);
+ * an mprotect op with a prot (OP_MPROTECT_PROT) sets it, and with restore
+ * sets back what the range had; madvise with an advice (OP_MADVISE_ADV)
+ * likewise; mremap (OP_MREMAP) resizes or moves the region's last pages and
+ * undoes it at once (see run_op);
  * madvise_dontneed is MADV_DONTNEED on a range; munmap unmaps the whole
  * region and maps it again at the same address (the second half is recorded
  * as an "mmap" op); fork is a raw fork() whose child exits at once.
@@ -155,7 +159,7 @@ static void do_fault(struct thread *t, struct op *o, struct rec *rc, long prepar
   char *volatile a = r->addr + pg * PAGE;
   long mn0, mj0, mn1, mj1;
   rusage_thread(&mn0, &mj0);
-  volatile int write = o->write && (r->prot & PROT_WRITE);
+  volatile int write = o->write && (r->pp[pg] & PROT_WRITE); /* a page made read-only is read (the model does not check access rights) */
   rc->start = now_ns();
   if (sigsetjmp(touch_jmp, 1) == 0) {
     in_touch = 1;
@@ -215,6 +219,51 @@ static int run_op(struct thread *t, struct op *o, int seq, struct rec *rc, struc
     rc->end = now_ns();
     if (!r->file) mark_range(r, o->page, o->npages, PG_ZERO);
     return 1;
+  case OP_MPROTECT_PROT:
+  case OP_MADVISE_ADV: {
+    /* mprotect to the scenario's prot, or madvise with its advice (o->state);
+     * with restore (o->write), a second call gives the range back what its
+     * first page had before (as the model's workload does). */
+    int mp = o->kind == OP_MPROTECT_PROT;
+    unsigned char *now = mp ? r->pp : r->adv;
+    char *a = r->addr + o->page * PAGE;
+    size_t len = (size_t)o->npages * PAGE;
+    int old = now[o->page];
+    rc->start = now_ns();
+    int err = mp ? mprotect(a, len, o->state) : madvise(a, len, o->state);
+    rc->end = now_ns();
+    if (err != 0) rc->flags |= F_ERROR;
+    else memset(now + o->page, o->state, (size_t)o->npages);
+    if (!o->write) return 1;
+    *extra = *rc;
+    extra->flags = 0;
+    extra->start = now_ns();
+    err = mp ? mprotect(a, len, old) : madvise(a, len, old);
+    extra->end = now_ns();
+    if (err != 0) extra->flags |= F_ERROR;
+    else memset(now + o->page, old, (size_t)o->npages);
+    return 2;
+  }
+  case OP_MREMAP: {
+    /* mremap of the range (the region's last pages) to o->state pages with
+     * the flags in o->write, then the mremap that undoes it: resized in
+     * place -> resize back; moved -> move back with MREMAP_FIXED. */
+    char *a = r->addr + o->page * PAGE;
+    size_t n = (size_t)o->npages * PAGE, m = (size_t)o->state * PAGE;
+    rc->start = now_ns();
+    void *p = mremap(a, n, m, o->write);
+    rc->end = now_ns();
+    if (p == MAP_FAILED) { rc->flags |= F_ERROR; return 1; }
+    if (p == (void *)a && m == n) return 1;
+    *extra = *rc;
+    extra->flags = 0;
+    extra->start = now_ns();
+    void *q = p == (void *)a ? mremap(a, m, n, 0) : mremap(p, m, n, MREMAP_MAYMOVE | MREMAP_FIXED, a);
+    extra->end = now_ns();
+    if (q == MAP_FAILED) extra->flags |= F_ERROR;
+    else if (!r->file && p == (void *)a && m < n) mark_range(r, o->page + (long)(m / PAGE), (long)((n - m) / PAGE), PG_ZERO);
+    return 2;
+  }
   case OP_MUNMAP: {
     rc->start = now_ns();
     int err = munmap(r->addr, r->pages * PAGE);
@@ -225,6 +274,8 @@ static int run_op(struct thread *t, struct op *o, int seq, struct rec *rc, struc
     extra->op = OP_MMAP;
     extra->start = now_ns();
     if (map_region(r) != 0) extra->flags |= F_ERROR;
+    memset(r->pp, r->prot, r->pages);
+    memset(r->adv, r->random ? MADV_RANDOM : MADV_NORMAL, r->pages);
     extra->end = now_ns();
     return 2;
   }

@@ -38,8 +38,18 @@ enum { ST_NONE = 0, ST_CACHED = 1, ST_ABSENT = 2, ST_ZERO = 3, ST_SWAPPED = 4 };
 enum { PG_CACHED = 1, PG_EVICTED = 2, PG_ZERO = 3, PG_RESIDENT = 4, PG_SWAPPED = 5 };
 #define PG_BUSY 0x80
 
-/* Operation kinds (shared with translate.ts). */
-enum { OP_FAULT = 0, OP_MPROTECT = 1, OP_MADVISE = 2, OP_MUNMAP = 3, OP_MMAP = 4, OP_FORK = 5 };
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
+#endif
+
+/* Operation kinds (shared with translate.ts). For OP_MPROTECT_PROT and
+ * OP_MADVISE_ADV the op line's `state` field is the PROT_* bits / MADV_*
+ * advice and `write` is 1 when the op restores the range afterwards; for
+ * OP_MREMAP `state` is the new length in pages and `write` the MREMAP_* flags. */
+enum {
+  OP_FAULT = 0, OP_MPROTECT = 1, OP_MADVISE = 2, OP_MUNMAP = 3, OP_MMAP = 4, OP_FORK = 5,
+  OP_MPROTECT_PROT = 6, OP_MADVISE_ADV = 7, OP_MREMAP = 8,
+};
 
 /* Record flags. */
 #define F_SEGV 1      /* the touch hit SIGSEGV (region unmapped meanwhile) */
@@ -61,6 +71,8 @@ struct region {
   size_t swap_pool;    /* anon pages pushed to swap at setup */
   char *addr;
   unsigned char *st;   /* tracked page states */
+  unsigned char *pp;   /* each page's protection now (PROT_* bits; OP_MPROTECT_PROT) */
+  unsigned char *adv;  /* each page's madvise advice now (MADV_NORMAL/RANDOM/SEQUENTIAL; OP_MADVISE_ADV) */
   char path[512];
   int open_flags;
 };

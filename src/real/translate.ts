@@ -17,10 +17,17 @@ import type { Law, OpSpec, PageState, PriorityClass, Scenario, ThreadSpec, VmaGr
 
 export const PAGE_SIZE = 4096;
 
-/** Op codes of the config (native/loadgen.c `OP_*`). */
-export const OP_CODE = { fault: 0, mprotect: 1, madvise_dontneed: 2, munmap: 3, mmap: 4, fork: 5 } as const;
+/** Op codes of the config (native/loadgen.h `OP_*`). */
+export const OP_CODE = { fault: 0, mprotect: 1, madvise_dontneed: 2, munmap: 3, mmap: 4, fork: 5, madvise: 7, mremap: 8 } as const;
+/** native/loadgen.h OP_MPROTECT_PROT: an mprotect to a given protection (the scenario's `prot`), recorded as `mprotect`. */
+export const OP_MPROTECT_PROT = 6;
 export type RealOpName = keyof typeof OP_CODE;
-export const OP_BY_CODE: readonly RealOpName[] = ['fault', 'mprotect', 'madvise_dontneed', 'munmap', 'mmap', 'fork'];
+export const OP_BY_CODE: readonly RealOpName[] = ['fault', 'mprotect', 'madvise_dontneed', 'munmap', 'mmap', 'fork', 'mprotect', 'madvise', 'mremap'];
+
+/** The advice values of madvise ops (include/uapi/asm-generic/mman-common.h MADV_*). */
+export const MADV_CODE = { normal: 0, random: 1, sequential: 2 } as const;
+/** MREMAP_MAYMOVE and MREMAP_DONTUNMAP (include/uapi/linux/mman.h). */
+export const MREMAP_FLAG = { maymove: 1, dontunmap: 4 } as const;
 
 /** Page states the host can produce (native/loadgen.c `ST_*`). */
 export const STATE_CODE = { none: 0, cached: 1, absent: 2, zero: 3, swapped: 4 } as const;
@@ -58,6 +65,8 @@ export const CLASS_NICE: Record<PriorityClass, number> = {
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;
 export const PROT_EXEC = 4;
+/** A scenario's mprotect `prot` as PROT_* bits. */
+const PROT_BITS = { none: 0, r: PROT_READ, rw: PROT_READ | PROT_WRITE, rx: PROT_READ | PROT_EXEC, rwx: PROT_READ | PROT_WRITE | PROT_EXEC } as const;
 
 export interface RegionPlan {
   id: number;
@@ -89,6 +98,14 @@ export interface OpPlan {
   pages: number;
   state: RealState;
   write: boolean;
+  /**
+   * The op's argument, written in the config's `state` field: mprotect with
+   * a prot, its PROT_* bits (absent: the generator's PROT_EXEC flip pairs);
+   * madvise, the MADV_* advice; mremap, the new length in pages.
+   */
+  arg?: number;
+  /** Written in the config's `write` field instead of `write`: mprotect / madvise, 1 to restore; mremap, the MREMAP_* flags. */
+  flags?: number;
 }
 
 export interface ThreadPlan {
@@ -218,6 +235,9 @@ export function translate(sc: Scenario, opts: TranslateOptions): Translation {
   for (const t of threads) {
     if (t.truncated) notes.push(`thread ${t.name}: schedule cut at ${maxOps} ops before the end of the run`);
   }
+  if (threads.some((t) => t.ops.some((o) => o.op === 'mremap' && o.arg === o.pages + 1))) {
+    notes.push('mremap by one page more: the model grows it in place (its VMAs are one free page apart); on the host the page between regions is the generator\'s PROT_NONE reservation, so the growth moves the pages');
+  }
   for (const [k, n] of Object.entries(substitutions)) {
     notes.push(`page state ${k}: ${n} scheduled fault${n === 1 ? '' : 's'} (state not producible for real; the model gets the same replacement)`);
   }
@@ -317,7 +337,24 @@ function plan(spec: OpSpec, delay: number, rng: Rng, groups: Map<string, RegionP
       const r = pickRegion(spec.vma);
       const n = Math.min(spec.pages, r.pages);
       const page = rng.below(r.pages - n + 1);
-      return { delay, op: spec.op, region: r.id, page, pages: n, state: 'none', write: false };
+      const p: OpPlan = { delay, op: spec.op, region: r.id, page, pages: n, state: 'none', write: false };
+      if (spec.op === 'mprotect' && spec.prot != null) {
+        p.arg = PROT_BITS[spec.prot];
+        p.flags = spec.restore === true ? 1 : 0;
+      }
+      return p;
+    }
+    case 'madvise': {
+      const r = pickRegion(spec.vma);
+      const n = Math.min(spec.pages, r.pages);
+      const page = rng.below(r.pages - n + 1);
+      return { delay, op: 'madvise', region: r.id, page, pages: n, state: 'none', write: false, arg: MADV_CODE[spec.advice], flags: spec.restore ? 1 : 0 };
+    }
+    case 'mremap': {
+      const r = pickRegion(spec.vma);
+      const n = Math.min(spec.pages ?? r.pages, r.pages);
+      const flags = (spec.maymove ? MREMAP_FLAG.maymove : 0) | (spec.dontunmap ? MREMAP_FLAG.dontunmap : 0);
+      return { delay, op: 'mremap', region: r.id, page: r.pages - n, pages: n, state: 'none', write: false, arg: spec.new_pages, flags };
     }
     case 'munmap': {
       const r = pickRegion(spec.vma);
@@ -325,8 +362,6 @@ function plan(spec: OpSpec, delay: number, rng: Rng, groups: Map<string, RegionP
     }
     case 'fork':
       return { delay, op: 'fork', region: -1, page: 0, pages: 0, state: 'none', write: false };
-    case 'madvise':
-    case 'mremap':
     case 'proc_maps':
     case 'proc_smaps':
     case 'proc_smaps_rollup':
@@ -369,7 +404,8 @@ export function renderLoadgenConfig(t: Translation, paths: { mount: string; cgro
   for (const th of t.threads) {
     out.push(`thread ${th.id} ${th.nice} ${th.start} ${th.ops.length} ${th.name.replace(/\s+/g, '_')}`);
     for (const o of th.ops) {
-      out.push(`op ${o.delay} ${OP_CODE[o.op]} ${o.region} ${o.page} ${o.pages} ${STATE_CODE[o.state]} ${o.write ? 1 : 0}`);
+      const code = o.op === 'mprotect' && o.arg !== undefined ? OP_MPROTECT_PROT : OP_CODE[o.op];
+      out.push(`op ${o.delay} ${code} ${o.region} ${o.page} ${o.pages} ${o.arg ?? STATE_CODE[o.state]} ${o.flags ?? (o.write ? 1 : 0)}`);
     }
   }
   out.push('end');
