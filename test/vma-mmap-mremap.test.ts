@@ -208,6 +208,30 @@ describe('mremap: shrink, and MREMAP_FIXED', () => {
     expect(h.mm.vmas[1]).toBe(piece);
   });
 
+  it('the VMAs a shrink or an MREMAP_FIXED target unmap are write-locked: a reader of each delays the mremap until it leaves', () => {
+    const h = lanes({ vmas: 2 });
+    const [a, b] = [h.vma[0]!, h.vma[1]!];
+    h.lane('Ra', 0, function* () {
+      const r = lock_vma_under_rcu(h.mm, a.vm_start + 15);
+      yield* hold(5);
+      vma_end_read(r!);
+    });
+    h.lane('Rb', 0, function* () {
+      const r = lock_vma_under_rcu(h.mm, b.vm_start);
+      yield* hold(20);
+      vma_end_read(r!);
+    });
+    h.lane('W', 1, function* () {
+      expect(yield* do_mremap(h.mm, a.vm_start, 16, 12, 0)).toBe(BASE);
+      h.mark('shrunk');
+      expect(yield* do_mremap(h.mm, BASE, 4, 4, MREMAP_MAYMOVE | MREMAP_FIXED, b.vm_start)).toBe(b.vm_start);
+      h.mark('moved');
+    });
+    h.run();
+    expect(h.marks).toEqual([['W', 'shrunk', 5], ['W', 'moved', 20]]);
+    expect(layout(h.mm.vmas, BASE)).toEqual([[4, 12, 4], [17, 21, 0], [21, 33, 4]]);
+  });
+
   it('MREMAP_FIXED onto the source itself, or without MREMAP_MAYMOVE, fails (-EINVAL) and changes nothing', () => {
     const h = lanes({ vmas: 1 });
     const base = h.vma[0]!.vm_start;
