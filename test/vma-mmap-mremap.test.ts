@@ -12,6 +12,8 @@ import {
   vma_end_read, vma_is_write_locked, vma_merge_new_range, VM_READ, VM_WRITE, type KPath, type VmaShape, type VmAreaStruct,
 } from '../src/model/index.js';
 import { do_mprotect_pkey } from '../src/model/index.js';
+import { loadCheckScenario } from '../src/check/index.js';
+import { runCheck, verdict } from './check-helpers.js';
 import { hold, lanes, type Lanes } from './lanes.js';
 
 /** Where buildMm puts the first VMA (page number). */
@@ -253,5 +255,34 @@ describe('mremap: shrink, and MREMAP_FIXED', () => {
     });
     h.run();
     expect(layout(h.mm.vmas, base)).toEqual([[8, 16, 8], [40, 44, 0]]);
+  });
+});
+
+describe('the checker on the new paths', () => {
+  const base = loadCheckScenario('check-mprotect-merge');
+  it('a fault on the next piece while munmap + mmap of the middle page merges it back (next swallowed, detached, freed): safe, complete search', () => {
+    const sc = {
+      ...base,
+      threads: [
+        { name: 'T1', ops: [{ op: 'fault' as const, vma: ['heap'], page: 3, access: 'write' as const, state: ['zero' as const] }] },
+        { name: 'T2', ops: [{ op: 'munmap' as const, vma: ['heap'], page: 1, pages: 1 }, { op: 'mmap' as const, vma: ['heap'] }] },
+      ],
+    };
+    const r = runCheck(sc);
+    expect(verdict(r)).toBe('safe');
+    expect(r.complete).toBe(true);
+  });
+
+  it('a fault racing an mremap shrink of its VMA: safe, complete search', () => {
+    const sc = {
+      ...base,
+      threads: [
+        { name: 'T1', ops: [{ op: 'fault' as const, vma: ['heap'], page: 1, access: 'write' as const, state: ['zero' as const] }] },
+        { name: 'T2', ops: [{ op: 'mremap' as const, vma: ['heap'], page: 0, pages: null, new_pages: 2, maymove: true, dontunmap: false }] },
+      ],
+    };
+    const r = runCheck(sc);
+    expect(verdict(r)).toBe('safe');
+    expect(r.complete).toBe(true);
   });
 });
