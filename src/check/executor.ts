@@ -91,6 +91,15 @@ export class CheckTask implements Task {
    */
   histA = 0x1234567;
   histB = 0x7654321;
+  /**
+   * The input history at the start of the current op (state caching), and
+   * whether the task is inside a fault op's do_user_addr_fault, where the
+   * model's frame checkpoints (hook `frame`) may replace the history by this
+   * and the checkpoint's live locals (docs/checker.md, "Frame checkpoints").
+   */
+  opA = 0;
+  opB = 0;
+  inFault = false;
   constructor(
     readonly id: number,
     readonly comm: string,
@@ -350,6 +359,13 @@ export class Execution {
     lanes.a = 0x51a7e;
     lanes.b = 0xe7a15;
     this.tracker.foldObjects();
+    // lockdep's graph: an edge an ended task added (no longer in any task's
+    // history) decides whether a later acquisition closes a cycle.
+    if (this.model.invariants.has('lock-order')) {
+      const edges = [...this.lockEdges.keys()].sort();
+      fold(edges.length);
+      for (const k of edges) foldString(k);
+    }
     fold(this.tasks.length);
     for (const t of this.tasks) {
       fold(t.state);
@@ -440,6 +456,10 @@ export class Execution {
     for (let i = 0; i < n; i++) {
       const op = ops[i]!;
       t.retries = 0;
+      // What this frame (the program) holds from here on is a function of
+      // the history so far: i, and `unmapped` (filled from earlier ops).
+      t.opA = lanes.a;
+      t.opB = lanes.b;
       if (op.op === 'fork') {
         t.opLabel = 'fork()';
         yield* dup_mmap(mm);
@@ -456,7 +476,9 @@ export class Execution {
             const vma = mm.find_vma(addr);
             if (vma !== null) this.preparePage(vma, vma.pgoff_of(addr), state);
           }
+          t.inFault = true;
           yield* do_user_addr_fault(mm, addr, op.access === 'write');
+          t.inFault = false;
           break;
         }
         case 'mprotect': {
@@ -656,6 +678,22 @@ export class Execution {
             : `lock order inversion: ${where} takes ${cls} while holding ${h}, but ${back} took ${h} while holding ${cls}`);
         }
       }
+    },
+    frame: (site, live) => {
+      // A frame checkpoint in do_user_addr_fault, called directly by this
+      // task's program: the task's future is a function of the op-start
+      // history (the program frame), the site, its live locals and the
+      // task's own counters; the values read since the op began are dead.
+      const t = this.cur;
+      if (t === null || !t.inFault || !this.tracker.inputs || !this.tracker.on || this.tracker.opaque !== 0) return;
+      lanes.a = t.opA;
+      lanes.b = t.opB;
+      fold(0xf7a3e);
+      foldString(site);
+      fold(live.length);
+      for (const v of live) fold(v);
+      fold(t.retries);
+      fold(t.vmaReadLocks);
     },
     anon_vma_prepare: (vma) => {
       const sem = vma.mm.mmap_lock;

@@ -130,7 +130,20 @@ export interface ModelHooks {
    * decides, so an invariant evaluated here reads what the decision read.
    */
   dup_mmap_copy(src: VmAreaStruct, copy: boolean): void;
+  /**
+   * A frame checkpoint (for the checker's state caching): the running path is
+   * at `site`, directly in the op's entry function (no callee frame open),
+   * and its future depends only on the op's arguments, the shared state and
+   * the locals listed in `live` (every other local is dead here). The checker
+   * may then forget the values the op's code read so far (docs/checker.md,
+   * "Frame checkpoints"). A site must list every live local; a wrong list
+   * makes state caching unsound.
+   */
+  frame?(site: FrameSite, live: readonly number[]): void;
 }
+
+/** Frame checkpoints (hook `frame`). */
+export type FrameSite = 'retry_vma' | 'lock_mmap';
 
 const nop = (): void => {};
 const NO_HOOKS: ModelHooks = {
@@ -147,6 +160,7 @@ const NO_HOOKS: ModelHooks = {
   vma_change: nop,
   lock_acquire: nop,
   vma_read_lock: nop,
+  frame: nop,
 };
 
 export let hooks: ModelHooks = NO_HOOKS;

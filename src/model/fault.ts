@@ -100,6 +100,8 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
   const s = mm.fault;
   if (s.per_vma_lock) {
     for (;;) { // retry_vma:
+      // Live here: mm, address (arguments), flags, attempts (s is mm->fault; ret and vma are set before use).
+      if (hooks_on) hooks.frame?.('retry_vma', [address, flags, attempts]); // model-only hook
       let vma: VmAreaStruct | null;
       if (sched_points) {
         yield PT.lock_vma_under_rcu;
@@ -136,6 +138,8 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
   }
   // lock_mmap: retry:
   for (let retried = false; ; retried = true) {
+    // Live here: mm, address, flags, attempts, retried.
+    if (hooks_on) hooks.frame?.('lock_mmap', [address, flags, attempts, retried ? 1 : 0]); // model-only hook
     const vma = yield* lock_mm_and_find_vma(mm, address, retried);
     if (vma === null) {
       // bad_area_nosemaphore (for a dying task: the wait for mmap_lock was interrupted)
