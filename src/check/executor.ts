@@ -24,6 +24,7 @@ import { applyInjections, type Injection } from './inject.js';
 import { checkVmaObs, checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
 import type { CheckOp, CheckPageState, CheckScenario, CheckVma } from './scenario.js';
 import { fmix, fold, foldString, lanes } from './hash.js';
+import { opaqueCall } from './opaque.js';
 import { Canon, Tracker, type Footprint } from './track.js';
 
 /** Canonical object ids per checked model (shared by the executions of its search). */
@@ -197,7 +198,7 @@ export class Execution {
     install_vm_event_sink((ev) => {
       if (ev === VmEvent.FAULT_RETRY && this.cur !== null) this.cur.retries++;
     });
-    install_model_hooks(this.hooks);
+    install_model_hooks(this.quiet(this.hooks));
     const nondetOn = new Set<string>(sc.nondet);
     install_nondet((site) => nondetOn.has(site) && this.choose(2) === 1);
     applyInjections(model.injections);
@@ -679,6 +680,7 @@ export class Execution {
         }
       }
     },
+    opaque: (f) => opaqueCall(f),
     frame: (site, live) => {
       // A frame checkpoint in do_user_addr_fault, called directly by this
       // task's program: the task's future is a function of the op-start
@@ -703,6 +705,30 @@ export class Execution {
       }
     },
   };
+
+  /**
+   * The observation hooks as the model calls them, with what they read kept
+   * out of the running task's input history (not out of its footprint): a
+   * hook's reads reach the task's future only through what it writes, which
+   * is shared state (observation records) or in the state hash (lockdep's
+   * edges), or through the task's counters (`vmaReadLocks`, a function of the
+   * task's own lock calls). `frame` and `opaque` set the history themselves.
+   */
+  private quiet(h: ModelHooks): ModelHooks {
+    const tr = this.tracker;
+    const out: Record<string, unknown> = {};
+    for (const [k, f] of Object.entries(h) as Array<[string, (...a: unknown[]) => unknown]>) {
+      out[k] = k === 'frame' || k === 'opaque' ? f : (...a: unknown[]): unknown => {
+        tr.opaque++;
+        try {
+          return f(...a);
+        } finally {
+          tr.opaque--;
+        }
+      };
+    }
+    return out as unknown as ModelHooks;
+  }
 
   /** Lock state after a step, compactly, for counterexamples. */
   lockState(): string {

@@ -140,6 +140,19 @@ export interface ModelHooks {
    * makes state caching unsound.
    */
   frame?(site: FrameSite, live: readonly number[]): void;
+  /**
+   * An opaque call (for the checker's state caching; call sites use
+   * `opaque_call`): `f` touches only the fields of the objects it is given
+   * (and wakes tasks), and its result is all that reaches the caller, so the
+   * values it reads are not inputs of the calling task (docs/checker.md,
+   * "State caching", opaque primitives).
+   */
+  opaque?<R extends number | boolean | undefined | void>(f: () => R): R;
+}
+
+/** Run `f` as an opaque call when the checker asks (hook `opaque`), else directly. */
+export function opaque_call<R extends number | boolean | undefined | void>(f: () => R): R {
+  return hooks.opaque !== undefined ? hooks.opaque(f) : f();
 }
 
 /** Frame checkpoints (hook `frame`). */
