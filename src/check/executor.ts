@@ -101,6 +101,10 @@ export class CheckTask implements Task {
   opA = 0;
   opB = 0;
   inFault = false;
+  /** The history right after the last `lock_mmap` checkpoint of this fault (its nested checkpoint starts from it), and whether it is set. */
+  frameA = 0;
+  frameB = 0;
+  inLockMmap = false;
   constructor(
     readonly id: number,
     readonly comm: string,
@@ -461,6 +465,7 @@ export class Execution {
       // the history so far: i, and `unmapped` (filled from earlier ops).
       t.opA = lanes.a;
       t.opB = lanes.b;
+      t.inLockMmap = false;
       if (op.op === 'fork') {
         t.opLabel = 'fork()';
         yield* dup_mmap(mm);
@@ -688,14 +693,26 @@ export class Execution {
       // task's own counters; the values read since the op began are dead.
       const t = this.cur;
       if (t === null || !t.inFault || !this.tracker.inputs || !this.tracker.on || this.tracker.opaque !== 0) return;
-      lanes.a = t.opA;
-      lanes.b = t.opB;
+      if (site === 'lock_mm_locked') {
+        // Nested in lock_mm_and_find_vma, called from the lock_mmap checkpoint.
+        if (!t.inLockMmap) return;
+        lanes.a = t.frameA;
+        lanes.b = t.frameB;
+      } else {
+        lanes.a = t.opA;
+        lanes.b = t.opB;
+      }
       fold(0xf7a3e);
       foldString(site);
       fold(live.length);
       for (const v of live) fold(v);
       fold(t.retries);
       fold(t.vmaReadLocks);
+      t.inLockMmap = site === 'lock_mmap';
+      if (t.inLockMmap) {
+        t.frameA = lanes.a;
+        t.frameB = lanes.b;
+      }
     },
     anon_vma_prepare: (vma) => {
       const sem = vma.mm.mmap_lock;

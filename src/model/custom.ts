@@ -155,8 +155,13 @@ export function opaque_call<R extends number | boolean | undefined | void>(f: ()
   return hooks.opaque !== undefined ? hooks.opaque(f) : f();
 }
 
-/** Frame checkpoints (hook `frame`). */
-export type FrameSite = 'retry_vma' | 'lock_mmap';
+/**
+ * Frame checkpoints (hook `frame`): `retry_vma` and `lock_mmap` in
+ * do_user_addr_fault; `lock_mm_locked` in lock_mm_and_find_vma, which is
+ * called right after the `lock_mmap` checkpoint with nothing read between,
+ * so its caller's live locals are that checkpoint's.
+ */
+export type FrameSite = 'retry_vma' | 'lock_mmap' | 'lock_mm_locked';
 
 const nop = (): void => {};
 const NO_HOOKS: ModelHooks = {

@@ -63,6 +63,9 @@ function* lock_mm_and_find_vma(mm: MmStruct, address: number, retried: boolean):
     if (sched_points) yield PT.mmap_read_trylock;
     if (!mmap_read_trylock(mm)) yield* mmap_read_lock(mm);
   }
+  // Read lock held, however it was taken. Live: mm, address (retried is
+  // dead); the caller's live locals are those of its 'lock_mmap' checkpoint.
+  if (hooks_on) hooks.frame?.('lock_mm_locked', [address]); // model-only hook
   if (sched_points) yield PT.find_vma;
   let vma = mm.mm_mt.find(address); // find_vma: the first VMA ending above address
   if (vma !== null && vma.vm_start <= address) return vma;
