@@ -167,3 +167,22 @@ describe('equal state hashes have equal futures (sampled)', () => {
     expect(r.diff).not.toBeNull();
   }, 120_000);
 });
+
+describe('lockdep\'s edges are part of the state', () => {
+  it('an edge no running task remembers changes the state hash when lock-order is on, and only then', () => {
+    installOpaque();
+    try {
+      for (const on of [true, false]) {
+        const m = model('check-mprotect-fault', 'mainline');
+        const invariants = new Set(INVARIANT_NAMES.filter((n) => on || n !== 'lock-order'));
+        const ex = new Execution({ ...m, invariants }, m.scenario.threads.map((t) => t.ops.length), () => 0);
+        const before = ex.stateHash().join(':');
+        (ex as unknown as { lockEdges: Map<string, string> }).lockEdges.set('vma_lock->mmap_lock', 'an ended task');
+        expect(ex.stateHash().join(':') !== before).toBe(on);
+        uninstallCheckHooks();
+      }
+    } finally {
+      uninstallOpaque();
+    }
+  });
+});
