@@ -96,7 +96,7 @@ export class CheckTask implements Task {
    * The input history at the start of the current op (state caching), and
    * whether the task is inside a fault op's do_user_addr_fault, where the
    * model's frame checkpoints (hook `frame`) may replace the history by this
-   * and the checkpoint's live locals (docs/checker.md, "Frame checkpoints").
+   * and the checkpoint's live locals (docs/checker.md, "State caching").
    */
   opA = 0;
   opB = 0;

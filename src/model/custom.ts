@@ -132,12 +132,12 @@ export interface ModelHooks {
   dup_mmap_copy(src: VmAreaStruct, copy: boolean): void;
   /**
    * A frame checkpoint (for the checker's state caching): the running path is
-   * at `site`, directly in the op's entry function (no callee frame open),
-   * and its future depends only on the op's arguments, the shared state and
-   * the locals listed in `live` (every other local is dead here). The checker
+   * at `site` (see FrameSite for which frames are open there), and its
+   * future depends only on the op's arguments, the shared state and the
+   * locals listed in `live` (every other local is dead here). The checker
    * may then forget the values the op's code read so far (docs/checker.md,
-   * "Frame checkpoints"). A site must list every live local; a wrong list
-   * makes state caching unsound.
+   * "State caching", frame checkpoints). A site must list every live local;
+   * a wrong list makes state caching unsound.
    */
   frame?(site: FrameSite, live: readonly number[]): void;
   /**
