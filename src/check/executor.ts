@@ -24,6 +24,7 @@ import { applyInjections, type Injection } from './inject.js';
 import { checkVmaObs, checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
 import type { CheckOp, CheckPageState, CheckScenario, CheckVma } from './scenario.js';
 import { fmix, fold, foldString, lanes } from './hash.js';
+import { opaqueCall } from './opaque.js';
 import { Canon, Tracker, type Footprint } from './track.js';
 
 /** Canonical object ids per checked model (shared by the executions of its search). */
@@ -91,6 +92,19 @@ export class CheckTask implements Task {
    */
   histA = 0x1234567;
   histB = 0x7654321;
+  /**
+   * The input history at the start of the current op (state caching), and
+   * whether the task is inside a fault op's do_user_addr_fault, where the
+   * model's frame checkpoints (hook `frame`) may replace the history by this
+   * and the checkpoint's live locals (docs/checker.md, "State caching").
+   */
+  opA = 0;
+  opB = 0;
+  inFault = false;
+  /** The history right after the last `lock_mmap` checkpoint of this fault (its nested checkpoint starts from it), and whether it is set. */
+  frameA = 0;
+  frameB = 0;
+  inLockMmap = false;
   constructor(
     readonly id: number,
     readonly comm: string,
@@ -188,7 +202,7 @@ export class Execution {
     install_vm_event_sink((ev) => {
       if (ev === VmEvent.FAULT_RETRY && this.cur !== null) this.cur.retries++;
     });
-    install_model_hooks(this.hooks);
+    install_model_hooks(this.quiet(this.hooks));
     const nondetOn = new Set<string>(sc.nondet);
     install_nondet((site) => nondetOn.has(site) && this.choose(2) === 1);
     applyInjections(model.injections);
@@ -350,6 +364,13 @@ export class Execution {
     lanes.a = 0x51a7e;
     lanes.b = 0xe7a15;
     this.tracker.foldObjects();
+    // lockdep's graph: an edge an ended task added (no longer in any task's
+    // history) decides whether a later acquisition closes a cycle.
+    if (this.model.invariants.has('lock-order')) {
+      const edges = [...this.lockEdges.keys()].sort();
+      fold(edges.length);
+      for (const k of edges) foldString(k);
+    }
     fold(this.tasks.length);
     for (const t of this.tasks) {
       fold(t.state);
@@ -440,6 +461,11 @@ export class Execution {
     for (let i = 0; i < n; i++) {
       const op = ops[i]!;
       t.retries = 0;
+      // What this frame (the program) holds from here on is a function of
+      // the history so far: i, and `unmapped` (filled from earlier ops).
+      t.opA = lanes.a;
+      t.opB = lanes.b;
+      t.inLockMmap = false;
       if (op.op === 'fork') {
         t.opLabel = 'fork()';
         yield* dup_mmap(mm);
@@ -456,7 +482,9 @@ export class Execution {
             const vma = mm.find_vma(addr);
             if (vma !== null) this.preparePage(vma, vma.pgoff_of(addr), state);
           }
+          t.inFault = true;
           yield* do_user_addr_fault(mm, addr, op.access === 'write');
+          t.inFault = false;
           break;
         }
         case 'mprotect': {
@@ -657,6 +685,35 @@ export class Execution {
         }
       }
     },
+    opaque: (f) => opaqueCall(f),
+    frame: (site, live) => {
+      // A frame checkpoint in do_user_addr_fault, called directly by this
+      // task's program: the task's future is a function of the op-start
+      // history (the program frame), the site, its live locals and the
+      // task's own counters; the values read since the op began are dead.
+      const t = this.cur;
+      if (t === null || !t.inFault || !this.tracker.inputs || !this.tracker.on || this.tracker.opaque !== 0) return;
+      if (site === 'lock_mm_locked') {
+        // Nested in lock_mm_and_find_vma, called from the lock_mmap checkpoint.
+        if (!t.inLockMmap) return;
+        lanes.a = t.frameA;
+        lanes.b = t.frameB;
+      } else {
+        lanes.a = t.opA;
+        lanes.b = t.opB;
+      }
+      fold(0xf7a3e);
+      foldString(site);
+      fold(live.length);
+      for (const v of live) fold(v);
+      fold(t.retries);
+      fold(t.vmaReadLocks);
+      t.inLockMmap = site === 'lock_mmap';
+      if (t.inLockMmap) {
+        t.frameA = lanes.a;
+        t.frameB = lanes.b;
+      }
+    },
     anon_vma_prepare: (vma) => {
       const sem = vma.mm.mmap_lock;
       const me = this.cur;
@@ -665,6 +722,30 @@ export class Execution {
       }
     },
   };
+
+  /**
+   * The observation hooks as the model calls them, with what they read kept
+   * out of the running task's input history (not out of its footprint): a
+   * hook's reads reach the task's future only through what it writes, which
+   * is shared state (observation records) or in the state hash (lockdep's
+   * edges), or through the task's counters (`vmaReadLocks`, a function of the
+   * task's own lock calls). `frame` and `opaque` set the history themselves.
+   */
+  private quiet(h: ModelHooks): ModelHooks {
+    const tr = this.tracker;
+    const out: Record<string, unknown> = {};
+    for (const [k, f] of Object.entries(h) as Array<[string, (...a: unknown[]) => unknown]>) {
+      out[k] = k === 'frame' || k === 'opaque' ? f : (...a: unknown[]): unknown => {
+        tr.opaque++;
+        try {
+          return f(...a);
+        } finally {
+          tr.opaque--;
+        }
+      };
+    }
+    return out as unknown as ModelHooks;
+  }
 
   /** Lock state after a step, compactly, for counterexamples. */
   lockState(): string {

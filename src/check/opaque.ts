@@ -29,27 +29,43 @@ type Fn = (this: unknown, ...args: unknown[]) => unknown;
 
 function wrap(f: Fn): Fn {
   return function (this: unknown, ...args: unknown[]): unknown {
-    const t = runningTracker();
-    if (t === null || !t.inputs || !t.on) return f.apply(this, args);
-    const a = lanes.a, b = lanes.b;
-    t.opaque++;
-    let r: unknown;
-    try {
-      r = f.apply(this, args);
-    } finally {
-      t.opaque--;
-      lanes.a = a;
-      lanes.b = b;
-    }
-    if (r !== undefined && typeof r !== 'boolean' && typeof r !== 'number') {
-      throw new Error(`check: opaque call returned a ${typeof r}`);
-    }
-    if (t.opaque === 0) {
-      fold(0x0a9e);
-      t.foldValue(r);
-    }
-    return r;
+    return opaqueCall(() => f.apply(this, args));
   };
+}
+
+/**
+ * Run `f` as an opaque call: while a stateful search's step runs, the values
+ * it reads are not inputs of the running task (they stay in the step's
+ * footprint); its result is. The model's module functions audited for this
+ * call it through the `opaque` hook (`opaque_call` in src/model/custom.ts):
+ * `vma_start_read` (returns the kernel's NULL / -EAGAIN / locked as a
+ * number), `mm_lock_seqcount_begin` and `vma_end_write_all` (increment
+ * `mm_lock_seq`), `vma_write_locked_now` and `vma_stamp_write`
+ * (vma_start_write's test and stamp of `vm_lock_seq`). Each reads and
+ * writes only fields of the VMA and mm it is given, and what it read flows
+ * only into its result or back into those fields.
+ */
+export function opaqueCall<R>(f: () => R): R {
+  const t = runningTracker();
+  if (t === null || !t.inputs || !t.on) return f();
+  const a = lanes.a, b = lanes.b;
+  t.opaque++;
+  let r: R;
+  try {
+    r = f();
+  } finally {
+    t.opaque--;
+    lanes.a = a;
+    lanes.b = b;
+  }
+  if (r !== undefined && typeof r !== 'boolean' && typeof r !== 'number') {
+    throw new Error(`check: opaque call returned a ${typeof r}`);
+  }
+  if (t.opaque === 0) {
+    fold(0x0a9e);
+    t.foldValue(r);
+  }
+  return r;
 }
 
 let saved: Array<() => void> | null = null;

@@ -130,7 +130,38 @@ export interface ModelHooks {
    * decides, so an invariant evaluated here reads what the decision read.
    */
   dup_mmap_copy(src: VmAreaStruct, copy: boolean): void;
+  /**
+   * A frame checkpoint (for the checker's state caching): the running path is
+   * at `site` (see FrameSite for which frames are open there), and its
+   * future depends only on the op's arguments, the shared state and the
+   * locals listed in `live` (every other local is dead here). The checker
+   * may then forget the values the op's code read so far (docs/checker.md,
+   * "State caching", frame checkpoints). A site must list every live local;
+   * a wrong list makes state caching unsound.
+   */
+  frame?(site: FrameSite, live: readonly number[]): void;
+  /**
+   * An opaque call (for the checker's state caching; call sites use
+   * `opaque_call`): `f` touches only the fields of the objects it is given
+   * (and wakes tasks), and its result is all that reaches the caller, so the
+   * values it reads are not inputs of the calling task (docs/checker.md,
+   * "State caching", opaque primitives).
+   */
+  opaque?<R extends number | boolean | undefined | void>(f: () => R): R;
 }
+
+/** Run `f` as an opaque call when the checker asks (hook `opaque`), else directly. */
+export function opaque_call<R extends number | boolean | undefined | void>(f: () => R): R {
+  return hooks.opaque !== undefined ? hooks.opaque(f) : f();
+}
+
+/**
+ * Frame checkpoints (hook `frame`): `retry_vma` and `lock_mmap` in
+ * do_user_addr_fault; `lock_mm_locked` in lock_mm_and_find_vma, which is
+ * called right after the `lock_mmap` checkpoint with nothing read between,
+ * so its caller's live locals are that checkpoint's.
+ */
+export type FrameSite = 'retry_vma' | 'lock_mmap' | 'lock_mm_locked';
 
 const nop = (): void => {};
 const NO_HOOKS: ModelHooks = {
@@ -147,6 +178,7 @@ const NO_HOOKS: ModelHooks = {
   vma_change: nop,
   lock_acquire: nop,
   vma_read_lock: nop,
+  frame: nop,
 };
 
 export let hooks: ModelHooks = NO_HOOKS;

@@ -63,6 +63,9 @@ function* lock_mm_and_find_vma(mm: MmStruct, address: number, retried: boolean):
     if (sched_points) yield PT.mmap_read_trylock;
     if (!mmap_read_trylock(mm)) yield* mmap_read_lock(mm);
   }
+  // Read lock held, however it was taken. Live: mm, address (retried is
+  // dead); the caller's live locals are those of its 'lock_mmap' checkpoint.
+  if (hooks_on) hooks.frame?.('lock_mm_locked', [address]); // model-only hook
   if (sched_points) yield PT.find_vma;
   let vma = mm.mm_mt.find(address); // find_vma: the first VMA ending above address
   if (vma !== null && vma.vm_start <= address) return vma;
@@ -100,6 +103,8 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
   const s = mm.fault;
   if (s.per_vma_lock) {
     for (;;) { // retry_vma:
+      // Live here: mm, address (arguments), flags, attempts (s is mm->fault; ret and vma are set before use).
+      if (hooks_on) hooks.frame?.('retry_vma', [address, flags, attempts]); // model-only hook
       let vma: VmAreaStruct | null;
       if (sched_points) {
         yield PT.lock_vma_under_rcu;
@@ -136,6 +141,8 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
   }
   // lock_mmap: retry:
   for (let retried = false; ; retried = true) {
+    // Live here: mm, address, flags, attempts, retried.
+    if (hooks_on) hooks.frame?.('lock_mmap', [address, flags, attempts, retried ? 1 : 0]); // model-only hook
     const vma = yield* lock_mm_and_find_vma(mm, address, retried);
     if (vma === null) {
       // bad_area_nosemaphore (for a dying task: the wait for mmap_lock was interrupted)

@@ -10,7 +10,7 @@
  */
 import { killable, point, type KPath, type PointEffect } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { fault_inject, hooks, hooks_on, nondet } from './custom.js';
+import { fault_inject, hooks, hooks_on, nondet, opaque_call } from './custom.js';
 import { current, fatal_signal_pending, sched_points, wake_up_process } from './sched.js';
 import { EINTR } from './signal.js';
 import { tp } from './trace.js';
@@ -99,7 +99,8 @@ export function* mmap_write_lock(mm: MmStruct): KPath {
     yield sem.blockWrite;
   }
   tp.mmap_lock_acquire_returned(mm, true, true);
-  mm.mm_lock_seq++; // mm_lock_seqcount_begin: odd
+  if (hooks_on) opaque_call(() => mm_lock_seqcount_begin(mm)); // model-only: the value read is not the task's
+  else mm_lock_seqcount_begin(mm);
 }
 
 /**
@@ -123,8 +124,14 @@ export function* mmap_write_lock_killable(mm: MmStruct): KPath<number> {
     }
   }
   tp.mmap_lock_acquire_returned(mm, true, true);
-  mm.mm_lock_seq++; // mm_lock_seqcount_begin: odd
+  if (hooks_on) opaque_call(() => mm_lock_seqcount_begin(mm)); // model-only
+  else mm_lock_seqcount_begin(mm);
   return 0;
+}
+
+/** mm_lock_seqcount_begin: the write section's sequence becomes odd. */
+function mm_lock_seqcount_begin(mm: MmStruct): void {
+  mm.mm_lock_seq++;
 }
 
 /** vma_end_write_all: every VMA write lock of this mm is released at once. */
@@ -135,14 +142,16 @@ function vma_end_write_all(mm: MmStruct): void {
 /** mmap_write_unlock */
 export function mmap_write_unlock(mm: MmStruct): void {
   tp.mmap_lock_released(mm, true);
-  vma_end_write_all(mm);
+  if (hooks_on) opaque_call(() => vma_end_write_all(mm)); // model-only
+  else vma_end_write_all(mm);
   mm.mmap_lock.releaseWrite(current);
 }
 
 /** mmap_write_downgrade */
 export function mmap_write_downgrade(mm: MmStruct): void {
   tp.mmap_lock_released(mm, true);
-  vma_end_write_all(mm);
+  if (hooks_on) opaque_call(() => vma_end_write_all(mm)); // model-only
+  else vma_end_write_all(mm);
   mm.mmap_lock.downgrade(current);
   tp.mmap_lock_acquire_returned(mm, false, true);
 }
@@ -195,7 +204,8 @@ const LVR_OK = 0, LVR_MISS = 1, LVR_ABORT = 2;
  * VMA_LOCK_MISS / VMA_LOCK_ABORT as the kernel does.
  */
 function lock_vma_found(mm: MmStruct, vma: VmAreaStruct, addr: number): number {
-  const r = vma_start_read(mm, vma);
+  // Model-only: an opaque call for the checker (only the result reaches the caller).
+  const r = hooks_on ? opaque_call(() => vma_start_read(mm, vma)) : vma_start_read(mm, vma);
   if (r === VMA_READ_EAGAIN) {
     count_vm_event(VmEvent.VMA_LOCK_MISS); // "The area was replaced with another one"
     return LVR_MISS;
@@ -303,7 +313,7 @@ export function* vma_start_write(vma: VmAreaStruct): KPath {
   if (mm.mmap_lock.writer !== current) {
     throw new Error(`vma_start_write(${vma.label}): ${current.comm} does not hold mmap_lock for write`);
   }
-  if (vma.vm_lock_seq === mm.mm_lock_seq) return;
+  if (hooks_on ? opaque_call(() => vma_write_locked_now(vma)) : vma_write_locked_now(vma)) return;
   if (hooks_on && !vma.detached) hooks.lock_acquire('vma_lock', mm); // model-only hook: __vma_enter_locked's rwsem_acquire
   if (vma.nrReaders !== 0) {
     vma.excludeReaders = true; // vm_refcnt += VM_REFCNT_EXCLUDE_READERS_FLAG
@@ -311,7 +321,18 @@ export function* vma_start_write(vma: VmAreaStruct): KPath {
     yield vma.blockWrite; // rcuwait_wait_event(&mm->vma_writer_wait, ...)
     vma.excludeReaders = false;
   }
-  vma.vm_lock_seq = mm.mm_lock_seq;
+  if (hooks_on) opaque_call(() => vma_stamp_write(vma)); // model-only
+  else vma_stamp_write(vma);
+}
+
+/** __is_vma_write_locked: already write-locked in the current write section (vma_start_write's early return). */
+function vma_write_locked_now(vma: VmAreaStruct): boolean {
+  return vma.vm_lock_seq === vma.mm.mm_lock_seq;
+}
+
+/** __vma_start_write: stamp vm_lock_seq with the write section's sequence. */
+function vma_stamp_write(vma: VmAreaStruct): void {
+  vma.vm_lock_seq = vma.mm.mm_lock_seq;
 }
 
 /**
@@ -327,7 +348,7 @@ export function* vma_start_write_killable(vma: VmAreaStruct): KPath<number> {
   if (mm.mmap_lock.writer !== current) {
     throw new Error(`vma_start_write_killable(${vma.label}): ${current.comm} does not hold mmap_lock for write`);
   }
-  if (vma.vm_lock_seq === mm.mm_lock_seq) return 0;
+  if (hooks_on ? opaque_call(() => vma_write_locked_now(vma)) : vma_write_locked_now(vma)) return 0;
   if (hooks_on && !vma.detached) hooks.lock_acquire('vma_lock', mm); // model-only hook
   if (vma.nrReaders !== 0) {
     if (fatal_signal_pending(current)) return -EINTR;
@@ -338,7 +359,8 @@ export function* vma_start_write_killable(vma: VmAreaStruct): KPath<number> {
     if (fatal_signal_pending(current) && vma.nrReaders !== 0) return -EINTR;
     vma.excludeReaders = false;
   }
-  vma.vm_lock_seq = mm.mm_lock_seq;
+  if (hooks_on) opaque_call(() => vma_stamp_write(vma)); // model-only
+  else vma_stamp_write(vma);
   return 0;
 }
 

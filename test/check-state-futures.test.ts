@@ -1,0 +1,188 @@
+/**
+ * State caching's premise (docs/checker.md, "State caching", 1): equal state
+ * hashes mean equal futures. The hash leaves out what a task read when it is
+ * dead (frame checkpoints, opaque calls, the hooks' reads), so a checkpoint
+ * that forgot a live local, or a call made opaque whose reads do reach its
+ * caller, would merge states whose futures differ. Sampled: random
+ * executions of built-in scenarios record the state hash at every decision;
+ * where two different schedules reach one hash, both are continued with the
+ * same random choices and must run the same steps (runnable sets, footprints
+ * over canonical slots, state hashes, verdicts). A deliberately coarse state
+ * (each thread's op and next kernel step instead of its history) is the
+ * negative control: the same comparison must catch it.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  Execution, INVARIANT_NAMES, loadCheckScenario, uninstallCheckHooks, type CheckModel, type ScheduleStep,
+} from '../src/check/index.js';
+import { installOpaque, uninstallOpaque } from '../src/check/opaque.js';
+import { Prng } from '../src/check/prng.js';
+import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
+
+type KeyOf = (ex: Execution) => string;
+
+const exact: KeyOf = (ex) => ex.stateHash().join(':');
+/** Negative control: shared state exact, each task only by its op and next step (not sound). */
+const coarse: KeyOf = (ex) => {
+  const parts: string[] = [];
+  for (const t of ex.tasks) parts.push(`${t.state}/${t.opLabel}/${t.pending}/${t.retries}`);
+  // Shared objects only: hash with every history equal.
+  const saved = ex.tasks.map((t) => [t.histA, t.histB] as const);
+  for (const t of ex.tasks) {
+    t.histA = 0;
+    t.histB = 0;
+  }
+  const h = ex.stateHash().join(':');
+  ex.tasks.forEach((t, i) => {
+    t.histA = saved[i]![0];
+    t.histB = saved[i]![1];
+  });
+  return `${h}|${parts.join(',')}`;
+};
+
+interface Run {
+  /** Schedule so far at each decision (task step) point, and the key there. */
+  readonly points: Array<{ key: string; prefix: ScheduleStep[] }>;
+  /** What happened after the given prefix: one line per step. */
+  readonly future: string[];
+}
+
+/** Run one execution: replay `prefix`, then choose with `rng`. Records keys at decisions and the steps after the prefix. */
+function drive(model: CheckModel, mask: readonly number[], prefix: readonly ScheduleStep[], rng: Prng, keyOf: KeyOf, maxSteps = 400): Run {
+  const steps: ScheduleStep[] = [];
+  let pos = 0;
+  const points: Run['points'] = [];
+  const future: string[] = [];
+  const choose = (n: number): number => {
+    let v: number;
+    if (pos < prefix.length) {
+      const s = prefix[pos++]!;
+      if (s.k !== 'c') throw new Error('prefix: expected a data choice');
+      v = s.v;
+    } else {
+      v = rng.below(n);
+      future.push(`choice ${v}/${n}`);
+    }
+    steps.push({ k: 'c', v });
+    return v;
+  };
+  const ex = new Execution(model, mask, choose);
+  try {
+    for (let n = 0; n < maxSteps; n++) {
+      const run = ex.runnable();
+      const key = keyOf(ex);
+      points.push({ key, prefix: [...steps] });
+      if (pos >= prefix.length) future.push(`at ${exact(ex)} runnable ${run.join(',')}`);
+      if (run.length === 0) {
+        if (pos >= prefix.length) future.push(`end ${ex.deadlock()?.invariant ?? 'done'}`);
+        break;
+      }
+      const fresh = pos >= prefix.length;
+      let t: number;
+      if (!fresh) {
+        const s = prefix[pos++]!;
+        if (s.k !== 't') throw new Error('prefix: expected a task step');
+        t = s.id;
+      } else {
+        t = run[rng.below(run.length)]!;
+      }
+      steps.push({ k: 't', id: t });
+      const out = ex.step(t, true, true);
+      if (fresh) {
+        const fp = out.fp === null ? '-' : `${[...out.fp.r].sort((a, b) => a - b).join(' ')} / ${[...out.fp.w].sort((a, b) => a - b).join(' ')}`;
+        future.push(`step ${t}: ${fp} woke ${out.woke.join(',')} spawned ${out.spawned.join(',')} ${out.violation?.invariant ?? ''}${out.aborted ? ' aborted' : ''}`);
+      }
+      if (out.violation !== null || out.aborted) break;
+    }
+  } finally {
+    uninstallCheckHooks();
+  }
+  return { points, future };
+}
+
+/** Pairs of different schedules reaching one key, each continued alike: how many were compared, and the first difference. */
+function compareFutures(model: CheckModel, keyOf: KeyOf, seed: number, executions: number, maxPairs: number): { pairs: number; diff: string | null } {
+  const mask = model.scenario.threads.map((t) => t.ops.length);
+  const rng = new Prng(seed);
+  const seen = new Map<string, ScheduleStep[]>();
+  let pairs = 0;
+  installOpaque();
+  try {
+    for (let e = 0; e < executions && pairs < maxPairs; e++) {
+      const r = drive(model, mask, [], rng, keyOf);
+      for (const p of r.points) {
+        const other = seen.get(p.key);
+        if (other === undefined) {
+          seen.set(p.key, p.prefix);
+          continue;
+        }
+        if (JSON.stringify(other) === JSON.stringify(p.prefix)) continue;
+        pairs++;
+        const s = rng.below(1 << 30);
+        const a = drive(model, mask, other, new Prng(s), keyOf).future;
+        const b = drive(model, mask, p.prefix, new Prng(s), keyOf).future;
+        for (let i = 0; i < Math.max(a.length, b.length); i++) {
+          if (a[i] !== b[i]) return { pairs, diff: `state ${p.key} after ${JSON.stringify(other)} and ${JSON.stringify(p.prefix)}: step ${i}: ${a[i]} vs ${b[i]}` };
+        }
+        if (pairs >= maxPairs) break;
+      }
+    }
+  } finally {
+    uninstallOpaque();
+  }
+  return { pairs, diff: null };
+}
+
+function model(name: string, fault: string, params: Record<string, number> = {}, fork = 'fork-lock-all'): CheckModel {
+  return {
+    scenario: loadCheckScenario(name, params), fault: faultStrategy(fault), fork: forkStrategy(fork),
+    injections: [], invariants: new Set(INVARIANT_NAMES), stateCache: true,
+  };
+}
+
+const CASES: ReadonlyArray<readonly [string, string, Record<string, number>]> = [
+  ['check-spin-anchor', 'mainline', { nfault: 3 }],
+  ['check-spin-anchor', 'hold-io+mmap', { nfault: 3 }],
+  ['check-spin-anchor', 'hold-io', {}],
+  ['check-mprotect-fault', 'mainline', {}],
+  ['check-mprotect-fault', 'retry-vma', {}],
+  ['check-chain', 'mainline', {}],
+  ['check-stack-expand', 'mainline', {}],
+  ['check-vma-reuse', 'mainline', {}],
+  ['check-mmap-new-vma', 'mainline', {}],
+  ['check-fork-anon', 'mainline', {}],
+];
+
+describe('equal state hashes have equal futures (sampled)', () => {
+  for (const [name, fault, params] of CASES) {
+    it(`${name} ${fault} ${JSON.stringify(params)}`, () => {
+      const r = compareFutures(model(name, fault, params), exact, 15, 600, 200);
+      expect(r.diff).toBeNull();
+      expect(r.pairs).toBeGreaterThan(0);
+    }, 120_000);
+  }
+
+  it('negative control: a state without the tasks\' histories merges states whose futures differ, and the comparison sees it', () => {
+    const r = compareFutures(model('check-spin-anchor', 'mainline', { nfault: 2 }), coarse, 15, 400, 400);
+    expect(r.diff).not.toBeNull();
+  }, 120_000);
+});
+
+describe('lockdep\'s edges are part of the state', () => {
+  it('an edge no running task remembers changes the state hash when lock-order is on, and only then', () => {
+    installOpaque();
+    try {
+      for (const on of [true, false]) {
+        const m = model('check-mprotect-fault', 'mainline');
+        const invariants = new Set(INVARIANT_NAMES.filter((n) => on || n !== 'lock-order'));
+        const ex = new Execution({ ...m, invariants }, m.scenario.threads.map((t) => t.ops.length), () => 0);
+        const before = ex.stateHash().join(':');
+        (ex as unknown as { lockEdges: Map<string, string> }).lockEdges.set('vma_lock->mmap_lock', 'an ended task');
+        expect(ex.stateHash().join(':') !== before).toBe(on);
+        uninstallCheckHooks();
+      }
+    } finally {
+      uninstallOpaque();
+    }
+  });
+});
