@@ -19,7 +19,7 @@ export const INJECTIONS = {
   },
   'lock-vma-skip-recheck': {
     flag: 'lock_vma_skip_recheck',
-    summary: 'lock_vma_under_rcu trusts the VMA it locked: no vm_mm / address-range re-check after vma_start_read (mm/mmap_lock.c), so a VMA freed and reused (SLAB_TYPESAFE_BY_RCU) or shrunk between lookup and lock is used',
+    summary: 'lock_vma_under_rcu trusts the VMA it locked: no address-range re-check after vma_start_read (mm/mmap_lock.c; the vm_mm check is in vma_start_read), so a VMA freed and reused by this mm (SLAB_TYPESAFE_BY_RCU) or shrunk between lookup and lock is used',
   },
   'merge-skip-neighbour-write-lock': {
     flag: 'merge_skip_neighbour_write_lock',

@@ -25,7 +25,7 @@ export interface FaultInjection {
   dup_mmap_skip_vma_start_write: boolean;
   /** arch do_user_addr_fault: vma_end_read() a second time after a VMA-locked fault. */
   do_user_addr_fault_double_vma_end_read: boolean;
-  /** mm/mmap_lock.c lock_vma_under_rcu: no vm_mm / range re-check after vma_start_read. */
+  /** mm/mmap_lock.c lock_vma_under_rcu: no address-range re-check after vma_start_read (the vm_mm check is in vma_start_read). */
   lock_vma_skip_recheck: boolean;
   /** mm/vma.c vma_merge_existing_range: vma_start_write() of the middle VMA only, not of the neighbour it extends or removes. */
   merge_skip_neighbour_write_lock: boolean;

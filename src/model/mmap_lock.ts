@@ -165,7 +165,7 @@ export const VMA_READ_OK = 0, VMA_READ_FAIL = 1, VMA_READ_EAGAIN = 2, VMA_READ_U
 export let unstable_mm: MmStruct | null = null;
 
 /**
- * vma_start_read (v6.17+ as in v7.0, include/linux/mmap_lock.h /
+ * vma_start_read (as in v7.0, since the July 2025 UAF fix; include/linux/mmap_lock.h /
  * mm/mmap_lock.c; the vm_refcnt VMA lock): a trylock that never sleeps,
  * checked in the kernel's order:
  * 1. `vma->vm_lock_seq == mm->mm_lock_seq` (the caller's mm): write-locked
