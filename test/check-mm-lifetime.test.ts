@@ -10,7 +10,8 @@ import {
   checkScenarioFromObject, decodeSchedule, Execution, INVARIANT_NAMES, loadCheckScenario, type CheckModel, type Injection, type Violation,
 } from '../src/check/index.js';
 import {
-  install_vm_event_sink, mmdrop, mmgrab, mmput, MmStruct, VM_EVENT_NAMES, VM_READ, VmAreaStruct, type VmEvent,
+  install_vm_event_sink, mmdrop, mmgrab, mmput, MmStruct, VM_EVENT_NAMES, VM_READ, VMA_READ_UNSTABLE, vma_start_read,
+  vma_start_read_finish_unstable, VmAreaStruct, type VmEvent,
 } from '../src/model/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 import { ScenarioError } from '../src/scenario/errors.js';
@@ -120,6 +121,11 @@ describe('mm lifetimes: mm_users, mm_count, exit_mmap', () => {
     expect([a.mmap_lock.label, b.mmap_lock.label]).toEqual(['mm(A)->mmap_lock', 'mm(B)->mmap_lock']);
     const v = new VmAreaStruct(a, 0, 'x', 16, 18, VM_READ, false, true, 1);
     expect(v.mm).toBe(a);
+    // vma_start_read from mm B on A's VMA: err_unstable (mmgrab A, no read lock); lock_next_vma finishes it at once (mmdrop).
+    expect(vma_start_read(b, v)).toBe(VMA_READ_UNSTABLE);
+    expect([a.mm_count, v.nrReaders]).toEqual([2, 0]);
+    vma_start_read_finish_unstable();
+    expect(a.mm_count).toBe(1);
   });
 });
 

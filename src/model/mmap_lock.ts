@@ -218,6 +218,17 @@ function finish_vma_unstable(other: MmStruct, grabbed: boolean): void {
   if (grabbed) mmdrop(other);
 }
 
+/**
+ * For callers of vma_start_read other than lock_vma_under_rcu (lock_next_vma):
+ * after VMA_READ_UNSTABLE, finish err_unstable at once (wake-up, mmdrop).
+ */
+export function vma_start_read_finish_unstable(): void {
+  const other = unstable_mm;
+  if (other === null) return;
+  unstable_mm = null;
+  finish_vma_unstable(other, true);
+}
+
 /** lock_vma_under_rcu's outcome after the lookup found a VMA: locked, retry the lookup (MISS), or give up (ABORT). */
 const LVR_OK = 0, LVR_MISS = 1, LVR_ABORT = 2;
 
