@@ -33,19 +33,27 @@ import { compare, DIFF_FAULTS, FULL, label } from './check-differential.js';
 interface GenVma {
   name: string; kind: 'file' | 'anon'; shared: boolean; anon_vma: boolean; special: string[]; map_pages: boolean; pages: number;
   growsdown?: boolean;
+  process?: string;
 }
 type GenOp = Record<string, unknown>;
 interface GenScenario {
   vmas: GenVma[];
   nondet?: string[];
   threads: GenOp[][];
+  /** Each thread's process (two processes); omitted: one process. */
+  procs?: string[];
   fault: string;
   fork: string;
   inject: readonly Injection[];
 }
 
-/** Draw issue 13's shapes (page counts 2-4, stacks, every VMA op) or issue 11's fixed ones. */
-type Shapes = 'fixed' | 'changing';
+/** Draw issue 13's shapes (page counts 2-4, stacks, every VMA op) or issue 11's fixed ones; `processes`: issue 13's shapes over two processes. */
+type Shapes = 'fixed' | 'changing' | 'processes';
+
+/** Mutations that only a second mm can reach (a VMA object another mm reused). */
+const SECOND_MM: readonly Injection[] = ['vma-start-read-skip-mm-check', 'lock-vma-mm-check-without-mmgrab'];
+/** The mutations the one-mm properties draw (their draws stay what they were before the second mm). */
+const ONE_MM_INJECTIONS = INJECTION_NAMES.filter((i) => !SECOND_MM.includes(i));
 
 const vmaArb = (name: string, shapes: Shapes): fc.Arbitrary<GenVma> => {
   const pages = shapes === 'fixed' ? fc.constant(2) : fc.integer({ min: 2, max: 4 });
@@ -113,7 +121,30 @@ function opArb(vmas: readonly GenVma[], shapes: Shapes): fc.Arbitrary<GenOp[]> {
 const threadArb = (vmas: readonly GenVma[], shapes: Shapes): fc.Arbitrary<GenOp[]> =>
   fc.array(opArb(vmas, shapes), { minLength: 1, maxLength: 2 }).map((gs) => gs.flat()).filter((ops) => ops.length <= 2);
 
-const scenarioArb = (shapes: Shapes): fc.Arbitrary<GenScenario> => fc
+/**
+ * Two processes: VMA a in the first, b in process B; two or three threads,
+ * each of one process, with issue 13's ops on its own VMA, a thread of B
+ * perhaps ending in `exit` (mmput: exit_mmap frees B's VMAs, then the
+ * mm_struct). Objects one mm frees may be reused by the other.
+ */
+const processesArb: fc.Arbitrary<GenScenario> = fc
+  .tuple(vmaArb('a', 'changing'), vmaArb('b', 'changing'))
+  .chain(([a, b0]) => {
+    const b: GenVma = { ...b0, process: 'B' };
+    const thread = fc.boolean().chain((inB) => fc.tuple(threadArb([inB ? b : a], 'changing'), fc.boolean())
+      .map(([ops, exit]) => ({ proc: inB ? 'B' : '', ops: inB && exit ? [...ops, { op: 'exit' }] : ops })));
+    return fc.record({
+      vmas: fc.constant<GenVma[]>([a, b]),
+      nondet: fc.subarray([...NONDET_SITES]),
+      threads: fc.array(thread, { minLength: 2, maxLength: 3 }),
+      fault: fc.constantFrom(...DIFF_FAULTS),
+      fork: fc.constantFrom(...FORK_STRATEGIES),
+      inject: fc.constantFrom<readonly Injection[]>([], [], ...SECOND_MM.map((i) => [i]), ...INJECTION_NAMES.map((i) => [i])),
+    }).map((g) => ({ ...g, threads: g.threads.map((t) => t.ops), procs: g.threads.map((t) => t.proc) }));
+  })
+  .filter((g) => g.threads.flat().filter((o) => o['op'] === 'fork').length <= 1);
+
+const scenarioArb = (shapes: Shapes): fc.Arbitrary<GenScenario> => shapes === 'processes' ? processesArb : fc
   .tuple(vmaArb('a', shapes), fc.option(vmaArb('b', shapes), { nil: undefined }))
   .chain(([a, b]) => {
     const vmas = b !== undefined ? [a, b] : [a];
@@ -123,7 +154,7 @@ const scenarioArb = (shapes: Shapes): fc.Arbitrary<GenScenario> => fc
       threads: fc.array(threadArb(vmas, shapes), { minLength: 2, maxLength: 3 }),
       fault: fc.constantFrom(...DIFF_FAULTS),
       fork: fc.constantFrom(...FORK_STRATEGIES),
-      inject: fc.constantFrom<readonly Injection[]>([], [], ...INJECTION_NAMES.map((i) => [i])),
+      inject: fc.constantFrom<readonly Injection[]>([], [], ...ONE_MM_INJECTIONS.map((i) => [i])),
     });
   })
   // At most one fork (the check format allows more; a second fork makes the search too large for the budgets).
@@ -145,7 +176,7 @@ async function differential(shapes: Shapes, seed: number, numRuns: number): Prom
       await new Promise<void>((resolve) => setImmediate(resolve)); // keep the worker's RPC alive
       const scenario = checkScenarioFromObject({
         name: 'generated', description: 'fast-check', vmas: g.vmas, ...(g.nondet !== undefined ? { nondet: g.nondet } : {}),
-        threads: g.threads.map((ops, i) => ({ name: `T${i + 1}`, ops })),
+        threads: g.threads.map((ops, i) => ({ name: `T${i + 1}`, ...(g.procs?.[i] ? { process: g.procs[i] } : {}), ops })),
       });
       const o = compare({ scenario, fault: g.fault, fork: g.fork, inject: g.inject });
       if (o.referenceKind !== 'none' && o.reference !== 'incomplete') compared++;
@@ -176,6 +207,12 @@ describe('differential: generated scenarios', () => {
   it('VMAs that split, merge, move and die: the default search never calls a generated scenario safe where a reference finds a violation', async () => {
     const runs = envInt('FAULTLINE_DIFF_RUNS') ?? (FULL ? 1000 : 80);
     const compared = await differential('changing', 13, runs);
+    expect(compared).toBeGreaterThan(runs / 2);
+  }, TIMEOUT);
+
+  it('two processes (a VMA object one mm frees may become the other\'s; exit frees an mm): the default search never calls a generated scenario safe where a reference finds a violation', async () => {
+    const runs = envInt('FAULTLINE_DIFF_RUNS') ?? (FULL ? 1000 : 40);
+    const compared = await differential('processes', 17, runs);
     expect(compared).toBeGreaterThan(runs / 2);
   }, TIMEOUT);
 });

@@ -148,6 +148,7 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
   /** Some op changes VMA ranges (splits, merges, unmaps). */
   const reshapes = all.some((o) => o.op === 'munmap' || o.op === 'madvise' || o.op === 'mremap' || (o.op === 'mprotect' && o.prot !== null));
   const merges = all.some((o) => o.op === 'madvise' || (o.op === 'mprotect' && o.prot !== null));
+  const twoMms = (sc.processes ?? ['']).length > 1 && sc.nondet.includes('vm_area_reuse');
   const reach: Record<Injection, boolean> = {
     'mprotect-skip-vma-write-lock': ops.has('mprotect'),
     'fork-skip-vma-write-lock': ops.has('fork'),
@@ -159,6 +160,9 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     'dup-anon-vma-before-write-lock': merges,
     'mmap-skip-new-vma-write-lock': ops.has('mmap'),
     'stack-expand-skip-write-lock': all.some((o) => o.op === 'fault' && o.page < 0),
+    // A VMA of another mm is reached only with a second process and an object freed and reused.
+    'vma-start-read-skip-mm-check': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
+    'lock-vma-mm-check-without-mmgrab': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

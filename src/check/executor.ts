@@ -14,7 +14,7 @@
  * `nondet` sites) go to the scheduler's nextChoice.
  */
 import {
-  AnonVma, COST_NAMES, do_mmap, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
+  AnonVma, COST_NAMES, do_mmap, exit_mm, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
   Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
   install_vm_event_sink, madvise_dontneed, madvise_flags, do_mremap, MREMAP_DONTUNMAP, MREMAP_MAYMOVE, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
   VM_GROWSDOWN, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
@@ -160,7 +160,10 @@ export class Execution {
   readonly tracker: Tracker;
   readonly obs: VmaObs[] = [];
   private readonly obsOf = new Map<VmAreaStruct, VmaObs>();
+  /** The first process's mm. */
   readonly mm: MmStruct;
+  /** Every process's mm, by process name ('' the first, unnamed one). */
+  readonly mms = new Map<string, MmStruct>();
   private readonly slots = new Map<string, Slot>();
   private cur: CheckTask | null = null;
   private hookViolation: Violation | null = null;
@@ -207,20 +210,34 @@ export class Execution {
     install_nondet((site) => nondetOn.has(site) && this.choose(2) === 1);
     applyInjections(model.injections);
 
-    const mm = new MmStruct(model.fault, model.fork, sc.reader_wake);
-    mm.swapSynchronous = sc.swap_synchronous;
-    let addr = 0x10;
+    // One mm per process; every mm shares one vm_area_cachep (the kernel's
+    // slab is global), so an object one mm frees may become another's VMA.
+    const procs = sc.processes ?? [''];
+    const cachep: VmAreaStruct[] = [];
+    for (let k = 0; k < procs.length; k++) {
+      const p = new MmStruct(model.fault, model.fork, sc.reader_wake, cachep, procs[k]!);
+      p.swapSynchronous = sc.swap_synchronous;
+      // Model labels only: the VMAs and anon_vmas of process k are numbered from 100 * k.
+      p.nextVmaId = p.nextAnonVmaId = 100 * k;
+      // mm_users: one reference per thread of the process that runs (copy_mm's mmget for CLONE_VM).
+      p.mm_users = sc.threads.filter((th, i) => (th.process ?? '') === procs[k] && (mask[i] ?? th.ops.length) > 0).length || 1;
+      this.mms.set(procs[k]!, p);
+    }
+    const mm = this.mms.get(procs[0]!)!;
+    const next = new Map<string, number>();
     for (const v of sc.vmas) {
-      const vma = new VmAreaStruct(mm, mm.nextVmaId++, v.name, addr, addr + v.pages, vmFlags(v), v.kind === 'file', v.map_pages, 1);
+      const vm = this.mms.get(v.process ?? '')!;
+      const addr = next.get(v.process ?? '') ?? 0x10; // each address space is laid out from the same address
+      const vma = new VmAreaStruct(vm, vm.nextVmaId++, v.name, addr, addr + v.pages, vmFlags(v), v.kind === 'file', v.map_pages, 1);
       // A stack's page state starts at an offset so that it can grow down (page offsets are >= 0).
       if (v.growsdown) vma.vm_pgoff = STACK_PGOFF;
       if (v.anon_vma) {
-        vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
+        vma.anon_vma = new AnonVma(vm.nextAnonVmaId++);
         for (let p = 0; p < v.pages; p++) this.obsOf.get(vma)!.anonPtes.add(p); // resident anonymous pages
       }
-      mm.link(vma);
+      vm.link(vma);
       this.slots.set(v.name, { start: addr, spec: v });
-      addr += v.pages + 1;
+      next.set(v.process ?? '', addr + v.pages + 1);
     }
     this.mm = mm;
     for (let i = 0; i < this.nthreads; i++) {
@@ -228,7 +245,7 @@ export class Execution {
       const t = new CheckTask(i, th.name, null);
       const n = mask[i] ?? th.ops.length;
       if (n === 0) t.state = TState.DONE;
-      else t.stack.push(this.program(t, th.ops, n));
+      else t.stack.push(this.program(t, this.mms.get(th.process ?? '')!, th.ops, n));
       this.tasks.push(t);
     }
     this.tracker.flush();
@@ -455,8 +472,7 @@ export class Execution {
     this.woke.push(t.id);
   }
 
-  private *program(t: CheckTask, ops: readonly CheckOp[], n: number): KPath {
-    const mm = this.mm;
+  private *program(t: CheckTask, mm: MmStruct, ops: readonly CheckOp[], n: number): KPath {
     const unmapped = new Map<string, VmaShape>();
     for (let i = 0; i < n; i++) {
       const op = ops[i]!;
@@ -469,6 +485,11 @@ export class Execution {
       if (op.op === 'fork') {
         t.opLabel = 'fork()';
         yield* dup_mmap(mm);
+        continue;
+      }
+      if (op.op === 'exit') {
+        t.opLabel = 'exit()';
+        yield* exit_mm(mm); // do_exit -> exit_mm -> mmput
         continue;
       }
       const vname = op.vma.length === 1 ? op.vma[0]! : op.vma[this.choose(op.vma.length)]!;
@@ -634,6 +655,10 @@ export class Execution {
       else if (reused) this.tracker.register(this.tracker.probe(() => vma.f_ra).value, vma);
     },
     vm_area_free: () => {},
+    mm_use: (mm, what) => {
+      if (mm.freed) this.record('use-after-free', `${this.who()} runs ${what} on ${mm.comm === '' ? 'the mm' : `mm(${mm.comm})`} after it was freed (__mmdrop: mm_count fell to 0)`);
+    },
+    mm_free: () => {},
     vma_use: (vma, mm, addr, what) => {
       const me = this.cur;
       if (me !== null && !vma.readers.includes(me) && mm.mmap_lock.writer !== me && !mm.mmap_lock.readers.includes(me)) {
@@ -751,18 +776,21 @@ export class Execution {
   lockState(): string {
     const parts: string[] = [];
     const n = (t: Task | null): string => (t === null ? '?' : this.name(t.id));
-    const sem = this.mm.mmap_lock;
-    let s = '';
-    if (sem.writer !== null) s = `W:${n(sem.writer)}`;
-    else if (sem.readers.length > 0) s = `R:${sem.readers.map(n).join(',')}`;
-    const q = sem.queue();
-    if (q.length > 0) s += `${s !== '' ? ' ' : ''}queue:${q.map((x) => `${n(x.task)}(${x.write ? 'w' : 'r'})`).join(',')}`;
-    if (s !== '') parts.push(`mmap_lock ${s}`);
+    for (const m of this.mms.values()) {
+      const sem = m.mmap_lock;
+      let s = '';
+      if (sem.writer !== null) s = `W:${n(sem.writer)}`;
+      else if (sem.readers.length > 0) s = `R:${sem.readers.map(n).join(',')}`;
+      const q = sem.queue();
+      if (q.length > 0) s += `${s !== '' ? ' ' : ''}queue:${q.map((x) => `${n(x.task)}(${x.write ? 'w' : 'r'})`).join(',')}`;
+      if (m.freed) s += `${s !== '' ? ' ' : ''}freed`;
+      if (s !== '') parts.push(`${m.comm === '' ? 'mmap_lock' : `mm(${m.comm}) mmap_lock`} ${s}`);
+    }
     for (const o of this.obs) {
       const v = o.vma;
       const seg: string[] = [];
       if (v.readers.length > 0) seg.push(`R:${v.readers.map(n).join(',')}`);
-      if (v.vm_lock_seq === this.mm.mm_lock_seq && (this.mm.mm_lock_seq & 1) === 1) seg.push(`W:${n(this.mm.mmap_lock.writer)}`);
+      if (v.vm_lock_seq === v.mm.mm_lock_seq && (v.mm.mm_lock_seq & 1) === 1) seg.push(`W:${n(v.mm.mmap_lock.writer)}`);
       if (v.excludeReaders) seg.push(`excl(${n(v.writerWaiting)} waits)`);
       if (v.freed) seg.push('freed');
       else if (v.detached) seg.push('detached');

@@ -19,7 +19,7 @@ export const INJECTIONS = {
   },
   'lock-vma-skip-recheck': {
     flag: 'lock_vma_skip_recheck',
-    summary: 'lock_vma_under_rcu trusts the VMA it locked: no vm_mm / address-range re-check after vma_start_read (mm/mmap_lock.c), so a VMA freed and reused (SLAB_TYPESAFE_BY_RCU) or shrunk between lookup and lock is used',
+    summary: 'lock_vma_under_rcu trusts the VMA it locked: no address-range re-check after vma_start_read (mm/mmap_lock.c; the vm_mm check is in vma_start_read), so a VMA freed and reused by this mm (SLAB_TYPESAFE_BY_RCU) or shrunk between lookup and lock is used',
   },
   'merge-skip-neighbour-write-lock': {
     flag: 'merge_skip_neighbour_write_lock',
@@ -44,6 +44,14 @@ export const INJECTIONS = {
   'stack-expand-skip-write-lock': {
     flag: 'stack_expand_skip_write_lock',
     summary: 'the pre-c137381f71ae stack expansion: expand_downwards moves vm_start without vma_start_write, while faults may hold the stack VMA\'s read lock (mm/mmap.c)',
+  },
+  'vma-start-read-skip-mm-check': {
+    flag: 'vma_start_read_skip_mm_check',
+    summary: 'vma_start_read locks the VMA it found without checking vma->vm_mm (and lock_vma_under_rcu re-checks only the address range, as since the UAF fix), so a VMA object another mm reused (SLAB_TYPESAFE_BY_RCU) is used as this mm\'s (include/linux/mmap_lock.h)',
+  },
+  'lock-vma-mm-check-without-mmgrab': {
+    flag: 'lock_vma_mm_check_without_mmgrab',
+    summary: 'before "mm: fix a UAF when vma->mm is freed after vma->vm_refcnt got dropped": lock_vma_under_rcu checks vm_mm after vma_start_read locked the VMA and drops it with vma_end_read, whose rcuwait_wake_up goes through the other mm without an mmgrab, so that mm may be freed in between',
   },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 

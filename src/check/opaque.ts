@@ -43,7 +43,11 @@ function wrap(f: Fn): Fn {
  * `mm_lock_seq`), `vma_write_locked_now` and `vma_stamp_write`
  * (vma_start_write's test and stamp of `vm_lock_seq`). Each reads and
  * writes only fields of the VMA and mm it is given, and what it read flows
- * only into its result or back into those fields.
+ * only into its result or back into those fields. One exception, handled at
+ * its call site: on a VMA of another mm, `vma_start_read` mmgrabs `vma->vm_mm`
+ * (a write to a tracked object, in the footprint) and hands that mm to its
+ * caller through `unstable_mm`; `lock_vma_found` re-reads `vma->vm_mm` after
+ * the call, in the same step, so which mm it is becomes the task's input.
  */
 export function opaqueCall<R>(f: () => R): R {
   const t = runningTracker();

@@ -41,6 +41,8 @@ const VmaSchema = z.strictObject({
   /** A stack (VM_GROWSDOWN): a fault up to `STACK_GROWTH` pages below it expands it (expand_downwards). */
   growsdown: z.boolean().default(false),
   pages: z.number().int().min(1).max(64).default(4),
+  /** The process (mm) the VMA belongs to; omitted: the first process. */
+  process: Name.optional(),
   description: z.string().optional(),
 });
 
@@ -89,11 +91,15 @@ const MunmapOp = z.strictObject({
   pages: z.number().int().min(1).optional(),
 });
 const ForkOp = z.strictObject({ op: z.literal('fork') });
-const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, VmaOp, ForkOp]);
+/** The thread exits (exit_mm -> mmput); the last op of its thread. */
+const ExitOp = z.strictObject({ op: z.literal('exit') });
+const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, VmaOp, ForkOp, ExitOp]);
 
 const ThreadSchema = z.strictObject({
   name: Name,
   count: z.union([z.number().int().min(1).max(16), z.string().regex(/^\$[A-Za-z_][A-Za-z0-9_]*$/)]).default(1),
+  /** The process (mm) the thread belongs to; omitted: the first process. */
+  process: Name.optional(),
   ops: z.array(OpSchema).min(1),
 });
 
@@ -132,6 +138,8 @@ export interface CheckVma {
   dontcopy: boolean;
   growsdown: boolean;
   pages: number;
+  /** Its process ('' or omitted: the first; scenarios without `process` keys have only that one). */
+  process?: string;
 }
 
 export type CheckOp =
@@ -150,10 +158,13 @@ export type CheckOp =
   /** madvise(MADV_RANDOM / SEQUENTIAL / NORMAL) of [page, page + pages) (default: to the VMA's end): vm_flags change, split and merge. */
   | { op: 'madvise'; vma: string[]; advice: 'random' | 'sequential' | 'normal'; page: number; pages: number | null }
   | { op: 'mmap' | 'madvise_dontneed'; vma: string[] }
-  | { op: 'fork' };
+  | { op: 'fork' }
+  | { op: 'exit' };
 
 export interface CheckThread {
   name: string;
+  /** Its process ('' or omitted: the first). */
+  process?: string;
   ops: CheckOp[];
 }
 
@@ -169,6 +180,8 @@ export interface CheckScenario {
   nondet: Array<(typeof NONDET_SITES)[number]>;
   vmas: CheckVma[];
   threads: CheckThread[];
+  /** The processes (mms) in order of first appearance, VMAs first ('' the unnamed one); omitted: one. */
+  processes?: string[];
 }
 
 // ---------------------------------------------------------------------------
@@ -267,7 +280,7 @@ export function checkScenarioFromObject(
 }
 
 const OP_SCHEMAS: Record<string, z.ZodType> = {
-  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp,
+  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp, exit: ExitOp,
 };
 
 function valueAt(data: unknown, path: readonly Seg[]): unknown {
@@ -323,8 +336,11 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
     return {
       name: v.name, kind: v.kind, shared: v.shared, write: v.write ?? v.kind === 'anon', maywrite: v.maywrite,
       exec: v.exec, anon_vma: v.anon_vma, special: v.special, map_pages: v.map_pages, dontcopy: v.dontcopy, growsdown: v.growsdown, pages: v.pages,
+      process: v.process ?? '',
     };
   });
+  const processes: string[] = [];
+  for (const p of [...vmas.map((v) => v.process ?? ''), ...f.threads.map((t) => t.process ?? '')]) if (!processes.includes(p)) processes.push(p);
   const byName = new Map(vmas.map((v) => [v.name, v]));
   const threads: CheckThread[] = [];
   f.threads.forEach((t, ti) => {
@@ -340,17 +356,26 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
         String(op === undefined ? i : op === '%' ? i % Number(k) : op === '+' ? i + Number(k) : Math.floor(i / Number(k))));
       const name = count > 1 && !t.name.includes('{i}') ? `${t.name}${i}` : sub(t.name);
       const ops: CheckOp[] = [];
+      const proc = t.process ?? '';
       t.ops.forEach((o, oi) => {
         const at: Seg[] = ['threads', ti, 'ops', oi];
         if (o.op === 'fork') {
           ops.push({ op: 'fork' });
           return;
         }
+        if (o.op === 'exit') {
+          if (oi !== t.ops.length - 1) issues.push({ path: [...at, 'op'], message: 'exit must be the last op of its thread' });
+          ops.push({ op: 'exit' });
+          return;
+        }
         const names = (Array.isArray(o.vma) ? o.vma : [o.vma]).map(sub);
         for (const v of names) {
-          if (!byName.has(v)) {
+          const vma = byName.get(v);
+          if (vma === undefined) {
             const hint = didYouMean(v, [...byName.keys()]);
             issues.push({ path: [...at, 'vma'], message: `unknown VMA '${v}'${hint !== undefined ? ` (did you mean '${hint}'?)` : ''} (VMAs: ${[...byName.keys()].join(', ')})` });
+          } else if ((vma.process ?? '') !== proc) {
+            issues.push({ path: [...at, 'vma'], message: `VMA '${v}' belongs to process ${vma.process === '' ? 'the first process' : `'${vma.process}'`}, not to this thread's ${proc === '' ? 'first process' : `process '${proc}'`}` });
           }
         }
         if (o.op === 'fault') {
@@ -388,13 +413,13 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
           ops.push({ op: o.op, vma: names });
         }
       });
-      threads.push({ name, ops });
+      threads.push({ name, process: proc, ops });
     }
   });
   if (threads.length > 24) issues.push({ path: ['threads'], message: `too many threads (${threads.length}, at most 24)` });
   return {
     name: f.name, description: f.description.replace(/\s+/g, ' ').trim(), source: '', params,
     reader_wake: f.mm.reader_wake, swap_synchronous: f.mm.swap_synchronous, max_retries: f.max_retries,
-    nondet: f.nondet, vmas, threads,
+    nondet: f.nondet, vmas, threads, processes,
   };
 }

@@ -29,13 +29,13 @@ export interface Footprint {
 
 /** Fields that never change after construction, by class name. */
 const IMMUTABLE: Record<string, readonly string[]> = {
-  MmStruct: ['mmap_lock', 'fault', 'fork', 'mm_mt'],
+  MmStruct: ['mmap_lock', 'fault', 'fork', 'mm_mt', 'comm'],
   RwSemaphore: ['lockClass', 'label', 'readerWake', 'blockRead', 'blockWrite'],
   // A VMA's range, pgoff and page state change (split, merge) and a freed
-  // object is re-initialised when reused (SLAB_TYPESAFE_BY_RCU): only the
-  // lock class, the owning mm (the model reuses an object only in the mm
-  // that freed it) and the preallocated wait effect are fixed.
-  VmAreaStruct: ['lockClass', 'mm', 'blockWrite'],
+  // object is re-initialised when reused (SLAB_TYPESAFE_BY_RCU), by this mm
+  // or another (vm_mm changes): only the lock class and the preallocated
+  // wait effect are fixed.
+  VmAreaStruct: ['lockClass', 'blockWrite'],
   MapleTree: [],
   Folio: ['lockClass', 'vmaId', 'index'],
   // PG_writeback's wait queue of one folio (made on first use): only its waiters change.

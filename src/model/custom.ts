@@ -25,7 +25,7 @@ export interface FaultInjection {
   dup_mmap_skip_vma_start_write: boolean;
   /** arch do_user_addr_fault: vma_end_read() a second time after a VMA-locked fault. */
   do_user_addr_fault_double_vma_end_read: boolean;
-  /** mm/mmap_lock.c lock_vma_under_rcu: no vm_mm / range re-check after vma_start_read. */
+  /** mm/mmap_lock.c lock_vma_under_rcu: no address-range re-check after vma_start_read (the vm_mm check is in vma_start_read). */
   lock_vma_skip_recheck: boolean;
   /** mm/vma.c vma_merge_existing_range: vma_start_write() of the middle VMA only, not of the neighbour it extends or removes. */
   merge_skip_neighbour_write_lock: boolean;
@@ -39,6 +39,15 @@ export interface FaultInjection {
   madvise_mmap_lock_under_vma_lock: boolean;
   /** arch do_user_addr_fault: read vma->vm_flags after a VMA-locked handle_mm_fault returned VM_FAULT_RETRY (the callee dropped the lock). */
   fault_vma_access_after_retry: boolean;
+  /** include/linux/mmap_lock.h vma_start_read: no `vma->vm_mm != mm` check (and none in lock_vma_under_rcu): a VMA another mm reused is locked and used. */
+  vma_start_read_skip_mm_check: boolean;
+  /**
+   * Before "mm: fix a UAF when vma->mm is freed after vma->vm_refcnt got
+   * dropped": vma_start_read locks a VMA of another mm, and
+   * lock_vma_under_rcu's re-check drops it with vma_end_read, whose
+   * rcuwait_wake_up goes through vma->vm_mm without an mmgrab.
+   */
+  lock_vma_mm_check_without_mmgrab: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -52,6 +61,8 @@ export const fault_inject: FaultInjection = {
   dup_anon_vma_before_write_lock: false,
   mmap_skip_new_vma_write_lock: false,
   stack_expand_skip_write_lock: false,
+  vma_start_read_skip_mm_check: false,
+  lock_vma_mm_check_without_mmgrab: false,
 };
 
 /** Set every switch back to off. */
@@ -66,6 +77,8 @@ export function reset_fault_inject(): void {
   fault_inject.dup_anon_vma_before_write_lock = false;
   fault_inject.mmap_skip_new_vma_write_lock = false;
   fault_inject.stack_expand_skip_write_lock = false;
+  fault_inject.vma_start_read_skip_mm_check = false;
+  fault_inject.lock_vma_mm_check_without_mmgrab = false;
 }
 
 /** What a VMA operation changes in a VMA (hook `vma_change`). */
@@ -88,6 +101,13 @@ export interface ModelHooks {
   vm_area_alloc(vma: VmAreaStruct, reused: boolean, src: VmAreaStruct | null): void;
   /** vm_area_free: the object goes back to vm_area_cachep. */
   vm_area_free(vma: VmAreaStruct): void;
+  /**
+   * A path touches `mm` (its refcounts, its vma_writer_wait) at kernel step
+   * `what`: the mm_struct must not have been freed (__mmdrop).
+   */
+  mm_use(mm: MmStruct, what: string): void;
+  /** __mmdrop: the last mm_count reference is gone, the mm_struct is freed. */
+  mm_free(mm: MmStruct): void;
   /**
    * A path works on `vma` for user address `addr` of `mm` after looking it
    * up and locking it (handle_mm_fault, zap_page_range_single): the object
@@ -174,6 +194,8 @@ const NO_HOOKS: ModelHooks = {
   dup_mmap_copy: nop,
   vm_area_alloc: nop,
   vm_area_free: nop,
+  mm_use: nop,
+  mm_free: nop,
   vma_use: nop,
   vma_change: nop,
   lock_acquire: nop,

@@ -30,3 +30,4 @@ export * from './vmscan.js';
 export * from './page_mkwrite.js';
 export * from './task_mmu.js';
 export * from './gup.js';
+export * from './mm_lifetime.js';

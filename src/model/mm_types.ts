@@ -257,6 +257,11 @@ export class FileRaState {
  */
 export class VmAreaStruct implements WaitResource {
   readonly lockClass = 'vma_lock' as const;
+  /**
+   * vma->vm_mm. Fixed for one life of the object; a freed object reused by
+   * another mm (vm_area_cachep is one cache for every mm) gets that mm.
+   */
+  mm: MmStruct;
   vm_lock_seq = -1;
   nrReaders = 0;
   readonly readers: Task[] = [];
@@ -297,7 +302,7 @@ export class VmAreaStruct implements WaitResource {
   label: string;
 
   constructor(
-    readonly mm: MmStruct,
+    mm: MmStruct,
     public id: number,
     public group: string,
     public vm_start: number,
@@ -311,6 +316,7 @@ export class VmAreaStruct implements WaitResource {
     /** bdi->ra_pages of the backing file (VM_READAHEAD_PAGES unless read_ahead_kb was changed). */
     ra_pages: number = VM_READAHEAD_PAGES,
   ) {
+    this.mm = mm;
     this.label = `vma[${id}:${group}]`;
     this.f_ra = new FileRaState(ra_pages);
     this.cache = new XArray<Folio>();
@@ -360,11 +366,17 @@ export class MmStruct {
   /** mm->mm_mt: the VMA tree (maple_tree.ts). */
   readonly mm_mt = new MapleTree();
   /**
-   * Model-only: freed VMA objects of vm_area_cachep (SLAB_TYPESAFE_BY_RCU),
-   * most recently freed last. The model keeps one cache per mm: an object is
-   * reused only by the mm that freed it (docs/fidelity.md).
+   * mm->mm_users (include/linux/mm_types.h): users of the address space
+   * (mmget / mmput); the last mmput runs exit_mmap and drops the mm_count
+   * reference the users hold together (mm_lifetime.ts).
    */
-  readonly vm_area_cachep: VmAreaStruct[] = [];
+  mm_users = 1;
+  /** mm->mm_count: references to the mm_struct itself (mmgrab / mmdrop); 0 frees it (__mmdrop). */
+  mm_count = 1;
+  /** Model-only: __mmdrop ran (the mm_struct went back to mm_cachep); a path that touches it now is a use-after-free. */
+  freed = false;
+  /** Model-only: the name of the process (check scenarios with more than one mm; '' for the only one). */
+  readonly comm: string;
   /** mm->map_count */
   map_count = 0;
   nextVmaId = 0;
@@ -378,8 +390,17 @@ export class MmStruct {
     readonly fault: FaultStrategy,
     readonly fork: ForkStrategy,
     readerWake: ReaderWake = 'all',
+    /**
+     * Model-only: freed VMA objects of vm_area_cachep (SLAB_TYPESAFE_BY_RCU),
+     * most recently freed last. The kernel has one cache for every mm; the
+     * checker passes one array to all the mms of a scenario, so an object
+     * freed by one mm may be reused by another (docs/fidelity.md).
+     */
+    readonly vm_area_cachep: VmAreaStruct[] = [],
+    comm = '',
   ) {
-    this.mmap_lock = new RwSemaphore('mm->mmap_lock', readerWake);
+    this.comm = comm;
+    this.mmap_lock = new RwSemaphore(comm === '' ? 'mm->mmap_lock' : `mm(${comm})->mmap_lock`, readerWake);
     hooks.object_created(this); // model-only (custom.ts)
   }
 

@@ -2,8 +2,9 @@
 import { Cost, cpu, type KPath } from './effects.js';
 import { VM_COPY_ON_FORK, VM_DONTCOPY, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import {
-  mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_lock_killable, mmap_write_unlock, PT, vma_start_write_killable,
+  mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_lock_killable, mmap_write_unlock, PT, vma_mark_detached, vma_start_write_killable,
 } from './mmap_lock.js';
+import { vm_area_free } from './vma.js';
 import { fault_inject, hooks } from './custom.js';
 import { set_mmf_oom_skip, vma_oom_reaped } from './oom_kill.js';
 import { current, fatal_signal_pending, sched_points } from './sched.js';
@@ -70,7 +71,12 @@ export function* exit_mmap(mm: MmStruct): KPath {
   set_mmf_oom_skip(mm);
   yield* mmap_write_lock(mm);
   yield cpu(Cost.exit_vma, mm.vmas.length); // free_pgtables + remove_vma
-  mm.mm_mt.destroy();
+  for (const vma of mm.vmas.slice()) { // exit_mmap: vma_mark_detached + remove_vma -> vm_area_free, each VMA
+    vma_mark_detached(vma);
+    mm.unlink(vma);
+    vm_area_free(vma);
+  }
+  mm.mm_mt.destroy(); // __mt_destroy
   if (sched_points) yield PT.mmap_write_unlock;
   mmap_write_unlock(mm);
 }

@@ -14,6 +14,7 @@ import { fault_inject, hooks, hooks_on, nondet, opaque_call } from './custom.js'
 import { current, fatal_signal_pending, sched_points, wake_up_process } from './sched.js';
 import { EINTR } from './signal.js';
 import { tp } from './trace.js';
+import { mmdrop, mmgrab } from './mm_lifetime.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 
 /** Scheduling points, one per kernel function, named as counterexamples print them. */
@@ -28,6 +29,7 @@ export const PT = {
   vma_start_read: point('vma_start_read(mm, vma)'),
   mas_walk: point('lock_vma_under_rcu: retry: mas_walk(&mas)'),
   vma_end_read: point('vma_end_read(vma)'),
+  vma_refcount_put_wake: point('vma_refcount_put: rcuwait_wake_up(&mm->vma_writer_wait)'),
   vma_start_write: point('vma_start_write(vma)'),
   vma_mark_detached: point('vma_mark_detached(vma)'),
   folio_trylock: point('folio_trylock(folio)'),
@@ -161,29 +163,48 @@ export function vma_is_write_locked(vma: VmAreaStruct): boolean {
   return (vma.mm.mm_lock_seq & 1) === 1 && vma.vm_lock_seq === vma.mm.mm_lock_seq;
 }
 
-/** Result of vma_start_read: the kernel's NULL and -EAGAIN. */
-export const VMA_READ_OK = 0, VMA_READ_FAIL = 1, VMA_READ_EAGAIN = 2;
+/** Result of vma_start_read: the kernel's NULL and -EAGAIN; UNSTABLE: NULL after err_unstable (the VMA is another mm's). */
+export const VMA_READ_OK = 0, VMA_READ_FAIL = 1, VMA_READ_EAGAIN = 2, VMA_READ_UNSTABLE = 3;
 
 /**
- * vma_start_read (include/linux/mmap_lock.h, v6.15+ vm_refcnt version): a
- * trylock that never sleeps, checked in the kernel's order:
- * 1. `vma->vm_lock_seq == mm->mm_lock_seq`: write-locked in the current write
- *    section: NULL, even if the VMA is also detached (munmap write-locks a
- *    VMA before vma_mark_detached, and it stays write-locked until
- *    mmap_write_unlock / vma_end_write_all);
+ * The other mm whose VMA vma_start_read found (VMA_READ_UNSTABLE): the
+ * caller still has to finish err_unstable (vma_refcount_put's wake-up, then
+ * mmdrop). Model-only hand-over between the two halves.
+ */
+export let unstable_mm: MmStruct | null = null;
+
+/**
+ * vma_start_read (as in v7.0, since the July 2025 UAF fix; include/linux/mmap_lock.h /
+ * mm/mmap_lock.c; the vm_refcnt VMA lock): a trylock that never sleeps,
+ * checked in the kernel's order:
+ * 1. `vma->vm_lock_seq == mm->mm_lock_seq` (the caller's mm): write-locked
+ *    in the current write section: NULL, even if the VMA is also detached
+ *    (munmap write-locks a VMA before vma_mark_detached, and it stays
+ *    write-locked until mmap_write_unlock / vma_end_write_all);
  * 2. __refcount_inc_not_zero_limited_acquire(&vma->vm_refcnt) fails: -EAGAIN
  *    when the count was 0 (detached, or a freed object in vm_area_cachep),
  *    NULL when a writer is excluding readers (VMA_LOCK_OFFSET set);
  * 3. `vma->vm_mm != mm`: the object was freed and reused by another mm:
- *    drop the reference, NULL;
+ *    err_unstable: mmgrab(other_mm), vma_refcount_put (dropping the
+ *    reference, then rcuwait_wake_up(&other_mm->vma_writer_wait)), mmdrop
+ *    (the fix "mm: fix a UAF when vma->mm is freed after vma->vm_refcnt got
+ *    dropped", Fixes: 3104138517fc). Here: mmgrab and the refcount
+ *    increment and drop happen in this step (no writer of the other mm sees
+ *    the transient reference, docs/fidelity.md); the caller finishes the
+ *    wake-up and mmdrop after a scheduling point (finish_vma_unstable);
  * 4. the vm_lock_seq recheck after taking the reference (the same test as 1
  *    here: a step of the model does not interleave inside it).
  */
 export function vma_start_read(mm: MmStruct, vma: VmAreaStruct): number {
-  if (vma_is_write_locked(vma)) return VMA_READ_FAIL;
+  if ((mm.mm_lock_seq & 1) === 1 && vma.vm_lock_seq === mm.mm_lock_seq) return VMA_READ_FAIL;
   if (vma.detached) return VMA_READ_EAGAIN; // a freed object is detached too
   if (vma.excludeReaders) return VMA_READ_FAIL;
-  if (vma.mm !== mm) return VMA_READ_FAIL;
+  if (vma.mm !== mm && !fault_inject.vma_start_read_skip_mm_check && !fault_inject.lock_vma_mm_check_without_mmgrab) {
+    const other = vma.mm; // "Use a copy of vm_mm in case vma is freed after we drop vm_refcnt"
+    mmgrab(other);
+    unstable_mm = other; // vma_refcount_put: the reference is dropped; the wake-up follows
+    return VMA_READ_UNSTABLE;
+  }
   // A false "locked" answer is allowed (mm_lock_seq wrap, reader limit): the
   // fault falls back to mmap_lock. Model-only: the checker may choose it.
   if (nondet('vma_start_read_spurious_fail')) return VMA_READ_FAIL;
@@ -193,28 +214,71 @@ export function vma_start_read(mm: MmStruct, vma: VmAreaStruct): number {
   return VMA_READ_OK;
 }
 
+/**
+ * The second half of vma_refcount_put on a VMA of another mm: the reference
+ * was dropped in an earlier step; rcuwait_wake_up(&mm->vma_writer_wait)
+ * touches that mm now (a writer waiting for the VMA's readers, if any, was
+ * woken when the count fell; the model's transient reference never made
+ * one wait). With the fix the caller holds an mm_count reference
+ * (mmgrab) and drops it after the wake-up.
+ */
+function finish_vma_unstable(other: MmStruct, grabbed: boolean): void {
+  hooks.mm_use(other, 'rcuwait_wake_up(&mm->vma_writer_wait) in vma_refcount_put'); // model-only hook
+  if (grabbed) mmdrop(other);
+}
+
+/**
+ * For callers of vma_start_read other than lock_vma_under_rcu (lock_next_vma):
+ * after VMA_READ_UNSTABLE, finish err_unstable at once (wake-up, mmdrop).
+ */
+export function vma_start_read_finish_unstable(): void {
+  const other = unstable_mm;
+  if (other === null) return;
+  unstable_mm = null;
+  finish_vma_unstable(other, true);
+}
+
 /** lock_vma_under_rcu's outcome after the lookup found a VMA: locked, retry the lookup (MISS), or give up (ABORT). */
 const LVR_OK = 0, LVR_MISS = 1, LVR_ABORT = 2;
 
 /**
  * lock_vma_under_rcu after `mas_walk` returned `vma`: vma_start_read, then
- * (with the reference held) the re-checks "is the VMA we locked the right
- * one": vm_mm and the address range, since the object may have been freed
- * and reused, or the VMA shrunk, between the lookup and the lock. Counts
- * VMA_LOCK_MISS / VMA_LOCK_ABORT as the kernel does.
+ * (with the reference held) the re-check "is the VMA we locked the right
+ * one": the address range, since the VMA may have shrunk between the lookup
+ * and the lock (the vm_mm check is in vma_start_read since the UAF fix
+ * above; with `lock_vma_mm_check_without_mmgrab` it is here, as before it).
+ * Counts VMA_LOCK_MISS / VMA_LOCK_ABORT as the kernel does. A VMA of another
+ * mm leaves `unstable_mm` set for the caller (ABORT).
  */
 function lock_vma_found(mm: MmStruct, vma: VmAreaStruct, addr: number): number {
+  unstable_mm = null;
   // Model-only: an opaque call for the checker (only the result reaches the caller).
   const r = hooks_on ? opaque_call(() => vma_start_read(mm, vma)) : vma_start_read(mm, vma);
+  // Model-only: which mm err_unstable grabbed is also the caller's (it
+  // wakes and mmdrops it later): read it again here, outside the opaque
+  // call, so the checker records it as the task's input. Same step, so the
+  // same value vma_start_read saw.
+  if (r === VMA_READ_UNSTABLE) unstable_mm = vma.mm;
   if (r === VMA_READ_EAGAIN) {
     count_vm_event(VmEvent.VMA_LOCK_MISS); // "The area was replaced with another one"
     return LVR_MISS;
   }
-  if (r === VMA_READ_FAIL) {
+  if (r === VMA_READ_FAIL || r === VMA_READ_UNSTABLE) {
     count_vm_event(VmEvent.VMA_LOCK_ABORT);
     return LVR_ABORT;
   }
-  if (!fault_inject.lock_vma_skip_recheck && (vma.mm !== mm || addr < vma.vm_start || addr >= vma.vm_end)) {
+  if (fault_inject.lock_vma_mm_check_without_mmgrab && !fault_inject.lock_vma_skip_recheck && vma.mm !== mm) {
+    // Before the UAF fix: inval_end_read: vma_end_read -> vma_refcount_put
+    // drops the reference, then wakes through vma->vm_mm, which nothing pins.
+    vma.nrReaders--;
+    const i = vma.readers.lastIndexOf(current);
+    vma.readers.splice(i, 1);
+    if (hooks_on) hooks.vma_read_lock(vma, -1); // model-only hook
+    unstable_mm = vma.mm;
+    count_vm_event(VmEvent.VMA_LOCK_ABORT);
+    return LVR_ABORT;
+  }
+  if (!fault_inject.lock_vma_skip_recheck && (addr < vma.vm_start || addr >= vma.vm_end)) {
     vma_end_read(vma); // inval_end_read:
     count_vm_event(VmEvent.VMA_LOCK_ABORT);
     return LVR_ABORT;
@@ -238,6 +302,10 @@ export function lock_vma_under_rcu(mm: MmStruct, addr: number): VmAreaStruct | n
       return null;
     }
     const r = lock_vma_found(mm, vma, addr);
+    if (unstable_mm !== null) {
+      finish_vma_unstable(unstable_mm, !fault_inject.lock_vma_mm_check_without_mmgrab);
+      unstable_mm = null;
+    }
     if (r === LVR_OK) return vma;
     if (r === LVR_ABORT) return null;
   }
@@ -260,6 +328,14 @@ export function* lock_vma_under_rcu_steps(mm: MmStruct, addr: number): KPath<VmA
     }
     if (sched_points) yield PT.vma_start_read;
     const r = lock_vma_found(mm, vma, addr);
+    const other = unstable_mm;
+    if (other !== null) {
+      unstable_mm = null;
+      // vma_refcount_put: the reference is gone; another task may run
+      // (the other mm's writer, its exit) before the wake-up.
+      if (sched_points) yield PT.vma_refcount_put_wake;
+      finish_vma_unstable(other, !fault_inject.lock_vma_mm_check_without_mmgrab);
+    }
     if (r === LVR_OK) return vma;
     if (r === LVR_ABORT) return null;
     if (sched_points) yield PT.mas_walk;

@@ -16,7 +16,7 @@
 import { Cost, cpu, type KPath } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import {
-  mmap_lock_is_contended, mmap_read_lock_killable, mmap_read_unlock, PT, vma_end_read, VMA_READ_EAGAIN, VMA_READ_OK,
+  mmap_lock_is_contended, mmap_read_lock_killable, mmap_read_unlock, PT, vma_end_read, VMA_READ_EAGAIN, VMA_READ_OK, VMA_READ_UNSTABLE, vma_start_read_finish_unstable,
   vma_start_read, vma_start_read_locked,
 } from './mmap_lock.js';
 import { sched_points } from './sched.js';
@@ -54,6 +54,7 @@ function* lock_next_vma(mm: MmStruct, from_addr: number): KPath<VmAreaStruct | n
     const vma = vma_next(mm, from_addr);
     if (vma === null) return null;
     const r = vma_start_read(mm, vma);
+    if (r === VMA_READ_UNSTABLE) vma_start_read_finish_unstable(); // err_unstable: another mm's VMA (mmgrab, put, mmdrop)
     if (r === VMA_READ_OK) return vma;
     if (r === VMA_READ_EAGAIN) continue; // vma_iter_set(vmi, from_addr); goto retry
     // fallback: lock_next_vma_under_mmap_lock

@@ -75,6 +75,7 @@ function vm_area_get(mm: MmStruct, shape: VmaShape, src: VmAreaStruct | null): V
   if (cache.length > 0 && nondet('vm_area_reuse')) {
     v = cache.pop()!;
     reused = true;
+    if (v.mm !== mm) v.mm = mm; // vm_area_init_from / vma_init: vma->vm_mm = mm (the object may come from another mm)
     const id = mm.nextVmaId++;
     v.id = id;
     v.group = shape.group;
