@@ -293,6 +293,15 @@ export class VmAreaStruct implements WaitResource {
    * Shared by the pieces of a split mapping, like the page cache.
    */
   wrprotected: IndexSet;
+  /**
+   * Model-only: present anonymous PTEs that are writable (PageAnonExclusive),
+   * i.e. written since the last fork copied this VMA: the ones fork must
+   * write-protect (Cost.wrprotect_pte). The scenario's resident pages of a
+   * writable anonymous VMA start writable (the generator wrote them); each
+   * anonymous write fault that maps a page adds one; dup_mmap's copy and an
+   * mprotect removing VM_WRITE reset it. Affects timing only.
+   */
+  anon_ptes_writable = 0;
   readonly blockWrite: BlockEffect;
   label: string;
 

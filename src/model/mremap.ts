@@ -3,6 +3,7 @@
  * vma_expand) and moving a VMA (move_vma: copy_vma, move_page_tables, then
  * unmapping the source), memory-and-vma.md §F.4. Locking as in v6.12 .. v7.0.
  */
+import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
 import { Cost, cpu, type KPath } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { mmap_write_lock_killable, mmap_write_unlock, PT, vma_mark_detached, vma_start_write } from './mmap_lock.js';
@@ -75,6 +76,8 @@ export function* move_vma(
   yield* vma_start_write(nw); // vma_link
   mm.link(nw);
   yield cpu(Cost.copy_pte, Math.round(Math.min(old_len, new_len) * vma.resident)); // move_page_tables
+  const moved = flush_tlb_mm_range(ptes_changed(Math.min(old_len, new_len), vma.resident)); // move_ptes: flush_tlb_range(old)
+  if (moved !== null) yield moved;
   if (dontunmap) {
     hooks.pt_update_begin(vma, 'zap_page_range_single', true); // model-only hook: the old range's PTEs are gone
     hooks.pt_update_end(vma, 'zap_page_range_single');

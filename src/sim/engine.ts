@@ -9,7 +9,7 @@
  * task runnable at the current time, after events already queued for it.
  */
 import {
-  Cost, EffectKind, LawName, next_effect, install_sched, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
+  Cost, EffectKind, LawName, next_effect, install_mm_cpumask, install_sched, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
   type Folio, type KPath, type MmStruct, type Task, type VmEvent, type WaitResource,
 } from '../model/index.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
@@ -160,6 +160,7 @@ export class Simulator {
     set_sched_points(false); // zero-time points change nothing in a timed run
     install_sched((t: Task) => this.wake(t as SimTask));
     install_signal_wake((t: Task) => this.signalWake(t as SimTask));
+    install_mm_cpumask(() => this.remoteCpusRunning());
     install_vm_event_sink((ev: VmEvent) => obs.vmEvent(this.now, this.cur, ev));
     const mm = this.mm;
     install_tracepoints({
@@ -180,6 +181,7 @@ export class Simulator {
       obs.finish(this.now, mm);
     } finally {
       install_signal_wake(null);
+      install_mm_cpumask(null);
       install_tracepoints(null);
       set_sched_points(true);
     }
@@ -238,7 +240,9 @@ export class Simulator {
         case EffectKind.POINT:
           continue;
         case EffectKind.CPU: {
-          const ns = this.costs[e.cost]! * e.n + (e.then === -1 ? 0 : this.costs[e.then]!);
+          let ns = this.costs[e.cost]! * e.n + (e.then === -1 ? 0 : this.costs[e.then]!);
+          const x = e.extra;
+          if (x !== null) for (let i = 0; i < x.length; i += 2) ns += this.costs[x[i]!]! * x[i + 1]!;
           if (ns <= 0) continue;
           this.runOnCpu(task, Math.round(ns));
           return;
@@ -274,6 +278,20 @@ export class Simulator {
         }
       }
     }
+  }
+
+  /**
+   * The CPUs other than the current task's that run a thread of the mm now
+   * (the model's mm_cpumask without lazy-TLB CPUs, for a TLB shoot-down):
+   * tasks on a CPU. The current task is being stepped, so it is not among
+   * them. Capped at cpus - 1. A thread in user space (think time) is asleep
+   * in the model and not counted (docs/fidelity.md).
+   */
+  private remoteCpusRunning(): number {
+    if (this.cpus !== null) return Math.min(this.running.length, this.cpus - 1);
+    let n = 0;
+    for (const t of this.tasks) if (t.state === TaskState.RUNNING && t !== this.cur) n++;
+    return n;
   }
 
   /**
