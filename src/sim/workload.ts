@@ -497,6 +497,7 @@ export function simulate(spec: RunSpec): Simulator {
     seed: spec.seed,
     ...(spec.observer ? { observer: spec.observer } : {}),
     ...(sc.io.read_bandwidth !== undefined ? { readNsPerPage: readNsPerPage(sc.io.read_bandwidth) } : {}),
+    ...(sc.mmap_lock.writer_spin === true ? { writerSpin: true } : {}),
   }, mm);
   const w = new Workload(sim, mm, slots);
   w.copyProcessNs = sc.costs.copy_process;
