@@ -265,9 +265,10 @@ void bench_ctxswitch(int n) {
 /* ------------------------------------------------ fork by page-table kind */
 
 /* V anonymous VMAs of 2 pages, one unmapped page between neighbours (no
- * merge, no shared anon_vma), each with an anon_vma (one page written) and
- * no present page (MADV_DONTNEED; its PTE table stays). */
-static char *make_anon_vmas(long v) {
+ * merge, no shared anon_vma); with `anon`, each with an anon_vma of its own
+ * (one page written) and no present page (MADV_DONTNEED; its PTE table
+ * stays); without, never touched (no anon_vma: fork only duplicates them). */
+static char *make_anon_vmas(long v, int anon) {
   if (v == 0) return NULL;
   size_t span = (size_t)v * 3 * PAGE;
   char *base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -277,7 +278,7 @@ static char *make_anon_vmas(long v) {
     if (p == MAP_FAILED) die("mmap: %s", strerror(errno));
   }
   for (long i = 0; i < v; i++) munmap(base + ((size_t)i * 3 + 2) * PAGE, PAGE);
-  for (long i = 0; i < v; i++) {
+  for (long i = 0; anon && i < v; i++) {
     char *p = base + (size_t)i * 3 * PAGE;
     p[0] = 1; /* __anon_vma_prepare: an anon_vma of its own */
     madvise(p, 2 * PAGE, MADV_DONTNEED);
@@ -285,10 +286,10 @@ static char *make_anon_vmas(long v) {
   return base;
 }
 
-void bench_fork_vmas_anon(int n, int argc, char **argv) {
+void bench_fork_vmas_anon(int anon, int n, int argc, char **argv) {
   for (int k = 0; k < argc; k++) {
     long v = atol(argv[k]);
-    char *b = make_anon_vmas(v);
+    char *b = make_anon_vmas(v, anon);
     for (int i = 0; i < n; i++) sample(v, timed_fork());
     for (long i = 0; b && i < v; i++) munmap(b + (size_t)i * 3 * PAGE, 2 * PAGE);
   }

@@ -44,6 +44,7 @@
  *   fork-vmas-anon N V1 ...   fork with V extra 2-page anonymous VMAs, each with an
  *                             anon_vma of its own and no present page (anon_vma_fork
  *                             and copy_page_range's per-VMA part)
+ *   fork-vmas-holes N V1 ...  the same VMAs never touched (no anon_vma): the baseline
  *   fork-tables N T1 ...      fork with one VMA spanning T PTE tables, one present
  *                             page in each (copy_pte_range per table)
  *   fork-anon-dirty N P1 ...  fork-anon with every page written again before each
@@ -83,7 +84,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(b, "fork-vmas")) bench_fork_vmas(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "fork-anon")) bench_fork_anon(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "fork-file") && argc >= 5) bench_fork_file(argv[2], atoi(argv[3]), argc - 4, argv + 4);
-  else if (!strcmp(b, "fork-vmas-anon")) bench_fork_vmas_anon(atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "fork-vmas-anon")) bench_fork_vmas_anon(1, atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "fork-vmas-holes")) bench_fork_vmas_anon(0, atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "fork-tables")) bench_fork_tables(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "fork-anon-dirty")) bench_fork_anon_dirty(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "tlb-remote")) bench_tlb_remote(atoi(argv[2]));

@@ -79,7 +79,7 @@ void bench_madvise(int n, int argc, char **argv);
 void bench_fork_vmas(int n, int argc, char **argv);
 void bench_fork_anon(int n, int argc, char **argv);
 void bench_fork_file(const char *path, int n, int argc, char **argv);
-void bench_fork_vmas_anon(int n, int argc, char **argv);
+void bench_fork_vmas_anon(int anon, int n, int argc, char **argv);
 void bench_fork_tables(int n, int argc, char **argv);
 void bench_fork_anon_dirty(int n, int argc, char **argv);
 void bench_tlb_remote(int n);

@@ -16,7 +16,7 @@
  * | do_mmap | do_mmap (vma.ts) | `mmap` |
  * | dup_vma, copy_pte | dup_mmap (mmap.ts) | `fork-vmas` slope per VMA; `fork-anon` slope per present anonymous PTE |
  * | copy_process | the simulator's fork op, before dup_mmap (sim/workload.ts) | `fork-vmas` intercept |
- * | anon_vma_fork | dup_mmap, per VMA with an anon_vma (mmap.ts) | `fork-vmas-anon` slope − dup_vma: anon_vma_fork and copy_page_range's per-VMA part |
+ * | anon_vma_fork | dup_mmap, per VMA with an anon_vma (mmap.ts) | `fork-vmas-anon` slope − `fork-vmas-holes` slope (the same VMAs without anon_vma): anon_vma_fork and copy_page_range's per-VMA part |
  * | copy_pte_range | dup_mmap, per populated PTE table (mmap.ts) | `fork-tables` slope (one present page per table) − copy_pte |
  * | copy_pte | dup_mmap, per present PTE (mmap.ts) | `fork-anon` slope, less its share of copy_pte_range (1/512 per page) |
  * | wrprotect_pte | dup_mmap, per writable anonymous PTE (mmap.ts) | `fork-anon-dirty` slope − `fork-anon` slope |
@@ -173,9 +173,10 @@ export function fitProfile(inp: FitInput): CostProfile {
     const fd = linearFit(need(b, 'fork-anon-dirty').samples);
     costs.wrprotect_pte = { value: nonNeg(fd.slope - fa.slope), source: 'fit', from: 'fork-anon-dirty slope − fork-anon slope: a writable, PageAnonExclusive PTE (written again before each fork) write-protected in the parent (__copy_present_ptes wrprotect_ptes, folio_try_dup_anon_rmap_ptes)', fit: fd };
   }
-  if (b.has('fork-vmas-anon')) {
+  if (b.has('fork-vmas-anon') && b.has('fork-vmas-holes')) {
     const fx = linearFit(need(b, 'fork-vmas-anon').samples);
-    costs.anon_vma_fork = { value: nonNeg(fx.slope - costs.dup_vma.value), source: 'fit', from: 'fork-vmas-anon slope − dup_vma: a VMA with an anon_vma of its own and no present page (anon_vma_fork, copy_page_range\'s per-VMA walk)', fit: fx };
+    const fh = linearFit(need(b, 'fork-vmas-holes').samples);
+    costs.anon_vma_fork = { value: nonNeg(fx.slope - fh.slope), source: 'fit', from: `fork-vmas-anon slope − fork-vmas-holes slope (${Math.round(fh.slope)} ns, the same VMAs without anon_vma): a VMA with an anon_vma of its own and no present page (anon_vma_fork, copy_page_range's per-VMA walk)`, fit: fx };
   }
   if (b.has('tlb-remote')) {
     const tr = need(b, 'tlb-remote').samples;
