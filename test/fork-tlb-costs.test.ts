@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { measure } from '../src/metrics/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
+import { ptes_changed } from '../src/model/tlb.js';
+import type { VmAreaStruct } from '../src/model/mm_types.js';
 
 type Extra = Record<string, string>;
 const run = (sc: ReturnType<typeof scenarioFromObject>) => measure({ scenario: sc, fault: 'mainline', fork: 'fork-lock-all', seed: 1 });
@@ -78,5 +80,17 @@ describe('TLB shoot-down: flush_tlb_multi per remote CPU running the mm', () => 
     expect(first(sc(1, {})).max).toBe(703_600);
     expect(first(sc(1, { flush_tlb_multi: '9us' })).max).toBe(703_600);
     expect(first(sc(2, { flush_tlb_multi: '9us' }, false)).max).toBe(3_600);
+  });
+});
+
+describe('ptes_changed: does tlb_finish_mmu have a range to flush?', () => {
+  const vma = (resident: number, mapped: number) => ({ resident, anon_ptes_mapped: mapped, pages: 64 }) as unknown as VmAreaStruct;
+  it('counts the resident share and the pages anonymous faults mapped since', () => {
+    expect(ptes_changed(16, vma(0, 0))).toBe(false);
+    expect(ptes_changed(16, vma(0, 1))).toBe(false); // 16 x 1/64 = 0.25 expected present PTEs
+    expect(ptes_changed(16, vma(0, 2))).toBe(true);
+    expect(ptes_changed(1, vma(0.5, 0))).toBe(true);
+    expect(ptes_changed(1, vma(0.4, 0))).toBe(false);
+    expect(ptes_changed(64, vma(1, 500))).toBe(true);
   });
 });

@@ -302,6 +302,13 @@ export class VmAreaStruct implements WaitResource {
    * mprotect removing VM_WRITE reset it. Affects timing only.
    */
   anon_ptes_writable = 0;
+  /**
+   * Model-only: PTEs anonymous faults mapped in this VMA since it was
+   * created (a fault's page state is drawn per fault, so this only counts):
+   * with `resident`, the share of a range likely to have present PTEs, for
+   * whether a TLB flush has anything to flush (tlb.ts ptes_changed).
+   */
+  anon_ptes_mapped = 0;
   readonly blockWrite: BlockEffect;
   label: string;
 

@@ -41,7 +41,7 @@ const PTRS_PER_PTE = 512;
  */
 function copy_page_range_cpu(mpnt: VmAreaStruct, walk: { lastTable: number }): CpuEffect {
   const present = Math.round(mpnt.pages * mpnt.resident);
-  const populated = Math.max(present, Math.min(mpnt.anon_ptes_writable, mpnt.pages));
+  const populated = Math.max(present, Math.min(mpnt.anon_ptes_mapped, mpnt.pages));
   let tables = 0;
   if (populated > 0) {
     const first = Math.floor(mpnt.vm_start / PTRS_PER_PTE), last = Math.floor((mpnt.vm_end - 1) / PTRS_PER_PTE);

@@ -41,7 +41,7 @@ export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number, pr
     hooks.pt_update_begin(vma, 'change_protection', true); // model-only hook
     yield cpu(Cost.mprotect_fixup);
     yield cpu(Cost.change_pte, Math.min(npages, vma.vm_end - addr)); // change_protection
-    const flush = flush_tlb_mm_range(ptes_changed(Math.min(npages, vma.vm_end - addr), vma.resident)); // tlb_finish_mmu
+    const flush = flush_tlb_mm_range(ptes_changed(Math.min(npages, vma.vm_end - addr), vma)); // tlb_finish_mmu
     if (flush !== null) yield flush;
     hooks.pt_update_end(vma, 'change_protection');
     if (sched_points) yield PT.mmap_write_unlock;
@@ -55,7 +55,7 @@ export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number, pr
   for (let tmp = start; ;) {
     const newflags = (vma.vm_flags & ~VM_PROT_MASK) | prot;
     const tmp_end = Math.min(vma.vm_end, end);
-    changed ||= newflags !== vma.vm_flags && ptes_changed(tmp_end - tmp, vma.resident);
+    changed ||= newflags !== vma.vm_flags && ptes_changed(tmp_end - tmp, vma);
     prev = yield* mprotect_fixup(mm, vma, prev, tmp, tmp_end, newflags);
     tmp = Math.max(tmp_end, prev.vm_end); // nstart = tmp; if (nstart < prev->vm_end) nstart = prev->vm_end
     if (tmp >= end) break;

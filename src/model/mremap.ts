@@ -76,7 +76,7 @@ export function* move_vma(
   yield* vma_start_write(nw); // vma_link
   mm.link(nw);
   yield cpu(Cost.copy_pte, Math.round(Math.min(old_len, new_len) * vma.resident)); // move_page_tables
-  const moved = flush_tlb_mm_range(ptes_changed(Math.min(old_len, new_len), vma.resident)); // move_ptes: flush_tlb_range(old)
+  const moved = flush_tlb_mm_range(ptes_changed(Math.min(old_len, new_len), vma)); // move_ptes: flush_tlb_range(old)
   if (moved !== null) yield moved;
   if (dontunmap) {
     hooks.pt_update_begin(vma, 'zap_page_range_single', true); // model-only hook: the old range's PTEs are gone

@@ -10,6 +10,7 @@
  * costs.
  */
 import { Cost, cpu, type CpuEffect } from './effects.js';
+import type { VmAreaStruct } from './mm_types.js';
 import { tlb_flush_remote_cpus } from './sched.js';
 
 /**
@@ -23,7 +24,13 @@ export function flush_tlb_mm_range(changed = true): CpuEffect | null {
   return n > 0 ? cpu(Cost.flush_tlb_multi, n) : null;
 }
 
-/** Did changing `npages` PTEs of `resident` share touch a present PTE (tlb->end > tlb->start)? */
-export function ptes_changed(npages: number, resident: number): boolean {
-  return Math.round(npages * resident) >= 1;
+/**
+ * Did changing `npages` PTEs of `vma` touch a present PTE (tlb_finish_mmu
+ * flushes only when tlb->end > tlb->start)? Expected present PTEs of the
+ * range: its share of the scenario's `resident` pages plus the pages
+ * anonymous faults mapped since (vma.anon_ptes_mapped), at least one.
+ */
+export function ptes_changed(npages: number, vma: VmAreaStruct): boolean {
+  const share = Math.min(1, vma.resident + vma.anon_ptes_mapped / Math.max(1, vma.pages));
+  return Math.round(npages * share) >= 1;
 }

@@ -80,6 +80,7 @@ function vm_area_get(mm: MmStruct, shape: VmaShape, src: VmAreaStruct | null): V
     v.vm_pgoff = 0;
     v.anon_vma = null;
     v.anon_ptes_writable = 0;
+    v.anon_ptes_mapped = 0;
     v.vm_lock_seq = -1; // vma_lock_init
     v.excludeReaders = false;
     v.writerWaiting = null;
@@ -332,7 +333,7 @@ export function* do_vmi_align_munmap(mm: MmStruct, addr: number, npages?: number
   let zapped = false;
   for (const v of gone) {
     yield cpu(Cost.zap_pte, Math.round(v.pages * v.resident)); // unmap_region
-    zapped ||= ptes_changed(v.pages, v.resident);
+    zapped ||= ptes_changed(v.pages, v);
   }
   const flush = flush_tlb_mm_range(zapped); // unmap_region -> tlb_finish_mmu -> flush_tlb_mm_range
   if (flush !== null) yield flush;
