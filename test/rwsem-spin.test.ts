@@ -4,9 +4,12 @@
  * exact outcomes of hand-built interleavings. Spinning is a timing effect:
  * the lock's hand-over order (shared with the checker) does not change.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { measure } from '../src/metrics/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
+import { NullObserver, simulate, type SimTaskInfo } from '../src/sim/index.js';
+import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 
 type Thread = Record<string, unknown>;
 const sc = (spin: boolean, threads: Thread[], extraVmas: Array<Record<string, unknown>> = []) => scenarioFromObject({
@@ -75,5 +78,67 @@ describe('rwsem writer optimistic spinning (simulator only)', () => {
     expect(off.wait).toMatchObject({ count: 1, total: 192_000 });
     // One reader: a 10.5 us spin (1.01 -> 1.0205 ms), then the sleep until 1.202 ms.
     expect(on.wait).toMatchObject({ count: 1, total: 181_500 });
+  });
+});
+
+/** Counts the tasks on a CPU (running or spinning) and the wake-ups of tasks the observer never saw block. */
+class CpuCount extends NullObserver {
+  on = new Set<number>();
+  max = 0;
+  asleep = new Set<number>();
+  strayWakeups = 0;
+  override cpuStart(_t: number, task: SimTaskInfo): void {
+    this.on.add(task.id);
+    this.max = Math.max(this.max, this.on.size);
+  }
+  override cpuStop(_t: number, task: SimTaskInfo): void {
+    this.on.delete(task.id);
+  }
+  override blocked(_t: number, task: SimTaskInfo): void {
+    this.asleep.add(task.id);
+  }
+  override woken(_t: number, task: SimTaskInfo): void {
+    if (!this.asleep.delete(task.id)) this.strayWakeups++;
+  }
+}
+
+describe('rwsem writer spinning: engine properties', () => {
+  const op = fc.constantFrom(
+    { op: 'mprotect', vma: 'heap', pages: 8 },
+    { op: 'fault', vma: 'heap', access: 'write', states: { zero: 1 } },
+    { op: 'fault', vma: 'lib', states: { cached: 0.7, absent: 0.3 } },
+    { op: 'fork' },
+    { op: 'munmap', vma: 'small' },
+    { op: 'madvise_dontneed', vma: 'heap', pages: 4 },
+  );
+  const thread = fc.record({ think: fc.integer({ min: 1, max: 200 }), ops: fc.array(op, { minLength: 1, maxLength: 3 }) });
+  it('never runs more tasks than CPUs (spinners hold one), never wakes a task it did not see sleep, and is deterministic', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 3 }), fc.array(thread, { minLength: 2, maxLength: 5 }), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 1, max: 1000 }),
+      (cpus, threads, costUs, seed) => {
+        const s = scenarioFromObject({
+          name: 'p', description: 'property', duration: '20ms', warmup: '0ms', cpus,
+          mmap_lock: { writer_spin: true },
+          vmas: [
+            { name: 'heap', kind: 'anon', write: true, pages: 256, resident: 0.5 },
+            { name: 'small', kind: 'anon', write: true, pages: 8, count: 4, resident: 1 },
+            { name: 'lib', kind: 'file', pages: 256 },
+          ],
+          threads: threads.map((t, i) => ({ name: `t${i}`, think: `${t.think}us`, ops: t.ops })),
+          io: { read: '50us' },
+          costs: { mprotect_fixup: `${costUs}us`, dup_vma: '2us', wakeup: '3us', flush_tlb_multi: '5us', anon_vma_fork: '1us', copy_pte_range: '1us', wrprotect_pte: '10ns' },
+        });
+        const run = () => {
+          const o = new CpuCount();
+          simulate({ scenario: s, fault: faultStrategy('mainline'), fork: forkStrategy('fork-lock-all'), seed, observer: o });
+          return o;
+        };
+        const a = run();
+        expect(a.max).toBeLessThanOrEqual(cpus);
+        expect(a.strayWakeups).toBe(0);
+        expect(JSON.stringify(measure({ scenario: s, fault: 'mainline', fork: 'fork-lock-all', seed })))
+          .toBe(JSON.stringify(measure({ scenario: s, fault: 'mainline', fork: 'fork-lock-all', seed })));
+      },
+    ), { numRuns: 60 });
   });
 });
