@@ -385,3 +385,22 @@ void bench_tlb_remote(int n) {
   }
   munmap(p, PAGE);
 }
+
+/* fork with a MAP_PRIVATE file VMA of P+1 pages: P read (file PTEs, mapped
+ * read-only; fault-around maps neighbours too) and the last one written (a
+ * COW anonymous page: the VMA gets an anon_vma, so fork copies its PTEs). */
+void bench_fork_file_private(const char *path, int n, int argc, char **argv) {
+  int fd = open_or_die(path, O_RDONLY);
+  size_t max = (size_t)(size_of(fd) / (off_t)PAGE);
+  for (int k = 0; k < argc; k++) {
+    long np = atol(argv[k]);
+    if ((size_t)np + 1 > max) die("fork-file-private: %ld pages + 1 > file size", np);
+    char *p = mmap(NULL, ((size_t)np + 1) * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) die("mmap: %s", strerror(errno));
+    for (long i = 0; i < np; i++) (void)*(volatile char *)(p + (size_t)i * PAGE);
+    p[(size_t)np * PAGE] = 1;
+    for (int i = 0; i < n; i++) sample(np, timed_fork());
+    munmap(p, ((size_t)np + 1) * PAGE);
+  }
+  close(fd);
+}

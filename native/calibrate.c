@@ -49,6 +49,8 @@
  *                             page in each (copy_pte_range per table)
  *   fork-anon-dirty N P1 ...  fork-anon with every page written again before each
  *                             fork (writable, exclusive PTEs: the copy write-protects them)
+ *   fork-file-private FILE N P1 ...  fork with a MAP_PRIVATE file VMA of P read pages and
+ *                             one written (it has an anon_vma, so its file PTEs are copied)
  *   tlb-remote N              mprotect of one resident page on CPU 0, X=0 alone, X=1
  *                             with a thread of the process spinning on CPU 1 (the IPI)
  *   getppid N                 the syscall floor
@@ -89,6 +91,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(b, "fork-tables")) bench_fork_tables(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "fork-anon-dirty")) bench_fork_anon_dirty(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "tlb-remote")) bench_tlb_remote(atoi(argv[2]));
+  else if (!strcmp(b, "fork-file-private") && argc >= 5) bench_fork_file_private(argv[2], atoi(argv[3]), argc - 4, argv + 4);
   else if (!strcmp(b, "getppid")) bench_getppid(atoi(argv[2]));
   else if (!strcmp(b, "mmap-read")) bench_mmap_read(atoi(argv[2]));
   else if (!strcmp(b, "mmap-write")) bench_mmap_write(atoi(argv[2]));

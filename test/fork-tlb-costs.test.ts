@@ -54,6 +54,24 @@ describe('fork by page-table kind (dup_mmap -> copy_page_range)', () => {
   });
 });
 
+describe('fork of a private file VMA: copy_file_pte per present file PTE, on top of copy_pte', () => {
+  // data: a file VMA at pages 16..79 (PTE table 0), resident 1 (the default): 64 present file PTEs.
+  const sc = (anonVma: boolean, shared: boolean) => scenarioFromObject({
+    name: 'ff', description: 'test', duration: '6ms', warmup: '0ms', cpus: 1,
+    vmas: [{ name: 'data', kind: 'file', pages: 64, anon_vma: anonVma, shared }, { name: 'heap', kind: 'anon', write: true, pages: 64 }],
+    threads: [{ name: 'forker', think: '5ms', ops: [{ op: 'fork' }] }],
+    costs: { dup_vma: '1us', copy_pte: '10ns', copy_file_pte: '20ns', copy_pte_range: '2us', anon_vma_fork: '500ns' },
+  });
+  it('a private file VMA with an anon_vma is copied: its PTEs cost copy_pte + copy_file_pte', () => {
+    // 2 VMAs x 1 us; data: anon_vma_fork 0.5 us, 64 x (10 + 20) ns, 1 table x 2 us;
+    // heap (anon, resident 1, table 0 already counted): 0.5 us + 64 x 10 ns (its 64 writable PTEs: wrprotect_pte is 0).
+    expect(run(sc(true, false)).opsAll.fork!.latency!.max).toBe(2_000 + 500 + 1_920 + 2_000 + 500 + 640);
+  });
+  it('without anon_vma it is not copied (vma_needs_copy): vm_area_dup only', () => {
+    expect(run(sc(false, false)).opsAll.fork!.latency!.max).toBe(2_000 + 500 + 640 + 2_000);
+  });
+});
+
 describe('TLB shoot-down: flush_tlb_multi per remote CPU running the mm', () => {
   // T1 mprotects 16 resident pages at 0.5 ms; T2 is then inside a 1 ms fault on another VMA (on a CPU).
   const sc = (cpus: number, costs: Extra, busy = true) => scenarioFromObject({

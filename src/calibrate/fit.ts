@@ -20,6 +20,7 @@
  * | copy_pte_range | dup_mmap, per populated PTE table (mmap.ts) | `fork-tables` slope (one present page per table) − copy_pte |
  * | copy_pte | dup_mmap, per present PTE (mmap.ts) | `fork-anon` slope, less its share of copy_pte_range (1/512 per page) |
  * | wrprotect_pte | dup_mmap, per writable anonymous PTE (mmap.ts) | `fork-anon-dirty` slope − `fork-anon` slope |
+ * | copy_file_pte | dup_mmap, per present PTE of a copied private file VMA, on top of copy_pte (mmap.ts) | `fork-file-private` slope, less its share of copy_pte_range, − copy_pte |
  * | flush_tlb_multi | mprotect, munmap, madvise, mremap, fork: per remote CPU running the mm (tlb.ts) | `tlb-remote`: X=1 median − X=0 median |
  * | wakeup | every wake-up in the simulator (sim/engine.ts): the delay until the woken task runs | `wakeup` |
  * | io.swap | a swapped-page fault's synchronous zram read (CPU_LAW swap) | `swapin` − handle_mm_fault, as an empirical law |
@@ -168,6 +169,11 @@ export function fitProfile(inp: FitInput): CostProfile {
     const pte = (fa.slope - ft.slope / 512) / (1 - 1 / 512);
     costs.copy_pte = { value: nonNeg(pte), source: 'fit', from: 'fork-anon slope per present PTE less its share of copy_pte_range (fork-tables slope / 512): copy_present_ptes (folio ref, rmap dup, set_ptes)', fit: fa };
     costs.copy_pte_range = { value: nonNeg(ft.slope - pte), source: 'fit', from: 'fork with one VMA spanning T PTE tables, one present page each: slope per table − copy_pte (copy_pte_range: the child table\'s allocation, both PTLs, the scan of pte_none entries)', fit: ft };
+  }
+  if (b.has('fork-file-private')) {
+    const fp = linearFit(need(b, 'fork-file-private').samples);
+    const table = costs.copy_pte_range.source === 'fit' ? costs.copy_pte_range.value / 512 : 0;
+    costs.copy_file_pte = { value: nonNeg(fp.slope - table - costs.copy_pte.value), source: 'fit', from: 'fork with a MAP_PRIVATE file VMA of P read pages (and one written: an anon_vma): slope per page less its share of copy_pte_range, − copy_pte (a file folio\'s copy_present_ptes, folio_dup_file_rmap_ptes, beyond an anonymous one)', fit: fp };
   }
   if (b.has('fork-anon-dirty')) {
     const fd = linearFit(need(b, 'fork-anon-dirty').samples);

@@ -29,6 +29,7 @@ const PHONE: Partial<Record<CostName, Omit<CostValue, 'value'> & { value?: numbe
   anon_vma_fork: { source: 'assumption', from: 'not measured on a phone: 0, fork charges dup_vma per VMA alone (the built-in model)' },
   copy_pte_range: { source: 'assumption', from: 'not measured on a phone: 0, fork charges copy_pte per present PTE alone (the built-in model)' },
   wrprotect_pte: { source: 'assumption', from: 'not measured on a phone: 0, fork charges copy_pte per present PTE alone (the built-in model)' },
+  copy_file_pte: { source: 'assumption', from: 'not measured on a phone: 0, fork charges copy_pte per resident page alone (the built-in model)' },
   flush_tlb_multi: { source: 'assumption', from: 'arm64 invalidates other CPUs\' TLBs with broadcast TLBI instructions (arch/arm64 __flush_tlb_range), not IPIs: no per-CPU cost (memory-and-vma.md F.5 marks this unverified)' },
 };
 

@@ -48,6 +48,7 @@ export const SUITE: readonly BenchSpec[] = [
   { key: 'fork-vmas-anon', need: 'none', args: ['fork-vmas-anon', '30', '0', '100', '250', '500', '1000', '2000'] },
   { key: 'fork-tables', need: 'none', args: ['fork-tables', '30', '1', '16', '64', '256', '1024'] },
   { key: 'fork-anon-dirty', need: 'none', args: ['fork-anon-dirty', '30', '0', '1024', '4096', '16384'] },
+  { key: 'fork-file-private', need: 'blockdev', args: ['fork-file-private', 'DEV', '30', '0', '1024', '4096', '16383'] },
   { key: 'tlb-remote', need: 'none', args: ['tlb-remote', '20000'] },
   { key: 'mmap-read', need: 'none', args: ['mmap-read', '2000'] },
   { key: 'mmap-write', need: 'none', args: ['mmap-write', '2000'] },

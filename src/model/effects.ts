@@ -125,6 +125,14 @@ export const enum Cost {
    * (flush_tlb_mm in dup_mmap). Default 0; a cost profile fits it (`tlb-remote`).
    */
   flush_tlb_multi = 28,
+  /**
+   * fork, per present PTE of a copied private file VMA (it has an anon_vma),
+   * on top of copy_pte: mm/memory.c copy_present_ptes on a file folio
+   * (folio_dup_file_rmap_ptes in place of the anonymous rmap; a read-only PTE
+   * is not write-protected). Default 0; a cost profile fits it
+   * (`fork-file-private` slope − copy_pte).
+   */
+  copy_file_pte = 29,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
@@ -132,7 +140,7 @@ export const COST_NAMES = [
   'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal', 'swap_out', 'do_read_fault', 'copy_process', 'wakeup',
   'show_map', 'show_smap', 'smaps_pte', 'gup_page',
   'split_vma', 'merge_vma',
-  'anon_vma_fork', 'copy_pte_range', 'wrprotect_pte', 'flush_tlb_multi',
+  'anon_vma_fork', 'copy_pte_range', 'wrprotect_pte', 'flush_tlb_multi', 'copy_file_pte',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

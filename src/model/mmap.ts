@@ -36,11 +36,14 @@ const PTRS_PER_PTE = 512;
  *   __copy_present_ptes write-protects it in the parent, is_cow_mapping &&
  *   pte_write, and folio_try_dup_anon_rmap_ptes clears PageAnonExclusive).
  *   After the copy every PTE of the parent is write-protected: the count
- *   starts again from 0.
+ *   starts again from 0;
+ * - copy_file_pte (per present PTE of a copied file VMA, on top of copy_pte:
+ *   copy_present_ptes on a file folio, folio_dup_file_rmap_ptes).
  * The last two cost 0 unless a cost profile sets them.
  */
 function copy_page_range_cpu(mpnt: VmAreaStruct, walk: { lastTable: number }): CpuEffect {
   const present = Math.round(mpnt.pages * mpnt.resident);
+  const files = mpnt.vm_file ? present : 0;
   const populated = Math.max(present, Math.min(mpnt.anon_ptes_mapped, mpnt.pages));
   let tables = 0;
   if (populated > 0) {
@@ -50,7 +53,7 @@ function copy_page_range_cpu(mpnt: VmAreaStruct, walk: { lastTable: number }): C
   }
   const writable = Math.min(mpnt.anon_ptes_writable, mpnt.pages);
   mpnt.anon_ptes_writable = 0;
-  return cpu_plus(Cost.copy_pte, present, [Cost.copy_pte_range, tables, Cost.wrprotect_pte, writable]);
+  return cpu_plus(Cost.copy_pte, present, [Cost.copy_pte_range, tables, Cost.wrprotect_pte, writable, Cost.copy_file_pte, files]);
 }
 
 /**

@@ -50,6 +50,7 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   copy_pte_range: 0,
   wrprotect_pte: 0,
   flush_tlb_multi: 0,
+  copy_file_pte: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);
