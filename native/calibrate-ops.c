@@ -261,3 +261,146 @@ void bench_ctxswitch(int n) {
   pthread_join(pt, NULL);
 }
 
+
+/* ------------------------------------------------ fork by page-table kind */
+
+/* V anonymous VMAs of 2 pages, one unmapped page between neighbours (no
+ * merge, no shared anon_vma); with `anon`, each with an anon_vma of its own
+ * (one page written) and no present page (MADV_DONTNEED; its PTE table
+ * stays); without, never touched (no anon_vma: fork only duplicates them). */
+static char *make_anon_vmas(long v, int anon) {
+  if (v == 0) return NULL;
+  size_t span = (size_t)v * 3 * PAGE;
+  char *base = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (base == MAP_FAILED) die("mmap: %s", strerror(errno));
+  for (long i = 0; i < v; i++) {
+    char *p = mmap(base + (size_t)i * 3 * PAGE, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+    if (p == MAP_FAILED) die("mmap: %s", strerror(errno));
+  }
+  for (long i = 0; i < v; i++) munmap(base + ((size_t)i * 3 + 2) * PAGE, PAGE);
+  for (long i = 0; anon && i < v; i++) {
+    char *p = base + (size_t)i * 3 * PAGE;
+    p[0] = 1; /* __anon_vma_prepare: an anon_vma of its own */
+    madvise(p, 2 * PAGE, MADV_DONTNEED);
+  }
+  return base;
+}
+
+void bench_fork_vmas_anon(int anon, int n, int argc, char **argv) {
+  for (int k = 0; k < argc; k++) {
+    long v = atol(argv[k]);
+    char *b = make_anon_vmas(v, anon);
+    for (int i = 0; i < n; i++) sample(v, timed_fork());
+    for (long i = 0; b && i < v; i++) munmap(b + (size_t)i * 3 * PAGE, 2 * PAGE);
+  }
+}
+
+/* One VMA spanning T PTE tables (512 pages each), one present page in each. */
+void bench_fork_tables(int n, int argc, char **argv) {
+  for (int k = 0; k < argc; k++) {
+    long t = atol(argv[k]);
+    size_t pages = (size_t)t * 512 + 512;
+    char *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) die("mmap: %s", strerror(errno));
+    madvise(p, pages * PAGE, MADV_NOHUGEPAGE);
+    for (long i = 0; i < t; i++) p[(size_t)i * 512 * PAGE] = 1;
+    for (int i = 0; i < n; i++) sample(t, timed_fork());
+    munmap(p, pages * PAGE);
+  }
+}
+
+/* fork-anon with every page written again before each fork: the PTEs are
+ * writable and PageAnonExclusive (wp_page_reuse), so the copy write-protects
+ * each one. */
+void bench_fork_anon_dirty(int n, int argc, char **argv) {
+  for (int k = 0; k < argc; k++) {
+    long np = atol(argv[k]);
+    char *p = np > 0 ? map_anon((size_t)np) : NULL;
+    if (p) madvise(p, (size_t)np * PAGE, MADV_NOHUGEPAGE);
+    for (int i = 0; i < n; i++) {
+      if (p) populate(p, (size_t)np);
+      sample(np, timed_fork());
+    }
+    if (p) munmap(p, (size_t)np * PAGE);
+  }
+}
+
+/* ------------------------------------------------------- TLB shoot-down */
+
+static volatile int spin_stop;
+static volatile unsigned long spin_count;
+static void *tlb_spinner(void *arg) {
+  (void)arg;
+  while (!__atomic_load_n(&spin_stop, __ATOMIC_RELAXED)) __atomic_fetch_add(&spin_count, 1, __ATOMIC_RELAXED);
+  return NULL;
+}
+
+static void pin_to(pthread_t t, int cpu) {
+  cpu_set_t s;
+  CPU_ZERO(&s);
+  CPU_SET(cpu, &s);
+  pthread_setaffinity_np(t, sizeof s, &s);
+}
+
+/* mprotect of one resident page (PROT_READ and back: each changes a present
+ * PTE, so each flushes the TLB), with X = 0: no other thread of the process
+ * runs; X = 1: a second thread spins in user space on the other CPU (it is in
+ * mm_cpumask and not lazy, so flush_tlb_mm_range sends it an IPI). An X = 1
+ * sample is kept only when the spinner advanced across the mprotect (it was
+ * on its CPU: on a loaded host it often is not, and then no IPI is sent);
+ * the count of dropped ones is a comment line. */
+void bench_tlb_remote(int n) {
+  int ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (ncpu < 2) die("tlb-remote needs 2 CPUs");
+  pin_to(pthread_self(), 0);
+  char *p = map_anon(1);
+  p[0] = 1;
+  for (int x = 0; x <= 1; x++) {
+    pthread_t sp;
+    if (x == 1) {
+      spin_stop = 0;
+      pthread_create(&sp, NULL, tlb_spinner, NULL);
+      pin_to(sp, 1);
+      struct timespec d = { 0, 20000000 }; /* let it reach the other CPU */
+      nanosleep(&d, NULL);
+    }
+    long dropped = 0;
+    for (int i = 0; i < n; i++) {
+      unsigned long c0 = __atomic_load_n(&spin_count, __ATOMIC_RELAXED);
+      int64_t t = now_ns();
+      if (mprotect(p, PAGE, PROT_READ) != 0) die("mprotect: %s", strerror(errno));
+      int64_t t1 = now_ns();
+      unsigned long c1 = __atomic_load_n(&spin_count, __ATOMIC_RELAXED);
+      if (mprotect(p, PAGE, PROT_READ | PROT_WRITE) != 0) die("mprotect: %s", strerror(errno));
+      int64_t t2 = now_ns();
+      unsigned long c2 = __atomic_load_n(&spin_count, __ATOMIC_RELAXED);
+      if (x == 0 || c1 != c0) sample(x, t1 - t); else dropped++;
+      if (x == 0 || c2 != c1) sample(x, t2 - t1); else dropped++;
+    }
+    if (x == 1) printf("# %ld of %d samples dropped: the spinner was not on its CPU (it counted %lu)\n", dropped, 2 * n, spin_count);
+    if (x == 1) {
+      __atomic_store_n(&spin_stop, 1, __ATOMIC_RELAXED);
+      pthread_join(sp, NULL);
+    }
+  }
+  munmap(p, PAGE);
+}
+
+/* fork with a MAP_PRIVATE file VMA of P+1 pages: P read (file PTEs, mapped
+ * read-only; fault-around maps neighbours too) and the last one written (a
+ * COW anonymous page: the VMA gets an anon_vma, so fork copies its PTEs). */
+void bench_fork_file_private(const char *path, int n, int argc, char **argv) {
+  int fd = open_or_die(path, O_RDONLY);
+  size_t max = (size_t)(size_of(fd) / (off_t)PAGE);
+  for (int k = 0; k < argc; k++) {
+    long np = atol(argv[k]);
+    if ((size_t)np + 1 > max) die("fork-file-private: %ld pages + 1 > file size", np);
+    char *p = mmap(NULL, ((size_t)np + 1) * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) die("mmap: %s", strerror(errno));
+    for (long i = 0; i < np; i++) (void)*(volatile char *)(p + (size_t)i * PAGE);
+    p[(size_t)np * PAGE] = 1;
+    for (int i = 0; i < n; i++) sample(np, timed_fork());
+    munmap(p, ((size_t)np + 1) * PAGE);
+  }
+  close(fd);
+}

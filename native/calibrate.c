@@ -41,6 +41,18 @@
  *   fork-vmas N V1 V2 ...     fork of a process with V extra VMAs, no resident page
  *   fork-anon N P1 P2 ...     fork with one VMA of P resident anonymous pages
  *   fork-file N P1 P2 ...     fork with one MAP_SHARED file VMA of P mapped pages (FILE=argv[3])
+ *   fork-vmas-anon N V1 ...   fork with V extra 2-page anonymous VMAs, each with an
+ *                             anon_vma of its own and no present page (anon_vma_fork
+ *                             and copy_page_range's per-VMA part)
+ *   fork-vmas-holes N V1 ...  the same VMAs never touched (no anon_vma): the baseline
+ *   fork-tables N T1 ...      fork with one VMA spanning T PTE tables, one present
+ *                             page in each (copy_pte_range per table)
+ *   fork-anon-dirty N P1 ...  fork-anon with every page written again before each
+ *                             fork (writable, exclusive PTEs: the copy write-protects them)
+ *   fork-file-private FILE N P1 ...  fork with a MAP_PRIVATE file VMA of P read pages and
+ *                             one written (it has an anon_vma, so its file PTEs are copied)
+ *   tlb-remote N              mprotect of one resident page on CPU 0, X=0 alone, X=1
+ *                             with a thread of the process spinning on CPU 1 (the IPI)
  *   getppid N                 the syscall floor
  *   mmap-read N               mincore of one page: mmap_read_lock + find_vma + one PTE
  *   mmap-write N              mprotect to the same protection: mmap_write_lock + find + unlock
@@ -74,6 +86,12 @@ int main(int argc, char **argv) {
   else if (!strcmp(b, "fork-vmas")) bench_fork_vmas(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "fork-anon")) bench_fork_anon(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "fork-file") && argc >= 5) bench_fork_file(argv[2], atoi(argv[3]), argc - 4, argv + 4);
+  else if (!strcmp(b, "fork-vmas-anon")) bench_fork_vmas_anon(1, atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "fork-vmas-holes")) bench_fork_vmas_anon(0, atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "fork-tables")) bench_fork_tables(atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "fork-anon-dirty")) bench_fork_anon_dirty(atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "tlb-remote")) bench_tlb_remote(atoi(argv[2]));
+  else if (!strcmp(b, "fork-file-private") && argc >= 5) bench_fork_file_private(argv[2], atoi(argv[3]), argc - 4, argv + 4);
   else if (!strcmp(b, "getppid")) bench_getppid(atoi(argv[2]));
   else if (!strcmp(b, "mmap-read")) bench_mmap_read(atoi(argv[2]));
   else if (!strcmp(b, "mmap-write")) bench_mmap_write(atoi(argv[2]));

@@ -99,6 +99,36 @@ describe('fit of the recorded calibration-host outputs', () => {
     expect(p.costs.copy_process.value).toBe(Math.round(f.intercept));
   });
 
+  it('splits fork by page-table kind: synthetic exact lines give back their costs', () => {
+    // fork-anon: 40 us + 75 ns/page, of which a table (2 us) per 512 pages; fork-tables: 40 us + (2 us + copy_pte)/table;
+    // fork-anon-dirty: +30 ns/page; fork-vmas-anon: 300 ns/VMA more than fork-vmas-holes; fork-file-private: copy_pte + 15 ns/page + its table share; tlb-remote: 2 us alone, 11 us with a spinner.
+    const pte = 75 - 2000 / 512;
+    const line = (key: string, a: number, b: number, xs: number[]) => parseBenchOutput(
+      [`bench ${key}`, ...xs.map((x) => `s ${x} ${Math.round(a + b * x)}`), `end ${key}`].join('\n'));
+    const set = new Map(recorded);
+    set.set('fork-anon', line('fork-anon', 40_000, 75, [0, 1024, 4096, 16384]));
+    set.set('fork-tables', line('fork-tables', 40_000, 2000 + pte, [1, 16, 64, 256, 1024]));
+    set.set('fork-anon-dirty', line('fork-anon-dirty', 40_000, 105, [0, 1024, 4096, 16384]));
+    set.set('fork-vmas-holes', line('fork-vmas-holes', 40_000, 700, [0, 100, 1000, 2000]));
+    set.set('fork-vmas-anon', line('fork-vmas-anon', 40_000, 1000, [0, 100, 1000, 2000]));
+    set.set('tlb-remote', parseBenchOutput(['bench tlb-remote', 's 0 2000', 's 0 2000', 's 1 11000', 's 1 11000', 'end tlb-remote'].join('\n')));
+    set.set('fork-file-private', line('fork-file-private', 40_000, pte + 15 + 2000 / 512, [0, 1024, 4096, 16383]));
+    const q = fitProfile({ name: 't', description: 'd', host: null, benches: set });
+    expect(q.costs.copy_pte.value).toBe(Math.round(pte));
+    expect(Math.abs(q.costs.copy_pte_range.value - 2000)).toBeLessThanOrEqual(1);
+    expect(q.costs.wrprotect_pte.value).toBe(30);
+    expect(Math.abs(q.costs.copy_file_pte.value - 15)).toBeLessThanOrEqual(1);
+    expect(q.costs.anon_vma_fork.value).toBe(300);
+    expect(q.costs.flush_tlb_multi).toMatchObject({ value: 9000, source: 'derived' });
+    for (const n of ['copy_pte_range', 'wrprotect_pte', 'anon_vma_fork', 'copy_file_pte'] as const) expect(q.costs[n].source).toBe('fit');
+  });
+
+  it('keeps flush_tlb_multi at its default when no tlb-remote sample had the spinner on its CPU', () => {
+    const set = new Map(recorded);
+    set.set('tlb-remote', parseBenchOutput(['bench tlb-remote', 's 0 2000', '# 2 of 2 samples dropped', 'end tlb-remote'].join('\n')));
+    expect(fitProfile({ name: 't', description: 'd', host: null, benches: set }).costs.flush_tlb_multi.source).toBe('default');
+  });
+
   it('derives the swap-in law from the swap-in faults minus the floor', () => {
     const law = p.io.swap!.law;
     expect(law.law).toBe('empirical');

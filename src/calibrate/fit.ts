@@ -16,6 +16,12 @@
  * | do_mmap | do_mmap (vma.ts) | `mmap` |
  * | dup_vma, copy_pte | dup_mmap (mmap.ts) | `fork-vmas` slope per VMA; `fork-anon` slope per present anonymous PTE |
  * | copy_process | the simulator's fork op, before dup_mmap (sim/workload.ts) | `fork-vmas` intercept |
+ * | anon_vma_fork | dup_mmap, per VMA with an anon_vma (mmap.ts) | `fork-vmas-anon` slope − `fork-vmas-holes` slope (the same VMAs without anon_vma): anon_vma_fork and copy_page_range's per-VMA part |
+ * | copy_pte_range | dup_mmap, per populated PTE table (mmap.ts) | `fork-tables` slope (one present page per table) − copy_pte |
+ * | copy_pte | dup_mmap, per present PTE (mmap.ts) | `fork-anon` slope, less its share of copy_pte_range (1/512 per page) |
+ * | wrprotect_pte | dup_mmap, per writable anonymous PTE (mmap.ts) | `fork-anon-dirty` slope − `fork-anon` slope |
+ * | copy_file_pte | dup_mmap, per present PTE of a copied private file VMA, on top of copy_pte (mmap.ts) | `fork-file-private` slope, less its share of copy_pte_range, − copy_pte |
+ * | flush_tlb_multi | mprotect, munmap, madvise, mremap, fork: per remote CPU running the mm (tlb.ts) | `tlb-remote`: X=1 median − X=0 median |
  * | wakeup | every wake-up in the simulator (sim/engine.ts): the delay until the woken task runs | `wakeup` |
  * | io.swap | a swapped-page fault's synchronous zram read (CPU_LAW swap) | `swapin` − handle_mm_fault, as an empirical law |
  *
@@ -157,6 +163,36 @@ export function fitProfile(inp: FitInput): CostProfile {
   costs.copy_process = { value: nonNeg(fv.intercept), source: 'fit', from: 'fork-vmas: intercept (fork with no extra VMA: copy_process and wake-up around dup_mmap, and the few VMAs every process has)', fit: fv };
   const fa = linearFit(need(b, 'fork-anon').samples);
   costs.copy_pte = { value: nonNeg(fa.slope), source: 'fit', from: 'fork with one VMA of P present anonymous pages: slope per PTE (copy_present_pte: write-protect, folio ref, rmap)', fit: fa };
+  if (b.has('fork-tables')) {
+    // fork-anon's slope holds 1/PTRS_PER_PTE of a table per page: a = copy_pte + r / 512, t = r + copy_pte.
+    const ft = linearFit(need(b, 'fork-tables').samples);
+    const pte = (fa.slope - ft.slope / 512) / (1 - 1 / 512);
+    costs.copy_pte = { value: nonNeg(pte), source: 'fit', from: 'fork-anon slope per present PTE less its share of copy_pte_range (fork-tables slope / 512): copy_present_ptes (folio ref, rmap dup, set_ptes)', fit: fa };
+    costs.copy_pte_range = { value: nonNeg(ft.slope - pte), source: 'fit', from: 'fork with one VMA spanning T PTE tables, one present page each: slope per table − copy_pte (copy_pte_range: the child table\'s allocation, both PTLs, the scan of pte_none entries)', fit: ft };
+  }
+  if (b.has('fork-file-private')) {
+    const fp = linearFit(need(b, 'fork-file-private').samples);
+    const table = costs.copy_pte_range.source === 'fit' ? costs.copy_pte_range.value / 512 : 0;
+    costs.copy_file_pte = { value: nonNeg(fp.slope - table - costs.copy_pte.value), source: 'fit', from: 'fork with a MAP_PRIVATE file VMA of P read pages (and one written: an anon_vma): slope per page less its share of copy_pte_range, − copy_pte (a file folio\'s copy_present_ptes, folio_dup_file_rmap_ptes, beyond an anonymous one)', fit: fp };
+  }
+  if (b.has('fork-anon-dirty')) {
+    const fd = linearFit(need(b, 'fork-anon-dirty').samples);
+    costs.wrprotect_pte = { value: nonNeg(fd.slope - fa.slope), source: 'fit', from: 'fork-anon-dirty slope − fork-anon slope: a writable, PageAnonExclusive PTE (written again before each fork) write-protected in the parent (__copy_present_ptes wrprotect_ptes, folio_try_dup_anon_rmap_ptes)', fit: fd };
+  }
+  if (b.has('fork-vmas-anon') && b.has('fork-vmas-holes')) {
+    const fx = linearFit(need(b, 'fork-vmas-anon').samples);
+    const fh = linearFit(need(b, 'fork-vmas-holes').samples);
+    costs.anon_vma_fork = { value: nonNeg(fx.slope - fh.slope), source: 'fit', from: `fork-vmas-anon slope − fork-vmas-holes slope (${Math.round(fh.slope)} ns, the same VMAs without anon_vma): a VMA with an anon_vma of its own and no present page (anon_vma_fork, copy_page_range's per-VMA walk)`, fit: fx };
+  }
+  if (b.has('tlb-remote')) {
+    const tr = need(b, 'tlb-remote').samples;
+    const alone = tr.get(0), spin = tr.get(1);
+    if (alone !== undefined && spin !== undefined && alone.length > 0 && spin.length > 0) {
+      const a = spreadOf(alone), s = spreadOf(spin);
+      costs.flush_tlb_multi = { value: nonNeg(s.p50 - a.p50), source: 'derived', from: `tlb-remote: mprotect of one resident page with a thread of the process spinning on the other CPU (p50 ${s.p50} ns) − alone (p50 ${a.p50} ns): native_flush_tlb_multi's IPI to one remote CPU`, spread: s };
+      measurements.mprotect_one_page_alone = { what: 'mprotect of one resident page, no other thread of the process running, ns', spread: a };
+    }
+  }
   if (b.has('fork-file')) {
     const ff = linearFit(need(b, 'fork-file').samples);
     measurements.fork_file_pte = { what: 'fork with a MAP_SHARED file VMA of P mapped pages: slope per page, ns (≈0: vma_needs_copy skips it, as the model does)', fit: ff };

@@ -26,6 +26,11 @@ const PHONE: Partial<Record<CostName, Omit<CostValue, 'value'> & { value?: numbe
   do_read_fault: { source: 'assumption', from: 'not measured on a phone: 0, a file fault costs handle_mm_fault alone (the built-in model)' },
   wakeup: { source: 'assumption', from: 'not measured on a phone: 0, a woken task is runnable at once (the built-in model)' },
   copy_process: { source: 'assumption', from: 'not measured on a phone: 0, the fork op is dup_mmap alone (the built-in model)' },
+  anon_vma_fork: { source: 'assumption', from: 'not measured on a phone: 0, fork charges dup_vma per VMA alone (the built-in model)' },
+  copy_pte_range: { source: 'assumption', from: 'not measured on a phone: 0, fork charges copy_pte per present PTE alone (the built-in model)' },
+  wrprotect_pte: { source: 'assumption', from: 'not measured on a phone: 0, fork charges copy_pte per present PTE alone (the built-in model)' },
+  copy_file_pte: { source: 'assumption', from: 'not measured on a phone: 0, fork charges copy_pte per resident page alone (the built-in model)' },
+  flush_tlb_multi: { source: 'assumption', from: 'arm64 invalidates other CPUs\' TLBs with broadcast TLBI instructions (arch/arm64 __flush_tlb_range), not IPIs: no per-CPU cost (memory-and-vma.md F.5 marks this unverified)' },
 };
 
 export function phoneProfile(): CostProfile {

@@ -91,6 +91,48 @@ export const enum Cost {
   split_vma = 23,
   /** commit_merge: the range updates, tree store and removal of the merged-away VMAs (per merge). */
   merge_vma = 24,
+  /**
+   * fork, per parent VMA with an anon_vma (mm/mmap.c dup_mmap -> mm/rmap.c
+   * anon_vma_fork: anon_vma_clone, anon_vma_alloc, anon_vma_chain_link under
+   * the root's lock), with copy_page_range's per-VMA fixed part (mm/memory.c
+   * copy_page_range: mmu_notifier_invalidate_range_start and the
+   * write_protect_seq section for a COW mapping, the pgd/p4d/pud/pmd walk).
+   * Default 0; a cost profile fits it (`fork-vmas-anon`).
+   */
+  anon_vma_fork = 25,
+  /**
+   * fork, per populated PTE table a copied VMA spans (mm/memory.c
+   * copy_pmd_range skips pmd_none; copy_pte_range: pte_alloc_map_lock of the
+   * child's table, both page-table locks, the scan of the table's entries,
+   * pte_none ones skipped cheaply). Default 0; a cost profile fits it
+   * (`fork-tables`).
+   */
+  copy_pte_range = 26,
+  /**
+   * fork, per present anonymous PTE that is still writable (written since
+   * the last fork), on top of copy_pte: mm/memory.c __copy_present_ptes
+   * write-protects it in the parent (wrprotect_ptes, is_cow_mapping &&
+   * pte_write) and folio_try_dup_anon_rmap_ptes clears PageAnonExclusive.
+   * Default 0; a cost profile fits it (`fork-anon-dirty`).
+   */
+  wrprotect_pte = 27,
+  /**
+   * A TLB shoot-down's cost per remote CPU running a thread of the mm
+   * (arch/x86/mm/tlb.c flush_tlb_mm_range -> native_flush_tlb_multi: a
+   * synchronous IPI to each CPU of mm_cpumask not in lazy-TLB mode, the
+   * initiator waiting for each flush_tlb_func). Paid by mprotect, munmap,
+   * madvise(DONTNEED), mremap (when present PTEs changed) and fork
+   * (flush_tlb_mm in dup_mmap). Default 0; a cost profile fits it (`tlb-remote`).
+   */
+  flush_tlb_multi = 28,
+  /**
+   * fork, per present PTE of a copied private file VMA (it has an anon_vma),
+   * on top of copy_pte: mm/memory.c copy_present_ptes on a file folio
+   * (folio_dup_file_rmap_ptes in place of the anonymous rmap; a read-only PTE
+   * is not write-protected). Default 0; a cost profile fits it
+   * (`fork-file-private` slope − copy_pte).
+   */
+  copy_file_pte = 29,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
@@ -98,6 +140,7 @@ export const COST_NAMES = [
   'do_mmap', 'madvise_vma', 'exit_vma', 'pgscan', 'pgsteal', 'swap_out', 'do_read_fault', 'copy_process', 'wakeup',
   'show_map', 'show_smap', 'smaps_pte', 'gup_page',
   'split_vma', 'merge_vma',
+  'anon_vma_fork', 'copy_pte_range', 'wrprotect_pte', 'flush_tlb_multi', 'copy_file_pte',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 
@@ -129,6 +172,12 @@ export interface CpuEffect {
   readonly n: number;
   /** A second cost charged in the same step (once), or -1: see `cpu_then`. */
   readonly then: Cost | -1;
+  /**
+   * Further costs charged in the same step, as pairs [cost, n, cost, n, ...],
+   * or null: see `cpu_plus`. The simulator adds them; the checker's label
+   * (and so its state space) is that of `cost` and `then` alone.
+   */
+  readonly extra: readonly number[] | null;
 }
 export interface CpuLawEffect { readonly k: EffectKind.CPU_LAW; readonly law: LawName }
 export interface SleepEffect { readonly k: EffectKind.SLEEP; readonly ns: number }
@@ -172,6 +221,7 @@ class EffectRecord {
   cost: Cost = Cost.handle_mm_fault;
   n = 0;
   then: Cost | -1 = -1;
+  extra: readonly number[] | null = null;
   law: LawName = LawName.read;
   ns = 0;
   res: WaitResource | null = null;
@@ -218,6 +268,23 @@ export function cpu_then(first: Cost, then: Cost): CpuEffect {
     cpuThen.set(key, (e = r as CpuEffect));
   }
   return e;
+}
+/**
+ * `cpu(cost, n)` plus further costs in the same step (`extra`: pairs [cost,
+ * n, ...], each n >= 0). For costs a cost profile adds to an existing step
+ * (fork's per-kind PTE copy, a TLB shoot-down): the step stays one step, so
+ * the checker's interleavings are unchanged. Returns the plain `cpu(cost, n)`
+ * when every extra count is 0.
+ */
+export function cpu_plus(cost: Cost, n: number, extra: readonly number[]): CpuEffect {
+  let any = false;
+  for (let i = 1; i < extra.length; i += 2) if (extra[i]! > 0) any = true;
+  if (!any) return cpu(cost, n);
+  const e = new EffectRecord(EffectKind.CPU);
+  e.cost = cost;
+  e.n = n;
+  e.extra = extra;
+  return e as CpuEffect;
 }
 function cpuN(cost: Cost, n: number): CpuEffect {
   const e = new EffectRecord(EffectKind.CPU);

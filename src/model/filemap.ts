@@ -277,7 +277,12 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
   }
   if (!fpin) { // finish_fault -> set_pte_range (model-only hook); do_cow_fault maps a private copy
     if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);
-    hooks.set_pte_at(vma, vmf.pgoff, (vmf.flags & FAULT_FLAG_WRITE) !== 0 && !vma.vm_shared ? 'anon' : 'file');
+    const cow = (vmf.flags & FAULT_FLAG_WRITE) !== 0 && !vma.vm_shared;
+    if (cow) { // do_cow_fault: a private, writable anonymous copy (model-only counts, fork's costs)
+      vma.anon_ptes_mapped++;
+      vma.anon_ptes_writable++;
+    }
+    hooks.set_pte_at(vma, vmf.pgoff, cow ? 'anon' : 'file');
   }
   if (sched_points) yield PT.folio_unlock;
   folio_unlock(folio); // fpin: "we dropped the lock at some point"; else finish_fault mapped it

@@ -1,4 +1,5 @@
 /** mm/madvise.c: MADV_DONTNEED, which takes the VMA read lock when it can, and the flag-changing behaviours. */
+import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
 import { Cost, cpu, type KPath } from './effects.js';
 import { VM_RAND_READ, VM_SEQ_READ, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import {
@@ -29,6 +30,8 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
     yield cpu(Cost.madvise_vma);
     hooks.pt_update_begin(vma, 'zap_page_range_single', false); // model-only hook
     yield cpu(Cost.zap_pte, Math.min(npages, vma.vm_end - addr));
+    const flush = flush_tlb_mm_range(ptes_changed(Math.min(npages, vma.vm_end - addr), vma)); // zap_page_range_single -> tlb_finish_mmu
+    if (flush !== null) yield flush;
     hooks.pt_update_end(vma, 'zap_page_range_single');
     if (fault_inject.madvise_mmap_lock_under_vma_lock) { // injected bug: mmap_lock taken under the VMA lock
       yield* mmap_read_lock(mm);
@@ -45,6 +48,8 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
     yield cpu(Cost.madvise_vma);
     hooks.pt_update_begin(v, 'zap_page_range_single', false); // model-only hook
     yield cpu(Cost.zap_pte, Math.min(npages, v.vm_end - addr));
+    const flush = flush_tlb_mm_range(ptes_changed(Math.min(npages, v.vm_end - addr), v)); // zap_page_range_single -> tlb_finish_mmu
+    if (flush !== null) yield flush;
     hooks.pt_update_end(v, 'zap_page_range_single');
   }
   if (sched_points) yield PT.mmap_read_unlock;

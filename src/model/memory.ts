@@ -107,6 +107,8 @@ function* do_swap_page(vmf: VmFault): KPath<number> {
   // Map it: set_pte_at, swap_free; the folio leaves the swap cache.
   if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);
   hooks.set_pte_at(vma, vmf.pgoff, 'anon'); // model-only hook
+  if ((vmf.flags & FAULT_FLAG_WRITE) !== 0) vma.anon_ptes_writable++; // model-only: do_swap_page maps it writable (exclusive)
+  vma.anon_ptes_mapped++; // model-only (tlb.ts)
   vma.swapped.delete(vmf.pgoff);
   if (vma.cache.get(vmf.pgoff) === folio) vma.cache.delete(vmf.pgoff);
   if (sched_points) yield PT.folio_unlock;
@@ -147,6 +149,7 @@ function* vmf_anon_prepare(vmf: VmFault): KPath<number> {
 /** do_anonymous_page: zero page on read; on write, anon_vma + new zeroed folio. */
 function* do_anonymous_page(vmf: VmFault): KPath<number> {
   if ((vmf.flags & FAULT_FLAG_WRITE) === 0) {
+    vmf.vma.anon_ptes_mapped++; // model-only (tlb.ts)
     hooks.set_pte_at(vmf.vma, vmf.pgoff, 'zero'); // map the shared zero page (model-only hook)
     return 0;
   }
@@ -154,6 +157,8 @@ function* do_anonymous_page(vmf: VmFault): KPath<number> {
   if (ret !== 0) return ret;
   if (vmf.vma.mm.memory !== null) yield* anon_charge_and_add(vmf.vma.mm, vmf.vma, vmf.pgoff); // alloc_anon_folio's charge
   yield cpu(Cost.do_anonymous_page); // alloc_anon_folio + clear + set_pte
+  vmf.vma.anon_ptes_writable++; // model-only: a writable, PageAnonExclusive PTE (fork write-protects it)
+  vmf.vma.anon_ptes_mapped++; // model-only (tlb.ts)
   if (vmf.vma.mm.memory !== null) folio_mapped_young(vmf.vma.mm.memory, vmf.vma, vmf.pgoff);
   hooks.set_pte_at(vmf.vma, vmf.pgoff, 'anon'); // model-only hook
   return 0;

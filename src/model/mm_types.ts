@@ -298,6 +298,22 @@ export class VmAreaStruct implements WaitResource {
    * Shared by the pieces of a split mapping, like the page cache.
    */
   wrprotected: IndexSet;
+  /**
+   * Model-only: present anonymous PTEs that are writable (PageAnonExclusive),
+   * i.e. written since the last fork copied this VMA: the ones fork must
+   * write-protect (Cost.wrprotect_pte). The scenario's resident pages of a
+   * writable anonymous VMA start writable (the generator wrote them); each
+   * anonymous write fault that maps a page adds one; dup_mmap's copy and an
+   * mprotect removing VM_WRITE reset it. Affects timing only.
+   */
+  anon_ptes_writable = 0;
+  /**
+   * Model-only: PTEs anonymous faults mapped in this VMA since it was
+   * created (a fault's page state is drawn per fault, so this only counts):
+   * with `resident`, the share of a range likely to have present PTEs, for
+   * whether a TLB flush has anything to flush (tlb.ts ptes_changed).
+   */
+  anon_ptes_mapped = 0;
   readonly blockWrite: BlockEffect;
   label: string;
 

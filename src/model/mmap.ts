@@ -1,5 +1,6 @@
 /** mm/mmap.c: dup_mmap (fork) and exit_mmap. */
-import { Cost, cpu, type KPath } from './effects.js';
+import { Cost, cpu, cpu_plus, type CpuEffect, type KPath } from './effects.js';
+import { flush_tlb_mm_range } from './tlb.js';
 import { VM_COPY_ON_FORK, VM_DONTCOPY, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import {
   mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_lock_killable, mmap_write_unlock, PT, vma_mark_detached, vma_start_write_killable,
@@ -16,6 +17,46 @@ export function vma_needs_copy(vma: VmAreaStruct): boolean {
   return vma.anon_vma !== null;
 }
 
+/** PTRS_PER_PTE (x86-64, arm64 4K): the entries of one PTE table. */
+const PTRS_PER_PTE = 512;
+
+/**
+ * copy_page_range (mm/memory.c) of one parent VMA, its CPU by page-table
+ * kind, in one step:
+ * - copy_pte (per present PTE: copy_present_ptes -> folio_try_dup_anon_rmap_ptes
+ *   or folio_dup_file_rmap_ptes, folio_ref_add, set_ptes in the child), on
+ *   the scenario's `resident` share, as before;
+ * - copy_pte_range (per populated PTE table: copy_pmd_range skips pmd_none
+ *   ranges; copy_pte_range allocates the child's table, takes both PTLs and
+ *   scans the entries, pte_none ones skipped): the PTE tables the VMA spans
+ *   (by its addresses, PTRS_PER_PTE pages each), at most one per populated
+ *   page, and a table the previous copied VMA already counted is not counted
+ *   again (the child's table exists then; that VMA's own walk of it is in
+ *   anon_vma_fork's per-VMA part);
+ * - wrprotect_pte (per anonymous PTE still writable, vma.anon_ptes_writable:
+ *   __copy_present_ptes write-protects it in the parent, is_cow_mapping &&
+ *   pte_write, and folio_try_dup_anon_rmap_ptes clears PageAnonExclusive).
+ *   After the copy every PTE of the parent is write-protected: the count
+ *   starts again from 0;
+ * - copy_file_pte (per present PTE of a copied file VMA, on top of copy_pte:
+ *   copy_present_ptes on a file folio, folio_dup_file_rmap_ptes).
+ * The last two cost 0 unless a cost profile sets them.
+ */
+function copy_page_range_cpu(mpnt: VmAreaStruct, walk: { lastTable: number }): CpuEffect {
+  const present = Math.round(mpnt.pages * mpnt.resident);
+  const files = mpnt.vm_file ? present : 0;
+  const populated = Math.max(present, Math.min(mpnt.anon_ptes_mapped, mpnt.pages));
+  let tables = 0;
+  if (populated > 0) {
+    const first = Math.floor(mpnt.vm_start / PTRS_PER_PTE), last = Math.floor((mpnt.vm_end - 1) / PTRS_PER_PTE);
+    tables = Math.min(populated, last - first + 1 - (first === walk.lastTable ? 1 : 0));
+    walk.lastTable = last;
+  }
+  const writable = Math.min(mpnt.anon_ptes_writable, mpnt.pages);
+  mpnt.anon_ptes_writable = 0;
+  return cpu_plus(Cost.copy_pte, present, [Cost.copy_pte_range, tables, Cost.wrprotect_pte, writable, Cost.copy_file_pte, files]);
+}
+
 /**
  * dup_mmap: mmap_write_lock_killable(oldmm) for the whole copy; for each parent
  * VMA in address order, vma_start_write_killable (if the fork strategy says so,
@@ -29,6 +70,7 @@ export function* dup_mmap(oldmm: MmStruct): KPath<number> {
   if ((yield* mmap_write_lock_killable(oldmm)) < 0) return -EINTR;
   let retval = 0;
   const vmas = oldmm.vmas.slice(); // for_each_vma(vmi, mpnt)
+  const walk = { lastTable: -1 }; // the child's last PTE table allocated (copy_page_range_cpu)
   for (const mpnt of vmas) {
     const lock = oldmm.fork.lock_vma(mpnt);
     if (lock && !fault_inject.dup_mmap_skip_vma_start_write && (yield* vma_start_write_killable(mpnt)) < 0) {
@@ -41,16 +83,20 @@ export function* dup_mmap(oldmm: MmStruct): KPath<number> {
       break;
     }
     hooks.anon_vma_fork(mpnt); // model-only hook: the child's anon_vma
-    yield cpu(Cost.dup_vma);
+    // vm_area_dup; anon_vma_fork (mm/rmap.c: returns at once without an anon_vma) and,
+    // folded into the same cost, copy_page_range's per-VMA fixed part (Cost.anon_vma_fork).
+    yield mpnt.anon_vma !== null ? cpu_plus(Cost.dup_vma, 1, [Cost.anon_vma_fork, 1]) : cpu(Cost.dup_vma);
     const copy = oldmm.fork.needs_copy(mpnt); // copy_page_range: if (!vma_needs_copy(dst_vma, src_vma)) return 0;
     hooks.dup_mmap_copy(mpnt, copy); // model-only hook: does the child get every page table it needs?
     if (copy) {
       hooks.pt_update_begin(mpnt, 'copy_page_range', lock); // model-only hook
-      yield cpu(Cost.copy_pte, Math.round(mpnt.pages * mpnt.resident));
+      yield copy_page_range_cpu(mpnt, walk);
       hooks.pt_update_end(mpnt, 'copy_page_range');
     }
   }
   if (sched_points) yield PT.flush_tlb_mm;
+  const flush = flush_tlb_mm_range(); // flush_tlb_mm(oldmm): the parent's PTEs were write-protected
+  if (flush !== null) yield flush;
   if (sched_points) yield PT.mmap_write_unlock;
   mmap_write_unlock(oldmm);
   return retval;

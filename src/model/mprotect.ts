@@ -1,4 +1,5 @@
 /** mm/mprotect.c: do_mprotect_pkey -> mprotect_fixup. */
+import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
 import { Cost, cpu, type KPath } from './effects.js';
 import { VM_EXEC, VM_READ, VM_WRITE, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { mmap_write_lock_killable, mmap_write_unlock, PT, vma_start_write } from './mmap_lock.js';
@@ -20,7 +21,7 @@ export const MPROTECT_PROT_BITS = {
  * With `prot` (VM_READ | VM_WRITE | VM_EXEC bits): the kernel's
  * do_mprotect_pkey. mmap_write_lock_killable; vma_find; for each VMA piece
  * of [addr, addr + npages) mprotect_fixup (below); tlb_finish_mmu (the TLB
- * flush is not charged, docs/fidelity.md); mmap_write_unlock. Returns false
+ * shoot-down: Cost.flush_tlb_multi per remote CPU running the mm, tlb.ts); mmap_write_unlock. Returns false
  * (-ENOMEM) when part of the range is unmapped, or -EINTR.
  *
  * Without `prot`: the model before VMAs could split (kept for the existing
@@ -40,6 +41,8 @@ export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number, pr
     hooks.pt_update_begin(vma, 'change_protection', true); // model-only hook
     yield cpu(Cost.mprotect_fixup);
     yield cpu(Cost.change_pte, Math.min(npages, vma.vm_end - addr)); // change_protection
+    const flush = flush_tlb_mm_range(ptes_changed(Math.min(npages, vma.vm_end - addr), vma)); // tlb_finish_mmu
+    if (flush !== null) yield flush;
     hooks.pt_update_end(vma, 'change_protection');
     if (sched_points) yield PT.mmap_write_unlock;
     mmap_write_unlock(mm);
@@ -47,10 +50,12 @@ export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number, pr
   }
   const start = addr, end = addr + npages;
   let ok = true;
+  let changed = false; // did change_protection touch a present PTE (tlb_finish_mmu has a range to flush)?
   let prev = start > vma.vm_start ? vma : mm.mm_mt.prev(vma);
   for (let tmp = start; ;) {
     const newflags = (vma.vm_flags & ~VM_PROT_MASK) | prot;
     const tmp_end = Math.min(vma.vm_end, end);
+    changed ||= newflags !== vma.vm_flags && ptes_changed(tmp_end - tmp, vma);
     prev = yield* mprotect_fixup(mm, vma, prev, tmp, tmp_end, newflags);
     tmp = Math.max(tmp_end, prev.vm_end); // nstart = tmp; if (nstart < prev->vm_end) nstart = prev->vm_end
     if (tmp >= end) break;
@@ -61,6 +66,8 @@ export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number, pr
     }
     vma = nx;
   }
+  const flush = flush_tlb_mm_range(changed); // tlb_finish_mmu -> flush_tlb_mm_range
+  if (flush !== null) yield flush;
   if (sched_points) yield PT.mmap_write_unlock;
   mmap_write_unlock(mm);
   return ok;
@@ -81,6 +88,7 @@ export function* mprotect_fixup(
   if (!fault_inject.mprotect_skip_vma_start_write) yield* vma_start_write(v);
   hooks.vma_change(v, 'flags'); // model-only hook: vm_flags_reset asserts the write lock
   v.vm_flags = newflags;
+  if ((newflags & VM_WRITE) === 0) v.anon_ptes_writable = 0; // change_protection write-protects every PTE
   hooks.pt_update_begin(v, 'change_protection', true); // model-only hook
   yield cpu(Cost.mprotect_fixup);
   yield cpu(Cost.change_pte, end - start); // change_protection

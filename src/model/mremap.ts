@@ -4,6 +4,7 @@
  * copy_vma, move_page_tables, then unmapping the source) and MREMAP_FIXED
  * (mremap_to), memory-and-vma.md §F.4. Locking as in v6.12 .. v7.0.
  */
+import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
 import { Cost, cpu, type KPath } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { mmap_write_lock_killable, mmap_write_unlock, PT, vma_mark_detached, vma_start_write } from './mmap_lock.js';
@@ -127,6 +128,8 @@ export function* move_vma(
     mm.link(nw);
   }
   yield cpu(Cost.copy_pte, Math.round(Math.min(old_len, new_len) * vma.resident)); // move_page_tables
+  const moved = flush_tlb_mm_range(ptes_changed(Math.min(old_len, new_len), vma)); // move_ptes: flush_tlb_range(old)
+  if (moved !== null) yield moved;
   if (dontunmap) {
     hooks.pt_update_begin(vma, 'zap_page_range_single', true); // model-only hook: the old range's PTEs are gone
     hooks.pt_update_end(vma, 'zap_page_range_single');

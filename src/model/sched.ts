@@ -67,3 +67,23 @@ export function send_sigkill(t: Task): void {
   t.sigkill = true;
   signalWaker(t);
 }
+
+let remoteCpus: () => number = () => 0;
+
+/**
+ * Engine hook for mm_cpumask: how many CPUs other than current's run a
+ * thread of the mm now. null restores the default, 0 (the checker: no CPU
+ * runs anything in parallel; a TLB flush costs nothing there).
+ */
+export function install_mm_cpumask(fn: (() => number) | null): void {
+  remoteCpus = fn ?? (() => 0);
+}
+
+/**
+ * The remote CPUs a TLB shoot-down must interrupt (arch/x86/mm/tlb.c
+ * flush_tlb_mm_range -> native_flush_tlb_multi: the CPUs of mm_cpumask(mm)
+ * other than this one, lazy-TLB CPUs skipped by should_flush_tlb).
+ */
+export function tlb_flush_remote_cpus(): number {
+  return remoteCpus();
+}

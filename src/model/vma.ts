@@ -10,6 +10,7 @@
  * and freed into vm_area_cachep, whose objects may be reused at once
  * (SLAB_TYPESAFE_BY_RCU: the checker chooses, `nondet: [vm_area_reuse]`).
  */
+import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
 import { Cost, cpu, type KPath } from './effects.js';
 import { AnonVma, FileRaState, VM_MIXEDMAP, VM_PFNMAP, VmAreaStruct, type Folio, type MmStruct } from './mm_types.js';
 import { IndexSet, XArray } from './xarray.js';
@@ -88,6 +89,8 @@ function vm_area_get(mm: MmStruct, shape: VmaShape, src: VmAreaStruct | null): V
     v.resident = shape.resident;
     v.vm_pgoff = 0;
     v.anon_vma = null;
+    v.anon_ptes_writable = 0;
+    v.anon_ptes_mapped = 0;
     v.vm_lock_seq = -1; // vma_lock_init
     v.excludeReaders = false;
     v.writerWaiting = null;
@@ -354,7 +357,13 @@ export function* do_vmi_munmap(mm: MmStruct, addr: number, npages: number | unde
     if (sched_points) yield PT.mmap_write_downgrade;
     mmap_write_downgrade(mm);
   }
-  for (const v of gone) yield cpu(Cost.zap_pte, Math.round(v.pages * v.resident)); // unmap_region
+  let zapped = false;
+  for (const v of gone) {
+    yield cpu(Cost.zap_pte, Math.round(v.pages * v.resident)); // unmap_region
+    zapped ||= ptes_changed(v.pages, v);
+  }
+  const flush = flush_tlb_mm_range(zapped); // unmap_region -> tlb_finish_mmu -> flush_tlb_mm_range
+  if (flush !== null) yield flush;
   if (sched_points) yield VPT.remove_vma;
   for (const v of gone) vm_area_free(v); // remove_vma
   if (unlock) {

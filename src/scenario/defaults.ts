@@ -44,6 +44,13 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   // the same pair on a VMA of its own; one third each. Charged only by mprotect with `prot`.
   split_vma: 460,
   merge_vma: 460,
+  // 0: the built-in fork charges dup_vma and copy_pte alone, and no TLB shoot-down;
+  // cost profiles set them (docs/calibration.md "Fork by page-table kind", "TLB shoot-down").
+  anon_vma_fork: 0,
+  copy_pte_range: 0,
+  wrprotect_pte: 0,
+  flush_tlb_multi: 0,
+  copy_file_pte: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);

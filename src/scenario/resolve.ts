@@ -68,7 +68,7 @@ export function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefin
     duration,
     warmup,
     seed: f.seed ?? DEFAULTS.seed,
-    mmap_lock: { reader_wake: f.mmap_lock?.reader_wake ?? DEFAULTS.reader_wake },
+    mmap_lock: { reader_wake: f.mmap_lock?.reader_wake ?? DEFAULTS.reader_wake, ...(f.mmap_lock?.writer_spin === true ? { writer_spin: true } : {}) },
     costs,
     ...(profile !== undefined ? { cost_profile: profile.name } : {}),
     io: {

@@ -152,6 +152,9 @@ export const ScenarioFileSchema = doc(
             z.enum(['all', 'prefix'], { error: expecting("'all' or 'prefix'") }).optional(),
             'all: a reader wake-up wakes every queued reader (up to 256; kernel rwsem_mark_wake). prefix: only the readers ahead of the first queued writer. Default all.',
           ),
+          writer_spin: Bool(
+            'Writer optimistic spinning (kernel rwsem_optimistic_spin, CONFIG_RWSEM_SPIN_ON_OWNER): in the simulator a writer that must wait spins on a free CPU while a running writer holds the lock, or readers hold it, up to (20 + readers) / 2 us; then it sleeps. Timing only: the lock hand-over order and the checker do not change. Default false (writers sleep at once, as the model did before).',
+          ),
         })
         .optional(),
       'mmap_lock (rwsem) options.',

@@ -9,7 +9,7 @@
  * task runnable at the current time, after events already queued for it.
  */
 import {
-  Cost, EffectKind, LawName, next_effect, install_sched, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
+  Cost, EffectKind, LawName, next_effect, install_mm_cpumask, install_sched, RwSemaphore, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
   type Folio, type KPath, type MmStruct, type Task, type VmEvent, type WaitResource,
 } from '../model/index.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
@@ -34,6 +34,12 @@ export const MAX_ZERO_TIME_EFFECTS = 1_000_000;
 /** Events in one run: far above any built-in (android-app's 10 s: a few million). */
 export const MAX_EVENTS = 500_000_000;
 
+/** The wait class a resource reports (a folio locked by in-flight I/O counts as 'io'). */
+function waitClass(res: WaitResource): WaitClass {
+  const cls: WaitClass = res.lockClass;
+  return cls === 'folio' && (res as Folio).owner === 'io' ? 'io' : cls;
+}
+
 export class SimTask implements SimTaskInfo {
   readonly prio: number;
   state = TaskState.NEW;
@@ -52,6 +58,10 @@ export class SimTask implements SimTaskInfo {
   blockedKillable = false;
   /** SIGKILL pending (model `fatal_signal_pending`). */
   sigkill = false;
+  /** Spinning on a CPU for an rwsem it is queued on (writer optimistic spinning, Simulator.trySpin). */
+  spinning = false;
+  /** The reader-owned spin's deadline is set (rwsem_rspin_threshold). */
+  spinDeadline = false;
   /**
    * Latency laws for work this task submits or runs (LawName order), e.g. a
    * throttled cgroup's slower I/O; null = the scenario's.
@@ -78,6 +88,13 @@ export interface EngineConfig {
   laws: readonly Law[];
   seed: number;
   observer?: SimObserver;
+  /**
+   * rwsem writer optimistic spinning (scenario `mmap_lock.writer_spin`): a
+   * writer that must wait spins on a CPU instead of sleeping while the lock
+   * is held by a writer on a CPU, or by readers for up to the reader-owned
+   * spin threshold. A timing effect of the simulator only (see trySpin).
+   */
+  writerSpin?: boolean;
   /**
    * Transfer time per 4 KiB page of a read request beyond its first page
    * (io.read_bandwidth): a request of n pages takes the `read` law's draw
@@ -107,6 +124,9 @@ export class Simulator {
   private cur: SimTask | null = null;
   private readonly seed: number;
   private readonly readNsPerPage: number;
+  private readonly writerSpin: boolean;
+  /** Tasks spinning on an rwsem, each holding a CPU (trySpin). */
+  private readonly spinners: SimTask[] = [];
   /** Events popped from the heap (for benchmarks). */
   events = 0;
 
@@ -119,6 +139,7 @@ export class Simulator {
     this.laws = cfg.laws;
     this.seed = cfg.seed;
     this.readNsPerPage = cfg.readNsPerPage ?? 0;
+    this.writerSpin = cfg.writerSpin ?? false;
     this.observer = cfg.observer ?? new NullObserver();
   }
 
@@ -160,6 +181,7 @@ export class Simulator {
     set_sched_points(false); // zero-time points change nothing in a timed run
     install_sched((t: Task) => this.wake(t as SimTask));
     install_signal_wake((t: Task) => this.signalWake(t as SimTask));
+    install_mm_cpumask(() => this.remoteCpusRunning());
     install_vm_event_sink((ev: VmEvent) => obs.vmEvent(this.now, this.cur, ev));
     const mm = this.mm;
     install_tracepoints({
@@ -180,6 +202,7 @@ export class Simulator {
       obs.finish(this.now, mm);
     } finally {
       install_signal_wake(null);
+      install_mm_cpumask(null);
       install_tracepoints(null);
       set_sched_points(true);
     }
@@ -203,6 +226,10 @@ export class Simulator {
       if (p >= 0) {
         const task = tasks[p]!;
         if (heap.popTag !== task.evTag) continue;
+        if (task.spinning) { // rwsem_optimistic_spin: the reader-owned spin threshold passed
+          this.giveUpSpin(task);
+          continue;
+        }
         if (task.state === TaskState.RUNNING) this.cpuRelease(task);
         this.step(task);
       } else {
@@ -232,13 +259,16 @@ export class Simulator {
       val = undefined;
       if (e === null) {
         task.state = TaskState.DEAD;
+        if (this.spinners.length !== 0) this.ownerOffCpu(task);
         return;
       }
       switch (e.k) {
         case EffectKind.POINT:
           continue;
         case EffectKind.CPU: {
-          const ns = this.costs[e.cost]! * e.n + (e.then === -1 ? 0 : this.costs[e.then]!);
+          let ns = this.costs[e.cost]! * e.n + (e.then === -1 ? 0 : this.costs[e.then]!);
+          const x = e.extra;
+          if (x !== null) for (let i = 0; i < x.length; i += 2) ns += this.costs[x[i]!]! * x[i + 1]!;
           if (ns <= 0) continue;
           this.runOnCpu(task, Math.round(ns));
           return;
@@ -253,6 +283,7 @@ export class Simulator {
           if (e.ns <= 0) continue;
           task.state = TaskState.SLEEPING;
           this.heap.push(this.now + e.ns, task.id, task.evTag);
+          if (this.spinners.length !== 0) this.ownerOffCpu(task);
           return;
         case EffectKind.BLOCK: {
           task.state = TaskState.BLOCKED;
@@ -260,9 +291,9 @@ export class Simulator {
           task.blockedWhat = e.what;
           task.blockedKillable = e.killable;
           const res = e.res;
-          let cls: WaitClass = res.lockClass;
-          if (cls === 'folio' && (res as Folio).owner === 'io') cls = 'io';
-          this.observer.blocked(this.now, task, res, e.what, cls);
+          if (this.spinners.length !== 0) this.ownerOffCpu(task);
+          if (this.writerSpin && res instanceof RwSemaphore && e.what === 'down_write' && this.trySpin(task, res)) return;
+          this.observer.blocked(this.now, task, res, e.what, waitClass(res));
           return;
         }
         case EffectKind.SUBMIT: {
@@ -277,6 +308,20 @@ export class Simulator {
   }
 
   /**
+   * The CPUs other than the current task's that run a thread of the mm now
+   * (the model's mm_cpumask without lazy-TLB CPUs, for a TLB shoot-down):
+   * tasks on a CPU. The current task is being stepped, so it is not among
+   * them. Capped at cpus - 1. A thread in user space (think time) is asleep
+   * in the model and not counted (docs/fidelity.md).
+   */
+  private remoteCpusRunning(): number {
+    if (this.cpus !== null) return Math.min(this.running.length + this.spinners.length, this.cpus - 1);
+    let n = this.spinners.length;
+    for (const t of this.tasks) if (t.state === TaskState.RUNNING && t !== this.cur) n++;
+    return n;
+  }
+
+  /**
    * wake_up_process: the blocked task becomes runnable now, or after the
    * wake-up latency (Cost.wakeup: try_to_wake_up's IPI, idle exit and context
    * switch) when the scenario's costs give one.
@@ -285,10 +330,87 @@ export class Simulator {
     if (t.state !== TaskState.BLOCKED) {
       throw new Error(`wake_up_process(${t.comm}): task is not sleeping (lost or double wake-up)`);
     }
+    if (t.spinning) { // handed the lock while spinning: it is on a CPU, no wake-up latency
+      this.endSpin(t);
+      t.state = TaskState.WOKEN;
+      t.blockedOn = null;
+      this.heap.push(this.now, t.id, t.evTag);
+      return;
+    }
     t.state = TaskState.WOKEN;
     t.blockedOn = null;
     this.observer.woken(this.now, t);
     this.heap.push(this.now + this.wakeupNs, t.id, t.evTag);
+  }
+
+  /**
+   * A writer queued on an rwsem spins instead of sleeping
+   * (kernel/locking/rwsem.c rwsem_down_write_slowpath ->
+   * rwsem_can_spin_on_owner && rwsem_optimistic_spin), when:
+   * - the lock's owner is on a CPU: a writer in a CPU step, or for a
+   *   reader-owned lock the last reader to take it (rwsem_can_spin_on_owner:
+   *   owner_on_cpu);
+   * - it is the only waiter (the model keeps the kernel's FIFO hand-over for
+   *   the lock's semantics, shared with the checker, so a spinner cannot steal
+   *   the lock past sleeping waiters; docs/fidelity.md);
+   * - a CPU is free (it spins on one; none free stands for need_resched()).
+   * It then holds the CPU (the observer sees it running, not blocked) until
+   * (a) it is handed the lock: it runs on at once, no wake-up latency; (b)
+   * the writer owner leaves its CPU (rwsem_spin_on_owner: !owner_on_cpu ->
+   * OWNER_NONSPINNABLE); (c) the lock is reader-owned for longer than
+   * rwsem_rspin_threshold, (20 + min(readers, 30)) / 2 µs; (d) another task
+   * needs a CPU and none is free (need_resched). In (b)-(d) it sleeps as
+   * before (a wait from then on). Readers never spin (v5.11+).
+   */
+  private trySpin(t: SimTask, sem: RwSemaphore): boolean {
+    if (sem.nrQueued !== 1) return false;
+    const owner = (sem.writer ?? sem.readers[sem.readers.length - 1] ?? null) as SimTask | null;
+    if (owner === null || owner.state !== TaskState.RUNNING) return false;
+    if (this.cpus !== null) {
+      if (this.free === 0) return false;
+      this.free--;
+    }
+    t.spinning = true;
+    t.spinDeadline = false;
+    this.spinners.push(t);
+    this.observer.cpuStart(this.now, t);
+    if (sem.writer === null) this.spinOnReaders(t, sem);
+    return true;
+  }
+
+  /** rwsem_optimistic_spin, reader-owned: spin until rwsem_rspin_threshold. */
+  private spinOnReaders(t: SimTask, sem: RwSemaphore): void {
+    t.spinDeadline = true;
+    this.heap.push(this.now + (20 + Math.min(sem.readers.length, 30)) * 500, t.id, t.evTag);
+  }
+
+  /** `t` left its CPU (blocked, sleeping, queued, preempted, dead): spinners on a lock it write-owns stop. */
+  private ownerOffCpu(t: SimTask): void {
+    for (let i = this.spinners.length - 1; i >= 0; i--) {
+      const s = this.spinners[i]!;
+      const sem = s.blockedOn as RwSemaphore;
+      if (sem.writer === t) this.giveUpSpin(s);
+      else if (sem.writer === null && !s.spinDeadline) this.spinOnReaders(s, sem); // downgraded: reader-owned now
+    }
+  }
+
+  /** The spin ends with the lock not taken: the CPU is given up and the task sleeps on the lock. */
+  private giveUpSpin(t: SimTask): void {
+    this.endSpin(t);
+    const res = t.blockedOn!;
+    this.observer.blocked(this.now, t, res, t.blockedWhat, waitClass(res));
+  }
+
+  private endSpin(t: SimTask): void {
+    const sp = this.spinners;
+    sp.splice(sp.indexOf(t), 1);
+    t.spinning = false;
+    t.evTag++; // a pending threshold timer is stale now
+    this.observer.cpuStop(this.now, t, false);
+    if (this.cpus === null) return;
+    const next = this.runqueue.shift();
+    if (next !== undefined) this.startOnCpu(next);
+    else this.free++;
   }
 
   /**
@@ -315,6 +437,7 @@ export class Simulator {
       this.heap.push(this.now + ns, task.id, task.evTag);
       return;
     }
+    if (this.free === 0 && this.spinners.length !== 0) this.giveUpSpin(this.spinners[0]!); // need_resched()
     if (this.free > 0) {
       this.free--;
       this.startOnCpu(task);
@@ -330,6 +453,7 @@ export class Simulator {
       }
     }
     this.enqueueRunnable(task);
+    if (this.spinners.length !== 0) this.ownerOffCpu(task);
   }
 
   private startOnCpu(task: SimTask): void {
@@ -346,6 +470,7 @@ export class Simulator {
     victim.evTag++;
     this.observer.cpuStop(this.now, victim, true);
     this.enqueueRunnable(victim);
+    if (this.spinners.length !== 0) this.ownerOffCpu(victim);
   }
 
   private enqueueRunnable(task: SimTask): void {

@@ -75,6 +75,8 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
       const vma = new VmAreaStruct(mm, mm.nextVmaId++, g.name, addr, addr + pages, flags, g.kind === 'file', g.map_pages, g.resident,
         g.readahead === 'off' ? 0 : VM_READAHEAD_PAGES);
       if (g.anon_vma) vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
+      // The resident pages of a writable anonymous VMA were written: writable PTEs a first fork write-protects.
+      if (g.kind !== 'file' && (flags & VM_WRITE) !== 0) vma.anon_ptes_writable = Math.round(pages * g.resident);
       if (g.page_mkwrite !== undefined) vma.page_mkwrite = g.page_mkwrite;
       if (mm.memory !== null) {
         if (vma.vm_file) { // cold page cache, but for the group's `cached` share (warm, charged)
@@ -532,6 +534,7 @@ export function simulate(spec: RunSpec): Simulator {
     seed: spec.seed,
     ...(spec.observer ? { observer: spec.observer } : {}),
     ...(sc.io.read_bandwidth !== undefined ? { readNsPerPage: readNsPerPage(sc.io.read_bandwidth) } : {}),
+    ...(sc.mmap_lock.writer_spin === true ? { writerSpin: true } : {}),
   }, mm);
   const w = new Workload(sim, mm, slots);
   w.copyProcessNs = sc.costs.copy_process;
