@@ -232,7 +232,9 @@ function* writeback_single_inode(memcg: MemCgroup, vma: VmAreaStruct, inode: Dir
       folio.refcount--;
       continue;
     }
-    // folio_clear_dirty_for_io + folio_start_writeback (NR_FILE_DIRTY -> NR_WRITEBACK)
+    // folio_clear_dirty_for_io (folio_mkclean write-protects its PTEs: the next write is wp_page_shared)
+    // + folio_start_writeback (NR_FILE_DIRTY -> NR_WRITEBACK)
+    vma.wrprotected.add(index);
     p.dirty = false;
     folio.dirty = false;
     inode.pages.delete(index);
