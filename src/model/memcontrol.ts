@@ -265,7 +265,10 @@ export function* filemap_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: 
   const added: number[] = [];
   if (want === 0) return added;
   yield* alloc_pages(memcg, want);
-  if (!(yield* try_charge_memcg(memcg, want, noretry))) return added;
+  if (!(yield* try_charge_memcg(memcg, want, noretry))) {
+    count_vm_event(VmEvent.RA_WINDOW_UNCHARGED); // only readahead charges with __GFP_NORETRY
+    return added;
+  }
   for (let i = index; i < index + nr; i++) {
     if (lru.get(vma, i) !== undefined) continue;
     const p = new LruPage(vma, i);

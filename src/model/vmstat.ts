@@ -95,6 +95,8 @@ export const enum VmEvent {
   MMAP_LOTSAMISS = 42,
   /** Model-only: a page a read-around or async window brought in was reclaimed before any fault used it. */
   RA_UNUSED_RECLAIMED = 43,
+  /** Model-only: a readahead window's __GFP_NORETRY charge failed after one reclaim pass: nothing of it was read. */
+  RA_WINDOW_UNCHARGED = 44,
 }
 export const VM_EVENT_NAMES = [
   'VMA_LOCK_SUCCESS', 'VMA_LOCK_ABORT', 'VMA_LOCK_RETRY', 'VMA_LOCK_MISS',
@@ -105,7 +107,7 @@ export const VM_EVENT_NAMES = [
   'WORKINGSET_ACTIVATE_FILE', 'KSWAPD_WAKE', 'MEMCG_MAX', 'MEMCG_HIGH', 'MEMCG_OOM_FORCED', 'PSWPOUT', 'PSWPIN',
   'PAGE_MKWRITE_WB_WAIT', 'WORKINGSET_REFAULT_ANON', 'WORKINGSET_ACTIVATE_ANON',
   'NR_DIRTIED', 'NR_WRITTEN', 'NR_VMSCAN_IMMEDIATE', 'PGROTATED', 'VMSCAN_WRITEBACK', 'VMSCAN_THROTTLE_WRITEBACK',
-  'FLUSHER_WAKE_VMSCAN', 'MMAP_LOTSAMISS', 'RA_UNUSED_RECLAIMED',
+  'FLUSHER_WAKE_VMSCAN', 'MMAP_LOTSAMISS', 'RA_UNUSED_RECLAIMED', 'RA_WINDOW_UNCHARGED',
 ] as const;
 /** Events that appear in reports only when some run counted them (the readahead and reclaim paths). */
 export const VM_EVENTS_HIDDEN_IF_ZERO: readonly string[] = VM_EVENT_NAMES.slice(VmEvent.RETRY_IO_MISS);
