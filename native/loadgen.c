@@ -110,7 +110,11 @@ static void release(struct region *r, long pg, unsigned char st) {
  *   absent  (file): MADV_DONTNEED + POSIX_FADV_DONTNEED evict it, so the touch
  *                   is a major fault that reads it through the FUSE daemon;
  *   zero    (anon): never touched, or MADV_DONTNEED -> do_anonymous_page;
- *   swapped (anon): written then MADV_PAGEOUT -> swap-in from zram.
+ *   swapped (anon): written then MADV_PAGEOUT -> swap-in from zram;
+ *   memcg   (the scenario's memory: block): the hinted page as it is; a file
+ *                   page's PTE is zapped (MADV_DONTNEED) so that the touch is
+ *                   a fault, minor or major as the memory cgroup's reclaim
+ *                   left the page cache; an anonymous page is touched as is.
  */
 static long prepare(struct region *r, long hint, int state, int *flags) {
   long pg;
@@ -144,6 +148,10 @@ static long prepare(struct region *r, long hint, int state, int *flags) {
       else (void)*(volatile char *)a;
       madvise(a, PAGE, MADV_PAGEOUT);
     }
+    return pg;
+  case ST_MEMCG:
+    pg = hint; claim_any(r, pg);
+    if (r->file) madvise(r->addr + pg * PAGE, PAGE, MADV_DONTNEED);
     return pg;
   default:
     pg = hint; claim_any(r, pg);

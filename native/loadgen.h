@@ -33,7 +33,7 @@
 #define PAGE 4096UL
 
 /* Page states as the config names them (shared with translate.ts). */
-enum { ST_NONE = 0, ST_CACHED = 1, ST_ABSENT = 2, ST_ZERO = 3, ST_SWAPPED = 4 };
+enum { ST_NONE = 0, ST_CACHED = 1, ST_ABSENT = 2, ST_ZERO = 3, ST_SWAPPED = 4, ST_MEMCG = 5 };
 /* Tracked state of a page (per region, one byte; bit 7 = claimed by a thread). */
 enum { PG_CACHED = 1, PG_EVICTED = 2, PG_ZERO = 3, PG_RESIDENT = 4, PG_SWAPPED = 5 };
 #define PG_BUSY 0x80

@@ -168,5 +168,15 @@ describe('experiments: headline directions', { timeout: 20_000 }, () => {
     const at = (f: string, v: string, fig: string) => total(cellOf(r, f, { variant: v }), fig);
     expect(at('retry-vma', 'MADV_RANDOM', 'vm_events.FAULT_MMAP_PATH')).toBe(at('mainline', 'MADV_RANDOM', 'vm_events.FAULT_MMAP_PATH'));
     expect(at('retry-vma', 'read-around', 'vm_events.FAULT_MMAP_PATH')).toBe(0);
+    // The thrashing row: every miss read in page_not_uptodate has its cause counted (the cut-off,
+    // an uncharged window, or neither: a folio found !uptodate), and the cut-off dominates.
+    for (const f of ['mainline', 'retry-vma']) {
+      const pnu = at(f, 'random access', 'vm_events.PAGE_NOT_UPTODATE_READ');
+      const cut = at(f, 'random access', 'vm_events.MMAP_LOTSAMISS');
+      const unch = at(f, 'random access', 'vm_events.RA_WINDOW_UNCHARGED');
+      expect(cut + unch).toBeLessThanOrEqual(pnu);
+      expect(cut).toBeGreaterThan(unch);
+      expect(at(f, 'MADV_RANDOM', 'vm_events.MMAP_LOTSAMISS')).toBe(0); // VM_RAND_READ returns before mmap_miss is counted
+    }
   });
 });

@@ -175,7 +175,7 @@ describe('scenario format: memory', () => {
   };
   it('sizes resolve to 4 KiB pages', () => {
     const sc = scenarioFromObject({ ...base, memory: { max: '1MiB', high: 200, total: '0.5GiB', other: '8KiB' } });
-    expect(sc.memory).toEqual({ max: 256, high: 200, total: 131072, other: 2, swappiness: 60 });
+    expect(sc.memory).toEqual({ max: 256, high: 200, total: 131072, other: 2, swappiness: 60, dirty_background_ratio: 10, dirty_ratio: 20, dirty_writeback: 5e9, dirty_expire: 30e9 });
     expect(scenarioFromObject(base).memory).toBeUndefined();
   });
   it('errors name the path', () => {
@@ -291,7 +291,7 @@ describe('anonymous reclaim: swap-out to zram with the folio locked', () => {
 describe('built-in memcg-thrash (the series\' stress-test shape)', () => {
   it('loads; shortened to 60 ms it shows retry misses: under mmap_lock for mainline, mostly under the VMA lock for retry-vma', () => {
     const sc = { ...loadScenario('memcg-thrash'), duration: 60_000_000, warmup: 0 };
-    expect(sc.memory).toEqual({ max: 563, high: 512, total: null, other: 0, swappiness: 60 });
+    expect(sc.memory).toEqual({ max: 563, high: 512, total: null, other: 0, swappiness: 60, dirty_background_ratio: 10, dirty_ratio: 20, dirty_writeback: 5e9, dirty_expire: 30e9 });
     expect(sc.threads.filter((t) => t.name.startsWith('reader')).length).toBe(16);
     const m = measure({ scenario: sc, fault: 'mainline', fork: 'fork-lock-all', seed: 1 }).vmEvents;
     const r = measure({ scenario: sc, fault: 'retry-vma', fork: 'fork-lock-all', seed: 1 }).vmEvents;

@@ -66,6 +66,15 @@ export const readaheadPaths: Experiment = {
       ],
     },
     {
+      title: 'why misses were read without readahead (counts summed over seeds)',
+      columns: [
+        { label: 'page_not_uptodate', unit: 'count', figure: 'vm_events.PAGE_NOT_UPTODATE_READ', agg: 'sum' },
+        { label: 'mmap_miss cut-off', unit: 'count', figure: 'vm_events.MMAP_LOTSAMISS', agg: 'sum' },
+        { label: 'window uncharged', unit: 'count', figure: 'vm_events.RA_WINDOW_UNCHARGED', agg: 'sum' },
+        { label: 'RA pages reclaimed unused', unit: 'count', figure: 'vm_events.RA_UNUSED_RECLAIMED', agg: 'sum' },
+      ],
+    },
+    {
       title: 'reads and the mmap_lock writer (GC mprotect)',
       columns: [
         { label: 'reads', unit: 'count', figure: 'vm_events.IO_READ', agg: 'sum' },
@@ -81,6 +90,7 @@ export const readaheadPaths: Experiment = {
     'to VMA lock: retries that went back to lock_vma_under_rcu (VM_FAULT_RETRY_VMA); via mmap_lock: fault attempts under mmap_lock; page_not_uptodate: misses read by filemap_fault itself, without readahead; async RA: PG_readahead hits that started the next window.',
     'MADV_RANDOM: every file VMA has VM_RAND_READ: no readahead, one 4 KiB read per miss.',
     'random access: the readers fault at random pages (not in rounds) at memory.high = files/16, where misses far outnumber hits: the condition for thrash detection (mmap_miss > MMAP_LOTSAMISS) to turn read-around off; page_not_uptodate counts the misses read without it.',
+    'mmap_miss cut-off: misses for which do_sync_mmap_readahead read no window because mmap_miss > MMAP_LOTSAMISS (100); window uncharged: read-around or async windows whose __GFP_NORETRY charge failed after one reclaim pass (the fault then reads its page in page_not_uptodate); RA pages reclaimed unused: pages a window brought in that reclaim took before any fault mapped them (model-only counters).',
   ],
   headline(r) {
     const at = (f: string, v: string, fig: string) => total(cellOf(r, f, { variant: v }), fig);
@@ -88,9 +98,13 @@ export const readaheadPaths: Experiment = {
     const rnd = at('retry-vma', 'MADV_RANDOM', 'vm_events.FAULT_RETRY_VMA') / Math.max(1, at('retry-vma', 'MADV_RANDOM', 'vm_events.FAULT_RETRY'));
     const mmapRnd = at('retry-vma', 'MADV_RANDOM', 'vm_events.FAULT_MMAP_PATH');
     const thr = at('retry-vma', 'random access', 'vm_events.FAULT_RETRY_VMA') / Math.max(1, at('retry-vma', 'random access', 'vm_events.FAULT_RETRY'));
+    const pnu = at('retry-vma', 'random access', 'vm_events.PAGE_NOT_UPTODATE_READ');
+    const cut = at('retry-vma', 'random access', 'vm_events.MMAP_LOTSAMISS');
+    const unch = at('retry-vma', 'random access', 'vm_events.RA_WINDOW_UNCHARGED');
     const text = `retry-vma: ${(100 * ra).toFixed(0)}% of retries stay on the VMA lock with read-around, ${(100 * rnd).toFixed(0)}% with MADV_RANDOM ` +
       `(${mmapRnd} attempts under mmap_lock, as many as mainline's ${at('mainline', 'MADV_RANDOM', 'vm_events.FAULT_MMAP_PATH')}), ` +
-      `${(100 * thr).toFixed(0)}% with random access, where read-around is often off (page_not_uptodate reads).`;
-    return { text, holds: ra > 0.8 && rnd < 0.05 && mmapRnd > 0 && thr < ra };
+      `${(100 * thr).toFixed(0)}% with random access, where ${cut} of its ${pnu} page_not_uptodate reads follow the mmap_miss cut-off ` +
+      `(thrash detection) and ${unch} an uncharged window.`;
+    return { text, holds: ra > 0.8 && rnd < 0.05 && mmapRnd > 0 && thr < ra && cut > unch };
   },
 };

@@ -165,7 +165,10 @@ function do_sync_mmap_readahead(vmf: VmFault): number {
   if (ra.ra_pages === 0) return 0;
   let mmap_miss = ra.mmap_miss;
   if (mmap_miss < MMAP_LOTSAMISS * 10) ra.mmap_miss = ++mmap_miss;
-  if (mmap_miss > MMAP_LOTSAMISS) return 0;
+  if (mmap_miss > MMAP_LOTSAMISS) {
+    count_vm_event(VmEvent.MMAP_LOTSAMISS); // model-only: the thrash cut-off, not VM_RAND_READ or ra_pages 0
+    return 0;
+  }
   const eof = vma.pages; // i_size: the model's file is as long as its VMA
   if ((vm_flags & VM_EXEC) !== 0) {
     ra.start = vmf.pgoff;

@@ -28,6 +28,7 @@ export * from './lruvec.js';
 export * from './memcontrol.js';
 export * from './vmscan.js';
 export * from './page_mkwrite.js';
+export * from './page_writeback.js';
 export * from './task_mmu.js';
 export * from './gup.js';
 export * from './mm_lifetime.js';

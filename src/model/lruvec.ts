@@ -23,6 +23,16 @@ export class LruPage {
   referenced = false;
   /** A PTE's accessed bit: set when a fault maps the page, read and cleared by folio_referenced. */
   young = false;
+  /**
+   * PG_dirty of a page-cache page (folio_mark_dirty), kept here rather than
+   * on the folio object, which the simulator drops once idle: the LRU entry
+   * lives as long as the page is resident (page_writeback.ts).
+   */
+  dirty = false;
+  /** PG_reclaim: reclaim met it dirty or under writeback; folio_end_writeback rotates it (folio_rotate_reclaimable). */
+  reclaim = false;
+  /** Brought in by a readahead window and not yet used by a fault (model-only: RA_UNUSED_RECLAIMED). */
+  ra_unused = false;
   /** An anonymous page (LRU_*_ANON), else page cache (LRU_*_FILE). */
   constructor(readonly vma: VmAreaStruct, readonly index: number, readonly anon = false) {}
 }
@@ -67,6 +77,18 @@ export class Lruvec {
   /** lruvec_del_folio. */
   del(p: LruPage): void {
     this.list(p.anon, p.active).delete(page_key(p.vma, p.index));
+  }
+  /**
+   * lruvec_add_folio_tail: at the oldest end of its list, the next to be
+   * isolated (lru_move_tail). Rebuilds the list: only writeback completions
+   * of PG_reclaim folios come here.
+   */
+  add_tail(p: LruPage): void {
+    const l = this.list(p.anon, p.active);
+    const rest = [...l];
+    l.clear();
+    l.set(page_key(p.vma, p.index), p);
+    for (const [k, q] of rest) l.set(k, q);
   }
   /** Put back at the newest end (rotate, or after a list change). */
   putback(p: LruPage): void {

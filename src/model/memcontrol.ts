@@ -35,6 +35,33 @@ export interface MemoryConfig {
   other: number;
   /** vm.swappiness (0-200): anon vs file scan balance; default 60. */
   swappiness?: number;
+  /** vm.dirty_background_ratio (%): the flusher starts background writeback above it; default 10. */
+  dirty_background_ratio?: number;
+  /** vm.dirty_ratio (%): the dirty limit (balance_dirty_pages' throttling is not modelled); default 20. */
+  dirty_ratio?: number;
+  /** vm.dirty_writeback_centisecs in ns: the flusher's periodic wake-up; default 5 s. */
+  dirty_writeback_ns?: number;
+  /** vm.dirty_expire_centisecs in ns: the age at which periodic writeback writes an inode; default 30 s. */
+  dirty_expire_ns?: number;
+}
+
+/** One dirty inode on the bdi_writeback's b_dirty list (the model's file is a VMA). */
+export interface DirtyInode {
+  /** inode->dirtied_when (ns): when it went from clean to dirty. */
+  dirtied_when: number;
+  /** Indices of its dirty pages. */
+  readonly pages: Set<number>;
+}
+
+/** A wait queue of the model's own (pgdat->reclaim_wait, the flusher's sleep). */
+export class WaitQueue implements WaitResource {
+  readonly lockClass = 'io' as const;
+  readonly waiters: Array<{ t: Task }> = [];
+  readonly blockWait: BlockEffect;
+  constructor(readonly label: string, what: string) {
+    this.blockWait = block(this, what);
+  }
+  blockers(): void {}
 }
 
 /** kswapd's wait queue (pgdat->kswapd_wait). */
@@ -71,6 +98,31 @@ export class MemCgroup {
   readonly kswapd_wait: WaitResource = new KswapdWait();
   /** The effect kswapd yields to sleep on kswapd_wait. */
   readonly kswapd_block: BlockEffect = block(this.kswapd_wait, 'kswapd_try_to_sleep');
+
+  /* Dirty page cache and writeback (page_writeback.ts). */
+  /** NR_FILE_DIRTY and NR_WRITEBACK of the memcg's page cache. */
+  nr_dirty = 0;
+  nr_writeback = 0;
+  /** The bdi_writeback's b_dirty list, oldest dirtied first (the flusher walks it in this order). */
+  readonly b_dirty = new Map<VmAreaStruct, DirtyInode>();
+  /** The flusher kthread (wb_workfn), when spawned; sleeping in its idle wait. */
+  flusher: Task | null = null;
+  flusher_sleeping = false;
+  readonly flusher_wait = new WaitQueue('bdi_writeback->dwork', 'wb_workfn (idle)');
+  /** Work queued for the flusher since it last looked (wb_wakeup / the delayed work's timer). */
+  wb_work_pending = false;
+  /** WB_start_all: wakeup_flusher_threads asked for all dirty pages to be written. */
+  wb_start_all = false;
+  /** The delayed work's timer is armed (wb_wakeup_delayed). */
+  wb_timer_armed = false;
+  /** wb->last_old_flush (ns): the last periodic (kupdate) pass. */
+  last_old_flush = 0;
+  /** PGDAT_WRITEBACK: kswapd found a batch entirely under writeback. */
+  pgdat_writeback = false;
+  /** NR_THROTTLED_WRITTEN and the VMSCAN_THROTTLE_WRITEBACK wait queue (reclaim_throttle). */
+  nr_throttled_written = 0;
+  reclaim_wb_start = 0;
+  readonly reclaim_wait = new WaitQueue('pgdat->reclaim_wait[WRITEBACK]', 'reclaim_throttle');
 
   constructor(readonly cfg: MemoryConfig) {
     if (cfg.total > 0) {
@@ -213,7 +265,10 @@ export function* filemap_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: 
   const added: number[] = [];
   if (want === 0) return added;
   yield* alloc_pages(memcg, want);
-  if (!(yield* try_charge_memcg(memcg, want, noretry))) return added;
+  if (!(yield* try_charge_memcg(memcg, want, noretry))) {
+    count_vm_event(VmEvent.RA_WINDOW_UNCHARGED); // only readahead charges with __GFP_NORETRY
+    return added;
+  }
   for (let i = index; i < index + nr; i++) {
     if (lru.get(vma, i) !== undefined) continue;
     const p = new LruPage(vma, i);
@@ -253,7 +308,10 @@ export function* anon_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: num
 /** A resident page was mapped by a fault: its PTE is young (read later by folio_referenced). */
 export function folio_mapped_young(memcg: MemCgroup, vma: VmAreaStruct, index: number): void {
   const p = memcg.lruvec.get(vma, index);
-  if (p !== undefined) p.young = true;
+  if (p !== undefined) {
+    p.young = true;
+    p.ra_unused = false;
+  }
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   Folio, uffd_disable_fault_around, VM_FAULT_COMPLETED, VM_FAULT_MAJOR, VM_FAULT_NOPAGE, VM_FAULT_RETRY,
   VM_FAULT_RETRY_HARD, VM_FAULT_RETRY_VMA, type VmAreaStruct,
 } from './mm_types.js';
+import { balance_dirty_pages_ratelimited, folio_mark_dirty, folio_test_dirty } from './page_writeback.js';
 import { f2fs_vm_page_mkwrite, filemap_page_mkwrite, folio_lock_holding } from './page_mkwrite.js';
 import { release_fault_lock } from './memory_lock.js';
 import { mmap_read_trylock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
@@ -230,16 +231,19 @@ function* do_page_mkwrite(vmf: VmFault, folio: Folio): KPath<number> {
  * fault_dirty_shared_page (mm/memory.c, v7.0 §B.3), with the folio locked:
  * folio_mark_dirty, folio_unlock; then, if the folio was newly dirtied or
  * the file has ->page_mkwrite, maybe_unlock_mmap_for_io (a first attempt
- * releases the fault lock) before balance_dirty_pages_ratelimited (not
- * modelled: no dirty throttling), and VM_FAULT_COMPLETED if it released.
+ * releases the fault lock) before balance_dirty_pages_ratelimited (with a
+ * memory model its background-writeback kick; no dirty throttling), and
+ * VM_FAULT_COMPLETED if it released.
  */
 function* fault_dirty_shared_page(vmf: VmFault, folio: Folio, page_mkwrite: boolean): KPath<number> {
-  const dirtied = !folio.dirty;
-  folio.dirty = true; // folio_mark_dirty
+  const dirtied = !folio_test_dirty(vmf.vma, folio);
+  folio_mark_dirty(vmf.vma, folio);
   if (sched_points) yield PT.folio_unlock;
   folio_unlock(folio);
   if (dirtied || page_mkwrite) {
-    if (yield* maybe_unlock_mmap_for_io(vmf, false)) return VM_FAULT_COMPLETED;
+    const released = yield* maybe_unlock_mmap_for_io(vmf, false);
+    balance_dirty_pages_ratelimited(vmf.vma); // with memory: only its background-writeback kick (page_writeback.ts)
+    if (released) return VM_FAULT_COMPLETED;
   }
   return 0;
 }

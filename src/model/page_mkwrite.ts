@@ -17,6 +17,7 @@ import type { KPath } from './effects.js';
 import type { VmFault } from './fault_types.js';
 import { VM_FAULT_LOCKED, VM_FAULT_NOPAGE, type Folio } from './mm_types.js';
 import { __folio_lock, folio_trylock, folio_unlock, folio_wait_writeback } from './pagemap.js';
+import { folio_mark_dirty } from './page_writeback.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 
 /** folio_lock from a fault that holds its VMA or mmap lock: a sleep is counted (FAULT_HOLD_WAIT). */
@@ -39,9 +40,9 @@ function* mkwrite_wait_writeback(folio: Folio): KPath {
  * folio_mark_dirty, then folio_wait_stable, which waits for writeback only
  * when the mapping has AS_STABLE_WRITES (`stable`).
  */
-export function* filemap_page_mkwrite(_vmf: VmFault, folio: Folio, stable: boolean): KPath<number> {
+export function* filemap_page_mkwrite(vmf: VmFault, folio: Folio, stable: boolean): KPath<number> {
   yield* folio_lock_holding(folio);
-  folio.dirty = true; // folio_mark_dirty
+  folio_mark_dirty(vmf.vma, folio);
   if (stable) yield* mkwrite_wait_writeback(folio); // folio_wait_stable
   return VM_FAULT_LOCKED;
 }
@@ -52,13 +53,13 @@ export function* filemap_page_mkwrite(_vmf: VmFault, folio: Folio, stable: boole
  * f2fs_folio_wait_writeback(folio, DATA, false, true), which waits for
  * writeback whatever the mapping's flags; folio_mark_dirty.
  */
-export function* f2fs_vm_page_mkwrite(_vmf: VmFault, folio: Folio): KPath<number> {
+export function* f2fs_vm_page_mkwrite(vmf: VmFault, folio: Folio): KPath<number> {
   yield* folio_lock_holding(folio);
   if (!folio.uptodate) {
     folio_unlock(folio);
     return VM_FAULT_NOPAGE;
   }
   yield* mkwrite_wait_writeback(folio); // f2fs_folio_wait_writeback
-  folio.dirty = true; // folio_mark_dirty
+  folio_mark_dirty(vmf.vma, folio);
   return VM_FAULT_LOCKED;
 }

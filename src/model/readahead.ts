@@ -44,7 +44,9 @@ export function* page_cache_ra_window(vma: VmAreaStruct, start: number, nr: numb
   if (missing === 0) return;
   const added = yield* filemap_charge_and_add(vma.mm, vma, start, nr, true);
   const window: Folio[] = [];
+  const lru = vma.mm.memory!.lruvec;
   for (const i of added) {
+    lru.get(vma, i)!.ra_unused = true; // model-only: until a fault maps it (RA_UNUSED_RECLAIMED)
     if (vma.cache.get(i) !== undefined) continue;
     const f = new Folio(vma.id, i);
     f.locked = true;

@@ -87,3 +87,30 @@ export function install_mm_cpumask(fn: (() => number) | null): void {
 export function tlb_flush_remote_cpus(): number {
   return remoteCpus();
 }
+
+let clock: () => number = () => 0;
+let timer: (at: number, fn: () => void) => void = () => {
+  throw new Error('mod_timer: no engine installed');
+};
+
+/**
+ * Engine hooks for the clock (ktime_get_ns, jiffies) and for timers
+ * (mod_timer / queue_delayed_work): `fn` runs at time `at` in interrupt
+ * context. Only the simulator installs them; the checker's model never
+ * arms a timer (the writeback flusher and its dirty expiry run only with
+ * `memory:`, which the checker does not model).
+ */
+export function install_clock(now: () => number, arm: (at: number, fn: () => void) => void): void {
+  clock = now;
+  timer = arm;
+}
+
+/** ktime_get_ns: the engine's simulated time. */
+export function ktime_get_ns(): number {
+  return clock();
+}
+
+/** mod_timer / queue_delayed_work: run `fn` at `at` ns, outside any task. */
+export function mod_timer(at: number, fn: () => void): void {
+  timer(at, fn);
+}

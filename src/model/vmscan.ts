@@ -2,9 +2,10 @@
  * Reclaim of page-cache folios (mm/vmscan.c, v7.0; see
  * ../shared/kernel/memory-and-vma.md §C.3–C.7): shrink_folio_list, the
  * classic LRU's shrink_inactive_list / shrink_active_list, direct reclaim
- * (try_to_free_pages, try_to_free_mem_cgroup_pages) and kswapd. Page-cache
- * folios are clean (never written back); anonymous folios are swapped out to
- * zram (SWP_SYNCHRONOUS_IO).
+ * (try_to_free_pages, try_to_free_mem_cgroup_pages) and kswapd. Reclaim does
+ * not write page-cache folios (v7.0): a dirty one, or one under writeback,
+ * gets PG_reclaim and is activated, and the flusher (page_writeback.ts)
+ * cleans it; anonymous folios are swapped out to zram (SWP_SYNCHRONOUS_IO).
  */
 import { Cost, cpu, type KPath } from './effects.js';
 import { page_key, type LruPage } from './lruvec.js';
@@ -12,6 +13,7 @@ import { install_reclaim, MAX_RECLAIM_RETRIES, SWAP_CLUSTER_MAX, type MemCgroup 
 import { folio_trylock, folio_unlock } from './pagemap.js';
 import { Folio, type VmAreaStruct } from './mm_types.js';
 import { current } from './sched.js';
+import { folio_test_dirty, reclaim_throttle, wakeup_flusher_threads } from './page_writeback.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 import { psi_memstall_enter, psi_memstall_leave } from './trace.js';
 
@@ -20,6 +22,7 @@ import { psi_memstall_enter, psi_memstall_leave } from './trace.js';
  * LRU. Per folio, in the kernel's order:
  * - folio_trylock: a locked folio is kept (reclaim never sleeps on a folio lock);
  * - under writeback: kept (cgroup v2 / global reclaim only mark it PG_reclaim);
+ * - dirty: kept (v7.0 reclaim never writes a file folio; PG_reclaim, activate);
  * - __remove_mapping: folio_ref_freeze fails if anyone else holds a
  *   reference (a fault between filemap_get_folio and folio_put, a waiter on
  *   its lock): kept. Otherwise the page-cache slot gets a shadow entry (the
@@ -32,7 +35,8 @@ export function shrink_folio_list(vma: VmAreaStruct, folios: readonly Folio[]): 
   let nr_reclaimed = 0;
   for (const folio of folios) {
     if (!folio_trylock(folio)) continue; // keep_locked
-    if (folio.writeback || folio.refcount !== 0 || folio.nrWaiters !== 0 || vma.cache.get(folio.index) !== folio) {
+    if (folio.writeback || folio_test_dirty(vma, folio) || folio.refcount !== 0 || folio.nrWaiters !== 0 ||
+        vma.cache.get(folio.index) !== folio) {
       folio_unlock(folio); // keep
       continue;
     }
@@ -54,6 +58,7 @@ export function shrink_folio_list(vma: VmAreaStruct, folios: readonly Folio[]): 
  * anonymous page) and age the clock; lruvec_del_folio; uncharge.
  */
 function evict(memcg: MemCgroup, p: LruPage): void {
+  if (p.ra_unused) count_vm_event(VmEvent.RA_UNUSED_RECLAIMED);
   memcg.shadows.set(page_key(p.vma, p.index), memcg.nonresident_age);
   memcg.nonresident_age++;
   memcg.lruvec.del(p);
@@ -66,6 +71,10 @@ interface ScanControl {
   nr_scanned: number;
   nr_reclaimed: number;
   readonly kswapd: boolean;
+  /** sc->nr: file folios taken, and of them under writeback / marked for immediate reclaim (shrink_node's checks). */
+  nr_taken: number;
+  nr_writeback: number;
+  nr_immediate: number;
 }
 
 /**
@@ -95,6 +104,13 @@ function* swap_out_folio(memcg: MemCgroup, p: LruPage): KPath<boolean> {
   return true;
 }
 
+/** shrink_folio_list's activate_locked: SetPageActive, back on the active list. */
+function activate(lru: MemCgroup['lruvec'], p: LruPage): void {
+  lru.del(p);
+  p.active = true;
+  lru.add(p);
+}
+
 /**
  * shrink_inactive_list: isolate up to SWAP_CLUSTER_MAX of the oldest
  * inactive folios of one type and decide each one (folio_check_references,
@@ -113,11 +129,19 @@ function* shrink_inactive_list(memcg: MemCgroup, sc: ScanControl, anon: boolean)
     batch.push(p);
     if (batch.length === SWAP_CLUSTER_MAX) break;
   }
-  let freed = 0, swapped = 0;
+  let freed = 0, swapped = 0, nr_unqueued_dirty = 0;
   for (const p of batch) {
     if (lru.get(p.vma, p.index) !== p) continue; // freed while an earlier folio was being written
     const folio = p.vma.cache.get(p.index);
     if (folio !== undefined && !folio.idle) {
+      if (!anon && !folio.locked && folio.writeback) { // folio_trylock succeeded; under writeback (cgroup v2: no wait)
+        sc.nr_writeback++;
+        if (sc.kswapd && p.reclaim && memcg.pgdat_writeback) sc.nr_immediate++; // case 1
+        else p.reclaim = true; // case 2: folio_set_reclaim
+        count_vm_event(VmEvent.VMSCAN_WRITEBACK);
+        activate(lru, p);
+        continue;
+      }
       lru.putback(p); // folio_trylock / folio_ref_freeze would fail
       continue;
     }
@@ -131,6 +155,13 @@ function* shrink_inactive_list(memcg: MemCgroup, sc: ScanControl, anon: boolean)
         p.referenced = true; // FOLIOREF_KEEP
         lru.putback(p);
       }
+      continue;
+    }
+    if (p.dirty) { // file LRU: never pageout() (v7.0); "immediately reclaim when written back"
+      nr_unqueued_dirty++;
+      count_vm_event(VmEvent.NR_VMSCAN_IMMEDIATE);
+      p.reclaim = true; // folio_set_reclaim
+      activate(lru, p);
       continue;
     }
     if (anon) {
@@ -152,6 +183,9 @@ function* shrink_inactive_list(memcg: MemCgroup, sc: ScanControl, anon: boolean)
     evict(memcg, p);
   }
   const reclaimed = freed + swapped;
+  if (!anon) sc.nr_taken += batch.length;
+  // Dirty folios no flusher has queued: nudge the flushers (wakeup_flusher_threads(WB_REASON_VMSCAN)).
+  if (!anon && nr_unqueued_dirty > 0 && nr_unqueued_dirty === batch.length) wakeup_flusher_threads(memcg);
   sc.nr_scanned += batch.length;
   sc.nr_reclaimed += reclaimed;
   for (let i = 0; i < batch.length; i++) count_vm_event(sc.kswapd ? VmEvent.PGSCAN_KSWAPD : VmEvent.PGSCAN_DIRECT);
@@ -222,7 +256,7 @@ function* shrink_lruvec(memcg: MemCgroup, sc: ScanControl): KPath {
  * it). Returns nr_reclaimed.
  */
 function* try_to_free_pages(memcg: MemCgroup, nr_to_reclaim: number): KPath<number> {
-  const sc: ScanControl = { nr_to_reclaim, nr_scanned: 0, nr_reclaimed: 0, kswapd: false };
+  const sc: ScanControl = { nr_to_reclaim, nr_scanned: 0, nr_reclaimed: 0, kswapd: false, nr_taken: 0, nr_writeback: 0, nr_immediate: 0 };
   yield* shrink_lruvec(memcg, sc);
   return sc.nr_reclaimed;
 }
@@ -241,13 +275,20 @@ export function* kswapd(memcg: MemCgroup): KPath {
   memcg.kswapd = current;
   for (;;) {
     if (memcg.free >= memcg.wmark_high || memcg.kswapd_failures >= MAX_RECLAIM_RETRIES) {
+      memcg.pgdat_writeback = false; // clear_pgdat_congested: the node is balanced
       memcg.kswapd_sleeping = true;
       yield memcg.kswapd_block;
       continue;
     }
-    const sc: ScanControl = { nr_to_reclaim: SWAP_CLUSTER_MAX, nr_scanned: 0, nr_reclaimed: 0, kswapd: true };
+    const sc: ScanControl = {
+      nr_to_reclaim: SWAP_CLUSTER_MAX, nr_scanned: 0, nr_reclaimed: 0, kswapd: true, nr_taken: 0, nr_writeback: 0, nr_immediate: 0,
+    };
     psi_memstall_enter('kswapd'); // balance_pgdat
     yield* shrink_lruvec(memcg, sc);
+    // shrink_node, kswapd: a batch all under writeback flags the node; folios cycling back
+    // to reclaim still under writeback (nr_immediate) throttle kswapd until writeback progresses.
+    if (sc.nr_writeback > 0 && sc.nr_writeback === sc.nr_taken) memcg.pgdat_writeback = true;
+    if (sc.nr_immediate > 0) yield* reclaim_throttle(memcg);
     psi_memstall_leave('kswapd');
     if (sc.nr_reclaimed === 0) memcg.kswapd_failures++;
     else memcg.kswapd_failures = 0;

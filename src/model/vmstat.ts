@@ -77,6 +77,26 @@ export const enum VmEvent {
   WORKINGSET_REFAULT_ANON = 33,
   /** mm/workingset.c: an anonymous refault within the workingset size, activated at once. */
   WORKINGSET_ACTIVATE_ANON = 34,
+  /** mm/page-writeback.c NR_DIRTIED: a page-cache folio became dirty (folio_mark_dirty -> folio_account_dirtied). */
+  NR_DIRTIED = 35,
+  /** mm/page-writeback.c NR_WRITTEN: a folio's writeback completed (folio_end_writeback). */
+  NR_WRITTEN = 36,
+  /** mm/vmscan.c NR_VMSCAN_IMMEDIATE: reclaim met a dirty file folio, set PG_reclaim and activated it. */
+  NR_VMSCAN_IMMEDIATE = 37,
+  /** mm/swap.c PGROTATED: folio_end_writeback moved a PG_reclaim folio to the inactive list's tail. */
+  PGROTATED = 38,
+  /** Model-only (shrink_folio_list's stat->nr_writeback): reclaim met a folio under writeback, set PG_reclaim, activated it. */
+  VMSCAN_WRITEBACK = 39,
+  /** Model-only (tracepoint mm_vmscan_throttled): kswapd slept in reclaim_throttle(VMSCAN_THROTTLE_WRITEBACK). */
+  VMSCAN_THROTTLE_WRITEBACK = 40,
+  /** Model-only: shrink_inactive_list found only unqueued dirty folios and woke the flusher (wakeup_flusher_threads(WB_REASON_VMSCAN)). */
+  FLUSHER_WAKE_VMSCAN = 41,
+  /** Model-only: a page-cache miss read no window because mmap_miss > MMAP_LOTSAMISS (do_sync_mmap_readahead). */
+  MMAP_LOTSAMISS = 42,
+  /** Model-only: a page a read-around or async window brought in was reclaimed before any fault used it. */
+  RA_UNUSED_RECLAIMED = 43,
+  /** Model-only: a readahead window's __GFP_NORETRY charge failed after one reclaim pass: nothing of it was read. */
+  RA_WINDOW_UNCHARGED = 44,
 }
 export const VM_EVENT_NAMES = [
   'VMA_LOCK_SUCCESS', 'VMA_LOCK_ABORT', 'VMA_LOCK_RETRY', 'VMA_LOCK_MISS',
@@ -86,6 +106,8 @@ export const VM_EVENT_NAMES = [
   'PGSCAN_KSWAPD', 'PGSCAN_DIRECT', 'PGSTEAL_KSWAPD', 'PGSTEAL_DIRECT', 'ALLOCSTALL', 'WORKINGSET_REFAULT_FILE',
   'WORKINGSET_ACTIVATE_FILE', 'KSWAPD_WAKE', 'MEMCG_MAX', 'MEMCG_HIGH', 'MEMCG_OOM_FORCED', 'PSWPOUT', 'PSWPIN',
   'PAGE_MKWRITE_WB_WAIT', 'WORKINGSET_REFAULT_ANON', 'WORKINGSET_ACTIVATE_ANON',
+  'NR_DIRTIED', 'NR_WRITTEN', 'NR_VMSCAN_IMMEDIATE', 'PGROTATED', 'VMSCAN_WRITEBACK', 'VMSCAN_THROTTLE_WRITEBACK',
+  'FLUSHER_WAKE_VMSCAN', 'MMAP_LOTSAMISS', 'RA_UNUSED_RECLAIMED', 'RA_WINDOW_UNCHARGED',
 ] as const;
 /** Events that appear in reports only when some run counted them (the readahead and reclaim paths). */
 export const VM_EVENTS_HIDDEN_IF_ZERO: readonly string[] = VM_EVENT_NAMES.slice(VmEvent.RETRY_IO_MISS);

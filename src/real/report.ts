@@ -78,6 +78,10 @@ export function renderRealTable(rc: RealComparison): string {
     tail.push('  page states met (faults in the window; as intended = major for absent/swapped, minor for cached/zero; prepared in line):');
     for (const [st, e] of states) {
       const l = e.p50.length === 0 ? '' : `; latency p50 ${formatNs(median(e.p50))}, p99 ${formatNs(median(e.p99))}`;
+      if (st === 'memcg') { // memory: no drawn state, the cgroup's reclaim decides
+        tail.push(`    ${st.padEnd(8)} ${formatCount(median(e.run))} faults, ${formatCount(median(e.ok))} major (the memory cgroup decides residency)${l}`);
+        continue;
+      }
       tail.push(`    ${st.padEnd(8)} ${formatCount(median(e.run))} faults, ${formatCount(median(e.ok))} as intended, ${formatCount(median(e.prep))} prepared in line${l}`);
     }
   }
@@ -93,6 +97,13 @@ export function renderRealTable(rc: RealComparison): string {
   const vm = Object.entries(x.counters.vmstat).map(([k, v]) => `${k} ${v}`).join(', ');
   if (vm !== '') tail.push(`  /proc/vmstat over the run (whole system): ${vm}`);
   if (x.counters.memcg !== null) tail.push(`  cgroup memory.stat over the run: ${Object.entries(x.counters.memcg).map(([k, v]) => `${k} ${v}`).join(', ') || '-'}`);
+  if (x.memcg !== null) {
+    const m = x.memcg;
+    tail.push(`  memory: on cgroup v${m.version}: ${m.files.map(([f, v]) => `${f} ${v}`).join(', ')} (the load generator's own ${(m.generatorBytes / 2 ** 20).toFixed(1)} MiB included)`);
+    const c = x.counters.memcg ?? {};
+    const fig = (k: string) => (c[k] === undefined ? '-' : String(c[k]));
+    tail.push(`  refaults (workingset_refault_file / _anon): ${fig('workingset_refault_file')} / ${fig('workingset_refault_anon')}; major faults (cgroup pgmajfault): ${fig('pgmajfault')}; memory.events high ${fig('events.high')}, max ${fig('events.max')}, oom_kill ${fig('events.oom_kill')}`);
+  }
   const errs = Object.entries(x.errors);
   if (errs.length > 0) tail.push(`  failed syscalls: ${errs.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   // Notes of the first run (later runs differ only in temporary paths).

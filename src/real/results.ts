@@ -11,6 +11,7 @@ import { VM_EVENT_NAMES } from '../model/index.js';
 import { PRIORITY_CLASSES, type Law, type OpName, type PriorityClass } from '../scenario/types.js';
 import type { MmapLockAnalysis } from './trace.js';
 import { OP_BY_CODE, STATE_BY_CODE, type RealOpName, type RealState, type Translation } from './translate.js';
+import { MEMCG_EVENT_NAMES, MEMCG_STAT_NAMES, MEMCG_TO_VM_EVENT } from './memcg.js';
 
 /** Record flags (native/loadgen.c `F_*`). */
 export const F_SEGV = 1;
@@ -133,6 +134,8 @@ export interface RealExtras {
   trace: { events: number; lost: number; contentionEvents: boolean } | null;
   /** Kernel counter deltas over the run (setup excluded): whole system (/proc/vmstat) and the run's cgroup. */
   counters: { vmstat: Record<string, number>; memcg: Record<string, number> | null };
+  /** The scenario's memory: block as applied to the run's cgroup (files written, the generator's own bytes added), or null. */
+  memcg: { version: 1 | 2; path: string; files: Array<[string, string]>; generatorBytes: number } | null;
   notes: string[];
 }
 
@@ -153,6 +156,7 @@ export interface BuildInput {
   load: { before: number[]; after: number[]; hostCpus: number };
   loadWarning: string | null;
   device?: RealExtras['device'];
+  memcg?: RealExtras['memcg'];
   /** Label of the fork strategy column (the one the kernel implements). */
   fork: string;
   notes: string[];
@@ -243,7 +247,9 @@ export function buildRealRun(inp: BuildInput): RealRun {
       s.run++;
       if (r.flags & F_PREP) s.prepared++;
       const major = r.majflt > 0;
-      if ((r.state === 'absent' || r.state === 'swapped') === major && !(r.flags & F_SEGV)) s.asIntended++;
+      if (r.state === 'memcg') { // no intended outcome: the memory cgroup's reclaim decides; counts the major ones
+        if (major) s.asIntended++;
+      } else if ((r.state === 'absent' || r.state === 'swapped') === major && !(r.flags & F_SEGV)) s.asIntended++;
     }
     if (r.flags & F_UNFINISHED) {
       let m = unfinishedByClass.get(cls);
@@ -367,6 +373,14 @@ export function buildRealRun(inp: BuildInput): RealRun {
   vmEvents.FAULT_MMAP_PATH = mmapPath;
   const faultCount = all.get('fault')?.count ?? 0;
   if (faultsViaMmapLock !== null) vmEvents.VMA_LOCK_SUCCESS = Math.max(0, faultCount - faultsViaMmapLock);
+  // The run's cgroup counters stand for the model's refault, reclaim and memcg events (whole run, set-up excluded).
+  const memcgCounters = inp.counters.memcg;
+  const memcgUnavailable: string[] = [];
+  for (const [from, ev] of MEMCG_TO_VM_EVENT) {
+    const v = memcgCounters?.[from];
+    if (v === undefined) memcgUnavailable.push(`vm_events.${ev}`);
+    else vmEvents[ev] = v;
+  }
 
   const metrics: RunMetrics = {
     fault: 'real',
@@ -390,6 +404,7 @@ export function buildRealRun(inp: BuildInput): RealRun {
   const unavailable = [...ALWAYS_UNAVAILABLE];
   if (inp.trace === null) unavailable.push(...TRACE_FIGURES);
   if (inp.fuse === null) unavailable.push('vm_events.IO_READ');
+  unavailable.push(...memcgUnavailable);
 
   const extras: RealExtras = {
     kernel: inp.host.kernel,
@@ -417,6 +432,7 @@ export function buildRealRun(inp: BuildInput): RealRun {
     faultsViaMmapLock,
     trace: inp.trace === null ? null : { events: inp.trace.events, lost: inp.trace.lost, contentionEvents: inp.trace.contentionEvents },
     counters: inp.counters,
+    memcg: inp.memcg ?? null,
     notes: [...tr.notes, ...inp.notes, ...ownNotes],
   };
   return { metrics, unavailable, extras };
@@ -442,4 +458,5 @@ export function counterDelta(before: Record<string, number>, after: Record<strin
 }
 
 export const VMSTAT_NAMES = ['pgfault', 'pgmajfault', 'pswpin', 'pswpout', 'vma_lock_success', 'vma_lock_abort', 'vma_lock_retry', 'vma_lock_miss'];
-export const MEMCG_NAMES = ['pgfault', 'pgmajfault', 'pswpin', 'pswpout', 'swpin', 'swpout'];
+/** memory.stat counters, and memory.events' (v2) as `events.NAME`. */
+export const MEMCG_NAMES = [...MEMCG_STAT_NAMES, ...MEMCG_EVENT_NAMES.map((n) => `events.${n}`)];

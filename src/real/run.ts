@@ -22,6 +22,7 @@ import { analyseMmapLock, openTrace, parseTrace, startTrace, stopTrace, type Tra
 import { parseBenchOutput } from '../calibrate/bench-output.js';
 import { empiricalLaw, fileContent, type IoPath } from './blockdev.js';
 import { mappedBytes, renderFuseConfig, renderLoadgenConfig, swapPoolBytes, type Translation } from './translate.js';
+import { cgroupFiles, generatorBytes, PAGE_BYTES } from './memcg.js';
 
 export interface RealRunOptions {
   /** Skip the tracefs part (mmap_lock figures become unavailable). */
@@ -79,8 +80,17 @@ async function runInside(tr: Translation, opts: RealRunOptions, host: HostInfo, 
   if (!opts.keep) res.add({ kind: 'dir', path: tmp });
   const notes: string[] = [];
 
-  // Memory cgroup.
+  // Memory cgroup. With the scenario's memory: block its limits are written once the generator has set up.
   let cgroupPath: string | null = null;
+  if (tr.memory !== null) {
+    if (!opts.cgroup) throw new HostError('real: the scenario has a memory: block, which needs the run\'s memory cgroup: drop --no-cgroup');
+    if (host.cgroup === null) throw new HostError('real: the scenario has a memory: block, but no memory cgroup controller is mounted (cgroup v2 with "memory")');
+    try {
+      cgroupFiles(tr.memory, host.cgroup.version, 0);
+    } catch (e) {
+      throw new HostError(`real: ${(e as Error).message}`);
+    }
+  }
   if (opts.cgroup && host.cgroup !== null) {
     cgroupPath = join(host.cgroup.parent, `faultline-real-${tag}`);
     try {
@@ -90,7 +100,13 @@ async function runInside(tr: Translation, opts: RealRunOptions, host: HostInfo, 
     }
     res.add({ kind: 'cgroup', path: cgroupPath });
     const limit = Math.ceil((mappedBytes(tr) + 256 * 2 ** 20) / 4096) * 4096;
-    if (host.cgroup.version === 1) {
+    const ctl = join(cgroupPath, host.cgroup.version === 1 ? 'memory.limit_in_bytes' : 'memory.max');
+    if (!existsSync(ctl)) {
+      throw new HostError(`real: the memory controller is not enabled in ${cgroupPath} (no ${ctl}: enable "memory" in the parent's cgroup.subtree_control, or use --no-cgroup)`);
+    }
+    if (tr.memory !== null) {
+      notes.push(`memory cgroup v${host.cgroup.version} ${cgroupPath}: the scenario's memory: limits, written after set-up`);
+    } else if (host.cgroup.version === 1) {
       writeFileSync(join(cgroupPath, 'memory.limit_in_bytes'), String(limit));
       try {
         writeFileSync(join(cgroupPath, 'memory.swappiness'), '100');
@@ -100,7 +116,7 @@ async function runInside(tr: Translation, opts: RealRunOptions, host: HostInfo, 
     } else {
       writeFileSync(join(cgroupPath, 'memory.max'), String(limit));
     }
-    notes.push(`memory cgroup v${host.cgroup.version} ${cgroupPath}, limit ${(limit / 2 ** 20).toFixed(0)} MiB`);
+    if (tr.memory === null) notes.push(`memory cgroup v${host.cgroup.version} ${cgroupPath}, limit ${(limit / 2 ** 20).toFixed(0)} MiB`);
   }
 
   // zram swap.
@@ -187,8 +203,12 @@ async function runInside(tr: Translation, opts: RealRunOptions, host: HostInfo, 
     notes.push(`only ${swapLine[1]} of ${swapLine[2]} swap-pool pages could be pushed out at set-up`);
   }
 
+  let memcg: RealExtras['memcg'] = null;
+  if (tr.memory !== null && cgroupPath !== null && host.cgroup !== null) {
+    memcg = applyMemoryLimits(tr, cgroupPath, host.cgroup.version); // reported in its own line (report.ts)
+  }
   const vm0 = readCounters('/proc/vmstat');
-  const cg0 = cgroupPath !== null ? readCounters(join(cgroupPath, 'memory.stat')) : null;
+  const cg0 = cgroupPath !== null ? readMemcgCounters(cgroupPath) : null;
   const loadBefore = hostLoad();
   const loadWarning = loadVerdict(loadBefore, host.cpus, true).warning;
   if (trace !== null) startTrace(trace, tids);
@@ -201,7 +221,7 @@ async function runInside(tr: Translation, opts: RealRunOptions, host: HostInfo, 
   if (code !== 0) throw new Error(`the load generator exited with code ${code}: ${genErr.trim() || '(no message)'}`);
   const loadAfter = hostLoad();
   const vm1 = readCounters('/proc/vmstat');
-  const cg1 = cgroupPath !== null ? readCounters(join(cgroupPath, 'memory.stat')) : null;
+  const cg1 = cgroupPath !== null ? readMemcgCounters(cgroupPath) : null;
   const results = parseLoadgenResults(readFileSync(out, 'utf8'));
 
   let fuse: FuseRead[] | null = null;
@@ -234,6 +254,7 @@ async function runInside(tr: Translation, opts: RealRunOptions, host: HostInfo, 
       vmstat: counterDelta(vm0, vm1, VMSTAT_NAMES),
       memcg: cg0 !== null && cg1 !== null ? counterDelta(cg0, cg1, MEMCG_NAMES) : null,
     },
+    memcg,
     host: { kernel: host.kernel, perVmaLock: host.perVmaLock, perVmaLockStats: host.perVmaLockStats },
     load: { before: loadBefore, after: loadAfter, hostCpus: host.cpus },
     loadWarning,
@@ -302,6 +323,42 @@ function setupBlockFiles(tr: Translation, io: 'zram' | 'loop', tmp: string, res:
     paths, law, read,
     note: `file regions on ${tr.files.length} ${kind}(s) (${[...paths.values()].join(', ')}); device read (O_DIRECT 4 KiB) p50 ${formatNs(read.p50)}, p99 ${formatNs(read.p99)}: the model's io.read is this law`,
   };
+}
+
+/**
+ * Write the scenario's memory limits (src/real/memcg.ts) into the run's
+ * cgroup, each raised by what the generator itself holds there at set-up.
+ * memory.max below the usage makes the kernel reclaim at once, in the write.
+ */
+function applyMemoryLimits(tr: Translation, cgroupPath: string, version: 1 | 2): NonNullable<RealExtras['memcg']> {
+  const current = readNumber(join(cgroupPath, version === 2 ? 'memory.current' : 'memory.usage_in_bytes'));
+  const stat = readCounters(join(cgroupPath, 'memory.stat'));
+  const anon = tr.regions.reduce((n, r) => n + (r.kind === 'anon' ? r.resident * PAGE_BYTES : 0), 0);
+  const base = generatorBytes(current, stat, anon);
+  const files = cgroupFiles(tr.memory!, version, base);
+  for (const [f, v] of files) {
+    try {
+      writeFileSync(join(cgroupPath, f), v);
+    } catch (e) {
+      throw new HostError(`real: cannot write ${v} to ${join(cgroupPath, f)}: ${(e as Error).message}`);
+    }
+  }
+  return { version, path: cgroupPath, files, generatorBytes: base };
+}
+
+function readNumber(path: string): number {
+  try {
+    return Number(readFileSync(path, 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** memory.stat and, on v2, memory.events (as `events.NAME`). */
+function readMemcgCounters(cgroupPath: string): Record<string, number> {
+  const out = readCounters(join(cgroupPath, 'memory.stat'));
+  for (const [k, v] of Object.entries(readCounters(join(cgroupPath, 'memory.events')))) out[`events.${k}`] = v;
+  return out;
 }
 
 function readCounters(path: string): Record<string, number> {

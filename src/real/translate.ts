@@ -14,6 +14,7 @@
  */
 import { Rng } from '../sim/rng.js';
 import type { Law, OpSpec, PageState, PriorityClass, Scenario, ThreadSpec, VmaGroup } from '../scenario/types.js';
+import { memoryPlan, type MemoryPlan } from './memcg.js';
 
 export const PAGE_SIZE = 4096;
 
@@ -30,9 +31,9 @@ export const MADV_CODE = { normal: 0, random: 1, sequential: 2 } as const;
 export const MREMAP_FLAG = { maymove: 1, dontunmap: 4 } as const;
 
 /** Page states the host can produce (native/loadgen.c `ST_*`). */
-export const STATE_CODE = { none: 0, cached: 1, absent: 2, zero: 3, swapped: 4 } as const;
+export const STATE_CODE = { none: 0, cached: 1, absent: 2, zero: 3, swapped: 4, memcg: 5 } as const;
 export type RealState = keyof typeof STATE_CODE;
-export const STATE_BY_CODE: readonly RealState[] = ['none', 'cached', 'absent', 'zero', 'swapped'];
+export const STATE_BY_CODE: readonly RealState[] = ['none', 'cached', 'absent', 'zero', 'swapped', 'memcg'];
 
 /**
  * Which real state stands in for each scenario page state. `cached`, `absent`,
@@ -141,6 +142,13 @@ export interface Translation {
   /** Notes on what the real run does differently from the scenario. */
   notes: string[];
   needs: { fuse: boolean; swap: boolean };
+  /**
+   * The scenario's `memory:` block as the run's memory cgroup applies it
+   * (src/real/memcg.ts), or null without one. With it, every fault is of
+   * state `memcg`: no preparation beyond zapping a file page's PTE, so the
+   * cgroup's reclaim, not a drawn state, decides whether it is resident.
+   */
+  memory: MemoryPlan | null;
   /** The scenario the model runs for the comparison: same states, cpus and specials as the real run. */
   modelScenario: Scenario;
 }
@@ -229,8 +237,10 @@ export function translate(sc: Scenario, opts: TranslateOptions): Translation {
   // Schedules.
   const substitutions: Record<string, number> = {};
   const threads: ThreadPlan[] = [];
+  const memory = sc.memory === undefined ? null : memoryPlan(sc.memory);
+  if (memory !== null) notes.push(...memory.notes);
   sc.threads.forEach((th, k) => {
-    threads.push(schedule(sc, th, k, opts.seed, groupRegions, maxOps, substitutions));
+    threads.push(schedule(sc, th, k, opts.seed, groupRegions, maxOps, substitutions, memory !== null));
   });
   for (const t of threads) {
     if (t.truncated) notes.push(`thread ${t.name}: schedule cut at ${maxOps} ops before the end of the run`);
@@ -276,14 +286,16 @@ export function translate(sc: Scenario, opts: TranslateOptions): Translation {
     substitutions,
     notes,
     needs: { fuse: files.length > 0 && (anyFileFault || regions.some((r) => r.kind === 'file')), swap: demand.size > 0 },
+    memory,
     modelScenario: modelScenarioOf(sc, cpus),
   };
 }
 
 function schedule(
   sc: Scenario, th: ThreadSpec, k: number, seed: number, groups: Map<string, RegionPlan[]>, maxOps: number,
-  substitutions: Record<string, number>,
+  substitutions: Record<string, number>, memcg: boolean,
 ): ThreadPlan {
+  const cursors = new Map<OpSpec, number>();
   const rng = Rng.stream(seed, SCHEDULE_STREAM + k);
   let acc = 0;
   const cum = th.ops.map((o) => (acc += o.weight));
@@ -307,21 +319,43 @@ function schedule(
         truncated = true;
         break outer;
       }
-      ops.push(plan(spec, delay, rng, groups, substitutions));
+      ops.push(plan(spec, delay, rng, groups, substitutions, memcg, cursors));
     }
   }
   return { id: k, name: th.name, class: th.class, nice: CLASS_NICE[th.class], start: th.start, ops, truncated };
 }
 
-function plan(spec: OpSpec, delay: number, rng: Rng, groups: Map<string, RegionPlan[]>, substitutions: Record<string, number>): OpPlan {
+/**
+ * One op of a thread's schedule. A fault with `order: sequential` takes the
+ * next page in address order over its group's VMAs, wrapping around (as the
+ * simulator's UserFault does); with `memcg` (the scenario has `memory:`) its
+ * state is `memcg` instead of a drawn one.
+ */
+function plan(
+  spec: OpSpec, delay: number, rng: Rng, groups: Map<string, RegionPlan[]>, substitutions: Record<string, number>,
+  memcg: boolean, cursors: Map<OpSpec, number>,
+): OpPlan {
   const pickRegion = (group: string): RegionPlan => {
     const list = groups.get(group)!;
     return list.length === 1 ? list[0]! : list[rng.below(list.length)]!;
   };
   switch (spec.op) {
     case 'fault': {
-      const r = pickRegion(spec.vma);
-      const page = rng.below(r.pages);
+      let r: RegionPlan, page: number;
+      if (spec.order === 'sequential') {
+        const list = groups.get(spec.vma)!;
+        const total = list.reduce((n, x) => n + x.pages, 0);
+        let c = cursors.get(spec) ?? 0;
+        cursors.set(spec, c + 1 === total ? 0 : c + 1);
+        let i = 0;
+        while (c >= list[i]!.pages) c -= list[i++]!.pages;
+        r = list[i]!;
+        page = c;
+      } else {
+        r = pickRegion(spec.vma);
+        page = rng.below(r.pages);
+      }
+      if (memcg) return { delay, op: 'fault', region: r.id, page, pages: 1, state: 'memcg', write: spec.access !== 'read' };
       let acc = 0;
       const cum = spec.states.map(([, w]) => (acc += w));
       const st = spec.states[spec.states.length === 1 ? 0 : rng.pick(cum)]![0];

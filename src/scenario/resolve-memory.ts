@@ -2,6 +2,7 @@
 import type { ScenarioFile } from './schema.js';
 import type { MemorySpec, VmaGroup } from './types.js';
 import type { RawIssue } from './issues.js';
+import { dur } from './resolve-common.js';
 
 /** Largest file VMA a memory scenario supports (the LRU's page key, src/model/lruvec.ts). */
 const MAX_VMA_PAGES = 1 << 22;
@@ -26,6 +27,9 @@ export function resolveMemory(f: ScenarioFile, vmas: readonly VmaGroup[], issues
   const pages = (v: number | string | undefined) => (v === undefined ? null : sizeToPages(v));
   const spec: MemorySpec = {
     max: pages(m.max), high: pages(m.high), total: pages(m.total), other: pages(m.other) ?? 0, swappiness: m.swappiness ?? 60,
+    dirty_background_ratio: m.dirty_background_ratio ?? 10, dirty_ratio: m.dirty_ratio ?? 20, // mm/page-writeback.c defaults
+    dirty_writeback: m.dirty_writeback === undefined ? 5e9 : dur(m.dirty_writeback),
+    dirty_expire: m.dirty_expire === undefined ? 30e9 : dur(m.dirty_expire),
   };
   if (spec.max === null && spec.total === null) {
     issues.push({ path: ['memory'], message: 'needs max (memcg memory.max) or total (RAM), or both' });

@@ -210,6 +210,16 @@ export const ScenarioFileSchema = doc(
               .min(0, { error: expecting('an integer from 0 to 200') }).max(200, { error: expecting('an integer from 0 to 200') }).optional(),
             'vm.swappiness (memory.swappiness): reclaim scans anonymous and file folios in the ratio swappiness : 200 - swappiness; 0 never swaps. Default 60 (kernel default; Android vendors use 100-150).',
           ),
+          dirty_background_ratio: doc(
+            z.number({ error: expecting('a percentage from 0 to 100') }).min(0, { error: expecting('a percentage from 0 to 100') }).max(100, { error: expecting('a percentage from 0 to 100') }).optional(),
+            'vm.dirty_background_ratio: the flusher writes dirty page cache back while it is above this share of the memcg\'s dirtyable memory (its file pages plus headroom). Default 10 (kernel default).',
+          ),
+          dirty_ratio: doc(
+            z.number({ error: expecting('a percentage from 0 to 100') }).min(0, { error: expecting('a percentage from 0 to 100') }).max(100, { error: expecting('a percentage from 0 to 100') }).optional(),
+            'vm.dirty_ratio: the dirty limit; only its effect on the background threshold (bg >= limit: bg = limit / 2) is modelled, not balance_dirty_pages\' throttling. Default 20 (kernel default).',
+          ),
+          dirty_writeback: doc(DurationSchema.optional(), 'vm.dirty_writeback_centisecs: how often the flusher wakes to write back expired dirty inodes. Default 5s (kernel default).'),
+          dirty_expire: doc(DurationSchema.optional(), 'vm.dirty_expire_centisecs: the age at which a dirty inode is written back by the periodic pass. Default 30s (kernel default; older Android init.rc set 2s).'),
         })
         .optional(),
       'Memory limits and reclaim. With it, the working set and the limits decide whether a page is resident (fault ops take no `states`). At least one of max and total.',

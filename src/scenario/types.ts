@@ -235,6 +235,12 @@ export interface MemorySpec {
   other: number;
   /** vm.swappiness / memory.swappiness (0-200): how reclaim splits its scanning between anon and file. */
   swappiness: number;
+  /** vm.dirty_background_ratio and vm.dirty_ratio (%). */
+  dirty_background_ratio: number;
+  dirty_ratio: number;
+  /** vm.dirty_writeback_centisecs and vm.dirty_expire_centisecs, in ns. */
+  dirty_writeback: number;
+  dirty_expire: number;
 }
 
 export interface Scenario {

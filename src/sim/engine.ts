@@ -9,7 +9,7 @@
  * task runnable at the current time, after events already queued for it.
  */
 import {
-  Cost, EffectKind, LawName, next_effect, install_mm_cpumask, install_sched, RwSemaphore, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
+  Cost, EffectKind, LawName, next_effect, install_clock, install_mm_cpumask, install_sched, RwSemaphore, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
   type Folio, type KPath, type MmStruct, type Task, type VmEvent, type WaitResource,
 } from '../model/index.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
@@ -170,6 +170,11 @@ export class Simulator {
     this.heap.push(t, -1 - slot, 0);
   }
 
+  /** Run `fn` at time `t` in interrupt context: a timer (mod_timer, delayed work). */
+  timer(t: number, fn: () => void): void {
+    this.schedule(t, fn as (f: Folio) => void, null as unknown as Folio); // the callback takes no argument
+  }
+
   /** Draw from law `i` (LawName) with the task's stream. */
   drawLaw(i: number, task: SimTask): number {
     return task.rng.draw((task.laws ?? this.laws)[i]!);
@@ -180,6 +185,7 @@ export class Simulator {
     const obs = this.observer;
     set_sched_points(false); // zero-time points change nothing in a timed run
     install_sched((t: Task) => this.wake(t as SimTask));
+    install_clock(() => this.now, (at, fn) => this.timer(at, fn));
     install_signal_wake((t: Task) => this.signalWake(t as SimTask));
     install_mm_cpumask(() => this.remoteCpusRunning());
     install_vm_event_sink((ev: VmEvent) => obs.vmEvent(this.now, this.cur, ev));

@@ -14,7 +14,7 @@ import {
   VM_SEQ_READ, type MadviseFlagBehavior,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
   VM_DONTCOPY, VM_RAND_READ, VM_READAHEAD_PAGES, get_user_pages, mem_cgroup_handle_over_high, proc_pid_maps_read,
-  proc_pid_smaps_read, show_smaps_rollup, MemCgroup, LruPage, kswapd, do_user_addr_fault_and_return, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
+  proc_pid_smaps_read, show_smaps_rollup, MemCgroup, LruPage, kswapd, wb_workfn, do_user_addr_fault_and_return, set_page_state, VmAreaStruct, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED, oom_reap_task, process_mrelease, send_sigkill,
   type CallEffect, type FolioHolder, type FaultStrategy, type ForkStrategy, type KPath, type SleepEffect,
 } from '../model/index.js';
 import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, PageState, Scenario, ThreadSpec, VmaGroup } from '../scenario/types.js';
@@ -63,7 +63,10 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
   mm.swapSynchronous = sc.io.swap_synchronous;
   const mem = sc.memory;
   if (mem !== undefined) {
-    mm.memory = new MemCgroup({ max: mem.max ?? Infinity, high: mem.high ?? Infinity, total: mem.total ?? 0, other: mem.other, swappiness: mem.swappiness });
+    mm.memory = new MemCgroup({ max: mem.max ?? Infinity, high: mem.high ?? Infinity, total: mem.total ?? 0, other: mem.other, swappiness: mem.swappiness,
+      dirty_background_ratio: mem.dirty_background_ratio, dirty_ratio: mem.dirty_ratio,
+      dirty_writeback_ns: mem.dirty_writeback, dirty_expire_ns: mem.dirty_expire,
+    });
   }
   const slots = new Map<string, Slot[]>();
   let addr = 0x10; // page numbers
@@ -542,6 +545,10 @@ export function simulate(spec: RunSpec): Simulator {
   if (sc.kill !== undefined) w.spawnKiller(sc.kill);
   const memcg = mm.memory;
   if (memcg !== null && memcg.cfg.total > 0) sim.spawn('kswapd0', 'DEFAULT', () => kswapd(memcg), 'kswapd');
+  // The flusher (wb_workfn), when some file VMA can be dirtied through a shared writable mapping.
+  if (memcg !== null && mm.vmas.some((v) => v.vm_file && v.vm_shared && (v.vm_flags & VM_WRITE) !== 0)) {
+    sim.spawn('kworker/flush', 'DEFAULT', () => wb_workfn(memcg), 'flusher');
+  }
   sim.run(sc.duration);
   return sim;
 }
