@@ -26,6 +26,8 @@ const USAGE = `usage: node dist/bench/parallel.js [options]
       --only LIST  workloads to run, comma-separated (default: all): ${'run-android-app,sweep-android-app,run-android-large,sweep-android-large,single-android-large'}
       --node-flags=FLAGS  extra node/V8 flags for every faultline process, space-separated
                    (give it with '=': --node-flags='--max-semi-space-size=4 --single-threaded-gc')
+      --faultline-v8-flags=FLAGS  FAULTLINE_V8_FLAGS for every faultline process: the flags faultline
+                   sets for itself (src/sweep/v8-flags.ts) are replaced by these; '' = none
   -h, --help`;
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -75,21 +77,26 @@ function fail(msg: string): never {
   process.exit(1);
 }
 
-function once(w: Workload, jobs: number, dir: string, nodeFlags: readonly string[]): Sample {
+/** The flags faultline reported setting, in the last process run (every process sets the same). */
+let lastV8Flags: string[] = [];
+
+function once(w: Workload, jobs: number, dir: string, nodeFlags: readonly string[], v8Env: Record<string, string>): Sample {
   const out = join(dir, `out-${jobs}.jsonl`);
   rmSync(out, { force: true });
   const args = [...w.args, '--jobs', String(jobs), ...(w.kind === 'sweep' ? ['--out', out] : [])];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, [...nodeFlags, '--import', HOOK, BIN, ...args], {
-    encoding: 'utf8', cwd: dir, maxBuffer: 256 << 20, env: { ...process.env, FAULTLINE_POOL_STATS: '1' },
+    encoding: 'utf8', cwd: dir, maxBuffer: 256 << 20, env: { ...process.env, ...v8Env, FAULTLINE_POOL_STATS: '1' },
   });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.error !== undefined) fail(`could not run faultline: ${r.error.message}`);
   if (r.status !== 0) fail(`faultline ${args.join(' ')} exited ${r.status}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   const usageLine = /^bench-usage (.*)$/m.exec(r.stderr);
   const pool = /^faultline: pool: runs per thread (\[.*\])$/m.exec(r.stderr);
+  const v8 = /^faultline: v8 flags (\[.*\]), worker limits/m.exec(r.stderr);
   if (usageLine === null || pool === null) fail(`no usage or pool line from faultline ${args.join(' ')}`);
   const u = JSON.parse(usageLine[1]!) as { user_s: number; sys_s: number; max_rss_mb: number };
+  if (v8 !== null) lastV8Flags = JSON.parse(v8[1]!) as string[];
   return { wall_s: wall, ...u, runs_per_thread: JSON.parse(pool[1]!) as number[], output: w.kind === 'sweep' ? readFileSync(out, 'utf8') : r.stdout };
 }
 
@@ -115,7 +122,7 @@ function main(): void {
   let parsed;
   try {
     parsed = parseArgs({
-      options: { reps: { type: 'string' }, tiny: { type: 'boolean' }, only: { type: 'string' }, 'node-flags': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { reps: { type: 'string' }, tiny: { type: 'boolean' }, only: { type: 'string' }, 'node-flags': { type: 'string' }, 'faultline-v8-flags': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (e) {
     fail(`${e instanceof Error ? e.message : String(e)}\n${USAGE}`);
@@ -134,6 +141,8 @@ function main(): void {
     list = list.filter((w) => want.includes(w.name));
   }
   const nodeFlags = (values['node-flags'] ?? '').split(/\s+/).filter((f) => f !== '');
+  const v8Flags = values['faultline-v8-flags'];
+  const v8Env: Record<string, string> = v8Flags === undefined ? {} : { FAULTLINE_V8_FLAGS: v8Flags };
   const dir = mkdtempSync(join(tmpdir(), 'faultline-bench-parallel-'));
   const load0 = loadavg();
   const results = [];
@@ -141,7 +150,7 @@ function main(): void {
     for (const w of list) {
       if (w.runs === 1) {
         const s = [];
-        for (let k = 0; k < reps; k++) s.push(once(w, 1, dir, nodeFlags));
+        for (let k = 0; k < reps; k++) s.push(once(w, 1, dir, nodeFlags, v8Env));
         const j1 = summary(s);
         results.push({ workload: w.name, kind: w.kind, runs: w.runs, args: w.args.map((a) => (a === LARGE ? 'bench/android-large.yaml' : a)), jobs1: j1 });
         process.stderr.write(`${w.name.padEnd(22)} runs ${String(w.runs).padStart(4)}  --jobs 1 ${j1.wall_s.toFixed(2)} s  ${j1.max_rss_mb} MB\n`);
@@ -149,8 +158,8 @@ function main(): void {
       }
       const a: Sample[] = [], b: Sample[] = [];
       for (let k = 0; k < reps; k++) {
-        a.push(once(w, 1, dir, nodeFlags));
-        b.push(once(w, 2, dir, nodeFlags));
+        a.push(once(w, 1, dir, nodeFlags, v8Env));
+        b.push(once(w, 2, dir, nodeFlags, v8Env));
       }
       const identical = a.every((x) => x.output === a[0]!.output) && b.every((x) => x.output === a[0]!.output);
       const j1 = summary(a), j2 = summary(b);
@@ -165,7 +174,7 @@ function main(): void {
   const load1 = loadavg();
   const r2 = (x: number) => Math.round(x * 100) / 100;
   process.stdout.write(`${JSON.stringify({
-    bench: 'parallel', node: process.version, node_flags: nodeFlags, cores: availableParallelism(), reps, tiny: values.tiny === true,
+    bench: 'parallel', node: process.version, node_flags: nodeFlags, faultline_v8_flags: lastV8Flags, cores: availableParallelism(), reps, tiny: values.tiny === true,
     loadavg_start: load0.map(r2), loadavg_end: load1.map(r2), workloads: results,
   })}\n`);
 }

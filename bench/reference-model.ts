@@ -17,6 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { REFERENCE_DEFAULTS, runReference, type ReferenceResult } from './reference-scenario.js';
+import { applyV8Tuning } from '../src/sweep/v8-flags.js';
 
 const USAGE = `usage: node dist/bench/reference-model.js [options]
   -T, --threads N            worker threads (default ${REFERENCE_DEFAULTS.threads})
@@ -177,7 +178,9 @@ function main(): void {
   }
   const simpyDurationUs = num('simpy-duration-us', v['simpy-duration-us'], durationUs, false);
 
-  const res: ReferenceResult & Record<string, unknown> = { ...runReference({ threads, vmas, durationUs, seed, vmaPages, pMajor }) };
+  // The V8 flags the faultline command sets for itself (src/sweep/v8-flags.ts), so the bench runs the engine as users do.
+  const v8 = applyV8Tuning();
+  const res: ReferenceResult & Record<string, unknown> = { ...runReference({ threads, vmas, durationUs, seed, vmaPages, pMajor }), v8_flags: v8.flags };
 
   if (v.compare !== undefined) {
     const dir = v.compare;

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { DurationError, parseDuration } from '../scenario/index.js';
 import { DEFAULT_TRACE_MAX_EVENTS, type TraceWindow } from '../trace/index.js';
 import { defaultJobs, type PoolStats } from '../sweep/pool.js';
+import { appliedV8Tuning } from '../sweep/v8-flags.js';
 import { UsageError } from './io.js';
 import { parseInteger } from './options.js';
 
@@ -97,10 +98,15 @@ export function jobsFor(
  * With FAULTLINE_POOL_STATS=1 in the environment, one stderr line at the end
  * of the runs: how many runs each thread ran (this thread first). A
  * diagnostic for benchmarks and tests that must know the workers worked.
+ * A second line gives the V8 flags faultline set (src/sweep/v8-flags.ts).
  */
 export function poolStatsReporter(io: { stderr: { write(s: string): unknown } }): ((s: PoolStats) => void) | undefined {
   if (process.env['FAULTLINE_POOL_STATS'] !== '1') return undefined;
-  return (s) => { io.stderr.write(`faultline: pool: runs per thread ${JSON.stringify(s.runs)}\n`); };
+  return (s) => {
+    io.stderr.write(`faultline: pool: runs per thread ${JSON.stringify(s.runs)}\n`);
+    const t = appliedV8Tuning();
+    if (t !== null) io.stderr.write(`faultline: v8 flags ${JSON.stringify(t.flags)}, worker limits ${JSON.stringify(t.workerLimits ?? null)}\n`);
+  };
 }
 
 export function parseJobs(value: string | undefined, max: number): number | undefined {

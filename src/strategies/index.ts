@@ -28,8 +28,58 @@ export const ALL_FAULT_STRATEGIES = [
 
 export class StrategyError extends Error {}
 
+/**
+ * Every fault strategy as an object of one shape (one V8 hidden class). The
+ * kernel paths read `mm->fault.*` on every fault; strategies written as
+ * object literals each had a map of their own, so code compiled while one
+ * strategy ran was thrown away ("wrong map" deopts in do_user_addr_fault,
+ * filemap_fault, lock_folio_maybe_drop_mmap, ...) at each change of strategy
+ * between runs, and recompiled for several maps. Same fields, same values:
+ * only the object's layout changes.
+ */
+class OneShapeFaultStrategy implements FaultStrategy {
+  readonly name: string;
+  readonly per_vma_lock: boolean;
+  readonly lock_mm_and_find_vma: boolean;
+  readonly retry_vma_after_io: boolean;
+  readonly retry_hard: boolean;
+  readonly drop_lock_for_io: FaultStrategy['drop_lock_for_io'];
+  readonly hold_for_locked_folio: FaultStrategy['hold_for_locked_folio'];
+  readonly retry_under_vma_lock: FaultStrategy['retry_under_vma_lock'];
+  constructor(s: FaultStrategy) {
+    this.name = s.name;
+    this.per_vma_lock = s.per_vma_lock;
+    this.lock_mm_and_find_vma = s.lock_mm_and_find_vma;
+    this.retry_vma_after_io = s.retry_vma_after_io;
+    this.retry_hard = s.retry_hard;
+    this.drop_lock_for_io = s.drop_lock_for_io;
+    this.hold_for_locked_folio = s.hold_for_locked_folio;
+    this.retry_under_vma_lock = s.retry_under_vma_lock;
+  }
+}
+
+/** The fork strategies in one shape, for the same reason (dup_mmap reads `mm->fork.*`). */
+class OneShapeForkStrategy implements ForkStrategy {
+  readonly name: string;
+  readonly lock_vma: ForkStrategy['lock_vma'];
+  readonly needs_copy: ForkStrategy['needs_copy'];
+  constructor(s: ForkStrategy) {
+    this.name = s.name;
+    this.lock_vma = s.lock_vma;
+    this.needs_copy = s.needs_copy;
+  }
+}
+
 /** Parse `base+opt+opt`. Throws StrategyError naming the valid choices. */
 export function faultStrategy(spec: string): FaultStrategy {
+  return new OneShapeFaultStrategy(parseFaultStrategy(spec));
+}
+
+export function forkStrategy(spec: string): ForkStrategy {
+  return new OneShapeForkStrategy(parseForkStrategy(spec));
+}
+
+function parseFaultStrategy(spec: string): FaultStrategy {
   const [base, ...opts] = spec.split('+');
   const valid = FAULT_OPTIONS[base ?? ''] ?? [];
   for (const o of opts) {
@@ -58,7 +108,7 @@ export function faultStrategy(spec: string): FaultStrategy {
   }
 }
 
-export function forkStrategy(spec: string): ForkStrategy {
+function parseForkStrategy(spec: string): ForkStrategy {
   switch (spec) {
     case 'fork-lock-all': return forkLockAll;
     case 'fork-lock-writable': return forkLockWritable;

@@ -26,6 +26,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { measure, type MeasureSpec, type RunMetrics } from '../metrics/index.js';
+import { workerResourceLimits } from './v8-flags.js';
 
 /** This thread to a worker: run `specs[from..]`, claiming indices from `claim[0]`. */
 export interface PoolBatch { gen: number; specs: readonly MeasureSpec[]; claim: Int32Array }
@@ -110,6 +111,12 @@ export function workerScript(): string | null {
   return null;
 }
 
+/** A pool worker, with the resource limits of v8-flags.ts (a small young generation). */
+function newWorker(script: string): Worker {
+  const resourceLimits = workerResourceLimits();
+  return resourceLimits === undefined ? new Worker(script) : new Worker(script, { resourceLimits });
+}
+
 /** Workers kept warm between runAll calls of this process. */
 const idle: Worker[] = [];
 let generation = 0;
@@ -122,7 +129,7 @@ let generation = 0;
 export function prestartWorkers(n: number): void {
   const script = workerScript();
   if (script === null) return;
-  while (idle.length < n) keepIdle(new Worker(script));
+  while (idle.length < n) keepIdle(newWorker(script));
 }
 
 /**
@@ -143,7 +150,7 @@ function keepIdle(w: Worker): void {
 
 function takeWorkers(script: string, n: number): Worker[] {
   const ws = idle.splice(0, n);
-  while (ws.length < n) ws.push(new Worker(script));
+  while (ws.length < n) ws.push(newWorker(script));
   for (const w of ws) {
     w.removeAllListeners();
     w.ref();
