@@ -37,6 +37,22 @@ export class StrategyError extends Error {}
  * between runs, and recompiled for several maps. Same fields, same values:
  * only the object's layout changes.
  */
+const FAULT_KEYS: ReadonlySet<string> = new Set([
+  'name', 'per_vma_lock', 'lock_mm_and_find_vma', 'retry_vma_after_io', 'retry_hard',
+  'drop_lock_for_io', 'hold_for_locked_folio', 'retry_under_vma_lock',
+]);
+const FORK_KEYS: ReadonlySet<string> = new Set(['name', 'lock_vma', 'needs_copy']);
+
+/**
+ * A field the one-shape copy does not know would be dropped silently (an
+ * optional field added to FaultStrategy later): refuse it instead.
+ */
+function assertKnownKeys(s: object, known: ReadonlySet<string>): void {
+  for (const k of Object.keys(s)) {
+    if (!known.has(k)) throw new Error(`strategy '${(s as { name?: string }).name}': field '${k}' is not copied by the one-shape wrapper (src/strategies/index.ts)`);
+  }
+}
+
 class OneShapeFaultStrategy implements FaultStrategy {
   readonly name: string;
   readonly per_vma_lock: boolean;
@@ -47,6 +63,7 @@ class OneShapeFaultStrategy implements FaultStrategy {
   readonly hold_for_locked_folio: FaultStrategy['hold_for_locked_folio'];
   readonly retry_under_vma_lock: FaultStrategy['retry_under_vma_lock'];
   constructor(s: FaultStrategy) {
+    assertKnownKeys(s, FAULT_KEYS);
     this.name = s.name;
     this.per_vma_lock = s.per_vma_lock;
     this.lock_mm_and_find_vma = s.lock_mm_and_find_vma;
@@ -64,6 +81,7 @@ class OneShapeForkStrategy implements ForkStrategy {
   readonly lock_vma: ForkStrategy['lock_vma'];
   readonly needs_copy: ForkStrategy['needs_copy'];
   constructor(s: ForkStrategy) {
+    assertKnownKeys(s, FORK_KEYS);
     this.name = s.name;
     this.lock_vma = s.lock_vma;
     this.needs_copy = s.needs_copy;
