@@ -4,11 +4,12 @@
  * command runs and leaves nothing behind. Each part is skipped, with the
  * reason printed, only where the host truly lacks what it needs.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnLoadgen } from './loadgen-spawn.js';
 import { nativeDir, parseLoadgenResults, probeHost, renderLoadgenConfig, requireHost, translate, which } from '../src/real/index.js';
 import { repoRoot, scenarioFromObject } from '../src/scenario/index.js';
 import { cli } from './cli-helpers.js';
@@ -57,18 +58,8 @@ describe('native load generator', () => {
       const out = join(dir, 'out');
       writeFileSync(cfg, renderLoadgenConfig(tr, { mount: '/nonexistent', cgroup: null }));
       let smaps = '';
-      const code = await new Promise<number | null>((resolve, reject) => {
-        const p = spawn(loadgen, [cfg, out], { stdio: ['pipe', 'pipe', 'pipe'] });
-        let stdout = '';
-        p.stdout.on('data', (b: Buffer) => {
-          stdout += b.toString();
-          if (stdout.includes('ready') && smaps === '') {
-            smaps = readFileSync(`/proc/${p.pid}/smaps`, 'utf8');
-            p.stdin.end('go\n');
-          }
-        });
-        p.on('error', reject);
-        p.on('exit', resolve);
+      const { code } = await spawnLoadgen(loadgen, cfg, out, (pid) => {
+        smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
       });
       expect(code).toBe(0);
       const res = parseLoadgenResults(readFileSync(out, 'utf8'));
@@ -105,21 +96,9 @@ describe('native load generator', () => {
       const cfg = join(dir, 'cfg');
       const out = join(dir, 'out');
       writeFileSync(cfg, renderLoadgenConfig(tr, { mount: '/nonexistent', cgroup: null }));
-      let stderr = '';
       let maps = '';
-      const code = await new Promise<number | null>((resolve, reject) => {
-        const p = spawn(loadgen, [cfg, out], { stdio: ['pipe', 'pipe', 'pipe'] });
-        let stdout = '';
-        p.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
-        p.stdout.on('data', (b: Buffer) => {
-          stdout += b.toString();
-          if (stdout.includes('ready') && maps === '') {
-            maps = readFileSync(`/proc/${p.pid}/maps`, 'utf8');
-            p.stdin.end('go\n');
-          }
-        });
-        p.on('error', reject);
-        p.on('exit', resolve);
+      const { code, stderr } = await spawnLoadgen(loadgen, cfg, out, (pid) => {
+        maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
       });
       expect(stderr).not.toContain('cannot map');
       expect(code).toBe(0);

@@ -5,11 +5,12 @@
  * native part runs an anonymous-memory schedule (no root needed) and checks
  * what the calls did through the faults that follow them.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnLoadgen } from './loadgen-spawn.js';
 import {
   F_ERROR, F_SEGV, nativeDir, OP_MPROTECT_PROT, parseLoadgenResults, PROT_READ, PROT_WRITE, renderLoadgenConfig, translate, which,
   type OpPlan, type Translation,
@@ -79,18 +80,7 @@ async function runOps(ops: Array<Partial<OpPlan> & Pick<OpPlan, 'op'>>) {
     const filePaths = new Map(t.files.map((f) => [f.name, join(dir, f.name)]));
     for (const f of t.files) writeFileSync(filePaths.get(f.name)!, Buffer.alloc(f.bytes, 1)); // the file region's file (no FUSE)
     writeFileSync(cfg, renderLoadgenConfig(t, { mount: '/nonexistent', cgroup: null, filePaths }));
-    let stderr = '';
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const p = spawn(loadgen, [cfg, out], { stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      p.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
-      p.stdout.on('data', (b: Buffer) => {
-        stdout += b.toString();
-        if (stdout.includes('ready')) p.stdin.end('go\n');
-      });
-      p.on('error', reject);
-      p.on('exit', resolve);
-    });
+    const { code, stderr } = await spawnLoadgen(loadgen, cfg, out);
     expect(stderr).not.toMatch(/cannot|unknown|bad op|outside/);
     expect(code).toBe(0);
     // A fault may take another page in the same state (the generator's page pools): its page is not compared.
