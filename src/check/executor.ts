@@ -18,13 +18,13 @@ import {
   Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
   install_vm_event_sink, madvise_dontneed, madvise_flags, do_mremap, MREMAP_DONTUNMAP, MREMAP_MAYMOVE, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
   VM_GROWSDOWN, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
-  VmEvent, MPROTECT_PROT_BITS, vma_is_write_locked, vma_needs_copy, type Cost, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
+  VmEvent, MPROTECT_PROT_BITS, type Cost, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
 } from '../model/index.js';
 import { applyInjections, type Injection } from './inject.js';
 import { checkVmaObs, checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
 import type { CheckOp, CheckPageState, CheckScenario, CheckVma } from './scenario.js';
 import { fmix, fold, foldString, lanes } from './hash.js';
-import { opaqueCall } from './opaque.js';
+import { checkHooks } from './check-hooks.js';
 import { Canon, Tracker, type Footprint } from './track.js';
 
 /** Canonical object ids per checked model (shared by the executions of its search). */
@@ -131,11 +131,6 @@ interface Slot {
   readonly spec: CheckVma;
 }
 
-/** VM_COPY_ON_FORK's flags, for fork-copy-complete messages. */
-const COPY_ON_FORK: ReadonlyArray<readonly [number, string]> = [
-  [VM_PFNMAP, 'VM_PFNMAP'], [VM_MIXEDMAP, 'VM_MIXEDMAP'], [VM_UFFD_WP, 'VM_UFFD_WP'], [VM_MAYBE_GUARD, 'VM_MAYBE_GUARD'],
-];
-
 /** vm_pgoff of a growsdown VMA at the start: how far down the model's stack can grow. */
 const STACK_PGOFF = 8;
 
@@ -159,13 +154,15 @@ export class Execution {
   readonly tasks: CheckTask[] = [];
   readonly tracker: Tracker;
   readonly obs: VmaObs[] = [];
-  private readonly obsOf = new Map<VmAreaStruct, VmaObs>();
+  /** @internal (./check-hooks.ts) */
+  readonly obsOf = new Map<VmAreaStruct, VmaObs>();
   /** The first process's mm. */
   readonly mm: MmStruct;
   /** Every process's mm, by process name ('' the first, unnamed one). */
   readonly mms = new Map<string, MmStruct>();
   private readonly slots = new Map<string, Slot>();
-  private cur: CheckTask | null = null;
+  /** @internal The task whose step runs (./check-hooks.ts). */
+  cur: CheckTask | null = null;
   private hookViolation: Violation | null = null;
   private nextPseudo = 0;
   private readonly nthreads: number;
@@ -178,7 +175,7 @@ export class Execution {
    * an edge is a function of its task's own steps (what it holds and takes),
    * so every execution of a trace has the same edges (docs/checker.md).
    */
-  private readonly lockEdges = new Map<string, string>();
+  readonly lockEdges = new Map<string, string>();
   private spawned: number[] = [];
   private readonly choose: (n: number) => number;
 
@@ -564,189 +561,17 @@ export class Execution {
 
   // ---- observation hooks (src/model/custom.ts) ----
 
-  private record(inv: InvariantName, message: string): void {
+  /** @internal */
+  record(inv: InvariantName, message: string): void {
     if (this.hookViolation === null && this.model.invariants.has(inv)) this.hookViolation = { invariant: inv, message };
   }
 
-  private who(): string {
+  /** @internal */
+  who(): string {
     return this.cur !== null ? this.cur.comm : 'I/O completion';
   }
 
-  private readonly hooks: ModelHooks = {
-    object_created: (o) => {
-      this.tracker.register(o);
-      if (o instanceof VmAreaStruct) {
-        this.tracker.register(o.f_ra, o); // vma->vm_file->f_ra: the readahead window and mmap_miss, shared by the VMA's faults
-        const ob = new VmaObs(o);
-        this.obs.push(ob);
-        this.obsOf.set(o, ob);
-        this.tracker.register(ob, o);
-      }
-    },
-    set_pte_at: (vma, pgoff, kind) => {
-      const o = this.obsOf.get(vma)!;
-      const me = this.cur?.id ?? -1;
-      if (vma.detached) this.record('detached-vma', `${this.who()} sets a PTE of ${vma.label}, which is detached (unmapped)`);
-      if (o.copyBy >= 0 && o.copyBy !== me) {
-        this.record('fork-copy-stability', `${this.who()} sets a PTE of ${vma.label} (page ${pgoff}, ${kind}) while ${this.name(o.copyBy)} copies its page tables (copy_page_range)`);
-      }
-      if (kind === 'anon') o.anonPtes.add(pgoff);
-      else o.anonPtes.delete(pgoff);
-    },
-    pt_update_begin: (vma, what, locked) => {
-      const o = this.obsOf.get(vma)!;
-      const me = this.cur?.id ?? -1;
-      if (what === 'copy_page_range') {
-        if (o.zapN > 0) this.record('fork-copy-stability', `${this.who()} starts copy_page_range of ${vma.label} while ${this.name(o.zapBy)} zaps its PTEs (zap_page_range_single)`);
-        o.copyBy = me;
-        o.copyLocked = locked;
-      } else if (what === 'change_protection') {
-        if (o.copyBy >= 0) this.record('fork-copy-stability', `${this.who()} changes PTEs of ${vma.label} while ${this.name(o.copyBy)} copies them`);
-        o.changeBy = me;
-      } else {
-        if (o.copyBy >= 0 && o.copyBy !== me) {
-          this.record('fork-copy-stability', `${this.who()} zaps PTEs of ${vma.label} (zap_page_range_single) while ${this.name(o.copyBy)} copies them (copy_page_range)`);
-        }
-        o.zapN++;
-        o.zapBy = me;
-      }
-    },
-    pt_update_end: (vma, what) => {
-      const o = this.obsOf.get(vma)!;
-      if (what === 'copy_page_range') {
-        if (o.anonPtes.size > 0 && o.childAnonVma === 0) {
-          this.record('anon-vma', `the child's copy of ${vma.label} maps anonymous pages, but anon_vma_fork gave it no anon_vma`);
-        }
-        o.copyBy = -1;
-        o.copyLocked = false;
-      } else if (what === 'change_protection') {
-        o.changeBy = -1;
-      } else {
-        o.zapN--;
-        if (o.zapN === 0) o.zapBy = -1;
-        o.anonPtes.clear();
-      }
-    },
-    anon_vma_fork: (src) => {
-      this.obsOf.get(src)!.childAnonVma = src.anon_vma !== null ? 1 : 0;
-    },
-    dup_mmap_copy: (src, copy) => {
-      if (!copy && vma_needs_copy(src)) {
-        const why = src.anon_vma !== null ? 'it has an anon_vma' : COPY_ON_FORK.filter(([f]) => (src.vm_flags & f) !== 0).map(([, n]) => n).join(' | ');
-        this.record('fork-copy-complete', `${this.who()} skips copy_page_range of ${src.label}, which vma_needs_copy says the child needs (${why}): the child loses its page tables`);
-      }
-    },
-    vm_area_alloc: (vma, reused, src) => {
-      const o = this.obsOf.get(vma)!;
-      if (reused) {
-        o.copyBy = -1;
-        o.copyLocked = false;
-        o.changeBy = -1;
-        o.zapN = 0;
-        o.zapBy = -1;
-        o.childAnonVma = -1;
-        o.anonPtes.clear();
-      }
-      if (src !== null) for (const p of this.obsOf.get(src)!.anonPtes) o.anonPtes.add(p);
-      // A reused object for a new mapping (vm_area_alloc) got a new file's
-      // readahead state in vm_area_get; vm_area_dup replaces it by the
-      // original's (tracked already). Track the new one, as object_created
-      // does for a fresh VMA's (read as a probe: not an input of the task, not in its footprint).
-      else if (reused) this.tracker.register(this.tracker.probe(() => vma.f_ra).value, vma);
-    },
-    vm_area_free: () => {},
-    mm_use: (mm, what) => {
-      if (mm.freed) this.record('use-after-free', `${this.who()} runs ${what} on ${mm.comm === '' ? 'the mm' : `mm(${mm.comm})`} after it was freed (__mmdrop: mm_count fell to 0)`);
-    },
-    mm_free: () => {},
-    vma_use: (vma, mm, addr, what) => {
-      const me = this.cur;
-      if (me !== null && !vma.readers.includes(me) && mm.mmap_lock.writer !== me && !mm.mmap_lock.readers.includes(me)) {
-        this.record('use-after-unlock', `${this.who()} runs ${what} on ${vma.label} holding neither its VMA read lock nor mmap_lock (vma_assert_locked)`);
-        return;
-      }
-      if (vma.freed) {
-        this.record('use-after-free', `${this.who()} runs ${what} on ${vma.label} after it was freed (vm_area_free)`);
-      } else if (vma.mm !== mm || vma.detached || addr < vma.vm_start || addr >= vma.vm_end) {
-        this.record('use-after-free', `${this.who()} runs ${what} for address ${addr} on ${vma.label} [${vma.vm_start}, ${vma.vm_end})${vma.detached ? ' (detached)' : ''}: the object it looked up is no longer the VMA covering the address (freed and reused, or changed, since lock_vma_under_rcu's lookup)`);
-      }
-    },
-    vma_change: (vma, what) => {
-      const me = this.cur;
-      if (!vma_is_write_locked(vma) || me === null || vma.mm.mmap_lock.writer !== me) {
-        this.record('vma-write-exclusion', `${this.who()} changes the ${what === 'range' ? 'range' : what} of ${vma.label} without holding its VMA write lock (vma_assert_write_locked)`);
-        return;
-      }
-      for (const r of vma.readers) {
-        if (r !== me) {
-          this.record('vma-write-exclusion', `${this.who()} changes the ${what} of ${vma.label} while ${this.name(r.id)} holds its VMA read lock`);
-          return;
-        }
-      }
-    },
-    vma_read_lock: (_vma, delta) => {
-      if (this.cur !== null) this.cur.vmaReadLocks += delta;
-    },
-    lock_acquire: (cls, mm) => {
-      const me = this.cur;
-      if (me === null) return;
-      const sem = mm.mmap_lock;
-      const held: Array<'mmap_lock' | 'vma_lock'> = [];
-      if (sem.writer === me || sem.readers.includes(me)) held.push('mmap_lock');
-      // The task's own count (task-local: a VMA read lock is never handed
-      // over), not a scan of every VMA's readers, which would put those
-      // readers in this step's footprint and cost the reduction.
-      if (me.vmaReadLocks > 0) held.push('vma_lock');
-      for (const h of held) {
-        const key = `${h}->${cls}`;
-        if (this.lockEdges.has(key)) continue;
-        const where = `${me.comm} in ${me.opLabel}`;
-        this.lockEdges.set(key, where);
-        const back = h === cls ? where : this.lockEdges.get(`${cls}->${h}`);
-        if (back !== undefined) {
-          this.record('lock-order', h === cls
-            ? `${where} takes ${cls} while holding ${h} (recursive locking)`
-            : `lock order inversion: ${where} takes ${cls} while holding ${h}, but ${back} took ${h} while holding ${cls}`);
-        }
-      }
-    },
-    opaque: (f) => opaqueCall(f),
-    frame: (site, live) => {
-      // A frame checkpoint in do_user_addr_fault, called directly by this
-      // task's program: the task's future is a function of the op-start
-      // history (the program frame), the site, its live locals and the
-      // task's own counters; the values read since the op began are dead.
-      const t = this.cur;
-      if (t === null || !t.inFault || !this.tracker.inputs || !this.tracker.on || this.tracker.opaque !== 0) return;
-      if (site === 'lock_mm_locked') {
-        // Nested in lock_mm_and_find_vma, called from the lock_mmap checkpoint.
-        if (!t.inLockMmap) return;
-        lanes.a = t.frameA;
-        lanes.b = t.frameB;
-      } else {
-        lanes.a = t.opA;
-        lanes.b = t.opB;
-      }
-      fold(0xf7a3e);
-      foldString(site);
-      fold(live.length);
-      for (const v of live) fold(v);
-      fold(t.retries);
-      fold(t.vmaReadLocks);
-      t.inLockMmap = site === 'lock_mmap';
-      if (t.inLockMmap) {
-        t.frameA = lanes.a;
-        t.frameB = lanes.b;
-      }
-    },
-    anon_vma_prepare: (vma) => {
-      const sem = vma.mm.mmap_lock;
-      const me = this.cur;
-      if (me === null || (sem.writer !== me && !sem.readers.includes(me))) {
-        this.record('anon-vma', `${this.who()} installs the anon_vma of ${vma.label} without holding mmap_lock (__anon_vma_prepare)`);
-      }
-    },
-  };
+  private readonly hooks: ModelHooks = checkHooks(this);
 
   /**
    * The observation hooks as the model calls them, with what they read kept

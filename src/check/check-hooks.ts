@@ -1,0 +1,211 @@
+/**
+ * The checker's observation hooks (ModelHooks, src/model/custom.ts): what
+ * the model reports as it runs (objects created, PTEs set, locks taken and
+ * released, page-table updates, lifetimes), checked against the invariants
+ * and recorded for the state hash. Split out of ./executor.ts; `x` is the
+ * running Execution.
+ */
+import {
+  VM_MAYBE_GUARD, VM_MIXEDMAP, VM_PFNMAP, VM_UFFD_WP, VmAreaStruct, vma_is_write_locked, vma_needs_copy, type ModelHooks,
+} from '../model/index.js';
+import type { CheckTask } from './executor.js';
+import { fold, foldString, lanes } from './hash.js';
+import { opaqueCall } from './opaque.js';
+import { VmaObs, type InvariantName } from './invariants.js';
+import type { Tracker } from './track.js';
+
+/** VM_COPY_ON_FORK's flags, for fork-copy-complete messages. */
+const COPY_ON_FORK: ReadonlyArray<readonly [number, string]> = [
+  [VM_PFNMAP, 'VM_PFNMAP'], [VM_MIXEDMAP, 'VM_MIXEDMAP'], [VM_UFFD_WP, 'VM_UFFD_WP'], [VM_MAYBE_GUARD, 'VM_MAYBE_GUARD'],
+];
+
+/** What the hooks need of the Execution they observe. */
+export interface HookHost {
+  readonly tracker: Tracker;
+  readonly obs: VmaObs[];
+  readonly obsOf: Map<VmAreaStruct, VmaObs>;
+  readonly lockEdges: Map<string, string>;
+  readonly cur: CheckTask | null;
+  name(id: number): string;
+  who(): string;
+  record(inv: InvariantName, message: string): void;
+}
+
+/** The hooks of one execution; each reads `x` when called, not before. */
+export function checkHooks(x: HookHost): ModelHooks {
+  return {
+    object_created: (o) => {
+      x.tracker.register(o);
+      if (o instanceof VmAreaStruct) {
+        x.tracker.register(o.f_ra, o); // vma->vm_file->f_ra: the readahead window and mmap_miss, shared by the VMA's faults
+        const ob = new VmaObs(o);
+        x.obs.push(ob);
+        x.obsOf.set(o, ob);
+        x.tracker.register(ob, o);
+      }
+    },
+    set_pte_at: (vma, pgoff, kind) => {
+      const o = x.obsOf.get(vma)!;
+      const me = x.cur?.id ?? -1;
+      if (vma.detached) x.record('detached-vma', `${x.who()} sets a PTE of ${vma.label}, which is detached (unmapped)`);
+      if (o.copyBy >= 0 && o.copyBy !== me) {
+        x.record('fork-copy-stability', `${x.who()} sets a PTE of ${vma.label} (page ${pgoff}, ${kind}) while ${x.name(o.copyBy)} copies its page tables (copy_page_range)`);
+      }
+      if (kind === 'anon') o.anonPtes.add(pgoff);
+      else o.anonPtes.delete(pgoff);
+    },
+    pt_update_begin: (vma, what, locked) => {
+      const o = x.obsOf.get(vma)!;
+      const me = x.cur?.id ?? -1;
+      if (what === 'copy_page_range') {
+        if (o.zapN > 0) x.record('fork-copy-stability', `${x.who()} starts copy_page_range of ${vma.label} while ${x.name(o.zapBy)} zaps its PTEs (zap_page_range_single)`);
+        o.copyBy = me;
+        o.copyLocked = locked;
+      } else if (what === 'change_protection') {
+        if (o.copyBy >= 0) x.record('fork-copy-stability', `${x.who()} changes PTEs of ${vma.label} while ${x.name(o.copyBy)} copies them`);
+        o.changeBy = me;
+      } else {
+        if (o.copyBy >= 0 && o.copyBy !== me) {
+          x.record('fork-copy-stability', `${x.who()} zaps PTEs of ${vma.label} (zap_page_range_single) while ${x.name(o.copyBy)} copies them (copy_page_range)`);
+        }
+        o.zapN++;
+        o.zapBy = me;
+      }
+    },
+    pt_update_end: (vma, what) => {
+      const o = x.obsOf.get(vma)!;
+      if (what === 'copy_page_range') {
+        if (o.anonPtes.size > 0 && o.childAnonVma === 0) {
+          x.record('anon-vma', `the child's copy of ${vma.label} maps anonymous pages, but anon_vma_fork gave it no anon_vma`);
+        }
+        o.copyBy = -1;
+        o.copyLocked = false;
+      } else if (what === 'change_protection') {
+        o.changeBy = -1;
+      } else {
+        o.zapN--;
+        if (o.zapN === 0) o.zapBy = -1;
+        o.anonPtes.clear();
+      }
+    },
+    anon_vma_fork: (src) => {
+      x.obsOf.get(src)!.childAnonVma = src.anon_vma !== null ? 1 : 0;
+    },
+    dup_mmap_copy: (src, copy) => {
+      if (!copy && vma_needs_copy(src)) {
+        const why = src.anon_vma !== null ? 'it has an anon_vma' : COPY_ON_FORK.filter(([f]) => (src.vm_flags & f) !== 0).map(([, n]) => n).join(' | ');
+        x.record('fork-copy-complete', `${x.who()} skips copy_page_range of ${src.label}, which vma_needs_copy says the child needs (${why}): the child loses its page tables`);
+      }
+    },
+    vm_area_alloc: (vma, reused, src) => {
+      const o = x.obsOf.get(vma)!;
+      if (reused) {
+        o.copyBy = -1;
+        o.copyLocked = false;
+        o.changeBy = -1;
+        o.zapN = 0;
+        o.zapBy = -1;
+        o.childAnonVma = -1;
+        o.anonPtes.clear();
+      }
+      if (src !== null) for (const p of x.obsOf.get(src)!.anonPtes) o.anonPtes.add(p);
+      // A reused object for a new mapping (vm_area_alloc) got a new file's
+      // readahead state in vm_area_get; vm_area_dup replaces it by the
+      // original's (tracked already). Track the new one, as object_created
+      // does for a fresh VMA's (read as a probe: not an input of the task, not in its footprint).
+      else if (reused) x.tracker.register(x.tracker.probe(() => vma.f_ra).value, vma);
+    },
+    vm_area_free: () => {},
+    mm_use: (mm, what) => {
+      if (mm.freed) x.record('use-after-free', `${x.who()} runs ${what} on ${mm.comm === '' ? 'the mm' : `mm(${mm.comm})`} after it was freed (__mmdrop: mm_count fell to 0)`);
+    },
+    mm_free: () => {},
+    vma_use: (vma, mm, addr, what) => {
+      const me = x.cur;
+      if (me !== null && !vma.readers.includes(me) && mm.mmap_lock.writer !== me && !mm.mmap_lock.readers.includes(me)) {
+        x.record('use-after-unlock', `${x.who()} runs ${what} on ${vma.label} holding neither its VMA read lock nor mmap_lock (vma_assert_locked)`);
+        return;
+      }
+      if (vma.freed) {
+        x.record('use-after-free', `${x.who()} runs ${what} on ${vma.label} after it was freed (vm_area_free)`);
+      } else if (vma.mm !== mm || vma.detached || addr < vma.vm_start || addr >= vma.vm_end) {
+        x.record('use-after-free', `${x.who()} runs ${what} for address ${addr} on ${vma.label} [${vma.vm_start}, ${vma.vm_end})${vma.detached ? ' (detached)' : ''}: the object it looked up is no longer the VMA covering the address (freed and reused, or changed, since lock_vma_under_rcu's lookup)`);
+      }
+    },
+    vma_change: (vma, what) => {
+      const me = x.cur;
+      if (!vma_is_write_locked(vma) || me === null || vma.mm.mmap_lock.writer !== me) {
+        x.record('vma-write-exclusion', `${x.who()} changes the ${what === 'range' ? 'range' : what} of ${vma.label} without holding its VMA write lock (vma_assert_write_locked)`);
+        return;
+      }
+      for (const r of vma.readers) {
+        if (r !== me) {
+          x.record('vma-write-exclusion', `${x.who()} changes the ${what} of ${vma.label} while ${x.name(r.id)} holds its VMA read lock`);
+          return;
+        }
+      }
+    },
+    vma_read_lock: (_vma, delta) => {
+      if (x.cur !== null) x.cur.vmaReadLocks += delta;
+    },
+    lock_acquire: (cls, mm) => {
+      const me = x.cur;
+      if (me === null) return;
+      const sem = mm.mmap_lock;
+      const held: Array<'mmap_lock' | 'vma_lock'> = [];
+      if (sem.writer === me || sem.readers.includes(me)) held.push('mmap_lock');
+      // The task's own count (task-local: a VMA read lock is never handed
+      // over), not a scan of every VMA's readers, which would put those
+      // readers in this step's footprint and cost the reduction.
+      if (me.vmaReadLocks > 0) held.push('vma_lock');
+      for (const h of held) {
+        const key = `${h}->${cls}`;
+        if (x.lockEdges.has(key)) continue;
+        const where = `${me.comm} in ${me.opLabel}`;
+        x.lockEdges.set(key, where);
+        const back = h === cls ? where : x.lockEdges.get(`${cls}->${h}`);
+        if (back !== undefined) {
+          x.record('lock-order', h === cls
+            ? `${where} takes ${cls} while holding ${h} (recursive locking)`
+            : `lock order inversion: ${where} takes ${cls} while holding ${h}, but ${back} took ${h} while holding ${cls}`);
+        }
+      }
+    },
+    opaque: (f) => opaqueCall(f),
+    frame: (site, live) => {
+      // A frame checkpoint in do_user_addr_fault, called directly by this
+      // task's program: the task's future is a function of the op-start
+      // history (the program frame), the site, its live locals and the
+      // task's own counters; the values read since the op began are dead.
+      const t = x.cur;
+      if (t === null || !t.inFault || !x.tracker.inputs || !x.tracker.on || x.tracker.opaque !== 0) return;
+      if (site === 'lock_mm_locked') {
+        // Nested in lock_mm_and_find_vma, called from the lock_mmap checkpoint.
+        if (!t.inLockMmap) return;
+        lanes.a = t.frameA;
+        lanes.b = t.frameB;
+      } else {
+        lanes.a = t.opA;
+        lanes.b = t.opB;
+      }
+      fold(0xf7a3e);
+      foldString(site);
+      fold(live.length);
+      for (const v of live) fold(v);
+      fold(t.retries);
+      fold(t.vmaReadLocks);
+      t.inLockMmap = site === 'lock_mmap';
+      if (t.inLockMmap) {
+        t.frameA = lanes.a;
+        t.frameB = lanes.b;
+      }
+    },
+    anon_vma_prepare: (vma) => {
+      const sem = vma.mm.mmap_lock;
+      const me = x.cur;
+      if (me === null || (sem.writer !== me && !sem.readers.includes(me))) {
+        x.record('anon-vma', `${x.who()} installs the anon_vma of ${vma.label} without holding mmap_lock (__anon_vma_prepare)`);
+      }
+    },
+  };
+}
