@@ -8,7 +8,7 @@
 import {
   VM_MAYBE_GUARD, VM_MIXEDMAP, VM_PFNMAP, VM_UFFD_WP, VmAreaStruct, vma_is_write_locked, vma_needs_copy, type ModelHooks,
 } from '../model/index.js';
-import type { CheckTask } from './executor.js';
+import type { CheckTask } from './check-task.js';
 import { fold, foldString, lanes } from './hash.js';
 import { opaqueCall } from './opaque.js';
 import { VmaObs, type InvariantName } from './invariants.js';

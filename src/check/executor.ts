@@ -14,17 +14,20 @@
  * `nondet` sites) go to the scheduler's nextChoice.
  */
 import {
-  AnonVma, COST_NAMES, do_mmap, exit_mm, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
+  AnonVma, do_mmap, exit_mm, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
   Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
   install_vm_event_sink, madvise_dontneed, madvise_flags, do_mremap, MREMAP_DONTUNMAP, MREMAP_MAYMOVE, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
   VM_GROWSDOWN, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
-  VmEvent, MPROTECT_PROT_BITS, type Cost, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
+  VmEvent, MPROTECT_PROT_BITS, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
 } from '../model/index.js';
 import { applyInjections, type Injection } from './inject.js';
 import { checkVmaObs, checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
 import type { CheckOp, CheckPageState, CheckScenario, CheckVma } from './scenario.js';
 import { fmix, fold, foldString, lanes } from './hash.js';
 import { checkHooks } from './check-hooks.js';
+import { CheckTask, cpuLabel, TState } from './check-task.js';
+
+export { CheckTask, TState };
 import { Canon, Tracker, type Footprint } from './track.js';
 
 /** Canonical object ids per checked model (shared by the executions of its search). */
@@ -41,77 +44,6 @@ export interface CheckModel {
   readonly fineSteps?: boolean;
   /** Record each task's input history, so that `Execution.stateHash` can key a visited-state table. */
   readonly stateCache?: boolean;
-}
-
-export const enum TState { RUNNABLE, BLOCKED, DONE }
-
-const CPU_LABEL: Record<string, string> = {
-  handle_mm_fault: 'handle_mm_fault(vma, addr, flags)',
-  fault_retry: 'do_user_addr_fault: retry',
-  anon_vma_prepare: '__anon_vma_prepare(vma)',
-  do_anonymous_page: 'do_anonymous_page(vmf)',
-  mprotect_fixup: 'mprotect_fixup(vma)',
-  change_pte: 'change_protection(vma)',
-  munmap_vma: 'vms_gather_munmap_vmas(vms)',
-  zap_pte: 'zap_page_range_single(vma)',
-  dup_vma: 'vm_area_dup + anon_vma_fork(tmp, mpnt)',
-  copy_pte: 'copy_page_range(dst_vma, src_vma)',
-  do_mmap: '__mmap_region(file, addr, len)',
-  madvise_vma: 'madvise_vma_behavior(vma)',
-  exit_vma: 'exit_mmap: free_pgtables',
-  split_vma: '__split_vma(vmi, vma, addr, new_below)',
-  merge_vma: 'commit_merge(vmg)',
-};
-
-function cpuLabel(c: Cost): string {
-  return CPU_LABEL[COST_NAMES[c]] ?? COST_NAMES[c];
-}
-
-export class CheckTask implements Task {
-  readonly prio = 0;
-  state = TState.RUNNABLE;
-  readonly stack: Array<KPath<unknown>> = [];
-  resumeValue: unknown = undefined;
-  /** What the task's next step does (the effect it stopped at), kernel style. */
-  pending: string;
-  /** Steps taken. */
-  steps = 0;
-  /** The kernel step the last step's visible part resumed from (see Execution.resume). */
-  from = '';
-  /** Current op (threads), for counterexamples. */
-  opLabel = '';
-  /** VM_FAULT_RETRY returns in the current fault. */
-  retries = 0;
-  /** VMA read locks this task holds (task-local, for lock-order). */
-  vmaReadLocks = 0;
-  /**
-   * Hash of every input of the task's steps so far (first-read values and
-   * data choices, ./track.ts), two lanes: with the program, it determines the
-   * task's local state (its generators' frames), which the checker cannot
-   * read. Kept only with state caching (CheckModel.stateCache).
-   */
-  histA = 0x1234567;
-  histB = 0x7654321;
-  /**
-   * The input history at the start of the current op (state caching), and
-   * whether the task is inside a fault op's do_user_addr_fault, where the
-   * model's frame checkpoints (hook `frame`) may replace the history by this
-   * and the checkpoint's live locals (docs/checker.md, "State caching").
-   */
-  opA = 0;
-  opB = 0;
-  inFault = false;
-  /** The history right after the last `lock_mmap` checkpoint of this fault (its nested checkpoint starts from it), and whether it is set. */
-  frameA = 0;
-  frameB = 0;
-  inLockMmap = false;
-  constructor(
-    readonly id: number,
-    readonly comm: string,
-    readonly io: { fn: (f: Folio) => void; folio: Folio } | null,
-  ) {
-    this.pending = io !== null ? `${io.fn.name}(${io.folio.label})` : 'start';
-  }
 }
 
 /** Result of one step. */
