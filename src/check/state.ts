@@ -12,13 +12,13 @@
 export type SleepMask = number;
 
 export class StateTable {
-  private a: Int32Array;
-  private b: Int32Array;
-  private m: Int32Array;
-  private used: Uint8Array;
+  private a!: Int32Array;
+  private b!: Int32Array;
+  private m!: Int32Array;
+  private used!: Uint8Array;
   /** Entry number of each slot (states in order of first visit). */
-  private e: Int32Array;
-  private mask: number;
+  private e!: Int32Array;
+  private mask!: number;
   /** States stored. */
   size = 0;
   /** More sleep sets for a state than the first (rare). */
@@ -27,12 +27,7 @@ export class StateTable {
   constructor(capacity = 1 << 16) {
     let n = 1;
     while (n < capacity) n *= 2;
-    this.a = new Int32Array(n);
-    this.b = new Int32Array(n);
-    this.m = new Int32Array(n);
-    this.used = new Uint8Array(n);
-    this.e = new Int32Array(n);
-    this.mask = n - 1;
+    this.alloc(n);
   }
 
   private slotOf(a: number, b: number): number {
@@ -72,15 +67,20 @@ export class StateTable {
     return n;
   }
 
-  private grow(): void {
-    const oa = this.a, ob = this.b, om = this.m, ou = this.used, oe = this.e, omore = new Map(this.more);
-    const n = oa.length * 2;
+  /** Empty arrays of `n` slots (a power of two). */
+  private alloc(n: number): void {
     this.a = new Int32Array(n);
     this.b = new Int32Array(n);
     this.m = new Int32Array(n);
     this.used = new Uint8Array(n);
     this.e = new Int32Array(n);
     this.mask = n - 1;
+  }
+
+  private grow(): void {
+    const oa = this.a, ob = this.b, om = this.m, ou = this.used, oe = this.e, omore = new Map(this.more);
+    const n = oa.length * 2;
+    this.alloc(n);
     this.more.clear();
     for (let i = 0; i < oa.length; i++) {
       if (ou[i] === 0) continue;
