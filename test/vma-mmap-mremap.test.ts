@@ -278,7 +278,7 @@ describe('the checker on the new paths', () => {
       ...base,
       threads: [
         { name: 'T1', ops: [{ op: 'fault' as const, vma: ['heap'], page: 1, access: 'write' as const, state: ['zero' as const] }] },
-        { name: 'T2', ops: [{ op: 'mremap' as const, vma: ['heap'], page: 0, pages: null, new_pages: 2, maymove: true, dontunmap: false }] },
+        { name: 'T2', ops: [{ op: 'mremap' as const, vma: ['heap'], page: 0, pages: null, new_pages: 2, maymove: true, dontunmap: false, to_page: null }] },
       ],
     };
     const r = runCheck(sc);

@@ -447,7 +447,7 @@ describe('mremap', () => {
       ...loadCheckScenario('check-vma-reuse'),
       threads: [
         { name: 'T1', ops: [{ op: 'fault' as const, vma: ['a'], page: 0, access: 'write' as const, state: ['zero' as const] }] },
-        { name: 'T2', ops: [{ op: 'mremap' as const, vma: ['a'], page: 0, pages: null, new_pages: 3, maymove: true, dontunmap: false }] },
+        { name: 'T2', ops: [{ op: 'mremap' as const, vma: ['a'], page: 0, pages: null, new_pages: 3, maymove: true, dontunmap: false, to_page: null }] },
       ],
     };
     const r = runCheck(sc);

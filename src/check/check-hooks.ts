@@ -120,6 +120,21 @@ export function checkHooks(x: HookHost): ModelHooks {
       if (mm.freed) x.record('use-after-free', `${x.who()} runs ${what} on ${mm.comm === '' ? 'the mm' : `mm(${mm.comm})`} after it was freed (__mmdrop: mm_count fell to 0)`);
     },
     mm_free: () => {},
+    anon_vma_use: (av, what) => {
+      if (av.freed) x.record('use-after-free', `${x.who()} runs ${what} on ${av.label} after it was freed (anon_vma_free: its refcount fell to 0)`);
+    },
+    anon_vma_free: (av) => {
+      // The kernel frees an anon_vma once no VMA is linked to it; a folio
+      // still mapped whose folio->mapping is this anon_vma then dangles, and
+      // the next rmap walk from it (reclaim, migration, KSM) reads freed memory.
+      for (const ob of x.obs) {
+        const v = ob.vma;
+        if (!v.freed && !v.detached && v.folio_anon_vmas.includes(av)) {
+          x.record('use-after-free', `${x.who()} frees ${av.label} (the last put_anon_vma) while ${v.label} still maps anonymous folios whose folio->mapping is it: the next rmap walk from them reads freed memory (${v.label}'s anon_vma is ${v.anon_vma?.label ?? 'NULL'})`);
+          return;
+        }
+      }
+    },
     vma_use: (vma, mm, addr, what) => {
       const me = x.cur;
       if (me !== null && !vma.readers.includes(me) && mm.mmap_lock.writer !== me && !mm.mmap_lock.readers.includes(me)) {

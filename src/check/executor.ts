@@ -14,9 +14,9 @@
  * `nondet` sites) go to the scheduler's nextChoice.
  */
 import {
-  AnonVma, do_mmap, exit_mm, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
+  anon_vma_init_faulted, do_mmap, exit_mm, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
   Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
-  install_vm_event_sink, madvise_dontneed, madvise_flags, do_mremap, MREMAP_DONTUNMAP, MREMAP_MAYMOVE, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
+  install_vm_event_sink, madvise_dontneed, madvise_flags, do_mremap, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
   VM_GROWSDOWN, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
   VmEvent, MPROTECT_PROT_BITS, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
 } from '../model/index.js';
@@ -161,7 +161,7 @@ export class Execution {
       // A stack's page state starts at an offset so that it can grow down (page offsets are >= 0).
       if (v.growsdown) vma.vm_pgoff = STACK_PGOFF;
       if (v.anon_vma) {
-        vma.anon_vma = new AnonVma(vm.nextAnonVmaId++);
+        anon_vma_init_faulted(vma);
         for (let p = 0; p < v.pages; p++) this.obsOf.get(vma)!.anonPtes.add(p); // resident anonymous pages
       }
       vm.link(vma);
@@ -451,8 +451,10 @@ export class Execution {
         }
         case 'mremap': {
           const n = op.pages ?? slot.spec.pages - op.page;
-          t.opLabel = `mremap(${vname}, pages ${op.page}..${op.page + n - 1} -> ${op.new_pages}${op.maymove ? ', MAYMOVE' : ''}${op.dontunmap ? ', DONTUNMAP' : ''})`;
-          yield* do_mremap(mm, slot.start + op.page, n, op.new_pages, (op.maymove ? MREMAP_MAYMOVE : 0) | (op.dontunmap ? MREMAP_DONTUNMAP | MREMAP_MAYMOVE : 0));
+          const fixed = op.to_page !== null ? MREMAP_FIXED | MREMAP_MAYMOVE : 0;
+          t.opLabel = `mremap(${vname}, pages ${op.page}..${op.page + n - 1} -> ${op.new_pages}${op.maymove ? ', MAYMOVE' : ''}${op.dontunmap ? ', DONTUNMAP' : ''}${op.to_page !== null ? `, FIXED to page ${op.to_page}` : ''})`;
+          yield* do_mremap(mm, slot.start + op.page, n, op.new_pages,
+            (op.maymove ? MREMAP_MAYMOVE : 0) | (op.dontunmap ? MREMAP_DONTUNMAP | MREMAP_MAYMOVE : 0) | fixed, slot.start + (op.to_page ?? 0));
           break;
         }
         case 'madvise': {

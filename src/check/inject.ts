@@ -53,6 +53,10 @@ export const INJECTIONS = {
     flag: 'lock_vma_mm_check_without_mmgrab',
     summary: 'before "mm: fix a UAF when vma->mm is freed after vma->vm_refcnt got dropped": lock_vma_under_rcu checks vm_mm after vma_start_read locked the VMA and drops it with vma_end_read, whose rcuwait_wake_up goes through the other mm without an mmgrab, so that mm may be freed in between',
   },
+  'mremap-merge-skip-anon-vma-dup': {
+    flag: 'vma_expand_skip_copied_from_dup_anon_vma',
+    summary: 'the pre-61f67c230a5e vma_expand ("mm/vma: fix anon_vma UAF on mremap() faulted, unfaulted merge"): a faulted VMA that mremap moves next to an unfaulted one merges into it without dup_anon_vma from the copied-from VMA; with MREMAP_DONTUNMAP the source\'s unlink_anon_vmas then frees the anon_vma its moved folios point to (mm/vma.c)',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

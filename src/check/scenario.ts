@@ -83,6 +83,8 @@ const MremapOp = z.strictObject({
   new_pages: z.number().int().min(1).max(128),
   maymove: z.boolean().default(true),
   dontunmap: z.boolean().default(false),
+  /** MREMAP_FIXED (with MREMAP_MAYMOVE) to this page of the VMA's slot (the model's new_addr); the range must not overlap the source. */
+  to_page: z.number().int().min(0).optional(),
 });
 const MunmapOp = z.strictObject({
   op: z.literal('munmap'),
@@ -153,8 +155,12 @@ export type CheckOp =
    */
   | { op: 'mprotect'; vma: string[]; page: number; pages: number | null; prot: CheckProt | null }
   | { op: 'munmap'; vma: string[]; page: number; pages: number | null }
-  /** mremap of [page, page + pages) (default: to the VMA's end) to new_pages: in place, or moved above every VMA. */
-  | { op: 'mremap'; vma: string[]; page: number; pages: number | null; new_pages: number; maymove: boolean; dontunmap: boolean }
+  /**
+   * mremap of [page, page + pages) (default: to the VMA's end) to new_pages:
+   * in place, or moved above every VMA, or with `to_page` (MREMAP_FIXED) to
+   * that page of the VMA's slot.
+   */
+  | { op: 'mremap'; vma: string[]; page: number; pages: number | null; new_pages: number; maymove: boolean; dontunmap: boolean; to_page: number | null }
   /** madvise(MADV_RANDOM / SEQUENTIAL / NORMAL) of [page, page + pages) (default: to the VMA's end): vm_flags change, split and merge. */
   | { op: 'madvise'; vma: string[]; advice: 'random' | 'sequential' | 'normal'; page: number; pages: number | null }
   | { op: 'mmap' | 'madvise_dontneed'; vma: string[] }
@@ -402,7 +408,7 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
             if (vma !== undefined && page + (o.pages ?? 1) > vma.pages) issues.push({ path: [...at, o.pages !== undefined ? 'pages' : 'page'], message: `pages ${page}..${page + (o.pages ?? 1) - 1} are outside VMA '${v}' (${vma.pages} pages)` });
           }
           if (o.op === 'mprotect') ops.push({ op: 'mprotect', vma: names, page, pages: o.pages ?? null, prot: o.prot ?? null });
-          else if (o.op === 'mremap') ops.push({ op: 'mremap', vma: names, page, pages: o.pages ?? null, new_pages: o.new_pages, maymove: o.maymove, dontunmap: o.dontunmap });
+          else if (o.op === 'mremap') ops.push({ op: 'mremap', vma: names, page, pages: o.pages ?? null, new_pages: o.new_pages, maymove: o.maymove, dontunmap: o.dontunmap, to_page: o.to_page ?? null });
           else if (o.op === 'madvise') ops.push({ op: 'madvise', vma: names, advice: o.advice, page, pages: o.pages ?? null });
           else ops.push({ op: 'munmap', vma: names, page, pages: o.pages ?? null });
         } else {

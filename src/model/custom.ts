@@ -48,6 +48,13 @@ export interface FaultInjection {
    * rcuwait_wake_up goes through vma->vm_mm without an mmgrab.
    */
   lock_vma_mm_check_without_mmgrab: boolean;
+  /**
+   * mm/vma.c vma_expand before 61f67c230a5e ("mm/vma: fix anon_vma UAF on
+   * mremap() faulted, unfaulted merge"): no dup_anon_vma from the VMA
+   * mremap copies from (vmg->copied_from), so a faulted VMA moved next to an
+   * unfaulted one merges into it without giving it its anon_vma.
+   */
+  vma_expand_skip_copied_from_dup_anon_vma: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -63,6 +70,7 @@ export const fault_inject: FaultInjection = {
   stack_expand_skip_write_lock: false,
   vma_start_read_skip_mm_check: false,
   lock_vma_mm_check_without_mmgrab: false,
+  vma_expand_skip_copied_from_dup_anon_vma: false,
 };
 
 /** Set every switch back to off. */
@@ -79,6 +87,7 @@ export function reset_fault_inject(): void {
   fault_inject.stack_expand_skip_write_lock = false;
   fault_inject.vma_start_read_skip_mm_check = false;
   fault_inject.lock_vma_mm_check_without_mmgrab = false;
+  fault_inject.vma_expand_skip_copied_from_dup_anon_vma = false;
 }
 
 /** What a VMA operation changes in a VMA (hook `vma_change`). */
@@ -144,6 +153,10 @@ export interface ModelHooks {
   anon_vma_fork(src: VmAreaStruct): void;
   /** __anon_vma_prepare installs `vma->anon_vma` (needs mmap_lock, I6). */
   anon_vma_prepare(vma: VmAreaStruct): void;
+  /** A path touches anon_vma `av` (its lock, its refcount) at kernel step `what`: it must not have been freed. */
+  anon_vma_use(av: AnonVma, what: string): void;
+  /** anon_vma_free: the last reference to `av` is gone (rmap.ts). */
+  anon_vma_free(av: AnonVma): void;
   /**
    * dup_mmap has decided, for parent VMA `src`, whether the child gets its
    * page tables (`copy`: copy_page_range runs). Called in the step that
@@ -191,6 +204,8 @@ const NO_HOOKS: ModelHooks = {
   pt_update_end: nop,
   anon_vma_fork: nop,
   anon_vma_prepare: nop,
+  anon_vma_use: nop,
+  anon_vma_free: nop,
   dup_mmap_copy: nop,
   vm_area_alloc: nop,
   vm_area_free: nop,

@@ -5,8 +5,9 @@
 import { Cost, cpu, cpuLaw, LawName, type KPath } from './effects.js';
 import type { VmFault } from './fault_types.js';
 import { filemap_fault, filemap_get_folio, filemap_map_pages, maybe_unlock_mmap_for_io } from './filemap.js';
+import { __anon_vma_prepare, folio_add_new_anon_rmap } from './rmap.js';
 import {
-  AnonVma, FAULT_FLAG_KILLABLE, FAULT_FLAG_MKWRITE, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE, fault_flag_allow_retry_first,
+  FAULT_FLAG_KILLABLE, FAULT_FLAG_MKWRITE, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE, fault_flag_allow_retry_first,
   Folio, uffd_disable_fault_around, VM_FAULT_COMPLETED, VM_FAULT_MAJOR, VM_FAULT_NOPAGE, VM_FAULT_RETRY,
   VM_FAULT_RETRY_HARD, VM_FAULT_RETRY_VMA, type VmAreaStruct,
 } from './mm_types.js';
@@ -137,8 +138,7 @@ function* vmf_anon_prepare(vmf: VmFault): KPath<number> {
     }
   }
   yield cpu(Cost.anon_vma_prepare); // __anon_vma_prepare
-  hooks.anon_vma_prepare(vma); // model-only hook (I6: needs mmap_lock)
-  if (vma.anon_vma === null) vma.anon_vma = new AnonVma(vma.mm.nextAnonVmaId++);
+  __anon_vma_prepare(vma); // rmap.ts: a neighbour's anon_vma or a new one (hook anon_vma_prepare: I6)
   count_vm_event(VmEvent.ANON_VMA_PREPARE);
   if (underVma) {
     if (sched_points) yield PT.mmap_read_unlock;
@@ -160,6 +160,7 @@ function* do_anonymous_page(vmf: VmFault): KPath<number> {
   yield cpu(Cost.do_anonymous_page); // alloc_anon_folio + clear + set_pte
   vmf.vma.anon_ptes_writable++; // model-only: a writable, PageAnonExclusive PTE (fork write-protects it)
   vmf.vma.anon_ptes_mapped++; // model-only (tlb.ts)
+  folio_add_new_anon_rmap(vmf.vma); // folio->mapping = vma->anon_vma (model-only bookkeeping, rmap.ts)
   if (vmf.vma.mm.memory !== null) folio_mapped_young(vmf.vma.mm.memory, vmf.vma, vmf.pgoff);
   hooks.set_pte_at(vmf.vma, vmf.pgoff, 'anon'); // model-only hook
   return 0;

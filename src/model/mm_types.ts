@@ -215,9 +215,35 @@ export class Folio implements WaitResource {
   }
 }
 
+/**
+ * `struct anon_vma` (include/linux/rmap.h), the counters of v6.2+ (2555283eb40d
+ * "mm/rmap: Fix anon_vma->degree ambiguity leading to double-reuse"), kept by
+ * v7.0: `refcount` (1 from anon_vma_alloc, dropped by put_anon_vma when the
+ * last anon_vma_chain leaves the interval tree; children pin their root),
+ * `num_children` (anon_vmas whose ->parent is this one, itself included for a
+ * root), `num_active_vmas` (VMAs whose ->anon_vma is this one). `root` holds
+ * the rwsem every anon_vma_lock_write takes. Functions: rmap.ts.
+ *
+ * Model-only: `vmas` stands for the interval tree `rb_root` (the VMAs linked
+ * by an anon_vma_chain, in link order); `freed`: anon_vma_free ran (the slab
+ * is SLAB_TYPESAFE_BY_RCU; the model never reuses a freed anon_vma).
+ */
 export class AnonVma {
+  refcount = 1;
+  num_children = 0;
+  num_active_vmas = 0;
+  root: AnonVma;
+  parent: AnonVma;
+  readonly vmas: VmAreaStruct[] = [];
+  freed = false;
+  /** anon_vma_alloc (mm/rmap.c): refcount 1, root and parent itself. */
   constructor(readonly id: number) {
+    this.root = this;
+    this.parent = this;
     hooks.object_created(this); // model-only (custom.ts)
+  }
+  get label(): string {
+    return `anon_vma[${this.id}]`;
   }
 }
 
@@ -274,6 +300,19 @@ export class VmAreaStruct implements WaitResource {
   /** Model-only: lives of this object (vm_area_alloc / vm_area_dup on reuse add one). */
   gen = 0;
   anon_vma: AnonVma | null = null;
+  /**
+   * vma->anon_vma_chain: the anon_vmas this VMA is linked to (one
+   * anon_vma_chain each, newest first as the kernel's list_add; rmap.ts).
+   */
+  anon_vma_chain: AnonVma[] = [];
+  /**
+   * Model-only: the anon_vmas that anonymous folios mapped in this VMA point
+   * to (folio->mapping, set by folio_add_new_anon_rmap to vma->anon_vma);
+   * moved with the PTEs (mremap's move_page_tables), dropped when they are
+   * zapped. An rmap walk from such a folio must find this VMA through the
+   * anon_vma, so the anon_vma must outlive the mapping (rmap.ts put_anon_vma).
+   */
+  folio_anon_vmas: AnonVma[] = [];
   /** vma->vm_pgoff: page offset of vm_start in the file (anon: in the mapping's page state). */
   vm_pgoff = 0;
   /**

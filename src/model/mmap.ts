@@ -6,6 +6,7 @@ import {
   mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_lock_killable, mmap_write_unlock, PT, vma_mark_detached, vma_start_write_killable,
 } from './mmap_lock.js';
 import { vm_area_free } from './vma.js';
+import { anon_rmap_zap, unlink_anon_vmas } from './rmap.js';
 import { fault_inject, hooks } from './custom.js';
 import { set_mmf_oom_skip, vma_oom_reaped } from './oom_kill.js';
 import { current, fatal_signal_pending, sched_points } from './sched.js';
@@ -117,7 +118,9 @@ export function* exit_mmap(mm: MmStruct): KPath {
   set_mmf_oom_skip(mm);
   yield* mmap_write_lock(mm);
   yield cpu(Cost.exit_vma, mm.vmas.length); // free_pgtables + remove_vma
-  for (const vma of mm.vmas.slice()) { // exit_mmap: vma_mark_detached + remove_vma -> vm_area_free, each VMA
+  for (const vma of mm.vmas.slice()) { // exit_mmap: free_pgtables (unlink_anon_vmas), vma_mark_detached + remove_vma -> vm_area_free, each VMA
+    anon_rmap_zap(vma); // unmap_vmas zapped the PTEs above
+    unlink_anon_vmas(vma);
     vma_mark_detached(vma);
     mm.unlink(vma);
     vm_area_free(vma);

@@ -31,7 +31,8 @@ export function* vma_expand(
     yield* vma_start_write(next);
     dup_anon_vma(target, next);
   }
-  if (copied_from !== null) dup_anon_vma(target, copied_from); // mremap's copy_vma: vmg->copied_from
+  // mremap's copy_vma: vmg->copied_from (61f67c230a5e; before it, a merge into an unfaulted next lost the anon_vma)
+  if (copied_from !== null && !fault_inject.vma_expand_skip_copied_from_dup_anon_vma) dup_anon_vma(target, copied_from);
   yield cpu(Cost.merge_vma); // commit_merge
   if (sched_points) yield VPT.commit_merge;
   hooks.vma_change(target, 'range'); // model-only hook: vma_prepare's vma_assert_write_locked
@@ -39,7 +40,7 @@ export function* vma_expand(
   target.vm_start = start; // vma_set_range
   target.vm_end = end;
   target.vm_pgoff = pgoff;
-  if (remove_next) remove_merged(mm, next);
+  if (remove_next) remove_merged(mm, next, target);
 }
 
 /**

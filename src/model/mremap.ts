@@ -12,6 +12,7 @@ import { hooks } from './custom.js';
 import { sched_points } from './sched.js';
 import { __split_vma, do_vmi_munmap, vm_area_dup, vm_area_free, VPT } from './vma.js';
 import { vma_merge_new_range } from './mmap_region.js';
+import { anon_rmap_move, anon_rmap_zap, unlink_anon_vmas } from './rmap.js';
 
 /** MREMAP_MAYMOVE: the kernel may move the mapping when it cannot grow in place. */
 export const MREMAP_MAYMOVE = 1;
@@ -119,20 +120,28 @@ export function* move_vma(
     group: vma.group, vm_start: new_addr, vm_end: new_addr + new_len, vm_flags: vma.vm_flags, vm_file: vma.vm_file,
     has_map_pages: vma.has_map_pages, resident: vma.resident, mapping: vma.cache, vm_pgoff: pgoff,
   }, vma);
-  if (merged === null) { // ... else vm_area_dup + vma_link
+  let new_vma = merged;
+  if (new_vma === null) { // ... else vm_area_dup + anon_vma_clone(new, vma, VMA_OP_REMAP) + vma_link
     const nw = vm_area_dup(vma);
     nw.vm_start = new_addr;
     nw.vm_end = new_addr + new_len;
     nw.vm_pgoff = pgoff;
     yield* vma_start_write(nw); // vma_link
     mm.link(nw);
+    new_vma = nw;
   }
   yield cpu(Cost.copy_pte, Math.round(Math.min(old_len, new_len) * vma.resident)); // move_page_tables
+  anon_rmap_move(vma, new_vma); // model-only: the moved PTEs map the same folios (folio->mapping unchanged)
   const moved = flush_tlb_mm_range(ptes_changed(Math.min(old_len, new_len), vma)); // move_ptes: flush_tlb_range(old)
   if (moved !== null) yield moved;
   if (dontunmap) {
     hooks.pt_update_begin(vma, 'zap_page_range_single', true); // model-only hook: the old range's PTEs are gone
     hooks.pt_update_end(vma, 'zap_page_range_single');
+    // dontunmap_complete: "anon_vma links of the old vma is no longer needed after its page table has been moved"
+    if (new_vma !== vma && old_addr === vma.vm_start && old_addr + old_len === vma.vm_end) {
+      anon_rmap_zap(vma);
+      unlink_anon_vmas(vma);
+    }
     return new_addr;
   }
   // unmap_source_vma -> do_vmi_munmap(old range, unlock = false)
@@ -145,6 +154,8 @@ export function* move_vma(
   if (sched_points) yield VPT.vma_iter_clear;
   mm.unlink(v);
   yield cpu(Cost.zap_pte, Math.round(old_len * v.resident)); // unmap_region
+  anon_rmap_zap(v);
+  unlink_anon_vmas(v); // unmap_region -> free_pgtables
   if (sched_points) yield VPT.remove_vma;
   vm_area_free(v);
   return new_addr;

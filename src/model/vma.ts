@@ -12,8 +12,9 @@
  */
 import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
 import { Cost, cpu, type KPath } from './effects.js';
-import { AnonVma, FileRaState, VM_MIXEDMAP, VM_PFNMAP, VmAreaStruct, type Folio, type MmStruct } from './mm_types.js';
+import { FileRaState, VM_MIXEDMAP, VM_PFNMAP, VmAreaStruct, type Folio, type MmStruct } from './mm_types.js';
 import { IndexSet, XArray } from './xarray.js';
+import { __anon_vma_prepare, anon_rmap_move, anon_rmap_zap, anon_vma_clone, unlink_anon_vmas } from './rmap.js';
 import {
   mmap_read_unlock, mmap_write_downgrade, mmap_write_lock_killable, mmap_write_unlock,
   PT, vma_mark_detached, vma_start_write,
@@ -89,6 +90,8 @@ function vm_area_get(mm: MmStruct, shape: VmaShape, src: VmAreaStruct | null): V
     v.resident = shape.resident;
     v.vm_pgoff = 0;
     v.anon_vma = null;
+    v.anon_vma_chain = []; // vm_area_init_from / INIT_LIST_HEAD(&vma->anon_vma_chain)
+    v.folio_anon_vmas = [];
     v.anon_ptes_writable = 0;
     v.anon_ptes_mapped = 0;
     v.vm_lock_seq = -1; // vma_lock_init
@@ -121,14 +124,16 @@ export function vm_area_alloc(mm: MmStruct, shape: VmaShape): VmAreaStruct {
 
 /**
  * vm_area_dup (mm/vma_init.c): a copy of `orig` (flags, file, pgoff,
- * anon_vma: anon_vma_clone links the copy to the same anon_vma), detached.
+ * anon_vma), detached; then the caller's anon_vma_clone (__split_vma:
+ * VMA_OP_SPLIT, copy_vma: VMA_OP_REMAP) links the copy to orig's anon_vmas
+ * (rmap.ts). The folios stay where their PTEs are: the caller moves them.
  * The copy maps the same file, so it shares the model's page state
  * (page cache, evicted and swapped sets, readahead state) with `orig`.
  */
 export function vm_area_dup(orig: VmAreaStruct): VmAreaStruct {
   const v = vm_area_get(orig.mm, shapeOf(orig), orig);
   v.vm_pgoff = orig.vm_pgoff;
-  v.anon_vma = orig.anon_vma; // anon_vma_clone(new, vma)
+  anon_vma_clone(v, orig); // the caller's anon_vma_clone(new, vma, VMA_OP_SPLIT / VMA_OP_REMAP)
   v.cache = orig.cache;
   v.evicted = orig.evicted;
   v.swapped = orig.swapped;
@@ -159,7 +164,8 @@ export function vm_area_free(vma: VmAreaStruct): void {
  */
 export function* __split_vma(mm: MmStruct, vma: VmAreaStruct, addr: number, new_below: boolean): KPath<VmAreaStruct> {
   if (addr <= vma.vm_start || addr >= vma.vm_end) throw new Error(`__split_vma(${vma.label}, ${addr}): address outside the VMA`);
-  const nw = vm_area_dup(vma);
+  const nw = vm_area_dup(vma); // + anon_vma_clone(new, vma, VMA_OP_SPLIT)
+  anon_rmap_move(vma, nw); // model-only: some of the folios mapped in vma end up in the new piece
   if (new_below) {
     nw.vm_end = addr;
   } else {
@@ -204,18 +210,22 @@ export function mergeable(lo: { vm_flags: number; vm_pgoff: number; pages: numbe
 export function dup_anon_vma(dst: VmAreaStruct, src: VmAreaStruct): void {
   if (src.anon_vma !== null && dst.anon_vma === null) {
     hooks.vma_change(dst, 'anon_vma'); // model-only hook: vma_assert_write_locked(dst)
-    dst.anon_vma = src.anon_vma; // + anon_vma_clone
+    anon_vma_clone(dst, src); // dst->anon_vma = src->anon_vma; anon_vma_clone(dst, src, VMA_OP_MERGE_UNFAULTED)
   }
 }
 
 /**
  * vma_complete's removal half: vma_mark_detached (the VMA is write-locked:
- * no reader holds it), out of the tree, vm_area_free at once (no RCU delay,
- * SLAB_TYPESAFE_BY_RCU).
+ * no reader holds it), out of the tree, unlink_anon_vmas, vm_area_free at
+ * once (no RCU delay, SLAB_TYPESAFE_BY_RCU). Its PTEs now belong to the VMA
+ * that grew over its range (`into`).
  */
-export function remove_merged(mm: MmStruct, v: VmAreaStruct): void {
+export function remove_merged(mm: MmStruct, v: VmAreaStruct, into: VmAreaStruct): void {
   vma_mark_detached(v);
   mm.unlink(v);
+  anon_rmap_move(v, into); // model-only: the folios mapped there are now in `into`'s range
+  anon_rmap_zap(v);
+  unlink_anon_vmas(v);
   vm_area_free(v);
 }
 
@@ -263,16 +273,17 @@ export function* vma_merge_existing_range(
     const p = prev!, n = next!;
     dup_anon_vma(p, n.anon_vma !== null ? n : vma);
     p.vm_end = n.vm_end;
-    remove_merged(mm, vma);
-    remove_merged(mm, n);
+    remove_merged(mm, vma, p);
+    remove_merged(mm, n, p);
     return p;
   }
   if (merge_left) {
     const p = prev!;
     dup_anon_vma(p, vma);
     p.vm_end = end;
-    if (merge_will_delete_vma) remove_merged(mm, vma);
+    if (merge_will_delete_vma) remove_merged(mm, vma, p);
     else {
+      anon_rmap_move(vma, p); // model-only: some of vma's folios may now be in p's range
       vma.vm_pgoff += end - vma.vm_start;
       vma.vm_start = end;
     }
@@ -282,8 +293,11 @@ export function* vma_merge_existing_range(
   dup_anon_vma(n, vma);
   n.vm_pgoff -= n.vm_start - start;
   n.vm_start = start;
-  if (merge_will_delete_vma) remove_merged(mm, vma);
-  else vma.vm_end = start;
+  if (merge_will_delete_vma) remove_merged(mm, vma, n);
+  else {
+    anon_rmap_move(vma, n); // model-only: some of vma's folios may now be in n's range
+    vma.vm_end = start;
+  }
   return n;
 }
 
@@ -361,6 +375,8 @@ export function* do_vmi_munmap(mm: MmStruct, addr: number, npages: number | unde
   for (const v of gone) {
     yield cpu(Cost.zap_pte, Math.round(v.pages * v.resident)); // unmap_region
     zapped ||= ptes_changed(v.pages, v);
+    anon_rmap_zap(v);
+    unlink_anon_vmas(v); // unmap_region -> free_pgtables -> unlink_anon_vmas (mmap_lock read after the downgrade)
   }
   const flush = flush_tlb_mm_range(zapped); // unmap_region -> tlb_finish_mmu -> flush_tlb_mm_range
   if (flush !== null) yield flush;
@@ -395,8 +411,7 @@ export function* expand_downwards(vma: VmAreaStruct, address: number): KPath<num
   if ((prev !== null && prev.vm_end > address) || vma.vm_pgoff < grow) return -ENOMEM;
   if (vma.anon_vma === null) { // anon_vma_prepare(vma)
     yield cpu(Cost.anon_vma_prepare);
-    hooks.anon_vma_prepare(vma); // model-only hook
-    vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
+    __anon_vma_prepare(vma); // rmap.ts (hook anon_vma_prepare)
   }
   if (!fault_inject.stack_expand_skip_write_lock) yield* vma_start_write(vma);
   if (sched_points) yield VPT.expand_downwards;

@@ -9,7 +9,7 @@
  * (two threads faulting one page share the I/O, as in the kernel).
  */
 import {
-  AnonVma, call, Cost, COST_NAMES, cpu, mutableCall, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
+  anon_vma_init_faulted, call, Cost, COST_NAMES, cpu, mutableCall, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
   LawName, madvise_dontneed, madvise_flags, MmStruct, MPROTECT_PROT_BITS, sleep, VM_PROT_MASK, do_mremap, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
   VM_SEQ_READ, type MadviseFlagBehavior,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
@@ -77,7 +77,7 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
       const pages = g.pages[i]!;
       const vma = new VmAreaStruct(mm, mm.nextVmaId++, g.name, addr, addr + pages, flags, g.kind === 'file', g.map_pages, g.resident,
         g.readahead === 'off' ? 0 : VM_READAHEAD_PAGES);
-      if (g.anon_vma) vma.anon_vma = new AnonVma(mm.nextAnonVmaId++);
+      if (g.anon_vma) anon_vma_init_faulted(vma);
       // The resident pages of a writable anonymous VMA were written: writable PTEs a first fork write-protects.
       if (g.kind !== 'file' && (flags & VM_WRITE) !== 0) vma.anon_ptes_writable = Math.round(pages * g.resident);
       if (g.page_mkwrite !== undefined) vma.page_mkwrite = g.page_mkwrite;

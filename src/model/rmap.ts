@@ -1,0 +1,200 @@
+/**
+ * anon_vma lifetimes (mm/rmap.c, mm/vma.c; memory-and-vma.md §F.7): an
+ * anon_vma is allocated by __anon_vma_prepare on a VMA's first anonymous
+ * fault (or shared with a neighbour, find_mergeable_anon_vma), linked to the
+ * pieces of a split and to the VMA a merge expands (anon_vma_clone,
+ * dup_anon_vma), unlinked when a VMA is unmapped or merged away
+ * (unlink_anon_vmas), and freed by the last put_anon_vma. Counters as in
+ * v6.2+ (`num_children` / `num_active_vmas`, 2555283eb40d), which v7.0 keeps.
+ *
+ * Every anon_vma_lock_write .. anon_vma_unlock_write section here runs inside
+ * one model step (it has no sleeping point but the lock itself), so the
+ * root's rwsem is never seen held by another task: contention on it is not
+ * modelled (docs/fidelity.md, "anon_vma").
+ */
+import { AnonVma, VM_EXEC, VM_READ, VM_WRITE, type VmAreaStruct } from './mm_types.js';
+import { hooks } from './custom.js';
+
+/** anon_vma_alloc: refcount 1, its own root and parent; the id is a model label. */
+function anon_vma_alloc(vma: VmAreaStruct): AnonVma {
+  return new AnonVma(vma.mm.nextAnonVmaId++);
+}
+
+/**
+ * anon_vma_lock_write / anon_vma_unlock_write: down_write / up_write of
+ * anon_vma->root->rwsem, within one model step. The object must be alive
+ * (hook anon_vma_use: the checker's use-after-free invariant).
+ */
+function anon_vma_lock_write(av: AnonVma, what: string): void {
+  hooks.anon_vma_use(av, what); // model-only hook
+  if (av.root !== av) hooks.anon_vma_use(av.root, what);
+}
+
+/** anon_vma_chain_link: list_add to vma->anon_vma_chain, insert into the anon_vma's interval tree. */
+function anon_vma_chain_link(vma: VmAreaStruct, av: AnonVma): void {
+  vma.anon_vma_chain.unshift(av);
+  av.vmas.push(vma);
+}
+
+/**
+ * anon_vma_compatible (mm/vma.c): adjacent, the same file (the model: both
+ * anonymous, or pieces of one file's page state), flags equal but for
+ * VM_READ | VM_WRITE | VM_EXEC, contiguous page offsets. Policies are not
+ * modelled (mpol_equal holds).
+ */
+function anon_vma_compatible(a: VmAreaStruct, b: VmAreaStruct): boolean {
+  const VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;
+  return a.vm_end === b.vm_start && a.vm_file === b.vm_file && (!a.vm_file || a.cache === b.cache)
+    && ((a.vm_flags ^ b.vm_flags) & ~VM_ACCESS_FLAGS) === 0 && b.vm_pgoff === a.vm_pgoff + (b.vm_start - a.vm_start);
+}
+
+/** reusable_anon_vma: `old`'s anon_vma, if a and b are compatible and old's chain is singular (not a fork child). */
+function reusable_anon_vma(old: VmAreaStruct, a: VmAreaStruct, b: VmAreaStruct): AnonVma | null {
+  if (!anon_vma_compatible(a, b)) return null;
+  const av = old.anon_vma;
+  return av !== null && old.anon_vma_chain.length === 1 ? av : null;
+}
+
+/** find_mergeable_anon_vma (mm/vma.c): try the next VMA, then the previous one. */
+export function find_mergeable_anon_vma(vma: VmAreaStruct): AnonVma | null {
+  const mt = vma.mm.mm_mt;
+  const next = mt.next(vma);
+  if (next !== null) {
+    const av = reusable_anon_vma(next, vma, next);
+    if (av !== null) return av;
+  }
+  const prev = mt.prev(vma);
+  return prev !== null ? reusable_anon_vma(prev, prev, vma) : null;
+}
+
+/**
+ * __anon_vma_prepare (mm/rmap.c), under mmap_lock (read or write): a
+ * neighbour's anon_vma (find_mergeable_anon_vma), else a new one
+ * (anon_vma_alloc, num_children++: the self-parent link of a new root);
+ * under anon_vma_lock_write + page_table_lock, if vma->anon_vma is still
+ * NULL: install it, anon_vma_chain_link, num_active_vmas++. (An anon_vma
+ * allocated for nothing would be put again; in the model the section is
+ * one step with the NULL test, so that never happens.)
+ */
+export function __anon_vma_prepare(vma: VmAreaStruct): AnonVma {
+  hooks.anon_vma_prepare(vma); // model-only hook (I6: needs mmap_lock)
+  let av = find_mergeable_anon_vma(vma);
+  if (av === null) {
+    av = anon_vma_alloc(vma);
+    av.num_children++; // self-parent link for new root
+  }
+  anon_vma_lock_write(av, '__anon_vma_prepare');
+  if (vma.anon_vma === null) {
+    vma.anon_vma = av;
+    anon_vma_chain_link(vma, av);
+    av.num_active_vmas++;
+  }
+  return vma.anon_vma;
+}
+
+/**
+ * A scenario VMA that starts with an anon_vma (`anon_vma: true`): one of its
+ * own, as __anon_vma_prepare would have allocated at its first fault, and
+ * its resident pages point to it (folio->mapping).
+ */
+export function anon_vma_init_faulted(vma: VmAreaStruct): AnonVma {
+  const av = anon_vma_alloc(vma);
+  av.num_children++;
+  vma.anon_vma = av;
+  anon_vma_chain_link(vma, av);
+  av.num_active_vmas++;
+  vma.folio_anon_vmas.push(av);
+  return av;
+}
+
+/**
+ * folio_add_new_anon_rmap: a new anonymous folio mapped in `vma` points to
+ * vma->anon_vma (folio->mapping). Model-only bookkeeping: the set of
+ * anon_vmas the VMA's folios point to (VmAreaStruct.folio_anon_vmas).
+ */
+export function folio_add_new_anon_rmap(vma: VmAreaStruct): void {
+  const av = vma.anon_vma;
+  if (av !== null && !vma.folio_anon_vmas.includes(av)) vma.folio_anon_vmas.push(av);
+}
+
+/**
+ * anon_vma_clone (mm/rmap.c) for split, merge and mremap (VMA_OP_SPLIT,
+ * VMA_OP_MERGE_UNFAULTED, VMA_OP_REMAP): `dst->anon_vma` is already
+ * `src->anon_vma` (vm_area_dup's copy, dup_anon_vma); nothing to do for an
+ * unfaulted `src`; else, under the root's lock, link `dst` to every anon_vma
+ * of src's chain and count dst as an active VMA of its anon_vma. Fork
+ * (anon_vma_fork) is not modelled: the child mm is not (docs/fidelity.md).
+ */
+export function anon_vma_clone(dst: VmAreaStruct, src: VmAreaStruct): void {
+  const av = src.anon_vma;
+  if (av === null) return;
+  anon_vma_lock_write(av, 'anon_vma_clone');
+  for (let i = src.anon_vma_chain.length - 1; i >= 0; i--) anon_vma_chain_link(dst, src.anon_vma_chain[i]!); // list_for_each_entry_reverse
+  dst.anon_vma = av;
+  av.num_active_vmas++;
+}
+
+/**
+ * unlink_anon_vmas (mm/rmap.c), under mmap_lock (munmap: after the
+ * downgrade): under the root's lock, take `vma` out of every anon_vma's
+ * interval tree; an anon_vma whose tree is now empty stays on the list (its
+ * parent loses a child), the others' chain entries are freed;
+ * num_active_vmas--, vma->anon_vma = NULL; then, after the unlock,
+ * put_anon_vma of every emptied anon_vma.
+ */
+export function unlink_anon_vmas(vma: VmAreaStruct): void {
+  const active = vma.anon_vma;
+  if (active === null && vma.anon_vma_chain.length === 0) return; // an unfaulted VMA
+  if (active !== null) anon_vma_lock_write(active, 'unlink_anon_vmas');
+  const empty: AnonVma[] = [];
+  for (const av of vma.anon_vma_chain) {
+    const i = av.vmas.indexOf(vma);
+    if (i >= 0) av.vmas.splice(i, 1); // anon_vma_interval_tree_remove
+    if (av.vmas.length === 0) {
+      av.parent.num_children--;
+      empty.push(av);
+    }
+  }
+  if (active !== null) {
+    active.num_active_vmas--;
+    vma.anon_vma = null;
+  }
+  vma.anon_vma_chain = [];
+  for (const av of empty) put_anon_vma(av);
+}
+
+/** put_anon_vma: the last reference frees it (__put_anon_vma). */
+export function put_anon_vma(av: AnonVma): void {
+  hooks.anon_vma_use(av, 'put_anon_vma'); // model-only hook
+  if (av.refcount <= 0) throw new Error(`put_anon_vma(${av.label}): refcount is already 0`);
+  if (--av.refcount === 0) __put_anon_vma(av);
+}
+
+/** __put_anon_vma: anon_vma_free, then drop the reference a child holds on its root. */
+function __put_anon_vma(av: AnonVma): void {
+  const root = av.root;
+  anon_vma_free(av);
+  if (root !== av && --root.refcount === 0) anon_vma_free(root);
+}
+
+/**
+ * anon_vma_free: back to anon_vma_cachep (the kernel first takes and drops
+ * the root's lock if it is held, to wait for folio_lock_anon_vma_read).
+ */
+function anon_vma_free(av: AnonVma): void {
+  av.freed = true;
+  hooks.anon_vma_free(av); // model-only hook: a folio still pointing to it dangles
+}
+
+/**
+ * The PTEs of `vma` are zapped (unmap_region, exit_mmap's unmap_vmas,
+ * MREMAP_DONTUNMAP's emptied source): no folio is mapped there any more.
+ */
+export function anon_rmap_zap(vma: VmAreaStruct): void {
+  if (vma.folio_anon_vmas.length > 0) vma.folio_anon_vmas = [];
+}
+
+/** move_page_tables: the folios mapped in `from` are now mapped in `to` (their folio->mapping unchanged). */
+export function anon_rmap_move(from: VmAreaStruct, to: VmAreaStruct): void {
+  for (const av of from.folio_anon_vmas) if (!to.folio_anon_vmas.includes(av)) to.folio_anon_vmas.push(av);
+}
