@@ -127,9 +127,8 @@ export function checkHooks(x: HookHost): ModelHooks {
       // The kernel frees an anon_vma once no VMA is linked to it; a folio
       // still mapped whose folio->mapping is this anon_vma then dangles, and
       // the next rmap walk from it (reclaim, migration, KSM) reads freed memory.
-      for (const ob of x.obs) {
-        const v = ob.vma;
-        if (!v.freed && !v.detached && v.folio_anon_vmas.includes(av)) {
+      for (const v of av.folio_vmas) {
+        if (!v.freed && !v.detached) {
           x.record('use-after-free', `${x.who()} frees ${av.label} (the last put_anon_vma) while ${v.label} still maps anonymous folios whose folio->mapping is it: the next rmap walk from them reads freed memory (${v.label}'s anon_vma is ${v.anon_vma?.label ?? 'NULL'})`);
           return;
         }

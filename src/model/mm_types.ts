@@ -235,6 +235,8 @@ export class AnonVma {
   root: AnonVma;
   parent: AnonVma;
   readonly vmas: VmAreaStruct[] = [];
+  /** Model-only: the VMAs mapping folios whose folio->mapping is this anon_vma (the reverse of VmAreaStruct.folio_anon_vmas). */
+  readonly folio_vmas: VmAreaStruct[] = [];
   freed = false;
   /** anon_vma_alloc (mm/rmap.c): refcount 1, root and parent itself. */
   constructor(readonly id: number) {

@@ -103,7 +103,7 @@ export function anon_vma_init_faulted(vma: VmAreaStruct): AnonVma {
   vma.anon_vma = av;
   anon_vma_chain_link(vma, av);
   av.num_active_vmas++;
-  vma.folio_anon_vmas.push(av);
+  rmap_add(vma, av);
   return av;
 }
 
@@ -114,7 +114,13 @@ export function anon_vma_init_faulted(vma: VmAreaStruct): AnonVma {
  */
 export function folio_add_new_anon_rmap(vma: VmAreaStruct): void {
   const av = vma.anon_vma;
-  if (av !== null && !vma.folio_anon_vmas.includes(av)) vma.folio_anon_vmas.push(av);
+  if (av !== null && !vma.folio_anon_vmas.includes(av)) rmap_add(vma, av);
+}
+
+/** Model-only: `vma` maps folios of `av` (both directions). */
+function rmap_add(vma: VmAreaStruct, av: AnonVma): void {
+  vma.folio_anon_vmas.push(av);
+  av.folio_vmas.push(vma);
 }
 
 /**
@@ -191,10 +197,15 @@ function anon_vma_free(av: AnonVma): void {
  * MREMAP_DONTUNMAP's emptied source): no folio is mapped there any more.
  */
 export function anon_rmap_zap(vma: VmAreaStruct): void {
-  if (vma.folio_anon_vmas.length > 0) vma.folio_anon_vmas = [];
+  if (vma.folio_anon_vmas.length === 0) return;
+  for (const av of vma.folio_anon_vmas) {
+    const i = av.folio_vmas.indexOf(vma);
+    if (i >= 0) av.folio_vmas.splice(i, 1);
+  }
+  vma.folio_anon_vmas = [];
 }
 
 /** move_page_tables: the folios mapped in `from` are now mapped in `to` (their folio->mapping unchanged). */
 export function anon_rmap_move(from: VmAreaStruct, to: VmAreaStruct): void {
-  for (const av of from.folio_anon_vmas) if (!to.folio_anon_vmas.includes(av)) to.folio_anon_vmas.push(av);
+  for (const av of from.folio_anon_vmas) if (!to.folio_anon_vmas.includes(av)) rmap_add(to, av);
 }
