@@ -11,7 +11,7 @@ import {
 } from '../src/check/index.js';
 import { install_vm_event_sink, VM_EVENT_NAMES, type AnonVma, type VmAreaStruct, type VmEvent } from '../src/model/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
-import { DFS, runCheck, verdict } from './check-helpers.js';
+import { runCheck, verdict } from './check-helpers.js';
 
 /** The counters of an anon_vma, as the kernel keeps them. */
 function counters(av: AnonVma): [refcount: number, num_children: number, num_active_vmas: number, linked: number, freed: boolean] {
@@ -187,7 +187,7 @@ threads:
   });
 
   it('check-mremap-anon-vma: +mremap-merge-skip-anon-vma-dup frees the anon_vma under the moved folios (use-after-free), shrunk and replayed; fixed: safe, complete', () => {
-    const post = runCheck('check-mremap-anon-vma', { mode: { ...DFS, stateCache: true } }); // as `faultline check` runs it
+    const post = runCheck('check-mremap-anon-vma', { mode: { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null, stateCache: true } }); // as `faultline check` runs it
     expect(verdict(post)).toBe('safe');
     expect(post.complete).toBe(true);
     expect([post.stats.executions, post.stats.newSteps]).toEqual([1452, 6550]);

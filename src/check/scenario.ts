@@ -408,7 +408,13 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
             if (vma !== undefined && page + (o.pages ?? 1) > vma.pages) issues.push({ path: [...at, o.pages !== undefined ? 'pages' : 'page'], message: `pages ${page}..${page + (o.pages ?? 1) - 1} are outside VMA '${v}' (${vma.pages} pages)` });
           }
           if (o.op === 'mprotect') ops.push({ op: 'mprotect', vma: names, page, pages: o.pages ?? null, prot: o.prot ?? null });
-          else if (o.op === 'mremap') ops.push({ op: 'mremap', vma: names, page, pages: o.pages ?? null, new_pages: o.new_pages, maymove: o.maymove, dontunmap: o.dontunmap, to_page: o.to_page ?? null });
+          else if (o.op === 'mremap') {
+            for (const v of names) {
+              const vma = byName.get(v);
+              if (vma !== undefined && o.to_page !== undefined && o.to_page + o.new_pages > vma.pages) issues.push({ path: [...at, 'to_page'], message: `the MREMAP_FIXED target, pages ${o.to_page}..${o.to_page + o.new_pages - 1}, is outside VMA '${v}' (${vma.pages} pages)` });
+            }
+            ops.push({ op: 'mremap', vma: names, page, pages: o.pages ?? null, new_pages: o.new_pages, maymove: o.maymove, dontunmap: o.dontunmap, to_page: o.to_page ?? null });
+          }
           else if (o.op === 'madvise') ops.push({ op: 'madvise', vma: names, advice: o.advice, page, pages: o.pages ?? null });
           else ops.push({ op: 'munmap', vma: names, page, pages: o.pages ?? null });
         } else {
