@@ -138,6 +138,8 @@ describe('vmf_anon_prepare under the VMA lock (v7.0 __vmf_anon_prepare: mmap_rea
     const r = handRun(sc);
     r.finish('T2');
     expect(r.events).toEqual(['ANON_VMA_PREPARE', 'VMA_LOCK_SUCCESS']);
+    // lockdep: anon_vma->root->rwsem taken holding the VMA read lock and mmap_lock (read, by trylock)
+    expect([...r.ex.lockEdges.keys()].filter((k) => k.endsWith('->anon_vma')).sort()).toEqual(['mmap_lock->anon_vma', 'vma_lock->anon_vma']);
     expect(r.ex.mm.vmas[1]!.anon_vma).not.toBeNull();
   });
 
@@ -197,5 +199,5 @@ threads:
     expect(bad.violation!.steps.length).toBeLessThanOrEqual(bad.violation!.foundSteps);
     const again = runCheck('check-mremap-anon-vma', { inject: ['mremap-merge-skip-anon-vma-dup'], mode: { kind: 'replay', schedule: decodeSchedule(bad.violation!.schedule) } });
     expect(again.violation!.message).toBe(bad.violation!.message);
-  });
+  }, 120_000);
 });

@@ -6,7 +6,7 @@
  * running Execution.
  */
 import {
-  VM_MAYBE_GUARD, VM_MIXEDMAP, VM_PFNMAP, VM_UFFD_WP, VmAreaStruct, vma_is_write_locked, vma_needs_copy, type ModelHooks,
+  VM_MAYBE_GUARD, VM_MIXEDMAP, VM_PFNMAP, VM_UFFD_WP, VmAreaStruct, vma_is_write_locked, vma_needs_copy, type LockdepClass, type ModelHooks,
 } from '../model/index.js';
 import type { CheckTask } from './check-task.js';
 import { fold, foldString, lanes } from './hash.js';
@@ -166,8 +166,15 @@ export function checkHooks(x: HookHost): ModelHooks {
       const me = x.cur;
       if (me === null) return;
       const sem = mm.mmap_lock;
-      const held: Array<'mmap_lock' | 'vma_lock'> = [];
-      if (sem.writer === me || sem.readers.includes(me)) held.push('mmap_lock');
+      const held: LockdepClass[] = []; // anon_vma's lock is never held across a step (rmap.ts)
+      // anon_vma_lock_write is taken and released inside one step, so no
+      // edge out of 'anon_vma' ever exists and an edge into it can close no
+      // cycle: its outcome never depends on what it reads, which is read as
+      // a probe (not in the step's footprint, which it would only widen).
+      const mine = cls === 'anon_vma'
+        ? x.tracker.probe(() => sem.writer === me || sem.readers.includes(me)).value
+        : sem.writer === me || sem.readers.includes(me);
+      if (mine) held.push('mmap_lock');
       // The task's own count (task-local: a VMA read lock is never handed
       // over), not a scan of every VMA's readers, which would put those
       // readers in this step's footprint and cost the reduction.

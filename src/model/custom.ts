@@ -90,6 +90,13 @@ export function reset_fault_inject(): void {
   fault_inject.vma_expand_skip_copied_from_dup_anon_vma = false;
 }
 
+/**
+ * Lock classes of the checker's lockdep (hook `lock_acquire`): mm->mmap_lock,
+ * the per-VMA lock, and anon_vma->root->rwsem (anon_vma_lock_write, taken
+ * and released within one model step: rmap.ts).
+ */
+export type LockdepClass = 'mmap_lock' | 'vma_lock' | 'anon_vma';
+
 /** What a VMA operation changes in a VMA (hook `vma_change`). */
 export type VmaChange = 'range' | 'flags' | 'anon_vma';
 
@@ -137,7 +144,7 @@ export interface ModelHooks {
    * reported (lockdep adds no dependency for them), but locks taken by
    * trylock are held.
    */
-  lock_acquire(cls: 'mmap_lock' | 'vma_lock', mm: MmStruct): void;
+  lock_acquire(cls: LockdepClass, mm: MmStruct): void;
   /** The current task took (+1, vma_start_read) or dropped (-1, vma_end_read) a VMA read lock. */
   vma_read_lock(vma: VmAreaStruct, delta: 1 | -1): void;
   /** set_pte_at / finish_fault: a fault installs a PTE of `vma` at `pgoff`. */

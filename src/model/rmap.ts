@@ -12,8 +12,8 @@
  * root's rwsem is never seen held by another task: contention on it is not
  * modelled (docs/fidelity.md, "anon_vma").
  */
-import { AnonVma, VM_EXEC, VM_READ, VM_WRITE, type VmAreaStruct } from './mm_types.js';
-import { hooks } from './custom.js';
+import { AnonVma, VM_EXEC, VM_READ, VM_WRITE, type MmStruct, type VmAreaStruct } from './mm_types.js';
+import { hooks, hooks_on } from './custom.js';
 
 /** anon_vma_alloc: refcount 1, its own root and parent; the id is a model label. */
 function anon_vma_alloc(vma: VmAreaStruct): AnonVma {
@@ -25,9 +25,10 @@ function anon_vma_alloc(vma: VmAreaStruct): AnonVma {
  * anon_vma->root->rwsem, within one model step. The object must be alive
  * (hook anon_vma_use: the checker's use-after-free invariant).
  */
-function anon_vma_lock_write(av: AnonVma, what: string): void {
+function anon_vma_lock_write(av: AnonVma, mm: MmStruct, what: string): void {
   hooks.anon_vma_use(av, what); // model-only hook
   if (av.root !== av) hooks.anon_vma_use(av.root, what);
+  if (hooks_on) hooks.lock_acquire('anon_vma', mm); // model-only hook (lockdep: down_write(&root->rwsem))
 }
 
 /** anon_vma_chain_link: list_add to vma->anon_vma_chain, insert into the anon_vma's interval tree. */
@@ -83,7 +84,7 @@ export function __anon_vma_prepare(vma: VmAreaStruct): AnonVma {
     av = anon_vma_alloc(vma);
     av.num_children++; // self-parent link for new root
   }
-  anon_vma_lock_write(av, '__anon_vma_prepare');
+  anon_vma_lock_write(av, vma.mm, '__anon_vma_prepare');
   if (vma.anon_vma === null) {
     vma.anon_vma = av;
     anon_vma_chain_link(vma, av);
@@ -134,7 +135,7 @@ function rmap_add(vma: VmAreaStruct, av: AnonVma): void {
 export function anon_vma_clone(dst: VmAreaStruct, src: VmAreaStruct): void {
   const av = src.anon_vma;
   if (av === null) return;
-  anon_vma_lock_write(av, 'anon_vma_clone');
+  anon_vma_lock_write(av, dst.mm, 'anon_vma_clone');
   for (let i = src.anon_vma_chain.length - 1; i >= 0; i--) anon_vma_chain_link(dst, src.anon_vma_chain[i]!); // list_for_each_entry_reverse
   dst.anon_vma = av;
   av.num_active_vmas++;
@@ -151,7 +152,7 @@ export function anon_vma_clone(dst: VmAreaStruct, src: VmAreaStruct): void {
 export function unlink_anon_vmas(vma: VmAreaStruct): void {
   const active = vma.anon_vma;
   if (active === null && vma.anon_vma_chain.length === 0) return; // an unfaulted VMA
-  if (active !== null) anon_vma_lock_write(active, 'unlink_anon_vmas');
+  if (active !== null) anon_vma_lock_write(active, vma.mm, 'unlink_anon_vmas');
   const empty: AnonVma[] = [];
   for (const av of vma.anon_vma_chain) {
     const i = av.vmas.indexOf(vma);
