@@ -151,6 +151,7 @@ const CASES: ReadonlyArray<readonly [string, string, Record<string, number>]> = 
   ['check-vma-reuse', 'mainline', {}],
   ['check-mmap-new-vma', 'mainline', {}],
   ['check-fork-anon', 'mainline', {}],
+  ['check-mremap-anon-vma', 'mainline', {}],
 ];
 
 describe('equal state hashes have equal futures (sampled)', () => {
