@@ -192,12 +192,16 @@ threads:
     const post = runCheck('check-mremap-anon-vma', { mode: { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null, stateCache: true } }); // as `faultline check` runs it
     expect(verdict(post)).toBe('safe');
     expect(post.complete).toBe(true);
-    expect([post.stats.executions, post.stats.newSteps]).toEqual([1452, 6550]);
+    expect([post.stats.executions, post.stats.newSteps]).toEqual([881, 4505]);
     const bad = runCheck('check-mremap-anon-vma', { inject: ['mremap-merge-skip-anon-vma-dup'] });
     expect(verdict(bad)).toBe('unsafe:use-after-free');
     expect(bad.violation!.message).toMatch(/T1 frees anon_vma\[\d+\] \(the last put_anon_vma\) while vma\[\d+:heap\] still maps anonymous folios whose folio->mapping is it.*anon_vma is NULL/);
     expect(bad.violation!.steps.length).toBeLessThanOrEqual(bad.violation!.foundSteps);
     const again = runCheck('check-mremap-anon-vma', { inject: ['mremap-merge-skip-anon-vma-dup'], mode: { kind: 'replay', schedule: decodeSchedule(bad.violation!.schedule) } });
     expect(again.violation!.message).toBe(bad.violation!.message);
+    // The bug's sequence alone (nfault = 0, what the differential test runs): found, and safe when fixed, in one execution.
+    const alone = runCheck('check-mremap-anon-vma', { params: { nfault: 0 } });
+    expect([verdict(alone), alone.complete, alone.stats.executions]).toEqual(['safe', true, 1]);
+    expect(verdict(runCheck('check-mremap-anon-vma', { params: { nfault: 0 }, inject: ['mremap-merge-skip-anon-vma-dup'] }))).toBe('unsafe:use-after-free');
   }, 120_000);
 });
