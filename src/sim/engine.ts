@@ -328,6 +328,24 @@ export class Simulator {
   }
 
   /**
+   * kernel/fork.c kernel_clone -> wake_up_new_task -> select_task_rq
+   * (SD_BALANCE_FORK: sched_balance_find_dst_cpu looks for the idlest CPU):
+   * is a CPU idle for the new task now? A free CPU that a woken task is about
+   * to take does not count (kernel/sched/core.c idle_cpu() is false while the
+   * CPU's rq->ttwu_pending is set, or once the wakee is queued there): the
+   * tasks woken and not yet running (TaskState.WOKEN: the wake-up latency,
+   * Cost.wakeup) are placed first. The parent, the task being stepped, runs
+   * on a CPU in the kernel but holds none here (its CPU burst was released
+   * before the step), so one free CPU is its own. Unlimited CPUs: always.
+   */
+  idleCpuForNewTask(): boolean {
+    if (this.cpus === null) return true;
+    let pending = 0;
+    for (const t of this.tasks) if (t.state === TaskState.WOKEN && t !== this.cur) pending++;
+    return this.free - 1 - pending > 0;
+  }
+
+  /**
    * wake_up_process: the blocked task becomes runnable now, or after the
    * wake-up latency (Cost.wakeup: try_to_wake_up's IPI, idle exit and context
    * switch) when the scenario's costs give one.
