@@ -62,6 +62,10 @@ export class SimTask implements SimTaskInfo {
   spinning = false;
   /** The reader-owned spin's deadline is set (rwsem_rspin_threshold). */
   spinDeadline = false;
+  /** When the current optimistic spin began (its wait starts there if it ends in a sleep). */
+  spinSince = 0;
+  /** Woken from a sleep on a resource: the observer hears `resumed` when it runs again. */
+  resumeNotify = false;
   /**
    * Latency laws for work this task submits or runs (LawName order), e.g. a
    * throttled cgroup's slower I/O; null = the scenario's.
@@ -237,6 +241,10 @@ export class Simulator {
           continue;
         }
         if (task.state === TaskState.RUNNING) this.cpuRelease(task);
+        if (task.resumeNotify) {
+          task.resumeNotify = false;
+          this.observer.resumed?.(this.now, task);
+        }
         this.step(task);
       } else {
         const slot = -1 - p;
@@ -363,6 +371,7 @@ export class Simulator {
     }
     t.state = TaskState.WOKEN;
     t.blockedOn = null;
+    t.resumeNotify = true;
     this.observer.woken(this.now, t);
     this.heap.push(this.now + this.wakeupNs, t.id, t.evTag);
   }
@@ -396,6 +405,7 @@ export class Simulator {
     }
     t.spinning = true;
     t.spinDeadline = false;
+    t.spinSince = this.now;
     this.spinners.push(t);
     this.observer.cpuStart(this.now, t);
     if (sem.writer === null) this.spinOnReaders(t, sem);
@@ -422,7 +432,7 @@ export class Simulator {
   private giveUpSpin(t: SimTask): void {
     this.endSpin(t);
     const res = t.blockedOn!;
-    this.observer.blocked(this.now, t, res, t.blockedWhat, waitClass(res));
+    this.observer.blocked(this.now, t, res, t.blockedWhat, waitClass(res), t.spinSince);
   }
 
   private endSpin(t: SimTask): void {
