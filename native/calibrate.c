@@ -53,6 +53,11 @@
  *                             one written (it has an anon_vma, so its file PTEs are copied)
  *   tlb-remote N              mprotect of one resident page on CPU 0, X=0 alone, X=1
  *                             with a thread of the process spinning on CPU 1 (the IPI)
+ *   exit-vmas N V1 V2 ...     fork with V 2-page anonymous VMAs, one present page each; the
+ *                             child (moved to CPU 1) exits at once: its start -> the parent,
+ *                             sleeping in waitpid on CPU 0, is woken (exit_mmap per VMA)
+ *   exit-vmas-holes N V1 ...  the same VMAs never touched (no anon_vma, no PTE: not copied)
+ *   exit-anon N P1 P2 ...     the same with one VMA of P present anonymous pages (exit_mmap per PTE)
  *   getppid N                 the syscall floor
  *   mmap-read N               mincore of one page: mmap_read_lock + find_vma + one PTE
  *   mmap-write N              mprotect to the same protection: mmap_write_lock + find + unlock
@@ -92,6 +97,9 @@ int main(int argc, char **argv) {
   else if (!strcmp(b, "fork-anon-dirty")) bench_fork_anon_dirty(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "tlb-remote")) bench_tlb_remote(atoi(argv[2]));
   else if (!strcmp(b, "fork-file-private") && argc >= 5) bench_fork_file_private(argv[2], atoi(argv[3]), argc - 4, argv + 4);
+  else if (!strcmp(b, "exit-vmas")) bench_exit_vmas(1, atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "exit-vmas-holes")) bench_exit_vmas(0, atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "exit-anon")) bench_exit_anon(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "getppid")) bench_getppid(atoi(argv[2]));
   else if (!strcmp(b, "mmap-read")) bench_mmap_read(atoi(argv[2]));
   else if (!strcmp(b, "mmap-write")) bench_mmap_write(atoi(argv[2]));

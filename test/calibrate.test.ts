@@ -123,6 +123,39 @@ describe('fit of the recorded calibration-host outputs', () => {
     for (const n of ['copy_pte_range', 'wrprotect_pte', 'anon_vma_fork', 'copy_file_pte'] as const) expect(q.costs[n].source).toBe('fit');
   });
 
+  it('fits the forked child\'s exit: synthetic exact lines give back do_exit, exit_mmap_vma, unlink_anon_vmas, exit_mmap_pte', () => {
+    // exit-vmas-holes: 80 us + 400 ns/VMA; exit-vmas: + 1.1 us/VMA more (an anon_vma and one present PTE each);
+    // exit-anon: 80 us + 90 ns/PTE; the recorded wakeup median is the parent's wake-up in the intercept.
+    const line = (key: string, a: number, b: number, xs: number[]) => parseBenchOutput(
+      [`bench ${key}`, ...xs.map((x) => `s ${x} ${Math.round(a + b * x)}`), `end ${key}`].join('\n'));
+    const set = new Map(recorded);
+    set.set('exit-vmas-holes', line('exit-vmas-holes', 80_000, 400, [0, 250, 500, 1000, 2000]));
+    set.set('exit-vmas', line('exit-vmas', 80_000, 1_500, [0, 250, 500, 1000, 2000]));
+    set.set('exit-anon', line('exit-anon', 80_000, 90, [0, 1024, 4096, 16384]));
+    const q = fitProfile({ name: 't', description: 'd', host: null, benches: set });
+    expect(q.costs.exit_mmap_pte.value).toBe(90);
+    expect(q.costs.exit_mmap_vma.value).toBe(400);
+    expect(q.costs.unlink_anon_vmas.value).toBe(1_500 - 400 - 90);
+    expect(q.costs.do_exit.value).toBe(80_000 - q.costs.wakeup.value);
+    expect(q.costs.wakeup.source).toBe('measured');
+    for (const n of ['do_exit', 'exit_mmap_vma', 'unlink_anon_vmas', 'exit_mmap_pte'] as const) expect(q.costs[n].source).toBe('fit');
+  });
+
+  it('fits the child\'s exit from the recorded benches, and keeps the defaults (0: no child) without them', () => {
+    const p = fitProfile({ name: 't', description: 'd', host: null, benches: recorded });
+    // The recorded host: per-PTE work in tens to hundreds of ns, per-VMA in hundreds of ns to µs, do_exit in tens of µs.
+    expect(p.costs.exit_mmap_pte.value).toBeGreaterThan(10);
+    expect(p.costs.exit_mmap_pte.value).toBeLessThan(1000);
+    expect(p.costs.exit_mmap_vma.value).toBeGreaterThan(50);
+    expect(p.costs.exit_mmap_vma.value).toBeLessThan(5000);
+    expect(p.costs.do_exit.value).toBeGreaterThan(5000);
+    expect(p.costs.do_exit.value).toBe(Math.max(0, Math.round(p.costs.exit_mmap_vma.fit!.intercept - p.costs.wakeup.value)));
+    const set = new Map(recorded);
+    set.delete('exit-anon');
+    const q = fitProfile({ name: 't', description: 'd', host: null, benches: set });
+    for (const n of ['do_exit', 'exit_mmap_vma', 'unlink_anon_vmas', 'exit_mmap_pte'] as const) expect(q.costs[n]).toMatchObject({ value: 0, source: 'default' });
+  });
+
   it('keeps flush_tlb_multi at its default when no tlb-remote sample had the spinner on its CPU', () => {
     const set = new Map(recorded);
     set.set('tlb-remote', parseBenchOutput(['bench tlb-remote', 's 0 2000', '# 2 of 2 samples dropped', 'end tlb-remote'].join('\n')));

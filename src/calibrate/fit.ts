@@ -22,6 +22,10 @@
  * | wrprotect_pte | dup_mmap, per writable anonymous PTE (mmap.ts) | `fork-anon-dirty` slope − `fork-anon` slope |
  * | copy_file_pte | dup_mmap, per present PTE of a copied private file VMA, on top of copy_pte (mmap.ts) | `fork-file-private` slope, less its share of copy_pte_range, − copy_pte |
  * | flush_tlb_multi | mprotect, munmap, madvise, mremap, fork: per remote CPU running the mm (tlb.ts) | `tlb-remote`: X=1 median − X=0 median |
+ * | exit_mmap_pte | the fork op's child exit, per PTE it copied (mmap.ts fork_child_exit_cpu, sim/workload.ts) | `exit-anon` slope: the child's exit with P present anonymous pages shared with the parent |
+ * | exit_mmap_vma | the same, per VMA | `exit-vmas-holes` slope: VMAs with no anon_vma and no PTE |
+ * | unlink_anon_vmas | the same, per VMA with an anon_vma | `exit-vmas` slope (one present page each) − `exit-vmas-holes` slope − exit_mmap_pte |
+ * | do_exit | the same, once | `exit-vmas-holes` intercept − wakeup (the timed interval ends with the parent's wake-up) |
  * | wakeup | every wake-up in the simulator (sim/engine.ts): the delay until the woken task runs | `wakeup` |
  * | io.swap | a swapped-page fault's synchronous zram read (CPU_LAW swap) | `swapin` − handle_mm_fault, as an empirical law |
  *
@@ -201,6 +205,16 @@ export function fitProfile(inp: FitInput): CostProfile {
   if (b.has('wakeup')) {
     const w = median(b, 'wakeup');
     costs.wakeup = { value: nonNeg(w.v), source: 'measured', from: 'wakeup: futex wake → the woken thread runs (try_to_wake_up, IPI, idle exit, context switch); a delay, not CPU', spread: w.spread };
+  }
+  if (b.has('exit-vmas') && b.has('exit-vmas-holes') && b.has('exit-anon')) {
+    const ea = linearFit(need(b, 'exit-anon').samples);
+    const eh = linearFit(need(b, 'exit-vmas-holes').samples);
+    const ev = linearFit(need(b, 'exit-vmas').samples);
+    costs.exit_mmap_pte = { value: nonNeg(ea.slope), source: 'fit', from: 'exit-anon: a forked child\'s exit (its start → the parent woken in waitpid) with one VMA of P present anonymous pages it shares with the parent: slope per PTE (unmap_vmas → zap_present_ptes, folio_remove_rmap_ptes; its share of free_pgtables)', fit: ea };
+    costs.exit_mmap_vma = { value: nonNeg(eh.slope), source: 'fit', from: 'exit-vmas-holes: the child\'s exit with V never-touched 2-page VMAs (no anon_vma, no PTE, not copied): slope per VMA (exit_mmap: unmap_vmas\' walk, free_pgtables, remove_vma)', fit: eh };
+    costs.unlink_anon_vmas = { value: nonNeg(ev.slope - eh.slope - ea.slope), source: 'fit', from: `exit-vmas slope (V 2-page VMAs with an anon_vma and one present page each) − exit-vmas-holes slope (${Math.round(eh.slope)} ns) − exit_mmap_pte: free_pgtables → unlink_anon_vmas per VMA with an anon_vma`, fit: ev };
+    const wake = costs.wakeup.source === 'measured' ? costs.wakeup.value : 0;
+    costs.do_exit = { value: nonNeg(eh.intercept - wake), source: 'fit', from: `exit-vmas-holes intercept − wakeup (${wake} ns, the parent's wake-up that ends the interval): do_exit of a child with the bench process's own few VMAs`, fit: eh };
   }
   let swap: CostProfile['io']['swap'] = null;
   if (b.has('swapin')) {

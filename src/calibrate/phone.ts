@@ -30,6 +30,10 @@ const PHONE: Partial<Record<CostName, Omit<CostValue, 'value'> & { value?: numbe
   copy_pte_range: { source: 'assumption', from: 'not measured on a phone: 0, fork charges copy_pte per present PTE alone (the built-in model)' },
   wrprotect_pte: { source: 'assumption', from: 'not measured on a phone: 0, fork charges copy_pte per present PTE alone (the built-in model)' },
   copy_file_pte: { source: 'assumption', from: 'not measured on a phone: 0, fork charges copy_pte per resident page alone (the built-in model)' },
+  do_exit: { source: 'assumption', from: 'not measured on a phone: 0, the fork op does not model the child (the built-in model)' },
+  exit_mmap_vma: { source: 'assumption', from: 'not measured on a phone: 0, the fork op does not model the child (the built-in model)' },
+  unlink_anon_vmas: { source: 'assumption', from: 'not measured on a phone: 0, the fork op does not model the child (the built-in model)' },
+  exit_mmap_pte: { source: 'assumption', from: 'not measured on a phone: 0, the fork op does not model the child (the built-in model)' },
   flush_tlb_multi: { source: 'assumption', from: 'arm64 invalidates other CPUs\' TLBs with broadcast TLBI instructions (arch/arm64 __flush_tlb_range), not IPIs: no per-CPU cost (memory-and-vma.md F.5 marks this unverified)' },
 };
 

@@ -57,6 +57,9 @@ export const SUITE: readonly BenchSpec[] = [
   { key: 'fault-threads-own', need: 'none', args: ['fault-threads-own', '1000', '1', '2', '4'] },
   { key: 'wakeup', need: 'none', args: ['wakeup', '2000'] },
   { key: 'ctxswitch', need: 'none', args: ['ctxswitch', '2000'] },
+  { key: 'exit-vmas', need: 'none', args: ['exit-vmas', '30', '0', '250', '500', '1000', '2000'] },
+  { key: 'exit-vmas-holes', need: 'none', args: ['exit-vmas-holes', '30', '0', '250', '500', '1000', '2000'] },
+  { key: 'exit-anon', need: 'none', args: ['exit-anon', '30', '0', '1024', '4096', '16384'] },
 ];
 
 /** Size of the block device image (64 MiB = 16,384 pages). */

@@ -64,17 +64,21 @@ export class MetricsCollector extends NullObserver {
     this.time.opEnd(t, task.id, task.cls);
   }
 
-  override blocked(t: number, task: SimTaskInfo, res: WaitResource, what: string, cls: WaitClass): void {
+  override blocked(t: number, task: SimTaskInfo, res: WaitResource, what: string, cls: WaitClass, since?: number): void {
     this.see(task.cls);
-    this.locks.blocked(t, task.id, what, cls);
+    this.locks.blocked(since ?? t, task.id, what, cls); // a lock wait includes a writer's spin before it slept
     this.time.enter(t, task.id, task.cls, cls);
     this.inversion.blockedOn(t, task, task.cls, res, cls);
   }
 
   override woken(t: number, task: SimTaskInfo): void {
-    this.locks.woken(t, task.id);
     this.time.enter(t, task.id, task.cls, null);
     this.inversion.woken(t, task);
+  }
+
+  /** A lock wait ends when the woken task runs again, holding the lock (mmap_lock_acquire_returned), after the wake-up latency. */
+  resumed(t: number, task: SimTaskInfo): void {
+    this.locks.woken(t, task.id);
   }
 
   override cpuQueued(t: number, task: SimTaskInfo): void {

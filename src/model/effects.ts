@@ -133,6 +133,38 @@ export const enum Cost {
    * (`fork-file-private` slope − copy_pte).
    */
   copy_file_pte = 29,
+  /**
+   * The forked child's exit besides exit_mmap (kernel/exit.c do_exit:
+   * exit_signals, exit_files, exit_fs, exit_notify, the final __schedule), in
+   * the child, when the fork op models it (src/sim/workload.ts: the child runs
+   * first on the parent's CPU when wake_up_new_task finds no idle CPU).
+   * Default 0, with the three below: the child is not modelled (the built-in
+   * fork). A cost profile fits it (`exit-vmas-holes` intercept − wakeup).
+   */
+  do_exit = 30,
+  /**
+   * The forked child's exit_mmap per VMA (mm/mmap.c exit_mmap: unmap_vmas'
+   * walk of the VMA, free_pgtables, remove_vma -> vm_area_free). Default 0; a
+   * cost profile fits it (`exit-vmas-holes` slope: VMAs with no anon_vma and
+   * no PTE).
+   */
+  exit_mmap_vma = 31,
+  /**
+   * The forked child's exit_mmap per VMA with an anon_vma, on top of
+   * exit_mmap_vma (mm/mmap.c free_pgtables -> mm/rmap.c unlink_anon_vmas:
+   * the anon_vma_chain removal from the interval trees under the root's
+   * lock, the child's anon_vma freed). Default 0; a cost profile fits it
+   * (`exit-vmas` slope − `exit-vmas-holes` slope − exit_mmap_pte).
+   */
+  unlink_anon_vmas = 32,
+  /**
+   * The forked child's exit_mmap per present PTE it copied (mm/memory.c
+   * unmap_vmas -> zap_pte_range -> zap_present_ptes: the PTE cleared,
+   * folio_remove_rmap_ptes, the mmu_gather's folio reference dropped; the
+   * parent still maps the folio, so nothing is freed). Default 0; a cost
+   * profile fits it (`exit-anon` slope).
+   */
+  exit_mmap_pte = 33,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
@@ -141,6 +173,7 @@ export const COST_NAMES = [
   'show_map', 'show_smap', 'smaps_pte', 'gup_page',
   'split_vma', 'merge_vma',
   'anon_vma_fork', 'copy_pte_range', 'wrprotect_pte', 'flush_tlb_multi', 'copy_file_pte',
+  'do_exit', 'exit_mmap_vma', 'unlink_anon_vmas', 'exit_mmap_pte',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

@@ -104,6 +104,30 @@ export function* dup_mmap(oldmm: MmStruct): KPath<number> {
 }
 
 /**
+ * The CPU of a forked child that exits at once (the `fork` op's child,
+ * `exit_group(0)`), in one step: kernel/exit.c do_exit (Cost.do_exit) with
+ * exit_mm -> mmput -> mm/mmap.c exit_mmap of the copied mm: unmap_vmas and
+ * free_pgtables / remove_vma for every VMA dup_mmap gave the child
+ * (Cost.exit_mmap_vma; not the VM_DONTCOPY ones), unlink_anon_vmas for those
+ * with an anon_vma (Cost.unlink_anon_vmas), and zap_present_ptes for each
+ * PTE copy_page_range copied (Cost.exit_mmap_pte: the `resident` share of
+ * the VMAs that vma_needs_copy copies, as copy_page_range_cpu counts them).
+ * The child's own mm is not modelled, so this reads the parent's VMAs right
+ * after dup_mmap (the caller yields it before any other task runs, and only
+ * when one of the four costs is set).
+ */
+export function fork_child_exit_cpu(oldmm: MmStruct): CpuEffect {
+  let vmas = 0, anon = 0, ptes = 0;
+  for (const mpnt of oldmm.vmas) {
+    if (mpnt.vm_flags & VM_DONTCOPY) continue;
+    vmas++;
+    if (mpnt.anon_vma !== null) anon++;
+    if (oldmm.fork.needs_copy(mpnt)) ptes += Math.round(mpnt.pages * mpnt.resident);
+  }
+  return cpu_plus(Cost.do_exit, 1, [Cost.exit_mmap_vma, vmas, Cost.unlink_anon_vmas, anon, Cost.exit_mmap_pte, ptes]);
+}
+
+/**
  * exit_mmap after the last thread left (mm_users == 0): unmap_vmas under
  * mmap read (pages the OOM reaper already unmapped cost nothing), set
  * MMF_OOM_SKIP, then free page tables and VMAs under mmap write.

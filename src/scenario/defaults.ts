@@ -51,6 +51,12 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   wrprotect_pte: 0,
   flush_tlb_multi: 0,
   copy_file_pte: 0,
+  // 0: the built-in fork does not model the child; cost profiles set them
+  // (docs/calibration.md "The forked child's exit").
+  do_exit: 0,
+  exit_mmap_vma: 0,
+  unlink_anon_vmas: 0,
+  exit_mmap_pte: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);

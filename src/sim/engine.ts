@@ -62,6 +62,10 @@ export class SimTask implements SimTaskInfo {
   spinning = false;
   /** The reader-owned spin's deadline is set (rwsem_rspin_threshold). */
   spinDeadline = false;
+  /** When the current optimistic spin began (its wait starts there if it ends in a sleep). */
+  spinSince = 0;
+  /** Woken from a sleep on a resource: the observer hears `resumed` when it runs again. */
+  resumeNotify = false;
   /**
    * Latency laws for work this task submits or runs (LawName order), e.g. a
    * throttled cgroup's slower I/O; null = the scenario's.
@@ -237,6 +241,10 @@ export class Simulator {
           continue;
         }
         if (task.state === TaskState.RUNNING) this.cpuRelease(task);
+        if (task.resumeNotify) {
+          task.resumeNotify = false;
+          this.observer.resumed?.(this.now, task);
+        }
         this.step(task);
       } else {
         const slot = -1 - p;
@@ -328,6 +336,24 @@ export class Simulator {
   }
 
   /**
+   * kernel/fork.c kernel_clone -> wake_up_new_task -> select_task_rq
+   * (SD_BALANCE_FORK: sched_balance_find_dst_cpu looks for the idlest CPU):
+   * is a CPU idle for the new task now? A free CPU that a woken task is about
+   * to take does not count (kernel/sched/core.c idle_cpu() is false while the
+   * CPU's rq->ttwu_pending is set, or once the wakee is queued there): the
+   * tasks woken and not yet running (TaskState.WOKEN: the wake-up latency,
+   * Cost.wakeup) are placed first. The parent, the task being stepped, runs
+   * on a CPU in the kernel but holds none here (its CPU burst was released
+   * before the step), so one free CPU is its own. Unlimited CPUs: always.
+   */
+  idleCpuForNewTask(): boolean {
+    if (this.cpus === null) return true;
+    let pending = 0;
+    for (const t of this.tasks) if (t.state === TaskState.WOKEN && t !== this.cur) pending++;
+    return this.free - 1 - pending > 0;
+  }
+
+  /**
    * wake_up_process: the blocked task becomes runnable now, or after the
    * wake-up latency (Cost.wakeup: try_to_wake_up's IPI, idle exit and context
    * switch) when the scenario's costs give one.
@@ -345,6 +371,7 @@ export class Simulator {
     }
     t.state = TaskState.WOKEN;
     t.blockedOn = null;
+    t.resumeNotify = true;
     this.observer.woken(this.now, t);
     this.heap.push(this.now + this.wakeupNs, t.id, t.evTag);
   }
@@ -378,6 +405,7 @@ export class Simulator {
     }
     t.spinning = true;
     t.spinDeadline = false;
+    t.spinSince = this.now;
     this.spinners.push(t);
     this.observer.cpuStart(this.now, t);
     if (sem.writer === null) this.spinOnReaders(t, sem);
@@ -404,7 +432,7 @@ export class Simulator {
   private giveUpSpin(t: SimTask): void {
     this.endSpin(t);
     const res = t.blockedOn!;
-    this.observer.blocked(this.now, t, res, t.blockedWhat, waitClass(res));
+    this.observer.blocked(this.now, t, res, t.blockedWhat, waitClass(res), t.spinSince);
   }
 
   private endSpin(t: SimTask): void {

@@ -18,10 +18,20 @@ export interface SimTaskInfo extends Task {
 export interface SimObserver {
   opBegin(t: number, task: SimTaskInfo, op: OpName): void;
   opEnd(t: number, task: SimTaskInfo, op: OpName, ret: number): void;
-  /** The task went to sleep on `res` (`what`: down_read, vma_start_write, folio_lock, ...). */
-  blocked(t: number, task: SimTaskInfo, res: WaitResource, what: string, cls: WaitClass): void;
+  /**
+   * The task went to sleep on `res` (`what`: down_read, vma_start_write, folio_lock, ...).
+   * `since`: the wait began earlier, at `since` (a writer that spun optimistically on a CPU
+   * before it slept, Simulator.trySpin: the kernel's contention tracepoint comes after the
+   * spin, but the lock wait `faultline real` measures starts at mmap_lock_start_locking).
+   */
+  blocked(t: number, task: SimTaskInfo, res: WaitResource, what: string, cls: WaitClass, since?: number): void;
   /** The task was woken (wake_up_process) and is runnable again. */
   woken(t: number, task: SimTaskInfo): void;
+  /**
+   * A task woken from a sleep on a resource runs again (after the wake-up
+   * latency, Cost.wakeup; at the wake-up's own time when it is 0).
+   */
+  resumed?(t: number, task: SimTaskInfo): void;
   /** The task wants a CPU and none is free. */
   cpuQueued(t: number, task: SimTaskInfo): void;
   /** The task starts running on a CPU. */
@@ -77,8 +87,9 @@ export class MultiObserver implements SimObserver {
   constructor(private readonly obs: SimObserver[]) {}
   opBegin(t: number, task: SimTaskInfo, op: OpName): void { for (const o of this.obs) o.opBegin(t, task, op); }
   opEnd(t: number, task: SimTaskInfo, op: OpName, ret: number): void { for (const o of this.obs) o.opEnd(t, task, op, ret); }
-  blocked(t: number, task: SimTaskInfo, res: WaitResource, what: string, cls: WaitClass): void { for (const o of this.obs) o.blocked(t, task, res, what, cls); }
+  blocked(t: number, task: SimTaskInfo, res: WaitResource, what: string, cls: WaitClass, since?: number): void { for (const o of this.obs) o.blocked(t, task, res, what, cls, since); }
   woken(t: number, task: SimTaskInfo): void { for (const o of this.obs) o.woken(t, task); }
+  resumed(t: number, task: SimTaskInfo): void { for (const o of this.obs) o.resumed?.(t, task); }
   cpuQueued(t: number, task: SimTaskInfo): void { for (const o of this.obs) o.cpuQueued(t, task); }
   cpuStart(t: number, task: SimTaskInfo): void { for (const o of this.obs) o.cpuStart(t, task); }
   cpuStop(t: number, task: SimTaskInfo, preempted: boolean): void { for (const o of this.obs) o.cpuStop(t, task, preempted); }

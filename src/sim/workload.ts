@@ -9,7 +9,7 @@
  * (two threads faulting one page share the I/O, as in the kernel).
  */
 import {
-  anon_vma_init_faulted, call, Cost, COST_NAMES, cpu, mutableCall, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap,
+  anon_vma_init_faulted, call, Cost, COST_NAMES, cpu, mutableCall, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, fork_child_exit_cpu,
   LawName, madvise_dontneed, madvise_flags, MmStruct, MPROTECT_PROT_BITS, sleep, VM_PROT_MASK, do_mremap, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
   VM_SEQ_READ, type MadviseFlagBehavior,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
@@ -223,6 +223,8 @@ export class Workload {
   private live = 0;
   /** fork's copy_process CPU outside dup_mmap (Cost.copy_process); 0 = not charged, no step. */
   copyProcessNs = 0;
+  /** The fork op's child exit is modelled (one of Cost.do_exit, exit_mmap_vma, unlink_anon_vmas, exit_mmap_pte set). */
+  childExit = false;
 
   constructor(
     readonly sim: Simulator,
@@ -429,6 +431,13 @@ export class Workload {
         // kernel/fork.c copy_process: the work around copy_mm -> dup_mm -> dup_mmap, outside mmap_lock.
         if (this.copyProcessNs > 0) yield cpu(Cost.copy_process);
         const ret = yield* dup_mmap(mm);
+        // kernel/fork.c kernel_clone -> wake_up_new_task: the child (which calls exit_group(0) at once)
+        // is placed on an idle CPU if there is one; if not, it is queued on the parent's CPU and
+        // preempts it (wakeup_preempt: EEVDF places a new task with half a slice, its deadline
+        // before the parent's, which has just run the whole fork), so the parent returns from
+        // fork() only after the child's do_exit -> exit_mmap (fork_child_exit_cpu), charged here
+        // on the parent's CPU. On an idle CPU the child's exit is not modelled (docs/fidelity.md).
+        if (ret === 0 && this.childExit && !sim.idleCpuForNewTask()) yield fork_child_exit_cpu(mm);
         obs.opEnd(sim.now, task, 'fork', ret);
         return;
       }
@@ -541,6 +550,7 @@ export function simulate(spec: RunSpec): Simulator {
   }, mm);
   const w = new Workload(sim, mm, slots);
   w.copyProcessNs = sc.costs.copy_process;
+  w.childExit = sc.costs.do_exit + sc.costs.exit_mmap_vma + sc.costs.unlink_anon_vmas + sc.costs.exit_mmap_pte > 0;
   w.spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
   if (sc.kill !== undefined) w.spawnKiller(sc.kill);
   const memcg = mm.memory;
