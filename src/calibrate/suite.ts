@@ -57,6 +57,7 @@ export const SUITE: readonly BenchSpec[] = [
   { key: 'fault-threads-own', need: 'none', args: ['fault-threads-own', '1000', '1', '2', '4'] },
   { key: 'wakeup', need: 'none', args: ['wakeup', '2000'] },
   { key: 'ctxswitch', need: 'none', args: ['ctxswitch', '2000'] },
+  { key: 'fault-after-sleep', need: 'none', args: ['fault-after-sleep', '1000', '0', '1', '20', '100', '300'] },
 ];
 
 /** Size of the block device image (64 MiB = 16,384 pages). */
