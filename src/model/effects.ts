@@ -149,8 +149,10 @@ export const enum Cost {
    * or ran another task meanwhile): the fault path's instruction and data
    * cache lines, TLB entries and page-table cache lines refilled. Not a
    * kernel function: the hardware state arch/x86/mm/fault.c exc_page_fault
-   * finds. Charged by the simulator's fault op before do_user_addr_fault.
-   * Default 0; a cost profile fits it (`fault-after-sleep` − back to back).
+   * finds. Charged by the simulator's fault op on an anonymous VMA before
+   * do_user_addr_fault (the kind the bench measures; a page-cache fault's
+   * do_read_fault is fitted on a cold bench already). Default 0; a cost
+   * profile fits it (`fault-after-sleep` − back to back).
    */
   fault_after_sleep = 31,
 }

@@ -143,7 +143,8 @@ class UserFault {
   private readonly cursors = new Map<CompiledFault, number>();
   /**
    * The thread slept (think time, a gap, a vsync wait) since its last op:
-   * its next fault pays Cost.fault_after_sleep when the costs give one.
+   * its next fault on an anonymous VMA pays Cost.fault_after_sleep when the
+   * costs give one.
    */
   slept = false;
 
@@ -209,7 +210,11 @@ class UserFault {
     }
     w.sim.observer.opBegin(w.sim.now, task, 'fault');
     const path = memcg !== null ? do_user_addr_fault_and_return(w.mm, addr, fault.write) : do_user_addr_fault(w.mm, addr, fault.write);
-    this.callEffect.path = this.slept && w.faultAfterSleepNs > 0 ? fault_after_sleep(path) : path;
+    // Anonymous faults only: the bench measured them (warm back to back, cold after a sleep); the
+    // page-cache fault's bench zaps the whole mapping before each touch, so do_read_fault already
+    // holds a cold fault's refill (docs/calibration.md, docs/fidelity.md).
+    const cold = this.slept && w.faultAfterSleepNs > 0 && vma !== null && !vma.vm_file;
+    this.callEffect.path = cold ? fault_after_sleep(path) : path;
     this.slept = false;
     return this.callEffect;
   }
