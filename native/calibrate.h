@@ -85,6 +85,7 @@ void bench_fork_vmas_anon(int anon, int n, int argc, char **argv);
 void bench_fork_tables(int n, int argc, char **argv);
 void bench_fork_anon_dirty(int n, int argc, char **argv);
 void bench_tlb_remote(int n);
+void bench_mprotect_siblings(int n, int argc, char **argv);
 void bench_fork_file_private(const char *path, int n, int argc, char **argv);
 void bench_getppid(int n);
 void bench_mmap_read(int n);

@@ -55,6 +55,13 @@ describe('fitLruAddBatch: the every-PAGEVEC_SIZE-th slow fault', () => {
     expect(p.measurements.fault_after_sleep_by_sleep!.by!.map((b) => b.x)).toEqual([0, 1, 20, 100, 300]);
   });
 
+  it('mprotect-siblings is kept as a measurement by sibling count (no cost is fitted from it)', () => {
+    const p = fitProfile({ name: 'x', description: 'x', host, benches: recorded });
+    const by = p.measurements.mprotect_256_by_siblings!.by!;
+    expect(by.map((b) => b.x)).toEqual([0, 1, 2, 102]);
+    expect(by[0]!.spread.p50).toBe(nearestRank(recorded.get('mprotect-siblings')!.samples.get(0)!));
+  });
+
   it('without the bench, or without the period, the costs keep their defaults (0)', () => {
     const b = new Map(recorded);
     b.delete('fault-after-sleep');

@@ -244,6 +244,7 @@ export function fitProfile(inp: FitInput): CostProfile {
     ['lock-threads', 'mmap_write_by_threads', 'T threads doing mprotect(same prot) at once: per-op time by T (rwsem hand-over, cache-line bouncing), ns'],
     ['fault-threads', 'fault_shared_vma_by_threads', 'T threads write-faulting fresh pages of one VMA (shared per-VMA lock count): per-fault time by T, ns'],
     ['fault-threads-own', 'fault_own_vma_by_threads', 'the same with a VMA per thread: per-fault time by T, ns'],
+    ['mprotect-siblings', 'mprotect_256_by_siblings', 'mprotect of 256 resident pages with X threads of the process looping sleep 20 µs / spin 2.5 µs (X = 100 + k: k such threads in another process), ns; no model cost (docs/calibration.md)'],
   ];
   for (const [key, name, what] of byThreads) {
     const x = b.get(key);

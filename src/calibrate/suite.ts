@@ -58,6 +58,7 @@ export const SUITE: readonly BenchSpec[] = [
   { key: 'wakeup', need: 'none', args: ['wakeup', '2000'] },
   { key: 'ctxswitch', need: 'none', args: ['ctxswitch', '2000'] },
   { key: 'fault-after-sleep', need: 'none', args: ['fault-after-sleep', '1000', '0', '1', '20', '100', '300'] },
+  { key: 'mprotect-siblings', need: 'none', args: ['mprotect-siblings', '500', '0', '1', '2', '102'] },
 ];
 
 /** Size of the block device image (64 MiB = 16,384 pages). */
