@@ -132,3 +132,49 @@ void bench_swapin(int n) {
   munmap(p, pages * PAGE);
 }
 
+
+/*
+ * fault-after-sleep N S1 S2 ...: a write fault on a never-touched anonymous
+ * page right after the thread slept S microseconds (clock_nanosleep, 1 ns
+ * timer slack; S = 0: no sleep, back to back), N samples per S. The pages are
+ * taken in pseudo-random order over a 128 MiB VMA (the pft pattern: page
+ * tables and struct pages far apart), the VMA replaced when all are used.
+ * The difference from S = 0 is what a fault pays for its CPU having idled or
+ * run something else meanwhile (caches and TLB refilled).
+ */
+void bench_fault_after_sleep(int n, int argc, char **argv) {
+  const size_t pages = 32768;
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  char *used = calloc(pages, 1);
+  if (used == NULL) die("calloc: %s", strerror(errno));
+  char *p = map_anon(pages);
+  size_t left = pages;
+  uint64_t x = 88172645463325252ULL;
+  for (int k = 0; k < argc; k++) {
+    long us = atol(argv[k]);
+    for (int i = 0; i < n; i++) {
+      if (left == 0) {
+        munmap(p, pages * PAGE);
+        p = map_anon(pages);
+        memset(used, 0, pages);
+        left = pages;
+      }
+      size_t pg;
+      do {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        pg = (size_t)(x % pages);
+      } while (used[pg]);
+      used[pg] = 1;
+      left--;
+      if (us > 0) {
+        struct timespec d = { us / 1000000, (us % 1000000) * 1000 };
+        clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL);
+      }
+      int64_t t = now_ns();
+      *(volatile char *)(p + pg * PAGE) = 1;
+      sample(us, now_ns() - t);
+    }
+  }
+  munmap(p, pages * PAGE);
+  free(used);
+}

@@ -404,3 +404,73 @@ void bench_fork_file_private(const char *path, int n, int argc, char **argv) {
   }
   close(fd);
 }
+
+/*
+ * mprotect-siblings N X1 X2 ...: mprotect of 256 resident pages inside a VMA
+ * (to PROT_READ and back, two samples), a 200 us sleep before each pair, while
+ * X threads of the process loop: sleep 20 us, spin 2.5 us in user space (the
+ * shape of calib-pft's faulting threads, without their faults or any lock).
+ * X = 100 + k: the k looping threads are in a forked child process instead
+ * (the same CPU competition, another mm). A measurement for
+ * docs/calibration.md: the mprotect tail that comes with threads of the same
+ * mm on the other CPU; no model cost is fitted from it.
+ */
+static volatile int sib_stop;
+static void *sib_loop(void *arg) {
+  (void)arg;
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  while (!__atomic_load_n(&sib_stop, __ATOMIC_RELAXED)) {
+    struct timespec d = { 0, 20000 };
+    clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL);
+    int64_t end = now_ns() + 2500;
+    while (now_ns() < end) { }
+  }
+  return NULL;
+}
+
+void bench_mprotect_siblings(int n, int argc, char **argv) {
+  const size_t np = 256, pages = 3 * np;
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  char *p = map_anon(pages);
+  populate(p, pages);
+  char *a = p + np * PAGE;
+  for (int k = 0; k < argc; k++) {
+    long x = atol(argv[k]);
+    int other = x >= 100, ns = (int)(other ? x - 100 : x);
+    pthread_t th[8];
+    pid_t child = -1;
+    if (ns > 8) die("mprotect-siblings: at most 8 threads");
+    sib_stop = 0;
+    if (other) {
+      child = fork();
+      if (child < 0) die("fork: %s", strerror(errno));
+      if (child == 0) {
+        for (int i = 0; i < ns; i++) pthread_create(&th[i], NULL, sib_loop, NULL);
+        for (;;) pause(); /* killed by the parent */
+      }
+    } else {
+      for (int i = 0; i < ns; i++) pthread_create(&th[i], NULL, sib_loop, NULL);
+    }
+    struct timespec settle = { 0, 20000000 };
+    nanosleep(&settle, NULL);
+    for (int i = 0; i < n; i++) {
+      struct timespec d = { 0, 200000 };
+      clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL);
+      int64_t t = now_ns();
+      if (mprotect(a, np * PAGE, PROT_READ) != 0) die("mprotect: %s", strerror(errno));
+      int64_t t1 = now_ns();
+      if (mprotect(a, np * PAGE, PROT_READ | PROT_WRITE) != 0) die("mprotect: %s", strerror(errno));
+      int64_t t2 = now_ns();
+      sample(x, t1 - t);
+      sample(x, t2 - t1);
+    }
+    if (other) {
+      kill(child, SIGKILL);
+      waitpid(child, NULL, 0);
+    } else {
+      __atomic_store_n(&sib_stop, 1, __ATOMIC_RELAXED);
+      for (int i = 0; i < ns; i++) pthread_join(th[i], NULL);
+    }
+  }
+  munmap(p, pages * PAGE);
+}

@@ -67,6 +67,11 @@
  *   fault-threads-own N T1 .. the same, each thread in its own VMA
  *   wakeup N                  futex wake -> the woken thread runs (latency)
  *   ctxswitch N               two threads ping-pong on futexes: one switch = round trip / 2
+ *   fault-after-sleep N S1 .. write fault on a never-touched page (random order, 128 MiB
+ *                             VMA) right after a sleep of S us (0: back to back)
+ *   mprotect-siblings N X1 .. mprotect of 256 resident pages (and back) with X threads of
+ *                             the process looping sleep 20 us / spin 2.5 us; X = 100 + k:
+ *                             k such threads in another process (a measurement only)
  */
 #include "calibrate.h"
 
@@ -108,6 +113,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(b, "fault-threads-own")) bench_threads(2, atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "wakeup")) bench_wakeup(atoi(argv[2]));
   else if (!strcmp(b, "ctxswitch")) bench_ctxswitch(atoi(argv[2]));
+  else if (!strcmp(b, "mprotect-siblings")) bench_mprotect_siblings(atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "fault-after-sleep")) bench_fault_after_sleep(atoi(argv[2]), argc - 3, argv + 3);
   else die("unknown bench or wrong arguments: %s", b);
   printf("end %s\n", b);
   return 0;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -71,6 +72,7 @@ void bench_cow(int n);
 void bench_major(const char *path, int n);
 void bench_pread_direct(const char *path, int n);
 void bench_swapin(int n);
+void bench_fault_after_sleep(int n, int argc, char **argv);
 /* Benches of calibrate-ops.c */
 void bench_mprotect(int n, int argc, char **argv);
 void bench_munmap(int n, int argc, char **argv);
@@ -83,6 +85,7 @@ void bench_fork_vmas_anon(int anon, int n, int argc, char **argv);
 void bench_fork_tables(int n, int argc, char **argv);
 void bench_fork_anon_dirty(int n, int argc, char **argv);
 void bench_tlb_remote(int n);
+void bench_mprotect_siblings(int n, int argc, char **argv);
 void bench_fork_file_private(const char *path, int n, int argc, char **argv);
 void bench_getppid(int n);
 void bench_mmap_read(int n);

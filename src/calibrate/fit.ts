@@ -28,6 +28,8 @@
  * | do_exit | the same, once | `exit-vmas-holes` intercept − wakeup (the timed interval ends with the parent's wake-up) |
  * | wakeup | every wake-up in the simulator (sim/engine.ts): the delay until the woken task runs | `wakeup` |
  * | io.swap | a swapped-page fault's synchronous zram read (CPU_LAW swap) | `swapin` − handle_mm_fault, as an empirical law |
+ * | folio_batch_move_lru | every PAGEVEC_SIZE-th new anonymous folio (swap.ts) | `anon-write`, in sample order: the faults at least twice the median recur every 31 faults (the lru_add batch); their median − the median (fitLruAddBatch) |
+ * | fault_after_sleep | a fault begun right after its thread slept (sim/workload.ts) | `fault-after-sleep`: median of the faults after a sleep − median back to back |
  *
  * Every value keeps its spread (p10/p50/p90 of the samples) and, for fits,
  * the points, slope, intercept and R² over the per-x medians (relative least
@@ -41,6 +43,7 @@ import { DEFAULT_COSTS } from '../scenario/schema.js';
 import type { BenchSamples } from './bench-output.js';
 import type { CostProfile, CostValue, LinearFit, Measurement, Spread } from './profile.js';
 import { empiricalLaw } from '../real/blockdev.js';
+import { PAGEVEC_SIZE } from '../model/swap.js';
 
 /** Nearest-rank percentile of sorted values. */
 function pct(sorted: readonly number[], p: number): number {
@@ -202,6 +205,23 @@ export function fitProfile(inp: FitInput): CostProfile {
     measurements.fork_file_pte = { what: 'fork with a MAP_SHARED file VMA of P mapped pages: slope per page, ns (≈0: vma_needs_copy skips it, as the model does)', fit: ff };
   }
 
+  if (b.has('anon-write')) {
+    const lru = fitLruAddBatch(all(need(b, 'anon-write')));
+    measurements.lru_add_batch = { what: `anon-write faults ≥ 2 × the median (${lru.slow} of ${lru.n}), ns; their period in faults (median gap) is ${lru.period} (PAGEVEC_SIZE = ${PAGEVEC_SIZE})`, spread: lru.spread };
+    costs.folio_batch_move_lru = lru.value === null
+      ? { value: DEFAULT_COSTS.folio_batch_move_lru, source: 'default', from: `anon-write: the slow faults do not recur every PAGEVEC_SIZE (${PAGEVEC_SIZE}) faults (median gap ${lru.period}): no lru_add batch drain fitted, the default` }
+      : { value: lru.value, source: 'derived', from: `anon-write: the faults ≥ 2 × the median recur every ${lru.period} faults (PAGEVEC_SIZE); their median − the median: folio_add_lru -> folio_batch_move_lru, the lruvec lock and 31 folios put on the LRU`, spread: lru.spread };
+  }
+  if (b.has('fault-after-sleep')) {
+    const fs = need(b, 'fault-after-sleep').samples;
+    const back = fs.get(0) ?? [];
+    const after = [...fs.entries()].filter(([x]) => x > 0).flatMap(([, v]) => v);
+    if (back.length > 0 && after.length > 0) {
+      const a = spreadOf(after), z = spreadOf(back);
+      costs.fault_after_sleep = { value: nonNeg(a.p50 - z.p50), source: 'derived', from: `fault-after-sleep: write fault on a fresh page right after a sleep of ${[...fs.keys()].filter((x) => x > 0).join(', ')} µs (p50 ${a.p50} ns) − back to back (p50 ${z.p50} ns): the fault path's caches and TLB refilled after the CPU idled`, spread: a };
+      measurements.fault_after_sleep_by_sleep = { what: 'fault-after-sleep: write fault on a fresh page by the sleep before it (µs; 0 = back to back), ns', by: [...fs.entries()].sort((p, q) => p[0] - q[0]).map(([x, v]) => ({ x, spread: spreadOf(v) })) };
+    }
+  }
   if (b.has('wakeup')) {
     const w = median(b, 'wakeup');
     costs.wakeup = { value: nonNeg(w.v), source: 'measured', from: 'wakeup: futex wake → the woken thread runs (try_to_wake_up, IPI, idle exit, context switch); a delay, not CPU', spread: w.spread };
@@ -238,6 +258,7 @@ export function fitProfile(inp: FitInput): CostProfile {
     ['lock-threads', 'mmap_write_by_threads', 'T threads doing mprotect(same prot) at once: per-op time by T (rwsem hand-over, cache-line bouncing), ns'],
     ['fault-threads', 'fault_shared_vma_by_threads', 'T threads write-faulting fresh pages of one VMA (shared per-VMA lock count): per-fault time by T, ns'],
     ['fault-threads-own', 'fault_own_vma_by_threads', 'the same with a VMA per thread: per-fault time by T, ns'],
+    ['mprotect-siblings', 'mprotect_256_by_siblings', 'mprotect of 256 resident pages with X threads of the process looping sleep 20 µs / spin 2.5 µs (X = 100 + k: k such threads in another process), ns; no model cost (docs/calibration.md)'],
   ];
   for (const [key, name, what] of byThreads) {
     const x = b.get(key);
@@ -246,6 +267,25 @@ export function fitProfile(inp: FitInput): CostProfile {
   }
 
   return { name: inp.name, description: inp.description, host: inp.host, costs, io: { swap }, measurements };
+}
+
+/**
+ * The lru_add batch in a sequence of write faults on fresh anonymous pages
+ * (in the order they ran): the slow faults (at least 2 × the median) and the
+ * median gap between them, in faults. When that gap is PAGEVEC_SIZE (± 1: a
+ * migration to the other CPU, whose batch has its own fill, shifts one gap),
+ * the drain's cost is the slow faults' median − the median; otherwise null.
+ */
+export function fitLruAddBatch(seq: readonly number[]): { value: number | null; period: number; slow: number; n: number; spread: Spread } {
+  const p50 = spreadOf(seq).p50;
+  const idx: number[] = [];
+  seq.forEach((v, i) => { if (v >= 2 * p50) idx.push(i); });
+  const gaps = idx.slice(1).map((v, i) => v - idx[i]!).sort((a, b) => a - b);
+  const period = gaps.length === 0 ? 0 : gaps[(gaps.length - 1) >> 1]!;
+  const slow = idx.map((i) => seq[i]!);
+  const spread = spreadOf(slow.length > 0 ? slow : seq);
+  const value = Math.abs(period - PAGEVEC_SIZE) <= 1 ? nonNeg(spread.p50 - p50) : null;
+  return { value, period, slow: slow.length, n: seq.length, spread };
 }
 
 /** Rows of the fit table: every cost, the swap law, with the previous value (built-in default) beside. */

@@ -165,6 +165,28 @@ export const enum Cost {
    * profile fits it (`exit-anon` slope).
    */
   exit_mmap_pte = 33,
+  /**
+   * One drain of the per-CPU lru_add batch (mm/swap.c folio_add_lru ->
+   * folio_batch_add_and_move: when cpu_fbatches.lru_add is full, PAGEVEC_SIZE
+   * = 31 folios, folio_batch_move_lru takes the lruvec lock
+   * (folio_lruvec_relock_irqsave), puts the 31 folios on their LRU lists and
+   * drops the batch's references (folios_put)). Paid by the fault that fills
+   * the batch, every 31st new anonymous folio (src/model/swap.ts). Default 0:
+   * no batch is counted and no step is taken; a cost profile fits it from the
+   * `anon-write` bench's every-31st slow fault.
+   */
+  folio_batch_move_lru = 34,
+  /**
+   * A fault begun right after its task slept (think time: the CPU went idle
+   * or ran another task meanwhile): the fault path's instruction and data
+   * cache lines, TLB entries and page-table cache lines refilled. Not a
+   * kernel function: the hardware state arch/x86/mm/fault.c exc_page_fault
+   * finds. Charged by the simulator's fault op on an anonymous VMA before
+   * do_user_addr_fault (the kind the bench measures; a page-cache fault's
+   * do_read_fault is fitted on a cold bench already). Default 0; a cost
+   * profile fits it (`fault-after-sleep` − back to back).
+   */
+  fault_after_sleep = 35,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
@@ -174,6 +196,7 @@ export const COST_NAMES = [
   'split_vma', 'merge_vma',
   'anon_vma_fork', 'copy_pte_range', 'wrprotect_pte', 'flush_tlb_multi', 'copy_file_pte',
   'do_exit', 'exit_mmap_vma', 'unlink_anon_vmas', 'exit_mmap_pte',
+  'folio_batch_move_lru', 'fault_after_sleep',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 
@@ -393,4 +416,11 @@ export interface Task {
   sigkill?: boolean;
   /** current->memcg_nr_pages_over_high: pages charged over memory.high, paid on return to user. */
   memcg_nr_pages_over_high?: number;
+  /**
+   * Model-only: folios in this task's lru_add batch (mm/swap.c
+   * cpu_fbatches.lru_add, per CPU in the kernel; per task here, see
+   * src/model/swap.ts). Counted only when a cost profile sets
+   * Cost.folio_batch_move_lru.
+   */
+  lru_add_nr?: number;
 }

@@ -33,3 +33,4 @@ export * from './task_mmu.js';
 export * from './gup.js';
 export * from './mm_lifetime.js';
 export * from './rmap.js';
+export * from './swap.js';

@@ -23,6 +23,7 @@ import { hooks } from './custom.js';
 import { anon_charge_and_add, folio_mapped_young } from './memcontrol.js';
 import { current, sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
+import { folio_add_lru } from './swap.js';
 
 /**
  * folio_lock_or_retry (patch 3/5 moved it to mm/memory.c): trylock; on a first
@@ -158,6 +159,8 @@ function* do_anonymous_page(vmf: VmFault): KPath<number> {
   if (ret !== 0) return ret;
   if (vmf.vma.mm.memory !== null) yield* anon_charge_and_add(vmf.vma.mm, vmf.vma, vmf.pgoff); // alloc_anon_folio's charge
   yield cpu(Cost.do_anonymous_page); // alloc_anon_folio + clear + set_pte
+  const drain = folio_add_lru(); // folio_add_lru_vma -> folio_add_lru: every PAGEVEC_SIZE-th folio drains the batch (swap.ts)
+  if (drain !== null) yield drain;
   vmf.vma.anon_ptes_writable++; // model-only: a writable, PageAnonExclusive PTE (fork write-protects it)
   vmf.vma.anon_ptes_mapped++; // model-only (tlb.ts)
   folio_add_new_anon_rmap(vmf.vma); // folio->mapping = vma->anon_vma (model-only bookkeeping, rmap.ts)

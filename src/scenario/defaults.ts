@@ -57,6 +57,10 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   exit_mmap_vma: 0,
   unlink_anon_vmas: 0,
   exit_mmap_pte: 0,
+  // 0: no lru_add batch drain and no cache refill after a sleep; cost profiles set them
+  // (docs/calibration.md "Fault latency: the lru_add batch and the fault after a sleep").
+  folio_batch_move_lru: 0,
+  fault_after_sleep: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);

@@ -9,7 +9,7 @@
  * task runnable at the current time, after events already queued for it.
  */
 import {
-  Cost, EffectKind, LawName, next_effect, install_clock, install_mm_cpumask, install_sched, RwSemaphore, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
+  Cost, EffectKind, LawName, next_effect, install_clock, install_mm_cpumask, install_lru_add_batch, PAGEVEC_SIZE, install_sched, RwSemaphore, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
   type Folio, type KPath, type MmStruct, type Task, type VmEvent, type WaitResource,
 } from '../model/index.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
@@ -192,6 +192,7 @@ export class Simulator {
     install_clock(() => this.now, (at, fn) => this.timer(at, fn));
     install_signal_wake((t: Task) => this.signalWake(t as SimTask));
     install_mm_cpumask(() => this.remoteCpusRunning());
+    install_lru_add_batch(this.costs[Cost.folio_batch_move_lru]! > 0 ? PAGEVEC_SIZE : 0); // mm/swap.c lru_add batches (model/swap.ts)
     install_vm_event_sink((ev: VmEvent) => obs.vmEvent(this.now, this.cur, ev));
     const mm = this.mm;
     install_tracepoints({
@@ -213,6 +214,7 @@ export class Simulator {
     } finally {
       install_signal_wake(null);
       install_mm_cpumask(null);
+      install_lru_add_batch(0);
       install_tracepoints(null);
       set_sched_points(true);
     }

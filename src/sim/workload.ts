@@ -51,6 +51,17 @@ function adviceOf(vm_flags: number): MadviseFlagBehavior {
   return (vm_flags & VM_RAND_READ) !== 0 ? 'random' : (vm_flags & VM_SEQ_READ) !== 0 ? 'sequential' : 'normal';
 }
 
+/**
+ * A fault begun right after its thread slept: the cache and TLB refill of the
+ * fault path (Cost.fault_after_sleep, measured by the `fault-after-sleep`
+ * bench; arch/x86/mm/fault.c exc_page_fault meets cold lines), then the fault.
+ */
+function* fault_after_sleep(path: KPath<number>): KPath<number> {
+  yield FAULT_AFTER_SLEEP_CPU;
+  return yield* path;
+}
+const FAULT_AFTER_SLEEP_CPU = cpu(Cost.fault_after_sleep);
+
 /** An access that does not fault (a resident, mapped anonymous page with `memory:`). */
 // eslint-disable-next-line require-yield -- no kernel step runs: the CALL returns at once
 function* no_fault(): KPath<number> {
@@ -130,6 +141,12 @@ class UserFault {
   private noFault = false;
   /** Next page (over the group's VMAs) of each `order: sequential` fault op. */
   private readonly cursors = new Map<CompiledFault, number>();
+  /**
+   * The thread slept (think time, a gap, a vsync wait) since its last op:
+   * its next fault on an anonymous VMA pays Cost.fault_after_sleep when the
+   * costs give one.
+   */
+  slept = false;
 
   /**
    * set_page_state's holder (made once per thread): a folio locked by reclaim
@@ -192,7 +209,13 @@ class UserFault {
       }
     }
     w.sim.observer.opBegin(w.sim.now, task, 'fault');
-    this.callEffect.path = memcg !== null ? do_user_addr_fault_and_return(w.mm, addr, fault.write) : do_user_addr_fault(w.mm, addr, fault.write);
+    const path = memcg !== null ? do_user_addr_fault_and_return(w.mm, addr, fault.write) : do_user_addr_fault(w.mm, addr, fault.write);
+    // Anonymous faults only: the bench measured them (warm back to back, cold after a sleep); the
+    // page-cache fault's bench zaps the whole mapping before each touch, so do_read_fault already
+    // holds a cold fault's refill (docs/calibration.md, docs/fidelity.md).
+    const cold = this.slept && w.faultAfterSleepNs > 0 && vma !== null && !vma.vm_file;
+    this.callEffect.path = cold ? fault_after_sleep(path) : path;
+    this.slept = false;
     return this.callEffect;
   }
 
@@ -225,6 +248,8 @@ export class Workload {
   copyProcessNs = 0;
   /** The fork op's child exit is modelled (one of Cost.do_exit, exit_mmap_vma, unlink_anon_vmas, exit_mmap_pte set). */
   childExit = false;
+  /** Cost.fault_after_sleep; 0 = not charged, no step. */
+  faultAfterSleepNs = 0;
 
   constructor(
     readonly sim: Simulator,
@@ -311,23 +336,34 @@ export class Workload {
     const sim = this.sim, obs: SimObserver = sim.observer;
     const uf = new UserFault(this, task);
     let vsync = th.start;
-    if (vsync > 0) yield sleep(vsync);
+    if (vsync > 0) {
+      yield sleep(vsync);
+      uf.slept = true;
+    }
     for (;;) {
       for (const op of frame.ops) {
         const fault = op.op === 'fault' ? this.faults.get(op)! : null;
         for (let rep = 0; rep < op.repeat; rep++) {
           if (fatal_signal_pending(task)) return; // a fatal signal: back to user mode and exit
-          if (rep > 0 && op.gap !== null) yield sleep(task.rng.draw(op.gap));
+          if (rep > 0 && op.gap !== null) {
+            yield sleep(task.rng.draw(op.gap));
+            uf.slept = true;
+          }
           if (fatal_signal_pending(task)) return;
-          if (fault === null) yield call(this.runOp(task, op, sim));
-          else uf.end((yield uf.begin(fault)) as number);
+          if (fault === null) {
+            yield call(this.runOp(task, op, sim));
+            uf.slept = false;
+          } else uf.end((yield uf.begin(fault)) as number);
         }
       }
       if (fatal_signal_pending(task)) return;
       obs.frameEnd?.(sim.now, task, vsync);
       const k = Math.max(1, Math.ceil((sim.now - vsync) / frame.period));
       vsync += k * frame.period;
-      if (vsync > sim.now) yield sleep(vsync - sim.now);
+      if (vsync > sim.now) {
+        yield sleep(vsync - sim.now);
+        uf.slept = true;
+      }
       if (fatal_signal_pending(task)) return;
     }
   }
@@ -339,16 +375,20 @@ export class Workload {
     const loop = new ThreadLoop(this, task, th);
     for (;;) {
       yield loop.think();
+      if (loop.thinkNs > 0) loop.uf.slept = true;
       if (fatal_signal_pending(task)) return;
       const i = loop.pick();
       const op = th.ops[i]!, fault = loop.faults[i]!;
       for (let rep = 0; rep < op.repeat; rep++) {
         if (rep > 0 && op.gap !== null) {
           yield sleep(task.rng.draw(op.gap));
+          loop.uf.slept = true;
           if (fatal_signal_pending(task)) return;
         }
-        if (fault === null) yield call(this.runOp(task, op, this.sim));
-        else loop.uf.end((yield loop.uf.begin(fault)) as number); // a user page fault
+        if (fault === null) {
+          yield call(this.runOp(task, op, this.sim));
+          loop.uf.slept = false;
+        } else loop.uf.end((yield loop.uf.begin(fault)) as number); // a user page fault
         if (fatal_signal_pending(task)) return;
       }
     }
@@ -510,6 +550,10 @@ class ThreadLoop {
     this.thinkEffect.ns = this.task.rng.draw(this.th.think);
     return this.thinkEffect;
   }
+  /** The last think time drawn, ns. */
+  get thinkNs(): number {
+    return this.thinkEffect.ns;
+  }
   /** Index of the next op, by weight. */
   pick(): number {
     return this.nops === 1 ? 0 : this.task.rng.pick(this.cum);
@@ -551,6 +595,7 @@ export function simulate(spec: RunSpec): Simulator {
   const w = new Workload(sim, mm, slots);
   w.copyProcessNs = sc.costs.copy_process;
   w.childExit = sc.costs.do_exit + sc.costs.exit_mmap_vma + sc.costs.unlink_anon_vmas + sc.costs.exit_mmap_pte > 0;
+  w.faultAfterSleepNs = sc.costs.fault_after_sleep;
   w.spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
   if (sc.kill !== undefined) w.spawnKiller(sc.kill);
   const memcg = mm.memory;

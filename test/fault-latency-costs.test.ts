@@ -1,0 +1,114 @@
+/**
+ * Fault-latency costs a cost profile adds (docs/calibration.md "Fault
+ * latency: the lru_add batch and the fault after a sleep"): their fit from the
+ * recorded bench outputs, and exact simulator latencies of hand-built
+ * scenarios; with the built-in costs (both 0) no step is taken.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fitLruAddBatch, fitProfile } from '../src/calibrate/fit.js';
+import { CALIB_FIXTURES } from '../src/calibrate/shipped.js';
+import { readRecorded } from '../src/calibrate/suite.js';
+import { measure } from '../src/metrics/index.js';
+import { PAGEVEC_SIZE } from '../src/model/swap.js';
+import { repoRoot, scenarioFromObject } from '../src/scenario/index.js';
+
+const recorded = readRecorded(join(repoRoot(), CALIB_FIXTURES)).benches;
+const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0] as [number, number, number], measured: 't' };
+const nearestRank = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.ceil(v.length / 2) - 1]!;
+
+describe('fitLruAddBatch: the every-PAGEVEC_SIZE-th slow fault', () => {
+  it('finds the period and the drain cost of an exact sequence', () => {
+    const seq = Array.from({ length: 31 * 40 }, (_, i) => (i % 31 === 7 ? 4_400 : 1_400));
+    expect(fitLruAddBatch(seq)).toMatchObject({ value: 3_000, period: 31, slow: 40, n: 1_240 });
+  });
+
+  it('an interruption between two drains does not move the period; another period fits nothing', () => {
+    const seq = Array.from({ length: 31 * 40 }, (_, i) => (i % 31 === 0 ? 4_400 : i === 100 ? 30_000 : 1_400));
+    expect(fitLruAddBatch(seq)).toMatchObject({ value: 3_000, period: 31 });
+    expect(fitLruAddBatch(Array.from({ length: 2_000 }, (_, i) => (i % 64 === 0 ? 4_400 : 1_400))).value).toBeNull();
+    expect(fitLruAddBatch(Array.from({ length: 100 }, () => 1_400)).value).toBeNull();
+  });
+
+  it('on the calibration host: anon-write slows every 31 faults, the drain costs the slow faults median − the median', () => {
+    const seq = [...recorded.get('anon-write')!.samples.values()].flat();
+    const p50 = nearestRank(seq);
+    const slow = seq.filter((v) => v >= 2 * p50);
+    const lru = fitLruAddBatch(seq);
+    expect(lru.period).toBe(PAGEVEC_SIZE);
+    expect(lru.value).toBe(nearestRank(slow) - p50);
+    // A drain is most of a batch's worth of slow faults: one in 31, give or take interruptions.
+    expect(slow.length).toBeGreaterThan(seq.length / 31 - 5);
+    expect(slow.length).toBeLessThan(seq.length / 31 + 15);
+    const p = fitProfile({ name: 'x', description: 'x', host, benches: recorded });
+    expect(p.costs.folio_batch_move_lru).toMatchObject({ value: lru.value, source: 'derived' });
+  });
+
+  it('the fault-after-sleep bench: the faults after a sleep minus the faults back to back', () => {
+    const fs = recorded.get('fault-after-sleep')!.samples;
+    expect([...fs.keys()]).toEqual([0, 1, 20, 100, 300]);
+    const after = [...fs.entries()].filter(([x]) => x > 0).flatMap(([, v]) => v);
+    const want = nearestRank(after) - nearestRank(fs.get(0)!);
+    expect(want).toBeGreaterThan(0);
+    const p = fitProfile({ name: 'x', description: 'x', host, benches: recorded });
+    expect(p.costs.fault_after_sleep).toMatchObject({ value: want, source: 'derived' });
+    expect(p.measurements.fault_after_sleep_by_sleep!.by!.map((b) => b.x)).toEqual([0, 1, 20, 100, 300]);
+  });
+
+  it('mprotect-siblings is kept as a measurement by sibling count (no cost is fitted from it)', () => {
+    const p = fitProfile({ name: 'x', description: 'x', host, benches: recorded });
+    const by = p.measurements.mprotect_256_by_siblings!.by!;
+    expect(by.map((b) => b.x)).toEqual([0, 1, 2, 102]);
+    expect(by[0]!.spread.p50).toBe(nearestRank(recorded.get('mprotect-siblings')!.samples.get(0)!));
+  });
+
+  it('without the bench, or without the period, the costs keep their defaults (0)', () => {
+    const b = new Map(recorded);
+    b.delete('fault-after-sleep');
+    const aw = recorded.get('anon-write')!;
+    b.set('anon-write', { ...aw, samples: new Map([[0, Array.from({ length: 3_000 }, (_, i) => (i % 64 === 0 ? 4_400 : 1_400))]]) });
+    const p = fitProfile({ name: 'x', description: 'x', host, benches: b });
+    expect(p.costs.fault_after_sleep).toMatchObject({ value: 0, source: 'default' });
+    expect(p.costs.folio_batch_move_lru).toMatchObject({ value: 0, source: 'default' });
+    expect(p.costs.folio_batch_move_lru.from).toMatch(/median gap 64/);
+  });
+});
+
+describe('simulator: the lru_add batch drain and the fault after a sleep', () => {
+  // One thread write-faults fresh pages of an anonymous VMA (anon_vma already there), 100 us apart, on 1 CPU.
+  const sc = (costs: Record<string, string>, ops?: unknown[]) => scenarioFromObject({
+    name: 'lru', description: 'test', duration: '7ms', warmup: '0ms', cpus: 1,
+    vmas: [{ name: 'heap', kind: 'anon', anon_vma: true, write: true, pages: 4096, resident: 0 }, { name: 'data', kind: 'file', pages: 256 }],
+    threads: [{ name: 't', think: '100us', ops: ops ?? [{ op: 'fault', vma: 'heap', access: 'write', states: { zero: 1 } }] }],
+    costs: { handle_mm_fault: '1us', do_anonymous_page: '1us', do_read_fault: '0ns', anon_vma_prepare: '0ns', ...costs },
+  });
+  const faults = (s: ReturnType<typeof sc>) => measure({ scenario: s, fault: 'mainline', fork: 'fork-lock-all', seed: 1 }).opsAll.fault!;
+
+  it('every 31st new anonymous folio pays folio_batch_move_lru', () => {
+    const f = faults(sc({ folio_batch_move_lru: '10us' }));
+    const drains = Math.floor(f.count / PAGEVEC_SIZE);
+    expect(f.count).toBeGreaterThan(62);
+    expect(f.latency!.p50).toBe(2_000);
+    expect(f.latency!.max).toBe(12_000);
+    expect(f.latency!.mean * f.count).toBeCloseTo(f.count * 2_000 + drains * 10_000, 3);
+  });
+
+  it('a fault after the think sleep pays fault_after_sleep; the second of a back-to-back pair does not', () => {
+    expect(faults(sc({ fault_after_sleep: '500ns' })).latency).toMatchObject({ p50: 2_500, max: 2_500, mean: 2_500 });
+    const pair = faults(sc({ fault_after_sleep: '500ns' }, [{ op: 'fault', vma: 'heap', access: 'write', states: { zero: 1 }, repeat: 2 }]));
+    // Pairs in order: the first of each after the think sleep (2.5 us), the second at once (2 us).
+    const first = Math.ceil(pair.count / 2), second = pair.count - first;
+    expect(pair.count).toBeGreaterThan(100);
+    expect(pair.latency!.max).toBe(2_500);
+    expect(pair.latency!.mean * pair.count).toBeCloseTo(first * 2_500 + second * 2_000, 3);
+  });
+
+  it('a page-cache fault does not pay fault_after_sleep (its do_read_fault is fitted on a cold bench)', () => {
+    const f = faults(sc({ fault_after_sleep: '500ns' }, [{ op: 'fault', vma: 'data', states: { cached: 1 } }]));
+    expect(f.latency).toMatchObject({ p50: 1_000, max: 1_000, mean: 1_000 });
+  });
+
+  it('with the built-in costs (both 0) a fault costs what it did', () => {
+    expect(faults(sc({})).latency).toMatchObject({ p50: 2_000, max: 2_000, mean: 2_000 });
+  });
+});
