@@ -411,9 +411,12 @@ export class Execution {
       t.opA = lanes.a;
       t.opB = lanes.b;
       t.inLockMmap = false;
+      t.inHmf = false;
       if (op.op === 'fork') {
         t.opLabel = 'fork()';
+        t.inFork = true;
         yield* dup_mmap(mm);
+        t.inFork = false;
         continue;
       }
       if (op.op === 'exit') {
