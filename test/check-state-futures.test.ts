@@ -216,7 +216,8 @@ describe('lockdep\'s edges are part of the state', () => {
  * Scenarios for the checkpoints' negative controls: one where two faults meet
  * on one page (so a fault reaches filemap_fault's lock with or without the
  * read's VM_FAULT_MAJOR, and reaches a site in its first or second op with
- * the same shared state), and one where a fork runs twice over one VMA.
+ * the same shared state), and ones where a fork or an mprotect runs twice
+ * over one VMA.
  */
 const SAME_PAGE = `
 name: check-same-page-test
@@ -251,6 +252,20 @@ threads:
       - { op: fork }
       - { op: fork }
 `;
+const TWO_MPROTECTS = `
+name: check-two-mprotects-test
+description: an mprotect twice over one VMA, and a fault
+vmas:
+  - { name: vma0, kind: file, pages: 2 }
+threads:
+  - name: a
+    ops:
+      - { op: fault, vma: vma0, page: 0, access: read, state: absent }
+  - name: mprotect
+    ops:
+      - { op: mprotect, vma: vma0 }
+      - { op: mprotect, vma: vma0 }
+`;
 function inline(text: string, fault: string, fork: string): CheckModel {
   return { scenario: parseCheckScenario(text, 'test'), fault: faultStrategy(fault), fork: forkStrategy(fork), injections: [], invariants: new Set(INVARIANT_NAMES), stateCache: true };
 }
@@ -273,10 +288,11 @@ const CONTROLS: ReadonlyArray<readonly [FrameSite, number, string, string, strin
   ['filemap_locked', 5, SAME_PAGE, 'hold-io', 'fork-lock-none'],
   ['dup_mmap_vma', -1, TWO_FORKS, 'mainline', 'fork-lock-none'],
   ['dup_mmap_end', -1, TWO_FORKS, 'mainline', 'fork-lock-none'],
+  ['mprotect_vma_locked', -1, TWO_MPROTECTS, 'mainline', 'fork-lock-all'],
 ];
 
 describe('frame checkpoints: equal futures, and each checkpoint\'s negative control is caught', () => {
-  for (const [text, name] of [[SAME_PAGE, 'same page'], [TWO_FORKS, 'two forks']] as const) {
+  for (const [text, name] of [[SAME_PAGE, 'same page'], [TWO_FORKS, 'two forks'], [TWO_MPROTECTS, 'two mprotects']] as const) {
     for (const [fault, fork] of [['mainline', 'fork-lock-all'], ['mainline', 'fork-lock-none'], ['hold-io', 'fork-lock-none']] as const) {
       it(`${name}, ${fault}, ${fork}: equal hashes, equal futures`, () => {
         const r = compareFutures(inline(text, fault, fork), exact, 15, 300, 300);

@@ -444,7 +444,9 @@ export class Execution {
           const addr = slot.start + op.page;
           if (op.prot === null) {
             t.opLabel = `mprotect(${vname})`;
+            t.inMprotect = true;
             yield* do_mprotect_pkey(mm, addr, op.pages ?? 1);
+            t.inMprotect = false;
           } else {
             const n = op.pages ?? slot.spec.pages - op.page;
             t.opLabel = `mprotect(${vname}, pages ${op.page}..${op.page + n - 1}, ${op.prot})`;

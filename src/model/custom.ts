@@ -190,13 +190,15 @@ export function opaque_call<R extends number | boolean | undefined | void>(f: ()
  * do_user_addr_fault's, whose live locals are its `*_handle_mm_fault`
  * checkpoint's). `dup_mmap_vma` (the head of dup_mmap's loop over the
  * parent's VMAs) and `dup_mmap_end` (after it), in dup_mmap called directly by
- * a fork op.
+ * a fork op. `mprotect_vma_locked` in do_mprotect_pkey without a protection
+ * (the whole-VMA form) called directly by an mprotect op, the VMA write-locked.
  */
 export type FrameSite =
   | 'retry_vma' | 'lock_mmap' | 'lock_mm_locked'
   | 'vma_handle_mm_fault' | 'vma_fault_ret' | 'mmap_handle_mm_fault' | 'mmap_fault_ret'
   | 'filemap_ra' | 'filemap_lock' | 'filemap_locked'
-  | 'dup_mmap_vma' | 'dup_mmap_end';
+  | 'dup_mmap_vma' | 'dup_mmap_end'
+  | 'mprotect_vma_locked';
 
 /** A live local at a frame checkpoint: a number, a flag, or a model object (by the checker's name for it), or null. */
 export type FrameValue = number | boolean | object | null;
