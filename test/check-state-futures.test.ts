@@ -13,11 +13,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  Execution, INVARIANT_NAMES, loadCheckScenario, uninstallCheckHooks, type CheckModel, type ScheduleStep,
+  Execution, INVARIANT_NAMES, loadCheckScenario, parseCheckScenario, uninstallCheckHooks, type CheckModel, type ScheduleStep,
 } from '../src/check/index.js';
 import { installOpaque, uninstallOpaque } from '../src/check/opaque.js';
 import { Prng } from '../src/check/prng.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
+import { hooks, install_model_hooks, type FrameSite } from '../src/model/index.js';
 
 type KeyOf = (ex: Execution) => string;
 
@@ -40,6 +41,29 @@ const coarse: KeyOf = (ex) => {
   return `${h}|${parts.join(',')}`;
 };
 
+/** Negative control for a frame checkpoint: `site` forgets its live local number `index`. */
+interface Drop {
+  readonly site: FrameSite;
+  /** The live local forgotten; -1: the checkpoint's base instead (the program frame's op index and locals, or its caller's checkpoint). */
+  readonly index: number;
+}
+
+/** Re-install the running execution's hooks with checkpoint `d.site` missing one live local. */
+function dropLive(d: Drop, ex: Execution): void {
+  const h = hooks;
+  const frame = h.frame;
+  if (frame === undefined) throw new Error('no frame hook installed');
+  install_model_hooks({
+    ...h,
+    frame: (site, live) => {
+      if (site !== d.site) return frame(site, live);
+      const t = ex.cur;
+      if (d.index < 0 && t !== null) t.opA = t.opB = t.hmfA = t.hmfB = t.frameA = t.frameB = 0;
+      frame(site, live.filter((_, i) => i !== d.index));
+    },
+  });
+}
+
 interface Run {
   /** Schedule so far at each decision (task step) point, and the key there. */
   readonly points: Array<{ key: string; prefix: ScheduleStep[] }>;
@@ -48,7 +72,7 @@ interface Run {
 }
 
 /** Run one execution: replay `prefix`, then choose with `rng`. Records keys at decisions and the steps after the prefix. */
-function drive(model: CheckModel, mask: readonly number[], prefix: readonly ScheduleStep[], rng: Prng, keyOf: KeyOf, maxSteps = 400): Run {
+function drive(model: CheckModel, mask: readonly number[], prefix: readonly ScheduleStep[], rng: Prng, keyOf: KeyOf, drop: Drop | null = null, maxSteps = 400): Run {
   const steps: ScheduleStep[] = [];
   let pos = 0;
   const points: Run['points'] = [];
@@ -67,6 +91,7 @@ function drive(model: CheckModel, mask: readonly number[], prefix: readonly Sche
     return v;
   };
   const ex = new Execution(model, mask, choose);
+  if (drop !== null) dropLive(drop, ex);
   try {
     for (let n = 0; n < maxSteps; n++) {
       const run = ex.runnable();
@@ -101,7 +126,7 @@ function drive(model: CheckModel, mask: readonly number[], prefix: readonly Sche
 }
 
 /** Pairs of different schedules reaching one key, each continued alike: how many were compared, and the first difference. */
-function compareFutures(model: CheckModel, keyOf: KeyOf, seed: number, executions: number, maxPairs: number): { pairs: number; diff: string | null } {
+function compareFutures(model: CheckModel, keyOf: KeyOf, seed: number, executions: number, maxPairs: number, drop: Drop | null = null): { pairs: number; diff: string | null } {
   const mask = model.scenario.threads.map((t) => t.ops.length);
   const rng = new Prng(seed);
   const seen = new Map<string, ScheduleStep[]>();
@@ -109,7 +134,7 @@ function compareFutures(model: CheckModel, keyOf: KeyOf, seed: number, execution
   installOpaque();
   try {
     for (let e = 0; e < executions && pairs < maxPairs; e++) {
-      const r = drive(model, mask, [], rng, keyOf);
+      const r = drive(model, mask, [], rng, keyOf, drop);
       for (const p of r.points) {
         const other = seen.get(p.key);
         if (other === undefined) {
@@ -119,8 +144,8 @@ function compareFutures(model: CheckModel, keyOf: KeyOf, seed: number, execution
         if (JSON.stringify(other) === JSON.stringify(p.prefix)) continue;
         pairs++;
         const s = rng.below(1 << 30);
-        const a = drive(model, mask, other, new Prng(s), keyOf).future;
-        const b = drive(model, mask, p.prefix, new Prng(s), keyOf).future;
+        const a = drive(model, mask, other, new Prng(s), keyOf, drop).future;
+        const b = drive(model, mask, p.prefix, new Prng(s), keyOf, drop).future;
         for (let i = 0; i < Math.max(a.length, b.length); i++) {
           if (a[i] !== b[i]) return { pairs, diff: `state ${p.key} after ${JSON.stringify(other)} and ${JSON.stringify(p.prefix)}: step ${i}: ${a[i]} vs ${b[i]}` };
         }
@@ -182,6 +207,128 @@ describe('lockdep\'s edges are part of the state', () => {
         expect(ex.stateHash().join(':') !== before).toBe(on);
         uninstallCheckHooks();
       }
+    } finally {
+      uninstallOpaque();
+    }
+  });
+});
+
+/**
+ * Scenarios for the checkpoints' negative controls: one where two faults meet
+ * on one page (so a fault reaches filemap_fault's lock with or without the
+ * read's VM_FAULT_MAJOR, and reaches a site in its first or second op with
+ * the same shared state), and ones where a fork or an mprotect runs twice
+ * over one VMA.
+ */
+const SAME_PAGE = `
+name: check-same-page-test
+description: two faults on one page, then one more; two forks
+vmas:
+  - { name: vma0, kind: file, pages: 2 }
+  - { name: vma1, kind: file, anon_vma: true, pages: 2 }
+threads:
+  - name: a
+    ops:
+      - { op: fault, vma: vma0, page: 0, access: read, state: absent }
+  - name: b
+    ops:
+      - { op: fault, vma: vma0, page: 0, access: read, state: absent }
+      - { op: fault, vma: vma0, page: 0, access: read, state: absent }
+  - name: fork
+    ops:
+      - { op: fork }
+      - { op: fork }
+`;
+const TWO_FORKS = `
+name: check-two-forks-test
+description: a fork twice over one VMA, and a fault
+vmas:
+  - { name: vma0, kind: file, pages: 2 }
+threads:
+  - name: a
+    ops:
+      - { op: fault, vma: vma0, page: 0, access: read, state: absent }
+  - name: fork
+    ops:
+      - { op: fork }
+      - { op: fork }
+`;
+const TWO_MPROTECTS = `
+name: check-two-mprotects-test
+description: an mprotect twice over one VMA, and a fault
+vmas:
+  - { name: vma0, kind: file, pages: 2 }
+threads:
+  - name: a
+    ops:
+      - { op: fault, vma: vma0, page: 0, access: read, state: absent }
+  - name: mprotect
+    ops:
+      - { op: mprotect, vma: vma0 }
+      - { op: mprotect, vma: vma0 }
+`;
+function inline(text: string, fault: string, fork: string): CheckModel {
+  return { scenario: parseCheckScenario(text, 'test'), fault: faultStrategy(fault), fork: forkStrategy(fork), injections: [], invariants: new Set(INVARIANT_NAMES), stateCache: true };
+}
+/**
+ * Negative controls, one per frame checkpoint added in issue 15's third part:
+ * the checkpoint forgets a live local (index >= 0) or its base (-1: the
+ * program frame's op index and locals for do_user_addr_fault's and dup_mmap's
+ * own sites, the caller's checkpoint for the nested ones), and the comparison
+ * must see two states merged whose futures differ. A local that the shared
+ * state or the next step's reads imply (dup_mmap's VMA index, the VMA a fault
+ * locked) cannot make such a difference; the base can.
+ */
+const CONTROLS: ReadonlyArray<readonly [FrameSite, number, string, string, string]> = [
+  ['vma_handle_mm_fault', -1, SAME_PAGE, 'mainline', 'fork-lock-all'],
+  ['vma_fault_ret', -1, SAME_PAGE, 'mainline', 'fork-lock-none'],
+  ['mmap_handle_mm_fault', 1, SAME_PAGE, 'mainline', 'fork-lock-none'],
+  ['mmap_fault_ret', -1, SAME_PAGE, 'mainline', 'fork-lock-all'],
+  ['filemap_ra', -1, SAME_PAGE, 'mainline', 'fork-lock-all'],
+  ['filemap_lock', 5, SAME_PAGE, 'hold-io', 'fork-lock-none'],
+  ['filemap_locked', 5, SAME_PAGE, 'hold-io', 'fork-lock-none'],
+  ['dup_mmap_vma', -1, TWO_FORKS, 'mainline', 'fork-lock-none'],
+  ['dup_mmap_end', -1, TWO_FORKS, 'mainline', 'fork-lock-none'],
+  ['mprotect_vma_locked', -1, TWO_MPROTECTS, 'mainline', 'fork-lock-all'],
+];
+
+describe('frame checkpoints: equal futures, and each checkpoint\'s negative control is caught', () => {
+  for (const [text, name] of [[SAME_PAGE, 'same page'], [TWO_FORKS, 'two forks'], [TWO_MPROTECTS, 'two mprotects']] as const) {
+    for (const [fault, fork] of [['mainline', 'fork-lock-all'], ['mainline', 'fork-lock-none'], ['hold-io', 'fork-lock-none']] as const) {
+      it(`${name}, ${fault}, ${fork}: equal hashes, equal futures`, () => {
+        const r = compareFutures(inline(text, fault, fork), exact, 15, 300, 300);
+        expect(r.diff).toBeNull();
+        expect(r.pairs).toBeGreaterThan(0);
+      }, 120_000);
+    }
+  }
+  for (const [site, index, text, fault, fork] of CONTROLS) {
+    it(`${site} without ${index < 0 ? 'its base' : `live local ${index}`} (${fault}, ${fork}) is caught`, () => {
+      const r = compareFutures(inline(text, fault, fork), exact, 15, 300, 300, { site, index });
+      expect(r.diff).not.toBeNull();
+    }, 120_000);
+  }
+});
+
+describe('lock sequence numbers are part of the state by what they decide (one mm)', () => {
+  it('mm_lock_seq by its parity, vm_lock_seq by whether it equals mm_lock_seq', () => {
+    installOpaque();
+    try {
+      const m = model('check-mprotect-fault', 'mainline');
+      const ex = new Execution(m, m.scenario.threads.map((t) => t.ops.length), () => 0);
+      const mm = ex.mm, vma = mm.vmas[0]!;
+      const h = (): string => ex.stateHash().join(':');
+      const h0 = h();
+      mm.mm_lock_seq += 2; // two write sections later: every stamp as stale as before
+      expect(h()).toBe(h0);
+      mm.mm_lock_seq += 1; // in a write section
+      const h1 = h();
+      expect(h1).not.toBe(h0);
+      vma.vm_lock_seq = mm.mm_lock_seq; // write-locked in it
+      expect(h()).not.toBe(h1);
+      vma.vm_lock_seq = mm.mm_lock_seq - 2; // stamped in an earlier section: as if never
+      expect(h()).toBe(h1);
+      uninstallCheckHooks();
     } finally {
       uninstallOpaque();
     }

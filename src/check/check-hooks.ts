@@ -195,30 +195,49 @@ export function checkHooks(x: HookHost): ModelHooks {
     opaque: (f) => opaqueCall(f),
     frame: (site, live) => {
       // A frame checkpoint in do_user_addr_fault, called directly by this
-      // task's program: the task's future is a function of the op-start
-      // history (the program frame), the site, its live locals and the
-      // task's own counters; the values read since the op began are dead.
+      // task's program, or nested in a callee whose callers' live locals are
+      // those of an earlier checkpoint (FrameSite): the task's future is a
+      // function of that base history (the op-start history for
+      // do_user_addr_fault's own sites: the program frame), the site, its
+      // live locals and the task's own counters; the values read since the
+      // base are dead.
       const t = x.cur;
-      if (t === null || !t.inFault || !x.tracker.inputs || !x.tracker.on || x.tracker.opaque !== 0) return;
-      if (site === 'lock_mm_locked') {
-        // Nested in lock_mm_and_find_vma, called from the lock_mmap checkpoint.
-        if (!t.inLockMmap) return;
-        lanes.a = t.frameA;
-        lanes.b = t.frameB;
-      } else {
-        lanes.a = t.opA;
-        lanes.b = t.opB;
+      if (t === null || !x.tracker.inputs || !x.tracker.on || x.tracker.opaque !== 0) return;
+      if (site === 'dup_mmap_vma' || site === 'dup_mmap_end' ? !t.inFork : site === 'mprotect_vma_locked' ? !t.inMprotect : !t.inFault) return;
+      switch (site) {
+        case 'lock_mm_locked': // nested in lock_mm_and_find_vma, called from the lock_mmap checkpoint
+          if (!t.inLockMmap) return;
+          lanes.a = t.frameA;
+          lanes.b = t.frameB;
+          break;
+        case 'filemap_ra':
+        case 'filemap_lock':
+        case 'filemap_locked': // nested in handle_mm_fault's tail calls, after a *_handle_mm_fault checkpoint
+          if (!t.inHmf) return;
+          lanes.a = t.hmfA;
+          lanes.b = t.hmfB;
+          break;
+        default:
+          lanes.a = t.opA;
+          lanes.b = t.opB;
       }
       fold(0xf7a3e);
       foldString(site);
       fold(live.length);
-      for (const v of live) fold(v);
+      for (const v of live) x.tracker.foldValue(v);
       fold(t.retries);
       fold(t.vmaReadLocks);
       t.inLockMmap = site === 'lock_mmap';
       if (t.inLockMmap) {
         t.frameA = lanes.a;
         t.frameB = lanes.b;
+      }
+      if (site === 'vma_handle_mm_fault' || site === 'mmap_handle_mm_fault') {
+        t.inHmf = true;
+        t.hmfA = lanes.a;
+        t.hmfB = lanes.b;
+      } else if (site === 'retry_vma' || site === 'lock_mmap' || site === 'vma_fault_ret' || site === 'mmap_fault_ret') {
+        t.inHmf = false;
       }
     },
     anon_vma_prepare: (vma) => {

@@ -62,10 +62,22 @@ export class CheckTask implements Task {
   opA = 0;
   opB = 0;
   inFault = false;
+  /** Inside a fork op's dup_mmap (its frame checkpoints apply). */
+  inFork = false;
+  /** Inside an mprotect op's do_mprotect_pkey (its frame checkpoint applies). */
+  inMprotect = false;
   /** The history right after the last `lock_mmap` checkpoint of this fault (its nested checkpoint starts from it), and whether it is set. */
   frameA = 0;
   frameB = 0;
   inLockMmap = false;
+  /**
+   * The history right after the last `*_handle_mm_fault` checkpoint (the
+   * nested checkpoints in filemap_fault start from it), and whether it is
+   * set (until handle_mm_fault returns or the next attempt starts).
+   */
+  hmfA = 0;
+  hmfB = 0;
+  inHmf = false;
   constructor(
     readonly id: number,
     readonly comm: string,

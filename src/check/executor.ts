@@ -413,9 +413,12 @@ export class Execution {
       t.opA = lanes.a;
       t.opB = lanes.b;
       t.inLockMmap = false;
+      t.inHmf = false;
       if (op.op === 'fork') {
         t.opLabel = 'fork()';
+        t.inFork = true;
         yield* dup_mmap(mm);
+        t.inFork = false;
         continue;
       }
       if (op.op === 'exit') {
@@ -443,7 +446,9 @@ export class Execution {
           const addr = slot.start + op.page;
           if (op.prot === null) {
             t.opLabel = `mprotect(${vname})`;
+            t.inMprotect = true;
             yield* do_mprotect_pkey(mm, addr, op.pages ?? 1);
+            t.inMprotect = false;
           } else {
             const n = op.pages ?? slot.spec.pages - op.page;
             t.opLabel = `mprotect(${vname}, pages ${op.page}..${op.page + n - 1}, ${op.prot})`;

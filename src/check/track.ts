@@ -18,7 +18,7 @@
  * reads it (no container reference is kept across a scheduling point).
  */
 
-import { IndexSet, XArray } from '../model/index.js';
+import { IndexSet, MmStruct, VmAreaStruct, XArray } from '../model/index.js';
 import { fold, foldNumber, foldString, lanes } from './hash.js';
 
 /** Read and written slots (object index * 64 + field index) of one step. */
@@ -49,6 +49,8 @@ interface Plan {
   readonly descs: PropertyDescriptorMap;
   readonly containers: readonly number[];
   readonly immutable: readonly string[];
+  /** Index of the lock sequence field (`mm_lock_seq` of an mm, `vm_lock_seq` of a VMA), else -1 (Tracker.foldObjects). */
+  readonly seq: number;
 }
 const plans = new Map<unknown, Plan>();
 
@@ -74,7 +76,7 @@ function planFor(o: object): Plan {
     descs[key] = accessor(i);
     if (isContainer(v0)) containers.push(i);
   }
-  p = { keys, descs, containers, immutable };
+  p = { keys, descs, containers, immutable, seq: keys.indexOf(o instanceof MmStruct ? 'mm_lock_seq' : o instanceof VmAreaStruct ? 'vm_lock_seq' : '') };
   plans.set(o.constructor, p);
   return p;
 }
@@ -102,6 +104,12 @@ interface Store {
   readonly v: unknown[];
 }
 const STORE = Symbol('faultline.check.store');
+
+function storeOf(o: object): Store {
+  const st = (o as { [STORE]?: Store })[STORE];
+  if (st === undefined) throw new Error('check: state hash with objects not yet instrumented');
+  return st;
+}
 /** The tracker whose step is running (accessors are shared by every execution). */
 const running: { tracker: Tracker | null } = { tracker: null };
 
@@ -453,16 +461,43 @@ export class Tracker {
     throw new Error(`check: a shared field holds an untracked ${(v as object).constructor.name}, which the state hash cannot compare`);
   }
 
-  /** Fold every field of every instrumented object into the hash lanes (the shared part of a state). */
+  /**
+   * Fold every field of every instrumented object into the hash lanes (the
+   * shared part of a state). With a single mm, the VMA lock sequence numbers
+   * are folded by what they decide, not by value (docs/checker.md, "State
+   * caching", lock sequence numbers): `mm_lock_seq` by its parity, each
+   * `vm_lock_seq` by whether it equals `mm_lock_seq`.
+   */
   foldObjects(): void {
     fold(this.objects.length);
+    const seq = this.singleMmLockSeq();
     for (const o of this.objects) {
-      const st = (o as { [STORE]?: Store })[STORE];
-      if (st === undefined) throw new Error('check: state hash with objects not yet instrumented');
+      const st = storeOf(o);
       fold(st.base);
       const v = st.v;
-      for (let i = 0; i < v.length; i++) this.foldValue(v[i]);
+      const canon = seq === null ? -1 : planFor(o).seq;
+      for (let i = 0; i < v.length; i++) {
+        if (i !== canon) this.foldValue(v[i]);
+        else if (o instanceof MmStruct) fold(0x5e91 + ((v[i] as number) & 1));
+        else fold(v[i] === seq ? 0x5e93 : 0x5e94);
+      }
     }
+  }
+
+  /**
+   * `mm_lock_seq` of the execution's only mm, or null when there are several
+   * (then a VMA object may be compared with another mm's sequence, and the
+   * values are folded as they are).
+   */
+  private singleMmLockSeq(): number | null {
+    let mm: MmStruct | null = null;
+    for (const o of this.objects) {
+      if (!(o instanceof MmStruct)) continue;
+      if (mm !== null) return null;
+      mm = o;
+    }
+    if (mm === null) return null;
+    return storeOf(mm).v[planFor(mm).seq] as number;
   }
 
   write(slot: number): void {

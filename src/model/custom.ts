@@ -179,7 +179,7 @@ export interface ModelHooks {
    * "State caching", frame checkpoints). A site must list every live local;
    * a wrong list makes state caching unsound.
    */
-  frame?(site: FrameSite, live: readonly number[]): void;
+  frame?(site: FrameSite, live: readonly FrameValue[]): void;
   /**
    * An opaque call (for the checker's state caching; call sites use
    * `opaque_call`): `f` touches only the fields of the objects it is given
@@ -196,12 +196,32 @@ export function opaque_call<R extends number | boolean | undefined | void>(f: ()
 }
 
 /**
- * Frame checkpoints (hook `frame`): `retry_vma` and `lock_mmap` in
- * do_user_addr_fault; `lock_mm_locked` in lock_mm_and_find_vma, which is
- * called right after the `lock_mmap` checkpoint with nothing read between,
- * so its caller's live locals are that checkpoint's.
+ * Frame checkpoints (hook `frame`; docs/checker.md, "State caching", frame
+ * checkpoints). In do_user_addr_fault: `retry_vma` and `lock_mmap` (the
+ * loops' heads), `vma_handle_mm_fault` / `mmap_handle_mm_fault` (the VMA
+ * found and locked, right before handle_mm_fault, in the per-VMA-lock loop /
+ * the mmap_lock loop) and `vma_fault_ret` / `mmap_fault_ret` (handle_mm_fault
+ * returned: every value read inside it is dead but its result).
+ * `lock_mm_locked` in lock_mm_and_find_vma, which is called right after the
+ * `lock_mmap` checkpoint with nothing read between, so its caller's live
+ * locals are that checkpoint's. `filemap_ra`, `filemap_lock` and
+ * `filemap_locked` in filemap_fault on a read fault (do_read_fault's tail
+ * call from handle_mm_fault's tail call: the only other open frame is
+ * do_user_addr_fault's, whose live locals are its `*_handle_mm_fault`
+ * checkpoint's). `dup_mmap_vma` (the head of dup_mmap's loop over the
+ * parent's VMAs) and `dup_mmap_end` (after it), in dup_mmap called directly by
+ * a fork op. `mprotect_vma_locked` in do_mprotect_pkey without a protection
+ * (the whole-VMA form) called directly by an mprotect op, the VMA write-locked.
  */
-export type FrameSite = 'retry_vma' | 'lock_mmap' | 'lock_mm_locked';
+export type FrameSite =
+  | 'retry_vma' | 'lock_mmap' | 'lock_mm_locked'
+  | 'vma_handle_mm_fault' | 'vma_fault_ret' | 'mmap_handle_mm_fault' | 'mmap_fault_ret'
+  | 'filemap_ra' | 'filemap_lock' | 'filemap_locked'
+  | 'dup_mmap_vma' | 'dup_mmap_end'
+  | 'mprotect_vma_locked';
+
+/** A live local at a frame checkpoint: a number, a flag, or a model object (by the checker's name for it), or null. */
+export type FrameValue = number | boolean | object | null;
 
 const nop = (): void => {};
 const NO_HOOKS: ModelHooks = {

@@ -114,10 +114,14 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
       }
       if (vma === null) break; // goto lock_mmap
       if (hooks_on) hooks.vma_use(vma, mm, address, 'handle_mm_fault'); // model-only hook
+      // Live: address, flags, attempts, vma (the VMA lock is held).
+      if (hooks_on) hooks.frame?.('vma_handle_mm_fault', [address, flags, attempts, vma]); // model-only hook
       yield attempts++ === 0 ? first_attempt_cpu(vma) : RETRY_CPU;
       const r = handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
       ret = typeof r === 'number' ? r : yield* r;
       mm_account_fault(ret);
+      // handle_mm_fault returned: live are address, flags, attempts, vma and ret.
+      if (hooks_on) hooks.frame?.('vma_fault_ret', [address, flags, attempts, vma, ret]); // model-only hook
       if ((ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)) === 0) {
         if (sched_points) yield PT.vma_end_read;
         vma_end_read(vma);
@@ -150,10 +154,14 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
       return VM_FAULT_SIGSEGV;
     }
     count_vm_event(VmEvent.FAULT_MMAP_PATH);
+    // Live: address, flags, attempts, retried, vma (mmap_lock is held for read).
+    if (hooks_on) hooks.frame?.('mmap_handle_mm_fault', [address, flags, attempts, retried, vma]); // model-only hook
     yield attempts++ === 0 ? first_attempt_cpu(vma) : RETRY_CPU;
     const r = handle_mm_fault(vma, address, flags);
     ret = typeof r === 'number' ? r : yield* r;
     mm_account_fault(ret);
+    // handle_mm_fault returned: live are address, flags, attempts, retried and ret (vma is dead: the loop reassigns it).
+    if (hooks_on) hooks.frame?.('mmap_fault_ret', [address, flags, attempts, retried, ret]); // model-only hook
     if (ret & VM_FAULT_COMPLETED) return ret;
     if (ret & VM_FAULT_RETRY) {
       count_vm_event(VmEvent.FAULT_RETRY);

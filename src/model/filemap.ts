@@ -17,7 +17,7 @@ import {
   __folio_lock, __folio_lock_killable, folio_submit_read, folio_trylock, folio_unlock, folio_wait_locked_killable,
 } from './pagemap.js';
 import { page_cache_async_ra, page_cache_ra_order, page_cache_ra_window } from './readahead.js';
-import { hooks } from './custom.js';
+import { hooks, hooks_on, type FrameSite } from './custom.js';
 import { sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 
@@ -206,6 +206,21 @@ function* filemap_charge_create_folio(vma: VmAreaStruct, index: number): KPath<F
 }
 
 /**
+ * A frame checkpoint in filemap_fault (model-only hook; docs/checker.md,
+ * "State caching"), on a read fault only: then filemap_fault is do_read_fault's
+ * tail call (`return filemap_fault(vmf)`) from handle_mm_fault's tail call
+ * (`return do_fault(vmf)`), so besides this frame only do_user_addr_fault's is
+ * open, and its live locals are those of its `*_handle_mm_fault` checkpoint.
+ * Live in this frame: vmf (vma, address, pgoff, flags, keep_locked; folio is
+ * set only with keep_locked), ret, fpin, keep and folio (`vma` is vmf.vma).
+ */
+function filemap_frame(site: FrameSite, vmf: VmFault, ret: number, fpin: boolean, keep: boolean, folio: Folio | null): void {
+  if (hooks_on && (vmf.flags & FAULT_FLAG_WRITE) === 0) {
+    hooks.frame?.(site, [vmf.vma, vmf.address, vmf.pgoff, vmf.flags, vmf.keep_locked === true, ret, fpin, keep, folio]);
+  }
+}
+
+/**
  * filemap_fault (mm/filemap.c, v7.0; docs in ../shared/kernel/memory-and-vma.md
  * §A.2). Hit: do_async_mmap_readahead on a first attempt. Miss (MAJOR):
  * do_sync_mmap_readahead, then retry_find. Then lock the folio
@@ -244,13 +259,18 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
       const ra = vma.f_ra;
       const mark = ra.async_size > 0 ? ra.start + ra.size - ra.async_size : -1;
       if (vma.mm.memory !== null) yield* page_cache_ra_window(vma, ra.start, nr, mark);
-      else yield page_cache_ra_order(vma, vmf.pgoff, nr, vmf.pgoff === mark);
+      else {
+        const bio = page_cache_ra_order(vma, vmf.pgoff, nr, vmf.pgoff === mark);
+        filemap_frame('filemap_ra', vmf, ret, fpin, keep, null); // nr, ra and mark are dead once the read is submitted
+        yield bio;
+      }
     }
     folio = filemap_get_folio(vma, vmf.pgoff, keep) ?? // retry_find
       (vma.mm.memory === null ? filemap_create_folio(vma, vmf.pgoff) : yield* filemap_charge_create_folio(vma, vmf.pgoff));
   }
   for (;;) {
     folio.refcount++;
+    filemap_frame('filemap_lock', vmf, ret, fpin, keep, folio);
     if (sched_points) yield PT.folio_trylock;
     if (!folio_trylock(folio)) {
       const r = yield* lock_folio_maybe_drop_mmap(vmf, folio, fpin);
@@ -260,7 +280,10 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
       }
       fpin = r === 1;
     }
-    if (folio.uptodate) break;
+    if (folio.uptodate) {
+      filemap_frame('filemap_locked', vmf, ret, fpin, keep, folio); // the folio is locked by us and uptodate
+      break;
+    }
     // page_not_uptodate: filemap_read_folio with the folio locked by us.
     fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
     if (!fpin) count_vm_event(VmEvent.FAULT_HOLD_WAIT);

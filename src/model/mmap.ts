@@ -7,7 +7,7 @@ import {
 } from './mmap_lock.js';
 import { vm_area_free } from './vma.js';
 import { anon_rmap_zap, unlink_anon_vmas } from './rmap.js';
-import { fault_inject, hooks } from './custom.js';
+import { fault_inject, hooks, hooks_on } from './custom.js';
 import { set_mmf_oom_skip, vma_oom_reaped } from './oom_kill.js';
 import { current, fatal_signal_pending, sched_points } from './sched.js';
 import { EINTR } from './signal.js';
@@ -72,7 +72,12 @@ export function* dup_mmap(oldmm: MmStruct): KPath<number> {
   let retval = 0;
   const vmas = oldmm.vmas.slice(); // for_each_vma(vmi, mpnt)
   const walk = { lastTable: -1 }; // the child's last PTE table allocated (copy_page_range_cpu)
-  for (const mpnt of vmas) {
+  for (let i = 0; i < vmas.length; i++) {
+    // Live at each VMA: oldmm (the argument), vmas, i, walk.lastTable and
+    // retval (0 here: the loop breaks on an error); every value read for the
+    // VMAs before is dead.
+    if (hooks_on) hooks.frame?.('dup_mmap_vma', [i, walk.lastTable, ...vmas]); // model-only hook
+    const mpnt = vmas[i]!;
     const lock = oldmm.fork.lock_vma(mpnt);
     if (lock && !fault_inject.dup_mmap_skip_vma_start_write && (yield* vma_start_write_killable(mpnt)) < 0) {
       retval = -EINTR;
@@ -95,6 +100,7 @@ export function* dup_mmap(oldmm: MmStruct): KPath<number> {
       hooks.pt_update_end(mpnt, 'copy_page_range');
     }
   }
+  if (hooks_on) hooks.frame?.('dup_mmap_end', [retval]); // model-only hook: live is retval (and oldmm)
   if (sched_points) yield PT.flush_tlb_mm;
   const flush = flush_tlb_mm_range(); // flush_tlb_mm(oldmm): the parent's PTEs were write-protected
   if (flush !== null) yield flush;

@@ -3,7 +3,7 @@ import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
 import { Cost, cpu, type KPath } from './effects.js';
 import { VM_EXEC, VM_READ, VM_WRITE, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { mmap_write_lock_killable, mmap_write_unlock, PT, vma_start_write } from './mmap_lock.js';
-import { fault_inject, hooks } from './custom.js';
+import { fault_inject, hooks, hooks_on } from './custom.js';
 import { sched_points } from './sched.js';
 import { vma_modify_flags } from './vma.js';
 
@@ -38,6 +38,8 @@ export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number, pr
   }
   if (prot === undefined) {
     if (!fault_inject.mprotect_skip_vma_start_write) yield* vma_start_write(vma);
+    // Live: mm, addr, npages (arguments), vma; what find_vma and vma_start_write read is dead.
+    if (hooks_on) hooks.frame?.('mprotect_vma_locked', [addr, npages, vma]); // model-only hook
     hooks.pt_update_begin(vma, 'change_protection', true); // model-only hook
     yield cpu(Cost.mprotect_fixup);
     yield cpu(Cost.change_pte, Math.min(npages, vma.vm_end - addr)); // change_protection
