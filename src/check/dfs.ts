@@ -66,6 +66,12 @@ interface ThreadLevel {
   readonly entry: number;
   /** DPOR with state caching: the steps of this level's subtree so far (null: none yet). */
   sum: Summary | null;
+  /**
+   * A bounded pass (`reduceUnderBound`): the bound removed an option in this
+   * level's subtree, or the subtree was cut at a state whose exploration was
+   * inexact; its exploration is then not the unbounded search's.
+   */
+  inexact: boolean;
 }
 
 interface ChoiceLevel {
@@ -89,6 +95,18 @@ export interface DfsOptions {
   readonly preemptionBound: number | null;
   /** Stateful: prune states explored before with a subset of the current sleep set (needs bindState). */
   readonly stateCache?: boolean;
+  /**
+   * Keep the reductions and state caching under a preemption bound (a
+   * bug-hunting pass, ./hunt.ts): incomplete unless the bound never cut an
+   * option (`boundHit` false), when it ran exactly the unbounded search.
+   */
+  readonly reduceUnderBound?: boolean;
+  /**
+   * State caching: start from the states an earlier pass (a bounded one,
+   * ./hunt.ts) explored exactly as the unbounded search would, with their
+   * sleep sets and subtree summaries.
+   */
+  readonly inherit?: DfsScheduler;
 }
 
 export class NondeterminismError extends Error {
@@ -112,6 +130,14 @@ export class DfsScheduler implements Scheduler {
   boundBlocked = 0;
   /** Executions started. */
   executions = 0;
+  /** The preemption bound removed an option somewhere (else the search equals the unbounded one). */
+  boundHit = false;
+  /** Per visited-state entry: its hash, and whether an exploration of it was inexact (bounded passes). */
+  private readonly entryA: number[] = [];
+  private readonly entryB: number[] = [];
+  private readonly entryInexact: boolean[] = [];
+  /** Finished explorations that were exact: entry number and sleep mask, in order. */
+  private readonly exactLog: number[] = [];
   /** Executions cut short at a state explored before (state caching). */
   cacheHits = 0;
   /** Visited states (state caching), or null. */
@@ -124,10 +150,49 @@ export class DfsScheduler implements Scheduler {
   private races = new Races();
 
   constructor(private readonly opts: DfsOptions) {
-    this.wantsFootprints = opts.sleepSets && opts.preemptionBound === null;
+    const reduce = opts.preemptionBound === null || opts.reduceUnderBound === true;
+    this.wantsFootprints = opts.sleepSets && reduce;
     this.dpor = this.wantsFootprints && opts.dpor === true;
-    this.table = opts.stateCache === true && opts.preemptionBound === null ? new StateTable() : null;
-    this.summaries = this.table !== null && this.dpor ? new Summaries() : null;
+    this.table = opts.stateCache === true && reduce ? new StateTable() : null;
+    const from = opts.inherit;
+    this.summaries = this.table !== null && this.dpor ? (from?.summaries ?? new Summaries()) : null;
+    if (from !== undefined && this.table !== null && from.table !== null) this.seed(from);
+  }
+
+  /**
+   * Store the states `from` explored exactly (no option removed by its bound
+   * below them, no cut at an inexact state), each with the sleep sets it was
+   * explored with and its subtree summary: cutting there is then the same as
+   * cutting at a state this search explored itself (docs/checker.md, "Bug
+   * hunting before the complete search").
+   */
+  private seed(from: DfsScheduler): void {
+    const log = from.exactLog;
+    for (let k = 0; k < log.length; k += 2) {
+      const n = log[k]!, m = log[k + 1]!;
+      if (from.entryInexact[n] === true) continue;
+      const sum = from.summaries === null ? null : from.entrySum[n];
+      if (from.summaries !== null && sum === undefined) continue;
+      const a = from.entryA[n]!, b = from.entryB[n]!;
+      const v = this.table!.visit(a, b, m);
+      const e = v < 0 ? -1 - v : v;
+      this.noteEntry(e, a, b);
+      if (sum !== undefined && sum !== null) {
+        const old = this.entrySum[e];
+        if (old === undefined) this.entrySum[e] = sum;
+        else {
+          const u = this.summaries!.copy(old);
+          this.summaries!.union(u, sum);
+          this.entrySum[e] = this.summaries!.intern(u);
+        }
+      }
+    }
+  }
+
+  private noteEntry(n: number, a: number, b: number): void {
+    if (n < this.entryA.length) return;
+    this.entryA[n] = a;
+    this.entryB[n] = b;
   }
 
   /** The running execution's state hash (Execution.stateHash), for state caching. */
@@ -182,6 +247,24 @@ export class DfsScheduler implements Scheduler {
    */
   private popTo(i: number): void {
     const lv = this.levels, sums = this.summaries;
+    if (this.table !== null) {
+      for (let k = lv.length - 1; k > i; k--) {
+        const l = lv[k]!;
+        if (l.kind !== 't') continue;
+        if (l.entry >= 0) {
+          if (l.inexact) this.entryInexact[l.entry] = true;
+          else {
+            let m = 0;
+            for (const u of l.sleep.keys()) m |= 1 << u;
+            this.exactLog.push(l.entry, m);
+          }
+        }
+        if (l.inexact) {
+          const p = this.threadLevelBelow(k);
+          if (p !== null) p.inexact = true;
+        }
+      }
+    }
     if (sums !== null) {
       for (let k = lv.length - 1; k > i; k--) {
         const l = lv[k]!;
@@ -222,8 +305,11 @@ export class DfsScheduler implements Scheduler {
     return { mask: this.opts.mask, steps: [] };
   }
 
-  /** Options at a level, current thread first, then by id; minus sleeping ones and those over the bound. */
-  private candidates(l: ThreadLevel): ThreadId[] {
+  /**
+   * Options at a level, current thread first, then by id; minus sleeping ones
+   * and those over the bound (`mark`: note such a removal in the level).
+   */
+  private candidates(l: ThreadLevel, mark = true): ThreadId[] {
     const out: ThreadId[] = [];
     const cur = l.current;
     const curRunnable = cur !== null && l.runnable.includes(cur);
@@ -233,7 +319,13 @@ export class DfsScheduler implements Scheduler {
     return out.filter((u) => {
       if (l.sleep.has(u)) return false;
       if (l.backtrack !== null && !l.backtrack.has(u)) return false;
-      if (bound !== null && curRunnable && u !== cur && l.pre + 1 > bound) return false;
+      if (bound !== null && curRunnable && u !== cur && l.pre + 1 > bound) {
+        if (mark) {
+          this.boundHit = true;
+          l.inexact = true;
+        }
+        return false;
+      }
       return true;
     });
   }
@@ -265,6 +357,7 @@ export class DfsScheduler implements Scheduler {
         const sum = this.summaries === null ? null : this.entrySum[n];
         if (sum !== undefined) {
           if (sum !== null) this.prune(sum);
+          if (this.entryInexact[n] === true) this.markInexact();
           this.cacheHits++;
           return null;
         }
@@ -275,12 +368,16 @@ export class DfsScheduler implements Scheduler {
     }
     const l: ThreadLevel = {
       kind: 't', runnable: [...runnable], taken: -1, done: [], sleep, fps: new Map(), pre: this.curPre, current,
-      backtrack: null, entry, sum: null,
+      backtrack: null, entry, sum: null, inexact: false,
     };
     const c = this.candidates(l);
     if (c.length === 0) {
       if (runnable.some((u) => sleep.has(u))) this.sleepBlocked++;
       else this.boundBlocked++;
+      if (l.inexact) {
+        if (entry >= 0) this.entryInexact[entry] = true;
+        this.markInexact();
+      }
       return null;
     }
     l.taken = c[0]!;
@@ -291,6 +388,11 @@ export class DfsScheduler implements Scheduler {
     this.pos++;
     this.curPre = l.pre + this.cost(l, l.taken);
     return l.taken;
+  }
+
+  /** The execution was cut inexactly (bounded pass): the thread level it last ran at is inexact. */
+  private markInexact(): void {
+    if (this.lastThreadLevel >= 0) (this.levels[this.lastThreadLevel] as ThreadLevel).inexact = true;
   }
 
   /**
@@ -308,6 +410,7 @@ export class DfsScheduler implements Scheduler {
     }
     const [a, b] = this.stateOf();
     const v = this.table!.visit(a, b, m);
+    this.noteEntry(v < 0 ? -1 - v : v, a, b);
     return v < 0 ? v - 1 : v;
   }
 
@@ -391,7 +494,7 @@ export class DfsScheduler implements Scheduler {
         finished = l.taken;
       } else {
         finished = l.done.filter((u) => u !== l.taken).length;
-        options = finished + this.candidates(l).filter((u) => !l.done.includes(u) || u === l.taken).length;
+        options = finished + this.candidates(l, false).filter((u) => !l.done.includes(u) || u === l.taken).length;
       }
       if (options <= 0) break;
       explored += weight * (finished / options);
