@@ -28,6 +28,12 @@ import type { Schedule } from './schedule.js';
 import type { Scheduler, StepInfo, ThreadId } from './scheduler.js';
 import type { Footprint } from './track.js';
 
+/**
+ * Default largest bound of the hunting passes: CHESS found every bug of its
+ * study with at most two preemptions (Musuvathi & Qadeer 2007).
+ */
+export const DEFAULT_HUNT = 2;
+
 export class HuntScheduler implements Scheduler {
   readonly wantsFootprints: boolean;
   private pass: DfsScheduler;
