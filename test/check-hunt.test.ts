@@ -41,14 +41,14 @@ describe('bug hunting before the complete search', () => {
     expect(sched.runningBound).toBe(1);
     expect(sched.passes).toEqual([{ bound: 0, executions: 28 }]);
     expect(out.stats.executions).toBe(204);
-  });
+  }, 120_000);
 
   it('with state caching: 245 executions instead of 1,669', () => {
     expect(runCheck(anchor2, { inject: bug, mode: DFS(true, null), shrink: false }).stats.executions).toBe(1669);
     const r = runCheck(anchor2, { inject: bug, mode: DFS(true, 2), shrink: false });
     expect(verdict(r)).toBe('unsafe:vma-write-exclusion');
     expect(r.stats.executions).toBe(245);
-  });
+  }, 120_000);
 
   it('a complete search keeps its verdict; executions are the passes plus the seeded unbounded search', () => {
     for (const [name, fault] of [['check-fork-anon', 'mainline'], ['check-mprotect-fault', 'mainline'], ['check-mprotect-fault', 'hold-io']] as const) {
@@ -68,7 +68,7 @@ describe('bug hunting before the complete search', () => {
     }
     expect(runCheck('check-fork-anon', { mode: DFS(true, 2) }).stats.executions).toBe(328);
     expect(runCheck('check-fork-anon', { mode: DFS(true, null) }).stats.executions).toBe(264);
-  });
+  }, 120_000);
 
   it('a pass whose bound removed no option was the unbounded search: one thread, one pass, complete', () => {
     const one = checkScenarioFromObject({
