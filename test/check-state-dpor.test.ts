@@ -31,7 +31,7 @@ let seededRuns = 0;
 /** Final states (vars and registers) reached by a search of `prog`. */
 function finals(prog: Program, nvars: number, o: Options): Set<string> {
   const opts = { nthreads: prog.length, mask: prog.map((t) => t.length), sleepSets: o.sleepSets, dpor: o.dpor, preemptionBound: null, stateCache: o.stateCache };
-  const sched = o.hunt !== undefined ? new HuntScheduler(opts, o.hunt)
+  const sched: HuntScheduler | DfsScheduler = o.hunt !== undefined ? new HuntScheduler(opts, o.hunt)
     : new DfsScheduler(o.bound !== undefined ? { ...opts, preemptionBound: o.bound, reduceUnderBound: true } : opts);
   const out = new Set<string>();
   const ids = new Map<string, number>();
@@ -54,7 +54,7 @@ function finals(prog: Program, nvars: number, o: Options): Set<string> {
         out.add(`${vars.join(',')}|${reg.join(',')}`);
         break;
       }
-      const t = sched.nextThread(runnable, current);
+      const t: number | null = sched.nextThread(runnable, current);
       if (t === null) break;
       const replay = sched.replaying();
       const op = prog[t]![pc[t]!]!;
