@@ -37,7 +37,10 @@
  * task (thread or I/O completion) while the scenario thread that ran last is
  * still runnable costs one preemption. With a bound, the reductions are off
  * (they do not combine soundly) and the search covers every schedule within
- * the bound.
+ * the bound; or, for the bug-hunting passes (./hunt.ts, `reduceUnderBound`),
+ * they stay on, the pass is incomplete, and it records which states it
+ * explored exactly (no option removed by the bound below them) for the
+ * unbounded pass to start from (`inherit`).
  */
 import type { Schedule } from './schedule.js';
 import type { Scheduler, StepInfo, ThreadId } from './scheduler.js';
@@ -138,6 +141,8 @@ export class DfsScheduler implements Scheduler {
   private readonly entryInexact: boolean[] = [];
   /** Finished explorations that were exact: entry number and sleep mask, in order. */
   private readonly exactLog: number[] = [];
+  /** A bounded pass with state caching: keeps the above for the pass after it (./hunt.ts). */
+  private readonly tracksExact: boolean;
   /** Executions cut short at a state explored before (state caching). */
   cacheHits = 0;
   /** Visited states (state caching), or null. */
@@ -154,6 +159,7 @@ export class DfsScheduler implements Scheduler {
     this.wantsFootprints = opts.sleepSets && reduce;
     this.dpor = this.wantsFootprints && opts.dpor === true;
     this.table = opts.stateCache === true && reduce ? new StateTable() : null;
+    this.tracksExact = this.table !== null && opts.preemptionBound !== null;
     const from = opts.inherit;
     this.summaries = this.table !== null && this.dpor ? (from?.summaries ?? new Summaries()) : null;
     if (from !== undefined && this.table !== null && from.table !== null) this.seed(from);
@@ -190,7 +196,7 @@ export class DfsScheduler implements Scheduler {
   }
 
   private noteEntry(n: number, a: number, b: number): void {
-    if (n < this.entryA.length) return;
+    if (!this.tracksExact || n < this.entryA.length) return;
     this.entryA[n] = a;
     this.entryB[n] = b;
   }
@@ -247,7 +253,7 @@ export class DfsScheduler implements Scheduler {
    */
   private popTo(i: number): void {
     const lv = this.levels, sums = this.summaries;
-    if (this.table !== null) {
+    if (this.tracksExact) {
       for (let k = lv.length - 1; k > i; k--) {
         const l = lv[k]!;
         if (l.kind !== 't') continue;
