@@ -45,6 +45,7 @@
 import type { Schedule } from './schedule.js';
 import type { Scheduler, StepInfo, ThreadId } from './scheduler.js';
 import { Races, type DporEvent } from './races.js';
+import { ExactLog } from './exact.js';
 import { StateTable } from './state.js';
 import { Summaries, type Summary } from './summary.js';
 import { independent, union, type Footprint } from './track.js';
@@ -135,14 +136,8 @@ export class DfsScheduler implements Scheduler {
   executions = 0;
   /** The preemption bound removed an option somewhere (else the search equals the unbounded one). */
   boundHit = false;
-  /** Per visited-state entry: its hash, and whether an exploration of it was inexact (bounded passes). */
-  private readonly entryA: number[] = [];
-  private readonly entryB: number[] = [];
-  private readonly entryInexact: boolean[] = [];
-  /** Finished explorations that were exact: entry number and sleep mask, in order. */
-  private readonly exactLog: number[] = [];
-  /** A bounded pass with state caching: keeps the above for the pass after it (./hunt.ts). */
-  private readonly tracksExact: boolean;
+  /** A bounded pass with state caching: what it explored exactly, for the pass after it (./hunt.ts). */
+  private readonly exact: ExactLog | null;
   /** Executions cut short at a state explored before (state caching). */
   cacheHits = 0;
   /** Visited states (state caching), or null. */
@@ -159,7 +154,7 @@ export class DfsScheduler implements Scheduler {
     this.wantsFootprints = opts.sleepSets && reduce;
     this.dpor = this.wantsFootprints && opts.dpor === true;
     this.table = opts.stateCache === true && reduce ? new StateTable() : null;
-    this.tracksExact = this.table !== null && opts.preemptionBound !== null;
+    this.exact = this.table !== null && opts.preemptionBound !== null ? new ExactLog() : null;
     const from = opts.inherit;
     this.summaries = this.table !== null && this.dpor ? (from?.summaries ?? new Summaries()) : null;
     if (from !== undefined && this.table !== null && from.table !== null) this.seed(from);
@@ -173,16 +168,13 @@ export class DfsScheduler implements Scheduler {
    * hunting before the complete search").
    */
   private seed(from: DfsScheduler): void {
-    const log = from.exactLog;
-    for (let k = 0; k < log.length; k += 2) {
-      const n = log[k]!, m = log[k + 1]!;
-      if (from.entryInexact[n] === true) continue;
+    if (from.exact === null) return;
+    for (const { a, b, entry: n, sleep: m } of from.exact.states()) {
       const sum = from.summaries === null ? null : from.entrySum[n];
       if (from.summaries !== null && sum === undefined) continue;
-      const a = from.entryA[n]!, b = from.entryB[n]!;
       const v = this.table!.visit(a, b, m);
       const e = v < 0 ? -1 - v : v;
-      this.noteEntry(e, a, b);
+      this.exact?.note(e, a, b);
       if (sum !== undefined && sum !== null) {
         const old = this.entrySum[e];
         if (old === undefined) this.entrySum[e] = sum;
@@ -195,11 +187,6 @@ export class DfsScheduler implements Scheduler {
     }
   }
 
-  private noteEntry(n: number, a: number, b: number): void {
-    if (!this.tracksExact || n < this.entryA.length) return;
-    this.entryA[n] = a;
-    this.entryB[n] = b;
-  }
 
   /** The running execution's state hash (Execution.stateHash), for state caching. */
   bindState(fn: () => [number, number]): void {
@@ -253,17 +240,14 @@ export class DfsScheduler implements Scheduler {
    */
   private popTo(i: number): void {
     const lv = this.levels, sums = this.summaries;
-    if (this.tracksExact) {
+    if (this.exact !== null) {
       for (let k = lv.length - 1; k > i; k--) {
         const l = lv[k]!;
         if (l.kind !== 't') continue;
         if (l.entry >= 0) {
-          if (l.inexact) this.entryInexact[l.entry] = true;
-          else {
-            let m = 0;
-            for (const u of l.sleep.keys()) m |= 1 << u;
-            this.exactLog.push(l.entry, m);
-          }
+          let m = 0;
+          for (const u of l.sleep.keys()) m |= 1 << u;
+          this.exact.finished(l.entry, m, !l.inexact);
         }
         if (l.inexact) {
           const p = this.threadLevelBelow(k);
@@ -363,7 +347,7 @@ export class DfsScheduler implements Scheduler {
         const sum = this.summaries === null ? null : this.entrySum[n];
         if (sum !== undefined) {
           if (sum !== null) this.prune(sum);
-          if (this.entryInexact[n] === true) this.markInexact();
+          if (this.exact?.isInexact(n) === true) this.markInexact();
           this.cacheHits++;
           return null;
         }
@@ -381,7 +365,7 @@ export class DfsScheduler implements Scheduler {
       if (runnable.some((u) => sleep.has(u))) this.sleepBlocked++;
       else this.boundBlocked++;
       if (l.inexact) {
-        if (entry >= 0) this.entryInexact[entry] = true;
+        if (entry >= 0) this.exact?.markInexact(entry);
         this.markInexact();
       }
       return null;
@@ -416,7 +400,7 @@ export class DfsScheduler implements Scheduler {
     }
     const [a, b] = this.stateOf();
     const v = this.table!.visit(a, b, m);
-    this.noteEntry(v < 0 ? -1 - v : v, a, b);
+    this.exact?.note(v < 0 ? -1 - v : v, a, b);
     return v < 0 ? v - 1 : v;
   }
 
