@@ -214,7 +214,10 @@ function report(model: CheckModel, opts: CheckOptions, sched: Scheduler, out: Se
   if (out.stoppedEarly) {
     incomplete = out.stopReason ?? `stopped after --max-executions ${opts.maxExecutions}`;
     coverage = sched instanceof DfsScheduler || sched instanceof HuntScheduler ? sched.coverage() : null;
-    if (mode.kind === 'dfs') {
+    const huntBound = sched instanceof HuntScheduler ? sched.runningBound : null;
+    if (mode.kind === 'dfs' && huntBound !== null) {
+      guarantee = `none beyond the ${stats.executions.toLocaleString('en-US')} executions explored (stopped in the bug-hunting pass with at most ${plural(huntBound, 'preemption')}, before the complete search began)`;
+    } else if (mode.kind === 'dfs') {
       guarantee = `none beyond the ${stats.executions.toLocaleString('en-US')} executions explored${coverage !== null ? ` (an estimated ${fmtShare(coverage.explored)} of the search tree, stack depth ${coverage.depth})` : ''}`;
     }
   }
