@@ -20,13 +20,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { check, INVARIANT_NAMES, loadCheckScenario, parseTimeLimit, type CheckReport, type Injection } from '../src/check/index.js';
+import { check, DEFAULT_HUNT, INVARIANT_NAMES, loadCheckScenario, parseTimeLimit, type CheckReport, type Injection } from '../src/check/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 
 const USAGE = `usage: node dist/bench/check-spin.js [options]
       --time-limit D     wall-time limit of each faultline search (default 60s; 0 for none)
       --spin DIR         directory of faultlock.pml (default ../shared/anchors/spin beside the repository)
       --no-state-cache   faultline's stateless search (the default caches states)
+      --no-hunt          no bug-hunting passes before the complete search (the default runs
+                         passes with at most 0..${DEFAULT_HUNT} preemptions first, as faultline check does)
       --configs LIST     configurations, comma-separated (default all: ${'HOLD-2,DROP-2,HOLD-3,DROP-3,HOLD-4,DROP-4,BUG-HOLD-2,BUG-DROP-2,BUG-DROP-4'})
   -h, --help`;
 
@@ -64,7 +66,7 @@ interface SpinResult {
   readonly wall_s: number;
 }
 
-function runFaultline(c: Config, limitMs: number, stateCache: boolean): FaultlineResult {
+function runFaultline(c: Config, limitMs: number, stateCache: boolean, hunt: number | null): FaultlineResult {
   const scenario = loadCheckScenario('check-spin-anchor', { nfault: c.nfault });
   const injections: Injection[] = c.bug ? ['fork-skip-vma-write-lock'] : [];
   const t0 = process.hrtime.bigint();
@@ -74,7 +76,7 @@ function runFaultline(c: Config, limitMs: number, stateCache: boolean): Faultlin
       scenario, fault: faultStrategy(c.policy === 'HOLD' ? 'hold-io+mmap' : 'mainline'), fork: forkStrategy('fork-lock-all'),
       injections, invariants: new Set(INVARIANT_NAMES),
     },
-    { mode: { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null, stateCache }, shrink: false, stop: () => (limitMs > 0 && elapsed() >= limitMs ? 'time limit' : null) },
+    { mode: { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null, stateCache, hunt }, shrink: false, stop: () => (limitMs > 0 && elapsed() >= limitMs ? 'time limit' : null) },
   );
   const wall = elapsed() / 1000;
   return {
@@ -124,7 +126,7 @@ function runSpin(c: Config, dir: string): SpinResult {
 function main(): void {
   let a;
   try {
-    a = parseArgs({ options: { 'time-limit': { type: 'string' }, spin: { type: 'string' }, configs: { type: 'string' }, 'no-state-cache': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
+    a = parseArgs({ options: { 'time-limit': { type: 'string' }, spin: { type: 'string' }, configs: { type: 'string' }, 'no-state-cache': { type: 'boolean' }, 'no-hunt': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
   } catch (e) {
     process.stderr.write(`check-spin: ${(e as Error).message}\n${USAGE}\n`);
     process.exit(2);
@@ -153,13 +155,14 @@ function main(): void {
     configs.push(c);
   }
   const notes: string[] = [];
+  const hunt = a['no-hunt'] === true ? null : DEFAULT_HUNT;
   let spinOk = existsSync(join(spinDir, 'faultlock.pml')) && have('spin') && have('cc');
   if (!existsSync(join(spinDir, 'faultlock.pml'))) notes.push(`no faultlock.pml in ${spinDir}: SPIN not run`);
   else if (!spinOk) notes.push('spin or cc not installed (Debian: apt-get install spin gcc): SPIN not run');
   const rows: Array<{ config: string; faultline: FaultlineResult; spin: SpinResult | null; ratio_time: number | null; verdicts_agree: boolean | null }> = [];
   process.stderr.write(`${'config'.padEnd(11)} ${'faultline: verdict'.padEnd(19)} ${'executions'.padStart(11)} ${'states'.padStart(12)} ${'time s'.padStart(8)}   ${'SPIN: verdict'.padEnd(13)} ${'stored'.padStart(9)} ${'pan wall s'.padStart(10)} ${'ratio'.padStart(8)}\n`);
   for (const c of configs) {
-    const f = runFaultline(c, limitMs, a['no-state-cache'] !== true);
+    const f = runFaultline(c, limitMs, a['no-state-cache'] !== true, hunt);
     let s: SpinResult | null = null;
     if (spinOk) {
       try {
@@ -177,7 +180,7 @@ function main(): void {
     process.stderr.write(`${c.name.padEnd(11)} ${fv.padEnd(19)} ${f.executions.toLocaleString('en-US').padStart(11)} ${f.states.toLocaleString('en-US').padStart(12)} ${f.wall_s.toFixed(2).padStart(8)}   ${(s?.verdict ?? '-').padEnd(13)} ${(s !== null ? s.stored.toLocaleString('en-US') : '-').padStart(9)} ${(s !== null ? s.wall_s.toFixed(2) : '-').padStart(10)} ${(ratio !== null ? `${ratio}x` : '-').padStart(8)}\n`);
   }
   for (const n of notes) process.stderr.write(`note: ${n}\n`);
-  process.stdout.write(JSON.stringify({ bench: 'check-spin', time_limit_s: limitMs / 1000, state_cache: a['no-state-cache'] !== true, configs: rows, notes }) + '\n');
+  process.stdout.write(JSON.stringify({ bench: 'check-spin', time_limit_s: limitMs / 1000, state_cache: a['no-state-cache'] !== true, hunt_preemptions: hunt, configs: rows, notes }) + '\n');
 }
 
 main();

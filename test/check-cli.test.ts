@@ -26,6 +26,22 @@ describe('faultline check', () => {
     const r = await run('check-fork-uffd-wp', '--fork', 'fork-lock-all,fork-lock-none', '--no-save');
     expect(r.code).toBe(1);
   });
+  it('--hunt-preemptions N / --no-hunt: the bug-hunting passes before the complete search (default 0..2)', async () => {
+    const json = async (...args: string[]): Promise<{ executions: number; mode: string }> => {
+      const r = await run('check-fork-anon', '--json', ...args);
+      expect(r.code, r.err).toBe(0);
+      const rep = (JSON.parse(r.out) as Array<{ stats: { executions: number }; modeText: string }>)[0]!;
+      return { executions: rep.stats.executions, mode: rep.modeText };
+    };
+    const dflt = await json();
+    expect(dflt.mode).toMatch(/after bug-hunting passes with at most 0\.\.2 preemptions/);
+    expect(dflt.executions).toBe(328);
+    expect(await json('--hunt-preemptions', '2')).toEqual(dflt);
+    const none = await json('--no-hunt');
+    expect(none.mode).not.toMatch(/bug-hunting/);
+    expect(none.executions).toBe(264);
+    expect((await json('--hunt-preemptions', '0')).mode).toMatch(/at most 0 preemptions/);
+  });
   it('3: a bounded search that found nothing', async () => {
     const r = await run('check-fork-anon', '--preemption-bound', '0');
     expect(r.code).toBe(3);
@@ -41,6 +57,8 @@ describe('faultline check', () => {
       ['check-fork-anon', '--replay', 'fl1.$$'],
       ['check-fork-anon', '--mode', 'bfs'],
       ['check-spin-anchor', '--param', 'nfault=9'],
+      ['check-fork-anon', '--hunt-preemptions', '-1'],
+      ['check-fork-anon', '--no-hunt', '--hunt-preemptions', '1'],
     ]) {
       const r = await run(...args);
       expect(r.code, args.join(' ')).toBe(2);

@@ -1,6 +1,7 @@
 /**
  * The checker's differential test (issue 11): the default search (DFS with
- * DPOR and sleep sets, stateless and with state caching, issue 15) must give
+ * DPOR and sleep sets, stateless and with state caching, issue 15; the
+ * stateful one after its bug-hunting passes, as the CLI runs it) must give
  * the same verdict as a search without any
  * reduction, on every built-in check scenario x every mutation x every fault
  * strategy x every fork strategy the scenario can tell apart. Where the
@@ -16,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import {
-  check, checkScenarioDir, INJECTION_NAMES, INVARIANT_NAMES, listCheckScenarios, loadCheckScenario,
+  check, checkScenarioDir, DEFAULT_HUNT, INJECTION_NAMES, INVARIANT_NAMES, listCheckScenarios, loadCheckScenario,
   type CheckReport, type CheckScenario, type Injection, type Mode,
 } from '../src/check/index.js';
 import { ALL_FAULT_STRATEGIES, FORK_STRATEGIES, faultStrategy, forkStrategy } from '../src/strategies/index.js';
@@ -83,7 +84,8 @@ function run(c: Combo, mode: Mode, maxExecutions: number): CheckReport {
 }
 
 const DFS: Mode = { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null };
-const STATEFUL: Mode = { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null, stateCache: true };
+/** The CLI's default: state caching, and bug-hunting passes (bounds 0..2) before the complete search. */
+const STATEFUL: Mode = { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null, stateCache: true, hunt: DEFAULT_HUNT };
 const SLEEP_ONLY: Mode = { kind: 'dfs', sleepSets: true, dpor: false, preemptionBound: null };
 const NO_POR: Mode = { kind: 'dfs', sleepSets: false, dpor: false, preemptionBound: null };
 

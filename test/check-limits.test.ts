@@ -61,13 +61,21 @@ describe('time limits and interruption', () => {
   it('--time-limit: a partial report (executions, states, depth, share explored) in incomplete words, exit 3', async () => {
     // 500 ms, not 1 ms: on a loaded machine 1 ms could pass before the first
     // combination starts (then nothing is explored); HOLD with 3 faults runs far longer.
-    const r = await run('check-spin-anchor', '--param', 'nfault=3', '--strategy', 'hold-io,mainline', '--time-limit', '500ms');
+    // --no-hunt: the share is of the complete search (a bug-hunting pass reports no share, next test).
+    const r = await run('check-spin-anchor', '--param', 'nfault=3', '--strategy', 'hold-io,mainline', '--time-limit', '500ms', '--no-hunt');
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/explored: [\d,]+ executions .* [\d,]+ states/);
     expect(r.out).toMatch(/search INCOMPLETE \(--time-limit 500ms reached\); guarantee: none beyond the [\d,]+ executions explored \(an estimated .*% of the search tree, stack depth \d+\)/);
     expect(r.out).not.toMatch(COMPLETE_WORDS);
     // The limit is for the command: the second strategy is not started.
     expect(r.out).toMatch(/^not checked \(--time-limit 500ms reached\): mainline\/fork-lock-all$/m);
+  });
+
+  it('stopped during a bug-hunting pass: the report names the pass and gives no share of the complete search', async () => {
+    const r = await run('check-spin-anchor', '--param', 'nfault=3', '--max-executions', '5');
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/INCOMPLETE \(stopped after --max-executions 5\); guarantee: none beyond the 5 executions explored \(stopped in the bug-hunting pass with at most 0 preemptions, before the complete search began\)/);
+    expect(r.out).not.toMatch(COMPLETE_WORDS);
   });
 
   it('--max-executions: the guarantee of a stopped search is not the complete one', async () => {

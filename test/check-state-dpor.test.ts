@@ -12,16 +12,27 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DfsScheduler, type Footprint } from '../src/check/index.js';
+import { DfsScheduler, HuntScheduler, type Footprint } from '../src/check/index.js';
 
 type Op = { readonly k: 'r'; readonly v: number } | { readonly k: 'w'; readonly v: number; readonly val: number | 'reg' };
 type Program = ReadonlyArray<readonly Op[]>;
 
-interface Options { sleepSets: boolean; dpor: boolean; stateCache: boolean }
+interface Options {
+  sleepSets: boolean; dpor: boolean; stateCache: boolean;
+  /** Bug-hunting passes with bounds 0..hunt first (src/check/hunt.ts). */
+  hunt?: number;
+  /** One bounded pass alone (for the control: it is not complete). */
+  bound?: number;
+}
+
+/** Searches whose unbounded pass started from states seeded by a bounded pass. */
+let seededRuns = 0;
 
 /** Final states (vars and registers) reached by a search of `prog`. */
 function finals(prog: Program, nvars: number, o: Options): Set<string> {
-  const sched = new DfsScheduler({ nthreads: prog.length, mask: prog.map((t) => t.length), sleepSets: o.sleepSets, dpor: o.dpor, preemptionBound: null, stateCache: o.stateCache });
+  const opts = { nthreads: prog.length, mask: prog.map((t) => t.length), sleepSets: o.sleepSets, dpor: o.dpor, preemptionBound: null, stateCache: o.stateCache };
+  const sched: HuntScheduler | DfsScheduler = o.hunt !== undefined ? new HuntScheduler(opts, o.hunt)
+    : new DfsScheduler(o.bound !== undefined ? { ...opts, preemptionBound: o.bound, reduceUnderBound: true } : opts);
   const out = new Set<string>();
   const ids = new Map<string, number>();
   for (let plan = sched.newExecution(); plan !== null; plan = sched.newExecution()) {
@@ -43,7 +54,7 @@ function finals(prog: Program, nvars: number, o: Options): Set<string> {
         out.add(`${vars.join(',')}|${reg.join(',')}`);
         break;
       }
-      const t = sched.nextThread(runnable, current);
+      const t: number | null = sched.nextThread(runnable, current);
       if (t === null) break;
       const replay = sched.replaying();
       const op = prog[t]![pc[t]!]!;
@@ -60,6 +71,7 @@ function finals(prog: Program, nvars: number, o: Options): Set<string> {
       current = t;
     }
   }
+  if (sched instanceof HuntScheduler && sched.runningBound === null) seededRuns++;
   return out;
 }
 
@@ -79,9 +91,22 @@ describe('DPOR with state caching on abstract programs', () => {
         { sleepSets: true, dpor: true, stateCache: false },
         { sleepSets: true, dpor: false, stateCache: true },
         { sleepSets: true, dpor: true, stateCache: true },
+        { sleepSets: true, dpor: true, stateCache: false, hunt: 1 },
+        { sleepSets: true, dpor: true, stateCache: true, hunt: 0 },
+        { sleepSets: true, dpor: true, stateCache: true, hunt: 2 },
       ]) {
         expect([...finals(prog, 2, o)].sort(), JSON.stringify(o)).toEqual(want);
       }
     }), { numRuns: Number(process.env['NRUNS'] ?? 400), seed: Number(process.env['SEED'] ?? 15) });
+    // The hunting searches went on to their seeded unbounded pass in many cases.
+    expect(seededRuns).toBeGreaterThan(100);
+  }, 600_000);
+
+  it('control: a bounded pass alone, with the reductions kept, misses final states (the unbounded pass is needed)', () => {
+    const r = fc.check(fc.property(progArb, (prog) => {
+      const want = [...finals(prog, 2, FULL)].sort();
+      expect([...finals(prog, 2, { sleepSets: true, dpor: true, stateCache: true, bound: 1 })].sort()).toEqual(want);
+    }), { numRuns: 400, seed: 15 });
+    expect(r.failed).toBe(true);
   }, 600_000);
 });

@@ -3,6 +3,7 @@
  * one search mode; returns a typed report (errors are values until the CLI).
  */
 import { DfsScheduler } from './dfs.js';
+import { HuntScheduler } from './hunt.js';
 import { uninstallCheckHooks, type CheckModel } from './executor.js';
 import type { InvariantName, ViolationKind } from './invariants.js';
 import { PctScheduler } from './pct.js';
@@ -15,7 +16,11 @@ import { shrink } from './shrink.js';
 import { plural } from '../report/format.js';
 
 export type Mode =
-  | { readonly kind: 'dfs'; readonly sleepSets: boolean; readonly dpor: boolean; readonly preemptionBound: number | null; readonly stateCache?: boolean }
+  | {
+    readonly kind: 'dfs'; readonly sleepSets: boolean; readonly dpor: boolean; readonly preemptionBound: number | null; readonly stateCache?: boolean;
+    /** Bug hunting first (./hunt.ts): passes with preemption bounds 0..hunt before the unbounded search; null or absent: none. */
+    readonly hunt?: number | null;
+  }
   | { readonly kind: 'random'; readonly seed: number; readonly iterations: number }
   | { readonly kind: 'pct'; readonly seed: number; readonly iterations: number; readonly depth: number }
   | { readonly kind: 'replay'; readonly schedule: Schedule };
@@ -75,8 +80,11 @@ const DEFAULT_MAX_STEPS = 4000;
 function schedulerFor(model: CheckModel, mode: Mode): Scheduler {
   const mask = model.scenario.threads.map((t) => t.ops.length);
   switch (mode.kind) {
-    case 'dfs':
-      return new DfsScheduler({ nthreads: mask.length, mask, sleepSets: mode.sleepSets, dpor: mode.dpor, preemptionBound: mode.preemptionBound, stateCache: mode.stateCache === true });
+    case 'dfs': {
+      const opts = { nthreads: mask.length, mask, sleepSets: mode.sleepSets, dpor: mode.dpor, preemptionBound: mode.preemptionBound, stateCache: mode.stateCache === true };
+      const hunt = mode.hunt ?? null;
+      return hunt !== null && mode.preemptionBound === null ? new HuntScheduler(opts, hunt) : new DfsScheduler(opts);
+    }
     case 'random':
       return new RandomScheduler(mode.seed, mode.iterations, mask);
     case 'pct':
@@ -91,7 +99,7 @@ function modeText(mode: Mode): string {
     case 'dfs':
       return mode.preemptionBound !== null
         ? `bounded DFS, at most ${plural(mode.preemptionBound, 'preemption')} per execution`
-        : `exhaustive DFS${mode.sleepSets ? (mode.dpor ? ' with DPOR and sleep sets' : ' with sleep sets') : ' without reduction'}${mode.stateCache === true ? ', state caching' : ''}`;
+        : `exhaustive DFS${mode.sleepSets ? (mode.dpor ? ' with DPOR and sleep sets' : ' with sleep sets') : ' without reduction'}${mode.stateCache === true ? ', state caching' : ''}${mode.hunt != null ? `, after bug-hunting passes with at most ${mode.hunt === 0 ? '0' : `0..${mode.hunt}`} preemptions` : ''}`;
     case 'random':
       return `random scheduling, ${mode.iterations} executions, seed ${mode.seed}`;
     case 'pct':
@@ -205,8 +213,11 @@ function report(model: CheckModel, opts: CheckOptions, sched: Scheduler, out: Se
   let coverage: CheckReport['coverage'] = null;
   if (out.stoppedEarly) {
     incomplete = out.stopReason ?? `stopped after --max-executions ${opts.maxExecutions}`;
-    coverage = sched instanceof DfsScheduler ? sched.coverage() : null;
-    if (mode.kind === 'dfs') {
+    coverage = sched instanceof DfsScheduler || sched instanceof HuntScheduler ? sched.coverage() : null;
+    const huntBound = sched instanceof HuntScheduler ? sched.runningBound : null;
+    if (mode.kind === 'dfs' && huntBound !== null) {
+      guarantee = `none beyond the ${stats.executions.toLocaleString('en-US')} executions explored (stopped in the bug-hunting pass with at most ${plural(huntBound, 'preemption')}, before the complete search began)`;
+    } else if (mode.kind === 'dfs') {
       guarantee = `none beyond the ${stats.executions.toLocaleString('en-US')} executions explored${coverage !== null ? ` (an estimated ${fmtShare(coverage.explored)} of the search tree, stack depth ${coverage.depth})` : ''}`;
     }
   }

@@ -16,6 +16,7 @@ import { ScenarioError } from '../scenario/errors.js';
 import { ALL_FAULT_STRATEGIES, FAULT_STRATEGIES, faultStrategy, FORK_STRATEGIES, forkStrategy, StrategyError } from '../strategies/index.js';
 import { checkAsync, type CheckReport, type Mode } from './check.js';
 import { NondeterminismError } from './dfs.js';
+import { DEFAULT_HUNT } from './hunt.js';
 import { formatReport, replayCommand, type ReplayLine } from './format.js';
 import { counterexampleTrace } from './trace.js';
 import { INJECTION_NAMES, INJECTIONS, isInjection, type Injection } from './inject.js';
@@ -47,6 +48,9 @@ SCENARIO is a built-in check scenario (see --list) or a check-scenario file.
   --no-dpor                dfs: sleep sets only, no dynamic partial-order reduction
   --no-por                 dfs: no partial-order reduction at all (for comparison)
   --no-state-cache         dfs: stateless (re-explore states reached again; for comparison)
+  --hunt-preemptions N     dfs: before the complete search, bug-hunting passes with at most
+                           0, 1, .. N preemptions (default ${DEFAULT_HUNT})
+  --no-hunt                dfs: no bug-hunting passes (the complete search alone)
   --fine-steps             every effect a scheduling point (default: a sub-step that
                            touches no shared field is merged into the next)
   --iterations N           random/pct: executions to sample (default 1000)
@@ -142,7 +146,7 @@ export async function checkCommand(args: string[], io: CheckIo): Promise<number>
         strategy: { type: 'string' }, fork: { type: 'string' }, mode: { type: 'string' },
         'preemption-bound': { type: 'string' }, 'no-sleep-sets': { type: 'boolean' },
         'no-dpor': { type: 'boolean' }, 'no-por': { type: 'boolean' }, 'fine-steps': { type: 'boolean' },
-        'no-state-cache': { type: 'boolean' },
+        'no-state-cache': { type: 'boolean' }, 'hunt-preemptions': { type: 'string' }, 'no-hunt': { type: 'boolean' },
         iterations: { type: 'string' }, seed: { type: 'string' }, 'pct-depth': { type: 'string' },
         invariant: { type: 'string', multiple: true }, 'no-invariant': { type: 'string', multiple: true },
         inject: { type: 'string', multiple: true }, param: { type: 'string', multiple: true },
@@ -189,6 +193,8 @@ export async function checkCommand(args: string[], io: CheckIo): Promise<number>
     const seed = intOpt(o.seed, 'seed', 0) ?? 1;
     const iterations = intOpt(o.iterations, 'iterations', 1) ?? 1000;
     const bound = intOpt(o['preemption-bound'], 'preemption-bound', 0);
+    const hunt = intOpt(o['hunt-preemptions'], 'hunt-preemptions', 0) ?? DEFAULT_HUNT;
+    if (o['no-hunt'] === true && o['hunt-preemptions'] !== undefined) throw new UsageError('--no-hunt and --hunt-preemptions exclude each other');
     const modeName = o.mode ?? 'dfs';
     let mode: Mode;
     if (o.replay !== undefined) {
@@ -198,6 +204,7 @@ export async function checkCommand(args: string[], io: CheckIo): Promise<number>
       mode = {
         kind: 'dfs', sleepSets, dpor: sleepSets && o['no-dpor'] !== true, preemptionBound: bound ?? null,
         stateCache: o['no-state-cache'] !== true && bound === undefined,
+        hunt: o['no-hunt'] === true || bound !== undefined ? null : hunt,
       };
     } else if (modeName === 'random') {
       mode = { kind: 'random', seed, iterations };

@@ -37,11 +37,15 @@
  * task (thread or I/O completion) while the scenario thread that ran last is
  * still runnable costs one preemption. With a bound, the reductions are off
  * (they do not combine soundly) and the search covers every schedule within
- * the bound.
+ * the bound; or, for the bug-hunting passes (./hunt.ts, `reduceUnderBound`),
+ * they stay on, the pass is incomplete, and it records which states it
+ * explored exactly (no option removed by the bound below them) for the
+ * unbounded pass to start from (`inherit`).
  */
 import type { Schedule } from './schedule.js';
 import type { Scheduler, StepInfo, ThreadId } from './scheduler.js';
 import { Races, type DporEvent } from './races.js';
+import { ExactLog } from './exact.js';
 import { StateTable } from './state.js';
 import { Summaries, type Summary } from './summary.js';
 import { independent, union, type Footprint } from './track.js';
@@ -66,6 +70,12 @@ interface ThreadLevel {
   readonly entry: number;
   /** DPOR with state caching: the steps of this level's subtree so far (null: none yet). */
   sum: Summary | null;
+  /**
+   * A bounded pass (`reduceUnderBound`): the bound removed an option in this
+   * level's subtree, or the subtree was cut at a state whose exploration was
+   * inexact; its exploration is then not the unbounded search's.
+   */
+  inexact: boolean;
 }
 
 interface ChoiceLevel {
@@ -89,6 +99,18 @@ export interface DfsOptions {
   readonly preemptionBound: number | null;
   /** Stateful: prune states explored before with a subset of the current sleep set (needs bindState). */
   readonly stateCache?: boolean;
+  /**
+   * Keep the reductions and state caching under a preemption bound (a
+   * bug-hunting pass, ./hunt.ts): incomplete unless the bound never cut an
+   * option (`boundHit` false), when it ran exactly the unbounded search.
+   */
+  readonly reduceUnderBound?: boolean;
+  /**
+   * State caching: start from the states an earlier pass (a bounded one,
+   * ./hunt.ts) explored exactly as the unbounded search would, with their
+   * sleep sets and subtree summaries.
+   */
+  readonly inherit?: DfsScheduler;
 }
 
 export class NondeterminismError extends Error {
@@ -112,6 +134,10 @@ export class DfsScheduler implements Scheduler {
   boundBlocked = 0;
   /** Executions started. */
   executions = 0;
+  /** The preemption bound removed an option somewhere (else the search equals the unbounded one). */
+  boundHit = false;
+  /** A bounded pass with state caching: what it explored exactly, for the pass after it (./hunt.ts). */
+  private readonly exact: ExactLog | null;
   /** Executions cut short at a state explored before (state caching). */
   cacheHits = 0;
   /** Visited states (state caching), or null. */
@@ -124,11 +150,43 @@ export class DfsScheduler implements Scheduler {
   private races = new Races();
 
   constructor(private readonly opts: DfsOptions) {
-    this.wantsFootprints = opts.sleepSets && opts.preemptionBound === null;
+    const reduce = opts.preemptionBound === null || opts.reduceUnderBound === true;
+    this.wantsFootprints = opts.sleepSets && reduce;
     this.dpor = this.wantsFootprints && opts.dpor === true;
-    this.table = opts.stateCache === true && opts.preemptionBound === null ? new StateTable() : null;
-    this.summaries = this.table !== null && this.dpor ? new Summaries() : null;
+    this.table = opts.stateCache === true && reduce ? new StateTable() : null;
+    this.exact = this.table !== null && opts.preemptionBound !== null ? new ExactLog() : null;
+    const from = opts.inherit;
+    this.summaries = this.table !== null && this.dpor ? (from?.summaries ?? new Summaries()) : null;
+    if (from !== undefined && this.table !== null && from.table !== null) this.seed(from);
   }
+
+  /**
+   * Store the states `from` explored exactly (no option removed by its bound
+   * below them, no cut at an inexact state), each with the sleep sets it was
+   * explored with and its subtree summary: cutting there is then the same as
+   * cutting at a state this search explored itself (docs/checker.md, "Bug
+   * hunting before the complete search").
+   */
+  private seed(from: DfsScheduler): void {
+    if (from.exact === null) return;
+    for (const { a, b, entry: n, sleep: m } of from.exact.states()) {
+      const sum = from.summaries === null ? null : from.entrySum[n];
+      if (from.summaries !== null && sum === undefined) continue;
+      const v = this.table!.visit(a, b, m);
+      const e = v < 0 ? -1 - v : v;
+      this.exact?.note(e, a, b);
+      if (sum !== undefined && sum !== null) {
+        const old = this.entrySum[e];
+        if (old === undefined) this.entrySum[e] = sum;
+        else {
+          const u = this.summaries!.copy(old);
+          this.summaries!.union(u, sum);
+          this.entrySum[e] = this.summaries!.intern(u);
+        }
+      }
+    }
+  }
+
 
   /** The running execution's state hash (Execution.stateHash), for state caching. */
   bindState(fn: () => [number, number]): void {
@@ -182,6 +240,21 @@ export class DfsScheduler implements Scheduler {
    */
   private popTo(i: number): void {
     const lv = this.levels, sums = this.summaries;
+    if (this.exact !== null) {
+      for (let k = lv.length - 1; k > i; k--) {
+        const l = lv[k]!;
+        if (l.kind !== 't') continue;
+        if (l.entry >= 0) {
+          let m = 0;
+          for (const u of l.sleep.keys()) m |= 1 << u;
+          this.exact.finished(l.entry, m, !l.inexact);
+        }
+        if (l.inexact) {
+          const p = this.threadLevelBelow(k);
+          if (p !== null) p.inexact = true;
+        }
+      }
+    }
     if (sums !== null) {
       for (let k = lv.length - 1; k > i; k--) {
         const l = lv[k]!;
@@ -222,8 +295,11 @@ export class DfsScheduler implements Scheduler {
     return { mask: this.opts.mask, steps: [] };
   }
 
-  /** Options at a level, current thread first, then by id; minus sleeping ones and those over the bound. */
-  private candidates(l: ThreadLevel): ThreadId[] {
+  /**
+   * Options at a level, current thread first, then by id; minus sleeping ones
+   * and those over the bound (`mark`: note such a removal in the level).
+   */
+  private candidates(l: ThreadLevel, mark = true): ThreadId[] {
     const out: ThreadId[] = [];
     const cur = l.current;
     const curRunnable = cur !== null && l.runnable.includes(cur);
@@ -233,7 +309,13 @@ export class DfsScheduler implements Scheduler {
     return out.filter((u) => {
       if (l.sleep.has(u)) return false;
       if (l.backtrack !== null && !l.backtrack.has(u)) return false;
-      if (bound !== null && curRunnable && u !== cur && l.pre + 1 > bound) return false;
+      if (bound !== null && curRunnable && u !== cur && l.pre + 1 > bound) {
+        if (mark) {
+          this.boundHit = true;
+          l.inexact = true;
+        }
+        return false;
+      }
       return true;
     });
   }
@@ -265,6 +347,7 @@ export class DfsScheduler implements Scheduler {
         const sum = this.summaries === null ? null : this.entrySum[n];
         if (sum !== undefined) {
           if (sum !== null) this.prune(sum);
+          if (this.exact?.isInexact(n) === true) this.markInexact();
           this.cacheHits++;
           return null;
         }
@@ -275,12 +358,16 @@ export class DfsScheduler implements Scheduler {
     }
     const l: ThreadLevel = {
       kind: 't', runnable: [...runnable], taken: -1, done: [], sleep, fps: new Map(), pre: this.curPre, current,
-      backtrack: null, entry, sum: null,
+      backtrack: null, entry, sum: null, inexact: false,
     };
     const c = this.candidates(l);
     if (c.length === 0) {
       if (runnable.some((u) => sleep.has(u))) this.sleepBlocked++;
       else this.boundBlocked++;
+      if (l.inexact) {
+        if (entry >= 0) this.exact?.markInexact(entry);
+        this.markInexact();
+      }
       return null;
     }
     l.taken = c[0]!;
@@ -291,6 +378,11 @@ export class DfsScheduler implements Scheduler {
     this.pos++;
     this.curPre = l.pre + this.cost(l, l.taken);
     return l.taken;
+  }
+
+  /** The execution was cut inexactly (bounded pass): the thread level it last ran at is inexact. */
+  private markInexact(): void {
+    if (this.lastThreadLevel >= 0) (this.levels[this.lastThreadLevel] as ThreadLevel).inexact = true;
   }
 
   /**
@@ -308,6 +400,7 @@ export class DfsScheduler implements Scheduler {
     }
     const [a, b] = this.stateOf();
     const v = this.table!.visit(a, b, m);
+    this.exact?.note(v < 0 ? -1 - v : v, a, b);
     return v < 0 ? v - 1 : v;
   }
 
@@ -391,7 +484,7 @@ export class DfsScheduler implements Scheduler {
         finished = l.taken;
       } else {
         finished = l.done.filter((u) => u !== l.taken).length;
-        options = finished + this.candidates(l).filter((u) => !l.done.includes(u) || u === l.taken).length;
+        options = finished + this.candidates(l, false).filter((u) => !l.done.includes(u) || u === l.taken).length;
       }
       if (options <= 0) break;
       explored += weight * (finished / options);

@@ -2,6 +2,7 @@
 export * from './scheduler.js';
 export * from './schedule.js';
 export * from './dfs.js';
+export * from './hunt.js';
 export * from './random.js';
 export * from './pct.js';
 export * from './replay.js';
