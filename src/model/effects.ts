@@ -342,6 +342,38 @@ export function cpu_plus(cost: Cost, n: number, extra: readonly number[]): CpuEf
   e.extra = extra;
   return e as CpuEffect;
 }
+/**
+ * A CPU step of `cost` plus `extra` costs (as in `cpu_plus`) whose counts
+ * its owner rewrites before each yield, for a step made once per item of a
+ * loop (dup_mmap's per-VMA copy): one effect per loop, not per item. Both
+ * engines read a CPU effect as soon as it is yielded (the checker keeps only
+ * its label, of `cost`), so one object can serve every iteration.
+ */
+export class CpuStep {
+  readonly effect: CpuEffect;
+  private readonly rec: EffectRecord;
+  private readonly counts: number[];
+  constructor(cost: Cost, extra: readonly Cost[]) {
+    this.rec = new EffectRecord(EffectKind.CPU);
+    this.rec.cost = cost;
+    this.counts = [];
+    if (extra.length > 4) throw new RangeError('CpuStep: at most four extra costs');
+    for (const c of extra) this.counts.push(c, 0);
+    this.effect = this.rec as CpuEffect;
+  }
+  /**
+   * The effect for `n` units of the cost and counts c0.. of the extra costs
+   * (in the constructor's order, at most four). Charges what `cpu_plus(cost,
+   * n, [extra[0], c0, ...])` charges: an extra with count 0 adds 0.
+   */
+  set(n: number, c0: number, c1 = 0, c2 = 0, c3 = 0): CpuEffect {
+    const r = this.rec, a = this.counts;
+    for (let i = 1; i < a.length; i += 2) a[i] = i === 1 ? c0 : i === 3 ? c1 : i === 5 ? c2 : c3;
+    r.n = n;
+    r.extra = c0 > 0 || c1 > 0 || c2 > 0 || c3 > 0 ? a : null;
+    return this.effect;
+  }
+}
 function cpuN(cost: Cost, n: number): CpuEffect {
   const e = new EffectRecord(EffectKind.CPU);
   e.cost = cost;

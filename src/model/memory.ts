@@ -121,13 +121,23 @@ function* do_swap_page(vmf: VmFault): KPath<number> {
 }
 
 /**
- * vmf_anon_prepare (mm/internal.h) -> __vmf_anon_prepare: installing an
- * anon_vma needs mmap_lock; under the VMA lock only a trylock is allowed, and
- * failure means release and RETRY (to mmap_lock).
+ * vmf_anon_prepare (mm/internal.h) -> __vmf_anon_prepare (mm/memory.c):
+ * `if (likely(vma->anon_vma)) return 0;` here, before any generator is made
+ * (the common case: returns 0), else the path that installs one for the
+ * caller to run (`typeof r === 'number' ? r : yield* r`).
  */
-function* vmf_anon_prepare(vmf: VmFault): KPath<number> {
+function vmf_anon_prepare(vmf: VmFault): number | KPath<number> {
+  if (vmf.vma.anon_vma !== null) return 0;
+  return __vmf_anon_prepare(vmf);
+}
+
+/**
+ * __vmf_anon_prepare without an anon_vma: installing one needs mmap_lock;
+ * under the VMA lock only a trylock is allowed, and failure means release
+ * and RETRY (to mmap_lock).
+ */
+function* __vmf_anon_prepare(vmf: VmFault): KPath<number> {
   const vma = vmf.vma;
-  if (vma.anon_vma !== null) return 0;
   const underVma = (vmf.flags & FAULT_FLAG_VMA_LOCK) !== 0;
   if (underVma) {
     if (sched_points) yield PT.mmap_read_trylock;
@@ -148,14 +158,24 @@ function* vmf_anon_prepare(vmf: VmFault): KPath<number> {
   return 0;
 }
 
-/** do_anonymous_page: zero page on read; on write, anon_vma + new zeroed folio. */
-function* do_anonymous_page(vmf: VmFault): KPath<number> {
+/**
+ * do_anonymous_page: zero page on read (no point where it can sleep: the
+ * VM_FAULT_* bits are returned at once, without a generator); on write,
+ * anon_vma + new zeroed folio (the path, for the caller to run).
+ */
+function do_anonymous_page(vmf: VmFault): number | KPath<number> {
   if ((vmf.flags & FAULT_FLAG_WRITE) === 0) {
     vmf.vma.anon_ptes_mapped++; // model-only (tlb.ts)
     hooks.set_pte_at(vmf.vma, vmf.pgoff, 'zero'); // map the shared zero page (model-only hook)
     return 0;
   }
-  const ret = yield* vmf_anon_prepare(vmf);
+  return do_anonymous_page_write(vmf);
+}
+
+/** do_anonymous_page's write fault: anon_vma + new zeroed folio. */
+function* do_anonymous_page_write(vmf: VmFault): KPath<number> {
+  const r = vmf_anon_prepare(vmf);
+  const ret = typeof r === 'number' ? r : yield* r;
   if (ret !== 0) return ret;
   if (vmf.vma.mm.memory !== null) yield* anon_charge_and_add(vmf.vma.mm, vmf.vma, vmf.pgoff); // alloc_anon_folio's charge
   yield cpu(Cost.do_anonymous_page); // alloc_anon_folio + clear + set_pte
@@ -188,7 +208,8 @@ function* vmf_can_call_fault_retry(vmf: VmFault): KPath<number> {
 
 /** do_cow_fault: the private copy needs an anon_vma, then the file read. */
 function* do_cow_fault(vmf: VmFault): KPath<number> {
-  const ret = yield* vmf_anon_prepare(vmf);
+  const r = vmf_anon_prepare(vmf);
+  const ret = typeof r === 'number' ? r : yield* r;
   if (ret !== 0) return ret;
   return yield* filemap_fault(vmf); // __do_fault -> vma->vm_ops->fault
 }

@@ -1,5 +1,5 @@
 /** mm/mmap.c: dup_mmap (fork) and exit_mmap. */
-import { Cost, cpu, cpu_plus, type CpuEffect, type KPath } from './effects.js';
+import { Cost, cpu, cpu_plus, CpuStep, type CpuEffect, type KPath } from './effects.js';
 import { flush_tlb_mm_range } from './tlb.js';
 import { VM_COPY_ON_FORK, VM_DONTCOPY, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import {
@@ -43,7 +43,7 @@ const PTRS_PER_PTE = 512;
  *   copy_present_ptes on a file folio, folio_dup_file_rmap_ptes).
  * The last two cost 0 unless a cost profile sets them.
  */
-function copy_page_range_cpu(mpnt: VmAreaStruct, walk: { lastTable: number }): CpuEffect {
+function copy_page_range_cpu(mpnt: VmAreaStruct, walk: ForkWalk): CpuEffect {
   const present = Math.round(mpnt.pages * mpnt.resident);
   const files = mpnt.vm_file ? present : 0;
   const populated = Math.max(present, Math.min(mpnt.anon_ptes_mapped, mpnt.pages));
@@ -55,8 +55,21 @@ function copy_page_range_cpu(mpnt: VmAreaStruct, walk: { lastTable: number }): C
   }
   const writable = Math.min(mpnt.anon_ptes_writable, mpnt.pages);
   mpnt.anon_ptes_writable = 0;
-  return cpu_plus(Cost.copy_pte, present, [Cost.copy_pte_range, tables, Cost.wrprotect_pte, writable, Cost.copy_file_pte, files]);
+  return walk.step.set(present, tables, writable, files); // cpu_plus(Cost.copy_pte, present, [Cost.copy_pte_range, tables, Cost.wrprotect_pte, writable, Cost.copy_file_pte, files])
 }
+
+/**
+ * One dup_mmap's walk: the child's last PTE table allocated
+ * (copy_page_range_cpu), and the copy's CPU step, one effect reused for every
+ * VMA (model-only: fewer allocations per fork).
+ */
+interface ForkWalk {
+  lastTable: number;
+  readonly step: CpuStep;
+}
+
+/** vm_area_dup + anon_vma_fork of a VMA with an anon_vma (dup_mmap). */
+const DUP_VMA_ANON = cpu_plus(Cost.dup_vma, 1, [Cost.anon_vma_fork, 1]);
 
 /**
  * dup_mmap: mmap_write_lock_killable(oldmm) for the whole copy; for each parent
@@ -71,17 +84,21 @@ export function* dup_mmap(oldmm: MmStruct): KPath<number> {
   if ((yield* mmap_write_lock_killable(oldmm)) < 0) return -EINTR;
   let retval = 0;
   const vmas = oldmm.vmas.slice(); // for_each_vma(vmi, mpnt)
-  const walk = { lastTable: -1 }; // the child's last PTE table allocated (copy_page_range_cpu)
+  const walk: ForkWalk = { lastTable: -1, step: new CpuStep(Cost.copy_pte, [Cost.copy_pte_range, Cost.wrprotect_pte, Cost.copy_file_pte]) };
   for (let i = 0; i < vmas.length; i++) {
     // Live at each VMA: oldmm (the argument), vmas, i, walk.lastTable and
     // retval (0 here: the loop breaks on an error); every value read for the
-    // VMAs before is dead.
+    // VMAs before is dead (walk.step is a reused CPU effect, written before
+    // each yield).
     if (hooks_on) hooks.frame?.('dup_mmap_vma', [i, walk.lastTable, ...vmas]); // model-only hook
     const mpnt = vmas[i]!;
     const lock = oldmm.fork.lock_vma(mpnt);
-    if (lock && !fault_inject.dup_mmap_skip_vma_start_write && (yield* vma_start_write_killable(mpnt)) < 0) {
-      retval = -EINTR;
-      break; // goto loop_out
+    if (lock && !fault_inject.dup_mmap_skip_vma_start_write) {
+      const r = vma_start_write_killable(mpnt);
+      if ((typeof r === 'number' ? r : yield* r) < 0) {
+        retval = -EINTR;
+        break; // goto loop_out
+      }
     }
     if (mpnt.vm_flags & VM_DONTCOPY) continue;
     if (fatal_signal_pending(current)) { // "Don't duplicate many vmas if we've been oom-killed"
@@ -91,7 +108,7 @@ export function* dup_mmap(oldmm: MmStruct): KPath<number> {
     hooks.anon_vma_fork(mpnt); // model-only hook: the child's anon_vma
     // vm_area_dup; anon_vma_fork (mm/rmap.c: returns at once without an anon_vma) and,
     // folded into the same cost, copy_page_range's per-VMA fixed part (Cost.anon_vma_fork).
-    yield mpnt.anon_vma !== null ? cpu_plus(Cost.dup_vma, 1, [Cost.anon_vma_fork, 1]) : cpu(Cost.dup_vma);
+    yield mpnt.anon_vma !== null ? DUP_VMA_ANON : cpu(Cost.dup_vma);
     const copy = oldmm.fork.needs_copy(mpnt); // copy_page_range: if (!vma_needs_copy(dst_vma, src_vma)) return 0;
     hooks.dup_mmap_copy(mpnt, copy); // model-only hook: does the child get every page table it needs?
     if (copy) {

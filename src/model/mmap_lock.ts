@@ -416,9 +416,24 @@ function vma_stamp_write(vma: VmAreaStruct): void {
  * signal ends the wait for readers (__vma_enter_locked with TASK_KILLABLE:
  * the writer stops excluding readers and returns -EINTR). Nothing to wait
  * for: success even with a signal pending (rcuwait checks the condition
- * first). Returns 0 or -EINTR.
+ * first). Returns 0 or -EINTR, or the path that does it for the caller to
+ * run (`typeof r === 'number' ? r : yield* r`).
+ *
+ * Without scheduling points and hooks (the simulator) and with no reader in
+ * the VMA, nothing can sleep: the write lock is taken here, with no
+ * generator (dup_mmap calls this for every VMA). That is
+ * __is_vma_write_locked's early return or __vma_start_write's stamp with
+ * nothing to wait for, the same state as the path below gives.
  */
-export function* vma_start_write_killable(vma: VmAreaStruct): KPath<number> {
+export function vma_start_write_killable(vma: VmAreaStruct): number | KPath<number> {
+  if (sched_points || hooks_on || vma.nrReaders !== 0 || vma.mm.mmap_lock.writer !== current) {
+    return __vma_start_write_killable(vma); // (which also throws when mmap_lock is not write-held)
+  }
+  vma_stamp_write(vma); // (an already write-locked VMA has this stamp)
+  return 0;
+}
+
+function* __vma_start_write_killable(vma: VmAreaStruct): KPath<number> {
   if (sched_points) yield PT.vma_start_write;
   const mm = vma.mm;
   if (mm.mmap_lock.writer !== current) {

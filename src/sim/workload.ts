@@ -335,6 +335,8 @@ export class Workload {
   private *frameThread(task: SimTask, th: ThreadSpec, frame: FrameSpec): KPath {
     const sim = this.sim, obs: SimObserver = sim.observer;
     const uf = new UserFault(this, task);
+    // Reused effects (engines read a SLEEP's `ns`, and push a CALL's `path`, as soon as it is yielded).
+    const pause = mutableSleep(), opCall = mutableCall();
     let vsync = th.start;
     if (vsync > 0) {
       yield sleep(vsync);
@@ -346,12 +348,14 @@ export class Workload {
         for (let rep = 0; rep < op.repeat; rep++) {
           if (fatal_signal_pending(task)) return; // a fatal signal: back to user mode and exit
           if (rep > 0 && op.gap !== null) {
-            yield sleep(task.rng.draw(op.gap));
+            pause.ns = task.rng.draw(op.gap);
+            yield pause;
             uf.slept = true;
           }
           if (fatal_signal_pending(task)) return;
           if (fault === null) {
-            yield call(this.runOp(task, op, sim));
+            opCall.path = this.runOp(task, op, sim);
+            yield opCall;
             uf.slept = false;
           } else uf.end((yield uf.begin(fault)) as number);
         }
@@ -361,7 +365,8 @@ export class Workload {
       const k = Math.max(1, Math.ceil((sim.now - vsync) / frame.period));
       vsync += k * frame.period;
       if (vsync > sim.now) {
-        yield sleep(vsync - sim.now);
+        pause.ns = vsync - sim.now;
+        yield pause;
         uf.slept = true;
       }
       if (fatal_signal_pending(task)) return;
@@ -381,12 +386,12 @@ export class Workload {
       const op = th.ops[i]!, fault = loop.faults[i]!;
       for (let rep = 0; rep < op.repeat; rep++) {
         if (rep > 0 && op.gap !== null) {
-          yield sleep(task.rng.draw(op.gap));
+          yield loop.gap(op.gap);
           loop.uf.slept = true;
           if (fatal_signal_pending(task)) return;
         }
         if (fault === null) {
-          yield call(this.runOp(task, op, this.sim));
+          yield loop.call(this.runOp(task, op, this.sim));
           loop.uf.slept = false;
         } else loop.uf.end((yield loop.uf.begin(fault)) as number); // a user page fault
         if (fatal_signal_pending(task)) return;
@@ -538,6 +543,10 @@ class ThreadLoop {
   private readonly nops: number;
   /** One mutable sleep effect per thread: engines read `ns` as soon as it is yielded. */
   private readonly thinkEffect = mutableSleep();
+  /** The same for the gaps between an op's repeats. */
+  private readonly gapEffect = mutableSleep();
+  /** Reused CALL effect for ops other than faults (engines push `path` as soon as it is yielded). */
+  private readonly opCall = mutableCall();
 
   constructor(w: Workload, private readonly task: SimTask, private readonly th: ThreadSpec) {
     this.uf = new UserFault(w, task);
@@ -553,6 +562,16 @@ class ThreadLoop {
   /** The last think time drawn, ns. */
   get thinkNs(): number {
     return this.thinkEffect.ns;
+  }
+  /** The gap before a repeat of an op: a draw from its `gap` law. */
+  gap(law: Law): SleepEffect {
+    this.gapEffect.ns = this.task.rng.draw(law);
+    return this.gapEffect;
+  }
+  /** The effect that runs `path` (an op other than a fault) on the thread's stack. */
+  call(path: KPath): CallEffect {
+    this.opCall.path = path;
+    return this.opCall;
   }
   /** Index of the next op, by weight. */
   pick(): number {
