@@ -163,6 +163,7 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     // A VMA of another mm is reached only with a second process and an object freed and reused.
     'vma-start-read-skip-mm-check': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
     'lock-vma-mm-check-without-mmgrab': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
+    'free-pgtables-before-detach': ops.has('munmap') && (ops.has('fault') || ops.has('madvise_dontneed')),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

@@ -18,7 +18,7 @@ import {
   Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
   install_vm_event_sink, madvise_dontneed, madvise_flags, do_mremap, MREMAP_DONTUNMAP, MREMAP_MAYMOVE, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
   VM_GROWSDOWN, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
-  VmEvent, MPROTECT_PROT_BITS, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
+  VmEvent, MPROTECT_PROT_BITS, populate_pgtables, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
 } from '../model/index.js';
 import { applyInjections, type Injection } from './inject.js';
 import { checkVmaObs, checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
@@ -165,6 +165,7 @@ export class Execution {
         for (let p = 0; p < v.pages; p++) this.obsOf.get(vma)!.anonPtes.add(p); // resident anonymous pages
       }
       vm.link(vma);
+      populate_pgtables(vm, vma.vm_start, vma.vm_end); // its resident pages are mapped: their page tables exist
       this.slots.set(v.name, { start: addr, spec: v });
       next.set(v.process ?? '', addr + v.pages + 1);
     }

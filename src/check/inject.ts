@@ -53,6 +53,10 @@ export const INJECTIONS = {
     flag: 'lock_vma_mm_check_without_mmgrab',
     summary: 'before "mm: fix a UAF when vma->mm is freed after vma->vm_refcnt got dropped": lock_vma_under_rcu checks vm_mm after vma_start_read locked the VMA and drops it with vma_end_read, whose rcuwait_wake_up goes through the other mm without an mmgrab, so that mm may be freed in between',
   },
+  'free-pgtables-before-detach': {
+    flag: 'free_pgtables_before_detach',
+    summary: 'munmap frees the page tables (free_pgtables) before vms_gather_munmap_vmas write-locks and detaches the VMAs, instead of in vms_complete_munmap_vmas -> unmap_region after them (mm/vma.c): a fault holding the VMA read lock walks a freed page table at its PTE install (pte_offset_map_lock)',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

@@ -15,6 +15,7 @@
  */
 import type { AnonVma, Folio, FolioWriteback, MmStruct, VmAreaStruct } from './mm_types.js';
 import type { MapleTree } from './maple_tree.js';
+import type { PteTable } from './pgtable.js';
 import type { RwSemaphore } from './rwsem.js';
 
 /** Fault-injection switches, read by the kernel paths named in each comment. */
@@ -48,6 +49,13 @@ export interface FaultInjection {
    * rcuwait_wake_up goes through vma->vm_mm without an mmgrab.
    */
   lock_vma_mm_check_without_mmgrab: boolean;
+  /**
+   * mm/vma.c do_vmi_align_munmap: free_pgtables runs before
+   * vms_gather_munmap_vmas write-locks and detaches the VMAs (instead of in
+   * vms_complete_munmap_vmas -> unmap_region after them), so a fault holding
+   * a VMA read lock walks page tables that are gone.
+   */
+  free_pgtables_before_detach: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -63,6 +71,7 @@ export const fault_inject: FaultInjection = {
   stack_expand_skip_write_lock: false,
   vma_start_read_skip_mm_check: false,
   lock_vma_mm_check_without_mmgrab: false,
+  free_pgtables_before_detach: false,
 };
 
 /** Set every switch back to off. */
@@ -79,6 +88,7 @@ export function reset_fault_inject(): void {
   fault_inject.stack_expand_skip_write_lock = false;
   fault_inject.vma_start_read_skip_mm_check = false;
   fault_inject.lock_vma_mm_check_without_mmgrab = false;
+  fault_inject.free_pgtables_before_detach = false;
 }
 
 /** What a VMA operation changes in a VMA (hook `vma_change`). */
@@ -92,7 +102,7 @@ export type PtUpdate = 'copy_page_range' | 'change_protection' | 'zap_page_range
 /** Observation points. Every method is called by a kernel path at the named kernel step. */
 export interface ModelHooks {
   /** A model object (mm, rwsem, VMA, folio, a folio's writeback wait queue, anon_vma) was constructed. */
-  object_created(o: MmStruct | MapleTree | RwSemaphore | VmAreaStruct | Folio | FolioWriteback | AnonVma): void;
+  object_created(o: MmStruct | MapleTree | RwSemaphore | VmAreaStruct | Folio | FolioWriteback | AnonVma | PteTable): void;
   /**
    * vm_area_alloc / vm_area_dup handed out `vma` for a new life; `reused`:
    * the object was freed before (SLAB_TYPESAFE_BY_RCU); `src`: vm_area_dup's
@@ -114,6 +124,13 @@ export interface ModelHooks {
    * must still be that VMA (attached, of `mm`, covering `addr`).
    */
   vma_use(vma: VmAreaStruct, mm: MmStruct, addr: number, what: string): void;
+  /**
+   * A path walks page table `pt` of `mm` for user address `addr` at kernel
+   * step `what` (pte_offset_map_lock at a fault's PTE install, through the
+   * vmf->pmd it got in __handle_mm_fault): the table must not have been
+   * freed (free_pgtables).
+   */
+  pgtable_use(pt: PteTable, mm: MmStruct, addr: number, what: string): void;
   /**
    * A VMA operation is about to change `vma`'s range / pgoff, flags or
    * anon_vma: the kernel asserts it is write-locked (vma_assert_write_locked
@@ -197,6 +214,7 @@ const NO_HOOKS: ModelHooks = {
   mm_use: nop,
   mm_free: nop,
   vma_use: nop,
+  pgtable_use: nop,
   vma_change: nop,
   lock_acquire: nop,
   vma_read_lock: nop,

@@ -32,3 +32,4 @@ export * from './page_writeback.js';
 export * from './task_mmu.js';
 export * from './gup.js';
 export * from './mm_lifetime.js';
+export * from './pgtable.js';

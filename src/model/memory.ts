@@ -13,6 +13,7 @@ import {
 import { balance_dirty_pages_ratelimited, folio_mark_dirty, folio_test_dirty } from './page_writeback.js';
 import { f2fs_vm_page_mkwrite, filemap_page_mkwrite, folio_lock_holding } from './page_mkwrite.js';
 import { release_fault_lock } from './memory_lock.js';
+import { pte_alloc, pte_offset_map_lock } from './pgtable.js';
 import { mmap_read_trylock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
 import {
   __folio_lock, __folio_lock_killable, folio_alloc_locked_for_io, folio_trylock, folio_unlock, folio_wait_locked,
@@ -106,6 +107,12 @@ function* do_swap_page(vmf: VmFault): KPath<number> {
     }
   }
   // Map it: set_pte_at, swap_free; the folio leaves the swap cache.
+  if (!pte_offset_map_lock(vma.mm, vmf.pt, vmf.address)) { // if (unlikely(!vmf->pte || ...)) goto out_nomap
+    if (sched_points) yield PT.folio_unlock;
+    folio_unlock(folio);
+    folio.refcount--;
+    return ret;
+  }
   if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);
   hooks.set_pte_at(vma, vmf.pgoff, 'anon'); // model-only hook
   if ((vmf.flags & FAULT_FLAG_WRITE) !== 0) vma.anon_ptes_writable++; // model-only: do_swap_page maps it writable (exclusive)
@@ -150,6 +157,7 @@ function* vmf_anon_prepare(vmf: VmFault): KPath<number> {
 /** do_anonymous_page: zero page on read; on write, anon_vma + new zeroed folio. */
 function* do_anonymous_page(vmf: VmFault): KPath<number> {
   if ((vmf.flags & FAULT_FLAG_WRITE) === 0) {
+    if (!pte_offset_map_lock(vmf.vma.mm, vmf.pt, vmf.address)) return 0; // if (!vmf->pte) goto unlock
     vmf.vma.anon_ptes_mapped++; // model-only (tlb.ts)
     hooks.set_pte_at(vmf.vma, vmf.pgoff, 'zero'); // map the shared zero page (model-only hook)
     return 0;
@@ -158,6 +166,7 @@ function* do_anonymous_page(vmf: VmFault): KPath<number> {
   if (ret !== 0) return ret;
   if (vmf.vma.mm.memory !== null) yield* anon_charge_and_add(vmf.vma.mm, vmf.vma, vmf.pgoff); // alloc_anon_folio's charge
   yield cpu(Cost.do_anonymous_page); // alloc_anon_folio + clear + set_pte
+  if (!pte_offset_map_lock(vmf.vma.mm, vmf.pt, vmf.address)) return 0; // if (!vmf->pte) goto release
   vmf.vma.anon_ptes_writable++; // model-only: a writable, PageAnonExclusive PTE (fork write-protects it)
   vmf.vma.anon_ptes_mapped++; // model-only (tlb.ts)
   if (vmf.vma.mm.memory !== null) folio_mapped_young(vmf.vma.mm.memory, vmf.vma, vmf.pgoff);
@@ -204,7 +213,7 @@ function should_fault_around(vma: VmAreaStruct): boolean {
  */
 function do_read_fault(vmf: VmFault): number | KPath<number> {
   if (should_fault_around(vmf.vma)) {
-    const ret = filemap_map_pages(vmf.vma, vmf.pgoff);
+    const ret = filemap_map_pages(vmf);
     if (ret !== 0) return ret;
   }
   if (!vmf_can_call_fault(vmf)) return vmf_can_call_fault_retry(vmf);
@@ -251,6 +260,7 @@ function* fault_dirty_shared_page(vmf: VmFault, folio: Folio, page_mkwrite: bool
 /** finish_fault / finish_mkwrite_fault: a writable, dirty PTE for the folio. */
 function finish_shared_write(vmf: VmFault): void {
   const vma = vmf.vma;
+  if (!pte_offset_map_lock(vma.mm, vmf.pt, vmf.address)) return; // finish_fault: if (!vmf->pte) return VM_FAULT_NOPAGE
   if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);
   vma.wrprotected.delete(vmf.pgoff);
   hooks.set_pte_at(vma, vmf.pgoff, 'file'); // model-only hook
@@ -342,7 +352,8 @@ function do_fault(vmf: VmFault): number | KPath<number> {
  * find_vma checked).
  */
 export function handle_mm_fault(vma: VmAreaStruct, address: number, flags: number): number | KPath<number> {
-  const vmf: VmFault = { vma, address, pgoff: vma.pgoff_of(address), flags };
+  // __handle_mm_fault: pgd .. pmd_alloc, __pte_alloc (pgtable.ts): vmf->pmd
+  const vmf: VmFault = { vma, address, pgoff: vma.pgoff_of(address), flags, pt: pte_alloc(vma.mm, address) };
   if (vma.vm_file) {
     // handle_pte_fault: a present read-only PTE of a shared file page, which maps an uptodate folio
     // (reclaim unmaps a page before it evicts it)

@@ -11,6 +11,7 @@ import { IndexSet, XArray } from './xarray.js';
 import { MapleTree } from './maple_tree.js';
 import type { FaultStrategy, ForkStrategy } from './strategy.js';
 import type { MemCgroup } from './memcontrol.js';
+import type { PteTable } from './pgtable.js';
 
 // ---- vm_flags (include/linux/mm.h) ----
 export const VM_READ = 0x1;
@@ -395,6 +396,11 @@ export class MmStruct {
   readonly comm: string;
   /** mm->map_count */
   map_count = 0;
+  /**
+   * The pmd entries that point to a PTE table, by pmd_index (pgtable.ts;
+   * one level: the PMD table and the levels above are not objects).
+   */
+  readonly pgtables = new Map<number, PteTable>();
   nextVmaId = 0;
   nextAnonVmaId = 0;
   /** The swap device is SWP_SYNCHRONOUS_IO (zram): swap-in runs on the faulting CPU. */

@@ -6,6 +6,7 @@ import {
   mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_lock_killable, mmap_write_unlock, PT, vma_mark_detached, vma_start_write_killable,
 } from './mmap_lock.js';
 import { vm_area_free } from './vma.js';
+import { free_all_pgtables } from './pgtable.js';
 import { fault_inject, hooks } from './custom.js';
 import { set_mmf_oom_skip, vma_oom_reaped } from './oom_kill.js';
 import { current, fatal_signal_pending, sched_points } from './sched.js';
@@ -117,6 +118,7 @@ export function* exit_mmap(mm: MmStruct): KPath {
   set_mmf_oom_skip(mm);
   yield* mmap_write_lock(mm);
   yield cpu(Cost.exit_vma, mm.vmas.length); // free_pgtables + remove_vma
+  free_all_pgtables(mm); // free_pgtables(&tlb, &vmi.mas, vma, FIRST_USER_ADDRESS, USER_PGTABLES_CEILING, true)
   for (const vma of mm.vmas.slice()) { // exit_mmap: vma_mark_detached + remove_vma -> vm_area_free, each VMA
     vma_mark_detached(vma);
     mm.unlink(vma);

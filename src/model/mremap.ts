@@ -10,6 +10,7 @@ import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { mmap_write_lock_killable, mmap_write_unlock, PT, vma_mark_detached, vma_start_write } from './mmap_lock.js';
 import { hooks } from './custom.js';
 import { sched_points } from './sched.js';
+import { free_pgtables } from './pgtable.js';
 import { __split_vma, do_vmi_munmap, vm_area_dup, vm_area_free, VPT } from './vma.js';
 import { vma_merge_new_range } from './mmap_region.js';
 
@@ -145,6 +146,7 @@ export function* move_vma(
   if (sched_points) yield VPT.vma_iter_clear;
   mm.unlink(v);
   yield cpu(Cost.zap_pte, Math.round(old_len * v.resident)); // unmap_region
+  free_pgtables(mm, old_addr, old_addr + old_len); // unmap_region -> free_pgtables
   if (sched_points) yield VPT.remove_vma;
   vm_area_free(v);
   return new_addr;

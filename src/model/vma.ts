@@ -20,6 +20,7 @@ import {
 } from './mmap_lock.js';
 import { fault_inject, hooks, nondet } from './custom.js';
 import { sched_points } from './sched.js';
+import { free_pgtables } from './pgtable.js';
 import { point, type PointEffect } from './effects.js';
 
 /** Scheduling points of the VMA operations (tree updates are one step each, see maple_tree.ts). */
@@ -31,6 +32,7 @@ export const VPT = {
   dup_anon_vma: point('dup_anon_vma(dst, src)'),
   mmap_complete: point('__mmap_complete(map, vma)'),
   expand_downwards: point('expand_downwards(vma, address)'),
+  free_pgtables: point('free_pgtables(tlb, mas, vma, floor, ceiling)'),
 } satisfies Record<string, PointEffect>;
 
 /** include/linux/mm.h VM_SPECIAL (VM_IO | VM_DONTEXPAND are not modelled). */
@@ -340,6 +342,11 @@ export function* do_vmi_munmap(mm: MmStruct, addr: number, npages: number | unde
   if (vma === null || (npages !== undefined && vma.vm_start >= addr + npages)) return null;
   const start = addr, end = npages === undefined ? vma.vm_end : addr + npages;
   if (start > vma.vm_start) yield* __split_vma(mm, vma, start, true); // vms_gather_munmap_vmas
+  if (fault_inject.free_pgtables_before_detach) {
+    // Injected bug: the page tables go before the VMAs are write-locked and detached.
+    if (sched_points) yield VPT.free_pgtables;
+    free_pgtables(mm, start, end);
+  }
   const gone: VmAreaStruct[] = [];
   let shape: VmaShape | null = null;
   for (let v: VmAreaStruct | null = vma; v !== null && v.vm_start < end; v = mm.mm_mt.next(v)) {
@@ -362,6 +369,7 @@ export function* do_vmi_munmap(mm: MmStruct, addr: number, npages: number | unde
     yield cpu(Cost.zap_pte, Math.round(v.pages * v.resident)); // unmap_region
     zapped ||= ptes_changed(v.pages, v);
   }
+  if (!fault_inject.free_pgtables_before_detach) free_pgtables(mm, start, end); // unmap_region -> free_pgtables (pgtable.ts)
   const flush = flush_tlb_mm_range(zapped); // unmap_region -> tlb_finish_mmu -> flush_tlb_mm_range
   if (flush !== null) yield flush;
   if (sched_points) yield VPT.remove_vma;
