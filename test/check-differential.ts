@@ -164,6 +164,8 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     'vma-start-read-skip-mm-check': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
     'lock-vma-mm-check-without-mmgrab': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
     'free-pgtables-before-detach': ops.has('munmap') && (ops.has('fault') || ops.has('madvise_dontneed')),
+    // vma_expand: mmap merging into a neighbour, mremap growing in place or moving next to a VMA it merges with.
+    'vma-expand-skip-write-lock': ops.has('mmap') || ops.has('mremap'),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

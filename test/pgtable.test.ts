@@ -7,15 +7,11 @@
  * check-munmap-pgtables with and without free-pgtables-before-detach.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  decodeSchedule, Execution, INVARIANT_NAMES, loadCheckScenario, type CheckModel, type Injection, type Violation,
-} from '../src/check/index.js';
-import {
-  free_all_pgtables, free_pgtables, install_vm_event_sink, MmStruct, populate_pgtables, pte_alloc, PTRS_PER_PTE, VM_EVENT_NAMES,
-  VM_READ, VmAreaStruct, type VmEvent,
-} from '../src/model/index.js';
+import { decodeSchedule } from '../src/check/index.js';
+import { free_all_pgtables, free_pgtables, MmStruct, populate_pgtables, pte_alloc, PTRS_PER_PTE, VM_READ, VmAreaStruct } from '../src/model/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 import { runCheck, verdict } from './check-helpers.js';
+import { handRun } from './check-handrun.js';
 
 const P = PTRS_PER_PTE;
 
@@ -69,46 +65,9 @@ describe('free_pgtables frees a PTE table only when no VMA is left in its PMD ra
   });
 });
 
-/** Run check-munmap-pgtables step by step under mainline. */
-function handRun(inject: Injection[] = []) {
-  const sc = loadCheckScenario('check-munmap-pgtables');
-  const model: CheckModel = {
-    scenario: sc, fault: faultStrategy('mainline'), fork: forkStrategy('fork-lock-all'),
-    injections: inject, invariants: new Set(INVARIANT_NAMES),
-  };
-  const ex = new Execution(model, sc.threads.map((t) => t.ops.length), () => 0);
-  const events: string[] = [];
-  install_vm_event_sink((ev: VmEvent) => {
-    const n = VM_EVENT_NAMES[ev];
-    if (n.startsWith('VMA_LOCK') || n === 'FAULT_SIGSEGV') events.push(n);
-  });
-  const task = (comm: string) => ex.tasks.find((t) => t.comm === comm)!;
-  let violation: Violation | null = null;
-  const step = (comm: string): void => {
-    const o = ex.step(task(comm).id, true, true);
-    violation ??= o.violation;
-  };
-  return {
-    ex, events, task, step, get violation() { return violation; },
-    until(comm: string, what: string): void {
-      const t = task(comm);
-      for (let i = 0; i < 100 && t.pending !== what && violation === null; i++) {
-        if (t.state !== 0) throw new Error(`${comm} cannot run (${t.pending})`);
-        step(comm);
-      }
-      expect(t.pending).toBe(what);
-    },
-    /** Run `comm` until it sleeps or ends. */
-    run(comm: string): void {
-      const t = task(comm);
-      for (let i = 0; i < 200 && t.state === 0 && violation === null; i++) step(comm);
-    },
-  };
-}
-
 describe('a fault holding the VMA read lock keeps its page table alive', () => {
   it('munmap waits for the reader in vma_start_write; the table is freed only after the fault installed its PTE and dropped the lock', () => {
-    const r = handRun();
+    const r = handRun('check-munmap-pgtables');
     r.until('T1', 'do_anonymous_page(vmf)'); // locked, walked to its table (vmf->pmd), about to map
     const t0 = r.ex.mm.pgtables.get(0)!;
     r.run('T2');
@@ -125,7 +84,7 @@ describe('a fault holding the VMA read lock keeps its page table alive', () => {
   });
 
   it('a fault that finds the VMA write-locked or gone falls back and never reaches the freed table', () => {
-    const r = handRun();
+    const r = handRun('check-munmap-pgtables');
     r.until('T1', 'vma_start_read(mm, vma)'); // looked up, not yet locked
     r.run('T2'); // munmap runs to its end: detached, freed, tables freed
     expect(r.task('T2').state).toBe(2);
@@ -136,7 +95,7 @@ describe('a fault holding the VMA read lock keeps its page table alive', () => {
   });
 
   it('with free-pgtables-before-detach, munmap frees the table under the reader: its PTE install walks a freed table', () => {
-    const r = handRun(['free-pgtables-before-detach']);
+    const r = handRun('check-munmap-pgtables', ['free-pgtables-before-detach']);
     r.until('T1', 'do_anonymous_page(vmf)');
     const t0 = r.ex.mm.pgtables.get(0)!;
     r.until('T2', 'free_pgtables(tlb, mas, vma, floor, ceiling)');

@@ -56,6 +56,8 @@ export interface FaultInjection {
    * a VMA read lock walks page tables that are gone.
    */
   free_pgtables_before_detach: boolean;
+  /** mm/vma.c vma_expand: neither vma_start_write(target) nor vma_start_write(next) of the VMA it swallows. */
+  vma_expand_skip_write_lock: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -72,6 +74,7 @@ export const fault_inject: FaultInjection = {
   vma_start_read_skip_mm_check: false,
   lock_vma_mm_check_without_mmgrab: false,
   free_pgtables_before_detach: false,
+  vma_expand_skip_write_lock: false,
 };
 
 /** Set every switch back to off. */
@@ -89,6 +92,7 @@ export function reset_fault_inject(): void {
   fault_inject.vma_start_read_skip_mm_check = false;
   fault_inject.lock_vma_mm_check_without_mmgrab = false;
   fault_inject.free_pgtables_before_detach = false;
+  fault_inject.vma_expand_skip_write_lock = false;
 }
 
 /** What a VMA operation changes in a VMA (hook `vma_change`). */

@@ -25,10 +25,10 @@ export function* vma_expand(
   mm: MmStruct, target: VmAreaStruct, next: VmAreaStruct | null, start: number, end: number, pgoff: number,
   copied_from: VmAreaStruct | null = null,
 ): KPath {
-  yield* vma_start_write(target);
+  if (!fault_inject.vma_expand_skip_write_lock) yield* vma_start_write(target);
   const remove_next = next !== null && next !== target && end === next.vm_end;
   if (remove_next) {
-    yield* vma_start_write(next);
+    if (!fault_inject.vma_expand_skip_write_lock) yield* vma_start_write(next);
     dup_anon_vma(target, next);
   }
   if (copied_from !== null) dup_anon_vma(target, copied_from); // mremap's copy_vma: vmg->copied_from
