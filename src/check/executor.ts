@@ -14,7 +14,7 @@
  * `nondet` sites) go to the scheduler's nextChoice.
  */
 import {
-  AnonVma, do_mmap, exit_mm, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
+  AnonVma, do_mmap, do_mmap_fixed, exit_mm, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
   Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
   install_vm_event_sink, madvise_dontneed, madvise_flags, do_mremap, MREMAP_DONTUNMAP, MREMAP_MAYMOVE, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
   VM_GROWSDOWN, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
@@ -470,6 +470,16 @@ export class Execution {
           t.opLabel = op.pages === null && op.page === 0 ? `munmap(${vname})` : `munmap(${vname}, pages ${op.page}..${op.page + (op.pages ?? 1) - 1})`;
           const old = yield* do_vmi_align_munmap(mm, slot.start + op.page, op.pages ?? undefined);
           if (old !== null) unmapped.set(vname, old);
+          break;
+        }
+        case 'mmap_fixed': {
+          const n = op.pages ?? slot.spec.pages - op.page;
+          t.opLabel = `mmap(${vname}, pages ${op.page}..${op.page + n - 1}, MAP_FIXED)`;
+          const spec = slot.spec;
+          yield* do_mmap_fixed(mm, {
+            group: spec.name, vm_start: slot.start + op.page, vm_end: slot.start + op.page + n, vm_flags: vmFlags(spec),
+            vm_file: spec.kind === 'file', has_map_pages: spec.map_pages, resident: 0,
+          });
           break;
         }
         case 'mmap': {

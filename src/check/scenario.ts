@@ -90,10 +90,17 @@ const MunmapOp = z.strictObject({
   page: z.number().int().min(0).optional(),
   pages: z.number().int().min(1).optional(),
 });
+/** mmap(MAP_FIXED) of a new mapping over [page, page + pages) of a VMA's range (default: to its end). */
+const MmapFixedOp = z.strictObject({
+  op: z.literal('mmap_fixed'),
+  vma: NameOrList,
+  page: z.number().int().min(0).optional(),
+  pages: z.number().int().min(1).optional(),
+});
 const ForkOp = z.strictObject({ op: z.literal('fork') });
 /** The thread exits (exit_mm -> mmput); the last op of its thread. */
 const ExitOp = z.strictObject({ op: z.literal('exit') });
-const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, VmaOp, ForkOp, ExitOp]);
+const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, VmaOp, ForkOp, ExitOp]);
 
 const ThreadSchema = z.strictObject({
   name: Name,
@@ -153,6 +160,8 @@ export type CheckOp =
    */
   | { op: 'mprotect'; vma: string[]; page: number; pages: number | null; prot: CheckProt | null }
   | { op: 'munmap'; vma: string[]; page: number; pages: number | null }
+  /** mmap(MAP_FIXED) of a new mapping (the VMA's kind and flags, a page state of its own) over [page, page + pages) (default: to the VMA's end). */
+  | { op: 'mmap_fixed'; vma: string[]; page: number; pages: number | null }
   /** mremap of [page, page + pages) (default: to the VMA's end) to new_pages: in place, or moved above every VMA. */
   | { op: 'mremap'; vma: string[]; page: number; pages: number | null; new_pages: number; maymove: boolean; dontunmap: boolean }
   /** madvise(MADV_RANDOM / SEQUENTIAL / NORMAL) of [page, page + pages) (default: to the VMA's end): vm_flags change, split and merge. */
@@ -280,7 +289,7 @@ export function checkScenarioFromObject(
 }
 
 const OP_SCHEMAS: Record<string, z.ZodType> = {
-  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp, exit: ExitOp,
+  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap_fixed: MmapFixedOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp, exit: ExitOp,
 };
 
 function valueAt(data: unknown, path: readonly Seg[]): unknown {
@@ -395,7 +404,7 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
             }
           }
           ops.push({ op: 'fault', vma: names, page, access: o.access, state });
-        } else if (o.op === 'mprotect' || o.op === 'munmap' || o.op === 'madvise' || o.op === 'mremap') {
+        } else if (o.op === 'mprotect' || o.op === 'munmap' || o.op === 'madvise' || o.op === 'mremap' || o.op === 'mmap_fixed') {
           const page = o.page ?? 0;
           for (const v of names) {
             const vma = byName.get(v);
@@ -404,6 +413,7 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
           if (o.op === 'mprotect') ops.push({ op: 'mprotect', vma: names, page, pages: o.pages ?? null, prot: o.prot ?? null });
           else if (o.op === 'mremap') ops.push({ op: 'mremap', vma: names, page, pages: o.pages ?? null, new_pages: o.new_pages, maymove: o.maymove, dontunmap: o.dontunmap });
           else if (o.op === 'madvise') ops.push({ op: 'madvise', vma: names, advice: o.advice, page, pages: o.pages ?? null });
+          else if (o.op === 'mmap_fixed') ops.push({ op: 'mmap_fixed', vma: names, page, pages: o.pages ?? null });
           else ops.push({ op: 'munmap', vma: names, page, pages: o.pages ?? null });
         } else {
           if (o.op === 'mmap') {

@@ -9,7 +9,11 @@ import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { mmap_write_lock_killable, mmap_write_unlock, PT, vma_start_write } from './mmap_lock.js';
 import { fault_inject, hooks } from './custom.js';
 import { sched_points } from './sched.js';
-import { dup_anon_vma, mergeable, remove_merged, vm_area_alloc, VM_SPECIAL, VPT, type VmaShape } from './vma.js';
+import {
+  dup_anon_vma, mergeable, remove_merged, vm_area_alloc, vm_area_free, VM_SPECIAL, vms_gather_munmap_vmas, VPT, type VmaShape,
+} from './vma.js';
+import { free_pgtables } from './pgtable.js';
+import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
 
 /**
  * vma_expand (mm/vma.c): `target` grows to [start, end) with `pgoff` at
@@ -121,6 +125,68 @@ export function* do_mmap(mm: MmStruct, old: VmaShape): KPath<VmAreaStruct | null
     mm.link(vma);
   }
   if (sched_points) yield VPT.mmap_complete;
+  hooks.vma_change(vma, 'flags'); // model-only hook: __mmap_complete: vm_flags_set(VM_SOFTDIRTY), vma_set_page_prot
+  if (sched_points) yield PT.mmap_write_unlock;
+  mmap_write_unlock(mm);
+  return vma;
+}
+
+/**
+ * mmap(MAP_FIXED) of the range `shape` describes over whatever is mapped
+ * there (__mmap_region, v6.12 .. v7.0): mmap write; __mmap_prepare:
+ * vma_find, vms_gather_munmap_vmas (split the VMAs straddling the edges,
+ * write-lock and detach every old VMA in the range; they stay in the tree,
+ * where a lookup finds them write-locked: lock_vma_under_rcu aborts), then
+ * vms_clean_up_area -> vms_clear_ptes (unmap_vmas, free_pgtables: the old
+ * range's page tables go while the old VMAs are locked and detached);
+ * vma_merge_new_range with the VMAs around the range, else __mmap_new_vma:
+ * vm_area_alloc, vma_start_write, vma_iter_store, which overwrites the old
+ * VMAs' range in the tree (one step: they leave it as the new VMA enters);
+ * __mmap_complete: vms_complete_munmap_vmas (unlock = false: remove_vma ->
+ * vm_area_free of each old VMA under the write lock), vm_flags_set. The
+ * new mapping has a page state of its own (`shape.mapping` unset), so it
+ * never merges (docs/fidelity.md). Returns the new VMA, or null when the
+ * lock wait was interrupted.
+ */
+export function* do_mmap_fixed(mm: MmStruct, shape: VmaShape): KPath<VmAreaStruct | null> {
+  if ((yield* mmap_write_lock_killable(mm)) < 0) return null;
+  yield cpu(Cost.do_mmap);
+  const start = shape.vm_start, end = shape.vm_end;
+  if (shape.mapping !== undefined) throw new Error('do_mmap_fixed: a MAP_FIXED mapping that may merge with its neighbours is not modelled');
+  const first = mm.mm_mt.find(start); // vma_find(vmi, end): the first VMA overlapping the range
+  let gone: VmAreaStruct[] = [];
+  let prev: VmAreaStruct | null, next: VmAreaStruct | null;
+  if (first !== null && first.vm_start < end) {
+    gone = (yield* vms_gather_munmap_vmas(mm, first, start, end)).gone;
+    prev = mm.mm_mt.prev(gone[0]!); // vms->prev, vms->next
+    next = mm.mm_mt.next(gone[gone.length - 1]!);
+    // vms_clean_up_area -> vms_clear_ptes: unmap_vmas, free_pgtables
+    let zapped = false;
+    for (const v of gone) {
+      yield cpu(Cost.zap_pte, Math.round(v.pages * v.resident));
+      zapped ||= ptes_changed(v.pages, v);
+    }
+    if (!fault_inject.free_pgtables_before_detach) free_pgtables(mm, start, end);
+    const flush = flush_tlb_mm_range(zapped);
+    if (flush !== null) yield flush;
+  } else {
+    next = first; // vma_iter_next_rewind(vmi, &map->prev)
+    prev = next !== null ? mm.mm_mt.prev(next) : mm.vmas[mm.vmas.length - 1] ?? null;
+  }
+  let vma = prev !== null || next !== null ? yield* vma_merge_new_range(mm, prev, next, shape) : null;
+  if (vma === null) {
+    vma = vm_area_alloc(mm, shape); // __mmap_new_vma
+    // "Lock the VMA since it is modified after insertion into VMA tree"
+    if (!fault_inject.mmap_skip_new_vma_write_lock) yield* vma_start_write(vma);
+    if (sched_points) yield VPT.vma_iter_store;
+    for (const v of gone) mm.unlink(v); // vma_iter_store overwrites the old VMAs' range
+    mm.link(vma);
+  }
+  if (sched_points) yield VPT.mmap_complete;
+  if (gone.length > 0) {
+    yield cpu(Cost.munmap_vma); // vms_complete_munmap_vmas (unlock = false)
+    for (const v of gone) vm_area_free(v); // remove_vma
+  }
   hooks.vma_change(vma, 'flags'); // model-only hook: __mmap_complete: vm_flags_set(VM_SOFTDIRTY), vma_set_page_prot
   if (sched_points) yield PT.mmap_write_unlock;
   mmap_write_unlock(mm);

@@ -33,6 +33,7 @@ export const VPT = {
   mmap_complete: point('__mmap_complete(map, vma)'),
   expand_downwards: point('expand_downwards(vma, address)'),
   free_pgtables: point('free_pgtables(tlb, mas, vma, floor, ceiling)'),
+  vma_iter_store: point('vma_iter_store(vmi, vma)'),
 } satisfies Record<string, PointEffect>;
 
 /** include/linux/mm.h VM_SPECIAL (VM_IO | VM_DONTEXPAND are not modelled). */
@@ -328,20 +329,15 @@ export function* do_vmi_align_munmap(mm: MmStruct, addr: number, npages?: number
 }
 
 /**
- * do_vmi_munmap (mm/vma.c) with mmap_lock held for write: the body of
- * do_vmi_align_munmap above. With `unlock` (munmap, mremap's shrink)
- * vms_complete_munmap_vmas downgrades, zaps and frees under mmap read and
- * drops the lock; without it (do_munmap: mremap's MREMAP_FIXED target and
- * the shrunk source) everything runs under the write lock, which the caller
- * keeps. Returns the shape of the first VMA removed, or null when nothing
- * is mapped at `addr` (the lock is then still held, as for the kernel's
- * error returns).
+ * vms_gather_munmap_vmas (mm/vma.c) for [start, end), `vma` the first VMA
+ * ending above start: split the VMAs straddling the edges (the pieces
+ * outside stay mapped), then write-lock and detach every VMA in the range
+ * while it is still in the tree. Returns them, and the shape of the first.
  */
-export function* do_vmi_munmap(mm: MmStruct, addr: number, npages: number | undefined, unlock: boolean): KPath<VmaShape | null> {
-  const vma = mm.find_vma(addr);
-  if (vma === null || (npages !== undefined && vma.vm_start >= addr + npages)) return null;
-  const start = addr, end = npages === undefined ? vma.vm_end : addr + npages;
-  if (start > vma.vm_start) yield* __split_vma(mm, vma, start, true); // vms_gather_munmap_vmas
+export function* vms_gather_munmap_vmas(
+  mm: MmStruct, vma: VmAreaStruct, start: number, end: number,
+): KPath<{ gone: VmAreaStruct[]; shape: VmaShape | null }> {
+  if (start > vma.vm_start) yield* __split_vma(mm, vma, start, true);
   if (fault_inject.free_pgtables_before_detach) {
     // Injected bug: the page tables go before the VMAs are write-locked and detached.
     if (sched_points) yield VPT.free_pgtables;
@@ -357,6 +353,24 @@ export function* do_vmi_munmap(mm: MmStruct, addr: number, npages: number | unde
     shape ??= shapeOf(v);
     gone.push(v);
   }
+  return { gone, shape };
+}
+
+/**
+ * do_vmi_munmap (mm/vma.c) with mmap_lock held for write: the body of
+ * do_vmi_align_munmap above. With `unlock` (munmap, mremap's shrink)
+ * vms_complete_munmap_vmas downgrades, zaps and frees under mmap read and
+ * drops the lock; without it (do_munmap: mremap's MREMAP_FIXED target and
+ * the shrunk source) everything runs under the write lock, which the caller
+ * keeps. Returns the shape of the first VMA removed, or null when nothing
+ * is mapped at `addr` (the lock is then still held, as for the kernel's
+ * error returns).
+ */
+export function* do_vmi_munmap(mm: MmStruct, addr: number, npages: number | undefined, unlock: boolean): KPath<VmaShape | null> {
+  const vma = mm.find_vma(addr);
+  if (vma === null || (npages !== undefined && vma.vm_start >= addr + npages)) return null;
+  const start = addr, end = npages === undefined ? vma.vm_end : addr + npages;
+  const { gone, shape } = yield* vms_gather_munmap_vmas(mm, vma, start, end);
   if (sched_points) yield VPT.vma_iter_clear;
   for (const v of gone) mm.unlink(v); // vma_iter_clear_gfp
   yield cpu(Cost.munmap_vma);
