@@ -9,6 +9,10 @@
 import { describe, expect, it } from 'vitest';
 import { checkScenarioFromObject, decodeSchedule } from '../src/check/index.js';
 import { vma_is_write_locked } from '../src/model/index.js';
+import { parseScenario } from '../src/scenario/index.js';
+import { buildMm, costArray, Simulator, Workload } from '../src/sim/index.js';
+import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
+import { Recorder } from './helpers.js';
 import { runCheck, verdict } from './check-helpers.js';
 import { handRun } from './check-handrun.js';
 
@@ -76,5 +80,46 @@ describe('the checker on check-mmap-fixed', () => {
       const again = runCheck('check-mmap-fixed', { inject: [inject], mode: { kind: 'replay', schedule: decodeSchedule(bad.violation!.schedule) } });
       expect(again.violation!.message).toBe(bad.violation!.message);
     }
+  });
+});
+
+describe('simulator: munmap with fixed: true is one mmap(MAP_FIXED) over the VMA', () => {
+  const yaml = `
+name: fixed
+description: a thread maps new memory over the heap with MAP_FIXED while another faults on it
+duration: 20ms
+cpus: 2
+vmas:
+  - { name: heap, kind: anon, pages: 4096 }
+  - { name: lib, kind: file, pages: 256 }
+threads:
+  - name: gc
+    think: 1ms
+    ops:
+      - { op: munmap, vma: heap, fixed: true }
+  - name: mutator
+    think: 50us
+    ops:
+      - { op: fault, vma: heap, access: write }
+`;
+  it('each op is an mmap that succeeds; the heap keeps its range as a new VMA; faults go on', () => {
+    const sc = parseScenario(yaml, 'fixed.yaml', 'yaml');
+    expect(sc.threads[0]!.ops[0]).toMatchObject({ op: 'munmap', vma: 'heap', fixed: true });
+    const { mm, slots } = buildMm(sc, faultStrategy('mainline'), forkStrategy('fork-lock-all'));
+    const first = mm.vmas[0]!;
+    const rec = new Recorder();
+    const sim = new Simulator({
+      cpus: sc.cpus, preempt: sc.preempt, costs: costArray(sc), seed: 1, observer: rec,
+      laws: [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold],
+    }, mm);
+    new Workload(sim, mm, slots).spawnAll(sc.threads);
+    sim.run(sc.duration);
+    const ops = rec.ops.filter((o) => o.task === 'gc');
+    expect(ops.length).toBe(19); // think 1 ms in 20 ms
+    expect(ops.every((o) => o.op === 'mmap' && o.ret === 0)).toBe(true);
+    expect(mm.vmas.map((v) => [v.vm_start, v.vm_end])).toEqual([[0x10, 0x10 + 4096], [0x10 + 4097, 0x10 + 4097 + 256]]);
+    expect(mm.vmas[0]).not.toBe(first);
+    expect(first.freed).toBe(true);
+    expect(rec.ops.filter((o) => o.task === 'mutator').length).toBeGreaterThan(100);
   });
 });
