@@ -146,6 +146,7 @@ export class Execution {
     for (let k = 0; k < procs.length; k++) {
       const p = new MmStruct(model.fault, model.fork, sc.reader_wake, cachep, procs[k]!);
       p.swapSynchronous = sc.swap_synchronous;
+      if (sc.max_map_count !== undefined) p.max_map_count = sc.max_map_count;
       // Model labels only: the VMAs and anon_vmas of process k are numbered from 100 * k.
       p.nextVmaId = p.nextAnonVmaId = 100 * k;
       // mm_users: one reference per thread of the process that runs (copy_mm's mmget for CLONE_VM).

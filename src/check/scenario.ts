@@ -125,6 +125,8 @@ export const CheckScenarioSchema = z.strictObject({
   mm: z.strictObject({
     reader_wake: z.enum(['all', 'prefix']).default('all'),
     swap_synchronous: z.boolean().default(false),
+    /** sysctl_max_map_count (default DEFAULT_MAX_MAP_COUNT, 65530): split_vma, munmap's split and mmap fail with -ENOMEM at it. */
+    max_map_count: z.number().int().min(1).optional(),
   }).default({ reader_wake: 'all', swap_synchronous: false }),
   max_retries: z.number().int().min(0).default(3),
   nondet: z.array(z.enum(NONDET_SITES)).default([]),
@@ -185,6 +187,8 @@ export interface CheckScenario {
   params: Record<string, number>;
   reader_wake: 'all' | 'prefix';
   swap_synchronous: boolean;
+  /** sysctl_max_map_count of every process; omitted: the kernel's default. */
+  max_map_count?: number;
   max_retries: number;
   nondet: Array<(typeof NONDET_SITES)[number]>;
   vmas: CheckVma[];
@@ -430,6 +434,7 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
   return {
     name: f.name, description: f.description.replace(/\s+/g, ' ').trim(), source: '', params,
     reader_wake: f.mm.reader_wake, swap_synchronous: f.mm.swap_synchronous, max_retries: f.max_retries,
+    ...(f.mm.max_map_count !== undefined ? { max_map_count: f.mm.max_map_count } : {}),
     nondet: f.nondet, vmas, threads, processes,
   };
 }

@@ -375,6 +375,9 @@ export class VmAreaStruct implements WaitResource {
  */
 export type PageMkwrite = 'none' | 'generic' | 'stable' | 'f2fs';
 
+/** DEFAULT_MAX_MAP_COUNT (include/linux/mm.h): USHRT_MAX - MAPCOUNT_ELF_CORE_MARGIN. */
+export const DEFAULT_MAX_MAP_COUNT = 65530;
+
 /** `struct mm_struct`. */
 export class MmStruct {
   readonly mmap_lock: RwSemaphore;
@@ -396,6 +399,12 @@ export class MmStruct {
   readonly comm: string;
   /** mm->map_count */
   map_count = 0;
+  /**
+   * sysctl_max_map_count (/proc/sys/vm/max_map_count; a global sysctl, kept
+   * per mm here): split_vma, munmap's split and mmap fail with -ENOMEM at
+   * the limit (vma.ts). Check scenarios may lower it (`mm: { max_map_count }`).
+   */
+  max_map_count = DEFAULT_MAX_MAP_COUNT;
   /**
    * The pmd entries that point to a PTE table, by pmd_index (pgtable.ts;
    * one level: the PMD table and the levels above are not objects).

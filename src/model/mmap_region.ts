@@ -107,11 +107,13 @@ function fresh_anon_range(vma: VmAreaStruct, start: number, end: number): void {
  * vma_start_write before vma_link; __mmap_complete. The range must be free
  * (MAP_FIXED over existing VMAs is not modelled). A new VMA that does not
  * merge has a page state of its own (docs/fidelity.md). null when
- * vm_mmap_pgoff's mmap_write_lock_killable is interrupted.
+ * vm_mmap_pgoff's mmap_write_lock_killable is interrupted, or -ENOMEM when
+ * the mm has more than max_map_count VMAs.
  */
 export function* do_mmap(mm: MmStruct, old: VmaShape): KPath<VmAreaStruct | null> {
   if ((yield* mmap_write_lock_killable(mm)) < 0) return null;
   yield cpu(Cost.do_mmap);
+  if (mm.map_count > mm.max_map_count) return yield* mmap_enomem(mm); // do_mmap: "Too many mappings?"
   const next = mm.mm_mt.find(old.vm_start); // vma_iter_next_rewind(&vmi, &prev)
   if (next !== null && next.vm_start < old.vm_end) throw new Error(`do_mmap([${old.vm_start}, ${old.vm_end})): range is mapped (MAP_FIXED over VMAs is not modelled)`);
   const prev = next !== null ? mm.mm_mt.prev(next) : mm.vmas[mm.vmas.length - 1] ?? null;
@@ -131,6 +133,13 @@ export function* do_mmap(mm: MmStruct, old: VmaShape): KPath<VmAreaStruct | null
   return vma;
 }
 
+/** An mmap that fails with -ENOMEM under the write lock: vm_mmap_pgoff unlocks and returns the error (null). */
+function* mmap_enomem(mm: MmStruct): KPath<null> {
+  if (sched_points) yield PT.mmap_write_unlock;
+  mmap_write_unlock(mm);
+  return null;
+}
+
 /**
  * mmap(MAP_FIXED) of the range `shape` describes over whatever is mapped
  * there (__mmap_region, v6.12 .. v7.0): mmap write; __mmap_prepare:
@@ -146,18 +155,22 @@ export function* do_mmap(mm: MmStruct, old: VmaShape): KPath<VmAreaStruct | null
  * vm_area_free of each old VMA under the write lock), vm_flags_set. The
  * new mapping has a page state of its own (`shape.mapping` unset), so it
  * never merges (docs/fidelity.md). Returns the new VMA, or null when the
- * lock wait was interrupted.
+ * lock wait was interrupted or -ENOMEM (map_count: do_mmap's limit, or the
+ * gather's split; nothing changed).
  */
 export function* do_mmap_fixed(mm: MmStruct, shape: VmaShape): KPath<VmAreaStruct | null> {
   if ((yield* mmap_write_lock_killable(mm)) < 0) return null;
   yield cpu(Cost.do_mmap);
+  if (mm.map_count > mm.max_map_count) return yield* mmap_enomem(mm); // do_mmap: "Too many mappings?"
   const start = shape.vm_start, end = shape.vm_end;
   if (shape.mapping !== undefined) throw new Error('do_mmap_fixed: a MAP_FIXED mapping that may merge with its neighbours is not modelled');
   const first = mm.mm_mt.find(start); // vma_find(vmi, end): the first VMA overlapping the range
   let gone: VmAreaStruct[] = [];
   let prev: VmAreaStruct | null, next: VmAreaStruct | null;
   if (first !== null && first.vm_start < end) {
-    gone = (yield* vms_gather_munmap_vmas(mm, first, start, end)).gone;
+    const gathered = yield* vms_gather_munmap_vmas(mm, first, start, end);
+    if (gathered === null) return yield* mmap_enomem(mm); // map_count_exceeded
+    gone = gathered.gone;
     prev = mm.mm_mt.prev(gone[0]!); // vms->prev, vms->next
     next = mm.mm_mt.next(gone[gone.length - 1]!);
     // vms_clean_up_area -> vms_clear_ptes: unmap_vmas, free_pgtables

@@ -49,9 +49,9 @@ export function* do_mremap(mm: MmStruct, addr: number, old_len: number, new_len:
     } else if (new_len === old_len && !dontunmap) {
       ret = addr;
     } else if (new_len < old_len && !dontunmap) {
-      // "Always allow a shrinking remap": do_vmi_munmap(..., unlock = true) drops the lock.
-      yield* do_vmi_munmap(mm, addr + new_len, old_len - new_len, true);
-      return addr;
+      // "Always allow a shrinking remap": do_vmi_munmap(..., unlock = true) drops the lock,
+      // unless it fails (-ENOMEM at the map_count limit): then out: unlocks.
+      if ((yield* do_vmi_munmap(mm, addr + new_len, old_len - new_len, true)) !== null) return addr;
     } else if (!dontunmap && new_len > old_len && addr + old_len === vma.vm_end && (next === null || next.vm_start >= addr + new_len)) {
       // expand_vma_in_place -> vma_merge_extend: vma_merge_new_range of [vm_end, addr + new_len)
       // with prev = vma (vma_expand write-locks it, and swallows next if it then touches and matches)
@@ -84,10 +84,12 @@ function* mremap_to(mm: MmStruct, addr: number, old_len: number, new_addr: numbe
   if ((flags & MREMAP_MAYMOVE) === 0 || (dontunmap && old_len !== new_len)) return -1;
   if (fixed) {
     if (addr + old_len > new_addr && new_addr + new_len > addr) return -1; // the ranges overlap
-    yield* do_vmi_munmap(mm, new_addr, new_len, false); // do_munmap(mm, new_addr, new_len, uf_unmap_early)
+    // do_munmap(mm, new_addr, new_len, uf_unmap_early); if (ret) goto out: -ENOMEM (map_count) fails the call
+    // (null is also "nothing mapped there", no error; at the limit move_vma fails anyway)
+    if ((yield* do_vmi_munmap(mm, new_addr, new_len, false)) === null && mm.map_count >= mm.max_map_count) return -1;
   }
   if (old_len > new_len) {
-    yield* do_vmi_munmap(mm, addr + new_len, old_len - new_len, false); // do_munmap(mm, addr + new_len, ...)
+    if ((yield* do_vmi_munmap(mm, addr + new_len, old_len - new_len, false)) === null) return -1; // do_munmap(mm, addr + new_len, ...)
     old_len = new_len;
   }
   const vma = mm.mm_mt.walk(addr); // vma_to_resize: the VMA at addr (the munmaps may have split it)
@@ -111,6 +113,8 @@ function* mremap_to(mm: MmStruct, addr: number, old_len: number, new_addr: numbe
 export function* move_vma(
   mm: MmStruct, vma: VmAreaStruct, old_addr: number, old_len: number, new_len: number, new_addr: number, dontunmap: boolean,
 ): KPath<number> {
+  // "We'd prefer to avoid failure later on in do_munmap: which may split one vma into three before unmapping."
+  if (mm.map_count >= mm.max_map_count - 3) return -1;
   yield* vma_start_write(vma);
   const pgoff = vma.pgoff_of(old_addr);
   // copy_vma: vma_merge_new_range into a neighbour of the target range ...

@@ -184,8 +184,14 @@ export function* __split_vma(mm: MmStruct, vma: VmAreaStruct, addr: number, new_
   return nw;
 }
 
-/** split_vma */
-export const split_vma = __split_vma;
+/**
+ * split_vma (mm/vma.c): -ENOMEM (null) when the mm is at its map_count
+ * limit (`vma->vm_mm->map_count >= sysctl_max_map_count`), else __split_vma.
+ */
+export function* split_vma(mm: MmStruct, vma: VmAreaStruct, addr: number, new_below: boolean): KPath<VmAreaStruct | null> {
+  if (mm.map_count >= mm.max_map_count) return null;
+  return yield* __split_vma(mm, vma, addr, new_below);
+}
 
 /**
  * is_mergeable_vma + is_mergeable_anon_vma + the pgoff test of
@@ -294,15 +300,17 @@ export function* vma_merge_existing_range(
  * vma_modify (mm/vma.c) for vma_modify_flags: try to merge [start, end);
  * else split off the head (split_vma(vma, start, 1): the new VMA is below)
  * and the tail (split_vma(vma, end, 0)), leaving `vma` as the middle piece,
- * write-locked. Returns the VMA that now covers exactly [start, end).
+ * write-locked. Returns the VMA that now covers exactly [start, end), or
+ * null (-ENOMEM: a split hit the map_count limit; a head split already made
+ * stays, as in the kernel).
  */
 export function* vma_modify_flags(
   mm: MmStruct, prev: VmAreaStruct | null, vma: VmAreaStruct, start: number, end: number, newflags: number,
-): KPath<VmAreaStruct> {
+): KPath<VmAreaStruct | null> {
   const merged = yield* vma_merge_existing_range(mm, vma, prev, start, end, newflags);
   if (merged !== null) return merged;
-  if (vma.vm_start < start) yield* split_vma(mm, vma, start, true);
-  if (vma.vm_end > end) yield* split_vma(mm, vma, end, false);
+  if (vma.vm_start < start && (yield* split_vma(mm, vma, start, true)) === null) return null;
+  if (vma.vm_end > end && (yield* split_vma(mm, vma, end, false)) === null) return null;
   return vma;
 }
 
@@ -332,12 +340,20 @@ export function* do_vmi_align_munmap(mm: MmStruct, addr: number, npages?: number
  * vms_gather_munmap_vmas (mm/vma.c) for [start, end), `vma` the first VMA
  * ending above start: split the VMAs straddling the edges (the pieces
  * outside stay mapped), then write-lock and detach every VMA in the range
- * while it is still in the tree. Returns them, and the shape of the first.
+ * while it is still in the tree. Returns them, and the shape of the first,
+ * or null (-ENOMEM, nothing changed: the head split would need one VMA more
+ * than the map_count limit allows).
  */
 export function* vms_gather_munmap_vmas(
   mm: MmStruct, vma: VmAreaStruct, start: number, end: number,
-): KPath<{ gone: VmAreaStruct[]; shape: VmaShape | null }> {
-  if (start > vma.vm_start) yield* __split_vma(mm, vma, start, true);
+): KPath<{ gone: VmAreaStruct[]; shape: VmaShape | null } | null> {
+  if (start > vma.vm_start) {
+    // "Make sure that map_count on return from munmap() will not exceed its
+    // limit; but let map_count go just above its limit temporarily": -ENOMEM
+    // only when the range ends inside this VMA too (two splits, one more VMA).
+    if (end < vma.vm_end && mm.map_count >= mm.max_map_count) return null;
+    yield* __split_vma(mm, vma, start, true);
+  }
   if (fault_inject.free_pgtables_before_detach) {
     // Injected bug: the page tables go before the VMAs are write-locked and detached.
     if (sched_points) yield VPT.free_pgtables;
@@ -370,7 +386,9 @@ export function* do_vmi_munmap(mm: MmStruct, addr: number, npages: number | unde
   const vma = mm.find_vma(addr);
   if (vma === null || (npages !== undefined && vma.vm_start >= addr + npages)) return null;
   const start = addr, end = npages === undefined ? vma.vm_end : addr + npages;
-  const { gone, shape } = yield* vms_gather_munmap_vmas(mm, vma, start, end);
+  const gathered = yield* vms_gather_munmap_vmas(mm, vma, start, end);
+  if (gathered === null) return null; // -ENOMEM (map_count_exceeded), nothing changed
+  const { gone, shape } = gathered;
   if (sched_points) yield VPT.vma_iter_clear;
   for (const v of gone) mm.unlink(v); // vma_iter_clear_gfp
   yield cpu(Cost.munmap_vma);
