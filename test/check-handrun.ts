@@ -4,14 +4,14 @@ import { Execution, INVARIANT_NAMES, loadCheckScenario, type CheckModel, type Ch
 import { install_vm_event_sink, VM_EVENT_NAMES, type VmEvent } from '../src/model/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 
-/** Run a built-in check scenario step by step under mainline (data choices: the first). */
-export function handRun(name: string | CheckScenario, inject: Injection[] = []) {
+/** Run a built-in check scenario step by step under mainline (every data choice `choice`: 0 the first, 1 e.g. reuse a freed VMA). */
+export function handRun(name: string | CheckScenario, inject: Injection[] = [], choice = 0) {
   const sc = typeof name === 'string' ? loadCheckScenario(name) : name;
   const model: CheckModel = {
     scenario: sc, fault: faultStrategy('mainline'), fork: forkStrategy('fork-lock-all'),
     injections: inject, invariants: new Set(INVARIANT_NAMES),
   };
-  const ex = new Execution(model, sc.threads.map((t) => t.ops.length), () => 0);
+  const ex = new Execution(model, sc.threads.map((t) => t.ops.length), () => choice);
   const events: string[] = [];
   install_vm_event_sink((ev: VmEvent) => {
     const n = VM_EVENT_NAMES[ev];

@@ -120,7 +120,7 @@ export function* exit_mmap(mm: MmStruct): KPath {
   yield cpu(Cost.exit_vma, mm.vmas.length); // free_pgtables + remove_vma
   free_all_pgtables(mm); // free_pgtables(&tlb, &vmi.mas, vma, FIRST_USER_ADDRESS, USER_PGTABLES_CEILING, true)
   for (const vma of mm.vmas.slice()) { // exit_mmap: vma_mark_detached + remove_vma -> vm_area_free, each VMA
-    vma_mark_detached(vma);
+    yield* vma_mark_detached(vma);
     mm.unlink(vma);
     vm_area_free(vma);
   }

@@ -43,7 +43,7 @@ export function* vma_expand(
   target.vm_start = start; // vma_set_range
   target.vm_end = end;
   target.vm_pgoff = pgoff;
-  if (remove_next) remove_merged(mm, next);
+  if (remove_next) yield* remove_merged(mm, next);
 }
 
 /**

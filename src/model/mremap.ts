@@ -146,7 +146,7 @@ export function* move_vma(
   if (old_addr + old_len < v.vm_end) yield* __split_vma(mm, v, old_addr + old_len, false);
   yield* vma_start_write(v);
   if (sched_points) yield PT.vma_mark_detached;
-  vma_mark_detached(v);
+  yield* vma_mark_detached(v);
   if (sched_points) yield VPT.vma_iter_clear;
   mm.unlink(v);
   yield cpu(Cost.zap_pte, Math.round(old_len * v.resident)); // unmap_region

@@ -218,14 +218,18 @@ export function dup_anon_vma(dst: VmAreaStruct, src: VmAreaStruct): void {
 }
 
 /**
- * vma_complete's removal half: vma_mark_detached (the VMA is write-locked:
- * no reader holds it), out of the tree, vm_area_free at once (no RCU delay,
- * SLAB_TYPESAFE_BY_RCU).
+ * The removal half of a merge: the VMAs leave the tree
+ * (vma_iter_store_overwrite in commit_merge), then vma_complete's
+ * vma_mark_detached (they are write-locked: no reader holds them; it waits
+ * only for a transient reference of another mm's vma_start_read) and
+ * vm_area_free at once (no RCU delay, SLAB_TYPESAFE_BY_RCU).
  */
-export function remove_merged(mm: MmStruct, v: VmAreaStruct): void {
-  vma_mark_detached(v);
-  mm.unlink(v);
-  vm_area_free(v);
+export function* remove_merged(mm: MmStruct, ...vs: VmAreaStruct[]): KPath {
+  for (const v of vs) mm.unlink(v);
+  for (const v of vs) {
+    yield* vma_mark_detached(v);
+    vm_area_free(v);
+  }
 }
 
 /**
@@ -272,15 +276,14 @@ export function* vma_merge_existing_range(
     const p = prev!, n = next!;
     dup_anon_vma(p, n.anon_vma !== null ? n : vma);
     p.vm_end = n.vm_end;
-    remove_merged(mm, vma);
-    remove_merged(mm, n);
+    yield* remove_merged(mm, vma, n);
     return p;
   }
   if (merge_left) {
     const p = prev!;
     dup_anon_vma(p, vma);
     p.vm_end = end;
-    if (merge_will_delete_vma) remove_merged(mm, vma);
+    if (merge_will_delete_vma) yield* remove_merged(mm, vma);
     else {
       vma.vm_pgoff += end - vma.vm_start;
       vma.vm_start = end;
@@ -291,7 +294,7 @@ export function* vma_merge_existing_range(
   dup_anon_vma(n, vma);
   n.vm_pgoff -= n.vm_start - start;
   n.vm_start = start;
-  if (merge_will_delete_vma) remove_merged(mm, vma);
+  if (merge_will_delete_vma) yield* remove_merged(mm, vma);
   else vma.vm_end = start;
   return n;
 }
@@ -365,7 +368,7 @@ export function* vms_gather_munmap_vmas(
     if (v.vm_end > end) yield* __split_vma(mm, v, end, false);
     yield* vma_start_write(v);
     if (sched_points) yield PT.vma_mark_detached;
-    vma_mark_detached(v);
+    yield* vma_mark_detached(v);
     shape ??= shapeOf(v);
     gone.push(v);
   }
