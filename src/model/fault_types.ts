@@ -10,8 +10,12 @@ export interface VmFault {
   pgoff: number;
   /** FAULT_FLAG_* */
   flags: number;
-  /** vmf->pmd: the PTE table __handle_mm_fault walked to (pgtable.ts), held until the PTE install. */
-  pt: PteTable;
+  /**
+   * vmf->pmd: the PTE table __handle_mm_fault walked to (pgtable.ts), held
+   * until the PTE install; null in the simulator, which keeps no page-table
+   * objects.
+   */
+  pt: PteTable | null;
   /**
    * Model-only: the caller finishes the fault itself (do_shared_fault with a
    * ->page_mkwrite): filemap_fault returns VM_FAULT_LOCKED with the folio

@@ -19,7 +19,7 @@ import {
   __folio_lock, __folio_lock_killable, folio_alloc_locked_for_io, folio_trylock, folio_unlock, folio_wait_locked,
   folio_wait_locked_killable,
 } from './pagemap.js';
-import { hooks } from './custom.js';
+import { hooks, hooks_on } from './custom.js';
 import { anon_charge_and_add, folio_mapped_young } from './memcontrol.js';
 import { current, sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
@@ -352,8 +352,10 @@ function do_fault(vmf: VmFault): number | KPath<number> {
  * find_vma checked).
  */
 export function handle_mm_fault(vma: VmAreaStruct, address: number, flags: number): number | KPath<number> {
-  // __handle_mm_fault: pgd .. pmd_alloc, __pte_alloc (pgtable.ts): vmf->pmd
-  const vmf: VmFault = { vma, address, pgoff: vma.pgoff_of(address), flags, pt: pte_alloc(vma.mm, address) };
+  // __handle_mm_fault: pgd .. pmd_alloc, __pte_alloc (pgtable.ts): vmf->pmd. Only
+  // under the checker: the simulator keeps no page-table objects (nothing in it
+  // reads them; a 64 GiB address space would hold 131,072 of them).
+  const vmf: VmFault = { vma, address, pgoff: vma.pgoff_of(address), flags, pt: hooks_on ? pte_alloc(vma.mm, address) : null };
   if (vma.vm_file) {
     // handle_pte_fault: a present read-only PTE of a shared file page, which maps an uptodate folio
     // (reclaim unmaps a page before it evicts it)

@@ -19,7 +19,11 @@
  * write-locks and detaches the VMAs (vms_gather_munmap_vmas) before
  * vms_complete_munmap_vmas -> unmap_region -> free_pgtables. `freed` is
  * model-only: a path that walks a freed table is reported by hook
- * `pgtable_use` (the checker's use-after-free invariant).
+ * `pgtable_use` (the checker's use-after-free invariant). Faults walk
+ * through these objects only when hooks are installed (the checker): the
+ * simulator keeps none (nothing in it reads them, and their allocation and
+ * freeing are inside the fault's and munmap's costs), so its figures and
+ * speed are those of the model without page tables.
  */
 import type { MmStruct } from './mm_types.js';
 import { hooks, hooks_on } from './custom.js';
@@ -81,7 +85,8 @@ export function populate_pgtables(mm: MmStruct, start: number, end: number): voi
  * Reading the pmd through a freed table is the use-after-free the VMA lock
  * prevents (hook `pgtable_use`).
  */
-export function pte_offset_map_lock(mm: MmStruct, pt: PteTable, addr: number): boolean {
+export function pte_offset_map_lock(mm: MmStruct, pt: PteTable | null, addr: number): boolean {
+  if (pt === null) return true; // the simulator: no page-table objects
   if (hooks_on) hooks.pgtable_use(pt, mm, addr, 'pte_offset_map_lock'); // model-only hook
   return mm.pgtables.get(pt.index) === pt; // pmd_same(pmdval, pmdp_get_lockless(pmd))
 }
@@ -110,7 +115,7 @@ function pgtable_gap(mm: MmStruct, start: number, end: number): { floor: number;
  * number freed.
  */
 export function free_pgtables(mm: MmStruct, start: number, end: number): number {
-  if (end <= start) return 0;
+  if (end <= start || mm.pgtables.size === 0) return 0;
   const { floor, ceiling } = pgtable_gap(mm, start, end);
   let n = 0;
   for (let i = pmd_index(start); i <= pmd_index(end - 1); i++) {
