@@ -52,8 +52,14 @@ type Shapes = 'fixed' | 'changing' | 'processes';
 
 /** Mutations that only a second mm can reach (a VMA object another mm reused). */
 const SECOND_MM: readonly Injection[] = ['vma-start-read-skip-mm-check', 'lock-vma-mm-check-without-mmgrab'];
+/**
+ * Mutations added after the properties' draws were fixed (issue 13's page
+ * tables): left out of the draws, so the generated scenarios stay the ones
+ * documented; the built-in differential runs them on every scenario they reach.
+ */
+const LATER: readonly Injection[] = ['free-pgtables-before-detach', 'vma-expand-skip-write-lock'];
 /** The mutations the one-mm properties draw (their draws stay what they were before the second mm). */
-const ONE_MM_INJECTIONS = INJECTION_NAMES.filter((i) => !SECOND_MM.includes(i));
+const ONE_MM_INJECTIONS = INJECTION_NAMES.filter((i) => !SECOND_MM.includes(i) && !LATER.includes(i));
 
 const vmaArb = (name: string, shapes: Shapes): fc.Arbitrary<GenVma> => {
   const pages = shapes === 'fixed' ? fc.constant(2) : fc.integer({ min: 2, max: 4 });
@@ -139,7 +145,7 @@ const processesArb: fc.Arbitrary<GenScenario> = fc
       threads: fc.array(thread, { minLength: 2, maxLength: 3 }),
       fault: fc.constantFrom(...DIFF_FAULTS),
       fork: fc.constantFrom(...FORK_STRATEGIES),
-      inject: fc.constantFrom<readonly Injection[]>([], [], ...SECOND_MM.map((i) => [i]), ...INJECTION_NAMES.map((i) => [i])),
+      inject: fc.constantFrom<readonly Injection[]>([], [], ...SECOND_MM.map((i) => [i]), ...INJECTION_NAMES.filter((i) => !LATER.includes(i)).map((i) => [i])),
     }).map((g) => ({ ...g, threads: g.threads.map((t) => t.ops), procs: g.threads.map((t) => t.proc) }));
   })
   .filter((g) => g.threads.flat().filter((o) => o['op'] === 'fork').length <= 1);

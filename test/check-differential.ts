@@ -148,7 +148,7 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
   const ops = new Set(sc.threads.flatMap((t) => t.ops.map((o) => o.op)));
   const all = sc.threads.flatMap((t) => t.ops);
   /** Some op changes VMA ranges (splits, merges, unmaps). */
-  const reshapes = all.some((o) => o.op === 'munmap' || o.op === 'madvise' || o.op === 'mremap' || (o.op === 'mprotect' && o.prot !== null));
+  const reshapes = all.some((o) => o.op === 'munmap' || o.op === 'mmap_fixed' || o.op === 'madvise' || o.op === 'mremap' || (o.op === 'mprotect' && o.prot !== null));
   const merges = all.some((o) => o.op === 'madvise' || (o.op === 'mprotect' && o.prot !== null));
   const twoMms = (sc.processes ?? ['']).length > 1 && sc.nondet.includes('vm_area_reuse');
   const reach: Record<Injection, boolean> = {
@@ -160,13 +160,16 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     'madvise-mmap-lock-under-vma-lock': ops.has('madvise_dontneed'),
     'fault-vma-access-after-retry': ops.has('fault'),
     'dup-anon-vma-before-write-lock': merges,
-    'mmap-skip-new-vma-write-lock': ops.has('mmap'),
+    'mmap-skip-new-vma-write-lock': ops.has('mmap') || ops.has('mmap_fixed'),
     'stack-expand-skip-write-lock': all.some((o) => o.op === 'fault' && o.page < 0),
     // A VMA of another mm is reached only with a second process and an object freed and reused.
     'vma-start-read-skip-mm-check': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
     'lock-vma-mm-check-without-mmgrab': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
     // Only a move (mremap) merges with a copied-from VMA.
     'mremap-merge-skip-anon-vma-dup': ops.has('mremap'),
+    'free-pgtables-before-detach': (ops.has('munmap') || ops.has('mmap_fixed')) && (ops.has('fault') || ops.has('madvise_dontneed')),
+    // vma_expand: mmap merging into a neighbour, mremap growing in place or moving next to a VMA it merges with.
+    'vma-expand-skip-write-lock': ops.has('mmap') || ops.has('mremap'),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

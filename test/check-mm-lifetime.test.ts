@@ -121,11 +121,12 @@ describe('mm lifetimes: mm_users, mm_count, exit_mmap', () => {
     expect([a.mmap_lock.label, b.mmap_lock.label]).toEqual(['mm(A)->mmap_lock', 'mm(B)->mmap_lock']);
     const v = new VmAreaStruct(a, 0, 'x', 16, 18, VM_READ, false, true, 1);
     expect(v.mm).toBe(a);
-    // vma_start_read from mm B on A's VMA: err_unstable (mmgrab A, no read lock); lock_next_vma finishes it at once (mmdrop).
+    // vma_start_read from mm B on A's VMA: err_unstable (mmgrab A, a transient reference, no read lock);
+    // lock_next_vma finishes it at once (vma_refcount_put, mmdrop).
     expect(vma_start_read(b, v)).toBe(VMA_READ_UNSTABLE);
-    expect([a.mm_count, v.nrReaders]).toEqual([2, 0]);
-    vma_start_read_finish_unstable();
-    expect(a.mm_count).toBe(1);
+    expect([a.mm_count, v.nrReaders, v.readers.length]).toEqual([2, 1, 0]);
+    vma_start_read_finish_unstable(v);
+    expect([a.mm_count, v.nrReaders]).toEqual([1, 0]);
   });
 });
 

@@ -77,5 +77,5 @@ describe('fault-around: filemap_map_pages maps page-cache hits', () => {
 function noHooks(): ModelHooks {
   const nop = (): void => {};
   return { object_created: nop, set_pte_at: nop, pt_update_begin: nop, pt_update_end: nop, anon_vma_fork: nop, anon_vma_prepare: nop, anon_vma_use: nop, anon_vma_free: nop, dup_mmap_copy: nop,
-    vm_area_alloc: nop, vm_area_free: nop, mm_use: nop, mm_free: nop, vma_use: nop, vma_change: nop, lock_acquire: nop, vma_read_lock: nop };
+    vm_area_alloc: nop, vm_area_free: nop, mm_use: nop, mm_free: nop, vma_use: nop, pgtable_use: nop, vma_change: nop, lock_acquire: nop, vma_read_lock: nop };
 }

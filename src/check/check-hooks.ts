@@ -146,6 +146,9 @@ export function checkHooks(x: HookHost): ModelHooks {
         x.record('use-after-free', `${x.who()} runs ${what} for address ${addr} on ${vma.label} [${vma.vm_start}, ${vma.vm_end})${vma.detached ? ' (detached)' : ''}: the object it looked up is no longer the VMA covering the address (freed and reused, or changed, since lock_vma_under_rcu's lookup)`);
       }
     },
+    pgtable_use: (pt, mm, addr, what) => {
+      if (pt.freed) x.record('use-after-free', `${x.who()} runs ${what} for address ${addr} through ${mm.comm === '' ? '' : `mm(${mm.comm}) `}${pt.label}, which free_pgtables freed (the vmf->pmd it walked to in __handle_mm_fault is gone)`);
+    },
     vma_change: (vma, what) => {
       const me = x.cur;
       if (!vma_is_write_locked(vma) || me === null || vma.mm.mmap_lock.writer !== me) {

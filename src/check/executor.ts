@@ -14,11 +14,11 @@
  * `nondet` sites) go to the scheduler's nextChoice.
  */
 import {
-  anon_vma_init_faulted, do_mmap, exit_mm, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
+  anon_vma_init_faulted, do_mmap, do_mmap_fixed, exit_mm, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
   Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
   install_vm_event_sink, madvise_dontneed, madvise_flags, do_mremap, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
   VM_GROWSDOWN, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
-  VmEvent, MPROTECT_PROT_BITS, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
+  VmEvent, MPROTECT_PROT_BITS, populate_pgtables, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
 } from '../model/index.js';
 import { applyInjections, type Injection } from './inject.js';
 import { checkVmaObs, checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
@@ -146,6 +146,7 @@ export class Execution {
     for (let k = 0; k < procs.length; k++) {
       const p = new MmStruct(model.fault, model.fork, sc.reader_wake, cachep, procs[k]!);
       p.swapSynchronous = sc.swap_synchronous;
+      if (sc.max_map_count !== undefined) p.max_map_count = sc.max_map_count;
       // Model labels only: the VMAs and anon_vmas of process k are numbered from 100 * k.
       p.nextVmaId = p.nextAnonVmaId = 100 * k;
       // mm_users: one reference per thread of the process that runs (copy_mm's mmget for CLONE_VM).
@@ -165,6 +166,7 @@ export class Execution {
         for (let p = 0; p < v.pages; p++) this.obsOf.get(vma)!.anonPtes.add(p); // resident anonymous pages
       }
       vm.link(vma);
+      populate_pgtables(vm, vma.vm_start, vma.vm_end); // its resident pages are mapped: their page tables exist
       this.slots.set(v.name, { start: addr, spec: v });
       next.set(v.process ?? '', addr + v.pages + 1);
     }
@@ -478,6 +480,16 @@ export class Execution {
           t.opLabel = op.pages === null && op.page === 0 ? `munmap(${vname})` : `munmap(${vname}, pages ${op.page}..${op.page + (op.pages ?? 1) - 1})`;
           const old = yield* do_vmi_align_munmap(mm, slot.start + op.page, op.pages ?? undefined);
           if (old !== null) unmapped.set(vname, old);
+          break;
+        }
+        case 'mmap_fixed': {
+          const n = op.pages ?? slot.spec.pages - op.page;
+          t.opLabel = `mmap(${vname}, pages ${op.page}..${op.page + n - 1}, MAP_FIXED)`;
+          const spec = slot.spec;
+          yield* do_mmap_fixed(mm, {
+            group: spec.name, vm_start: slot.start + op.page, vm_end: slot.start + op.page + n, vm_flags: vmFlags(spec),
+            vm_file: spec.kind === 'file', has_map_pages: spec.map_pages, resident: 0,
+          });
           break;
         }
         case 'mmap': {

@@ -57,6 +57,14 @@ export const INJECTIONS = {
     flag: 'vma_expand_skip_copied_from_dup_anon_vma',
     summary: 'the pre-61f67c230a5e vma_expand ("mm/vma: fix anon_vma UAF on mremap() faulted, unfaulted merge"): a faulted VMA that mremap moves next to an unfaulted one merges into it without dup_anon_vma from the copied-from VMA; with MREMAP_DONTUNMAP the source\'s unlink_anon_vmas then frees the anon_vma its moved folios point to (mm/vma.c)',
   },
+  'free-pgtables-before-detach': {
+    flag: 'free_pgtables_before_detach',
+    summary: 'munmap frees the page tables (free_pgtables) before vms_gather_munmap_vmas write-locks and detaches the VMAs, instead of in vms_complete_munmap_vmas -> unmap_region after them (mm/vma.c): a fault holding the VMA read lock walks a freed page table at its PTE install (pte_offset_map_lock)',
+  },
+  'vma-expand-skip-write-lock': {
+    flag: 'vma_expand_skip_write_lock',
+    summary: 'vma_expand (mm/vma.c: mmap merging into a neighbour, mremap growing in place, copy_vma) changes the VMA it expands, and removes the next VMA it swallows, without vma_start_write on either (a mutation of the locking rule, not a historic bug)',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

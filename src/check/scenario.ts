@@ -92,10 +92,17 @@ const MunmapOp = z.strictObject({
   page: z.number().int().min(0).optional(),
   pages: z.number().int().min(1).optional(),
 });
+/** mmap(MAP_FIXED) of a new mapping over [page, page + pages) of a VMA's range (default: to its end). */
+const MmapFixedOp = z.strictObject({
+  op: z.literal('mmap_fixed'),
+  vma: NameOrList,
+  page: z.number().int().min(0).optional(),
+  pages: z.number().int().min(1).optional(),
+});
 const ForkOp = z.strictObject({ op: z.literal('fork') });
 /** The thread exits (exit_mm -> mmput); the last op of its thread. */
 const ExitOp = z.strictObject({ op: z.literal('exit') });
-const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, VmaOp, ForkOp, ExitOp]);
+const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, VmaOp, ForkOp, ExitOp]);
 
 const ThreadSchema = z.strictObject({
   name: Name,
@@ -120,6 +127,8 @@ export const CheckScenarioSchema = z.strictObject({
   mm: z.strictObject({
     reader_wake: z.enum(['all', 'prefix']).default('all'),
     swap_synchronous: z.boolean().default(false),
+    /** sysctl_max_map_count (default DEFAULT_MAX_MAP_COUNT, 65530): split_vma, munmap's split and mmap fail with -ENOMEM at it. */
+    max_map_count: z.number().int().min(1).optional(),
   }).default({ reader_wake: 'all', swap_synchronous: false }),
   max_retries: z.number().int().min(0).default(3),
   nondet: z.array(z.enum(NONDET_SITES)).default([]),
@@ -155,6 +164,8 @@ export type CheckOp =
    */
   | { op: 'mprotect'; vma: string[]; page: number; pages: number | null; prot: CheckProt | null }
   | { op: 'munmap'; vma: string[]; page: number; pages: number | null }
+  /** mmap(MAP_FIXED) of a new mapping (the VMA's kind and flags, a page state of its own) over [page, page + pages) (default: to the VMA's end). */
+  | { op: 'mmap_fixed'; vma: string[]; page: number; pages: number | null }
   /**
    * mremap of [page, page + pages) (default: to the VMA's end) to new_pages:
    * in place, or moved above every VMA, or with `to_page` (MREMAP_FIXED) to
@@ -182,6 +193,8 @@ export interface CheckScenario {
   params: Record<string, number>;
   reader_wake: 'all' | 'prefix';
   swap_synchronous: boolean;
+  /** sysctl_max_map_count of every process; omitted: the kernel's default. */
+  max_map_count?: number;
   max_retries: number;
   nondet: Array<(typeof NONDET_SITES)[number]>;
   vmas: CheckVma[];
@@ -286,7 +299,7 @@ export function checkScenarioFromObject(
 }
 
 const OP_SCHEMAS: Record<string, z.ZodType> = {
-  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp, exit: ExitOp,
+  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap_fixed: MmapFixedOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp, exit: ExitOp,
 };
 
 function valueAt(data: unknown, path: readonly Seg[]): unknown {
@@ -401,7 +414,7 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
             }
           }
           ops.push({ op: 'fault', vma: names, page, access: o.access, state });
-        } else if (o.op === 'mprotect' || o.op === 'munmap' || o.op === 'madvise' || o.op === 'mremap') {
+        } else if (o.op === 'mprotect' || o.op === 'munmap' || o.op === 'madvise' || o.op === 'mremap' || o.op === 'mmap_fixed') {
           const page = o.page ?? 0;
           for (const v of names) {
             const vma = byName.get(v);
@@ -416,6 +429,7 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
             ops.push({ op: 'mremap', vma: names, page, pages: o.pages ?? null, new_pages: o.new_pages, maymove: o.maymove, dontunmap: o.dontunmap, to_page: o.to_page ?? null });
           }
           else if (o.op === 'madvise') ops.push({ op: 'madvise', vma: names, advice: o.advice, page, pages: o.pages ?? null });
+          else if (o.op === 'mmap_fixed') ops.push({ op: 'mmap_fixed', vma: names, page, pages: o.pages ?? null });
           else ops.push({ op: 'munmap', vma: names, page, pages: o.pages ?? null });
         } else {
           if (o.op === 'mmap') {
@@ -432,6 +446,7 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
   return {
     name: f.name, description: f.description.replace(/\s+/g, ' ').trim(), source: '', params,
     reader_wake: f.mm.reader_wake, swap_synchronous: f.mm.swap_synchronous, max_retries: f.max_retries,
+    ...(f.mm.max_map_count !== undefined ? { max_map_count: f.mm.max_map_count } : {}),
     nondet: f.nondet, vmas, threads, processes,
   };
 }

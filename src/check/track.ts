@@ -41,6 +41,8 @@ const IMMUTABLE: Record<string, readonly string[]> = {
   // PG_writeback's wait queue of one folio (made on first use): only its waiters change.
   FolioWriteback: ['lockClass', 'label', 'blockWait'],
   AnonVma: ['id'],
+  // A PTE table maps one PMD range for its whole life; only `freed` changes.
+  PteTable: ['index'],
   VmaObs: ['vma'],
 };
 /** How to instrument objects of one class (own keys are the same for every instance). */

@@ -15,6 +15,7 @@
  */
 import type { AnonVma, Folio, FolioWriteback, MmStruct, VmAreaStruct } from './mm_types.js';
 import type { MapleTree } from './maple_tree.js';
+import type { PteTable } from './pgtable.js';
 import type { RwSemaphore } from './rwsem.js';
 
 /** Fault-injection switches, read by the kernel paths named in each comment. */
@@ -55,6 +56,15 @@ export interface FaultInjection {
    * unfaulted one merges into it without giving it its anon_vma.
    */
   vma_expand_skip_copied_from_dup_anon_vma: boolean;
+  /**
+   * mm/vma.c do_vmi_align_munmap: free_pgtables runs before
+   * vms_gather_munmap_vmas write-locks and detaches the VMAs (instead of in
+   * vms_complete_munmap_vmas -> unmap_region after them), so a fault holding
+   * a VMA read lock walks page tables that are gone.
+   */
+  free_pgtables_before_detach: boolean;
+  /** mm/vma.c vma_expand: neither vma_start_write(target) nor vma_start_write(next) of the VMA it swallows. */
+  vma_expand_skip_write_lock: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -71,6 +81,8 @@ export const fault_inject: FaultInjection = {
   vma_start_read_skip_mm_check: false,
   lock_vma_mm_check_without_mmgrab: false,
   vma_expand_skip_copied_from_dup_anon_vma: false,
+  free_pgtables_before_detach: false,
+  vma_expand_skip_write_lock: false,
 };
 
 /** Set every switch back to off. */
@@ -88,6 +100,8 @@ export function reset_fault_inject(): void {
   fault_inject.vma_start_read_skip_mm_check = false;
   fault_inject.lock_vma_mm_check_without_mmgrab = false;
   fault_inject.vma_expand_skip_copied_from_dup_anon_vma = false;
+  fault_inject.free_pgtables_before_detach = false;
+  fault_inject.vma_expand_skip_write_lock = false;
 }
 
 /**
@@ -108,7 +122,7 @@ export type PtUpdate = 'copy_page_range' | 'change_protection' | 'zap_page_range
 /** Observation points. Every method is called by a kernel path at the named kernel step. */
 export interface ModelHooks {
   /** A model object (mm, rwsem, VMA, folio, a folio's writeback wait queue, anon_vma) was constructed. */
-  object_created(o: MmStruct | MapleTree | RwSemaphore | VmAreaStruct | Folio | FolioWriteback | AnonVma): void;
+  object_created(o: MmStruct | MapleTree | RwSemaphore | VmAreaStruct | Folio | FolioWriteback | AnonVma | PteTable): void;
   /**
    * vm_area_alloc / vm_area_dup handed out `vma` for a new life; `reused`:
    * the object was freed before (SLAB_TYPESAFE_BY_RCU); `src`: vm_area_dup's
@@ -130,6 +144,13 @@ export interface ModelHooks {
    * must still be that VMA (attached, of `mm`, covering `addr`).
    */
   vma_use(vma: VmAreaStruct, mm: MmStruct, addr: number, what: string): void;
+  /**
+   * A path walks page table `pt` of `mm` for user address `addr` at kernel
+   * step `what` (pte_offset_map_lock at a fault's PTE install, through the
+   * vmf->pmd it got in __handle_mm_fault): the table must not have been
+   * freed (free_pgtables).
+   */
+  pgtable_use(pt: PteTable, mm: MmStruct, addr: number, what: string): void;
   /**
    * A VMA operation is about to change `vma`'s range / pgoff, flags or
    * anon_vma: the kernel asserts it is write-locked (vma_assert_write_locked
@@ -239,6 +260,7 @@ const NO_HOOKS: ModelHooks = {
   mm_use: nop,
   mm_free: nop,
   vma_use: nop,
+  pgtable_use: nop,
   vma_change: nop,
   lock_acquire: nop,
   vma_read_lock: nop,

@@ -1,5 +1,6 @@
 /** `struct vm_fault` (include/linux/mm.h), reduced to what the paths read. */
 import type { Folio, VmAreaStruct } from './mm_types.js';
+import type { PteTable } from './pgtable.js';
 
 export interface VmFault {
   vma: VmAreaStruct;
@@ -9,6 +10,12 @@ export interface VmFault {
   pgoff: number;
   /** FAULT_FLAG_* */
   flags: number;
+  /**
+   * vmf->pmd: the PTE table __handle_mm_fault walked to (pgtable.ts), held
+   * until the PTE install; null in the simulator, which keeps no page-table
+   * objects.
+   */
+  pt: PteTable | null;
   /**
    * Model-only: the caller finishes the fault itself (do_shared_fault with a
    * ->page_mkwrite): filemap_fault returns VM_FAULT_LOCKED with the folio

@@ -12,6 +12,7 @@ import {
   VM_FAULT_RETRY_VMA, VM_RAND_READ, type VmAreaStruct,
 } from './mm_types.js';
 import { release_fault_lock } from './memory_lock.js';
+import { pte_offset_map_lock } from './pgtable.js';
 import { PT } from './mmap_lock.js';
 import {
   __folio_lock, __folio_lock_killable, folio_submit_read, folio_trylock, folio_unlock, folio_wait_locked_killable,
@@ -107,13 +108,15 @@ export function filemap_get_folio(vma: VmAreaStruct, index: number, real = false
  * real function also maps up to fault_around_pages - 1 neighbours; the model
  * draws each page's state afresh at its fault, so they would not be reused).
  */
-export function filemap_map_pages(vma: VmAreaStruct, pgoff: number): number {
+export function filemap_map_pages(vmf: VmFault): number {
+  const vma = vmf.vma, pgoff = vmf.pgoff;
   const f = vma.cache.get(pgoff);
   if (f === undefined) {
     if (vma.evicted.has(pgoff)) return 0; // not in the page cache
   } else if (f.locked || !f.uptodate || f.readahead) {
     return 0; // next_uptodate_folio skips it: ->fault will wait for it (or start async readahead)
   }
+  if (!pte_offset_map_lock(vma.mm, vmf.pt, vmf.address)) return 0; // if (!vmf->pte) { folio_unlock; folio_put; goto out; }
   const ra = vma.f_ra;
   if (ra.mmap_miss > 0) ra.mmap_miss--;
   const memcg = vma.mm.memory;
@@ -301,7 +304,7 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
     vmf.folio = folio;
     return ret | VM_FAULT_LOCKED;
   }
-  if (!fpin) { // finish_fault -> set_pte_range (model-only hook); do_cow_fault maps a private copy
+  if (!fpin && pte_offset_map_lock(vma.mm, vmf.pt, vmf.address)) { // finish_fault -> set_pte_range (model-only hook); do_cow_fault maps a private copy
     if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);
     const cow = (vmf.flags & FAULT_FLAG_WRITE) !== 0 && !vma.vm_shared;
     if (cow) { // do_cow_fault: a private, writable anonymous copy (model-only counts, fork's costs)

@@ -34,3 +34,4 @@ export * from './gup.js';
 export * from './mm_lifetime.js';
 export * from './rmap.js';
 export * from './swap.js';
+export * from './pgtable.js';

@@ -81,7 +81,12 @@ export function* madvise_flags(mm: MmStruct, addr: number, npages: number, behav
     const tmp_end = Math.min(vma.vm_end, end);
     // madvise_update_vma
     if (new_flags !== vma.vm_flags) {
-      vma = yield* vma_modify_flags(mm, prev, vma, tmp, tmp_end, new_flags);
+      const v = yield* vma_modify_flags(mm, prev, vma, tmp, tmp_end, new_flags);
+      if (v === null) { // -ENOMEM: the map_count limit
+        ok = false;
+        break;
+      }
+      vma = v;
       yield* vma_start_write(vma); // "vm_flags is protected by the mmap_lock held in write mode"
       hooks.vma_change(vma, 'flags'); // model-only hook: vm_flags_reset
       vma.vm_flags = new_flags;

@@ -14,12 +14,13 @@ import {
 import { balance_dirty_pages_ratelimited, folio_mark_dirty, folio_test_dirty } from './page_writeback.js';
 import { f2fs_vm_page_mkwrite, filemap_page_mkwrite, folio_lock_holding } from './page_mkwrite.js';
 import { release_fault_lock } from './memory_lock.js';
+import { pte_alloc, pte_offset_map_lock } from './pgtable.js';
 import { mmap_read_trylock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
 import {
   __folio_lock, __folio_lock_killable, folio_alloc_locked_for_io, folio_trylock, folio_unlock, folio_wait_locked,
   folio_wait_locked_killable,
 } from './pagemap.js';
-import { hooks } from './custom.js';
+import { hooks, hooks_on } from './custom.js';
 import { anon_charge_and_add, folio_mapped_young } from './memcontrol.js';
 import { current, sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
@@ -108,6 +109,12 @@ function* do_swap_page(vmf: VmFault): KPath<number> {
     }
   }
   // Map it: set_pte_at, swap_free; the folio leaves the swap cache.
+  if (!pte_offset_map_lock(vma.mm, vmf.pt, vmf.address)) { // if (unlikely(!vmf->pte || ...)) goto out_nomap
+    if (sched_points) yield PT.folio_unlock;
+    folio_unlock(folio);
+    folio.refcount--;
+    return ret;
+  }
   if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);
   hooks.set_pte_at(vma, vmf.pgoff, 'anon'); // model-only hook
   if ((vmf.flags & FAULT_FLAG_WRITE) !== 0) vma.anon_ptes_writable++; // model-only: do_swap_page maps it writable (exclusive)
@@ -165,6 +172,7 @@ function* __vmf_anon_prepare(vmf: VmFault): KPath<number> {
  */
 function do_anonymous_page(vmf: VmFault): number | KPath<number> {
   if ((vmf.flags & FAULT_FLAG_WRITE) === 0) {
+    if (!pte_offset_map_lock(vmf.vma.mm, vmf.pt, vmf.address)) return 0; // if (!vmf->pte) goto unlock
     vmf.vma.anon_ptes_mapped++; // model-only (tlb.ts)
     hooks.set_pte_at(vmf.vma, vmf.pgoff, 'zero'); // map the shared zero page (model-only hook)
     return 0;
@@ -179,6 +187,7 @@ function* do_anonymous_page_write(vmf: VmFault): KPath<number> {
   if (ret !== 0) return ret;
   if (vmf.vma.mm.memory !== null) yield* anon_charge_and_add(vmf.vma.mm, vmf.vma, vmf.pgoff); // alloc_anon_folio's charge
   yield cpu(Cost.do_anonymous_page); // alloc_anon_folio + clear + set_pte
+  if (!pte_offset_map_lock(vmf.vma.mm, vmf.pt, vmf.address)) return 0; // if (!vmf->pte) goto release
   const drain = folio_add_lru(); // folio_add_lru_vma -> folio_add_lru: every PAGEVEC_SIZE-th folio drains the batch (swap.ts)
   if (drain !== null) yield drain;
   vmf.vma.anon_ptes_writable++; // model-only: a writable, PageAnonExclusive PTE (fork write-protects it)
@@ -229,7 +238,7 @@ function should_fault_around(vma: VmAreaStruct): boolean {
  */
 function do_read_fault(vmf: VmFault): number | KPath<number> {
   if (should_fault_around(vmf.vma)) {
-    const ret = filemap_map_pages(vmf.vma, vmf.pgoff);
+    const ret = filemap_map_pages(vmf);
     if (ret !== 0) return ret;
   }
   if (!vmf_can_call_fault(vmf)) return vmf_can_call_fault_retry(vmf);
@@ -276,6 +285,7 @@ function* fault_dirty_shared_page(vmf: VmFault, folio: Folio, page_mkwrite: bool
 /** finish_fault / finish_mkwrite_fault: a writable, dirty PTE for the folio. */
 function finish_shared_write(vmf: VmFault): void {
   const vma = vmf.vma;
+  if (!pte_offset_map_lock(vma.mm, vmf.pt, vmf.address)) return; // finish_fault: if (!vmf->pte) return VM_FAULT_NOPAGE
   if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);
   vma.wrprotected.delete(vmf.pgoff);
   hooks.set_pte_at(vma, vmf.pgoff, 'file'); // model-only hook
@@ -367,7 +377,10 @@ function do_fault(vmf: VmFault): number | KPath<number> {
  * find_vma checked).
  */
 export function handle_mm_fault(vma: VmAreaStruct, address: number, flags: number): number | KPath<number> {
-  const vmf: VmFault = { vma, address, pgoff: vma.pgoff_of(address), flags };
+  // __handle_mm_fault: pgd .. pmd_alloc, __pte_alloc (pgtable.ts): vmf->pmd. Only
+  // under the checker: the simulator keeps no page-table objects (nothing in it
+  // reads them; a 64 GiB address space would hold 131,072 of them).
+  const vmf: VmFault = { vma, address, pgoff: vma.pgoff_of(address), flags, pt: hooks_on ? pte_alloc(vma.mm, address) : null };
   if (vma.vm_file) {
     // handle_pte_fault: a present read-only PTE of a shared file page, which maps an uptodate folio
     // (reclaim unmaps a page before it evicts it)

@@ -11,6 +11,7 @@ import { IndexSet, XArray } from './xarray.js';
 import { MapleTree } from './maple_tree.js';
 import type { FaultStrategy, ForkStrategy } from './strategy.js';
 import type { MemCgroup } from './memcontrol.js';
+import type { PteTable } from './pgtable.js';
 
 // ---- vm_flags (include/linux/mm.h) ----
 export const VM_READ = 0x1;
@@ -415,6 +416,9 @@ export class VmAreaStruct implements WaitResource {
  */
 export type PageMkwrite = 'none' | 'generic' | 'stable' | 'f2fs';
 
+/** DEFAULT_MAX_MAP_COUNT (include/linux/mm.h): USHRT_MAX - MAPCOUNT_ELF_CORE_MARGIN. */
+export const DEFAULT_MAX_MAP_COUNT = 65530;
+
 /** `struct mm_struct`. */
 export class MmStruct {
   readonly mmap_lock: RwSemaphore;
@@ -436,6 +440,17 @@ export class MmStruct {
   readonly comm: string;
   /** mm->map_count */
   map_count = 0;
+  /**
+   * sysctl_max_map_count (/proc/sys/vm/max_map_count; a global sysctl, kept
+   * per mm here): split_vma, munmap's split and mmap fail with -ENOMEM at
+   * the limit (vma.ts). Check scenarios may lower it (`mm: { max_map_count }`).
+   */
+  max_map_count = DEFAULT_MAX_MAP_COUNT;
+  /**
+   * The pmd entries that point to a PTE table, by pmd_index (pgtable.ts;
+   * one level: the PMD table and the levels above are not objects).
+   */
+  readonly pgtables = new Map<number, PteTable>();
   nextVmaId = 0;
   nextAnonVmaId = 0;
   /** The swap device is SWP_SYNCHRONOUS_IO (zram): swap-in runs on the faulting CPU. */

@@ -7,6 +7,7 @@ import {
 } from './mmap_lock.js';
 import { vm_area_free } from './vma.js';
 import { anon_rmap_zap, unlink_anon_vmas } from './rmap.js';
+import { free_all_pgtables } from './pgtable.js';
 import { fault_inject, hooks, hooks_on } from './custom.js';
 import { set_mmf_oom_skip, vma_oom_reaped } from './oom_kill.js';
 import { current, fatal_signal_pending, sched_points } from './sched.js';
@@ -165,10 +166,11 @@ export function* exit_mmap(mm: MmStruct): KPath {
   set_mmf_oom_skip(mm);
   yield* mmap_write_lock(mm);
   yield cpu(Cost.exit_vma, mm.vmas.length); // free_pgtables + remove_vma
+  free_all_pgtables(mm); // free_pgtables(&tlb, &vmi.mas, vma, FIRST_USER_ADDRESS, USER_PGTABLES_CEILING, true)
   for (const vma of mm.vmas.slice()) { // exit_mmap: free_pgtables (unlink_anon_vmas), vma_mark_detached + remove_vma -> vm_area_free, each VMA
     anon_rmap_zap(vma); // unmap_vmas zapped the PTEs above
     unlink_anon_vmas(vma);
-    vma_mark_detached(vma);
+    yield* vma_mark_detached(vma);
     mm.unlink(vma);
     vm_area_free(vma);
   }

@@ -29,6 +29,7 @@ export const PT = {
   vma_start_read: point('vma_start_read(mm, vma)'),
   mas_walk: point('lock_vma_under_rcu: retry: mas_walk(&mas)'),
   vma_end_read: point('vma_end_read(vma)'),
+  vma_refcount_put: point('vma_refcount_put(vma)'),
   vma_refcount_put_wake: point('vma_refcount_put: rcuwait_wake_up(&mm->vma_writer_wait)'),
   vma_start_write: point('vma_start_write(vma)'),
   vma_mark_detached: point('vma_mark_detached(vma)'),
@@ -172,6 +173,8 @@ export const VMA_READ_OK = 0, VMA_READ_FAIL = 1, VMA_READ_EAGAIN = 2, VMA_READ_U
  * mmdrop). Model-only hand-over between the two halves.
  */
 export let unstable_mm: MmStruct | null = null;
+/** With `unstable_mm`: vma_start_read's transient reference is still held (VMA_READ_UNSTABLE), not dropped by a vma_end_read. */
+let unstable_ref = false;
 
 /**
  * vma_start_read (as in v7.0, since the July 2025 UAF fix; include/linux/mmap_lock.h /
@@ -188,10 +191,12 @@ export let unstable_mm: MmStruct | null = null;
  *    err_unstable: mmgrab(other_mm), vma_refcount_put (dropping the
  *    reference, then rcuwait_wake_up(&other_mm->vma_writer_wait)), mmdrop
  *    (the fix "mm: fix a UAF when vma->mm is freed after vma->vm_refcnt got
- *    dropped", Fixes: 3104138517fc). Here: mmgrab and the refcount
- *    increment and drop happen in this step (no writer of the other mm sees
- *    the transient reference, docs/fidelity.md); the caller finishes the
- *    wake-up and mmdrop after a scheduling point (finish_vma_unstable);
+ *    dropped", Fixes: 3104138517fc). Here: the increment and mmgrab happen
+ *    in this step and the reference stays (nrReaders, not a read lock: a
+ *    writer of the other mm, vma_start_write or vma_mark_detached, waits
+ *    for it); the caller drops it after a scheduling point
+ *    (vma_refcount_put_transient) and finishes the wake-up and mmdrop after
+ *    another (finish_vma_unstable);
  * 4. the vm_lock_seq recheck after taking the reference (the same test as 1
  *    here: a step of the model does not interleave inside it).
  */
@@ -201,6 +206,7 @@ export function vma_start_read(mm: MmStruct, vma: VmAreaStruct): number {
   if (vma.excludeReaders) return VMA_READ_FAIL;
   if (vma.mm !== mm && !fault_inject.vma_start_read_skip_mm_check && !fault_inject.lock_vma_mm_check_without_mmgrab) {
     const other = vma.mm; // "Use a copy of vm_mm in case vma is freed after we drop vm_refcnt"
+    vma.nrReaders++; // the transient reference (vm_refcnt), not a read lock: dropped by vma_refcount_put_transient
     mmgrab(other);
     unstable_mm = other; // vma_refcount_put: the reference is dropped; the wake-up follows
     return VMA_READ_UNSTABLE;
@@ -228,13 +234,31 @@ function finish_vma_unstable(other: MmStruct, grabbed: boolean): void {
 }
 
 /**
- * For callers of vma_start_read other than lock_vma_under_rcu (lock_next_vma):
- * after VMA_READ_UNSTABLE, finish err_unstable at once (wake-up, mmdrop).
+ * vma_refcount_put's decrement of the transient reference vma_start_read
+ * took on another mm's VMA (VMA_READ_UNSTABLE): the last one lets a writer
+ * waiting for the readers go (the model wakes it here; its rcuwait_wake_up
+ * through the other mm's vma_writer_wait is finish_vma_unstable's hook).
  */
-export function vma_start_read_finish_unstable(): void {
+export function vma_refcount_put_transient(vma: VmAreaStruct): void {
+  if (vma.nrReaders <= 0) throw new Error(`vma_refcount_put(${vma.label}): no reference held`);
+  vma.nrReaders--;
+  if (vma.nrReaders === 0 && vma.writerWaiting !== null) {
+    const w = vma.writerWaiting;
+    vma.writerWaiting = null;
+    wake_up_process(w);
+  }
+}
+
+/**
+ * For callers of vma_start_read other than lock_vma_under_rcu (lock_next_vma):
+ * after VMA_READ_UNSTABLE on `vma`, finish err_unstable at once (drop the
+ * reference, wake-up, mmdrop).
+ */
+export function vma_start_read_finish_unstable(vma: VmAreaStruct): void {
   const other = unstable_mm;
   if (other === null) return;
   unstable_mm = null;
+  vma_refcount_put_transient(vma);
   finish_vma_unstable(other, true);
 }
 
@@ -252,13 +276,17 @@ const LVR_OK = 0, LVR_MISS = 1, LVR_ABORT = 2;
  */
 function lock_vma_found(mm: MmStruct, vma: VmAreaStruct, addr: number): number {
   unstable_mm = null;
+  unstable_ref = false;
   // Model-only: an opaque call for the checker (only the result reaches the caller).
   const r = hooks_on ? opaque_call(() => vma_start_read(mm, vma)) : vma_start_read(mm, vma);
   // Model-only: which mm err_unstable grabbed is also the caller's (it
   // wakes and mmdrops it later): read it again here, outside the opaque
   // call, so the checker records it as the task's input. Same step, so the
   // same value vma_start_read saw.
-  if (r === VMA_READ_UNSTABLE) unstable_mm = vma.mm;
+  if (r === VMA_READ_UNSTABLE) {
+    unstable_mm = vma.mm;
+    unstable_ref = true;
+  }
   if (r === VMA_READ_EAGAIN) {
     count_vm_event(VmEvent.VMA_LOCK_MISS); // "The area was replaced with another one"
     return LVR_MISS;
@@ -303,6 +331,7 @@ export function lock_vma_under_rcu(mm: MmStruct, addr: number): VmAreaStruct | n
     }
     const r = lock_vma_found(mm, vma, addr);
     if (unstable_mm !== null) {
+      if (unstable_ref) vma_refcount_put_transient(vma);
       finish_vma_unstable(unstable_mm, !fault_inject.lock_vma_mm_check_without_mmgrab);
       unstable_mm = null;
     }
@@ -331,6 +360,12 @@ export function* lock_vma_under_rcu_steps(mm: MmStruct, addr: number): KPath<VmA
     const other = unstable_mm;
     if (other !== null) {
       unstable_mm = null;
+      if (unstable_ref) {
+        // The transient reference is held until vma_refcount_put: a writer
+        // of the other mm may come and wait for it meanwhile.
+        if (sched_points) yield PT.vma_refcount_put;
+        vma_refcount_put_transient(vma);
+      }
       // vma_refcount_put: the reference is gone; another task may run
       // (the other mm's writer, its exit) before the wake-up.
       if (sched_points) yield PT.vma_refcount_put_wake;
@@ -455,7 +490,20 @@ function* __vma_start_write_killable(vma: VmAreaStruct): KPath<number> {
   return 0;
 }
 
-/** vma_mark_detached: the VMA is write-locked; later lookups see -EAGAIN. */
-export function vma_mark_detached(vma: VmAreaStruct): void {
+/**
+ * vma_mark_detached (mm/mmap_lock.c, v6.15+): the VMA is write-locked;
+ * later lookups see -EAGAIN. If a reader holds a transient reference
+ * (refcount_dec_and_test fails: another mm's vma_start_read between its
+ * increment and vma_refcount_put, vma_start_read_transient below), wait
+ * until it drops (__vma_enter_locked(vma, true): excluding readers, on
+ * mm->vma_writer_wait).
+ */
+export function* vma_mark_detached(vma: VmAreaStruct): KPath {
   vma.detached = true;
+  if (vma.nrReaders !== 0) {
+    vma.excludeReaders = true; // refcount_add_not_zero(VMA_LOCK_OFFSET)
+    vma.writerWaiting = current;
+    yield vma.blockWrite; // rcuwait_wait_event(&vma->vm_mm->vma_writer_wait, refcount == VMA_LOCK_OFFSET)
+    vma.excludeReaders = false; // __vma_exit_locked
+  }
 }

@@ -9,7 +9,12 @@ import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { mmap_write_lock_killable, mmap_write_unlock, PT, vma_start_write } from './mmap_lock.js';
 import { fault_inject, hooks } from './custom.js';
 import { sched_points } from './sched.js';
-import { dup_anon_vma, mergeable, remove_merged, vm_area_alloc, VM_SPECIAL, VPT, type VmaShape } from './vma.js';
+import {
+  dup_anon_vma, mergeable, remove_merged, vm_area_alloc, vm_area_free, VM_SPECIAL, vms_gather_munmap_vmas, VPT, type VmaShape,
+} from './vma.js';
+import { free_pgtables } from './pgtable.js';
+import { anon_rmap_zap, unlink_anon_vmas } from './rmap.js';
+import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
 
 /**
  * vma_expand (mm/vma.c): `target` grows to [start, end) with `pgoff` at
@@ -25,10 +30,10 @@ export function* vma_expand(
   mm: MmStruct, target: VmAreaStruct, next: VmAreaStruct | null, start: number, end: number, pgoff: number,
   copied_from: VmAreaStruct | null = null,
 ): KPath {
-  yield* vma_start_write(target);
+  if (!fault_inject.vma_expand_skip_write_lock) yield* vma_start_write(target);
   const remove_next = next !== null && next !== target && end === next.vm_end;
   if (remove_next) {
-    yield* vma_start_write(next);
+    if (!fault_inject.vma_expand_skip_write_lock) yield* vma_start_write(next);
     dup_anon_vma(target, next);
   }
   // mremap's copy_vma: vmg->copied_from (61f67c230a5e; before it, a merge into an unfaulted next lost the anon_vma)
@@ -40,7 +45,7 @@ export function* vma_expand(
   target.vm_start = start; // vma_set_range
   target.vm_end = end;
   target.vm_pgoff = pgoff;
-  if (remove_next) remove_merged(mm, next, target);
+  if (remove_next) yield* remove_merged(mm, target, next);
 }
 
 /**
@@ -104,11 +109,13 @@ function fresh_anon_range(vma: VmAreaStruct, start: number, end: number): void {
  * vma_start_write before vma_link; __mmap_complete. The range must be free
  * (MAP_FIXED over existing VMAs is not modelled). A new VMA that does not
  * merge has a page state of its own (docs/fidelity.md). null when
- * vm_mmap_pgoff's mmap_write_lock_killable is interrupted.
+ * vm_mmap_pgoff's mmap_write_lock_killable is interrupted, or -ENOMEM when
+ * the mm has more than max_map_count VMAs.
  */
 export function* do_mmap(mm: MmStruct, old: VmaShape): KPath<VmAreaStruct | null> {
   if ((yield* mmap_write_lock_killable(mm)) < 0) return null;
   yield cpu(Cost.do_mmap);
+  if (mm.map_count > mm.max_map_count) return yield* mmap_enomem(mm); // do_mmap: "Too many mappings?"
   const next = mm.mm_mt.find(old.vm_start); // vma_iter_next_rewind(&vmi, &prev)
   if (next !== null && next.vm_start < old.vm_end) throw new Error(`do_mmap([${old.vm_start}, ${old.vm_end})): range is mapped (MAP_FIXED over VMAs is not modelled)`);
   const prev = next !== null ? mm.mm_mt.prev(next) : mm.vmas[mm.vmas.length - 1] ?? null;
@@ -122,6 +129,81 @@ export function* do_mmap(mm: MmStruct, old: VmaShape): KPath<VmAreaStruct | null
     mm.link(vma);
   }
   if (sched_points) yield VPT.mmap_complete;
+  hooks.vma_change(vma, 'flags'); // model-only hook: __mmap_complete: vm_flags_set(VM_SOFTDIRTY), vma_set_page_prot
+  if (sched_points) yield PT.mmap_write_unlock;
+  mmap_write_unlock(mm);
+  return vma;
+}
+
+/** An mmap that fails with -ENOMEM under the write lock: vm_mmap_pgoff unlocks and returns the error (null). */
+function* mmap_enomem(mm: MmStruct): KPath<null> {
+  if (sched_points) yield PT.mmap_write_unlock;
+  mmap_write_unlock(mm);
+  return null;
+}
+
+/**
+ * mmap(MAP_FIXED) of the range `shape` describes over whatever is mapped
+ * there (__mmap_region, v6.12 .. v7.0): mmap write; __mmap_prepare:
+ * vma_find, vms_gather_munmap_vmas (split the VMAs straddling the edges,
+ * write-lock and detach every old VMA in the range; they stay in the tree,
+ * where a lookup finds them write-locked: lock_vma_under_rcu aborts), then
+ * vms_clean_up_area -> vms_clear_ptes (unmap_vmas, free_pgtables: the old
+ * range's page tables go while the old VMAs are locked and detached);
+ * vma_merge_new_range with the VMAs around the range, else __mmap_new_vma:
+ * vm_area_alloc, vma_start_write, vma_iter_store, which overwrites the old
+ * VMAs' range in the tree (one step: they leave it as the new VMA enters);
+ * __mmap_complete: vms_complete_munmap_vmas (unlock = false: remove_vma ->
+ * vm_area_free of each old VMA under the write lock), vm_flags_set. The
+ * new mapping has a page state of its own (`shape.mapping` unset), so it
+ * never merges (docs/fidelity.md). Returns the new VMA, or null when the
+ * lock wait was interrupted or -ENOMEM (map_count: do_mmap's limit, or the
+ * gather's split; nothing changed).
+ */
+export function* do_mmap_fixed(mm: MmStruct, shape: VmaShape): KPath<VmAreaStruct | null> {
+  if ((yield* mmap_write_lock_killable(mm)) < 0) return null;
+  yield cpu(Cost.do_mmap);
+  if (mm.map_count > mm.max_map_count) return yield* mmap_enomem(mm); // do_mmap: "Too many mappings?"
+  const start = shape.vm_start, end = shape.vm_end;
+  if (shape.mapping !== undefined) throw new Error('do_mmap_fixed: a MAP_FIXED mapping that may merge with its neighbours is not modelled');
+  const first = mm.mm_mt.find(start); // vma_find(vmi, end): the first VMA overlapping the range
+  let gone: VmAreaStruct[] = [];
+  let prev: VmAreaStruct | null, next: VmAreaStruct | null;
+  if (first !== null && first.vm_start < end) {
+    const gathered = yield* vms_gather_munmap_vmas(mm, first, start, end);
+    if (gathered === null) return yield* mmap_enomem(mm); // map_count_exceeded
+    gone = gathered.gone;
+    prev = mm.mm_mt.prev(gone[0]!); // vms->prev, vms->next
+    next = mm.mm_mt.next(gone[gone.length - 1]!);
+    // vms_clean_up_area -> vms_clear_ptes: unmap_vmas, free_pgtables
+    let zapped = false;
+    for (const v of gone) {
+      yield cpu(Cost.zap_pte, Math.round(v.pages * v.resident));
+      zapped ||= ptes_changed(v.pages, v);
+      anon_rmap_zap(v);
+      unlink_anon_vmas(v); // vms_clear_ptes -> free_pgtables -> unlink_anon_vmas
+    }
+    if (!fault_inject.free_pgtables_before_detach) free_pgtables(mm, start, end);
+    const flush = flush_tlb_mm_range(zapped);
+    if (flush !== null) yield flush;
+  } else {
+    next = first; // vma_iter_next_rewind(vmi, &map->prev)
+    prev = next !== null ? mm.mm_mt.prev(next) : mm.vmas[mm.vmas.length - 1] ?? null;
+  }
+  let vma = prev !== null || next !== null ? yield* vma_merge_new_range(mm, prev, next, shape) : null;
+  if (vma === null) {
+    vma = vm_area_alloc(mm, shape); // __mmap_new_vma
+    // "Lock the VMA since it is modified after insertion into VMA tree"
+    if (!fault_inject.mmap_skip_new_vma_write_lock) yield* vma_start_write(vma);
+    if (sched_points) yield VPT.vma_iter_store;
+    for (const v of gone) mm.unlink(v); // vma_iter_store overwrites the old VMAs' range
+    mm.link(vma);
+  }
+  if (sched_points) yield VPT.mmap_complete;
+  if (gone.length > 0) {
+    yield cpu(Cost.munmap_vma); // vms_complete_munmap_vmas (unlock = false)
+    for (const v of gone) vm_area_free(v); // remove_vma
+  }
   hooks.vma_change(vma, 'flags'); // model-only hook: __mmap_complete: vm_flags_set(VM_SOFTDIRTY), vma_set_page_prot
   if (sched_points) yield PT.mmap_write_unlock;
   mmap_write_unlock(mm);

@@ -58,7 +58,12 @@ export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number, pr
     const newflags = (vma.vm_flags & ~VM_PROT_MASK) | prot;
     const tmp_end = Math.min(vma.vm_end, end);
     changed ||= newflags !== vma.vm_flags && ptes_changed(tmp_end - tmp, vma);
-    prev = yield* mprotect_fixup(mm, vma, prev, tmp, tmp_end, newflags);
+    const fixed = yield* mprotect_fixup(mm, vma, prev, tmp, tmp_end, newflags);
+    if (fixed === null) { // -ENOMEM: the map_count limit
+      ok = false;
+      break;
+    }
+    prev = fixed;
     tmp = Math.max(tmp_end, prev.vm_end); // nstart = tmp; if (nstart < prev->vm_end) nstart = prev->vm_end
     if (tmp >= end) break;
     const nx = mm.mm_mt.next(prev);
@@ -80,13 +85,15 @@ export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number, pr
  * the flags do not change; else vma_modify_flags (merge, write-locking the
  * neighbours it changes, or split, write-locking the pieces), vma_start_write
  * (idempotent), vm_flags_reset, change_protection. Returns the VMA that now
- * covers [start, end) (the kernel's *pprev).
+ * covers [start, end) (the kernel's *pprev), or null (-ENOMEM from
+ * vma_modify: a split at the map_count limit).
  */
 export function* mprotect_fixup(
   mm: MmStruct, vma: VmAreaStruct, prev: VmAreaStruct | null, start: number, end: number, newflags: number,
-): KPath<VmAreaStruct> {
+): KPath<VmAreaStruct | null> {
   if (newflags === vma.vm_flags) return vma;
   const v = yield* vma_modify_flags(mm, prev, vma, start, end, newflags);
+  if (v === null) return null;
   if (!fault_inject.mprotect_skip_vma_start_write) yield* vma_start_write(v);
   hooks.vma_change(v, 'flags'); // model-only hook: vm_flags_reset asserts the write lock
   v.vm_flags = newflags;

@@ -10,6 +10,7 @@ import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { mmap_write_lock_killable, mmap_write_unlock, PT, vma_mark_detached, vma_start_write } from './mmap_lock.js';
 import { hooks } from './custom.js';
 import { sched_points } from './sched.js';
+import { free_pgtables } from './pgtable.js';
 import { __split_vma, do_vmi_munmap, vm_area_dup, vm_area_free, VPT } from './vma.js';
 import { vma_merge_new_range } from './mmap_region.js';
 import { anon_rmap_move, anon_rmap_zap, unlink_anon_vmas } from './rmap.js';
@@ -49,9 +50,9 @@ export function* do_mremap(mm: MmStruct, addr: number, old_len: number, new_len:
     } else if (new_len === old_len && !dontunmap) {
       ret = addr;
     } else if (new_len < old_len && !dontunmap) {
-      // "Always allow a shrinking remap": do_vmi_munmap(..., unlock = true) drops the lock.
-      yield* do_vmi_munmap(mm, addr + new_len, old_len - new_len, true);
-      return addr;
+      // "Always allow a shrinking remap": do_vmi_munmap(..., unlock = true) drops the lock,
+      // unless it fails (-ENOMEM at the map_count limit): then out: unlocks.
+      if ((yield* do_vmi_munmap(mm, addr + new_len, old_len - new_len, true)) !== null) return addr;
     } else if (!dontunmap && new_len > old_len && addr + old_len === vma.vm_end && (next === null || next.vm_start >= addr + new_len)) {
       // expand_vma_in_place -> vma_merge_extend: vma_merge_new_range of [vm_end, addr + new_len)
       // with prev = vma (vma_expand write-locks it, and swallows next if it then touches and matches)
@@ -84,10 +85,12 @@ function* mremap_to(mm: MmStruct, addr: number, old_len: number, new_addr: numbe
   if ((flags & MREMAP_MAYMOVE) === 0 || (dontunmap && old_len !== new_len)) return -1;
   if (fixed) {
     if (addr + old_len > new_addr && new_addr + new_len > addr) return -1; // the ranges overlap
-    yield* do_vmi_munmap(mm, new_addr, new_len, false); // do_munmap(mm, new_addr, new_len, uf_unmap_early)
+    // do_munmap(mm, new_addr, new_len, uf_unmap_early); if (ret) goto out: -ENOMEM (map_count) fails the call
+    // (null is also "nothing mapped there", no error; at the limit move_vma fails anyway)
+    if ((yield* do_vmi_munmap(mm, new_addr, new_len, false)) === null && mm.map_count >= mm.max_map_count) return -1;
   }
   if (old_len > new_len) {
-    yield* do_vmi_munmap(mm, addr + new_len, old_len - new_len, false); // do_munmap(mm, addr + new_len, ...)
+    if ((yield* do_vmi_munmap(mm, addr + new_len, old_len - new_len, false)) === null) return -1; // do_munmap(mm, addr + new_len, ...)
     old_len = new_len;
   }
   const vma = mm.mm_mt.walk(addr); // vma_to_resize: the VMA at addr (the munmaps may have split it)
@@ -111,6 +114,8 @@ function* mremap_to(mm: MmStruct, addr: number, old_len: number, new_addr: numbe
 export function* move_vma(
   mm: MmStruct, vma: VmAreaStruct, old_addr: number, old_len: number, new_len: number, new_addr: number, dontunmap: boolean,
 ): KPath<number> {
+  // "We'd prefer to avoid failure later on in do_munmap: which may split one vma into three before unmapping."
+  if (mm.map_count >= mm.max_map_count - 3) return -1;
   yield* vma_start_write(vma);
   const pgoff = vma.pgoff_of(old_addr);
   // copy_vma: vma_merge_new_range into a neighbour of the target range ...
@@ -150,12 +155,13 @@ export function* move_vma(
   if (old_addr + old_len < v.vm_end) yield* __split_vma(mm, v, old_addr + old_len, false);
   yield* vma_start_write(v);
   if (sched_points) yield PT.vma_mark_detached;
-  vma_mark_detached(v);
+  yield* vma_mark_detached(v);
   if (sched_points) yield VPT.vma_iter_clear;
   mm.unlink(v);
   yield cpu(Cost.zap_pte, Math.round(old_len * v.resident)); // unmap_region
   anon_rmap_zap(v);
-  unlink_anon_vmas(v); // unmap_region -> free_pgtables
+  free_pgtables(mm, old_addr, old_addr + old_len); // unmap_region -> free_pgtables
+  unlink_anon_vmas(v); // free_pgtables -> unlink_anon_vmas
   if (sched_points) yield VPT.remove_vma;
   vm_area_free(v);
   return new_addr;

@@ -54,7 +54,7 @@ function* lock_next_vma(mm: MmStruct, from_addr: number): KPath<VmAreaStruct | n
     const vma = vma_next(mm, from_addr);
     if (vma === null) return null;
     const r = vma_start_read(mm, vma);
-    if (r === VMA_READ_UNSTABLE) vma_start_read_finish_unstable(); // err_unstable: another mm's VMA (mmgrab, put, mmdrop)
+    if (r === VMA_READ_UNSTABLE) vma_start_read_finish_unstable(vma); // err_unstable: another mm's VMA (mmgrab, put, mmdrop)
     if (r === VMA_READ_OK) return vma;
     if (r === VMA_READ_EAGAIN) continue; // vma_iter_set(vmi, from_addr); goto retry
     // fallback: lock_next_vma_under_mmap_lock

@@ -21,6 +21,7 @@ import {
 } from './mmap_lock.js';
 import { fault_inject, hooks, nondet } from './custom.js';
 import { sched_points } from './sched.js';
+import { free_pgtables } from './pgtable.js';
 import { point, type PointEffect } from './effects.js';
 
 /** Scheduling points of the VMA operations (tree updates are one step each, see maple_tree.ts). */
@@ -32,6 +33,8 @@ export const VPT = {
   dup_anon_vma: point('dup_anon_vma(dst, src)'),
   mmap_complete: point('__mmap_complete(map, vma)'),
   expand_downwards: point('expand_downwards(vma, address)'),
+  free_pgtables: point('free_pgtables(tlb, mas, vma, floor, ceiling)'),
+  vma_iter_store: point('vma_iter_store(vmi, vma)'),
 } satisfies Record<string, PointEffect>;
 
 /** include/linux/mm.h VM_SPECIAL (VM_IO | VM_DONTEXPAND are not modelled). */
@@ -187,8 +190,14 @@ export function* __split_vma(mm: MmStruct, vma: VmAreaStruct, addr: number, new_
   return nw;
 }
 
-/** split_vma */
-export const split_vma = __split_vma;
+/**
+ * split_vma (mm/vma.c): -ENOMEM (null) when the mm is at its map_count
+ * limit (`vma->vm_mm->map_count >= sysctl_max_map_count`), else __split_vma.
+ */
+export function* split_vma(mm: MmStruct, vma: VmAreaStruct, addr: number, new_below: boolean): KPath<VmAreaStruct | null> {
+  if (mm.map_count >= mm.max_map_count) return null;
+  return yield* __split_vma(mm, vma, addr, new_below);
+}
 
 /**
  * is_mergeable_vma + is_mergeable_anon_vma + the pgoff test of
@@ -215,18 +224,25 @@ export function dup_anon_vma(dst: VmAreaStruct, src: VmAreaStruct): void {
 }
 
 /**
- * vma_complete's removal half: vma_mark_detached (the VMA is write-locked:
- * no reader holds it), out of the tree, unlink_anon_vmas, vm_area_free at
- * once (no RCU delay, SLAB_TYPESAFE_BY_RCU). Its PTEs now belong to the VMA
- * that grew over its range (`into`).
+ * The removal half of a merge: the VMAs leave the tree
+ * (vma_iter_store_overwrite in commit_merge), then vma_complete's
+ * vma_mark_detached (they are write-locked: no reader holds them; it waits
+ * only for a transient reference of another mm's vma_start_read),
+ * unlink_anon_vmas and vm_area_free at once (no RCU delay,
+ * SLAB_TYPESAFE_BY_RCU). Their PTEs now belong to the VMA that grew over
+ * their range (`into`).
  */
-export function remove_merged(mm: MmStruct, v: VmAreaStruct, into: VmAreaStruct): void {
-  vma_mark_detached(v);
-  mm.unlink(v);
-  anon_rmap_move(v, into); // model-only: the folios mapped there are now in `into`'s range
-  anon_rmap_zap(v);
-  unlink_anon_vmas(v);
-  vm_area_free(v);
+export function* remove_merged(mm: MmStruct, into: VmAreaStruct, ...vs: VmAreaStruct[]): KPath {
+  for (const v of vs) {
+    mm.unlink(v);
+    anon_rmap_move(v, into); // model-only: the folios mapped there are now in `into`'s range
+  }
+  for (const v of vs) {
+    yield* vma_mark_detached(v);
+    anon_rmap_zap(v);
+    unlink_anon_vmas(v);
+    vm_area_free(v);
+  }
 }
 
 /**
@@ -273,15 +289,14 @@ export function* vma_merge_existing_range(
     const p = prev!, n = next!;
     dup_anon_vma(p, n.anon_vma !== null ? n : vma);
     p.vm_end = n.vm_end;
-    remove_merged(mm, vma, p);
-    remove_merged(mm, n, p);
+    yield* remove_merged(mm, p, vma, n);
     return p;
   }
   if (merge_left) {
     const p = prev!;
     dup_anon_vma(p, vma);
     p.vm_end = end;
-    if (merge_will_delete_vma) remove_merged(mm, vma, p);
+    if (merge_will_delete_vma) yield* remove_merged(mm, p, vma);
     else {
       anon_rmap_move(vma, p); // model-only: some of vma's folios may now be in p's range
       vma.vm_pgoff += end - vma.vm_start;
@@ -293,7 +308,7 @@ export function* vma_merge_existing_range(
   dup_anon_vma(n, vma);
   n.vm_pgoff -= n.vm_start - start;
   n.vm_start = start;
-  if (merge_will_delete_vma) remove_merged(mm, vma, n);
+  if (merge_will_delete_vma) yield* remove_merged(mm, n, vma);
   else {
     anon_rmap_move(vma, n); // model-only: some of vma's folios may now be in n's range
     vma.vm_end = start;
@@ -305,15 +320,17 @@ export function* vma_merge_existing_range(
  * vma_modify (mm/vma.c) for vma_modify_flags: try to merge [start, end);
  * else split off the head (split_vma(vma, start, 1): the new VMA is below)
  * and the tail (split_vma(vma, end, 0)), leaving `vma` as the middle piece,
- * write-locked. Returns the VMA that now covers exactly [start, end).
+ * write-locked. Returns the VMA that now covers exactly [start, end), or
+ * null (-ENOMEM: a split hit the map_count limit; a head split already made
+ * stays, as in the kernel).
  */
 export function* vma_modify_flags(
   mm: MmStruct, prev: VmAreaStruct | null, vma: VmAreaStruct, start: number, end: number, newflags: number,
-): KPath<VmAreaStruct> {
+): KPath<VmAreaStruct | null> {
   const merged = yield* vma_merge_existing_range(mm, vma, prev, start, end, newflags);
   if (merged !== null) return merged;
-  if (vma.vm_start < start) yield* split_vma(mm, vma, start, true);
-  if (vma.vm_end > end) yield* split_vma(mm, vma, end, false);
+  if (vma.vm_start < start && (yield* split_vma(mm, vma, start, true)) === null) return null;
+  if (vma.vm_end > end && (yield* split_vma(mm, vma, end, false)) === null) return null;
   return vma;
 }
 
@@ -340,6 +357,42 @@ export function* do_vmi_align_munmap(mm: MmStruct, addr: number, npages?: number
 }
 
 /**
+ * vms_gather_munmap_vmas (mm/vma.c) for [start, end), `vma` the first VMA
+ * ending above start: split the VMAs straddling the edges (the pieces
+ * outside stay mapped), then write-lock and detach every VMA in the range
+ * while it is still in the tree. Returns them, and the shape of the first,
+ * or null (-ENOMEM, nothing changed: the head split would need one VMA more
+ * than the map_count limit allows).
+ */
+export function* vms_gather_munmap_vmas(
+  mm: MmStruct, vma: VmAreaStruct, start: number, end: number,
+): KPath<{ gone: VmAreaStruct[]; shape: VmaShape | null } | null> {
+  if (start > vma.vm_start) {
+    // "Make sure that map_count on return from munmap() will not exceed its
+    // limit; but let map_count go just above its limit temporarily": -ENOMEM
+    // only when the range ends inside this VMA too (two splits, one more VMA).
+    if (end < vma.vm_end && mm.map_count >= mm.max_map_count) return null;
+    yield* __split_vma(mm, vma, start, true);
+  }
+  if (fault_inject.free_pgtables_before_detach) {
+    // Injected bug: the page tables go before the VMAs are write-locked and detached.
+    if (sched_points) yield VPT.free_pgtables;
+    free_pgtables(mm, start, end);
+  }
+  const gone: VmAreaStruct[] = [];
+  let shape: VmaShape | null = null;
+  for (let v: VmAreaStruct | null = vma; v !== null && v.vm_start < end; v = mm.mm_mt.next(v)) {
+    if (v.vm_end > end) yield* __split_vma(mm, v, end, false);
+    yield* vma_start_write(v);
+    if (sched_points) yield PT.vma_mark_detached;
+    yield* vma_mark_detached(v);
+    shape ??= shapeOf(v);
+    gone.push(v);
+  }
+  return { gone, shape };
+}
+
+/**
  * do_vmi_munmap (mm/vma.c) with mmap_lock held for write: the body of
  * do_vmi_align_munmap above. With `unlock` (munmap, mremap's shrink)
  * vms_complete_munmap_vmas downgrades, zaps and frees under mmap read and
@@ -353,17 +406,9 @@ export function* do_vmi_munmap(mm: MmStruct, addr: number, npages: number | unde
   const vma = mm.find_vma(addr);
   if (vma === null || (npages !== undefined && vma.vm_start >= addr + npages)) return null;
   const start = addr, end = npages === undefined ? vma.vm_end : addr + npages;
-  if (start > vma.vm_start) yield* __split_vma(mm, vma, start, true); // vms_gather_munmap_vmas
-  const gone: VmAreaStruct[] = [];
-  let shape: VmaShape | null = null;
-  for (let v: VmAreaStruct | null = vma; v !== null && v.vm_start < end; v = mm.mm_mt.next(v)) {
-    if (v.vm_end > end) yield* __split_vma(mm, v, end, false);
-    yield* vma_start_write(v);
-    if (sched_points) yield PT.vma_mark_detached;
-    vma_mark_detached(v);
-    shape ??= shapeOf(v);
-    gone.push(v);
-  }
+  const gathered = yield* vms_gather_munmap_vmas(mm, vma, start, end);
+  if (gathered === null) return null; // -ENOMEM (map_count_exceeded), nothing changed
+  const { gone, shape } = gathered;
   if (sched_points) yield VPT.vma_iter_clear;
   for (const v of gone) mm.unlink(v); // vma_iter_clear_gfp
   yield cpu(Cost.munmap_vma);
@@ -378,6 +423,7 @@ export function* do_vmi_munmap(mm: MmStruct, addr: number, npages: number | unde
     anon_rmap_zap(v);
     unlink_anon_vmas(v); // unmap_region -> free_pgtables -> unlink_anon_vmas (mmap_lock read after the downgrade)
   }
+  if (!fault_inject.free_pgtables_before_detach) free_pgtables(mm, start, end); // unmap_region -> free_pgtables (pgtable.ts)
   const flush = flush_tlb_mm_range(zapped); // unmap_region -> tlb_finish_mmu -> flush_tlb_mm_range
   if (flush !== null) yield flush;
   if (sched_points) yield VPT.remove_vma;

@@ -391,6 +391,7 @@ function plan(
       return { delay, op: 'mremap', region: r.id, page: r.pages - n, pages: n, state: 'none', write: false, arg: spec.new_pages, flags };
     }
     case 'munmap': {
+      if (spec.fixed === true) throw new Error("op 'munmap' with fixed: true (mmap MAP_FIXED) is not supported by faultline real yet");
       const r = pickRegion(spec.vma);
       return { delay, op: 'munmap', region: r.id, page: 0, pages: r.pages, state: 'none', write: false };
     }

@@ -193,7 +193,7 @@ export function resolveThreads(f: ScenarioFile, duration: number, vmas: readonly
           return;
         }
         case 'munmap':
-          ops.push({ op: 'munmap', vma: o.vma, ...base });
+          ops.push({ op: 'munmap', vma: o.vma, ...(o.fixed === true ? { fixed: true } : {}), ...base });
           return;
         case 'gup': {
           const states = resolveStates(o.states, g, oat, issues);

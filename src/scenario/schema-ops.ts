@@ -106,6 +106,7 @@ export const OpSchema = z.discriminatedUnion(
     z.strictObject({
       op: z.literal('munmap'),
       vma: vmaRef(),
+      fixed: z.boolean().optional().describe('Instead of munmap then mmap: one mmap(MAP_FIXED) of a new mapping over the VMA, which replaces it (default false).'),
       ...opCommon,
     }),
     z.strictObject({

@@ -135,6 +135,8 @@ export interface MremapOp extends OpBase {
 export interface MunmapOp extends OpBase {
   op: 'munmap';
   vma: string;
+  /** mmap(MAP_FIXED) of a new mapping over the VMA instead of munmap + mmap. */
+  fixed?: boolean;
 }
 export interface ForkOp extends OpBase {
   op: 'fork';

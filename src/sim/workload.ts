@@ -9,7 +9,7 @@
  * (two threads faulting one page share the I/O, as in the kernel).
  */
 import {
-  anon_vma_init_faulted, call, Cost, COST_NAMES, cpu, mutableCall, mutableSleep, do_mprotect_pkey, do_mmap, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, fork_child_exit_cpu,
+  anon_vma_init_faulted, call, Cost, COST_NAMES, cpu, mutableCall, mutableSleep, do_mprotect_pkey, do_mmap, do_mmap_fixed, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, fork_child_exit_cpu,
   LawName, madvise_dontneed, madvise_flags, MmStruct, MPROTECT_PROT_BITS, sleep, VM_PROT_MASK, do_mremap, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
   VM_SEQ_READ, type MadviseFlagBehavior,
   VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE,
@@ -461,6 +461,18 @@ export class Workload {
       }
       case 'munmap': {
         const slot = this.pickSlot(task, op.vma);
+        if (op.fixed) {
+          // mmap(MAP_FIXED) over the VMA: a new mapping with its flags replaces it (__mmap_region).
+          const v = mm.find_vma(slot.start);
+          if (v === null) return;
+          obs.opBegin(sim.now, task, 'mmap');
+          const vma = yield* do_mmap_fixed(mm, {
+            group: v.group, vm_start: v.vm_start, vm_end: v.vm_end, vm_flags: v.vm_flags, vm_file: v.vm_file,
+            has_map_pages: v.has_map_pages, resident: 0,
+          });
+          obs.opEnd(sim.now, task, 'mmap', vma === null ? -EINTR : 0);
+          return;
+        }
         obs.opBegin(sim.now, task, 'munmap');
         const old = yield* do_vmi_align_munmap(mm, slot.start);
         obs.opEnd(sim.now, task, 'munmap', old === null ? -22 : 0);

@@ -1,0 +1,136 @@
+/**
+ * Page tables as objects with a lifetime: allocated by the fault path
+ * (__handle_mm_fault -> pmd_alloc / __pte_alloc -> pmd_populate), reached
+ * again at the PTE install (pte_offset_map_lock, mm/pgtable-generic.c
+ * __pte_offset_map_lock: map the table the pmd points to, take its PTL,
+ * re-check pmd_same), and freed by free_pgtables (mm/memory.c, from
+ * unmap_region on munmap and exit_mmap) when no VMA is left in the PMD
+ * range they map (free_pgd_range's floor / ceiling).
+ *
+ * One level: a `PteTable` stands for the PTE table of one PMD range
+ * (PTRS_PER_PTE pages) together with the pmd entry pointing to it, which a
+ * fault holds from __handle_mm_fault to the PTE install as `vmf->pmd`
+ * (docs/fidelity.md). The kernel frees PTE tables through the mmu_gather
+ * (tlb_remove_table, RCU-deferred with CONFIG_MMU_GATHER_RCU_TABLE_FREE) and
+ * retracted ones with pte_free_defer, so a lockless walker inside
+ * rcu_read_lock (__pte_offset_map) still reads valid memory; but a fault's
+ * `vmf->pmd` is held across sleeps, outside any RCU read section, and only
+ * the VMA lock (or mmap_lock) keeps the tables under it alive: munmap
+ * write-locks and detaches the VMAs (vms_gather_munmap_vmas) before
+ * vms_complete_munmap_vmas -> unmap_region -> free_pgtables. `freed` is
+ * model-only: a path that walks a freed table is reported by hook
+ * `pgtable_use` (the checker's use-after-free invariant). Faults walk
+ * through these objects only when hooks are installed (the checker): the
+ * simulator keeps none (nothing in it reads them, and their allocation and
+ * freeing are inside the fault's and munmap's costs), so its figures and
+ * speed are those of the model without page tables.
+ */
+import type { MmStruct } from './mm_types.js';
+import { hooks, hooks_on } from './custom.js';
+
+/** PTRS_PER_PTE (x86-64, arm64 4K): the pages one PTE table maps (one PMD entry). */
+export const PTRS_PER_PTE = 512;
+
+/** FIRST_USER_ADDRESS (0 on x86-64 and arm64), in pages. */
+const FIRST_USER_ADDRESS = 0;
+
+/** A PTE table (struct ptdesc) of one mm, mapping pages [index * PTRS_PER_PTE, (index + 1) * PTRS_PER_PTE). */
+export class PteTable {
+  /** Model-only: free_pgtables freed it (the page went back, after the mmu_gather's grace period). */
+  freed = false;
+  constructor(readonly index: number) {
+    hooks.object_created(this); // model-only (custom.ts)
+  }
+  get label(): string {
+    return `pte_table[${this.index}]`;
+  }
+}
+
+/** pmd_index: the PMD entry (PTE table) that maps `addr`. */
+export function pmd_index(addr: number): number {
+  return Math.floor(addr / PTRS_PER_PTE);
+}
+
+/**
+ * __handle_mm_fault's walk down to the PTE table of `addr`: pmd_alloc, and
+ * __pte_alloc when the pmd is none (pmd_populate under the pmd lock). The
+ * table returned is the fault's `vmf->pmd`, held until the PTE install.
+ */
+export function pte_alloc(mm: MmStruct, addr: number): PteTable {
+  const i = pmd_index(addr);
+  let pt = mm.pgtables.get(i);
+  if (pt === undefined) {
+    pt = new PteTable(i);
+    mm.pgtables.set(i, pt); // pmd_populate
+  }
+  return pt;
+}
+
+/**
+ * Model-only set-up: the page tables of a range whose pages are already
+ * resident at the start (the check scenarios' VMAs), as earlier faults left
+ * them.
+ */
+export function populate_pgtables(mm: MmStruct, start: number, end: number): void {
+  for (let a = start; a < end; a = (pmd_index(a) + 1) * PTRS_PER_PTE) pte_alloc(mm, a);
+}
+
+/**
+ * pte_offset_map_lock (mm/pgtable-generic.c __pte_offset_map_lock, v6.5+:
+ * 0d940a9b270b "mm/pgtable: allow pte_offset_map[_lock]() to fail") at the
+ * PTE install of a fault holding `pt` (its vmf->pmd): read the pmd
+ * (__pte_offset_map, pmdp_get_lockless), take the PTL, and re-check
+ * pmd_same; false (NULL) when the table is no longer the one the pmd
+ * points to: the caller installs nothing and the fault is taken again.
+ * Reading the pmd through a freed table is the use-after-free the VMA lock
+ * prevents (hook `pgtable_use`).
+ */
+export function pte_offset_map_lock(mm: MmStruct, pt: PteTable | null, addr: number): boolean {
+  if (pt === null) return true; // the simulator: no page-table objects
+  if (hooks_on) hooks.pgtable_use(pt, mm, addr, 'pte_offset_map_lock'); // model-only hook
+  return mm.pgtables.get(pt.index) === pt; // pmd_same(pmdval, pmdp_get_lockless(pmd))
+}
+
+/**
+ * The floor and ceiling free_pgtables gets for [start, end) (unmap_region:
+ * `prev ? prev->vm_end : FIRST_USER_ADDRESS`, `next ? next->vm_start :
+ * USER_PGTABLES_CEILING`): the end of the VMA below the range and the start
+ * of the VMA above it, skipping VMAs inside the range (still in the tree
+ * when the caller frees before clearing them).
+ */
+function pgtable_gap(mm: MmStruct, start: number, end: number): { floor: number; ceiling: number } {
+  const n = mm.mm_mt.find(end); // the first VMA ending above end
+  const ceiling = n === null ? Infinity : Math.max(n.vm_start, end);
+  const s = mm.mm_mt.find(start);
+  if (s !== null && s.vm_start < start) return { floor: start, ceiling }; // a VMA straddles start
+  const p = s !== null ? mm.mm_mt.prev(s) : mm.vmas[mm.vmas.length - 1] ?? null;
+  return { floor: p !== null && p.vm_end <= start ? p.vm_end : FIRST_USER_ADDRESS, ceiling };
+}
+
+/**
+ * free_pgtables (mm/memory.c) -> free_pgd_range for the unmapped range
+ * [start, end): every PTE table of the range whose whole PMD range lies in
+ * [floor, ceiling) (no VMA left in it) is cleared from the pmd
+ * (pmd_clear) and freed (pte_free_tlb -> tlb_remove_table). Returns the
+ * number freed.
+ */
+export function free_pgtables(mm: MmStruct, start: number, end: number): number {
+  if (end <= start || mm.pgtables.size === 0) return 0;
+  const { floor, ceiling } = pgtable_gap(mm, start, end);
+  let n = 0;
+  for (let i = pmd_index(start); i <= pmd_index(end - 1); i++) {
+    if (i * PTRS_PER_PTE < floor || (i + 1) * PTRS_PER_PTE > ceiling) continue;
+    const pt = mm.pgtables.get(i);
+    if (pt === undefined) continue;
+    mm.pgtables.delete(i); // pmd_clear
+    pt.freed = true; // pte_free_tlb
+    n++;
+  }
+  return n;
+}
+
+/** exit_mmap's free_pgtables over the whole address space (floor FIRST_USER_ADDRESS, ceiling USER_PGTABLES_CEILING). */
+export function free_all_pgtables(mm: MmStruct): void {
+  for (const pt of mm.pgtables.values()) pt.freed = true;
+  mm.pgtables.clear();
+}
