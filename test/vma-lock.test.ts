@@ -219,7 +219,7 @@ describe('VMA lock: a detached VMA (munmap racing with the RCU lookup)', () => {
     const events: string[] = [];
     install_vm_event_sink((ev: VmEvent) => events.push(VM_EVENT_NAMES[ev]));
     set_current(T);
-    vma_mark_detached(old);
+    expect(vma_mark_detached(old).next().done).toBe(true); // no reader holds it: detached without waiting
     mm.unlink(old);
     let replacement: VmAreaStruct | null = null;
     if (after === 'replaced') {
@@ -277,7 +277,7 @@ describe('VMA lock: vma_start_read checks vm_lock_seq before the refcount (detac
     h.lane('M', 0, function* () {
       yield* mmap_write_lock(mm);
       yield* vma_start_write(old);
-      vma_mark_detached(old);
+      yield* vma_mark_detached(old);
       mm.unlink(old);
       yield* hold(5);
       mmap_write_unlock(mm);
