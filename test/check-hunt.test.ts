@@ -43,11 +43,11 @@ describe('bug hunting before the complete search', () => {
     expect(out.stats.executions).toBe(204);
   }, 120_000);
 
-  it('with state caching: 245 executions instead of 1,669', () => {
-    expect(runCheck(anchor2, { inject: bug, mode: DFS(true, null), shrink: false }).stats.executions).toBe(1669);
+  it('with state caching: 232 executions instead of 1,130', () => {
+    expect(runCheck(anchor2, { inject: bug, mode: DFS(true, null), shrink: false }).stats.executions).toBe(1130);
     const r = runCheck(anchor2, { inject: bug, mode: DFS(true, 2), shrink: false });
     expect(verdict(r)).toBe('unsafe:vma-write-exclusion');
-    expect(r.stats.executions).toBe(245);
+    expect(r.stats.executions).toBe(232);
   }, 120_000);
 
   it('a complete search keeps its verdict; executions are the passes plus the seeded unbounded search', () => {
@@ -66,8 +66,8 @@ describe('bug hunting before the complete search', () => {
       expect(verdict(r)).toBe('safe');
       expect(r.stats.executions).toBe(out.stats.executions);
     }
-    expect(runCheck('check-fork-anon', { mode: DFS(true, 2) }).stats.executions).toBe(328);
-    expect(runCheck('check-fork-anon', { mode: DFS(true, null) }).stats.executions).toBe(264);
+    expect(runCheck('check-fork-anon', { mode: DFS(true, 2) }).stats.executions).toBe(268);
+    expect(runCheck('check-fork-anon', { mode: DFS(true, null) }).stats.executions).toBe(208);
   }, 120_000);
 
   it('a pass whose bound removed no option was the unbounded search: one thread, one pass, complete', () => {
