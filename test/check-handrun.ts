@@ -33,6 +33,15 @@ export function handRun(name: string | CheckScenario, inject: Injection[] = [], 
       }
       expect(t.pending).toBe(what);
     },
+    /** Run `comm` to its end; it must not sleep on the way. */
+    finish(comm: string): void {
+      const t = task(comm);
+      for (let i = 0; i < 200 && t.state !== 2; i++) {
+        if (t.state === 1) throw new Error(`${comm} sleeps in ${t.pending}`);
+        step(comm);
+      }
+      expect(t.state).toBe(2);
+    },
     /** Run `comm` until it sleeps or ends. */
     run(comm: string): void {
       const t = task(comm);

@@ -7,57 +7,20 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  checkScenarioFromObject, decodeSchedule, Execution, INVARIANT_NAMES, loadCheckScenario, type CheckModel, type Injection, type Violation,
+  checkScenarioFromObject, decodeSchedule, Execution, INVARIANT_NAMES, loadCheckScenario, type Injection,
 } from '../src/check/index.js';
 import {
-  install_vm_event_sink, mmdrop, mmgrab, mmput, MmStruct, VM_EVENT_NAMES, VM_READ, VMA_READ_UNSTABLE, vma_start_read,
-  vma_start_read_finish_unstable, VmAreaStruct, type VmEvent,
+  mmdrop, mmgrab, mmput, MmStruct, VM_READ, VMA_READ_UNSTABLE, vma_start_read,
+  vma_start_read_finish_unstable, VmAreaStruct,
 } from '../src/model/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 import { ScenarioError } from '../src/scenario/errors.js';
 import { runCheck, verdict } from './check-helpers.js';
 import { lanes } from './lanes.js';
+import { handRun as sharedHandRun } from './check-handrun.js';
 
 /** One execution of a check scenario driven by hand; every data choice answers `choice` (1: reuse a freed VMA object). */
-function handRun(name: string, inject: Injection[] = [], choice = 1) {
-  const sc = loadCheckScenario(name);
-  const model: CheckModel = {
-    scenario: sc, fault: faultStrategy('mainline'), fork: forkStrategy('fork-lock-all'),
-    injections: inject, invariants: new Set(INVARIANT_NAMES),
-  };
-  const ex = new Execution(model, sc.threads.map((t) => t.ops.length), () => choice);
-  const events: string[] = [];
-  install_vm_event_sink((ev: VmEvent) => {
-    const n = VM_EVENT_NAMES[ev];
-    if (n.startsWith('VMA_LOCK') || n === 'FAULT_SIGSEGV') events.push(n);
-  });
-  const task = (comm: string) => ex.tasks.find((t) => t.comm === comm)!;
-  let violation: Violation | null = null;
-  const step = (comm: string): void => {
-    const o = ex.step(task(comm).id, true, true);
-    violation ??= o.violation;
-  };
-  return {
-    ex, events, get violation() { return violation; },
-    /** Step `comm` until its next step would be `what`. */
-    until(comm: string, what: string): void {
-      const t = task(comm);
-      for (let i = 0; i < 100 && t.pending !== what; i++) {
-        if (t.state !== 0) throw new Error(`${comm} cannot run (${t.pending})`);
-        step(comm);
-      }
-      expect(t.pending).toBe(what);
-    },
-    finish(comm: string): void {
-      const t = task(comm);
-      for (let i = 0; i < 200 && t.state !== 2; i++) {
-        if (t.state === 1) throw new Error(`${comm} sleeps in ${t.pending}`);
-        step(comm);
-      }
-      expect(t.state).toBe(2);
-    },
-  };
-}
+const handRun = (name: string, inject: Injection[] = [], choice = 1) => sharedHandRun(name, inject, choice);
 
 describe('check scenarios with more than one process', () => {
   const base = {
