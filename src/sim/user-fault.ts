@@ -1,0 +1,156 @@
+/**
+ * One simulated thread's user page faults: where the current one lands (its
+ * page state drawn or met), and the CALL effect that runs the kernel's
+ * do_user_addr_fault for it.
+ */
+import {
+  Cost, cpu, mutableCall, do_user_addr_fault, LawName, do_user_addr_fault_and_return, set_page_state, VmAreaStruct,
+  type CallEffect, type FolioHolder, type KPath,
+} from '../model/index.js';
+import type { PageState } from '../scenario/types.js';
+import type { Slot } from './build-mm.js';
+import type { SimTask } from './engine.js';
+import type { Workload } from './workload.js';
+
+/**
+ * A fault begun right after its thread slept: the cache and TLB refill of the
+ * fault path (Cost.fault_after_sleep, measured by the `fault-after-sleep`
+ * bench; arch/x86/mm/fault.c exc_page_fault meets cold lines), then the fault.
+ */
+function* fault_after_sleep(path: KPath<number>): KPath<number> {
+  yield FAULT_AFTER_SLEEP_CPU;
+  return yield* path;
+}
+const FAULT_AFTER_SLEEP_CPU = cpu(Cost.fault_after_sleep);
+
+/** An access that does not fault (a resident, mapped anonymous page with `memory:`). */
+// eslint-disable-next-line require-yield -- no kernel step runs: the CALL returns at once
+function* no_fault(): KPath<number> {
+  return 0;
+}
+
+/** A fault op with its lookups done once. */
+export interface CompiledFault {
+  slots: Slot[];
+  write: boolean;
+  /** access: wp: the page is mapped read-only when resident (do_wp_page). */
+  wp: boolean;
+  /** order: sequential, and the pages of the group's VMAs together. */
+  sequential: boolean;
+  totalPages: number;
+  states: PageState[];
+  /** Cumulative weights; a Float64Array, so rng.pick sees one array kind (no deopt between integer and fractional weights). */
+  stateCum: Float64Array;
+}
+
+/**
+ * One thread's user page faults: where the current one lands, and the CALL
+ * effect that runs it. Kept out of the thread generators so that they stay
+ * small (a generator saves and restores its live registers at every yield).
+ */
+export class UserFault {
+  private vma: VmAreaStruct | null = null;
+  private pgoff = 0;
+  /** Reused CALL effect: engines consume a CALL as soon as it is yielded. */
+  private readonly callEffect = mutableCall();
+  /** With `memory:`, the access hit a resident anonymous page: no fault, no op. */
+  private noFault = false;
+  /** Next page (over the group's VMAs) of each `order: sequential` fault op. */
+  private readonly cursors = new Map<CompiledFault, number>();
+  /**
+   * The thread slept (think time, a gap, a vsync wait) since its last op:
+   * its next fault on an anonymous VMA pays Cost.fault_after_sleep when the
+   * costs give one.
+   */
+  slept = false;
+
+  /**
+   * set_page_state's holder (made once per thread): a folio locked by reclaim
+   * or under writeback is unlocked after a law drawn with this thread's stream.
+   */
+  private readonly holder: FolioHolder;
+
+  constructor(private readonly w: Workload, readonly task: SimTask) {
+    const sim = w.sim;
+    this.holder = (folio, kind, unlock) => {
+      const law = kind === 'locked' ? LawName.folio_lock_hold : LawName.writeback;
+      sim.schedule(sim.now + sim.drawLaw(law, task), unlock, folio);
+    };
+  }
+
+  /**
+   * A user access faults: pick its page, put it in its drawn state, report
+   * the op's start, and return the effect that runs do_user_addr_fault.
+   */
+  begin(fault: CompiledFault): CallEffect {
+    const task = this.task, rng = task.rng, slots = fault.slots, w = this.w;
+    let slot: Slot, pgoff: number;
+    if (fault.sequential) { // the next page in address order over the group's VMAs, wrapping around (a round)
+      let c = this.cursors.get(fault) ?? 0;
+      let i = 0;
+      while (c >= slots[i]!.pages) c -= slots[i++]!.pages;
+      slot = slots[i]!;
+      pgoff = c;
+      const next = (this.cursors.get(fault) ?? 0) + 1;
+      this.cursors.set(fault, next === fault.totalPages ? 0 : next);
+    } else {
+      slot = slots.length === 1 ? slots[0]! : slots[rng.below(slots.length)]!;
+      pgoff = rng.below(slot.pages);
+    }
+    const addr = slot.start + pgoff;
+    const state = fault.states[fault.states.length === 1 ? 0 : rng.pick(fault.stateCum)]!;
+    let vma = slot.vma;
+    if (vma === null || vma.detached || addr < vma.vm_start || addr >= vma.vm_end) vma = slot.vma = w.mm.find_vma(addr);
+    const memcg = w.mm.memory;
+    this.vma = vma;
+    this.pgoff = pgoff;
+    if (memcg === null) {
+      if (vma !== null) {
+        const set = set_page_state(vma, pgoff, state, this.holder);
+        // access: wp: a resident page is mapped read-only (an absent one, or one a fault is working on, has no PTE)
+        if (fault.wp) {
+          if (set && state !== 'absent') vma.wrprotected.add(pgoff);
+          else vma.wrprotected.delete(pgoff);
+        }
+      }
+    } else if (vma !== null && fault.wp) {
+      vma.wrprotected.add(pgoff); // handle_pte_fault takes do_wp_page only while the page is resident
+    } else if (vma !== null && !vma.vm_file) {
+      const p = memcg.lruvec.get(vma, pgoff);
+      if (p !== undefined) { // resident and mapped: the access does not fault
+        p.young = true;
+        this.noFault = true;
+        this.callEffect.path = no_fault();
+        return this.callEffect;
+      }
+    }
+    w.sim.observer.opBegin(w.sim.now, task, 'fault');
+    const path = memcg !== null ? do_user_addr_fault_and_return(w.mm, addr, fault.write) : do_user_addr_fault(w.mm, addr, fault.write);
+    // Anonymous faults only: the bench measured them (warm back to back, cold after a sleep); the
+    // page-cache fault's bench zaps the whole mapping before each touch, so do_read_fault already
+    // holds a cold fault's refill (docs/calibration.md, docs/fidelity.md).
+    const cold = this.slept && w.faultAfterSleepNs > 0 && vma !== null && !vma.vm_file;
+    this.callEffect.path = cold ? fault_after_sleep(path) : path;
+    this.slept = false;
+    return this.callEffect;
+  }
+
+  /**
+   * The fault returned `ret`. The page is mapped now; its state is drawn
+   * afresh at the next fault, so an idle folio need not stay in the cache
+   * (keeps the tables small).
+   */
+  end(ret: number): void {
+    const sim = this.w.sim;
+    if (this.noFault) {
+      this.noFault = false;
+      return;
+    }
+    sim.observer.opEnd(sim.now, this.task, 'fault', ret);
+    const vma = this.vma;
+    if (vma === null || vma.cache.size === 0) return;
+    const f = vma.cache.get(this.pgoff);
+    if (f !== undefined && f.idle) vma.cache.delete(this.pgoff);
+  }
+}
+
