@@ -5,7 +5,7 @@
  * vma_mark_detached) waits until vma_refcount_put drops it.
  */
 import { describe, expect, it } from 'vitest';
-import { checkScenarioFromObject, loadCheckScenario, type CheckScenario } from '../src/check/index.js';
+import { checkScenarioFromObject, decodeSchedule, loadCheckScenario, type CheckScenario } from '../src/check/index.js';
 import { runCheck, verdict } from './check-helpers.js';
 import { handRun } from './check-handrun.js';
 
@@ -54,4 +54,20 @@ describe('a writer of the other mm waits for the transient reference', () => {
     expect(verdict(rep)).toBe('safe');
     expect(rep.complete).toBe(true);
   });
+
+  it('--inject vma-mark-detached-skip-refcnt-wait: B\'s exit frees the reused object under A\'s transient reference (use-after-free), shrunk and replayed; fixed: safe, complete', () => {
+    const inject = ['vma-mark-detached-skip-refcnt-wait'] as const;
+    const post = runCheck('check-vma-reuse-mm-exit');
+    expect([verdict(post), post.complete]).toEqual(['safe', true]);
+    const bad = runCheck('check-vma-reuse-mm-exit', { inject: [...inject] });
+    expect(verdict(bad)).toBe('unsafe:use-after-free');
+    expect(bad.violation!.message).toMatch(/^B frees vma\[\d+:b\] \(vm_area_free\) while a vm_refcnt reference is still held on it/);
+    const steps = bad.violation!.steps;
+    expect(steps.length).toBeLessThanOrEqual(bad.violation!.foundSteps);
+    // The reader's transient reference comes after B write-locked the reused object and before B frees it.
+    const read = steps.findIndex((s) => s.what.startsWith('vma_start_read'));
+    expect(read).toBeGreaterThan(steps.findIndex((s) => s.taskName === 'B'));
+    const again = runCheck('check-vma-reuse-mm-exit', { inject: [...inject], mode: { kind: 'replay', schedule: decodeSchedule(bad.violation!.schedule) } });
+    expect(again.violation!.message).toBe(bad.violation!.message);
+  }, 120_000);
 });

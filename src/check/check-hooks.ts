@@ -115,7 +115,11 @@ export function checkHooks(x: HookHost): ModelHooks {
       // does for a fresh VMA's (read as a probe: not an input of the task, not in its footprint).
       else if (reused) x.tracker.register(x.tracker.probe(() => vma.f_ra).value, vma);
     },
-    vm_area_free: () => {},
+    vm_area_free: (vma) => {
+      // vm_refcnt still counts a reader (another mm's vma_start_read between
+      // its increment and vma_refcount_put): its decrement writes freed memory.
+      if (vma.nrReaders !== 0) x.record('use-after-free', `${x.who()} frees ${vma.label} (vm_area_free) while a vm_refcnt reference is still held on it: the holder's vma_refcount_put writes freed memory`);
+    },
     mm_use: (mm, what) => {
       if (mm.freed) x.record('use-after-free', `${x.who()} runs ${what} on ${mm.comm === '' ? 'the mm' : `mm(${mm.comm})`} after it was freed (__mmdrop: mm_count fell to 0)`);
     },

@@ -61,6 +61,10 @@ export const INJECTIONS = {
     flag: 'free_pgtables_before_detach',
     summary: 'munmap frees the page tables (free_pgtables) before vms_gather_munmap_vmas write-locks and detaches the VMAs, instead of in vms_complete_munmap_vmas -> unmap_region after them (mm/vma.c): a fault holding the VMA read lock walks a freed page table at its PTE install (pte_offset_map_lock)',
   },
+  'vma-mark-detached-skip-refcnt-wait': {
+    flag: 'vma_mark_detached_skip_refcnt_wait',
+    summary: 'vma_mark_detached (mm/mmap_lock.c) does not wait for a transient vm_refcnt reference (another mm\'s vma_start_read on a reused VMA object, between its increment and vma_refcount_put), so the VMA is freed under that reference (a mutation of the locking rule, not a historic bug)',
+  },
   'vma-expand-skip-write-lock': {
     flag: 'vma_expand_skip_write_lock',
     summary: 'vma_expand (mm/vma.c: mmap merging into a neighbour, mremap growing in place, copy_vma) changes the VMA it expands, and removes the next VMA it swallows, without vma_start_write on either (a mutation of the locking rule, not a historic bug)',

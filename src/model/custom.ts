@@ -63,6 +63,13 @@ export interface FaultInjection {
    * a VMA read lock walks page tables that are gone.
    */
   free_pgtables_before_detach: boolean;
+  /**
+   * mm/mmap_lock.c vma_mark_detached: no wait for a transient vm_refcnt
+   * reference (another mm's vma_start_read between its increment and
+   * vma_refcount_put), so the VMA is freed while that reference is held
+   * and the reader's vma_refcount_put writes freed memory.
+   */
+  vma_mark_detached_skip_refcnt_wait: boolean;
   /** mm/vma.c vma_expand: neither vma_start_write(target) nor vma_start_write(next) of the VMA it swallows. */
   vma_expand_skip_write_lock: boolean;
 }
@@ -82,6 +89,7 @@ export const fault_inject: FaultInjection = {
   lock_vma_mm_check_without_mmgrab: false,
   vma_expand_skip_copied_from_dup_anon_vma: false,
   free_pgtables_before_detach: false,
+  vma_mark_detached_skip_refcnt_wait: false,
   vma_expand_skip_write_lock: false,
 };
 
@@ -101,6 +109,7 @@ export function reset_fault_inject(): void {
   fault_inject.lock_vma_mm_check_without_mmgrab = false;
   fault_inject.vma_expand_skip_copied_from_dup_anon_vma = false;
   fault_inject.free_pgtables_before_detach = false;
+  fault_inject.vma_mark_detached_skip_refcnt_wait = false;
   fault_inject.vma_expand_skip_write_lock = false;
 }
 

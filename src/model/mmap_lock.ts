@@ -500,7 +500,7 @@ function* __vma_start_write_killable(vma: VmAreaStruct): KPath<number> {
  */
 export function* vma_mark_detached(vma: VmAreaStruct): KPath {
   vma.detached = true;
-  if (vma.nrReaders !== 0) {
+  if (vma.nrReaders !== 0 && !fault_inject.vma_mark_detached_skip_refcnt_wait) {
     vma.excludeReaders = true; // refcount_add_not_zero(VMA_LOCK_OFFSET)
     vma.writerWaiting = current;
     yield vma.blockWrite; // rcuwait_wait_event(&vma->vm_mm->vma_writer_wait, refcount == VMA_LOCK_OFFSET)
