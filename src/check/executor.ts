@@ -14,11 +14,11 @@
  * `nondet` sites) go to the scheduler's nextChoice.
  */
 import {
-  anon_vma_init_faulted, do_mmap, do_mmap_fixed, exit_mm, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap, dup_mmap, EffectKind,
-  Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
-  install_vm_event_sink, madvise_dontneed, madvise_flags, do_mremap, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, MmStruct, set_current, set_sched_points, VM_DONTCOPY, VM_EXEC,
-  VM_GROWSDOWN, VM_MAYBE_GUARD, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VmAreaStruct,
-  VmEvent, MPROTECT_PROT_BITS, populate_pgtables, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
+  anon_vma_init_faulted, do_mmap, do_mmap_fixed, exit_mm, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap,
+  dup_mmap, EffectKind, Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
+  install_vm_event_sink, madvise_dontneed, madvise_flags, do_mremap, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
+  MmStruct, set_current, set_sched_points, VM_GROWSDOWN, VmAreaStruct, VmEvent, MPROTECT_PROT_BITS, populate_pgtables,
+  vm_flags_of, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
 } from '../model/index.js';
 import { applyInjections, type Injection } from './inject.js';
 import { checkVmaObs, checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
@@ -69,17 +69,7 @@ const STACK_PGOFF = 8;
 const LOCK_RELEASE_FNS = ['up_read(', 'up_write(', 'downgrade_write(', 'vma_end_read(', 'folio_unlock('];
 
 function vmFlags(v: CheckVma): number {
-  let f = VM_READ;
-  if (v.write) f |= VM_WRITE;
-  if (v.maywrite) f |= VM_MAYWRITE;
-  if (v.exec) f |= VM_EXEC;
-  if (v.shared) f |= VM_SHARED;
-  if (v.dontcopy) f |= VM_DONTCOPY;
-  if (v.growsdown) f |= VM_GROWSDOWN;
-  for (const s of v.special) {
-    f |= s === 'pfnmap' ? VM_PFNMAP : s === 'mixedmap' ? VM_MIXEDMAP : s === 'uffd_wp' ? VM_UFFD_WP : VM_MAYBE_GUARD;
-  }
-  return f;
+  return vm_flags_of(v) | (v.growsdown ? VM_GROWSDOWN : 0); // MAP_GROWSDOWN
 }
 
 export class Execution {

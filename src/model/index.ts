@@ -35,3 +35,4 @@ export * from './mm_lifetime.js';
 export * from './rmap.js';
 export * from './swap.js';
 export * from './pgtable.js';
+export * from './vm_flags.js';

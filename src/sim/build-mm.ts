@@ -3,9 +3,8 @@
  * (buildMm), and the VMA flags and readahead advice a group maps with.
  */
 import {
-  anon_vma_init_faulted, MmStruct, VM_SEQ_READ, type MadviseFlagBehavior, VM_EXEC, VM_MAYBE_GUARD, VM_MAYWRITE,
-  VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE, VM_DONTCOPY, VM_RAND_READ, VM_READAHEAD_PAGES,
-  MemCgroup, LruPage, VmAreaStruct, type FaultStrategy, type ForkStrategy,
+  anon_vma_init_faulted, MmStruct, VM_SEQ_READ, type MadviseFlagBehavior, VM_WRITE, VM_RAND_READ, VM_READAHEAD_PAGES,
+  MemCgroup, LruPage, VmAreaStruct, vm_flags_of, type FaultStrategy, type ForkStrategy,
 } from '../model/index.js';
 import type { Scenario, VmaGroup } from '../scenario/types.js';
 
@@ -22,17 +21,7 @@ export interface Slot {
 }
 
 export function vmFlags(g: VmaGroup): number {
-  let f = VM_READ;
-  if (g.write) f |= VM_WRITE;
-  if (g.maywrite) f |= VM_MAYWRITE;
-  if (g.exec) f |= VM_EXEC;
-  if (g.shared) f |= VM_SHARED;
-  if (g.dontcopy) f |= VM_DONTCOPY;
-  if (g.readahead === 'random') f |= VM_RAND_READ; // madvise(MADV_RANDOM)
-  for (const s of g.special) {
-    f |= s === 'pfnmap' ? VM_PFNMAP : s === 'mixedmap' ? VM_MIXEDMAP : s === 'uffd_wp' ? VM_UFFD_WP : VM_MAYBE_GUARD;
-  }
-  return f;
+  return vm_flags_of(g) | (g.readahead === 'random' ? VM_RAND_READ : 0); // madvise(MADV_RANDOM)
 }
 
 /** The madvise advice that `vm_flags` carry (MADV_RANDOM, MADV_SEQUENTIAL, or neither). */
