@@ -14,18 +14,18 @@
  * `nondet` sites) go to the scheduler's nextChoice.
  */
 import {
-  anon_vma_init_faulted, do_mmap, do_mmap_fixed, exit_mm, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap,
-  dup_mmap, EffectKind, Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
-  install_vm_event_sink, madvise_dontneed, madvise_flags, do_mremap, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
-  MmStruct, set_current, set_sched_points, VM_GROWSDOWN, VmAreaStruct, VmEvent, MPROTECT_PROT_BITS, populate_pgtables,
-  vm_flags_of, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
+  anon_vma_init_faulted, EffectKind, Folio, install_model_hooks, next_effect, install_nondet, install_sched,
+  install_vm_event_sink, MmStruct, set_current, set_sched_points, VM_GROWSDOWN, VmAreaStruct, VmEvent, populate_pgtables,
+  vm_flags_of, type FaultStrategy, type ForkStrategy, type ModelHooks, type Task,
 } from '../model/index.js';
 import { applyInjections, type Injection } from './inject.js';
 import { checkVmaObs, checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
-import type { CheckOp, CheckPageState, CheckScenario, CheckVma } from './scenario.js';
+import type { CheckScenario, CheckVma } from './scenario.js';
 import { fmix, fold, foldString, lanes } from './hash.js';
 import { checkHooks } from './check-hooks.js';
 import { CheckTask, cpuLabel, TState } from './check-task.js';
+import { preparePage, program } from './executor-program.js';
+import { lockState } from './lock-state.js';
 
 export { CheckTask, TState };
 import { Canon, Tracker, type Footprint } from './track.js';
@@ -58,7 +58,7 @@ export interface StepOutcome {
   readonly spawned: readonly number[];
 }
 
-interface Slot {
+export interface Slot {
   readonly start: number;
   readonly spec: CheckVma;
 }
@@ -68,7 +68,7 @@ const STACK_PGOFF = 8;
 
 const LOCK_RELEASE_FNS = ['up_read(', 'up_write(', 'downgrade_write(', 'vma_end_read(', 'folio_unlock('];
 
-function vmFlags(v: CheckVma): number {
+export function vmFlags(v: CheckVma): number {
   return vm_flags_of(v) | (v.growsdown ? VM_GROWSDOWN : 0); // MAP_GROWSDOWN
 }
 
@@ -82,11 +82,13 @@ export class Execution {
   readonly mm: MmStruct;
   /** Every process's mm, by process name ('' the first, unnamed one). */
   readonly mms = new Map<string, MmStruct>();
-  private readonly slots = new Map<string, Slot>();
+  /** @internal (./executor-program.ts) */
+  readonly slots = new Map<string, Slot>();
   /** @internal The task whose step runs (./check-hooks.ts). */
   cur: CheckTask | null = null;
   private hookViolation: Violation | null = null;
-  private nextPseudo = 0;
+  /** @internal (./executor-program.ts) */
+  nextPseudo = 0;
   private readonly nthreads: number;
   /** Merge invisible sub-steps into the next (off with CheckModel.fineSteps, for comparison). */
   private readonly coarse: boolean;
@@ -99,7 +101,8 @@ export class Execution {
    */
   readonly lockEdges = new Map<string, string>();
   private spawned: number[] = [];
-  private readonly choose: (n: number) => number;
+  /** @internal (./executor-program.ts) */
+  readonly choose: (n: number) => number;
 
   constructor(
     readonly model: CheckModel,
@@ -166,7 +169,7 @@ export class Execution {
       const t = new CheckTask(i, th.name, null);
       const n = mask[i] ?? th.ops.length;
       if (n === 0) t.state = TState.DONE;
-      else t.stack.push(this.program(t, this.mms.get(th.process ?? '')!, th.ops, n));
+      else t.stack.push(program.call(this, t, this.mms.get(th.process ?? '')!, th.ops, n));
       this.tasks.push(t);
     }
     this.tracker.flush();
@@ -259,6 +262,9 @@ export class Execution {
     const s = this.checkStateTracked(fp, obsBefore);
     return { fp: s.fp, violation: s.violation, aborted: false, woke, spawned };
   }
+
+  /** @internal (./executor-program.ts) */
+  readonly preparePage = preparePage;
 
   private readonly nameOf = (id: number): string => this.name(id);
 
@@ -383,7 +389,8 @@ export class Execution {
     }
   }
 
-  private spawnPseudo(comm: string, fn: (f: Folio) => void, folio: Folio): void {
+  /** @internal (./executor-program.ts) */
+  spawnPseudo(comm: string, fn: (f: Folio) => void, folio: Folio): void {
     this.nextPseudo++;
     this.spawned.push(this.tasks.length);
     this.tasks.push(new CheckTask(this.tasks.length, comm, { fn, folio }));
@@ -393,113 +400,6 @@ export class Execution {
     if (t.state !== TState.BLOCKED) throw new Error(`wake_up_process(${t.comm}): task is not sleeping (lost or double wake-up)`);
     t.state = TState.RUNNABLE;
     this.woke.push(t.id);
-  }
-
-  private *program(t: CheckTask, mm: MmStruct, ops: readonly CheckOp[], n: number): KPath {
-    const unmapped = new Map<string, VmaShape>();
-    for (let i = 0; i < n; i++) {
-      const op = ops[i]!;
-      t.retries = 0;
-      // What this frame (the program) holds from here on is a function of
-      // the history so far: i, and `unmapped` (filled from earlier ops).
-      t.opA = lanes.a;
-      t.opB = lanes.b;
-      t.inLockMmap = false;
-      t.inHmf = false;
-      if (op.op === 'fork') {
-        t.opLabel = 'fork()';
-        t.inFork = true;
-        yield* dup_mmap(mm);
-        t.inFork = false;
-        continue;
-      }
-      if (op.op === 'exit') {
-        t.opLabel = 'exit()';
-        yield* exit_mm(mm); // do_exit -> exit_mm -> mmput
-        continue;
-      }
-      const vname = op.vma.length === 1 ? op.vma[0]! : op.vma[this.choose(op.vma.length)]!;
-      const slot = this.slots.get(vname)!;
-      switch (op.op) {
-        case 'fault': {
-          const state = op.state === null ? null : op.state[op.state.length === 1 ? 0 : this.choose(op.state.length)]!;
-          t.opLabel = `fault(${vname}, page ${op.page}, ${op.access}${state !== null ? `, ${state}` : ''})`;
-          const addr = slot.start + op.page;
-          if (state !== null) {
-            const vma = mm.find_vma(addr);
-            if (vma !== null) this.preparePage(vma, vma.pgoff_of(addr), state);
-          }
-          t.inFault = true;
-          yield* do_user_addr_fault(mm, addr, op.access === 'write');
-          t.inFault = false;
-          break;
-        }
-        case 'mprotect': {
-          const addr = slot.start + op.page;
-          if (op.prot === null) {
-            t.opLabel = `mprotect(${vname})`;
-            t.inMprotect = true;
-            yield* do_mprotect_pkey(mm, addr, op.pages ?? 1);
-            t.inMprotect = false;
-          } else {
-            const n = op.pages ?? slot.spec.pages - op.page;
-            t.opLabel = `mprotect(${vname}, pages ${op.page}..${op.page + n - 1}, ${op.prot})`;
-            yield* do_mprotect_pkey(mm, addr, n, MPROTECT_PROT_BITS[op.prot]);
-          }
-          break;
-        }
-        case 'mremap': {
-          const n = op.pages ?? slot.spec.pages - op.page;
-          const fixed = op.to_page !== null ? MREMAP_FIXED | MREMAP_MAYMOVE : 0;
-          t.opLabel = `mremap(${vname}, pages ${op.page}..${op.page + n - 1} -> ${op.new_pages}${op.maymove ? ', MAYMOVE' : ''}${op.dontunmap ? ', DONTUNMAP' : ''}${op.to_page !== null ? `, FIXED to page ${op.to_page}` : ''})`;
-          yield* do_mremap(mm, slot.start + op.page, n, op.new_pages,
-            (op.maymove ? MREMAP_MAYMOVE : 0) | (op.dontunmap ? MREMAP_DONTUNMAP | MREMAP_MAYMOVE : 0) | fixed, slot.start + (op.to_page ?? 0));
-          break;
-        }
-        case 'madvise': {
-          const n = op.pages ?? slot.spec.pages - op.page;
-          t.opLabel = `madvise(${vname}, pages ${op.page}..${op.page + n - 1}, MADV_${op.advice.toUpperCase()})`;
-          yield* madvise_flags(mm, slot.start + op.page, n, op.advice);
-          break;
-        }
-        case 'madvise_dontneed':
-          t.opLabel = `madvise(${vname}, MADV_DONTNEED)`;
-          yield* madvise_dontneed(mm, slot.start, slot.spec.pages);
-          break;
-        case 'munmap': {
-          t.opLabel = op.pages === null && op.page === 0 ? `munmap(${vname})` : `munmap(${vname}, pages ${op.page}..${op.page + (op.pages ?? 1) - 1})`;
-          const old = yield* do_vmi_align_munmap(mm, slot.start + op.page, op.pages ?? undefined);
-          if (old !== null) unmapped.set(vname, old);
-          break;
-        }
-        case 'mmap_fixed': {
-          const n = op.pages ?? slot.spec.pages - op.page;
-          t.opLabel = `mmap(${vname}, pages ${op.page}..${op.page + n - 1}, MAP_FIXED)`;
-          const spec = slot.spec;
-          yield* do_mmap_fixed(mm, {
-            group: spec.name, vm_start: slot.start + op.page, vm_end: slot.start + op.page + n, vm_flags: vmFlags(spec),
-            vm_file: spec.kind === 'file', has_map_pages: spec.map_pages, resident: 0,
-          });
-          break;
-        }
-        case 'mmap': {
-          t.opLabel = `mmap(${vname})`;
-          const old = unmapped.get(vname);
-          if (old !== undefined) {
-            unmapped.delete(vname);
-            yield* do_mmap(mm, old);
-          }
-          break;
-        }
-      }
-    }
-  }
-
-  /** Put a page in `state` (set_page_state, as the simulator's workload does); holders are pseudo-threads. */
-  private preparePage(vma: VmAreaStruct, pgoff: number, state: CheckPageState): void {
-    set_page_state(vma, pgoff, state, (folio, kind, unlock) => {
-      this.spawnPseudo(`${kind === 'locked' ? 'holder' : 'wb'}${this.nextPseudo}`, unlock, folio);
-    });
   }
 
   // ---- observation hooks (src/model/custom.ts) ----
@@ -542,37 +442,7 @@ export class Execution {
 
   /** Lock state after a step, compactly, for counterexamples. */
   lockState(): string {
-    const parts: string[] = [];
-    const n = (t: Task | null): string => (t === null ? '?' : this.name(t.id));
-    for (const m of this.mms.values()) {
-      const sem = m.mmap_lock;
-      let s = '';
-      if (sem.writer !== null) s = `W:${n(sem.writer)}`;
-      else if (sem.readers.length > 0) s = `R:${sem.readers.map(n).join(',')}`;
-      const q = sem.queue();
-      if (q.length > 0) s += `${s !== '' ? ' ' : ''}queue:${q.map((x) => `${n(x.task)}(${x.write ? 'w' : 'r'})`).join(',')}`;
-      if (m.freed) s += `${s !== '' ? ' ' : ''}freed`;
-      if (s !== '') parts.push(`${m.comm === '' ? 'mmap_lock' : `mm(${m.comm}) mmap_lock`} ${s}`);
-    }
-    for (const o of this.obs) {
-      const v = o.vma;
-      const seg: string[] = [];
-      if (v.readers.length > 0) seg.push(`R:${v.readers.map(n).join(',')}`);
-      if (v.vm_lock_seq === v.mm.mm_lock_seq && (v.mm.mm_lock_seq & 1) === 1) seg.push(`W:${n(v.mm.mmap_lock.writer)}`);
-      if (v.excludeReaders) seg.push(`excl(${n(v.writerWaiting)} waits)`);
-      if (v.freed) seg.push('freed');
-      else if (v.detached) seg.push('detached');
-      if (o.copyBy >= 0) seg.push(`copy_page_range:${this.name(o.copyBy)}`);
-      if (o.changeBy >= 0) seg.push(`change_protection:${this.name(o.changeBy)}`);
-      if (o.zapN > 0) seg.push(`zap:${this.name(o.zapBy)}`);
-      for (const f of v.cache.values()) {
-        if (!f.locked && f.nrWaiters === 0) continue;
-        const owner = f.owner === 'io' ? 'io' : f.owner === null ? '-' : n(f.owner);
-        seg.push(`${f.label}:${f.locked ? `locked(${owner})` : 'unlocked'}${f.nrWaiters > 0 ? ` ${f.nrWaiters} waiting` : ''}`);
-      }
-      if (seg.length > 0) parts.push(`${v.label} ${seg.join(' ')}`);
-    }
-    return parts.length > 0 ? parts.join('; ') : '-';
+    return lockState.call(this);
   }
 }
 

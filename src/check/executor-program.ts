@@ -1,0 +1,121 @@
+/**
+ * The program each scenario thread runs in the checker (Execution.program:
+ * its ops, one kernel path after another) and the page states an op sets up
+ * before it faults; split out of ./executor.ts.
+ */
+import {
+  dup_mmap, exit_mm, do_user_addr_fault, do_mprotect_pkey, do_mremap, madvise_flags, madvise_dontneed, do_vmi_align_munmap,
+  do_mmap_fixed, do_mmap, set_page_state, MPROTECT_PROT_BITS, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
+  type KPath, type MmStruct, type VmaShape, type VmAreaStruct,
+} from '../model/index.js';
+import { lanes } from './hash.js';
+import type { CheckTask } from './check-task.js';
+import type { CheckOp, CheckPageState } from './scenario.js';
+import { vmFlags, type Execution } from './executor.js';
+
+export function* program(this: Execution, t: CheckTask, mm: MmStruct, ops: readonly CheckOp[], n: number): KPath {
+  const unmapped = new Map<string, VmaShape>();
+  for (let i = 0; i < n; i++) {
+    const op = ops[i]!;
+    t.retries = 0;
+    // What this frame (the program) holds from here on is a function of
+    // the history so far: i, and `unmapped` (filled from earlier ops).
+    t.opA = lanes.a;
+    t.opB = lanes.b;
+    t.inLockMmap = false;
+    t.inHmf = false;
+    if (op.op === 'fork') {
+      t.opLabel = 'fork()';
+      t.inFork = true;
+      yield* dup_mmap(mm);
+      t.inFork = false;
+      continue;
+    }
+    if (op.op === 'exit') {
+      t.opLabel = 'exit()';
+      yield* exit_mm(mm); // do_exit -> exit_mm -> mmput
+      continue;
+    }
+    const vname = op.vma.length === 1 ? op.vma[0]! : op.vma[this.choose(op.vma.length)]!;
+    const slot = this.slots.get(vname)!;
+    switch (op.op) {
+      case 'fault': {
+        const state = op.state === null ? null : op.state[op.state.length === 1 ? 0 : this.choose(op.state.length)]!;
+        t.opLabel = `fault(${vname}, page ${op.page}, ${op.access}${state !== null ? `, ${state}` : ''})`;
+        const addr = slot.start + op.page;
+        if (state !== null) {
+          const vma = mm.find_vma(addr);
+          if (vma !== null) this.preparePage(vma, vma.pgoff_of(addr), state);
+        }
+        t.inFault = true;
+        yield* do_user_addr_fault(mm, addr, op.access === 'write');
+        t.inFault = false;
+        break;
+      }
+      case 'mprotect': {
+        const addr = slot.start + op.page;
+        if (op.prot === null) {
+          t.opLabel = `mprotect(${vname})`;
+          t.inMprotect = true;
+          yield* do_mprotect_pkey(mm, addr, op.pages ?? 1);
+          t.inMprotect = false;
+        } else {
+          const n = op.pages ?? slot.spec.pages - op.page;
+          t.opLabel = `mprotect(${vname}, pages ${op.page}..${op.page + n - 1}, ${op.prot})`;
+          yield* do_mprotect_pkey(mm, addr, n, MPROTECT_PROT_BITS[op.prot]);
+        }
+        break;
+      }
+      case 'mremap': {
+        const n = op.pages ?? slot.spec.pages - op.page;
+        const fixed = op.to_page !== null ? MREMAP_FIXED | MREMAP_MAYMOVE : 0;
+        t.opLabel = `mremap(${vname}, pages ${op.page}..${op.page + n - 1} -> ${op.new_pages}${op.maymove ? ', MAYMOVE' : ''}${op.dontunmap ? ', DONTUNMAP' : ''}${op.to_page !== null ? `, FIXED to page ${op.to_page}` : ''})`;
+        yield* do_mremap(mm, slot.start + op.page, n, op.new_pages,
+          (op.maymove ? MREMAP_MAYMOVE : 0) | (op.dontunmap ? MREMAP_DONTUNMAP | MREMAP_MAYMOVE : 0) | fixed, slot.start + (op.to_page ?? 0));
+        break;
+      }
+      case 'madvise': {
+        const n = op.pages ?? slot.spec.pages - op.page;
+        t.opLabel = `madvise(${vname}, pages ${op.page}..${op.page + n - 1}, MADV_${op.advice.toUpperCase()})`;
+        yield* madvise_flags(mm, slot.start + op.page, n, op.advice);
+        break;
+      }
+      case 'madvise_dontneed':
+        t.opLabel = `madvise(${vname}, MADV_DONTNEED)`;
+        yield* madvise_dontneed(mm, slot.start, slot.spec.pages);
+        break;
+      case 'munmap': {
+        t.opLabel = op.pages === null && op.page === 0 ? `munmap(${vname})` : `munmap(${vname}, pages ${op.page}..${op.page + (op.pages ?? 1) - 1})`;
+        const old = yield* do_vmi_align_munmap(mm, slot.start + op.page, op.pages ?? undefined);
+        if (old !== null) unmapped.set(vname, old);
+        break;
+      }
+      case 'mmap_fixed': {
+        const n = op.pages ?? slot.spec.pages - op.page;
+        t.opLabel = `mmap(${vname}, pages ${op.page}..${op.page + n - 1}, MAP_FIXED)`;
+        const spec = slot.spec;
+        yield* do_mmap_fixed(mm, {
+          group: spec.name, vm_start: slot.start + op.page, vm_end: slot.start + op.page + n, vm_flags: vmFlags(spec),
+          vm_file: spec.kind === 'file', has_map_pages: spec.map_pages, resident: 0,
+        });
+        break;
+      }
+      case 'mmap': {
+        t.opLabel = `mmap(${vname})`;
+        const old = unmapped.get(vname);
+        if (old !== undefined) {
+          unmapped.delete(vname);
+          yield* do_mmap(mm, old);
+        }
+        break;
+      }
+    }
+  }
+}
+
+/** Put a page in `state` (set_page_state, as the simulator's workload does); holders are pseudo-threads. */
+export function preparePage(this: Execution, vma: VmAreaStruct, pgoff: number, state: CheckPageState): void {
+  set_page_state(vma, pgoff, state, (folio, kind, unlock) => {
+    this.spawnPseudo(`${kind === 'locked' ? 'holder' : 'wb'}${this.nextPseudo}`, unlock, folio);
+  });
+}
