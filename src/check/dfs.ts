@@ -49,73 +49,9 @@ import { ExactLog } from './exact.js';
 import { StateTable } from './state.js';
 import { Summaries, type Summary } from './summary.js';
 import { independent, union, type Footprint } from './track.js';
+import { fmt, NondeterminismError, sameIds, type DfsOptions, type Level, type ThreadLevel } from './dfs-levels.js';
 
-interface ThreadLevel {
-  readonly kind: 't';
-  readonly runnable: readonly ThreadId[];
-  taken: ThreadId;
-  /** Tasks whose subtree at this level is fully explored. */
-  readonly done: ThreadId[];
-  /** Tasks asleep at this level, with the footprint of their step. */
-  readonly sleep: ReadonlyMap<ThreadId, Footprint>;
-  /** Footprint of each task's step from this level (union over data choices). */
-  readonly fps: Map<ThreadId, Footprint>;
-  /** Preemptions before this level. */
-  readonly pre: number;
-  /** Scenario thread that ran last before this level. */
-  readonly current: ThreadId | null;
-  /** DPOR: tasks to explore here (null: every runnable task). */
-  readonly backtrack: Set<ThreadId> | null;
-  /** State caching: this state's entry in the visited table (-1: none). */
-  readonly entry: number;
-  /** DPOR with state caching: the steps of this level's subtree so far (null: none yet). */
-  sum: Summary | null;
-  /**
-   * A bounded pass (`reduceUnderBound`): the bound removed an option in this
-   * level's subtree, or the subtree was cut at a state whose exploration was
-   * inexact; its exploration is then not the unbounded search's.
-   */
-  inexact: boolean;
-}
-
-interface ChoiceLevel {
-  readonly kind: 'c';
-  readonly n: number;
-  taken: number;
-  /** Index of the thread level whose step made this choice. */
-  readonly owner: number;
-}
-
-type Level = ThreadLevel | ChoiceLevel;
-
-export interface DfsOptions {
-  /** Scenario threads (ids below this are threads; the rest are I/O pseudo-tasks). */
-  readonly nthreads: number;
-  readonly mask: readonly number[];
-  readonly sleepSets: boolean;
-  /** Dynamic partial-order reduction (needs sleepSets' footprints; off with a preemption bound). */
-  readonly dpor?: boolean;
-  /** Most preemptions per execution; null for none. */
-  readonly preemptionBound: number | null;
-  /** Stateful: prune states explored before with a subset of the current sleep set (needs bindState). */
-  readonly stateCache?: boolean;
-  /**
-   * Keep the reductions and state caching under a preemption bound (a
-   * bug-hunting pass, ./hunt.ts): incomplete unless the bound never cut an
-   * option (`boundHit` false), when it ran exactly the unbounded search.
-   */
-  readonly reduceUnderBound?: boolean;
-  /**
-   * State caching: start from the states an earlier pass (a bounded one,
-   * ./hunt.ts) explored exactly as the unbounded search would, with their
-   * sleep sets and subtree summaries.
-   */
-  readonly inherit?: DfsScheduler;
-}
-
-export class NondeterminismError extends Error {
-  override readonly name = 'NondeterminismError';
-}
+export { NondeterminismError, type DfsOptions } from './dfs-levels.js';
 
 export class DfsScheduler implements Scheduler {
   readonly wantsFootprints: boolean;
@@ -497,14 +433,4 @@ export class DfsScheduler implements Scheduler {
   get depth(): number {
     return this.levels.length;
   }
-}
-
-function sameIds(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function fmt(a: readonly number[]): string {
-  return `[${a.join(', ')}]`;
 }
