@@ -25,11 +25,13 @@ export const IMMUTABLE: Record<string, readonly string[]> = {
   VmaObs: ['vma'],
 };
 /** How to instrument objects of one class (own keys are the same for every instance). */
-interface Plan {
+export interface Plan {
   readonly keys: readonly string[];
   readonly descs: PropertyDescriptorMap;
   readonly containers: readonly number[];
   readonly immutable: readonly string[];
+  /** Tracked keys, as a set (Tracker.instrument). */
+  readonly tracked: ReadonlySet<string>;
   /** Index of the lock sequence field (`mm_lock_seq` of an mm, `vm_lock_seq` of a VMA), else -1 (Tracker.foldObjects). */
   readonly seq: number;
 }
@@ -57,8 +59,27 @@ export function planFor(o: object): Plan {
     descs[key] = accessor(i);
     if (isContainer(v0)) containers.push(i);
   }
-  p = { keys, descs, containers, immutable, seq: keys.indexOf(o instanceof MmStruct ? 'mm_lock_seq' : o instanceof VmAreaStruct ? 'vm_lock_seq' : '') };
+  p = { keys, descs, containers, immutable, tracked: new Set(keys), seq: keys.indexOf(o instanceof MmStruct ? 'mm_lock_seq' : o instanceof VmAreaStruct ? 'vm_lock_seq' : '') };
   plans.set(o.constructor, p);
+  return p;
+}
+
+/** Per original prototype, the prototype that carries its class's tracked fields as accessors (Tracker.instrument). */
+const instrumentedProtos = new Map<object, object>();
+
+/**
+ * The prototype an instrumented object of `plan`'s class gets: its original
+ * prototype (so methods, `constructor` and `instanceof` are unchanged) with
+ * the tracked fields' accessors on top. One per class: objects keep V8's
+ * fast properties (accessors defined on each object turned each into a
+ * dictionary-mode object; docs/checker.md, "Where the time goes").
+ */
+export function instrumentedProto(proto: object, plan: Plan): object {
+  let p = instrumentedProtos.get(proto);
+  if (p === undefined) {
+    p = Object.create(proto, plan.descs) as object;
+    instrumentedProtos.set(proto, p);
+  }
   return p;
 }
 

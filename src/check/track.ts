@@ -21,7 +21,7 @@
 import { IndexSet, MmStruct, XArray } from '../model/index.js';
 import { fold, foldNumber, foldString, lanes } from './hash.js';
 import type { Footprint } from './footprint.js';
-import { Canon, FIELDS_PER_OBJECT, IMMUTABLE, mix, planFor, running, STORE, storeOf, strHash, type ContainerSlot, type Store } from './track-plan.js';
+import { Canon, FIELDS_PER_OBJECT, IMMUTABLE, instrumentedProto, mix, planFor, running, STORE, storeOf, strHash, type ContainerSlot, type Store } from './track-plan.js';
 
 export { independent, union, type Footprint } from './footprint.js';
 export { Canon, runningTracker } from './track-plan.js';
@@ -158,8 +158,20 @@ export class Tracker {
     const v: unknown[] = new Array<unknown>(keys.length);
     for (let i = 0; i < keys.length; i++) v[i] = rec[keys[i]!];
     const store: Store = { base: idx * FIELDS_PER_OBJECT, v };
+    // Move the tracked fields behind the class's accessor prototype: delete
+    // every own field, last added first (V8 keeps the object's fast
+    // properties when the last one is deleted), switch the prototype, and
+    // add back the untracked ones in their order.
+    const own = Object.keys(o);
+    const vals: unknown[] = new Array<unknown>(own.length);
+    for (let i = 0; i < own.length; i++) vals[i] = rec[own[i]!];
+    for (let i = own.length - 1; i >= 0; i--) delete rec[own[i]!];
+    Object.setPrototypeOf(o, instrumentedProto(Object.getPrototypeOf(o) as object, plan));
     Object.defineProperty(o, STORE, { value: store, enumerable: false });
-    Object.defineProperties(o, plan.descs);
+    for (let i = 0; i < own.length; i++) {
+      const k = own[i]!;
+      if (!plan.tracked.has(k)) Object.defineProperty(o, k, { value: vals[i], writable: true, enumerable: true, configurable: true });
+    }
     if (Tracker.paranoid) {
       for (const k of plan.immutable) Object.defineProperty(o, k, { value: rec[k], writable: false, enumerable: true, configurable: false });
     }
