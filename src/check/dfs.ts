@@ -227,7 +227,7 @@ export class DfsScheduler implements Scheduler {
     this.lastReplay = false;
     this.curPre = 0;
     this.pendingSleep = null;
-    this.races = new Races();
+    this.keepRaces();
     return { mask: this.opts.mask, steps: [] };
   }
 
@@ -387,9 +387,41 @@ export class DfsScheduler implements Scheduler {
     this.pendingSleep = next;
   }
 
+  /**
+   * DPOR, at the start of an execution: keep the race detector's events of
+   * the previous execution's steps that this one replays as they were
+   * recorded (./races.ts `truncate`), instead of recording them again. A
+   * replayed step is recorded with its level's footprint (the union over
+   * its data choices, `fps`), so an event is kept only while it is exactly
+   * that object: the state is then the one replaying would build, and the
+   * steps from the first other event on are recorded as before.
+   */
+  private keepRaces(): void {
+    const r = this.races;
+    let k = 0;
+    for (; k < r.size; k++) {
+      const e = r.event(k);
+      if (e.level >= this.prefixEnd) break;
+      const l = this.levels[e.level];
+      if (l === undefined || l.kind !== 't' || l.taken !== e.tid || l.fps.get(e.tid) !== e.fp) break;
+    }
+    r.truncate(k);
+    this.raceStep = 0;
+  }
+
+  /** Steps of the current execution seen by the race detector (DPOR). */
+  private raceStep = 0;
+
   /** Race detection for the step just run (./races.ts). */
   private detectRaces(t: ThreadId, fp: Footprint | null, info: StepInfo): void {
     const li = this.lastThreadLevel;
+    const j = this.raceStep++;
+    if (j < this.races.size) {
+      // Kept from the previous execution (keepRaces): a replayed step.
+      const e = this.races.event(j);
+      if (fp !== null || e.tid !== t || e.level !== li) throw new NondeterminismError(`check: the race detector's kept step ${j} (task ${e.tid} at level ${e.level}) is not the replayed one (task ${t} at level ${li})`);
+      return;
+    }
     const l = this.levels[li] as ThreadLevel;
     const f = fp ?? l.fps.get(t);
     if (f === undefined) throw new Error(`check: no footprint recorded for task ${t} at level ${li}`);

@@ -23,6 +23,17 @@ export interface DporEvent {
 
 export type OnRace = (e: DporEvent, q: ThreadId) => void;
 
+/**
+ * What undoes one change to a map of Races (`truncate`): the map, the key,
+ * and the value before (undefined: absent); or, with no map, a readers list
+ * (`old`) that grew by one.
+ */
+interface Undo {
+  readonly m: Map<number, unknown> | null;
+  readonly k: number;
+  readonly old: unknown;
+}
+
 export class Races {
   private readonly events: DporEvent[] = [];
   private readonly lastOf = new Map<ThreadId, number>();
@@ -30,6 +41,46 @@ export class Races {
   /** Per slot: last writing event, and events that read it since. */
   private readonly lastW = new Map<number, number>();
   private readonly readsSince = new Map<number, number[]>();
+  /** Undo log of the maps' changes, and where each event's entries start (`truncate`). */
+  private readonly undo: Undo[] = [];
+  private readonly marks: number[] = [];
+
+  /** Events recorded (steps of the current execution so far). */
+  get size(): number {
+    return this.events.length;
+  }
+
+  /** The event of step j. */
+  event(j: number): DporEvent {
+    return this.events[j]!;
+  }
+
+  /**
+   * Forget every event from step k on: the state is exactly the one after the
+   * first k steps (the next execution replays them; ./dfs.ts keeps them
+   * instead of recording them again).
+   */
+  truncate(k: number): void {
+    if (k >= this.events.length) return;
+    const to = this.marks[k]!;
+    const u = this.undo;
+    for (let i = u.length - 1; i >= to; i--) {
+      const x = u[i]!;
+      if (x.m === null) (x.old as number[]).pop();
+      else if (x.old === undefined) x.m.delete(x.k);
+      else x.m.set(x.k, x.old);
+    }
+    u.length = to;
+    this.marks.length = k;
+    this.events.length = k;
+  }
+
+  /** Set `m`'s entry `k` to `v`, logging the value before. */
+  private put<V>(m: Map<number, V>, k: number, v: V | undefined): void {
+    this.undo.push({ m: m as Map<number, unknown>, k, old: m.get(k) });
+    if (v === undefined) m.delete(k);
+    else m.set(k, v);
+  }
 
   /**
    * Task `t` ran a step at thread level `level` with footprint `f`. `fresh`:
@@ -38,6 +89,7 @@ export class Races {
    */
   step(t: ThreadId, level: number, f: Footprint, fresh: boolean, info: StepInfo, onRace: OnRace): void {
     const j = this.events.length;
+    this.marks.push(this.undo.length);
     const clock: number[] = [];
     const joinInto = (c: readonly number[]): void => {
       for (let x = 0; x < c.length; x++) if ((c[x] ?? 0) > (clock[x] ?? 0)) clock[x] = c[x]!;
@@ -47,7 +99,7 @@ export class Races {
     const en = this.enabler.get(t);
     if (en !== undefined) {
       joinInto(this.events[en]!.clock);
-      this.enabler.delete(t);
+      this.put(this.enabler, t, undefined);
     }
     const base = clock.slice();
     // Conflicting earlier events: the last writer of each slot touched, and
@@ -83,20 +135,23 @@ export class Races {
       for (const i of racing) onRace(this.events[i]!, last > i ? -1 : t);
     }
     for (const s of f.w) {
-      this.lastW.set(s, j);
-      this.readsSince.delete(s);
+      this.put(this.lastW, s, j);
+      if (this.readsSince.has(s)) this.put(this.readsSince, s, undefined);
     }
     for (const s of f.r) {
       if (f.w.includes(s)) continue;
       const rs = this.readsSince.get(s);
-      if (rs === undefined) this.readsSince.set(s, [j]);
-      else if (rs[rs.length - 1] !== j) rs.push(j);
+      if (rs === undefined) this.put(this.readsSince, s, [j]);
+      else if (rs[rs.length - 1] !== j) {
+        rs.push(j);
+        this.undo.push({ m: null, k: s, old: rs });
+      }
     }
     clock[t] = j + 1;
     this.events.push({ tid: t, level, fp: f, clock });
-    this.lastOf.set(t, j);
-    for (const w of info.woke) this.enabler.set(w, j);
-    for (const s of info.spawned) this.enabler.set(s, j);
+    this.put(this.lastOf, t, j);
+    for (const w of info.woke) this.put(this.enabler, w, j);
+    for (const s of info.spawned) this.put(this.enabler, s, j);
   }
 
   /**
