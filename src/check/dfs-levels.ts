@@ -30,6 +30,8 @@ export interface ThreadLevel {
    * inexact; its exploration is then not the unbounded search's.
    */
   inexact: boolean;
+  /** What the search loop kept with this level's step when it last ran afresh (Scheduler.keepStepState). */
+  kept: Int32Array | undefined;
 }
 
 export interface ChoiceLevel {

@@ -294,7 +294,7 @@ export class DfsScheduler implements Scheduler {
     }
     const l: ThreadLevel = {
       kind: 't', runnable: [...runnable], taken: -1, done: [], sleep, fps: new Map(), pre: this.curPre, current,
-      backtrack: null, entry, sum: null, inexact: false,
+      backtrack: null, entry, sum: null, inexact: false, kept: undefined,
     };
     const c = this.candidates(l);
     if (c.length === 0) {
@@ -366,6 +366,14 @@ export class DfsScheduler implements Scheduler {
 
   replaying(): boolean {
     return this.lastReplay;
+  }
+
+  keepStepState(s: Int32Array): void {
+    (this.levels[this.lastThreadLevel] as ThreadLevel).kept = s;
+  }
+
+  replayedState(): Int32Array | undefined {
+    return (this.levels[this.lastThreadLevel] as ThreadLevel).kept;
   }
 
   stepDone(thread: ThreadId, fp: Footprint | null, info: StepInfo): void {

@@ -66,6 +66,9 @@ export interface Slot {
 /** vm_pgoff of a growsdown VMA at the start: how far down the model's stack can grow. */
 const STACK_PGOFF = 8;
 
+/** Fields per task in saveLanes. */
+const LANE_FIELDS = 10;
+
 const LOCK_RELEASE_FNS = ['up_read(', 'up_write(', 'downgrade_write(', 'vma_end_read(', 'folio_unlock('];
 
 export function vmFlags(v: CheckVma): number {
@@ -114,7 +117,7 @@ export class Execution {
     let canon = canons.get(model);
     if (canon === undefined) canons.set(model, (canon = new Canon()));
     this.tracker = new Tracker(canon);
-    this.tracker.inputs = model.stateCache === true;
+    this.tracker.inputs = this.tracker.hist = model.stateCache === true;
     this.choose = (n: number): number => {
       const v = choose(n);
       this.tracker.choice(n, v);
@@ -204,8 +207,47 @@ export class Execution {
     };
   }
 
-  /** Run one step of task `id`. `tracked`: compute its footprint; `check`: evaluate invariants after it. */
-  step(id: number, tracked: boolean, check: boolean): StepOutcome {
+  /**
+   * The tasks' local state that comes from their input histories (state
+   * caching): per task the history lanes, the op-start, `lock_mmap` and
+   * `*_handle_mm_fault` bases, and the two flags the frame checkpoints set.
+   * Kept with each step run afresh, so that a replay of the steps before
+   * can skip the folding (`step` with `replay`) and restore it.
+   */
+  saveLanes(): Int32Array {
+    const s = new Int32Array(this.tasks.length * LANE_FIELDS);
+    let k = 0;
+    for (const t of this.tasks) {
+      s[k++] = t.histA; s[k++] = t.histB; s[k++] = t.opA; s[k++] = t.opB;
+      s[k++] = t.frameA; s[k++] = t.frameB; s[k++] = t.hmfA; s[k++] = t.hmfB;
+      s[k++] = t.inLockMmap ? 1 : 0; s[k++] = t.inHmf ? 1 : 0;
+    }
+    return s;
+  }
+
+  /** Restore what `saveLanes` kept after the same steps (the end of a replayed prefix). */
+  restoreLanes(s: Int32Array): void {
+    if (s.length !== this.tasks.length * LANE_FIELDS) throw new Error(`check: replayed prefix has ${this.tasks.length} tasks, the kept state ${s.length / LANE_FIELDS}`);
+    let k = 0;
+    for (const t of this.tasks) {
+      t.histA = s[k++]!; t.histB = s[k++]!; t.opA = s[k++]!; t.opB = s[k++]!;
+      t.frameA = s[k++]!; t.frameB = s[k++]!; t.hmfA = s[k++]!; t.hmfB = s[k++]!;
+      t.inLockMmap = s[k++] === 1; t.inHmf = s[k++] === 1;
+    }
+    this.lanesStale = false;
+  }
+
+  /** Steps were replayed without folding histories and `restoreLanes` has not run since. */
+  private lanesStale = false;
+
+  /**
+   * Run one step of task `id`. `tracked`: compute its footprint; `check`:
+   * evaluate invariants after it; `replay`: the step replays one run
+   * before with the same prefix (deterministic model), so its input history
+   * is not folded: the caller restores the histories (`restoreLanes`) before
+   * the next step that is not replayed.
+   */
+  step(id: number, tracked: boolean, check: boolean, replay = false): StepOutcome {
     const t = this.tasks[id]!;
     t.steps++;
     this.hookViolation = null;
@@ -215,7 +257,9 @@ export class Execution {
     let fp: Footprint | null = null;
     const obsBefore = this.obs.length;
     this.tracker.begin(tracked);
-    const inputs = this.tracker.inputs;
+    if (replay && this.tracker.inputs) this.lanesStale = true;
+    else if (this.lanesStale) throw new Error('check: a step after a replayed prefix without restoreLanes');
+    const inputs = (this.tracker.hist = this.tracker.inputs && !replay);
     if (inputs) {
       lanes.a = t.histA;
       lanes.b = t.histB;
@@ -241,6 +285,7 @@ export class Execution {
         t.histA = lanes.a;
         t.histB = lanes.b;
       }
+      this.tracker.hist = this.tracker.inputs;
       if (tracked) fp = f;
       this.tracker.flush();
     }
@@ -305,6 +350,7 @@ export class Execution {
    */
   stateHash(): [number, number] {
     if (!this.tracker.inputs) throw new Error('check: stateHash needs CheckModel.stateCache');
+    if (this.lanesStale) throw new Error('check: stateHash after a replayed prefix without restoreLanes');
     lanes.a = 0x51a7e;
     lanes.b = 0xe7a15;
     this.tracker.foldObjects();

@@ -99,6 +99,14 @@ export class HuntScheduler implements Scheduler {
     return this.pass.replaying();
   }
 
+  keepStepState(s: Int32Array): void {
+    this.pass.keepStepState(s);
+  }
+
+  replayedState(): Int32Array | undefined {
+    return this.pass.replayedState();
+  }
+
   stepDone(thread: ThreadId, fp: Footprint | null, info: StepInfo): void {
     this.pass.stepDone(thread, fp, info);
   }

@@ -51,7 +51,7 @@ function wrap(f: Fn): Fn {
  */
 export function opaqueCall<R>(f: () => R): R {
   const t = runningTracker();
-  if (t === null || !t.inputs || !t.on) return f();
+  if (t === null || !t.hist || !t.on) return f();
   const a = lanes.a, b = lanes.b;
   t.opaque++;
   let r: R;

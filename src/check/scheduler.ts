@@ -32,6 +32,13 @@ export interface Scheduler {
   readonly wantsFootprints: boolean;
   /** The step just picked replays a known prefix: no footprint, no invariant check needed. */
   replaying?(): boolean;
+  /**
+   * Keep `s` (Execution.saveLanes) with the step just run afresh; a later
+   * execution that replays it gets it back from `replayedState`.
+   */
+  keepStepState?(s: Int32Array): void;
+  /** What `keepStepState` kept with the step just replayed. */
+  replayedState?(): Int32Array | undefined;
   /** The step picked last ran; `fp` is its footprint when it was tracked. */
   stepDone?(thread: ThreadId, fp: Footprint | null, info: StepInfo): void;
   /** State caching: distinct states stored, executions cut at a state explored before. */

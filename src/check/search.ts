@@ -65,6 +65,11 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
   let n = 0, newSteps = 0;
   const result = (end: RunEnd, violation: Violation | null): RunResult =>
     ({ end, violation, schedule: { mask: plan.mask, steps }, trace, newSteps, steps: n });
+  // State caching under a scheduler that keeps each fresh step's histories:
+  // replayed steps skip the folding, and the histories are restored at the
+  // first step that is not replayed (Execution.step, `replay`).
+  const light = model.stateCache === true && sched.keepStepState !== undefined && sched.replayedState !== undefined;
+  let restore: Int32Array | null = null;
   const initial = ex.initialViolation();
   if (initial !== null) return result('violation', initial);
   for (;;) {
@@ -84,7 +89,18 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
     const op = task.opLabel;
     n++;
     if (!replay) newSteps++;
-    const out = ex.step(t, sched.wantsFootprints && !replay, !replay);
+    if (!replay && restore !== null) {
+      ex.restoreLanes(restore);
+      restore = null;
+    }
+    const out = ex.step(t, sched.wantsFootprints && !replay, !replay, light && replay);
+    if (light) {
+      if (!replay) sched.keepStepState!(ex.saveLanes());
+      else {
+        restore = sched.replayedState!() ?? null;
+        if (restore === null) throw new Error('check: a replayed step with no state kept');
+      }
+    }
     sched.stepDone?.(t, out.fp, out);
     if (trace !== null) {
       const what = task.from === 'start' ? `start ${task.opLabel}` : task.from;

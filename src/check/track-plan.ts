@@ -131,7 +131,7 @@ function accessor(idx: number): PropertyDescriptor {
         const t = running.tracker;
         if (t !== null && t.on) {
           t.read(st.base + idx);
-          if (t.inputs) t.input(st.base + idx, st.v[idx]);
+          if (t.hist) t.input(st.base + idx, st.v[idx]);
         }
         return st.v[idx];
       },

@@ -226,9 +226,16 @@ export class Tracker {
    */
   inputs = false;
 
+  /**
+   * Fold inputs now: `inputs`, except in a replayed step (Execution.step
+   * with `replay`), whose histories are restored afterwards instead
+   * (Execution.restoreLanes; docs/checker.md, "Where the time goes").
+   */
+  hist = false;
+
   /** A data choice made in the running step (an input of its task). */
   choice(n: number, v: number): void {
-    if (!this.inputs || !this.on) return;
+    if (!this.hist || !this.on) return;
     fold(0x6368); // 'ch'
     fold(n);
     fold(v);
