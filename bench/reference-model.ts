@@ -48,6 +48,8 @@ interface AnchorResult {
   events_processed?: number;
   wall_s: number;
   faults_per_wall_s: number;
+  /** The anchors' CPU seconds around the simulation (SimPy: time.process_time; naive-js: process.cpuUsage). */
+  cpu_s?: number;
   [k: string]: unknown;
 }
 
@@ -217,6 +219,9 @@ function main(): void {
     const fr = res.faults_per_wall_s;
     res.ratio_vs_simpy = simpy ? fr / simpy.faults_per_wall_s : null;
     res.ratio_vs_naive_js = naive ? fr / naive.faults_per_wall_s : null;
+    // The same in faults per CPU second: what a loaded machine changes least (a process that waits for a core
+    // loses wall time, not CPU time). faultline's CPU counts every thread of the process, SimPy's one.
+    res.cpu_ratio_vs_simpy = simpy?.cpu_s ? res.faults_per_cpu_s / (simpy.faults_completed / simpy.cpu_s) : null;
     res.agreement = {
       simpy: simpy ? agreement('simpy', res, simpy) : null,
       naive_js: naive ? agreement('naive-js', res, naive) : null,
@@ -237,6 +242,7 @@ function main(): void {
       '',
       `throughput: faultline/simpy = ${fmt(res.ratio_vs_simpy as number | null, 3)}x, faultline/naive-js = ${fmt(res.ratio_vs_naive_js as number | null, 3)}x` +
         `, engine floor/simpy = ${fmt(res.ratio_floor_vs_simpy as number | null, 3)}x`,
+      `per CPU second: faultline/simpy = ${fmt(res.cpu_ratio_vs_simpy as number | null, 3)}x (faultline ${fmt(res.cpu_s, 2)} CPU-s, simpy ${fmt(simpy?.cpu_s ?? null, 2)})`,
     ];
     for (const [name, a] of [['simpy', simpy], ['naive-js', naive]] as const) {
       if (a === null) continue;

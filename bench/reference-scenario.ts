@@ -284,6 +284,9 @@ export interface ReferenceResult {
   wall_s: number;
   faults_per_wall_s: number;
   events_per_wall_s: number;
+  /** CPU time of the process (every thread: JIT and GC helpers too) around simulate(), as the anchors' cpu_s. */
+  cpu_s: number;
+  faults_per_cpu_s: number;
 }
 
 /**
@@ -297,8 +300,11 @@ export function runReference(opts: ReferenceOptions = {}): ReferenceResult {
   const fault = faultStrategy('mainline');
   const fork = forkStrategy('fork-lock-all');
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   const sim = simulate({ scenario: sc, fault, fork, seed: sc.seed, observer: obs });
+  const cu = process.cpuUsage(c0);
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const cpu = (cu.user + cu.system) / 1e6;
   const n = obs.faults;
   const hist = obs.flush();
   const wn = obs.writerAcquisitions;
@@ -329,5 +335,7 @@ export function runReference(opts: ReferenceOptions = {}): ReferenceResult {
     wall_s: wall,
     faults_per_wall_s: n / wall,
     events_per_wall_s: sim.events / wall,
+    cpu_s: cpu,
+    faults_per_cpu_s: n / cpu,
   };
 }

@@ -121,7 +121,7 @@ export function filemap_map_pages(vmf: VmFault): number {
   if (ra.mmap_miss > 0) ra.mmap_miss--;
   const memcg = vma.mm.memory;
   if (memcg !== null) folio_mapped_young(memcg, vma, pgoff);
-  hooks.set_pte_at(vma, pgoff, 'file'); // filemap_map_folio_range -> set_pte_range
+  if (hooks_on) hooks.set_pte_at(vma, pgoff, 'file'); // filemap_map_folio_range -> set_pte_range (model-only hook)
   return VM_FAULT_NOPAGE;
 }
 
@@ -311,7 +311,7 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
       vma.anon_ptes_mapped++;
       vma.anon_ptes_writable++;
     }
-    hooks.set_pte_at(vma, vmf.pgoff, cow ? 'anon' : 'file');
+    if (hooks_on) hooks.set_pte_at(vma, vmf.pgoff, cow ? 'anon' : 'file');
   }
   if (sched_points) yield PT.folio_unlock;
   folio_unlock(folio); // fpin: "we dropped the lock at some point"; else finish_fault mapped it

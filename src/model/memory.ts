@@ -116,7 +116,7 @@ function* do_swap_page(vmf: VmFault): KPath<number> {
     return ret;
   }
   if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);
-  hooks.set_pte_at(vma, vmf.pgoff, 'anon'); // model-only hook
+  if (hooks_on) hooks.set_pte_at(vma, vmf.pgoff, 'anon'); // model-only hook
   if ((vmf.flags & FAULT_FLAG_WRITE) !== 0) vma.anon_ptes_writable++; // model-only: do_swap_page maps it writable (exclusive)
   vma.anon_ptes_mapped++; // model-only (tlb.ts)
   vma.swapped.delete(vmf.pgoff);
@@ -174,7 +174,7 @@ function do_anonymous_page(vmf: VmFault): number | KPath<number> {
   if ((vmf.flags & FAULT_FLAG_WRITE) === 0) {
     if (!pte_offset_map_lock(vmf.vma.mm, vmf.pt, vmf.address)) return 0; // if (!vmf->pte) goto unlock
     vmf.vma.anon_ptes_mapped++; // model-only (tlb.ts)
-    hooks.set_pte_at(vmf.vma, vmf.pgoff, 'zero'); // map the shared zero page (model-only hook)
+    if (hooks_on) hooks.set_pte_at(vmf.vma, vmf.pgoff, 'zero'); // map the shared zero page (model-only hook)
     return 0;
   }
   return do_anonymous_page_write(vmf);
@@ -194,7 +194,7 @@ function* do_anonymous_page_write(vmf: VmFault): KPath<number> {
   vmf.vma.anon_ptes_mapped++; // model-only (tlb.ts)
   folio_add_new_anon_rmap(vmf.vma); // folio->mapping = vma->anon_vma (model-only bookkeeping, rmap.ts)
   if (vmf.vma.mm.memory !== null) folio_mapped_young(vmf.vma.mm.memory, vmf.vma, vmf.pgoff);
-  hooks.set_pte_at(vmf.vma, vmf.pgoff, 'anon'); // model-only hook
+  if (hooks_on) hooks.set_pte_at(vmf.vma, vmf.pgoff, 'anon'); // model-only hook
   return 0;
 }
 
@@ -288,7 +288,7 @@ function finish_shared_write(vmf: VmFault): void {
   if (!pte_offset_map_lock(vma.mm, vmf.pt, vmf.address)) return; // finish_fault: if (!vmf->pte) return VM_FAULT_NOPAGE
   if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);
   vma.wrprotected.delete(vmf.pgoff);
-  hooks.set_pte_at(vma, vmf.pgoff, 'file'); // model-only hook
+  if (hooks_on) hooks.set_pte_at(vma, vmf.pgoff, 'file'); // model-only hook
 }
 
 /**

@@ -4,7 +4,7 @@
  * Locks live in the structures that own them, as in the kernel.
  */
 import { block, type BlockEffect, type Task, type WaitResource } from './effects.js';
-import { hooks } from './custom.js';
+import { hooks, hooks_on } from './custom.js';
 import { RwSemaphore, type ReaderWake } from './rwsem.js';
 import { wake_up_process } from './sched.js';
 import { IndexSet, XArray } from './xarray.js';
@@ -129,7 +129,7 @@ export class Folio implements WaitResource {
 
   /** A folio of VMA `vmaId`'s file or swap space at page `index`. */
   constructor(readonly vmaId: number, readonly index: number) {
-    hooks.object_created(this); // model-only (custom.ts)
+    if (hooks_on) hooks.object_created(this); // model-only (custom.ts)
   }
 
   get label(): string {

@@ -262,6 +262,15 @@ export function vma_start_read_finish_unstable(vma: VmAreaStruct): void {
   finish_vma_unstable(other, true);
 }
 
+/**
+ * vma_start_read as an opaque call for the checker. A function of its own:
+ * a closure in lock_vma_found made V8 allocate a context for its mm and vma
+ * on every call, hooks or not (48 bytes per fault in the simulator).
+ */
+function vma_start_read_opaque(mm: MmStruct, vma: VmAreaStruct): number {
+  return opaque_call(() => vma_start_read(mm, vma));
+}
+
 /** lock_vma_under_rcu's outcome after the lookup found a VMA: locked, retry the lookup (MISS), or give up (ABORT). */
 const LVR_OK = 0, LVR_MISS = 1, LVR_ABORT = 2;
 
@@ -278,7 +287,7 @@ function lock_vma_found(mm: MmStruct, vma: VmAreaStruct, addr: number): number {
   unstable_mm = null;
   unstable_ref = false;
   // Model-only: an opaque call for the checker (only the result reaches the caller).
-  const r = hooks_on ? opaque_call(() => vma_start_read(mm, vma)) : vma_start_read(mm, vma);
+  const r = hooks_on ? vma_start_read_opaque(mm, vma) : vma_start_read(mm, vma);
   // Model-only: which mm err_unstable grabbed is also the caller's (it
   // wakes and mmdrops it later): read it again here, outside the opaque
   // call, so the checker records it as the task's input. Same step, so the

@@ -1,0 +1,93 @@
+/**
+ * The simulator's tasks and configuration (moved out of engine.ts): a task's
+ * state, the limits on a run that cannot end, SimTask and EngineConfig.
+ */
+import type { KPath, WaitResource } from '../model/index.js';
+import type { Law, PriorityClass } from '../scenario/types.js';
+import { PRIORITY_CLASSES } from '../scenario/types.js';
+import type { SimObserver, SimTaskInfo } from './observer.js';
+import type { Rng } from './rng.js';
+
+export const enum TaskState { NEW, RUNNING, RUNNABLE, BLOCKED, SLEEPING, WOKEN, DEAD }
+
+/**
+ * A run that could not end: a task took MAX_ZERO_TIME_EFFECTS effects in a
+ * row without simulated time advancing (every cost and think time it meets
+ * is zero), or the run went past MAX_EVENTS events. The scenario is at fault,
+ * not the engine: the CLI reports it as bad input (exit 2).
+ */
+export class SimLimitError extends Error {
+  override readonly name = 'SimLimitError';
+}
+/** Effects one task may take at one instant (a loop of zero-time ops never ends). */
+export const MAX_ZERO_TIME_EFFECTS = 1_000_000;
+/** Events in one run: far above any built-in (android-app's 10 s: a few million). */
+export const MAX_EVENTS = 500_000_000;
+
+
+export class SimTask implements SimTaskInfo {
+  readonly prio: number;
+  state = TaskState.NEW;
+  /** Call stack of paths (CALL effects push, returns pop); the top one runs. */
+  readonly stack: Array<KPath<unknown>> = [];
+  /** Value passed to the top path at its next resume (a nested path's return). */
+  resumeValue: unknown = undefined;
+  /** Generation tag: heap entries with another tag are stale (preemption). */
+  evTag = 0;
+  cpuLeft = 0;
+  cpuEnd = 0;
+  rqSeq = 0;
+  blockedOn: WaitResource | null = null;
+  blockedWhat = '';
+  /** The current BLOCK is TASK_KILLABLE (a fatal signal ends it). */
+  blockedKillable = false;
+  /** SIGKILL pending (model `fatal_signal_pending`). */
+  sigkill = false;
+  /** Spinning on a CPU for an rwsem it is queued on (writer optimistic spinning, Simulator.trySpin). */
+  spinning = false;
+  /** The reader-owned spin's deadline is set (rwsem_rspin_threshold). */
+  spinDeadline = false;
+  /** When the current optimistic spin began (its wait starts there if it ends in a sleep). */
+  spinSince = 0;
+  /** Woken from a sleep on a resource: the observer hears `resumed` when it runs again. */
+  resumeNotify = false;
+  /**
+   * Latency laws for work this task submits or runs (LawName order), e.g. a
+   * throttled cgroup's slower I/O; null = the scenario's.
+   */
+  laws: readonly Law[] | null = null;
+  constructor(
+    readonly id: number,
+    readonly comm: string,
+    readonly cls: PriorityClass,
+    readonly group: string,
+    readonly rng: Rng,
+  ) {
+    this.prio = PRIORITY_CLASSES.indexOf(cls);
+  }
+}
+
+export interface EngineConfig {
+  /** CPUs; null = unlimited (every CPU step starts at once). */
+  cpus: number | null;
+  preempt: boolean;
+  /** CPU cost in ns per Cost index (src/model/effects.ts COST_NAMES order). */
+  costs: ArrayLike<number>;
+  /** Laws per LawName index: read, swap, writeback, folio_lock_hold. */
+  laws: readonly Law[];
+  seed: number;
+  observer?: SimObserver;
+  /**
+   * rwsem writer optimistic spinning (scenario `mmap_lock.writer_spin`): a
+   * writer that must wait spins on a CPU instead of sleeping while the lock
+   * is held by a writer on a CPU, or by readers for up to the reader-owned
+   * spin threshold. A timing effect of the simulator only (see trySpin).
+   */
+  writerSpin?: boolean;
+  /**
+   * Transfer time per 4 KiB page of a read request beyond its first page
+   * (io.read_bandwidth): a request of n pages takes the `read` law's draw
+   * plus (n - 1) x this. 0 or absent: every read takes the law's draw.
+   */
+  readNsPerPage?: number;
+}
