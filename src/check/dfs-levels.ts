@@ -67,6 +67,13 @@ export interface DfsOptions {
    * sleep sets and subtree summaries.
    */
   readonly inherit?: DfsScheduler;
+  /**
+   * Keep what the previous execution computed for the prefix this one
+   * replays (the race detector's events, the tasks' histories via
+   * Scheduler.keepStepState) instead of computing it again; default true.
+   * Off only to compare (the counts are the same either way).
+   */
+  readonly keepReplayed?: boolean;
 }
 
 export class NondeterminismError extends Error {

@@ -84,11 +84,13 @@ export class DfsScheduler implements Scheduler {
   private readonly entrySum: Array<Summary | undefined> = [];
   private readonly dpor: boolean;
   private races = new Races();
+  readonly keepsReplayed: boolean;
 
   constructor(private readonly opts: DfsOptions) {
     const reduce = opts.preemptionBound === null || opts.reduceUnderBound === true;
     this.wantsFootprints = opts.sleepSets && reduce;
     this.dpor = this.wantsFootprints && opts.dpor === true;
+    this.keepsReplayed = opts.keepReplayed !== false;
     this.table = opts.stateCache === true && reduce ? new StateTable() : null;
     this.exact = this.table !== null && opts.preemptionBound !== null ? new ExactLog() : null;
     const from = opts.inherit;
@@ -407,7 +409,7 @@ export class DfsScheduler implements Scheduler {
   private keepRaces(): void {
     const r = this.races;
     let k = 0;
-    for (; k < r.size; k++) {
+    for (; this.keepsReplayed && k < r.size; k++) {
       const e = r.event(k);
       if (e.level >= this.prefixEnd) break;
       const l = this.levels[e.level];

@@ -99,6 +99,10 @@ export class HuntScheduler implements Scheduler {
     return this.pass.replaying();
   }
 
+  get keepsReplayed(): boolean {
+    return this.pass.keepsReplayed;
+  }
+
   keepStepState(s: Int32Array): void {
     this.pass.keepStepState(s);
   }

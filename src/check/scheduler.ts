@@ -37,6 +37,8 @@ export interface Scheduler {
    * execution that replays it gets it back from `replayedState`.
    */
   keepStepState?(s: Int32Array): void;
+  /** Uses keepStepState and replayedState (see DfsOptions.keepReplayed). */
+  readonly keepsReplayed?: boolean;
   /** What `keepStepState` kept with the step just replayed. */
   replayedState?(): Int32Array | undefined;
   /** The step picked last ran; `fp` is its footprint when it was tracked. */

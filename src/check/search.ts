@@ -68,7 +68,7 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
   // State caching under a scheduler that keeps each fresh step's histories:
   // replayed steps skip the folding, and the histories are restored at the
   // first step that is not replayed (Execution.step, `replay`).
-  const light = model.stateCache === true && sched.keepStepState !== undefined && sched.replayedState !== undefined;
+  const light = model.stateCache === true && sched.keepsReplayed === true && sched.keepStepState !== undefined && sched.replayedState !== undefined;
   let restore: Int32Array | null = null;
   const initial = ex.initialViolation();
   if (initial !== null) return result('violation', initial);
