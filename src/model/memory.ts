@@ -15,7 +15,8 @@ import { balance_dirty_pages_ratelimited, folio_mark_dirty, folio_test_dirty } f
 import { f2fs_vm_page_mkwrite, filemap_page_mkwrite, folio_lock_holding } from './page_mkwrite.js';
 import { release_fault_lock } from './memory_lock.js';
 import { pte_alloc, pte_offset_map_lock } from './pgtable.js';
-import { mmap_read_trylock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
+import { mmap_read_trylock, mmap_read_unlock, PT } from './mmap_lock.js';
+import { vma_end_read } from './vma_lock.js';
 import {
   __folio_lock, __folio_lock_killable, folio_alloc_locked_for_io, folio_trylock, folio_unlock, folio_wait_locked,
   folio_wait_locked_killable,

@@ -15,10 +15,8 @@ import { Cost, cpu, type KPath } from './effects.js';
 import { FileRaState, VM_MIXEDMAP, VM_PFNMAP, VmAreaStruct, type Folio, type MmStruct } from './mm_types.js';
 import { IndexSet, XArray } from './xarray.js';
 import { __anon_vma_prepare, anon_rmap_move, anon_rmap_zap, anon_vma_clone, unlink_anon_vmas } from './rmap.js';
-import {
-  mmap_read_unlock, mmap_write_downgrade, mmap_write_lock_killable, mmap_write_unlock,
-  PT, vma_mark_detached, vma_start_write,
-} from './mmap_lock.js';
+import { mmap_read_unlock, mmap_write_downgrade, mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';
+import { vma_mark_detached, vma_start_write } from './vma_lock.js';
 import { fault_inject, hooks, nondet } from './custom.js';
 import { sched_points } from './sched.js';
 import { free_pgtables } from './pgtable.js';
