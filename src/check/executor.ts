@@ -16,7 +16,7 @@
 import {
   anon_vma_init_faulted, do_mmap, do_mmap_fixed, exit_mm, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap,
   dup_mmap, EffectKind, Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
-  install_vm_event_sink, madvise_dontneed, madvise_flags, do_mremap, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
+  install_vm_event_sink, do_mbind, madvise_dontneed, madvise_flags, do_mremap, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
   MmStruct, set_current, set_sched_points, VM_GROWSDOWN, VmAreaStruct, VmEvent, MPROTECT_PROT_BITS, populate_pgtables,
   vm_flags_of, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
 } from '../model/index.js';
@@ -460,6 +460,12 @@ export class Execution {
           const n = op.pages ?? slot.spec.pages - op.page;
           t.opLabel = `madvise(${vname}, pages ${op.page}..${op.page + n - 1}, MADV_${op.advice.toUpperCase()})`;
           yield* madvise_flags(mm, slot.start + op.page, n, op.advice);
+          break;
+        }
+        case 'mbind': {
+          const n = op.pages ?? slot.spec.pages - op.page;
+          t.opLabel = `mbind(${vname}, pages ${op.page}..${op.page + n - 1}, MPOL_${op.mode.toUpperCase()})`;
+          yield* do_mbind(mm, slot.start + op.page, n, op.mode);
           break;
         }
         case 'madvise_dontneed':
