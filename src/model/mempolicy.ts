@@ -86,14 +86,13 @@ export function mpol_equal(a: MemPolicy | null, b: MemPolicy | null): boolean {
  * taken for a VMA's own policy: mpol_cond_put drops only shared ones), then
  * folio_alloc_mpol allocates by it: policy_nodemask reads pol->mode and
  * pol->nodes, and the page allocator keeps the nodemask (&pol->nodes) through
- * its slow path, which may sleep in reclaim. The model: the read in this
- * step, a scheduling point (the allocation), then the use; with the default
- * policy (NULL, never freed) there is nothing to race with and no point, so
- * scenarios without mbind explore what they did before.
+ * its slow path, which may sleep in reclaim. The caller reads
+ * vma->vm_policy in its step and calls this with a policy that is not the
+ * default (NULL, never freed: nothing to race with, no step, so scenarios
+ * without mbind explore what they did before, and the simulator's fault
+ * makes no generator): a scheduling point (the allocation), then the use.
  */
-export function* vma_alloc_folio_policy(vma: VmAreaStruct): KPath {
-  const pol = vma.vm_policy; // get_vma_policy -> __get_vma_policy
-  if (pol === null) return;
+export function* folio_alloc_mpol(pol: MemPolicy): KPath {
   if (sched_points) yield MPT.folio_alloc_mpol;
   hooks.mempolicy_use?.(pol, 'folio_alloc_mpol (pol->mode, pol->nodes)'); // model-only hook
 }
