@@ -148,8 +148,8 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
   const ops = new Set(sc.threads.flatMap((t) => t.ops.map((o) => o.op)));
   const all = sc.threads.flatMap((t) => t.ops);
   /** Some op changes VMA ranges (splits, merges, unmaps). */
-  const reshapes = all.some((o) => o.op === 'munmap' || o.op === 'mmap_fixed' || o.op === 'madvise' || o.op === 'mremap' || (o.op === 'mprotect' && o.prot !== null));
-  const merges = all.some((o) => o.op === 'madvise' || (o.op === 'mprotect' && o.prot !== null));
+  const reshapes = all.some((o) => o.op === 'munmap' || o.op === 'mmap_fixed' || o.op === 'madvise' || o.op === 'mremap' || o.op === 'mbind' || (o.op === 'mprotect' && o.prot !== null));
+  const merges = all.some((o) => o.op === 'madvise' || o.op === 'mbind' || (o.op === 'mprotect' && o.prot !== null));
   const twoMms = (sc.processes ?? ['']).length > 1 && sc.nondet.includes('vm_area_reuse');
   const reach: Record<Injection, boolean> = {
     'mprotect-skip-vma-write-lock': ops.has('mprotect'),
@@ -165,13 +165,18 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     // A VMA of another mm is reached only with a second process and an object freed and reused.
     'vma-start-read-skip-mm-check': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
     'lock-vma-mm-check-without-mmgrab': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
-    // The transient reference is another mm's too; the writer must detach (munmap, MAP_FIXED, a merge, exit).
-    'vma-mark-detached-skip-refcnt-wait': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
+    // The transient reference is another mm's, or this mm's between vma_start_read's increment and its
+    // vm_lock_seq re-check; the writer must detach (munmap, MAP_FIXED, a merge, exit).
+    'vma-mark-detached-skip-refcnt-wait': (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
     // Only a move (mremap) merges with a copied-from VMA.
     'mremap-merge-skip-anon-vma-dup': ops.has('mremap'),
     'free-pgtables-before-detach': (ops.has('munmap') || ops.has('mmap_fixed')) && (ops.has('fault') || ops.has('madvise_dontneed')),
     // vma_expand: mmap merging into a neighbour, mremap growing in place or moving next to a VMA it merges with.
     'vma-expand-skip-write-lock': ops.has('mmap') || ops.has('mremap'),
+    // A reader's vm_lock_seq re-check matters when a writer write-locks a VMA it may look up.
+    'vma-start-read-skip-lock-seq-recheck': (ops.has('fault') || ops.has('madvise_dontneed')) && (reshapes || ops.has('mprotect')),
+    // A policy exists only after an mbind; the fault reads it when it allocates.
+    'mbind-skip-vma-write-lock': ops.has('mbind') && ops.has('fault'),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

@@ -1,6 +1,6 @@
 /**
  * The per-VMA lock (include/linux/mmap_lock.h, mm/mmap_lock.c as modelled in
- * src/model/mmap_lock.ts): readers only try-lock (lock_vma_under_rcu), a writer
+ * src/model/vma_lock.ts): readers only try-lock (lock_vma_under_rcu), a writer
  * holding mmap_lock for write excludes new readers and waits for current ones
  * (vma_start_write), and every VMA write lock ends with the mmap write section
  * (vm_lock_seq goes stale at mmap_write_unlock / mmap_write_downgrade).

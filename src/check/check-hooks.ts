@@ -127,6 +127,9 @@ export function checkHooks(x: HookHost): ModelHooks {
     anon_vma_use: (av, what) => {
       if (av.freed) x.record('use-after-free', `${x.who()} runs ${what} on ${av.label} after it was freed (anon_vma_free: its refcount fell to 0)`);
     },
+    mempolicy_use: (pol, what) => {
+      if (pol.freed) x.record('use-after-free', `${x.who()} runs ${what} on ${pol.label} after it was freed (mpol_put: its refcount fell to 0)`);
+    },
     anon_vma_free: (av) => {
       // The kernel frees an anon_vma once no VMA is linked to it; a folio
       // still mapped whose folio->mapping is this anon_vma then dangles, and

@@ -4,7 +4,7 @@
  * before it faults; split out of ./executor.ts.
  */
 import {
-  dup_mmap, exit_mm, do_user_addr_fault, do_mprotect_pkey, do_mremap, madvise_flags, madvise_dontneed, do_vmi_align_munmap,
+  dup_mmap, exit_mm, do_user_addr_fault, do_mprotect_pkey, do_mremap, do_mbind, madvise_flags, madvise_dontneed, do_vmi_align_munmap,
   do_mmap_fixed, do_mmap, set_page_state, MPROTECT_PROT_BITS, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
   type KPath, type MmStruct, type VmaShape, type VmAreaStruct,
 } from '../model/index.js';
@@ -78,6 +78,12 @@ export function* program(this: Execution, t: CheckTask, mm: MmStruct, ops: reado
         const n = op.pages ?? slot.spec.pages - op.page;
         t.opLabel = `madvise(${vname}, pages ${op.page}..${op.page + n - 1}, MADV_${op.advice.toUpperCase()})`;
         yield* madvise_flags(mm, slot.start + op.page, n, op.advice);
+        break;
+      }
+      case 'mbind': {
+        const n = op.pages ?? slot.spec.pages - op.page;
+        t.opLabel = `mbind(${vname}, pages ${op.page}..${op.page + n - 1}, MPOL_${op.mode.toUpperCase()})`;
+        yield* do_mbind(mm, slot.start + op.page, n, op.mode);
         break;
       }
       case 'madvise_dontneed':

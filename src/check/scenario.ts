@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { describeValue, didYouMean, ScenarioError, type ScenarioIssue } from '../scenario/errors.js';
 import { formatPath, repoRoot } from '../scenario/load.js';
 import { readScenarioText } from '../scenario/read.js';
+import { MPOL_MODES, type MpolMode } from '../model/mempolicy.js';
 
 export const FILE_STATES = ['cached', 'absent', 'locked', 'writeback'] as const;
 export const ANON_STATES = ['zero', 'swapped', 'swapcache', 'swapcache_locked', 'swapcache_writeback'] as const;
@@ -92,6 +93,14 @@ const MunmapOp = z.strictObject({
   page: z.number().int().min(0).optional(),
   pages: z.number().int().min(1).optional(),
 });
+/** mbind(MPOL_<mode>) of [page, page + pages) (default: to the VMA's end): vma->vm_policy replaced, split and merge (mm/mempolicy.c). */
+const MbindOp = z.strictObject({
+  op: z.literal('mbind'),
+  vma: NameOrList,
+  mode: z.enum(MPOL_MODES).default('bind'),
+  page: z.number().int().min(0).optional(),
+  pages: z.number().int().min(1).optional(),
+});
 /** mmap(MAP_FIXED) of a new mapping over [page, page + pages) of a VMA's range (default: to its end). */
 const MmapFixedOp = z.strictObject({
   op: z.literal('mmap_fixed'),
@@ -102,7 +111,7 @@ const MmapFixedOp = z.strictObject({
 const ForkOp = z.strictObject({ op: z.literal('fork') });
 /** The thread exits (exit_mm -> mmput); the last op of its thread. */
 const ExitOp = z.strictObject({ op: z.literal('exit') });
-const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, VmaOp, ForkOp, ExitOp]);
+const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, MbindOp, VmaOp, ForkOp, ExitOp]);
 
 const ThreadSchema = z.strictObject({
   name: Name,
@@ -174,6 +183,8 @@ export type CheckOp =
   | { op: 'mremap'; vma: string[]; page: number; pages: number | null; new_pages: number; maymove: boolean; dontunmap: boolean; to_page: number | null }
   /** madvise(MADV_RANDOM / SEQUENTIAL / NORMAL) of [page, page + pages) (default: to the VMA's end): vm_flags change, split and merge. */
   | { op: 'madvise'; vma: string[]; advice: 'random' | 'sequential' | 'normal'; page: number; pages: number | null }
+  /** mbind of [page, page + pages) (default: to the VMA's end) with policy `mode` (the checker only; the simulator has no mbind). */
+  | { op: 'mbind'; vma: string[]; mode: MpolMode; page: number; pages: number | null }
   | { op: 'mmap' | 'madvise_dontneed'; vma: string[] }
   | { op: 'fork' }
   | { op: 'exit' };
@@ -299,7 +310,7 @@ export function checkScenarioFromObject(
 }
 
 const OP_SCHEMAS: Record<string, z.ZodType> = {
-  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap_fixed: MmapFixedOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp, exit: ExitOp,
+  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap_fixed: MmapFixedOp, mbind: MbindOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp, exit: ExitOp,
 };
 
 function valueAt(data: unknown, path: readonly Seg[]): unknown {
@@ -414,7 +425,7 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
             }
           }
           ops.push({ op: 'fault', vma: names, page, access: o.access, state });
-        } else if (o.op === 'mprotect' || o.op === 'munmap' || o.op === 'madvise' || o.op === 'mremap' || o.op === 'mmap_fixed') {
+        } else if (o.op === 'mprotect' || o.op === 'munmap' || o.op === 'madvise' || o.op === 'mremap' || o.op === 'mmap_fixed' || o.op === 'mbind') {
           const page = o.page ?? 0;
           for (const v of names) {
             const vma = byName.get(v);
@@ -430,6 +441,7 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
           }
           else if (o.op === 'madvise') ops.push({ op: 'madvise', vma: names, advice: o.advice, page, pages: o.pages ?? null });
           else if (o.op === 'mmap_fixed') ops.push({ op: 'mmap_fixed', vma: names, page, pages: o.pages ?? null });
+          else if (o.op === 'mbind') ops.push({ op: 'mbind', vma: names, mode: o.mode, page, pages: o.pages ?? null });
           else ops.push({ op: 'munmap', vma: names, page, pages: o.pages ?? null });
         } else {
           if (o.op === 'mmap') {

@@ -15,6 +15,7 @@
  */
 import type { AnonVma, Folio, FolioWriteback, MmStruct, VmAreaStruct } from './mm_types.js';
 import type { MapleTree } from './maple_tree.js';
+import type { MemPolicy } from './mempolicy.js';
 import type { PteTable } from './pgtable.js';
 import type { RwSemaphore } from './rwsem.js';
 
@@ -72,6 +73,18 @@ export interface FaultInjection {
   vma_mark_detached_skip_refcnt_wait: boolean;
   /** mm/vma.c vma_expand: neither vma_start_write(target) nor vma_start_write(next) of the VMA it swallows. */
   vma_expand_skip_write_lock: boolean;
+  /**
+   * include/linux/mmap_lock.h vma_start_read: no `vm_lock_seq == mm_lock_seq`
+   * re-check after the vm_refcnt increment, so a VMA a writer write-locked
+   * between the early check and the increment is read-locked.
+   */
+  vma_start_read_skip_lock_seq_recheck: boolean;
+  /**
+   * mm/mempolicy.c do_mbind / vma_replace_policy before 6c21e066f925: no
+   * vma_start_write, so a fault holding the VMA read lock reads a policy
+   * mbind replaces and frees.
+   */
+  mbind_skip_vma_write_lock: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -91,6 +104,8 @@ export const fault_inject: FaultInjection = {
   free_pgtables_before_detach: false,
   vma_mark_detached_skip_refcnt_wait: false,
   vma_expand_skip_write_lock: false,
+  vma_start_read_skip_lock_seq_recheck: false,
+  mbind_skip_vma_write_lock: false,
 };
 
 /** Set every switch back to off. */
@@ -111,6 +126,8 @@ export function reset_fault_inject(): void {
   fault_inject.free_pgtables_before_detach = false;
   fault_inject.vma_mark_detached_skip_refcnt_wait = false;
   fault_inject.vma_expand_skip_write_lock = false;
+  fault_inject.vma_start_read_skip_lock_seq_recheck = false;
+  fault_inject.mbind_skip_vma_write_lock = false;
 }
 
 /**
@@ -131,7 +148,7 @@ export type PtUpdate = 'copy_page_range' | 'change_protection' | 'zap_page_range
 /** Observation points. Every method is called by a kernel path at the named kernel step. */
 export interface ModelHooks {
   /** A model object (mm, rwsem, VMA, folio, a folio's writeback wait queue, anon_vma) was constructed. */
-  object_created(o: MmStruct | MapleTree | RwSemaphore | VmAreaStruct | Folio | FolioWriteback | AnonVma | PteTable): void;
+  object_created(o: MmStruct | MapleTree | RwSemaphore | VmAreaStruct | Folio | FolioWriteback | AnonVma | PteTable | MemPolicy): void;
   /**
    * vm_area_alloc / vm_area_dup handed out `vma` for a new life; `reused`:
    * the object was freed before (SLAB_TYPESAFE_BY_RCU); `src`: vm_area_dup's
@@ -194,6 +211,8 @@ export interface ModelHooks {
   anon_vma_use(av: AnonVma, what: string): void;
   /** anon_vma_free: the last reference to `av` is gone (rmap.ts). */
   anon_vma_free(av: AnonVma): void;
+  /** A path reads or puts `pol` (mempolicy.ts: vma_alloc_folio, mpol_dup, mpol_put); `what` names the step. */
+  mempolicy_use?(pol: MemPolicy, what: string): void;
   /**
    * dup_mmap has decided, for parent VMA `src`, whether the child gets its
    * page tables (`copy`: copy_page_range runs). Called in the step that

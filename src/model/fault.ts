@@ -10,9 +10,8 @@ import {
   VM_FAULT_COMPLETED, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_SIGSEGV, VM_GROWSDOWN,
   type MmStruct, type VmAreaStruct,
 } from './mm_types.js';
-import {
-  lock_vma_under_rcu, lock_vma_under_rcu_steps, mmap_read_lock, mmap_write_downgrade, mmap_write_lock_killable, mmap_write_unlock, mmap_read_lock_killable, mmap_read_trylock, mmap_read_unlock, PT, vma_end_read,
-} from './mmap_lock.js';
+import { mmap_read_lock, mmap_write_downgrade, mmap_write_lock_killable, mmap_write_unlock, mmap_read_lock_killable, mmap_read_trylock, mmap_read_unlock, PT } from './mmap_lock.js';
+import { lock_vma_under_rcu, lock_vma_under_rcu_steps, vma_end_read } from './vma_lock.js';
 import { fault_inject, hooks, hooks_on } from './custom.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 import { current, fatal_signal_pending, sched_points } from './sched.js';

@@ -9,6 +9,8 @@ export * from './xarray.js';
 export * from './strategy.js';
 export * from './fault_types.js';
 export * from './mmap_lock.js';
+export * from './vma_lock.js';
+export * from './mempolicy.js';
 export * from './pagemap.js';
 export * from './filemap.js';
 export * from './memory.js';

@@ -2,10 +2,8 @@
 import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
 import { Cost, cpu, type KPath } from './effects.js';
 import { VM_RAND_READ, VM_SEQ_READ, type MmStruct, type VmAreaStruct } from './mm_types.js';
-import {
-  lock_vma_under_rcu, lock_vma_under_rcu_steps, mmap_read_lock, mmap_read_unlock, mmap_write_lock_killable, mmap_write_unlock,
-  PT, vma_end_read, vma_start_write,
-} from './mmap_lock.js';
+import { mmap_read_lock, mmap_read_unlock, mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';
+import { lock_vma_under_rcu, lock_vma_under_rcu_steps, vma_end_read, vma_start_write } from './vma_lock.js';
 import { vma_modify_flags } from './vma.js';
 import { fault_inject, hooks } from './custom.js';
 import { sched_points } from './sched.js';

@@ -15,7 +15,8 @@ import { balance_dirty_pages_ratelimited, folio_mark_dirty, folio_test_dirty } f
 import { f2fs_vm_page_mkwrite, filemap_page_mkwrite, folio_lock_holding } from './page_mkwrite.js';
 import { release_fault_lock } from './memory_lock.js';
 import { pte_alloc, pte_offset_map_lock } from './pgtable.js';
-import { mmap_read_trylock, mmap_read_unlock, PT, vma_end_read } from './mmap_lock.js';
+import { mmap_read_trylock, mmap_read_unlock, PT } from './mmap_lock.js';
+import { vma_end_read } from './vma_lock.js';
 import {
   __folio_lock, __folio_lock_killable, folio_alloc_locked_for_io, folio_trylock, folio_unlock, folio_wait_locked,
   folio_wait_locked_killable,
@@ -25,6 +26,7 @@ import { anon_charge_and_add, folio_mapped_young } from './memcontrol.js';
 import { current, sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 import { folio_add_lru } from './swap.js';
+import { folio_alloc_mpol } from './mempolicy.js';
 
 /**
  * folio_lock_or_retry (patch 3/5 moved it to mm/memory.c): trylock; on a first
@@ -185,6 +187,8 @@ function* do_anonymous_page_write(vmf: VmFault): KPath<number> {
   const r = vmf_anon_prepare(vmf);
   const ret = typeof r === 'number' ? r : yield* r;
   if (ret !== 0) return ret;
+  // alloc_anon_folio -> vma_alloc_folio: get_vma_policy, then folio_alloc_mpol uses a policy that is not the default
+  if (vmf.vma.vm_policy !== null) yield* folio_alloc_mpol(vmf.vma.vm_policy);
   if (vmf.vma.mm.memory !== null) yield* anon_charge_and_add(vmf.vma.mm, vmf.vma, vmf.pgoff); // alloc_anon_folio's charge
   yield cpu(Cost.do_anonymous_page); // alloc_anon_folio + clear + set_pte
   if (!pte_offset_map_lock(vmf.vma.mm, vmf.pt, vmf.address)) return 0; // if (!vmf->pte) goto release
@@ -220,6 +224,8 @@ function* do_cow_fault(vmf: VmFault): KPath<number> {
   const r = vmf_anon_prepare(vmf);
   const ret = typeof r === 'number' ? r : yield* r;
   if (ret !== 0) return ret;
+  // vmf->cow_page = vma_alloc_folio(GFP_HIGHUSER_MOVABLE, 0, vma, vmf->address): get_vma_policy, folio_alloc_mpol
+  if (vmf.vma.vm_policy !== null) yield* folio_alloc_mpol(vmf.vma.vm_policy);
   return yield* filemap_fault(vmf); // __do_fault -> vma->vm_ops->fault
 }
 

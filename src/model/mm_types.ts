@@ -12,6 +12,7 @@ import { MapleTree } from './maple_tree.js';
 import type { FaultStrategy, ForkStrategy } from './strategy.js';
 import type { MemCgroup } from './memcontrol.js';
 import type { PteTable } from './pgtable.js';
+import type { MemPolicy } from './mempolicy.js';
 
 // ---- vm_flags (include/linux/mm.h) ----
 export const VM_READ = 0x1;
@@ -303,6 +304,7 @@ export class VmAreaStruct implements WaitResource {
   /** Model-only: lives of this object (vm_area_alloc / vm_area_dup on reuse add one). */
   gen = 0;
   anon_vma: AnonVma | null = null;
+  vm_policy: MemPolicy | null = null; // vma->vm_policy (mempolicy.ts); NULL: the default policy
   /**
    * vma->anon_vma_chain: the anon_vmas this VMA is linked to (one
    * anon_vma_chain each, newest first as the kernel's list_add; rmap.ts).

@@ -2,9 +2,8 @@
 import { Cost, cpu, cpu_plus, CpuStep, type CpuEffect, type KPath } from './effects.js';
 import { flush_tlb_mm_range } from './tlb.js';
 import { VM_COPY_ON_FORK, VM_DONTCOPY, type MmStruct, type VmAreaStruct } from './mm_types.js';
-import {
-  mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_lock_killable, mmap_write_unlock, PT, vma_mark_detached, vma_start_write_killable,
-} from './mmap_lock.js';
+import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';
+import { vma_mark_detached, vma_start_write_killable } from './vma_lock.js';
 import { vm_area_free } from './vma.js';
 import { anon_rmap_zap, unlink_anon_vmas } from './rmap.js';
 import { free_all_pgtables } from './pgtable.js';

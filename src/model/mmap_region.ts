@@ -6,7 +6,8 @@
  */
 import { Cost, cpu, type KPath } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { mmap_write_lock_killable, mmap_write_unlock, PT, vma_start_write } from './mmap_lock.js';
+import { mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';
+import { vma_start_write } from './vma_lock.js';
 import { fault_inject, hooks } from './custom.js';
 import { sched_points } from './sched.js';
 import {

@@ -2,7 +2,8 @@
 import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
 import { Cost, cpu, type KPath } from './effects.js';
 import { VM_EXEC, VM_READ, VM_WRITE, type MmStruct, type VmAreaStruct } from './mm_types.js';
-import { mmap_write_lock_killable, mmap_write_unlock, PT, vma_start_write } from './mmap_lock.js';
+import { mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';
+import { vma_start_write } from './vma_lock.js';
 import { fault_inject, hooks, hooks_on } from './custom.js';
 import { sched_points } from './sched.js';
 import { vma_modify_flags } from './vma.js';

@@ -7,7 +7,8 @@
 import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
 import { Cost, cpu, type KPath } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import { mmap_write_lock_killable, mmap_write_unlock, PT, vma_mark_detached, vma_start_write } from './mmap_lock.js';
+import { mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';
+import { vma_mark_detached, vma_start_write } from './vma_lock.js';
 import { hooks } from './custom.js';
 import { sched_points } from './sched.js';
 import { free_pgtables } from './pgtable.js';

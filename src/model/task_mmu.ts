@@ -15,10 +15,8 @@
  */
 import { Cost, cpu, type KPath } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
-import {
-  mmap_lock_is_contended, mmap_read_lock_killable, mmap_read_unlock, PT, vma_end_read, VMA_READ_EAGAIN, VMA_READ_OK, VMA_READ_UNSTABLE, vma_start_read_finish_unstable,
-  vma_start_read, vma_start_read_locked,
-} from './mmap_lock.js';
+import { mmap_lock_is_contended, mmap_read_lock_killable, mmap_read_unlock, PT } from './mmap_lock.js';
+import { vma_end_read, VMA_READ_EAGAIN, VMA_READ_OK, VMA_READ_UNSTABLE, vma_start_read_finish_unstable, vma_start_read, vma_start_read_locked } from './vma_lock.js';
 import { sched_points } from './sched.js';
 
 /** vma_next / mas_find from `addr`: the first VMA that ends after it. */

@@ -15,13 +15,12 @@ import { Cost, cpu, type KPath } from './effects.js';
 import { FileRaState, VM_MIXEDMAP, VM_PFNMAP, VmAreaStruct, type Folio, type MmStruct } from './mm_types.js';
 import { IndexSet, XArray } from './xarray.js';
 import { __anon_vma_prepare, anon_rmap_move, anon_rmap_zap, anon_vma_clone, unlink_anon_vmas } from './rmap.js';
-import {
-  mmap_read_unlock, mmap_write_downgrade, mmap_write_lock_killable, mmap_write_unlock,
-  PT, vma_mark_detached, vma_start_write,
-} from './mmap_lock.js';
+import { mmap_read_unlock, mmap_write_downgrade, mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';
+import { vma_mark_detached, vma_start_write } from './vma_lock.js';
 import { fault_inject, hooks, nondet } from './custom.js';
 import { sched_points } from './sched.js';
 import { free_pgtables } from './pgtable.js';
+import { mpol_dup, mpol_equal, mpol_put, type MemPolicy } from './mempolicy.js';
 import { point, type PointEffect } from './effects.js';
 
 /** Scheduling points of the VMA operations (tree updates are one step each, see maple_tree.ts). */
@@ -93,6 +92,7 @@ function vm_area_get(mm: MmStruct, shape: VmaShape, src: VmAreaStruct | null): V
     v.resident = shape.resident;
     v.vm_pgoff = 0;
     v.anon_vma = null;
+    v.vm_policy = null; // the default policy (vma_init)
     v.anon_vma_chain = []; // vm_area_init_from / INIT_LIST_HEAD(&vma->anon_vma_chain)
     v.folio_anon_vmas = [];
     v.anon_ptes_writable = 0;
@@ -136,6 +136,7 @@ export function vm_area_alloc(mm: MmStruct, shape: VmaShape): VmAreaStruct {
 export function vm_area_dup(orig: VmAreaStruct): VmAreaStruct {
   const v = vm_area_get(orig.mm, shapeOf(orig), orig);
   v.vm_pgoff = orig.vm_pgoff;
+  v.vm_policy = mpol_dup(orig.mm, orig.vm_policy); // the caller's vma_dup_policy (__split_vma, copy_vma)
   anon_vma_clone(v, orig); // the caller's anon_vma_clone(new, vma, VMA_OP_SPLIT / VMA_OP_REMAP)
   v.cache = orig.cache;
   v.evicted = orig.evicted;
@@ -151,6 +152,8 @@ export function vm_area_free(vma: VmAreaStruct): void {
   if (!vma.detached) throw new Error(`vm_area_free(${vma.label}): VMA is attached`);
   // Only the vma_mark_detached mutation frees an object a transient reference still holds (check-hooks reports it).
   if (vma.nrReaders !== 0 && !fault_inject.vma_mark_detached_skip_refcnt_wait) throw new Error(`vm_area_free(${vma.label}): VMA has readers`);
+  mpol_put(vma.vm_policy); // the callers' mpol_put(vma_policy(vma)) (remove_vma, vma_complete)
+  vma.vm_policy = null;
   vma.freed = true;
   const cache = vma.mm.vm_area_cachep;
   if (cache.length >= VM_AREA_CACHE_OBJECTS) cache.shift(); // the oldest goes back to the page allocator
@@ -207,8 +210,9 @@ export function* split_vma(mm: MmStruct, vma: VmAreaStruct, addr: number, new_be
  * NULL, or equal; the anon_vma_chain is taken to be singular) and
  * contiguous page offsets. `lo` would end where `hi` starts.
  */
-export function mergeable(lo: { vm_flags: number; vm_pgoff: number; pages: number; anon_vma: unknown; cache: unknown }, hi: typeof lo): boolean {
+export function mergeable(lo: { vm_flags: number; vm_pgoff: number; pages: number; anon_vma: unknown; cache: unknown; vm_policy?: MemPolicy | null }, hi: typeof lo): boolean {
   if (lo.vm_flags !== hi.vm_flags || lo.cache !== hi.cache) return false;
+  if (!mpol_equal(lo.vm_policy ?? null, hi.vm_policy ?? null)) return false; // vma_merge: mpol_equal(vma_policy(prev), vmg->policy)
   if (lo.anon_vma !== null && hi.anon_vma !== null && lo.anon_vma !== hi.anon_vma) return false;
   return lo.vm_pgoff + lo.pages === hi.vm_pgoff;
 }
@@ -257,10 +261,11 @@ export function* remove_merged(mm: MmStruct, into: VmAreaStruct, ...vs: VmAreaSt
  */
 export function* vma_merge_existing_range(
   mm: MmStruct, vma: VmAreaStruct, prev: VmAreaStruct | null, start: number, end: number, newflags: number,
+  policy: MemPolicy | null = vma.vm_policy,
 ): KPath<VmAreaStruct | null> {
   const left_side = start === vma.vm_start, right_side = end === vma.vm_end;
   if ((newflags & VM_SPECIAL) !== 0 || (!left_side && !right_side)) return null;
-  const mid = { vm_flags: newflags, vm_pgoff: vma.pgoff_of(start), pages: end - start, anon_vma: vma.anon_vma, cache: vma.cache };
+  const mid = { vm_flags: newflags, vm_pgoff: vma.pgoff_of(start), pages: end - start, anon_vma: vma.anon_vma, cache: vma.cache, vm_policy: policy };
   const merge_left = left_side && prev !== null && prev !== vma && prev.vm_end === start && mergeable(prev, mid);
   const next = right_side ? mm.mm_mt.next(vma) : null;
   const merge_right = next !== null && next.vm_start === end && mergeable(mid, next)
