@@ -172,6 +172,8 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     'free-pgtables-before-detach': (ops.has('munmap') || ops.has('mmap_fixed')) && (ops.has('fault') || ops.has('madvise_dontneed')),
     // vma_expand: mmap merging into a neighbour, mremap growing in place or moving next to a VMA it merges with.
     'vma-expand-skip-write-lock': ops.has('mmap') || ops.has('mremap'),
+    // Only khugepaged retracts a table under a page-table walker (MADV_DONTNEED's zap).
+    'retract-pte-free-no-rcu': ops.has('khugepaged'),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

@@ -69,6 +69,10 @@ export const INJECTIONS = {
     flag: 'vma_expand_skip_write_lock',
     summary: 'vma_expand (mm/vma.c: mmap merging into a neighbour, mremap growing in place, copy_vma) changes the VMA it expands, and removes the next VMA it swallows, without vma_start_write on either (a mutation of the locking rule, not a historic bug)',
   },
+  'retract-pte-free-no-rcu': {
+    flag: 'retract_pte_free_no_rcu',
+    summary: 'retract_page_tables (mm/khugepaged.c, v6.6+: no mmap_lock, no VMA lock) frees the PTE table it took out of the pmd with pte_free instead of pte_free_defer: a walker between __pte_offset_map (rcu_read_lock, the old pmd) and spin_lock(ptl) maps a freed table (a mutation of the v6.6 rule, Hugh Dickins\' "mm/pgtable: add pte_free_defer() for pgtable as page")',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;
