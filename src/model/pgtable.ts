@@ -15,7 +15,9 @@
  * retracted ones with pte_free_defer, so a lockless walker inside
  * rcu_read_lock (__pte_offset_map) still reads valid memory; but a fault's
  * `vmf->pmd` is held across sleeps, outside any RCU read section, and only
- * the VMA lock (or mmap_lock) keeps the tables under it alive: munmap
+ * the VMA lock (or mmap_lock) keeps the tables under it alive against
+ * free_pgtables (khugepaged's retraction, which takes neither, is
+ * khugepaged.ts: there the RCU deferral is modelled, `rcu_readers`): munmap
  * write-locks and detaches the VMAs (vms_gather_munmap_vmas) before
  * vms_complete_munmap_vmas -> unmap_region -> free_pgtables. `freed` is
  * model-only: a path that walks a freed table is reported by hook
