@@ -177,6 +177,8 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     'vma-start-read-skip-lock-seq-recheck': (ops.has('fault') || ops.has('madvise_dontneed')) && (reshapes || ops.has('mprotect')),
     // A policy exists only after an mbind; the fault reads it when it allocates.
     'mbind-skip-vma-write-lock': ops.has('mbind') && ops.has('fault'),
+    // Only khugepaged retracts a table under a page-table walker (MADV_DONTNEED's zap).
+    'retract-pte-free-no-rcu': ops.has('khugepaged'),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

@@ -154,7 +154,11 @@ export function checkHooks(x: HookHost): ModelHooks {
       }
     },
     pgtable_use: (pt, mm, addr, what) => {
-      if (pt.freed) x.record('use-after-free', `${x.who()} runs ${what} for address ${addr} through ${mm.comm === '' ? '' : `mm(${mm.comm}) `}${pt.label}, which free_pgtables freed (the vmf->pmd it walked to in __handle_mm_fault is gone)`);
+      if (!pt.freed) return;
+      const where = `${x.who()} runs ${what} for address ${addr} through ${mm.comm === '' ? '' : `mm(${mm.comm}) `}${pt.label}`;
+      x.record('use-after-free', pt.retracted
+        ? `${where}, which retract_page_tables freed (the PTE table its rcu_read_lock section mapped from the old pmd is gone)`
+        : `${where}, which free_pgtables freed (the vmf->pmd it walked to in __handle_mm_fault is gone)`);
     },
     vma_change: (vma, what) => {
       const me = x.cur;
@@ -171,6 +175,9 @@ export function checkHooks(x: HookHost): ModelHooks {
     },
     vma_read_lock: (_vma, delta) => {
       if (x.cur !== null) x.cur.vmaReadLocks += delta;
+    },
+    i_mmap_lock: (delta) => {
+      if (x.cur !== null) x.cur.iMmapLocks += delta;
     },
     lock_acquire: (cls, mm) => {
       const me = x.cur;
@@ -189,6 +196,7 @@ export function checkHooks(x: HookHost): ModelHooks {
       // over), not a scan of every VMA's readers, which would put those
       // readers in this step's footprint and cost the reduction.
       if (me.vmaReadLocks > 0) held.push('vma_lock');
+      if (me.iMmapLocks > 0) held.push('i_mmap_rwsem'); // task-local too (khugepaged.ts)
       for (const h of held) {
         const key = `${h}->${cls}`;
         if (x.lockEdges.has(key)) continue;

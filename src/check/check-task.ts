@@ -45,6 +45,8 @@ export class CheckTask implements Task {
   retries = 0;
   /** VMA read locks this task holds (task-local, for lock-order). */
   vmaReadLocks = 0;
+  /** mapping->i_mmap_rwsem this task holds (task-local, for lock-order). */
+  iMmapLocks = 0;
   /**
    * Hash of every input of the task's steps so far (first-read values and
    * data choices, ./track.ts), two lanes: with the program, it determines the

@@ -16,6 +16,7 @@
 import {
   anon_vma_init_faulted, EffectKind, Folio, install_model_hooks, next_effect, install_nondet, install_sched,
   install_vm_event_sink, MmStruct, set_current, set_sched_points, VM_GROWSDOWN, VmAreaStruct, VmEvent, populate_pgtables,
+  AddressSpace, HPAGE_PMD_NR,
   vm_flags_of, type FaultStrategy, type ForkStrategy, type ModelHooks, type Task,
 } from '../model/index.js';
 import { applyInjections, type Injection } from './inject.js';
@@ -151,6 +152,9 @@ export class Execution {
     }
     const mm = this.mms.get(procs[0]!)!;
     const next = new Map<string, number>();
+    // khugepaged scenarios: each file VMA gets its file's address_space (i_mmap_rwsem) and a
+    // vm_pgoff that makes it THP-suitable ((vm_start >> PAGE_SHIFT) - vm_pgoff aligned to HPAGE_PMD_NR).
+    const khugepaged = sc.threads.some((th) => th.ops.some((o) => o.op === 'khugepaged'));
     for (const v of sc.vmas) {
       const vm = this.mms.get(v.process ?? '')!;
       const addr = next.get(v.process ?? '') ?? 0x10; // each address space is laid out from the same address
@@ -160,6 +164,10 @@ export class Execution {
       if (v.anon_vma) {
         anon_vma_init_faulted(vma);
         for (let p = 0; p < v.pages; p++) this.obsOf.get(vma)!.anonPtes.add(p); // resident anonymous pages
+      }
+      if (khugepaged && v.kind === 'file') {
+        vma.vm_pgoff = addr % HPAGE_PMD_NR;
+        vma.mapping = new AddressSpace(vm, `${v.name}:mapping`);
       }
       vm.link(vma);
       populate_pgtables(vm, vma.vm_start, vma.vm_end); // its resident pages are mapped: their page tables exist

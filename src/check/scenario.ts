@@ -41,7 +41,8 @@ const VmaSchema = z.strictObject({
   dontcopy: z.boolean().default(false),
   /** A stack (VM_GROWSDOWN): a fault up to `STACK_GROWTH` pages below it expands it (expand_downwards). */
   growsdown: z.boolean().default(false),
-  pages: z.number().int().min(1).max(64).default(4),
+  /** At most 1024: a khugepaged scenario needs a VMA that covers a whole PMD-aligned range (HPAGE_PMD_NR = 512 pages). */
+  pages: z.number().int().min(1).max(1024).default(4),
   /** The process (mm) the VMA belongs to; omitted: the first process. */
   process: Name.optional(),
   description: z.string().optional(),
@@ -108,10 +109,21 @@ const MmapFixedOp = z.strictObject({
   page: z.number().int().min(0).optional(),
   pages: z.number().int().min(1).optional(),
 });
+/**
+ * khugepaged collapses the file range (HPAGE_PMD_NR pages, PMD-aligned) that
+ * holds `page` of a file VMA: khugepaged_scan_mm_slot finds the VMA under
+ * mmap_read_lock, then collapse_file -> retract_page_tables
+ * (src/model/khugepaged.ts). The thread stands for the khugepaged kthread.
+ */
+const KhugepagedOp = z.strictObject({
+  op: z.literal('khugepaged'),
+  vma: NameOrList,
+  page: z.number().int().min(0).default(0),
+});
 const ForkOp = z.strictObject({ op: z.literal('fork') });
 /** The thread exits (exit_mm -> mmput); the last op of its thread. */
 const ExitOp = z.strictObject({ op: z.literal('exit') });
-const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, MbindOp, VmaOp, ForkOp, ExitOp]);
+const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, MbindOp, VmaOp, KhugepagedOp, ForkOp, ExitOp]);
 
 const ThreadSchema = z.strictObject({
   name: Name,
@@ -186,6 +198,8 @@ export type CheckOp =
   /** mbind of [page, page + pages) (default: to the VMA's end) with policy `mode` (the checker only; the simulator has no mbind). */
   | { op: 'mbind'; vma: string[]; mode: MpolMode; page: number; pages: number | null }
   | { op: 'mmap' | 'madvise_dontneed'; vma: string[] }
+  /** khugepaged's collapse of the PMD-aligned file range holding `page` (retract_page_tables). */
+  | { op: 'khugepaged'; vma: string[]; page: number }
   | { op: 'fork' }
   | { op: 'exit' };
 
@@ -310,7 +324,7 @@ export function checkScenarioFromObject(
 }
 
 const OP_SCHEMAS: Record<string, z.ZodType> = {
-  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap_fixed: MmapFixedOp, mbind: MbindOp, mmap: VmaOp, madvise_dontneed: VmaOp, fork: ForkOp, exit: ExitOp,
+  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap_fixed: MmapFixedOp, mbind: MbindOp, mmap: VmaOp, madvise_dontneed: VmaOp, khugepaged: KhugepagedOp, fork: ForkOp, exit: ExitOp,
 };
 
 function valueAt(data: unknown, path: readonly Seg[]): unknown {
@@ -443,6 +457,14 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
           else if (o.op === 'mmap_fixed') ops.push({ op: 'mmap_fixed', vma: names, page, pages: o.pages ?? null });
           else if (o.op === 'mbind') ops.push({ op: 'mbind', vma: names, mode: o.mode, page, pages: o.pages ?? null });
           else ops.push({ op: 'munmap', vma: names, page, pages: o.pages ?? null });
+        } else if (o.op === 'khugepaged') {
+          for (const v of names) {
+            const vma = byName.get(v);
+            if (vma === undefined) continue;
+            if (o.page >= vma.pages) issues.push({ path: [...at, 'page'], message: `page ${o.page} is outside VMA '${v}' (${vma.pages} pages)` });
+            if (vma.kind !== 'file') issues.push({ path: [...at, 'vma'], message: `khugepaged collapses file VMAs; '${v}' is ${vma.kind}` });
+          }
+          ops.push({ op: 'khugepaged', vma: names, page: o.page });
         } else {
           if (o.op === 'mmap') {
             const prior = ops.some((p) => p.op === 'munmap' && p.vma.join() === names.join());

@@ -17,6 +17,7 @@ import type { AnonVma, Folio, FolioWriteback, MmStruct, VmAreaStruct } from './m
 import type { MapleTree } from './maple_tree.js';
 import type { MemPolicy } from './mempolicy.js';
 import type { PteTable } from './pgtable.js';
+import type { AddressSpace } from './khugepaged.js';
 import type { RwSemaphore } from './rwsem.js';
 
 /** Fault-injection switches, read by the kernel paths named in each comment. */
@@ -65,6 +66,12 @@ export interface FaultInjection {
    */
   free_pgtables_before_detach: boolean;
   /**
+   * mm/khugepaged.c retract_page_tables: pte_free instead of pte_free_defer,
+   * while it holds neither mmap_lock nor a VMA lock (v6.6+): a walker inside
+   * __pte_offset_map_lock's rcu_read_lock section maps a freed table.
+   */
+  retract_pte_free_no_rcu: boolean;
+  /**
    * mm/mmap_lock.c vma_mark_detached: no wait for a transient vm_refcnt
    * reference (another mm's vma_start_read between its increment and
    * vma_refcount_put), so the VMA is freed while that reference is held
@@ -102,6 +109,7 @@ export const fault_inject: FaultInjection = {
   lock_vma_mm_check_without_mmgrab: false,
   vma_expand_skip_copied_from_dup_anon_vma: false,
   free_pgtables_before_detach: false,
+  retract_pte_free_no_rcu: false,
   vma_mark_detached_skip_refcnt_wait: false,
   vma_expand_skip_write_lock: false,
   vma_start_read_skip_lock_seq_recheck: false,
@@ -124,6 +132,7 @@ export function reset_fault_inject(): void {
   fault_inject.lock_vma_mm_check_without_mmgrab = false;
   fault_inject.vma_expand_skip_copied_from_dup_anon_vma = false;
   fault_inject.free_pgtables_before_detach = false;
+  fault_inject.retract_pte_free_no_rcu = false;
   fault_inject.vma_mark_detached_skip_refcnt_wait = false;
   fault_inject.vma_expand_skip_write_lock = false;
   fault_inject.vma_start_read_skip_lock_seq_recheck = false;
@@ -132,10 +141,12 @@ export function reset_fault_inject(): void {
 
 /**
  * Lock classes of the checker's lockdep (hook `lock_acquire`): mm->mmap_lock,
- * the per-VMA lock, and anon_vma->root->rwsem (anon_vma_lock_write, taken
- * and released within one model step: rmap.ts).
+ * the per-VMA lock, anon_vma->root->rwsem (anon_vma_lock_write, taken
+ * and released within one model step: rmap.ts), and a file's
+ * mapping->i_mmap_rwsem (i_mmap_lock_read in retract_page_tables:
+ * khugepaged.ts).
  */
-export type LockdepClass = 'mmap_lock' | 'vma_lock' | 'anon_vma';
+export type LockdepClass = 'mmap_lock' | 'vma_lock' | 'anon_vma' | 'i_mmap_rwsem';
 
 /** What a VMA operation changes in a VMA (hook `vma_change`). */
 export type VmaChange = 'range' | 'flags' | 'anon_vma';
@@ -148,7 +159,7 @@ export type PtUpdate = 'copy_page_range' | 'change_protection' | 'zap_page_range
 /** Observation points. Every method is called by a kernel path at the named kernel step. */
 export interface ModelHooks {
   /** A model object (mm, rwsem, VMA, folio, a folio's writeback wait queue, anon_vma) was constructed. */
-  object_created(o: MmStruct | MapleTree | RwSemaphore | VmAreaStruct | Folio | FolioWriteback | AnonVma | PteTable | MemPolicy): void;
+  object_created(o: MmStruct | MapleTree | RwSemaphore | VmAreaStruct | Folio | FolioWriteback | AnonVma | PteTable | MemPolicy | AddressSpace): void;
   /**
    * vm_area_alloc / vm_area_dup handed out `vma` for a new life; `reused`:
    * the object was freed before (SLAB_TYPESAFE_BY_RCU); `src`: vm_area_dup's
@@ -194,6 +205,8 @@ export interface ModelHooks {
   lock_acquire(cls: LockdepClass, mm: MmStruct): void;
   /** The current task took (+1, vma_start_read) or dropped (-1, vma_end_read) a VMA read lock. */
   vma_read_lock(vma: VmAreaStruct, delta: 1 | -1): void;
+  /** The current task took (+1) or dropped (-1) a mapping's i_mmap_rwsem (khugepaged.ts). */
+  i_mmap_lock?(delta: 1 | -1): void;
   /** set_pte_at / finish_fault: a fault installs a PTE of `vma` at `pgoff`. */
   set_pte_at(vma: VmAreaStruct, pgoff: number, kind: PteKind): void;
   /**
@@ -292,6 +305,7 @@ const NO_HOOKS: ModelHooks = {
   vma_change: nop,
   lock_acquire: nop,
   vma_read_lock: nop,
+  i_mmap_lock: nop,
   frame: nop,
 };
 

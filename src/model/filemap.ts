@@ -116,7 +116,7 @@ export function filemap_map_pages(vmf: VmFault): number {
   } else if (f.locked || !f.uptodate || f.readahead) {
     return 0; // next_uptodate_folio skips it: ->fault will wait for it (or start async readahead)
   }
-  if (!pte_offset_map_lock(vma.mm, vmf.pt, vmf.address)) return 0; // if (!vmf->pte) { folio_unlock; folio_put; goto out; }
+  if (!pte_offset_map_lock(vma.mm, vmf.pt, vmf.address, true)) return 0; // filemap_map_pmd installs do_fault_around's prealloc_pte if pmd_none; if (!vmf->pte) { folio_unlock; folio_put; goto out; }
   const ra = vma.f_ra;
   if (ra.mmap_miss > 0) ra.mmap_miss--;
   const memcg = vma.mm.memory;
@@ -304,7 +304,7 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
     vmf.folio = folio;
     return ret | VM_FAULT_LOCKED;
   }
-  if (!fpin && pte_offset_map_lock(vma.mm, vmf.pt, vmf.address)) { // finish_fault -> set_pte_range (model-only hook); do_cow_fault maps a private copy
+  if (!fpin && pte_offset_map_lock(vma.mm, vmf.pt, vmf.address, true)) { // finish_fault: pmd_none -> pte_alloc // finish_fault -> set_pte_range (model-only hook); do_cow_fault maps a private copy
     if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);
     const cow = (vmf.flags & FAULT_FLAG_WRITE) !== 0 && !vma.vm_shared;
     if (cow) { // do_cow_fault: a private, writable anonymous copy (model-only counts, fork's costs)

@@ -37,4 +37,5 @@ export * from './mm_lifetime.js';
 export * from './rmap.js';
 export * from './swap.js';
 export * from './pgtable.js';
+export * from './khugepaged.js';
 export * from './vm_flags.js';

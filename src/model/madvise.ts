@@ -1,12 +1,41 @@
 /** mm/madvise.c: MADV_DONTNEED, which takes the VMA read lock when it can, and the flag-changing behaviours. */
 import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
-import { Cost, cpu, type KPath } from './effects.js';
+import { Cost, cpu, point, type KPath } from './effects.js';
 import { VM_RAND_READ, VM_SEQ_READ, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { mmap_read_lock, mmap_read_unlock, mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';
 import { lock_vma_under_rcu, lock_vma_under_rcu_steps, vma_end_read, vma_start_write } from './vma_lock.js';
 import { vma_modify_flags } from './vma.js';
-import { fault_inject, hooks } from './custom.js';
+import { fault_inject, hooks, hooks_on } from './custom.js';
+import { __pte_offset_map, pmd_index, pte_offset_map_lock_pinned, pte_unmap_unlock, PTRS_PER_PTE } from './pgtable.js';
 import { sched_points } from './sched.js';
+
+/** zap_pte_range's pte_offset_map_lock, where the spin_lock(ptl) may wait. */
+const ZAP_PTL = point('zap_pte_range: pte_offset_map_lock(mm, pmd, addr, &ptl)');
+
+/**
+ * zap_pmd_range (mm/memory.c) over [start, end), as a walk of the PTE
+ * tables (the PTEs it clears are in the zap's cost): for each pmd that is
+ * not none, zap_pte_range maps the table (__pte_offset_map, under
+ * rcu_read_lock), takes its PTL in a later step, and re-checks the pmd
+ * (pgtable.ts); when it changed (khugepaged retracted the table)
+ * zap_pte_range returns early and zap_pmd_range does the same pmd again
+ * (`if (addr != next) pmd--`), which is now none. Walked as objects only
+ * where khugepaged can retract a table (a VMA with a mapping: the checker's
+ * khugepaged scenarios); elsewhere no other path changes a pmd under a
+ * zap that holds the VMA or mmap lock, and the walk is the cost alone.
+ */
+function* zap_pmd_range(mm: MmStruct, start: number, end: number): KPath {
+  for (let a = start; a < end; a = (pmd_index(a) + 1) * PTRS_PER_PTE) {
+    for (;;) {
+      const pt = __pte_offset_map(mm, a); // rcu_read_lock; pmdp_get_lockless
+      if (pt === null) break; // pmd_none: nothing to zap in this PMD range
+      yield ZAP_PTL;
+      if (!pte_offset_map_lock_pinned(mm, pt, a, 'zap_pte_range')) continue; // pmd changed: do this pmd again
+      pte_unmap_unlock(pt); // the PTEs are cleared under the PTL (in the zap's cost)
+      break;
+    }
+  }
+}
 
 /**
  * madvise(addr, npages, MADV_DONTNEED): get_lock_mode() says MADVISE_VMA_READ_LOCK;
@@ -28,6 +57,7 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
     yield cpu(Cost.madvise_vma);
     hooks.pt_update_begin(vma, 'zap_page_range_single', false); // model-only hook
     yield cpu(Cost.zap_pte, Math.min(npages, vma.vm_end - addr));
+    if (hooks_on && vma.mapping !== null) yield* zap_pmd_range(mm, addr, Math.min(addr + npages, vma.vm_end));
     const flush = flush_tlb_mm_range(ptes_changed(Math.min(npages, vma.vm_end - addr), vma)); // zap_page_range_single -> tlb_finish_mmu
     if (flush !== null) yield flush;
     hooks.pt_update_end(vma, 'zap_page_range_single');
@@ -46,6 +76,7 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
     yield cpu(Cost.madvise_vma);
     hooks.pt_update_begin(v, 'zap_page_range_single', false); // model-only hook
     yield cpu(Cost.zap_pte, Math.min(npages, v.vm_end - addr));
+    if (hooks_on && v.mapping !== null) yield* zap_pmd_range(mm, addr, Math.min(addr + npages, v.vm_end));
     const flush = flush_tlb_mm_range(ptes_changed(Math.min(npages, v.vm_end - addr), v)); // zap_page_range_single -> tlb_finish_mmu
     if (flush !== null) yield flush;
     hooks.pt_update_end(v, 'zap_page_range_single');

@@ -289,9 +289,9 @@ function* fault_dirty_shared_page(vmf: VmFault, folio: Folio, page_mkwrite: bool
 }
 
 /** finish_fault / finish_mkwrite_fault: a writable, dirty PTE for the folio. */
-function finish_shared_write(vmf: VmFault): void {
+function finish_shared_write(vmf: VmFault, alloc: boolean): void {
   const vma = vmf.vma;
-  if (!pte_offset_map_lock(vma.mm, vmf.pt, vmf.address)) return; // finish_fault: if (!vmf->pte) return VM_FAULT_NOPAGE
+  if (!pte_offset_map_lock(vma.mm, vmf.pt, vmf.address, alloc)) return; // finish_fault: if (!vmf->pte) return VM_FAULT_NOPAGE
   if (vma.mm.memory !== null) folio_mapped_young(vma.mm.memory, vma, vmf.pgoff);
   vma.wrprotected.delete(vmf.pgoff);
   if (hooks_on) hooks.set_pte_at(vma, vmf.pgoff, 'file'); // model-only hook
@@ -320,7 +320,7 @@ function* do_shared_fault(vmf: VmFault): KPath<number> {
       return tmp;
     }
   }
-  finish_shared_write(vmf);
+  finish_shared_write(vmf, true); // finish_fault: pmd_none -> pte_alloc
   folio.refcount--; // filemap_fault's reference now belongs to the PTE
   ret |= yield* fault_dirty_shared_page(vmf, folio, mkwrite);
   return ret;
@@ -354,7 +354,7 @@ function* wp_page_shared(vmf: VmFault): KPath<number> {
     if (sched_points) yield PT.folio_trylock;
     yield* folio_lock_holding(folio); // wp_page_reuse; folio_lock
   }
-  finish_shared_write(vmf);
+  finish_shared_write(vmf, false); // finish_mkwrite_fault: a present PTE's table
   const ret = yield* fault_dirty_shared_page(vmf, folio, mkwrite);
   folio.refcount--; // folio_put
   return ret;

@@ -13,6 +13,7 @@ import type { FaultStrategy, ForkStrategy } from './strategy.js';
 import type { MemCgroup } from './memcontrol.js';
 import type { PteTable } from './pgtable.js';
 import type { MemPolicy } from './mempolicy.js';
+import type { AddressSpace } from './khugepaged.js';
 
 // ---- vm_flags (include/linux/mm.h) ----
 export const VM_READ = 0x1;
@@ -320,6 +321,13 @@ export class VmAreaStruct implements WaitResource {
   folio_anon_vmas: AnonVma[] = [];
   /** vma->vm_pgoff: page offset of vm_start in the file (anon: in the mapping's page state). */
   vm_pgoff = 0;
+  /**
+   * vma->vm_file->f_mapping, as far as khugepaged needs it (its
+   * i_mmap_rwsem; khugepaged.ts): set by the checker on a scenario's file
+   * VMAs when a khugepaged op runs, shared by the pieces of a split mapping;
+   * null otherwise (the simulator, anonymous VMAs).
+   */
+  mapping: AddressSpace | null = null;
   /**
    * Page cache of the backing file (file VMAs) or swap cache (anon), by pgoff:
    * only folios that are, or were recently, in use. A file page with no entry

@@ -15,7 +15,9 @@
  * retracted ones with pte_free_defer, so a lockless walker inside
  * rcu_read_lock (__pte_offset_map) still reads valid memory; but a fault's
  * `vmf->pmd` is held across sleeps, outside any RCU read section, and only
- * the VMA lock (or mmap_lock) keeps the tables under it alive: munmap
+ * the VMA lock (or mmap_lock) keeps the tables under it alive against
+ * free_pgtables (khugepaged's retraction, which takes neither, is
+ * khugepaged.ts: there the RCU deferral is modelled, `rcu_readers`): munmap
  * write-locks and detaches the VMAs (vms_gather_munmap_vmas) before
  * vms_complete_munmap_vmas -> unmap_region -> free_pgtables. `freed` is
  * model-only: a path that walks a freed table is reported by hook
@@ -36,8 +38,22 @@ const FIRST_USER_ADDRESS = 0;
 
 /** A PTE table (struct ptdesc) of one mm, mapping pages [index * PTRS_PER_PTE, (index + 1) * PTRS_PER_PTE). */
 export class PteTable {
-  /** Model-only: free_pgtables freed it (the page went back, after the mmu_gather's grace period). */
+  /** Model-only: free_pgtables freed it (the page went back, after the mmu_gather's grace period), or retract_page_tables's pte_free_defer after its RCU grace period. */
   freed = false;
+  /**
+   * Model-only: retract_page_tables (khugepaged.ts) cleared the pmd that
+   * pointed to it and handed it to pte_free_defer. Only the PTE table goes:
+   * the PMD table above it stays, so a path holding `vmf->pmd` reads the
+   * pmd again (it finds none, or a new table).
+   */
+  retracted = false;
+  /**
+   * Model-only: walkers inside the rcu_read_lock section of
+   * __pte_offset_map_lock that mapped this table (pmdp_get_lockless, then
+   * the PTL). pte_free_defer's grace period ends when the last one leaves
+   * (the kernel's ends later; never earlier).
+   */
+  rcu_readers = 0;
   constructor(readonly index: number) {
     hooks.object_created(this); // model-only (custom.ts)
   }
@@ -80,15 +96,79 @@ export function populate_pgtables(mm: MmStruct, start: number, end: number): voi
  * 0d940a9b270b "mm/pgtable: allow pte_offset_map[_lock]() to fail") at the
  * PTE install of a fault holding `pt` (its vmf->pmd): read the pmd
  * (__pte_offset_map, pmdp_get_lockless), take the PTL, and re-check
- * pmd_same; false (NULL) when the table is no longer the one the pmd
- * points to: the caller installs nothing and the fault is taken again.
- * Reading the pmd through a freed table is the use-after-free the VMA lock
- * prevents (hook `pgtable_use`).
+ * pmd_same, all in one step here (the fault's PTE installs hold the folio
+ * lock of a page the PMD range maps, which collapse_file must hold to
+ * retract the table: docs/fidelity.md); false (NULL) when there is no table:
+ * the caller installs nothing and the fault is taken again. Reading the pmd
+ * through a table free_pgtables freed is the use-after-free the VMA lock
+ * prevents (hook `pgtable_use`: free_pgtables frees the PMD level the
+ * vmf->pmd points into too, in the model's one level). A table
+ * retract_page_tables took leaves the pmd entry valid: the pmd is read
+ * again, and `alloc` (finish_fault's and do_fault_around's
+ * `pmd_none(*vmf->pmd)` -> pte_alloc / pmd_install) puts a new table there
+ * when it is none.
  */
-export function pte_offset_map_lock(mm: MmStruct, pt: PteTable | null, addr: number): boolean {
+export function pte_offset_map_lock(mm: MmStruct, pt: PteTable | null, addr: number, alloc = false): boolean {
   if (pt === null) return true; // the simulator: no page-table objects
-  if (hooks_on) hooks.pgtable_use(pt, mm, addr, 'pte_offset_map_lock'); // model-only hook
-  return mm.pgtables.get(pt.index) === pt; // pmd_same(pmdval, pmdp_get_lockless(pmd))
+  if (!pt.retracted) {
+    if (hooks_on) hooks.pgtable_use(pt, mm, addr, 'pte_offset_map_lock'); // model-only hook
+    return mm.pgtables.get(pt.index) === pt; // pmd_same(pmdval, pmdp_get_lockless(pmd))
+  }
+  let cur = mm.pgtables.get(pt.index); // the pmd again (retract_page_tables left it none, or a fault put a new table there)
+  if (cur === undefined) {
+    if (!alloc) return false; // pmd_none: __pte_offset_map returns NULL
+    cur = pte_alloc(mm, addr); // finish_fault: pte_alloc(vma->vm_mm, vmf->pmd) / do_fault_around's prealloc_pte
+  }
+  if (hooks_on) hooks.pgtable_use(cur, mm, addr, 'pte_offset_map_lock'); // model-only hook
+  return true;
+}
+
+/**
+ * __pte_offset_map (mm/pgtable-generic.c) for a walker that takes the PTL
+ * in a later step (zap_pte_range's pte_offset_map_lock: the spin_lock can
+ * wait): rcu_read_lock, read the pmd (pmdp_get_lockless) and map the table
+ * it points to; null (rcu_read_unlock) when the pmd is none. The table is
+ * pinned for pte_free_defer's grace period until pte_unmap.
+ */
+export function __pte_offset_map(mm: MmStruct, addr: number): PteTable | null {
+  const pt = mm.pgtables.get(pmd_index(addr));
+  if (pt === undefined) return null;
+  pt.rcu_readers++; // rcu_read_lock: the grace period of a pte_free_defer from now on waits for us
+  return pt;
+}
+
+/**
+ * The rest of __pte_offset_map_lock after `__pte_offset_map` returned `pt`:
+ * spin_lock(ptl) (the PTL is in the table's struct ptdesc: hook
+ * `pgtable_use`, the table must not be freed), then the re-check
+ * `pmd_same(pmdval, pmdp_get_lockless(pmd))`; on a mismatch unlock,
+ * pte_unmap (rcu_read_unlock) and return false (NULL: the caller retries
+ * the pmd). On success the caller ends with `pte_unmap_unlock`.
+ */
+export function pte_offset_map_lock_pinned(mm: MmStruct, pt: PteTable, addr: number, what: string): boolean {
+  if (hooks_on) hooks.pgtable_use(pt, mm, addr, what); // model-only hook: spin_lock(ptl)
+  if (mm.pgtables.get(pt.index) === pt) return true;
+  pte_unmap_unlock(pt); // pmd changed under us: spin_unlock, pte_unmap
+  return false;
+}
+
+/** pte_unmap_unlock: spin_unlock(ptl), pte_unmap -> rcu_read_unlock (the end of a deferred free's grace period when it was the last reader). */
+export function pte_unmap_unlock(pt: PteTable): void {
+  pt.rcu_readers--;
+  if (pt.retracted && pt.rcu_readers === 0) pt.freed = true; // pte_free_defer's call_rcu callback (pte_free_now)
+}
+
+/**
+ * pte_free_defer (mm/pgtable-generic.c, v6.6: Hugh Dickins' "mm/pgtable:
+ * add pte_free_defer() for pgtable as page"): free a retracted PTE table
+ * after an RCU grace period (call_rcu -> pte_free_now), so a walker that
+ * read the old pmd inside rcu_read_lock still maps valid memory and fails
+ * its pmd_same re-check. `now`: pte_free (no grace period: the
+ * `retract-pte-free-no-rcu` mutation).
+ */
+export function pte_free_defer(pt: PteTable, now: boolean): void {
+  pt.retracted = true;
+  if (now || pt.rcu_readers === 0) pt.freed = true;
 }
 
 /**

@@ -108,6 +108,7 @@ function vm_area_get(mm: MmStruct, shape: VmaShape, src: VmAreaStruct | null): V
     v.wrprotected = new IndexSet();
     v.page_mkwrite = 'generic';
     v.f_ra = new FileRaState();
+    v.mapping = null;
   } else {
     v = new VmAreaStruct(mm, mm.nextVmaId++, shape.group, shape.vm_start, shape.vm_end, shape.vm_flags,
       shape.vm_file, shape.has_map_pages, shape.resident);
@@ -144,6 +145,7 @@ export function vm_area_dup(orig: VmAreaStruct): VmAreaStruct {
   v.wrprotected = orig.wrprotected;
   v.page_mkwrite = orig.page_mkwrite;
   v.f_ra = orig.f_ra;
+  v.mapping = orig.mapping;
   return v;
 }
 
