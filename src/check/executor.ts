@@ -15,7 +15,7 @@
  */
 import {
   anon_vma_init_faulted, do_mmap, do_mmap_fixed, exit_mm, do_mprotect_pkey, do_user_addr_fault, do_vmi_align_munmap,
-  dup_mmap, EffectKind, Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
+  anon_folio_at, dup_mmap, EffectKind, folio_referenced, mmput, Folio, install_model_hooks, next_effect, set_page_state, install_nondet, install_sched,
   install_vm_event_sink, madvise_dontneed, madvise_flags, do_mremap, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
   MmStruct, set_current, set_sched_points, VM_GROWSDOWN, VmAreaStruct, VmEvent, MPROTECT_PROT_BITS, populate_pgtables,
   vm_flags_of, type VmaShape, type FaultStrategy, type ForkStrategy, type KPath, type ModelHooks, type Task,
@@ -83,8 +83,12 @@ export class Execution {
   /** Every process's mm, by process name ('' the first, unnamed one). */
   readonly mms = new Map<string, MmStruct>();
   private readonly slots = new Map<string, Slot>();
+  /** vm_area_cachep, shared by every mm of the execution (forked children too). */
+  private readonly cachep: VmAreaStruct[];
   /** @internal The task whose step runs (./check-hooks.ts). */
   cur: CheckTask | null = null;
+  /** @internal The scenario has rmap walks (./check-hooks.ts: where a dangling anon_vma is reported). */
+  readonly rmapWalks: boolean;
   private hookViolation: Violation | null = null;
   private nextPseudo = 0;
   private readonly nthreads: number;
@@ -118,6 +122,7 @@ export class Execution {
       return v;
     };
     this.nthreads = sc.threads.length;
+    this.rmapWalks = sc.threads.some((th) => th.ops.some((o) => o.op === 'rmap_walk'));
     this.coarse = model.fineSteps !== true;
     set_sched_points(true);
     install_sched((t) => this.wake(t as CheckTask));
@@ -132,7 +137,7 @@ export class Execution {
     // One mm per process; every mm shares one vm_area_cachep (the kernel's
     // slab is global), so an object one mm frees may become another's VMA.
     const procs = sc.processes ?? [''];
-    const cachep: VmAreaStruct[] = [];
+    const cachep: VmAreaStruct[] = (this.cachep = []);
     for (let k = 0; k < procs.length; k++) {
       const p = new MmStruct(model.fault, model.fork, sc.reader_wake, cachep, procs[k]!);
       p.swapSynchronous = sc.swap_synchronous;
@@ -140,7 +145,8 @@ export class Execution {
       // Model labels only: the VMAs and anon_vmas of process k are numbered from 100 * k.
       p.nextVmaId = p.nextAnonVmaId = 100 * k;
       // mm_users: one reference per thread of the process that runs (copy_mm's mmget for CLONE_VM).
-      p.mm_users = sc.threads.filter((th, i) => (th.process ?? '') === procs[k] && (mask[i] ?? th.ops.length) > 0).length || 1;
+      // A thread of rmap walks only is a kernel thread (kswapd): no user of the mm.
+      p.mm_users = sc.threads.filter((th, i) => (th.process ?? '') === procs[k] && (mask[i] ?? th.ops.length) > 0 && !th.ops.every((o) => o.op === 'rmap_walk')).length || 1;
       this.mms.set(procs[k]!, p);
     }
     const mm = this.mms.get(procs[0]!)!;
@@ -389,6 +395,15 @@ export class Execution {
     this.tasks.push(new CheckTask(this.tasks.length, comm, { fn, folio }));
   }
 
+  /** The forked child, a task of its own from fork's return: it exits at once (do_exit -> exit_mm -> mmput). */
+  private spawnChild(comm: string, mm: MmStruct): void {
+    const t = new CheckTask(this.tasks.length, comm, null);
+    t.opLabel = 'exit()';
+    t.stack.push(exit_mm(mm));
+    this.spawned.push(t.id);
+    this.tasks.push(t);
+  }
+
   private wake(t: CheckTask): void {
     if (t.state !== TState.BLOCKED) throw new Error(`wake_up_process(${t.comm}): task is not sleeping (lost or double wake-up)`);
     t.state = TState.RUNNABLE;
@@ -408,9 +423,28 @@ export class Execution {
       t.inHmf = false;
       if (op.op === 'fork') {
         t.opLabel = 'fork()';
+        // kernel/fork.c copy_mm -> dup_mm: a new mm (mm_users 1: the child), then dup_mmap.
+        const comm = `${t.comm}.child${i}`;
+        // The parent's fixed settings, from the scenario (the same values; not read through the tracked mm).
+        const sc = this.model.scenario;
+        const child = new MmStruct(this.model.fault, this.model.fork, sc.reader_wake, this.cachep, comm);
+        child.swapSynchronous = sc.swap_synchronous;
+        if (sc.max_map_count !== undefined) child.max_map_count = sc.max_map_count;
+        child.nextVmaId = child.nextAnonVmaId = 100 * (this.mms.size + t.id + i); // model labels only
+        this.mms.set(comm, child);
         t.inFork = true;
-        yield* dup_mmap(mm);
+        const ret = yield* dup_mmap(mm, child);
         t.inFork = false;
+        if (ret < 0) yield* mmput(child); // dup_mm's fail path: mmput(mm) tears down what was copied
+        else if (op.child === 'exit') this.spawnChild(`${t.comm}'s child`, child);
+        continue;
+      }
+      if (op.op === 'rmap_walk') {
+        const vname = op.vma.length === 1 ? op.vma[0]! : op.vma[this.choose(op.vma.length)]!;
+        t.opLabel = `rmap_walk(${vname}, page ${op.page})`;
+        // shrink_folio_list: the folio reclaim isolated from the LRU (model-only: the one mapped there now).
+        const folio = anon_folio_at(mm, this.slots.get(vname)!.start + op.page);
+        if (folio !== null) yield* folio_referenced(folio);
         continue;
       }
       if (op.op === 'exit') {

@@ -69,6 +69,14 @@ export const INJECTIONS = {
     flag: 'vma_expand_skip_write_lock',
     summary: 'vma_expand (mm/vma.c: mmap merging into a neighbour, mremap growing in place, copy_vma) changes the VMA it expands, and removes the next VMA it swallows, without vma_start_write on either (a mutation of the locking rule, not a historic bug)',
   },
+  'anon-vma-fork-skip-clone': {
+    flag: 'anon_vma_fork_skip_clone',
+    summary: 'anon_vma_fork (mm/rmap.c) gives the child\'s VMA its own anon_vma without first linking it to the parent\'s anon_vmas (anon_vma_clone): the folios the child shares with the parent point to the parent\'s anon_vma, whose interval tree does not have the child\'s VMA, so an rmap walk misses that mapping (a mutation of the rule, not a historic bug)',
+  },
+  'folio-lock-anon-vma-read-skip-recheck': {
+    flag: 'folio_lock_anon_vma_read_skip_recheck',
+    summary: 'folio_lock_anon_vma_read (mm/rmap.c) returns the anon_vma it read from folio->mapping under RCU once down_read_trylock of its root succeeds, without re-checking folio_mapped(): a folio unmapped in between (munmap, the fork child\'s exit) may have had its anon_vma freed, and the rmap walk then uses it (a mutation of the rule, not a historic bug)',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

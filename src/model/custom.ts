@@ -72,6 +72,19 @@ export interface FaultInjection {
   vma_mark_detached_skip_refcnt_wait: boolean;
   /** mm/vma.c vma_expand: neither vma_start_write(target) nor vma_start_write(next) of the VMA it swallows. */
   vma_expand_skip_write_lock: boolean;
+  /**
+   * mm/rmap.c anon_vma_fork: no anon_vma_clone(vma, pvma) first, so the
+   * child's VMA is linked only to its own new anon_vma, not to the parent's
+   * anon_vmas that its COW-shared folios point to (folio->mapping).
+   */
+  anon_vma_fork_skip_clone: boolean;
+  /**
+   * mm/rmap.c folio_lock_anon_vma_read: no folio_mapped() re-check after
+   * down_read_trylock(&root_anon_vma->rwsem), so an anon_vma freed since
+   * folio->mapping was read (under RCU: the slab is SLAB_TYPESAFE_BY_RCU)
+   * is returned locked and walked.
+   */
+  folio_lock_anon_vma_read_skip_recheck: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -91,6 +104,8 @@ export const fault_inject: FaultInjection = {
   free_pgtables_before_detach: false,
   vma_mark_detached_skip_refcnt_wait: false,
   vma_expand_skip_write_lock: false,
+  anon_vma_fork_skip_clone: false,
+  folio_lock_anon_vma_read_skip_recheck: false,
 };
 
 /** Set every switch back to off. */
@@ -111,6 +126,8 @@ export function reset_fault_inject(): void {
   fault_inject.free_pgtables_before_detach = false;
   fault_inject.vma_mark_detached_skip_refcnt_wait = false;
   fault_inject.vma_expand_skip_write_lock = false;
+  fault_inject.anon_vma_fork_skip_clone = false;
+  fault_inject.folio_lock_anon_vma_read_skip_recheck = false;
 }
 
 /**
@@ -194,6 +211,13 @@ export interface ModelHooks {
   anon_vma_use(av: AnonVma, what: string): void;
   /** anon_vma_free: the last reference to `av` is gone (rmap.ts). */
   anon_vma_free(av: AnonVma): void;
+  /**
+   * An rmap walk (rmap_walk.ts) holds `av` locked for read after
+   * folio_lock_anon_vma_read and walks its interval tree for the folio at
+   * page offset `pgoff`: `found` are the VMAs the walk visits (it touches
+   * each one, its mm and its page table).
+   */
+  rmap_walk?(av: AnonVma, pgoff: number, found: readonly VmAreaStruct[]): void;
   /**
    * dup_mmap has decided, for parent VMA `src`, whether the child gets its
    * page tables (`copy`: copy_page_range runs). Called in the step that
