@@ -172,6 +172,9 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     'free-pgtables-before-detach': (ops.has('munmap') || ops.has('mmap_fixed')) && (ops.has('fault') || ops.has('madvise_dontneed')),
     // vma_expand: mmap merging into a neighbour, mremap growing in place or moving next to a VMA it merges with.
     'vma-expand-skip-write-lock': ops.has('mmap') || ops.has('mremap'),
+    // The child's missing link shows only to an rmap walk (the parent's anon_vma outlives it either way).
+    'anon-vma-fork-skip-clone': ops.has('fork') && ops.has('rmap_walk'),
+    'folio-lock-anon-vma-read-skip-recheck': ops.has('rmap_walk'),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }
