@@ -423,20 +423,29 @@ export class Execution {
       t.inHmf = false;
       if (op.op === 'fork') {
         t.opLabel = 'fork()';
-        // kernel/fork.c copy_mm -> dup_mm: a new mm (mm_users 1: the child), then dup_mmap.
+        // kernel/fork.c copy_mm -> dup_mm: a new mm (mm_users 1: the child), then
+        // dup_mmap. The allocation is private to this task: dup_mmap makes it
+        // in its first step (a step of its own here would be a scheduling
+        // point no other task can tell apart).
         const comm = `${t.comm}.child${i}`;
-        // The parent's fixed settings, from the scenario (the same values; not read through the tracked mm).
-        const sc = this.model.scenario;
-        const child = new MmStruct(this.model.fault, this.model.fork, sc.reader_wake, this.cachep, comm);
-        child.swapSynchronous = sc.swap_synchronous;
-        if (sc.max_map_count !== undefined) child.max_map_count = sc.max_map_count;
-        child.nextVmaId = child.nextAnonVmaId = 100 * (this.mms.size + t.id + i); // model labels only
-        this.mms.set(comm, child);
+        let child: MmStruct | null = null;
+        const dup_mm = (): MmStruct => {
+          // The parent's fixed settings, from the scenario (the same values; not read through the tracked mm).
+          const sc = this.model.scenario;
+          child = new MmStruct(this.model.fault, this.model.fork, sc.reader_wake, this.cachep, comm);
+          child.swapSynchronous = sc.swap_synchronous;
+          if (sc.max_map_count !== undefined) child.max_map_count = sc.max_map_count;
+          child.nextVmaId = child.nextAnonVmaId = 100 * (this.mms.size + t.id + i); // model labels only
+          this.mms.set(comm, child);
+          return child;
+        };
         t.inFork = true;
-        const ret = yield* dup_mmap(mm, child);
+        const ret = yield* dup_mmap(mm, dup_mm);
         t.inFork = false;
-        if (ret < 0) yield* mmput(child); // dup_mm's fail path: mmput(mm) tears down what was copied
-        else if (op.child === 'exit') this.spawnChild(`${t.comm}'s child`, child);
+        const c = child as MmStruct | null;
+        if (c === null) continue;
+        if (ret < 0) yield* mmput(c); // dup_mm's fail path: mmput(mm) tears down what was copied
+        else if (op.child === 'exit') this.spawnChild(`${t.comm}'s child`, c);
         continue;
       }
       if (op.op === 'rmap_walk') {

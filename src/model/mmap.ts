@@ -80,20 +80,22 @@ const DUP_VMA_ANON = cpu_plus(Cost.dup_vma, 1, [Cost.anon_vma_fork, 1]);
  * Yang Shi's literal rule copies only with an anon_vma). Returns 0, or
  * -EINTR when a fatal signal interrupts it (goto loop_out).
  *
- * With a child `mm` (the checker's fork; kernel/fork.c dup_mm allocated it),
- * the child is built as the kernel builds it: per copied VMA, `tmp =
+ * With `dup_mm` (the checker's fork: kernel/fork.c dup_mm's allocate_mm and
+ * mm_init, called here once the parent's lock is held, which no other task
+ * can tell apart from before it), the child is built as the kernel builds it: per copied VMA, `tmp =
  * vm_area_dup(mpnt); tmp->vm_mm = mm`, anon_vma_fork(tmp, mpnt) (rmap.ts:
  * the child's VMA joins the parent's anon_vma chain, and gets its own
  * anon_vma or reuses an idle one), vma_iter_bulk_store + map_count++, and
  * copy_page_range gives it the parent's page tables and anonymous folios.
  * The child's own mmap_write_lock_nested is not taken: nothing but an rmap
  * walk (which takes no mmap_lock) reaches the child before fork returns.
- * Without `mm` (the simulator) no child is built: its CPU is the same
+ * Without `dup_mm` (the simulator) no child is built: its CPU is the same
  * (Cost.dup_vma, Cost.anon_vma_fork per VMA) and nothing runs on it
  * (docs/fidelity.md, "fork").
  */
-export function* dup_mmap(oldmm: MmStruct, mm: MmStruct | null = null): KPath<number> {
+export function* dup_mmap(oldmm: MmStruct, dup_mm: (() => MmStruct) | null = null): KPath<number> {
   if ((yield* mmap_write_lock_killable(oldmm)) < 0) return -EINTR;
+  const mm = dup_mm !== null ? dup_mm() : null; // the caller's allocate_mm + mm_init, private to this task until fork returns
   let retval = 0;
   const vmas = oldmm.vmas.slice(); // for_each_vma(vmi, mpnt)
   const walk: ForkWalk = { lastTable: -1, step: new CpuStep(Cost.copy_pte, [Cost.copy_pte_range, Cost.wrprotect_pte, Cost.copy_file_pte]) };
