@@ -159,8 +159,8 @@ export function* dup_mmap(oldmm: MmStruct, dup_mm: (() => MmStruct) | null = nul
  * with an anon_vma (Cost.unlink_anon_vmas), and zap_present_ptes for each
  * PTE copy_page_range copied (Cost.exit_mmap_pte: the `resident` share of
  * the VMAs that vma_needs_copy copies, as copy_page_range_cpu counts them).
- * The child's own mm is not modelled, so this reads the parent's VMAs right
- * after dup_mmap (the caller yields it before any other task runs, and only
+ * The simulator builds no child mm (dup_mmap without dup_mm), so this reads
+ * the parent's VMAs right after dup_mmap (the caller yields it before any other task runs, and only
  * when one of the four costs is set).
  */
 export function fork_child_exit_cpu(oldmm: MmStruct): CpuEffect {
