@@ -43,8 +43,8 @@ describe('bug hunting before the complete search', () => {
     expect(out.stats.executions).toBe(204);
   }, 120_000);
 
-  it('with state caching: 232 executions instead of 1,164', () => {
-    expect(runCheck(anchor2, { inject: bug, mode: DFS(true, null), shrink: false }).stats.executions).toBe(1164);
+  it('with state caching: 232 executions instead of 1,130', () => {
+    expect(runCheck(anchor2, { inject: bug, mode: DFS(true, null), shrink: false }).stats.executions).toBe(1130);
     const r = runCheck(anchor2, { inject: bug, mode: DFS(true, 2), shrink: false });
     expect(verdict(r)).toBe('unsafe:vma-write-exclusion');
     expect(r.stats.executions).toBe(232);

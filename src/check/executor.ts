@@ -116,6 +116,11 @@ export class Execution {
     if (canon === undefined) canons.set(model, (canon = new Canon()));
     this.tracker = new Tracker(canon);
     this.tracker.inputs = model.stateCache === true;
+    // Lock sequences fold by what they decide in every mm when no VMA object
+    // can be looked up by another mm: one process (fork children run no
+    // lookup) and no object reused across the parent and its children.
+    this.tracker.seqPerMm = (sc.processes ?? ['']).length === 1
+      && !(sc.nondet.includes('vm_area_reuse') && sc.threads.some((th) => th.ops.some((o) => o.op === 'fork')));
     this.choose = (n: number): number => {
       const v = choose(n);
       this.tracker.choice(n, v);

@@ -83,6 +83,13 @@ function planFor(o: object): Plan {
   return p;
 }
 
+/** `mm_lock_seq` of the mm a VMA object's fields `v` (plan `p`) belong to (vma->vm_mm). */
+function ownMmLockSeq(v: readonly unknown[], p: Plan): number {
+  const mm = v[p.keys.indexOf('mm')] as MmStruct;
+  const st = storeOf(mm);
+  return st.v[planFor(mm).seq] as number;
+}
+
 /** A field whose value is changed in place (tracked by digest, see Tracker.end). */
 function isContainer(v: unknown): boolean {
   return Array.isArray(v) || v instanceof Map || v instanceof Set || v instanceof XArray || v instanceof IndexSet;
@@ -472,19 +479,28 @@ export class Tracker {
    */
   foldObjects(): void {
     fold(this.objects.length);
-    const seq = this.singleMmLockSeq();
+    const seq = this.seqPerMm ? null : this.singleMmLockSeq();
+    const on = this.seqPerMm || seq !== null;
     for (const o of this.objects) {
       const st = storeOf(o);
       fold(st.base);
       const v = st.v;
-      const canon = seq === null ? -1 : planFor(o).seq;
+      const canon = on ? planFor(o).seq : -1;
       for (let i = 0; i < v.length; i++) {
         if (i !== canon) this.foldValue(v[i]);
         else if (o instanceof MmStruct) fold(0x5e91 + ((v[i] as number) & 1));
-        else fold(v[i] === seq ? 0x5e93 : 0x5e94);
+        else fold(v[i] === (seq ?? ownMmLockSeq(v, planFor(o))) ? 0x5e93 : 0x5e94);
       }
     }
   }
+
+  /**
+   * Every VMA object's `vm_lock_seq` is only ever compared with its own
+   * mm's `mm_lock_seq` (one process, whose fork children run no lookup, and
+   * no VMA object reused across those mms): fold it by that comparison in
+   * every mm, not only when the execution has a single mm (Execution sets it).
+   */
+  seqPerMm = false;
 
   /**
    * `mm_lock_seq` of the execution's only mm, or null when there are several
