@@ -179,6 +179,9 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     'mbind-skip-vma-write-lock': ops.has('mbind') && ops.has('fault'),
     // Only khugepaged retracts a table under a page-table walker (MADV_DONTNEED's zap).
     'retract-pte-free-no-rcu': ops.has('khugepaged'),
+    // The child's missing link shows only to an rmap walk (the parent's anon_vma outlives it either way).
+    'anon-vma-fork-skip-clone': ops.has('fork') && ops.has('rmap_walk'),
+    'folio-lock-anon-vma-read-skip-recheck': ops.has('rmap_walk'),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

@@ -6,7 +6,7 @@
  * running Execution.
  */
 import {
-  VM_MAYBE_GUARD, VM_MIXEDMAP, VM_PFNMAP, VM_UFFD_WP, VmAreaStruct, vma_is_write_locked, vma_needs_copy, type LockdepClass, type ModelHooks,
+  anon_folio_mappers, VM_MAYBE_GUARD, VM_MIXEDMAP, VM_PFNMAP, VM_UFFD_WP, VmAreaStruct, vma_is_write_locked, vma_needs_copy, type LockdepClass, type ModelHooks,
 } from '../model/index.js';
 import type { CheckTask } from './check-task.js';
 import { fold, foldString, lanes } from './hash.js';
@@ -26,6 +26,12 @@ export interface HookHost {
   readonly obsOf: Map<VmAreaStruct, VmaObs>;
   readonly lockEdges: Map<string, string>;
   readonly cur: CheckTask | null;
+  /**
+   * The scenario has rmap walks (op rmap_walk): an anon_vma freed under
+   * mapped folios is reported where the walk touches it, as KASAN reports
+   * it, not at the free.
+   */
+  readonly rmapWalks: boolean;
   name(id: number): string;
   who(): string;
   record(inv: InvariantName, message: string): void;
@@ -134,9 +140,31 @@ export function checkHooks(x: HookHost): ModelHooks {
       // The kernel frees an anon_vma once no VMA is linked to it; a folio
       // still mapped whose folio->mapping is this anon_vma then dangles, and
       // the next rmap walk from it (reclaim, migration, KSM) reads freed memory.
+      // With walks in the scenario the walk itself reports it (rmap_walk below).
+      if (x.rmapWalks) return;
       for (const v of av.folio_vmas) {
         if (!v.freed && !v.detached) {
           x.record('use-after-free', `${x.who()} frees ${av.label} (the last put_anon_vma) while ${v.label} still maps anonymous folios whose folio->mapping is it: the next rmap walk from them reads freed memory (${v.label}'s anon_vma is ${v.anon_vma?.label ?? 'NULL'})`);
+          return;
+        }
+      }
+    },
+    rmap_walk: (av, pgoff, found) => {
+      // anon_vma_interval_tree_foreach hands folio_referenced_one each VMA
+      // linked to the anon_vma: it must still be that VMA (not freed, not
+      // reused by another mapping), or page_vma_mapped_walk reads freed memory.
+      for (const v of found) {
+        if (v.freed || !v.anon_vma_chain.includes(av)) {
+          x.record('use-after-free', `${x.who()}'s rmap walk of ${av.label} visits ${v.label}, which ${v.freed ? 'was freed (vm_area_free)' : 'was freed and reused'} while still in the anon_vma's interval tree`);
+          return;
+        }
+      }
+      // Every VMA that maps the folio must be in the tree the walk iterates
+      // (anon_vma_clone / anon_vma_fork link it), or try_to_unmap leaves a
+      // mapping behind and folio_referenced misses a reference.
+      for (const m of anon_folio_mappers(av, pgoff)) {
+        if (!found.includes(m)) {
+          x.record('anon-vma', `${x.who()}'s rmap walk of ${av.label} (the folio at page offset ${pgoff}) does not find ${m.label}, which maps it: ${m.label} is not linked to ${av.label} (its anon_vma_chain: ${m.anon_vma_chain.map((a) => a.label).join(', ') || 'empty'})`);
           return;
         }
       }

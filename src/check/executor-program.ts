@@ -4,9 +4,9 @@
  * before it faults; split out of ./executor.ts.
  */
 import {
-  dup_mmap, exit_mm, do_user_addr_fault, do_mprotect_pkey, do_mremap, do_mbind, madvise_flags, madvise_dontneed, do_vmi_align_munmap,
+  anon_folio_at, dup_mmap, exit_mm, folio_referenced, mmput, MmStruct, do_user_addr_fault, do_mprotect_pkey, do_mremap, do_mbind, madvise_flags, madvise_dontneed, do_vmi_align_munmap,
   do_mmap_fixed, do_mmap, khugepaged_scan_file, set_page_state, MPROTECT_PROT_BITS, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
-  type KPath, type MmStruct, type VmaShape, type VmAreaStruct,
+  type KPath, type VmaShape, type VmAreaStruct,
 } from '../model/index.js';
 import { lanes } from './hash.js';
 import type { CheckTask } from './check-task.js';
@@ -26,9 +26,37 @@ export function* program(this: Execution, t: CheckTask, mm: MmStruct, ops: reado
     t.inHmf = false;
     if (op.op === 'fork') {
       t.opLabel = 'fork()';
+      // kernel/fork.c copy_mm -> dup_mm: a new mm (mm_users 1: the child), then
+      // dup_mmap. The allocation is private to this task: dup_mmap makes it
+      // in its first step (a step of its own here would be a scheduling
+      // point no other task can tell apart).
+      const comm = `${t.comm}.child${i}`;
+      let child: MmStruct | null = null;
+      const dup_mm = (): MmStruct => {
+        // The parent's fixed settings, from the scenario (the same values; not read through the tracked mm).
+        const sc = this.model.scenario;
+        child = new MmStruct(this.model.fault, this.model.fork, sc.reader_wake, this.cachep, comm);
+        child.swapSynchronous = sc.swap_synchronous;
+        if (sc.max_map_count !== undefined) child.max_map_count = sc.max_map_count;
+        child.nextVmaId = child.nextAnonVmaId = 100 * (this.mms.size + t.id + i); // model labels only
+        this.mms.set(comm, child);
+        return child;
+      };
       t.inFork = true;
-      yield* dup_mmap(mm);
+      const ret = yield* dup_mmap(mm, dup_mm);
       t.inFork = false;
+      const c = child as MmStruct | null;
+      if (c === null) continue;
+      if (ret < 0) yield* mmput(c); // dup_mm's fail path: mmput(mm) tears down what was copied
+      else if (op.child === 'exit') this.spawnChild(`${t.comm}'s child`, c);
+      continue;
+    }
+    if (op.op === 'rmap_walk') {
+      const vname = op.vma.length === 1 ? op.vma[0]! : op.vma[this.choose(op.vma.length)]!;
+      t.opLabel = `rmap_walk(${vname}, page ${op.page})`;
+      // shrink_folio_list: the folio reclaim isolated from the LRU (model-only: the one mapped there now).
+      const folio = anon_folio_at(mm, this.slots.get(vname)!.start + op.page);
+      if (folio !== null) yield* folio_referenced(folio);
       continue;
     }
     if (op.op === 'exit') {

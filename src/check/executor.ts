@@ -16,7 +16,7 @@
 import {
   anon_vma_init_faulted, EffectKind, Folio, install_model_hooks, next_effect, install_nondet, install_sched,
   install_vm_event_sink, MmStruct, set_current, set_sched_points, VM_GROWSDOWN, VmAreaStruct, VmEvent, populate_pgtables,
-  AddressSpace, HPAGE_PMD_NR,
+  AddressSpace, HPAGE_PMD_NR, exit_mm,
   vm_flags_of, type FaultStrategy, type ForkStrategy, type ModelHooks, type Task,
 } from '../model/index.js';
 import { applyInjections, type Injection } from './inject.js';
@@ -88,8 +88,12 @@ export class Execution {
   readonly mms = new Map<string, MmStruct>();
   /** @internal (./executor-program.ts) */
   readonly slots = new Map<string, Slot>();
+  /** @internal vm_area_cachep, shared by every mm of the execution (forked children too; ./executor-program.ts). */
+  readonly cachep: VmAreaStruct[];
   /** @internal The task whose step runs (./check-hooks.ts). */
   cur: CheckTask | null = null;
+  /** @internal The scenario has rmap walks (./check-hooks.ts: where a dangling anon_vma is reported). */
+  readonly rmapWalks: boolean;
   private hookViolation: Violation | null = null;
   /** @internal (./executor-program.ts) */
   nextPseudo = 0;
@@ -119,12 +123,18 @@ export class Execution {
     if (canon === undefined) canons.set(model, (canon = new Canon()));
     this.tracker = new Tracker(canon);
     this.tracker.inputs = this.tracker.hist = model.stateCache === true;
+    // Lock sequences fold by what they decide in every mm when no VMA object
+    // can be looked up by another mm: one process (fork children run no
+    // lookup) and no object reused across the parent and its children.
+    this.tracker.seqPerMm = (sc.processes ?? ['']).length === 1
+      && !(sc.nondet.includes('vm_area_reuse') && sc.threads.some((th) => th.ops.some((o) => o.op === 'fork')));
     this.choose = (n: number): number => {
       const v = choose(n);
       this.tracker.choice(n, v);
       return v;
     };
     this.nthreads = sc.threads.length;
+    this.rmapWalks = sc.threads.some((th) => th.ops.some((o) => o.op === 'rmap_walk'));
     this.coarse = model.fineSteps !== true;
     set_sched_points(true);
     install_sched((t) => this.wake(t as CheckTask));
@@ -139,7 +149,7 @@ export class Execution {
     // One mm per process; every mm shares one vm_area_cachep (the kernel's
     // slab is global), so an object one mm frees may become another's VMA.
     const procs = sc.processes ?? [''];
-    const cachep: VmAreaStruct[] = [];
+    const cachep: VmAreaStruct[] = (this.cachep = []);
     for (let k = 0; k < procs.length; k++) {
       const p = new MmStruct(model.fault, model.fork, sc.reader_wake, cachep, procs[k]!);
       p.swapSynchronous = sc.swap_synchronous;
@@ -147,7 +157,8 @@ export class Execution {
       // Model labels only: the VMAs and anon_vmas of process k are numbered from 100 * k.
       p.nextVmaId = p.nextAnonVmaId = 100 * k;
       // mm_users: one reference per thread of the process that runs (copy_mm's mmget for CLONE_VM).
-      p.mm_users = sc.threads.filter((th, i) => (th.process ?? '') === procs[k] && (mask[i] ?? th.ops.length) > 0).length || 1;
+      // A thread of rmap walks only is a kernel thread (kswapd): no user of the mm.
+      p.mm_users = sc.threads.filter((th, i) => (th.process ?? '') === procs[k] && (mask[i] ?? th.ops.length) > 0 && !th.ops.every((o) => o.op === 'rmap_walk')).length || 1;
       this.mms.set(procs[k]!, p);
     }
     const mm = this.mms.get(procs[0]!)!;
@@ -448,6 +459,15 @@ export class Execution {
     this.nextPseudo++;
     this.spawned.push(this.tasks.length);
     this.tasks.push(new CheckTask(this.tasks.length, comm, { fn, folio }));
+  }
+
+  /** @internal The forked child, a task of its own from fork's return: it exits at once (do_exit -> exit_mm -> mmput; ./executor-program.ts). */
+  spawnChild(comm: string, mm: MmStruct): void {
+    const t = new CheckTask(this.tasks.length, comm, null);
+    t.opLabel = 'exit()';
+    t.stack.push(exit_mm(mm));
+    this.spawned.push(t.id);
+    this.tasks.push(t);
   }
 
   private wake(t: CheckTask): void {

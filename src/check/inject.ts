@@ -81,6 +81,14 @@ export const INJECTIONS = {
     flag: 'retract_pte_free_no_rcu',
     summary: 'retract_page_tables (mm/khugepaged.c, v6.6+: no mmap_lock, no VMA lock) frees the PTE table it took out of the pmd with pte_free instead of pte_free_defer: a walker between __pte_offset_map (rcu_read_lock, the old pmd) and spin_lock(ptl) maps a freed table (a mutation of the v6.6 rule, Hugh Dickins\' "mm/pgtable: add pte_free_defer() for pgtable as page")',
   },
+  'anon-vma-fork-skip-clone': {
+    flag: 'anon_vma_fork_skip_clone',
+    summary: 'anon_vma_fork (mm/rmap.c) gives the child\'s VMA its own anon_vma without first linking it to the parent\'s anon_vmas (anon_vma_clone): the folios the child shares with the parent point to the parent\'s anon_vma, whose interval tree does not have the child\'s VMA, so an rmap walk misses that mapping (a mutation of the rule, not a historic bug)',
+  },
+  'folio-lock-anon-vma-read-skip-recheck': {
+    flag: 'folio_lock_anon_vma_read_skip_recheck',
+    summary: 'folio_lock_anon_vma_read (mm/rmap.c) returns the anon_vma it read from folio->mapping under RCU once down_read_trylock of its root succeeds, without re-checking folio_mapped(): a folio unmapped in between (munmap, the fork child\'s exit) may have had its anon_vma freed, and the rmap walk then uses it (a mutation of the rule, not a historic bug)',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

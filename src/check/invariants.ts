@@ -39,8 +39,8 @@ export const INVARIANTS = [
   },
   {
     name: 'anon-vma', ref: 'I5/I6',
-    summary: 'an anon_vma is installed only under mmap_lock, and no anonymous page is copied into a child VMA that anon_vma_fork left without an anon_vma',
-    kernel: '__vmf_anon_prepare (mm/memory.c), __anon_vma_prepare / anon_vma_fork (mm/rmap.c)',
+    summary: 'an anon_vma is installed only under mmap_lock, no anonymous page is copied into a child VMA that anon_vma_fork left without an anon_vma, and an rmap walk of a folio finds every VMA that maps it (each is linked to the folio\'s anon_vma: anon_vma_clone, anon_vma_fork)',
+    kernel: '__vmf_anon_prepare (mm/memory.c), __anon_vma_prepare / anon_vma_fork / anon_vma_clone / rmap_walk_anon (mm/rmap.c)',
   },
   {
     name: 'detached-vma', ref: 'I10',
@@ -49,8 +49,8 @@ export const INVARIANTS = [
   },
   {
     name: 'use-after-free', ref: 'F-I1/I10',
-    summary: 'a path that looked a VMA up and locked it works only on that VMA: not on a freed object, nor on one freed and reused (SLAB_TYPESAFE_BY_RCU) or changed since the lookup (another mm, detached, no longer covering the address); and no path touches an mm_struct after its last mm_count reference was dropped (__mmdrop), nor walks a page table free_pgtables freed (or retract_page_tables freed before its walkers left their RCU read sections); no path locks or puts a freed anon_vma, and no anon_vma is freed while folios mapped in a VMA still point to it (folio->mapping)',
-    kernel: 'lock_vma_under_rcu re-checks (mm/mmap_lock.c), vma_start_read vm_mm check and err_unstable mmgrab (include/linux/mmap_lock.h), vm_area_cachep SLAB_TYPESAFE_BY_RCU (mm/vma_init.c), mmgrab/mmdrop (include/linux/sched/mm.h), free_pgtables / pte_offset_map_lock / pte_free_defer (mm/memory.c, mm/pgtable-generic.c), retract_page_tables (mm/khugepaged.c), put_anon_vma/anon_vma_free (mm/rmap.c)',
+    summary: 'a path that looked a VMA up and locked it works only on that VMA: not on a freed object, nor on one freed and reused (SLAB_TYPESAFE_BY_RCU) or changed since the lookup (another mm, detached, no longer covering the address); and no path touches an mm_struct after its last mm_count reference was dropped (__mmdrop), nor walks a page table free_pgtables freed (or retract_page_tables freed before its walkers left their RCU read sections); no path locks or puts a freed anon_vma, and no anon_vma is freed while folios mapped in a VMA still point to it (folio->mapping; in a scenario with rmap walks, reported where a walk uses it after folio_lock_anon_vma_read, as KASAN reports it), and an rmap walk visits no freed VMA',
+    kernel: 'lock_vma_under_rcu re-checks (mm/mmap_lock.c), vma_start_read vm_mm check and err_unstable mmgrab (include/linux/mmap_lock.h), vm_area_cachep SLAB_TYPESAFE_BY_RCU (mm/vma_init.c), mmgrab/mmdrop (include/linux/sched/mm.h), free_pgtables / pte_offset_map_lock / pte_free_defer (mm/memory.c, mm/pgtable-generic.c), retract_page_tables (mm/khugepaged.c), put_anon_vma/anon_vma_free, folio_lock_anon_vma_read (mm/rmap.c)',
   },
   {
     name: 'use-after-unlock', ref: 'I1/I10',

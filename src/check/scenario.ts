@@ -120,10 +120,25 @@ const KhugepagedOp = z.strictObject({
   vma: NameOrList,
   page: z.number().int().min(0).default(0),
 });
-const ForkOp = z.strictObject({ op: z.literal('fork') });
+/**
+ * fork(): dup_mmap builds the child mm. `child: exit` spawns the child as a
+ * task that exits at once (exit_mm -> mmput -> exit_mmap), racing with what
+ * runs after the fork; `idle` (the default) keeps it alive and idle.
+ */
+const ForkOp = z.strictObject({ op: z.literal('fork'), child: z.enum(['idle', 'exit']).default('idle') });
+/**
+ * Reclaim's rmap walk (folio_referenced) of the anonymous folio mapped at a
+ * page of a VMA's slot when the op starts: a kernel thread (kswapd), which
+ * takes no mmap_lock and no VMA lock.
+ */
+const RmapWalkOp = z.strictObject({
+  op: z.literal('rmap_walk'),
+  vma: NameOrList,
+  page: z.number().int().min(0).default(0),
+});
 /** The thread exits (exit_mm -> mmput); the last op of its thread. */
 const ExitOp = z.strictObject({ op: z.literal('exit') });
-const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, MbindOp, VmaOp, KhugepagedOp, ForkOp, ExitOp]);
+const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, MbindOp, VmaOp, KhugepagedOp, ForkOp, ExitOp, RmapWalkOp]);
 
 const ThreadSchema = z.strictObject({
   name: Name,
@@ -200,7 +215,9 @@ export type CheckOp =
   | { op: 'mmap' | 'madvise_dontneed'; vma: string[] }
   /** khugepaged's collapse of the PMD-aligned file range holding `page` (retract_page_tables). */
   | { op: 'khugepaged'; vma: string[]; page: number }
-  | { op: 'fork' }
+  | { op: 'fork'; child: 'idle' | 'exit' }
+  /** folio_referenced of the anonymous folio mapped at `page` of the VMA's slot (nothing if none is). */
+  | { op: 'rmap_walk'; vma: string[]; page: number }
   | { op: 'exit' };
 
 export interface CheckThread {
@@ -324,7 +341,7 @@ export function checkScenarioFromObject(
 }
 
 const OP_SCHEMAS: Record<string, z.ZodType> = {
-  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap_fixed: MmapFixedOp, mbind: MbindOp, mmap: VmaOp, madvise_dontneed: VmaOp, khugepaged: KhugepagedOp, fork: ForkOp, exit: ExitOp,
+  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap_fixed: MmapFixedOp, mbind: MbindOp, mmap: VmaOp, madvise_dontneed: VmaOp, khugepaged: KhugepagedOp, fork: ForkOp, exit: ExitOp, rmap_walk: RmapWalkOp,
 };
 
 function valueAt(data: unknown, path: readonly Seg[]): unknown {
@@ -404,7 +421,7 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
       t.ops.forEach((o, oi) => {
         const at: Seg[] = ['threads', ti, 'ops', oi];
         if (o.op === 'fork') {
-          ops.push({ op: 'fork' });
+          ops.push({ op: 'fork', child: o.child });
           return;
         }
         if (o.op === 'exit') {
@@ -422,7 +439,13 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
             issues.push({ path: [...at, 'vma'], message: `VMA '${v}' belongs to process ${vma.process === '' ? 'the first process' : `'${vma.process}'`}, not to this thread's ${proc === '' ? 'first process' : `process '${proc}'`}` });
           }
         }
-        if (o.op === 'fault') {
+        if (o.op === 'rmap_walk') {
+          for (const v of names) {
+            const vma = byName.get(v);
+            if (vma !== undefined && o.page >= vma.pages) issues.push({ path: [...at, 'page'], message: `page ${o.page} is outside VMA '${v}' (${vma.pages} pages)` });
+          }
+          ops.push({ op: 'rmap_walk', vma: names, page: o.page });
+        } else if (o.op === 'fault') {
           const page = typeof o.page === 'number' ? o.page : Number(sub(o.page));
           let state: CheckPageState[] | null = null;
           if (o.state !== undefined) {

@@ -21,10 +21,17 @@
 import { IndexSet, MmStruct, XArray } from '../model/index.js';
 import { fold, foldNumber, foldString, lanes } from './hash.js';
 import type { Footprint } from './footprint.js';
-import { Canon, FIELDS_PER_OBJECT, IMMUTABLE, instrumentedProto, mix, planFor, running, STORE, storeOf, strHash, type ContainerSlot, type Store } from './track-plan.js';
+import { Canon, FIELDS_PER_OBJECT, IMMUTABLE, instrumentedProto, mix, planFor, running, STORE, storeOf, strHash, type ContainerSlot, type Plan, type Store } from './track-plan.js';
 
 export { independent, union, type Footprint } from './footprint.js';
 export { Canon, runningTracker } from './track-plan.js';
+
+/** `mm_lock_seq` of the mm a VMA object's fields `v` (plan `p`) belong to (vma->vm_mm). */
+function ownMmLockSeq(v: readonly unknown[], p: Plan): number {
+  const mm = v[p.keys.indexOf('mm')] as MmStruct;
+  const st = storeOf(mm);
+  return st.v[planFor(mm).seq] as number;
+}
 
 export class Tracker {
   /** Instrumented objects, by canonical id (ascending). */
@@ -326,19 +333,28 @@ export class Tracker {
    */
   foldObjects(): void {
     fold(this.objects.length);
-    const seq = this.singleMmLockSeq();
+    const seq = this.seqPerMm ? null : this.singleMmLockSeq();
+    const on = this.seqPerMm || seq !== null;
     for (const o of this.objects) {
       const st = storeOf(o);
       fold(st.base);
       const v = st.v;
-      const canon = seq === null ? -1 : planFor(o).seq;
+      const canon = on ? planFor(o).seq : -1;
       for (let i = 0; i < v.length; i++) {
         if (i !== canon) this.foldValue(v[i]);
         else if (o instanceof MmStruct) fold(0x5e91 + ((v[i] as number) & 1));
-        else fold(v[i] === seq ? 0x5e93 : 0x5e94);
+        else fold(v[i] === (seq ?? ownMmLockSeq(v, planFor(o))) ? 0x5e93 : 0x5e94);
       }
     }
   }
+
+  /**
+   * Every VMA object's `vm_lock_seq` is only ever compared with its own
+   * mm's `mm_lock_seq` (one process, whose fork children run no lookup, and
+   * no VMA object reused across those mms): fold it by that comparison in
+   * every mm, not only when the execution has a single mm (Execution sets it).
+   */
+  seqPerMm = false;
 
   /**
    * `mm_lock_seq` of the execution's only mm, or null when there are several

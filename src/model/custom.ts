@@ -92,6 +92,19 @@ export interface FaultInjection {
    * mbind replaces and frees.
    */
   mbind_skip_vma_write_lock: boolean;
+  /**
+   * mm/rmap.c anon_vma_fork: no anon_vma_clone(vma, pvma) first, so the
+   * child's VMA is linked only to its own new anon_vma, not to the parent's
+   * anon_vmas that its COW-shared folios point to (folio->mapping).
+   */
+  anon_vma_fork_skip_clone: boolean;
+  /**
+   * mm/rmap.c folio_lock_anon_vma_read: no folio_mapped() re-check after
+   * down_read_trylock(&root_anon_vma->rwsem), so an anon_vma freed since
+   * folio->mapping was read (under RCU: the slab is SLAB_TYPESAFE_BY_RCU)
+   * is returned locked and walked.
+   */
+  folio_lock_anon_vma_read_skip_recheck: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -114,6 +127,8 @@ export const fault_inject: FaultInjection = {
   vma_expand_skip_write_lock: false,
   vma_start_read_skip_lock_seq_recheck: false,
   mbind_skip_vma_write_lock: false,
+  anon_vma_fork_skip_clone: false,
+  folio_lock_anon_vma_read_skip_recheck: false,
 };
 
 /** Set every switch back to off. */
@@ -137,6 +152,8 @@ export function reset_fault_inject(): void {
   fault_inject.vma_expand_skip_write_lock = false;
   fault_inject.vma_start_read_skip_lock_seq_recheck = false;
   fault_inject.mbind_skip_vma_write_lock = false;
+  fault_inject.anon_vma_fork_skip_clone = false;
+  fault_inject.folio_lock_anon_vma_read_skip_recheck = false;
 }
 
 /**
@@ -226,6 +243,13 @@ export interface ModelHooks {
   anon_vma_free(av: AnonVma): void;
   /** A path reads or puts `pol` (mempolicy.ts: vma_alloc_folio, mpol_dup, mpol_put); `what` names the step. */
   mempolicy_use?(pol: MemPolicy, what: string): void;
+  /**
+   * An rmap walk (rmap_walk.ts) holds `av` locked for read after
+   * folio_lock_anon_vma_read and walks its interval tree for the folio at
+   * page offset `pgoff`: `found` are the VMAs the walk visits (it touches
+   * each one, its mm and its page table).
+   */
+  rmap_walk?(av: AnonVma, pgoff: number, found: readonly VmAreaStruct[]): void;
   /**
    * dup_mmap has decided, for parent VMA `src`, whether the child gets its
    * page tables (`copy`: copy_page_range runs). Called in the step that

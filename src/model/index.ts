@@ -35,6 +35,7 @@ export * from './task_mmu.js';
 export * from './gup.js';
 export * from './mm_lifetime.js';
 export * from './rmap.js';
+export * from './rmap_walk.js';
 export * from './swap.js';
 export * from './pgtable.js';
 export * from './khugepaged.js';

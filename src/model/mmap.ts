@@ -4,9 +4,9 @@ import { flush_tlb_mm_range } from './tlb.js';
 import { VM_COPY_ON_FORK, VM_DONTCOPY, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';
 import { vma_mark_detached, vma_start_write_killable } from './vma_lock.js';
-import { vm_area_free } from './vma.js';
-import { anon_rmap_zap, unlink_anon_vmas } from './rmap.js';
-import { free_all_pgtables } from './pgtable.js';
+import { vm_area_dup_to, vm_area_free } from './vma.js';
+import { anon_rmap_dup, anon_rmap_zap, anon_vma_fork, unlink_anon_vmas } from './rmap.js';
+import { free_all_pgtables, populate_pgtables } from './pgtable.js';
 import { fault_inject, hooks, hooks_on } from './custom.js';
 import { set_mmf_oom_skip, vma_oom_reaped } from './oom_kill.js';
 import { current, fatal_signal_pending, sched_points } from './sched.js';
@@ -76,12 +76,25 @@ const DUP_VMA_ANON = cpu_plus(Cost.dup_vma, 1, [Cost.anon_vma_fork, 1]);
  * VMA in address order, vma_start_write_killable (if the fork strategy says so,
  * mainline: always, fb49c455323f, 7974b09c143f), vm_area_dup + anon_vma_fork,
  * and copy_page_range when vma_needs_copy (the fork strategy's needs_copy:
- * Yang Shi's literal rule copies only with an anon_vma). The child mm is not
- * modelled. Returns 0, or -EINTR when a fatal signal interrupts it (goto
- * loop_out).
+ * Yang Shi's literal rule copies only with an anon_vma). Returns 0, or
+ * -EINTR when a fatal signal interrupts it (goto loop_out).
+ *
+ * With `dup_mm` (the checker's fork: kernel/fork.c dup_mm's allocate_mm and
+ * mm_init, called here once the parent's lock is held, which no other task
+ * can tell apart from before it), the child is built as the kernel builds it: per copied VMA, `tmp =
+ * vm_area_dup(mpnt); tmp->vm_mm = mm`, anon_vma_fork(tmp, mpnt) (rmap.ts:
+ * the child's VMA joins the parent's anon_vma chain, and gets its own
+ * anon_vma or reuses an idle one), vma_iter_bulk_store + map_count++, and
+ * copy_page_range gives it the parent's page tables and anonymous folios.
+ * The child's own mmap_write_lock_nested is not taken: nothing but an rmap
+ * walk (which takes no mmap_lock) reaches the child before fork returns.
+ * Without `dup_mm` (the simulator) no child is built: its CPU is the same
+ * (Cost.dup_vma, Cost.anon_vma_fork per VMA) and nothing runs on it
+ * (docs/fidelity.md, "fork").
  */
-export function* dup_mmap(oldmm: MmStruct): KPath<number> {
+export function* dup_mmap(oldmm: MmStruct, dup_mm: (() => MmStruct) | null = null): KPath<number> {
   if ((yield* mmap_write_lock_killable(oldmm)) < 0) return -EINTR;
+  const mm = dup_mm !== null ? dup_mm() : null; // the caller's allocate_mm + mm_init, private to this task until fork returns
   let retval = 0;
   const vmas = oldmm.vmas.slice(); // for_each_vma(vmi, mpnt)
   const walk: ForkWalk = { lastTable: -1, step: new CpuStep(Cost.copy_pte, [Cost.copy_pte_range, Cost.wrprotect_pte, Cost.copy_file_pte]) };
@@ -90,7 +103,7 @@ export function* dup_mmap(oldmm: MmStruct): KPath<number> {
     // retval (0 here: the loop breaks on an error); every value read for the
     // VMAs before is dead (walk.step is a reused CPU effect, written before
     // each yield).
-    if (hooks_on) hooks.frame?.('dup_mmap_vma', [i, walk.lastTable, ...vmas]); // model-only hook
+    if (hooks_on) hooks.frame?.('dup_mmap_vma', [i, walk.lastTable, mm, ...vmas]); // model-only hook
     const mpnt = vmas[i]!;
     const lock = oldmm.fork.lock_vma(mpnt);
     if (lock && !fault_inject.dup_mmap_skip_vma_start_write) {
@@ -106,6 +119,12 @@ export function* dup_mmap(oldmm: MmStruct): KPath<number> {
       break;
     }
     hooks.anon_vma_fork(mpnt); // model-only hook: the child's anon_vma
+    let tmp: VmAreaStruct | null = null;
+    if (mm !== null) {
+      tmp = vm_area_dup_to(mpnt, mm); // tmp = vm_area_dup(mpnt); tmp->vm_mm = mm
+      anon_vma_fork(tmp, mpnt); // VM_WIPEONFORK is not modelled
+      mm.link(tmp); // vma_iter_bulk_store(&vmi, tmp); mm->map_count++
+    }
     // vm_area_dup; anon_vma_fork (mm/rmap.c: returns at once without an anon_vma) and,
     // folded into the same cost, copy_page_range's per-VMA fixed part (Cost.anon_vma_fork).
     yield mpnt.anon_vma !== null ? DUP_VMA_ANON : cpu(Cost.dup_vma);
@@ -113,6 +132,10 @@ export function* dup_mmap(oldmm: MmStruct): KPath<number> {
     hooks.dup_mmap_copy(mpnt, copy); // model-only hook: does the child get every page table it needs?
     if (copy) {
       hooks.pt_update_begin(mpnt, 'copy_page_range', lock); // model-only hook
+      if (tmp !== null) {
+        populate_pgtables(tmp.mm, tmp.vm_start, tmp.vm_end); // copy_pte_range: the child's tables (pte_alloc_map_lock)
+        anon_rmap_dup(tmp, mpnt); // copy_present_ptes -> folio_try_dup_anon_rmap_ptes
+      }
       yield copy_page_range_cpu(mpnt, walk);
       hooks.pt_update_end(mpnt, 'copy_page_range');
     }
@@ -135,8 +158,8 @@ export function* dup_mmap(oldmm: MmStruct): KPath<number> {
  * with an anon_vma (Cost.unlink_anon_vmas), and zap_present_ptes for each
  * PTE copy_page_range copied (Cost.exit_mmap_pte: the `resident` share of
  * the VMAs that vma_needs_copy copies, as copy_page_range_cpu counts them).
- * The child's own mm is not modelled, so this reads the parent's VMAs right
- * after dup_mmap (the caller yields it before any other task runs, and only
+ * The simulator builds no child mm (dup_mmap without dup_mm), so this reads
+ * the parent's VMAs right after dup_mmap (the caller yields it before any other task runs, and only
  * when one of the four costs is set).
  */
 export function fork_child_exit_cpu(oldmm: MmStruct): CpuEffect {

@@ -13,7 +13,7 @@
  * modelled (docs/fidelity.md, "anon_vma").
  */
 import { AnonVma, VM_EXEC, VM_READ, VM_WRITE, type MmStruct, type VmAreaStruct } from './mm_types.js';
-import { hooks, hooks_on } from './custom.js';
+import { fault_inject, hooks, hooks_on } from './custom.js';
 
 /** anon_vma_alloc: refcount 1, its own root and parent; the id is a model label. */
 function anon_vma_alloc(vma: VmAreaStruct): AnonVma {
@@ -129,8 +129,9 @@ function rmap_add(vma: VmAreaStruct, av: AnonVma): void {
  * VMA_OP_MERGE_UNFAULTED, VMA_OP_REMAP): `dst->anon_vma` is already
  * `src->anon_vma` (vm_area_dup's copy, dup_anon_vma); nothing to do for an
  * unfaulted `src`; else, under the root's lock, link `dst` to every anon_vma
- * of src's chain and count dst as an active VMA of its anon_vma. Fork
- * (anon_vma_fork) is not modelled: the child mm is not (docs/fidelity.md).
+ * of src's chain and count dst as an active VMA of its anon_vma. Fork's
+ * clone (VMA_OP_FORK, with the reuse of an idle anon_vma) is in
+ * anon_vma_fork below.
  */
 export function anon_vma_clone(dst: VmAreaStruct, src: VmAreaStruct): void {
   const av = src.anon_vma;
@@ -139,6 +140,71 @@ export function anon_vma_clone(dst: VmAreaStruct, src: VmAreaStruct): void {
   for (let i = src.anon_vma_chain.length - 1; i >= 0; i--) anon_vma_chain_link(dst, src.anon_vma_chain[i]!); // list_for_each_entry_reverse
   dst.anon_vma = av;
   av.num_active_vmas++;
+}
+
+/**
+ * anon_vma_fork (mm/rmap.c), from dup_mmap for the child's copy `vma` of
+ * the parent's `pvma` (v6.2+ counters, 2555283eb40d): nothing without an
+ * anon_vma in the parent; else vma->anon_vma = NULL and anon_vma_clone(vma,
+ * pvma) links the child's VMA to every anon_vma of the parent's chain
+ * (list_for_each_entry_reverse, under the root's lock), reusing as its
+ * anon_vma the first one that has no active VMA and fewer than two children
+ * (`num_children < 2 && num_active_vmas == 0`: an anon_vma whose process
+ * has exited; a root never qualifies, it counts itself), num_active_vmas++
+ * of it; without one reused, a new anon_vma (anon_vma_alloc,
+ * num_active_vmas++) whose root is the parent's root (get_anon_vma(root):
+ * the lock lives there) and whose parent is pvma->anon_vma, linked to
+ * `vma` under the root's lock, parent->num_children++. The child's folios
+ * are the parent's (copy_page_range): anon_rmap_dup.
+ * `--inject anon-vma-fork-skip-clone` leaves out the anon_vma_clone.
+ */
+export function anon_vma_fork(vma: VmAreaStruct, pvma: VmAreaStruct): void {
+  const pav = pvma.anon_vma;
+  if (pav === null) return; // "Don't bother if the parent process has no anon_vma here."
+  vma.anon_vma = null;
+  vma.anon_vma_chain = [];
+  if (!fault_inject.anon_vma_fork_skip_clone) {
+    anon_vma_lock_write(pav, vma.mm, 'anon_vma_clone'); // anon_vma_clone(vma, pvma, VMA_OP_FORK): lock_anon_vma_root
+    for (let i = pvma.anon_vma_chain.length - 1; i >= 0; i--) { // list_for_each_entry_reverse(pavc, &src->anon_vma_chain, same_vma)
+      const av = pvma.anon_vma_chain[i]!;
+      anon_vma_chain_link(vma, av);
+      // Reuse existing anon_vma if it has no vma and only one anon_vma child (a root never: self-parent + a child).
+      if (vma.anon_vma === null && av.num_children < 2 && av.num_active_vmas === 0) vma.anon_vma = av;
+    }
+    if (vma.anon_vma !== null) {
+      vma.anon_vma.num_active_vmas++;
+      return; // "An existing anon_vma has been reused, all done then."
+    }
+  }
+  const av = anon_vma_alloc(vma); // "Then add our own anon_vma."
+  av.num_active_vmas++;
+  av.root = pav.root; // the root anon_vma's lock is the one every anon_vma of the tree uses
+  av.parent = pav;
+  hooks.anon_vma_use(av.root, 'get_anon_vma'); // model-only hook
+  av.root.refcount++; // get_anon_vma(anon_vma->root): the root stays until this anon_vma is freed
+  vma.anon_vma = av; // "Mark this anon_vma as the one where our new (COWed) pages go."
+  anon_vma_lock_write(av, vma.mm, 'anon_vma_fork');
+  anon_vma_chain_link(vma, av);
+  av.parent.num_children++;
+}
+
+/**
+ * copy_page_range's copy_present_ptes -> folio_try_dup_anon_rmap_ptes: the
+ * child's copy `dst` maps the same anonymous folios as `src` (their
+ * folio->mapping unchanged). Model-only bookkeeping, as rmap_add.
+ */
+export function anon_rmap_dup(dst: VmAreaStruct, src: VmAreaStruct): void {
+  for (const av of src.folio_anon_vmas) if (!dst.folio_anon_vmas.includes(av)) rmap_add(dst, av);
+}
+
+/**
+ * Model-only, per VMA and not per page (docs/fidelity.md, "anon_vma"): a
+ * live VMA maps folios whose folio->mapping is `av` over page offset
+ * `pgoff` (folio_mapped of such a folio, and the VMAs an rmap walk of it
+ * must find).
+ */
+export function anon_folio_mappers(av: AnonVma, pgoff: number): VmAreaStruct[] {
+  return av.folio_vmas.filter((v) => !v.freed && !v.detached && v.vm_pgoff <= pgoff && pgoff < v.vm_pgoff + v.pages);
 }
 
 /**

@@ -149,6 +149,22 @@ export function vm_area_dup(orig: VmAreaStruct): VmAreaStruct {
   return v;
 }
 
+/**
+ * dup_mmap's `tmp = vm_area_dup(mpnt); tmp->vm_mm = mm;` (kernel/fork.c,
+ * mm/mmap.c): a detached copy of the parent's `orig` for the child `mm`,
+ * sharing orig's file and page state as vm_area_dup's copy does; its
+ * anon_vma is left to anon_vma_fork (rmap.ts).
+ */
+export function vm_area_dup_to(orig: VmAreaStruct, mm: MmStruct): VmAreaStruct {
+  const shape: VmaShape = {
+    group: orig.group, vm_start: orig.vm_start, vm_end: orig.vm_end, vm_flags: orig.vm_flags,
+    vm_file: orig.vm_file, has_map_pages: orig.has_map_pages, resident: orig.resident,
+  };
+  const v = vm_area_get(mm, shape, null);
+  v.vm_pgoff = orig.vm_pgoff;
+  return v;
+}
+
 /** vm_area_free: the VMA must be detached (vma_assert_detached); its object may be reused. */
 export function vm_area_free(vma: VmAreaStruct): void {
   if (!vma.detached) throw new Error(`vm_area_free(${vma.label}): VMA is attached`);
