@@ -57,7 +57,7 @@ const SECOND_MM: readonly Injection[] = ['vma-start-read-skip-mm-check', 'lock-v
  * tables): left out of the draws, so the generated scenarios stay the ones
  * documented; the built-in differential runs them on every scenario they reach.
  */
-const LATER: readonly Injection[] = ['free-pgtables-before-detach', 'vma-expand-skip-write-lock', 'vma-mark-detached-skip-refcnt-wait', 'vma-start-read-skip-lock-seq-recheck', 'mbind-skip-vma-write-lock'];
+const LATER: readonly Injection[] = ['free-pgtables-before-detach', 'vma-expand-skip-write-lock', 'vma-mark-detached-skip-refcnt-wait', 'mbind-skip-vma-write-lock'];
 /** The mutations the one-mm properties draw (their draws stay what they were before the second mm). */
 const ONE_MM_INJECTIONS = INJECTION_NAMES.filter((i) => !SECOND_MM.includes(i) && !LATER.includes(i));
 

@@ -73,10 +73,6 @@ export const INJECTIONS = {
     flag: 'mbind_skip_vma_write_lock',
     summary: 'the pre-6c21e066f925 mbind ("mm/mempolicy: Take VMA lock before replacing policy", CVE-2023-4611): do_mbind / vma_replace_policy swap vma->vm_policy and mpol_put the old policy without vma_start_write, while a fault under the VMA lock reads it in vma_alloc_folio (mm/mempolicy.c)',
   },
-  'vma-start-read-skip-lock-seq-recheck': {
-    flag: 'vma_start_read_skip_lock_seq_recheck',
-    summary: 'vma_start_read (include/linux/mmap_lock.h) does not re-check vm_lock_seq after its vm_refcnt increment, so a VMA a writer write-locked between the early check and the increment (its __vma_enter_locked found no reader to wait for) is read-locked under the writer (a mutation of the locking rule, not a historic bug)',
-  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

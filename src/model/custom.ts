@@ -74,12 +74,6 @@ export interface FaultInjection {
   /** mm/vma.c vma_expand: neither vma_start_write(target) nor vma_start_write(next) of the VMA it swallows. */
   vma_expand_skip_write_lock: boolean;
   /**
-   * include/linux/mmap_lock.h vma_start_read: no `vm_lock_seq == mm_lock_seq`
-   * re-check after the vm_refcnt increment, so a VMA a writer write-locked
-   * between the early check and the increment is read-locked.
-   */
-  vma_start_read_skip_lock_seq_recheck: boolean;
-  /**
    * mm/mempolicy.c do_mbind / vma_replace_policy before 6c21e066f925: no
    * vma_start_write, so a fault holding the VMA read lock reads a policy
    * mbind replaces and frees.
@@ -104,7 +98,6 @@ export const fault_inject: FaultInjection = {
   free_pgtables_before_detach: false,
   vma_mark_detached_skip_refcnt_wait: false,
   vma_expand_skip_write_lock: false,
-  vma_start_read_skip_lock_seq_recheck: false,
   mbind_skip_vma_write_lock: false,
 };
 
@@ -126,7 +119,6 @@ export function reset_fault_inject(): void {
   fault_inject.free_pgtables_before_detach = false;
   fault_inject.vma_mark_detached_skip_refcnt_wait = false;
   fault_inject.vma_expand_skip_write_lock = false;
-  fault_inject.vma_start_read_skip_lock_seq_recheck = false;
   fault_inject.mbind_skip_vma_write_lock = false;
 }
 
