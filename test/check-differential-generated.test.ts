@@ -59,7 +59,7 @@ const SECOND_MM: readonly Injection[] = ['vma-start-read-skip-mm-check', 'lock-v
  */
 const LATER: readonly Injection[] = [
   'free-pgtables-before-detach', 'vma-expand-skip-write-lock', 'vma-mark-detached-skip-refcnt-wait',
-  'vma-start-read-skip-lock-seq-recheck', 'mbind-skip-vma-write-lock', 'retract-pte-free-no-rcu',
+  'mbind-skip-vma-write-lock', 'retract-pte-free-no-rcu',
   // Reached only with an rmap_walk op, which the generators do not draw.
   'anon-vma-fork-skip-clone', 'folio-lock-anon-vma-read-skip-recheck',
 ];

@@ -165,16 +165,13 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     // A VMA of another mm is reached only with a second process and an object freed and reused.
     'vma-start-read-skip-mm-check': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
     'lock-vma-mm-check-without-mmgrab': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
-    // The transient reference is another mm's, or this mm's between vma_start_read's increment and its
-    // vm_lock_seq re-check; the writer must detach (munmap, MAP_FIXED, a merge, exit).
-    'vma-mark-detached-skip-refcnt-wait': (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
+    // The transient reference is another mm's too; the writer must detach (munmap, MAP_FIXED, a merge, exit).
+    'vma-mark-detached-skip-refcnt-wait': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
     // Only a move (mremap) merges with a copied-from VMA.
     'mremap-merge-skip-anon-vma-dup': ops.has('mremap'),
     'free-pgtables-before-detach': (ops.has('munmap') || ops.has('mmap_fixed')) && (ops.has('fault') || ops.has('madvise_dontneed')),
     // vma_expand: mmap merging into a neighbour, mremap growing in place or moving next to a VMA it merges with.
     'vma-expand-skip-write-lock': ops.has('mmap') || ops.has('mremap'),
-    // A reader's vm_lock_seq re-check matters when a writer write-locks a VMA it may look up.
-    'vma-start-read-skip-lock-seq-recheck': (ops.has('fault') || ops.has('madvise_dontneed')) && (reshapes || ops.has('mprotect')),
     // A policy exists only after an mbind; the fault reads it when it allocates.
     'mbind-skip-vma-write-lock': ops.has('mbind') && ops.has('fault'),
     // Only khugepaged retracts a table under a page-table walker (MADV_DONTNEED's zap).

@@ -73,10 +73,6 @@ export const INJECTIONS = {
     flag: 'mbind_skip_vma_write_lock',
     summary: 'the pre-6c21e066f925 mbind ("mm/mempolicy: Take VMA lock before replacing policy", CVE-2023-4611): do_mbind / vma_replace_policy swap vma->vm_policy and mpol_put the old policy without vma_start_write, while a fault under the VMA lock reads it in vma_alloc_folio (mm/mempolicy.c)',
   },
-  'vma-start-read-skip-lock-seq-recheck': {
-    flag: 'vma_start_read_skip_lock_seq_recheck',
-    summary: 'vma_start_read (include/linux/mmap_lock.h) does not re-check vm_lock_seq after its vm_refcnt increment, so a VMA a writer write-locked between the early check and the increment (its __vma_enter_locked found no reader to wait for) is read-locked under the writer (a mutation of the locking rule, not a historic bug)',
-  },
   'retract-pte-free-no-rcu': {
     flag: 'retract_pte_free_no_rcu',
     summary: 'retract_page_tables (mm/khugepaged.c, v6.6+: no mmap_lock, no VMA lock) frees the PTE table it took out of the pmd with pte_free instead of pte_free_defer: a walker between __pte_offset_map (rcu_read_lock, the old pmd) and spin_lock(ptl) maps a freed table (a mutation of the v6.6 rule, Hugh Dickins\' "mm/pgtable: add pte_free_defer() for pgtable as page")',

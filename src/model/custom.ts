@@ -81,12 +81,6 @@ export interface FaultInjection {
   /** mm/vma.c vma_expand: neither vma_start_write(target) nor vma_start_write(next) of the VMA it swallows. */
   vma_expand_skip_write_lock: boolean;
   /**
-   * include/linux/mmap_lock.h vma_start_read: no `vm_lock_seq == mm_lock_seq`
-   * re-check after the vm_refcnt increment, so a VMA a writer write-locked
-   * between the early check and the increment is read-locked.
-   */
-  vma_start_read_skip_lock_seq_recheck: boolean;
-  /**
    * mm/mempolicy.c do_mbind / vma_replace_policy before 6c21e066f925: no
    * vma_start_write, so a fault holding the VMA read lock reads a policy
    * mbind replaces and frees.
@@ -125,7 +119,6 @@ export const fault_inject: FaultInjection = {
   retract_pte_free_no_rcu: false,
   vma_mark_detached_skip_refcnt_wait: false,
   vma_expand_skip_write_lock: false,
-  vma_start_read_skip_lock_seq_recheck: false,
   mbind_skip_vma_write_lock: false,
   anon_vma_fork_skip_clone: false,
   folio_lock_anon_vma_read_skip_recheck: false,
@@ -150,7 +143,6 @@ export function reset_fault_inject(): void {
   fault_inject.retract_pte_free_no_rcu = false;
   fault_inject.vma_mark_detached_skip_refcnt_wait = false;
   fault_inject.vma_expand_skip_write_lock = false;
-  fault_inject.vma_start_read_skip_lock_seq_recheck = false;
   fault_inject.mbind_skip_vma_write_lock = false;
   fault_inject.anon_vma_fork_skip_clone = false;
   fault_inject.folio_lock_anon_vma_read_skip_recheck = false;

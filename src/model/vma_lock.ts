@@ -22,11 +22,8 @@ export function vma_is_write_locked(vma: VmAreaStruct): boolean {
   return (vma.mm.mm_lock_seq & 1) === 1 && vma.vm_lock_seq === vma.mm.mm_lock_seq;
 }
 
-/**
- * Result of vma_start_read: the kernel's NULL and -EAGAIN; UNSTABLE: NULL after err_unstable (the VMA is another mm's);
- * RECHECK_LOCKED (vma_start_read_ref only): NULL from the vm_lock_seq re-check, with the transient reference still held.
- */
-export const VMA_READ_OK = 0, VMA_READ_FAIL = 1, VMA_READ_EAGAIN = 2, VMA_READ_UNSTABLE = 3, VMA_READ_RECHECK_LOCKED = 4;
+/** Result of vma_start_read: the kernel's NULL and -EAGAIN; UNSTABLE: NULL after err_unstable (the VMA is another mm's). */
+export const VMA_READ_OK = 0, VMA_READ_FAIL = 1, VMA_READ_EAGAIN = 2, VMA_READ_UNSTABLE = 3;
 
 /**
  * The other mm whose VMA vma_start_read found (VMA_READ_UNSTABLE): the
@@ -38,22 +35,13 @@ export let unstable_mm: MmStruct | null = null;
 let unstable_ref = false;
 
 /**
- * vma_start_read's first check (include/linux/mmap_lock.h): "Check before
- * locking. A race might cause false locked result":
- * `READ_ONCE(vma->vm_lock_seq) == READ_ONCE(mm->mm_lock_seq.sequence)`, i.e.
- * write-locked in the current write section: NULL, even if the VMA is also
- * detached (munmap write-locks a VMA before vma_mark_detached, and it stays
- * write-locked until mmap_write_unlock / vma_end_write_all).
- */
-export function vma_start_read_early_locked(mm: MmStruct, vma: VmAreaStruct): boolean {
-  return (mm.mm_lock_seq & 1) === 1 && vma.vm_lock_seq === mm.mm_lock_seq;
-}
-
-/**
  * vma_start_read (as in v7.0, since the July 2025 UAF fix; include/linux/mmap_lock.h /
  * mm/mmap_lock.c; the vm_refcnt VMA lock): a trylock that never sleeps,
  * checked in the kernel's order:
- * 1. the early check (vma_start_read_early_locked);
+ * 1. `vma->vm_lock_seq == mm->mm_lock_seq` (the caller's mm): write-locked
+ *    in the current write section: NULL, even if the VMA is also detached
+ *    (munmap write-locks a VMA before vma_mark_detached, and it stays
+ *    write-locked until mmap_write_unlock / vma_end_write_all);
  * 2. __refcount_inc_not_zero_limited_acquire(&vma->vm_refcnt) fails: -EAGAIN
  *    when the count was 0 (detached, or a freed object in vm_area_cachep),
  *    NULL when a writer is excluding readers (VMA_LOCK_OFFSET set);
@@ -67,32 +55,11 @@ export function vma_start_read_early_locked(mm: MmStruct, vma: VmAreaStruct): bo
  *    for it); the caller drops it after a scheduling point
  *    (vma_refcount_put_transient) and finishes the wake-up and mmdrop after
  *    another (finish_vma_unstable);
- * 4. the vm_lock_seq re-check after taking the reference
- *    (`vma->vm_lock_seq == raw_read_seqcount(&mm->mm_lock_seq)`:
- *    vma_refcount_put, NULL).
- * This form makes all four in one step (the simulator, lock_next_vma): the
- * re-check then sees what the early check saw and never fails.
- * lock_vma_under_rcu_steps makes 1 in its lookup step and 2-4 after a
- * scheduling point (vma_start_read_ref), where a writer may write-lock the
- * VMA in between.
+ * 4. the vm_lock_seq recheck after taking the reference (the same test as 1
+ *    here: a step of the model does not interleave inside it).
  */
 export function vma_start_read(mm: MmStruct, vma: VmAreaStruct): number {
-  if (vma_start_read_early_locked(mm, vma)) return VMA_READ_FAIL;
-  const r = vma_start_read_ref(mm, vma);
-  if (r !== VMA_READ_RECHECK_LOCKED) return r;
-  vma_refcount_put_transient(vma); // (not reached: see above)
-  return VMA_READ_FAIL;
-}
-
-/**
- * vma_start_read after its early check (steps 2-4 above). A write lock seen
- * by the re-check (the writer stamped vm_lock_seq after the early check, its
- * __vma_enter_locked found no reader to wait for) leaves the transient
- * reference held (VMA_READ_RECHECK_LOCKED): the caller drops it after a
- * scheduling point (vma_refcount_put_transient), and vma_mark_detached waits
- * for it meanwhile.
- */
-export function vma_start_read_ref(mm: MmStruct, vma: VmAreaStruct): number {
+  if ((mm.mm_lock_seq & 1) === 1 && vma.vm_lock_seq === mm.mm_lock_seq) return VMA_READ_FAIL;
   if (vma.detached) return VMA_READ_EAGAIN; // a freed object is detached too
   if (vma.excludeReaders) return VMA_READ_FAIL;
   if (vma.mm !== mm && !fault_inject.vma_start_read_skip_mm_check && !fault_inject.lock_vma_mm_check_without_mmgrab) {
@@ -101,10 +68,6 @@ export function vma_start_read_ref(mm: MmStruct, vma: VmAreaStruct): number {
     mmgrab(other);
     unstable_mm = other; // vma_refcount_put: the reference is dropped; the wake-up follows
     return VMA_READ_UNSTABLE;
-  }
-  if (!fault_inject.vma_start_read_skip_lock_seq_recheck && (mm.mm_lock_seq & 1) === 1 && vma.vm_lock_seq === mm.mm_lock_seq) {
-    vma.nrReaders++; // the transient reference, dropped by vma_refcount_put_transient
-    return VMA_READ_RECHECK_LOCKED;
   }
   // A false "locked" answer is allowed (mm_lock_seq wrap, reader limit): the
   // fault falls back to mmap_lock. Model-only: the checker may choose it.
@@ -130,11 +93,9 @@ function finish_vma_unstable(other: MmStruct, grabbed: boolean): void {
 
 /**
  * vma_refcount_put's decrement of the transient reference vma_start_read
- * took on another mm's VMA (VMA_READ_UNSTABLE) or on a VMA its re-check
- * found write-locked (VMA_READ_RECHECK_LOCKED): the last one lets a writer
- * waiting for the readers go (the model wakes it here; for another mm, its
- * rcuwait_wake_up through that mm's vma_writer_wait is finish_vma_unstable's
- * hook).
+ * took on another mm's VMA (VMA_READ_UNSTABLE): the last one lets a writer
+ * waiting for the readers go (the model wakes it here; its rcuwait_wake_up
+ * through the other mm's vma_writer_wait is finish_vma_unstable's hook).
  */
 export function vma_refcount_put_transient(vma: VmAreaStruct): void {
   if (vma.nrReaders <= 0) throw new Error(`vma_refcount_put(${vma.label}): no reference held`);
@@ -164,12 +125,12 @@ export function vma_start_read_finish_unstable(vma: VmAreaStruct): void {
  * a closure in lock_vma_found made V8 allocate a context for its mm and vma
  * on every call, hooks or not (48 bytes per fault in the simulator).
  */
-function vma_start_read_opaque(start: (mm: MmStruct, vma: VmAreaStruct) => number, mm: MmStruct, vma: VmAreaStruct): number {
-  return opaque_call(() => start(mm, vma));
+function vma_start_read_opaque(mm: MmStruct, vma: VmAreaStruct): number {
+  return opaque_call(() => vma_start_read(mm, vma));
 }
 
 /** lock_vma_under_rcu's outcome after the lookup found a VMA: locked, retry the lookup (MISS), or give up (ABORT). */
-const LVR_OK = 0, LVR_MISS = 1, LVR_ABORT = 2, LVR_RECHECK_LOCKED = 3;
+const LVR_OK = 0, LVR_MISS = 1, LVR_ABORT = 2;
 
 /**
  * lock_vma_under_rcu after `mas_walk` returned `vma`: vma_start_read, then
@@ -178,19 +139,13 @@ const LVR_OK = 0, LVR_MISS = 1, LVR_ABORT = 2, LVR_RECHECK_LOCKED = 3;
  * and the lock (the vm_mm check is in vma_start_read since the UAF fix
  * above; with `lock_vma_mm_check_without_mmgrab` it is here, as before it).
  * Counts VMA_LOCK_MISS / VMA_LOCK_ABORT as the kernel does. A VMA of another
- * mm leaves `unstable_mm` set for the caller (ABORT). With `early_done`
- * (lock_vma_under_rcu_steps: vma_start_read's early check was made in the
- * lookup step) a VMA the re-check finds write-locked returns
- * LVR_RECHECK_LOCKED with the transient reference held; the caller drops it
- * and counts the ABORT.
+ * mm leaves `unstable_mm` set for the caller (ABORT).
  */
-function lock_vma_found(mm: MmStruct, vma: VmAreaStruct, addr: number, early_done: boolean): number {
+function lock_vma_found(mm: MmStruct, vma: VmAreaStruct, addr: number): number {
   unstable_mm = null;
   unstable_ref = false;
-  const start = early_done ? vma_start_read_ref : vma_start_read;
   // Model-only: an opaque call for the checker (only the result reaches the caller).
-  const r = hooks_on ? vma_start_read_opaque(start, mm, vma) : start(mm, vma);
-  if (r === VMA_READ_RECHECK_LOCKED) return LVR_RECHECK_LOCKED;
+  const r = hooks_on ? vma_start_read_opaque(mm, vma) : vma_start_read(mm, vma);
   // Model-only: which mm err_unstable grabbed is also the caller's (it
   // wakes and mmdrops it later): read it again here, outside the opaque
   // call, so the checker records it as the task's input. Same step, so the
@@ -241,7 +196,7 @@ export function lock_vma_under_rcu(mm: MmStruct, addr: number): VmAreaStruct | n
       count_vm_event(VmEvent.VMA_LOCK_ABORT);
       return null;
     }
-    const r = lock_vma_found(mm, vma, addr, false);
+    const r = lock_vma_found(mm, vma, addr);
     if (unstable_mm !== null) {
       if (unstable_ref) vma_refcount_put_transient(vma);
       finish_vma_unstable(unstable_mm, !fault_inject.lock_vma_mm_check_without_mmgrab);
@@ -254,8 +209,7 @@ export function lock_vma_under_rcu(mm: MmStruct, addr: number): VmAreaStruct | n
 
 /**
  * lock_vma_under_rcu as the kernel's sequence of steps, with a scheduling
- * point between the tree lookup (with vma_start_read's early check) and
- * vma_start_read's vm_refcnt increment (the RCU read section
+ * point between the tree lookup and vma_start_read (the RCU read section
  * does not stop writers: the VMA found may be write-locked, detached, freed
  * or reused by the time its lock is tried). The caller yields the point
  * before the first lookup (PT.lock_vma_under_rcu); a MISS looks up again
@@ -268,24 +222,8 @@ export function* lock_vma_under_rcu_steps(mm: MmStruct, addr: number): KPath<VmA
       count_vm_event(VmEvent.VMA_LOCK_ABORT);
       return null;
     }
-    // vma_start_read's early check, in the lookup step: a pure read whose
-    // result the kernel does not rely on (the re-check below is the one
-    // that counts); the window the re-check closes is the scheduling point
-    // after it.
-    if (hooks_on ? opaque_call(() => vma_start_read_early_locked(mm, vma)) : vma_start_read_early_locked(mm, vma)) {
-      count_vm_event(VmEvent.VMA_LOCK_ABORT);
-      return null;
-    }
     if (sched_points) yield PT.vma_start_read;
-    const r = lock_vma_found(mm, vma, addr, true);
-    if (r === LVR_RECHECK_LOCKED) {
-      // vma_start_read: the re-check found the VMA write-locked:
-      // vma_refcount_put. Until then a writer's vma_mark_detached waits.
-      if (sched_points) yield PT.vma_refcount_put;
-      vma_refcount_put_transient(vma);
-      count_vm_event(VmEvent.VMA_LOCK_ABORT);
-      return null;
-    }
+    const r = lock_vma_found(mm, vma, addr);
     const other = unstable_mm;
     if (other !== null) {
       unstable_mm = null;
@@ -414,9 +352,8 @@ function* __vma_start_write_killable(vma: VmAreaStruct): KPath<number> {
 /**
  * vma_mark_detached (mm/mmap_lock.c, v6.15+): the VMA is write-locked;
  * later lookups see -EAGAIN. If a reader holds a transient reference
- * (refcount_dec_and_test fails: a vma_start_read between its increment and
- * vma_refcount_put, on another mm's VMA or after its vm_lock_seq re-check
- * found this VMA write-locked), wait
+ * (refcount_dec_and_test fails: another mm's vma_start_read between its
+ * increment and vma_refcount_put, vma_start_read_transient below), wait
  * until it drops (__vma_enter_locked(vma, true): excluding readers, on
  * mm->vma_writer_wait).
  */
