@@ -283,11 +283,12 @@ export class Workload {
         const ret = yield* dup_mmap(mm);
         // kernel/fork.c kernel_clone -> wake_up_new_task: the child (which calls exit_group(0) at once)
         // is placed on an idle CPU if there is one; if not, it is queued on the parent's CPU and
-        // preempts it (wakeup_preempt: EEVDF places a new task with half a slice, its deadline
-        // before the parent's, which has just run the whole fork), so the parent returns from
+        // preempts it when the parent has run past its protected slice (wakeup_preempt ->
+        // check_preempt_wakeup_fair, RUN_TO_PARITY: EEVDF places a new task with half a slice, its
+        // deadline before the parent's; Simulator.childPreemptsParent), so the parent returns from
         // fork() only after the child's do_exit -> exit_mmap (fork_child_exit_cpu), charged here
-        // on the parent's CPU. On an idle CPU the child's exit is not modelled (docs/fidelity.md).
-        if (ret === 0 && this.childExit && !sim.idleCpuForNewTask()) yield fork_child_exit_cpu(mm);
+        // on the parent's CPU. Otherwise the child's exit is not modelled (docs/fidelity.md).
+        if (ret === 0 && this.childExit && sim.childPreemptsParent(task)) yield fork_child_exit_cpu(mm);
         obs.opEnd(sim.now, task, 'fork', ret);
         return;
       }
