@@ -3,7 +3,7 @@
  * kernel/fork.c wake_up_new_task places the child, which calls exit_group(0)
  * at once, on an idle CPU if there is one; if not, the child is queued on the
  * parent's CPU and preempts the parent once the parent has run past its
- * protected slice (EEVDF RUN_TO_PARITY: sysctl_sched_base_slice, 0.75 ms x (1
+ * protected slice (EEVDF RUN_TO_PARITY: sysctl_sched_base_slice, 0.70 ms x (1
  * + ilog2(CPUs)), since it woke), and the parent's fork() returns only after
  * the child's do_exit -> exit_mmap. Exact outcomes of hand-built scenarios in
  * the simulator, and no change with the built-in costs (all 0).
@@ -11,13 +11,14 @@
 import { describe, expect, it } from 'vitest';
 import { measure } from '../src/metrics/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
+import { sched_base_slice } from '../src/sim/engine.js';
 
 type Extra = Record<string, string>;
 const run = (sc: ReturnType<typeof scenarioFromObject>) => measure({ scenario: sc, fault: 'mainline', fork: 'fork-lock-all', seed: 1 });
 
 // heap: an anonymous VMA with an anon_vma, 64 pages, 32 present; lib: a shared file VMA (not copied).
 // The forker forks once, at 1 ms: dup_mmap = 2 VMAs x dup_vma + 32 PTEs x 10 ns: 2,000.32 us with
-// the default 1 ms (past the protected slice, 1.5 ms on 2 CPUs, 0.75 ms on 1), 200.32 us with 100 us.
+// the default 1 ms (past the protected slice, 1.4 ms on 2 CPUs, 0.7 ms on 1), 200.32 us with 100 us.
 // The reader's heap fault at 1.05 ms meets the heap VMA write-locked by the fork, falls back to
 // mmap_lock and sleeps behind the fork's mmap_write_lock until the fork unlocks it.
 const sc = (cpus: number, costs: Extra, reader: boolean, dupVma = '1ms') => scenarioFromObject({
@@ -61,12 +62,16 @@ describe('fork: the child runs its exit first when wake_up_new_task finds no idl
     expect(fork(sc(2, child, true, '100us')).latency!.max).toBe(SHORT);
   });
 
-  it('the slice is 0.75 ms x (1 + ilog2(CPUs)): the boundary on 1 CPU (0.75 ms) and 2 CPUs (1.5 ms)', () => {
+  it('the slice is 0.7 ms x (1 + ilog2(CPUs)): the boundary on 1 CPU (0.7 ms) and 2 CPUs (1.4 ms)', () => {
     // dup_mmap = 2 x dup_vma + 320 ns.
-    expect(fork(sc(1, child, false, '374us')).latency!.max).toBe(748_320);
-    expect(fork(sc(1, child, false, '375us')).latency!.max).toBe(750_320 + 57_200);
-    expect(fork(sc(2, child, true, '749us')).latency!.max).toBe(1_498_320);
-    expect(fork(sc(2, child, true, '750us')).latency!.max).toBe(1_500_320 + 57_200);
+    expect(fork(sc(1, child, false, '349us')).latency!.max).toBe(698_320);
+    expect(fork(sc(1, child, false, '350us')).latency!.max).toBe(700_320 + 57_200);
+    expect(fork(sc(2, child, true, '699us')).latency!.max).toBe(1_398_320);
+    expect(fork(sc(2, child, true, '700us')).latency!.max).toBe(1_400_320 + 57_200);
+    expect(sched_base_slice(1)).toBe(700_000);
+    expect(sched_base_slice(2)).toBe(1_400_000);
+    expect(sched_base_slice(8)).toBe(2_800_000);
+    expect(sched_base_slice(64)).toBe(2_800_000);
   });
 
   it('the parent\'s CPU time counts since its last sleep: back-to-back forks add up, a gap between them resets', () => {
@@ -77,7 +82,7 @@ describe('fork: the child runs its exit first when wake_up_new_task finds no idl
       costs: { dup_vma: '250us', copy_pte: '10ns', ...child },
     });
     // Each fork: 500.32 us of dup_mmap. Back to back the second starts 500.32 us into the slice and
-    // ends past 0.75 ms: its child runs first. After a 10 us gap (a sleep) both are protected.
+    // ends past 0.7 ms: its child runs first. After a 10 us gap (a sleep) both are protected.
     const back = run(twice(null)).opsAll.fork!;
     expect(back.count).toBe(2);
     expect(back.latency!.max).toBe(500_320 + 57_200);

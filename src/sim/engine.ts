@@ -34,9 +34,14 @@ export const MAX_ZERO_TIME_EFFECTS = 1_000_000;
 /** Events in one run: far above any built-in (android-app's 10 s: a few million). */
 export const MAX_EVENTS = 500_000_000;
 
-/** kernel/sched/fair.c sysctl_sched_base_slice: 0.75 ms x (1 + ilog2(min(cpus, 8))), ns. */
+/**
+ * kernel/sched/fair.c sysctl_sched_base_slice, ns: normalized_sysctl_sched_base_slice
+ * (0.70 ms since "sched/fair: Reduce the default slice to avoid tasks getting an extra
+ * tick", 2025; 0.75 ms before) x (1 + ilog2(min(cpus, 8))) (update_sysctl,
+ * get_update_sysctl_factor, SCHED_TUNABLESCALING_LOG).
+ */
 export function sched_base_slice(cpus: number): number {
-  return 750_000 * (1 + Math.floor(Math.log2(Math.min(Math.max(cpus, 1), 8))));
+  return 700_000 * (1 + Math.floor(Math.log2(Math.min(Math.max(cpus, 1), 8))));
 }
 
 /** The wait class a resource reports (a folio locked by in-flight I/O counts as 'io'). */
@@ -373,8 +378,7 @@ export class Simulator {
    * set_protect_slice at its pick gave it up to its deadline, a whole slice
    * since it woke; the child, placed at the average vruntime with half a
    * slice (PLACE_DEADLINE_INITIAL), then has the earlier deadline). The slice
-   * is sysctl_sched_base_slice, 0.75 ms x (1 + ilog2(min(CPUs, 8)))
-   * (update_sysctl, SCHED_TUNABLESCALING_LOG), alike for every task here
+   * is sysctl_sched_base_slice (sched_base_slice: 1.4 ms on 2 CPUs), alike for every task here
    * (no sched_attr slices). The parent's time since it woke is its CPU
    * bursts and spins since its last sleep (`ranSinceWake`). Unlimited CPUs:
    * never (a CPU is always idle).
