@@ -178,3 +178,25 @@ void bench_fault_after_sleep(int n, int argc, char **argv) {
   munmap(p, pages * PAGE);
   free(used);
 }
+
+/*
+ * timer-sleep N S1 S2 ...: the thread sleeps until an absolute time S
+ * microseconds ahead (clock_nanosleep TIMER_ABSTIME, 1 ns timer slack), as the
+ * load generator's think times do (loadgen.c sleep_until), N samples per S;
+ * a sample is how late it is back in user space: the hrtimer's expiry
+ * (hrtimer_interrupt -> __hrtimer_run_queues -> hrtimer_wakeup ->
+ * wake_up_process) and the wake-up of the sleeping task on its CPU (idle
+ * exit, context switch, return to user space).
+ */
+void bench_timer_sleep(int n, int argc, char **argv) {
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  for (int k = 0; k < argc; k++) {
+    long us = atol(argv[k]);
+    for (int i = 0; i < n; i++) {
+      int64_t at = now_ns() + us * 1000;
+      struct timespec d = { (time_t)(at / 1000000000LL), (long)(at % 1000000000LL) };
+      while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &d, NULL) == EINTR) {}
+      sample(us, now_ns() - at);
+    }
+  }
+}

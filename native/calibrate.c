@@ -69,6 +69,8 @@
  *   ctxswitch N               two threads ping-pong on futexes: one switch = round trip / 2
  *   fault-after-sleep N S1 .. write fault on a never-touched page (random order, 128 MiB
  *                             VMA) right after a sleep of S us (0: back to back)
+ *   timer-sleep N S1 ..       sleep until S us ahead (clock_nanosleep TIMER_ABSTIME, as the
+ *                             load generator's think times): how late the thread is back
  *   mprotect-siblings N X1 .. mprotect of 256 resident pages (and back) with X threads of
  *                             the process looping sleep 20 us / spin 2.5 us; X = 100 + k:
  *                             k such threads in another process (a measurement only)
@@ -115,6 +117,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(b, "ctxswitch")) bench_ctxswitch(atoi(argv[2]));
   else if (!strcmp(b, "mprotect-siblings")) bench_mprotect_siblings(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "fault-after-sleep")) bench_fault_after_sleep(atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "timer-sleep")) bench_timer_sleep(atoi(argv[2]), argc - 3, argv + 3);
   else die("unknown bench or wrong arguments: %s", b);
   printf("end %s\n", b);
   return 0;

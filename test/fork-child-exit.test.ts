@@ -1,24 +1,28 @@
 /**
  * The fork op's child exit (docs/calibration.md "The forked child's exit"):
  * kernel/fork.c wake_up_new_task places the child, which calls exit_group(0)
- * at once, on an idle CPU if there is one; if not, the child preempts the
- * parent on its CPU and the parent's fork() returns only after the child's
- * do_exit -> exit_mmap. Exact outcomes of hand-built scenarios in the
- * simulator, and no change with the built-in costs (all 0).
+ * at once, on an idle CPU if there is one; if not, the child is queued on the
+ * parent's CPU and preempts the parent once the parent has run past its
+ * protected slice (EEVDF RUN_TO_PARITY: sysctl_sched_base_slice, 0.70 ms x (1
+ * + ilog2(CPUs)), since it woke), and the parent's fork() returns only after
+ * the child's do_exit -> exit_mmap. Exact outcomes of hand-built scenarios in
+ * the simulator, and no change with the built-in costs (all 0).
  */
 import { describe, expect, it } from 'vitest';
 import { measure } from '../src/metrics/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
+import { sched_base_slice } from '../src/sim/engine.js';
 
 type Extra = Record<string, string>;
 const run = (sc: ReturnType<typeof scenarioFromObject>) => measure({ scenario: sc, fault: 'mainline', fork: 'fork-lock-all', seed: 1 });
 
 // heap: an anonymous VMA with an anon_vma, 64 pages, 32 present; lib: a shared file VMA (not copied).
-// The forker forks once, at 1 ms: dup_mmap = 2 VMAs x 100 us + 32 PTEs x 10 ns = 200.32 us.
+// The forker forks once, at 1 ms: dup_mmap = 2 VMAs x dup_vma + 32 PTEs x 10 ns: 2,000.32 us with
+// the default 1 ms (past the protected slice, 1.4 ms on 2 CPUs, 0.7 ms on 1), 200.32 us with 100 us.
 // The reader's heap fault at 1.05 ms meets the heap VMA write-locked by the fork, falls back to
 // mmap_lock and sleeps behind the fork's mmap_write_lock until the fork unlocks it.
-const sc = (cpus: number, costs: Extra, reader: boolean) => scenarioFromObject({
-  name: 'fx', description: 'test', duration: '1500us', warmup: '0ms', cpus,
+const sc = (cpus: number, costs: Extra, reader: boolean, dupVma = '1ms') => scenarioFromObject({
+  name: 'fx', description: 'test', duration: '3500us', warmup: '0ms', cpus,
   vmas: [
     { name: 'heap', kind: 'anon', write: true, pages: 64, resident: 0.5 },
     { name: 'lib', kind: 'file', shared: true, pages: 16 },
@@ -27,44 +31,80 @@ const sc = (cpus: number, costs: Extra, reader: boolean) => scenarioFromObject({
     { name: 'forker', think: '1ms', ops: [{ op: 'fork' }] },
     ...(reader ? [{ name: 'reader', think: '1050us', ops: [{ op: 'fault', vma: 'heap', access: 'write', states: { zero: 1 } }] }] : []),
   ],
-  costs: { handle_mm_fault: '1us', do_anonymous_page: '1us', dup_vma: '100us', copy_pte: '10ns', ...costs },
+  costs: { handle_mm_fault: '1us', do_anonymous_page: '1us', dup_vma: dupVma, copy_pte: '10ns', ...costs },
 });
+const LONG = 2_000_320, SHORT = 200_320;
 // The child's exit: do_exit 50 us + 2 VMAs x 1 us + 1 anon_vma x 2 us + 32 copied PTEs x 100 ns = 57.2 us.
 const child = { do_exit: '50us', exit_mmap_vma: '1us', unlink_anon_vmas: '2us', exit_mmap_pte: '100ns' };
 const fork = (s: ReturnType<typeof sc>) => run(s).opsAll.fork!;
 
-describe('fork: the child runs its exit first when wake_up_new_task finds no idle CPU', () => {
+describe('fork: the child runs its exit first when wake_up_new_task finds no idle CPU and the parent\'s slice is used up', () => {
   it('2 CPUs, a reader woken by the fork\'s mmap_write_unlock takes the other CPU: the child runs on the parent\'s', () => {
     const f = fork(sc(2, child, true));
     expect(f.count).toBe(1);
-    expect(f.latency!.max).toBe(200_320 + 57_200);
+    expect(f.latency!.max).toBe(LONG + 57_200);
   });
 
   it('the same with a wake-up latency: the woken reader has the other CPU already (idle_cpu() is false)', () => {
-    expect(fork(sc(2, { ...child, wakeup: '3us' }, true)).latency!.max).toBe(200_320 + 57_200);
+    expect(fork(sc(2, { ...child, wakeup: '3us' }, true)).latency!.max).toBe(LONG + 57_200);
   });
 
-  it('1 CPU: never an idle one, the child always runs first', () => {
-    expect(fork(sc(1, child, false)).latency!.max).toBe(200_320 + 57_200);
+  it('1 CPU: never an idle one, the child runs first after a fork longer than the slice', () => {
+    expect(fork(sc(1, child, false)).latency!.max).toBe(LONG + 57_200);
   });
 
   it('2 CPUs and nothing else runnable: the child exits on the idle CPU, the parent returns at once', () => {
-    expect(fork(sc(2, child, false)).latency!.max).toBe(200_320);
+    expect(fork(sc(2, child, false)).latency!.max).toBe(LONG);
+  });
+
+  it('a fork shorter than the protected slice: the parent returns first (RUN_TO_PARITY), idle CPU or not', () => {
+    expect(fork(sc(1, child, false, '100us')).latency!.max).toBe(SHORT);
+    expect(fork(sc(2, child, true, '100us')).latency!.max).toBe(SHORT);
+  });
+
+  it('the slice is 0.7 ms x (1 + ilog2(CPUs)): the boundary on 1 CPU (0.7 ms) and 2 CPUs (1.4 ms)', () => {
+    // dup_mmap = 2 x dup_vma + 320 ns.
+    expect(fork(sc(1, child, false, '349us')).latency!.max).toBe(698_320);
+    expect(fork(sc(1, child, false, '350us')).latency!.max).toBe(700_320 + 57_200);
+    expect(fork(sc(2, child, true, '699us')).latency!.max).toBe(1_398_320);
+    expect(fork(sc(2, child, true, '700us')).latency!.max).toBe(1_400_320 + 57_200);
+    expect(sched_base_slice(1)).toBe(700_000);
+    expect(sched_base_slice(2)).toBe(1_400_000);
+    expect(sched_base_slice(8)).toBe(2_800_000);
+    expect(sched_base_slice(64)).toBe(2_800_000);
+  });
+
+  it('the parent\'s CPU time counts since its last sleep: back-to-back forks add up, a gap between them resets', () => {
+    const twice = (gap: string | null) => scenarioFromObject({
+      name: 'fx', description: 'test', duration: '3500us', warmup: '0ms', cpus: 1,
+      vmas: [{ name: 'heap', kind: 'anon', write: true, pages: 64, resident: 0.5 }, { name: 'lib', kind: 'file', shared: true, pages: 16 }],
+      threads: [{ name: 'forker', think: '1ms', ops: [{ op: 'fork', repeat: 2, ...(gap === null ? {} : { gap }) }] }],
+      costs: { dup_vma: '250us', copy_pte: '10ns', ...child },
+    });
+    // Each fork: 500.32 us of dup_mmap. Back to back the second starts 500.32 us into the slice and
+    // ends past 0.7 ms: its child runs first. After a 10 us gap (a sleep) both are protected.
+    const back = run(twice(null)).opsAll.fork!;
+    expect(back.count).toBe(2);
+    expect(back.latency!.max).toBe(500_320 + 57_200);
+    expect(back.latency!.mean * 2).toBeCloseTo(2 * 500_320 + 57_200, 3);
+    const apart = run(twice('10us')).opsAll.fork!;
+    expect(apart.count).toBe(2);
+    expect(apart.latency!.max).toBe(500_320);
   });
 
   it('VM_DONTCOPY VMAs are not the child\'s: no exit cost for them', () => {
     const s = scenarioFromObject({
-      name: 'fx', description: 'test', duration: '1500us', warmup: '0ms', cpus: 1,
+      name: 'fx', description: 'test', duration: '2500us', warmup: '0ms', cpus: 1,
       vmas: [{ name: 'heap', kind: 'anon', write: true, pages: 64, resident: 0.5, dontcopy: true }, { name: 'lib', kind: 'file', shared: true, pages: 16 }],
       threads: [{ name: 'forker', think: '1ms', ops: [{ op: 'fork' }] }],
-      costs: { dup_vma: '100us', copy_pte: '10ns', ...child },
+      costs: { dup_vma: '1ms', copy_pte: '10ns', ...child },
     });
     // dup_mmap: the lib VMA alone (VM_DONTCOPY is skipped after vma_start_write); the child: do_exit + 1 VMA.
-    expect(fork(s).latency!.max).toBe(100_000 + 50_000 + 1_000);
+    expect(fork(s).latency!.max).toBe(1_000_000 + 50_000 + 1_000);
   });
 
   it('with the built-in costs (all 0) the fork costs what it did', () => {
-    expect(fork(sc(2, {}, true)).latency!.max).toBe(200_320);
-    expect(fork(sc(1, {}, false)).latency!.max).toBe(200_320);
+    expect(fork(sc(2, {}, true)).latency!.max).toBe(LONG);
+    expect(fork(sc(1, {}, false)).latency!.max).toBe(LONG);
   });
 });

@@ -30,6 +30,7 @@
  * | io.swap | a swapped-page fault's synchronous zram read (CPU_LAW swap) | `swapin` − handle_mm_fault, as an empirical law |
  * | folio_batch_move_lru | every PAGEVEC_SIZE-th new anonymous folio (swap.ts) | `anon-write`, in sample order: the faults at least twice the median recur every 31 faults (the lru_add batch); their median − the median (fitLruAddBatch) |
  * | fault_after_sleep | a fault begun right after its thread slept (sim/workload.ts) | `fault-after-sleep`: median of the faults after a sleep − median back to back |
+ * | timer_wakeup | how late a think time or gap ends (sim/workload.ts timerSleep) | `timer-sleep`: median lateness of an absolute clock_nanosleep, over every sleep length |
  *
  * Every value keeps its spread (p10/p50/p90 of the samples) and, for fits,
  * the points, slope, intercept and R² over the per-x medians (relative least
@@ -220,6 +221,15 @@ export function fitProfile(inp: FitInput): CostProfile {
       const a = spreadOf(after), z = spreadOf(back);
       costs.fault_after_sleep = { value: nonNeg(a.p50 - z.p50), source: 'derived', from: `fault-after-sleep: write fault on a fresh page right after a sleep of ${[...fs.keys()].filter((x) => x > 0).join(', ')} µs (p50 ${a.p50} ns) − back to back (p50 ${z.p50} ns): the fault path's caches and TLB refilled after the CPU idled`, spread: a };
       measurements.fault_after_sleep_by_sleep = { what: 'fault-after-sleep: write fault on a fresh page by the sleep before it (µs; 0 = back to back), ns', by: [...fs.entries()].sort((p, q) => p[0] - q[0]).map(([x, v]) => ({ x, spread: spreadOf(v) })) };
+    }
+  }
+  if (b.has('timer-sleep')) {
+    const ts = need(b, 'timer-sleep').samples;
+    const late = [...ts.entries()].filter(([x]) => x > 0).flatMap(([, v]) => v);
+    if (late.length > 0) {
+      const a = spreadOf(late);
+      costs.timer_wakeup = { value: nonNeg(a.p50), source: 'measured', from: `timer-sleep: how late a clock_nanosleep to an absolute time ${[...ts.keys()].filter((x) => x > 0).join(', ')} µs ahead (1 ns timer slack) is back in user space, p50 over all: the hrtimer's expiry (hrtimer_wakeup -> wake_up_process) and the wake-up on its CPU; a delay, not CPU`, spread: a };
+      measurements.timer_sleep_by_sleep = { what: 'timer-sleep: lateness of a clock_nanosleep (TIMER_ABSTIME) by the sleep asked for (µs), ns', by: [...ts.entries()].sort((p, q) => p[0] - q[0]).map(([x, v]) => ({ x, spread: spreadOf(v) })) };
     }
   }
   if (b.has('wakeup')) {

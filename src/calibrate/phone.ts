@@ -36,6 +36,7 @@ const PHONE: Partial<Record<CostName, Omit<CostValue, 'value'> & { value?: numbe
   exit_mmap_pte: { source: 'assumption', from: 'not measured on a phone: 0, the fork op does not model the child (the built-in model)' },
   folio_batch_move_lru: { source: 'assumption', from: 'not measured on a phone: 0, no lru_add batch drain (the built-in model)' },
   fault_after_sleep: { source: 'assumption', from: 'not measured on a phone: 0, a fault after a sleep costs what one back to back does (the built-in model)' },
+  timer_wakeup: { source: 'assumption', from: 'not measured on a phone: 0, a think time ends on time (the built-in model)' },
   flush_tlb_multi: { source: 'assumption', from: 'arm64 invalidates other CPUs\' TLBs with broadcast TLBI instructions (arch/arm64 __flush_tlb_range), not IPIs: no per-CPU cost (memory-and-vma.md F.5 marks this unverified)' },
 };
 

@@ -61,6 +61,7 @@ export const SUITE: readonly BenchSpec[] = [
   { key: 'exit-vmas-holes', need: 'none', args: ['exit-vmas-holes', '30', '0', '250', '500', '1000', '2000'] },
   { key: 'exit-anon', need: 'none', args: ['exit-anon', '30', '0', '1024', '4096', '16384'] },
   { key: 'fault-after-sleep', need: 'none', args: ['fault-after-sleep', '1000', '0', '1', '20', '100', '300'] },
+  { key: 'timer-sleep', need: 'none', args: ['timer-sleep', '1000', '1', '20', '100', '300'] },
   { key: 'mprotect-siblings', need: 'none', args: ['mprotect-siblings', '500', '0', '1', '2', '102'] },
 ];
 

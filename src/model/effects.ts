@@ -187,6 +187,18 @@ export const enum Cost {
    * profile fits it (`fault-after-sleep` − back to back).
    */
   fault_after_sleep = 35,
+  /**
+   * How late a timer sleep of user space ends: the thread asleep in
+   * clock_nanosleep (kernel/time/hrtimer.c hrtimer_nanosleep -> do_nanosleep)
+   * runs again this long after the expiry it asked for: the hrtimer's
+   * interrupt (hrtimer_interrupt -> __hrtimer_run_queues -> hrtimer_wakeup ->
+   * wake_up_process) and the sleeping task's wake-up on its CPU (idle exit,
+   * context switch). A delay, not CPU. Added by the simulator's workload to
+   * every think time and gap above 0 (src/sim/workload.ts), as the load
+   * generator sleeps them (loadgen.c sleep_until). Default 0: a sleep ends
+   * on time; a cost profile measures it (`timer-sleep` bench).
+   */
+  timer_wakeup = 36,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
@@ -196,7 +208,7 @@ export const COST_NAMES = [
   'split_vma', 'merge_vma',
   'anon_vma_fork', 'copy_pte_range', 'wrprotect_pte', 'flush_tlb_multi', 'copy_file_pte',
   'do_exit', 'exit_mmap_vma', 'unlink_anon_vmas', 'exit_mmap_pte',
-  'folio_batch_move_lru', 'fault_after_sleep',
+  'folio_batch_move_lru', 'fault_after_sleep', 'timer_wakeup',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

@@ -61,6 +61,9 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   // (docs/calibration.md "Fault latency: the lru_add batch and the fault after a sleep").
   folio_batch_move_lru: 0,
   fault_after_sleep: 0,
+  // 0: a think time or gap ends on time; cost profiles set it
+  // (docs/calibration.md "The read-wait totals: how late a timer sleep ends").
+  timer_wakeup: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);

@@ -20,6 +20,16 @@ import { MAX_EVENTS, MAX_ZERO_TIME_EFFECTS, SimLimitError, SimTask, TaskState, t
 
 export * from './task.js';
 
+/**
+ * kernel/sched/fair.c sysctl_sched_base_slice, ns: normalized_sysctl_sched_base_slice
+ * (0.70 ms since "sched/fair: Reduce the default slice to avoid tasks getting an extra
+ * tick", 2025; 0.75 ms before) x (1 + ilog2(min(cpus, 8))) (update_sysctl,
+ * get_update_sysctl_factor, SCHED_TUNABLESCALING_LOG).
+ */
+export function sched_base_slice(cpus: number): number {
+  return 700_000 * (1 + Math.floor(Math.log2(Math.min(Math.max(cpus, 1), 8))));
+}
+
 /** The wait class a resource reports (a folio locked by in-flight I/O counts as 'io'). */
 function waitClass(res: WaitResource): WaitClass {
   const cls: WaitClass = res.lockClass;
@@ -162,6 +172,7 @@ export class Simulator {
           continue;
         }
         if (task.state === TaskState.RUNNING) this.cpuRelease(task);
+        else if (task.state === TaskState.SLEEPING) task.ranSinceWake = 0; // woken by its timer
         if (task.resumeNotify) {
           task.resumeNotify = false;
           this.observer.resumed?.(this.now, task);
@@ -275,6 +286,24 @@ export class Simulator {
   }
 
   /**
+   * kernel_clone -> wake_up_new_task -> wakeup_preempt (kernel/sched/fair.c
+   * check_preempt_wakeup_fair): with no idle CPU the child is queued on the
+   * parent's; it preempts the parent when __pick_eevdf picks it, which under
+   * RUN_TO_PARITY needs the parent past its protected slice (protect_slice:
+   * set_protect_slice at its pick gave it up to its deadline, a whole slice
+   * since it woke; the child, placed at the average vruntime with half a
+   * slice (PLACE_DEADLINE_INITIAL), then has the earlier deadline). The slice
+   * is sysctl_sched_base_slice (sched_base_slice: 1.4 ms on 2 CPUs), alike for every task here
+   * (no sched_attr slices). The parent's time since it woke is its CPU
+   * bursts and spins since its last sleep (`ranSinceWake`). Unlimited CPUs:
+   * never (a CPU is always idle).
+   */
+  childPreemptsParent(parent: SimTask): boolean {
+    if (this.cpus === null || this.idleCpuForNewTask()) return false;
+    return parent.ranSinceWake >= sched_base_slice(this.cpus);
+  }
+
+  /**
    * wake_up_process: the blocked task becomes runnable now, or after the
    * wake-up latency (Cost.wakeup: try_to_wake_up's IPI, idle exit and context
    * switch) when the scenario's costs give one.
@@ -292,6 +321,7 @@ export class Simulator {
     }
     t.state = TaskState.WOKEN;
     t.blockedOn = null;
+    t.ranSinceWake = 0;
     t.resumeNotify = true;
     this.observer.woken(this.now, t);
     this.heap.push(this.now + this.wakeupNs, t.id, t.evTag);
@@ -327,6 +357,7 @@ export class Simulator {
     t.spinning = true;
     t.spinDeadline = false;
     t.spinSince = this.now;
+    t.runStart = this.now;
     this.spinners.push(t);
     this.observer.cpuStart(this.now, t);
     if (sem.writer === null) this.spinOnReaders(t, sem);
@@ -360,6 +391,7 @@ export class Simulator {
     const sp = this.spinners;
     sp.splice(sp.indexOf(t), 1);
     t.spinning = false;
+    t.ranSinceWake += this.now - t.runStart; // a spin is time on a CPU
     t.evTag++; // a pending threshold timer is stale now
     this.observer.cpuStop(this.now, t, false);
     if (this.cpus === null) return;
@@ -379,6 +411,7 @@ export class Simulator {
       if (t.blockedKillable && t.blockedOn?.cancel_wait?.(t) === true) this.wake(t);
     } else if (t.state === TaskState.SLEEPING) {
       t.evTag++;
+      t.ranSinceWake = 0;
       t.state = TaskState.WOKEN;
       this.heap.push(this.now, t.id, t.evTag);
     }
@@ -388,6 +421,7 @@ export class Simulator {
     task.cpuLeft = ns;
     if (this.cpus === null) {
       task.state = TaskState.RUNNING;
+      task.runStart = this.now;
       this.observer.cpuStart(this.now, task);
       this.heap.push(this.now + ns, task.id, task.evTag);
       return;
@@ -414,6 +448,7 @@ export class Simulator {
   private startOnCpu(task: SimTask): void {
     this.running.push(task);
     task.state = TaskState.RUNNING;
+    task.runStart = this.now;
     task.cpuEnd = this.now + task.cpuLeft;
     this.observer.cpuStart(this.now, task);
     this.heap.push(task.cpuEnd, task.id, task.evTag);
@@ -422,6 +457,7 @@ export class Simulator {
   private preemptTask(victim: SimTask): void {
     this.removeRunning(victim);
     victim.cpuLeft = victim.cpuEnd - this.now;
+    victim.ranSinceWake += this.now - victim.runStart;
     victim.evTag++;
     this.observer.cpuStop(this.now, victim, true);
     this.enqueueRunnable(victim);
@@ -451,6 +487,7 @@ export class Simulator {
 
   /** A CPU burst finished: give the CPU to the best runnable task. */
   private cpuRelease(task: SimTask): void {
+    task.ranSinceWake += this.now - task.runStart;
     this.observer.cpuStop(this.now, task, false);
     if (this.cpus === null) return;
     this.removeRunning(task);

@@ -51,6 +51,10 @@ export class SimTask implements SimTaskInfo {
   spinSince = 0;
   /** Woken from a sleep on a resource: the observer hears `resumed` when it runs again. */
   resumeNotify = false;
+  /** CPU time since it last woke from a sleep (EEVDF's protected slice, Simulator.childPreemptsParent). */
+  ranSinceWake = 0;
+  /** When its current CPU burst (or spin) started. */
+  runStart = 0;
   /**
    * Latency laws for work this task submits or runs (LawName order), e.g. a
    * throttled cgroup's slower I/O; null = the scenario's.

@@ -37,6 +37,12 @@ export class Workload {
   childExit = false;
   /** Cost.fault_after_sleep; 0 = not charged, no step. */
   faultAfterSleepNs = 0;
+  /**
+   * Cost.timer_wakeup: added to every think time and gap above 0 (a timer
+   * sleep ends this late: hrtimer_wakeup -> wake_up_process, the wake-up on
+   * its CPU); 0 = they end on time.
+   */
+  timerWakeupNs = 0;
 
   constructor(
     readonly sim: Simulator,
@@ -135,7 +141,7 @@ export class Workload {
         for (let rep = 0; rep < op.repeat; rep++) {
           if (fatal_signal_pending(task)) return; // a fatal signal: back to user mode and exit
           if (rep > 0 && op.gap !== null) {
-            pause.ns = task.rng.draw(op.gap);
+            pause.ns = timerSleep(task.rng.draw(op.gap), this.timerWakeupNs);
             yield pause;
             uf.slept = true;
           }
@@ -277,11 +283,12 @@ export class Workload {
         const ret = yield* dup_mmap(mm);
         // kernel/fork.c kernel_clone -> wake_up_new_task: the child (which calls exit_group(0) at once)
         // is placed on an idle CPU if there is one; if not, it is queued on the parent's CPU and
-        // preempts it (wakeup_preempt: EEVDF places a new task with half a slice, its deadline
-        // before the parent's, which has just run the whole fork), so the parent returns from
+        // preempts it when the parent has run past its protected slice (wakeup_preempt ->
+        // check_preempt_wakeup_fair, RUN_TO_PARITY: EEVDF places a new task with half a slice, its
+        // deadline before the parent's; Simulator.childPreemptsParent), so the parent returns from
         // fork() only after the child's do_exit -> exit_mmap (fork_child_exit_cpu), charged here
-        // on the parent's CPU. On an idle CPU the child's exit is not modelled (docs/fidelity.md).
-        if (ret === 0 && this.childExit && !sim.idleCpuForNewTask()) yield fork_child_exit_cpu(mm);
+        // on the parent's CPU. Otherwise the child's exit is not modelled (docs/fidelity.md).
+        if (ret === 0 && this.childExit && sim.childPreemptsParent(task)) yield fork_child_exit_cpu(mm);
         obs.opEnd(sim.now, task, 'fork', ret);
         return;
       }
@@ -347,15 +354,17 @@ class ThreadLoop {
   /** Reused CALL effect for ops other than faults (engines push `path` as soon as it is yielded). */
   private readonly opCall = mutableCall();
 
+  private readonly timerWakeupNs: number;
   constructor(w: Workload, private readonly task: SimTask, private readonly th: ThreadSpec) {
     this.uf = new UserFault(w, task);
+    this.timerWakeupNs = w.timerWakeupNs;
     this.cum = w.cumWeights.get(th)!;
     this.faults = th.ops.map((o) => (o.op === 'fault' ? w.faults.get(o)! : null));
     this.nops = th.ops.length;
   }
   /** User-space think time before the next op. */
   think(): SleepEffect {
-    this.thinkEffect.ns = this.task.rng.draw(this.th.think);
+    this.thinkEffect.ns = timerSleep(this.task.rng.draw(this.th.think), this.timerWakeupNs);
     return this.thinkEffect;
   }
   /** The last think time drawn, ns. */
@@ -364,7 +373,7 @@ class ThreadLoop {
   }
   /** The gap before a repeat of an op: a draw from its `gap` law. */
   gap(law: Law): SleepEffect {
-    this.gapEffect.ns = this.task.rng.draw(law);
+    this.gapEffect.ns = timerSleep(this.task.rng.draw(law), this.timerWakeupNs);
     return this.gapEffect;
   }
   /** The effect that runs `path` (an op other than a fault) on the thread's stack. */
@@ -376,6 +385,17 @@ class ThreadLoop {
   pick(): number {
     return this.nops === 1 ? 0 : this.task.rng.pick(this.cum);
   }
+}
+
+/**
+ * A user-space timer sleep of `ns` (clock_nanosleep to an absolute time, as
+ * the load generator's think times): kernel/time/hrtimer.c do_nanosleep
+ * sleeps until the hrtimer fires (hrtimer_interrupt -> hrtimer_wakeup ->
+ * wake_up_process) and the task runs on its CPU again, `late` ns after the
+ * expiry (Cost.timer_wakeup). No sleep, no delay.
+ */
+function timerSleep(ns: number, late: number): number {
+  return ns > 0 ? ns + late : ns;
 }
 
 /** Cost table in COST_NAMES order from a scenario. */
@@ -414,6 +434,7 @@ export function simulate(spec: RunSpec): Simulator {
   w.copyProcessNs = sc.costs.copy_process;
   w.childExit = sc.costs.do_exit + sc.costs.exit_mmap_vma + sc.costs.unlink_anon_vmas + sc.costs.exit_mmap_pte > 0;
   w.faultAfterSleepNs = sc.costs.fault_after_sleep;
+  w.timerWakeupNs = sc.costs.timer_wakeup;
   w.spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
   if (sc.kill !== undefined) w.spawnKiller(sc.kill);
   const memcg = mm.memory;
