@@ -13,6 +13,7 @@ import {
   DfsScheduler, HuntScheduler, INVARIANT_NAMES, loadCheckScenario, search, type CheckScenario, type Footprint,
 } from '../src/check/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
+import { runAbstract } from './abstract-program.js';
 
 function run(sc: CheckScenario, fault: string, stateCache: boolean, keepReplayed: boolean, hunt: number | null): object {
   const m = { scenario: sc, fault: faultStrategy(fault), fork: forkStrategy('fork-lock-all'), injections: [], invariants: new Set(INVARIANT_NAMES), stateCache };
@@ -62,45 +63,15 @@ type Op = { readonly k: 'r' | 'w'; readonly v: number } | { readonly k: 'c' };
 
 function explore(prog: ReadonlyArray<readonly Op[]>, o: { stateCache: boolean; keepReplayed: boolean }): object {
   const sched = new DfsScheduler({ nthreads: prog.length, mask: prog.map((t) => t.length), sleepSets: true, dpor: true, preemptionBound: null, stateCache: o.stateCache, keepReplayed: o.keepReplayed });
-  const finals = new Set<string>();
-  const ids = new Map<string, number>();
-  let steps = 0;
-  for (let plan = sched.newExecution(); plan !== null; plan = sched.newExecution()) {
-    const vars = [0, 0, 0];
-    const pc = prog.map(() => 0);
-    const reg = prog.map(() => 0);
-    sched.bindState(() => {
-      const k = `${vars.join(',')}|${pc.join(',')}|${reg.join(',')}`;
-      let id = ids.get(k);
-      if (id === undefined) ids.set(k, (id = ids.size));
-      return [id, 0];
-    });
-    let current: number | null = null;
-    for (;;) {
-      const runnable = prog.map((_t, i) => i).filter((i) => pc[i]! < prog[i]!.length);
-      if (runnable.length === 0) {
-        finals.add(`${vars.join(',')}|${reg.join(',')}`);
-        break;
-      }
-      const t = sched.nextThread(runnable, current);
-      if (t === null) break;
-      const replay = sched.replaying();
-      const op = prog[t]![pc[t]!]!;
-      let fp: Footprint;
-      if (op.k === 'r') {
-        reg[t] = reg[t]! * 5 + vars[op.v]! + 1;
-        fp = { r: [op.v], w: [] };
-      } else {
-        const v = op.k === 'w' ? op.v : sched.nextChoice(3);
-        vars[v] = t + 1;
-        fp = { r: [], w: [v] };
-      }
-      pc[t]!++;
-      steps++;
-      sched.stepDone(t, sched.wantsFootprints && !replay ? fp : null, { woke: [], spawned: [] });
-      current = t;
+  const { finals, steps } = runAbstract(prog, 3, sched, (op, t, { vars, reg }): Footprint => {
+    if (op.k === 'r') {
+      reg[t] = reg[t]! * 5 + vars[op.v]! + 1;
+      return { r: [op.v], w: [] };
     }
-  }
+    const v = op.k === 'w' ? op.v : sched.nextChoice(3);
+    vars[v] = t + 1;
+    return { r: [], w: [v] };
+  });
   return { executions: sched.executions, steps, stored: sched.storedStates, pruned: sched.prunedExecutions, finals: [...finals].sort() };
 }
 

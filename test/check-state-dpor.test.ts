@@ -13,6 +13,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DfsScheduler, HuntScheduler, type Footprint } from '../src/check/index.js';
+import { runAbstract } from './abstract-program.js';
 
 type Op = { readonly k: 'r'; readonly v: number } | { readonly k: 'w'; readonly v: number; readonly val: number | 'reg' };
 type Program = ReadonlyArray<readonly Op[]>;
@@ -33,44 +34,14 @@ function finals(prog: Program, nvars: number, o: Options): Set<string> {
   const opts = { nthreads: prog.length, mask: prog.map((t) => t.length), sleepSets: o.sleepSets, dpor: o.dpor, preemptionBound: null, stateCache: o.stateCache };
   const sched: HuntScheduler | DfsScheduler = o.hunt !== undefined ? new HuntScheduler(opts, o.hunt)
     : new DfsScheduler(o.bound !== undefined ? { ...opts, preemptionBound: o.bound, reduceUnderBound: true } : opts);
-  const out = new Set<string>();
-  const ids = new Map<string, number>();
-  for (let plan = sched.newExecution(); plan !== null; plan = sched.newExecution()) {
-    const vars = new Array<number>(nvars).fill(0);
-    const pc = prog.map(() => 0);
-    const reg = prog.map(() => 0);
-    const key = (): string => `${vars.join(',')}|${pc.join(',')}|${reg.join(',')}`;
-    // Exact state ids (no hashing): the state is small.
-    sched.bindState(() => {
-      const k = key();
-      let id = ids.get(k);
-      if (id === undefined) ids.set(k, (id = ids.size));
-      return [id, 0];
-    });
-    let current: number | null = null;
-    for (;;) {
-      const runnable = prog.map((_t, i) => i).filter((i) => pc[i]! < prog[i]!.length);
-      if (runnable.length === 0) {
-        out.add(`${vars.join(',')}|${reg.join(',')}`);
-        break;
-      }
-      const t: number | null = sched.nextThread(runnable, current);
-      if (t === null) break;
-      const replay = sched.replaying();
-      const op = prog[t]![pc[t]!]!;
-      let fp: Footprint;
-      if (op.k === 'r') {
-        reg[t] = reg[t]! * 7 + vars[op.v]! + 1; // the register keeps every value read
-        fp = { r: [op.v], w: [] };
-      } else {
-        vars[op.v] = op.val === 'reg' ? reg[t]! : op.val;
-        fp = { r: [], w: [op.v] };
-      }
-      pc[t]!++;
-      sched.stepDone(t, sched.wantsFootprints && !replay ? fp : null, { woke: [], spawned: [] });
-      current = t;
+  const { finals: out } = runAbstract(prog, nvars, sched, (op, t, { vars, reg }): Footprint => {
+    if (op.k === 'r') {
+      reg[t] = reg[t]! * 7 + vars[op.v]! + 1; // the register keeps every value read
+      return { r: [op.v], w: [] };
     }
-  }
+    vars[op.v] = op.val === 'reg' ? reg[t]! : op.val;
+    return { r: [], w: [op.v] };
+  });
   if (sched instanceof HuntScheduler && sched.runningBound === null) seededRuns++;
   return out;
 }
