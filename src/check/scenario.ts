@@ -88,38 +88,31 @@ const MremapOp = z.strictObject({
   /** MREMAP_FIXED (with MREMAP_MAYMOVE) to this page of the VMA's slot (the model's new_addr); the range must not overlap the source. */
   to_page: z.number().int().min(0).optional(),
 });
-const MunmapOp = z.strictObject({
-  op: z.literal('munmap'),
-  vma: NameOrList,
-  page: z.number().int().min(0).optional(),
-  pages: z.number().int().min(1).optional(),
-});
+/** The shape of an op on [page, page + pages) of a VMA's slot (default: to its end). */
+function rangeOp<N extends string>(op: N) {
+  return z.strictObject({
+    op: z.literal(op),
+    vma: NameOrList,
+    page: z.number().int().min(0).optional(),
+    pages: z.number().int().min(1).optional(),
+  });
+}
+/** The shape of an op at one page of a VMA's slot (default: page 0). */
+function pageOp<N extends string>(op: N) {
+  return z.strictObject({ op: z.literal(op), vma: NameOrList, page: z.number().int().min(0).default(0) });
+}
+const MunmapOp = rangeOp('munmap');
 /** mbind(MPOL_<mode>) of [page, page + pages) (default: to the VMA's end): vma->vm_policy replaced, split and merge (mm/mempolicy.c). */
-const MbindOp = z.strictObject({
-  op: z.literal('mbind'),
-  vma: NameOrList,
-  mode: z.enum(MPOL_MODES).default('bind'),
-  page: z.number().int().min(0).optional(),
-  pages: z.number().int().min(1).optional(),
-});
+const MbindOp = rangeOp('mbind').extend({ mode: z.enum(MPOL_MODES).default('bind') });
 /** mmap(MAP_FIXED) of a new mapping over [page, page + pages) of a VMA's range (default: to its end). */
-const MmapFixedOp = z.strictObject({
-  op: z.literal('mmap_fixed'),
-  vma: NameOrList,
-  page: z.number().int().min(0).optional(),
-  pages: z.number().int().min(1).optional(),
-});
+const MmapFixedOp = rangeOp('mmap_fixed');
 /**
  * khugepaged collapses the file range (HPAGE_PMD_NR pages, PMD-aligned) that
  * holds `page` of a file VMA: khugepaged_scan_mm_slot finds the VMA under
  * mmap_read_lock, then collapse_file -> retract_page_tables
  * (src/model/khugepaged.ts). The thread stands for the khugepaged kthread.
  */
-const KhugepagedOp = z.strictObject({
-  op: z.literal('khugepaged'),
-  vma: NameOrList,
-  page: z.number().int().min(0).default(0),
-});
+const KhugepagedOp = pageOp('khugepaged');
 /**
  * fork(): dup_mmap builds the child mm. `child: exit` spawns the child as a
  * task that exits at once (exit_mm -> mmput -> exit_mmap), racing with what
@@ -131,11 +124,7 @@ const ForkOp = z.strictObject({ op: z.literal('fork'), child: z.enum(['idle', 'e
  * page of a VMA's slot when the op starts: a kernel thread (kswapd), which
  * takes no mmap_lock and no VMA lock.
  */
-const RmapWalkOp = z.strictObject({
-  op: z.literal('rmap_walk'),
-  vma: NameOrList,
-  page: z.number().int().min(0).default(0),
-});
+const RmapWalkOp = pageOp('rmap_walk');
 /** The thread exits (exit_mm -> mmput); the last op of its thread. */
 const ExitOp = z.strictObject({ op: z.literal('exit') });
 const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, MbindOp, VmaOp, KhugepagedOp, ForkOp, ExitOp, RmapWalkOp]);
