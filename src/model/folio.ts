@@ -1,0 +1,146 @@
+/**
+ * `struct folio` (include/linux/mm_types.h) and its PG_writeback wait queue
+ * (moved out of mm_types.ts).
+ */
+import { block, type BlockEffect, type Task, type WaitResource } from './effects.js';
+import { hooks, hooks_on } from './custom.js';
+import { wake_up_process } from './sched.js';
+
+export type FolioOwner = Task | 'io' | null;
+
+/**
+ * The PG_writeback bit's waiters of one folio (folio_wait_writeback ->
+ * folio_wait_bit(PG_writeback), woken by folio_end_writeback). A wait on
+ * writeback is a wait on I/O: nobody holds it but the device.
+ */
+export class FolioWriteback implements WaitResource {
+  readonly lockClass = 'io' as const;
+  readonly label: string;
+  readonly waiters: Task[] = [];
+  readonly blockWait: BlockEffect;
+  constructor(folio: { readonly label: string }) {
+    this.label = `${folio.label}:writeback`;
+    this.blockWait = block(this, 'folio_wait_writeback');
+    hooks.object_created(this); // model-only (custom.ts): its wait queue is shared state
+  }
+  blockers(): void {}
+}
+
+/**
+ * `struct folio` with PG_locked, PG_uptodate, PG_writeback and its wait queue
+ * (mm/filemap.c folio_wait_bit_common / folio_wake_bit).
+ */
+export class Folio implements WaitResource {
+  readonly lockClass = 'folio' as const;
+  locked = false;
+  uptodate = false;
+  writeback = false;
+  /** PG_dirty (folio_mark_dirty by a shared write fault; reclaim does not read it). */
+  dirty = false;
+  /** In the swap cache (anonymous) rather than the page cache. */
+  swapcache = false;
+  /** Who holds PG_locked: a task, or in-flight I/O submitted by `ioOwner`. */
+  owner: FolioOwner = null;
+  ioOwner: Task | null = null;
+  /**
+   * PG_readahead: the async-readahead marker page_cache_ra_order sets on the
+   * folio at `start + size - async_size` of a window (mm/readahead.c).
+   */
+  readahead = false;
+  /** Kernel references beyond the mapping's (folio_get/folio_put). */
+  refcount = 0;
+  private readonly waiters: Task[] = [];
+  private readonly exclusive: boolean[] = [];
+  private bl: BlockEffect | null = null;
+  private bw: BlockEffect | null = null;
+  /** PG_writeback waiters, made on first use. */
+  private wbq: FolioWriteback | null = null;
+
+  /** A folio of VMA `vmaId`'s file or swap space at page `index`. */
+  constructor(readonly vmaId: number, readonly index: number) {
+    if (hooks_on) hooks.object_created(this); // model-only (custom.ts)
+  }
+
+  get label(): string {
+    return `folio[${this.vmaId}:${this.index}]`;
+  }
+  /** The effect a task yields to sleep in folio_lock (made on first use). */
+  get blockLock(): BlockEffect {
+    return (this.bl ??= block(this, 'folio_lock'));
+  }
+  /** The effect a task yields to sleep in folio_wait_locked. */
+  get blockWaitLocked(): BlockEffect {
+    return (this.bw ??= block(this, 'folio_wait_locked'));
+  }
+  /** The PG_writeback wait queue (folio_wait_writeback). */
+  get wb(): FolioWriteback {
+    return (this.wbq ??= new FolioWriteback(this));
+  }
+  /** Nobody holds, references or waits for it, and no writeback is in flight. */
+  get idle(): boolean {
+    return !this.locked && this.refcount === 0 && this.waiters.length === 0 && !this.writeback;
+  }
+
+  /** folio_trylock */
+  trylock(t: Task): boolean {
+    if (this.locked) return false;
+    this.locked = true;
+    this.owner = t;
+    return true;
+  }
+  /** Queue for the lock (exclusive) or for "unlocked" (folio_wait_locked). */
+  enqueue(t: Task, exclusive: boolean): void {
+    this.waiters.push(t);
+    this.exclusive.push(exclusive);
+  }
+  /**
+   * folio_unlock -> folio_wake_bit: wake waiters in order; the first exclusive
+   * waiter is handed the lock and the walk stops there (wake_page_function).
+   */
+  unlock(): void {
+    if (!this.locked) throw new Error(`folio_unlock(${this.label}): not locked`);
+    this.locked = false;
+    this.owner = null;
+    this.ioOwner = null;
+    if (this.waiters.length === 0) return;
+    let i = 0;
+    const w = this.waiters, ex = this.exclusive;
+    for (; i < w.length; i++) {
+      const t = w[i]!;
+      if (ex[i]) {
+        this.locked = true;
+        this.owner = t;
+        wake_up_process(t);
+        i++;
+        break;
+      }
+      wake_up_process(t);
+    }
+    // Drop the first i entries in place (no splice: it allocates the removed part).
+    const n = w.length - i;
+    for (let j = 0; j < n; j++) {
+      w[j] = w[j + i]!;
+      ex[j] = ex[j + i]!;
+    }
+    w.length = n;
+    ex.length = n;
+  }
+  get nrWaiters(): number {
+    return this.waiters.length;
+  }
+  /** A killable waiter not yet handed the lock leaves the wait queue (folio_wait_bit_common on a fatal signal). */
+  cancel_wait(t: Task): boolean {
+    const i = this.waiters.indexOf(t);
+    if (i < 0) return false;
+    this.waiters.splice(i, 1);
+    this.exclusive.splice(i, 1);
+    return true;
+  }
+  blockers(_waiter: Task, out: Task[]): void {
+    if (this.owner === 'io') {
+      if (this.ioOwner !== null) out.push(this.ioOwner);
+    } else if (this.owner !== null) {
+      out.push(this.owner);
+    }
+  }
+}
