@@ -94,29 +94,48 @@ function* lock_mm_and_find_vma(mm: MmStruct, address: number, retried: boolean):
   return vma;
 }
 
-/** A user page fault at `address` (in pages). Returns the final VM_FAULT_* bits. */
-export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolean): KPath<number> {
+/**
+ * A user page fault at `address` (in pages). Returns the final VM_FAULT_* bits.
+ *
+ * `vma0` and `r0` are the simulator's fast path's (do_user_addr_fault_fast_*
+ * below): undefined, the fault from its start; null, its lock_vma_under_rcu
+ * found no VMA to lock (goto lock_mmap); a VMA, it locked that VMA, ran the
+ * first attempt's CPU step and called handle_mm_fault, which returned `r0`
+ * (the rest runs here). The checker always starts from the beginning.
+ */
+export function* do_user_addr_fault(
+  mm: MmStruct, address: number, write: boolean,
+  vma0?: VmAreaStruct | null, r0: number | KPath<number> = 0,
+): KPath<number> {
   let flags = FAULT_FLAG_DEFAULT | FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0);
   let attempts = 0;
   let ret: number;
   const s = mm.fault;
-  if (s.per_vma_lock) {
+  if (s.per_vma_lock && vma0 !== null) {
     for (;;) { // retry_vma:
-      // Live here: mm, address (arguments), flags, attempts (s is mm->fault; ret and vma are set before use).
-      if (hooks_on) hooks.frame?.('retry_vma', [address, flags, attempts]); // model-only hook
       let vma: VmAreaStruct | null;
-      if (sched_points) {
-        yield PT.lock_vma_under_rcu;
-        vma = yield* lock_vma_under_rcu_steps(mm, address);
+      let r: number | KPath<number>;
+      if (vma0 !== undefined) { // resumed from the fast path: after the first attempt's handle_mm_fault call
+        vma = vma0;
+        vma0 = undefined;
+        attempts = 1;
+        r = r0;
       } else {
-        vma = lock_vma_under_rcu(mm, address);
+        // Live here: mm, address (arguments), flags, attempts (s is mm->fault; ret and vma are set before use).
+        if (hooks_on) hooks.frame?.('retry_vma', [address, flags, attempts]); // model-only hook
+        if (sched_points) {
+          yield PT.lock_vma_under_rcu;
+          vma = yield* lock_vma_under_rcu_steps(mm, address);
+        } else {
+          vma = lock_vma_under_rcu(mm, address);
+        }
+        if (vma === null) break; // goto lock_mmap
+        if (hooks_on) hooks.vma_use(vma, mm, address, 'handle_mm_fault'); // model-only hook
+        // Live: address, flags, attempts, vma (the VMA lock is held).
+        if (hooks_on) hooks.frame?.('vma_handle_mm_fault', [address, flags, attempts, vma]); // model-only hook
+        yield attempts++ === 0 ? first_attempt_cpu(vma) : RETRY_CPU;
+        r = handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
       }
-      if (vma === null) break; // goto lock_mmap
-      if (hooks_on) hooks.vma_use(vma, mm, address, 'handle_mm_fault'); // model-only hook
-      // Live: address, flags, attempts, vma (the VMA lock is held).
-      if (hooks_on) hooks.frame?.('vma_handle_mm_fault', [address, flags, attempts, vma]); // model-only hook
-      yield attempts++ === 0 ? first_attempt_cpu(vma) : RETRY_CPU;
-      const r = handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
       ret = typeof r === 'number' ? r : yield* r;
       mm_account_fault(ret);
       // handle_mm_fault returned: live are address, flags, attempts, vma and ret.
@@ -172,6 +191,40 @@ export function* do_user_addr_fault(mm: MmStruct, address: number, write: boolea
     mmap_read_unlock(mm);
     return ret;
   }
+}
+
+/**
+ * The simulator's fast path for do_user_addr_fault, in three plain calls
+ * where the general form is a generator (one per fault, ~350 bytes, resumed
+ * twice): the same steps in the same order at the same simulated times, for
+ * an engine without scheduling points or model hooks (`fault_fast_path_ok`).
+ *
+ * 1. do_user_addr_fault_fast_lock: the head of do_user_addr_fault's
+ *    `retry_vma:` loop, lock_vma_under_rcu (null: the general form goes on
+ *    at `lock_mmap:`, do_user_addr_fault(mm, address, write, null)).
+ * 2. The caller yields the first attempt's CPU step (first_attempt_cpu).
+ * 3. do_user_addr_fault_fast_finish: handle_mm_fault, and when it returned
+ *    at once without VM_FAULT_RETRY (a page-cache hit, an anonymous zero-fill:
+ *    nothing slept), the loop's tail (mm_account_fault, vma_end_read,
+ *    VMA_LOCK_SUCCESS); otherwise the general form resumed after the
+ *    handle_mm_fault call, do_user_addr_fault(mm, address, write, vma, r).
+ */
+export function fault_fast_path_ok(mm: MmStruct): boolean {
+  return !sched_points && !hooks_on && mm.fault.per_vma_lock && !fault_inject.do_user_addr_fault_double_vma_end_read;
+}
+export function do_user_addr_fault_fast_lock(mm: MmStruct, address: number): VmAreaStruct | null {
+  return lock_vma_under_rcu(mm, address); // retry_vma: (!sched_points: the lookup and vma_start_read in one step)
+}
+export { first_attempt_cpu as do_user_addr_fault_fast_cpu };
+export function do_user_addr_fault_fast_finish(mm: MmStruct, vma: VmAreaStruct, address: number, write: boolean): number | KPath<number> {
+  const flags = FAULT_FLAG_DEFAULT | FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0);
+  const r = handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
+  if (typeof r !== 'number' || (r & VM_FAULT_RETRY) !== 0) return do_user_addr_fault(mm, address, write, vma, r);
+  // do_user_addr_fault's retry_vma loop after handle_mm_fault returned r without VM_FAULT_RETRY:
+  mm_account_fault(r);
+  if ((r & VM_FAULT_COMPLETED) === 0) vma_end_read(vma);
+  count_vm_event(VmEvent.VMA_LOCK_SUCCESS);
+  return r;
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import {
   Cost, cpu, mutableCall, do_user_addr_fault, LawName, do_user_addr_fault_and_return, set_page_state, VmAreaStruct,
-  type CallEffect, type FolioHolder, type KPath,
+  fault_fast_path_ok, do_user_addr_fault_fast_lock, do_user_addr_fault_fast_cpu, do_user_addr_fault_fast_finish,
+  type CallEffect, type CpuEffect, type FolioHolder, type KPath,
 } from '../model/index.js';
 import type { PageState } from '../scenario/types.js';
 import type { Slot } from './build-mm.js';
@@ -28,6 +29,13 @@ const FAULT_AFTER_SLEEP_CPU = cpu(Cost.fault_after_sleep);
 function* no_fault(): KPath<number> {
   return 0;
 }
+
+/**
+ * The simulator's fast path for do_user_addr_fault (model/fault.ts,
+ * do_user_addr_fault_fast_*): on unless a test turns it off to compare the
+ * two forms' outputs (test/fault-fast-path.test.ts).
+ */
+export const faultFastPath = { on: true };
 
 /** A fault op with its lookups done once. */
 export interface CompiledFault {
@@ -63,6 +71,13 @@ export class UserFault {
    * costs give one.
    */
   slept = false;
+  /**
+   * The fast path holds this VMA's lock: the thread yielded the first
+   * attempt's CPU step and calls fastFinish() when it resumes.
+   */
+  fastVma: VmAreaStruct | null = null;
+  private fastAddr = 0;
+  private fastWrite = false;
 
   /**
    * set_page_state's holder (made once per thread): a folio locked by reclaim
@@ -82,7 +97,7 @@ export class UserFault {
    * A user access faults: pick its page, put it in its drawn state, report
    * the op's start, and return the effect that runs do_user_addr_fault.
    */
-  begin(fault: CompiledFault): CallEffect {
+  begin(fault: CompiledFault): CallEffect | CpuEffect {
     const task = this.task, rng = task.rng, slots = fault.slots, w = this.w;
     let slot: Slot, pgoff: number;
     if (fault.sequential) { // the next page in address order over the group's VMAs, wrapping around (a round)
@@ -125,13 +140,39 @@ export class UserFault {
       }
     }
     w.sim.observer.opBegin(w.sim.now, task, 'fault');
-    const path = memcg !== null ? do_user_addr_fault_and_return(w.mm, addr, fault.write) : do_user_addr_fault(w.mm, addr, fault.write);
     // Anonymous faults only: the bench measured them (warm back to back, cold after a sleep); the
     // page-cache fault's bench zaps the whole mapping before each touch, so do_read_fault already
     // holds a cold fault's refill (docs/calibration.md, docs/fidelity.md).
     const cold = this.slept && w.faultAfterSleepNs > 0 && vma !== null && !vma.vm_file;
+    if (memcg === null && !cold && faultFastPath.on && fault_fast_path_ok(w.mm)) {
+      this.slept = false;
+      const locked = do_user_addr_fault_fast_lock(w.mm, addr);
+      if (locked === null) { // no VMA lock: the general form from its lock_mmap: label
+        this.callEffect.path = do_user_addr_fault(w.mm, addr, fault.write, null);
+        return this.callEffect;
+      }
+      this.fastVma = locked;
+      this.fastAddr = addr;
+      this.fastWrite = fault.write;
+      return do_user_addr_fault_fast_cpu(locked);
+    }
+    const path = memcg !== null ? do_user_addr_fault_and_return(w.mm, addr, fault.write) : do_user_addr_fault(w.mm, addr, fault.write);
     this.callEffect.path = cold ? fault_after_sleep(path) : path;
     this.slept = false;
+    return this.callEffect;
+  }
+
+  /**
+   * The fast path's thread resumed after the first attempt's CPU step: the
+   * fault's handle_mm_fault and what follows, done (the VM_FAULT bits), or
+   * the CALL effect that runs the rest of do_user_addr_fault.
+   */
+  fastFinish(): number | CallEffect {
+    const vma = this.fastVma!;
+    this.fastVma = null;
+    const r = do_user_addr_fault_fast_finish(this.w.mm, vma, this.fastAddr, this.fastWrite);
+    if (typeof r === 'number') return r;
+    this.callEffect.path = r;
     return this.callEffect;
   }
 

@@ -150,7 +150,11 @@ export class Workload {
             opCall.path = this.runOp(task, op, sim);
             yield opCall;
             uf.slept = false;
-          } else uf.end((yield uf.begin(fault)) as number);
+          } else {
+            let v: unknown = yield uf.begin(fault);
+            if (uf.fastVma !== null) { const c = uf.fastFinish(); v = typeof c === 'number' ? c : yield c; } // the fast path's handle_mm_fault (user-fault.ts)
+            uf.end(v as number);
+          }
         }
       }
       if (fatal_signal_pending(task)) return;
@@ -186,7 +190,12 @@ export class Workload {
         if (fault === null) {
           yield loop.call(this.runOp(task, op, this.sim));
           loop.uf.slept = false;
-        } else loop.uf.end((yield loop.uf.begin(fault)) as number); // a user page fault
+        } else { // a user page fault
+          const uf = loop.uf;
+          let v: unknown = yield uf.begin(fault);
+          if (uf.fastVma !== null) { const c = uf.fastFinish(); v = typeof c === 'number' ? c : yield c; } // the fast path's handle_mm_fault (user-fault.ts)
+          uf.end(v as number);
+        }
         if (fatal_signal_pending(task)) return;
       }
     }

@@ -1,0 +1,114 @@
+/**
+ * The simulator's fast path for do_user_addr_fault (model/fault.ts
+ * do_user_addr_fault_fast_*, sim/user-fault.ts; bench/README.md, "A fault
+ * without a generator"): every observer event and every figure is what the
+ * general generator gives, for every fault strategy; the fast path is taken
+ * (the fault's CPU step runs with no kernel frame on the thread's stack);
+ * and the checker, whose scheduling points and hooks are on, never takes it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { measure } from '../src/metrics/index.js';
+import { fault_fast_path_ok, set_sched_points, type MmStruct, type VmEvent, type WaitResource } from '../src/model/index.js';
+import { loadScenario, type Scenario } from '../src/scenario/index.js';
+import { faultFastPath } from '../src/sim/user-fault.js';
+import { simulate, type SimObserver, type SimTaskInfo, type WaitClass } from '../src/sim/index.js';
+import { faultStrategy, forkStrategy, ALL_FAULT_STRATEGIES } from '../src/strategies/index.js';
+import type { OpName } from '../src/scenario/types.js';
+import { referenceScenario } from '../bench/reference-scenario.js';
+
+/** Every observer event, in order, as text; and, per CPU start inside a fault op, the depth of the thread's stack. */
+class EventLog implements SimObserver {
+  readonly log: string[] = [];
+  readonly faultCpuDepths = new Set<number>();
+  private readonly inFault = new Set<number>();
+  constructor(private readonly depthOf: (task: SimTaskInfo) => number) {}
+  opBegin(t: number, task: SimTaskInfo, op: OpName): void {
+    this.log.push(`${t} ${task.id} begin ${op}`);
+    if (op === 'fault') this.inFault.add(task.id);
+  }
+  opEnd(t: number, task: SimTaskInfo, op: OpName, ret: number): void {
+    this.log.push(`${t} ${task.id} end ${op} ${ret}`);
+    this.inFault.delete(task.id);
+  }
+  blocked(t: number, task: SimTaskInfo, res: WaitResource, what: string, cls: WaitClass, since?: number): void {
+    this.log.push(`${t} ${task.id} blocked ${res.label} ${what} ${cls} ${since ?? ''}`);
+  }
+  woken(t: number, task: SimTaskInfo): void { this.log.push(`${t} ${task.id} woken`); }
+  resumed(t: number, task: SimTaskInfo): void { this.log.push(`${t} ${task.id} resumed`); }
+  cpuQueued(t: number, task: SimTaskInfo): void { this.log.push(`${t} ${task.id} queued`); }
+  cpuStart(t: number, task: SimTaskInfo): void {
+    this.log.push(`${t} ${task.id} cpu`);
+    if (this.inFault.has(task.id)) this.faultCpuDepths.add(this.depthOf(task));
+  }
+  cpuStop(t: number, task: SimTaskInfo, preempted: boolean): void { this.log.push(`${t} ${task.id} stop ${preempted}`); }
+  vmEvent(t: number, task: SimTaskInfo | null, ev: VmEvent): void { this.log.push(`${t} ${task?.id ?? '-'} vm ${ev}`); }
+  mmapLockAcquired(t: number, task: SimTaskInfo, write: boolean, success: boolean): void { this.log.push(`${t} ${task.id} mmap+ ${write} ${success}`); }
+  mmapLockReleased(t: number, task: SimTaskInfo, write: boolean): void { this.log.push(`${t} ${task.id} mmap- ${write}`); }
+  finish(t: number, _mm: MmStruct): void { this.log.push(`${t} finish`); }
+  ioSubmit(t: number, task: SimTaskInfo, _folio: unknown, law: number, done: number): void { this.log.push(`${t} ${task.id} io ${law} ${done}`); }
+}
+
+const stackDepth = (task: SimTaskInfo): number => (task as unknown as { stack: unknown[] }).stack.length;
+
+function trace(sc: Scenario, fault: string, seed: number, fast: boolean): EventLog {
+  faultFastPath.on = fast;
+  const obs = new EventLog(stackDepth);
+  simulate({ scenario: sc, fault: faultStrategy(fault), fork: forkStrategy('fork-lock-all'), seed, observer: obs });
+  return obs;
+}
+
+/** A built-in scenario, run for `ms` of simulated time. */
+function shortened(name: string, ms: number): Scenario {
+  return { ...loadScenario(name), duration: ms * 1_000_000 };
+}
+
+afterEach(() => {
+  faultFastPath.on = true;
+});
+
+describe('do_user_addr_fault fast path: the simulator runs the same', () => {
+  const reference = referenceScenario({ threads: 16, vmas: 64, durationUs: 200_000 });
+  it('reference bench: the same events; faults without a kernel frame on the stack', { timeout: 60_000 }, () => {
+    const a = trace(reference, 'mainline', 1, true), b = trace(reference, 'mainline', 1, false);
+    expect(a.log.length).toBeGreaterThan(100_000);
+    expect(a.log).toEqual(b.log);
+    // The general form has do_user_addr_fault's frame on top of the thread's during the CPU step; the fast path none.
+    expect(Math.min(...a.faultCpuDepths)).toBe(Math.min(...b.faultCpuDepths) - 1);
+  });
+
+  for (const [name, ms] of [['android-app', 400], ['android-launch', 150], ['exp-fork', 400], ['exp-gc', 400], ['exp-contention', 200], ['tiny', 400]] as const) {
+    it(`${name}: every fault strategy, the same events and figures`, { timeout: 120_000 }, () => {
+      const sc = shortened(name, ms);
+      for (const fault of ALL_FAULT_STRATEGIES) {
+        const a = trace(sc, fault, 3, true), b = trace(sc, fault, 3, false);
+        expect(a.log, `${name} ${fault}`).toEqual(b.log);
+        faultFastPath.on = true;
+        const ma = JSON.stringify(measure({ scenario: sc, fault, fork: 'fork-lock-all', seed: 5 }));
+        faultFastPath.on = false;
+        const mb = JSON.stringify(measure({ scenario: sc, fault, fork: 'fork-lock-all', seed: 5 }));
+        expect(ma, `${name} ${fault}`).toBe(mb);
+      }
+    });
+  }
+
+  it('android-app mainline takes the fast path; pre-vma (no per-VMA lock) never does', () => {
+    const sc = shortened('android-app', 400);
+    const depth = (fault: string, fast: boolean): number => Math.min(...trace(sc, fault, 3, fast).faultCpuDepths);
+    expect(depth('mainline', true)).toBe(depth('mainline', false) - 1);
+    expect(depth('pre-vma', true)).toBe(depth('pre-vma', false));
+  });
+});
+
+describe('do_user_addr_fault fast path: never with scheduling points (the checker)', () => {
+  it('fault_fast_path_ok is false while scheduling points are on, true in a simulator run', () => {
+    const sc = shortened('android-app', 10);
+    let inRun: boolean | null = null;
+    const obs = new EventLog(stackDepth);
+    const mmOf = { mm: null as MmStruct | null };
+    obs.finish = (_t, mm) => { mmOf.mm = mm; inRun = fault_fast_path_ok(mm); };
+    simulate({ scenario: sc, fault: faultStrategy('mainline'), fork: forkStrategy('fork-lock-all'), seed: 1, observer: obs });
+    expect(inRun).toBe(true);
+    set_sched_points(true); // what the checker runs with (and the simulator restores after a run)
+    expect(fault_fast_path_ok(mmOf.mm!)).toBe(false);
+  });
+});
