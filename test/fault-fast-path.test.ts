@@ -91,6 +91,16 @@ describe('do_user_addr_fault fast path: the simulator runs the same', () => {
     });
   }
 
+  it('faults after a sleep (Cost.fault_after_sleep): the refill, then the same fault', { timeout: 120_000 }, () => {
+    const base = shortened('android-app', 400);
+    const sc: Scenario = { ...base, costs: { ...base.costs, fault_after_sleep: 2_500 } };
+    for (const fault of ['mainline', 'retry-vma', 'hold-io'] as const) {
+      const a = trace(sc, fault, 7, true), b = trace(sc, fault, 7, false);
+      expect(a.log, fault).toEqual(b.log);
+      expect(a.log).not.toEqual(trace(base, fault, 7, true).log); // the refill changed the run
+    }
+  });
+
   it('android-app mainline takes the fast path; pre-vma (no per-VMA lock) never does', () => {
     const sc = shortened('android-app', 400);
     const depth = (fault: string, fast: boolean): number => Math.min(...trace(sc, fault, 3, fast).faultCpuDepths);

@@ -194,8 +194,8 @@ export function* do_user_addr_fault(
 }
 
 /**
- * The simulator's fast path for do_user_addr_fault, in three plain calls
- * where the general form is a generator (one per fault, ~350 bytes, resumed
+ * The simulator's fast path for do_user_addr_fault, in plain calls where
+ * the general form is a generator (one per fault, ~350 bytes, resumed
  * twice): the same steps in the same order at the same simulated times, for
  * an engine without scheduling points or model hooks (`fault_fast_path_ok`).
  *
@@ -203,11 +203,13 @@ export function* do_user_addr_fault(
  *    `retry_vma:` loop, lock_vma_under_rcu (null: the general form goes on
  *    at `lock_mmap:`, do_user_addr_fault(mm, address, write, null)).
  * 2. The caller yields the first attempt's CPU step (first_attempt_cpu).
- * 3. do_user_addr_fault_fast_finish: handle_mm_fault, and when it returned
- *    at once without VM_FAULT_RETRY (a page-cache hit, an anonymous zero-fill:
- *    nothing slept), the loop's tail (mm_account_fault, vma_end_read,
- *    VMA_LOCK_SUCCESS); otherwise the general form resumed after the
- *    handle_mm_fault call, do_user_addr_fault(mm, address, write, vma, r).
+ * 3. do_user_addr_fault_fast_handle: handle_mm_fault. When it returns a
+ *    path (it may sleep), the caller runs it as a CALL.
+ * 4. do_user_addr_fault_fast_ret with handle_mm_fault's VM_FAULT bits:
+ *    without VM_FAULT_RETRY the loop's tail (mm_account_fault, vma_end_read,
+ *    VMA_LOCK_SUCCESS) and the fault's result; with it, the general form
+ *    resumed after the handle_mm_fault call, do_user_addr_fault(mm, address,
+ *    write, vma, ret), for the caller to run as a CALL.
  */
 export function fault_fast_path_ok(mm: MmStruct): boolean {
   return !sched_points && !hooks_on && mm.fault.per_vma_lock && !fault_inject.do_user_addr_fault_double_vma_end_read;
@@ -216,15 +218,16 @@ export function do_user_addr_fault_fast_lock(mm: MmStruct, address: number): VmA
   return lock_vma_under_rcu(mm, address); // retry_vma: (!sched_points: the lookup and vma_start_read in one step)
 }
 export { first_attempt_cpu as do_user_addr_fault_fast_cpu };
-export function do_user_addr_fault_fast_finish(mm: MmStruct, vma: VmAreaStruct, address: number, write: boolean): number | KPath<number> {
-  const flags = FAULT_FLAG_DEFAULT | FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0);
-  const r = handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
-  if (typeof r !== 'number' || (r & VM_FAULT_RETRY) !== 0) return do_user_addr_fault(mm, address, write, vma, r);
-  // do_user_addr_fault's retry_vma loop after handle_mm_fault returned r without VM_FAULT_RETRY:
-  mm_account_fault(r);
-  if ((r & VM_FAULT_COMPLETED) === 0) vma_end_read(vma);
+export function do_user_addr_fault_fast_handle(vma: VmAreaStruct, address: number, write: boolean): number | KPath<number> {
+  return handle_mm_fault(vma, address, FAULT_FLAG_DEFAULT | FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0) | FAULT_FLAG_VMA_LOCK);
+}
+export function do_user_addr_fault_fast_ret(mm: MmStruct, vma: VmAreaStruct, address: number, write: boolean, ret: number): number | KPath<number> {
+  if ((ret & VM_FAULT_RETRY) !== 0) return do_user_addr_fault(mm, address, write, vma, ret);
+  // do_user_addr_fault's retry_vma loop after handle_mm_fault returned without VM_FAULT_RETRY:
+  mm_account_fault(ret);
+  if ((ret & VM_FAULT_COMPLETED) === 0) vma_end_read(vma);
   count_vm_event(VmEvent.VMA_LOCK_SUCCESS);
-  return r;
+  return ret;
 }
 
 /**

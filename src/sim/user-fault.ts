@@ -5,7 +5,7 @@
  */
 import {
   Cost, cpu, mutableCall, do_user_addr_fault, LawName, do_user_addr_fault_and_return, set_page_state, VmAreaStruct,
-  fault_fast_path_ok, do_user_addr_fault_fast_lock, do_user_addr_fault_fast_cpu, do_user_addr_fault_fast_finish,
+  fault_fast_path_ok, do_user_addr_fault_fast_lock, do_user_addr_fault_fast_cpu, do_user_addr_fault_fast_handle, do_user_addr_fault_fast_ret,
   type CallEffect, type CpuEffect, type FolioHolder, type KPath,
 } from '../model/index.js';
 import type { PageState } from '../scenario/types.js';
@@ -36,6 +36,8 @@ function* no_fault(): KPath<number> {
  * two forms' outputs (test/fault-fast-path.test.ts).
  */
 export const faultFastPath = { on: true };
+
+export const FAST_NONE = 0, FAST_COLD = 1, FAST_LOCKED = 2, FAST_HANDLING = 3;
 
 /** A fault op with its lookups done once. */
 export interface CompiledFault {
@@ -72,10 +74,15 @@ export class UserFault {
    */
   slept = false;
   /**
-   * The fast path holds this VMA's lock: the thread yielded the first
-   * attempt's CPU step and calls fastFinish() when it resumes.
+   * Where the fast path stands when the thread resumes (it then calls
+   * fastNext()): FAST_NONE, not on it; FAST_COLD, the cache and TLB refill
+   * of a fault after a sleep ran (fault_after_sleep), lock_vma_under_rcu
+   * next; FAST_LOCKED, `fastVma`'s lock is held and the first attempt's CPU
+   * step ran, handle_mm_fault next; FAST_HANDLING, the path handle_mm_fault
+   * returned ran as a CALL, its result next.
    */
-  fastVma: VmAreaStruct | null = null;
+  fastStage = FAST_NONE;
+  private fastVma: VmAreaStruct | null = null;
   private fastAddr = 0;
   private fastWrite = false;
 
@@ -144,17 +151,15 @@ export class UserFault {
     // page-cache fault's bench zaps the whole mapping before each touch, so do_read_fault already
     // holds a cold fault's refill (docs/calibration.md, docs/fidelity.md).
     const cold = this.slept && w.faultAfterSleepNs > 0 && vma !== null && !vma.vm_file;
-    if (memcg === null && !cold && faultFastPath.on && fault_fast_path_ok(w.mm)) {
+    if (memcg === null && faultFastPath.on && fault_fast_path_ok(w.mm)) {
       this.slept = false;
-      const locked = do_user_addr_fault_fast_lock(w.mm, addr);
-      if (locked === null) { // no VMA lock: the general form from its lock_mmap: label
-        this.callEffect.path = do_user_addr_fault(w.mm, addr, fault.write, null);
-        return this.callEffect;
-      }
-      this.fastVma = locked;
       this.fastAddr = addr;
       this.fastWrite = fault.write;
-      return do_user_addr_fault_fast_cpu(locked);
+      if (cold) { // fault_after_sleep's CPU step first
+        this.fastStage = FAST_COLD;
+        return FAULT_AFTER_SLEEP_CPU;
+      }
+      return this.fastLock();
     }
     const path = memcg !== null ? do_user_addr_fault_and_return(w.mm, addr, fault.write) : do_user_addr_fault(w.mm, addr, fault.write);
     this.callEffect.path = cold ? fault_after_sleep(path) : path;
@@ -163,17 +168,46 @@ export class UserFault {
   }
 
   /**
-   * The fast path's thread resumed after the first attempt's CPU step: the
-   * fault's handle_mm_fault and what follows, done (the VM_FAULT bits), or
-   * the CALL effect that runs the rest of do_user_addr_fault.
+   * The fast path's thread resumed (fastStage is not FAST_NONE): after the
+   * refill, lock_vma_under_rcu and the first attempt's CPU step to yield;
+   * after that step, handle_mm_fault (a path that may sleep: a CALL effect
+   * to yield); with its result, what follows: done (the VM_FAULT bits), or
+   * the CALL effect that runs the rest of do_user_addr_fault. `v`: what the
+   * thread's last yield returned.
    */
-  fastFinish(): number | CallEffect {
+  fastNext(v: unknown): number | CallEffect | CpuEffect {
+    const stage = this.fastStage;
+    if (stage === FAST_COLD) return this.fastLock();
     const vma = this.fastVma!;
+    let r: number | KPath<number>;
+    if (stage === FAST_LOCKED) {
+      r = do_user_addr_fault_fast_handle(vma, this.fastAddr, this.fastWrite);
+      if (typeof r !== 'number') { // handle_mm_fault may sleep: run it, then come back with its VM_FAULT bits
+        this.fastStage = FAST_HANDLING;
+        this.callEffect.path = r;
+        return this.callEffect;
+      }
+    } else r = v as number; // FAST_HANDLING: what the handle_mm_fault path returned
     this.fastVma = null;
-    const r = do_user_addr_fault_fast_finish(this.w.mm, vma, this.fastAddr, this.fastWrite);
+    this.fastStage = FAST_NONE;
+    r = do_user_addr_fault_fast_ret(this.w.mm, vma, this.fastAddr, this.fastWrite, r);
     if (typeof r === 'number') return r;
     this.callEffect.path = r;
     return this.callEffect;
+  }
+
+  /** The fast path's lock_vma_under_rcu: the first attempt's CPU step to yield, or the general form from `lock_mmap:`. */
+  private fastLock(): CallEffect | CpuEffect {
+    const mm = this.w.mm;
+    const locked = do_user_addr_fault_fast_lock(mm, this.fastAddr);
+    if (locked === null) {
+      this.fastStage = FAST_NONE;
+      this.callEffect.path = do_user_addr_fault(mm, this.fastAddr, this.fastWrite, null);
+      return this.callEffect;
+    }
+    this.fastStage = FAST_LOCKED;
+    this.fastVma = locked;
+    return do_user_addr_fault_fast_cpu(locked);
   }
 
   /**

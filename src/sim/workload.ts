@@ -21,7 +21,7 @@ import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, Scenario, ThreadSpec } 
 import { Simulator, type SimTask } from './engine.js';
 import type { SimObserver } from './observer.js';
 import { adviceOf, buildMm, type Slot, vmFlags } from './build-mm.js';
-import { type CompiledFault, UserFault } from './user-fault.js';
+import { type CompiledFault, FAST_NONE, UserFault } from './user-fault.js';
 
 export { buildMm, vmFlags };
 
@@ -152,7 +152,10 @@ export class Workload {
             uf.slept = false;
           } else {
             let v: unknown = yield uf.begin(fault);
-            if (uf.fastVma !== null) { const c = uf.fastFinish(); v = typeof c === 'number' ? c : yield c; } // the fast path's handle_mm_fault (user-fault.ts)
+            while (uf.fastStage !== FAST_NONE) { // the fast path's next step (user-fault.ts)
+              const c = uf.fastNext(v);
+              v = typeof c === 'number' ? c : yield c;
+            }
             uf.end(v as number);
           }
         }
@@ -193,7 +196,10 @@ export class Workload {
         } else { // a user page fault
           const uf = loop.uf;
           let v: unknown = yield uf.begin(fault);
-          if (uf.fastVma !== null) { const c = uf.fastFinish(); v = typeof c === 'number' ? c : yield c; } // the fast path's handle_mm_fault (user-fault.ts)
+          while (uf.fastStage !== FAST_NONE) { // the fast path's next step (user-fault.ts)
+            const c = uf.fastNext(v);
+            v = typeof c === 'number' ? c : yield c;
+          }
           uf.end(v as number);
         }
         if (fatal_signal_pending(task)) return;
