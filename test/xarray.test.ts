@@ -65,4 +65,19 @@ describe('IndexSet', () => {
       expect(s.values()).toEqual([...ref].sort((a, b) => a - b));
     }), { numRuns: 200 });
   });
+
+  it('a table of its own (keys only): probe runs that wrap, backward-shift deletion, clear, bad indices', () => {
+    const s = new IndexSet();
+    for (let i = 0; i < 64; i++) s.add(i * 8);
+    for (let i = 0; i < 64; i += 3) expect(s.delete(i * 8)).toBe(true);
+    for (let i = 0; i < 64; i++) expect(s.has(i * 8)).toBe(i % 3 !== 0);
+    expect(s.delete(8 * 3)).toBe(false);
+    expect(s.size).toBe(64 - 22);
+    s.clear();
+    expect(s.size).toBe(0);
+    expect(s.has(8)).toBe(false);
+    expect(s.values()).toEqual([]);
+    expect(() => s.add(-1)).toThrow(RangeError);
+    expect(() => s.add(2 ** 31)).toThrow(RangeError);
+  });
 });

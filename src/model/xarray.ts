@@ -143,27 +143,93 @@ export class XArray<V> {
   }
 }
 
-/** A set of page indices (`XArray` of marks): evicted file pages, swap PTEs. */
+/**
+ * A set of page indices (the xarray's marks): evicted file pages, swap PTEs,
+ * write-protected PTEs. The same open-addressing table as `XArray`, keys
+ * only: one Int32Array per set and no values array, and no wrapper object
+ * between the VMA and its table (every page-cache fault reads `evicted`).
+ */
 export class IndexSet {
-  private readonly xa = new XArray<true>();
+  private keys_: Int32Array = NO_KEYS;
+  private mask = -1;
+  private n = 0;
+
   get size(): number {
-    return this.xa.size;
+    return this.n;
   }
   has(index: number): boolean {
-    return this.xa.get(index) !== undefined;
+    if (this.n === 0) return false;
+    const keys = this.keys_, mask = this.mask;
+    let i = slotOf(index, mask);
+    for (;;) {
+      const k = keys[i]!;
+      if (k === index) return true;
+      if (k === EMPTY) return false;
+      i = (i + 1) & mask;
+    }
   }
   add(index: number): this {
-    this.xa.set(index, true);
+    if (index < 0 || index > 0x7fffffff || !Number.isInteger(index)) throw new RangeError(`IndexSet index ${index}`);
+    if (this.mask < 0) this.alloc(FIRST_CAPACITY);
+    const keys = this.keys_, mask = this.mask;
+    let i = slotOf(index, mask);
+    for (;;) {
+      const k = keys[i]!;
+      if (k === index) return this;
+      if (k === EMPTY) break;
+      i = (i + 1) & mask;
+    }
+    keys[i] = index;
+    if (++this.n * 2 > mask + 1) this.grow();
     return this;
   }
+  /** Whether `index` was a member (XArray.delete's backward-shift deletion). */
   delete(index: number): boolean {
-    return this.xa.delete(index);
+    if (this.n === 0) return false;
+    const keys = this.keys_, mask = this.mask;
+    let i = slotOf(index, mask);
+    for (;;) {
+      const k = keys[i]!;
+      if (k === EMPTY) return false;
+      if (k === index) break;
+      i = (i + 1) & mask;
+    }
+    let hole = i;
+    for (;;) {
+      i = (i + 1) & mask;
+      const k = keys[i]!;
+      if (k === EMPTY) break;
+      const home = slotOf(k, mask);
+      if (hole <= i ? home <= hole || home > i : home <= hole && home > i) {
+        keys[hole] = k;
+        hole = i;
+      }
+    }
+    keys[hole] = EMPTY;
+    this.n--;
+    return true;
   }
   clear(): void {
-    this.xa.clear();
+    this.keys_ = NO_KEYS;
+    this.mask = -1;
+    this.n = 0;
   }
   /** Members, ascending. */
   values(): number[] {
-    return this.xa.keys();
+    const out: number[] = [];
+    if (this.n === 0) return out;
+    for (const k of this.keys_) if (k !== EMPTY) out.push(k);
+    return out.sort((a, b) => a - b);
+  }
+
+  private alloc(cap: number): void {
+    this.keys_ = new Int32Array(cap).fill(EMPTY);
+    this.mask = cap - 1;
+  }
+  private grow(): void {
+    const old = this.keys_;
+    this.alloc(old.length * 2);
+    this.n = 0;
+    for (let i = 0; i < old.length; i++) if (old[i] !== EMPTY) this.add(old[i]!);
   }
 }
