@@ -12,9 +12,9 @@ export const IMMUTABLE: Record<string, readonly string[]> = {
   RwSemaphore: ['lockClass', 'label', 'readerWake', 'blockRead', 'blockWrite'],
   // A VMA's range, pgoff and page state change (split, merge) and a freed
   // object is re-initialised when reused (SLAB_TYPESAFE_BY_RCU), by this mm
-  // or another (vm_mm changes): only the lock class and the preallocated
-  // wait effect are fixed.
-  VmAreaStruct: ['lockClass', 'blockWrite'],
+  // or another (vm_mm changes): only the lock class is fixed (the wait
+  // effect, made on first use, is IGNORED).
+  VmAreaStruct: ['lockClass'],
   MapleTree: [],
   Folio: ['lockClass', 'vmaId', 'index'],
   // PG_writeback's wait queue of one folio (made on first use): only its waiters change.
@@ -91,6 +91,7 @@ function isContainer(v: unknown): boolean {
 /** Lazily built caches that carry no state (not instrumented). */
 export const IGNORED: Record<string, readonly string[]> = {
   Folio: ['bl', 'bw'],
+  VmAreaStruct: ['bw'],
 };
 
 export interface ContainerSlot {

@@ -83,7 +83,7 @@ export class FileRaState {
  * VMA's memory may become another VMA at once while RCU readers still hold
  * the pointer. `freed` is model-only: the object is in the cache's free list
  * (`MmStruct.vm_area_cachep`); `vm_area_init` re-initialises a reused object,
- * so every field below except `lockClass`, `mm` and `blockWrite` can change.
+ * so every field below except `lockClass`, `mm` and `bw` (the wait effect) can change.
  * `gen` (model-only) counts the object's lives: a lookup that remembers it
  * can tell that the object it found is no longer the VMA it found.
  */
@@ -167,7 +167,8 @@ export class VmAreaStruct implements WaitResource {
    * whether a TLB flush has anything to flush (tlb.ts ptes_changed).
    */
   anon_ptes_mapped = 0;
-  readonly blockWrite: BlockEffect;
+  /** The vma_start_write wait effect, made on first use (most VMAs never have a writer wait). */
+  private bw: BlockEffect | null = null;
   label: string;
 
   constructor(
@@ -192,8 +193,11 @@ export class VmAreaStruct implements WaitResource {
     this.evicted = new IndexSet();
     this.swapped = new IndexSet();
     this.wrprotected = new IndexSet();
-    this.blockWrite = block(this, 'vma_start_write');
     hooks.object_created(this); // model-only (custom.ts)
+  }
+  /** The effect a writer yields to sleep until the VMA's readers leave (vma_start_write). */
+  get blockWrite(): BlockEffect {
+    return (this.bw ??= block(this, 'vma_start_write'));
   }
   get pages(): number {
     return this.vm_end - this.vm_start;
