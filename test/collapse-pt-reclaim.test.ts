@@ -7,7 +7,7 @@
  * with and without collapse-check-pmd-before-vma-write-lock.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeSchedule } from '../src/check/index.js';
+import { checkScenarioFromObject, decodeSchedule } from '../src/check/index.js';
 import { runCheck, verdict } from './check-helpers.js';
 import { handRun } from './check-handrun.js';
 
@@ -42,6 +42,20 @@ describe('PT_RECLAIM: MADV_DONTNEED frees the PTE tables it empties', () => {
     r.step('T1'); // table 2: [1024, 1040): kept
     expect([t2!.reclaimed, [...mm.pgtables.keys()]]).toEqual([false, [0, 2]]);
     expect(r.violation).toBeNull();
+  });
+
+  it('a file VMA registered with userfaultfd-wp keeps its tables (the zap leaves uffd-wp markers: any_skipped); so does an anonymous one with it, whose zap drops everything', () => {
+    const zapOnly = (kind: 'file' | 'anon') => checkScenarioFromObject({
+      name: 'x', description: 'x', vmas: [{ name: 'v', kind, pages: 1024, special: ['uffd_wp'] }],
+      threads: [{ name: 'T1', ops: [{ op: 'madvise_dontneed', vma: 'v' }] }],
+    });
+    const file = handRun(zapOnly('file'));
+    file.finish('T1');
+    expect([...file.ex.mm.pgtables.keys()]).toEqual([0, 1, 2]);
+    const anon = handRun(zapOnly('anon'));
+    anon.finish('T1');
+    expect([...anon.ex.mm.pgtables.keys()]).toEqual([0, 2]);
+    expect([file.violation, anon.violation]).toEqual([null, null]);
   });
 
   it('a fault after the zap finds the pmd none and allocates a new table', () => {
@@ -111,6 +125,20 @@ describe('collapse_huge_page: the anonymous collapse', () => {
       invariant: 'use-after-free',
       message: 'T1 runs pte_offset_map_lock for address 516 through pmd_pgtable(pmd_none)[1]: not a page table (collapse_huge_page\'s failure path pmd_populate\'d pmd_pgtable() of a pmd that was none: a table freed under it)',
     });
+  });
+});
+
+describe('the op', () => {
+  const sc = (kind: string, collapse?: string) => ({
+    name: 'x', description: 'x', vmas: [{ name: 'v', kind, pages: 1024, ...(kind === 'anon' ? { anon_vma: true } : {}) }],
+    threads: [{ name: 'khugepaged', ops: [{ op: 'khugepaged', vma: 'v', page: 500, ...(collapse !== undefined ? { collapse } : {}) }] }],
+  });
+
+  it('collapse: anon takes an anonymous VMA, the default (file) a file VMA', () => {
+    expect(checkScenarioFromObject(sc('anon', 'anon')).threads[0]!.ops[0]).toEqual({ op: 'khugepaged', vma: ['v'], page: 500, collapse: 'anon' });
+    expect(checkScenarioFromObject(sc('file')).threads[0]!.ops[0]).toEqual({ op: 'khugepaged', vma: ['v'], page: 500, collapse: 'file' });
+    expect(() => checkScenarioFromObject(sc('file', 'anon'))).toThrow(/khugepaged's anon collapse takes anon VMAs; 'v' is file/);
+    expect(() => checkScenarioFromObject(sc('anon'))).toThrow(/khugepaged's file collapse takes file VMAs; 'v' is anon/);
   });
 });
 
