@@ -179,6 +179,8 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     // The child's missing link shows only to an rmap walk (the parent's anon_vma outlives it either way).
     'anon-vma-fork-skip-clone': ops.has('fork') && ops.has('rmap_walk'),
     'folio-lock-anon-vma-read-skip-recheck': ops.has('rmap_walk'),
+    // Only PT_RECLAIM (MADV_DONTNEED) empties the pmd between the anonymous collapse's check and its write lock.
+    'collapse-check-pmd-before-vma-write-lock': all.some((o) => o.op === 'khugepaged' && o.collapse === 'anon') && ops.has('madvise_dontneed'),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

@@ -184,9 +184,13 @@ export function checkHooks(x: HookHost): ModelHooks {
     pgtable_use: (pt, mm, addr, what) => {
       if (!pt.freed) return;
       const where = `${x.who()} runs ${what} for address ${addr} through ${mm.comm === '' ? '' : `mm(${mm.comm}) `}${pt.label}`;
-      x.record('use-after-free', pt.retracted
-        ? `${where}, which retract_page_tables freed (the PTE table its rcu_read_lock section mapped from the old pmd is gone)`
-        : `${where}, which free_pgtables freed (the vmf->pmd it walked to in __handle_mm_fault is gone)`);
+      x.record('use-after-free', pt.bogus
+        ? `${where}: not a page table (collapse_huge_page's failure path pmd_populate'd pmd_pgtable() of a pmd that was none: a table freed under it)`
+        : pt.reclaimed
+          ? `${where}, which PT_RECLAIM freed (zap_pte_range's try_get_and_clear_pmd, free_pte)`
+          : pt.retracted
+            ? `${where}, which retract_page_tables freed (the PTE table its rcu_read_lock section mapped from the old pmd is gone)`
+            : `${where}, which free_pgtables freed (the vmf->pmd it walked to in __handle_mm_fault is gone)`);
     },
     vma_change: (vma, what) => {
       const me = x.cur;

@@ -5,7 +5,7 @@
  */
 import {
   anon_folio_at, dup_mmap, exit_mm, folio_referenced, mmput, MmStruct, do_user_addr_fault, do_mprotect_pkey, do_mremap, do_mbind, madvise_flags, madvise_dontneed, do_vmi_align_munmap,
-  do_mmap_fixed, do_mmap, khugepaged_scan_file, set_page_state, MPROTECT_PROT_BITS, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
+  do_mmap_fixed, do_mmap, khugepaged_scan_anon, khugepaged_scan_file, set_page_state, MPROTECT_PROT_BITS, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
   type KPath, type VmaShape, type VmAreaStruct,
 } from '../model/index.js';
 import { lanes } from './hash.js';
@@ -135,8 +135,9 @@ export function* program(this: Execution, t: CheckTask, mm: MmStruct, ops: reado
         break;
       }
       case 'khugepaged':
-        t.opLabel = `khugepaged(${vname}, page ${op.page})`;
-        yield* khugepaged_scan_file(mm, slot.start + op.page);
+        t.opLabel = `khugepaged(${vname}, page ${op.page}${op.collapse === 'anon' ? ', anon' : ''})`;
+        if (op.collapse === 'anon') yield* khugepaged_scan_anon(mm, slot.start + op.page); // collapse_huge_page
+        else yield* khugepaged_scan_file(mm, slot.start + op.page);
         break;
       case 'mmap': {
         t.opLabel = `mmap(${vname})`;

@@ -85,6 +85,10 @@ export const INJECTIONS = {
     flag: 'folio_lock_anon_vma_read_skip_recheck',
     summary: 'folio_lock_anon_vma_read (mm/rmap.c) returns the anon_vma it read from folio->mapping under RCU once down_read_trylock of its root succeeds, without re-checking folio_mapped(): a folio unmapped in between (munmap, the fork child\'s exit) may have had its anon_vma freed, and the rmap walk then uses it (a mutation of the rule, not a historic bug)',
   },
+  'collapse-check-pmd-before-vma-write-lock': {
+    flag: 'collapse_check_pmd_before_vma_write_lock',
+    summary: 'the pre-366a4532d96f collapse_huge_page ("mm: fix the race between collapse and PT_RECLAIM under per-vma lock", Barry Song, v6.17-rc): under mmap_write_lock, check_pmd_still_valid runs before vma_start_write (mm/khugepaged.c), so MADV_DONTNEED under the VMA read lock frees the now-empty PTE table (PT_RECLAIM) after the check; pmdp_collapse_flush then reads a none pmd and the failure path pmd_populate\'s pmd_pgtable() of it, a pmd that points to no page table, which the next walk of the range uses',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

@@ -112,7 +112,7 @@ const MmapFixedOp = rangeOp('mmap_fixed');
  * mmap_read_lock, then collapse_file -> retract_page_tables
  * (src/model/khugepaged.ts). The thread stands for the khugepaged kthread.
  */
-const KhugepagedOp = pageOp('khugepaged');
+const KhugepagedOp = pageOp('khugepaged').extend({ collapse: z.enum(['file', 'anon']).default('file') });
 /**
  * fork(): dup_mmap builds the child mm. `child: exit` spawns the child as a
  * task that exits at once (exit_mm -> mmput -> exit_mmap), racing with what
@@ -203,7 +203,7 @@ export type CheckOp =
   | { op: 'mbind'; vma: string[]; mode: MpolMode; page: number; pages: number | null }
   | { op: 'mmap' | 'madvise_dontneed'; vma: string[] }
   /** khugepaged's collapse of the PMD-aligned file range holding `page` (retract_page_tables). */
-  | { op: 'khugepaged'; vma: string[]; page: number }
+  | { op: 'khugepaged'; vma: string[]; page: number; collapse: 'file' | 'anon' }
   | { op: 'fork'; child: 'idle' | 'exit' }
   /** folio_referenced of the anonymous folio mapped at `page` of the VMA's slot (nothing if none is). */
   | { op: 'rmap_walk'; vma: string[]; page: number }
@@ -474,9 +474,9 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
             const vma = byName.get(v);
             if (vma === undefined) continue;
             if (o.page >= vma.pages) issues.push({ path: [...at, 'page'], message: `page ${o.page} is outside VMA '${v}' (${vma.pages} pages)` });
-            if (vma.kind !== 'file') issues.push({ path: [...at, 'vma'], message: `khugepaged collapses file VMAs; '${v}' is ${vma.kind}` });
+            if (vma.kind !== (o.collapse === 'anon' ? 'anon' : 'file')) issues.push({ path: [...at, 'vma'], message: `khugepaged's ${o.collapse} collapse takes ${o.collapse} VMAs; '${v}' is ${vma.kind}` });
           }
-          ops.push({ op: 'khugepaged', vma: names, page: o.page });
+          ops.push({ op: 'khugepaged', vma: names, page: o.page, collapse: o.collapse });
         } else {
           if (o.op === 'mmap') {
             const prior = ops.some((p) => p.op === 'munmap' && p.vma.join() === names.join());

@@ -99,6 +99,13 @@ export interface FaultInjection {
    * is returned locked and walked.
    */
   folio_lock_anon_vma_read_skip_recheck: boolean;
+  /**
+   * mm/khugepaged.c collapse_huge_page before 366a4532d96f: check_pmd_still_valid
+   * before vma_start_write, so MADV_DONTNEED under the VMA read lock frees
+   * the PTE table (PT_RECLAIM) after the check, and the failure path
+   * pmd_populate's pmd_pgtable() of the none pmd.
+   */
+  collapse_check_pmd_before_vma_write_lock: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -122,6 +129,7 @@ export const fault_inject: FaultInjection = {
   mbind_skip_vma_write_lock: false,
   anon_vma_fork_skip_clone: false,
   folio_lock_anon_vma_read_skip_recheck: false,
+  collapse_check_pmd_before_vma_write_lock: false,
 };
 
 /** Set every switch back to off. */
@@ -146,6 +154,7 @@ export function reset_fault_inject(): void {
   fault_inject.mbind_skip_vma_write_lock = false;
   fault_inject.anon_vma_fork_skip_clone = false;
   fault_inject.folio_lock_anon_vma_read_skip_recheck = false;
+  fault_inject.collapse_check_pmd_before_vma_write_lock = false;
 }
 
 /**

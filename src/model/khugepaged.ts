@@ -21,14 +21,22 @@
  * from installing PTEs in the range until the retraction is done) is not
  * modelled; neither is the mmu_notifier range, nor a PMD mapping of the new
  * folio (docs/fidelity.md). The simulator never runs khugepaged.
+ *
+ * collapse_huge_page (the anonymous collapse, `collapse: anon`) is the
+ * locking of khugepaged_scan_mm_slot -> hpage_collapse_scan_pmd ->
+ * collapse_huge_page: mmap_write_lock, hugepage_vma_revalidate,
+ * vma_start_write then check_pmd_still_valid (the order of 366a4532d96f;
+ * the `collapse-check-pmd-before-vma-write-lock` mutation restores the
+ * one before it), anon_vma_lock_write, and the pmd cleared and refilled.
  */
 import { point, type KPath, type PointEffect } from './effects.js';
 import { VM_UFFD_WP, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { RwSemaphore } from './rwsem.js';
 import { fault_inject, hooks, hooks_on } from './custom.js';
 import { current, sched_points } from './sched.js';
-import { PTRS_PER_PTE, pte_free_defer } from './pgtable.js';
-import { mmap_read_lock, mmap_read_unlock, PT } from './mmap_lock.js';
+import { PTRS_PER_PTE, PteTable, pte_free_defer } from './pgtable.js';
+import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock, PT } from './mmap_lock.js';
+import { vma_start_write } from './vma_lock.js';
 
 /** Scheduling points of khugepaged, named as counterexamples print them. */
 export const KPT = {
@@ -36,6 +44,8 @@ export const KPT = {
   i_mmap_unlock_read: point('i_mmap_unlock_read(mapping)'),
   find_pmd: point('retract_page_tables: find_pmd_or_thp_or_none(mm, addr, &pmd)'),
   pmd_lock: point('retract_page_tables: pmd_lock(mm, pmd)'),
+  check_pmd_still_valid: point('collapse_huge_page: check_pmd_still_valid(mm, address, pmd)'),
+  collapse_flush: point('collapse_huge_page: anon_vma_lock_write, pmd_lock(mm, pmd), pmdp_collapse_flush'),
 } satisfies Record<string, PointEffect>;
 
 /** HPAGE_PMD_NR: pages one PMD maps (x86-64 and arm64 with 4K pages). */
@@ -139,4 +149,105 @@ export function* khugepaged_scan_file(mm: MmStruct, addr: number): KPath<number>
   mmap_read_unlock(mm);
   if (mapping === null) return 0;
   return yield* retract_page_tables(mapping, pgoff - (pgoff % HPAGE_PMD_NR)); // collapse_file(mm, addr, file, start): start = pgoff & ~(HPAGE_PMD_NR - 1)
+}
+
+/** enum scan_result (mm/khugepaged.c), the values collapse_huge_page's model returns. */
+export type ScanResult = 'SCAN_SUCCEED' | 'SCAN_ANY_PROCESS' | 'SCAN_VMA_NULL' | 'SCAN_ADDRESS_RANGE' | 'SCAN_PAGE_ANON' | 'SCAN_PMD_NONE' | 'SCAN_PMD_NULL';
+
+/**
+ * hugepage_vma_revalidate(mm, address, expect_anon = true, &vma, cc)
+ * (mm/khugepaged.c), under mmap_lock: the mm is still used
+ * (hpage_collapse_test_exit_or_disable), find_vma finds a VMA that holds the
+ * whole PMD-aligned range at `address` (thp_vma_suitable_order), and it is
+ * anonymous with an anon_vma. thp_vma_allowable_order (the THP sysfs
+ * settings, VM_NOHUGEPAGE) always allows in the model.
+ */
+function hugepage_vma_revalidate(mm: MmStruct, address: number): VmAreaStruct | ScanResult {
+  if (mm.mm_users === 0) return 'SCAN_ANY_PROCESS';
+  const vma = mm.find_vma(address);
+  if (vma === null) return 'SCAN_VMA_NULL';
+  if (address < vma.vm_start || address + HPAGE_PMD_NR > vma.vm_end) return 'SCAN_ADDRESS_RANGE';
+  if (vma.anon_vma === null || vma.vm_file) return 'SCAN_PAGE_ANON'; // !vma->anon_vma || !vma_is_anonymous(vma)
+  return vma;
+}
+
+/**
+ * check_pmd_still_valid (mm/khugepaged.c): find_pmd_or_thp_or_none finds the
+ * pmd again and it is a PTE table's (SCAN_PMD_NONE when it is none). The
+ * model's one page-table level has no PMD table to compare (`new_pmd != pmd`).
+ */
+function check_pmd_still_valid(mm: MmStruct, address: number): ScanResult {
+  return mm.pgtables.has(address / HPAGE_PMD_NR) ? 'SCAN_SUCCEED' : 'SCAN_PMD_NONE';
+}
+
+/**
+ * collapse_huge_page(mm, address, ...) (mm/khugepaged.c), from the
+ * mmap_write_lock on; `address` is PMD-aligned. The THP is the collapsed
+ * range: on success the pmd maps it (set_pmd_at) and the old PTE table is
+ * deposited under it (pgtable_trans_huge_deposit), which the model keeps as
+ * the object in the pmd slot (it has no PMD mappings: a later walker finds a
+ * live table there, as it would find the huge pmd and, on a split, the
+ * deposited table). Returns the scan result.
+ */
+export function* collapse_huge_page(mm: MmStruct, address: number): KPath<ScanResult> {
+  // mmap_read_unlock; alloc_charge_folio (no allocation in the model); the second mmap_read_lock
+  // section (hugepage_vma_revalidate, find_pmd_or_thp_or_none, __collapse_huge_page_swapin) is the scan's.
+  yield* mmap_write_lock(mm); // "Prevent all access to pagetables with the exception of gup_fast"
+  const result = yield* collapse_huge_page_locked(mm, address);
+  if (sched_points) yield PT.mmap_write_unlock;
+  mmap_write_unlock(mm); // out_up_write: mmap_write_unlock (vma_end_write_all)
+  return result;
+}
+
+/** collapse_huge_page between mmap_write_lock and out_up_write. */
+function* collapse_huge_page_locked(mm: MmStruct, address: number): KPath<ScanResult> {
+  const vma = hugepage_vma_revalidate(mm, address);
+  if (typeof vma === 'string') return vma; // goto out_up_write
+  const late = fault_inject.collapse_check_pmd_before_vma_write_lock; // before 366a4532d96f
+  if (!late) yield* vma_start_write(vma); // 366a4532d96f: "check if the pmd is still valid" under the VMA write lock
+  if (sched_points) yield KPT.check_pmd_still_valid;
+  const result = check_pmd_still_valid(mm, address);
+  if (result !== 'SCAN_SUCCEED') return result; // goto out_up_write
+  if (late) yield* vma_start_write(vma); // the pre-fix place: MADV_DONTNEED under the VMA read lock ran until here
+  // mmu_notifier_invalidate_range_start may sleep: the flush is a step of its own. The anon_vma lock is
+  // taken and released inside it (the model's anon_vma lock is never held across a step, rmap.ts).
+  if (sched_points) yield KPT.collapse_flush;
+  const av = vma.anon_vma!; // hugepage_vma_revalidate: expect_anon
+  hooks.anon_vma_use(av, 'collapse_huge_page'); // model-only hook: anon_vma_lock_write(vma->anon_vma)
+  if (hooks_on) hooks.lock_acquire('anon_vma', mm); // model-only hook (lockdep: down_write(&root->rwsem))
+  const idx = address / HPAGE_PMD_NR;
+  const _pmd = mm.pgtables.get(idx) ?? null; // pmd_ptl = pmd_lock(mm, pmd); _pmd = pmdp_collapse_flush(vma, address, pmd)
+  mm.pgtables.delete(idx);
+  // spin_unlock(pmd_ptl); mmu_notifier_invalidate_range_end; tlb_remove_table_sync_one
+  if (_pmd === null) { // pte = pte_offset_map_lock(mm, &_pmd, address, &pte_ptl) is NULL: result = SCAN_PMD_NULL
+    // if (unlikely(result != SCAN_SUCCEED)): BUG_ON(!pmd_none(*pmd)); pmd_populate(mm, pmd, pmd_pgtable(_pmd)):
+    // _pmd is none, so the pmd now points to pmd_pgtable(__pmd(0)), not a page table.
+    const junk = new PteTable(idx);
+    junk.bogus = true;
+    junk.freed = true;
+    mm.pgtables.set(idx, junk);
+    return 'SCAN_PMD_NULL'; // anon_vma_unlock_write; goto out_up_write
+  }
+  if (hooks_on) hooks.pgtable_use(_pmd, mm, address, 'collapse_huge_page: __collapse_huge_page_isolate'); // model-only hook: spin_lock(pte_ptl)
+  // anon_vma_unlock_write; __collapse_huge_page_copy; pgtable_trans_huge_deposit(mm, pmd, pmd_pgtable(_pmd)); set_pmd_at
+  mm.pgtables.set(idx, _pmd);
+  return 'SCAN_SUCCEED';
+}
+
+/**
+ * khugepaged's collapse of the anonymous PMD-aligned range holding user
+ * address `addr` of `mm`: khugepaged_scan_mm_slot under mmap_read_lock
+ * (hugepage_vma_revalidate's checks, hpage_collapse_scan_pmd:
+ * find_pmd_or_thp_or_none; the PTEs' scan is not modelled: every range
+ * qualifies), then collapse_huge_page, which drops the read lock first.
+ */
+export function* khugepaged_scan_anon(mm: MmStruct, addr: number): KPath<ScanResult> {
+  const address = addr - (addr % HPAGE_PMD_NR); // addr & HPAGE_PMD_MASK
+  yield* mmap_read_lock(mm); // khugepaged_scan_mm_slot
+  const vma = hugepage_vma_revalidate(mm, address);
+  const result = typeof vma === 'string' ? vma : check_pmd_still_valid(mm, address); // find_pmd_or_thp_or_none
+  if (sched_points) yield PT.mmap_read_unlock;
+  mmap_read_unlock(mm); // collapse_huge_page: "release the mmap_lock read lock" before alloc_charge_folio
+  if (result !== 'SCAN_SUCCEED') return result;
+  return yield* collapse_huge_page(mm, address);
 }

@@ -8,6 +8,7 @@ import { vma_modify_flags } from './vma.js';
 import { fault_inject, hooks, hooks_on } from './custom.js';
 import { __pte_offset_map, pmd_index, pte_offset_map_lock_pinned, pte_unmap_unlock, PTRS_PER_PTE } from './pgtable.js';
 import { sched_points } from './sched.js';
+import { free_pte, reclaim_pt_is_enabled, try_get_and_clear_pmd } from './pt_reclaim.js';
 
 /** zap_pte_range's pte_offset_map_lock, where the spin_lock(ptl) may wait. */
 const ZAP_PTL = point('zap_pte_range: pte_offset_map_lock(mm, pmd, addr, &ptl)');
@@ -19,22 +20,38 @@ const ZAP_PTL = point('zap_pte_range: pte_offset_map_lock(mm, pmd, addr, &ptl)')
  * rcu_read_lock), takes its PTL in a later step, and re-checks the pmd
  * (pgtable.ts); when it changed (khugepaged retracted the table)
  * zap_pte_range returns early and zap_pmd_range does the same pmd again
- * (`if (addr != next) pmd--`), which is now none. Walked as objects only
- * where khugepaged can retract a table (a VMA with a mapping: the checker's
- * khugepaged scenarios); elsewhere no other path changes a pmd under a
- * zap that holds the VMA or mmap lock, and the walk is the cost alone.
+ * (`if (addr != next) pmd--`), which is now none. With PT_RECLAIM
+ * (pt_reclaim.ts), a zap of the whole PMD range clears the pmd under the
+ * PTL (try_get_and_clear_pmd) and frees the table after pte_unmap_unlock
+ * (free_pte). Walked as objects only where another path can change the pmd
+ * under the zap: khugepaged's retraction (a VMA with a mapping: the
+ * checker's khugepaged scenarios), or PT_RECLAIM (a zap that covers a whole
+ * PMD range); elsewhere the walk is the cost alone.
  */
-function* zap_pmd_range(mm: MmStruct, start: number, end: number): KPath {
+function* zap_pmd_range(mm: MmStruct, vma: VmAreaStruct, start: number, end: number): KPath {
   for (let a = start; a < end; a = (pmd_index(a) + 1) * PTRS_PER_PTE) {
+    const can_reclaim_pt = reclaim_pt_is_enabled(vma, pmd_index(a), start, end); // zap_pte_range: reclaim_pt_is_enabled(start, end, details)
     for (;;) {
       const pt = __pte_offset_map(mm, a); // rcu_read_lock; pmdp_get_lockless
       if (pt === null) break; // pmd_none: nothing to zap in this PMD range
       yield ZAP_PTL;
       if (!pte_offset_map_lock_pinned(mm, pt, a, 'zap_pte_range')) continue; // pmd changed: do this pmd again
-      pte_unmap_unlock(pt); // the PTEs are cleared under the PTL (in the zap's cost)
+      // The PTEs are cleared under the PTL (in the zap's cost); then, the PTE loop done (addr == end):
+      const direct_reclaim = can_reclaim_pt && try_get_and_clear_pmd(mm, pt); // if (can_reclaim_pt && direct_reclaim && addr == end)
+      pte_unmap_unlock(pt);
+      if (direct_reclaim) free_pte(pt); // if (can_reclaim_pt) { if (direct_reclaim) free_pte(mm, start, tlb, pmdval); ... }
       break;
     }
   }
+}
+
+/** Whether zap_pmd_range over [start, end) of `vma` walks the tables as objects (see zap_pmd_range). */
+function zap_walks_tables(vma: VmAreaStruct, start: number, end: number): boolean {
+  if (vma.mapping !== null) return true;
+  for (let a = start; a < end; a = (pmd_index(a) + 1) * PTRS_PER_PTE) {
+    if (reclaim_pt_is_enabled(vma, pmd_index(a), start, end)) return true;
+  }
+  return false;
 }
 
 /**
@@ -57,7 +74,8 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
     yield cpu(Cost.madvise_vma);
     hooks.pt_update_begin(vma, 'zap_page_range_single', false); // model-only hook
     yield cpu(Cost.zap_pte, Math.min(npages, vma.vm_end - addr));
-    if (hooks_on && vma.mapping !== null) yield* zap_pmd_range(mm, addr, Math.min(addr + npages, vma.vm_end));
+    const end = Math.min(addr + npages, vma.vm_end);
+    if (hooks_on && zap_walks_tables(vma, addr, end)) yield* zap_pmd_range(mm, vma, addr, end);
     const flush = flush_tlb_mm_range(ptes_changed(Math.min(npages, vma.vm_end - addr), vma)); // zap_page_range_single -> tlb_finish_mmu
     if (flush !== null) yield flush;
     hooks.pt_update_end(vma, 'zap_page_range_single');
@@ -76,7 +94,8 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
     yield cpu(Cost.madvise_vma);
     hooks.pt_update_begin(v, 'zap_page_range_single', false); // model-only hook
     yield cpu(Cost.zap_pte, Math.min(npages, v.vm_end - addr));
-    if (hooks_on && v.mapping !== null) yield* zap_pmd_range(mm, addr, Math.min(addr + npages, v.vm_end));
+    const end = Math.min(addr + npages, v.vm_end);
+    if (hooks_on && zap_walks_tables(v, addr, end)) yield* zap_pmd_range(mm, v, addr, end);
     const flush = flush_tlb_mm_range(ptes_changed(Math.min(npages, v.vm_end - addr), v)); // zap_page_range_single -> tlb_finish_mmu
     if (flush !== null) yield flush;
     hooks.pt_update_end(v, 'zap_page_range_single');

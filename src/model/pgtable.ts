@@ -54,11 +54,20 @@ export class PteTable {
    * (the kernel's ends later; never earlier).
    */
   rcu_readers = 0;
+  /** Model-only: PT_RECLAIM's zap cleared the pmd and freed it (pt_reclaim.ts free_pte); `retracted` is set too (the same pmd-cleared, RCU-deferred state). */
+  reclaimed = false;
+  /**
+   * Model-only: not a page table. collapse_huge_page's failure path
+   * (khugepaged.ts) pmd_populate'd `pmd_pgtable(_pmd)` of a pmd that was
+   * none, so the pmd points to whatever page pfn 0's struct page is; a walk
+   * through it is a wild access (reported like a freed table).
+   */
+  bogus = false;
   constructor(readonly index: number) {
     hooks.object_created(this); // model-only (custom.ts)
   }
   get label(): string {
-    return `pte_table[${this.index}]`;
+    return this.bogus ? `pmd_pgtable(pmd_none)[${this.index}]` : `pte_table[${this.index}]`;
   }
 }
 
