@@ -179,6 +179,8 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     // The child's missing link shows only to an rmap walk (the parent's anon_vma outlives it either way).
     'anon-vma-fork-skip-clone': ops.has('fork') && ops.has('rmap_walk'),
     'folio-lock-anon-vma-read-skip-recheck': ops.has('rmap_walk'),
+    // The inverted order needs a file mapping's i_mmap_rwsem, which only try_to_unmap scenarios give a new VMA.
+    'mmap-i-mmap-lock-before-vma-write-lock': ops.has('mmap') && ops.has('try_to_unmap'),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

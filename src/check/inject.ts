@@ -85,6 +85,10 @@ export const INJECTIONS = {
     flag: 'folio_lock_anon_vma_read_skip_recheck',
     summary: 'folio_lock_anon_vma_read (mm/rmap.c) returns the anon_vma it read from folio->mapping under RCU once down_read_trylock of its root succeeds, without re-checking folio_mapped(): a folio unmapped in between (munmap, the fork child\'s exit) may have had its anon_vma freed, and the rmap walk then uses it (a mutation of the rule, not a historic bug)',
   },
+  'mmap-i-mmap-lock-before-vma-write-lock': {
+    flag: 'mmap_i_mmap_lock_before_vma_write_lock',
+    summary: 'the pre-1c7873e33645 mmap_region ("mm: lock newly mapped VMA with corrected ordering", v6.5-rc1, stable 6.4.3): i_mmap_lock_write of the file\'s mapping, then vma_start_write of the new VMA (v6.4: down_write(&vma->vm_lock->lock)) under it: the order i_mmap_rwsem -> vm_lock, against a VMA-locked fault\'s allocation (vm_lock -> fs_reclaim) and reclaim\'s try_to_unmap (fs_reclaim -> i_mmap_rwsem) (mm/mmap.c)',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

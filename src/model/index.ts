@@ -40,3 +40,5 @@ export * from './swap.js';
 export * from './pgtable.js';
 export * from './khugepaged.js';
 export * from './vm_flags.js';
+export * from './i_mmap.js';
+export * from './fs_reclaim.js';

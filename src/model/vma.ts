@@ -22,6 +22,8 @@ import { sched_points } from './sched.js';
 import { free_pgtables } from './pgtable.js';
 import { mpol_dup, mpol_equal, mpol_put, type MemPolicy } from './mempolicy.js';
 import { point, type PointEffect } from './effects.js';
+import { vma_complete, vma_prepare } from './i_mmap.js';
+import type { AddressSpace } from './khugepaged.js';
 
 /** Scheduling points of the VMA operations (tree updates are one step each, see maple_tree.ts). */
 export const VPT = {
@@ -56,13 +58,15 @@ export interface VmaShape {
    */
   readonly mapping?: XArray<Folio>;
   readonly vm_pgoff?: number;
+  /** The file's address_space (i_mmap_rwsem, i_mmap tree) that vma_link_file links the new VMA to; absent: none. */
+  readonly address_space?: AddressSpace | null;
 }
 
 export function shapeOf(v: VmAreaStruct): VmaShape {
   return {
     group: v.group, vm_start: v.vm_start, vm_end: v.vm_end, vm_flags: v.vm_flags,
     vm_file: v.vm_file, has_map_pages: v.has_map_pages, resident: v.resident,
-    mapping: v.cache, vm_pgoff: v.vm_pgoff,
+    mapping: v.cache, vm_pgoff: v.vm_pgoff, address_space: v.mapping,
   };
 }
 
@@ -201,6 +205,7 @@ export function* __split_vma(mm: MmStruct, vma: VmAreaStruct, addr: number, new_
   yield* vma_start_write(nw);
   yield cpu(Cost.split_vma); // vma_prepare .. vma_complete
   if (sched_points) yield VPT.vma_complete;
+  const vp = yield* vma_prepare(vma); // i_mmap_lock_write of a file VMA (the new piece is linked under it)
   hooks.vma_change(vma, 'range'); // model-only hook
   if (new_below) {
     vma.vm_pgoff += addr - vma.vm_start;
@@ -209,6 +214,7 @@ export function* __split_vma(mm: MmStruct, vma: VmAreaStruct, addr: number, new_
     vma.vm_end = addr;
   }
   mm.link(nw); // vma_complete: vma_iter_store_new -> vma_mark_attached
+  vma_complete(vp);
   return nw;
 }
 
@@ -305,6 +311,7 @@ export function* vma_merge_existing_range(
   }
   yield cpu(Cost.merge_vma); // commit_merge
   if (sched_points) yield VPT.commit_merge;
+  const vp = yield* vma_prepare(merge_left ? prev! : next!); // i_mmap_lock_write(vp->mapping) of a file VMA; vma_complete unlocks before the removed VMAs are detached
   hooks.vma_change(vma, 'range'); // model-only hook: vma_prepare's vma_assert_write_locked
   if (merge_left) hooks.vma_change(prev!, 'range');
   if (merge_right) hooks.vma_change(next!, 'range');
@@ -313,6 +320,7 @@ export function* vma_merge_existing_range(
     const p = prev!, n = next!;
     dup_anon_vma(p, n.anon_vma !== null ? n : vma);
     p.vm_end = n.vm_end;
+    vma_complete(vp);
     yield* remove_merged(mm, p, vma, n);
     return p;
   }
@@ -320,6 +328,7 @@ export function* vma_merge_existing_range(
     const p = prev!;
     dup_anon_vma(p, vma);
     p.vm_end = end;
+    vma_complete(vp);
     if (merge_will_delete_vma) yield* remove_merged(mm, p, vma);
     else {
       anon_rmap_move(vma, p); // model-only: some of vma's folios may now be in p's range
@@ -332,6 +341,7 @@ export function* vma_merge_existing_range(
   dup_anon_vma(n, vma);
   n.vm_pgoff -= n.vm_start - start;
   n.vm_start = start;
+  vma_complete(vp);
   if (merge_will_delete_vma) yield* remove_merged(mm, n, vma);
   else {
     anon_rmap_move(vma, n); // model-only: some of vma's folios may now be in n's range
