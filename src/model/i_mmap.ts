@@ -16,7 +16,8 @@
  * try_to_unmap ops); everywhere else these paths take no lock, as before.
  */
 import { point, type KPath, type PointEffect } from './effects.js';
-import type { MmStruct, VmAreaStruct } from './mm_types.js';
+import type { AnonVma, MmStruct, VmAreaStruct } from './mm_types.js';
+import { anon_vma_lock_write, anon_vma_unlock_write } from './rmap.js';
 import type { AddressSpace } from './khugepaged.js';
 import { i_mmap_lock_read, i_mmap_unlock_read } from './khugepaged.js';
 import { fault_inject, hooks, hooks_on } from './custom.js';
@@ -51,22 +52,32 @@ export function i_mmap_unlock_write(mapping: AddressSpace): void {
   if (hooks_on) hooks.i_mmap_lock?.(-1); // model-only hook
 }
 
-/**
- * vma_prepare's file half (mm/vma.c): `if (vp->file) i_mmap_lock_write(vp->mapping)`
- * before a split or merge changes the VMA's range (its interval-tree node is
- * removed and re-inserted: vma_interval_tree_remove .. vma_complete's
- * vma_interval_tree_insert). Returns the mapping locked, for vma_complete.
- */
-export function* vma_prepare(vma: VmAreaStruct): KPath<AddressSpace | null> {
-  const mapping = vma.mapping;
-  if (mapping === null) return null;
-  yield* i_mmap_lock_write(mapping, vma.mm);
-  return mapping;
+/** What vma_prepare locked (`struct vma_prepare`'s mapping and anon_vma), for vma_complete. */
+export interface VmaPrepare {
+  readonly mapping: AddressSpace | null;
+  readonly anon_vma: AnonVma | null;
 }
 
-/** vma_complete's file half (mm/vma.c): i_mmap_unlock_write(vp->mapping). */
-export function vma_complete(mapping: AddressSpace | null): void {
-  if (mapping !== null) i_mmap_unlock_write(mapping);
+/**
+ * vma_prepare (mm/vma.c), before a split or merge changes the range of
+ * `vma` (vp->vma): `if (vp->file) i_mmap_lock_write(vp->mapping)` (its
+ * i_mmap node is removed and re-inserted: vma_interval_tree_remove ..
+ * vma_complete's vma_interval_tree_insert), then `if (vp->anon_vma)
+ * anon_vma_lock_write(vp->anon_vma)` (anon_vma_interval_tree_pre_update_vma);
+ * either may sleep behind an rmap walk. The callers have already
+ * write-locked the VMAs and done anon_vma_clone / dup_anon_vma.
+ */
+export function* vma_prepare(vma: VmAreaStruct): KPath<VmaPrepare> {
+  const mapping = vma.mapping, anon_vma = vma.anon_vma;
+  if (mapping !== null) yield* i_mmap_lock_write(mapping, vma.mm);
+  if (anon_vma !== null) yield* anon_vma_lock_write(anon_vma, vma.mm, 'vma_prepare');
+  return { mapping, anon_vma };
+}
+
+/** vma_complete (mm/vma.c): anon_vma_unlock_write(vp->anon_vma), then i_mmap_unlock_write(vp->mapping). */
+export function vma_complete(vp: VmaPrepare): void {
+  if (vp.anon_vma !== null) anon_vma_unlock_write(vp.anon_vma);
+  if (vp.mapping !== null) i_mmap_unlock_write(vp.mapping);
 }
 
 /**

@@ -159,7 +159,7 @@ function* __vmf_anon_prepare(vmf: VmFault): KPath<number> {
     }
   }
   yield cpu(Cost.anon_vma_prepare); // __anon_vma_prepare
-  __anon_vma_prepare(vma); // rmap.ts: a neighbour's anon_vma or a new one (hook anon_vma_prepare: I6)
+  yield* __anon_vma_prepare(vma); // rmap.ts: a neighbour's anon_vma or a new one (hook anon_vma_prepare: I6)
   count_vm_event(VmEvent.ANON_VMA_PREPARE);
   if (underVma) {
     if (sched_points) yield PT.mmap_read_unlock;

@@ -36,10 +36,10 @@ export function* vma_expand(
   const remove_next = next !== null && next !== target && end === next.vm_end;
   if (remove_next) {
     if (!fault_inject.vma_expand_skip_write_lock) yield* vma_start_write(next);
-    dup_anon_vma(target, next);
+    yield* dup_anon_vma(target, next);
   }
   // mremap's copy_vma: vmg->copied_from (61f67c230a5e; before it, a merge into an unfaulted next lost the anon_vma)
-  if (copied_from !== null && !fault_inject.vma_expand_skip_copied_from_dup_anon_vma) dup_anon_vma(target, copied_from);
+  if (copied_from !== null && !fault_inject.vma_expand_skip_copied_from_dup_anon_vma) yield* dup_anon_vma(target, copied_from);
   yield cpu(Cost.merge_vma); // commit_merge
   if (sched_points) yield VPT.commit_merge;
   const vp = yield* vma_prepare(target); // i_mmap_lock_write(vp->mapping) of a file VMA
@@ -184,7 +184,7 @@ export function* do_mmap_fixed(mm: MmStruct, shape: VmaShape): KPath<VmAreaStruc
       yield cpu(Cost.zap_pte, Math.round(v.pages * v.resident));
       zapped ||= ptes_changed(v.pages, v);
       anon_rmap_zap(v);
-      unlink_anon_vmas(v); // vms_clear_ptes -> free_pgtables -> unlink_anon_vmas
+      yield* unlink_anon_vmas(v); // vms_clear_ptes -> free_pgtables -> unlink_anon_vmas
     }
     if (!fault_inject.free_pgtables_before_detach) free_pgtables(mm, start, end);
     const flush = flush_tlb_mm_range(zapped);

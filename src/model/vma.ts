@@ -138,11 +138,11 @@ export function vm_area_alloc(mm: MmStruct, shape: VmaShape): VmAreaStruct {
  * The copy maps the same file, so it shares the model's page state
  * (page cache, evicted and swapped sets, readahead state) with `orig`.
  */
-export function vm_area_dup(orig: VmAreaStruct): VmAreaStruct {
+export function* vm_area_dup(orig: VmAreaStruct): KPath<VmAreaStruct> {
   const v = vm_area_get(orig.mm, shapeOf(orig), orig);
   v.vm_pgoff = orig.vm_pgoff;
   v.vm_policy = mpol_dup(orig.mm, orig.vm_policy); // the caller's vma_dup_policy (__split_vma, copy_vma)
-  anon_vma_clone(v, orig); // the caller's anon_vma_clone(new, vma, VMA_OP_SPLIT / VMA_OP_REMAP)
+  yield* anon_vma_clone(v, orig); // the caller's anon_vma_clone(new, vma, VMA_OP_SPLIT / VMA_OP_REMAP)
   v.cache = orig.cache;
   v.evicted = orig.evicted;
   v.swapped = orig.swapped;
@@ -193,7 +193,7 @@ export function vm_area_free(vma: VmAreaStruct): void {
  */
 export function* __split_vma(mm: MmStruct, vma: VmAreaStruct, addr: number, new_below: boolean): KPath<VmAreaStruct> {
   if (addr <= vma.vm_start || addr >= vma.vm_end) throw new Error(`__split_vma(${vma.label}, ${addr}): address outside the VMA`);
-  const nw = vm_area_dup(vma); // + anon_vma_clone(new, vma, VMA_OP_SPLIT)
+  const nw = yield* vm_area_dup(vma); // + anon_vma_clone(new, vma, VMA_OP_SPLIT)
   anon_rmap_move(vma, nw); // model-only: some of the folios mapped in vma end up in the new piece
   if (new_below) {
     nw.vm_end = addr;
@@ -245,10 +245,10 @@ export function mergeable(lo: { vm_flags: number; vm_pgoff: number; pages: numbe
  * dup_anon_vma (mm/vma.c): the expanding VMA inherits the shrinking or
  * removed one's anon_vma (vma_assert_write_locked(dst)).
  */
-export function dup_anon_vma(dst: VmAreaStruct, src: VmAreaStruct): void {
+export function* dup_anon_vma(dst: VmAreaStruct, src: VmAreaStruct): KPath {
   if (src.anon_vma !== null && dst.anon_vma === null) {
     hooks.vma_change(dst, 'anon_vma'); // model-only hook: vma_assert_write_locked(dst)
-    anon_vma_clone(dst, src); // dst->anon_vma = src->anon_vma; anon_vma_clone(dst, src, VMA_OP_MERGE_UNFAULTED)
+    yield* anon_vma_clone(dst, src); // dst->anon_vma = src->anon_vma; anon_vma_clone(dst, src, VMA_OP_MERGE_UNFAULTED)
   }
 }
 
@@ -269,7 +269,7 @@ export function* remove_merged(mm: MmStruct, into: VmAreaStruct, ...vs: VmAreaSt
   for (const v of vs) {
     yield* vma_mark_detached(v);
     anon_rmap_zap(v);
-    unlink_anon_vmas(v);
+    yield* unlink_anon_vmas(v);
     vm_area_free(v);
   }
 }
@@ -301,8 +301,8 @@ export function* vma_merge_existing_range(
   if (fault_inject.dup_anon_vma_before_write_lock) {
     // Before d8ab9f7b644a (v6.4): vma_merge called dup_anon_vma on the VMA it
     // expands before vma_prepare write-locked it.
-    if (merge_left) dup_anon_vma(prev!, merge_right && next!.anon_vma !== null ? next! : vma);
-    else dup_anon_vma(next!, vma);
+    if (merge_left) yield* dup_anon_vma(prev!, merge_right && next!.anon_vma !== null ? next! : vma);
+    else yield* dup_anon_vma(next!, vma);
     if (sched_points) yield VPT.dup_anon_vma;
   }
   if (!fault_inject.merge_skip_neighbour_write_lock) {
@@ -311,14 +311,14 @@ export function* vma_merge_existing_range(
   }
   yield cpu(Cost.merge_vma); // commit_merge
   if (sched_points) yield VPT.commit_merge;
-  const vp = yield* vma_prepare(merge_left ? prev! : next!); // i_mmap_lock_write(vp->mapping) of a file VMA; vma_complete unlocks before the removed VMAs are detached
+  yield* dup_anon_vma(merge_left ? prev! : next!, merge_both && next!.anon_vma !== null ? next! : vma); // before commit_merge
+  const vp = yield* vma_prepare(merge_left ? prev! : next!); // commit_merge: vma_prepare; vma_complete unlocks before the removed VMAs are detached
   hooks.vma_change(vma, 'range'); // model-only hook: vma_prepare's vma_assert_write_locked
   if (merge_left) hooks.vma_change(prev!, 'range');
   if (merge_right) hooks.vma_change(next!, 'range');
   // commit_merge -> vma_prepare, vma_set_range, vma_iter_store_overwrite, vma_complete
   if (merge_both) {
     const p = prev!, n = next!;
-    dup_anon_vma(p, n.anon_vma !== null ? n : vma);
     p.vm_end = n.vm_end;
     vma_complete(vp);
     yield* remove_merged(mm, p, vma, n);
@@ -326,7 +326,6 @@ export function* vma_merge_existing_range(
   }
   if (merge_left) {
     const p = prev!;
-    dup_anon_vma(p, vma);
     p.vm_end = end;
     vma_complete(vp);
     if (merge_will_delete_vma) yield* remove_merged(mm, p, vma);
@@ -338,7 +337,6 @@ export function* vma_merge_existing_range(
     return p;
   }
   const n = next!;
-  dup_anon_vma(n, vma);
   n.vm_pgoff -= n.vm_start - start;
   n.vm_start = start;
   vma_complete(vp);
@@ -455,7 +453,7 @@ export function* do_vmi_munmap(mm: MmStruct, addr: number, npages: number | unde
     yield cpu(Cost.zap_pte, Math.round(v.pages * v.resident)); // unmap_region
     zapped ||= ptes_changed(v.pages, v);
     anon_rmap_zap(v);
-    unlink_anon_vmas(v); // unmap_region -> free_pgtables -> unlink_anon_vmas (mmap_lock read after the downgrade)
+    yield* unlink_anon_vmas(v); // unmap_region -> free_pgtables -> unlink_anon_vmas (mmap_lock read after the downgrade)
   }
   if (!fault_inject.free_pgtables_before_detach) free_pgtables(mm, start, end); // unmap_region -> free_pgtables (pgtable.ts)
   const flush = flush_tlb_mm_range(zapped); // unmap_region -> tlb_finish_mmu -> flush_tlb_mm_range
@@ -491,7 +489,7 @@ export function* expand_downwards(vma: VmAreaStruct, address: number): KPath<num
   if ((prev !== null && prev.vm_end > address) || vma.vm_pgoff < grow) return -ENOMEM;
   if (vma.anon_vma === null) { // anon_vma_prepare(vma)
     yield cpu(Cost.anon_vma_prepare);
-    __anon_vma_prepare(vma); // rmap.ts (hook anon_vma_prepare)
+    yield* __anon_vma_prepare(vma); // rmap.ts (hook anon_vma_prepare)
   }
   if (!fault_inject.stack_expand_skip_write_lock) yield* vma_start_write(vma);
   if (sched_points) yield VPT.expand_downwards;
