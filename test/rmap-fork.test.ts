@@ -154,7 +154,7 @@ describe('the checker on fork children and rmap walks', () => {
     expect(again.violation!.message).toBe(bad.violation!.message);
   }, 120_000);
 
-  // nfault = 0 only: with nfault = 1 the fixed model's complete search (8,264
+  // nfault = 0 only: with nfault = 1 the fixed model's complete search (17,337
   // executions, docs/checker.md) keeps a worker busy long enough under load
   // to lose vitest's RPC ("Timeout calling onTaskUpdate").
   it('check-mremap-anon-vma with a walker (nwalk=1): 61f67c230a5e is reported at the rmap walk, where KASAN reported it; fixed: safe, complete', () => {
