@@ -32,7 +32,6 @@ import { current, sched_points } from './sched.js';
 const RMAP_PT = {
   trylock: point('down_read_trylock(&root_anon_vma->rwsem)'),
   referenced_one: point('folio_referenced_one: page_vma_mapped_walk(&pvmw)'),
-  unlock: point('anon_vma_unlock_read(anon_vma)'),
 };
 
 /** An anonymous folio as the walk sees it: folio->mapping and its index (model-only identity). */
@@ -98,8 +97,8 @@ function* folio_lock_anon_vma_read(folio: AnonFolioRef): KPath<AnonVma | null> {
  * each (page_vma_mapped_walk: vma->vm_mm's page table at the address, under
  * its PTL), and anon_vma_unlock_read. In the locked section every anon_vma
  * and VMA the walk touches must be alive (hooks anon_vma_use, rmap_walk).
- * The locked section has a scheduling point per VMA visited and one before
- * the unlock. Returns the number of VMAs visited. try_to_unmap of an
+ * The locked section has a scheduling point per VMA visited (the unlock is
+ * in the step of the last one). Returns the number of VMAs visited. try_to_unmap of an
  * anonymous folio (rmap_walk_anon with a blocking lock) is not an op.
  */
 export function* folio_referenced(folio: AnonFolioRef): KPath<number> {
@@ -119,7 +118,6 @@ export function* folio_referenced(folio: AnonFolioRef): KPath<number> {
     }
   }
   hooks.rmap_walk?.(anon_vma, folio.pgoff, found); // model-only hook: every VMA visited is alive; none that maps the folio is missed
-  if (sched_points) yield RMAP_PT.unlock;
-  anon_vma.root.rwsem.releaseRead(current); // anon_vma_unlock_read(anon_vma)
+  anon_vma.root.rwsem.releaseRead(current); // anon_vma_unlock_read(anon_vma), in the step of the last folio_referenced_one
   return found.length;
 }
