@@ -126,9 +126,11 @@ const ForkOp = z.strictObject({ op: z.literal('fork'), child: z.enum(['idle', 'e
  */
 const RmapWalkOp = pageOp('rmap_walk');
 /**
- * Reclaim's try_to_unmap of the page-cache folio at a page of a file VMA's
- * slot (rmap_walk_file under the file's i_mmap_rwsem, read), by kswapd
- * holding lockdep's fs_reclaim (src/model/i_mmap.ts, fs_reclaim.ts).
+ * Reclaim's try_to_unmap of the folio at a page of a VMA's slot, by kswapd
+ * holding lockdep's fs_reclaim: a file VMA's page-cache folio
+ * (rmap_walk_file under the file's i_mmap_rwsem, src/model/i_mmap.ts), an
+ * anonymous VMA's folio (rmap_walk_anon under the root anon_vma's rwsem,
+ * src/model/rmap_walk.ts).
  */
 const TryToUnmapOp = pageOp('try_to_unmap');
 /** The thread exits (exit_mm -> mmput); the last op of its thread. */
@@ -213,7 +215,7 @@ export type CheckOp =
   | { op: 'fork'; child: 'idle' | 'exit' }
   /** folio_referenced of the anonymous folio mapped at `page` of the VMA's slot (nothing if none is). */
   | { op: 'rmap_walk'; vma: string[]; page: number }
-  /** try_to_unmap of the page-cache folio at `page` of a file VMA's slot (nothing if no VMA maps the file there). */
+  /** try_to_unmap of the folio at `page` of the VMA's slot (file: page cache; anon: the folio mapped there; nothing if none is). */
   | { op: 'try_to_unmap'; vma: string[]; page: number }
   | { op: 'exit' };
 
@@ -440,7 +442,6 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
           for (const v of names) {
             const vma = byName.get(v);
             if (vma !== undefined && o.page >= vma.pages) issues.push({ path: [...at, 'page'], message: `page ${o.page} is outside VMA '${v}' (${vma.pages} pages)` });
-            if (vma !== undefined && o.op === 'try_to_unmap' && vma.kind !== 'file') issues.push({ path: [...at, 'vma'], message: `try_to_unmap walks a file's page-cache folio; '${v}' is ${vma.kind}` });
           }
           ops.push({ op: o.op, vma: names, page: o.page });
         } else if (o.op === 'fault') {
