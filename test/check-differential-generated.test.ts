@@ -64,6 +64,8 @@ const LATER: readonly Injection[] = [
   'anon-vma-fork-skip-clone', 'folio-lock-anon-vma-read-skip-recheck',
   // Reached only with an anonymous khugepaged collapse, which the generators do not draw.
   'collapse-check-pmd-before-vma-write-lock',
+  // Reached only with a try_to_unmap op (issue 13b), which the generators do not draw.
+  'mmap-i-mmap-lock-before-vma-write-lock',
 ];
 /** The mutations the one-mm properties draw (their draws stay what they were before the second mm). */
 const ONE_MM_INJECTIONS = INJECTION_NAMES.filter((i) => !SECOND_MM.includes(i) && !LATER.includes(i));

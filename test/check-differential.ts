@@ -181,6 +181,8 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     'folio-lock-anon-vma-read-skip-recheck': ops.has('rmap_walk'),
     // Only PT_RECLAIM (MADV_DONTNEED) empties the pmd between the anonymous collapse's check and its write lock.
     'collapse-check-pmd-before-vma-write-lock': all.some((o) => o.op === 'khugepaged' && o.collapse === 'anon') && ops.has('madvise_dontneed'),
+    // The inverted order needs a file mapping's i_mmap_rwsem, which only try_to_unmap scenarios give a new VMA.
+    'mmap-i-mmap-lock-before-vma-write-lock': ops.has('mmap') && ops.has('try_to_unmap'),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

@@ -211,6 +211,9 @@ export function checkHooks(x: HookHost): ModelHooks {
     i_mmap_lock: (delta) => {
       if (x.cur !== null) x.cur.iMmapLocks += delta;
     },
+    fs_reclaim: (delta) => {
+      if (x.cur !== null) x.cur.fsReclaim += delta;
+    },
     lock_acquire: (cls, mm) => {
       const me = x.cur;
       if (me === null) return;
@@ -220,7 +223,9 @@ export function checkHooks(x: HookHost): ModelHooks {
       // edge out of 'anon_vma' ever exists and an edge into it can close no
       // cycle: its outcome never depends on what it reads, which is read as
       // a probe (not in the step's footprint, which it would only widen).
-      const mine = cls === 'anon_vma'
+      // might_alloc's fs_reclaim likewise (fs_reclaim.ts): whether this task
+      // holds mmap_lock is a function of its own history.
+      const mine = cls === 'anon_vma' || cls === 'fs_reclaim'
         ? x.tracker.probe(() => sem.writer === me || sem.readers.includes(me)).value
         : sem.writer === me || sem.readers.includes(me);
       if (mine) held.push('mmap_lock');
@@ -229,6 +234,7 @@ export function checkHooks(x: HookHost): ModelHooks {
       // readers in this step's footprint and cost the reduction.
       if (me.vmaReadLocks > 0) held.push('vma_lock');
       if (me.iMmapLocks > 0) held.push('i_mmap_rwsem'); // task-local too (khugepaged.ts)
+      if (me.fsReclaim > 0) held.push('fs_reclaim'); // kswapd's reclaim (fs_reclaim.ts)
       for (const h of held) {
         const key = `${h}->${cls}`;
         if (x.lockEdges.has(key)) continue;
@@ -239,6 +245,12 @@ export function checkHooks(x: HookHost): ModelHooks {
           x.record('lock-order', h === cls
             ? `${where} takes ${cls} while holding ${h} (recursive locking)`
             : `lock order inversion: ${where} takes ${cls} while holding ${h}, but ${back} took ${h} while holding ${cls}`);
+        } else {
+          // A longer cycle (lockdep's check_noncircular: a path cls -> ... -> h in the graph).
+          const path = lockPath(x.lockEdges, cls, h);
+          if (path !== null) {
+            x.record('lock-order', `circular locking dependency: ${where} takes ${cls} while holding ${h}, but ${path.map(([a, b, w]) => `${w} took ${b} while holding ${a}`).join(', and ')}`);
+          }
         }
       }
     },
@@ -298,4 +310,36 @@ export function checkHooks(x: HookHost): ModelHooks {
       }
     },
   };
+}
+
+/**
+ * A path from lock class `from` to `to` in the lock-order graph (edges
+ * `a->b`, with where each was first seen), shortest first (breadth-first),
+ * as [a, b, where] steps; null when there is none.
+ */
+function lockPath(edges: ReadonlyMap<string, string>, from: string, to: string): Array<[string, string, string]> | null {
+  const prev = new Map<string, [string, string]>();
+  const queue = [from];
+  const seen = new Set([from]);
+  const keys = [...edges.keys()].sort();
+  while (queue.length > 0) {
+    const a = queue.shift()!;
+    for (const k of keys) {
+      const [s, d] = k.split('->') as [string, string];
+      if (s !== a || seen.has(d)) continue;
+      seen.add(d);
+      prev.set(d, [a, edges.get(k)!]);
+      if (d === to) {
+        const out: Array<[string, string, string]> = [];
+        for (let b = to; b !== from;) {
+          const [p, w] = prev.get(b)!;
+          out.unshift([p, b, w]);
+          b = p;
+        }
+        return out;
+      }
+      queue.push(d);
+    }
+  }
+  return null;
 }

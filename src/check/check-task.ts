@@ -47,6 +47,8 @@ export class CheckTask implements Task {
   vmaReadLocks = 0;
   /** mapping->i_mmap_rwsem this task holds (task-local, for lock-order). */
   iMmapLocks = 0;
+  /** Inside reclaim holding lockdep's fs_reclaim map (kswapd's try_to_unmap op; task-local, for lock-order). */
+  fsReclaim = 0;
   /**
    * Hash of every input of the task's steps so far (first-read values and
    * data choices, ./track.ts), two lanes: with the program, it determines the

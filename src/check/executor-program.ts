@@ -4,7 +4,7 @@
  * before it faults; split out of ./executor.ts.
  */
 import {
-  anon_folio_at, dup_mmap, exit_mm, folio_referenced, mmput, MmStruct, do_user_addr_fault, do_mprotect_pkey, do_mremap, do_mbind, madvise_flags, madvise_dontneed, do_vmi_align_munmap,
+  __fs_reclaim_acquire, __fs_reclaim_release, try_to_unmap_file, try_to_unmap_anon, anon_folio_at, dup_mmap, exit_mm, folio_referenced, mmput, MmStruct, do_user_addr_fault, do_mprotect_pkey, do_mremap, do_mbind, madvise_flags, madvise_dontneed, do_vmi_align_munmap,
   do_mmap_fixed, do_mmap, khugepaged_scan_anon, khugepaged_scan_file, set_page_state, MPROTECT_PROT_BITS, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
   type KPath, type VmaShape, type VmAreaStruct,
 } from '../model/index.js';
@@ -57,6 +57,22 @@ export function* program(this: Execution, t: CheckTask, mm: MmStruct, ops: reado
       // shrink_folio_list: the folio reclaim isolated from the LRU (model-only: the one mapped there now).
       const folio = anon_folio_at(mm, this.slots.get(vname)!.start + op.page);
       if (folio !== null) yield* folio_referenced(folio);
+      continue;
+    }
+    if (op.op === 'try_to_unmap') {
+      const vname = op.vma.length === 1 ? op.vma[0]! : op.vma[this.choose(op.vma.length)]!;
+      t.opLabel = `try_to_unmap(${vname}, page ${op.page})`;
+      // kswapd: balance_pgdat holds fs_reclaim; shrink_folio_list -> try_to_unmap of the folio mapped there now (model-only identity):
+      // a file VMA's page-cache folio (rmap_walk_file), an anonymous VMA's folio (rmap_walk_anon).
+      const addr = this.slots.get(vname)!.start + op.page;
+      const vma = mm.find_vma(addr);
+      __fs_reclaim_acquire();
+      if (vma !== null && vma.vm_start <= addr && vma.vm_file && vma.mapping !== null) yield* try_to_unmap_file(vma.mapping, vma.pgoff_of(addr));
+      else if (vma !== null && vma.vm_start <= addr && !vma.vm_file) {
+        const folio = anon_folio_at(mm, addr); // add_to_swap done: the anonymous folio mapped there now
+        if (folio !== null) yield* try_to_unmap_anon(mm, folio);
+      }
+      __fs_reclaim_release();
       continue;
     }
     if (op.op === 'exit') {

@@ -94,6 +94,8 @@ export class Execution {
   cur: CheckTask | null = null;
   /** @internal The scenario has rmap walks (./check-hooks.ts: where a dangling anon_vma is reported). */
   readonly rmapWalks: boolean;
+  /** @internal The scenario has try_to_unmap ops (kswapd takes i_mmap_rwsem under fs_reclaim). */
+  readonly fileRmap: boolean;
   private hookViolation: Violation | null = null;
   /** @internal (./executor-program.ts) */
   nextPseudo = 0;
@@ -158,7 +160,7 @@ export class Execution {
       p.nextVmaId = p.nextAnonVmaId = 100 * k;
       // mm_users: one reference per thread of the process that runs (copy_mm's mmget for CLONE_VM).
       // A thread of rmap walks only is a kernel thread (kswapd): no user of the mm.
-      p.mm_users = sc.threads.filter((th, i) => (th.process ?? '') === procs[k] && (mask[i] ?? th.ops.length) > 0 && !th.ops.every((o) => o.op === 'rmap_walk')).length || 1;
+      p.mm_users = sc.threads.filter((th, i) => (th.process ?? '') === procs[k] && (mask[i] ?? th.ops.length) > 0 && !th.ops.every((o) => o.op === 'rmap_walk' || o.op === 'try_to_unmap')).length || 1;
       this.mms.set(procs[k]!, p);
     }
     const mm = this.mms.get(procs[0]!)!;
@@ -166,6 +168,8 @@ export class Execution {
     // khugepaged scenarios: each file VMA gets its file's address_space (i_mmap_rwsem) and a
     // vm_pgoff that makes it THP-suitable ((vm_start >> PAGE_SHIFT) - vm_pgoff aligned to HPAGE_PMD_NR).
     const khugepaged = sc.threads.some((th) => th.ops.some((o) => o.op === 'khugepaged'));
+    // try_to_unmap scenarios: file VMAs get their address_space too (its i_mmap_rwsem: i_mmap.ts).
+    const fileRmap = this.fileRmap = sc.threads.some((th) => th.ops.some((o) => o.op === 'try_to_unmap'));
     for (const v of sc.vmas) {
       const vm = this.mms.get(v.process ?? '')!;
       const addr = next.get(v.process ?? '') ?? 0x10; // each address space is laid out from the same address
@@ -176,10 +180,8 @@ export class Execution {
         anon_vma_init_faulted(vma);
         for (let p = 0; p < v.pages; p++) this.obsOf.get(vma)!.anonPtes.add(p); // resident anonymous pages
       }
-      if (khugepaged && v.kind === 'file') {
-        vma.vm_pgoff = addr % HPAGE_PMD_NR;
-        vma.mapping = new AddressSpace(vm, `${v.name}:mapping`);
-      }
+      if (khugepaged && v.kind === 'file') vma.vm_pgoff = addr % HPAGE_PMD_NR;
+      if ((khugepaged || fileRmap) && v.kind === 'file') vma.mapping = new AddressSpace(vm, `${v.name}:mapping`);
       vm.link(vma);
       populate_pgtables(vm, vma.vm_start, vma.vm_end); // its resident pages are mapped: their page tables exist
       this.slots.set(v.name, { start: addr, spec: v });
@@ -378,7 +380,8 @@ export class Execution {
     if (this.model.invariants.has('lock-order')) {
       // Edges into anon_vma are left out: nothing is taken while holding it
       // (rmap.ts), so they close no cycle and decide nothing later.
-      const edges = [...this.lockEdges.keys()].filter((k) => !k.endsWith('->anon_vma')).sort();
+      // Edges into fs_reclaim likewise, unless some op takes a lock under it (try_to_unmap).
+      const edges = [...this.lockEdges.keys()].filter((k) => !k.endsWith('->anon_vma') && (this.fileRmap || !k.endsWith('->fs_reclaim'))).sort();
       fold(edges.length);
       for (const k of edges) foldString(k);
     }

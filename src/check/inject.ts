@@ -89,6 +89,10 @@ export const INJECTIONS = {
     flag: 'collapse_check_pmd_before_vma_write_lock',
     summary: 'the pre-366a4532d96f collapse_huge_page ("mm: fix the race between collapse and PT_RECLAIM under per-vma lock", Barry Song, v6.17-rc): under mmap_write_lock, check_pmd_still_valid runs before vma_start_write (mm/khugepaged.c), so MADV_DONTNEED under the VMA read lock frees the now-empty PTE table (PT_RECLAIM) after the check; pmdp_collapse_flush then reads a none pmd and the failure path pmd_populate\'s pmd_pgtable() of it, a pmd that points to no page table, which the next walk of the range uses',
   },
+  'mmap-i-mmap-lock-before-vma-write-lock': {
+    flag: 'mmap_i_mmap_lock_before_vma_write_lock',
+    summary: 'the pre-1c7873e33645 mmap_region ("mm: lock newly mapped VMA with corrected ordering", v6.5-rc1, stable 6.4.3): i_mmap_lock_write of the file\'s mapping, then vma_start_write of the new VMA (v6.4: down_write(&vma->vm_lock->lock)) under it: the order i_mmap_rwsem -> vm_lock, against a VMA-locked fault\'s allocation (vm_lock -> fs_reclaim) and reclaim\'s try_to_unmap (fs_reclaim -> i_mmap_rwsem) (mm/mmap.c)',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

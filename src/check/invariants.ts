@@ -59,8 +59,8 @@ export const INVARIANTS = [
   },
   {
     name: 'lock-order', ref: 'lockdep',
-    summary: 'lock classes (mmap_lock, vma_lock, anon_vma) are taken in one order in the whole execution: a blocking acquisition of class B while holding class A adds A -> B (lockdep), and an edge that closes a cycle is reported even if no deadlock happened',
-    kernel: 'kernel/locking/lockdep.c; the vmlock_dep_map annotations of __vma_enter_locked / vma_start_read (mm/mmap_lock.c)',
+    summary: 'lock classes (mmap_lock, vma_lock, anon_vma, i_mmap_rwsem, fs_reclaim) are taken in one order in the whole execution: a blocking acquisition of class B while holding class A adds A -> B (lockdep), and an edge that closes a cycle of any length is reported even if no deadlock happened',
+    kernel: 'kernel/locking/lockdep.c (check_noncircular); the vmlock_dep_map annotations of __vma_enter_locked / vma_start_read (mm/mmap_lock.c); __fs_reclaim_map (mm/page_alloc.c)',
   },
   {
     name: 'lock-release', ref: 'I8',

@@ -125,9 +125,17 @@ const ForkOp = z.strictObject({ op: z.literal('fork'), child: z.enum(['idle', 'e
  * takes no mmap_lock and no VMA lock.
  */
 const RmapWalkOp = pageOp('rmap_walk');
+/**
+ * Reclaim's try_to_unmap of the folio at a page of a VMA's slot, by kswapd
+ * holding lockdep's fs_reclaim: a file VMA's page-cache folio
+ * (rmap_walk_file under the file's i_mmap_rwsem, src/model/i_mmap.ts), an
+ * anonymous VMA's folio (rmap_walk_anon under the root anon_vma's rwsem,
+ * src/model/rmap_walk.ts).
+ */
+const TryToUnmapOp = pageOp('try_to_unmap');
 /** The thread exits (exit_mm -> mmput); the last op of its thread. */
 const ExitOp = z.strictObject({ op: z.literal('exit') });
-const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, MbindOp, VmaOp, KhugepagedOp, ForkOp, ExitOp, RmapWalkOp]);
+const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, MbindOp, VmaOp, KhugepagedOp, ForkOp, ExitOp, RmapWalkOp, TryToUnmapOp]);
 
 const ThreadSchema = z.strictObject({
   name: Name,
@@ -207,6 +215,8 @@ export type CheckOp =
   | { op: 'fork'; child: 'idle' | 'exit' }
   /** folio_referenced of the anonymous folio mapped at `page` of the VMA's slot (nothing if none is). */
   | { op: 'rmap_walk'; vma: string[]; page: number }
+  /** try_to_unmap of the folio at `page` of the VMA's slot (file: page cache; anon: the folio mapped there; nothing if none is). */
+  | { op: 'try_to_unmap'; vma: string[]; page: number }
   | { op: 'exit' };
 
 export interface CheckThread {
@@ -330,7 +340,7 @@ export function checkScenarioFromObject(
 }
 
 const OP_SCHEMAS: Record<string, z.ZodType> = {
-  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap_fixed: MmapFixedOp, mbind: MbindOp, mmap: VmaOp, madvise_dontneed: VmaOp, khugepaged: KhugepagedOp, fork: ForkOp, exit: ExitOp, rmap_walk: RmapWalkOp,
+  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap_fixed: MmapFixedOp, mbind: MbindOp, mmap: VmaOp, madvise_dontneed: VmaOp, khugepaged: KhugepagedOp, fork: ForkOp, exit: ExitOp, rmap_walk: RmapWalkOp, try_to_unmap: TryToUnmapOp,
 };
 
 function valueAt(data: unknown, path: readonly Seg[]): unknown {
@@ -428,12 +438,12 @@ function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Record<stri
             issues.push({ path: [...at, 'vma'], message: `VMA '${v}' belongs to process ${vma.process === '' ? 'the first process' : `'${vma.process}'`}, not to this thread's ${proc === '' ? 'first process' : `process '${proc}'`}` });
           }
         }
-        if (o.op === 'rmap_walk') {
+        if (o.op === 'rmap_walk' || o.op === 'try_to_unmap') {
           for (const v of names) {
             const vma = byName.get(v);
             if (vma !== undefined && o.page >= vma.pages) issues.push({ path: [...at, 'page'], message: `page ${o.page} is outside VMA '${v}' (${vma.pages} pages)` });
           }
-          ops.push({ op: 'rmap_walk', vma: names, page: o.page });
+          ops.push({ op: o.op, vma: names, page: o.page });
         } else if (o.op === 'fault') {
           const page = typeof o.page === 'number' ? o.page : Number(sub(o.page));
           let state: CheckPageState[] | null = null;

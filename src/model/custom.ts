@@ -106,6 +106,14 @@ export interface FaultInjection {
    * pmd_populate's pmd_pgtable() of the none pmd.
    */
   collapse_check_pmd_before_vma_write_lock: boolean;
+  /**
+   * mm/mmap.c mmap_region before 1c7873e33645 ("mm: lock newly mapped VMA
+   * with corrected ordering", v6.5-rc1, stable 6.4.3): i_mmap_lock_write of
+   * the file's mapping is taken before vma_start_write of the new VMA and
+   * held across it, and that vma_start_write is v6.4's down_write of
+   * vma->vm_lock->lock, which lockdep sees on any VMA, attached or not.
+   */
+  mmap_i_mmap_lock_before_vma_write_lock: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -130,6 +138,7 @@ export const fault_inject: FaultInjection = {
   anon_vma_fork_skip_clone: false,
   folio_lock_anon_vma_read_skip_recheck: false,
   collapse_check_pmd_before_vma_write_lock: false,
+  mmap_i_mmap_lock_before_vma_write_lock: false,
 };
 
 /** Set every switch back to off. */
@@ -155,6 +164,7 @@ export function reset_fault_inject(): void {
   fault_inject.anon_vma_fork_skip_clone = false;
   fault_inject.folio_lock_anon_vma_read_skip_recheck = false;
   fault_inject.collapse_check_pmd_before_vma_write_lock = false;
+  fault_inject.mmap_i_mmap_lock_before_vma_write_lock = false;
 }
 
 /**
@@ -162,9 +172,13 @@ export function reset_fault_inject(): void {
  * the per-VMA lock, anon_vma->root->rwsem (anon_vma_lock_write, taken
  * and released within one model step: rmap.ts), and a file's
  * mapping->i_mmap_rwsem (i_mmap_lock_read in retract_page_tables:
- * khugepaged.ts).
+ * khugepaged.ts; i_mmap_lock_write in vma_prepare and vma_link_file, and
+ * i_mmap_lock_read in try_to_unmap's rmap_walk_file: i_mmap.ts), and
+ * lockdep's fs_reclaim map (mm/page_alloc.c __fs_reclaim_map: acquired and
+ * released by might_alloc in every allocation that may enter direct reclaim,
+ * held by kswapd across its reclaim; fs_reclaim.ts).
  */
-export type LockdepClass = 'mmap_lock' | 'vma_lock' | 'anon_vma' | 'i_mmap_rwsem';
+export type LockdepClass = 'mmap_lock' | 'vma_lock' | 'anon_vma' | 'i_mmap_rwsem' | 'fs_reclaim';
 
 /** What a VMA operation changes in a VMA (hook `vma_change`). */
 export type VmaChange = 'range' | 'flags' | 'anon_vma';
@@ -225,6 +239,8 @@ export interface ModelHooks {
   vma_read_lock(vma: VmAreaStruct, delta: 1 | -1): void;
   /** The current task took (+1) or dropped (-1) a mapping's i_mmap_rwsem (khugepaged.ts). */
   i_mmap_lock?(delta: 1 | -1): void;
+  /** The current task entered (+1) or left (-1) reclaim holding lockdep's fs_reclaim map (kswapd; fs_reclaim.ts). */
+  fs_reclaim?(delta: 1 | -1): void;
   /** set_pte_at / finish_fault: a fault installs a PTE of `vma` at `pgoff`. */
   set_pte_at(vma: VmAreaStruct, pgoff: number, kind: PteKind): void;
   /**

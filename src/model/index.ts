@@ -41,3 +41,5 @@ export * from './pgtable.js';
 export * from './khugepaged.js';
 export * from './vm_flags.js';
 export * from './pt_reclaim.js';
+export * from './i_mmap.js';
+export * from './fs_reclaim.js';

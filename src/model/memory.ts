@@ -2,6 +2,7 @@
  * mm/memory.c (~v7.0 with the series' patch 3/5 applied: folio_lock_or_retry
  * lives here): handle_mm_fault and the handlers the thread argues about.
  */
+import { might_alloc } from './fs_reclaim.js';
 import { Cost, cpu, cpuLaw, LawName, type KPath } from './effects.js';
 import type { VmFault } from './fault_types.js';
 import { filemap_fault, filemap_get_folio, filemap_map_pages, maybe_unlock_mmap_for_io } from './filemap.js';
@@ -158,7 +159,7 @@ function* __vmf_anon_prepare(vmf: VmFault): KPath<number> {
     }
   }
   yield cpu(Cost.anon_vma_prepare); // __anon_vma_prepare
-  __anon_vma_prepare(vma); // rmap.ts: a neighbour's anon_vma or a new one (hook anon_vma_prepare: I6)
+  yield* __anon_vma_prepare(vma); // rmap.ts: a neighbour's anon_vma or a new one (hook anon_vma_prepare: I6)
   count_vm_event(VmEvent.ANON_VMA_PREPARE);
   if (underVma) {
     if (sched_points) yield PT.mmap_read_unlock;
@@ -189,6 +190,7 @@ function* do_anonymous_page_write(vmf: VmFault): KPath<number> {
   if (ret !== 0) return ret;
   // alloc_anon_folio -> vma_alloc_folio: get_vma_policy, then folio_alloc_mpol uses a policy that is not the default
   if (vmf.vma.vm_policy !== null) yield* folio_alloc_mpol(vmf.vma.vm_policy);
+  might_alloc(vmf.vma.mm); // __alloc_pages -> prepare_alloc_pages -> might_alloc(GFP_HIGHUSER_MOVABLE) (lockdep: fs_reclaim)
   if (vmf.vma.mm.memory !== null) yield* anon_charge_and_add(vmf.vma.mm, vmf.vma, vmf.pgoff); // alloc_anon_folio's charge
   yield cpu(Cost.do_anonymous_page); // alloc_anon_folio + clear + set_pte
   if (!pte_offset_map_lock(vmf.vma.mm, vmf.pt, vmf.address)) return 0; // if (!vmf->pte) goto release
@@ -226,6 +228,7 @@ function* do_cow_fault(vmf: VmFault): KPath<number> {
   if (ret !== 0) return ret;
   // vmf->cow_page = vma_alloc_folio(GFP_HIGHUSER_MOVABLE, 0, vma, vmf->address): get_vma_policy, folio_alloc_mpol
   if (vmf.vma.vm_policy !== null) yield* folio_alloc_mpol(vmf.vma.vm_policy);
+  might_alloc(vmf.vma.mm); // prepare_alloc_pages -> might_alloc (lockdep: fs_reclaim)
   return yield* filemap_fault(vmf); // __do_fault -> vma->vm_ops->fault
 }
 

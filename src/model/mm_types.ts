@@ -42,8 +42,11 @@ export class AnonVma {
   /** Model-only: the VMAs mapping folios whose folio->mapping is this anon_vma (the reverse of VmAreaStruct.folio_anon_vmas). */
   readonly folio_vmas: VmAreaStruct[] = [];
   freed = false;
+  /** anon_vma->rwsem: only the root's is taken (anon_vma_lock_write / folio_lock_anon_vma_read lock anon_vma->root->rwsem; rmap.ts). */
+  readonly rwsem: RwSemaphore;
   /** anon_vma_alloc (mm/rmap.c): refcount 1, root and parent itself. */
   constructor(readonly id: number) {
+    this.rwsem = new RwSemaphore(`anon_vma[${id}]->rwsem`);
     this.root = this;
     this.parent = this;
     hooks.object_created(this); // model-only (custom.ts)

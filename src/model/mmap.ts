@@ -122,7 +122,7 @@ export function* dup_mmap(oldmm: MmStruct, dup_mm: (() => MmStruct) | null = nul
     let tmp: VmAreaStruct | null = null;
     if (mm !== null) {
       tmp = vm_area_dup_to(mpnt, mm); // tmp = vm_area_dup(mpnt); tmp->vm_mm = mm
-      anon_vma_fork(tmp, mpnt); // VM_WIPEONFORK is not modelled
+      yield* anon_vma_fork(tmp, mpnt); // VM_WIPEONFORK is not modelled
       mm.link(tmp); // vma_iter_bulk_store(&vmi, tmp); mm->map_count++
     }
     // vm_area_dup; anon_vma_fork (mm/rmap.c: returns at once without an anon_vma) and,
@@ -191,7 +191,7 @@ export function* exit_mmap(mm: MmStruct): KPath {
   free_all_pgtables(mm); // free_pgtables(&tlb, &vmi.mas, vma, FIRST_USER_ADDRESS, USER_PGTABLES_CEILING, true)
   for (const vma of mm.vmas.slice()) { // exit_mmap: free_pgtables (unlink_anon_vmas), vma_mark_detached + remove_vma -> vm_area_free, each VMA
     anon_rmap_zap(vma); // unmap_vmas zapped the PTEs above
-    unlink_anon_vmas(vma);
+    yield* unlink_anon_vmas(vma);
     yield* vma_mark_detached(vma);
     mm.unlink(vma);
     vm_area_free(vma);

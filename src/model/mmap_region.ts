@@ -16,6 +16,7 @@ import {
 import { free_pgtables } from './pgtable.js';
 import { anon_rmap_zap, unlink_anon_vmas } from './rmap.js';
 import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
+import { mmap_new_vma_link, vma_complete, vma_prepare } from './i_mmap.js';
 
 /**
  * vma_expand (mm/vma.c): `target` grows to [start, end) with `pgoff` at
@@ -35,17 +36,19 @@ export function* vma_expand(
   const remove_next = next !== null && next !== target && end === next.vm_end;
   if (remove_next) {
     if (!fault_inject.vma_expand_skip_write_lock) yield* vma_start_write(next);
-    dup_anon_vma(target, next);
+    yield* dup_anon_vma(target, next);
   }
   // mremap's copy_vma: vmg->copied_from (61f67c230a5e; before it, a merge into an unfaulted next lost the anon_vma)
-  if (copied_from !== null && !fault_inject.vma_expand_skip_copied_from_dup_anon_vma) dup_anon_vma(target, copied_from);
+  if (copied_from !== null && !fault_inject.vma_expand_skip_copied_from_dup_anon_vma) yield* dup_anon_vma(target, copied_from);
   yield cpu(Cost.merge_vma); // commit_merge
   if (sched_points) yield VPT.commit_merge;
+  const vp = yield* vma_prepare(target); // i_mmap_lock_write(vp->mapping) of a file VMA
   hooks.vma_change(target, 'range'); // model-only hook: vma_prepare's vma_assert_write_locked
   if (remove_next) hooks.vma_change(next, 'range');
   target.vm_start = start; // vma_set_range
   target.vm_end = end;
   target.vm_pgoff = pgoff;
+  vma_complete(vp); // i_mmap_unlock_write, before the removed VMA is detached
   if (remove_next) yield* remove_merged(mm, target, next);
 }
 
@@ -125,9 +128,8 @@ export function* do_mmap(mm: MmStruct, old: VmaShape): KPath<VmAreaStruct | null
     if (!vma.vm_file) fresh_anon_range(vma, old.vm_start, old.vm_end);
   } else {
     vma = vm_area_alloc(mm, old);
-    // __mmap_new_vma: vma_start_write before vma_link (33313a747e81, 1c7873e33645)
-    if (!fault_inject.mmap_skip_new_vma_write_lock) yield* vma_start_write(vma);
-    mm.link(vma);
+    // __mmap_new_vma: vma_start_write before vma_iter_store_new (33313a747e81), then vma_link_file (1c7873e33645's order)
+    yield* mmap_new_vma_link(mm, vma, old.address_space ?? null, fault_inject.mmap_skip_new_vma_write_lock);
   }
   if (sched_points) yield VPT.mmap_complete;
   hooks.vma_change(vma, 'flags'); // model-only hook: __mmap_complete: vm_flags_set(VM_SOFTDIRTY), vma_set_page_prot
@@ -182,7 +184,7 @@ export function* do_mmap_fixed(mm: MmStruct, shape: VmaShape): KPath<VmAreaStruc
       yield cpu(Cost.zap_pte, Math.round(v.pages * v.resident));
       zapped ||= ptes_changed(v.pages, v);
       anon_rmap_zap(v);
-      unlink_anon_vmas(v); // vms_clear_ptes -> free_pgtables -> unlink_anon_vmas
+      yield* unlink_anon_vmas(v); // vms_clear_ptes -> free_pgtables -> unlink_anon_vmas
     }
     if (!fault_inject.free_pgtables_before_detach) free_pgtables(mm, start, end);
     const flush = flush_tlb_mm_range(zapped);

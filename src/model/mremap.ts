@@ -128,7 +128,7 @@ export function* move_vma(
   }, vma);
   let new_vma = merged;
   if (new_vma === null) { // ... else vm_area_dup + anon_vma_clone(new, vma, VMA_OP_REMAP) + vma_link
-    const nw = vm_area_dup(vma);
+    const nw = yield* vm_area_dup(vma);
     nw.vm_start = new_addr;
     nw.vm_end = new_addr + new_len;
     nw.vm_pgoff = pgoff;
@@ -146,7 +146,7 @@ export function* move_vma(
     // dontunmap_complete: "anon_vma links of the old vma is no longer needed after its page table has been moved"
     if (new_vma !== vma && old_addr === vma.vm_start && old_addr + old_len === vma.vm_end) {
       anon_rmap_zap(vma);
-      unlink_anon_vmas(vma);
+      yield* unlink_anon_vmas(vma);
     }
     return new_addr;
   }
@@ -162,7 +162,7 @@ export function* move_vma(
   yield cpu(Cost.zap_pte, Math.round(old_len * v.resident)); // unmap_region
   anon_rmap_zap(v);
   free_pgtables(mm, old_addr, old_addr + old_len); // unmap_region -> free_pgtables
-  unlink_anon_vmas(v); // free_pgtables -> unlink_anon_vmas
+  yield* unlink_anon_vmas(v); // free_pgtables -> unlink_anon_vmas
   if (sched_points) yield VPT.remove_vma;
   vm_area_free(v);
   return new_addr;

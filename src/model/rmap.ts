@@ -7,13 +7,17 @@
  * (unlink_anon_vmas), and freed by the last put_anon_vma. Counters as in
  * v6.2+ (`num_children` / `num_active_vmas`, 2555283eb40d), which v7.0 keeps.
  *
- * Every anon_vma_lock_write .. anon_vma_unlock_write section here runs inside
- * one model step (it has no sleeping point but the lock itself), so the
- * root's rwsem is never seen held by another task: contention on it is not
- * modelled (docs/fidelity.md, "anon_vma").
+ * anon_vma_lock_write is a down_write of the root anon_vma's rwsem
+ * (AnonVma.rwsem): a writer sleeps while reclaim's rmap walk holds it for
+ * read (rmap_walk.ts, across its steps) and is woken holding it. Every
+ * anon_vma_lock_write .. anon_vma_unlock_write section here has no
+ * scheduling point but the lock itself, so a writer never holds it across
+ * a step (docs/fidelity.md, "anon_vma").
  */
 import { AnonVma, VM_EXEC, VM_READ, VM_WRITE, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { fault_inject, hooks, hooks_on } from './custom.js';
+import type { KPath } from './effects.js';
+import { current } from './sched.js';
 
 /** anon_vma_alloc: refcount 1, its own root and parent; the id is a model label. */
 function anon_vma_alloc(vma: VmAreaStruct): AnonVma {
@@ -21,14 +25,25 @@ function anon_vma_alloc(vma: VmAreaStruct): AnonVma {
 }
 
 /**
- * anon_vma_lock_write / anon_vma_unlock_write: down_write / up_write of
- * anon_vma->root->rwsem, within one model step. The object must be alive
- * (hook anon_vma_use: the checker's use-after-free invariant).
+ * anon_vma_lock_write (include/linux/rmap.h): down_write(&anon_vma->root->rwsem),
+ * sleeping while a reader (an rmap walk) or a queued task is ahead. The
+ * object must be alive (hook anon_vma_use: the checker's use-after-free
+ * invariant). `mm` is the caller's (lockdep: what it holds).
  */
-function anon_vma_lock_write(av: AnonVma, mm: MmStruct, what: string): void {
+export function* anon_vma_lock_write(av: AnonVma, mm: MmStruct, what: string): KPath {
   hooks.anon_vma_use(av, what); // model-only hook
   if (av.root !== av) hooks.anon_vma_use(av.root, what);
   if (hooks_on) hooks.lock_acquire('anon_vma', mm); // model-only hook (lockdep: down_write(&root->rwsem))
+  const sem = av.root.rwsem;
+  if (!sem.tryWrite(current)) {
+    sem.enqueue(current, true);
+    yield sem.blockWrite; // rwsem_down_write_slowpath: woken holding the lock
+  }
+}
+
+/** anon_vma_unlock_write: up_write(&anon_vma->root->rwsem). */
+export function anon_vma_unlock_write(av: AnonVma): void {
+  av.root.rwsem.releaseWrite(current);
 }
 
 /** anon_vma_chain_link: list_add to vma->anon_vma_chain, insert into the anon_vma's interval tree. */
@@ -77,19 +92,20 @@ export function find_mergeable_anon_vma(vma: VmAreaStruct): AnonVma | null {
  * allocated for nothing would be put again; in the model the section is
  * one step with the NULL test, so that never happens.)
  */
-export function __anon_vma_prepare(vma: VmAreaStruct): AnonVma {
+export function* __anon_vma_prepare(vma: VmAreaStruct): KPath<AnonVma> {
   hooks.anon_vma_prepare(vma); // model-only hook (I6: needs mmap_lock)
   let av = find_mergeable_anon_vma(vma);
   if (av === null) {
     av = anon_vma_alloc(vma);
     av.num_children++; // self-parent link for new root
   }
-  anon_vma_lock_write(av, vma.mm, '__anon_vma_prepare');
+  yield* anon_vma_lock_write(av, vma.mm, '__anon_vma_prepare');
   if (vma.anon_vma === null) {
     vma.anon_vma = av;
     anon_vma_chain_link(vma, av);
     av.num_active_vmas++;
   }
+  anon_vma_unlock_write(av);
   return vma.anon_vma;
 }
 
@@ -133,13 +149,14 @@ function rmap_add(vma: VmAreaStruct, av: AnonVma): void {
  * clone (VMA_OP_FORK, with the reuse of an idle anon_vma) is in
  * anon_vma_fork below.
  */
-export function anon_vma_clone(dst: VmAreaStruct, src: VmAreaStruct): void {
+export function* anon_vma_clone(dst: VmAreaStruct, src: VmAreaStruct): KPath {
   const av = src.anon_vma;
   if (av === null) return;
-  anon_vma_lock_write(av, dst.mm, 'anon_vma_clone');
+  yield* anon_vma_lock_write(av, dst.mm, 'anon_vma_clone');
   for (let i = src.anon_vma_chain.length - 1; i >= 0; i--) anon_vma_chain_link(dst, src.anon_vma_chain[i]!); // list_for_each_entry_reverse
   dst.anon_vma = av;
   av.num_active_vmas++;
+  anon_vma_unlock_write(av); // unlock_anon_vma_root
 }
 
 /**
@@ -158,19 +175,20 @@ export function anon_vma_clone(dst: VmAreaStruct, src: VmAreaStruct): void {
  * are the parent's (copy_page_range): anon_rmap_dup.
  * `--inject anon-vma-fork-skip-clone` leaves out the anon_vma_clone.
  */
-export function anon_vma_fork(vma: VmAreaStruct, pvma: VmAreaStruct): void {
+export function* anon_vma_fork(vma: VmAreaStruct, pvma: VmAreaStruct): KPath {
   const pav = pvma.anon_vma;
   if (pav === null) return; // "Don't bother if the parent process has no anon_vma here."
   vma.anon_vma = null;
   vma.anon_vma_chain = [];
   if (!fault_inject.anon_vma_fork_skip_clone) {
-    anon_vma_lock_write(pav, vma.mm, 'anon_vma_clone'); // anon_vma_clone(vma, pvma, VMA_OP_FORK): lock_anon_vma_root
+    yield* anon_vma_lock_write(pav, vma.mm, 'anon_vma_clone'); // anon_vma_clone(vma, pvma, VMA_OP_FORK): lock_anon_vma_root
     for (let i = pvma.anon_vma_chain.length - 1; i >= 0; i--) { // list_for_each_entry_reverse(pavc, &src->anon_vma_chain, same_vma)
       const av = pvma.anon_vma_chain[i]!;
       anon_vma_chain_link(vma, av);
       // Reuse existing anon_vma if it has no vma and only one anon_vma child (a root never: self-parent + a child).
       if (vma.anon_vma === null && av.num_children < 2 && av.num_active_vmas === 0) vma.anon_vma = av;
     }
+    anon_vma_unlock_write(pav); // unlock_anon_vma_root
     if (vma.anon_vma !== null) {
       vma.anon_vma.num_active_vmas++;
       return; // "An existing anon_vma has been reused, all done then."
@@ -183,9 +201,10 @@ export function anon_vma_fork(vma: VmAreaStruct, pvma: VmAreaStruct): void {
   hooks.anon_vma_use(av.root, 'get_anon_vma'); // model-only hook
   av.root.refcount++; // get_anon_vma(anon_vma->root): the root stays until this anon_vma is freed
   vma.anon_vma = av; // "Mark this anon_vma as the one where our new (COWed) pages go."
-  anon_vma_lock_write(av, vma.mm, 'anon_vma_fork');
+  yield* anon_vma_lock_write(av, vma.mm, 'anon_vma_fork');
   anon_vma_chain_link(vma, av);
   av.parent.num_children++;
+  anon_vma_unlock_write(av);
 }
 
 /**
@@ -215,10 +234,10 @@ export function anon_folio_mappers(av: AnonVma, pgoff: number): VmAreaStruct[] {
  * num_active_vmas--, vma->anon_vma = NULL; then, after the unlock,
  * put_anon_vma of every emptied anon_vma.
  */
-export function unlink_anon_vmas(vma: VmAreaStruct): void {
+export function* unlink_anon_vmas(vma: VmAreaStruct): KPath {
   const active = vma.anon_vma;
   if (active === null && vma.anon_vma_chain.length === 0) return; // an unfaulted VMA
-  if (active !== null) anon_vma_lock_write(active, vma.mm, 'unlink_anon_vmas');
+  if (active !== null) yield* anon_vma_lock_write(active, vma.mm, 'unlink_anon_vmas');
   const empty: AnonVma[] = [];
   for (const av of vma.anon_vma_chain) {
     const i = av.vmas.indexOf(vma);
@@ -231,6 +250,7 @@ export function unlink_anon_vmas(vma: VmAreaStruct): void {
   if (active !== null) {
     active.num_active_vmas--;
     vma.anon_vma = null;
+    anon_vma_unlock_write(active); // unlock_anon_vma_root
   }
   vma.anon_vma_chain = [];
   for (const av of empty) put_anon_vma(av);

@@ -11,23 +11,28 @@
  * The folio is named by where it is mapped when the walk starts (a scenario
  * op names a VMA and a page): its folio->mapping is the anon_vma it points
  * to, its index the page offset there. folio_mapped() is the model's per-VMA
- * bookkeeping (rmap.ts anon_folio_mappers). Simplified (docs/fidelity.md,
- * "rmap walk"): the walk's locked section (down_read_trylock .. the walk ..
- * up_read) is one model step, like every anon_vma_lock_write section, so
- * the root rwsem is never seen held and the trylock never fails (the slow
- * path, atomic_inc_not_zero + a sleeping anon_vma_lock_read, and
- * folio_referenced's try_lock `contended` return, are not reachable).
+ * bookkeeping (rmap.ts anon_folio_mappers). The root rwsem is a real
+ * rwsem (AnonVma.rwsem): the walk holds it for read across its steps (one
+ * per VMA visited: folio_referenced_one's page_vma_mapped_walk), so a writer
+ * (vma_prepare of a split or merge, anon_vma_clone, unlink_anon_vmas,
+ * __anon_vma_prepare) sleeps until it ends. The trylock fails when a writer
+ * is queued (rwsem R1: a queued writer blocks new readers); folio_referenced
+ * sets rwc->try_lock, so it then returns at once (rwc->contended; its
+ * caller keeps the folio active). try_to_unmap (no try_lock) takes the
+ * slow path instead: atomic_inc_not_zero + a sleeping anon_vma_lock_read.
  */
 import { point, type KPath } from './effects.js';
 import type { AnonVma, MmStruct, VmAreaStruct } from './mm_types.js';
-import { anon_folio_mappers } from './rmap.js';
+import { anon_folio_mappers, put_anon_vma } from './rmap.js';
 import { fault_inject, hooks, hooks_on } from './custom.js';
 import { pmd_index } from './pgtable.js';
-import { sched_points } from './sched.js';
+import { current, sched_points } from './sched.js';
 
 /** The walk's scheduling point between reading folio->mapping (under RCU) and the trylock. */
 const RMAP_PT = {
   trylock: point('down_read_trylock(&root_anon_vma->rwsem)'),
+  referenced_one: point('folio_referenced_one: page_vma_mapped_walk(&pvmw)'),
+  unmap_one: point('try_to_unmap_one: page_vma_mapped_walk(&pvmw) (anon)'),
 };
 
 /** An anonymous folio as the walk sees it: folio->mapping and its index (model-only identity). */
@@ -66,15 +71,47 @@ function folio_mapped(folio: AnonFolioRef): boolean {
  * folio_mapped re-check, up_read and NULL if it is not. Returns the anon_vma
  * read-locked, or null. The scheduling point between the first check and
  * the trylock is where another CPU may unmap the folio and free the
- * anon_vma. `--inject folio-lock-anon-vma-read-skip-recheck` leaves out the
- * re-check.
+ * anon_vma. A failed trylock (a writer holds or waits for the root's
+ * rwsem) returns null with `try_lock` (folio_referenced's rwc->try_lock:
+ * rwc->contended); without it (try_to_unmap) the slow path:
+ * atomic_inc_not_zero(&anon_vma->refcount) (0: being freed, NULL), the
+ * folio_mapped check (not mapped: put_anon_vma, NULL), anon_vma_lock_read
+ * (down_read of the root's rwsem, sleeping behind the writer), then
+ * atomic_dec_and_test: when that was the last reference, anon_vma_unlock_read
+ * and __put_anon_vma (NULL). `mm`: the caller's, for lockdep.
+ * `--inject folio-lock-anon-vma-read-skip-recheck` leaves out the re-check.
  */
-function* folio_lock_anon_vma_read(folio: AnonFolioRef): KPath<AnonVma | null> {
+function* folio_lock_anon_vma_read(folio: AnonFolioRef, try_lock = true, mm: MmStruct | null = null): KPath<AnonVma | null> {
   const anon_vma = folio.anon_vma; // rcu_read_lock(); anon_vma = folio_anon_vma(folio)
   if (!folio_mapped(folio)) return null; // goto out: rcu_read_unlock()
   if (sched_points) yield RMAP_PT.trylock;
-  // down_read_trylock(&root_anon_vma->rwsem) succeeds: no writer holds it across a model step (file comment).
-  if (!fault_inject.folio_lock_anon_vma_read_skip_recheck && !folio_mapped(folio)) return null; // up_read(&root_anon_vma->rwsem); anon_vma = NULL
+  const root = anon_vma.root; // root_anon_vma = READ_ONCE(anon_vma->root)
+  if (!root.rwsem.tryRead(current)) {
+    if (try_lock) return null; // rwc->try_lock: rwc->contended = true
+    // "trylock failed, we got to sleep": pin the anon_vma (SLAB_TYPESAFE_BY_RCU: a freed one reads refcount 0)
+    if (anon_vma.freed || anon_vma.refcount === 0) return null; // !atomic_inc_not_zero(&anon_vma->refcount)
+    anon_vma.refcount++;
+    if (!folio_mapped(folio)) { // rcu_read_unlock(); put_anon_vma(anon_vma); return NULL
+      put_anon_vma(anon_vma);
+      return null;
+    }
+    if (hooks_on && mm !== null) hooks.lock_acquire('anon_vma', mm); // model-only hook (lockdep: anon_vma_lock_read -> down_read)
+    if (!root.rwsem.tryRead(current)) {
+      root.rwsem.enqueue(current, false);
+      yield root.rwsem.blockRead; // rwsem_down_read_slowpath: woken holding the lock
+    }
+    if (anon_vma.refcount === 1) { // atomic_dec_and_test(&anon_vma->refcount): every other reference went meanwhile
+      root.rwsem.releaseRead(current); // anon_vma_unlock_read
+      put_anon_vma(anon_vma); // __put_anon_vma (the 1 -> 0 of the decrement)
+      return null;
+    }
+    anon_vma.refcount--;
+    return anon_vma; // the slow path has no folio_mapped re-check: the reference kept the anon_vma
+  }
+  if (!fault_inject.folio_lock_anon_vma_read_skip_recheck && !folio_mapped(folio)) {
+    root.rwsem.releaseRead(current); // up_read(&root_anon_vma->rwsem); anon_vma = NULL
+    return null;
+  }
   return anon_vma; // rcu_read_unlock()
 }
 
@@ -88,9 +125,9 @@ function* folio_lock_anon_vma_read(folio: AnonFolioRef): KPath<AnonVma | null> {
  * each (page_vma_mapped_walk: vma->vm_mm's page table at the address, under
  * its PTL), and anon_vma_unlock_read. In the locked section every anon_vma
  * and VMA the walk touches must be alive (hooks anon_vma_use, rmap_walk).
- * The locked section has no scheduling point (it ends with the op). Returns
- * the number of VMAs visited. try_to_unmap takes the same locks
- * (rmap_walk_anon with a blocking lock) and is not a separate op.
+ * The locked section has a scheduling point per VMA visited (the unlock is
+ * in the step of the last one). Returns the number of VMAs visited.
+ * try_to_unmap_anon (below) takes the same locks without rwc->try_lock.
  */
 export function* folio_referenced(folio: AnonFolioRef): KPath<number> {
   const anon_vma = yield* folio_lock_anon_vma_read(folio);
@@ -98,8 +135,9 @@ export function* folio_referenced(folio: AnonFolioRef): KPath<number> {
   hooks.anon_vma_use(anon_vma, 'rmap_walk_anon'); // model-only hook: anon_vma->rb_root
   if (anon_vma.root !== anon_vma) hooks.anon_vma_use(anon_vma.root, 'rmap_walk_anon'); // the root's rwsem, held
   const found: VmAreaStruct[] = [];
-  for (const vma of anon_vma.vmas) { // anon_vma_interval_tree_foreach(avc, &anon_vma->rb_root, pgoff_start, pgoff_end)
+  for (const vma of anon_vma.vmas.slice()) { // anon_vma_interval_tree_foreach(avc, &anon_vma->rb_root, pgoff_start, pgoff_end)
     if (vma.vm_pgoff > folio.pgoff || folio.pgoff >= vma.vm_pgoff + vma.pages) continue;
+    if (sched_points) yield RMAP_PT.referenced_one;
     found.push(vma);
     if (hooks_on) {
       hooks.mm_use(vma.mm, 'folio_referenced_one'); // model-only hook: page_vma_mapped_walk(&pvmw) walks vma->vm_mm
@@ -108,5 +146,45 @@ export function* folio_referenced(folio: AnonFolioRef): KPath<number> {
     }
   }
   hooks.rmap_walk?.(anon_vma, folio.pgoff, found); // model-only hook: every VMA visited is alive; none that maps the folio is missed
-  return found.length; // anon_vma_unlock_read(anon_vma)
+  anon_vma.root.rwsem.releaseRead(current); // anon_vma_unlock_read(anon_vma), in the step of the last folio_referenced_one
+  return found.length;
+}
+
+/**
+ * try_to_unmap (mm/rmap.c) of an anonymous folio, as shrink_folio_list
+ * calls it after add_to_swap: rmap_walk -> rmap_walk_anon(folio, rwc,
+ * false): folio_lock_anon_vma_read without rwc->try_lock (sleeps behind a
+ * writer of the root's rwsem), then try_to_unmap_one on each VMA of the
+ * anon_vma's tree that spans the folio's index (page_vma_mapped_walk of
+ * vma->vm_mm's page table, a step each): the PTE becomes a swap entry
+ * (`swapped`: the next fault there is do_swap_page), then
+ * anon_vma_unlock_read. Every VMA visited must be alive and none that maps
+ * the folio missed (hook rmap_walk, as folio_referenced). Simplified
+ * (docs/fidelity.md, "rmap walk"): the folio's writeout and freeing
+ * (pageout, __remove_mapping) are taken as done, the swap cache keeps no
+ * folio; the per-VMA `folio_anon_vmas` bookkeeping is unchanged (other
+ * pages of the VMA keep theirs); no TLB flush cost. Returns the number of
+ * VMAs unmapped.
+ */
+export function* try_to_unmap_anon(mm: MmStruct, folio: AnonFolioRef): KPath<number> {
+  const anon_vma = yield* folio_lock_anon_vma_read(folio, false, mm);
+  if (anon_vma === null) return 0;
+  hooks.anon_vma_use(anon_vma, 'rmap_walk_anon'); // model-only hook: anon_vma->rb_root
+  if (anon_vma.root !== anon_vma) hooks.anon_vma_use(anon_vma.root, 'rmap_walk_anon');
+  const found: VmAreaStruct[] = [];
+  for (const vma of anon_vma.vmas.slice()) { // anon_vma_interval_tree_foreach
+    if (vma.vm_pgoff > folio.pgoff || folio.pgoff >= vma.vm_pgoff + vma.pages) continue;
+    if (sched_points) yield RMAP_PT.unmap_one;
+    found.push(vma);
+    const addr = vma.vm_start + folio.pgoff - vma.vm_pgoff; // vma_address
+    if (hooks_on) {
+      hooks.mm_use(vma.mm, 'try_to_unmap_one'); // model-only hook
+      const pt = vma.mm.pgtables.get(pmd_index(addr));
+      if (pt !== undefined) hooks.pgtable_use(pt, vma.mm, addr, 'try_to_unmap_one');
+    }
+    vma.swapped.add(folio.pgoff); // set_pte_at(mm, address, pvmw.pte, swp_pte)
+  }
+  hooks.rmap_walk?.(anon_vma, folio.pgoff, found); // model-only hook
+  anon_vma.root.rwsem.releaseRead(current); // anon_vma_unlock_read, in the step of the last try_to_unmap_one
+  return found.length;
 }

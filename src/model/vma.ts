@@ -22,6 +22,8 @@ import { sched_points } from './sched.js';
 import { free_pgtables } from './pgtable.js';
 import { mpol_dup, mpol_equal, mpol_put, type MemPolicy } from './mempolicy.js';
 import { point, type PointEffect } from './effects.js';
+import { vma_complete, vma_prepare } from './i_mmap.js';
+import type { AddressSpace } from './khugepaged.js';
 
 /** Scheduling points of the VMA operations (tree updates are one step each, see maple_tree.ts). */
 export const VPT = {
@@ -56,13 +58,15 @@ export interface VmaShape {
    */
   readonly mapping?: XArray<Folio>;
   readonly vm_pgoff?: number;
+  /** The file's address_space (i_mmap_rwsem, i_mmap tree) that vma_link_file links the new VMA to; absent: none. */
+  readonly address_space?: AddressSpace | null;
 }
 
 export function shapeOf(v: VmAreaStruct): VmaShape {
   return {
     group: v.group, vm_start: v.vm_start, vm_end: v.vm_end, vm_flags: v.vm_flags,
     vm_file: v.vm_file, has_map_pages: v.has_map_pages, resident: v.resident,
-    mapping: v.cache, vm_pgoff: v.vm_pgoff,
+    mapping: v.cache, vm_pgoff: v.vm_pgoff, address_space: v.mapping,
   };
 }
 
@@ -134,11 +138,11 @@ export function vm_area_alloc(mm: MmStruct, shape: VmaShape): VmAreaStruct {
  * The copy maps the same file, so it shares the model's page state
  * (page cache, evicted and swapped sets, readahead state) with `orig`.
  */
-export function vm_area_dup(orig: VmAreaStruct): VmAreaStruct {
+export function* vm_area_dup(orig: VmAreaStruct): KPath<VmAreaStruct> {
   const v = vm_area_get(orig.mm, shapeOf(orig), orig);
   v.vm_pgoff = orig.vm_pgoff;
   v.vm_policy = mpol_dup(orig.mm, orig.vm_policy); // the caller's vma_dup_policy (__split_vma, copy_vma)
-  anon_vma_clone(v, orig); // the caller's anon_vma_clone(new, vma, VMA_OP_SPLIT / VMA_OP_REMAP)
+  yield* anon_vma_clone(v, orig); // the caller's anon_vma_clone(new, vma, VMA_OP_SPLIT / VMA_OP_REMAP)
   v.cache = orig.cache;
   v.evicted = orig.evicted;
   v.swapped = orig.swapped;
@@ -189,7 +193,7 @@ export function vm_area_free(vma: VmAreaStruct): void {
  */
 export function* __split_vma(mm: MmStruct, vma: VmAreaStruct, addr: number, new_below: boolean): KPath<VmAreaStruct> {
   if (addr <= vma.vm_start || addr >= vma.vm_end) throw new Error(`__split_vma(${vma.label}, ${addr}): address outside the VMA`);
-  const nw = vm_area_dup(vma); // + anon_vma_clone(new, vma, VMA_OP_SPLIT)
+  const nw = yield* vm_area_dup(vma); // + anon_vma_clone(new, vma, VMA_OP_SPLIT)
   anon_rmap_move(vma, nw); // model-only: some of the folios mapped in vma end up in the new piece
   if (new_below) {
     nw.vm_end = addr;
@@ -201,6 +205,7 @@ export function* __split_vma(mm: MmStruct, vma: VmAreaStruct, addr: number, new_
   yield* vma_start_write(nw);
   yield cpu(Cost.split_vma); // vma_prepare .. vma_complete
   if (sched_points) yield VPT.vma_complete;
+  const vp = yield* vma_prepare(vma); // i_mmap_lock_write of a file VMA (the new piece is linked under it)
   hooks.vma_change(vma, 'range'); // model-only hook
   if (new_below) {
     vma.vm_pgoff += addr - vma.vm_start;
@@ -209,6 +214,7 @@ export function* __split_vma(mm: MmStruct, vma: VmAreaStruct, addr: number, new_
     vma.vm_end = addr;
   }
   mm.link(nw); // vma_complete: vma_iter_store_new -> vma_mark_attached
+  vma_complete(vp);
   return nw;
 }
 
@@ -239,10 +245,10 @@ export function mergeable(lo: { vm_flags: number; vm_pgoff: number; pages: numbe
  * dup_anon_vma (mm/vma.c): the expanding VMA inherits the shrinking or
  * removed one's anon_vma (vma_assert_write_locked(dst)).
  */
-export function dup_anon_vma(dst: VmAreaStruct, src: VmAreaStruct): void {
+export function* dup_anon_vma(dst: VmAreaStruct, src: VmAreaStruct): KPath {
   if (src.anon_vma !== null && dst.anon_vma === null) {
     hooks.vma_change(dst, 'anon_vma'); // model-only hook: vma_assert_write_locked(dst)
-    anon_vma_clone(dst, src); // dst->anon_vma = src->anon_vma; anon_vma_clone(dst, src, VMA_OP_MERGE_UNFAULTED)
+    yield* anon_vma_clone(dst, src); // dst->anon_vma = src->anon_vma; anon_vma_clone(dst, src, VMA_OP_MERGE_UNFAULTED)
   }
 }
 
@@ -263,7 +269,7 @@ export function* remove_merged(mm: MmStruct, into: VmAreaStruct, ...vs: VmAreaSt
   for (const v of vs) {
     yield* vma_mark_detached(v);
     anon_rmap_zap(v);
-    unlink_anon_vmas(v);
+    yield* unlink_anon_vmas(v);
     vm_area_free(v);
   }
 }
@@ -295,8 +301,8 @@ export function* vma_merge_existing_range(
   if (fault_inject.dup_anon_vma_before_write_lock) {
     // Before d8ab9f7b644a (v6.4): vma_merge called dup_anon_vma on the VMA it
     // expands before vma_prepare write-locked it.
-    if (merge_left) dup_anon_vma(prev!, merge_right && next!.anon_vma !== null ? next! : vma);
-    else dup_anon_vma(next!, vma);
+    if (merge_left) yield* dup_anon_vma(prev!, merge_right && next!.anon_vma !== null ? next! : vma);
+    else yield* dup_anon_vma(next!, vma);
     if (sched_points) yield VPT.dup_anon_vma;
   }
   if (!fault_inject.merge_skip_neighbour_write_lock) {
@@ -305,21 +311,23 @@ export function* vma_merge_existing_range(
   }
   yield cpu(Cost.merge_vma); // commit_merge
   if (sched_points) yield VPT.commit_merge;
+  yield* dup_anon_vma(merge_left ? prev! : next!, merge_both && next!.anon_vma !== null ? next! : vma); // before commit_merge
+  const vp = yield* vma_prepare(merge_left ? prev! : next!); // commit_merge: vma_prepare; vma_complete unlocks before the removed VMAs are detached
   hooks.vma_change(vma, 'range'); // model-only hook: vma_prepare's vma_assert_write_locked
   if (merge_left) hooks.vma_change(prev!, 'range');
   if (merge_right) hooks.vma_change(next!, 'range');
   // commit_merge -> vma_prepare, vma_set_range, vma_iter_store_overwrite, vma_complete
   if (merge_both) {
     const p = prev!, n = next!;
-    dup_anon_vma(p, n.anon_vma !== null ? n : vma);
     p.vm_end = n.vm_end;
+    vma_complete(vp);
     yield* remove_merged(mm, p, vma, n);
     return p;
   }
   if (merge_left) {
     const p = prev!;
-    dup_anon_vma(p, vma);
     p.vm_end = end;
+    vma_complete(vp);
     if (merge_will_delete_vma) yield* remove_merged(mm, p, vma);
     else {
       anon_rmap_move(vma, p); // model-only: some of vma's folios may now be in p's range
@@ -329,9 +337,9 @@ export function* vma_merge_existing_range(
     return p;
   }
   const n = next!;
-  dup_anon_vma(n, vma);
   n.vm_pgoff -= n.vm_start - start;
   n.vm_start = start;
+  vma_complete(vp);
   if (merge_will_delete_vma) yield* remove_merged(mm, n, vma);
   else {
     anon_rmap_move(vma, n); // model-only: some of vma's folios may now be in n's range
@@ -445,7 +453,7 @@ export function* do_vmi_munmap(mm: MmStruct, addr: number, npages: number | unde
     yield cpu(Cost.zap_pte, Math.round(v.pages * v.resident)); // unmap_region
     zapped ||= ptes_changed(v.pages, v);
     anon_rmap_zap(v);
-    unlink_anon_vmas(v); // unmap_region -> free_pgtables -> unlink_anon_vmas (mmap_lock read after the downgrade)
+    yield* unlink_anon_vmas(v); // unmap_region -> free_pgtables -> unlink_anon_vmas (mmap_lock read after the downgrade)
   }
   if (!fault_inject.free_pgtables_before_detach) free_pgtables(mm, start, end); // unmap_region -> free_pgtables (pgtable.ts)
   const flush = flush_tlb_mm_range(zapped); // unmap_region -> tlb_finish_mmu -> flush_tlb_mm_range
@@ -481,7 +489,7 @@ export function* expand_downwards(vma: VmAreaStruct, address: number): KPath<num
   if ((prev !== null && prev.vm_end > address) || vma.vm_pgoff < grow) return -ENOMEM;
   if (vma.anon_vma === null) { // anon_vma_prepare(vma)
     yield cpu(Cost.anon_vma_prepare);
-    __anon_vma_prepare(vma); // rmap.ts (hook anon_vma_prepare)
+    yield* __anon_vma_prepare(vma); // rmap.ts (hook anon_vma_prepare)
   }
   if (!fault_inject.stack_expand_skip_write_lock) yield* vma_start_write(vma);
   if (sched_points) yield VPT.expand_downwards;
