@@ -16,19 +16,9 @@ import type { Law, PriorityClass } from '../scenario/types.js';
 import { EventHeap } from './heap.js';
 import { NullObserver, type SimObserver, type WaitClass } from './observer.js';
 import { Rng } from './rng.js';
-import { MAX_EVENTS, MAX_ZERO_TIME_EFFECTS, SimLimitError, SimTask, TaskState, type EngineConfig } from './task.js';
+import { MAX_EVENTS, MAX_ZERO_TIME_EFFECTS, sched_base_slice, SimLimitError, SimTask, TaskState, type EngineConfig } from './task.js';
 
 export * from './task.js';
-
-/**
- * kernel/sched/fair.c sysctl_sched_base_slice, ns: normalized_sysctl_sched_base_slice
- * (0.70 ms since "sched/fair: Reduce the default slice to avoid tasks getting an extra
- * tick", 2025; 0.75 ms before) x (1 + ilog2(min(cpus, 8))) (update_sysctl,
- * get_update_sysctl_factor, SCHED_TUNABLESCALING_LOG).
- */
-export function sched_base_slice(cpus: number): number {
-  return 700_000 * (1 + Math.floor(Math.log2(Math.min(Math.max(cpus, 1), 8))));
-}
 
 /** The wait class a resource reports (a folio locked by in-flight I/O counts as 'io'). */
 function waitClass(res: WaitResource): WaitClass {
