@@ -91,6 +91,8 @@ function isContainer(v: unknown): boolean {
 /** Lazily built caches that carry no state (not instrumented). */
 export const IGNORED: Record<string, readonly string[]> = {
   Folio: ['bl', 'bw'],
+  // The simulator's optimistic spinner (RwSemaphore.optimistic_spin_begin): null in every checker state.
+  RwSemaphore: ['spinner'],
 };
 
 export interface ContainerSlot {
