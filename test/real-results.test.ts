@@ -186,6 +186,10 @@ describe('buildRealRun', () => {
     const doc = JSON.parse(renderRealJson(rc, '0.1.0')) as { combinations: Array<{ fault: string }>; real: { kernel: string } };
     expect(doc.combinations.map((c) => c.fault)).toEqual(['mainline', 'real']);
     expect(doc.real.kernel).toBe('6.18');
+    expect(doc.real).not.toHaveProperty('model_modes');
+    const modes = { fault: { cached: { count: 3, p50: 1000, p99: 2000 } }, fork: {} };
+    const withModes = compareReal(model, [real], { name: 'r', source: 'r.yaml', seed: 1, seeds: 1, duration: sc.duration, warmup: sc.warmup }, tr, modes);
+    expect((JSON.parse(renderRealJson(withModes, '0.1.0')) as { real: { model_modes: unknown } }).real.model_modes).toEqual(modes);
     expect(table).toContain('host load, run 1: before load average 0.50 0.40 0.30 (2 CPUs), after 0.70 0.50 0.30');
     expect(table).not.toContain('WARNING');
     const loaded = { ...real, extras: { ...real.extras, loadWarning: 'the host is loaded (x)' } };

@@ -10,6 +10,7 @@ import type { LatencyStats } from '../metrics/index.js';
 import type { RealRun } from './results.js';
 import { scheduleSummary, type Translation } from './translate.js';
 import { formatLoad } from './host.js';
+import type { ModeFigures } from './model-side.js';
 
 export const REAL_LABEL = 'real';
 
@@ -18,10 +19,12 @@ export interface RealComparison {
   info: RunInfo;
   real: RealRun[];
   translation: Translation;
+  /** The model's figures by mode (fault latency per page state, fork by placement), medians over its seeds. */
+  modelModes: ModeFigures | null;
 }
 
 /** Model runs (mainline) and real runs -> one comparison; figures the host cannot see are removed from the real column. */
-export function compareReal(model: RunMetrics[], real: RealRun[], info: RunInfo, translation: Translation): RealComparison {
+export function compareReal(model: RunMetrics[], real: RealRun[], info: RunInfo, translation: Translation, modelModes: ModeFigures | null = null): RealComparison {
   const cmp = compare([...model, ...real.map((r) => r.metrics)]);
   const unavailable = new Set(real.flatMap((r) => r.unavailable));
   for (const c of cmp.combinations) {
@@ -30,7 +33,7 @@ export function compareReal(model: RunMetrics[], real: RealRun[], info: RunInfo,
       if ([...unavailable].some((p) => name.startsWith(p))) delete c.summary[name];
     }
   }
-  return { cmp, info, real, translation };
+  return { cmp, info, real, translation, modelModes };
 }
 
 function lat(l: LatencyStats | null): string {
@@ -120,6 +123,7 @@ export function renderRealJson(rc: RealComparison, version: string): string {
     runs: rc.real.map((r) => ({ unavailable: r.unavailable, extras: r.extras })),
     schedule: scheduleSummary(rc.translation),
     substitutions: rc.translation.substitutions,
+    ...(rc.modelModes === null ? {} : { model_modes: rc.modelModes }),
   };
   return JSON.stringify(doc, null, 2) + '\n';
 }
