@@ -112,7 +112,7 @@ describe('faultline calibrate --validate --model-from (recorded documents, the m
     expect(r.stderr).toContain('--model-from: calib-pft, the model\'s side (1 seed(s))');
     const again = await cli('calibrate', '--validate', '--model-from', dir);
     expect(again.stdout).toBe(r.stdout);
-  });
+  }, 120_000); // two model sides of five scenarios: ~3 s on the idle machine
 
   it('takes --from or --model-from, not both', async () => {
     const dir = join(repoRoot(), 'test/fixtures/validate-modes');
