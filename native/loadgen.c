@@ -48,6 +48,12 @@ static pthread_mutex_t go_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t go_cv = PTHREAD_COND_INITIALIZER;
 static int go_flag, ready_count;
 
+/*
+ * Fork placement: a forking thread's slot of a MAP_SHARED page (not
+ * MADV_DONTFORK, so the child has it): the child writes the time and its CPU
+ * at its first instruction, the parent compares them with its own return.
+ */
+static int64_t *fork_marks;
 static __thread sigjmp_buf touch_jmp;
 static __thread volatile int in_touch;
 
@@ -288,11 +294,21 @@ static int run_op(struct thread *t, struct op *o, int seq, struct rec *rc, struc
     return 2;
   }
   case OP_FORK: {
+    int64_t *mark = fork_marks + 2 * (t - threads);
+    __atomic_store_n(&mark[0], 0, __ATOMIC_RELAXED);
     rc->start = now_ns();
     long pid = syscall(SYS_fork);
-    if (pid == 0) syscall(SYS_exit_group, 0);
+    if (pid == 0) {
+      /* The child's first instruction: its start time and CPU (its first write faults the shared page in: ~1 us). */
+      mark[1] = sched_getcpu();
+      __atomic_store_n(&mark[0], now_ns(), __ATOMIC_RELEASE);
+      syscall(SYS_exit_group, 0);
+    }
     rc->end = now_ns();
     if (pid < 0) rc->flags |= F_ERROR;
+    /* wake_up_new_task put the child on this CPU and it ran (and exited) before the parent returned. */
+    int64_t child_t = __atomic_load_n(&mark[0], __ATOMIC_ACQUIRE);
+    if (pid > 0 && child_t != 0 && child_t < rc->end && mark[1] == sched_getcpu()) rc->flags |= F_CHILD_FIRST;
     return 1;
   }
   default:
@@ -385,6 +401,9 @@ int main(int argc, char **argv) {
   sigaction(SIGBUS, &sa, NULL);
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
   setup_regions();
+  fork_marks = mmap(NULL, ((size_t)nthreads * 2 * sizeof *fork_marks + 4095) & ~(size_t)4095, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (fork_marks == MAP_FAILED) die("cannot map the fork marks: %s", strerror(errno));
+  for (int i = 0; i < nthreads * 2; i++) fork_marks[i] = 0;
   for (int i = 0; i < nthreads; i++) {
     pthread_attr_t at;
     pthread_attr_init(&at);

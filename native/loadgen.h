@@ -56,6 +56,7 @@ enum {
 #define F_PREP 2      /* the page had to be prepared in line (no page in the state) */
 #define F_ERROR 4     /* the syscall failed */
 #define F_UNFINISHED 8
+#define F_CHILD_FIRST 16 /* fork: the child ran on the parent's CPU before fork() returned (run_op) */
 
 struct region {
   int id;

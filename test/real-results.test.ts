@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { flatten } from '../src/report/index.js';
 import {
-  analyseMmapLock, buildRealRun, compareReal, counterDelta, F_PREP, F_SEGV, F_UNFINISHED, HostError, parseCounters,
+  analyseMmapLock, buildRealRun, compareReal, counterDelta, F_CHILD_FIRST, F_ERROR, F_PREP, F_SEGV, F_UNFINISHED, HostError, parseCounters,
   parseFuseLog, parseLoadgenResults, parseTrace, renderRealJson, renderRealTable, requireHost, translate, type HostInfo,
 } from '../src/real/index.js';
 import { measure } from '../src/metrics/index.js';
@@ -136,6 +136,26 @@ describe('buildRealRun', () => {
     fork: 'fork-lock-all', notes: [],
   });
 
+  it('splits fork latency by the child\'s placement (F_CHILD_FIRST), in the window, failed forks left out', () => {
+    const withForks = parseLoadgenResults([
+      'faultline-loadgen-results 1', `t0 ${T0}`, 'duration 10000000', 'tid 0 101', 'tid 1 102',
+      `r 1 5 -1 0 0 ${us(500)} ${us(2500)} 0 0 ${F_CHILD_FIRST} -1 -1`, // before warm-up: left out
+      `r 1 5 -1 0 0 ${us(2000)} ${us(4000)} 0 0 ${F_CHILD_FIRST} -1 -1`,
+      `r 1 5 -1 0 0 ${us(5000)} ${us(6200)} 0 0 0 -1 -1`,
+      `r 1 5 -1 0 0 ${us(7000)} ${us(8300)} 0 0 0 -1 -1`,
+      `r 1 5 -1 0 0 ${us(9000)} ${us(9001)} 0 0 ${F_ERROR} -1 -1`,
+    ].join('\n'));
+    const run = buildRealRun({
+      translation: tr, results: withForks, fuse: null, trace: null,
+      counters: { vmstat: {}, memcg: null }, host: { kernel: '6.18', perVmaLock: true, perVmaLockStats: false },
+      load: { before: [0.5, 0.4, 0.3], after: [0.7, 0.5, 0.3], hostCpus: 2 }, loadWarning: null, fork: 'fork-lock-all', notes: [],
+    });
+    expect(run.extras.forkModes!.child_first).toMatchObject({ count: 1, p50: us(2000), max: us(2000) });
+    expect(run.extras.forkModes!.parent_first).toMatchObject({ count: 2, max: us(1300) });
+    expect(run.metrics.opsAll.fork!.count).toBe(4); // the mixed figure keeps every fork, the failed one too
+    expect(build(true).extras.forkModes).toBeNull(); // no fork
+  });
+
   it('counts ops in the window the way the simulator does', () => {
     const { metrics: m, extras } = build(true);
     expect(m.fault).toBe('real');
@@ -186,6 +206,10 @@ describe('buildRealRun', () => {
     const doc = JSON.parse(renderRealJson(rc, '0.1.0')) as { combinations: Array<{ fault: string }>; real: { kernel: string } };
     expect(doc.combinations.map((c) => c.fault)).toEqual(['mainline', 'real']);
     expect(doc.real.kernel).toBe('6.18');
+    expect(doc.real).not.toHaveProperty('model_modes');
+    const modes = { fault: { cached: { count: 3, p50: 1000, p99: 2000 } }, fork: {} };
+    const withModes = compareReal(model, [real], { name: 'r', source: 'r.yaml', seed: 1, seeds: 1, duration: sc.duration, warmup: sc.warmup }, tr, modes);
+    expect((JSON.parse(renderRealJson(withModes, '0.1.0')) as { real: { model_modes: unknown } }).real.model_modes).toEqual(modes);
     expect(table).toContain('host load, run 1: before load average 0.50 0.40 0.30 (2 CPUs), after 0.70 0.50 0.30');
     expect(table).not.toContain('WARNING');
     const loaded = { ...real, extras: { ...real.extras, loadWarning: 'the host is loaded (x)' } };

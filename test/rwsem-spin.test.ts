@@ -85,6 +85,55 @@ describe('rwsem writer optimistic spinning (simulator only)', () => {
   });
 });
 
+describe('readers past a spinning writer (rwsem_optimistic_spin: the spinner is not on the wait list)', () => {
+  // r1 holds mmap_lock for read 1.001 -> 1.202 ms (a driver fault's retry, as above); the
+  // writer b comes at 1.01 ms; r2 faults on the same mapping at 1.012 ms. Three CPUs, so
+  // r2's arrival does not take the spinner's CPU (need_resched).
+  const reader = (name: string, think: string) => ({ name, think, ops: [{ op: 'fault', vma: 'drv', states: { cached: 1 } }] });
+  const drv = [{ name: 'drv', kind: 'file', pages: 64, map_pages: false }];
+  const mk = (spin: boolean) => {
+    const s = sc(spin, [reader('r1', '1ms'), writer, reader('r2', '1012us')], drv);
+    s.costs.fault_retry = 200_000;
+    s.cpus = 3;
+    return measure({ scenario: s, fault: 'mainline', fork: 'fork-lock-all', seed: 1 });
+  };
+
+  it('a reader arriving while the writer spins takes the read lock (rwsem_read_trylock: no RWSEM_FLAG_WAITERS)', () => {
+    const on = mk(true);
+    // r2 takes the lock at once: no read wait at all, its fault as long as r1's (1 us + 200 us + 1 us).
+    expect(on.mmapLock.readWait.count).toBe(0);
+    expect(on.opsAll.fault!.latency!.max).toBe(on.opsAll.fault!.latency!.p50);
+    // The writer spins 1.01 -> 1.0205 ms (one reader: 10.5 us), then queues and sleeps; the lock
+    // stays read-held until r2's release (taken at 1.013 ms after its per-VMA try, held for
+    // 1 + 200 us: 1.214 ms), then it is woken (+5 us) and runs 100 us: its wait, counted from
+    // the spin's start as faultline real counts it (mmap_lock_start_locking ->
+    // acquire_returned), is 1.01 -> 1.219 ms.
+    expect(on.mmapLock.writeWait).toMatchObject({ count: 1, total: 209_000 });
+    expect(on.opsAll.mprotect!.latency!.max).toBe(309_000);
+  });
+
+  it('without spinning the queued writer blocks r2 until its own mprotect is done', () => {
+    const off = mk(false);
+    // b sleeps at 1.01 ms; r2 queues behind it at 1.013 ms (R1/R3): r1's release at 1.202 ms
+    // hands the lock to b (woken +5 us, 100 us), its release at 1.307 ms to r2 (woken +5 us).
+    expect(off.mmapLock.writeWait).toMatchObject({ count: 1, total: 197_000 });
+    expect(off.mmapLock.readWait).toMatchObject({ count: 1, total: 299_000 });
+    expect(off.opsAll.mprotect!.latency!.max).toBe(297_000);
+  });
+
+  it('a writer owner: the spinner takes the lock at its release before a reader queued meanwhile (rwsem_try_write_lock_unqueued)', () => {
+    // a writes 1 -> 1.1 ms; b spins from 1.01 ms; r reads at 1.02 ms (queued: a writer holds it).
+    const r = { name: 'r', think: '1020us', ops: [{ op: 'fault', vma: 'heap', access: 'write', states: { zero: 1 } }] };
+    const s = sc(true, [owner, writer, r]);
+    s.cpus = 3;
+    const m = measure({ scenario: s, fault: 'mainline', fork: 'fork-lock-all', seed: 1 });
+    expect(m.mmapLock.writeWait.count).toBe(0); // b never slept
+    expect(m.opsAll.mprotect!.latency!.max).toBe(190_000); // 1.01 -> 1.2 ms
+    // r waits 1.02 ms -> b's release at 1.2 ms, woken +5 us.
+    expect(m.mmapLock.readWait).toMatchObject({ count: 1, total: 185_000 });
+  });
+});
+
 /** Counts the tasks on a CPU (running or spinning) and the wake-ups of tasks the observer never saw block. */
 class CpuCount extends NullObserver {
   on = new Set<number>();
@@ -144,5 +193,5 @@ describe('rwsem writer spinning: engine properties', () => {
           .toBe(JSON.stringify(measure({ scenario: s, fault: 'mainline', fork: 'fork-lock-all', seed })));
       },
     ), { numRuns: 60 });
-  });
+  }, 60_000); // ~1 s on the idle machine, 6 s at load average 12
 });

@@ -92,6 +92,8 @@ function isContainer(v: unknown): boolean {
 export const IGNORED: Record<string, readonly string[]> = {
   Folio: ['bl', 'bw'],
   VmAreaStruct: ['bw'],
+  // The simulator's optimistic spinner (RwSemaphore.optimistic_spin_begin): null in every checker state.
+  RwSemaphore: ['spinner'],
 };
 
 export interface ContainerSlot {

@@ -17,6 +17,10 @@ import type { CliIo } from './io.js';
 import { UsageError } from './io.js';
 import { parseInteger } from './options.js';
 import { realCommand } from './real.js';
+import { load, sourceLabel, withCostsOption } from './run.js';
+import { compare } from '../report/index.js';
+import { runModelSide, translate, withDeviceReadLaw } from '../real/index.js';
+import type { Law } from '../scenario/types.js';
 
 export interface CalibrateOptions {
   out?: string;
@@ -28,6 +32,39 @@ export interface CalibrateOptions {
   io?: string;
   costs?: string;
   allowLoaded?: boolean;
+  modelFrom?: string;
+}
+
+/** What `--model-from` reads of a recorded `faultline real --json` document beyond RealDoc. */
+interface RecordedDoc extends RealDoc {
+  scenario: RealDoc['scenario'] & { seed: number; seeds: number; duration: number };
+  combinations: Array<RealDoc['combinations'][number] & { fork?: string; runs?: unknown }>;
+  real: RealDoc['real'] & { runs: Array<{ extras: { device: { io: string; readLaw?: Law } | null } }> };
+}
+
+/**
+ * `--model-from`: the model's side of a recorded document recomputed with the
+ * current model (no root): the scenario with the document's cost profile
+ * (or `costs`), duration, seeds and host CPUs, translated as `faultline real`
+ * did, with the recorded device's read law; its mainline column and
+ * `model_modes` replace the recorded ones. The real side is untouched.
+ */
+function remodel(doc: RecordedDoc, costs: string | undefined): void {
+  const recorded = /, costs (\S+)$/.exec(doc.scenario.source ?? '')?.[1];
+  const scenario = withCostsOption(load(doc.scenario.name), costs ?? recorded);
+  scenario.duration = doc.scenario.duration;
+  const x = doc.real.runs[0]?.extras;
+  if (x === undefined) throw new UsageError(`--model-from: ${doc.scenario.name}: the document has no real run`);
+  const tr = translate(scenario, { seed: doc.scenario.seed, hostCpus: x.load.hostCpus });
+  const law = x.device?.readLaw;
+  const model = runModelSide(law === undefined ? tr.modelScenario : withDeviceReadLaw(tr.modelScenario, law), doc.scenario.seed, doc.scenario.seeds);
+  const c = compare(model.runs).combinations[0]!;
+  const i = doc.combinations.findIndex((k) => k.fault !== 'real');
+  const fresh = { fault: c.fault, fork: c.fork, runs: c.runs, summary: c.summary };
+  if (i < 0) doc.combinations.unshift(fresh);
+  else doc.combinations[i] = fresh;
+  doc.real.model_modes = model.modes;
+  if (costs !== undefined) doc.scenario.source = sourceLabel(scenario);
 }
 
 /**
@@ -41,10 +78,12 @@ async function validateCommand(opts: CalibrateOptions, io: CliIo, version: strin
   const ioPath = opts.io ?? 'zram';
   const runs = opts.runs === undefined ? 3 : parseInteger('--runs', opts.runs, 1, 100);
   const docs: RealDoc[] = [];
+  if (opts.from !== undefined && opts.modelFrom !== undefined) throw new UsageError('--from and --model-from: give one');
+  const recordedDir = opts.modelFrom ?? opts.from;
   for (const name of VALIDATION_SCENARIOS) {
     let text: string;
-    if (opts.from !== undefined) {
-      text = readFileSync(join(opts.from, `${name}.json`), 'utf8');
+    if (recordedDir !== undefined) {
+      text = readFileSync(join(recordedDir, `${name}.json`), 'utf8');
     } else {
       let out = '';
       const cap: CliIo = { ...io, stdout: { write: (s: string) => { out += s; return true; } } } as CliIo;
@@ -58,13 +97,18 @@ async function validateCommand(opts: CalibrateOptions, io: CliIo, version: strin
         writeFileSync(join(opts.record, `${name}.json`), text);
       }
     }
-    docs.push(JSON.parse(text) as RealDoc);
+    const doc = JSON.parse(text) as RecordedDoc;
+    if (opts.modelFrom !== undefined) {
+      io.stderr.write(`faultline calibrate --validate --model-from: ${name}, the model's side (${doc.scenario.seeds} seed(s))\n`);
+      remodel(doc, opts.costs);
+    }
+    docs.push(doc);
   }
   // From recorded documents: what they were run with.
   const first = docs[0];
   const recordedIo = first === undefined ? ioPath : first.real.runs[0]?.extras.device?.io ?? 'fuse';
   const recordedCosts = /, costs (\S+)$/.exec(first?.scenario.source ?? '')?.[1] ?? 'the scenarios\' own';
-  io.stdout.write(renderValidation(docs, opts.from !== undefined
+  io.stdout.write(renderValidation(docs, recordedDir !== undefined
     ? { costs: recordedCosts, io: recordedIo, runs: first?.real.runs.length ?? 0 }
     : { costs, io: ioPath, runs }));
 }

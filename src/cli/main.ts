@@ -71,6 +71,7 @@ function program(io: CliIo, version: string): Command {
     .option('--io <path>', 'with --validate: read path of file VMAs (default zram)')
     .option('--costs <profile>', 'with --validate: the cost profile of the model side (default calib-host)')
     .option('--allow-loaded', 'with --validate: run even on a loaded host (the summary says so)')
+    .option('--model-from <dir>', 'with --validate: the recorded documents in DIR with the model\'s side recomputed by the current model (no root; --costs overrides the recorded profile)')
     .action((opts: CalibrateOptions) => calibrateCommand(opts, io, version));
   addSweepCommands(p, io, version);
   addExperimentCommand(p, io, version);

@@ -5,12 +5,11 @@
  * by side with the ratio. Needs root; every missing host feature is one line
  * on stderr and exit code 2 (docs/calibration.md).
  */
-import { measure, type RunMetrics } from '../metrics/index.js';
 import type { RunInfo } from '../report/index.js';
 import { formatNs } from '../report/index.js';
 import {
-  compareReal, IO_PATHS, isIoPath, probeHost, renderRealJson, renderRealTable, runReal, scheduleSummary, translate, withDeviceReadLaw,
-  type RealRun,
+  compareReal, IO_PATHS, isIoPath, probeHost, REAL_FORK_STRATEGY, renderRealJson, renderRealTable, runModelSide, runReal, scheduleSummary,
+  translate, withDeviceReadLaw, type RealRun,
 } from '../real/index.js';
 import type { CliIo } from './io.js';
 import { UsageError } from './io.js';
@@ -32,8 +31,7 @@ export interface RealOptions {
   costs?: string;
 }
 
-/** The kernel's fork locks every parent VMA (fb49c455323f): the model's fork strategy for the comparison. */
-export const REAL_FORK_STRATEGY = 'fork-lock-all';
+export { REAL_FORK_STRATEGY };
 
 export async function realCommand(scenarioArg: string, opts: RealOptions, io: CliIo, version: string): Promise<void> {
   // --costs: the model's side uses the profile (schedules do not depend on costs).
@@ -78,15 +76,12 @@ export async function realCommand(scenarioArg: string, opts: RealOptions, io: Cl
   // With a block-device read path the device's measured read law replaces io.read on the model's side (run 1's).
   const device = real[0]?.extras.device ?? null;
   const modelScenario = device === null ? translation.modelScenario : withDeviceReadLaw(translation.modelScenario, device.readLaw);
-  const model: RunMetrics[] = [];
-  for (let s = first; s < first + modelSeeds; s++) {
-    model.push(measure({ scenario: modelScenario, fault: 'mainline', fork: REAL_FORK_STRATEGY, seed: s }));
-  }
+  const model = runModelSide(modelScenario, first, modelSeeds);
   const info: RunInfo = {
     name: scenario.name, source: sourceLabel(scenario), seed: first, seeds: modelSeeds,
     duration: scenario.duration, warmup: scenario.warmup,
   };
-  const rc = compareReal(model, real, info, translation);
+  const rc = compareReal(model.runs, real, info, translation, model.modes);
   io.stdout.write(opts.json === true ? renderRealJson(rc, version) : renderRealTable(rc));
 }
 

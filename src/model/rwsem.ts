@@ -13,8 +13,14 @@
  *   The last up_read hands the lock to the writer at the head.
  *
  * Simplified (docs/fidelity.md): the lock is handed to the woken waiter at
- * release (no optimistic spinning, no lock stealing between wake-up and run,
- * no HANDOFF bit).
+ * release (no lock stealing between wake-up and run, no HANDOFF bit).
+ *
+ * Writer optimistic spinning is the simulator's (src/sim/engine.ts trySpin):
+ * a spinning writer is not on the wait list (rwsem_optimistic_spin runs before
+ * rwsem_down_write_slowpath queues it), so it blocks no reader, and it takes
+ * the lock the moment it is free (rwsem_try_write_lock_unqueued), before the
+ * queued waiters. `spinner` is null unless the simulator set it, so the
+ * checker, which never does, sees the rules above only.
  */
 import { block, type BlockEffect, type Task, type WaitResource } from './effects.js';
 import { hooks } from './custom.js';
@@ -35,6 +41,11 @@ export class RwSemaphore implements WaitResource {
   private readonly waitWrite: boolean[] = [];
   private head = 0;
   private nrWritersQueued = 0;
+  /**
+   * The writer spinning for the lock off the wait list (simulator only:
+   * optimistic_spin_begin); null in the checker (check/track-plan.ts IGNORED).
+   */
+  spinner: Task | null = null;
   readonly blockRead: BlockEffect;
   readonly blockWrite: BlockEffect;
 
@@ -78,14 +89,58 @@ export class RwSemaphore implements WaitResource {
     if (i < 0) throw new Error(`up_read(${this.label}): ${t.comm} does not hold it for read`);
     r[i] = r[r.length - 1]!;
     r.pop();
-    if (r.length === 0 && this.head !== this.waiters.length) this.grantHead();
+    if (r.length !== 0) return;
+    if (this.spinner !== null) this.spinnerTakes();
+    else if (this.head !== this.waiters.length) this.grantHead();
   }
 
   /** up_write */
   releaseWrite(t: Task): void {
     if (this.writer !== t) throw new Error(`up_write(${this.label}): ${t.comm} does not hold it for write`);
     this.writer = null;
-    if (this.head !== this.waiters.length) this.grantHead();
+    if (this.spinner !== null) this.spinnerTakes();
+    else if (this.head !== this.waiters.length) this.grantHead();
+  }
+
+  /**
+   * rwsem_optimistic_spin (simulator only): the writer `t`, queued by the
+   * slow path as the only waiter, spins instead: it leaves the wait list
+   * (the kernel spins before rwsem_down_write_slowpath adds it, so no
+   * RWSEM_FLAG_WAITERS is set) and readers' fast path (rwsem_read_trylock:
+   * no RWSEM_READ_FAILED_MASK bit) keeps granting the read lock meanwhile.
+   */
+  optimistic_spin_begin(t: Task): void {
+    if (this.spinner !== null || this.nrQueued !== 1 || this.waiters[this.head] !== t || !this.waitWrite[this.head]) {
+      throw new Error(`rwsem_optimistic_spin(${this.label}): ${t.comm} is not the only, writing waiter`);
+    }
+    this.pop();
+    this.nrWritersQueued--;
+    this.spinner = t;
+  }
+
+  /**
+   * The spin ended without the lock (simulator only): rwsem_down_write_slowpath
+   * adds the writer at the tail of the wait list (rwsem_add_waiter) and it
+   * sleeps; from then on a new reader queues behind it.
+   */
+  optimistic_spin_end(t: Task): void {
+    if (this.spinner !== t) throw new Error(`rwsem_optimistic_spin(${this.label}): ${t.comm} is not spinning`);
+    this.spinner = null;
+    this.enqueue(t, true);
+  }
+
+  /**
+   * The lock became free with a writer spinning: rwsem_spin_on_owner sees the
+   * owner change and rwsem_try_write_lock_unqueued takes it (the count has no
+   * RWSEM_LOCK_MASK bit; queued waiters do not stop it, only a
+   * RWSEM_FLAG_HANDOFF, not modelled). The spinner is on a CPU: the woken
+   * queued waiters (rwsem_mark_wake) lose that race and stay queued.
+   */
+  private spinnerTakes(): void {
+    const t = this.spinner!;
+    this.spinner = null;
+    this.writer = t;
+    wake_up_process(t);
   }
 
   /** downgrade_write: the writer becomes a reader and queued readers at the head join it. */

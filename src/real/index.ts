@@ -8,3 +8,4 @@ export * from './trace.js';
 export * from './results.js';
 export * from './run.js';
 export * from './report.js';
+export * from './model-side.js';

@@ -10,6 +10,7 @@ import type { LatencyStats } from '../metrics/index.js';
 import type { RealRun } from './results.js';
 import { scheduleSummary, type Translation } from './translate.js';
 import { formatLoad } from './host.js';
+import type { ModeFigures } from './model-side.js';
 
 export const REAL_LABEL = 'real';
 
@@ -18,10 +19,12 @@ export interface RealComparison {
   info: RunInfo;
   real: RealRun[];
   translation: Translation;
+  /** The model's figures by mode (fault latency per page state, fork by placement), medians over its seeds. */
+  modelModes: ModeFigures | null;
 }
 
 /** Model runs (mainline) and real runs -> one comparison; figures the host cannot see are removed from the real column. */
-export function compareReal(model: RunMetrics[], real: RealRun[], info: RunInfo, translation: Translation): RealComparison {
+export function compareReal(model: RunMetrics[], real: RealRun[], info: RunInfo, translation: Translation, modelModes: ModeFigures | null = null): RealComparison {
   const cmp = compare([...model, ...real.map((r) => r.metrics)]);
   const unavailable = new Set(real.flatMap((r) => r.unavailable));
   for (const c of cmp.combinations) {
@@ -30,7 +33,7 @@ export function compareReal(model: RunMetrics[], real: RealRun[], info: RunInfo,
       if ([...unavailable].some((p) => name.startsWith(p))) delete c.summary[name];
     }
   }
-  return { cmp, info, real, translation };
+  return { cmp, info, real, translation, modelModes };
 }
 
 function lat(l: LatencyStats | null): string {
@@ -77,13 +80,23 @@ export function renderRealTable(rc: RealComparison): string {
   if (states.size > 0) {
     tail.push('  page states met (faults in the window; as intended = major for absent/swapped, minor for cached/zero; prepared in line):');
     for (const [st, e] of states) {
-      const l = e.p50.length === 0 ? '' : `; latency p50 ${formatNs(median(e.p50))}, p99 ${formatNs(median(e.p99))}`;
+      const mst = rc.modelModes?.fault[st];
+      const l = (e.p50.length === 0 ? '' : `; latency p50 ${formatNs(median(e.p50))}, p99 ${formatNs(median(e.p99))}`)
+        + (mst === undefined ? '' : ` (model p50 ${formatNs(mst.p50)}, p99 ${formatNs(mst.p99)})`);
       if (st === 'memcg') { // memory: no drawn state, the cgroup's reclaim decides
         tail.push(`    ${st.padEnd(8)} ${formatCount(median(e.run))} faults, ${formatCount(median(e.ok))} major (the memory cgroup decides residency)${l}`);
         continue;
       }
       tail.push(`    ${st.padEnd(8)} ${formatCount(median(e.run))} faults, ${formatCount(median(e.ok))} as intended, ${formatCount(median(e.prep))} prepared in line${l}`);
     }
+  }
+  const fm = x.forkModes;
+  if (fm !== null && fm !== undefined) {
+    const mf = rc.modelModes?.fork;
+    const side = (k: 'child_first' | 'parent_first') => `${lat(fm[k])}${mf === undefined ? '' : `; model ${mf[k] === undefined ? 'none' : `p50 ${formatNs(mf[k].p50)}, p99 ${formatNs(mf[k].p99)} (n=${mf[k].count})`}`}`;
+    tail.push('  fork placement (run 1; the child ran on the parent\'s CPU before fork() returned, or not):');
+    tail.push(`    child first   ${side('child_first')}`);
+    tail.push(`    parent first  ${side('parent_first')}`);
   }
   const nf = median(real.map((r) => r.extras.touchesWithoutFault));
   if (nf > 0) tail.push(`  touches that raised no fault (page mapped meanwhile, e.g. by fault-around), left out: ${formatCount(nf)}`);
@@ -120,6 +133,7 @@ export function renderRealJson(rc: RealComparison, version: string): string {
     runs: rc.real.map((r) => ({ unavailable: r.unavailable, extras: r.extras })),
     schedule: scheduleSummary(rc.translation),
     substitutions: rc.translation.substitutions,
+    ...(rc.modelModes === null ? {} : { model_modes: rc.modelModes }),
   };
   return JSON.stringify(doc, null, 2) + '\n';
 }

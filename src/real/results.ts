@@ -18,6 +18,8 @@ export const F_SEGV = 1;
 export const F_PREP = 2;
 export const F_ERROR = 4;
 export const F_UNFINISHED = 8;
+/** fork: the child ran on the parent's CPU before fork() returned (its start time and CPU, written at its first instruction). */
+export const F_CHILD_FIRST = 16;
 
 export interface OpRecord {
   thread: number;
@@ -116,6 +118,12 @@ export interface RealExtras {
   /** Observation sources and whether each was available. */
   sources: Record<string, boolean>;
   states: Partial<Record<RealState, StateFidelity>>;
+  /**
+   * Fork latency by the child's placement (F_CHILD_FIRST): `child_first`, the
+   * child ran on the parent's CPU before fork() returned; `parent_first`, not
+   * (it ran after, or on another CPU). Null without forks.
+   */
+  forkModes: { child_first: LatencyStats | null; parent_first: LatencyStats | null } | null;
   /** Touches that raised no fault at all (the page was mapped meanwhile, e.g. by fault-around); left out of the fault figures. */
   touchesWithoutFault: number;
   /** Syscalls that failed, per op. */
@@ -227,6 +235,7 @@ export function buildRealRun(inp: BuildInput): RealRun {
   const opIndex = new IntervalIndex();
   const faultRecs: OpRecord[] = [];
   const stateLatency = new Map<RealState, Distribution>();
+  const childFirst = new Distribution(), parentFirst = new Distribution();
   let touchesWithoutFault = 0, pgfault = 0, pgmaj = 0, ioSwap = 0, segv = 0;
 
   for (const r of results.records) {
@@ -258,6 +267,7 @@ export function buildRealRun(inp: BuildInput): RealRun {
       unfinishedAll.set(r.op, (unfinishedAll.get(r.op) ?? 0) + 1);
       continue;
     }
+    if (r.op === 'fork' && !(r.flags & F_ERROR)) ((r.flags & F_CHILD_FIRST) !== 0 ? childFirst : parentFirst).record(r.end - r.start);
     if (r.op === 'fault') {
       let d = stateLatency.get(r.state);
       if (d === undefined) stateLatency.set(r.state, d = new Distribution());
@@ -425,6 +435,7 @@ export function buildRealRun(inp: BuildInput): RealRun {
       'vma_lock_* counters (CONFIG_PER_VMA_LOCK_STATS)': inp.host.perVmaLockStats === true,
     },
     states,
+    forkModes: childFirst.count + parentFirst.count === 0 ? null : { child_first: childFirst.latency(), parent_first: parentFirst.latency() },
     touchesWithoutFault,
     errors,
     prep: { count: prep.count, latency: prep.latency() },

@@ -153,7 +153,7 @@ export const ScenarioFileSchema = doc(
             'all: a reader wake-up wakes every queued reader (up to 256; kernel rwsem_mark_wake). prefix: only the readers ahead of the first queued writer. Default all.',
           ),
           writer_spin: Bool(
-            'Writer optimistic spinning (kernel rwsem_optimistic_spin, CONFIG_RWSEM_SPIN_ON_OWNER): in the simulator a writer that must wait spins on a free CPU while a running writer holds the lock, or readers hold it, up to (20 + readers) / 2 us; then it sleeps. Timing only: the lock hand-over order and the checker do not change. Default false (writers sleep at once, as the model did before).',
+            'Writer optimistic spinning (kernel rwsem_optimistic_spin, CONFIG_RWSEM_SPIN_ON_OWNER): in the simulator a writer that must wait spins on a free CPU while a running writer holds the lock, or readers hold it, up to (20 + readers) / 2 us; then it sleeps. While it spins it is off the wait list (readers take a reader-owned lock past it) and it takes the lock when it is free, before waiters queued meanwhile. Simulator only: the checker does not change. Default false (writers sleep at once, as the model did before).',
           ),
         })
         .optional(),

@@ -16,19 +16,9 @@ import type { Law, PriorityClass } from '../scenario/types.js';
 import { EventHeap } from './heap.js';
 import { NullObserver, type SimObserver, type WaitClass } from './observer.js';
 import { Rng } from './rng.js';
-import { MAX_EVENTS, MAX_ZERO_TIME_EFFECTS, SimLimitError, SimTask, TaskState, type EngineConfig } from './task.js';
+import { MAX_EVENTS, MAX_ZERO_TIME_EFFECTS, sched_base_slice, SimLimitError, SimTask, TaskState, type EngineConfig } from './task.js';
 
 export * from './task.js';
-
-/**
- * kernel/sched/fair.c sysctl_sched_base_slice, ns: normalized_sysctl_sched_base_slice
- * (0.70 ms since "sched/fair: Reduce the default slice to avoid tasks getting an extra
- * tick", 2025; 0.75 ms before) x (1 + ilog2(min(cpus, 8))) (update_sysctl,
- * get_update_sysctl_factor, SCHED_TUNABLESCALING_LOG).
- */
-export function sched_base_slice(cpus: number): number {
-  return 700_000 * (1 + Math.floor(Math.log2(Math.min(Math.max(cpus, 1), 8))));
-}
 
 /** The wait class a resource reports (a folio locked by in-flight I/O counts as 'io'). */
 function waitClass(res: WaitResource): WaitClass {
@@ -334,20 +324,23 @@ export class Simulator {
    * - the lock's owner is on a CPU: a writer in a CPU step, or for a
    *   reader-owned lock the last reader to take it (rwsem_can_spin_on_owner:
    *   owner_on_cpu);
-   * - it is the only waiter (the model keeps the kernel's FIFO hand-over for
-   *   the lock's semantics, shared with the checker, so a spinner cannot steal
-   *   the lock past sleeping waiters; docs/fidelity.md);
+   * - it is the only waiter and no other writer spins (the OSQ lets one
+   *   spin; a spinner cannot steal the lock past sleeping waiters that were
+   *   queued before it; docs/fidelity.md);
    * - a CPU is free (it spins on one; none free stands for need_resched()).
-   * It then holds the CPU (the observer sees it running, not blocked) until
-   * (a) it is handed the lock: it runs on at once, no wake-up latency; (b)
+   * It then leaves the wait list (RwSemaphore.optimistic_spin_begin: new
+   * readers take the lock past it) and holds the CPU (the observer sees it
+   * running, not blocked) until
+   * (a) the lock is free: it takes it and runs on at once, no wake-up latency; (b)
    * the writer owner leaves its CPU (rwsem_spin_on_owner: !owner_on_cpu ->
    * OWNER_NONSPINNABLE); (c) the lock is reader-owned for longer than
    * rwsem_rspin_threshold, (20 + min(readers, 30)) / 2 µs; (d) another task
-   * needs a CPU and none is free (need_resched). In (b)-(d) it sleeps as
-   * before (a wait from then on). Readers never spin (v5.11+).
+   * needs a CPU and none is free (need_resched). In (b)-(d) it joins the
+   * wait list's tail and sleeps (a wait from the spin's start). Readers never
+   * spin (v5.11+).
    */
   private trySpin(t: SimTask, sem: RwSemaphore): boolean {
-    if (sem.nrQueued !== 1) return false;
+    if (sem.nrQueued !== 1 || sem.spinner !== null) return false;
     const owner = (sem.writer ?? sem.readers[sem.readers.length - 1] ?? null) as SimTask | null;
     if (owner === null || owner.state !== TaskState.RUNNING) return false;
     if (this.cpus !== null) {
@@ -358,6 +351,7 @@ export class Simulator {
     t.spinDeadline = false;
     t.spinSince = this.now;
     t.runStart = this.now;
+    sem.optimistic_spin_begin(t);
     this.spinners.push(t);
     this.observer.cpuStart(this.now, t);
     if (sem.writer === null) this.spinOnReaders(t, sem);
@@ -383,8 +377,10 @@ export class Simulator {
   /** The spin ends with the lock not taken: the CPU is given up and the task sleeps on the lock. */
   private giveUpSpin(t: SimTask): void {
     this.endSpin(t);
-    const res = t.blockedOn!;
+    const res = t.blockedOn as RwSemaphore;
+    res.optimistic_spin_end(t); // rwsem_down_write_slowpath: rwsem_add_waiter, then schedule()
     this.observer.blocked(this.now, t, res, t.blockedWhat, waitClass(res), t.spinSince);
+    if (t.sigkill) this.signalWake(t); // signal_pending_state before its first schedule()
   }
 
   private endSpin(t: SimTask): void {

@@ -3,7 +3,7 @@
  * `SimObserver`; kernel paths know nothing about it. All times are simulated ns.
  */
 import type { Folio, MemstallKind, MmStruct, Task, VmEvent, WaitResource } from '../model/index.js';
-import type { OpName, PriorityClass } from '../scenario/types.js';
+import type { OpName, PageState, PriorityClass } from '../scenario/types.js';
 
 /** What a blocked task waits for (a folio locked by in-flight I/O counts as 'io'). */
 export type WaitClass = 'mmap_lock' | 'vma_lock' | 'folio' | 'io';
@@ -56,6 +56,10 @@ export interface SimObserver {
   ioSubmit?(t: number, task: SimTaskInfo, folio: Folio, law: number, done: number): void;
   /** psi_memstall_enter (`enter`) or psi_memstall_leave of `task` (with `memory:` only). */
   memstall?(t: number, task: SimTaskInfo, enter: boolean, kind: MemstallKind): void;
+  /** The fault `task` begins next is on a page put in the drawn `state` (without `memory:` only). */
+  faultState?(t: number, task: SimTaskInfo, state: PageState): void;
+  /** `task`'s fork: whether its child runs on the parent's CPU before fork() returns (Simulator.childPreemptsParent). */
+  forkPlacement?(t: number, task: SimTaskInfo, childFirst: boolean): void;
 }
 
 /**
@@ -102,4 +106,6 @@ export class MultiObserver implements SimObserver {
   begin(t: number, mm: MmStruct, tasks: readonly SimTaskInfo[]): void { for (const o of this.obs) o.begin?.(t, mm, tasks); }
   ioSubmit(t: number, task: SimTaskInfo, folio: Folio, law: number, done: number): void { for (const o of this.obs) o.ioSubmit?.(t, task, folio, law, done); }
   memstall(t: number, task: SimTaskInfo, enter: boolean, kind: MemstallKind): void { for (const o of this.obs) o.memstall?.(t, task, enter, kind); }
+  faultState(t: number, task: SimTaskInfo, state: PageState): void { for (const o of this.obs) o.faultState?.(t, task, state); }
+  forkPlacement(t: number, task: SimTaskInfo, childFirst: boolean): void { for (const o of this.obs) o.forkPlacement?.(t, task, childFirst); }
 }

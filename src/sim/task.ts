@@ -25,6 +25,16 @@ export const MAX_ZERO_TIME_EFFECTS = 1_000_000;
 export const MAX_EVENTS = 500_000_000;
 
 
+/**
+ * kernel/sched/fair.c sysctl_sched_base_slice, ns: normalized_sysctl_sched_base_slice
+ * (0.70 ms since "sched/fair: Reduce the default slice to avoid tasks getting an extra
+ * tick", 2025; 0.75 ms before) x (1 + ilog2(min(cpus, 8))) (update_sysctl,
+ * get_update_sysctl_factor, SCHED_TUNABLESCALING_LOG).
+ */
+export function sched_base_slice(cpus: number): number {
+  return 700_000 * (1 + Math.floor(Math.log2(Math.min(Math.max(cpus, 1), 8))));
+}
+
 export class SimTask implements SimTaskInfo {
   readonly prio: number;
   state = TaskState.NEW;

@@ -127,6 +127,7 @@ export class UserFault {
     this.vma = vma;
     this.pgoff = pgoff;
     if (memcg === null) {
+      w.sim.observer.faultState?.(w.sim.now, task, state);
       if (vma !== null) {
         const set = set_page_state(vma, pgoff, state, this.holder);
         // access: wp: a resident page is mapped read-only (an absent one, or one a fault is working on, has no PTE)

@@ -303,7 +303,9 @@ export class Workload {
         // deadline before the parent's; Simulator.childPreemptsParent), so the parent returns from
         // fork() only after the child's do_exit -> exit_mmap (fork_child_exit_cpu), charged here
         // on the parent's CPU. Otherwise the child's exit is not modelled (docs/fidelity.md).
-        if (ret === 0 && this.childExit && sim.childPreemptsParent(task)) yield fork_child_exit_cpu(mm);
+        const childFirst = ret === 0 && this.childExit && sim.childPreemptsParent(task);
+        if (ret === 0 && this.childExit) obs.forkPlacement?.(sim.now, task, childFirst);
+        if (childFirst) yield fork_child_exit_cpu(mm);
         obs.opEnd(sim.now, task, 'fork', ret);
         return;
       }
