@@ -87,7 +87,7 @@ describe('the checker: page tables retracted under a reader', () => {
     const post = runCheck('check-khugepaged-retract');
     expect(verdict(post)).toBe('safe');
     expect(post.complete).toBe(true);
-    expect([post.stats.executions, post.stats.newSteps]).toEqual([635, 6130]);
+    expect([post.stats.executions, post.stats.newSteps]).toEqual([583, 5743]);
     const bad = runCheck('check-khugepaged-retract', { inject: ['retract-pte-free-no-rcu'] });
     expect(verdict(bad)).toBe('unsafe:use-after-free');
     expect(bad.violation!.message).toMatch(/^T1 runs zap_pte_range for address 512 through pte_table\[1\], which retract_page_tables freed/);
