@@ -35,11 +35,11 @@ describe('faultline check', () => {
     };
     const dflt = await json();
     expect(dflt.mode).toMatch(/after bug-hunting passes with at most 0\.\.2 preemptions/);
-    expect(dflt.executions).toBe(268);
+    expect(dflt.executions).toBe(242);
     expect(await json('--hunt-preemptions', '2')).toEqual(dflt);
     const none = await json('--no-hunt');
     expect(none.mode).not.toMatch(/bug-hunting/);
-    expect(none.executions).toBe(208);
+    expect(none.executions).toBe(195);
     expect((await json('--hunt-preemptions', '0')).mode).toMatch(/at most 0 preemptions/);
   });
   it('3: a bounded search that found nothing', async () => {

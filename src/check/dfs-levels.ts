@@ -74,6 +74,11 @@ export interface DfsOptions {
    * Off only to compare (the counts are the same either way).
    */
   readonly keepReplayed?: boolean;
+  /**
+   * DPOR with source sets (./races.ts): one initial of each race's reversal
+   * per level; default true. Off: the rule before them (docs/checker.md).
+   */
+  readonly sourceSets?: boolean;
 }
 
 export class NondeterminismError extends Error {

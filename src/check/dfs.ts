@@ -46,6 +46,7 @@ import type { Schedule } from './schedule.js';
 import type { Scheduler, StepInfo, ThreadId } from './scheduler.js';
 import { Races, type DporEvent } from './races.js';
 import { ExactLog } from './exact.js';
+import { DporStats } from './dfs-stats.js';
 import { StateTable } from './state.js';
 import { Summaries, type Summary } from './summary.js';
 import { independent, union, type Footprint } from './track.js';
@@ -83,14 +84,21 @@ export class DfsScheduler implements Scheduler {
   private readonly summaries: Summaries | null;
   private readonly entrySum: Array<Summary | undefined> = [];
   private readonly dpor: boolean;
-  private races = new Races();
+  private races: Races;
   readonly keepsReplayed: boolean;
+  /** What the reduction spent its executions on (counts only; ./dfs-stats.ts). */
+  readonly dporStats = new DporStats();
+  /** The running execution was cut because every runnable task was asleep. */
+  private endedAsleep = false;
+  /** Races reported by a pruned state's summary are being handled (for dporStats). */
+  private inPrune = false;
 
   constructor(private readonly opts: DfsOptions) {
     const reduce = opts.preemptionBound === null || opts.reduceUnderBound === true;
     this.wantsFootprints = opts.sleepSets && reduce;
     this.dpor = this.wantsFootprints && opts.dpor === true;
     this.keepsReplayed = opts.keepReplayed !== false;
+    this.races = new Races(opts.sourceSets !== false);
     this.table = opts.stateCache === true && reduce ? new StateTable() : null;
     this.exact = this.table !== null && opts.preemptionBound !== null ? new ExactLog() : null;
     const from = opts.inherit;
@@ -147,6 +155,7 @@ export class DfsScheduler implements Scheduler {
       return this.begin();
     }
     const lv = this.levels;
+    this.dporStats.ended(lv.length, this.endedAsleep);
     for (let i = lv.length - 1; i >= 0; i--) {
       const l = lv[i]!;
       if (l.kind === 'c') {
@@ -161,8 +170,9 @@ export class DfsScheduler implements Scheduler {
       if (!l.done.includes(l.taken)) l.done.push(l.taken);
       const next = this.candidates(l).find((u) => !l.done.includes(u));
       if (next !== undefined) {
-        l.taken = next;
         this.popTo(i);
+        this.dporStats.finished(i, l.taken);
+        l.taken = next;
         this.prefixEnd = i;
         return this.begin();
       }
@@ -178,6 +188,16 @@ export class DfsScheduler implements Scheduler {
    */
   private popTo(i: number): void {
     const lv = this.levels, sums = this.summaries;
+    for (let k = lv.length - 1; k > i; k--) {
+      const l = lv[k]!;
+      if (l.kind !== 't') continue;
+      this.dporStats.finished(k, l.taken);
+      if (l.backtrack !== null) {
+        let left = 0;
+        for (const u of l.backtrack) if (u !== l.taken && !l.done.includes(u)) left++;
+        this.dporStats.dropped(left);
+      }
+    }
     if (this.exact !== null) {
       for (let k = lv.length - 1; k > i; k--) {
         const l = lv[k]!;
@@ -229,6 +249,7 @@ export class DfsScheduler implements Scheduler {
     this.lastReplay = false;
     this.curPre = 0;
     this.pendingSleep = null;
+    this.endedAsleep = false;
     this.keepRaces();
     return { mask: this.opts.mask, steps: [] };
   }
@@ -284,7 +305,7 @@ export class DfsScheduler implements Scheduler {
         const n = -2 - v;
         const sum = this.summaries === null ? null : this.entrySum[n];
         if (sum !== undefined) {
-          if (sum !== null) this.prune(sum);
+          if (sum !== null) this.prune(sum, runnable);
           if (this.exact?.isInexact(n) === true) this.markInexact();
           this.cacheHits++;
           return null;
@@ -300,8 +321,10 @@ export class DfsScheduler implements Scheduler {
     };
     const c = this.candidates(l);
     if (c.length === 0) {
-      if (runnable.some((u) => sleep.has(u))) this.sleepBlocked++;
-      else this.boundBlocked++;
+      if (runnable.some((u) => sleep.has(u))) {
+        this.sleepBlocked++;
+        this.endedAsleep = true;
+      } else this.boundBlocked++;
       if (l.inexact) {
         if (entry >= 0) this.exact?.markInexact(entry);
         this.markInexact();
@@ -310,6 +333,7 @@ export class DfsScheduler implements Scheduler {
     }
     l.taken = c[0]!;
     if (this.dpor) (l as { backtrack: Set<ThreadId> | null }).backtrack = new Set([l.taken]);
+    this.dporStats.pushed(this.levels.length, l.taken);
     this.levels.push(l);
     this.lastThreadLevel = this.levels.length - 1;
     this.lastReplay = false;
@@ -347,9 +371,11 @@ export class DfsScheduler implements Scheduler {
    * steps would have had with the current path (./races.ts), and the
    * subtree's summary joins the current path's.
    */
-  private prune(sum: Summary): void {
+  private prune(sum: Summary, runnable: readonly ThreadId[]): void {
     const sums = this.summaries!;
-    this.races.pruned(sum, sums, (e, q) => this.race(e, q));
+    this.inPrune = true;
+    this.races.pruned(sum, sums, runnable, (e, q, exact) => this.race(e, q, exact));
+    this.inPrune = false;
     const p = this.lastThreadLevel >= 0 ? (this.levels[this.lastThreadLevel] as ThreadLevel) : null;
     if (p !== null) sums.union(p.sum ??= sums.empty(), sum);
   }
@@ -435,16 +461,28 @@ export class DfsScheduler implements Scheduler {
     const l = this.levels[li] as ThreadLevel;
     const f = fp ?? l.fps.get(t);
     if (f === undefined) throw new Error(`check: no footprint recorded for task ${t} at level ${li}`);
-    this.races.step(t, li, f, fp !== null, info, (e, q) => this.race(e, q));
+    this.races.step(t, li, f, fp !== null, info, (e, q, exact) => this.race(e, q, exact));
   }
 
-  /** Event `e` races with the step of task `q` just run: try `q` (or everything) first at e's level. */
-  private race(e: DporEvent, q: ThreadId): void {
+  /**
+   * Event `e` races with the step just run; `initials` can start the race's
+   * reversal at e's level (null: any task). Source sets (./races.ts): if one
+   * of them is in the level's backtrack set (run, running or to run there),
+   * the reversal is explored already; else one is added, the first not
+   * asleep there. Every runnable task when the initials are unknown; every
+   * one of `initials` when it only contains them (`exact` false).
+   */
+  private race(e: DporEvent, initials: readonly ThreadId[] | null, exact: boolean): void {
     const l = this.levels[e.level] as ThreadLevel;
     const bt = l.backtrack;
     if (bt === null) return;
-    if (l.runnable.includes(q)) bt.add(q);
-    else for (const u of l.runnable) bt.add(u);
+    const n = bt.size;
+    const init = initials?.filter((u) => l.runnable.includes(u));
+    if (init === undefined || (exact && init.length === 0)) for (const u of l.runnable) bt.add(u);
+    else if (!exact) for (const u of init) bt.add(u);
+    else if (!init.some((u) => bt.has(u))) bt.add(init.find((u) => !l.sleep.has(u)) ?? init[0]!);
+    this.dporStats.added += bt.size - n;
+    if (this.inPrune) this.dporStats.addedPruned += bt.size - n;
   }
 
   /**

@@ -15,13 +15,13 @@
  */
 import {
   anon_vma_init_faulted, EffectKind, Folio, install_model_hooks, next_effect, install_nondet, install_sched,
-  install_vm_event_sink, MmStruct, set_current, set_sched_points, VM_GROWSDOWN, VmAreaStruct, VmEvent, populate_pgtables,
+  install_vm_event_sink, MmStruct, set_current, set_sched_points, VmAreaStruct, VmEvent, populate_pgtables,
   AddressSpace, HPAGE_PMD_NR, exit_mm,
-  vm_flags_of, type FaultStrategy, type ForkStrategy, type ModelHooks, type Task,
+  type ModelHooks, type Task,
 } from '../model/index.js';
-import { applyInjections, type Injection } from './inject.js';
+import { applyInjections } from './inject.js';
 import { checkVmaObs, checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
-import type { CheckScenario, CheckVma } from './scenario.js';
+import { vmFlags, type CheckModel, type Slot, type StepOutcome } from './execution-types.js';
 import { fmix, fold, foldString, lanes } from './hash.js';
 import { checkHooks } from './check-hooks.js';
 import { CheckTask, cpuLabel, TState } from './check-task.js';
@@ -34,35 +34,7 @@ import { Canon, Tracker, type Footprint } from './track.js';
 /** Canonical object ids per checked model (shared by the executions of its search). */
 const canons = new WeakMap<CheckModel, Canon>();
 
-/** What to check: a scenario under one fault and one fork strategy. */
-export interface CheckModel {
-  readonly scenario: CheckScenario;
-  readonly fault: FaultStrategy;
-  readonly fork: ForkStrategy;
-  readonly injections: readonly Injection[];
-  readonly invariants: ReadonlySet<InvariantName>;
-  /** Every effect a scheduling point, no merging of invisible sub-steps (for comparison; docs/checker.md). */
-  readonly fineSteps?: boolean;
-  /** Record each task's input history, so that `Execution.stateHash` can key a visited-state table. */
-  readonly stateCache?: boolean;
-}
-
-/** Result of one step. */
-export interface StepOutcome {
-  /** Read/write footprint (tracked steps only). */
-  readonly fp: Footprint | null;
-  readonly violation: Violation | null;
-  /** The step threw for a disabled invariant: the execution cannot go on. */
-  readonly aborted: boolean;
-  /** Tasks the step woke (wake_up_process) and pseudo-tasks it created (I/O completions). */
-  readonly woke: readonly number[];
-  readonly spawned: readonly number[];
-}
-
-export interface Slot {
-  readonly start: number;
-  readonly spec: CheckVma;
-}
+export { uninstallCheckHooks, vmFlags, type CheckModel, type Slot, type StepOutcome } from './execution-types.js';
 
 /** vm_pgoff of a growsdown VMA at the start: how far down the model's stack can grow. */
 const STACK_PGOFF = 8;
@@ -71,10 +43,6 @@ const STACK_PGOFF = 8;
 const LANE_FIELDS = 10;
 
 const LOCK_RELEASE_FNS = ['up_read(', 'up_write(', 'downgrade_write(', 'vma_end_read(', 'folio_unlock('];
-
-export function vmFlags(v: CheckVma): number {
-  return vm_flags_of(v) | (v.growsdown ? VM_GROWSDOWN : 0); // MAP_GROWSDOWN
-}
 
 export class Execution {
   readonly tasks: CheckTask[] = [];
@@ -526,12 +494,4 @@ export class Execution {
 function intersects(a: readonly number[], b: readonly number[]): boolean {
   for (const x of a) if (b.includes(x)) return true;
   return false;
-}
-
-/** Undo the engine hooks after a search (the simulator installs its own). */
-export function uninstallCheckHooks(): void {
-  install_model_hooks(null);
-  install_nondet(null);
-  install_vm_event_sink(() => {});
-  applyInjections([]);
 }

@@ -5,7 +5,19 @@
  * and does not happen before it is a race. Also the races a pruned state's
  * subtree would have had with the current path (state caching, ./summary.ts).
  * The scheduler decides what a race adds to a backtrack set (`onRace`: the
- * task to try first at i's level, or -1 for every task runnable there).
+ * tasks that can start the race's reversal at i's level, or null for every
+ * task runnable there).
+ *
+ * Source sets (P. Abdulla, S. Aronis, B. Jonsson, K. Sagonas, "Optimal
+ * dynamic partial order reduction", POPL 2014; "Source sets: a foundation for
+ * optimal dynamic partial order reduction", JACM 64(4), 2017): only direct
+ * races count (i happens before j through no other step), and a race's
+ * reversal is given by the initials of notdep(i).j, the steps after i that do
+ * not happen after i, then j: the tasks whose first step there has no
+ * predecessor among them. The scheduler adds one of them to i's level unless
+ * one is there already (./dfs.ts `race`). With `sourceSets` off, the rule
+ * before it: every conflicting step not ordered before j's task races, and
+ * j's task is tried when j could run right at i's level, else every task.
  */
 import type { StepInfo, ThreadId } from './scheduler.js';
 import type { Summaries, Summary } from './summary.js';
@@ -21,7 +33,12 @@ export interface DporEvent {
   readonly clock: number[];
 }
 
-export type OnRace = (e: DporEvent, q: ThreadId) => void;
+/**
+ * A race of event `e` with a later step: `initials` can start its reversal
+ * at e's level (null: any task runnable there). `exact` false: `initials`
+ * only contains every task that can (each is to be tried).
+ */
+export type OnRace = (e: DporEvent, initials: readonly ThreadId[] | null, exact: boolean) => void;
 
 /**
  * What undoes one change to a map of Races (`truncate`): the map, the key,
@@ -44,6 +61,9 @@ export class Races {
   /** Undo log of the maps' changes, and where each event's entries start (`truncate`). */
   private readonly undo: Undo[] = [];
   private readonly marks: number[] = [];
+
+  /** `sourceSets`: direct races and their initials (above); else the over-approximation before it. */
+  constructor(private readonly sourceSets = true) {}
 
   /** Events recorded (steps of the current execution so far). */
   get size(): number {
@@ -120,10 +140,18 @@ export class Races {
     for (const i of conflicts) {
       const e = this.events[i]!;
       if (e.tid === t) continue;
-      if (fresh && (base[e.tid] ?? 0) < i + 1) racing.push(i);
+      if (fresh && (base[e.tid] ?? 0) < i + 1 && !racing.includes(i)) racing.push(i);
       joinInto(e.clock);
     }
-    if (racing.length > 0) {
+    if (racing.length > 0 && this.sourceSets) {
+      for (const i of racing) {
+        // A direct race: i happens before j through none of j's other
+        // conflicting steps (it cannot through base, checked above).
+        const ti = this.events[i]!.tid;
+        if (conflicts.some((c) => c !== i && (this.events[c]!.clock[ti] ?? 0) >= i + 1)) continue;
+        onRace(this.events[i]!, this.initials(i, t, clock), true);
+      }
+    } else if (racing.length > 0) {
       // The race reverses i and this step j. Trying task t first at i's level
       // reaches the reversal only if this step can run right there: no step
       // after i happens before j (t's own earlier steps, the step that woke
@@ -132,7 +160,7 @@ export class Races {
       // over-approximated; adding only t there loses executions).
       let last = -1;
       for (const x of clock) if (x !== undefined && x - 1 > last) last = x - 1;
-      for (const i of racing) onRace(this.events[i]!, last > i ? -1 : t);
+      for (const i of racing) onRace(this.events[i]!, last > i ? null : [t], true);
     }
     for (const s of f.w) {
       this.put(this.lastW, s, j);
@@ -155,6 +183,36 @@ export class Races {
   }
 
   /**
+   * The initials of notdep(i).j (source-DPOR): walking the steps after i,
+   * those that do not happen after i form the sequence; a task is an initial
+   * when its first step there has no predecessor in it. A task's later steps
+   * follow its first, and a step with a predecessor in the sequence has one
+   * that is the first step of its task there, so the first steps per task
+   * (`first`) are all that need comparing. `jClock` is j's clock (j not
+   * recorded yet); without j (t = -1), the initials of notdep(i) alone.
+   */
+  private initials(i: number, t: ThreadId, jClock: readonly number[]): ThreadId[] {
+    const ti = this.events[i]!.tid;
+    const firstTid: ThreadId[] = [];
+    const firstIdx: number[] = [];
+    const out: ThreadId[] = [];
+    const visit = (tid: ThreadId, clock: readonly number[], k: number): void => {
+      if (firstTid.includes(tid)) return; // a later step of a task in the sequence: its first precedes it
+      let pred = false;
+      for (let x = 0; x < firstTid.length && !pred; x++) pred = (clock[firstTid[x]!] ?? 0) >= firstIdx[x]! + 1;
+      if (!pred) out.push(tid);
+      firstTid.push(tid);
+      firstIdx.push(k);
+    };
+    for (let k = i + 1; k < this.events.length; k++) {
+      const e = this.events[k]!;
+      if ((e.clock[ti] ?? 0) < i + 1) visit(e.tid, e.clock, k); // else it happens after i
+    }
+    if (t >= 0) visit(t, jClock, this.events.length);
+    return out;
+  }
+
+  /**
    * The current path reached a state explored before, whose subtree is
    * summarised by `sum`: every step of the path that is the last writer, or
    * a reader since, of a slot that a step of another task q in the subtree
@@ -162,11 +220,22 @@ export class Races {
    * inside the subtree can only take their place as a later one), and that
    * does not happen before q's next step, races with the subtree. Which task
    * can start the reversal is not known (the subtree's steps before q's may
-   * be needed first): every task runnable at its level (-1).
+   * be needed first): every task runnable at its level (null), or, with
+   * source sets, the initials of the path's steps after it that do not
+   * happen after it, notdep(i): the reversal the stateless search would
+   * find is notdep(i).w.s for a step s of the subtree and the subtree's
+   * steps w before it, and an initial of a prefix of a sequence is one of
+   * the sequence (a predecessor comes before in the sequence). When notdep(i)
+   * is empty, the initials are the first steps of the subtree's tasks that
+   * do not happen after i: each is a task runnable at the pruned state
+   * (`cutRunnable`; a task woken or spawned inside the subtree has its waker
+   * before it) whose next step is not ordered after i (a task's steps
+   * after a step ordered after i are too): every such task is tried
+   * (`exact` false).
    */
-  pruned(sum: Summary, sums: Summaries, onRace: OnRace): void {
+  pruned(sum: Summary, sums: Summaries, cutRunnable: readonly ThreadId[], onRace: OnRace): void {
     if (sum.wide) {
-      for (const e of this.events) onRace(e, -1);
+      for (const e of this.events) onRace(e, null, true);
       return;
     }
     const clocks = new Map<ThreadId, number[]>();
@@ -186,10 +255,20 @@ export class Races {
       }
       return c;
     };
+    const init = new Map<number, { readonly ini: readonly ThreadId[] | null; readonly exact: boolean }>();
     const check = (j: number, q: ThreadId): void => {
       const e = this.events[j]!;
       if (e.tid === q || (clockOf(q)[e.tid] ?? 0) >= j + 1) return; // e happens before every step of q from here
-      onRace(e, -1);
+      let r = init.get(j);
+      if (r === undefined) {
+        if (!this.sourceSets) r = { ini: null, exact: true };
+        else {
+          const a = this.initials(j, -1, []);
+          r = a.length > 0 ? { ini: a, exact: true } : { ini: cutRunnable.filter((p) => p !== e.tid && (clockOf(p)[e.tid] ?? 0) < j + 1), exact: false };
+        }
+        init.set(j, r);
+      }
+      onRace(e, r.ini, r.exact);
     };
     const n = sum.r.length;
     for (let d = 0; d < n; d++) {
