@@ -165,8 +165,9 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     // A VMA of another mm is reached only with a second process and an object freed and reused.
     'vma-start-read-skip-mm-check': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
     'lock-vma-mm-check-without-mmgrab': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
-    // The transient reference is another mm's too; the writer must detach (munmap, MAP_FIXED, a merge, exit).
-    'vma-mark-detached-skip-refcnt-wait': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
+    // The transient reference is this mm's (a VMA its writer holds write-locked) or another mm's (a reused
+    // object); the writer must detach (munmap, MAP_FIXED, a merge, exit).
+    'vma-mark-detached-skip-refcnt-wait': (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
     // Only a move (mremap) merges with a copied-from VMA.
     'mremap-merge-skip-anon-vma-dup': ops.has('mremap'),
     'free-pgtables-before-detach': (ops.has('munmap') || ops.has('mmap_fixed')) && (ops.has('fault') || ops.has('madvise_dontneed')),
