@@ -62,6 +62,8 @@ const LATER: readonly Injection[] = [
   'mbind-skip-vma-write-lock', 'retract-pte-free-no-rcu',
   // Reached only with an rmap_walk op, which the generators do not draw.
   'anon-vma-fork-skip-clone', 'folio-lock-anon-vma-read-skip-recheck',
+  // Reached only with an uffdio_move op, which the generators do not draw (issue 13a).
+  'uffd-move-lock-src-fallback',
 ];
 /** The mutations the one-mm properties draw (their draws stay what they were before the second mm). */
 const ONE_MM_INJECTIONS = INJECTION_NAMES.filter((i) => !SECOND_MM.includes(i) && !LATER.includes(i));

@@ -180,6 +180,8 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     // The child's missing link shows only to an rmap walk (the parent's anon_vma outlives it either way).
     'anon-vma-fork-skip-clone': ops.has('fork') && ops.has('rmap_walk'),
     'folio-lock-anon-vma-read-skip-recheck': ops.has('rmap_walk'),
+    // The source VMA's lock_vma_under_rcu fails only under a writer; any uffdio_move may reach the fallback.
+    'uffd-move-lock-src-fallback': ops.has('uffdio_move'),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

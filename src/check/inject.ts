@@ -85,6 +85,10 @@ export const INJECTIONS = {
     flag: 'folio_lock_anon_vma_read_skip_recheck',
     summary: 'folio_lock_anon_vma_read (mm/rmap.c) returns the anon_vma it read from folio->mapping under RCU once down_read_trylock of its root succeeds, without re-checking folio_mapped(): a folio unmapped in between (munmap, the fork child\'s exit) may have had its anon_vma freed, and the rmap walk then uses it (a mutation of the rule, not a historic bug)',
   },
+  'uffd-move-lock-src-fallback': {
+    flag: 'uffd_move_lock_src_fallback',
+    summary: 'UFFDIO_MOVE locks the source VMA with uffd_lock_vma, whose fallback takes mmap_read_lock, while it holds the destination\'s VMA read lock (mm/userfaultfd.c as in linux-next before the v6.9 merge of 867a43a34ff8; syzbot "possible deadlock in lock_vma"): the order vma_lock -> mmap_lock, against every writer\'s mmap_lock -> vma_lock',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

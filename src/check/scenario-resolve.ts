@@ -73,6 +73,10 @@ export function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Reco
             issues.push({ path: [...at, 'vma'], message: `VMA '${v}' belongs to process ${vma.process === '' ? 'the first process' : `'${vma.process}'`}, not to this thread's ${proc === '' ? 'first process' : `process '${proc}'`}` });
           }
         }
+        if (o.op === 'uffdio_copy' || o.op === 'uffdio_move') {
+          uffdOp(o, names, byName, proc, at, issues, ops);
+          return;
+        }
         if (o.op === 'rmap_walk') {
           for (const v of names) {
             const vma = byName.get(v);
@@ -140,4 +144,32 @@ export function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Reco
     ...(f.mm.max_map_count !== undefined ? { max_map_count: f.mm.max_map_count } : {}),
     nondet: f.nondet, vmas, threads, processes,
   };
+}
+
+/** The userfaultfd ops' checks: pages inside their VMAs; UFFDIO_COPY into a private VMA, UFFDIO_MOVE between anonymous private VMAs of one process. */
+function uffdOp(
+  o: { op: 'uffdio_copy'; page: number } | { op: 'uffdio_move'; page: number; src_vma: string; src_page: number },
+  names: string[], byName: ReadonlyMap<string, CheckVma>, proc: string, at: Seg[], issues: Array<{ path: Seg[]; message: string }>, ops: CheckOp[],
+): void {
+  for (const v of names) {
+    const vma = byName.get(v);
+    if (vma === undefined) continue;
+    if (o.page >= vma.pages) issues.push({ path: [...at, 'page'], message: `page ${o.page} is outside VMA '${v}' (${vma.pages} pages)` });
+    if (vma.shared) issues.push({ path: [...at, 'vma'], message: `${o.op} into a shared VMA ('${v}') is not modelled (shmem's mfill_atomic_pte); use a private one` });
+    if (o.op === 'uffdio_move' && vma.kind !== 'anon') issues.push({ path: [...at, 'vma'], message: `uffdio_move moves anonymous pages; '${v}' is ${vma.kind}` });
+  }
+  if (o.op === 'uffdio_copy') {
+    ops.push({ op: 'uffdio_copy', vma: names, page: o.page });
+    return;
+  }
+  const src = byName.get(o.src_vma);
+  if (src === undefined) {
+    const hint = didYouMean(o.src_vma, [...byName.keys()]);
+    issues.push({ path: [...at, 'src_vma'], message: `unknown VMA '${o.src_vma}'${hint !== undefined ? ` (did you mean '${hint}'?)` : ''} (VMAs: ${[...byName.keys()].join(', ')})` });
+  } else {
+    if ((src.process ?? '') !== proc) issues.push({ path: [...at, 'src_vma'], message: `VMA '${o.src_vma}' belongs to another process than this thread's (UFFDIO_MOVE moves within one mm)` });
+    if (o.src_page >= src.pages) issues.push({ path: [...at, 'src_page'], message: `page ${o.src_page} is outside VMA '${o.src_vma}' (${src.pages} pages)` });
+    if (src.kind !== 'anon' || src.shared) issues.push({ path: [...at, 'src_vma'], message: `uffdio_move moves anonymous pages of a private VMA; '${o.src_vma}' is ${src.shared ? 'shared' : src.kind}` });
+  }
+  ops.push({ op: 'uffdio_move', vma: names, page: o.page, src_vma: o.src_vma, src_page: o.src_page });
 }

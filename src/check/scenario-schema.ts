@@ -112,9 +112,13 @@ const ForkOp = z.strictObject({ op: z.literal('fork'), child: z.enum(['idle', 'e
  * takes no mmap_lock and no VMA lock.
  */
 const RmapWalkOp = pageOp('rmap_walk');
+/** ioctl(UFFDIO_COPY) of one page into a private VMA at `page` (mfill_atomic; src/model/userfaultfd.ts). */
+const UffdioCopyOp = pageOp('uffdio_copy');
+/** ioctl(UFFDIO_MOVE) of the anonymous page at `src_page` of `src_vma` to `page` of `vma` (move_pages). */
+const UffdioMoveOp = pageOp('uffdio_move').extend({ src_vma: Name, src_page: z.number().int().min(0).default(0) });
 /** The thread exits (exit_mm -> mmput); the last op of its thread. */
 const ExitOp = z.strictObject({ op: z.literal('exit') });
-const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, MbindOp, VmaOp, KhugepagedOp, ForkOp, ExitOp, RmapWalkOp]);
+const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, MbindOp, VmaOp, KhugepagedOp, ForkOp, ExitOp, RmapWalkOp, UffdioCopyOp, UffdioMoveOp]);
 
 const ThreadSchema = z.strictObject({
   name: Name,
@@ -149,5 +153,5 @@ export const CheckScenarioSchema = z.strictObject({
 });
 
 export const OP_SCHEMAS: Record<string, z.ZodType> = {
-  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap_fixed: MmapFixedOp, mbind: MbindOp, mmap: VmaOp, madvise_dontneed: VmaOp, khugepaged: KhugepagedOp, fork: ForkOp, exit: ExitOp, rmap_walk: RmapWalkOp,
+  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap_fixed: MmapFixedOp, mbind: MbindOp, mmap: VmaOp, madvise_dontneed: VmaOp, khugepaged: KhugepagedOp, fork: ForkOp, exit: ExitOp, rmap_walk: RmapWalkOp, uffdio_copy: UffdioCopyOp, uffdio_move: UffdioMoveOp,
 };

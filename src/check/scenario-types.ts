@@ -48,6 +48,10 @@ export type CheckOp =
   | { op: 'fork'; child: 'idle' | 'exit' }
   /** folio_referenced of the anonymous folio mapped at `page` of the VMA's slot (nothing if none is). */
   | { op: 'rmap_walk'; vma: string[]; page: number }
+  /** UFFDIO_COPY of one page into a private VMA (mfill_atomic). */
+  | { op: 'uffdio_copy'; vma: string[]; page: number }
+  /** UFFDIO_MOVE of the anonymous page at `src_page` of `src_vma` to `page` of `vma` (move_pages). */
+  | { op: 'uffdio_move'; vma: string[]; page: number; src_vma: string; src_page: number }
   | { op: 'exit' };
 
 export interface CheckThread {

@@ -99,6 +99,14 @@ export interface FaultInjection {
    * is returned locked and walked.
    */
   folio_lock_anon_vma_read_skip_recheck: boolean;
+  /**
+   * mm/userfaultfd.c uffd_move_lock as in linux-next before the v6.9 merge
+   * of 867a43a34ff8: the source VMA is locked with uffd_lock_vma (whose
+   * fallback takes mmap_read_lock) while the destination's VMA read lock is
+   * held, the order vma_lock -> mmap_lock (syzbot: "possible deadlock in
+   * lock_vma").
+   */
+  uffd_move_lock_src_fallback: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -122,6 +130,7 @@ export const fault_inject: FaultInjection = {
   mbind_skip_vma_write_lock: false,
   anon_vma_fork_skip_clone: false,
   folio_lock_anon_vma_read_skip_recheck: false,
+  uffd_move_lock_src_fallback: false,
 };
 
 /** Set every switch back to off. */
@@ -146,6 +155,7 @@ export function reset_fault_inject(): void {
   fault_inject.mbind_skip_vma_write_lock = false;
   fault_inject.anon_vma_fork_skip_clone = false;
   fault_inject.folio_lock_anon_vma_read_skip_recheck = false;
+  fault_inject.uffd_move_lock_src_fallback = false;
 }
 
 /**
@@ -160,8 +170,8 @@ export type LockdepClass = 'mmap_lock' | 'vma_lock' | 'anon_vma' | 'i_mmap_rwsem
 /** What a VMA operation changes in a VMA (hook `vma_change`). */
 export type VmaChange = 'range' | 'flags' | 'anon_vma';
 
-/** What a PTE set by a fault maps. */
-export type PteKind = 'anon' | 'file' | 'zero';
+/** What a PTE set by a fault maps; 'none': cleared (UFFDIO_MOVE's ptep_clear_flush of the source). */
+export type PteKind = 'anon' | 'file' | 'zero' | 'none';
 /** Page-table walks that change or read a whole range of a VMA's PTEs. */
 export type PtUpdate = 'copy_page_range' | 'change_protection' | 'zap_page_range_single';
 

@@ -40,3 +40,4 @@ export * from './swap.js';
 export * from './pgtable.js';
 export * from './khugepaged.js';
 export * from './vm_flags.js';
+export * from './userfaultfd.js';
