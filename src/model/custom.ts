@@ -217,7 +217,8 @@ export interface ModelHooks {
    * A blocking acquisition of a lock of class `cls` begins (lockdep's
    * rwsem_acquire annotation, before the task may sleep): mmap_read_lock /
    * mmap_write_lock and their killable forms, and vma_start_write's wait for
-   * the readers of an attached VMA (__vma_enter_locked). Trylocks are not
+   * the readers of an attached VMA, or vma_mark_detached's for a transient
+   * reference (__vma_enter_locked). Trylocks are not
    * reported (lockdep adds no dependency for them), but locks taken by
    * trylock are held.
    */
