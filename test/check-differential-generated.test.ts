@@ -66,6 +66,8 @@ const LATER: readonly Injection[] = [
   'collapse-check-pmd-before-vma-write-lock',
   // Reached only with a try_to_unmap op (issue 13b), which the generators do not draw.
   'mmap-i-mmap-lock-before-vma-write-lock',
+  // Reached only with an uffdio_move op, which the generators do not draw (issue 13a).
+  'uffd-move-lock-src-fallback',
 ];
 /** The mutations the one-mm properties draw (their draws stay what they were before the second mm). */
 const ONE_MM_INJECTIONS = INJECTION_NAMES.filter((i) => !SECOND_MM.includes(i) && !LATER.includes(i));

@@ -165,8 +165,9 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     // A VMA of another mm is reached only with a second process and an object freed and reused.
     'vma-start-read-skip-mm-check': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
     'lock-vma-mm-check-without-mmgrab': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
-    // The transient reference is another mm's too; the writer must detach (munmap, MAP_FIXED, a merge, exit).
-    'vma-mark-detached-skip-refcnt-wait': twoMms && (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
+    // The transient reference is this mm's (a VMA its writer holds write-locked) or another mm's (a reused
+    // object); the writer must detach (munmap, MAP_FIXED, a merge, exit).
+    'vma-mark-detached-skip-refcnt-wait': (ops.has('fault') || ops.has('madvise_dontneed')) && reshapes,
     // Only a move (mremap) merges with a copied-from VMA.
     'mremap-merge-skip-anon-vma-dup': ops.has('mremap'),
     'free-pgtables-before-detach': (ops.has('munmap') || ops.has('mmap_fixed')) && (ops.has('fault') || ops.has('madvise_dontneed')),
@@ -183,6 +184,8 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     'collapse-check-pmd-before-vma-write-lock': all.some((o) => o.op === 'khugepaged' && o.collapse === 'anon') && ops.has('madvise_dontneed'),
     // The inverted order needs a file mapping's i_mmap_rwsem, which only try_to_unmap scenarios give a new VMA.
     'mmap-i-mmap-lock-before-vma-write-lock': ops.has('mmap') && ops.has('try_to_unmap'),
+    // The source VMA's lock_vma_under_rcu fails only under a writer; any uffdio_move may reach the fallback.
+    'uffd-move-lock-src-fallback': ops.has('uffdio_move'),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

@@ -279,8 +279,10 @@ function inline(text: string, fault: string, fork: string): CheckModel {
  * state or the next step's reads imply (dup_mmap's VMA index, the VMA a fault
  * locked) cannot make such a difference; the base can.
  */
-const CONTROLS: ReadonlyArray<readonly [FrameSite, number, string, string, string]> = [
-  ['vma_handle_mm_fault', -1, SAME_PAGE, 'mainline', 'fork-lock-all'],
+const CONTROLS: ReadonlyArray<readonly [FrameSite, number, string, string, string, number?]> = [
+  // The last entry, when there is one, is the sampling seed (default 15). Seed 15 no longer reaches a merged
+  // pair here since a fault that finds its VMA write-locked takes a step more (vma_refcount_put, issue 13a).
+  ['vma_handle_mm_fault', -1, SAME_PAGE, 'mainline', 'fork-lock-all', 17],
   ['vma_fault_ret', -1, SAME_PAGE, 'mainline', 'fork-lock-none'],
   ['mmap_handle_mm_fault', 1, SAME_PAGE, 'mainline', 'fork-lock-none'],
   ['mmap_fault_ret', -1, SAME_PAGE, 'mainline', 'fork-lock-all'],
@@ -304,9 +306,9 @@ describe('frame checkpoints: equal futures, and each checkpoint\'s negative cont
       }, 120_000);
     }
   }
-  for (const [site, index, text, fault, fork] of CONTROLS) {
+  for (const [site, index, text, fault, fork, seed] of CONTROLS) {
     it(`${site} without ${index < 0 ? 'its base' : `live local ${index}`} (${fault}, ${fork}) is caught`, () => {
-      const r = compareFutures(inline(text, fault, fork), exact, 15, 300, 300, { site, index });
+      const r = compareFutures(inline(text, fault, fork), exact, seed ?? 15, 300, 300, { site, index });
       expect(r.diff).not.toBeNull();
     }, 120_000);
   }

@@ -93,6 +93,10 @@ export const INJECTIONS = {
     flag: 'mmap_i_mmap_lock_before_vma_write_lock',
     summary: 'the pre-1c7873e33645 mmap_region ("mm: lock newly mapped VMA with corrected ordering", v6.5-rc1, stable 6.4.3): i_mmap_lock_write of the file\'s mapping, then vma_start_write of the new VMA (v6.4: down_write(&vma->vm_lock->lock)) under it: the order i_mmap_rwsem -> vm_lock, against a VMA-locked fault\'s allocation (vm_lock -> fs_reclaim) and reclaim\'s try_to_unmap (fs_reclaim -> i_mmap_rwsem) (mm/mmap.c)',
   },
+  'uffd-move-lock-src-fallback': {
+    flag: 'uffd_move_lock_src_fallback',
+    summary: 'UFFDIO_MOVE locks the source VMA with uffd_lock_vma, whose fallback takes mmap_read_lock, while it holds the destination\'s VMA read lock (mm/userfaultfd.c as in linux-next before the v6.9 merge of 867a43a34ff8; syzbot "possible deadlock in lock_vma"): the order vma_lock -> mmap_lock, against every writer\'s mmap_lock -> vma_lock',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

@@ -114,6 +114,14 @@ export interface FaultInjection {
    * vma->vm_lock->lock, which lockdep sees on any VMA, attached or not.
    */
   mmap_i_mmap_lock_before_vma_write_lock: boolean;
+  /**
+   * mm/userfaultfd.c uffd_move_lock as in linux-next before the v6.9 merge
+   * of 867a43a34ff8: the source VMA is locked with uffd_lock_vma (whose
+   * fallback takes mmap_read_lock) while the destination's VMA read lock is
+   * held, the order vma_lock -> mmap_lock (syzbot: "possible deadlock in
+   * lock_vma").
+   */
+  uffd_move_lock_src_fallback: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -139,6 +147,7 @@ export const fault_inject: FaultInjection = {
   folio_lock_anon_vma_read_skip_recheck: false,
   collapse_check_pmd_before_vma_write_lock: false,
   mmap_i_mmap_lock_before_vma_write_lock: false,
+  uffd_move_lock_src_fallback: false,
 };
 
 /** Set every switch back to off. */
@@ -165,6 +174,7 @@ export function reset_fault_inject(): void {
   fault_inject.folio_lock_anon_vma_read_skip_recheck = false;
   fault_inject.collapse_check_pmd_before_vma_write_lock = false;
   fault_inject.mmap_i_mmap_lock_before_vma_write_lock = false;
+  fault_inject.uffd_move_lock_src_fallback = false;
 }
 
 /**
@@ -183,8 +193,8 @@ export type LockdepClass = 'mmap_lock' | 'vma_lock' | 'anon_vma' | 'i_mmap_rwsem
 /** What a VMA operation changes in a VMA (hook `vma_change`). */
 export type VmaChange = 'range' | 'flags' | 'anon_vma';
 
-/** What a PTE set by a fault maps. */
-export type PteKind = 'anon' | 'file' | 'zero';
+/** What a PTE set by a fault maps; 'none': cleared (UFFDIO_MOVE's ptep_clear_flush of the source). */
+export type PteKind = 'anon' | 'file' | 'zero' | 'none';
 /** Page-table walks that change or read a whole range of a VMA's PTEs. */
 export type PtUpdate = 'copy_page_range' | 'change_protection' | 'zap_page_range_single';
 
@@ -230,7 +240,8 @@ export interface ModelHooks {
    * A blocking acquisition of a lock of class `cls` begins (lockdep's
    * rwsem_acquire annotation, before the task may sleep): mmap_read_lock /
    * mmap_write_lock and their killable forms, and vma_start_write's wait for
-   * the readers of an attached VMA (__vma_enter_locked). Trylocks are not
+   * the readers of an attached VMA, or vma_mark_detached's for a transient
+   * reference (__vma_enter_locked). Trylocks are not
    * reported (lockdep adds no dependency for them), but locks taken by
    * trylock are held.
    */

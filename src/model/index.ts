@@ -43,3 +43,4 @@ export * from './vm_flags.js';
 export * from './pt_reclaim.js';
 export * from './i_mmap.js';
 export * from './fs_reclaim.js';
+export * from './userfaultfd.js';

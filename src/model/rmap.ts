@@ -296,3 +296,16 @@ export function anon_rmap_zap(vma: VmAreaStruct): void {
 export function anon_rmap_move(from: VmAreaStruct, to: VmAreaStruct): void {
   for (const av of from.folio_anon_vmas) if (!to.folio_anon_vmas.includes(av)) rmap_add(to, av);
 }
+
+/**
+ * UFFDIO_MOVE's move_present_pte (mm/userfaultfd.c): with the source
+ * folio's anon_vma `av` write-locked (folio_get_anon_vma,
+ * anon_vma_lock_write), folio_move_anon_rmap(src_folio, dst_vma) makes
+ * folio->mapping the destination's anon_vma (model-only bookkeeping: `dst`
+ * maps a folio of dst->anon_vma; `src` keeps its record of mapping folios
+ * of `av`, which is per VMA, not per page, until its PTEs are zapped).
+ */
+export function folio_move_anon_rmap(src: VmAreaStruct, dst: VmAreaStruct, av: AnonVma): void {
+  anon_vma_lock_write(av, src.mm, 'anon_vma_lock_write in move_pages_pte');
+  folio_add_new_anon_rmap(dst);
+}

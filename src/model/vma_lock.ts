@@ -22,8 +22,13 @@ export function vma_is_write_locked(vma: VmAreaStruct): boolean {
   return (vma.mm.mm_lock_seq & 1) === 1 && vma.vm_lock_seq === vma.mm.mm_lock_seq;
 }
 
-/** Result of vma_start_read: the kernel's NULL and -EAGAIN; UNSTABLE: NULL after err_unstable (the VMA is another mm's). */
-export const VMA_READ_OK = 0, VMA_READ_FAIL = 1, VMA_READ_EAGAIN = 2, VMA_READ_UNSTABLE = 3;
+/**
+ * Result of vma_start_read: the kernel's NULL and -EAGAIN; UNSTABLE: NULL
+ * after err_unstable (the VMA is another mm's); LOCKED_REF: NULL from the
+ * vm_lock_seq re-check after the increment, the transient reference still
+ * held (only with `transient`: the caller drops it a scheduling point later).
+ */
+export const VMA_READ_OK = 0, VMA_READ_FAIL = 1, VMA_READ_EAGAIN = 2, VMA_READ_UNSTABLE = 3, VMA_READ_LOCKED_REF = 4;
 
 /**
  * The other mm whose VMA vma_start_read found (VMA_READ_UNSTABLE): the
@@ -33,6 +38,8 @@ export const VMA_READ_OK = 0, VMA_READ_FAIL = 1, VMA_READ_EAGAIN = 2, VMA_READ_U
 export let unstable_mm: MmStruct | null = null;
 /** With `unstable_mm`: vma_start_read's transient reference is still held (VMA_READ_UNSTABLE), not dropped by a vma_end_read. */
 let unstable_ref = false;
+/** lock_vma_found's vma_start_read returned VMA_READ_LOCKED_REF: the caller still holds the transient reference of its own mm's write-locked VMA. */
+let locked_ref = false;
 
 /**
  * vma_start_read (as in v7.0, since the July 2025 UAF fix; include/linux/mmap_lock.h /
@@ -57,9 +64,24 @@ let unstable_ref = false;
  *    another (finish_vma_unstable);
  * 4. the vm_lock_seq recheck after taking the reference (the same test as 1
  *    here: a step of the model does not interleave inside it).
+ *
+ * With `transient` (lock_vma_under_rcu_steps, the checker), a VMA found
+ * write-locked by its own mm's writer, still attached and not excluding
+ * readers, takes the other path the kernel allows: the pessimistic check 1
+ * ("A race might cause false locked result") passed on a vm_lock_seq read
+ * before the writer's stamp, __refcount_inc_not_zero_limited_acquire
+ * succeeds (a write-locked VMA has no VMA_LOCK_OFFSET once
+ * __vma_exit_locked ran), and the re-check 4 sees the VMA write-locked:
+ * NULL with the reference still held (VMA_READ_LOCKED_REF); the caller
+ * drops it with vma_refcount_put a scheduling point later, which wakes a
+ * writer waiting in vma_mark_detached (docs/fidelity.md, "lock_vma_under_rcu").
  */
-export function vma_start_read(mm: MmStruct, vma: VmAreaStruct): number {
-  if ((mm.mm_lock_seq & 1) === 1 && vma.vm_lock_seq === mm.mm_lock_seq) return VMA_READ_FAIL;
+export function vma_start_read(mm: MmStruct, vma: VmAreaStruct, transient = false): number {
+  if ((mm.mm_lock_seq & 1) === 1 && vma.vm_lock_seq === mm.mm_lock_seq) {
+    if (!transient || vma.detached || vma.excludeReaders || vma.mm !== mm) return VMA_READ_FAIL;
+    vma.nrReaders++; // __refcount_inc_not_zero_limited_acquire(&vma->vm_refcnt): the transient reference
+    return VMA_READ_LOCKED_REF; // vma->vm_lock_seq == raw_read_seqcount(&mm->mm_lock_seq): the re-check fails
+  }
   if (vma.detached) return VMA_READ_EAGAIN; // a freed object is detached too
   if (vma.excludeReaders) return VMA_READ_FAIL;
   if (vma.mm !== mm && !fault_inject.vma_start_read_skip_mm_check && !fault_inject.lock_vma_mm_check_without_mmgrab) {
@@ -125,8 +147,8 @@ export function vma_start_read_finish_unstable(vma: VmAreaStruct): void {
  * a closure in lock_vma_found made V8 allocate a context for its mm and vma
  * on every call, hooks or not (48 bytes per fault in the simulator).
  */
-function vma_start_read_opaque(mm: MmStruct, vma: VmAreaStruct): number {
-  return opaque_call(() => vma_start_read(mm, vma));
+function vma_start_read_opaque(mm: MmStruct, vma: VmAreaStruct, transient: boolean): number {
+  return opaque_call(() => vma_start_read(mm, vma, transient));
 }
 
 /** lock_vma_under_rcu's outcome after the lookup found a VMA: locked, retry the lookup (MISS), or give up (ABORT). */
@@ -141,11 +163,12 @@ const LVR_OK = 0, LVR_MISS = 1, LVR_ABORT = 2;
  * Counts VMA_LOCK_MISS / VMA_LOCK_ABORT as the kernel does. A VMA of another
  * mm leaves `unstable_mm` set for the caller (ABORT).
  */
-function lock_vma_found(mm: MmStruct, vma: VmAreaStruct, addr: number): number {
+function lock_vma_found(mm: MmStruct, vma: VmAreaStruct, addr: number, transient: boolean): number {
   unstable_mm = null;
   unstable_ref = false;
   // Model-only: an opaque call for the checker (only the result reaches the caller).
-  const r = hooks_on ? vma_start_read_opaque(mm, vma) : vma_start_read(mm, vma);
+  const r = hooks_on ? vma_start_read_opaque(mm, vma, transient) : vma_start_read(mm, vma, transient);
+  locked_ref = r === VMA_READ_LOCKED_REF;
   // Model-only: which mm err_unstable grabbed is also the caller's (it
   // wakes and mmdrops it later): read it again here, outside the opaque
   // call, so the checker records it as the task's input. Same step, so the
@@ -158,7 +181,7 @@ function lock_vma_found(mm: MmStruct, vma: VmAreaStruct, addr: number): number {
     count_vm_event(VmEvent.VMA_LOCK_MISS); // "The area was replaced with another one"
     return LVR_MISS;
   }
-  if (r === VMA_READ_FAIL || r === VMA_READ_UNSTABLE) {
+  if (r === VMA_READ_FAIL || r === VMA_READ_UNSTABLE || r === VMA_READ_LOCKED_REF) {
     count_vm_event(VmEvent.VMA_LOCK_ABORT);
     return LVR_ABORT;
   }
@@ -196,7 +219,7 @@ export function lock_vma_under_rcu(mm: MmStruct, addr: number): VmAreaStruct | n
       count_vm_event(VmEvent.VMA_LOCK_ABORT);
       return null;
     }
-    const r = lock_vma_found(mm, vma, addr);
+    const r = lock_vma_found(mm, vma, addr, false);
     if (unstable_mm !== null) {
       if (unstable_ref) vma_refcount_put_transient(vma);
       finish_vma_unstable(unstable_mm, !fault_inject.lock_vma_mm_check_without_mmgrab);
@@ -223,7 +246,15 @@ export function* lock_vma_under_rcu_steps(mm: MmStruct, addr: number): KPath<VmA
       return null;
     }
     if (sched_points) yield PT.vma_start_read;
-    const r = lock_vma_found(mm, vma, addr);
+    const r = lock_vma_found(mm, vma, addr, sched_points);
+    if (locked_ref) {
+      // vma_start_read took a reference on its own mm's VMA that the mm's
+      // writer holds write-locked; it is held until vma_refcount_put: the
+      // writer's vma_mark_detached waits for it (__vma_enter_locked).
+      locked_ref = false;
+      yield PT.vma_refcount_put;
+      vma_refcount_put_transient(vma); // vma_refcount_put: rcuwait_wake_up(&mm->vma_writer_wait)
+    }
     const other = unstable_mm;
     if (other !== null) {
       unstable_mm = null;
@@ -352,14 +383,16 @@ function* __vma_start_write_killable(vma: VmAreaStruct): KPath<number> {
 /**
  * vma_mark_detached (mm/mmap_lock.c, v6.15+): the VMA is write-locked;
  * later lookups see -EAGAIN. If a reader holds a transient reference
- * (refcount_dec_and_test fails: another mm's vma_start_read between its
- * increment and vma_refcount_put, vma_start_read_transient below), wait
- * until it drops (__vma_enter_locked(vma, true): excluding readers, on
- * mm->vma_writer_wait).
+ * (refcount_dec_and_test fails: a vma_start_read between its increment and
+ * vma_refcount_put, of this mm: VMA_READ_LOCKED_REF, or of another mm that
+ * reused the object: VMA_READ_UNSTABLE), wait until it drops
+ * (__vma_enter_locked(vma, true): lockdep's rwsem_acquire, excluding
+ * readers, on mm->vma_writer_wait).
  */
 export function* vma_mark_detached(vma: VmAreaStruct): KPath {
   vma.detached = true;
   if (vma.nrReaders !== 0 && !fault_inject.vma_mark_detached_skip_refcnt_wait) {
+    if (hooks_on) hooks.lock_acquire('vma_lock', vma.mm); // model-only hook: __vma_enter_locked's rwsem_acquire(&vma->vmlock_dep_map)
     vma.excludeReaders = true; // refcount_add_not_zero(VMA_LOCK_OFFSET)
     vma.writerWaiting = current;
     yield vma.blockWrite; // rcuwait_wait_event(&vma->vm_mm->vma_writer_wait, refcount == VMA_LOCK_OFFSET)
