@@ -305,7 +305,7 @@ export function anon_rmap_move(from: VmAreaStruct, to: VmAreaStruct): void {
  * maps a folio of dst->anon_vma; `src` keeps its record of mapping folios
  * of `av`, which is per VMA, not per page, until its PTEs are zapped).
  */
-export function folio_move_anon_rmap(src: VmAreaStruct, dst: VmAreaStruct, av: AnonVma): void {
-  anon_vma_lock_write(av, src.mm, 'anon_vma_lock_write in move_pages_pte');
+export function folio_move_anon_rmap(dst: VmAreaStruct, av: AnonVma): void {
+  hooks.anon_vma_use(av, 'folio_move_anon_rmap'); // model-only hook: the caller holds av's lock (userfaultfd.ts move_pages)
   folio_add_new_anon_rmap(dst);
 }

@@ -12,7 +12,7 @@ import { Cost, cpu, point, type KPath } from './effects.js';
 import { VM_EXEC, VM_READ, VM_WRITE, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { mmap_read_lock, mmap_read_unlock, PT } from './mmap_lock.js';
 import { lock_vma_under_rcu, lock_vma_under_rcu_steps, vma_end_read, vma_start_read_locked } from './vma_lock.js';
-import { __anon_vma_prepare, folio_move_anon_rmap, folio_add_new_anon_rmap } from './rmap.js';
+import { __anon_vma_prepare, anon_vma_lock_write, anon_vma_unlock_write, folio_move_anon_rmap, folio_add_new_anon_rmap } from './rmap.js';
 import { folio_alloc_mpol } from './mempolicy.js';
 import { anon_charge_and_add } from './memcontrol.js';
 import { folio_add_lru } from './swap.js';
@@ -40,7 +40,7 @@ function* find_vma_and_prepare_anon(mm: MmStruct, addr: number): KPath<VmAreaStr
   if (vma === null) return null;
   if (!vma.vm_shared && vma.anon_vma === null) {
     yield cpu(Cost.anon_vma_prepare);
-    __anon_vma_prepare(vma); // anon_vma_prepare (rmap.ts; hook anon_vma_prepare: I6, mmap_lock held)
+    yield* __anon_vma_prepare(vma); // anon_vma_prepare (rmap.ts; hook anon_vma_prepare: I6, mmap_lock held)
     count_vm_event(VmEvent.ANON_VMA_PREPARE);
   }
   return vma;
@@ -217,20 +217,25 @@ export function* move_pages(mm: MmStruct, dst: number, src: number): KPath<numbe
     const av = sv.folio_anon_vmas[0] ?? null; // the folio at src (model-only: the one the source VMA maps, rmap_walk.ts anon_folio_at)
     if (av === null || sv.swapped.has(spgoff)) ret = -ENOENT; // pte_none(orig_src_pte) (a swap entry moves by move_swap_pte: not modelled)
     else if (dv.swapped.has(dpgoff)) ret = -EEXIST; // !pte_none(orig_dst_pte)
-    else if (!pte_offset_map_lock(mm, dpt, dst) || !pte_offset_map_lock(mm, spt, src)) ret = -EINVAL; // (a pmd changed: not reached in the model)
     else {
-      // folio_lock; anon_vma_lock_write(src_anon_vma); folio_move_anon_rmap(src_folio, dst_vma)
-      folio_move_anon_rmap(sv, dv, av);
-      if (sv.anon_ptes_mapped > 0) sv.anon_ptes_mapped--; // ptep_clear_flush(src_vma, src_addr, src_pte) (a resident page of the scenario is not counted there)
-      if (sv.anon_ptes_writable > 0) sv.anon_ptes_writable--;
-      dv.anon_ptes_mapped++; // set_pte_at(mm, dst_addr, dst_pte, orig_dst_pte)
-      if ((dv.vm_flags & VM_WRITE) !== 0) dv.anon_ptes_writable++;
-      if (hooks_on) {
-        hooks.set_pte_at(sv, spgoff, 'none'); // model-only hooks
-        hooks.set_pte_at(dv, dpgoff, 'anon');
+      // move_pages_pte: folio_lock, folio_get_anon_vma; anon_vma_lock_write(src_anon_vma)
+      // sleeps, so it is taken with the PTLs dropped and the PTEs re-checked under them after
+      yield* anon_vma_lock_write(av, mm, 'anon_vma_lock_write in move_pages_pte');
+      if (!pte_offset_map_lock(mm, dpt, dst) || !pte_offset_map_lock(mm, spt, src)) ret = -EINVAL; // (a pmd changed: not reached in the model)
+      else {
+        folio_move_anon_rmap(dv, av); // move_present_pte
+        if (sv.anon_ptes_mapped > 0) sv.anon_ptes_mapped--; // ptep_clear_flush(src_vma, src_addr, src_pte) (a resident page of the scenario is not counted there)
+        if (sv.anon_ptes_writable > 0) sv.anon_ptes_writable--;
+        dv.anon_ptes_mapped++; // set_pte_at(mm, dst_addr, dst_pte, orig_dst_pte)
+        if ((dv.vm_flags & VM_WRITE) !== 0) dv.anon_ptes_writable++;
+        if (hooks_on) {
+          hooks.set_pte_at(sv, spgoff, 'none'); // model-only hooks
+          hooks.set_pte_at(dv, dpgoff, 'anon');
+        }
+        const flush = flush_tlb_mm_range(true); // ptep_clear_flush of the source PTE
+        if (flush !== null) yield flush;
       }
-      const flush = flush_tlb_mm_range(true); // ptep_clear_flush of the source PTE
-      if (flush !== null) yield flush;
+      anon_vma_unlock_write(av); // move_pages_pte: anon_vma_unlock_write(src_anon_vma)
     }
   }
   yield* uffd_move_unlock(v);
