@@ -23,6 +23,43 @@ function slotOf(index: number, mask: number): number {
   return (Math.imul(index, 0x9e3779b1) >>> 16) & mask;
 }
 
+/** Linear probing from `index`'s home slot: the slot holding `index`, or the empty slot where it would go. */
+function probe(keys: Int32Array, mask: number, index: number): number {
+  let i = slotOf(index, mask);
+  for (;;) {
+    const k = keys[i]!;
+    if (k === index || k === EMPTY) return i;
+    i = (i + 1) & mask;
+  }
+}
+
+/** The slot holding `index`, or -1. */
+function findSlot(keys: Int32Array, mask: number, index: number): number {
+  const i = probe(keys, mask, index);
+  return keys[i] === index ? i : -1;
+}
+
+/**
+ * Backward-shift deletion of slot `i`: moves the later members of its probe
+ * run into the hole (with their values, when the table has them) and
+ * returns the slot left empty, which the caller clears.
+ */
+function backwardShift<V>(keys: Int32Array, vals: Array<V | undefined> | null, mask: number, i: number): number {
+  let hole = i;
+  for (;;) {
+    i = (i + 1) & mask;
+    const k = keys[i]!;
+    if (k === EMPTY) return hole;
+    const home = slotOf(k, mask);
+    // Move k if its home is not in the cyclic range (hole, i].
+    if (hole <= i ? home <= hole || home > i : home <= hole && home > i) {
+      keys[hole] = k;
+      if (vals !== null) vals[hole] = vals[i];
+      hole = i;
+    }
+  }
+}
+
 export class XArray<V> {
   private keys_: Int32Array;
   private vals: Array<V | undefined>;
@@ -43,14 +80,8 @@ export class XArray<V> {
   /** xa_load */
   get(index: number): V | undefined {
     if (this.n === 0) return undefined;
-    const keys = this.keys_, mask = this.mask;
-    let i = slotOf(index, mask);
-    for (;;) {
-      const k = keys[i]!;
-      if (k === index) return this.vals[i];
-      if (k === EMPTY) return undefined;
-      i = (i + 1) & mask;
-    }
+    const i = findSlot(this.keys_, this.mask, index);
+    return i < 0 ? undefined : this.vals[i];
   }
 
   has(index: number): boolean {
@@ -62,18 +93,10 @@ export class XArray<V> {
     if (index < 0 || index > 0x7fffffff || !Number.isInteger(index)) throw new RangeError(`XArray index ${index}`);
     if (this.mask < 0) this.alloc(FIRST_CAPACITY);
     const keys = this.keys_, mask = this.mask;
-    let i = slotOf(index, mask);
-    for (;;) {
-      const k = keys[i]!;
-      if (k === index) {
-        this.vals[i] = value;
-        return this;
-      }
-      if (k === EMPTY) break;
-      i = (i + 1) & mask;
-    }
-    keys[i] = index;
+    const i = probe(keys, mask, index);
     this.vals[i] = value;
+    if (keys[i] === index) return this;
+    keys[i] = index;
     if (++this.n * 2 > mask + 1) this.grow();
     return this;
   }
@@ -82,27 +105,9 @@ export class XArray<V> {
   delete(index: number): boolean {
     if (this.n === 0) return false;
     const keys = this.keys_, vals = this.vals, mask = this.mask;
-    let i = slotOf(index, mask);
-    for (;;) {
-      const k = keys[i]!;
-      if (k === EMPTY) return false;
-      if (k === index) break;
-      i = (i + 1) & mask;
-    }
-    // Backward-shift deletion: move later members of the probe run into the hole.
-    let hole = i;
-    for (;;) {
-      i = (i + 1) & mask;
-      const k = keys[i]!;
-      if (k === EMPTY) break;
-      const home = slotOf(k, mask);
-      // Move k if its home is not in the cyclic range (hole, i].
-      if (hole <= i ? home <= hole || home > i : home <= hole && home > i) {
-        keys[hole] = k;
-        vals[hole] = vals[i];
-        hole = i;
-      }
-    }
+    const i = findSlot(keys, mask, index);
+    if (i < 0) return false;
+    const hole = backwardShift(keys, vals, mask, i);
     keys[hole] = EMPTY;
     vals[hole] = undefined;
     this.n--;
@@ -159,26 +164,14 @@ export class IndexSet {
   }
   has(index: number): boolean {
     if (this.n === 0) return false;
-    const keys = this.keys_, mask = this.mask;
-    let i = slotOf(index, mask);
-    for (;;) {
-      const k = keys[i]!;
-      if (k === index) return true;
-      if (k === EMPTY) return false;
-      i = (i + 1) & mask;
-    }
+    return findSlot(this.keys_, this.mask, index) >= 0;
   }
   add(index: number): this {
     if (index < 0 || index > 0x7fffffff || !Number.isInteger(index)) throw new RangeError(`IndexSet index ${index}`);
     if (this.mask < 0) this.alloc(FIRST_CAPACITY);
     const keys = this.keys_, mask = this.mask;
-    let i = slotOf(index, mask);
-    for (;;) {
-      const k = keys[i]!;
-      if (k === index) return this;
-      if (k === EMPTY) break;
-      i = (i + 1) & mask;
-    }
+    const i = probe(keys, mask, index);
+    if (keys[i] === index) return this;
     keys[i] = index;
     if (++this.n * 2 > mask + 1) this.grow();
     return this;
@@ -187,24 +180,9 @@ export class IndexSet {
   delete(index: number): boolean {
     if (this.n === 0) return false;
     const keys = this.keys_, mask = this.mask;
-    let i = slotOf(index, mask);
-    for (;;) {
-      const k = keys[i]!;
-      if (k === EMPTY) return false;
-      if (k === index) break;
-      i = (i + 1) & mask;
-    }
-    let hole = i;
-    for (;;) {
-      i = (i + 1) & mask;
-      const k = keys[i]!;
-      if (k === EMPTY) break;
-      const home = slotOf(k, mask);
-      if (hole <= i ? home <= hole || home > i : home <= hole && home > i) {
-        keys[hole] = k;
-        hole = i;
-      }
-    }
+    const i = findSlot(keys, mask, index);
+    if (i < 0) return false;
+    const hole = backwardShift(keys, null, mask, i);
     keys[hole] = EMPTY;
     this.n--;
     return true;
