@@ -186,6 +186,8 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     'mmap-i-mmap-lock-before-vma-write-lock': ops.has('mmap') && ops.has('try_to_unmap'),
     // The source VMA's lock_vma_under_rcu fails only under a writer; any uffdio_move may reach the fallback.
     'uffd-move-lock-src-fallback': ops.has('uffdio_move'),
+    // A PTE moved under an rmap walk shows only to a walk (rmap_walk, try_to_unmap) of a scenario with a move.
+    'mremap-skip-rmap-locks': ops.has('mremap') && (ops.has('rmap_walk') || ops.has('try_to_unmap')),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

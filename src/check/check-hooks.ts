@@ -169,6 +169,11 @@ export function checkHooks(x: HookHost): ModelHooks {
         }
       }
     },
+    rmap_walk_miss: (av, pgoff, found, how) => {
+      // mm/mremap.c move_ptes: "rmap will always observe either the old pte, or the new pte, or both";
+      // a walk that observes neither leaves the folio mapped (try_to_unmap) or a migration entry behind.
+      x.record('anon-vma', `${x.who()}'s rmap walk of ${av.label} (the folio at page offset ${pgoff}) observes its PTE in none of the VMAs it visits (${found.map((v) => v.label).join(', ')}), though the folio stays mapped: ${how}`);
+    },
     vma_use: (vma, mm, addr, what) => {
       const me = x.cur;
       if (me !== null && !vma.readers.includes(me) && mm.mmap_lock.writer !== me && !mm.mmap_lock.readers.includes(me)) {

@@ -97,6 +97,10 @@ export const INJECTIONS = {
     flag: 'uffd_move_lock_src_fallback',
     summary: 'UFFDIO_MOVE locks the source VMA with uffd_lock_vma, whose fallback takes mmap_read_lock, while it holds the destination\'s VMA read lock (mm/userfaultfd.c as in linux-next before the v6.9 merge of 867a43a34ff8; syzbot "possible deadlock in lock_vma"): the order vma_lock -> mmap_lock, against every writer\'s mmap_lock -> vma_lock',
   },
+  'mremap-skip-rmap-locks': {
+    flag: 'mremap_skip_rmap_locks',
+    summary: 'mremap\'s move_ptes / move_pgt_entry (mm/mremap.c) move the PTEs without take_rmap_locks (i_mmap_lock_write, anon_vma_lock_write) even when copy_vma set need_rmap_locks, because the VMA it moves them to comes before the source in the anon_vma\'s interval tree (a merge into a neighbour with a lower vm_pgoff): an rmap walk visits the destination before the move and the source after it, and observes the PTE in neither (a mutation of the rule of 38a76013ad80, "mm: avoid taking rmap locks in move_ptes()"; its historic misses were the THP and whole-PMD moves that skipped the locks)',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

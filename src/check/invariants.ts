@@ -39,8 +39,8 @@ export const INVARIANTS = [
   },
   {
     name: 'anon-vma', ref: 'I5/I6',
-    summary: 'an anon_vma is installed only under mmap_lock, no anonymous page is copied into a child VMA that anon_vma_fork left without an anon_vma, and an rmap walk of a folio finds every VMA that maps it (each is linked to the folio\'s anon_vma: anon_vma_clone, anon_vma_fork)',
-    kernel: '__vmf_anon_prepare (mm/memory.c), __anon_vma_prepare / anon_vma_fork / anon_vma_clone / rmap_walk_anon (mm/rmap.c)',
+    summary: 'an anon_vma is installed only under mmap_lock, no anonymous page is copied into a child VMA that anon_vma_fork left without an anon_vma, and an rmap walk of a folio finds every VMA that maps it (each is linked to the folio\'s anon_vma: anon_vma_clone, anon_vma_fork) and observes its PTE where mremap moves it (the old or the new one: take_rmap_locks)',
+    kernel: '__vmf_anon_prepare (mm/memory.c), __anon_vma_prepare / anon_vma_fork / anon_vma_clone / rmap_walk_anon (mm/rmap.c), copy_vma need_rmap_locks / move_ptes take_rmap_locks (mm/vma.c, mm/mremap.c)',
   },
   {
     name: 'detached-vma', ref: 'I10',

@@ -122,6 +122,14 @@ export interface FaultInjection {
    * lock_vma").
    */
   uffd_move_lock_src_fallback: boolean;
+  /**
+   * mm/mremap.c move_ptes / move_pgt_entry: no take_rmap_locks (the
+   * i_mmap_rwsem and the anon_vma lock for write) around the move even when
+   * copy_vma set need_rmap_locks (the destination VMA comes before the
+   * source in rmap traversal order) or the move is of a whole PMD: an rmap
+   * walk may visit the destination before the move and the source after it.
+   */
+  mremap_skip_rmap_locks: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -148,6 +156,7 @@ export const fault_inject: FaultInjection = {
   collapse_check_pmd_before_vma_write_lock: false,
   mmap_i_mmap_lock_before_vma_write_lock: false,
   uffd_move_lock_src_fallback: false,
+  mremap_skip_rmap_locks: false,
 };
 
 /** Set every switch back to off. */
@@ -175,6 +184,7 @@ export function reset_fault_inject(): void {
   fault_inject.collapse_check_pmd_before_vma_write_lock = false;
   fault_inject.mmap_i_mmap_lock_before_vma_write_lock = false;
   fault_inject.uffd_move_lock_src_fallback = false;
+  fault_inject.mremap_skip_rmap_locks = false;
 }
 
 /**
@@ -278,6 +288,14 @@ export interface ModelHooks {
    * each one, its mm and its page table).
    */
   rmap_walk?(av: AnonVma, pgoff: number, found: readonly VmAreaStruct[]): void;
+  /**
+   * An rmap walk of the folio at page offset `pgoff` of `av` (rmap_walk.ts)
+   * ended without observing its PTE in any VMA it visited (`found`), though
+   * the folio was mapped when the walk took the lock and still is: the PTE
+   * moved (mremap's move_ptes) from a VMA the walk visited after the move to
+   * one it had visited before it. `how` says where it went.
+   */
+  rmap_walk_miss?(av: AnonVma, pgoff: number, found: readonly VmAreaStruct[], how: string): void;
   /**
    * dup_mmap has decided, for parent VMA `src`, whether the child gets its
    * page tables (`copy`: copy_page_range runs). Called in the step that

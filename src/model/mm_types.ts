@@ -271,6 +271,18 @@ export class MmStruct {
   readonly pgtables = new Map<number, PteTable>();
   nextVmaId = 0;
   nextAnonVmaId = 0;
+  /**
+   * Model-only (mremap.ts move_page_tables): the PTE move of an mremap in
+   * progress, from move_vma's copy_vma until the source is unmapped: the
+   * PTEs of [pte_move_old, pte_move_old + pte_move_len) go to
+   * [pte_move_new, ...), the first `pte_move_done` pages of it have moved.
+   * Which VMA holds an anonymous PTE during the move, for an rmap walk
+   * (rmap_walk.ts anon_pte_present); -1 / 0 when no move is in progress.
+   */
+  pte_move_old = -1;
+  pte_move_new = -1;
+  pte_move_len = 0;
+  pte_move_done = 0;
   /** The swap device is SWP_SYNCHRONOUS_IO (zram): swap-in runs on the faulting CPU. */
   swapSynchronous = false;
   /** The memory cgroup charged for this mm's page cache (scenario `memory:`), or null: page states are drawn per op. */

@@ -5,16 +5,17 @@
  * (mremap_to), memory-and-vma.md §F.4. Locking as in v6.12 .. v7.0.
  */
 import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
-import { Cost, cpu, type KPath } from './effects.js';
+import { Cost, cpu, point, type KPath } from './effects.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';
 import { vma_mark_detached, vma_start_write } from './vma_lock.js';
-import { hooks } from './custom.js';
+import { fault_inject, hooks } from './custom.js';
 import { sched_points } from './sched.js';
-import { free_pgtables } from './pgtable.js';
+import { free_pgtables, pmd_index, PTRS_PER_PTE } from './pgtable.js';
 import { __split_vma, do_vmi_munmap, vm_area_dup, vm_area_free, VPT } from './vma.js';
 import { vma_merge_new_range } from './mmap_region.js';
-import { anon_rmap_move, anon_rmap_zap, unlink_anon_vmas } from './rmap.js';
+import { anon_rmap_move, anon_rmap_zap, anon_vma_lock_write, anon_vma_unlock_write, unlink_anon_vmas } from './rmap.js';
+import { i_mmap_lock_write, i_mmap_unlock_write } from './i_mmap.js';
 
 /** MREMAP_MAYMOVE: the kernel may move the mapping when it cannot grow in place. */
 export const MREMAP_MAYMOVE = 1;
@@ -119,6 +120,8 @@ export function* move_vma(
   if (mm.map_count >= mm.max_map_count - 3) return -1;
   yield* vma_start_write(vma);
   const pgoff = vma.pgoff_of(old_addr);
+  const len = Math.min(old_len, new_len); // move_page_tables(&pmc): pmc.len_in = old_len (the source was shrunk first)
+  pte_move_begin(mm, old_addr, new_addr, len);
   // copy_vma: vma_merge_new_range into a neighbour of the target range ...
   const after = mm.mm_mt.find(new_addr);
   const before = after !== null ? mm.mm_mt.prev(after) : mm.vmas[mm.vmas.length - 1] ?? null;
@@ -127,6 +130,9 @@ export function* move_vma(
     has_map_pages: vma.has_map_pages, resident: vma.resident, mapping: vma.cache, vm_pgoff: pgoff,
   }, vma);
   let new_vma = merged;
+  // copy_vma: `*need_rmap_locks = (vma_start_pgoff(new_vma) <= vma_start_pgoff(vma))` after a merge (the VMA it
+  // merged into may come before the source in rmap traversal order), false for a new VMA (linked after the source)
+  const need_rmap_locks = merged !== null && merged.vm_pgoff <= vma.vm_pgoff;
   if (new_vma === null) { // ... else vm_area_dup + anon_vma_clone(new, vma, VMA_OP_REMAP) + vma_link
     const nw = yield* vm_area_dup(vma);
     nw.vm_start = new_addr;
@@ -136,11 +142,11 @@ export function* move_vma(
     mm.link(nw);
     new_vma = nw;
   }
-  yield cpu(Cost.copy_pte, Math.round(Math.min(old_len, new_len) * vma.resident)); // move_page_tables
-  anon_rmap_move(vma, new_vma); // model-only: the moved PTEs map the same folios (folio->mapping unchanged)
-  const moved = flush_tlb_mm_range(ptes_changed(Math.min(old_len, new_len), vma)); // move_ptes: flush_tlb_range(old)
+  yield* move_page_tables(mm, vma, new_vma, old_addr, new_addr, len, need_rmap_locks);
+  const moved = flush_tlb_mm_range(ptes_changed(len, vma)); // move_ptes: flush_tlb_range(old)
   if (moved !== null) yield moved;
   if (dontunmap) {
+    pte_move_end(mm);
     hooks.pt_update_begin(vma, 'zap_page_range_single', true); // model-only hook: the old range's PTEs are gone
     hooks.pt_update_end(vma, 'zap_page_range_single');
     // dontunmap_complete: "anon_vma links of the old vma is no longer needed after its page table has been moved"
@@ -165,7 +171,97 @@ export function* move_vma(
   yield* unlink_anon_vmas(v); // free_pgtables -> unlink_anon_vmas
   if (sched_points) yield VPT.remove_vma;
   vm_area_free(v);
+  pte_move_end(mm);
   return new_addr;
+}
+
+/** Scheduling points of move_page_tables, named as counterexamples print them. */
+const MPT = {
+  cond_resched: point('move_page_tables: cond_resched() (the next PMD extent)'),
+};
+
+/** Model-only: the PTE move of [old_addr, + len) to [new_addr, + len) starts (MmStruct.pte_move_*; rmap_walk.ts anon_pte_present). */
+function pte_move_begin(mm: MmStruct, old_addr: number, new_addr: number, len: number): void {
+  mm.pte_move_old = old_addr;
+  mm.pte_move_new = new_addr;
+  mm.pte_move_len = len;
+  mm.pte_move_done = 0;
+}
+
+/** Model-only: the move is over (the source range is unmapped, or MREMAP_DONTUNMAP keeps it empty). */
+function pte_move_end(mm: MmStruct): void {
+  mm.pte_move_old = -1;
+  mm.pte_move_new = -1;
+  mm.pte_move_len = 0;
+  mm.pte_move_done = 0;
+}
+
+/**
+ * get_extent(NORMAL_PMD, pmc) (mm/mremap.c): the pages from `old_addr` to
+ * the next PMD boundary, no further than the end of the range nor than the
+ * next PMD boundary of `new_addr`.
+ */
+function get_extent(old_addr: number, new_addr: number, left: number): number {
+  const old_next = (pmd_index(old_addr) + 1) * PTRS_PER_PTE, new_next = (pmd_index(new_addr) + 1) * PTRS_PER_PTE;
+  return Math.min(old_next - old_addr, left, new_next - new_addr);
+}
+
+/**
+ * take_rmap_locks (mm/mremap.c): i_mmap_lock_write(vma->vm_file->f_mapping)
+ * of a file VMA (the model: one with an address_space), then
+ * anon_vma_lock_write(vma->anon_vma): mm/rmap.c's order, i_mmap_rwsem before
+ * anon_vma->rwsem, both before the PTL. Either may sleep behind an rmap walk.
+ */
+function* take_rmap_locks(vma: VmAreaStruct): KPath {
+  if (vma.mapping !== null) yield* i_mmap_lock_write(vma.mapping, vma.mm);
+  if (vma.anon_vma !== null) yield* anon_vma_lock_write(vma.anon_vma, vma.mm, 'take_rmap_locks');
+}
+
+/** drop_rmap_locks (mm/mremap.c): anon_vma_unlock_write, then i_mmap_unlock_write. */
+function drop_rmap_locks(vma: VmAreaStruct): void {
+  if (vma.anon_vma !== null) anon_vma_unlock_write(vma.anon_vma);
+  if (vma.mapping !== null) i_mmap_unlock_write(vma.mapping);
+}
+
+/**
+ * move_page_tables (mm/mremap.c) of [old_addr, + len) of `vma` to
+ * [new_addr, + len) of `new_vma`, under the mmap write lock with both VMAs
+ * write-locked: charged as `copy_pte` per resident page (one step, as
+ * before the rmap locks were modelled), then per PMD extent (get_extent; a
+ * scheduling point between extents: cond_resched) the move of its PTEs.
+ * An extent of a whole PMD, aligned at both ends, is move_pgt_entry(NORMAL_PMD),
+ * which always takes the rmap locks (should_take_rmap_locks; 97113eb39fa7
+ * "mm/mremap: hold the rmap lock in write mode when moving page table
+ * entries", v5.14, stable 5.13.3: try_to_unmap_one against a PMD moved
+ * without them left a stale TLB entry to a freed page); the model then moves its PTEs as move_ptes does (the PTE
+ * table object is not moved: docs/fidelity.md). Any other extent is
+ * move_ptes: take_rmap_locks only with `need_rmap_locks` (38a76013ad80, "mm:
+ * avoid taking rmap locks in move_ptes()": the rmap walkers visit the VMAs
+ * of an anon_vma or file in vm_pgoff order, ties in insertion order, so a
+ * destination after the source is always seen in time: "rmap will always
+ * observe either the old pte, or the new pte, or both"), then
+ * pte_offset_map_lock of the old table and the new PTL nested, the PTEs
+ * moved, the PTLs and the rmap locks dropped: one step (the PTL is not a
+ * lock in the model; nothing in the section sleeps). The PTEs move with
+ * the model's page state (per page offset, shared by the two VMAs); which
+ * VMA holds an anonymous PTE is MmStruct.pte_move_done's progress.
+ * `--inject mremap-skip-rmap-locks` takes no rmap locks at all.
+ */
+function* move_page_tables(
+  mm: MmStruct, vma: VmAreaStruct, new_vma: VmAreaStruct, old_addr: number, new_addr: number, len: number, need_rmap_locks: boolean,
+): KPath {
+  yield cpu(Cost.copy_pte, Math.round(len * vma.resident));
+  for (let done = 0; done < len;) {
+    if (done > 0 && sched_points) yield MPT.cond_resched;
+    const extent = get_extent(old_addr + done, new_addr + done, len - done);
+    const normal_pmd = extent === PTRS_PER_PTE; // move_pgt_entry(pmc, NORMAL_PMD, ...): should_take_rmap_locks -> true
+    const locked = (need_rmap_locks || normal_pmd) && !fault_inject.mremap_skip_rmap_locks;
+    if (locked) yield* take_rmap_locks(vma);
+    if (done === 0) anon_rmap_move(vma, new_vma); // model-only: the moved PTEs map the same folios (folio->mapping unchanged)
+    done += extent;
+    mm.pte_move_done = done; // set_ptes(mm, new_addr, new_ptep, pte, nr_ptes) after get_and_clear_full_ptes of the old ones
+    if (locked) drop_rmap_locks(vma);
+  }
 }
 
 /** __split_vma(vma, addr, new_below = 1): the original keeps [addr, vm_end); returns it. */

@@ -54,6 +54,52 @@ export function anon_folio_at(mm: MmStruct, addr: number): AnonFolioRef | null {
   return { anon_vma: vma.folio_anon_vmas[0]!, pgoff: vma.pgoff_of(addr) };
 }
 
+/**
+ * anon_vma_interval_tree_foreach's order (mm/interval_tree.c): the VMAs of
+ * the anon_vma's tree by vm_pgoff (their anon_vma_chain's
+ * avc_start_pgoff), equal ones in the order they were inserted (an equal
+ * key goes right). The model's tree is the list of linked VMAs in link
+ * order (a VMA whose vm_pgoff changes is not re-inserted: vma_prepare's
+ * anon_vma_interval_tree_pre_update_vma is not modelled), so: a stable sort
+ * of it. mremap's need_rmap_locks rests on this order (mremap.ts).
+ */
+function rmap_order(vmas: readonly VmAreaStruct[]): VmAreaStruct[] {
+  return vmas.slice().sort((a, b) => a.vm_pgoff - b.vm_pgoff);
+}
+
+/**
+ * Model-only: page_vma_mapped_walk of `vma` at `addr` finds the folio's PTE
+ * there (the per-VMA bookkeeping has the VMA map the folio), unless an
+ * mremap of vma->vm_mm is moving PTEs (MmStruct.pte_move_*, mremap.ts
+ * move_page_tables): a destination page whose PTE has not moved yet has
+ * none, nor has a source page whose PTE has.
+ */
+export function anon_pte_present(vma: VmAreaStruct, addr: number): boolean {
+  const mm = vma.mm, len = mm.pte_move_len;
+  if (len === 0) return true;
+  const dst = addr - mm.pte_move_new;
+  if (dst >= 0 && dst < len) return dst < mm.pte_move_done;
+  const src = addr - mm.pte_move_old;
+  if (src >= 0 && src < len) return src >= mm.pte_move_done;
+  return true;
+}
+
+/**
+ * The end of rmap_walk_anon of `folio`: `found` are the VMAs visited,
+ * `seen` the number of them in which the walk observed the folio's PTE.
+ * mm/mremap.c's promise to the walkers ("rmap will always observe either
+ * the old pte, or the new pte, or both", move_ptes) is broken when the
+ * walk observed it nowhere while the folio is still mapped (it was when
+ * the walk took the lock): the PTE moved from a VMA visited after the move
+ * to one visited before it. Hook rmap_walk_miss (the checker's `anon-vma`).
+ */
+function rmap_walk_end(folio: AnonFolioRef, found: readonly VmAreaStruct[], seen: number): void {
+  if (seen > 0 || found.length === 0 || hooks.rmap_walk_miss === undefined) return;
+  const now = anon_folio_mappers(folio.anon_vma, folio.pgoff).filter((m) => anon_pte_present(m, m.vm_start + folio.pgoff - m.vm_pgoff));
+  if (now.length === 0) return;
+  hooks.rmap_walk_miss(folio.anon_vma, folio.pgoff, found, `it is mapped in ${now.map((m) => m.label).join(', ')} now: mremap's move_ptes moved the PTE there after the walk had visited that VMA, and out of the one the walk visited after it`);
+}
+
 /** folio_mapped (model-only bookkeeping, rmap.ts). */
 function folio_mapped(folio: AnonFolioRef): boolean {
   return anon_folio_mappers(folio.anon_vma, folio.pgoff).length > 0;
@@ -135,17 +181,21 @@ export function* folio_referenced(folio: AnonFolioRef): KPath<number> {
   hooks.anon_vma_use(anon_vma, 'rmap_walk_anon'); // model-only hook: anon_vma->rb_root
   if (anon_vma.root !== anon_vma) hooks.anon_vma_use(anon_vma.root, 'rmap_walk_anon'); // the root's rwsem, held
   const found: VmAreaStruct[] = [];
-  for (const vma of anon_vma.vmas.slice()) { // anon_vma_interval_tree_foreach(avc, &anon_vma->rb_root, pgoff_start, pgoff_end)
+  let seen = 0;
+  for (const vma of rmap_order(anon_vma.vmas)) { // anon_vma_interval_tree_foreach(avc, &anon_vma->rb_root, pgoff_start, pgoff_end)
     if (vma.vm_pgoff > folio.pgoff || folio.pgoff >= vma.vm_pgoff + vma.pages) continue;
     if (sched_points) yield RMAP_PT.referenced_one;
     found.push(vma);
+    const addr = vma.vm_start + folio.pgoff - vma.vm_pgoff; // vma_address
     if (hooks_on) {
       hooks.mm_use(vma.mm, 'folio_referenced_one'); // model-only hook: page_vma_mapped_walk(&pvmw) walks vma->vm_mm
-      const pt = vma.mm.pgtables.get(pmd_index(vma.vm_start + folio.pgoff - vma.vm_pgoff));
-      if (pt !== undefined) hooks.pgtable_use(pt, vma.mm, vma.vm_start + folio.pgoff - vma.vm_pgoff, 'folio_referenced_one');
+      const pt = vma.mm.pgtables.get(pmd_index(addr));
+      if (pt !== undefined) hooks.pgtable_use(pt, vma.mm, addr, 'folio_referenced_one');
+      if (anon_pte_present(vma, addr)) seen++; // page_vma_mapped_walk finds the PTE
     }
   }
   hooks.rmap_walk?.(anon_vma, folio.pgoff, found); // model-only hook: every VMA visited is alive; none that maps the folio is missed
+  if (hooks_on) rmap_walk_end(folio, found, seen);
   anon_vma.root.rwsem.releaseRead(current); // anon_vma_unlock_read(anon_vma), in the step of the last folio_referenced_one
   return found.length;
 }
@@ -172,7 +222,8 @@ export function* try_to_unmap_anon(mm: MmStruct, folio: AnonFolioRef): KPath<num
   hooks.anon_vma_use(anon_vma, 'rmap_walk_anon'); // model-only hook: anon_vma->rb_root
   if (anon_vma.root !== anon_vma) hooks.anon_vma_use(anon_vma.root, 'rmap_walk_anon');
   const found: VmAreaStruct[] = [];
-  for (const vma of anon_vma.vmas.slice()) { // anon_vma_interval_tree_foreach
+  let seen = 0;
+  for (const vma of rmap_order(anon_vma.vmas)) { // anon_vma_interval_tree_foreach
     if (vma.vm_pgoff > folio.pgoff || folio.pgoff >= vma.vm_pgoff + vma.pages) continue;
     if (sched_points) yield RMAP_PT.unmap_one;
     found.push(vma);
@@ -182,9 +233,12 @@ export function* try_to_unmap_anon(mm: MmStruct, folio: AnonFolioRef): KPath<num
       const pt = vma.mm.pgtables.get(pmd_index(addr));
       if (pt !== undefined) hooks.pgtable_use(pt, vma.mm, addr, 'try_to_unmap_one');
     }
+    if (!anon_pte_present(vma, addr)) continue; // page_vma_mapped_walk: no PTE there (mremap moved it, or will)
+    seen++;
     vma.swapped.add(folio.pgoff); // set_pte_at(mm, address, pvmw.pte, swp_pte)
   }
   hooks.rmap_walk?.(anon_vma, folio.pgoff, found); // model-only hook
+  if (hooks_on) rmap_walk_end(folio, found, seen);
   anon_vma.root.rwsem.releaseRead(current); // anon_vma_unlock_read, in the step of the last try_to_unmap_one
   return found.length;
 }
