@@ -177,6 +177,7 @@ const CASES: ReadonlyArray<readonly [string, string, Record<string, number>]> = 
   ['check-mmap-new-vma', 'mainline', {}],
   ['check-fork-anon', 'mainline', {}],
   ['check-mremap-anon-vma', 'mainline', {}],
+  ['check-mremap-rmap-locks', 'mainline', {}],
 ];
 
 describe('equal state hashes have equal futures (sampled)', () => {
