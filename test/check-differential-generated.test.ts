@@ -70,6 +70,8 @@ const LATER: readonly Injection[] = [
   'uffd-move-lock-src-fallback',
   // Reached only with an rmap walk or try_to_unmap op and an mremap (issue 13b), which the generators do not draw together.
   'mremap-skip-rmap-locks',
+  // Reached only with a try_to_unmap op (issue 13b), which the generators do not draw.
+  'unlink-file-vma-skip-i-mmap-lock',
 ];
 /** The mutations the one-mm properties draw (their draws stay what they were before the second mm). */
 const ONE_MM_INJECTIONS = INJECTION_NAMES.filter((i) => !SECOND_MM.includes(i) && !LATER.includes(i));

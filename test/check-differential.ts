@@ -188,6 +188,8 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     'uffd-move-lock-src-fallback': ops.has('uffdio_move'),
     // A PTE moved under an rmap walk shows only to a walk (rmap_walk, try_to_unmap) of a scenario with a move.
     'mremap-skip-rmap-locks': ops.has('mremap') && (ops.has('rmap_walk') || ops.has('try_to_unmap')),
+    // Only a file walk (try_to_unmap of a file VMA) holds i_mmap_rwsem against an unmap's unlink_file_vma.
+    'unlink-file-vma-skip-i-mmap-lock': ops.has('try_to_unmap') && (ops.has('munmap') || ops.has('mmap_fixed') || ops.has('mremap')),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

@@ -178,6 +178,8 @@ const CASES: ReadonlyArray<readonly [string, string, Record<string, number>]> = 
   ['check-fork-anon', 'mainline', {}],
   ['check-mremap-anon-vma', 'mainline', {}],
   ['check-mremap-rmap-locks', 'mainline', {}],
+  ['check-munmap-file-rmap', 'mainline', {}],
+  ['check-mmap-file-lock-order', 'mainline', {}],
 ];
 
 describe('equal state hashes have equal futures (sampled)', () => {

@@ -195,7 +195,9 @@ export function checkHooks(x: HookHost): ModelHooks {
           ? `${where}, which PT_RECLAIM freed (zap_pte_range's try_get_and_clear_pmd, free_pte)`
           : pt.retracted
             ? `${where}, which retract_page_tables freed (the PTE table its rcu_read_lock section mapped from the old pmd is gone)`
-            : `${where}, which free_pgtables freed (the vmf->pmd it walked to in __handle_mm_fault is gone)`);
+            : what === 'try_to_unmap_one'
+              ? `${where}, which free_pgtables freed (unlink_file_vma took the VMA out of the i_mmap tree under the rmap walk, which still walks its page tables)`
+              : `${where}, which free_pgtables freed (the vmf->pmd it walked to in __handle_mm_fault is gone)`);
     },
     vma_change: (vma, what) => {
       const me = x.cur;

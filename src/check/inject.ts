@@ -101,6 +101,10 @@ export const INJECTIONS = {
     flag: 'mremap_skip_rmap_locks',
     summary: 'mremap\'s move_ptes / move_pgt_entry (mm/mremap.c) move the PTEs without take_rmap_locks (i_mmap_lock_write, anon_vma_lock_write) even when copy_vma set need_rmap_locks, because the VMA it moves them to comes before the source in the anon_vma\'s interval tree (a merge into a neighbour with a lower vm_pgoff): an rmap walk visits the destination before the move and the source after it, and observes the PTE in neither (a mutation of the rule of 38a76013ad80, "mm: avoid taking rmap locks in move_ptes()"; its historic misses were the THP and whole-PMD moves that skipped the locks)',
   },
+  'unlink-file-vma-skip-i-mmap-lock': {
+    flag: 'unlink_file_vma_skip_i_mmap_lock',
+    summary: 'free_pgtables\' unlink_file_vma (mm/vma.c unlink_file_vma_batch_process, mm/memory.c free_pgtables) takes the VMA out of the file\'s i_mmap tree without i_mmap_lock_write ("to hide vma from rmap and vmtruncate before freeing its page tables"): a file rmap walk holding i_mmap_rwsem for read (try_to_unmap -> rmap_walk_file) still visits it and walks the page tables free_pgd_range frees (a mutation of the rule, not a historic bug)',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

@@ -130,6 +130,13 @@ export interface FaultInjection {
    * walk may visit the destination before the move and the source after it.
    */
   mremap_skip_rmap_locks: boolean;
+  /**
+   * mm/vma.c unlink_file_vma_batch_process / unlink_file_vma: the VMA is
+   * taken out of the file's i_mmap tree (__remove_shared_vm_struct) without
+   * i_mmap_lock_write, so free_pgtables frees its page tables while a file
+   * rmap walk holding i_mmap_rwsem for read may be about to walk them.
+   */
+  unlink_file_vma_skip_i_mmap_lock: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -157,6 +164,7 @@ export const fault_inject: FaultInjection = {
   mmap_i_mmap_lock_before_vma_write_lock: false,
   uffd_move_lock_src_fallback: false,
   mremap_skip_rmap_locks: false,
+  unlink_file_vma_skip_i_mmap_lock: false,
 };
 
 /** Set every switch back to off. */
@@ -185,6 +193,7 @@ export function reset_fault_inject(): void {
   fault_inject.mmap_i_mmap_lock_before_vma_write_lock = false;
   fault_inject.uffd_move_lock_src_fallback = false;
   fault_inject.mremap_skip_rmap_locks = false;
+  fault_inject.unlink_file_vma_skip_i_mmap_lock = false;
 }
 
 /**

@@ -9,15 +9,17 @@
  * The model's i_mmap tree of a mapping is the attached VMAs of its mm whose
  * `mapping` is that mapping (khugepaged.ts): a new VMA enters it when
  * __vma_link_file sets `vma->mapping` under the write lock, the pieces of a
- * split or merge are re-linked inside vma_prepare .. vma_complete, and a
- * VMA leaves it when it leaves the mm's tree (unlink_file_vma's own
- * i_mmap_lock_write in free_pgtables is not modelled; docs/fidelity.md).
+ * split or merge are re-linked inside vma_prepare .. vma_complete, and an
+ * unmapped VMA leaves it in free_pgtables (unlink_file_vma, under
+ * i_mmap_lock_write, before its page tables are freed; issue 13b): until
+ * then a walk that took the lock before the munmap detached the VMA still
+ * visits it (docs/fidelity.md).
  * A VMA has a mapping only in check scenarios that need one (khugepaged,
  * try_to_unmap ops); everywhere else these paths take no lock, as before.
  */
 import { point, type KPath, type PointEffect } from './effects.js';
 import type { AnonVma, MmStruct, VmAreaStruct } from './mm_types.js';
-import { anon_vma_lock_write, anon_vma_unlock_write } from './rmap.js';
+import { anon_vma_lock_write, anon_vma_unlock_write, unlink_anon_vmas } from './rmap.js';
 import type { AddressSpace } from './khugepaged.js';
 import { i_mmap_lock_read, i_mmap_unlock_read } from './khugepaged.js';
 import { fault_inject, hooks, hooks_on } from './custom.js';
@@ -127,6 +129,38 @@ export function* mmap_new_vma_link(mm: MmStruct, vma: VmAreaStruct, mapping: Add
   yield* vma_link_file(vma, mapping);
 }
 
+/**
+ * unlink_file_vma (mm/vma.c; free_pgtables' unlink_file_vma_batch_add /
+ * _final -> unlink_file_vma_batch_process): "Unlink a file-based vm
+ * structure from its interval tree, to hide vma from rmap and vmtruncate
+ * before freeing its page tables": i_mmap_lock_write(mapping) (sleeping
+ * behind an rmap walk), __remove_shared_vm_struct (the model: vma->mapping
+ * = NULL, recorded in mapping->i_mmap_removed), i_mmap_unlock_write. The
+ * kernel batches up to eight VMAs of one file under one lock hold; the
+ * model takes the lock per VMA. `--inject unlink-file-vma-skip-i-mmap-lock`
+ * removes it without the lock.
+ */
+export function* unlink_file_vma(vma: VmAreaStruct): KPath {
+  const mapping = vma.mapping;
+  if (mapping === null) return;
+  const locked = !fault_inject.unlink_file_vma_skip_i_mmap_lock;
+  if (locked) yield* i_mmap_lock_write(mapping, vma.mm);
+  vma.mapping = null; // __remove_shared_vm_struct -> vma_interval_tree_remove(vma, &mapping->i_mmap)
+  mapping.i_mmap_removed.push(vma);
+  if (locked) i_mmap_unlock_write(mapping);
+}
+
+/**
+ * free_pgtables (mm/memory.c) for one VMA of an unmapped range, before
+ * free_pgd_range: "Hide vma from rmap and truncate_pagecache before
+ * freeing pgtables": unlink_anon_vmas, then unlink_file_vma. The caller
+ * frees the tables after (pgtable.ts free_pgtables).
+ */
+export function* free_pgtables_unlink(vma: VmAreaStruct): KPath {
+  yield* unlink_anon_vmas(vma);
+  yield* unlink_file_vma(vma);
+}
+
 /** vma_interval_tree_foreach(vma, &mapping->i_mmap, pgoff, pgoff): the VMAs mapping file page `pgoff` (as khugepaged.ts). */
 function i_mmap_vmas(mapping: AddressSpace, pgoff: number): VmAreaStruct[] {
   return mapping.host.vmas.filter((v) => v.mapping === mapping && pgoff >= v.vm_pgoff && pgoff < v.vm_pgoff + v.pages);
@@ -148,10 +182,24 @@ function i_mmap_vmas(mapping: AddressSpace, pgoff: number): VmAreaStruct[] {
 export function* try_to_unmap_file(mapping: AddressSpace, pgoff: number): KPath<number> {
   yield* i_mmap_lock_read(mapping); // __rmap_walk_file: i_mmap_trylock_read, else i_mmap_lock_read
   let n = 0;
-  for (const vma of i_mmap_vmas(mapping, pgoff)) {
+  const vmas = i_mmap_vmas(mapping, pgoff);
+  // Model-only: the page table each VMA's address maps through now, and how many VMAs had left the tree.
+  const tables = vmas.map((v) => v.mm.pgtables.get(pmd_index(v.vm_start + (pgoff - v.vm_pgoff))));
+  const removed = mapping.i_mmap_removed.length;
+  for (let i = 0; i < vmas.length; i++) {
+    const vma = vmas[i]!;
     if (sched_points) yield IPT.try_to_unmap_one;
-    // The VMA stays in the i_mmap tree while i_mmap_rwsem is held (vma_prepare and vma_link_file take it for write).
-    if (vma.freed || vma.detached || vma.mapping !== mapping || pgoff < vma.vm_pgoff || pgoff >= vma.vm_pgoff + vma.pages) continue;
+    if (mapping.i_mmap_removed.indexOf(vma, removed) >= 0) {
+      // unlink_file_vma took the VMA out of the tree under the walk (no i_mmap_lock_write): the
+      // iterator still hands it to try_to_unmap_one, whose page_vma_mapped_walk walks the page
+      // tables free_pgtables frees right after the unlink.
+      const pt = tables[i];
+      if (hooks_on && pt !== undefined) hooks.pgtable_use(pt, vma.mm, vma.vm_start + (pgoff - vma.vm_pgoff), 'try_to_unmap_one');
+      continue;
+    }
+    // The VMA stays in the i_mmap tree while i_mmap_rwsem is held (vma_prepare, vma_link_file and
+    // unlink_file_vma take it for write): a VMA munmap has detached is still visited until then.
+    if (vma.freed || vma.mapping !== mapping || pgoff < vma.vm_pgoff || pgoff >= vma.vm_pgoff + vma.pages) continue;
     const addr = vma.vm_start + (pgoff - vma.vm_pgoff); // vma_address(vma, pgoff, 1)
     if (hooks_on) {
       hooks.mm_use(vma.mm, 'try_to_unmap_one'); // model-only hook: page_vma_mapped_walk(&pvmw) walks vma->vm_mm

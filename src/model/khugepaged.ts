@@ -59,6 +59,12 @@ export const HPAGE_PMD_NR = PTRS_PER_PTE;
  */
 export class AddressSpace {
   readonly i_mmap_rwsem: RwSemaphore;
+  /**
+   * Model-only: the VMAs unlink_file_vma took out of the i_mmap tree, in
+   * order (i_mmap.ts; an rmap walk that finds one of its VMAs here, added
+   * after it took i_mmap_rwsem, had the VMA removed under it).
+   */
+  readonly i_mmap_removed: VmAreaStruct[] = [];
   constructor(readonly host: MmStruct, readonly label: string) {
     this.i_mmap_rwsem = new RwSemaphore(`${label}->i_mmap_rwsem`);
     hooks.object_created(this); // model-only (custom.ts)

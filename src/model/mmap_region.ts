@@ -14,9 +14,9 @@ import {
   dup_anon_vma, mergeable, remove_merged, vm_area_alloc, vm_area_free, VM_SPECIAL, vms_gather_munmap_vmas, VPT, type VmaShape,
 } from './vma.js';
 import { free_pgtables } from './pgtable.js';
-import { anon_rmap_zap, unlink_anon_vmas } from './rmap.js';
+import { anon_rmap_zap } from './rmap.js';
 import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
-import { mmap_new_vma_link, vma_complete, vma_prepare } from './i_mmap.js';
+import { free_pgtables_unlink, mmap_new_vma_link, vma_complete, vma_prepare } from './i_mmap.js';
 
 /**
  * vma_expand (mm/vma.c): `target` grows to [start, end) with `pgoff` at
@@ -184,7 +184,7 @@ export function* do_mmap_fixed(mm: MmStruct, shape: VmaShape): KPath<VmAreaStruc
       yield cpu(Cost.zap_pte, Math.round(v.pages * v.resident));
       zapped ||= ptes_changed(v.pages, v);
       anon_rmap_zap(v);
-      yield* unlink_anon_vmas(v); // vms_clear_ptes -> free_pgtables -> unlink_anon_vmas
+      yield* free_pgtables_unlink(v); // vms_clear_ptes -> free_pgtables: unlink_anon_vmas, unlink_file_vma
     }
     if (!fault_inject.free_pgtables_before_detach) free_pgtables(mm, start, end);
     const flush = flush_tlb_mm_range(zapped);

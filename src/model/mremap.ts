@@ -15,7 +15,7 @@ import { free_pgtables, pmd_index, PTRS_PER_PTE } from './pgtable.js';
 import { __split_vma, do_vmi_munmap, vm_area_dup, vm_area_free, VPT } from './vma.js';
 import { vma_merge_new_range } from './mmap_region.js';
 import { anon_rmap_move, anon_rmap_zap, anon_vma_lock_write, anon_vma_unlock_write, unlink_anon_vmas } from './rmap.js';
-import { i_mmap_lock_write, i_mmap_unlock_write } from './i_mmap.js';
+import { i_mmap_lock_write, i_mmap_unlock_write, unlink_file_vma } from './i_mmap.js';
 
 /** MREMAP_MAYMOVE: the kernel may move the mapping when it cannot grow in place. */
 export const MREMAP_MAYMOVE = 1;
@@ -167,6 +167,7 @@ export function* move_vma(
   mm.unlink(v);
   yield cpu(Cost.zap_pte, Math.round(old_len * v.resident)); // unmap_region
   anon_rmap_zap(v);
+  yield* unlink_file_vma(v); // unmap_region -> free_pgtables -> unlink_file_vma_batch_final, before free_pgd_range
   free_pgtables(mm, old_addr, old_addr + old_len); // unmap_region -> free_pgtables
   yield* unlink_anon_vmas(v); // free_pgtables -> unlink_anon_vmas
   if (sched_points) yield VPT.remove_vma;

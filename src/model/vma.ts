@@ -22,7 +22,7 @@ import { sched_points } from './sched.js';
 import { free_pgtables } from './pgtable.js';
 import { mpol_dup, mpol_equal, mpol_put, type MemPolicy } from './mempolicy.js';
 import { point, type PointEffect } from './effects.js';
-import { vma_complete, vma_prepare } from './i_mmap.js';
+import { free_pgtables_unlink, vma_complete, vma_prepare } from './i_mmap.js';
 import type { AddressSpace } from './khugepaged.js';
 
 /** Scheduling points of the VMA operations (tree updates are one step each, see maple_tree.ts). */
@@ -453,7 +453,7 @@ export function* do_vmi_munmap(mm: MmStruct, addr: number, npages: number | unde
     yield cpu(Cost.zap_pte, Math.round(v.pages * v.resident)); // unmap_region
     zapped ||= ptes_changed(v.pages, v);
     anon_rmap_zap(v);
-    yield* unlink_anon_vmas(v); // unmap_region -> free_pgtables -> unlink_anon_vmas (mmap_lock read after the downgrade)
+    yield* free_pgtables_unlink(v); // unmap_region -> free_pgtables: unlink_anon_vmas, unlink_file_vma (mmap_lock read after the downgrade)
   }
   if (!fault_inject.free_pgtables_before_detach) free_pgtables(mm, start, end); // unmap_region -> free_pgtables (pgtable.ts)
   const flush = flush_tlb_mm_range(zapped); // unmap_region -> tlb_finish_mmu -> flush_tlb_mm_range
