@@ -19,7 +19,11 @@
  * is not a lock in the model, and no model step holds it across a
  * scheduling point), so try_to_free_pte (the slow path: pmd_lock, the PTL,
  * every PTE re-checked none) is never needed, and need_resched never breaks
- * the PTE loop (docs/fidelity.md).
+ * the PTE loop (docs/fidelity.md). The slow path's window (after
+ * pte_unmap_unlock, before pmd_lock: a VMA-locked fault may install a PTE,
+ * which the re-check must see) would need a pmd-lock section that spans
+ * steps (or an allocation failure for force_break) and per-table PTE
+ * presence; neither is modelled.
  */
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { VM_UFFD_WP } from './mm_types.js';
