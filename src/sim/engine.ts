@@ -17,7 +17,7 @@ import { EventHeap } from './heap.js';
 import { NullObserver, type SimObserver, type WaitClass } from './observer.js';
 import { Rng } from './rng.js';
 import { MAX_EVENTS, MAX_ZERO_TIME_EFFECTS, SimLimitError, SimTask, TaskState, type EngineConfig } from './task.js';
-import { child_runs_first, idle_cpu_for_new_task } from './placement.js';
+import { child_runs_first } from './placement.js';
 
 export * from './task.js';
 
@@ -266,22 +266,13 @@ export class Simulator {
   }
 
   /**
-   * kernel/fork.c kernel_clone -> wake_up_new_task -> select_task_rq: is a
-   * CPU idle for the new task now (sim/placement.ts idle_cpu_for_new_task)?
-   * The parent, the task being stepped, runs on a CPU in the kernel but
-   * holds none here (its CPU burst was released before the step), so one
-   * free CPU is its own. Unlimited CPUs: always.
-   */
-  idleCpuForNewTask(): boolean {
-    return this.cpus === null || idle_cpu_for_new_task(this.free, this.wokenPending());
-  }
-
-  /**
    * kernel_clone -> wake_up_new_task: does the child run on the parent's
    * CPU before the parent returns to user space (sim/placement.ts
    * child_runs_first: no idle CPU, and a task woken meanwhile queued on the
-   * parent's CPU, or the parent past its protected slice)? Unlimited CPUs:
-   * never (a CPU is always idle).
+   * parent's CPU, or the parent past its protected slice)? The parent, the
+   * task being stepped, runs on a CPU in the kernel but holds none here (its
+   * CPU burst was released before the step), so one free CPU is its own.
+   * Unlimited CPUs: never (a CPU is always idle).
    */
   childPreemptsParent(parent: SimTask): boolean {
     return this.cpus !== null && child_runs_first(this.cpus, this.free, this.wokenPending(), parent.ranSinceWake);
