@@ -200,3 +200,57 @@ void bench_timer_sleep(int n, int argc, char **argv) {
     }
   }
 }
+
+/*
+ * file-after-sleep DEV KIND N S1 S2 ...: a fault on the block device DEV
+ * mapped MAP_SHARED with MADV_RANDOM (a miss reads one page), N samples per
+ * S, the pages in pseudo-random order, every page of the device in the page
+ * cache and mapped first (as the load generator's file regions are after
+ * their preload). KIND "cached": a page-cache hit; S = 0 zaps every PTE of
+ * the mapping before the touch (as the minor-cached bench does), S > 0 the
+ * page's PTE, then a sleep of S us, then the touch (as the load generator
+ * does). KIND "major": a miss; the page's PTE zapped and the page dropped
+ * from the page cache (as the major bench does), then (S > 0) a sleep of S
+ * us, then the touch. The difference from S = 0 is what a file fault pays
+ * for its CPU having idled or run something else meanwhile. (The neighbours
+ * here are cached and mapped, which fault-around walks; the minor-cached and
+ * major benches' are not: their figures differ from S = 0 here.)
+ */
+void bench_file_after_sleep(const char *path, int major, int n, int argc, char **argv) {
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  int fd = open_or_die(path, O_RDONLY);
+  size_t pages = (size_t)(size_of(fd) / (off_t)PAGE);
+  char *p = mmap(NULL, pages * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) die("mmap %s: %s", path, strerror(errno));
+  madvise(p, pages * PAGE, MADV_RANDOM);
+  posix_fadvise(fd, 0, (off_t)(pages * PAGE), POSIX_FADV_RANDOM);
+  for (size_t i = 0; i < pages; i++) (void)*(volatile char *)(p + i * PAGE); /* everything in the page cache */
+  uint64_t x = 88172645463325252ULL;
+  for (int k = 0; k < argc; k++) {
+    long us = atol(argv[k]);
+    for (int i = 0; i < n; i++) {
+      x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+      size_t pg = (size_t)(x % pages);
+      char *a = p + pg * PAGE;
+      if (major) {
+        madvise(a, PAGE, MADV_DONTNEED);
+        posix_fadvise(fd, (off_t)(pg * PAGE), (off_t)PAGE, POSIX_FADV_DONTNEED);
+      } else if (us == 0) {
+        madvise(p, pages * PAGE, MADV_DONTNEED);
+      } else {
+        madvise(a, PAGE, MADV_DONTNEED);
+      }
+      if (us > 0) {
+        struct timespec d = { us / 1000000, (us % 1000000) * 1000 };
+        clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL);
+      }
+      long m0 = majflt();
+      int64_t t = now_ns();
+      (void)*(volatile char *)a;
+      int64_t dt = now_ns() - t;
+      if ((majflt() > m0) == (major != 0)) sample(us, dt); /* a miss that was a hit (or the reverse) is not this kind's */
+    }
+  }
+  munmap(p, pages * PAGE);
+  close(fd);
+}

@@ -69,6 +69,9 @@
  *   ctxswitch N               two threads ping-pong on futexes: one switch = round trip / 2
  *   fault-after-sleep N S1 .. write fault on a never-touched page (random order, 128 MiB
  *                             VMA) right after a sleep of S us (0: back to back)
+ *   file-after-sleep DEV KIND N S1 ..  a page-cache hit (KIND cached) or miss (major) on DEV
+ *                             after a sleep of S us, prepared as the load generator does (S = 0:
+ *                             back to back; a measurement only)
  *   timer-sleep N S1 ..       sleep until S us ahead (clock_nanosleep TIMER_ABSTIME, as the
  *                             load generator's think times): how late the thread is back
  *   mprotect-siblings N X1 .. mprotect of 256 resident pages (and back) with X threads of
@@ -118,6 +121,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(b, "mprotect-siblings")) bench_mprotect_siblings(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "fault-after-sleep")) bench_fault_after_sleep(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "timer-sleep")) bench_timer_sleep(atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "file-after-sleep") && argc >= 6 && (!strcmp(argv[3], "cached") || !strcmp(argv[3], "major")))
+    bench_file_after_sleep(argv[2], !strcmp(argv[3], "major"), atoi(argv[4]), argc - 5, argv + 5);
   else die("unknown bench or wrong arguments: %s", b);
   printf("end %s\n", b);
   return 0;

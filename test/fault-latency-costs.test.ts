@@ -62,6 +62,20 @@ describe('fitLruAddBatch: the every-PAGEVEC_SIZE-th slow fault', () => {
     expect(by[0]!.spread.p50).toBe(nearestRank(recorded.get('mprotect-siblings')!.samples.get(0)!));
   });
 
+  it('cached-after-sleep and major-after-sleep are kept as measurements by sleep; no cost is fitted from them', () => {
+    const p = fitProfile({ name: 'x', description: 'x', host, benches: recorded });
+    for (const key of ['cached-after-sleep', 'major-after-sleep']) {
+      const fs = recorded.get(key)!.samples;
+      const by = p.measurements[key.replace(/-/g, '_')]!.by!;
+      expect(by.map((b) => b.x)).toEqual([0, 1, 20, 100, 300]);
+      for (const b of by) expect(b.spread.p50).toBe(nearestRank(fs.get(b.x)!));
+    }
+    const without = new Map(recorded);
+    without.delete('cached-after-sleep');
+    without.delete('major-after-sleep');
+    expect(fitProfile({ name: 'x', description: 'x', host, benches: without }).costs).toEqual(p.costs);
+  });
+
   it('without the bench, or without the period, the costs keep their defaults (0)', () => {
     const b = new Map(recorded);
     b.delete('fault-after-sleep');

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { measure } from '../src/metrics/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
 import { sched_base_slice } from '../src/sim/engine.js';
+import { child_runs_first, idle_cpu_for_new_task, wakee_on_parent_cpu } from '../src/sim/placement.js';
 
 type Extra = Record<string, string>;
 const run = (sc: ReturnType<typeof scenarioFromObject>) => measure({ scenario: sc, fault: 'mainline', fork: 'fork-lock-all', seed: 1 });
@@ -106,5 +107,78 @@ describe('fork: the child runs its exit first when wake_up_new_task finds no idl
   it('with the built-in costs (all 0) the fork costs what it did', () => {
     expect(fork(sc(2, {}, true)).latency!.max).toBe(LONG);
     expect(fork(sc(1, {}, false)).latency!.max).toBe(LONG);
+  });
+});
+
+describe('fork: a reader woken by the fork\'s unlock and queued on the parent\'s CPU makes the child run first', () => {
+  // Two readers (or three) fault on the heap at 1.05 ms, sleep behind the fork's mmap_write_lock and
+  // are woken by its mmap_write_unlock. The fork is 200.32 us, inside the protected slice (one fork
+  // ends before 2.1 ms).
+  const readers = (cpus: number, n: number, costs: Extra = child) => scenarioFromObject({
+    name: 'fx', description: 'test', duration: '2100us', warmup: '0ms', cpus,
+    vmas: [
+      { name: 'heap', kind: 'anon', write: true, pages: 64, resident: 0.5 },
+      { name: 'lib', kind: 'file', shared: true, pages: 16 },
+    ],
+    threads: [
+      { name: 'forker', think: '1ms', ops: [{ op: 'fork' }] },
+      { name: 'reader{i}', count: n, think: '1050us', ops: [{ op: 'fault', vma: 'heap', access: 'write', states: { zero: 1 } }] },
+    ],
+    costs: { handle_mm_fault: '1us', do_anonymous_page: '1us', dup_vma: '100us', copy_pte: '10ns', ...costs },
+  });
+
+  it('2 CPUs, two readers: the second finds no idle CPU but the parent\'s, preempts it, and the child runs before the parent', () => {
+    const f = fork(readers(2, 2));
+    expect(f.count).toBe(1);
+    expect(f.latency!.max).toBe(SHORT + 57_200);
+  });
+
+  it('the same with a wake-up latency (both readers still waking when wake_up_new_task runs)', () => {
+    expect(fork(readers(2, 2, { ...child, wakeup: '3us' })).latency!.max).toBe(SHORT + 57_200);
+  });
+
+  it('2 CPUs, one reader: it takes the other CPU, the child is queued on the parent\'s, the parent is protected', () => {
+    expect(fork(readers(2, 1)).latency!.max).toBe(SHORT);
+  });
+
+  it('3 CPUs, two readers: each has an idle CPU, none is queued on the parent\'s: parent first', () => {
+    expect(fork(readers(3, 2)).latency!.max).toBe(SHORT);
+  });
+
+  it('3 CPUs, three readers: the third is queued on the parent\'s CPU: child first', () => {
+    expect(fork(readers(3, 3)).latency!.max).toBe(SHORT + 57_200);
+  });
+
+  it('1 CPU, one reader: queued on the parent\'s (the only) CPU: child first inside the slice', () => {
+    expect(fork(readers(1, 1)).latency!.max).toBe(SHORT + 57_200);
+  });
+
+  it('with the built-in costs (all 0) the fork costs what it did', () => {
+    expect(fork(readers(2, 2, {})).latency!.max).toBe(SHORT);
+  });
+});
+
+describe('sim/placement.ts: the decisions on the CPU counts at the fork\'s end', () => {
+  it('idle_cpu_for_new_task: a free CPU besides the parent\'s that no woken task takes', () => {
+    expect(idle_cpu_for_new_task(2, 0)).toBe(true);
+    expect(idle_cpu_for_new_task(2, 1)).toBe(false);
+    expect(idle_cpu_for_new_task(1, 0)).toBe(false);
+    expect(idle_cpu_for_new_task(3, 1)).toBe(true);
+  });
+
+  it('wakee_on_parent_cpu: more woken tasks than CPUs besides the parent\'s', () => {
+    expect(wakee_on_parent_cpu(2, 1)).toBe(false);
+    expect(wakee_on_parent_cpu(2, 2)).toBe(true);
+    expect(wakee_on_parent_cpu(1, 1)).toBe(true);
+    expect(wakee_on_parent_cpu(1, 0)).toBe(false);
+  });
+
+  it('child_runs_first: never with an idle CPU; else a wakee on the parent\'s CPU or the slice used up', () => {
+    expect(child_runs_first(2, 2, 0, 10_000_000)).toBe(false);
+    expect(child_runs_first(2, 2, 1, 1_399_999)).toBe(false);
+    expect(child_runs_first(2, 2, 1, 1_400_000)).toBe(true);
+    expect(child_runs_first(2, 2, 2, 0)).toBe(true);
+    expect(child_runs_first(1, 1, 0, 699_999)).toBe(false);
+    expect(child_runs_first(1, 1, 0, 700_000)).toBe(true);
   });
 });

@@ -223,6 +223,14 @@ export function fitProfile(inp: FitInput): CostProfile {
       measurements.fault_after_sleep_by_sleep = { what: 'fault-after-sleep: write fault on a fresh page by the sleep before it (µs; 0 = back to back), ns', by: [...fs.entries()].sort((p, q) => p[0] - q[0]).map(([x, v]) => ({ x, spread: spreadOf(v) })) };
     }
   }
+  // A page-cache fault and a major fault after a sleep, prepared as the load generator does, by
+  // the sleep (0: back to back): measurements only, no cost is fitted from them
+  // (docs/calibration.md "The per-state fault p50s").
+  for (const [key, kind] of [['cached-after-sleep', 'a page-cache hit'], ['major-after-sleep', 'a page-cache miss (major fault)']] as const) {
+    if (!b.has(key)) continue;
+    const fs = need(b, key).samples;
+    measurements[key.replace(/-/g, '_')] = { what: `file-after-sleep: ${kind} on the zram block device by the sleep before it (µs; 0 = back to back), every page of the device cached and mapped first, ns`, by: [...fs.entries()].sort((p, q) => p[0] - q[0]).map(([x, v]) => ({ x, spread: spreadOf(v) })) };
+  }
   if (b.has('timer-sleep')) {
     const ts = need(b, 'timer-sleep').samples;
     const late = [...ts.entries()].filter(([x]) => x > 0).flatMap(([, v]) => v);

@@ -62,6 +62,8 @@ export const SUITE: readonly BenchSpec[] = [
   { key: 'exit-anon', need: 'none', args: ['exit-anon', '30', '0', '1024', '4096', '16384'] },
   { key: 'fault-after-sleep', need: 'none', args: ['fault-after-sleep', '1000', '0', '1', '20', '100', '300'] },
   { key: 'timer-sleep', need: 'none', args: ['timer-sleep', '1000', '1', '20', '100', '300'] },
+  { key: 'cached-after-sleep', need: 'blockdev', args: ['file-after-sleep', 'DEV', 'cached', '1000', '0', '1', '20', '100', '300'] },
+  { key: 'major-after-sleep', need: 'blockdev', args: ['file-after-sleep', 'DEV', 'major', '1000', '0', '1', '20', '100', '300'] },
   { key: 'mprotect-siblings', need: 'none', args: ['mprotect-siblings', '500', '0', '1', '2', '102'] },
 ];
 

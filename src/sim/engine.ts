@@ -16,7 +16,8 @@ import type { Law, PriorityClass } from '../scenario/types.js';
 import { EventHeap } from './heap.js';
 import { NullObserver, type SimObserver, type WaitClass } from './observer.js';
 import { Rng } from './rng.js';
-import { MAX_EVENTS, MAX_ZERO_TIME_EFFECTS, sched_base_slice, SimLimitError, SimTask, TaskState, type EngineConfig } from './task.js';
+import { MAX_EVENTS, MAX_ZERO_TIME_EFFECTS, SimLimitError, SimTask, TaskState, type EngineConfig } from './task.js';
+import { child_runs_first } from './placement.js';
 
 export * from './task.js';
 
@@ -257,40 +258,24 @@ export class Simulator {
     return n;
   }
 
-  /**
-   * kernel/fork.c kernel_clone -> wake_up_new_task -> select_task_rq
-   * (SD_BALANCE_FORK: sched_balance_find_dst_cpu looks for the idlest CPU):
-   * is a CPU idle for the new task now? A free CPU that a woken task is about
-   * to take does not count (kernel/sched/core.c idle_cpu() is false while the
-   * CPU's rq->ttwu_pending is set, or once the wakee is queued there): the
-   * tasks woken and not yet running (TaskState.WOKEN: the wake-up latency,
-   * Cost.wakeup) are placed first. The parent, the task being stepped, runs
-   * on a CPU in the kernel but holds none here (its CPU burst was released
-   * before the step), so one free CPU is its own. Unlimited CPUs: always.
-   */
-  idleCpuForNewTask(): boolean {
-    if (this.cpus === null) return true;
-    let pending = 0;
-    for (const t of this.tasks) if (t.state === TaskState.WOKEN && t !== this.cur) pending++;
-    return this.free - 1 - pending > 0;
+  /** Tasks woken and not yet running (TaskState.WOKEN, in the wake-up latency), the current one not counted. */
+  private wokenPending(): number {
+    let n = 0;
+    for (const t of this.tasks) if (t.state === TaskState.WOKEN && t !== this.cur) n++;
+    return n;
   }
 
   /**
-   * kernel_clone -> wake_up_new_task -> wakeup_preempt (kernel/sched/fair.c
-   * check_preempt_wakeup_fair): with no idle CPU the child is queued on the
-   * parent's; it preempts the parent when __pick_eevdf picks it, which under
-   * RUN_TO_PARITY needs the parent past its protected slice (protect_slice:
-   * set_protect_slice at its pick gave it up to its deadline, a whole slice
-   * since it woke; the child, placed at the average vruntime with half a
-   * slice (PLACE_DEADLINE_INITIAL), then has the earlier deadline). The slice
-   * is sysctl_sched_base_slice (sched_base_slice: 1.4 ms on 2 CPUs), alike for every task here
-   * (no sched_attr slices). The parent's time since it woke is its CPU
-   * bursts and spins since its last sleep (`ranSinceWake`). Unlimited CPUs:
-   * never (a CPU is always idle).
+   * kernel_clone -> wake_up_new_task: does the child run on the parent's
+   * CPU before the parent returns to user space (sim/placement.ts
+   * child_runs_first: no idle CPU, and a task woken meanwhile queued on the
+   * parent's CPU, or the parent past its protected slice)? The parent, the
+   * task being stepped, runs on a CPU in the kernel but holds none here (its
+   * CPU burst was released before the step), so one free CPU is its own.
+   * Unlimited CPUs: never (a CPU is always idle).
    */
   childPreemptsParent(parent: SimTask): boolean {
-    if (this.cpus === null || this.idleCpuForNewTask()) return false;
-    return parent.ranSinceWake >= sched_base_slice(this.cpus);
+    return this.cpus !== null && child_runs_first(this.cpus, this.free, this.wokenPending(), parent.ranSinceWake);
   }
 
   /**

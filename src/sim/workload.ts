@@ -297,12 +297,14 @@ export class Workload {
         if (this.copyProcessNs > 0) yield cpu(Cost.copy_process);
         const ret = yield* dup_mmap(mm);
         // kernel/fork.c kernel_clone -> wake_up_new_task: the child (which calls exit_group(0) at once)
-        // is placed on an idle CPU if there is one; if not, it is queued on the parent's CPU and
-        // preempts it when the parent has run past its protected slice (wakeup_preempt ->
-        // check_preempt_wakeup_fair, RUN_TO_PARITY: EEVDF places a new task with half a slice, its
-        // deadline before the parent's; Simulator.childPreemptsParent), so the parent returns from
-        // fork() only after the child's do_exit -> exit_mmap (fork_child_exit_cpu), charged here
-        // on the parent's CPU. Otherwise the child's exit is not modelled (docs/fidelity.md).
+        // is placed on an idle CPU if there is one; if not, it is queued on the parent's CPU and runs
+        // before the parent returns to user space when a reader woken by dup_mmap's mmap_write_unlock
+        // was queued on the parent's CPU too (check_preempt_wakeup_fair: the wakee preempts the
+        // parent; EEVDF then picks the child, placed with half a slice, before the parent), or when
+        // the parent has run past its protected slice (RUN_TO_PARITY; Simulator.childPreemptsParent,
+        // sim/placement.ts). Then the parent returns from fork() only after the child's do_exit ->
+        // exit_mmap (fork_child_exit_cpu), charged here on the parent's CPU. Otherwise the child's
+        // exit is not modelled (docs/fidelity.md).
         const childFirst = ret === 0 && this.childExit && sim.childPreemptsParent(task);
         if (ret === 0 && this.childExit) obs.forkPlacement?.(sim.now, task, childFirst);
         if (childFirst) yield fork_child_exit_cpu(mm);

@@ -1,0 +1,75 @@
+/**
+ * Where the forked child runs, and whether before its parent returns from
+ * fork() (the simulator's fork op: sim/workload.ts, Simulator.childPreemptsParent).
+ * Pure decisions on the simulator's CPU counts at the fork's end; the kernel
+ * paths are kernel/sched/core.c wake_up_new_task and kernel/sched/fair.c
+ * (v6.18: EEVDF with RUN_TO_PARITY, PLACE_LAG, PLACE_DEADLINE_INITIAL, the
+ * defaults). docs/calibration.md "Fork placement", docs/fidelity.md.
+ *
+ * The counts: `free` CPUs, the parent's own among them (the parent, the task
+ * being stepped, holds no CPU between its steps), and `woken` tasks woken
+ * and not yet running (TaskState.WOKEN: in the wake-up latency). At the
+ * fork's end those are the readers that dup_mmap's mmap_write_unlock woke.
+ */
+import { sched_base_slice } from './task.js';
+
+/**
+ * wake_up_new_task -> select_task_rq (WF_FORK: select_task_rq_fair ->
+ * sched_balance_find_dst_cpu -> sched_balance_find_dst_group, more idle
+ * CPUs wins; update_sg_wakeup_stats counts a CPU idle only if nothing is
+ * queued on it and idle_cpu_without(), which is false while rq->ttwu_pending):
+ * is a CPU other than the parent's idle for the new task? The woken tasks
+ * were placed first (try_to_wake_up ran in the parent's mmap_write_unlock,
+ * before wake_up_new_task), each on an idle CPU while there is one
+ * (select_idle_sibling).
+ */
+export function idle_cpu_for_new_task(free: number, woken: number): boolean {
+  return free - 1 - woken > 0;
+}
+
+/**
+ * try_to_wake_up -> select_task_rq_fair (WF_TTWU: select_idle_sibling finds
+ * no idle CPU) -> ttwu_do_activate -> wakeup_preempt ->
+ * check_preempt_wakeup_fair: a task woken while the parent ran that found
+ * no idle CPU but the parent's is queued on the parent's CPU, and it
+ * preempts the parent. A thread that sleeps most of the time is owed
+ * service when it sleeps (update_entity_lag: vlag > 0), and place_entity
+ * (PLACE_LAG) puts it back that far below the average vruntime; the
+ * running parent, which was the average, is then not eligible
+ * (entity_eligible: __pick_eevdf drops curr before its protect_slice is
+ * looked at) and __pick_eevdf picks the wakee: resched_curr_lazy. With
+ * CONFIG_PREEMPT_NONE (this host) the parent goes on to wake_up_new_task
+ * and is switched out at its return to user space. (A wakee whose lag is 0
+ * or negative, a DELAY_DEQUEUE task, does not preempt; the model does not
+ * keep lags: on this host the need-resched flag was set at sched_wakeup_new
+ * in 143 of 144 traced forks with a reader woken onto the parent's CPU,
+ * docs/calibration.md.)
+ * True when more tasks were woken than there are CPUs besides the parent's.
+ */
+export function wakee_on_parent_cpu(free: number, woken: number): boolean {
+  return woken > free - 1;
+}
+
+/**
+ * Whether the child (which calls exit_group(0) at once) runs on the
+ * parent's CPU before the parent returns from fork(): it was queued there
+ * (no idle CPU, idle_cpu_for_new_task) and the parent is rescheduled
+ * before it reaches user space:
+ * - a wakee preempted the parent (wakee_on_parent_cpu): at the parent's
+ *   schedule(), __pick_eevdf takes the wakee, then the child — placed at the
+ *   average vruntime (place_entity; a new task has no lag), eligible, with
+ *   half a slice (PLACE_DEADLINE_INITIAL) — before the parent, whose
+ *   vruntime is past the average;
+ * - or no wakee did, and the child itself preempts the parent
+ *   (wake_up_new_task -> wakeup_preempt -> check_preempt_wakeup_fair ->
+ *   __pick_eevdf(cfs_rq, true) == child) because the parent is past its
+ *   protected slice: set_protect_slice at its pick set vprot to its deadline,
+ *   a whole slice after it woke (RUN_TO_PARITY; every task here has the
+ *   default slice, so cfs_rq_min_slice is that slice), so the parent is
+ *   protected until it has run sysctl_sched_base_slice (sched_base_slice)
+ *   since it woke (`ranSinceWake`).
+ */
+export function child_runs_first(cpus: number, free: number, woken: number, ranSinceWake: number): boolean {
+  if (idle_cpu_for_new_task(free, woken)) return false;
+  return wakee_on_parent_cpu(free, woken) || ranSinceWake >= sched_base_slice(cpus);
+}
