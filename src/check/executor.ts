@@ -28,6 +28,7 @@ import { CheckTask, cpuLabel, TState } from './check-task.js';
 import { preparePage, program } from './executor-program.js';
 import { checkStateTracked, stateHash } from './executor-state.js';
 import { lockState } from './lock-state.js';
+import type { World } from './world.js';
 
 export { CheckTask, TState };
 import { Canon, Tracker, type Footprint } from './track.js';
@@ -58,7 +59,7 @@ export class Execution {
   /** @internal (./executor-program.ts) */
   readonly slots = new Map<string, Slot>();
   /** @internal vm_area_cachep, shared by every mm of the execution (forked children too; ./executor-program.ts). */
-  readonly cachep: VmAreaStruct[];
+  cachep!: VmAreaStruct[];
   /** @internal The task whose step runs (./check-hooks.ts). */
   cur: CheckTask | null = null;
   /** @internal The scenario has rmap walks (./check-hooks.ts: where a dangling anon_vma is reported). */
@@ -88,6 +89,8 @@ export class Execution {
     /** Ops each thread runs (0: thread left out), by thread index. */
     readonly mask: readonly number[],
     choose: (n: number) => number,
+    /** The search's initial state, built by its first execution and restored by the others (./world.ts); none: build it. */
+    world?: World,
   ) {
     const sc = model.scenario;
     let canon = canons.get(model);
@@ -106,6 +109,7 @@ export class Execution {
     };
     this.nthreads = sc.threads.length;
     this.rmapWalks = sc.threads.some((th) => th.ops.some((o) => o.op === 'rmap_walk'));
+    this.fileRmap = sc.threads.some((th) => th.ops.some((o) => o.op === 'try_to_unmap'));
     this.coarse = model.fineSteps !== true;
     set_sched_points(true);
     install_sched((t) => this.wake(t as CheckTask));
@@ -117,6 +121,29 @@ export class Execution {
     install_nondet((site) => nondetOn.has(site) && this.choose(2) === 1);
     applyInjections(model.injections);
 
+    const roots = world?.restore(model, mask, this) ?? null;
+    if (roots !== null) {
+      this.cachep = roots.cachep;
+      this.mm = roots.mm;
+    } else {
+      this.mm = this.build(mask);
+      this.tracker.flush();
+      world?.capture(model, mask, this, { mm: this.mm, cachep: this.cachep });
+    }
+    for (let i = 0; i < this.nthreads; i++) {
+      const th = sc.threads[i]!;
+      const t = new CheckTask(i, th.name, null);
+      const n = mask[i] ?? th.ops.length;
+      if (n === 0) t.state = TState.DONE;
+      else t.stack.push(program.call(this, t, this.mms.get(th.process ?? '')!, th.ops, n));
+      this.tasks.push(t);
+    }
+    this.tracker.flush();
+  }
+
+  /** Build the initial objects (the first execution of a search; later ones restore them: ./world.ts). Returns the first process's mm. */
+  private build(mask: readonly number[]): MmStruct {
+    const model = this.model, sc = model.scenario;
     // One mm per process; every mm shares one vm_area_cachep (the kernel's
     // slab is global), so an object one mm frees may become another's VMA.
     const procs = sc.processes ?? [''];
@@ -138,7 +165,7 @@ export class Execution {
     // vm_pgoff that makes it THP-suitable ((vm_start >> PAGE_SHIFT) - vm_pgoff aligned to HPAGE_PMD_NR).
     const khugepaged = sc.threads.some((th) => th.ops.some((o) => o.op === 'khugepaged'));
     // try_to_unmap scenarios: file VMAs get their address_space too (its i_mmap_rwsem: i_mmap.ts).
-    const fileRmap = this.fileRmap = sc.threads.some((th) => th.ops.some((o) => o.op === 'try_to_unmap'));
+    const fileRmap = this.fileRmap;
     for (const v of sc.vmas) {
       const vm = this.mms.get(v.process ?? '')!;
       const addr = next.get(v.process ?? '') ?? 0x10; // each address space is laid out from the same address
@@ -156,16 +183,7 @@ export class Execution {
       this.slots.set(v.name, { start: addr, spec: v });
       next.set(v.process ?? '', addr + v.pages + 1);
     }
-    this.mm = mm;
-    for (let i = 0; i < this.nthreads; i++) {
-      const th = sc.threads[i]!;
-      const t = new CheckTask(i, th.name, null);
-      const n = mask[i] ?? th.ops.length;
-      if (n === 0) t.state = TState.DONE;
-      else t.stack.push(program.call(this, t, this.mms.get(th.process ?? '')!, th.ops, n));
-      this.tasks.push(t);
-    }
-    this.tracker.flush();
+    return mm;
   }
 
   /** Display name of a task: `T2 fork` / `io1`. */

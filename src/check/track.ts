@@ -33,6 +33,14 @@ function ownMmLockSeq(v: readonly unknown[], p: Plan): number {
   return st.v[planFor(mm).seq] as number;
 }
 
+/** What Tracker.snapshot copies (read-only for its holder). */
+export interface TrackerSnapshot {
+  readonly objects: readonly object[];
+  readonly ids: ReadonlyMap<object, number>;
+  readonly born: ReadonlyMap<string, number>;
+  readonly containers: readonly ContainerSlot[];
+}
+
 export class Tracker {
   /** Instrumented objects, by canonical id (ascending). */
   readonly objects: object[] = [];
@@ -189,6 +197,28 @@ export class Tracker {
       for (const k of plan.immutable) Object.defineProperty(o, k, { value: rec[k], writable: false, enumerable: true, configurable: false });
     }
     for (const i of plan.containers) this.containers.push({ slot: store.base + i, store, idx: i, hash: this.digest(v[i]) });
+  }
+
+  /**
+   * The tracker's state after the initial objects (./world.ts): objects,
+   * ids, birth counts and container digests, copied. Needs no object
+   * waiting for instrumentation.
+   */
+  snapshot(): TrackerSnapshot {
+    if (this.pending.length !== 0) throw new Error('check: tracker snapshot with objects not yet instrumented');
+    return {
+      objects: [...this.objects], ids: new Map(this.ids), born: new Map(this.born),
+      containers: this.containers.map((c) => ({ ...c })),
+    };
+  }
+
+  /** Start from `s` (a fresh tracker, before any object is registered). */
+  restore(s: TrackerSnapshot): void {
+    if (this.objects.length !== 0 || this.pending.length !== 0) throw new Error('check: tracker restore after objects were registered');
+    for (const o of s.objects) this.objects.push(o);
+    for (const [o, id] of s.ids) this.ids.set(o, id);
+    for (const [k, n] of s.born) this.born.set(k, n);
+    for (const c of s.containers) this.containers.push({ ...c });
   }
 
   /** Freeze the fields listed as immutable (tests): a kernel path writing one throws. */
