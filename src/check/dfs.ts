@@ -382,11 +382,11 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
     return this.lastReplay;
   }
 
-  keepStepState(s: Int32Array): void {
+  keepStepState(s: readonly number[]): void {
     (this.levels[this.lastThreadLevel] as ThreadLevel).kept = s;
   }
 
-  replayedState(): Int32Array | undefined {
+  replayedState(): readonly number[] | undefined {
     return (this.levels[this.lastThreadLevel] as ThreadLevel).kept;
   }
 

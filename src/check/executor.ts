@@ -222,20 +222,21 @@ export class Execution {
    * Kept with each step run afresh, so that a replay of the steps before
    * can skip the folding (`step` with `replay`) and restore it.
    */
-  saveLanes(): Int32Array {
-    const s = new Int32Array(this.tasks.length * LANE_FIELDS);
+  saveLanes(): number[] {
+    const s = new Array<number>(this.tasks.length * LANE_FIELDS + 1);
     let k = 0;
     for (const t of this.tasks) {
       s[k++] = t.histA; s[k++] = t.histB; s[k++] = t.opA; s[k++] = t.opB;
       s[k++] = t.frameA; s[k++] = t.frameB; s[k++] = t.hmfA; s[k++] = t.hmfB;
       s[k++] = t.inLockMmap ? 1 : 0; s[k++] = t.inHmf ? 1 : 0;
     }
+    s[k] = this.subSteps; // of the step just run (see `step`, `subSteps`)
     return s;
   }
 
   /** Restore what `saveLanes` kept after the same steps (the end of a replayed prefix). */
-  restoreLanes(s: Int32Array): void {
-    if (s.length !== this.tasks.length * LANE_FIELDS) throw new Error(`check: replayed prefix has ${this.tasks.length} tasks, the kept state ${s.length / LANE_FIELDS}`);
+  restoreLanes(s: readonly number[]): void {
+    if (s.length !== this.tasks.length * LANE_FIELDS + 1) throw new Error(`check: replayed prefix has ${this.tasks.length} tasks, the kept state ${(s.length - 1) / LANE_FIELDS}`);
     let k = 0;
     for (const t of this.tasks) {
       t.histA = s[k++]!; t.histB = s[k++]!; t.opA = s[k++]!; t.opB = s[k++]!;
@@ -253,9 +254,13 @@ export class Execution {
    * evaluate invariants after it; `replay`: the step replays one run
    * before with the same prefix (deterministic model), so its input history
    * is not folded: the caller restores the histories (`restoreLanes`) before
-   * the next step that is not replayed.
+   * the next step that is not replayed. `subSteps` (with `replay`): the
+   * sub-steps the step ran when it ran afresh (the last entry of what
+   * `saveLanes` kept with it); then no field access is logged, since the
+   * step ends after that many sub-steps (`resume`), and its footprint is
+   * not wanted (docs/checker.md, "Where the time goes", sixth part).
    */
-  step(id: number, tracked: boolean, check: boolean, replay = false): StepOutcome {
+  step(id: number, tracked: boolean, check: boolean, replay = false, subSteps = 0): StepOutcome {
     const t = this.tasks[id]!;
     t.steps++;
     this.hookViolation = null;
@@ -264,7 +269,8 @@ export class Execution {
     let err: unknown = null;
     let fp: Footprint | null = null;
     const obsBefore = this.obs.length;
-    this.tracker.begin(tracked);
+    const known = replay && !tracked && subSteps > 0;
+    this.tracker.begin(tracked, !known);
     if (replay && this.tracker.inputs) this.lanesStale = true;
     else if (this.lanesStale) throw new Error('check: a step after a replayed prefix without restoreLanes');
     const inputs = (this.tracker.hist = this.tracker.inputs && !replay);
@@ -278,12 +284,13 @@ export class Execution {
         t.from = t.pending;
         this.cur = null;
         set_current(null as unknown as Task);
+        this.subSteps = 0;
         t.io.fn(t.io.folio);
         t.state = TState.DONE;
       } else {
         this.cur = t;
         set_current(t);
-        this.resume(t);
+        this.resume(t, known ? subSteps : 0);
       }
     } catch (e) {
       err = e;
@@ -297,6 +304,7 @@ export class Execution {
       if (tracked) fp = f;
       this.tracker.flush();
     }
+    if (known && t.io === null && this.subSteps !== subSteps) throw new Error(`check: the model is not deterministic: a replayed step of ${t.comm} ran ${this.subSteps} sub-steps, ${subSteps} when it ran afresh`);
     if (err !== null) {
       const msg = err instanceof Error ? err.message : String(err);
       const release = LOCK_RELEASE_FNS.some((f) => msg.startsWith(f));
@@ -345,8 +353,10 @@ export class Execution {
    * the end of the program always end a step. `t.from` is the kernel step the
    * visible sub-step resumed from, for counterexamples.
    */
-  private resume(t: CheckTask): void {
+  private resume(t: CheckTask, known: number): void {
+    this.subSteps = 0;
     for (;;) {
+      this.subSteps++;
       t.from = t.pending;
       const before = this.tracker.accesses;
       const e = next_effect(t.stack, t.resumeValue);
@@ -379,9 +389,16 @@ export class Execution {
           return;
         }
       }
-      if (!this.coarse || this.tracker.accesses !== before) return;
+      if (known > 0 ? this.subSteps === known : !this.coarse || this.tracker.accesses !== before) return;
     }
   }
+
+  /**
+   * Sub-steps (effects) the last step's task ran (`resume`): kept with a step
+   * run afresh (`saveLanes`), so that its replay runs as many without
+   * logging field accesses. 0 for an I/O completion.
+   */
+  private subSteps = 0;
 
   /** @internal (./executor-program.ts) */
   spawnPseudo(comm: string, fn: (f: Folio) => void, folio: Folio): void {

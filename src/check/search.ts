@@ -72,7 +72,7 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
   // replayed steps skip the folding, and the histories are restored at the
   // first step that is not replayed (Execution.step, `replay`).
   const light = model.stateCache === true && sched.keepsReplayed === true && sched.keepStepState !== undefined && sched.replayedState !== undefined;
-  let restore: Int32Array | null = null;
+  let restore: readonly number[] | null = null;
   const initial = ex.initialViolation();
   if (initial !== null) return result('violation', initial);
   for (;;) {
@@ -96,13 +96,14 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
       ex.restoreLanes(restore);
       restore = null;
     }
-    const out = ex.step(t, sched.wantsFootprints && !replay, !replay, light && replay);
+    // What was kept with a replayed step when it ran afresh: the histories
+    // after it, and its number of sub-steps (Execution.saveLanes).
+    const kept = light && replay ? sched.replayedState!() ?? null : null;
+    if (light && replay && kept === null) throw new Error('check: a replayed step with no state kept');
+    const out = ex.step(t, sched.wantsFootprints && !replay, !replay, light && replay, kept !== null ? kept[kept.length - 1]! : 0);
     if (light) {
       if (!replay) sched.keepStepState!(ex.saveLanes());
-      else {
-        restore = sched.replayedState!() ?? null;
-        if (restore === null) throw new Error('check: a replayed step with no state kept');
-      }
+      else restore = kept;
     }
     sched.stepDone?.(t, out.fp, out);
     if (trace !== null) {

@@ -61,6 +61,9 @@ export class Tracker {
   private epoch = 0;
   private r: number[] = [];
   private w: number[] = [];
+  /** The logs of steps whose footprint is not wanted (`begin`). */
+  private readonly scratchR: number[] = [];
+  private readonly scratchW: number[] = [];
   /** Container digests are stale (steps ran untracked since the last tracked one). */
   private stale = true;
 
@@ -425,8 +428,10 @@ export class Tracker {
    * sub-step that touched no shared field into the task's next one, in every
    * search mode: Execution.resume). `footprint`: the step's footprint is
    * wanted, so container contents are digested to find in-place writes.
+   * `log` false: no access is logged at all (a replayed step whose number
+   * of sub-steps is known: Execution.step).
    */
-  begin(footprint = true): void {
+  begin(footprint = true, log = true): void {
     if (footprint && this.stale) {
       for (const c of this.containers) c.hash = this.digest(c.store.v[c.idx]);
       this.stale = false;
@@ -434,9 +439,16 @@ export class Tracker {
     if (!footprint) this.stale = true;
     this.digesting = footprint;
     this.epoch = ++this.canon.epoch;
-    this.r = [];
-    this.w = [];
-    this.on = true;
+    if (footprint) {
+      this.r = [];
+      this.w = [];
+    } else {
+      // No footprint is handed out (Execution.step): reuse the logs.
+      this.r = this.scratchR;
+      this.w = this.scratchW;
+      this.r.length = this.w.length = 0;
+    }
+    this.on = log;
     running.tracker = this;
   }
 
