@@ -16,23 +16,15 @@
 import { fold, lanes } from './hash.js';
 import type { Footprint } from './track.js';
 
-/**
- * Per dense slot, the masks of the tasks that read and wrote it. Plain
- * arrays of int32 values, not Int32Arrays: a typed array past 64 bytes gets
- * a backing store outside the JS heap, whose allocation and release cost
- * more than the search's use of them (docs/checker.md, "Where the time
- * goes", sixth part). `r` and `w` have the same length; `EMPTY` is never
- * written (`fit` replaces it first).
- */
 export class Summary {
   constructor(
-    public r: number[],
-    public w: number[],
+    public r: Int32Array,
+    public w: Int32Array,
     public wide: boolean,
   ) {}
 }
 
-const EMPTY: number[] = [];
+const EMPTY = new Int32Array(0);
 
 export class Summaries {
   private readonly dense = new Map<number, number>();
@@ -64,12 +56,9 @@ export class Summaries {
     if (s.r.length >= n) return;
     let len = Math.max(32, s.r.length * 2);
     while (len < n) len *= 2;
-    const r = new Array<number>(len).fill(0), w = new Array<number>(len).fill(0);
-    const old = s.r.length;
-    for (let i = 0; i < old; i++) {
-      r[i] = s.r[i]!;
-      w[i] = s.w[i]!;
-    }
+    const r = new Int32Array(len), w = new Int32Array(len);
+    r.set(s.r);
+    w.set(s.w);
     s.r = r;
     s.w = w;
   }
