@@ -258,7 +258,7 @@ export class Execution {
    * sub-steps the step ran when it ran afresh (the last entry of what
    * `saveLanes` kept with it); then no field access is logged, since the
    * step ends after that many sub-steps (`resume`), and its footprint is
-   * not wanted (docs/checker.md, "Where the time goes", sixth part).
+   * not wanted (docs/checker.md, "Cheaper executions").
    */
   step(id: number, tracked: boolean, check: boolean, replay = false, subSteps = 0): StepOutcome {
     const t = this.tasks[id]!;

@@ -185,7 +185,7 @@ export class Tracker {
     for (let i = 0; i < own.length; i++) vals[i] = rec[own[i]!];
     for (let i = own.length - 1; i >= 0; i--) delete rec[own[i]!];
     // Plain assignments, not Object.defineProperty (half the cost of the
-    // whole call: docs/checker.md, "Where the time goes", sixth part): an
+    // whole call: docs/checker.md, "Cheaper executions"): an
     // assignment adds the same writable, enumerable, configurable data
     // property; STORE, a symbol, is enumerable then, which nothing sees
     // (Object.keys, for-in and JSON skip symbols; no model object is spread

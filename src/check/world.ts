@@ -1,6 +1,6 @@
 /**
  * The initial state of a search's executions, built once (docs/checker.md,
- * "Where the time goes", sixth part). Every execution of a search starts
+ * "Cheaper executions"). Every execution of a search starts
  * from the same state: the scenario's mms, VMAs, page tables, anon_vmas and
  * the invariants' observation records, instrumented. Building and
  * instrumenting them cost a fifth of the search; instead the first
