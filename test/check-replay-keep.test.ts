@@ -58,6 +58,38 @@ describe('a replayed prefix keeps what the execution before computed', () => {
   }, 120_000);
 });
 
+describe('a replayed step runs as many sub-steps as it ran afresh, without logging accesses', () => {
+  const sc = loadCheckScenario('check-spin-anchor', { nfault: 2 });
+  const m = { scenario: sc, fault: faultStrategy('mainline'), fork: forkStrategy('fork-lock-all'), injections: [], invariants: new Set(INVARIANT_NAMES), stateCache: true };
+  const mask = sc.threads.map((t) => t.ops.length);
+  const opts = { nthreads: mask.length, mask, sleepSets: true, dpor: true, preemptionBound: null, stateCache: true };
+
+  it('the kept state ends with the step\'s sub-step count, and every replayed step uses it', () => {
+    const sched = new DfsScheduler(opts);
+    const counts: number[] = [];
+    const replayed = sched.replayedState.bind(sched);
+    sched.replayedState = (): readonly number[] | undefined => {
+      const s = replayed();
+      if (s !== undefined) counts.push(s[s.length - 1]!);
+      return s;
+    };
+    const out = search(m, sched, { maxSteps: 4000, maxExecutions: 300 });
+    expect(counts.length).toBe(out.stats.steps - out.stats.newSteps);
+    expect(Math.min(...counts)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...counts)).toBeGreaterThan(1); // merged invisible sub-steps (docs/checker.md, "Coarser steps")
+  }, 60_000);
+
+  it('a wrong count is caught as nondeterminism, not taken for a model assertion (negative control)', () => {
+    const sched = new DfsScheduler(opts);
+    const replayed = sched.replayedState.bind(sched);
+    sched.replayedState = (): readonly number[] | undefined => {
+      const s = replayed();
+      return s === undefined || s[s.length - 1]! === 0 ? s : [...s.slice(0, -1), s[s.length - 1]! + 1];
+    };
+    expect(() => search(m, sched, { maxSteps: 4000, maxExecutions: 50 })).toThrow(/not deterministic/);
+  }, 60_000);
+});
+
 /** Abstract programs: reads, writes, and writes to a variable picked by a data choice. */
 type Op = { readonly k: 'r' | 'w'; readonly v: number } | { readonly k: 'c' };
 

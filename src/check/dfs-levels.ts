@@ -31,7 +31,7 @@ export interface ThreadLevel {
    */
   inexact: boolean;
   /** What the search loop kept with this level's step when it last ran afresh (Scheduler.keepStepState). */
-  kept: Int32Array | undefined;
+  kept: readonly number[] | undefined;
 }
 
 export interface ChoiceLevel {

@@ -44,7 +44,8 @@
  */
 import type { Schedule } from './schedule.js';
 import type { Scheduler, StepInfo, ThreadId } from './scheduler.js';
-import { Races, type DporEvent } from './races.js';
+import { Races } from './races.js';
+import { DfsRaces } from './dfs-races.js';
 import { ExactLog } from './exact.js';
 import { DporStats } from './dfs-stats.js';
 import { StateTable } from './state.js';
@@ -54,14 +55,14 @@ import { fmt, NondeterminismError, sameIds, type DfsOptions, type Level, type Th
 
 export { NondeterminismError, type DfsOptions } from './dfs-levels.js';
 
-export class DfsScheduler implements Scheduler {
+export class DfsScheduler extends DfsRaces implements Scheduler {
   readonly wantsFootprints: boolean;
-  private readonly levels: Level[] = [];
+  protected readonly levels: Level[] = [];
   private pos = 0;
   /** Levels below this index replay the previous execution. */
-  private prefixEnd = 0;
+  protected prefixEnd = 0;
   private started = false;
-  private lastThreadLevel = -1;
+  protected lastThreadLevel = -1;
   private lastReplay = false;
   private curPre = 0;
   private pendingSleep: Map<ThreadId, Footprint> | null = null;
@@ -81,19 +82,18 @@ export class DfsScheduler implements Scheduler {
   readonly table: StateTable | null;
   private stateOf: (() => [number, number]) | null = null;
   /** DPOR with state caching: subtree summaries, and the final one of each visited state by entry number. */
-  private readonly summaries: Summaries | null;
+  protected readonly summaries: Summaries | null;
   private readonly entrySum: Array<Summary | undefined> = [];
   private readonly dpor: boolean;
-  private races: Races;
+  protected races: Races;
   readonly keepsReplayed: boolean;
   /** What the reduction spent its executions on (counts only; ./dfs-stats.ts). */
   readonly dporStats = new DporStats();
   /** The running execution was cut because every runnable task was asleep. */
   private endedAsleep = false;
-  /** Races reported by a pruned state's summary are being handled (for dporStats). */
-  private inPrune = false;
 
   constructor(private readonly opts: DfsOptions) {
+    super();
     const reduce = opts.preemptionBound === null || opts.reduceUnderBound === true;
     this.wantsFootprints = opts.sleepSets && reduce;
     this.dpor = this.wantsFootprints && opts.dpor === true;
@@ -366,20 +366,6 @@ export class DfsScheduler implements Scheduler {
     return v < 0 ? v - 1 : v;
   }
 
-  /**
-   * DPOR with state caching, at a pruned state: the races its subtree's
-   * steps would have had with the current path (./races.ts), and the
-   * subtree's summary joins the current path's.
-   */
-  private prune(sum: Summary, runnable: readonly ThreadId[]): void {
-    const sums = this.summaries!;
-    this.inPrune = true;
-    this.races.pruned(sum, sums, runnable, (e, q, exact) => this.race(e, q, exact));
-    this.inPrune = false;
-    const p = this.lastThreadLevel >= 0 ? (this.levels[this.lastThreadLevel] as ThreadLevel) : null;
-    if (p !== null) sums.union(p.sum ??= sums.empty(), sum);
-  }
-
   nextChoice(n: number): number {
     if (this.pos < this.levels.length) {
       const l = this.levels[this.pos]!;
@@ -396,11 +382,11 @@ export class DfsScheduler implements Scheduler {
     return this.lastReplay;
   }
 
-  keepStepState(s: Int32Array): void {
+  keepStepState(s: readonly number[]): void {
     (this.levels[this.lastThreadLevel] as ThreadLevel).kept = s;
   }
 
-  replayedState(): Int32Array | undefined {
+  replayedState(): readonly number[] | undefined {
     return (this.levels[this.lastThreadLevel] as ThreadLevel).kept;
   }
 
@@ -421,68 +407,6 @@ export class DfsScheduler implements Scheduler {
       if (independent(fu, fp)) next.set(u, fu);
     }
     this.pendingSleep = next;
-  }
-
-  /**
-   * DPOR, at the start of an execution: keep the race detector's events of
-   * the previous execution's steps that this one replays as they were
-   * recorded (./races.ts `truncate`), instead of recording them again. A
-   * replayed step is recorded with its level's footprint (the union over
-   * its data choices, `fps`), so an event is kept only while it is exactly
-   * that object: the state is then the one replaying would build, and the
-   * steps from the first other event on are recorded as before.
-   */
-  private keepRaces(): void {
-    const r = this.races;
-    let k = 0;
-    for (; this.keepsReplayed && k < r.size; k++) {
-      const e = r.event(k);
-      if (e.level >= this.prefixEnd) break;
-      const l = this.levels[e.level];
-      if (l === undefined || l.kind !== 't' || l.taken !== e.tid || l.fps.get(e.tid) !== e.fp) break;
-    }
-    r.truncate(k);
-    this.raceStep = 0;
-  }
-
-  /** Steps of the current execution seen by the race detector (DPOR). */
-  private raceStep = 0;
-
-  /** Race detection for the step just run (./races.ts). */
-  private detectRaces(t: ThreadId, fp: Footprint | null, info: StepInfo): void {
-    const li = this.lastThreadLevel;
-    const j = this.raceStep++;
-    if (j < this.races.size) {
-      // Kept from the previous execution (keepRaces): a replayed step.
-      const e = this.races.event(j);
-      if (fp !== null || e.tid !== t || e.level !== li) throw new NondeterminismError(`check: the race detector's kept step ${j} (task ${e.tid} at level ${e.level}) is not the replayed one (task ${t} at level ${li})`);
-      return;
-    }
-    const l = this.levels[li] as ThreadLevel;
-    const f = fp ?? l.fps.get(t);
-    if (f === undefined) throw new Error(`check: no footprint recorded for task ${t} at level ${li}`);
-    this.races.step(t, li, f, fp !== null, info, (e, q, exact) => this.race(e, q, exact));
-  }
-
-  /**
-   * Event `e` races with the step just run; `initials` can start the race's
-   * reversal at e's level (null: any task). Source sets (./races.ts): if one
-   * of them is in the level's backtrack set (run, running or to run there),
-   * the reversal is explored already; else one is added, the first not
-   * asleep there. Every runnable task when the initials are unknown; every
-   * one of `initials` when it only contains them (`exact` false).
-   */
-  private race(e: DporEvent, initials: readonly ThreadId[] | null, exact: boolean): void {
-    const l = this.levels[e.level] as ThreadLevel;
-    const bt = l.backtrack;
-    if (bt === null) return;
-    const n = bt.size;
-    const init = initials?.filter((u) => l.runnable.includes(u));
-    if (init === undefined || (exact && init.length === 0)) for (const u of l.runnable) bt.add(u);
-    else if (!exact) for (const u of init) bt.add(u);
-    else if (!init.some((u) => bt.has(u))) bt.add(init.find((u) => !l.sleep.has(u)) ?? init[0]!);
-    this.dporStats.added += bt.size - n;
-    if (this.inPrune) this.dporStats.addedPruned += bt.size - n;
   }
 
   /**

@@ -20,13 +20,15 @@ import {
   type ModelHooks, type Task,
 } from '../model/index.js';
 import { applyInjections } from './inject.js';
-import { checkVmaObs, checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
+import { checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
 import { vmFlags, type CheckModel, type Slot, type StepOutcome } from './execution-types.js';
-import { fmix, fold, foldString, lanes } from './hash.js';
+import { fold, lanes } from './hash.js';
 import { checkHooks } from './check-hooks.js';
 import { CheckTask, cpuLabel, TState } from './check-task.js';
 import { preparePage, program } from './executor-program.js';
+import { checkStateTracked, stateHash } from './executor-state.js';
 import { lockState } from './lock-state.js';
+import type { World } from './world.js';
 
 export { CheckTask, TState };
 import { Canon, Tracker, type Footprint } from './track.js';
@@ -57,7 +59,7 @@ export class Execution {
   /** @internal (./executor-program.ts) */
   readonly slots = new Map<string, Slot>();
   /** @internal vm_area_cachep, shared by every mm of the execution (forked children too; ./executor-program.ts). */
-  readonly cachep: VmAreaStruct[];
+  cachep!: VmAreaStruct[];
   /** @internal The task whose step runs (./check-hooks.ts). */
   cur: CheckTask | null = null;
   /** @internal The scenario has rmap walks (./check-hooks.ts: where a dangling anon_vma is reported). */
@@ -87,6 +89,8 @@ export class Execution {
     /** Ops each thread runs (0: thread left out), by thread index. */
     readonly mask: readonly number[],
     choose: (n: number) => number,
+    /** The search's initial state, built by its first execution and restored by the others (./world.ts); none: build it. */
+    world?: World,
   ) {
     const sc = model.scenario;
     let canon = canons.get(model);
@@ -105,6 +109,7 @@ export class Execution {
     };
     this.nthreads = sc.threads.length;
     this.rmapWalks = sc.threads.some((th) => th.ops.some((o) => o.op === 'rmap_walk'));
+    this.fileRmap = sc.threads.some((th) => th.ops.some((o) => o.op === 'try_to_unmap'));
     this.coarse = model.fineSteps !== true;
     set_sched_points(true);
     install_sched((t) => this.wake(t as CheckTask));
@@ -116,6 +121,29 @@ export class Execution {
     install_nondet((site) => nondetOn.has(site) && this.choose(2) === 1);
     applyInjections(model.injections);
 
+    const roots = world?.restore(model, mask, this) ?? null;
+    if (roots !== null) {
+      this.cachep = roots.cachep;
+      this.mm = roots.mm;
+    } else {
+      this.mm = this.build(mask);
+      this.tracker.flush();
+      world?.capture(model, mask, this, { mm: this.mm, cachep: this.cachep });
+    }
+    for (let i = 0; i < this.nthreads; i++) {
+      const th = sc.threads[i]!;
+      const t = new CheckTask(i, th.name, null);
+      const n = mask[i] ?? th.ops.length;
+      if (n === 0) t.state = TState.DONE;
+      else t.stack.push(program.call(this, t, this.mms.get(th.process ?? '')!, th.ops, n));
+      this.tasks.push(t);
+    }
+    this.tracker.flush();
+  }
+
+  /** Build the initial objects (the first execution of a search; later ones restore them: ./world.ts). Returns the first process's mm. */
+  private build(mask: readonly number[]): MmStruct {
+    const model = this.model, sc = model.scenario;
     // One mm per process; every mm shares one vm_area_cachep (the kernel's
     // slab is global), so an object one mm frees may become another's VMA.
     const procs = sc.processes ?? [''];
@@ -137,7 +165,7 @@ export class Execution {
     // vm_pgoff that makes it THP-suitable ((vm_start >> PAGE_SHIFT) - vm_pgoff aligned to HPAGE_PMD_NR).
     const khugepaged = sc.threads.some((th) => th.ops.some((o) => o.op === 'khugepaged'));
     // try_to_unmap scenarios: file VMAs get their address_space too (its i_mmap_rwsem: i_mmap.ts).
-    const fileRmap = this.fileRmap = sc.threads.some((th) => th.ops.some((o) => o.op === 'try_to_unmap'));
+    const fileRmap = this.fileRmap;
     for (const v of sc.vmas) {
       const vm = this.mms.get(v.process ?? '')!;
       const addr = next.get(v.process ?? '') ?? 0x10; // each address space is laid out from the same address
@@ -155,16 +183,7 @@ export class Execution {
       this.slots.set(v.name, { start: addr, spec: v });
       next.set(v.process ?? '', addr + v.pages + 1);
     }
-    this.mm = mm;
-    for (let i = 0; i < this.nthreads; i++) {
-      const th = sc.threads[i]!;
-      const t = new CheckTask(i, th.name, null);
-      const n = mask[i] ?? th.ops.length;
-      if (n === 0) t.state = TState.DONE;
-      else t.stack.push(program.call(this, t, this.mms.get(th.process ?? '')!, th.ops, n));
-      this.tasks.push(t);
-    }
-    this.tracker.flush();
+    return mm;
   }
 
   /** Display name of a task: `T2 fork` / `io1`. */
@@ -203,20 +222,21 @@ export class Execution {
    * Kept with each step run afresh, so that a replay of the steps before
    * can skip the folding (`step` with `replay`) and restore it.
    */
-  saveLanes(): Int32Array {
-    const s = new Int32Array(this.tasks.length * LANE_FIELDS);
+  saveLanes(): number[] {
+    const s = new Array<number>(this.tasks.length * LANE_FIELDS + 1);
     let k = 0;
     for (const t of this.tasks) {
       s[k++] = t.histA; s[k++] = t.histB; s[k++] = t.opA; s[k++] = t.opB;
       s[k++] = t.frameA; s[k++] = t.frameB; s[k++] = t.hmfA; s[k++] = t.hmfB;
       s[k++] = t.inLockMmap ? 1 : 0; s[k++] = t.inHmf ? 1 : 0;
     }
+    s[k] = this.subSteps; // of the step just run (see `step`, `subSteps`)
     return s;
   }
 
   /** Restore what `saveLanes` kept after the same steps (the end of a replayed prefix). */
-  restoreLanes(s: Int32Array): void {
-    if (s.length !== this.tasks.length * LANE_FIELDS) throw new Error(`check: replayed prefix has ${this.tasks.length} tasks, the kept state ${s.length / LANE_FIELDS}`);
+  restoreLanes(s: readonly number[]): void {
+    if (s.length !== this.tasks.length * LANE_FIELDS + 1) throw new Error(`check: replayed prefix has ${this.tasks.length} tasks, the kept state ${(s.length - 1) / LANE_FIELDS}`);
     let k = 0;
     for (const t of this.tasks) {
       t.histA = s[k++]!; t.histB = s[k++]!; t.opA = s[k++]!; t.opB = s[k++]!;
@@ -226,17 +246,21 @@ export class Execution {
     this.lanesStale = false;
   }
 
-  /** Steps were replayed without folding histories and `restoreLanes` has not run since. */
-  private lanesStale = false;
+  /** @internal (./executor-state.ts) Steps were replayed without folding histories and `restoreLanes` has not run since. */
+  lanesStale = false;
 
   /**
    * Run one step of task `id`. `tracked`: compute its footprint; `check`:
    * evaluate invariants after it; `replay`: the step replays one run
    * before with the same prefix (deterministic model), so its input history
    * is not folded: the caller restores the histories (`restoreLanes`) before
-   * the next step that is not replayed.
+   * the next step that is not replayed. `subSteps` (with `replay`): the
+   * sub-steps the step ran when it ran afresh (the last entry of what
+   * `saveLanes` kept with it); then no field access is logged, since the
+   * step ends after that many sub-steps (`resume`), and its footprint is
+   * not wanted (docs/checker.md, "Cheaper executions").
    */
-  step(id: number, tracked: boolean, check: boolean, replay = false): StepOutcome {
+  step(id: number, tracked: boolean, check: boolean, replay = false, subSteps = 0): StepOutcome {
     const t = this.tasks[id]!;
     t.steps++;
     this.hookViolation = null;
@@ -245,7 +269,8 @@ export class Execution {
     let err: unknown = null;
     let fp: Footprint | null = null;
     const obsBefore = this.obs.length;
-    this.tracker.begin(tracked);
+    const known = replay && !tracked && subSteps > 0;
+    this.tracker.begin(tracked, !known);
     if (replay && this.tracker.inputs) this.lanesStale = true;
     else if (this.lanesStale) throw new Error('check: a step after a replayed prefix without restoreLanes');
     const inputs = (this.tracker.hist = this.tracker.inputs && !replay);
@@ -259,12 +284,13 @@ export class Execution {
         t.from = t.pending;
         this.cur = null;
         set_current(null as unknown as Task);
+        this.subSteps = 0;
         t.io.fn(t.io.folio);
         t.state = TState.DONE;
       } else {
         this.cur = t;
         set_current(t);
-        this.resume(t);
+        this.resume(t, known ? subSteps : 0);
       }
     } catch (e) {
       err = e;
@@ -278,6 +304,7 @@ export class Execution {
       if (tracked) fp = f;
       this.tracker.flush();
     }
+    if (known && t.io === null && this.subSteps !== subSteps) throw new Error(`check: the model is not deterministic: a replayed step of ${t.comm} ran ${this.subSteps} sub-steps, ${subSteps} when it ran afresh`);
     if (err !== null) {
       const msg = err instanceof Error ? err.message : String(err);
       const release = LOCK_RELEASE_FNS.some((f) => msg.startsWith(f));
@@ -293,82 +320,21 @@ export class Execution {
       return { fp, violation, aborted: false, woke, spawned };
     }
     if (fp === null) return { fp, violation: checkVmaState(this.obs, on, this.nameOf), aborted: false, woke, spawned };
-    const s = this.checkStateTracked(fp, obsBefore);
+    const s = checkStateTracked.call(this, fp, obsBefore);
     return { fp: s.fp, violation: s.violation, aborted: false, woke, spawned };
   }
 
   /** @internal (./executor-program.ts) */
   readonly preparePage = preparePage;
 
-  private readonly nameOf = (id: number): string => this.name(id);
+  /** @internal (./executor-state.ts) */
+  readonly nameOf = (id: number): string => this.name(id);
 
   /**
-   * The state invariants after a tracked step, as an assertion at the end of
-   * the step: each VMA's invariant is evaluated with its reads logged; if the
-   * step wrote a slot that evaluation read, the step may have changed the
-   * invariant's value, so the reads join the step's footprint (making the step
-   * dependent on every step that writes them) and a violation is reported. If
-   * it wrote none of them, the value is the one before the step, which the
-   * step that last changed it already judged. A VMA created in the step
-   * (objects are instrumented at its end, so their slots are in no footprint
-   * yet) counts as written by it. Soundness: docs/checker.md.
-   */
-  private checkStateTracked(fp: Footprint, obsBefore: number): { fp: Footprint; violation: Violation | null } {
-    const on = this.model.invariants;
-    let violation: Violation | null = null;
-    let r: number[] | null = null;
-    for (let i = 0; i < this.obs.length; i++) {
-      const o = this.obs[i]!;
-      const p = this.tracker.probe(() => checkVmaObs(o, on, this.nameOf));
-      if (i < obsBefore && !intersects(p.reads, fp.w)) continue;
-      r ??= [...fp.r];
-      for (const s of p.reads) if (!r.includes(s)) r.push(s);
-      violation ??= p.value;
-    }
-    return { fp: r === null ? fp : { r, w: fp.w }, violation };
-  }
-
-  /**
-   * The state at a step boundary, hashed to 64 bits (two lanes): every field
-   * of every instrumented object (model objects and observation records,
-   * containers by content), the number of tasks, and per task its state
-   * (runnable, asleep, ended) and, unless it ended, what determines its local
-   * state: a thread's input history, an I/O pseudo-task's folio. Two
-   * executions with equal states (not only equal hashes) have the same
-   * futures: docs/checker.md, "State caching". Needs CheckModel.stateCache.
+   * The state at a step boundary, hashed to 64 bits (./executor-state.ts).
    */
   stateHash(): [number, number] {
-    if (!this.tracker.inputs) throw new Error('check: stateHash needs CheckModel.stateCache');
-    if (this.lanesStale) throw new Error('check: stateHash after a replayed prefix without restoreLanes');
-    lanes.a = 0x51a7e;
-    lanes.b = 0xe7a15;
-    this.tracker.foldObjects();
-    // lockdep's graph: an edge an ended task added (no longer in any task's
-    // history) decides whether a later acquisition closes a cycle.
-    if (this.model.invariants.has('lock-order')) {
-      // Edges into anon_vma are left out: nothing is taken while holding it
-      // (rmap.ts), so they close no cycle and decide nothing later.
-      // Edges into fs_reclaim likewise, unless some op takes a lock under it (try_to_unmap).
-      const edges = [...this.lockEdges.keys()].filter((k) => !k.endsWith('->anon_vma') && (this.fileRmap || !k.endsWith('->fs_reclaim'))).sort();
-      fold(edges.length);
-      for (const k of edges) foldString(k);
-    }
-    fold(this.tasks.length);
-    for (const t of this.tasks) {
-      fold(t.state);
-      if (t.state === TState.DONE) continue;
-      if (t.io !== null) {
-        // A pseudo-task runs its completion (the same function for every
-        // folio of its kind) once, on its folio.
-        fold(this.tracker.idOf(t.io.folio));
-        foldString(t.io.fn.name);
-        foldString(t.comm.replace(/[0-9]+$/, ''));
-      } else {
-        fold(t.histA);
-        fold(t.histB);
-      }
-    }
-    return [fmix(lanes.a), fmix(lanes.b)];
+    return stateHash.call(this);
   }
 
   /** The state invariants on the initial state (before any step). */
@@ -387,8 +353,10 @@ export class Execution {
    * the end of the program always end a step. `t.from` is the kernel step the
    * visible sub-step resumed from, for counterexamples.
    */
-  private resume(t: CheckTask): void {
+  private resume(t: CheckTask, known: number): void {
+    this.subSteps = 0;
     for (;;) {
+      this.subSteps++;
       t.from = t.pending;
       const before = this.tracker.accesses;
       const e = next_effect(t.stack, t.resumeValue);
@@ -421,9 +389,16 @@ export class Execution {
           return;
         }
       }
-      if (!this.coarse || this.tracker.accesses !== before) return;
+      if (known > 0 ? this.subSteps === known : !this.coarse || this.tracker.accesses !== before) return;
     }
   }
+
+  /**
+   * Sub-steps (effects) the last step's task ran (`resume`): kept with a step
+   * run afresh (`saveLanes`), so that its replay runs as many without
+   * logging field accesses. 0 for an I/O completion.
+   */
+  private subSteps = 0;
 
   /** @internal (./executor-program.ts) */
   spawnPseudo(comm: string, fn: (f: Folio) => void, folio: Folio): void {
@@ -489,9 +464,4 @@ export class Execution {
   lockState(): string {
     return lockState.call(this);
   }
-}
-
-function intersects(a: readonly number[], b: readonly number[]): boolean {
-  for (const x of a) if (b.includes(x)) return true;
-  return false;
 }

@@ -103,11 +103,11 @@ export class HuntScheduler implements Scheduler {
     return this.pass.keepsReplayed;
   }
 
-  keepStepState(s: Int32Array): void {
+  keepStepState(s: readonly number[]): void {
     this.pass.keepStepState(s);
   }
 
-  replayedState(): Int32Array | undefined {
+  replayedState(): readonly number[] | undefined {
     return this.pass.replayedState();
   }
 

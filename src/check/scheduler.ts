@@ -36,11 +36,11 @@ export interface Scheduler {
    * Keep `s` (Execution.saveLanes) with the step just run afresh; a later
    * execution that replays it gets it back from `replayedState`.
    */
-  keepStepState?(s: Int32Array): void;
+  keepStepState?(s: readonly number[]): void;
   /** Uses keepStepState and replayedState (see DfsOptions.keepReplayed). */
   readonly keepsReplayed?: boolean;
   /** What `keepStepState` kept with the step just replayed. */
-  replayedState?(): Int32Array | undefined;
+  replayedState?(): readonly number[] | undefined;
   /** The step picked last ran; `fp` is its footprint when it was tracked. */
   stepDone?(thread: ThreadId, fp: Footprint | null, info: StepInfo): void;
   /** State caching: distinct states stored, executions cut at a state explored before. */

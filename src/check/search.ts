@@ -8,6 +8,7 @@ import { installOpaque, uninstallOpaque } from './opaque.js';
 import type { Violation } from './invariants.js';
 import type { Schedule, ScheduleStep } from './schedule.js';
 import type { Scheduler, ThreadId } from './scheduler.js';
+import { World } from './world.js';
 
 /** One step of a counterexample. */
 export interface TraceStep {
@@ -45,6 +46,8 @@ export interface RunOptions {
   readonly maxSteps: number;
   /** Record a trace with lock states (for counterexamples). */
   readonly trace?: boolean;
+  /** Start from this initial state, built by the first execution that has none (./world.ts). */
+  readonly world?: World;
 }
 
 /** Run one execution under `sched` (after its newExecution returned `plan`). */
@@ -57,7 +60,7 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
     stepChoices.push(v);
     return v;
   };
-  const ex = new Execution(model, plan.mask, choose);
+  const ex = new Execution(model, plan.mask, choose, opts.world);
   sched.bindNames?.((id) => ex.name(id));
   if (model.stateCache === true) sched.bindState?.(() => ex.stateHash());
   const trace: TraceStep[] | null = opts.trace === true ? [] : null;
@@ -69,7 +72,7 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
   // replayed steps skip the folding, and the histories are restored at the
   // first step that is not replayed (Execution.step, `replay`).
   const light = model.stateCache === true && sched.keepsReplayed === true && sched.keepStepState !== undefined && sched.replayedState !== undefined;
-  let restore: Int32Array | null = null;
+  let restore: readonly number[] | null = null;
   const initial = ex.initialViolation();
   if (initial !== null) return result('violation', initial);
   for (;;) {
@@ -93,13 +96,14 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
       ex.restoreLanes(restore);
       restore = null;
     }
-    const out = ex.step(t, sched.wantsFootprints && !replay, !replay, light && replay);
+    // What was kept with a replayed step when it ran afresh: the histories
+    // after it, and its number of sub-steps (Execution.saveLanes).
+    const kept = light && replay ? sched.replayedState!() ?? null : null;
+    if (light && replay && kept === null) throw new Error('check: a replayed step with no state kept');
+    const out = ex.step(t, sched.wantsFootprints && !replay, !replay, light && replay, kept !== null ? kept[kept.length - 1]! : 0);
     if (light) {
       if (!replay) sched.keepStepState!(ex.saveLanes());
-      else {
-        restore = sched.replayedState!() ?? null;
-        if (restore === null) throw new Error('check: a replayed step with no state kept');
-      }
+      else restore = kept;
     }
     sched.stepDone?.(t, out.fp, out);
     if (trace !== null) {
@@ -151,6 +155,12 @@ export interface SearchOptions extends RunOptions {
    * or a signal), or null. The search itself reads no clock.
    */
   readonly stop?: () => string | null;
+  /**
+   * Build the initial state once per search and restore it before each
+   * execution (./world.ts) instead of building it again; default true. Off
+   * only to compare (the counts are the same either way).
+   */
+  readonly reuseWorld?: boolean;
 }
 
 /**
@@ -161,6 +171,7 @@ export interface SearchOptions extends RunOptions {
 export function* searchSteps(model: CheckModel, sched: Scheduler, opts: SearchOptions): Generator<SearchStats, SearchOutcome, void> {
   const stats: SearchStats = { executions: 0, newSteps: 0, steps: 0, cut: 0, depthLimited: 0, aborted: 0, longest: 0, stored: 0, pruned: 0 };
   const every = opts.progressEvery ?? 2000;
+  const world = opts.reuseWorld === false ? undefined : new World();
   if (model.stateCache === true) installOpaque();
   const end = (stoppedEarly: boolean, stopReason: string | null = null, violation: RunResult | null = null): SearchOutcome =>
     ({ stats, violation, stoppedEarly, stopReason });
@@ -170,7 +181,7 @@ export function* searchSteps(model: CheckModel, sched: Scheduler, opts: SearchOp
       const plan = sched.newExecution();
       if (plan === null) return end(false);
       stats.executions++;
-      const r = runOne(model, sched, plan, { maxSteps: opts.maxSteps });
+      const r = runOne(model, sched, plan, { maxSteps: opts.maxSteps, ...(world !== undefined ? { world } : {}) });
       stats.newSteps += r.newSteps;
       stats.steps += r.steps;
       if (r.steps > stats.longest) stats.longest = r.steps;

@@ -33,6 +33,14 @@ function ownMmLockSeq(v: readonly unknown[], p: Plan): number {
   return st.v[planFor(mm).seq] as number;
 }
 
+/** What Tracker.snapshot copies (read-only for its holder). */
+export interface TrackerSnapshot {
+  readonly objects: readonly object[];
+  readonly ids: ReadonlyMap<object, number>;
+  readonly born: ReadonlyMap<string, number>;
+  readonly containers: readonly ContainerSlot[];
+}
+
 export class Tracker {
   /** Instrumented objects, by canonical id (ascending). */
   readonly objects: object[] = [];
@@ -53,6 +61,9 @@ export class Tracker {
   private epoch = 0;
   private r: number[] = [];
   private w: number[] = [];
+  /** The logs of steps whose footprint is not wanted (`begin`). */
+  private readonly scratchR: number[] = [];
+  private readonly scratchW: number[] = [];
   /** Container digests are stale (steps ran untracked since the last tracked one). */
   private stale = true;
 
@@ -173,16 +184,44 @@ export class Tracker {
     const vals: unknown[] = new Array<unknown>(own.length);
     for (let i = 0; i < own.length; i++) vals[i] = rec[own[i]!];
     for (let i = own.length - 1; i >= 0; i--) delete rec[own[i]!];
+    // Plain assignments, not Object.defineProperty (half the cost of the
+    // whole call: docs/checker.md, "Cheaper executions"): an
+    // assignment adds the same writable, enumerable, configurable data
+    // property; STORE, a symbol, is enumerable then, which nothing sees
+    // (Object.keys, for-in and JSON skip symbols; no model object is spread
+    // or assigned from).
     Object.setPrototypeOf(o, instrumentedProto(Object.getPrototypeOf(o) as object, plan));
-    Object.defineProperty(o, STORE, { value: store, enumerable: false });
+    (o as { [STORE]?: Store })[STORE] = store;
     for (let i = 0; i < own.length; i++) {
       const k = own[i]!;
-      if (!plan.tracked.has(k)) Object.defineProperty(o, k, { value: vals[i], writable: true, enumerable: true, configurable: true });
+      if (!plan.tracked.has(k)) rec[k] = vals[i];
     }
     if (Tracker.paranoid) {
       for (const k of plan.immutable) Object.defineProperty(o, k, { value: rec[k], writable: false, enumerable: true, configurable: false });
     }
     for (const i of plan.containers) this.containers.push({ slot: store.base + i, store, idx: i, hash: this.digest(v[i]) });
+  }
+
+  /**
+   * The tracker's state after the initial objects (./world.ts): objects,
+   * ids, birth counts and container digests, copied. Needs no object
+   * waiting for instrumentation.
+   */
+  snapshot(): TrackerSnapshot {
+    if (this.pending.length !== 0) throw new Error('check: tracker snapshot with objects not yet instrumented');
+    return {
+      objects: [...this.objects], ids: new Map(this.ids), born: new Map(this.born),
+      containers: this.containers.map((c) => ({ ...c })),
+    };
+  }
+
+  /** Start from `s` (a fresh tracker, before any object is registered). */
+  restore(s: TrackerSnapshot): void {
+    if (this.objects.length !== 0 || this.pending.length !== 0) throw new Error('check: tracker restore after objects were registered');
+    for (const o of s.objects) this.objects.push(o);
+    for (const [o, id] of s.ids) this.ids.set(o, id);
+    for (const [k, n] of s.born) this.born.set(k, n);
+    for (const c of s.containers) this.containers.push({ ...c });
   }
 
   /** Freeze the fields listed as immutable (tests): a kernel path writing one throws. */
@@ -389,8 +428,10 @@ export class Tracker {
    * sub-step that touched no shared field into the task's next one, in every
    * search mode: Execution.resume). `footprint`: the step's footprint is
    * wanted, so container contents are digested to find in-place writes.
+   * `log` false: no access is logged at all (a replayed step whose number
+   * of sub-steps is known: Execution.step).
    */
-  begin(footprint = true): void {
+  begin(footprint = true, log = true): void {
     if (footprint && this.stale) {
       for (const c of this.containers) c.hash = this.digest(c.store.v[c.idx]);
       this.stale = false;
@@ -398,9 +439,16 @@ export class Tracker {
     if (!footprint) this.stale = true;
     this.digesting = footprint;
     this.epoch = ++this.canon.epoch;
-    this.r = [];
-    this.w = [];
-    this.on = true;
+    if (footprint) {
+      this.r = [];
+      this.w = [];
+    } else {
+      // No footprint is handed out (Execution.step): reuse the logs.
+      this.r = this.scratchR;
+      this.w = this.scratchW;
+      this.r.length = this.w.length = 0;
+    }
+    this.on = log;
     running.tracker = this;
   }
 

@@ -40,6 +40,11 @@ export const MPT = {
 /** Model-only: policy ids per mm, for labels (deterministic: a fresh mm per execution). */
 const nextId = new WeakMap<MmStruct, number>();
 
+/** Model-only: forget `mm`'s policy ids, as for a fresh mm (the checker reuses its initial mms: src/check/world.ts). */
+export function mpol_ids_reset(mm: MmStruct): void {
+  nextId.delete(mm);
+}
+
 /** struct mempolicy: `refcnt` (atomic_t), `mode`; `freed`: model-only (__mpol_put freed it). */
 export class MemPolicy {
   refcnt = 1;

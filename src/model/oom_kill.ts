@@ -39,6 +39,12 @@ export function vma_oom_reaped(vma: VmAreaStruct): boolean {
   return reaped.has(vma);
 }
 
+/** Model-only: clear MMF_OOM_SKIP of an mm, or the reaped mark of a VMA, as for a fresh object (the checker reuses its initial objects: src/check/world.ts). */
+export function oom_state_reset(o: MmStruct | VmAreaStruct): void {
+  oomSkip.delete(o as MmStruct);
+  reaped.delete(o as VmAreaStruct);
+}
+
 /**
  * __oom_reap_task_mm: for each VMA, skip VM_HUGETLB | VM_PFNMAP (no hugetlb
  * in the model); unmap_page_range the anonymous and the private ones. The
