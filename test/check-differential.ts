@@ -186,6 +186,8 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     'mmap-i-mmap-lock-before-vma-write-lock': ops.has('mmap') && ops.has('try_to_unmap'),
     // The source VMA's lock_vma_under_rcu fails only under a writer; any uffdio_move may reach the fallback.
     'uffd-move-lock-src-fallback': ops.has('uffdio_move'),
+    // Only a fault on a VMA registered for missing userfaults reaches handle_userfault.
+    'handle-userfault-keep-lock': ops.has('fault') && sc.vmas.some((v) => v.special.includes('uffd_missing')),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

@@ -97,6 +97,10 @@ export const INJECTIONS = {
     flag: 'uffd_move_lock_src_fallback',
     summary: 'UFFDIO_MOVE locks the source VMA with uffd_lock_vma, whose fallback takes mmap_read_lock, while it holds the destination\'s VMA read lock (mm/userfaultfd.c as in linux-next before the v6.9 merge of 867a43a34ff8; syzbot "possible deadlock in lock_vma"): the order vma_lock -> mmap_lock, against every writer\'s mmap_lock -> vma_lock',
   },
+  'handle-userfault-keep-lock': {
+    flag: 'handle_userfault_keep_lock',
+    summary: 'handle_userfault (fs/userfaultfd.c) keeps the fault\'s lock (the VMA read lock since 29a22b9e08d7 "mm: handle userfaults under VMA lock", v6.6; mmap_read_lock before) while it sleeps waiting for user space to resolve the fault, and drops it only after the wake-up: a writer of the VMA (mprotect, munmap) waits for that reader under mmap_write_lock, and the monitor\'s UFFDIO_COPY, whose uffd_lock_vma then falls back to mmap_read_lock, waits behind the writer (a mutation of the rule, not a historic bug: the kernel has released the lock before schedule() since handle_userfault was merged)',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

@@ -122,6 +122,14 @@ export interface FaultInjection {
    * lock_vma").
    */
   uffd_move_lock_src_fallback: boolean;
+  /**
+   * fs/userfaultfd.c handle_userfault keeps the fault's lock (the VMA read
+   * lock, or mmap_read_lock) across its wait for user space and drops it
+   * only after the wake-up (a mutation: the kernel releases it before
+   * schedule(), with release_fault_lock since 29a22b9e08d7, v6.6, and
+   * mmap_read_unlock before).
+   */
+  handle_userfault_keep_lock: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -148,6 +156,7 @@ export const fault_inject: FaultInjection = {
   collapse_check_pmd_before_vma_write_lock: false,
   mmap_i_mmap_lock_before_vma_write_lock: false,
   uffd_move_lock_src_fallback: false,
+  handle_userfault_keep_lock: false,
 };
 
 /** Set every switch back to off. */
@@ -175,6 +184,7 @@ export function reset_fault_inject(): void {
   fault_inject.collapse_check_pmd_before_vma_write_lock = false;
   fault_inject.mmap_i_mmap_lock_before_vma_write_lock = false;
   fault_inject.uffd_move_lock_src_fallback = false;
+  fault_inject.handle_userfault_keep_lock = false;
 }
 
 /**
