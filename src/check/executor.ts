@@ -146,7 +146,8 @@ export class Execution {
       if (v.growsdown) vma.vm_pgoff = STACK_PGOFF;
       if (v.anon_vma) {
         anon_vma_init_faulted(vma);
-        for (let p = 0; p < v.pages; p++) this.obsOf.get(vma)!.anonPtes.add(p); // resident anonymous pages
+        // resident anonymous pages (a VMA registered for missing userfaults starts with its pages missing)
+        if (!v.special.includes('uffd_missing')) for (let p = 0; p < v.pages; p++) this.obsOf.get(vma)!.anonPtes.add(p);
       }
       if (khugepaged && v.kind === 'file') vma.vm_pgoff = addr % HPAGE_PMD_NR;
       if ((khugepaged || fileRmap) && v.kind === 'file') vma.mapping = new AddressSpace(vm, `${v.name}:mapping`);
