@@ -68,6 +68,8 @@ const LATER: readonly Injection[] = [
   'mmap-i-mmap-lock-before-vma-write-lock',
   // Reached only with an uffdio_move op, which the generators do not draw (issue 13a).
   'uffd-move-lock-src-fallback',
+  // Reached only with a fault on a uffd_missing VMA, which the generators do not draw (issue 13a).
+  'handle-userfault-keep-lock',
 ];
 /** The mutations the one-mm properties draw (their draws stay what they were before the second mm). */
 const ONE_MM_INJECTIONS = INJECTION_NAMES.filter((i) => !SECOND_MM.includes(i) && !LATER.includes(i));
