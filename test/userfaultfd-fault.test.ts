@@ -19,6 +19,7 @@ const ADD = 'handle_userfault: spin_lock_irq(&ctx->fault_pending_wqh.lock); __ad
 const MUST_WAIT = 'userfaultfd_must_wait(ctx, vmf, reason): ptep_get(pte)';
 const SLEEP = 'woken in handle_userfault(ctx->fault_pending_wqh)';
 const WAKE = 'wake_userfault(ctx, &range): waitqueue_active(&ctx->fault_pending_wqh)';
+const OK_READ_EXECUTIONS = 444;
 
 /** Run `comm` until it sleeps or ends, recording the kernel step before each of its steps. */
 function steps(r: ReturnType<typeof handRun>, comm: string): string[] {
@@ -48,13 +49,13 @@ describe('handle_userfault (a missing fault delivered to user space)', () => {
     expect([fault.state, fault.pending]).toEqual([1, SLEEP]);
     // Asleep holding nothing: no VMA read lock, no mmap_lock.
     expect([heap.readers.length, heap.nrReaders, r.ex.mm.mmap_lock.readers.length, r.ex.mm.mmap_lock.writer]).toEqual([0, 0, 0, null]);
-    expect([...r.ex.mm.uffd_wqh]).toEqual([[fault, heap.vm_start]]);
+    expect([[...r.ex.mm.uffd_fault_pending_wqh], r.ex.mm.uffd_fault_wqh.size]).toEqual([[[fault, heap.vm_start]], 0]);
     expect(userfault_awaits_userspace(r.ex.mm, fault)).toBe(true);
     expect(r.ex.deadlock()).toBeNull(); // only a fault waiting for user space sleeps: not a deadlock
     expect(steps(r, 'monitor')).toEqual([
       'start', 'vma_start_read(mm, vma)', 'mfill_atomic_install_pte: pte_offset_map_lock(dst_mm, dst_pmd, dst_addr, &ptl)', 'vma_end_read(vma)', WAKE,
     ]);
-    expect([fault.state, r.ex.mm.uffd_wqh.size, r.ex.mm.uffd_sleeping.size]).toEqual([0, 0, 0]);
+    expect([fault.state, r.ex.mm.uffd_fault_pending_wqh.size, r.ex.mm.uffd_sleeping.size]).toEqual([0, 0, 0]);
     expect(steps(r, 'fault')).toEqual([
       SLEEP, 'mmap_read_trylock(mm)', 'find_vma(mm, addr)', 'do_user_addr_fault: retry; handle_mm_fault(vma, addr, flags)', 'mmap_read_unlock(mm)',
     ]);
@@ -81,7 +82,7 @@ describe('handle_userfault (a missing fault delivered to user space)', () => {
       const fault = r.task('fault');
       const seen = steps(r, 'fault');
       expect(seen).not.toContain(SLEEP);
-      expect([fault.state, r.ex.mm.uffd_wqh.size, r.ex.mm.uffd_sleeping.size, r.violation]).toEqual([2, 0, 0, null]);
+      expect([fault.state, r.ex.mm.uffd_fault_pending_wqh.size, r.ex.mm.uffd_sleeping.size, r.violation]).toEqual([2, 0, 0, null]);
       expect(r.events).toEqual(['VMA_LOCK_RETRY']);
     }
   });
@@ -124,12 +125,47 @@ describe('handle_userfault (a missing fault delivered to user space)', () => {
     expect(r.violation).toBeNull();
   });
 
+  it('a monitor that reads first: asleep in read() until the fault\'s wake_up_poll, it takes the message (the uwq refiled to fault_wqh), copies, and the copy wakes the fault', () => {
+    const sc = scenario({}, [
+      { name: 'fault', ops: [{ op: 'fault', vma: 'heap', page: 3, access: 'write' }] },
+      { name: 'monitor', ops: [{ op: 'uffd_read' }, { op: 'uffdio_copy', vma: 'heap', page: 3 }] },
+    ]);
+    const r = handRun(sc);
+    const mm = r.ex.mm, heap = mm.vmas[0]!;
+    const monitor = r.task('monitor'), fault = r.task('fault');
+    expect(steps(r, 'monitor')).toEqual(['start']);
+    expect([monitor.state, monitor.pending, [...mm.uffd_fd_wqh]]).toEqual([1, 'woken in userfaultfd_ctx_read(ctx->fd_wqh)', [monitor]]);
+    expect(r.ex.deadlock()).toBeNull(); // a monitor waiting for a fault waits for user space
+    steps(r, 'fault');
+    expect([fault.state, monitor.state, mm.uffd_fd_wqh.size]).toEqual([1, 0, 0]); // wake_up_poll(&ctx->fd_wqh) before schedule()
+    expect(steps(r, 'monitor')).toEqual([
+      // the wake-up's sub-step reads no shared field: merged into find_userfault's, which ends at the copy's lock_vma_under_rcu
+      'woken in userfaultfd_ctx_read(ctx->fd_wqh)', 'lock_vma_under_rcu(mm, addr)', 'vma_start_read(mm, vma)',
+      'mfill_atomic_install_pte: pte_offset_map_lock(dst_mm, dst_pmd, dst_addr, &ptl)', 'vma_end_read(vma)', WAKE,
+    ]);
+    expect([mm.uffd_fault_pending_wqh.size, mm.uffd_fault_wqh.size, fault.state]).toEqual([0, 0, 0]);
+    r.finish('fault');
+    expect([...heap.anon_present.values()]).toEqual([3]);
+    expect(r.violation).toBeNull();
+  });
+
+  it('a reader asleep while a userfault is pending missed its wake-up: a deadlock, not a wait for user space', () => {
+    const sc = scenario({}, [{ name: 'monitor', ops: [{ op: 'uffd_read' }] }]);
+    const r = handRun(sc);
+    steps(r, 'monitor');
+    const mm = r.ex.mm, monitor = r.task('monitor') as unknown as Task;
+    expect(userfault_awaits_userspace(mm, monitor)).toBe(true);
+    mm.uffd_fault_pending_wqh.set(r.task('monitor') as unknown as Task, mm.vmas[0]!.vm_start); // a message no wake_up_poll announced
+    expect(userfault_awaits_userspace(mm, monitor)).toBe(false);
+    expect(r.ex.deadlock()?.message).toBe('no task can run: monitor sleeps in userfaultfd_ctx_read(ctx->fd_wqh)');
+  });
+
   it('without FAULT_FLAG_ALLOW_RETRY, VM_FAULT_SIGBUS at once, the lock kept and nothing queued', () => {
     const r = handRun('check-uffd-fault');
     const heap = r.ex.mm.vmas[0]!;
     const g = handle_userfault({ vma: heap, address: heap.vm_start, pgoff: 0, flags: FAULT_FLAG_VMA_LOCK, pt: null });
     expect(g.next()).toEqual({ done: true, value: VM_FAULT_SIGBUS });
-    expect(r.ex.mm.uffd_wqh.size).toBe(0);
+    expect(r.ex.mm.uffd_fault_pending_wqh.size).toBe(0);
   });
 
   it('a lost wake-up is no "user space has not resolved it": a sleeper whose page is present is a deadlock', () => {
@@ -199,6 +235,18 @@ describe('check-uffd-fault under the checker', () => {
     expect([v.threads, v.steps.length, v.foundSteps]).toEqual([['fault', 'mprotect'], 8, 11]);
     const again = runCheck('check-uffd-fault', { inject: ['handle-userfault-keep-lock'], mode: { kind: 'replay', schedule: decodeSchedule(v.schedule) } });
     expect(again.violation!.message).toBe(v.message);
+  });
+
+  it('with a monitor that reads before it copies (the usual loop): safe, complete; the kept lock deadlocks the same way', () => {
+    const sc = (): ReturnType<typeof scenario> => scenario({}, [
+      { name: 'fault', ops: [{ op: 'fault', vma: 'heap', page: 0, access: 'write' }] },
+      { name: 'monitor', ops: [{ op: 'uffd_read' }, { op: 'uffdio_copy', vma: 'heap', page: 0 }] },
+      { name: 'mprotect', ops: [{ op: 'mprotect', vma: 'heap' }] },
+    ]);
+    const ok = runCheck(sc());
+    expect([verdict(ok), ok.complete, ok.stats.executions]).toEqual(['safe', true, OK_READ_EXECUTIONS]);
+    const bad = runCheck(sc(), { inject: ['handle-userfault-keep-lock'], shrink: false });
+    expect(bad.violation!.message).toBe('no task can run: fault sleeps in handle_userfault(ctx->fault_pending_wqh); monitor sleeps in down_read(mm->mmap_lock); mprotect sleeps in vma_start_write(vma[0:heap])');
   });
 
   it('a fault no thread resolves ends the execution with no verdict on it (user space never answered), not a deadlock', () => {

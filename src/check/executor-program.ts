@@ -5,7 +5,7 @@
  */
 import {
   __fs_reclaim_acquire, __fs_reclaim_release, try_to_unmap_file, try_to_unmap_anon, anon_folio_at, dup_mmap, exit_mm, folio_referenced, mmput, MmStruct, do_user_addr_fault, do_mprotect_pkey, do_mremap, do_mbind, madvise_flags, madvise_dontneed, do_vmi_align_munmap,
-  do_mmap_fixed, do_mmap, khugepaged_scan_anon, khugepaged_scan_file, userfaultfd_copy, userfaultfd_move, set_page_state, MPROTECT_PROT_BITS, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
+  do_mmap_fixed, do_mmap, khugepaged_scan_anon, khugepaged_scan_file, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_move, set_page_state, MPROTECT_PROT_BITS, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
   type KPath, type VmaShape, type VmAreaStruct,
 } from '../model/index.js';
 import { lanes } from './hash.js';
@@ -73,6 +73,11 @@ export function* program(this: Execution, t: CheckTask, mm: MmStruct, ops: reado
         if (folio !== null) yield* try_to_unmap_anon(mm, folio);
       }
       __fs_reclaim_release();
+      continue;
+    }
+    if (op.op === 'uffd_read') {
+      t.opLabel = 'read(userfaultfd)';
+      yield* userfaultfd_ctx_read(mm); // fs/userfaultfd.c userfaultfd_read
       continue;
     }
     if (op.op === 'exit') {

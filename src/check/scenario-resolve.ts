@@ -64,6 +64,10 @@ export function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Reco
           ops.push({ op: 'fork', child: o.child });
           return;
         }
+        if (o.op === 'uffd_read') {
+          ops.push({ op: 'uffd_read' });
+          return;
+        }
         if (o.op === 'exit') {
           if (oi !== t.ops.length - 1) issues.push({ path: [...at, 'op'], message: 'exit must be the last op of its thread' });
           ops.push({ op: 'exit' });

@@ -126,9 +126,11 @@ const UffdioCopyOp = pageOp('uffdio_copy');
 const UffdioZeropageOp = pageOp('uffdio_zeropage');
 /** ioctl(UFFDIO_MOVE) of the anonymous page at `src_page` of `src_vma` to `page` of `vma` (move_pages). */
 const UffdioMoveOp = pageOp('uffdio_move').extend({ src_vma: Name, src_page: z.number().int().min(0).default(0) });
+/** read() of the userfaultfd (userfaultfd_ctx_read): wait for a userfault of the thread's process and take its message (the monitor's loop head). */
+const UffdReadOp = z.strictObject({ op: z.literal('uffd_read') });
 /** The thread exits (exit_mm -> mmput); the last op of its thread. */
 const ExitOp = z.strictObject({ op: z.literal('exit') });
-const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, MbindOp, VmaOp, KhugepagedOp, ForkOp, ExitOp, RmapWalkOp, TryToUnmapOp, UffdioCopyOp, UffdioZeropageOp, UffdioMoveOp]);
+const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, MbindOp, VmaOp, KhugepagedOp, ForkOp, ExitOp, RmapWalkOp, TryToUnmapOp, UffdioCopyOp, UffdioZeropageOp, UffdioMoveOp, UffdReadOp]);
 
 const ThreadSchema = z.strictObject({
   name: Name,
@@ -163,5 +165,5 @@ export const CheckScenarioSchema = z.strictObject({
 });
 
 export const OP_SCHEMAS: Record<string, z.ZodType> = {
-  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap_fixed: MmapFixedOp, mbind: MbindOp, mmap: VmaOp, madvise_dontneed: VmaOp, khugepaged: KhugepagedOp, fork: ForkOp, exit: ExitOp, rmap_walk: RmapWalkOp, try_to_unmap: TryToUnmapOp, uffdio_copy: UffdioCopyOp, uffdio_zeropage: UffdioZeropageOp, uffdio_move: UffdioMoveOp,
+  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap_fixed: MmapFixedOp, mbind: MbindOp, mmap: VmaOp, madvise_dontneed: VmaOp, khugepaged: KhugepagedOp, fork: ForkOp, exit: ExitOp, rmap_walk: RmapWalkOp, try_to_unmap: TryToUnmapOp, uffdio_copy: UffdioCopyOp, uffdio_zeropage: UffdioZeropageOp, uffdio_move: UffdioMoveOp, uffd_read: UffdReadOp,
 };

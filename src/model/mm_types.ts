@@ -285,14 +285,18 @@ export class MmStruct {
   /** The memory cgroup charged for this mm's page cache (scenario `memory:`), or null: page states are drawn per op. */
   memory: MemCgroup | null = null;
   /**
-   * The userfaultfd context's fault wait queues (fs/userfaultfd.c ctx->
-   * fault_pending_wqh and fault_wqh, one here: the monitor's read is not
-   * modelled): each task in handle_userfault, by fault address (pages).
-   * The model has one userfaultfd context per mm (userfaultfd_fs.ts).
+   * The userfaultfd context's wait queues (fs/userfaultfd.c; the model has
+   * one context per mm, userfaultfd_fs.ts): each task in handle_userfault,
+   * by fault address (pages), on ctx->fault_pending_wqh until the monitor's
+   * read() takes its message, then on ctx->fault_wqh (the refile), in the
+   * order they were queued.
    */
-  readonly uffd_wqh = new Map<Task, number>();
-  /** Model-only: the tasks of uffd_wqh that went to sleep (schedule() in handle_userfault). */
+  readonly uffd_fault_pending_wqh = new Map<Task, number>();
+  readonly uffd_fault_wqh = new Map<Task, number>();
+  /** Model-only: the tasks of those queues that went to sleep (schedule() in handle_userfault). */
   readonly uffd_sleeping = new Set<Task>();
+  /** ctx->fd_wqh: monitor threads asleep in read() (userfaultfd_ctx_read) waiting for a message. */
+  readonly uffd_fd_wqh = new Set<Task>();
 
   constructor(
     readonly fault: FaultStrategy,
