@@ -163,7 +163,7 @@ describe('handle_userfault (a missing fault delivered to user space)', () => {
   it('without FAULT_FLAG_ALLOW_RETRY, VM_FAULT_SIGBUS at once, the lock kept and nothing queued', () => {
     const r = handRun('check-uffd-fault');
     const heap = r.ex.mm.vmas[0]!;
-    const g = handle_userfault({ vma: heap, address: heap.vm_start, pgoff: 0, flags: FAULT_FLAG_VMA_LOCK, pt: null });
+    const g = handle_userfault({ vma: heap, address: heap.vm_start, pgoff: 0, flags: FAULT_FLAG_VMA_LOCK, pt: null, uffd_missing: true });
     expect(g.next()).toEqual({ done: true, value: VM_FAULT_SIGBUS });
     expect(r.ex.mm.uffd_fault_pending_wqh.size).toBe(0);
   });

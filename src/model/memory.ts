@@ -124,7 +124,7 @@ function* do_swap_page(vmf: VmFault): KPath<number> {
   if ((vmf.flags & FAULT_FLAG_WRITE) !== 0) vma.anon_ptes_writable++; // model-only: do_swap_page maps it writable (exclusive)
   vma.anon_ptes_mapped++; // model-only (tlb.ts)
   vma.swapped.delete(vmf.pgoff);
-  if (userfaultfd_missing(vma)) vma.anon_present.add(vmf.pgoff); // model-only: the PTE is present (kept only where read)
+  if (vmf.uffd_missing) vma.anon_present.add(vmf.pgoff); // model-only: the PTE is present (kept only where read)
   if (vma.cache.get(vmf.pgoff) === folio) vma.cache.delete(vmf.pgoff);
   if (sched_points) yield PT.folio_unlock;
   folio_unlock(folio);
@@ -178,7 +178,7 @@ function* __vmf_anon_prepare(vmf: VmFault): KPath<number> {
 function do_anonymous_page(vmf: VmFault): number | KPath<number> {
   if ((vmf.flags & FAULT_FLAG_WRITE) === 0) {
     if (!pte_offset_map_lock(vmf.vma.mm, vmf.pt, vmf.address)) return 0; // if (!vmf->pte) goto unlock
-    if (userfaultfd_missing(vmf.vma)) {
+    if (vmf.uffd_missing) { // userfaultfd_missing(vma)
       if (vmf.vma.anon_present.has(vmf.pgoff)) return 0; // vmf_pte_changed: a racing UFFDIO_COPY mapped it (goto unlock)
       return handle_userfault(vmf); // "Deliver the page fault to userland, check inside PT lock": pte_unmap_unlock first
     }
@@ -200,7 +200,7 @@ function* do_anonymous_page_write(vmf: VmFault): KPath<number> {
   if (vmf.vma.mm.memory !== null) yield* anon_charge_and_add(vmf.vma.mm, vmf.vma, vmf.pgoff); // alloc_anon_folio's charge
   yield cpu(Cost.do_anonymous_page); // alloc_anon_folio + clear + set_pte
   if (!pte_offset_map_lock(vmf.vma.mm, vmf.pt, vmf.address)) return 0; // if (!vmf->pte) goto release
-  if (userfaultfd_missing(vmf.vma)) {
+  if (vmf.uffd_missing) { // userfaultfd_missing(vma)
     if (vmf.vma.anon_present.has(vmf.pgoff)) return 0; // vmf_pte_changed: goto release (folio_put)
     return yield* handle_userfault(vmf); // "Deliver the page fault to userland, check inside PT lock": pte_unmap_unlock, folio_put
   }
@@ -399,7 +399,7 @@ export function handle_mm_fault(vma: VmAreaStruct, address: number, flags: numbe
   // __handle_mm_fault: pgd .. pmd_alloc, __pte_alloc (pgtable.ts): vmf->pmd. Only
   // under the checker: the simulator keeps no page-table objects (nothing in it
   // reads them; a 64 GiB address space would hold 131,072 of them).
-  const vmf: VmFault = { vma, address, pgoff: vma.pgoff_of(address), flags, pt: hooks_on ? pte_alloc(vma.mm, address) : null };
+  const vmf: VmFault = { vma, address, pgoff: vma.pgoff_of(address), flags, pt: hooks_on ? pte_alloc(vma.mm, address) : null, uffd_missing: false };
   if (vma.vm_file) {
     // handle_pte_fault: a present read-only PTE of a shared file page, which maps an uptodate folio
     // (reclaim unmaps a page before it evicts it)
@@ -409,10 +409,11 @@ export function handle_mm_fault(vma: VmAreaStruct, address: number, flags: numbe
     }
     return do_fault(vmf);
   }
+  vmf.uffd_missing = userfaultfd_missing(vma);
   if (vma.swapped.has(vmf.pgoff)) return do_swap_page(vmf);
   // handle_pte_fault: a present PTE is no do_anonymous_page (the spurious-fault path: pte_mkyoung, return 0;
   // a write to the zero page, do_wp_page, is not modelled). Anonymous PTEs are tracked only in uffd-missing VMAs.
-  if (userfaultfd_missing(vma) && vma.anon_present.has(vmf.pgoff)) return 0;
+  if (vmf.uffd_missing && vma.anon_present.has(vmf.pgoff)) return 0;
   return do_anonymous_page(vmf);
 }
 
