@@ -72,6 +72,8 @@ const LATER: readonly Injection[] = [
   'mremap-skip-rmap-locks',
   // Reached only with a try_to_unmap op (issue 13b), which the generators do not draw.
   'unlink-file-vma-skip-i-mmap-lock',
+  // Reached only with a fault on a uffd_missing VMA, which the generators do not draw (issue 13a).
+  'handle-userfault-keep-lock',
 ];
 /** The mutations the one-mm properties draw (their draws stay what they were before the second mm). */
 const ONE_MM_INJECTIONS = INJECTION_NAMES.filter((i) => !SECOND_MM.includes(i) && !LATER.includes(i));

@@ -190,6 +190,8 @@ function injectionsFor(sc: CheckScenario): ReadonlyArray<readonly Injection[]> {
     'mremap-skip-rmap-locks': ops.has('mremap') && (ops.has('rmap_walk') || ops.has('try_to_unmap')),
     // Only a file walk (try_to_unmap of a file VMA) holds i_mmap_rwsem against an unmap's unlink_file_vma.
     'unlink-file-vma-skip-i-mmap-lock': ops.has('try_to_unmap') && (ops.has('munmap') || ops.has('mmap_fixed') || ops.has('mremap')),
+    // Only a fault on a VMA registered for missing userfaults reaches handle_userfault.
+    'handle-userfault-keep-lock': ops.has('fault') && sc.vmas.some((v) => v.special.includes('uffd_missing')),
   };
   return [[], ...INJECTION_NAMES.filter((i) => reach[i]).map((i) => [i])];
 }

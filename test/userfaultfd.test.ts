@@ -25,6 +25,7 @@ describe('UFFDIO_COPY (mfill_atomic)', () => {
     expect(seen).toEqual([
       'start', 'vma_start_read(mm, vma)', 'vma_end_read(vma)', 'mmap_read_lock(mm)', '__anon_vma_prepare(vma)', 'mmap_read_unlock(mm)',
       'mfill_atomic_install_pte: pte_offset_map_lock(dst_mm, dst_pmd, dst_addr, &ptl)', 'vma_end_read(vma)',
+      'wake_userfault(ctx, &range): waitqueue_active(&ctx->fault_pending_wqh)', // userfaultfd_copy: the range's userfaults woken
     ]);
     expect(heap.anon_vma).not.toBeNull();
     expect(heap.folio_anon_vmas).toEqual([heap.anon_vma]); // folio_add_new_anon_rmap

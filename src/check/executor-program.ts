@@ -5,7 +5,7 @@
  */
 import {
   __fs_reclaim_acquire, __fs_reclaim_release, try_to_unmap_file, try_to_unmap_anon, anon_folio_at, dup_mmap, exit_mm, folio_referenced, mmput, MmStruct, do_user_addr_fault, do_mprotect_pkey, do_mremap, do_mbind, madvise_flags, madvise_dontneed, do_vmi_align_munmap,
-  do_mmap_fixed, do_mmap, khugepaged_scan_anon, khugepaged_scan_file, mfill_atomic_copy, move_pages, set_page_state, MPROTECT_PROT_BITS, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
+  do_mmap_fixed, do_mmap, khugepaged_scan_anon, khugepaged_scan_file, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_move, set_page_state, MPROTECT_PROT_BITS, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE,
   type KPath, type VmaShape, type VmAreaStruct,
 } from '../model/index.js';
 import { lanes } from './hash.js';
@@ -73,6 +73,11 @@ export function* program(this: Execution, t: CheckTask, mm: MmStruct, ops: reado
         if (folio !== null) yield* try_to_unmap_anon(mm, folio);
       }
       __fs_reclaim_release();
+      continue;
+    }
+    if (op.op === 'uffd_read') {
+      t.opLabel = 'read(userfaultfd)';
+      yield* userfaultfd_ctx_read(mm); // fs/userfaultfd.c userfaultfd_read
       continue;
     }
     if (op.op === 'exit') {
@@ -151,12 +156,13 @@ export function* program(this: Execution, t: CheckTask, mm: MmStruct, ops: reado
         break;
       }
       case 'uffdio_copy':
-        t.opLabel = `ioctl(UFFDIO_COPY, ${vname}, page ${op.page})`;
-        yield* mfill_atomic_copy(mm, slot.start + op.page);
+      case 'uffdio_zeropage':
+        t.opLabel = `ioctl(${op.op === 'uffdio_copy' ? 'UFFDIO_COPY' : 'UFFDIO_ZEROPAGE'}, ${vname}, page ${op.page})`;
+        yield* userfaultfd_copy(mm, slot.start + op.page, op.op === 'uffdio_zeropage'); // fs/userfaultfd.c userfaultfd_copy / userfaultfd_zeropage
         break;
       case 'uffdio_move':
         t.opLabel = `ioctl(UFFDIO_MOVE, ${op.src_vma} page ${op.src_page} -> ${vname} page ${op.page})`;
-        yield* move_pages(mm, slot.start + op.page, this.slots.get(op.src_vma)!.start + op.src_page);
+        yield* userfaultfd_move(mm, slot.start + op.page, this.slots.get(op.src_vma)!.start + op.src_page);
         break;
       case 'khugepaged':
         t.opLabel = `khugepaged(${vname}, page ${op.page}${op.collapse === 'anon' ? ', anon' : ''})`;

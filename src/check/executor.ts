@@ -14,7 +14,7 @@
  * `nondet` sites) go to the scheduler's nextChoice.
  */
 import {
-  anon_vma_init_faulted, EffectKind, Folio, install_model_hooks, next_effect, install_nondet, install_sched,
+  anon_vma_init_faulted, EffectKind, Folio, install_model_hooks, next_effect, install_nondet, install_sched, userfault_awaits_userspace,
   install_vm_event_sink, MmStruct, set_current, set_sched_points, VmAreaStruct, VmEvent, populate_pgtables,
   AddressSpace, HPAGE_PMD_NR, exit_mm,
   type ModelHooks, type Task,
@@ -174,7 +174,8 @@ export class Execution {
       if (v.growsdown) vma.vm_pgoff = STACK_PGOFF;
       if (v.anon_vma) {
         anon_vma_init_faulted(vma);
-        for (let p = 0; p < v.pages; p++) this.obsOf.get(vma)!.anonPtes.add(p); // resident anonymous pages
+        // resident anonymous pages (a VMA registered for missing userfaults starts with its pages missing)
+        if (!v.special.includes('uffd_missing')) for (let p = 0; p < v.pages; p++) this.obsOf.get(vma)!.anonPtes.add(p);
       }
       if (khugepaged && v.kind === 'file') vma.vm_pgoff = addr % HPAGE_PMD_NR;
       if ((khugepaged || fileRmap) && v.kind === 'file') vma.mapping = new AddressSpace(vm, `${v.name}:mapping`);
@@ -209,6 +210,8 @@ export class Execution {
     if (this.tasks.some((t) => t.state === TState.RUNNABLE)) return null;
     const asleep = this.tasks.filter((t) => t.state === TState.BLOCKED);
     if (asleep.length === 0) return null;
+    // Faults in handle_userfault on missing pages wait for user space: alone, they are the scenario's unresolved userfaults.
+    if (asleep.every((t) => [...this.mms.values()].some((mm) => userfault_awaits_userspace(mm, t)))) return null;
     return {
       invariant: 'deadlock',
       message: 'no task can run: ' + asleep.map((t) => `${t.comm} sleeps in ${t.pending.replace(/^woken in /, '')}`).join('; '),

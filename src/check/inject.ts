@@ -105,6 +105,10 @@ export const INJECTIONS = {
     flag: 'unlink_file_vma_skip_i_mmap_lock',
     summary: 'free_pgtables\' unlink_file_vma (mm/vma.c unlink_file_vma_batch_process, mm/memory.c free_pgtables) takes the VMA out of the file\'s i_mmap tree without i_mmap_lock_write ("to hide vma from rmap and vmtruncate before freeing its page tables"): a file rmap walk holding i_mmap_rwsem for read (try_to_unmap -> rmap_walk_file) still visits it and walks the page tables free_pgd_range frees (a mutation of the rule, not a historic bug)',
   },
+  'handle-userfault-keep-lock': {
+    flag: 'handle_userfault_keep_lock',
+    summary: 'handle_userfault (fs/userfaultfd.c) keeps the fault\'s lock (the VMA read lock since 29a22b9e08d7 "mm: handle userfaults under VMA lock", v6.6; mmap_read_lock before) while it sleeps waiting for user space to resolve the fault, and drops it only after the wake-up: a writer of the VMA (mprotect, munmap) waits for that reader under mmap_write_lock, and the monitor\'s UFFDIO_COPY, whose uffd_lock_vma then falls back to mmap_read_lock, waits behind the writer (a mutation of the rule, not a historic bug: the kernel has released the lock before schedule() since handle_userfault was merged)',
+  },
 } as const satisfies Record<string, { flag: keyof FaultInjection; summary: string }>;
 
 export type Injection = keyof typeof INJECTIONS;

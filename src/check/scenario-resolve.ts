@@ -34,6 +34,12 @@ export function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Reco
       process: v.process ?? '',
     };
   });
+  vmas.forEach((v, n) => {
+    // UFFDIO_REGISTER_MODE_MISSING: the model delivers missing faults from do_anonymous_page only (shmem's and hugetlb's are not modelled).
+    if (v.special.includes('uffd_missing') && (v.kind !== 'anon' || v.shared)) {
+      issues.push({ path: ['vmas', n, 'special'], message: `uffd_missing on '${v.name}': only private anonymous VMAs are modelled for missing userfaults (${v.shared ? 'shared' : v.kind})` });
+    }
+  });
   const processes: string[] = [];
   for (const p of [...vmas.map((v) => v.process ?? ''), ...f.threads.map((t) => t.process ?? '')]) if (!processes.includes(p)) processes.push(p);
   const byName = new Map(vmas.map((v) => [v.name, v]));
@@ -58,6 +64,10 @@ export function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Reco
           ops.push({ op: 'fork', child: o.child });
           return;
         }
+        if (o.op === 'uffd_read') {
+          ops.push({ op: 'uffd_read' });
+          return;
+        }
         if (o.op === 'exit') {
           if (oi !== t.ops.length - 1) issues.push({ path: [...at, 'op'], message: 'exit must be the last op of its thread' });
           ops.push({ op: 'exit' });
@@ -73,7 +83,7 @@ export function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Reco
             issues.push({ path: [...at, 'vma'], message: `VMA '${v}' belongs to process ${vma.process === '' ? 'the first process' : `'${vma.process}'`}, not to this thread's ${proc === '' ? 'first process' : `process '${proc}'`}` });
           }
         }
-        if (o.op === 'uffdio_copy' || o.op === 'uffdio_move') {
+        if (o.op === 'uffdio_copy' || o.op === 'uffdio_zeropage' || o.op === 'uffdio_move') {
           uffdOp(o, names, byName, proc, at, issues, ops);
           return;
         }
@@ -112,6 +122,10 @@ export function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Reco
               const vma = byName.get(v);
               if (vma !== undefined && o.to_page !== undefined && o.to_page + o.new_pages > vma.pages) issues.push({ path: [...at, 'to_page'], message: `the MREMAP_FIXED target, pages ${o.to_page}..${o.to_page + o.new_pages - 1}, is outside VMA '${v}' (${vma.pages} pages)` });
             }
+            for (const v of names) {
+              // The old range keeps the page offsets the moved PTEs went with: the model's per-offset PTE record cannot tell them apart.
+              if (o.dontunmap && byName.get(v)?.special.includes('uffd_missing') === true) issues.push({ path: [...at, 'dontunmap'], message: `mremap with dontunmap of the uffd_missing VMA '${v}' is not modelled` });
+            }
             ops.push({ op: 'mremap', vma: names, page, pages: o.pages ?? null, new_pages: o.new_pages, maymove: o.maymove, dontunmap: o.dontunmap, to_page: o.to_page ?? null });
           }
           else if (o.op === 'madvise') ops.push({ op: 'madvise', vma: names, advice: o.advice, page, pages: o.pages ?? null });
@@ -148,7 +162,7 @@ export function resolve(f: z.output<typeof CheckScenarioSchema>, overrides: Reco
 
 /** The userfaultfd ops' checks: pages inside their VMAs; UFFDIO_COPY into a private VMA, UFFDIO_MOVE between anonymous private VMAs of one process. */
 function uffdOp(
-  o: { op: 'uffdio_copy'; page: number } | { op: 'uffdio_move'; page: number; src_vma: string; src_page: number },
+  o: { op: 'uffdio_copy' | 'uffdio_zeropage'; page: number } | { op: 'uffdio_move'; page: number; src_vma: string; src_page: number },
   names: string[], byName: ReadonlyMap<string, CheckVma>, proc: string, at: Seg[], issues: Array<{ path: Seg[]; message: string }>, ops: CheckOp[],
 ): void {
   for (const v of names) {
@@ -158,8 +172,8 @@ function uffdOp(
     if (vma.shared) issues.push({ path: [...at, 'vma'], message: `${o.op} into a shared VMA ('${v}') is not modelled (shmem's mfill_atomic_pte); use a private one` });
     if (o.op === 'uffdio_move' && vma.kind !== 'anon') issues.push({ path: [...at, 'vma'], message: `uffdio_move moves anonymous pages; '${v}' is ${vma.kind}` });
   }
-  if (o.op === 'uffdio_copy') {
-    ops.push({ op: 'uffdio_copy', vma: names, page: o.page });
+  if (o.op !== 'uffdio_move') {
+    ops.push({ op: o.op, vma: names, page: o.page });
     return;
   }
   const src = byName.get(o.src_vma);

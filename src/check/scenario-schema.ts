@@ -8,7 +8,7 @@ import { MPOL_MODES } from '../model/mempolicy.js';
 export const FILE_STATES = ['cached', 'absent', 'locked', 'writeback'] as const;
 export const ANON_STATES = ['zero', 'swapped', 'swapcache', 'swapcache_locked', 'swapcache_writeback'] as const;
 export type CheckPageState = (typeof FILE_STATES)[number] | (typeof ANON_STATES)[number];
-export const SPECIALS = ['pfnmap', 'mixedmap', 'uffd_wp', 'guard'] as const;
+export const SPECIALS = ['pfnmap', 'mixedmap', 'uffd_wp', 'guard', 'uffd_missing'] as const;
 export const NONDET_SITES = ['vma_start_read_spurious_fail', 'vm_area_reuse'] as const;
 
 const Name = z.string().regex(/^[A-Za-z0-9_.:{}%/+-]+$/, 'expected a name of letters, digits and _.:-');
@@ -122,11 +122,15 @@ const RmapWalkOp = pageOp('rmap_walk');
 const TryToUnmapOp = pageOp('try_to_unmap');
 /** ioctl(UFFDIO_COPY) of one page into a private VMA at `page` (mfill_atomic; src/model/userfaultfd.ts). */
 const UffdioCopyOp = pageOp('uffdio_copy');
+/** ioctl(UFFDIO_ZEROPAGE) of one page of a private VMA at `page` (mfill_atomic_zeropage: the zero page's PTE). */
+const UffdioZeropageOp = pageOp('uffdio_zeropage');
 /** ioctl(UFFDIO_MOVE) of the anonymous page at `src_page` of `src_vma` to `page` of `vma` (move_pages). */
 const UffdioMoveOp = pageOp('uffdio_move').extend({ src_vma: Name, src_page: z.number().int().min(0).default(0) });
+/** read() of the userfaultfd (userfaultfd_ctx_read): wait for a userfault of the thread's process and take its message (the monitor's loop head). */
+const UffdReadOp = z.strictObject({ op: z.literal('uffd_read') });
 /** The thread exits (exit_mm -> mmput); the last op of its thread. */
 const ExitOp = z.strictObject({ op: z.literal('exit') });
-const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, MbindOp, VmaOp, KhugepagedOp, ForkOp, ExitOp, RmapWalkOp, TryToUnmapOp, UffdioCopyOp, UffdioMoveOp]);
+const OpSchema = z.union([FaultOp, MprotectOp, MadviseOp, MremapOp, MunmapOp, MmapFixedOp, MbindOp, VmaOp, KhugepagedOp, ForkOp, ExitOp, RmapWalkOp, TryToUnmapOp, UffdioCopyOp, UffdioZeropageOp, UffdioMoveOp, UffdReadOp]);
 
 const ThreadSchema = z.strictObject({
   name: Name,
@@ -161,5 +165,5 @@ export const CheckScenarioSchema = z.strictObject({
 });
 
 export const OP_SCHEMAS: Record<string, z.ZodType> = {
-  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap_fixed: MmapFixedOp, mbind: MbindOp, mmap: VmaOp, madvise_dontneed: VmaOp, khugepaged: KhugepagedOp, fork: ForkOp, exit: ExitOp, rmap_walk: RmapWalkOp, try_to_unmap: TryToUnmapOp, uffdio_copy: UffdioCopyOp, uffdio_move: UffdioMoveOp,
+  fault: FaultOp, mprotect: MprotectOp, madvise: MadviseOp, mremap: MremapOp, munmap: MunmapOp, mmap_fixed: MmapFixedOp, mbind: MbindOp, mmap: VmaOp, madvise_dontneed: VmaOp, khugepaged: KhugepagedOp, fork: ForkOp, exit: ExitOp, rmap_walk: RmapWalkOp, try_to_unmap: TryToUnmapOp, uffdio_copy: UffdioCopyOp, uffdio_zeropage: UffdioZeropageOp, uffdio_move: UffdioMoveOp, uffd_read: UffdReadOp,
 };

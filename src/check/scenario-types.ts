@@ -52,6 +52,10 @@ export type CheckOp =
   | { op: 'try_to_unmap'; vma: string[]; page: number }
   /** UFFDIO_COPY of one page into a private VMA (mfill_atomic). */
   | { op: 'uffdio_copy'; vma: string[]; page: number }
+  /** read() of the userfaultfd: wait for a userfault's message (userfaultfd_ctx_read). */
+  | { op: 'uffd_read' }
+  /** UFFDIO_ZEROPAGE of one page of a private VMA (mfill_atomic_zeropage). */
+  | { op: 'uffdio_zeropage'; vma: string[]; page: number }
   /** UFFDIO_MOVE of the anonymous page at `src_page` of `src_vma` to `page` of `vma` (move_pages). */
   | { op: 'uffdio_move'; vma: string[]; page: number; src_vma: string; src_page: number }
   | { op: 'exit' };

@@ -137,6 +137,14 @@ export interface FaultInjection {
    * rmap walk holding i_mmap_rwsem for read may be about to walk them.
    */
   unlink_file_vma_skip_i_mmap_lock: boolean;
+  /**
+   * fs/userfaultfd.c handle_userfault keeps the fault's lock (the VMA read
+   * lock, or mmap_read_lock) across its wait for user space and drops it
+   * only after the wake-up (a mutation: the kernel releases it before
+   * schedule(), with release_fault_lock since 29a22b9e08d7, v6.6, and
+   * mmap_read_unlock before).
+   */
+  handle_userfault_keep_lock: boolean;
 }
 
 export const fault_inject: FaultInjection = {
@@ -165,6 +173,7 @@ export const fault_inject: FaultInjection = {
   uffd_move_lock_src_fallback: false,
   mremap_skip_rmap_locks: false,
   unlink_file_vma_skip_i_mmap_lock: false,
+  handle_userfault_keep_lock: false,
 };
 
 /** Set every switch back to off. */
@@ -194,6 +203,7 @@ export function reset_fault_inject(): void {
   fault_inject.uffd_move_lock_src_fallback = false;
   fault_inject.mremap_skip_rmap_locks = false;
   fault_inject.unlink_file_vma_skip_i_mmap_lock = false;
+  fault_inject.handle_userfault_keep_lock = false;
 }
 
 /**

@@ -17,6 +17,12 @@ export interface VmFault {
    */
   pt: PteTable | null;
   /**
+   * userfaultfd_missing(vma) of an anonymous fault, read once by
+   * handle_mm_fault's dispatch (vm_flags cannot change under the fault's
+   * lock; the later checks the kernel makes read the same value).
+   */
+  uffd_missing: boolean;
+  /**
    * Model-only: the caller finishes the fault itself (do_shared_fault with a
    * ->page_mkwrite): filemap_fault returns VM_FAULT_LOCKED with the folio
    * locked and referenced in `folio`, not mapped, as the kernel's always does

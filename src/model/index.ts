@@ -44,3 +44,4 @@ export * from './pt_reclaim.js';
 export * from './i_mmap.js';
 export * from './fs_reclaim.js';
 export * from './userfaultfd.js';
+export * from './userfaultfd_fs.js';

@@ -1,7 +1,7 @@
 /** mm/madvise.c: MADV_DONTNEED, which takes the VMA read lock when it can, and the flag-changing behaviours. */
 import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
 import { Cost, cpu, point, type KPath } from './effects.js';
-import { VM_RAND_READ, VM_SEQ_READ, type MmStruct, type VmAreaStruct } from './mm_types.js';
+import { userfaultfd_missing, VM_RAND_READ, VM_SEQ_READ, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { mmap_read_lock, mmap_read_unlock, mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';
 import { lock_vma_under_rcu, lock_vma_under_rcu_steps, vma_end_read, vma_start_write } from './vma_lock.js';
 import { vma_modify_flags } from './vma.js';
@@ -55,6 +55,17 @@ function zap_walks_tables(vma: VmAreaStruct, start: number, end: number): boolea
 }
 
 /**
+ * The zap's cleared PTEs in the model's page state, where it tracks
+ * anonymous PTEs (a VMA registered for missing userfaults: the next fault
+ * there is delivered to user space again). userfaultfd_remove does nothing
+ * without UFFD_FEATURE_EVENT_REMOVE, which the model's context lacks.
+ */
+function uffd_ptes_zapped(vma: VmAreaStruct, start: number, end: number): void {
+  if (!userfaultfd_missing(vma)) return;
+  for (let a = start; a < end; a++) vma.anon_present.delete(vma.pgoff_of(a));
+}
+
+/**
  * madvise(addr, npages, MADV_DONTNEED): get_lock_mode() says MADVISE_VMA_READ_LOCK;
  * try_vma_read_lock() (mm/madvise.c), whose fallback `take_mmap_read_lock:`
  * is the uninterruptible mmap_read_lock() (only MADVISE_MMAP_READ_LOCK mode
@@ -79,6 +90,7 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
     const flush = flush_tlb_mm_range(ptes_changed(Math.min(npages, vma.vm_end - addr), vma)); // zap_page_range_single -> tlb_finish_mmu
     if (flush !== null) yield flush;
     hooks.pt_update_end(vma, 'zap_page_range_single');
+    uffd_ptes_zapped(vma, addr, end);
     if (fault_inject.madvise_mmap_lock_under_vma_lock) { // injected bug: mmap_lock taken under the VMA lock
       yield* mmap_read_lock(mm);
       if (sched_points) yield PT.mmap_read_unlock;
@@ -99,6 +111,7 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
     const flush = flush_tlb_mm_range(ptes_changed(Math.min(npages, v.vm_end - addr), v)); // zap_page_range_single -> tlb_finish_mmu
     if (flush !== null) yield flush;
     hooks.pt_update_end(v, 'zap_page_range_single');
+    uffd_ptes_zapped(v, addr, end);
   }
   if (sched_points) yield PT.mmap_read_unlock;
   mmap_read_unlock(mm);

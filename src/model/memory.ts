@@ -9,12 +9,13 @@ import { filemap_fault, filemap_get_folio, filemap_map_pages, maybe_unlock_mmap_
 import { __anon_vma_prepare, folio_add_new_anon_rmap } from './rmap.js';
 import {
   FAULT_FLAG_KILLABLE, FAULT_FLAG_MKWRITE, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE, fault_flag_allow_retry_first,
-  Folio, uffd_disable_fault_around, VM_FAULT_COMPLETED, VM_FAULT_MAJOR, VM_FAULT_NOPAGE, VM_FAULT_RETRY,
+  Folio, uffd_disable_fault_around, userfaultfd_missing, VM_FAULT_COMPLETED, VM_FAULT_MAJOR, VM_FAULT_NOPAGE, VM_FAULT_RETRY,
   VM_FAULT_RETRY_HARD, VM_FAULT_RETRY_VMA, type VmAreaStruct,
 } from './mm_types.js';
 import { balance_dirty_pages_ratelimited, folio_mark_dirty, folio_test_dirty } from './page_writeback.js';
 import { f2fs_vm_page_mkwrite, filemap_page_mkwrite, folio_lock_holding } from './page_mkwrite.js';
 import { release_fault_lock } from './memory_lock.js';
+import { handle_userfault } from './userfaultfd_fs.js';
 import { pte_alloc, pte_offset_map_lock } from './pgtable.js';
 import { mmap_read_trylock, mmap_read_unlock, PT } from './mmap_lock.js';
 import { vma_end_read } from './vma_lock.js';
@@ -123,6 +124,7 @@ function* do_swap_page(vmf: VmFault): KPath<number> {
   if ((vmf.flags & FAULT_FLAG_WRITE) !== 0) vma.anon_ptes_writable++; // model-only: do_swap_page maps it writable (exclusive)
   vma.anon_ptes_mapped++; // model-only (tlb.ts)
   vma.swapped.delete(vmf.pgoff);
+  if (vmf.uffd_missing) vma.anon_present.add(vmf.pgoff); // model-only: the PTE is present (kept only where read)
   if (vma.cache.get(vmf.pgoff) === folio) vma.cache.delete(vmf.pgoff);
   if (sched_points) yield PT.folio_unlock;
   folio_unlock(folio);
@@ -176,6 +178,10 @@ function* __vmf_anon_prepare(vmf: VmFault): KPath<number> {
 function do_anonymous_page(vmf: VmFault): number | KPath<number> {
   if ((vmf.flags & FAULT_FLAG_WRITE) === 0) {
     if (!pte_offset_map_lock(vmf.vma.mm, vmf.pt, vmf.address)) return 0; // if (!vmf->pte) goto unlock
+    if (vmf.uffd_missing) { // userfaultfd_missing(vma)
+      if (vmf.vma.anon_present.has(vmf.pgoff)) return 0; // vmf_pte_changed: a racing UFFDIO_COPY mapped it (goto unlock)
+      return handle_userfault(vmf); // "Deliver the page fault to userland, check inside PT lock": pte_unmap_unlock first
+    }
     vmf.vma.anon_ptes_mapped++; // model-only (tlb.ts)
     if (hooks_on) hooks.set_pte_at(vmf.vma, vmf.pgoff, 'zero'); // map the shared zero page (model-only hook)
     return 0;
@@ -194,6 +200,10 @@ function* do_anonymous_page_write(vmf: VmFault): KPath<number> {
   if (vmf.vma.mm.memory !== null) yield* anon_charge_and_add(vmf.vma.mm, vmf.vma, vmf.pgoff); // alloc_anon_folio's charge
   yield cpu(Cost.do_anonymous_page); // alloc_anon_folio + clear + set_pte
   if (!pte_offset_map_lock(vmf.vma.mm, vmf.pt, vmf.address)) return 0; // if (!vmf->pte) goto release
+  if (vmf.uffd_missing) { // userfaultfd_missing(vma)
+    if (vmf.vma.anon_present.has(vmf.pgoff)) return 0; // vmf_pte_changed: goto release (folio_put)
+    return yield* handle_userfault(vmf); // "Deliver the page fault to userland, check inside PT lock": pte_unmap_unlock, folio_put
+  }
   const drain = folio_add_lru(); // folio_add_lru_vma -> folio_add_lru: every PAGEVEC_SIZE-th folio drains the batch (swap.ts)
   if (drain !== null) yield drain;
   vmf.vma.anon_ptes_writable++; // model-only: a writable, PageAnonExclusive PTE (fork write-protects it)
@@ -389,7 +399,7 @@ export function handle_mm_fault(vma: VmAreaStruct, address: number, flags: numbe
   // __handle_mm_fault: pgd .. pmd_alloc, __pte_alloc (pgtable.ts): vmf->pmd. Only
   // under the checker: the simulator keeps no page-table objects (nothing in it
   // reads them; a 64 GiB address space would hold 131,072 of them).
-  const vmf: VmFault = { vma, address, pgoff: vma.pgoff_of(address), flags, pt: hooks_on ? pte_alloc(vma.mm, address) : null };
+  const vmf: VmFault = { vma, address, pgoff: vma.pgoff_of(address), flags, pt: hooks_on ? pte_alloc(vma.mm, address) : null, uffd_missing: false };
   if (vma.vm_file) {
     // handle_pte_fault: a present read-only PTE of a shared file page, which maps an uptodate folio
     // (reclaim unmaps a page before it evicts it)
@@ -399,7 +409,11 @@ export function handle_mm_fault(vma: VmAreaStruct, address: number, flags: numbe
     }
     return do_fault(vmf);
   }
+  vmf.uffd_missing = userfaultfd_missing(vma);
   if (vma.swapped.has(vmf.pgoff)) return do_swap_page(vmf);
+  // handle_pte_fault: a present PTE is no do_anonymous_page (the spurious-fault path: pte_mkyoung, return 0;
+  // a write to the zero page, do_wp_page, is not modelled). Anonymous PTEs are tracked only in uffd-missing VMAs.
+  if (vmf.uffd_missing && vma.anon_present.has(vmf.pgoff)) return 0;
   return do_anonymous_page(vmf);
 }
 

@@ -8,6 +8,8 @@ export const VM_SHARED = 0x8;
 /** A stack that grows down (expand_downwards). */
 export const VM_GROWSDOWN = 0x100;
 export const VM_MAYWRITE = 0x20;
+/** Registered with userfaultfd for missing faults (UFFDIO_REGISTER_MODE_MISSING). */
+export const VM_UFFD_MISSING = 0x200;
 export const VM_UFFD_WP = 0x1000;
 export const VM_PFNMAP = 0x400;
 export const VM_DONTCOPY = 0x20000;
@@ -21,9 +23,13 @@ export const VM_MIXEDMAP = 0x10000000;
  * uses a high bit; the model keeps every flag in 32 bits for JS bitwise ops.
  */
 export const VM_MAYBE_GUARD = 0x40000000;
-/** include/linux/userfaultfd_k.h: fault-around would map pages uffd must see faults on. */
+/** include/linux/userfaultfd_k.h: fault-around would map pages uffd must see faults on (not VM_UFFD_MISSING: fault-around maps only page-cache pages, which are not missing). */
 export function uffd_disable_fault_around(vma: { vm_flags: number }): boolean {
   return (vma.vm_flags & VM_UFFD_WP) !== 0; // VM_UFFD_MINOR is not modelled
+}
+/** include/linux/userfaultfd_k.h userfaultfd_missing: a fault on a none PTE is delivered to user space (handle_userfault). */
+export function userfaultfd_missing(vma: { vm_flags: number }): boolean {
+  return (vma.vm_flags & VM_UFFD_MISSING) !== 0;
 }
 /** include/linux/mm.h: VMAs whose page tables fork must copy even without an anon_vma. */
 export const VM_COPY_ON_FORK = VM_PFNMAP | VM_MIXEDMAP | VM_UFFD_WP | VM_MAYBE_GUARD;
@@ -53,6 +59,7 @@ export function fault_flag_allow_retry_first(flags: number): boolean {
 }
 
 // ---- enum vm_fault_reason (include/linux/mm_types.h) ----
+export const VM_FAULT_SIGBUS = 0x000002;
 export const VM_FAULT_SIGSEGV = 0x000040;
 export const VM_FAULT_MAJOR = 0x000004;
 export const VM_FAULT_NOPAGE = 0x000100;

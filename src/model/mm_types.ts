@@ -143,6 +143,14 @@ export class VmAreaStruct implements WaitResource {
   evicted: IndexSet;
   /** pgoffs whose PTE is a swap entry (anon). */
   swapped: IndexSet;
+  /**
+   * pgoffs whose anonymous PTE is present (the zero page or a folio), kept
+   * only where something reads it: in a VMA registered for missing
+   * userfaults (userfaultfd_missing: a none PTE is delivered to user space;
+   * userfaultfd_fs.ts), and by the userfaultfd ioctls. Shared by the pieces
+   * of a split mapping, like `swapped`.
+   */
+  anon_present: IndexSet;
   /** vma->vm_file->f_ra (file VMAs; unused for anon); shared by the pieces of a split mapping. */
   f_ra: FileRaState;
   /** vma->vm_ops->page_mkwrite of the file (shared file VMAs). */
@@ -195,6 +203,7 @@ export class VmAreaStruct implements WaitResource {
     this.cache = new XArray<Folio>();
     this.evicted = new IndexSet();
     this.swapped = new IndexSet();
+    this.anon_present = new IndexSet();
     this.wrprotected = new IndexSet();
     hooks.object_created(this); // model-only (custom.ts)
   }
@@ -287,6 +296,19 @@ export class MmStruct {
   swapSynchronous = false;
   /** The memory cgroup charged for this mm's page cache (scenario `memory:`), or null: page states are drawn per op. */
   memory: MemCgroup | null = null;
+  /**
+   * The userfaultfd context's wait queues (fs/userfaultfd.c; the model has
+   * one context per mm, userfaultfd_fs.ts): each task in handle_userfault,
+   * by fault address (pages), on ctx->fault_pending_wqh until the monitor's
+   * read() takes its message, then on ctx->fault_wqh (the refile), in the
+   * order they were queued.
+   */
+  readonly uffd_fault_pending_wqh = new Map<Task, number>();
+  readonly uffd_fault_wqh = new Map<Task, number>();
+  /** Model-only: the tasks of those queues that went to sleep (schedule() in handle_userfault). */
+  readonly uffd_sleeping = new Set<Task>();
+  /** ctx->fd_wqh: monitor threads asleep in read() (userfaultfd_ctx_read) waiting for a message. */
+  readonly uffd_fd_wqh = new Set<Task>();
 
   constructor(
     readonly fault: FaultStrategy,

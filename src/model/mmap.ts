@@ -1,7 +1,7 @@
 /** mm/mmap.c: dup_mmap (fork) and exit_mmap. */
 import { Cost, cpu, cpu_plus, CpuStep, type CpuEffect, type KPath } from './effects.js';
 import { flush_tlb_mm_range } from './tlb.js';
-import { VM_COPY_ON_FORK, VM_DONTCOPY, type MmStruct, type VmAreaStruct } from './mm_types.js';
+import { VM_COPY_ON_FORK, VM_DONTCOPY, VM_UFFD_MISSING, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';
 import { vma_mark_detached, vma_start_write_killable } from './vma_lock.js';
 import { vm_area_dup_to, vm_area_free } from './vma.js';
@@ -122,6 +122,7 @@ export function* dup_mmap(oldmm: MmStruct, dup_mm: (() => MmStruct) | null = nul
     let tmp: VmAreaStruct | null = null;
     if (mm !== null) {
       tmp = vm_area_dup_to(mpnt, mm); // tmp = vm_area_dup(mpnt); tmp->vm_mm = mm
+      tmp.vm_flags &= ~VM_UFFD_MISSING; // dup_userfaultfd: no UFFD_FEATURE_EVENT_FORK, so userfaultfd_reset_ctx(tmp)
       yield* anon_vma_fork(tmp, mpnt); // VM_WIPEONFORK is not modelled
       mm.link(tmp); // vma_iter_bulk_store(&vmi, tmp); mm->map_count++
     }

@@ -100,6 +100,7 @@ export function* vma_merge_new_range(
 function fresh_anon_range(vma: VmAreaStruct, start: number, end: number): void {
   for (let pgoff = vma.pgoff_of(start); pgoff < vma.pgoff_of(end); pgoff++) {
     vma.swapped.delete(pgoff);
+    vma.anon_present.delete(pgoff);
     const f = vma.cache.get(pgoff);
     if (f !== undefined && f.idle) vma.cache.delete(pgoff);
   }

@@ -21,6 +21,7 @@ import { flush_tlb_mm_range } from './tlb.js';
 import { fault_inject, hooks, hooks_on } from './custom.js';
 import { sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
+import { UFPT, wake_userfault } from './userfaultfd_fs.js';
 
 /** Scheduling points of the userfaultfd paths. */
 const UPT = {
@@ -94,12 +95,30 @@ function* uffd_mfill_lock(mm: MmStruct, dst: number): KPath<VmAreaStruct | null>
  * mfill_copy_folio_locked (copy_from_user with page faults disabled: the
  * source is always readable here, so the retry outside the lock,
  * mfill_copy_folio_retry, never runs), mfill_establish_pmd (__pte_alloc),
- * mfill_atomic_install_pte under the PTL (-EEXIST for a swap entry: the
- * model knows no other non-none anonymous PTE, and installs over a present
- * one), uffd_mfill_unlock (vma_end_read). Returns 0 or -errno. No CPU
- * cost is charged for the copy (only the checker runs userfaultfd).
+ * mfill_atomic_install_pte under the PTL (-EEXIST over a swap entry or a
+ * present PTE the model tracks: `anon_present`, kept in VMAs registered for
+ * missing userfaults and by these ioctls; a present page the model does not
+ * track is installed over), uffd_mfill_unlock (vma_end_read). Returns 0 or
+ * -errno. No CPU cost is charged for the copy (only the checker runs
+ * userfaultfd).
  */
 export function* mfill_atomic_copy(mm: MmStruct, dst: number): KPath<number> {
+  return yield* mfill_atomic(mm, dst, false);
+}
+
+/**
+ * ioctl(UFFDIO_ZEROPAGE)'s mfill_atomic_zeropage of one page to `dst` (mode
+ * MFILL_ATOMIC_ZEROPAGE): uffd_mfill_lock as UFFDIO_COPY (it prepares the
+ * anon_vma too); mfill_atomic_pte_zeropage: mfill_establish_pmd, then under
+ * the PTL the zero page's special PTE (-EEXIST unless pte_none); no folio,
+ * no rmap. Returns 0 or -errno.
+ */
+export function* mfill_atomic_zeropage(mm: MmStruct, dst: number): KPath<number> {
+  return yield* mfill_atomic(mm, dst, true);
+}
+
+/** mfill_atomic (mm/userfaultfd.c) of one page, MFILL_ATOMIC_COPY or MFILL_ATOMIC_ZEROPAGE. */
+function* mfill_atomic(mm: MmStruct, dst: number, zeropage: boolean): KPath<number> {
   const vma = yield* uffd_mfill_lock(mm, dst);
   if (vma === null) return -ENOENT;
   if (vma.vm_shared) { // shmem_mfill_atomic_pte (shared memory) is not modelled: the scenario loader refuses it
@@ -109,18 +128,26 @@ export function* mfill_atomic_copy(mm: MmStruct, dst: number): KPath<number> {
   }
   hooks.vma_use(vma, mm, dst, 'mfill_atomic'); // model-only hook
   const pgoff = vma.pgoff_of(dst);
-  // anon_uffd_ops.alloc_folio: vma_alloc_folio (its policy), mem_cgroup_charge
-  if (vma.vm_policy !== null) yield* folio_alloc_mpol(vma.vm_policy);
-  if (mm.memory !== null) yield* anon_charge_and_add(mm, vma, pgoff);
+  if (!zeropage) {
+    // anon_uffd_ops.alloc_folio: vma_alloc_folio (its policy), mem_cgroup_charge
+    if (vma.vm_policy !== null) yield* folio_alloc_mpol(vma.vm_policy);
+    if (mm.memory !== null) yield* anon_charge_and_add(mm, vma, pgoff);
+  }
   const pt = hooks_on ? pte_alloc(mm, dst) : null; // mfill_establish_pmd: mm_alloc_pmd, __pte_alloc
   if (sched_points) yield UPT.install_pte;
   let ret = 0;
-  if (vma.swapped.has(pgoff)) ret = -EEXIST; // !pte_none(dst_ptep): a swap entry
+  if (vma.swapped.has(pgoff) || vma.anon_present.has(pgoff)) ret = -EEXIST; // !pte_none(ptep_get(dst_pte))
   else if (!pte_offset_map_lock(mm, pt, dst)) ret = -EINVAL; // (pmd changed: the model's khugepaged only retracts file tables)
-  else {
+  else if (zeropage) {
+    // mfill_atomic_pte_zeropage: set_pte_at(dst_vma->vm_mm, dst_addr, dst_pte, pte_mkspecial(zero pfn))
+    vma.anon_present.add(pgoff);
+    vma.anon_ptes_mapped++; // model-only (tlb.ts)
+    if (hooks_on) hooks.set_pte_at(vma, pgoff, 'zero'); // model-only hook
+  } else {
     const drain = folio_add_lru(); // folio_add_new_anon_rmap + folio_add_lru_vma
     if (drain !== null) yield drain;
     folio_add_new_anon_rmap(vma); // folio->mapping = vma->anon_vma (model-only bookkeeping, rmap.ts)
+    vma.anon_present.add(pgoff);
     vma.anon_ptes_mapped++; // model-only (tlb.ts)
     if ((vma.vm_flags & VM_WRITE) !== 0) vma.anon_ptes_writable++; // pte_mkwrite: a writable, exclusive anonymous PTE
     if (hooks_on) hooks.set_pte_at(vma, pgoff, 'anon'); // model-only hook: set_pte_at(dst_mm, dst_addr, dst_pte, _dst_pte)
@@ -128,6 +155,20 @@ export function* mfill_atomic_copy(mm: MmStruct, dst: number): KPath<number> {
   if (sched_points) yield PT.vma_end_read;
   vma_end_read(vma); // mfill_put_vma -> uffd_mfill_unlock
   return ret;
+}
+
+/**
+ * userfaultfd_copy / userfaultfd_zeropage (fs/userfaultfd.c) of one page:
+ * mfill_atomic_copy or mfill_atomic_zeropage, then, when it filled the
+ * page, wake_userfault of the range (no UFFDIO_COPY_MODE_DONTWAKE), with
+ * no lock held. The mmap_changing check (-EAGAIN) is not modelled.
+ */
+export function* userfaultfd_copy(mm: MmStruct, dst: number, zeropage = false): KPath<number> {
+  const ret = yield* mfill_atomic(mm, dst, zeropage);
+  if (ret < 0) return ret;
+  if (sched_points) yield UFPT.wake_userfault;
+  wake_userfault(mm, dst, 1); // range.start = dst, range.len = ret (one page)
+  return 0;
 }
 
 /** Both VMAs of a UFFDIO_MOVE, read-locked (the same object twice when both pages lie in one VMA). */
@@ -216,7 +257,7 @@ export function* move_pages(mm: MmStruct, dst: number, src: number): KPath<numbe
     const spgoff = sv.pgoff_of(src), dpgoff = dv.pgoff_of(dst);
     const av = sv.folio_anon_vmas[0] ?? null; // the folio at src (model-only: the one the source VMA maps, rmap_walk.ts anon_folio_at)
     if (av === null || sv.swapped.has(spgoff)) ret = -ENOENT; // pte_none(orig_src_pte) (a swap entry moves by move_swap_pte: not modelled)
-    else if (dv.swapped.has(dpgoff)) ret = -EEXIST; // !pte_none(orig_dst_pte)
+    else if (dv.swapped.has(dpgoff) || dv.anon_present.has(dpgoff)) ret = -EEXIST; // !pte_none(orig_dst_pte)
     else {
       // move_pages_pte: folio_lock, folio_get_anon_vma; anon_vma_lock_write(src_anon_vma)
       // sleeps, so it is taken with the PTLs dropped and the PTEs re-checked under them after
@@ -226,6 +267,8 @@ export function* move_pages(mm: MmStruct, dst: number, src: number): KPath<numbe
         folio_move_anon_rmap(dv, av); // move_present_pte
         if (sv.anon_ptes_mapped > 0) sv.anon_ptes_mapped--; // ptep_clear_flush(src_vma, src_addr, src_pte) (a resident page of the scenario is not counted there)
         if (sv.anon_ptes_writable > 0) sv.anon_ptes_writable--;
+        sv.anon_present.delete(spgoff);
+        dv.anon_present.add(dpgoff);
         dv.anon_ptes_mapped++; // set_pte_at(mm, dst_addr, dst_pte, orig_dst_pte)
         if ((dv.vm_flags & VM_WRITE) !== 0) dv.anon_ptes_writable++;
         if (hooks_on) {
@@ -240,4 +283,17 @@ export function* move_pages(mm: MmStruct, dst: number, src: number): KPath<numbe
   }
   yield* uffd_move_unlock(v);
   return ret;
+}
+
+/**
+ * userfaultfd_move (fs/userfaultfd.c) of one page: move_pages, then, when
+ * it moved the page, wake_userfault of the destination range (no
+ * UFFDIO_MOVE_MODE_DONTWAKE). mmap_changing (-EAGAIN) is not modelled.
+ */
+export function* userfaultfd_move(mm: MmStruct, dst: number, src: number): KPath<number> {
+  const ret = yield* move_pages(mm, dst, src);
+  if (ret < 0) return ret;
+  if (sched_points) yield UFPT.wake_userfault;
+  wake_userfault(mm, dst, 1); // range.start = uffdio_move.dst
+  return 0;
 }

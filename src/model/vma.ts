@@ -109,6 +109,7 @@ function vm_area_get(mm: MmStruct, shape: VmaShape, src: VmAreaStruct | null): V
     v.cache = new XArray();
     v.evicted = new IndexSet();
     v.swapped = new IndexSet();
+    v.anon_present = new IndexSet();
     v.wrprotected = new IndexSet();
     v.page_mkwrite = 'generic';
     v.f_ra = new FileRaState();
@@ -146,6 +147,7 @@ export function* vm_area_dup(orig: VmAreaStruct): KPath<VmAreaStruct> {
   v.cache = orig.cache;
   v.evicted = orig.evicted;
   v.swapped = orig.swapped;
+  v.anon_present = orig.anon_present;
   v.wrprotected = orig.wrprotected;
   v.page_mkwrite = orig.page_mkwrite;
   v.f_ra = orig.f_ra;
