@@ -11,32 +11,18 @@
 import { describe, expect, it } from 'vitest';
 import { measure } from '../src/metrics/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
+import { CHILD_EXIT, type Extra, forkScenario } from './fork-scenario.js';
 import { sched_base_slice } from '../src/sim/engine.js';
 import { child_runs_first, idle_cpu_for_new_task, wakee_on_parent_cpu } from '../src/sim/placement.js';
 
-type Extra = Record<string, string>;
 const run = (sc: ReturnType<typeof scenarioFromObject>) => measure({ scenario: sc, fault: 'mainline', fork: 'fork-lock-all', seed: 1 });
 
-// heap: an anonymous VMA with an anon_vma, 64 pages, 32 present; lib: a shared file VMA (not copied).
-// The forker forks once, at 1 ms: dup_mmap = 2 VMAs x dup_vma + 32 PTEs x 10 ns: 2,000.32 us with
-// the default 1 ms (past the protected slice, 1.4 ms on 2 CPUs, 0.7 ms on 1), 200.32 us with 100 us.
-// The reader's heap fault at 1.05 ms meets the heap VMA write-locked by the fork, falls back to
-// mmap_lock and sleeps behind the fork's mmap_write_lock until the fork unlocks it.
-const sc = (cpus: number, costs: Extra, reader: boolean, dupVma = '1ms') => scenarioFromObject({
-  name: 'fx', description: 'test', duration: '3500us', warmup: '0ms', cpus,
-  vmas: [
-    { name: 'heap', kind: 'anon', write: true, pages: 64, resident: 0.5 },
-    { name: 'lib', kind: 'file', shared: true, pages: 16 },
-  ],
-  threads: [
-    { name: 'forker', think: '1ms', ops: [{ op: 'fork' }] },
-    ...(reader ? [{ name: 'reader', think: '1050us', ops: [{ op: 'fault', vma: 'heap', access: 'write', states: { zero: 1 } }] }] : []),
-  ],
-  costs: { handle_mm_fault: '1us', do_anonymous_page: '1us', dup_vma: dupVma, copy_pte: '10ns', ...costs },
-});
+// The fork (test/fork-scenario.ts): 2,000.32 us with the default dup_vma of 1 ms (past the protected
+// slice, 1.4 ms on 2 CPUs, 0.7 ms on 1), 200.32 us with 100 us.
+const sc = (cpus: number, costs: Extra, reader: boolean, dupVma = '1ms') => forkScenario({ cpus, costs, reader, dupVma });
 const LONG = 2_000_320, SHORT = 200_320;
-// The child's exit: do_exit 50 us + 2 VMAs x 1 us + 1 anon_vma x 2 us + 32 copied PTEs x 100 ns = 57.2 us.
-const child = { do_exit: '50us', exit_mmap_vma: '1us', unlink_anon_vmas: '2us', exit_mmap_pte: '100ns' };
+// The child's exit: 57.2 us (CHILD_EXIT).
+const child = CHILD_EXIT;
 const fork = (s: ReturnType<typeof sc>) => run(s).opsAll.fork!;
 
 describe('fork: the child runs its exit first when wake_up_new_task finds no idle CPU and the parent\'s slice is used up', () => {
@@ -114,18 +100,8 @@ describe('fork: a reader woken by the fork\'s unlock and queued on the parent\'s
   // Two readers (or three) fault on the heap at 1.05 ms, sleep behind the fork's mmap_write_lock and
   // are woken by its mmap_write_unlock. The fork is 200.32 us, inside the protected slice (one fork
   // ends before 2.1 ms).
-  const readers = (cpus: number, n: number, costs: Extra = child) => scenarioFromObject({
-    name: 'fx', description: 'test', duration: '2100us', warmup: '0ms', cpus,
-    vmas: [
-      { name: 'heap', kind: 'anon', write: true, pages: 64, resident: 0.5 },
-      { name: 'lib', kind: 'file', shared: true, pages: 16 },
-    ],
-    threads: [
-      { name: 'forker', think: '1ms', ops: [{ op: 'fork' }] },
-      { name: 'reader{i}', count: n, think: '1050us', ops: [{ op: 'fault', vma: 'heap', access: 'write', states: { zero: 1 } }] },
-    ],
-    costs: { handle_mm_fault: '1us', do_anonymous_page: '1us', dup_vma: '100us', copy_pte: '10ns', ...costs },
-  });
+  const readers = (cpus: number, n: number, costs: Extra = child) =>
+    forkScenario({ cpus, costs, readers: n, dupVma: '100us', duration: '2100us' });
 
   it('2 CPUs, two readers: the second finds no idle CPU but the parent\'s, preempts it, and the child runs before the parent', () => {
     const f = fork(readers(2, 2));

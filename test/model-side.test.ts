@@ -7,28 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { measure } from '../src/metrics/index.js';
 import { medianModes, runModelSide } from '../src/real/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
+import { CHILD_EXIT, type Extra, forkScenario } from './fork-scenario.js';
 
-type Extra = Record<string, string>;
 
 describe('fork latency by placement (Simulator.childPreemptsParent)', () => {
   // As in test/fork-child-exit.test.ts: a 2,000.32 us fork at 1 ms, past the 1.4 ms protected
   // slice; a reader woken by the fork's unlock takes the other CPU, so the child runs on the
   // parent's and its 57.2 us exit is charged to the fork. Without the reader the CPU is idle.
-  const sc = (reader: boolean, costs: Extra = {}) => scenarioFromObject({
-    name: 'fx', description: 'test', duration: '3500us', warmup: '0ms', cpus: 2,
-    vmas: [
-      { name: 'heap', kind: 'anon', write: true, pages: 64, resident: 0.5 },
-      { name: 'lib', kind: 'file', shared: true, pages: 16 },
-    ],
-    threads: [
-      { name: 'forker', think: '1ms', ops: [{ op: 'fork' }] },
-      ...(reader ? [{ name: 'reader', think: '1050us', ops: [{ op: 'fault', vma: 'heap', access: 'write', states: { zero: 1 } }] }] : []),
-    ],
-    costs: {
-      handle_mm_fault: '1us', do_anonymous_page: '1us', dup_vma: '1ms', copy_pte: '10ns',
-      do_exit: '50us', exit_mmap_vma: '1us', unlink_anon_vmas: '2us', exit_mmap_pte: '100ns', ...costs,
-    },
-  });
+  const sc = (reader: boolean, costs: Extra = {}) => forkScenario({ cpus: 2, costs: { ...CHILD_EXIT, ...costs }, reader });
 
   it('child first: the child ran on the parent\'s CPU before fork() returned', () => {
     expect(runModelSide(sc(true), 1, 1).modes.fork).toEqual({ child_first: { count: 1, p50: 2_057_520, p99: 2_057_520 } });
