@@ -31,11 +31,11 @@
  * Every other cost is 0. Scenario times are integer nanoseconds (the resolved
  * scenario's unit); options here are in microseconds like the anchors' flags.
  */
-import { build, type Histogram } from 'hdr-histogram-js';
 import { COST_NAMES, VmEvent, type CostName } from '../src/model/index.js';
 import type { OpName, Scenario, ThreadSpec } from '../src/scenario/types.js';
 import { NullObserver, simulate, type SimTaskInfo } from '../src/sim/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
+import { CompactHdr } from '../src/metrics/hdr.js';
 
 export interface ReferenceOptions {
   /** Worker threads (the anchors' -T). Default 16. */
@@ -145,14 +145,15 @@ export function referenceScenario(opts: ReferenceOptions = {}): Scenario {
 
 /**
  * Bench-local observer: fault latency (opBegin -> opEnd of 'fault') into an
- * HDR histogram (ns, 3 significant digits) plus an exact sum and max; major
+ * HDR histogram (ns, 3 significant digits: src/metrics/hdr.ts's CompactHdr,
+ * hdr-histogram-js's layout and percentile rule) plus an exact sum and max; major
  * faults (a PGMAJFAULT counted during the fault) counted at completion like the
  * anchors; VMA try-lock fallbacks (VMA_LOCK_ABORT); and the writer's
  * acquisitions with its mmap_lock and VMA-lock waits, counted when it owns both
  * locks (its first CPU step after mmap_write_lock), as the anchors count them.
  */
 export class ReferenceObserver extends NullObserver {
-  readonly hist: Histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 1e12, numberOfSignificantValueDigits: 3 });
+  readonly hist = new CompactHdr();
   faults = 0;
   majorFaults = 0;
   fallbacks = 0;
@@ -196,31 +197,15 @@ export class ReferenceObserver extends NullObserver {
     }
   }
 
-  /**
-   * Runs of equal latencies are recorded with one recordValueWithCount: most
-   * faults are minor faults of exactly handle_mm_fault, and HDR's index
-   * computation (log2, pow) would otherwise be a visible share of the run.
-   */
-  private runValue = -1;
-  private runCount = 0;
-
-  /** Record pending latencies; call before reading `hist`. */
-  flush(): Histogram {
-    if (this.runCount !== 0) this.hist.recordValueWithCount(this.runValue, this.runCount);
-    this.runCount = 0;
-    this.runValue = -1;
+  /** The latency histogram, every fault recorded (kept for callers that flushed pending runs before). */
+  flush(): CompactHdr {
     return this.hist;
   }
 
   override opEnd(t: number, task: SimTaskInfo, op: OpName, _ret: number): void {
     if (op === 'fault') {
       const lat = t - this.start[task.id]!;
-      if (lat === this.runValue) this.runCount++;
-      else {
-        if (this.runCount !== 0) this.hist.recordValueWithCount(this.runValue, this.runCount);
-        this.runValue = lat;
-        this.runCount = 1;
-      }
+      this.hist.record(lat);
       this.latencySumNs += lat;
       if (lat > this.latencyMaxNs) this.latencyMaxNs = lat;
       this.faults++;
@@ -306,7 +291,7 @@ export function runReference(opts: ReferenceOptions = {}): ReferenceResult {
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = (cu.user + cu.system) / 1e6;
   const n = obs.faults;
-  const hist = obs.flush();
+  const [p50, p99] = obs.flush().valuesAt([50, 99]) as [number, number];
   const wn = obs.writerAcquisitions;
   const usOf = (ns: number) => ns / 1000;
   return {
@@ -324,8 +309,8 @@ export function runReference(opts: ReferenceOptions = {}): ReferenceResult {
     major_faults_completed: obs.majorFaults,
     vma_trylock_fallbacks: obs.fallbacks,
     latency_mean_us: n ? usOf(obs.latencySumNs / n) : null,
-    latency_p50_us: n ? usOf(hist.getValueAtPercentile(50)) : null,
-    latency_p99_us: n ? usOf(hist.getValueAtPercentile(99)) : null,
+    latency_p50_us: n ? usOf(p50) : null,
+    latency_p99_us: n ? usOf(p99) : null,
     latency_max_us: n ? usOf(obs.latencyMaxNs) : null,
     writer_acquisitions: wn,
     writer_wait_mean_us: wn ? usOf((obs.writerMmapWaitNs + obs.writerVmaWaitNs) / wn) : null,

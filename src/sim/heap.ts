@@ -35,17 +35,23 @@ export class EventHeap {
   }
 
   push(t: number, payload: number, tag: number): void {
-    const s = this.nextSeq++;
-    if (this.hasFront) {
-      // A later sequence number: the new entry goes in front only if strictly earlier.
-      if (t < this.frontTime) {
-        this.heapPush(this.frontTime, this.frontSeq, this.frontPayload, this.frontTag);
-        this.frontTime = t; this.frontSeq = s; this.frontPayload = payload; this.frontTag = tag;
-      } else {
-        this.heapPush(t, s, payload, tag);
-      }
-    } else if (this.n === 0 || t < this.time[0]!) {
+    // The common case first, small enough for TurboFan to inline into the
+    // engine's callers under faultline's inlining budget (src/sweep/v8-flags.ts):
+    // nothing in front and the new entry earlier than the heap's top.
+    if (!this.hasFront && (this.n === 0 || t < this.time[0]!)) {
       this.hasFront = true;
+      this.frontTime = t; this.frontSeq = this.nextSeq++; this.frontPayload = payload; this.frontTag = tag;
+      return;
+    }
+    this.pushBehind(t, payload, tag);
+  }
+
+  /** push() when an entry is in front or the new one is not earlier than the heap's top. */
+  private pushBehind(t: number, payload: number, tag: number): void {
+    const s = this.nextSeq++;
+    if (this.hasFront && t < this.frontTime) {
+      // A later sequence number: the new entry goes in front only if strictly earlier.
+      this.heapPush(this.frontTime, this.frontSeq, this.frontPayload, this.frontTag);
       this.frontTime = t; this.frontSeq = s; this.frontPayload = payload; this.frontTag = tag;
     } else {
       this.heapPush(t, s, payload, tag);
@@ -67,6 +73,8 @@ export class EventHeap {
   }
 
   pop(): void {
+    // The front slot inline, the sift-down out of line: small enough for
+    // TurboFan to inline into the event loop under faultline's inlining budget.
     if (this.hasFront) {
       this.hasFront = false;
       this.popTime = this.frontTime;
@@ -74,6 +82,11 @@ export class EventHeap {
       this.popTag = this.frontTag;
       return;
     }
+    this.popHeap();
+  }
+
+  /** pop() with nothing in front: the heap's top, then a sift-down. */
+  private popHeap(): void {
     const time = this.time, seq = this.seq, pl = this.payload, tg = this.tag;
     this.popTime = time[0]!;
     this.popPayload = pl[0]!;

@@ -2,12 +2,17 @@
  * The V8 settings faultline gives itself (bench/README.md, "V8 flags that
  * pay", has the measurements behind each one).
  *
- * - `--max-inlined-bytecode-size-cumulative=300` (V8's default: 920): a
+ * - `--max-inlined-bytecode-size-cumulative=460` (V8's default: 920): a
  *   smaller TurboFan inlining budget. The kernel paths are large generator
  *   functions that are recompiled several times while a process warms up
  *   (and once more in every worker); cheaper compiles cut the JIT threads'
- *   CPU by about 7-10 % on `run android-app --strategy all --seeds 16`,
- *   with no loss in the long steady-state runs of bench:reference.
+ *   CPU by about 7-10 % on `run android-app --strategy all --seeds 16`.
+ *   300, the first choice, starved the long steady-state runs: the event
+ *   loop, `step` and the fault path's callees no longer fitted, and
+ *   bench:reference's main thread took 8-10 % longer than with no flag;
+ *   460 (V8's limit for one inlined function) keeps android-app's CPU of
+ *   300 and gives bench:reference back about 5 % (bench/README.md, "The
+ *   reference bench against 820bc72").
  * - `--no-parallel-scavenge`: young-generation GCs on the thread that
  *   allocates, instead of with helper threads that compete with the second
  *   simulating thread for the second core (the part of
@@ -35,7 +40,7 @@
 import { setFlagsFromString } from 'node:v8';
 import type { ResourceLimits } from 'node:worker_threads';
 
-export const DEFAULT_V8_FLAGS: readonly string[] = ['--max-inlined-bytecode-size-cumulative=300', '--no-parallel-scavenge'];
+export const DEFAULT_V8_FLAGS: readonly string[] = ['--max-inlined-bytecode-size-cumulative=460', '--no-parallel-scavenge'];
 
 /** maxYoungGenerationSizeMb of a worker: V8's young generation is three semi-spaces (two, and the large-object space). */
 export const WORKER_YOUNG_GENERATION_MB = 12;
