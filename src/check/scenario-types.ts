@@ -1,18 +1,13 @@
 /** The resolved check scenario: VMAs, threads and their ops, as the executor reads them. */
 import type { MpolMode } from '../model/mempolicy.js';
+import type { VmaGroup } from '../scenario/types.js';
 import type { CheckPageState, CheckProt, NONDET_SITES, SPECIALS } from './scenario-schema.js';
 
-export interface CheckVma {
-  name: string;
-  kind: 'file' | 'anon';
-  shared: boolean;
-  write: boolean;
-  maywrite: boolean;
-  exec: boolean;
-  anon_vma: boolean;
+/** The fields a check VMA shares with the simulator's VMA groups (their meaning is documented there). */
+type VmaCommon = Pick<VmaGroup, 'name' | 'kind' | 'shared' | 'write' | 'maywrite' | 'exec' | 'anon_vma' | 'map_pages' | 'dontcopy'>;
+
+export interface CheckVma extends VmaCommon {
   special: Array<(typeof SPECIALS)[number]>;
-  map_pages: boolean;
-  dontcopy: boolean;
   growsdown: boolean;
   pages: number;
   /** Its process ('' or omitted: the first; scenarios without `process` keys have only that one). */
