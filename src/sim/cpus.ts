@@ -1,0 +1,281 @@
+/**
+ * The simulator's CPUs (moved out of engine.ts): the free-CPU count, the
+ * running tasks and the priority-ordered run queue, wake-ups, writer
+ * optimistic spinning on an rwsem, preemption. `Simulator` (engine.ts)
+ * extends it with the event loop and the stepping of tasks.
+ */
+import {
+  Cost, RwSemaphore,
+  type Folio, type WaitResource,
+} from '../model/index.js';
+import { EventHeap } from './heap.js';
+import { NullObserver, type SimObserver, type WaitClass } from './observer.js';
+import { SimTask, TaskState, type EngineConfig } from './task.js';
+import { child_runs_first } from './placement.js';
+
+/** The wait class a resource reports (a folio locked by in-flight I/O counts as 'io'). */
+export function waitClass(res: WaitResource): WaitClass {
+  const cls: WaitClass = res.lockClass;
+  return cls === 'folio' && (res as Folio).owner === 'io' ? 'io' : cls;
+}
+
+export abstract class CpuSched {
+  now = 0;
+  readonly tasks: SimTask[] = [];
+  readonly observer: SimObserver;
+  protected readonly heap = new EventHeap();
+  protected readonly costs: Float64Array;
+  /** Cost.wakeup, ns (0: a woken task is runnable at once). */
+  private readonly wakeupNs: number;
+  private readonly cpus: number | null;
+  private readonly preempt: boolean;
+  private free: number;
+  private readonly running: SimTask[] = [];
+  private readonly runqueue: SimTask[] = [];
+  private rqSeq = 0;
+  protected cur: SimTask | null = null;
+  /** Tasks spinning on an rwsem, each holding a CPU (trySpin). */
+  protected readonly spinners: SimTask[] = [];
+
+  constructor(cfg: EngineConfig) {
+    this.cpus = cfg.cpus;
+    this.free = cfg.cpus ?? 0;
+    this.preempt = cfg.preempt;
+    this.costs = Float64Array.from(cfg.costs);
+    this.wakeupNs = Math.round(this.costs[Cost.wakeup] ?? 0);
+    this.observer = cfg.observer ?? new NullObserver();
+  }
+
+  /**
+   * The CPUs other than the current task's that run a thread of the mm now
+   * (the model's mm_cpumask without lazy-TLB CPUs, for a TLB shoot-down):
+   * tasks on a CPU. The current task is being stepped, so it is not among
+   * them. Capped at cpus - 1. A thread in user space (think time) is asleep
+   * in the model and not counted (docs/fidelity.md).
+   */
+  protected remoteCpusRunning(): number {
+    if (this.cpus !== null) return Math.min(this.running.length + this.spinners.length, this.cpus - 1);
+    let n = this.spinners.length;
+    for (const t of this.tasks) if (t.state === TaskState.RUNNING && t !== this.cur) n++;
+    return n;
+  }
+
+  /** Tasks woken and not yet running (TaskState.WOKEN, in the wake-up latency), the current one not counted. */
+  private wokenPending(): number {
+    let n = 0;
+    for (const t of this.tasks) if (t.state === TaskState.WOKEN && t !== this.cur) n++;
+    return n;
+  }
+
+  /**
+   * kernel_clone -> wake_up_new_task: does the child run on the parent's
+   * CPU before the parent returns to user space (sim/placement.ts
+   * child_runs_first: no idle CPU, and a task woken meanwhile queued on the
+   * parent's CPU, or the parent past its protected slice)? The parent, the
+   * task being stepped, runs on a CPU in the kernel but holds none here (its
+   * CPU burst was released before the step), so one free CPU is its own.
+   * Unlimited CPUs: never (a CPU is always idle).
+   */
+  childPreemptsParent(parent: SimTask): boolean {
+    return this.cpus !== null && child_runs_first(this.cpus, this.free, this.wokenPending(), parent.ranSinceWake);
+  }
+
+  /**
+   * wake_up_process: the blocked task becomes runnable now, or after the
+   * wake-up latency (Cost.wakeup: try_to_wake_up's IPI, idle exit and context
+   * switch) when the scenario's costs give one.
+   */
+  protected wake(t: SimTask): void {
+    if (t.state !== TaskState.BLOCKED) {
+      throw new Error(`wake_up_process(${t.comm}): task is not sleeping (lost or double wake-up)`);
+    }
+    if (t.spinning) { // handed the lock while spinning: it is on a CPU, no wake-up latency
+      this.endSpin(t);
+      t.state = TaskState.WOKEN;
+      t.blockedOn = null;
+      this.heap.push(this.now, t.id, t.evTag);
+      return;
+    }
+    t.state = TaskState.WOKEN;
+    t.blockedOn = null;
+    t.ranSinceWake = 0;
+    t.resumeNotify = true;
+    this.observer.woken(this.now, t);
+    this.heap.push(this.now + this.wakeupNs, t.id, t.evTag);
+  }
+
+  /**
+   * A writer queued on an rwsem spins instead of sleeping
+   * (kernel/locking/rwsem.c rwsem_down_write_slowpath ->
+   * rwsem_can_spin_on_owner && rwsem_optimistic_spin), when:
+   * - the lock's owner is on a CPU: a writer in a CPU step, or for a
+   *   reader-owned lock the last reader to take it (rwsem_can_spin_on_owner:
+   *   owner_on_cpu);
+   * - it is the only waiter and no other writer spins (the OSQ lets one
+   *   spin; a spinner cannot steal the lock past sleeping waiters that were
+   *   queued before it; docs/fidelity.md);
+   * - a CPU is free (it spins on one; none free stands for need_resched()).
+   * It then leaves the wait list (RwSemaphore.optimistic_spin_begin: new
+   * readers take the lock past it) and holds the CPU (the observer sees it
+   * running, not blocked) until
+   * (a) the lock is free: it takes it and runs on at once, no wake-up latency; (b)
+   * the writer owner leaves its CPU (rwsem_spin_on_owner: !owner_on_cpu ->
+   * OWNER_NONSPINNABLE); (c) the lock is reader-owned for longer than
+   * rwsem_rspin_threshold, (20 + min(readers, 30)) / 2 µs; (d) another task
+   * needs a CPU and none is free (need_resched). In (b)-(d) it joins the
+   * wait list's tail and sleeps (a wait from the spin's start). Readers never
+   * spin (v5.11+).
+   */
+  protected trySpin(t: SimTask, sem: RwSemaphore): boolean {
+    if (sem.nrQueued !== 1 || sem.spinner !== null) return false;
+    const owner = (sem.writer ?? sem.readers[sem.readers.length - 1] ?? null) as SimTask | null;
+    if (owner === null || owner.state !== TaskState.RUNNING) return false;
+    if (this.cpus !== null) {
+      if (this.free === 0) return false;
+      this.free--;
+    }
+    t.spinning = true;
+    t.spinDeadline = false;
+    t.spinSince = this.now;
+    t.runStart = this.now;
+    sem.optimistic_spin_begin(t);
+    this.spinners.push(t);
+    this.observer.cpuStart(this.now, t);
+    if (sem.writer === null) this.spinOnReaders(t, sem);
+    return true;
+  }
+
+  /** rwsem_optimistic_spin, reader-owned: spin until rwsem_rspin_threshold. */
+  private spinOnReaders(t: SimTask, sem: RwSemaphore): void {
+    t.spinDeadline = true;
+    this.heap.push(this.now + (20 + Math.min(sem.readers.length, 30)) * 500, t.id, t.evTag);
+  }
+
+  /** `t` left its CPU (blocked, sleeping, queued, preempted, dead): spinners on a lock it write-owns stop. */
+  protected ownerOffCpu(t: SimTask): void {
+    for (let i = this.spinners.length - 1; i >= 0; i--) {
+      const s = this.spinners[i]!;
+      const sem = s.blockedOn as RwSemaphore;
+      if (sem.writer === t) this.giveUpSpin(s);
+      else if (sem.writer === null && !s.spinDeadline) this.spinOnReaders(s, sem); // downgraded: reader-owned now
+    }
+  }
+
+  /** The spin ends with the lock not taken: the CPU is given up and the task sleeps on the lock. */
+  protected giveUpSpin(t: SimTask): void {
+    this.endSpin(t);
+    const res = t.blockedOn as RwSemaphore;
+    res.optimistic_spin_end(t); // rwsem_down_write_slowpath: rwsem_add_waiter, then schedule()
+    this.observer.blocked(this.now, t, res, t.blockedWhat, waitClass(res), t.spinSince);
+    if (t.sigkill) this.signalWake(t); // signal_pending_state before its first schedule()
+  }
+
+  private endSpin(t: SimTask): void {
+    const sp = this.spinners;
+    sp.splice(sp.indexOf(t), 1);
+    t.spinning = false;
+    t.ranSinceWake += this.now - t.runStart; // a spin is time on a CPU
+    t.evTag++; // a pending threshold timer is stale now
+    this.observer.cpuStop(this.now, t, false);
+    if (this.cpus === null) return;
+    const next = this.runqueue.shift();
+    if (next !== undefined) this.startOnCpu(next);
+    else this.free++;
+  }
+
+  /**
+   * signal_wake_up(t, fatal): a killable sleep is cancelled on its resource
+   * and the task woken (it finds it was not handed the lock); a think or gap
+   * sleep (user space: nanosleep, epoll) ends now; an uninterruptible sleep,
+   * or a task on a CPU, is left alone (it sees the signal at its next check).
+   */
+  protected signalWake(t: SimTask): void {
+    if (t.state === TaskState.BLOCKED) {
+      if (t.blockedKillable && t.blockedOn?.cancel_wait?.(t) === true) this.wake(t);
+    } else if (t.state === TaskState.SLEEPING) {
+      t.evTag++;
+      t.ranSinceWake = 0;
+      t.state = TaskState.WOKEN;
+      this.heap.push(this.now, t.id, t.evTag);
+    }
+  }
+
+  protected runOnCpu(task: SimTask, ns: number): void {
+    task.cpuLeft = ns;
+    if (this.cpus === null) {
+      task.state = TaskState.RUNNING;
+      task.runStart = this.now;
+      this.observer.cpuStart(this.now, task);
+      this.heap.push(this.now + ns, task.id, task.evTag);
+      return;
+    }
+    if (this.free === 0 && this.spinners.length !== 0) this.giveUpSpin(this.spinners[0]!); // need_resched()
+    if (this.free > 0) {
+      this.free--;
+      this.startOnCpu(task);
+      return;
+    }
+    if (this.preempt) {
+      let victim: SimTask | null = null;
+      for (const r of this.running) if (victim === null || r.prio > victim.prio) victim = r;
+      if (victim !== null && victim.prio > task.prio) {
+        this.preemptTask(victim);
+        this.startOnCpu(task);
+        return;
+      }
+    }
+    this.enqueueRunnable(task);
+    if (this.spinners.length !== 0) this.ownerOffCpu(task);
+  }
+
+  private startOnCpu(task: SimTask): void {
+    this.running.push(task);
+    task.state = TaskState.RUNNING;
+    task.runStart = this.now;
+    task.cpuEnd = this.now + task.cpuLeft;
+    this.observer.cpuStart(this.now, task);
+    this.heap.push(task.cpuEnd, task.id, task.evTag);
+  }
+
+  private preemptTask(victim: SimTask): void {
+    this.removeRunning(victim);
+    victim.cpuLeft = victim.cpuEnd - this.now;
+    victim.ranSinceWake += this.now - victim.runStart;
+    victim.evTag++;
+    this.observer.cpuStop(this.now, victim, true);
+    this.enqueueRunnable(victim);
+    if (this.spinners.length !== 0) this.ownerOffCpu(victim);
+  }
+
+  private enqueueRunnable(task: SimTask): void {
+    task.state = TaskState.RUNNABLE;
+    task.rqSeq = this.rqSeq++;
+    const rq = this.runqueue;
+    let i = rq.length;
+    while (i > 0) {
+      const o = rq[i - 1]!;
+      if (o.prio < task.prio || (o.prio === task.prio && o.rqSeq < task.rqSeq)) break;
+      i--;
+    }
+    rq.splice(i, 0, task);
+    this.observer.cpuQueued(this.now, task);
+  }
+
+  private removeRunning(task: SimTask): void {
+    const r = this.running;
+    const i = r.indexOf(task);
+    r[i] = r[r.length - 1]!;
+    r.pop();
+  }
+
+  /** A CPU burst finished: give the CPU to the best runnable task. */
+  protected cpuRelease(task: SimTask): void {
+    task.ranSinceWake += this.now - task.runStart;
+    this.observer.cpuStop(this.now, task, false);
+    if (this.cpus === null) return;
+    this.removeRunning(task);
+    const next = this.runqueue.shift();
+    if (next !== undefined) this.startOnCpu(next);
+    else this.free++;
+  }
+}
