@@ -199,6 +199,19 @@ export const enum Cost {
    * on time; a cost profile measures it (`timer-sleep` bench).
    */
   timer_wakeup = 36,
+  /**
+   * CPU taken from the task running on a CPU by a timer sleep's expiry
+   * there: the local timer interrupt (hrtimer_interrupt ->
+   * __hrtimer_run_queues -> hrtimer_wakeup -> try_to_wake_up, the sleeper
+   * enqueued on its own CPU, then back to the interrupted task; in a guest
+   * also the VM exit and entry of the timer interrupt). The simulator arms a
+   * think time's or gap's hrtimer on the CPU its task last ran on and, at
+   * the expiry, extends the burst (or spin) of the task on that CPU by this
+   * much (src/sim/cpus.ts CpuSched.irq); an idle CPU costs nobody anything.
+   * Default 0: an expiry takes no CPU; a cost profile measures it
+   * (`hrtimer-irq` bench).
+   */
+  hrtimer_irq = 37,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
@@ -209,6 +222,7 @@ export const COST_NAMES = [
   'anon_vma_fork', 'copy_pte_range', 'wrprotect_pte', 'flush_tlb_multi', 'copy_file_pte',
   'do_exit', 'exit_mmap_vma', 'unlink_anon_vmas', 'exit_mmap_pte',
   'folio_batch_move_lru', 'fault_after_sleep', 'timer_wakeup',
+  'hrtimer_irq',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

@@ -64,6 +64,9 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   // 0: a think time or gap ends on time; cost profiles set it
   // (docs/calibration.md "The read-wait totals: how late a timer sleep ends").
   timer_wakeup: 0,
+  // 0: a timer sleep's expiry takes no CPU from the task on its CPU; cost profiles set it
+  // (docs/calibration.md "The long read holds, traced").
+  hrtimer_irq: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);

@@ -11,7 +11,7 @@ import {
 import { EventHeap } from './heap.js';
 import { NullObserver, type SimObserver, type WaitClass } from './observer.js';
 import { SimTask, TaskState, type EngineConfig } from './task.js';
-import { child_runs_first } from './placement.js';
+import { child_runs_first, select_idle_sibling } from './placement.js';
 
 /** The wait class a resource reports (a folio locked by in-flight I/O counts as 'io'). */
 export function waitClass(res: WaitResource): WaitClass {
@@ -36,10 +36,18 @@ export abstract class CpuSched {
   protected cur: SimTask | null = null;
   /** Tasks spinning on an rwsem, each holding a CPU (trySpin). */
   protected readonly spinners: SimTask[] = [];
+  /**
+   * Per CPU the task running or spinning on it, null when idle (the
+   * kernel's rq->curr; SimTask.cpu the other way). Empty with unlimited
+   * CPUs. `free` is the number of nulls; placement decisions still use the
+   * count, this only says which CPU (select_idle_sibling).
+   */
+  protected readonly cpuTask: Array<SimTask | null>;
 
   constructor(cfg: EngineConfig) {
     this.cpus = cfg.cpus;
     this.free = cfg.cpus ?? 0;
+    this.cpuTask = new Array<SimTask | null>(cfg.cpus ?? 0).fill(null);
     this.preempt = cfg.preempt;
     this.costs = Float64Array.from(cfg.costs);
     this.wakeupNs = Math.round(this.costs[Cost.wakeup] ?? 0);
@@ -93,7 +101,7 @@ export abstract class CpuSched {
       this.endSpin(t);
       t.state = TaskState.WOKEN;
       t.blockedOn = null;
-      this.heap.push(this.now, t.id, t.evTag);
+      this.heap.push(t.irqUntil > this.now ? t.irqUntil : this.now, t.id, t.evTag); // after an interrupt on its CPU (irq)
       return;
     }
     t.state = TaskState.WOKEN;
@@ -133,11 +141,13 @@ export abstract class CpuSched {
     if (this.cpus !== null) {
       if (this.free === 0) return false;
       this.free--;
+      this.takeCpu(t, select_idle_sibling(this.cpuTask, t.lastCpu));
     }
     t.spinning = true;
     t.spinDeadline = false;
     t.spinSince = this.now;
     t.runStart = this.now;
+    t.irqUntil = 0;
     sem.optimistic_spin_begin(t);
     this.spinners.push(t);
     this.observer.cpuStart(this.now, t);
@@ -178,9 +188,34 @@ export abstract class CpuSched {
     t.evTag++; // a pending threshold timer is stale now
     this.observer.cpuStop(this.now, t, false);
     if (this.cpus === null) return;
+    const cpu = this.leaveCpu(t);
     const next = this.runqueue.shift();
-    if (next !== undefined) this.startOnCpu(next);
+    if (next !== undefined) this.startOnCpu(next, cpu);
     else this.free++;
+  }
+
+  /**
+   * An interrupt of `ns` on CPU `cpu` now (`what`: the handler, for
+   * observers): the task running on that CPU loses the time. A CPU burst in
+   * progress ends `ns` later (its heap entry is pushed again; a lock it
+   * holds is held that much longer); a spinning writer (trySpin), whose
+   * spin is time-bounded from its start (rwsem_rspin_threshold) and is not
+   * work, runs on after the interrupt if the lock is handed to it meanwhile
+   * (irqUntil). An idle CPU, or unlimited CPUs (no identity), costs nobody
+   * anything. Interrupts on one CPU in a row add up (each one's handler
+   * runs after the last).
+   */
+  protected irq(cpu: number, ns: number, what: string): void {
+    const t = cpu >= 0 && cpu < this.cpuTask.length ? this.cpuTask[cpu]! : null;
+    this.observer.irq?.(this.now, cpu, t, what, ns);
+    if (t === null) return;
+    if (t.spinning) {
+      t.irqUntil = (t.irqUntil > this.now ? t.irqUntil : this.now) + ns;
+      return;
+    }
+    t.cpuEnd += ns;
+    t.evTag++;
+    this.heap.push(t.cpuEnd, t.id, t.evTag);
   }
 
   /**
@@ -212,15 +247,16 @@ export abstract class CpuSched {
     if (this.free === 0 && this.spinners.length !== 0) this.giveUpSpin(this.spinners[0]!); // need_resched()
     if (this.free > 0) {
       this.free--;
-      this.startOnCpu(task);
+      this.startOnCpu(task, select_idle_sibling(this.cpuTask, task.lastCpu));
       return;
     }
     if (this.preempt) {
       let victim: SimTask | null = null;
       for (const r of this.running) if (victim === null || r.prio > victim.prio) victim = r;
       if (victim !== null && victim.prio > task.prio) {
+        const cpu = victim.cpu;
         this.preemptTask(victim);
-        this.startOnCpu(task);
+        this.startOnCpu(task, cpu);
         return;
       }
     }
@@ -228,7 +264,23 @@ export abstract class CpuSched {
     if (this.spinners.length !== 0) this.ownerOffCpu(task);
   }
 
-  private startOnCpu(task: SimTask): void {
+  /** `task` takes CPU `cpu` (idle, or just left by the task it follows). */
+  private takeCpu(task: SimTask, cpu: number): void {
+    this.cpuTask[cpu] = task;
+    task.cpu = cpu;
+    task.lastCpu = cpu;
+  }
+
+  /** `task` leaves its CPU (task_cpu stays: lastCpu); returns the CPU. */
+  private leaveCpu(task: SimTask): number {
+    const cpu = task.cpu;
+    this.cpuTask[cpu] = null;
+    task.cpu = -1;
+    return cpu;
+  }
+
+  private startOnCpu(task: SimTask, cpu: number): void {
+    this.takeCpu(task, cpu);
     this.running.push(task);
     task.state = TaskState.RUNNING;
     task.runStart = this.now;
@@ -243,6 +295,7 @@ export abstract class CpuSched {
     victim.ranSinceWake += this.now - victim.runStart;
     victim.evTag++;
     this.observer.cpuStop(this.now, victim, true);
+    this.leaveCpu(victim);
     this.enqueueRunnable(victim);
     if (this.spinners.length !== 0) this.ownerOffCpu(victim);
   }
@@ -274,8 +327,9 @@ export abstract class CpuSched {
     this.observer.cpuStop(this.now, task, false);
     if (this.cpus === null) return;
     this.removeRunning(task);
+    const cpu = this.leaveCpu(task);
     const next = this.runqueue.shift();
-    if (next !== undefined) this.startOnCpu(next);
+    if (next !== undefined) this.startOnCpu(next, cpu);
     else this.free++;
   }
 }

@@ -27,6 +27,9 @@ export class Simulator extends CpuSched {
   private readonly seed: number;
   private readonly readNsPerPage: number;
   private readonly writerSpin: boolean;
+  /** Cost.timer_wakeup and Cost.hrtimer_irq, ns (timerSleep). */
+  private readonly timerLateNs: number;
+  private readonly hrtimerIrqNs: number;
   /** Events popped from the heap (for benchmarks). */
   events = 0;
 
@@ -36,6 +39,41 @@ export class Simulator extends CpuSched {
     this.seed = cfg.seed;
     this.readNsPerPage = cfg.readNsPerPage ?? 0;
     this.writerSpin = cfg.writerSpin ?? false;
+    this.timerLateNs = this.costs[Cost.timer_wakeup] ?? 0;
+    this.hrtimerIrqNs = Math.round(this.costs[Cost.hrtimer_irq] ?? 0);
+  }
+
+  /**
+   * A user-space timer sleep of `ns` by `task` (clock_nanosleep to an
+   * absolute time, as the load generator sleeps its think times and gaps):
+   * returns the SLEEP's length. kernel/time/hrtimer.c hrtimer_nanosleep ->
+   * do_nanosleep sleeps until the hrtimer fires and the task runs again
+   * Cost.timer_wakeup after the expiry. No sleep (ns <= 0), no timer.
+   *
+   * Where the hrtimer fires: do_nanosleep -> hrtimer_sleeper_start_expires
+   * -> hrtimer_start_range_ns -> __hrtimer_start_range_ns ->
+   * switch_hrtimer_base -> get_target_base: a timer that is not pinned may
+   * move to get_nohz_timer_target(), which returns the current CPU when it
+   * is not idle (idle_cpu(smp_processor_id()) is false: the sleeper is
+   * running there as it arms the timer), and switch_hrtimer_base keeps the
+   * timer local anyway when it would expire before the other CPU's next
+   * event. So the model arms it on the CPU the sleeper last ran on
+   * (task_cpu: SimTask.lastCpu; it holds no CPU between its bursts here).
+   * At the expiry (hrtimer_interrupt -> __hrtimer_run_queues ->
+   * hrtimer_wakeup -> try_to_wake_up) the task on that CPU, if any, loses
+   * Cost.hrtimer_irq (CpuSched.irq). A sleep cut short by a signal
+   * (signalWake: hrtimer_cancel on the way out) fires nothing. With
+   * unlimited CPUs (no identity) or the cost 0 no interrupt is modelled.
+   */
+  timerSleep(task: SimTask, ns: number): number {
+    if (ns <= 0) return ns;
+    if (this.hrtimerIrqNs > 0 && task.lastCpu >= 0) {
+      const cpu = task.lastCpu, tag = task.evTag;
+      this.timer(this.now + ns, () => {
+        if (task.state === TaskState.SLEEPING && task.evTag === tag) this.irq(cpu, this.hrtimerIrqNs, 'hrtimer_interrupt');
+      });
+    }
+    return ns + this.timerLateNs;
   }
 
   /**

@@ -60,6 +60,12 @@ export interface SimObserver {
   faultState?(t: number, task: SimTaskInfo, state: PageState): void;
   /** `task`'s fork: whether its child runs on the parent's CPU before fork() returns (Simulator.childPreemptsParent). */
   forkPlacement?(t: number, task: SimTaskInfo, childFirst: boolean): void;
+  /**
+   * An interrupt of `ns` on CPU `cpu` (`what`: its handler, e.g.
+   * hrtimer_interrupt) took that CPU from `task` (null: the CPU was idle).
+   * Only with a cost above 0 (Cost.hrtimer_irq).
+   */
+  irq?(t: number, cpu: number, task: SimTaskInfo | null, what: string, ns: number): void;
 }
 
 /**
@@ -108,4 +114,5 @@ export class MultiObserver implements SimObserver {
   memstall(t: number, task: SimTaskInfo, enter: boolean, kind: MemstallKind): void { for (const o of this.obs) o.memstall?.(t, task, enter, kind); }
   faultState(t: number, task: SimTaskInfo, state: PageState): void { for (const o of this.obs) o.faultState?.(t, task, state); }
   forkPlacement(t: number, task: SimTaskInfo, childFirst: boolean): void { for (const o of this.obs) o.forkPlacement?.(t, task, childFirst); }
+  irq(t: number, cpu: number, task: SimTaskInfo | null, what: string, ns: number): void { for (const o of this.obs) o.irq?.(t, cpu, task, what, ns); }
 }

@@ -73,3 +73,28 @@ export function child_runs_first(cpus: number, free: number, woken: number, ranS
   if (idle_cpu_for_new_task(free, woken)) return false;
   return wakee_on_parent_cpu(free, woken) || ranSinceWake >= sched_base_slice(cpus);
 }
+
+/**
+ * The CPU a task that wants one is put on, among the idle ones (`onCpu[c]`
+ * null: nothing runs or spins on CPU c): kernel/sched/fair.c
+ * select_task_rq_fair (WF_TTWU) -> select_idle_sibling(p, prev, target).
+ * The target is the task's previous CPU `prev` (task_cpu(p)): wake_affine
+ * would pick the waker's CPU only if that one were idle, and the waker is
+ * running on it. select_idle_sibling returns `prev` if it is idle
+ * (available_idle_cpu(target)), else the first idle CPU of the LLC scanned
+ * from prev + 1 round (select_idle_cpu: for_each_cpu_wrap(cpu, cpus,
+ * target + 1)); on 2-8 CPUs every CPU shares the LLC, and
+ * recent_used_cpu, SMT cores and capacity (asym_fits_cpu) are left out
+ * (docs/fidelity.md). A task that never ran (prev -1) scans from CPU 0.
+ * Returns -1 when no CPU is idle (the caller queues the task).
+ */
+export function select_idle_sibling(onCpu: ReadonlyArray<unknown>, prev: number): number {
+  const n = onCpu.length;
+  if (prev >= 0 && onCpu[prev] === null) return prev;
+  const start = prev + 1;
+  for (let i = 0; i < n; i++) {
+    const c = (start + i) % n;
+    if (onCpu[c] === null) return c;
+  }
+  return -1;
+}

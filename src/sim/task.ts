@@ -65,6 +65,12 @@ export class SimTask implements SimTaskInfo {
   ranSinceWake = 0;
   /** When its current CPU burst (or spin) started. */
   runStart = 0;
+  /** The CPU it runs or spins on now (an index below EngineConfig.cpus); -1 when on none, or the CPUs are unlimited. */
+  cpu = -1;
+  /** The CPU it last ran or spun on (the kernel's task_cpu(p)); -1 before its first run, or with unlimited CPUs. */
+  lastCpu = -1;
+  /** While spinning: the end of an interrupt on its CPU (a hand-over of the lock runs on from there, CpuSched.irq). */
+  irqUntil = 0;
   /**
    * Latency laws for work this task submits or runs (LawName order), e.g. a
    * throttled cgroup's slower I/O; null = the scenario's.

@@ -37,12 +37,6 @@ export class Workload {
   childExit = false;
   /** Cost.fault_after_sleep; 0 = not charged, no step. */
   faultAfterSleepNs = 0;
-  /**
-   * Cost.timer_wakeup: added to every think time and gap above 0 (a timer
-   * sleep ends this late: hrtimer_wakeup -> wake_up_process, the wake-up on
-   * its CPU); 0 = they end on time.
-   */
-  timerWakeupNs = 0;
 
   constructor(
     readonly sim: Simulator,
@@ -141,7 +135,7 @@ export class Workload {
         for (let rep = 0; rep < op.repeat; rep++) {
           if (fatal_signal_pending(task)) return; // a fatal signal: back to user mode and exit
           if (rep > 0 && op.gap !== null) {
-            pause.ns = timerSleep(task.rng.draw(op.gap), this.timerWakeupNs);
+            pause.ns = sim.timerSleep(task, task.rng.draw(op.gap));
             yield pause;
             uf.slept = true;
           }
@@ -373,17 +367,18 @@ class ThreadLoop {
   /** Reused CALL effect for ops other than faults (engines push `path` as soon as it is yielded). */
   private readonly opCall = mutableCall();
 
-  private readonly timerWakeupNs: number;
+  /** Its think times and gaps are timer sleeps (Simulator.timerSleep: Cost.timer_wakeup, Cost.hrtimer_irq). */
+  private readonly sim: Simulator;
   constructor(w: Workload, private readonly task: SimTask, private readonly th: ThreadSpec) {
     this.uf = new UserFault(w, task);
-    this.timerWakeupNs = w.timerWakeupNs;
+    this.sim = w.sim;
     this.cum = w.cumWeights.get(th)!;
     this.faults = th.ops.map((o) => (o.op === 'fault' ? w.faults.get(o)! : null));
     this.nops = th.ops.length;
   }
   /** User-space think time before the next op. */
   think(): SleepEffect {
-    this.thinkEffect.ns = timerSleep(this.task.rng.draw(this.th.think), this.timerWakeupNs);
+    this.thinkEffect.ns = this.sim.timerSleep(this.task, this.task.rng.draw(this.th.think));
     return this.thinkEffect;
   }
   /** The last think time drawn, ns. */
@@ -392,7 +387,7 @@ class ThreadLoop {
   }
   /** The gap before a repeat of an op: a draw from its `gap` law. */
   gap(law: Law): SleepEffect {
-    this.gapEffect.ns = timerSleep(this.task.rng.draw(law), this.timerWakeupNs);
+    this.gapEffect.ns = this.sim.timerSleep(this.task, this.task.rng.draw(law));
     return this.gapEffect;
   }
   /** The effect that runs `path` (an op other than a fault) on the thread's stack. */
@@ -404,17 +399,6 @@ class ThreadLoop {
   pick(): number {
     return this.nops === 1 ? 0 : this.task.rng.pick(this.cum);
   }
-}
-
-/**
- * A user-space timer sleep of `ns` (clock_nanosleep to an absolute time, as
- * the load generator's think times): kernel/time/hrtimer.c do_nanosleep
- * sleeps until the hrtimer fires (hrtimer_interrupt -> hrtimer_wakeup ->
- * wake_up_process) and the task runs on its CPU again, `late` ns after the
- * expiry (Cost.timer_wakeup). No sleep, no delay.
- */
-function timerSleep(ns: number, late: number): number {
-  return ns > 0 ? ns + late : ns;
 }
 
 /** Cost table in COST_NAMES order from a scenario. */
@@ -453,7 +437,6 @@ export function simulate(spec: RunSpec): Simulator {
   w.copyProcessNs = sc.costs.copy_process;
   w.childExit = sc.costs.do_exit + sc.costs.exit_mmap_vma + sc.costs.unlink_anon_vmas + sc.costs.exit_mmap_pte > 0;
   w.faultAfterSleepNs = sc.costs.fault_after_sleep;
-  w.timerWakeupNs = sc.costs.timer_wakeup;
   w.spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
   if (sc.kill !== undefined) w.spawnKiller(sc.kill);
   const memcg = mm.memory;
