@@ -96,6 +96,9 @@ void bench_threads(int kind, int n, int argc, char **argv);
 void bench_wakeup(int n);
 void bench_ctxswitch(int n);
 
+/* Benches of calibrate-irq.c */
+void bench_hrtimer_irq(int n);
+
 /* Benches of calibrate-exit.c */
 void bench_exit_vmas(int anon, int n, int argc, char **argv);
 void bench_exit_anon(int n, int argc, char **argv);

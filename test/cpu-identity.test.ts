@@ -123,7 +123,7 @@ class CpuIdentity extends NullObserver {
     if (idle > (task === this.preempted ? 1 : 0)) this.errors.push(`${t}: ${task.comm} queued with a CPU idle`);
     if ((task as SimTask).cpu !== -1) this.errors.push(`${t}: ${task.comm} queued while on a CPU`);
   }
-  override irq(t: number, cpu: number, task: SimTaskInfo | null): void {
+  irq(t: number, cpu: number, task: SimTaskInfo | null): void {
     this.irqs++;
     if (task !== null) this.irqsOnTask++;
     if (this.on[cpu] !== task) this.errors.push(`${t}: interrupt on CPU ${cpu} charged to ${task?.comm ?? 'idle'}, on it: ${this.on[cpu]?.comm ?? 'idle'}`);

@@ -30,7 +30,8 @@
  * | io.swap | a swapped-page fault's synchronous zram read (CPU_LAW swap) | `swapin` − handle_mm_fault, as an empirical law |
  * | folio_batch_move_lru | every PAGEVEC_SIZE-th new anonymous folio (swap.ts) | `anon-write`, in sample order: the faults at least twice the median recur every 31 faults (the lru_add batch); their median − the median (fitLruAddBatch) |
  * | fault_after_sleep | a fault begun right after its thread slept (sim/workload.ts) | `fault-after-sleep`: median of the faults after a sleep − median back to back |
- * | timer_wakeup | how late a think time or gap ends (sim/workload.ts timerSleep) | `timer-sleep`: median lateness of an absolute clock_nanosleep, over every sleep length |
+ * | timer_wakeup | how late a think time or gap ends (sim/engine.ts Simulator.timerSleep) | `timer-sleep`: median lateness of an absolute clock_nanosleep, over every sleep length |
+ * | hrtimer_irq | CPU a think time's or gap's expiry takes from the task on the sleeper's CPU (sim/cpus.ts CpuSched.irq) | `hrtimer-irq`: X=1 median − X=0 median of a spinning thread's largest gap near the expiry (native/calibrate-irq.c) |
  *
  * Every value keeps its spread (p10/p50/p90 of the samples) and, for fits,
  * the points, slope, intercept and R² over the per-x medians (relative least
@@ -238,6 +239,14 @@ export function fitProfile(inp: FitInput): CostProfile {
       const a = spreadOf(late);
       costs.timer_wakeup = { value: nonNeg(a.p50), source: 'measured', from: `timer-sleep: how late a clock_nanosleep to an absolute time ${[...ts.keys()].filter((x) => x > 0).join(', ')} µs ahead (1 ns timer slack) is back in user space, p50 over all: the hrtimer's expiry (hrtimer_wakeup -> wake_up_process) and the wake-up on its CPU; a delay, not CPU`, spread: a };
       measurements.timer_sleep_by_sleep = { what: 'timer-sleep: lateness of a clock_nanosleep (TIMER_ABSTIME) by the sleep asked for (µs), ns', by: [...ts.entries()].sort((p, q) => p[0] - q[0]).map(([x, v]) => ({ x, spread: spreadOf(v) })) };
+    }
+  }
+  if (b.has('hrtimer-irq')) {
+    const hi = need(b, 'hrtimer-irq').samples;
+    const with1 = hi.get(1) ?? [], without = hi.get(0) ?? [];
+    if (with1.length > 0 && without.length > 0) {
+      const s = spreadOf(with1), z = spreadOf(without);
+      costs.hrtimer_irq = { value: nonNeg(s.p50 - z.p50), source: 'derived', from: `hrtimer-irq: the largest gap of a thread spinning on CPU 0 near a SCHED_IDLE thread's hrtimer expiry on that CPU (p50 ${s.p50} ns) − near the same time without one (p50 ${z.p50} ns): the timer interrupt's VM exit, hrtimer_interrupt -> hrtimer_wakeup -> try_to_wake_up (local enqueue, no preemption), taken from the task on the CPU; no remote-wake IPI`, spread: s };
     }
   }
   if (b.has('wakeup')) {

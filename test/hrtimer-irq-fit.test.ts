@@ -1,0 +1,41 @@
+/**
+ * Cost.hrtimer_irq's fit from the recorded `hrtimer-irq` bench
+ * (native/calibrate-irq.c; docs/calibration.md "The long read holds, traced"):
+ * the median largest gap of a spinning thread near a timer expiry on its CPU
+ * minus the same without an expiry.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { fitProfile } from '../src/calibrate/fit.js';
+import { CALIB_FIXTURES } from '../src/calibrate/shipped.js';
+import { readRecorded, SUITE } from '../src/calibrate/suite.js';
+import { repoRoot } from '../src/scenario/index.js';
+
+const recorded = readRecorded(join(repoRoot(), CALIB_FIXTURES)).benches;
+const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0] as [number, number, number], measured: 't' };
+const nearestRank = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.ceil(v.length / 2) - 1]!;
+
+describe('fit: hrtimer_irq from the hrtimer-irq bench', () => {
+  it('is in the suite and its fixture has windows with (X=1) and without (X=0) an expiry', () => {
+    expect(SUITE.some((b) => b.key === 'hrtimer-irq' && b.args[0] === 'hrtimer-irq')).toBe(true);
+    const s = recorded.get('hrtimer-irq')!.samples;
+    expect([...s.keys()].sort()).toEqual([0, 1]);
+    expect(s.get(1)!.length).toBeGreaterThan(100);
+  });
+
+  it('is median(X=1) - median(X=0), derived, with the spread of X=1', () => {
+    const s = recorded.get('hrtimer-irq')!.samples;
+    const want = nearestRank(s.get(1)!) - nearestRank(s.get(0)!);
+    expect(want).toBeGreaterThan(1000); // an interrupt in this guest is µs, not ns
+    const p = fitProfile({ name: 'x', description: 'x', host, benches: recorded });
+    expect(p.costs.hrtimer_irq).toMatchObject({ value: want, source: 'derived' });
+    expect(p.costs.hrtimer_irq.spread?.p50).toBe(nearestRank(s.get(1)!));
+  });
+
+  it('without the bench the cost keeps its default (0)', () => {
+    const b = new Map(recorded);
+    b.delete('hrtimer-irq');
+    const p = fitProfile({ name: 'x', description: 'x', host, benches: b });
+    expect(p.costs.hrtimer_irq).toMatchObject({ value: 0, source: 'default' });
+  });
+});
