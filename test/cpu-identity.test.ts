@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock, sleep, type KPath } from '../src/model/index.js';
+import { flush_tlb_mm_range } from '../src/model/tlb.js';
 import { measure } from '../src/metrics/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
 import { NullObserver, simulate, type SimTask, type SimTaskInfo } from '../src/sim/index.js';
@@ -92,6 +93,36 @@ describe('a timer sleep\'s expiry takes hrtimer_irq from the task on the sleeper
   });
 });
 
+describe('a TLB shoot-down\'s IPI takes flush_tlb_func from the task on each target CPU', () => {
+  const run = (cpus: number, funcUs: number) => {
+    const h = lanes({ cpus, preempt: false, costs: { flush_tlb_multi: us(10), flush_tlb_func: us(funcUs) } });
+    h.lane('holder', 0, function* (): KPath {
+      yield* mmap_read_lock(h.mm);
+      yield* burn(50);
+      mmap_read_unlock(h.mm);
+      h.mark('up_read');
+    });
+    h.lane('flusher', 0, function* (): KPath {
+      yield* burn(1); // on CPU 1 (the holder took CPU 0 first)
+      const f = flush_tlb_mm_range();
+      if (f !== null) yield f;
+      h.mark('flushed');
+    });
+    h.run();
+    return h.marks;
+  };
+
+  it('2 CPUs: the holder on the other CPU loses 9 us at 1 us, the flusher waits 10 us for its IPI', () => {
+    expect(run(2, 9)).toEqual([['flusher', 'flushed', 11], ['holder', 'up_read', 59]]);
+    expect(run(2, 0)).toEqual([['flusher', 'flushed', 11], ['holder', 'up_read', 50]]);
+  });
+
+  it('1 CPU: no other CPU runs the mm, no IPI, nobody loses anything', () => {
+    // the flusher runs after the holder (queued at 0), alone: no shoot-down step either.
+    expect(run(1, 9)).toEqual([['holder', 'up_read', 50], ['flusher', 'flushed', 51]]);
+  });
+});
+
 /** Checks the engine's CPU bookkeeping from outside: one task per CPU, queued only when every CPU is taken. */
 class CpuIdentity extends NullObserver {
   readonly on: Array<SimTask | null>;
@@ -155,7 +186,7 @@ describe('CPU identity: engine properties', () => {
     io: { read: '50us' },
     costs: {
       mprotect_fixup: `${costUs}us`, dup_vma: '2us', wakeup: '3us', flush_tlb_multi: '5us', anon_vma_fork: '1us', copy_pte_range: '1us',
-      wrprotect_pte: '10ns', timer_wakeup: '4us', hrtimer_irq: `${irqUs}us`,
+      wrprotect_pte: '10ns', timer_wakeup: '4us', hrtimer_irq: `${irqUs}us`, flush_tlb_func: `${irqUs / 2}us`,
     },
   });
 

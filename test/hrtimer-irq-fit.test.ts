@@ -1,5 +1,6 @@
 /**
- * Cost.hrtimer_irq's fit from the recorded `hrtimer-irq` bench
+ * Cost.hrtimer_irq's fit from the recorded `hrtimer-irq` bench, and
+ * Cost.flush_tlb_func's from `tlb-target`
  * (native/calibrate-irq.c; docs/calibration.md "The long read holds, traced"):
  * the median largest gap of a spinning thread near a timer expiry on its CPU
  * minus the same without an expiry.
@@ -37,5 +38,24 @@ describe('fit: hrtimer_irq from the hrtimer-irq bench', () => {
     b.delete('hrtimer-irq');
     const p = fitProfile({ name: 'x', description: 'x', host, benches: b });
     expect(p.costs.hrtimer_irq).toMatchObject({ value: 0, source: 'default' });
+  });
+});
+
+describe('fit: flush_tlb_func from the tlb-target bench', () => {
+  it('is in the suite, and is median(X=1) - median(X=0), derived', () => {
+    expect(SUITE.some((b) => b.key === 'tlb-target' && b.args[0] === 'tlb-target')).toBe(true);
+    const s = recorded.get('tlb-target')!.samples;
+    expect([...s.keys()].sort()).toEqual([0, 1]);
+    const want = nearestRank(s.get(1)!) - nearestRank(s.get(0)!);
+    expect(want).toBeGreaterThan(1000);
+    const p = fitProfile({ name: 'x', description: 'x', host, benches: recorded });
+    expect(p.costs.flush_tlb_func).toMatchObject({ value: want, source: 'derived' });
+  });
+
+  it('without the bench the cost keeps its default (0)', () => {
+    const b = new Map(recorded);
+    b.delete('tlb-target');
+    const p = fitProfile({ name: 'x', description: 'x', host, benches: b });
+    expect(p.costs.flush_tlb_func).toMatchObject({ value: 0, source: 'default' });
   });
 });

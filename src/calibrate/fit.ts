@@ -31,6 +31,7 @@
  * | folio_batch_move_lru | every PAGEVEC_SIZE-th new anonymous folio (swap.ts) | `anon-write`, in sample order: the faults at least twice the median recur every 31 faults (the lru_add batch); their median − the median (fitLruAddBatch) |
  * | fault_after_sleep | a fault begun right after its thread slept (sim/workload.ts) | `fault-after-sleep`: median of the faults after a sleep − median back to back |
  * | timer_wakeup | how late a think time or gap ends (sim/engine.ts Simulator.timerSleep) | `timer-sleep`: median lateness of an absolute clock_nanosleep, over every sleep length |
+ * | flush_tlb_func | CPU a TLB shoot-down's IPI takes from the task on each target CPU (sim/engine.ts Simulator.tlbShootdown) | `tlb-target`: X=1 median − X=0 median of a spinning thread's largest gap while a thread of the process mprotects (native/calibrate-irq.c) |
  * | hrtimer_irq | CPU a think time's or gap's expiry takes from the task on the sleeper's CPU (sim/cpus.ts CpuSched.irq) | `hrtimer-irq`: X=1 median − X=0 median of a spinning thread's largest gap near the expiry (native/calibrate-irq.c) |
  *
  * Every value keeps its spread (p10/p50/p90 of the samples) and, for fits,
@@ -247,6 +248,14 @@ export function fitProfile(inp: FitInput): CostProfile {
     if (with1.length > 0 && without.length > 0) {
       const s = spreadOf(with1), z = spreadOf(without);
       costs.hrtimer_irq = { value: nonNeg(s.p50 - z.p50), source: 'derived', from: `hrtimer-irq: the largest gap of a thread spinning on CPU 0 near a SCHED_IDLE thread's hrtimer expiry on that CPU (p50 ${s.p50} ns) − near the same time without one (p50 ${z.p50} ns): the timer interrupt's VM exit, hrtimer_interrupt -> hrtimer_wakeup -> try_to_wake_up (local enqueue, no preemption), taken from the task on the CPU; no remote-wake IPI`, spread: s };
+    }
+  }
+  if (b.has('tlb-target')) {
+    const tt = need(b, 'tlb-target').samples;
+    const with1 = tt.get(1) ?? [], without = tt.get(0) ?? [];
+    if (with1.length > 0 && without.length > 0) {
+      const s = spreadOf(with1), z = spreadOf(without);
+      costs.flush_tlb_func = { value: nonNeg(s.p50 - z.p50), source: 'derived', from: `tlb-target: the largest gap of a thread spinning on CPU 1 while a thread of the process on CPU 0 mprotects a resident page (p50 ${s.p50} ns) − without (p50 ${z.p50} ns): the TLB shoot-down's call-function IPI on the target CPU (its VM exit, flush_tlb_func), taken from the task there`, spread: s };
     }
   }
   if (b.has('wakeup')) {

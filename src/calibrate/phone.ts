@@ -37,6 +37,7 @@ const PHONE: Partial<Record<CostName, Omit<CostValue, 'value'> & { value?: numbe
   folio_batch_move_lru: { source: 'assumption', from: 'not measured on a phone: 0, no lru_add batch drain (the built-in model)' },
   fault_after_sleep: { source: 'assumption', from: 'not measured on a phone: 0, a fault after a sleep costs what one back to back does (the built-in model)' },
   timer_wakeup: { source: 'assumption', from: 'not measured on a phone: 0, a think time ends on time (the built-in model)' },
+  flush_tlb_func: { source: 'assumption', from: 'arm64 invalidates other CPUs\' TLBs with broadcast TLBI instructions (arch/arm64 __flush_tlb_range), not IPIs: no handler runs on the other CPUs (memory-and-vma.md F.5 marks this unverified)' },
   hrtimer_irq: { source: 'assumption', from: 'not measured on a phone (parameters.md has no interrupt cost): 0, a timer\'s expiry takes no CPU from the task on its CPU (the built-in model)' },
   flush_tlb_multi: { source: 'assumption', from: 'arm64 invalidates other CPUs\' TLBs with broadcast TLBI instructions (arch/arm64 __flush_tlb_range), not IPIs: no per-CPU cost (memory-and-vma.md F.5 marks this unverified)' },
 };

@@ -66,6 +66,7 @@ export const SUITE: readonly BenchSpec[] = [
   { key: 'major-after-sleep', need: 'blockdev', args: ['file-after-sleep', 'DEV', 'major', '1000', '0', '1', '20', '100', '300'] },
   { key: 'mprotect-siblings', need: 'none', args: ['mprotect-siblings', '500', '0', '1', '2', '102'] },
   { key: 'hrtimer-irq', need: 'none', args: ['hrtimer-irq', '500'] },
+  { key: 'tlb-target', need: 'none', args: ['tlb-target', '500'] },
 ];
 
 /** Size of the block device image (64 MiB = 16,384 pages). */

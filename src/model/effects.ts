@@ -212,6 +212,17 @@ export const enum Cost {
    * (`hrtimer-irq` bench).
    */
   hrtimer_irq = 37,
+  /**
+   * CPU taken from the task running on each CPU a TLB shoot-down interrupts
+   * (arch/x86/mm/tlb.c native_flush_tlb_multi -> on_each_cpu_cond_mask: a
+   * call-function IPI; the target runs flush_tlb_func in the handler; in a
+   * guest also the IPI's VM exit and entry). The flushing task's own wait is
+   * Cost.flush_tlb_multi. The simulator extends the CPU step (or spin) of the
+   * task on each remote CPU the flush counts (src/sim/engine.ts
+   * Simulator.tlbShootdown). Default 0; a cost profile measures it
+   * (`tlb-target` bench).
+   */
+  flush_tlb_func = 38,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
@@ -222,7 +233,7 @@ export const COST_NAMES = [
   'anon_vma_fork', 'copy_pte_range', 'wrprotect_pte', 'flush_tlb_multi', 'copy_file_pte',
   'do_exit', 'exit_mmap_vma', 'unlink_anon_vmas', 'exit_mmap_pte',
   'folio_batch_move_lru', 'fault_after_sleep', 'timer_wakeup',
-  'hrtimer_irq',
+  'hrtimer_irq', 'flush_tlb_func',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

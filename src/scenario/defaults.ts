@@ -67,6 +67,8 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   // 0: a timer sleep's expiry takes no CPU from the task on its CPU; cost profiles set it
   // (docs/calibration.md "The long read holds, traced").
   hrtimer_irq: 0,
+  // 0: a TLB shoot-down's IPI takes no CPU from the tasks on the target CPUs; cost profiles set it.
+  flush_tlb_func: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);

@@ -219,6 +219,19 @@ export abstract class CpuSched {
   }
 
   /**
+   * An IPI of `ns` to up to `max` CPUs with a task on them, other than
+   * `self`'s CPU (its last one), lowest index first (CpuSched.irq on each).
+   */
+  protected ipiOthers(self: SimTask | null, max: number, ns: number, what: string): void {
+    const own = self === null ? -1 : self.lastCpu;
+    for (let c = 0, sent = 0; c < this.cpuTask.length && sent < max; c++) {
+      if (c === own || this.cpuTask[c] === null) continue;
+      this.irq(c, ns, what);
+      sent++;
+    }
+  }
+
+  /**
    * signal_wake_up(t, fatal): a killable sleep is cancelled on its resource
    * and the task woken (it finds it was not handed the lock); a think or gap
    * sleep (user space: nanosleep, epoll) ends now; an uninterruptible sleep,

@@ -30,6 +30,8 @@ export class Simulator extends CpuSched {
   /** Cost.timer_wakeup and Cost.hrtimer_irq, ns (timerSleep). */
   private readonly timerLateNs: number;
   private readonly hrtimerIrqNs: number;
+  /** Cost.flush_tlb_func, ns (tlbShootdown). */
+  private readonly flushTlbFuncNs: number;
   /** Events popped from the heap (for benchmarks). */
   events = 0;
 
@@ -41,6 +43,25 @@ export class Simulator extends CpuSched {
     this.writerSpin = cfg.writerSpin ?? false;
     this.timerLateNs = this.costs[Cost.timer_wakeup] ?? 0;
     this.hrtimerIrqNs = Math.round(this.costs[Cost.hrtimer_irq] ?? 0);
+    this.flushTlbFuncNs = Math.round(this.costs[Cost.flush_tlb_func] ?? 0);
+  }
+
+  /**
+   * The model's mm_cpumask hook (model/sched.ts tlb_flush_remote_cpus, asked
+   * only by model/tlb.ts flush_tlb_mm_range when a shoot-down is needed):
+   * the count of remote CPUs the flusher's Cost.flush_tlb_multi is charged
+   * for (remoteCpusRunning). With Cost.flush_tlb_func, the IPI also takes
+   * CPU from the task on each of those CPUs (native_flush_tlb_multi ->
+   * on_each_cpu_cond_mask -> the call-function IPI -> flush_tlb_func on the
+   * target): every CPU with a task on it other than the flusher's own (its
+   * last CPU), at most that count, lowest index first, now (the IPIs are
+   * sent as the flush begins). With unlimited CPUs (no identity) nobody is
+   * charged.
+   */
+  private tlbShootdown(): number {
+    const n = this.remoteCpusRunning();
+    if (n > 0 && this.flushTlbFuncNs > 0) this.ipiOthers(this.cur, n, this.flushTlbFuncNs, 'flush_tlb_func');
+    return n;
   }
 
   /**
@@ -120,7 +141,7 @@ export class Simulator extends CpuSched {
     install_sched((t: Task) => this.wake(t as SimTask));
     install_clock(() => this.now, (at, fn) => this.timer(at, fn));
     install_signal_wake((t: Task) => this.signalWake(t as SimTask));
-    install_mm_cpumask(() => this.remoteCpusRunning());
+    install_mm_cpumask(() => this.tlbShootdown());
     install_lru_add_batch(this.costs[Cost.folio_batch_move_lru]! > 0 ? PAGEVEC_SIZE : 0); // mm/swap.c lru_add batches (model/swap.ts)
     install_vm_event_sink((ev: VmEvent) => obs.vmEvent(this.now, this.cur, ev));
     const mm = this.mm;

@@ -63,7 +63,8 @@ export interface SimObserver {
   /**
    * An interrupt of `ns` on CPU `cpu` (`what`: its handler, e.g.
    * hrtimer_interrupt) took that CPU from `task` (null: the CPU was idle).
-   * Only with a cost above 0 (Cost.hrtimer_irq).
+   * Only with a cost above 0 (Cost.hrtimer_irq: hrtimer_interrupt;
+   * Cost.flush_tlb_func: flush_tlb_func, a TLB shoot-down's IPI).
    */
   irq?(t: number, cpu: number, task: SimTaskInfo | null, what: string, ns: number): void;
 }
