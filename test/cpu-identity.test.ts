@@ -10,9 +10,10 @@ import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock, s
 import { flush_tlb_mm_range } from '../src/model/tlb.js';
 import { measure } from '../src/metrics/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
-import { NullObserver, simulate, type SimTask, type SimTaskInfo } from '../src/sim/index.js';
+import { MultiObserver, NullObserver, simulate, type SimTask, type SimTaskInfo } from '../src/sim/index.js';
 import { select_idle_sibling } from '../src/sim/placement.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
+import { TraceRecorder, tracePid } from '../src/trace/index.js';
 import { burn, lanes } from './lanes.js';
 import { us } from './helpers.js';
 
@@ -218,4 +219,35 @@ describe('CPU identity: engine properties', () => {
       },
     ), { numRuns: 20 });
   }, 60_000);
+});
+
+describe('the Perfetto trace shows the interrupts', () => {
+  /** Three threads faulting on one VMA (per-VMA locks) while one mprotects another, 2 CPUs, short think times: expiries and shoot-downs land on busy CPUs. */
+  const sc = (irqUs: number) => scenarioFromObject({
+    name: 'irq-trace', description: 'test', seed: 1, duration: '20ms', warmup: '0ms', cpus: 2,
+    vmas: [{ name: 'heap', kind: 'anon', write: true, pages: 256, resident: 0.5 }, { name: 'data', kind: 'anon', write: true, pages: 4096 }],
+    threads: [
+      { name: 'f{i}', count: 3, think: '1us', ops: [{ op: 'fault', vma: 'data', access: 'write', states: { zero: 1 } }] },
+      { name: 'gc', think: '20us', ops: [{ op: 'mprotect', vma: 'heap', pages: 64 }] },
+    ],
+    costs: { handle_mm_fault: '30us', mprotect_fixup: '30us', flush_tlb_multi: '5us', hrtimer_irq: `${irqUs}us`, flush_tlb_func: `${irqUs}us` },
+  }, 'irq-trace (test)');
+  const traceOf = (irqUs: number) => {
+    const o = new CpuIdentity(2);
+    const rec = new TraceRecorder({ pid: tracePid(0), name: 'irq-trace' }, { window: { from: 0, to: Infinity }, maxEvents: 1e7 });
+    simulate({ scenario: sc(irqUs), fault: faultStrategy('mainline'), fork: forkStrategy('fork-lock-all'), seed: 1, observer: new MultiObserver([o, rec]) });
+    const instants = (name: string) => rec.result().events.filter((e) => e.text.includes('"ph":"i"') && e.text.includes(`"name":"${name}"`)).length;
+    return { o, hr: instants('hrtimer_interrupt'), tlb: instants('flush_tlb_func'), text: rec.result().events.map((e) => e.text) };
+  };
+
+  it('one instant on the interrupted thread per interrupt charged to a task (hrtimer_interrupt, flush_tlb_func); none at cost 0', () => {
+    const on = traceOf(10);
+    expect(on.o.errors).toEqual([]);
+    expect(on.hr).toBeGreaterThan(0);
+    expect(on.tlb).toBeGreaterThan(0);
+    expect(on.hr + on.tlb).toBe(on.o.irqsOnTask);
+    const off = traceOf(0);
+    expect(off.o.irqs).toBe(0);
+    expect(off.hr + off.tlb).toBe(0);
+  });
 });

@@ -171,7 +171,7 @@ export class TraceRecorder extends NullObserver {
     this.checkCap(t);
   }
 
-  /** An interrupt that took the CPU from `task` (Cost.hrtimer_irq > 0 only): an instant on its thread track. */
+  /** An interrupt that took the CPU from `task` (Cost.hrtimer_irq or Cost.flush_tlb_func > 0 only): an instant on its thread track. */
   irq(t: number, _cpu: number, task: SimTaskInfo | null, what: string, _ns: number): void {
     if (this.frozen || task === null || t < this.from || t >= this.to) return;
     this.tt(task).instants.push([t, what]);
