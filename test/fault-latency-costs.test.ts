@@ -62,10 +62,10 @@ describe('fitLruAddBatch: the every-PAGEVEC_SIZE-th slow fault', () => {
     expect(by[0]!.spread.p50).toBe(nearestRank(recorded.get('mprotect-siblings')!.samples.get(0)!));
   });
 
-  it('cached-after-sleep and major-after-sleep: kept by sleep, and each kind\'s cost is its median after a sleep − back to back (at least 0)', () => {
+  it('cached-, major- and swapin-after-sleep: kept by sleep, and each kind\'s cost is its median after a sleep − back to back (at least 0)', () => {
     const p = fitProfile({ name: 'x', description: 'x', host, benches: recorded });
     const fitted: Record<string, number> = {};
-    for (const [key, cost] of [['cached-after-sleep', 'cached_fault_after_sleep'], ['major-after-sleep', 'major_fault_after_sleep']] as const) {
+    for (const [key, cost] of [['cached-after-sleep', 'cached_fault_after_sleep'], ['major-after-sleep', 'major_fault_after_sleep'], ['swapin-after-sleep', 'swapin_fault_after_sleep']] as const) {
       const fs = recorded.get(key)!.samples;
       const by = p.measurements[key.replace(/-/g, '_')]!.by!;
       expect(by.map((b) => b.x)).toEqual([0, 1, 20, 100, 300]);
@@ -78,13 +78,19 @@ describe('fitLruAddBatch: the every-PAGEVEC_SIZE-th slow fault', () => {
     // On this host a page-cache hit after a sleep is not slower than the bench's cold back-to-back hit; a major fault is.
     expect(fitted.cached_fault_after_sleep).toBeLessThan(0);
     expect(fitted.major_fault_after_sleep).toBeGreaterThan(500);
+    expect(fitted.swapin_fault_after_sleep).toBeGreaterThan(500);
     const without = new Map(recorded);
     without.delete('cached-after-sleep');
     without.delete('major-after-sleep');
+    without.delete('swapin-after-sleep');
     const q = fitProfile({ name: 'x', description: 'x', host, benches: without });
-    expect(q.costs.cached_fault_after_sleep).toMatchObject({ value: 0, source: 'default' });
-    expect(q.costs.major_fault_after_sleep).toMatchObject({ value: 0, source: 'default' });
-    expect({ ...q.costs, cached_fault_after_sleep: p.costs.cached_fault_after_sleep, major_fault_after_sleep: p.costs.major_fault_after_sleep }).toEqual(p.costs);
+    for (const c of ['cached_fault_after_sleep', 'major_fault_after_sleep', 'swapin_fault_after_sleep'] as const) {
+      expect(q.costs[c]).toMatchObject({ value: 0, source: 'default' });
+    }
+    expect({
+      ...q.costs, cached_fault_after_sleep: p.costs.cached_fault_after_sleep, major_fault_after_sleep: p.costs.major_fault_after_sleep,
+      swapin_fault_after_sleep: p.costs.swapin_fault_after_sleep,
+    }).toEqual(p.costs);
   });
 
   it('without the bench, or without the period, the costs keep their defaults (0)', () => {
@@ -145,6 +151,17 @@ describe('simulator: the lru_add batch drain and the fault after a sleep', () =>
     expect(cold.latency!.mean - warm.latency!.mean).toBeCloseTo(700, 6);
     // The anonymous one goes on with anonymous faults alone.
     expect(faults(sc(kinds)).latency).toMatchObject({ p50: 2_500, max: 2_500 });
+  });
+
+  it('a swap-in after a sleep pays swapin_fault_after_sleep instead of fault_after_sleep', () => {
+    const kinds = { fault_after_sleep: '500ns', swapin_fault_after_sleep: '900ns' };
+    const swapin = (c: Record<string, string>) => faults(sc(c, [{ op: 'fault', vma: 'heap', states: { swapped: 1 } }]));
+    const cold = swapin(kinds), warm = swapin({});
+    expect(cold.count).toBe(warm.count);
+    expect(cold.count).toBeGreaterThan(10);
+    expect(cold.latency!.mean - warm.latency!.mean).toBeCloseTo(900, 6);
+    // Without a swap-in cost of its own, a swap-in pays no refill (the anonymous write fault's is not its kind).
+    expect(swapin({ fault_after_sleep: '500ns' }).latency!.mean).toBeCloseTo(warm.latency!.mean, 6);
   });
 
   it('with the built-in costs (both 0) a fault costs what it did', () => {

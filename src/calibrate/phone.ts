@@ -37,6 +37,7 @@ const PHONE: Partial<Record<CostName, Omit<CostValue, 'value'> & { value?: numbe
   folio_batch_move_lru: { source: 'assumption', from: 'not measured on a phone: 0, no lru_add batch drain (the built-in model)' },
   fault_after_sleep: { source: 'assumption', from: 'not measured on a phone: 0, a fault after a sleep costs what one back to back does (the built-in model)' },
   timer_wakeup: { source: 'assumption', from: 'not measured on a phone: 0, a think time ends on time (the built-in model)' },
+  swapin_fault_after_sleep: { source: 'assumption', from: 'not measured on a phone: 0, a swap-in after a sleep costs what one back to back does (the built-in model)' },
   cached_fault_after_sleep: { source: 'assumption', from: 'not measured on a phone: 0, a page-cache hit after a sleep costs what one back to back does (the built-in model)' },
   major_fault_after_sleep: {
     source: 'assumption',

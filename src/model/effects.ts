@@ -225,6 +225,16 @@ export const enum Cost {
    * `major-after-sleep` (median after a sleep − back to back).
    */
   major_fault_after_sleep = 38,
+  /**
+   * A swap-in (do_swap_page: the SWP_SYNCHRONOUS_IO read and decompress on
+   * the faulting CPU) begun right after its task slept: the fault path's,
+   * the swap layer's and zram's lines and TLB entries refilled. Charged by
+   * the simulator's fault op before do_user_addr_fault on an anonymous VMA
+   * whose page is swapped out (instead of fault_after_sleep). Default 0; a
+   * cost profile fits it from `swapin-after-sleep` (median after a sleep −
+   * back to back).
+   */
+  swapin_fault_after_sleep = 39,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
@@ -235,7 +245,7 @@ export const COST_NAMES = [
   'anon_vma_fork', 'copy_pte_range', 'wrprotect_pte', 'flush_tlb_multi', 'copy_file_pte',
   'do_exit', 'exit_mmap_vma', 'unlink_anon_vmas', 'exit_mmap_pte',
   'folio_batch_move_lru', 'fault_after_sleep', 'timer_wakeup',
-  'cached_fault_after_sleep', 'major_fault_after_sleep',
+  'cached_fault_after_sleep', 'major_fault_after_sleep', 'swapin_fault_after_sleep',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

@@ -64,10 +64,11 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   // 0: a think time or gap ends on time; cost profiles set it
   // (docs/calibration.md "The read-wait totals: how late a timer sleep ends").
   timer_wakeup: 0,
-  // 0: a file fault after a sleep costs what one back to back does; cost profiles set them
+  // 0: a file fault or a swap-in after a sleep costs what one back to back does; cost profiles set them
   // (docs/calibration.md "The per-state fault p50s").
   cached_fault_after_sleep: 0,
   major_fault_after_sleep: 0,
+  swapin_fault_after_sleep: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);

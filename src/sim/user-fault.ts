@@ -15,8 +15,8 @@ import type { Workload } from './workload.js';
 
 /**
  * A fault begun right after its thread slept: the cache and TLB refill of the
- * fault path (`refill`: Cost.fault_after_sleep, cached_fault_after_sleep or
- * major_fault_after_sleep, by kind, measured by the `*-after-sleep` benches;
+ * fault path (`refill`: Cost.fault_after_sleep, cached_fault_after_sleep,
+ * major_fault_after_sleep or swapin_fault_after_sleep, by kind, measured by the `*-after-sleep` benches;
  * arch/x86/mm/fault.c exc_page_fault meets cold lines), then the fault.
  */
 function* fault_after_sleep(refill: CpuEffect, path: KPath<number>): KPath<number> {
@@ -26,17 +26,22 @@ function* fault_after_sleep(refill: CpuEffect, path: KPath<number>): KPath<numbe
 const FAULT_AFTER_SLEEP_CPU = cpu(Cost.fault_after_sleep);
 const CACHED_FAULT_AFTER_SLEEP_CPU = cpu(Cost.cached_fault_after_sleep);
 const MAJOR_FAULT_AFTER_SLEEP_CPU = cpu(Cost.major_fault_after_sleep);
+const SWAPIN_FAULT_AFTER_SLEEP_CPU = cpu(Cost.swapin_fault_after_sleep);
 
 /**
  * The refill a fault after a sleep pays, by the kind of fault it will be, or
- * null (none, or its cost is 0): on an anonymous VMA, fault_after_sleep (the
- * `fault-after-sleep` bench's write fault; a swap-in pays it too, no bench of
- * its own); on a file VMA, major_fault_after_sleep when the page is not in
- * the page cache as the fault begins (filemap_get_folio will miss: the
- * kernel's filemap_fault PGMAJFAULT), else cached_fault_after_sleep.
+ * null (none, or its cost is 0): on an anonymous VMA, swapin_fault_after_sleep
+ * when the page is swapped out (do_swap_page), else fault_after_sleep (the
+ * `fault-after-sleep` bench's write fault); on a file VMA,
+ * major_fault_after_sleep when the page is not in the page cache as the
+ * fault begins (filemap_get_folio will miss: the kernel's filemap_fault
+ * PGMAJFAULT), else cached_fault_after_sleep.
  */
 function afterSleepRefill(w: Workload, vma: VmAreaStruct, pgoff: number): CpuEffect | null {
-  if (!vma.vm_file) return w.faultAfterSleepNs > 0 ? FAULT_AFTER_SLEEP_CPU : null;
+  if (!vma.vm_file) {
+    if (vma.swapped.has(pgoff)) return w.swapinFaultAfterSleepNs > 0 ? SWAPIN_FAULT_AFTER_SLEEP_CPU : null;
+    return w.faultAfterSleepNs > 0 ? FAULT_AFTER_SLEEP_CPU : null;
+  }
   const miss = vma.cache.get(pgoff) === undefined && vma.evicted.has(pgoff);
   if (miss) return w.majorFaultAfterSleepNs > 0 ? MAJOR_FAULT_AFTER_SLEEP_CPU : null;
   return w.cachedFaultAfterSleepNs > 0 ? CACHED_FAULT_AFTER_SLEEP_CPU : null;

@@ -37,9 +37,10 @@ export class Workload {
   childExit = false;
   /** Cost.fault_after_sleep; 0 = not charged, no step. */
   faultAfterSleepNs = 0;
-  /** Cost.cached_fault_after_sleep and Cost.major_fault_after_sleep (a file fault after a sleep, by kind); 0 = not charged, no step. */
+  /** Cost.cached_fault_after_sleep, major_fault_after_sleep, swapin_fault_after_sleep (a fault after a sleep, by kind); 0 = not charged, no step. */
   cachedFaultAfterSleepNs = 0;
   majorFaultAfterSleepNs = 0;
+  swapinFaultAfterSleepNs = 0;
   /**
    * Cost.timer_wakeup: added to every think time and gap above 0 (a timer
    * sleep ends this late: hrtimer_wakeup -> wake_up_process, the wake-up on
@@ -458,6 +459,7 @@ export function simulate(spec: RunSpec): Simulator {
   w.faultAfterSleepNs = sc.costs.fault_after_sleep;
   w.cachedFaultAfterSleepNs = sc.costs.cached_fault_after_sleep;
   w.majorFaultAfterSleepNs = sc.costs.major_fault_after_sleep;
+  w.swapinFaultAfterSleepNs = sc.costs.swapin_fault_after_sleep;
   w.timerWakeupNs = sc.costs.timer_wakeup;
   w.spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
   if (sc.kill !== undefined) w.spawnKiller(sc.kill);
