@@ -128,6 +128,7 @@ export function referenceScenario(opts: ReferenceOptions = {}): Scenario {
       read: { law: 'lognormal', median: o.ioMedianUs * US, sigma: o.ioSigma },
       // Unused by this model (no anonymous VMAs, no locked/writeback states).
       swap: { law: 'constant', value: 0 },
+      read_synchronous: false,
       swap_synchronous: false,
       writeback: { law: 'constant', value: 0 },
       folio_lock_hold: { law: 'constant', value: 0 },

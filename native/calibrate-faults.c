@@ -254,3 +254,44 @@ void bench_file_after_sleep(const char *path, int major, int n, int argc, char *
   munmap(p, pages * PAGE);
   close(fd);
 }
+
+/*
+ * swapin-after-sleep N S1 S2 ...: a read fault on an anonymous page pushed
+ * out to the swap device (zram: do_swap_page's SWP_SYNCHRONOUS_IO read and
+ * decompress, as the swapin bench), N samples per S, the pages in
+ * pseudo-random order over a 16 MiB VMA of 2:1 compressible content. Before
+ * each sample the page is pushed out (MADV_PAGEOUT of that page), then (S > 0)
+ * the thread sleeps S us, then the touch; S = 0 is back to back (as the
+ * file-after-sleep bench's major kind prepares its page). A touch that was
+ * not a major fault (the page was not out) is not sampled. The difference
+ * from S = 0 is what a swap-in pays for its CPU having idled or run
+ * something else meanwhile.
+ */
+void bench_swapin_after_sleep(int n, int argc, char **argv) {
+  const size_t pages = 4096;
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  char *p = map_anon(pages);
+  for (size_t i = 0; i < pages; i++) fill_page(p + i * PAGE, i);
+  uint64_t x = 88172645463325252ULL;
+  long missed = 0;
+  for (int k = 0; k < argc; k++) {
+    long us = atol(argv[k]);
+    for (int i = 0; i < n; i++) {
+      x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+      char *a = p + (size_t)(x % pages) * PAGE;
+      if (madvise(a, PAGE, MADV_PAGEOUT) != 0) die("MADV_PAGEOUT: %s", strerror(errno));
+      if (us > 0) {
+        struct timespec d = { us / 1000000, (us % 1000000) * 1000 };
+        clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL);
+      }
+      long m0 = majflt();
+      int64_t t = now_ns();
+      (void)*(volatile char *)a;
+      int64_t dt = now_ns() - t;
+      if (majflt() > m0) sample(us, dt);
+      else missed++;
+    }
+  }
+  if (missed > (long)n * argc / 2) die("only %ld of %d touches were swap-ins (no swap device?)", (long)n * argc - missed, n * argc);
+  munmap(p, pages * PAGE);
+}

@@ -72,6 +72,8 @@
  *   file-after-sleep DEV KIND N S1 ..  a page-cache hit (KIND cached) or miss (major) on DEV
  *                             after a sleep of S us, prepared as the load generator does (S = 0:
  *                             back to back; a measurement only)
+ *   swapin-after-sleep N S1 .. a swap-in (read fault on a page pushed out to zram, as swapin)
+ *                             after a sleep of S us (0: back to back)
  *   timer-sleep N S1 ..       sleep until S us ahead (clock_nanosleep TIMER_ABSTIME, as the
  *                             load generator's think times): how late the thread is back
  *   hrtimer-irq N             a thread spinning on CPU 0 reading the clock, X=1 with a SCHED_IDLE
@@ -131,6 +133,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(b, "tlb-target")) bench_tlb_target(atoi(argv[2]));
   else if (!strcmp(b, "file-after-sleep") && argc >= 6 && (!strcmp(argv[3], "cached") || !strcmp(argv[3], "major")))
     bench_file_after_sleep(argv[2], !strcmp(argv[3], "major"), atoi(argv[4]), argc - 5, argv + 5);
+  else if (!strcmp(b, "swapin-after-sleep")) bench_swapin_after_sleep(atoi(argv[2]), argc - 3, argv + 3);
   else die("unknown bench or wrong arguments: %s", b);
   printf("end %s\n", b);
   return 0;

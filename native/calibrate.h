@@ -74,6 +74,7 @@ void bench_pread_direct(const char *path, int n);
 void bench_swapin(int n);
 void bench_fault_after_sleep(int n, int argc, char **argv);
 void bench_file_after_sleep(const char *path, int major, int n, int argc, char **argv);
+void bench_swapin_after_sleep(int n, int argc, char **argv);
 void bench_timer_sleep(int n, int argc, char **argv);
 /* Benches of calibrate-ops.c */
 void bench_mprotect(int n, int argc, char **argv);

@@ -259,6 +259,7 @@ describe('determinism: same scenario, strategy and seed give the same run', () =
       io: {
         read: { law: 'lognormal', median: us(300), sigma: 0.8 },
         swap: { law: 'exponential', mean: us(200) },
+        read_synchronous: false,
         swap_synchronous: false,
         writeback: { law: 'uniform', min: us(100), max: us(900) },
         folio_lock_hold: { law: 'empirical', points: [[0, us(5)], [50, us(20)], [100, us(200)]] },

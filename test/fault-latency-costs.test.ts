@@ -62,18 +62,35 @@ describe('fitLruAddBatch: the every-PAGEVEC_SIZE-th slow fault', () => {
     expect(by[0]!.spread.p50).toBe(nearestRank(recorded.get('mprotect-siblings')!.samples.get(0)!));
   });
 
-  it('cached-after-sleep and major-after-sleep are kept as measurements by sleep; no cost is fitted from them', () => {
+  it('cached-, major- and swapin-after-sleep: kept by sleep, and each kind\'s cost is its median after a sleep − back to back (at least 0)', () => {
     const p = fitProfile({ name: 'x', description: 'x', host, benches: recorded });
-    for (const key of ['cached-after-sleep', 'major-after-sleep']) {
+    const fitted: Record<string, number> = {};
+    for (const [key, cost] of [['cached-after-sleep', 'cached_fault_after_sleep'], ['major-after-sleep', 'major_fault_after_sleep'], ['swapin-after-sleep', 'swapin_fault_after_sleep']] as const) {
       const fs = recorded.get(key)!.samples;
       const by = p.measurements[key.replace(/-/g, '_')]!.by!;
       expect(by.map((b) => b.x)).toEqual([0, 1, 20, 100, 300]);
       for (const b of by) expect(b.spread.p50).toBe(nearestRank(fs.get(b.x)!));
+      const after = [...fs.entries()].filter(([x]) => x > 0).flatMap(([, v]) => v);
+      const diff = nearestRank(after) - nearestRank(fs.get(0)!);
+      expect(p.costs[cost]).toMatchObject({ value: Math.max(0, diff), source: 'derived' });
+      fitted[cost] = diff;
     }
+    // On this host a page-cache hit after a sleep is not slower than the bench's cold back-to-back hit; a major fault is.
+    expect(fitted.cached_fault_after_sleep).toBeLessThan(0);
+    expect(fitted.major_fault_after_sleep).toBeGreaterThan(500);
+    expect(fitted.swapin_fault_after_sleep).toBeGreaterThan(500);
     const without = new Map(recorded);
     without.delete('cached-after-sleep');
     without.delete('major-after-sleep');
-    expect(fitProfile({ name: 'x', description: 'x', host, benches: without }).costs).toEqual(p.costs);
+    without.delete('swapin-after-sleep');
+    const q = fitProfile({ name: 'x', description: 'x', host, benches: without });
+    for (const c of ['cached_fault_after_sleep', 'major_fault_after_sleep', 'swapin_fault_after_sleep'] as const) {
+      expect(q.costs[c]).toMatchObject({ value: 0, source: 'default' });
+    }
+    expect({
+      ...q.costs, cached_fault_after_sleep: p.costs.cached_fault_after_sleep, major_fault_after_sleep: p.costs.major_fault_after_sleep,
+      swapin_fault_after_sleep: p.costs.swapin_fault_after_sleep,
+    }).toEqual(p.costs);
   });
 
   it('without the bench, or without the period, the costs keep their defaults (0)', () => {
@@ -120,6 +137,31 @@ describe('simulator: the lru_add batch drain and the fault after a sleep', () =>
   it('a page-cache fault does not pay fault_after_sleep (its do_read_fault is fitted on a cold bench)', () => {
     const f = faults(sc({ fault_after_sleep: '500ns' }, [{ op: 'fault', vma: 'data', states: { cached: 1 } }]));
     expect(f.latency).toMatchObject({ p50: 1_000, max: 1_000, mean: 1_000 });
+  });
+
+  it('a file fault after a sleep pays its kind\'s refill: cached_fault_after_sleep on a hit, major_fault_after_sleep on a miss', () => {
+    const kinds = { fault_after_sleep: '500ns', cached_fault_after_sleep: '300ns', major_fault_after_sleep: '700ns' };
+    const hit = faults(sc(kinds, [{ op: 'fault', vma: 'data', states: { cached: 1 } }]));
+    expect(hit.latency).toMatchObject({ p50: 1_300, max: 1_300, mean: 1_300 });
+    // A miss: the same fault with and without the major refill differs by 700 ns on every fault.
+    const miss = (c: Record<string, string>) => faults(sc({ ...c, wakeup: '0ns', fault_retry: '0ns' }, [{ op: 'fault', vma: 'data', states: { absent: 1 } }]));
+    const cold = miss(kinds), warm = miss({ ...kinds, major_fault_after_sleep: '0ns' });
+    expect(cold.count).toBe(warm.count);
+    expect(cold.count).toBeGreaterThan(10);
+    expect(cold.latency!.mean - warm.latency!.mean).toBeCloseTo(700, 6);
+    // The anonymous one goes on with anonymous faults alone.
+    expect(faults(sc(kinds)).latency).toMatchObject({ p50: 2_500, max: 2_500 });
+  });
+
+  it('a swap-in after a sleep pays swapin_fault_after_sleep instead of fault_after_sleep', () => {
+    const kinds = { fault_after_sleep: '500ns', swapin_fault_after_sleep: '900ns' };
+    const swapin = (c: Record<string, string>) => faults(sc(c, [{ op: 'fault', vma: 'heap', states: { swapped: 1 } }]));
+    const cold = swapin(kinds), warm = swapin({});
+    expect(cold.count).toBe(warm.count);
+    expect(cold.count).toBeGreaterThan(10);
+    expect(cold.latency!.mean - warm.latency!.mean).toBeCloseTo(900, 6);
+    // Without a swap-in cost of its own, a swap-in pays no refill (the anonymous write fault's is not its kind).
+    expect(swapin({ fault_after_sleep: '500ns' }).latency!.mean).toBeCloseTo(warm.latency!.mean, 6);
   });
 
   it('with the built-in costs (both 0) a fault costs what it did', () => {

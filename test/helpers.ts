@@ -31,6 +31,7 @@ export function scenario(over: Partial<Scenario> & { vmas: VmaGroup[] }): Scenar
     io: {
       read: { law: 'constant', value: ms(10) },
       swap: { law: 'constant', value: ms(10) },
+      read_synchronous: false,
       swap_synchronous: false,
       writeback: { law: 'constant', value: ms(10) },
       folio_lock_hold: { law: 'constant', value: us(100) },

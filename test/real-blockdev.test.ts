@@ -1,7 +1,7 @@
 /** `faultline real --io zram|loop`: the pure parts (device law, content, config); the host part runs only as root. */
 import { describe, expect, it } from 'vitest';
 import { parseBenchOutput } from '../src/calibrate/bench-output.js';
-import { empiricalLaw, fileContent, isIoPath, renderLoadgenConfig, translate, withDeviceReadLaw } from '../src/real/index.js';
+import { empiricalLaw, fileContent, ioPathSynchronous, isIoPath, renderLoadgenConfig, translate, withDeviceReadLaw } from '../src/real/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
 import { Rng } from '../src/sim/rng.js';
 
@@ -36,9 +36,19 @@ describe('device read law', () => {
 
   it('replaces io.read in a copy of the model scenario only', () => {
     const law = empiricalLaw([2000, 3000]);
-    const m = withDeviceReadLaw(sc, law);
+    const m = withDeviceReadLaw(sc, law, 'loop');
     expect(m.io.read).toEqual(law);
     expect(sc.io.read).not.toEqual(law);
+    expect(m.io.read_synchronous).toBe(false);
+  });
+
+  it('marks zram reads synchronous (BLK_FEAT_SYNCHRONOUS), loop and FUSE not', () => {
+    const law = empiricalLaw([2000, 3000]);
+    expect(withDeviceReadLaw(sc, law, 'zram').io.read_synchronous).toBe(true);
+    expect(sc.io.read_synchronous).toBe(false);
+    expect(ioPathSynchronous('zram')).toBe(true);
+    expect(ioPathSynchronous('loop')).toBe(false);
+    expect(ioPathSynchronous('fuse')).toBe(false);
   });
 
   it('rejects no samples, and knows the three paths', () => {

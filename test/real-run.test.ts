@@ -174,6 +174,7 @@ describe('faultline real (end to end)', () => {
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`note: file regions on 1 ${io === 'zram' ? 'zram block' : 'loop'} device`));
       expect(r.stdout).toContain("the model's io.read is this law");
+      expect(r.stdout.includes('run in the faulting task (io.read_synchronous')).toBe(io === 'zram'); // zram is BLK_FEAT_SYNCHRONOUS, loop is not
       const m = /absent\s+(\d+) faults, (\d+) as intended/.exec(r.stdout);
       expect(m).not.toBeNull();
       expect(Number(m![1])).toBeGreaterThan(0);

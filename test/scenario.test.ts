@@ -178,6 +178,7 @@ io:
     expect(s.costs.zap_pte).toBe(DEFAULT_COSTS.zap_pte);
     expect(s.io).toEqual({
       read: { law: 'lognormal', median: 172_000, sigma: 0.14 },
+      read_synchronous: false,
       swap: { law: 'constant', value: 17_700 },
       swap_synchronous: false,
       writeback: { law: 'empirical', points: [[50, 112_000], [99, 200_000], [100, 1_000_000]] },
@@ -479,6 +480,7 @@ describe('files', () => {
     expect(s.vmas.some((g) => g.kind === 'anon' && !g.anon_vma)).toBe(true);
     expect(s.io.swap).toEqual({ law: 'constant', value: 17_700 });
     expect(s.io.swap_synchronous).toBe(true);
+    expect(s.io.read_synchronous).toBe(false); // UFS: completion by interrupt
     expect(s.io.read).toEqual(DEFAULT_IO.read);
   });
 

@@ -33,6 +33,9 @@
  * | timer_wakeup | how late a think time or gap ends (sim/engine.ts Simulator.timerSleep) | `timer-sleep`: median lateness of an absolute clock_nanosleep, over every sleep length |
  * | flush_tlb_func | CPU a TLB shoot-down's IPI takes from the task on each target CPU (sim/engine.ts Simulator.tlbShootdown) | `tlb-target`: X=1 median − X=0 median of a spinning thread's largest gap while a thread of the process mprotects (native/calibrate-irq.c) |
  * | hrtimer_irq | CPU a think time's or gap's expiry takes from the task on the sleeper's CPU (sim/cpus.ts CpuSched.irq) | `hrtimer-irq`: X=1 median − X=0 median of a spinning thread's largest gap near the expiry (native/calibrate-irq.c) |
+ * | cached_fault_after_sleep | a page-cache hit fault begun right after its thread slept | `cached-after-sleep`: median after a sleep − median back to back (at least 0) |
+ * | major_fault_after_sleep | a major fault begun right after its thread slept | `major-after-sleep`: median after a sleep − median back to back |
+ * | swapin_fault_after_sleep | a swap-in begun right after its thread slept | `swapin-after-sleep`: median after a sleep − median back to back |
  *
  * Every value keeps its spread (p10/p50/p90 of the samples) and, for fits,
  * the points, slope, intercept and R² over the per-x medians (relative least
@@ -225,13 +228,28 @@ export function fitProfile(inp: FitInput): CostProfile {
       measurements.fault_after_sleep_by_sleep = { what: 'fault-after-sleep: write fault on a fresh page by the sleep before it (µs; 0 = back to back), ns', by: [...fs.entries()].sort((p, q) => p[0] - q[0]).map(([x, v]) => ({ x, spread: spreadOf(v) })) };
     }
   }
-  // A page-cache fault and a major fault after a sleep, prepared as the load generator does, by
-  // the sleep (0: back to back): measurements only, no cost is fitted from them
-  // (docs/calibration.md "The per-state fault p50s").
-  for (const [key, kind] of [['cached-after-sleep', 'a page-cache hit'], ['major-after-sleep', 'a page-cache miss (major fault)']] as const) {
+  // A page-cache fault, a major fault and a swap-in after a sleep, prepared as the load generator does, by
+  // the sleep (0: back to back): the cost of each kind as the anonymous one, the median after a
+  // sleep − back to back (docs/calibration.md "The per-state fault p50s").
+  const fileKinds = [
+    ['cached-after-sleep', 'cached_fault_after_sleep', 'a page-cache hit',
+      'filemap_map_pages (do_fault_around) after the CPU idled; back to back, the bench zaps the whole mapping before each touch (as minor-cached), so the fault is cold already and the difference can be below 0 (kept at 0)'],
+    ['major-after-sleep', 'major_fault_after_sleep', 'a page-cache miss (major fault)',
+      'the fault path, the page cache\'s xarray, the block layer\'s and zram\'s decompression lines and TLB entries refilled after the CPU idled'],
+    ['swapin-after-sleep', 'swapin_fault_after_sleep', 'a swap-in (a read fault on an anonymous page pushed out to zram just before)',
+      'the fault path, the swap layer\'s and zram\'s decompression lines and TLB entries refilled after the CPU idled'],
+  ] as const;
+  for (const [key, cost, kind, what] of fileKinds) {
     if (!b.has(key)) continue;
     const fs = need(b, key).samples;
-    measurements[key.replace(/-/g, '_')] = { what: `file-after-sleep: ${kind} on the zram block device by the sleep before it (µs; 0 = back to back), every page of the device cached and mapped first, ns`, by: [...fs.entries()].sort((p, q) => p[0] - q[0]).map(([x, v]) => ({ x, spread: spreadOf(v) })) };
+    const where = key === 'swapin-after-sleep' ? 'on the zram swap device' : 'on the zram block device';
+    const prep = key === 'swapin-after-sleep' ? 'the page pushed out (MADV_PAGEOUT) first' : 'every page of the device cached and mapped first';
+    measurements[key.replace(/-/g, '_')] = { what: `${key === 'swapin-after-sleep' ? key : 'file-after-sleep'}: ${kind} ${where} by the sleep before it (µs; 0 = back to back), ${prep}, ns`, by: [...fs.entries()].sort((p, q) => p[0] - q[0]).map(([x, v]) => ({ x, spread: spreadOf(v) })) };
+    const back = fs.get(0) ?? [];
+    const after = [...fs.entries()].filter(([x]) => x > 0).flatMap(([, v]) => v);
+    if (back.length === 0 || after.length === 0) continue;
+    const a = spreadOf(after), z = spreadOf(back);
+    costs[cost] = { value: nonNeg(a.p50 - z.p50), source: 'derived', from: `${key}: ${kind} ${where} right after a sleep of ${[...fs.keys()].filter((x) => x > 0).join(', ')} µs (p50 ${a.p50} ns) − back to back (p50 ${z.p50} ns): ${what}`, spread: a };
   }
   if (b.has('timer-sleep')) {
     const ts = need(b, 'timer-sleep').samples;

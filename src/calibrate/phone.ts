@@ -39,6 +39,12 @@ const PHONE: Partial<Record<CostName, Omit<CostValue, 'value'> & { value?: numbe
   timer_wakeup: { source: 'assumption', from: 'not measured on a phone: 0, a think time ends on time (the built-in model)' },
   flush_tlb_func: { source: 'assumption', from: 'arm64 invalidates other CPUs\' TLBs with broadcast TLBI instructions (arch/arm64 __flush_tlb_range), not IPIs: no handler runs on the other CPUs (memory-and-vma.md F.5 marks this unverified)' },
   hrtimer_irq: { source: 'assumption', from: 'not measured on a phone (parameters.md has no interrupt cost): 0, a timer\'s expiry takes no CPU from the task on its CPU (the built-in model)' },
+  swapin_fault_after_sleep: { source: 'assumption', from: 'not measured on a phone: 0, a swap-in after a sleep costs what one back to back does (the built-in model)' },
+  cached_fault_after_sleep: { source: 'assumption', from: 'not measured on a phone: 0, a page-cache hit after a sleep costs what one back to back does (the built-in model)' },
+  major_fault_after_sleep: {
+    source: 'assumption',
+    from: 'not measured on a phone: 0 (the built-in model). A phone\'s file reads come from UFS (parameters.md §2.1: a 4 KiB read completes in 172 µs p50 [M]), a SCSI blk-mq device completing by interrupt (drivers/ufs/core/ufshcd.c ufshcd_intr -> scsi_done; it does not set BLK_FEAT_SYNCHRONOUS [S]): the faulting task sleeps on the folio lock and is woken (io.read_synchronous false, the scenarios\' default); only zram is synchronous there (§2.3: swap-in on the faulting CPU, SWP_SYNCHRONOUS_IO [S])',
+  },
   flush_tlb_multi: { source: 'assumption', from: 'arm64 invalidates other CPUs\' TLBs with broadcast TLBI instructions (arch/arm64 __flush_tlb_range), not IPIs: no per-CPU cost (memory-and-vma.md F.5 marks this unverified)' },
 };
 
@@ -50,13 +56,13 @@ export function phoneProfile(): CostProfile {
   }
   return {
     name: 'phone',
-    description: 'An Android phone as the workload notes (parameters.md) describe it: the android-app scenario\'s costs. Most per-step CPU costs are assumptions; the swap figures are derived from a phone measurement. Not fitted: no phone was calibrated.',
+    description: 'An Android phone as the workload notes (parameters.md) describe it: the android-app scenario\'s costs. Most per-step CPU costs are assumptions; the swap figures are derived from a phone measurement. Not fitted: no phone was calibrated. Devices (a scenario\'s io section, not this profile): file reads from UFS, a real block device completing by interrupt (parameters.md §2.1 [M]), so io.read_synchronous stays false; swap on zram, synchronous (§2.3, SWP_SYNCHRONOUS_IO [S]), so io.swap_synchronous stays true.',
     host: null,
     costs,
     io: {
       swap: {
         law: { law: 'constant', value: 17_700 }, source: 'parameters.md',
-        from: 'parameters.md §2.3: zram lz4 swap-in of a 4 KiB page on an OPPO phone, 17.7 µs per fault [D]',
+        from: 'parameters.md §2.3: zram lz4 swap-in of a 4 KiB page on an OPPO phone, 17.7 µs per fault [D]; zram completes it on the faulting CPU (SWP_SYNCHRONOUS_IO, §2.3 [S])',
       },
     },
     measurements: {},

@@ -67,6 +67,7 @@ export const SUITE: readonly BenchSpec[] = [
   { key: 'mprotect-siblings', need: 'none', args: ['mprotect-siblings', '500', '0', '1', '2', '102'] },
   { key: 'hrtimer-irq', need: 'none', args: ['hrtimer-irq', '500'] },
   { key: 'tlb-target', need: 'none', args: ['tlb-target', '500'] },
+  { key: 'swapin-after-sleep', need: 'swap', args: ['swapin-after-sleep', '1000', '0', '1', '20', '100', '300'] },
 ];
 
 /** Size of the block device image (64 MiB = 16,384 pages). */

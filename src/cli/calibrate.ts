@@ -19,7 +19,7 @@ import { parseInteger } from './options.js';
 import { realCommand } from './real.js';
 import { load, sourceLabel, withCostsOption } from './run.js';
 import { compare } from '../report/index.js';
-import { runModelSide, translate, withDeviceReadLaw } from '../real/index.js';
+import { isIoPath, runModelSide, translate, withDeviceReadLaw } from '../real/index.js';
 import type { Law } from '../scenario/types.js';
 
 export interface CalibrateOptions {
@@ -56,8 +56,9 @@ function remodel(doc: RecordedDoc, costs: string | undefined): void {
   const x = doc.real.runs[0]?.extras;
   if (x === undefined) throw new UsageError(`--model-from: ${doc.scenario.name}: the document has no real run`);
   const tr = translate(scenario, { seed: doc.scenario.seed, hostCpus: x.load.hostCpus });
-  const law = x.device?.readLaw;
-  const model = runModelSide(law === undefined ? tr.modelScenario : withDeviceReadLaw(tr.modelScenario, law), doc.scenario.seed, doc.scenario.seeds);
+  const dev = x.device;
+  const law = dev?.readLaw;
+  const model = runModelSide(dev == null || law === undefined ? tr.modelScenario : withDeviceReadLaw(tr.modelScenario, law, isIoPath(dev.io) ? dev.io : 'loop'), doc.scenario.seed, doc.scenario.seeds);
   const c = compare(model.runs).combinations[0]!;
   const i = doc.combinations.findIndex((k) => k.fault !== 'real');
   const fresh = { fault: c.fault, fork: c.fork, runs: c.runs, summary: c.summary };

@@ -75,7 +75,7 @@ export async function realCommand(scenarioArg: string, opts: RealOptions, io: Cl
   }
   // With a block-device read path the device's measured read law replaces io.read on the model's side (run 1's).
   const device = real[0]?.extras.device ?? null;
-  const modelScenario = device === null ? translation.modelScenario : withDeviceReadLaw(translation.modelScenario, device.readLaw);
+  const modelScenario = device === null ? translation.modelScenario : withDeviceReadLaw(translation.modelScenario, device.readLaw, device.io);
   const model = runModelSide(modelScenario, first, modelSeeds);
   const info: RunInfo = {
     name: scenario.name, source: sourceLabel(scenario), seed: first, seeds: modelSeeds,

@@ -18,7 +18,12 @@ export const enum EffectKind {
   POINT = 0,
   /** Run on a CPU for a scenario-defined cost (see `CostName`). */
   CPU = 1,
-  /** Run on a CPU for a duration drawn from an I/O law (synchronous zram read). */
+  /**
+   * Run on a CPU for a duration drawn from an I/O law: a read a synchronous
+   * device completes in the submitting task (zram swap-in, SWP_SYNCHRONOUS_IO;
+   * a file read on a BLK_FEAT_SYNCHRONOUS block device). `n` > 1 (a read law's
+   * readahead window) adds the pages' transfer time as SUBMIT does.
+   */
   CPU_LAW = 2,
   /** Sleep off-CPU (user-space think time; not a kernel step). */
   SLEEP = 3,
@@ -223,6 +228,37 @@ export const enum Cost {
    * (`tlb-target` bench).
    */
   flush_tlb_func = 38,
+  /**
+   * A page-cache hit fault (filemap_map_pages via do_fault_around, or
+   * filemap_fault finding the folio) begun right after its task slept: as
+   * fault_after_sleep, for that kind. Charged by the simulator's fault op
+   * before do_user_addr_fault on a file VMA whose page is cached. Default 0;
+   * a cost profile fits it from `cached-after-sleep` (median after a sleep −
+   * back to back), which finds no increment on this host: the back-to-back
+   * procedure zaps the whole mapping before each touch, so it is cold already
+   * (docs/calibration.md "The per-state fault p50s").
+   */
+  cached_fault_after_sleep = 39,
+  /**
+   * A major fault (filemap_fault's page-cache miss: the page read, the lock
+   * dropped, VM_FAULT_RETRY and the retry) begun right after its task slept:
+   * the fault path's, the page cache's xarray, the block layer's and the
+   * device's (zram's decompression) cache lines and TLB entries refilled.
+   * Charged by the simulator's fault op before do_user_addr_fault on a file
+   * VMA whose page is not cached. Default 0; a cost profile fits it from
+   * `major-after-sleep` (median after a sleep − back to back).
+   */
+  major_fault_after_sleep = 40,
+  /**
+   * A swap-in (do_swap_page: the SWP_SYNCHRONOUS_IO read and decompress on
+   * the faulting CPU) begun right after its task slept: the fault path's,
+   * the swap layer's and zram's lines and TLB entries refilled. Charged by
+   * the simulator's fault op before do_user_addr_fault on an anonymous VMA
+   * whose page is swapped out (instead of fault_after_sleep). Default 0; a
+   * cost profile fits it from `swapin-after-sleep` (median after a sleep −
+   * back to back).
+   */
+  swapin_fault_after_sleep = 41,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
@@ -234,6 +270,7 @@ export const COST_NAMES = [
   'do_exit', 'exit_mmap_vma', 'unlink_anon_vmas', 'exit_mmap_pte',
   'folio_batch_move_lru', 'fault_after_sleep', 'timer_wakeup',
   'hrtimer_irq', 'flush_tlb_func',
+  'cached_fault_after_sleep', 'major_fault_after_sleep', 'swapin_fault_after_sleep',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 
@@ -272,7 +309,12 @@ export interface CpuEffect {
    */
   readonly extra: readonly number[] | null;
 }
-export interface CpuLawEffect { readonly k: EffectKind.CPU_LAW; readonly law: LawName }
+export interface CpuLawEffect {
+  readonly k: EffectKind.CPU_LAW;
+  readonly law: LawName;
+  /** Request size in 4 KiB pages, as SubmitEffect.n (1 but for a readahead window read synchronously). */
+  readonly n: number;
+}
 export interface SleepEffect { readonly k: EffectKind.SLEEP; readonly ns: number }
 export interface BlockEffect {
   readonly k: EffectKind.BLOCK;
@@ -417,9 +459,10 @@ function cpuN(cost: Cost, n: number): CpuEffect {
   e.n = n;
   return e as CpuEffect;
 }
-export function cpuLaw(law: LawName): CpuLawEffect {
+export function cpuLaw(law: LawName, n = 1): CpuLawEffect {
   const e = new EffectRecord(EffectKind.CPU_LAW);
   e.law = law;
+  e.n = n;
   return e as CpuLawEffect;
 }
 export function sleep(ns: number): SleepEffect {

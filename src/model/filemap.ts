@@ -15,7 +15,7 @@ import { release_fault_lock } from './memory_lock.js';
 import { pte_offset_map_lock } from './pgtable.js';
 import { PT } from './mmap_lock.js';
 import {
-  __folio_lock, __folio_lock_killable, folio_submit_read, folio_trylock, folio_unlock, folio_wait_locked_killable,
+  __folio_lock, __folio_lock_killable, folio_submit_read, folio_trylock, folio_unlock, folio_wait_locked_killable, submit_read_bio,
 } from './pagemap.js';
 import { page_cache_async_ra, page_cache_ra_order, page_cache_ra_window } from './readahead.js';
 import { hooks, hooks_on, type FrameSite } from './custom.js';
@@ -265,7 +265,11 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
       else {
         const bio = page_cache_ra_order(vma, vmf.pgoff, nr, vmf.pgoff === mark);
         filemap_frame('filemap_ra', vmf, ret, fpin, keep, null); // nr, ra and mark are dead once the read is submitted
-        yield bio;
+        // read_pages -> submit_bio: on a synchronous device (zram) the window is read, uptodate and
+        // unlocked when it returns; retry_find then locks it at once, and fpin still ends the fault in
+        // VM_FAULT_RETRY (filemap_fault: `if (fpin) { folio_unlock(folio); goto out_retry; }`).
+        if (vma.mm.readSynchronous) yield* submit_read_bio(bio, true);
+        else yield bio;
       }
     }
     folio = filemap_get_folio(vma, vmf.pgoff, keep) ?? // retry_find
@@ -292,7 +296,13 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
     if (!fpin) count_vm_event(VmEvent.FAULT_HOLD_WAIT);
     count_vm_event(VmEvent.PAGE_NOT_UPTODATE_READ);
     count_vm_event(VmEvent.IO_READ);
-    yield folio_submit_read(folio); // ->read_folio
+    // filemap_read_folio: ->read_folio submits the read, then folio_wait_locked_killable. On a
+    // synchronous device (zram: zram_submit_bio completes the bio in this task) the folio is
+    // uptodate and unlocked when ->read_folio returns, so the wait returns at once: no sleep, no
+    // wake-up. The fault lock was dropped above all the same (maybe_unlock_mmap_for_io does not
+    // look at the device) and the fault still returns VM_FAULT_RETRY (`if (fpin) goto out_retry`).
+    if (vma.mm.readSynchronous) yield* submit_read_bio(folio_submit_read(folio), true);
+    else yield folio_submit_read(folio); // ->read_folio
     yield* folio_wait_locked_killable(folio); // the read's completion unlocks it
     folio.refcount--;
     if (fpin) return ret | VM_FAULT_RETRY; // goto out_retry, even if the read failed

@@ -294,6 +294,11 @@ export class MmStruct {
   pte_move_done = 0;
   /** The swap device is SWP_SYNCHRONOUS_IO (zram): swap-in runs on the faulting CPU. */
   swapSynchronous = false;
+  /**
+   * The file read device is BLK_FEAT_SYNCHRONOUS (bdev_synchronous: zram):
+   * submit_bio completes a read in the submitting task (submit_read_bio).
+   */
+  readSynchronous = false;
   /** The memory cgroup charged for this mm's page cache (scenario `memory:`), or null: page states are drawn per op. */
   memory: MemCgroup | null = null;
   /**

@@ -3,7 +3,7 @@
  * completion (folio_end_read). folio_trylock/folio_unlock never sleep and are
  * plain functions; the sleeping ones are kernel paths.
  */
-import { killable, LawName, submit, type KPath, type SubmitEffect } from './effects.js';
+import { cpuLaw, killable, LawName, submit, type KPath, type SubmitEffect } from './effects.js';
 import { Folio } from './mm_types.js';
 import { current, fatal_signal_pending, wake_up_process } from './sched.js';
 import { EINTR } from './signal.js';
@@ -118,4 +118,25 @@ export function folio_submit_read(folio: Folio): SubmitEffect {
   folio.owner = 'io';
   folio.ioOwner = current;
   return submit(LawName.read, folio, folio_end_read, current, 1);
+}
+
+/**
+ * submit_bio (block/blk-core.c) of a file read `bio` the current task built
+ * (filemap_read_folio's ->read_folio, read_pages' ->readahead). On a device
+ * that is BLK_FEAT_SYNCHRONOUS ("always completes in submit context":
+ * bdev_synchronous(), zram) the driver runs it before submit_bio returns:
+ * __submit_bio -> zram_submit_bio -> zram_bio_read (decompress each page)
+ * -> bio_endio -> the read's end_io (folio_end_read: uptodate, PG_locked
+ * cleared, lock waiters woken), so the device time is CPU of this task and
+ * nobody wakes it. Any other device (UFS, NVMe, loop) completes it later by
+ * interrupt or worker: the SUBMIT effect, the task going on (and, if it
+ * waits, sleeping on the folio lock until the completion wakes it).
+ */
+export function* submit_read_bio(bio: SubmitEffect, synchronous: boolean): KPath {
+  if (!synchronous) {
+    yield bio;
+    return;
+  }
+  yield cpuLaw(bio.law, bio.n); // zram_bio_read: the device's read law as this task's CPU
+  bio.end_io(bio.folio); // bio_endio in the submitter
 }

@@ -7,7 +7,7 @@
 import { LawName, submit, type KPath, type SubmitEffect } from './effects.js';
 import { filemap_charge_and_add } from './memcontrol.js';
 import { Folio, type FileRaState, type VmAreaStruct } from './mm_types.js';
-import { folio_alloc_locked_for_io, folio_end_read } from './pagemap.js';
+import { folio_alloc_locked_for_io, folio_end_read, submit_read_bio } from './pagemap.js';
 import { current } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 
@@ -59,7 +59,9 @@ export function* page_cache_ra_window(vma: VmAreaStruct, start: number, nr: numb
   if (window.length === 0) return;
   count_vm_event(VmEvent.IO_READ);
   const end_io = (): void => { for (const f of window) folio_end_read(f); };
-  yield submit(LawName.read, window[0]!, end_io, current, window.length);
+  const bio = submit(LawName.read, window[0]!, end_io, current, window.length);
+  if (vma.mm.readSynchronous) yield* submit_read_bio(bio, true); // read_pages -> submit_bio, completed in this task (zram)
+  else yield bio;
 }
 
 /**
@@ -110,5 +112,7 @@ export function* page_cache_async_ra(vma: VmAreaStruct, folio: Folio, index: num
     return;
   }
   if (vma.cache.get(start) !== undefined || !vma.evicted.has(start)) return;
-  yield page_cache_ra_order(vma, start, nr, true);
+  const bio = page_cache_ra_order(vma, start, nr, true);
+  if (vma.mm.readSynchronous) yield* submit_read_bio(bio, true); // read_pages -> submit_bio, completed in this task (zram)
+  else yield bio;
 }

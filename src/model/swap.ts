@@ -7,7 +7,7 @@
  * folios, folios_put. So one fault in 31 pays for 31 folios' LRU insertion
  * (measured: docs/calibration.md).
  *
- * The batch is per task here, not per CPU (the engines have no CPU identity):
+ * The batch is per task here, not per CPU (the model code is not told the CPU a task runs on; the simulator knows it, src/sim/cpus.ts, the checker does not):
  * the same when each faulting thread stays on its CPU, as the calibration
  * scenarios' threads mostly do (docs/fidelity.md). It is counted only when the
  * engine installs a batch size (the simulator, when Cost.folio_batch_move_lru

@@ -46,10 +46,26 @@ export function empiricalLaw(samplesNs: readonly number[]): Law {
   return { law: 'empirical', points: LAW_PERCENTILES.map((p) => [p, Math.round(at(p))]) };
 }
 
-/** A copy of the scenario whose `io.read` is the device's measured law. */
-export function withDeviceReadLaw(sc: Scenario, law: Law): Scenario {
+/**
+ * Whether a read path's device completes a read in the submitting task
+ * (BLK_FEAT_SYNCHRONOUS, bdev_synchronous()): zram sets it (zram_add's
+ * queue limits; zram_submit_bio -> zram_bio_read -> bio_endio runs in the
+ * caller of submit_bio); a loop device queues the request to its worker
+ * (loop_queue_rq) and completes it from there; FUSE answers from its daemon.
+ */
+export function ioPathSynchronous(io: IoPath): boolean {
+  return io === 'zram';
+}
+
+/**
+ * A copy of the scenario whose `io.read` is the device's measured law, and
+ * whose `io.read_synchronous` says whether the device completes a read in
+ * the submitting task (ioPathSynchronous).
+ */
+export function withDeviceReadLaw(sc: Scenario, law: Law, io: IoPath): Scenario {
   const copy = structuredClone(sc);
   copy.io.read = structuredClone(law);
+  copy.io.read_synchronous = ioPathSynchronous(io);
   return copy;
 }
 

@@ -20,7 +20,7 @@ import {
 } from './results.js';
 import { analyseMmapLock, openTrace, parseTrace, startTrace, stopTrace, type TraceSession } from './trace.js';
 import { parseBenchOutput } from '../calibrate/bench-output.js';
-import { empiricalLaw, fileContent, type IoPath } from './blockdev.js';
+import { empiricalLaw, fileContent, ioPathSynchronous, type IoPath } from './blockdev.js';
 import { mappedBytes, renderFuseConfig, renderLoadgenConfig, swapPoolBytes, type Translation } from './translate.js';
 import { cgroupFiles, generatorBytes, PAGE_BYTES } from './memcg.js';
 
@@ -321,7 +321,7 @@ function setupBlockFiles(tr: Translation, io: 'zram' | 'loop', tmp: string, res:
   const kind = io === 'zram' ? 'zram block device' : 'loop device';
   return {
     paths, law, read,
-    note: `file regions on ${tr.files.length} ${kind}(s) (${[...paths.values()].join(', ')}); device read (O_DIRECT 4 KiB) p50 ${formatNs(read.p50)}, p99 ${formatNs(read.p99)}: the model's io.read is this law`,
+    note: `file regions on ${tr.files.length} ${kind}(s) (${[...paths.values()].join(', ')}); device read (O_DIRECT 4 KiB) p50 ${formatNs(read.p50)}, p99 ${formatNs(read.p99)}: the model's io.read is this law${ioPathSynchronous(io) ? ', run in the faulting task (io.read_synchronous: BLK_FEAT_SYNCHRONOUS, no sleep, no wake-up)' : ''}`,
   };
 }
 

@@ -69,17 +69,24 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   hrtimer_irq: 0,
   // 0: a TLB shoot-down's IPI takes no CPU from the tasks on the target CPUs; cost profiles set it.
   flush_tlb_func: 0,
+  // 0: a file fault or a swap-in after a sleep costs what one back to back does; cost profiles set them
+  // (docs/calibration.md "The per-state fault p50s").
+  cached_fault_after_sleep: 0,
+  major_fault_after_sleep: 0,
+  swapin_fault_after_sleep: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);
 
 /** Default I/O laws (sources in docs/scenario-format.md and /work/shared/workload/parameters.md). */
-export const DEFAULT_IO: Readonly<{ read: Law; swap: Law; swap_synchronous: boolean; writeback: Law; folio_lock_hold: Law }> = {
+export const DEFAULT_IO: Readonly<{ read: Law; read_synchronous: boolean; swap: Law; swap_synchronous: boolean; writeback: Law; folio_lock_hold: Law }> = {
   // UFS 4K random read, 1 job, QD1, completion latency [M] (parameters.md §2.1).
   read: {
     law: 'empirical',
     points: [[1, us(120)], [50, us(172)], [90, us(206)], [95, us(223)], [99, us(239)], [99.5, us(258)], [99.9, us(330)], [99.95, us(433)], [99.99, us(709)], [100, us(2000)]],
   },
+  // UFS is a blk-mq device completing by interrupt, not BLK_FEAT_SYNCHRONOUS: the reader sleeps on the folio lock.
+  read_synchronous: false,
   // zram lz4 swap-in per 4K page [D] (parameters.md §2.3).
   swap: { law: 'constant', value: us(17.7) },
   swap_synchronous: true,

@@ -73,6 +73,7 @@ export function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefin
     ...(profile !== undefined ? { cost_profile: profile.name } : {}),
     io: {
       read: law(io.read, 'read'),
+      read_synchronous: io.read_synchronous ?? DEFAULT_IO.read_synchronous,
       swap: io.swap === undefined && profile?.io.swap != null ? structuredClone(profile.io.swap.law) : law(io.swap, 'swap'),
       swap_synchronous: io.swap_synchronous ?? DEFAULT_IO.swap_synchronous,
       writeback: law(io.writeback, 'writeback'),

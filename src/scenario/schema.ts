@@ -173,6 +173,9 @@ export const ScenarioFileSchema = doc(
       z
         .strictObject({
           read: doc(LawSchema.optional(), 'File read I/O latency on a page-cache miss. Default: UFS 4K QD1 random read (empirical).'),
+          read_synchronous: Bool(
+            'The file read device is BLK_FEAT_SYNCHRONOUS (zram, brd, pmem): a read completes in the submitting task, the read law is CPU time of the faulting task (no sleep, no wake-up). Default false (UFS, NVMe, loop: completion by interrupt or worker, the reader sleeps on the folio lock).',
+          ),
           swap: doc(LawSchema.optional(), 'Swap-in latency per page. Default 17.7us (zram lz4).'),
           swap_synchronous: Bool(
             'Swap device is SWP_SYNCHRONOUS_IO (zram): the swap law is CPU time on the faulting CPU with the lock held. Default true.',

@@ -263,6 +263,12 @@ export interface Scenario {
   cost_profile?: string;
   io: {
     read: Law;
+    /**
+     * The file read device is BLK_FEAT_SYNCHRONOUS (zram: zram_submit_bio
+     * completes the bio in the submitter): the `read` law is CPU time of the
+     * faulting task, no sleep and no wake-up.
+     */
+    read_synchronous: boolean;
     swap: Law;
     /** Swap device is SWP_SYNCHRONOUS_IO (zram): `swap` law is CPU time on the faulting CPU. */
     swap_synchronous: boolean;

@@ -33,6 +33,7 @@ export function adviceOf(vm_flags: number): MadviseFlagBehavior {
 export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy): { mm: MmStruct; slots: Map<string, Slot[]> } {
   const mm = new MmStruct(fault, fork, sc.mmap_lock.reader_wake);
   mm.swapSynchronous = sc.io.swap_synchronous;
+  mm.readSynchronous = sc.io.read_synchronous;
   const mem = sc.memory;
   if (mem !== undefined) {
     mm.memory = new MemCgroup({ max: mem.max ?? Infinity, high: mem.high ?? Infinity, total: mem.total ?? 0, other: mem.other, swappiness: mem.swappiness,

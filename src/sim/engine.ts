@@ -241,7 +241,8 @@ export class Simulator extends CpuSched {
           return;
         }
         case EffectKind.CPU_LAW: {
-          const ns = task.rng.draw((task.laws ?? this.laws)[e.law]!);
+          let ns = task.rng.draw((task.laws ?? this.laws)[e.law]!);
+          if (e.n > 1 && e.law === LawName.read) ns += Math.round((e.n - 1) * this.readNsPerPage); // a readahead window read synchronously (zram)
           if (ns <= 0) continue;
           this.runOnCpu(task, ns);
           return;

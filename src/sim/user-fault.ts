@@ -15,14 +15,37 @@ import type { Workload } from './workload.js';
 
 /**
  * A fault begun right after its thread slept: the cache and TLB refill of the
- * fault path (Cost.fault_after_sleep, measured by the `fault-after-sleep`
- * bench; arch/x86/mm/fault.c exc_page_fault meets cold lines), then the fault.
+ * fault path (`refill`: Cost.fault_after_sleep, cached_fault_after_sleep,
+ * major_fault_after_sleep or swapin_fault_after_sleep, by kind, measured by the `*-after-sleep` benches;
+ * arch/x86/mm/fault.c exc_page_fault meets cold lines), then the fault.
  */
-function* fault_after_sleep(path: KPath<number>): KPath<number> {
-  yield FAULT_AFTER_SLEEP_CPU;
+function* fault_after_sleep(refill: CpuEffect, path: KPath<number>): KPath<number> {
+  yield refill;
   return yield* path;
 }
 const FAULT_AFTER_SLEEP_CPU = cpu(Cost.fault_after_sleep);
+const CACHED_FAULT_AFTER_SLEEP_CPU = cpu(Cost.cached_fault_after_sleep);
+const MAJOR_FAULT_AFTER_SLEEP_CPU = cpu(Cost.major_fault_after_sleep);
+const SWAPIN_FAULT_AFTER_SLEEP_CPU = cpu(Cost.swapin_fault_after_sleep);
+
+/**
+ * The refill a fault after a sleep pays, by the kind of fault it will be, or
+ * null (none, or its cost is 0): on an anonymous VMA, swapin_fault_after_sleep
+ * when the page is swapped out (do_swap_page), else fault_after_sleep (the
+ * `fault-after-sleep` bench's write fault); on a file VMA,
+ * major_fault_after_sleep when the page is not in the page cache as the
+ * fault begins (filemap_get_folio will miss: the kernel's filemap_fault
+ * PGMAJFAULT), else cached_fault_after_sleep.
+ */
+function afterSleepRefill(w: Workload, vma: VmAreaStruct, pgoff: number): CpuEffect | null {
+  if (!vma.vm_file) {
+    if (vma.swapped.has(pgoff)) return w.swapinFaultAfterSleepNs > 0 ? SWAPIN_FAULT_AFTER_SLEEP_CPU : null;
+    return w.faultAfterSleepNs > 0 ? FAULT_AFTER_SLEEP_CPU : null;
+  }
+  const miss = vma.cache.get(pgoff) === undefined && vma.evicted.has(pgoff);
+  if (miss) return w.majorFaultAfterSleepNs > 0 ? MAJOR_FAULT_AFTER_SLEEP_CPU : null;
+  return w.cachedFaultAfterSleepNs > 0 ? CACHED_FAULT_AFTER_SLEEP_CPU : null;
+}
 
 /** An access that does not fault (a resident, mapped anonymous page with `memory:`). */
 // eslint-disable-next-line require-yield -- no kernel step runs: the CALL returns at once
@@ -69,7 +92,7 @@ export class UserFault {
   private readonly cursors = new Map<CompiledFault, number>();
   /**
    * The thread slept (think time, a gap, a vsync wait) since its last op:
-   * its next fault on an anonymous VMA pays Cost.fault_after_sleep when the
+   * its next fault pays the refill of its kind (afterSleepRefill) when the
    * costs give one.
    */
   slept = false;
@@ -148,22 +171,21 @@ export class UserFault {
       }
     }
     w.sim.observer.opBegin(w.sim.now, task, 'fault');
-    // Anonymous faults only: the bench measured them (warm back to back, cold after a sleep); the
-    // page-cache fault's bench zaps the whole mapping before each touch, so do_read_fault already
-    // holds a cold fault's refill (docs/calibration.md, docs/fidelity.md).
-    const cold = this.slept && w.faultAfterSleepNs > 0 && vma !== null && !vma.vm_file;
+    // The refill by kind: each measured warm back to back and cold after a sleep
+    // (docs/calibration.md "Fault latency", "The per-state fault p50s"; docs/fidelity.md).
+    const cold = this.slept && vma !== null ? afterSleepRefill(w, vma, pgoff) : null;
     if (memcg === null && faultFastPath.on && fault_fast_path_ok(w.mm)) {
       this.slept = false;
       this.fastAddr = addr;
       this.fastWrite = fault.write;
-      if (cold) { // fault_after_sleep's CPU step first
+      if (cold !== null) { // the refill's CPU step first
         this.fastStage = FAST_COLD;
-        return FAULT_AFTER_SLEEP_CPU;
+        return cold;
       }
       return this.fastLock();
     }
     const path = memcg !== null ? do_user_addr_fault_and_return(w.mm, addr, fault.write) : do_user_addr_fault(w.mm, addr, fault.write);
-    this.callEffect.path = cold ? fault_after_sleep(path) : path;
+    this.callEffect.path = cold !== null ? fault_after_sleep(cold, path) : path;
     this.slept = false;
     return this.callEffect;
   }

@@ -37,6 +37,10 @@ export class Workload {
   childExit = false;
   /** Cost.fault_after_sleep; 0 = not charged, no step. */
   faultAfterSleepNs = 0;
+  /** Cost.cached_fault_after_sleep, major_fault_after_sleep, swapin_fault_after_sleep (a fault after a sleep, by kind); 0 = not charged, no step. */
+  cachedFaultAfterSleepNs = 0;
+  majorFaultAfterSleepNs = 0;
+  swapinFaultAfterSleepNs = 0;
 
   constructor(
     readonly sim: Simulator,
@@ -437,6 +441,9 @@ export function simulate(spec: RunSpec): Simulator {
   w.copyProcessNs = sc.costs.copy_process;
   w.childExit = sc.costs.do_exit + sc.costs.exit_mmap_vma + sc.costs.unlink_anon_vmas + sc.costs.exit_mmap_pte > 0;
   w.faultAfterSleepNs = sc.costs.fault_after_sleep;
+  w.cachedFaultAfterSleepNs = sc.costs.cached_fault_after_sleep;
+  w.majorFaultAfterSleepNs = sc.costs.major_fault_after_sleep;
+  w.swapinFaultAfterSleepNs = sc.costs.swapin_fault_after_sleep;
   w.spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
   if (sc.kill !== undefined) w.spawnKiller(sc.kill);
   const memcg = mm.memory;
