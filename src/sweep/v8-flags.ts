@@ -22,11 +22,11 @@
  *   marked for TurboFan after twice as much bytecode has run in it. The
  *   lukewarm code of a many-run command (scenario loading, the report,
  *   set-up paths that run a few thousand times per run) then stays in
- *   Sparkplug code instead of being compiled, in every isolate: on `run
- *   android-app --strategy all --seeds 16` the JIT threads' CPU fell from
- *   about 0.9 s to 0.7 s with `--jobs 1` (the whole process's CPU by about
- *   10 %, the simulating thread's not up), and the hot paths are compiled
- *   all the same; bench:reference's main thread is unchanged. 4x cut the
+ *   baseline code instead of being compiled, in every isolate: on `run
+ *   android-app --strategy all --seeds 16` about 20 % fewer optimised
+ *   compiles and the whole process's CPU 3-4 % lower with `--jobs 1` and
+ *   `--jobs 2` (the simulating thread the same); the hot paths are compiled
+ *   all the same, and bench:reference's main thread is unchanged. 4x cut the
  *   compiles further but lengthened the simulating threads (bench/README.md,
  *   "Less JIT work per isolate").
  * - Worker threads get a young generation of WORKER_YOUNG_GENERATION_MB
