@@ -15,7 +15,7 @@ const LIMITS = { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
 describe('v8Tuning', () => {
   it('sets the default flags and worker limits when the user gave none', () => {
     expect(v8Tuning({}, [])).toEqual({ flags: [...DEFAULT_V8_FLAGS], workerLimits: LIMITS });
-    expect(DEFAULT_V8_FLAGS).toEqual(['--max-inlined-bytecode-size-cumulative=460', '--no-parallel-scavenge']);
+    expect(DEFAULT_V8_FLAGS).toEqual(['--max-inlined-bytecode-size-cumulative=460', '--no-parallel-scavenge', '--interrupt-budget=135168']);
   });
 
   it('names a flag without its value, polarity or underscores', () => {
@@ -25,8 +25,8 @@ describe('v8Tuning', () => {
   });
 
   it('leaves a flag the user gave node (command line or NODE_OPTIONS, either polarity) as given', () => {
-    expect(v8Tuning({}, ['--parallel_scavenge']).flags).toEqual(['--max-inlined-bytecode-size-cumulative=460']);
-    expect(v8Tuning({ NODE_OPTIONS: '--max-inlined-bytecode-size-cumulative=920 --enable-source-maps' }, []).flags).toEqual(['--no-parallel-scavenge']);
+    expect(v8Tuning({}, ['--parallel_scavenge']).flags).toEqual(['--max-inlined-bytecode-size-cumulative=460', '--interrupt-budget=135168']);
+    expect(v8Tuning({ NODE_OPTIONS: '--max-inlined-bytecode-size-cumulative=920 --enable-source-maps' }, []).flags).toEqual(['--no-parallel-scavenge', '--interrupt-budget=135168']);
     // Unrelated node options change nothing.
     expect(v8Tuning({ NODE_OPTIONS: '--enable-source-maps' }, ['--import', 'x.js'])).toEqual({ flags: [...DEFAULT_V8_FLAGS], workerLimits: LIMITS });
     // A young-generation size of the user's own: workers keep it too.

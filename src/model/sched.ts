@@ -48,7 +48,11 @@ export function fatal_signal_pending(t: Task): boolean {
   return t.sigkill === true;
 }
 
-let signalWaker: (t: Task) => void = () => {};
+/** The defaults that `null` restores: one function object each, so a hook's call sites see the same targets run after run. */
+const NO_SIGNAL_WAKE = (_t: Task): void => {};
+const NO_REMOTE_CPUS = (): number => 0;
+
+let signalWaker: (t: Task) => void = NO_SIGNAL_WAKE;
 
 /**
  * Engine hook for signal_wake_up(t, fatal): end `t`'s interruptible or
@@ -56,7 +60,7 @@ let signalWaker: (t: Task) => void = () => {};
  * `cancel_wait`); an uninterruptible sleep is left alone.
  */
 export function install_signal_wake(fn: ((t: Task) => void) | null): void {
-  signalWaker = fn ?? (() => {});
+  signalWaker = fn ?? NO_SIGNAL_WAKE;
 }
 
 /**
@@ -68,7 +72,7 @@ export function send_sigkill(t: Task): void {
   signalWaker(t);
 }
 
-let remoteCpus: () => number = () => 0;
+let remoteCpus: () => number = NO_REMOTE_CPUS;
 
 /**
  * Engine hook for mm_cpumask: how many CPUs other than current's run a
@@ -76,7 +80,7 @@ let remoteCpus: () => number = () => 0;
  * runs anything in parallel; a TLB flush costs nothing there).
  */
 export function install_mm_cpumask(fn: (() => number) | null): void {
-  remoteCpus = fn ?? (() => 0);
+  remoteCpus = fn ?? NO_REMOTE_CPUS;
 }
 
 /**

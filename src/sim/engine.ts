@@ -134,28 +134,52 @@ export class Simulator extends CpuSched {
     return task.rng.draw((task.laws ?? this.laws)[i]!);
   }
 
+  /**
+   * The simulator whose run() is under way (runs are synchronous: one at a
+   * time per thread). The kernel hooks below read it, so that every run
+   * installs the same function objects: a closure made per run was a new
+   * call target for the compiled kernel paths that call the hooks, which
+   * then deoptimised in the second run of every isolate (bench/README.md,
+   * "Less JIT work per isolate").
+   */
+  private static active: Simulator;
+  private static readonly wakeHook = (t: Task) => Simulator.active.wake(t as SimTask);
+  private static readonly nowHook = () => Simulator.active.now;
+  private static readonly timerHook = (at: number, fn: () => void) => Simulator.active.timer(at, fn);
+  private static readonly signalWakeHook = (t: Task) => Simulator.active.signalWake(t as SimTask);
+  private static readonly cpumaskHook = () => Simulator.active.tlbShootdown();
+  private static readonly vmEventHook = (ev: VmEvent) => {
+    const s = Simulator.active;
+    s.observer.vmEvent(s.now, s.cur, ev);
+  };
+  private static readonly tracepoints: Parameters<typeof install_tracepoints>[0] = {
+    mmap_lock_acquire_returned: (m, write, success) => {
+      const s = Simulator.active;
+      if (m === s.mm && s.cur !== null) s.observer.mmapLockAcquired(s.now, s.cur, write, success);
+    },
+    mmap_lock_released: (m, write) => {
+      const s = Simulator.active;
+      if (m === s.mm && s.cur !== null) s.observer.mmapLockReleased(s.now, s.cur, write);
+    },
+    psi_memstall: (enter, kind) => {
+      const s = Simulator.active;
+      if (s.cur !== null) s.observer.memstall?.(s.now, s.cur, enter, kind);
+    },
+  };
+
   /** Run until simulated time `until` (events at t >= until are not processed). */
   run(until: number): void {
     const obs = this.observer;
+    Simulator.active = this;
     set_sched_points(false); // zero-time points change nothing in a timed run
-    install_sched((t: Task) => this.wake(t as SimTask));
-    install_clock(() => this.now, (at, fn) => this.timer(at, fn));
-    install_signal_wake((t: Task) => this.signalWake(t as SimTask));
-    install_mm_cpumask(() => this.tlbShootdown());
+    install_sched(Simulator.wakeHook);
+    install_clock(Simulator.nowHook, Simulator.timerHook);
+    install_signal_wake(Simulator.signalWakeHook);
+    install_mm_cpumask(Simulator.cpumaskHook);
     install_lru_add_batch(this.costs[Cost.folio_batch_move_lru]! > 0 ? PAGEVEC_SIZE : 0); // mm/swap.c lru_add batches (model/swap.ts)
-    install_vm_event_sink((ev: VmEvent) => obs.vmEvent(this.now, this.cur, ev));
+    install_vm_event_sink(Simulator.vmEventHook);
     const mm = this.mm;
-    install_tracepoints({
-      mmap_lock_acquire_returned: (m, write, success) => {
-        if (m === mm && this.cur !== null) obs.mmapLockAcquired(this.now, this.cur, write, success);
-      },
-      mmap_lock_released: (m, write) => {
-        if (m === mm && this.cur !== null) obs.mmapLockReleased(this.now, this.cur, write);
-      },
-      psi_memstall: (enter, kind) => {
-        if (this.cur !== null) obs.memstall?.(this.now, this.cur, enter, kind);
-      },
-    });
+    install_tracepoints(Simulator.tracepoints);
     obs.begin?.(this.now, mm, this.tasks);
     try {
       this.loop(until);

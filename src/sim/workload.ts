@@ -181,15 +181,15 @@ export class Workload {
       if (loop.thinkNs > 0) loop.uf.slept = true;
       if (fatal_signal_pending(task)) return;
       const i = loop.pick();
-      const op = th.ops[i]!, fault = loop.faults[i]!;
-      for (let rep = 0; rep < op.repeat; rep++) {
-        if (rep > 0 && op.gap !== null) {
-          yield loop.gap(op.gap);
+      const fault = loop.faults[i]!, repeat = loop.repeats[i]!, gap = loop.gaps[i]!;
+      for (let rep = 0; rep < repeat; rep++) {
+        if (rep > 0 && gap !== null) {
+          yield loop.gap(gap);
           loop.uf.slept = true;
           if (fatal_signal_pending(task)) return;
         }
         if (fault === null) {
-          yield loop.call(this.runOp(task, op, this.sim));
+          yield loop.call(this.runOp(task, th.ops[i]!, this.sim));
           loop.uf.slept = false;
         } else { // a user page fault
           const uf = loop.uf;
@@ -362,6 +362,13 @@ export class Workload {
 class ThreadLoop {
   readonly uf: UserFault;
   readonly faults: Array<CompiledFault | null>;
+  /**
+   * Each op's `repeat` and `gap`, read here rather than from the op specs:
+   * those have a shape per kind of op, and the thread loop read them at
+   * every op (a deoptimisation whenever an op of a new shape came up).
+   */
+  readonly repeats: Int32Array;
+  readonly gaps: Array<Law | null>;
   private readonly cum: Float64Array;
   private readonly nops: number;
   /** One mutable sleep effect per thread: engines read `ns` as soon as it is yielded. */
@@ -378,6 +385,8 @@ class ThreadLoop {
     this.sim = w.sim;
     this.cum = w.cumWeights.get(th)!;
     this.faults = th.ops.map((o) => (o.op === 'fault' ? w.faults.get(o)! : null));
+    this.repeats = Int32Array.from(th.ops, (o) => o.repeat);
+    this.gaps = th.ops.map((o) => o.gap);
     this.nops = th.ops.length;
   }
   /** User-space think time before the next op. */

@@ -18,6 +18,17 @@
  *   simulating thread for the second core (the part of
  *   `--single-threaded-gc` that can change after start-up: that flag as a
  *   whole, set at run time, crashes V8's concurrent marker).
+ * - `--interrupt-budget=135168` (twice V8's default): a function is
+ *   marked for TurboFan after twice as much bytecode has run in it. The
+ *   lukewarm code of a many-run command (scenario loading, the report,
+ *   set-up paths that run a few thousand times per run) then stays in
+ *   baseline code instead of being compiled, in every isolate: on `run
+ *   android-app --strategy all --seeds 16` about 20 % fewer optimised
+ *   compiles and the whole process's CPU 3-4 % lower with `--jobs 1` and
+ *   `--jobs 2` (the simulating thread the same); the hot paths are compiled
+ *   all the same, and bench:reference's main thread is unchanged. 4x cut the
+ *   compiles further but lengthened the simulating threads (bench/README.md,
+ *   "Less JIT work per isolate").
  * - Worker threads get a young generation of WORKER_YOUNG_GENERATION_MB
  *   (`resourceLimits`; a semi-space of 4 MB, as `--max-semi-space-size=4`
  *   gives a whole process): each worker's nursery then stays near the
@@ -40,7 +51,12 @@
 import { setFlagsFromString } from 'node:v8';
 import type { ResourceLimits } from 'node:worker_threads';
 
-export const DEFAULT_V8_FLAGS: readonly string[] = ['--max-inlined-bytecode-size-cumulative=460', '--no-parallel-scavenge'];
+/** `--interrupt-budget`: twice V8's default (67584, node 20), so a function must run twice as long before TurboFan compiles it. */
+export const INTERRUPT_BUDGET = 2 * 67584;
+
+export const DEFAULT_V8_FLAGS: readonly string[] = [
+  '--max-inlined-bytecode-size-cumulative=460', '--no-parallel-scavenge', `--interrupt-budget=${INTERRUPT_BUDGET}`,
+];
 
 /** maxYoungGenerationSizeMb of a worker: V8's young generation is three semi-spaces (two, and the large-object space). */
 export const WORKER_YOUNG_GENERATION_MB = 12;
