@@ -9,6 +9,9 @@ import { IndexSet, MmStruct, XArray } from '../model/index.js';
 import { fold, foldNumber, foldString, lanes } from './hash.js';
 import { mix, planFor, storeOf, strHash, type Plan } from './track-plan.js';
 
+/** Objects foldObjects hashed, and objects whose kept hash it used, in this process (statistics for benchmarks). */
+export const foldStats = { hashed: 0, cached: 0 };
+
 /** `mm_lock_seq` of the mm a VMA object's fields `v` (plan `p`) belong to (vma->vm_mm). */
 function ownMmLockSeq(v: readonly unknown[], p: Plan): number {
   const mm = v[p.keys.indexOf('mm')] as MmStruct;
@@ -90,12 +93,14 @@ export class TrackerIds {
     const id = this.ids.get(v);
     if (id !== undefined) { fold(7); fold(id); return; }
     if (Array.isArray(v)) {
+      this.deep = true;
       fold(9);
       fold(v.length);
       for (const x of v) this.foldValue(x);
       return;
     }
     if (v instanceof XArray) {
+      this.deep = true;
       fold(12);
       fold(v.size);
       for (const k of v.keys()) {
@@ -105,12 +110,14 @@ export class TrackerIds {
       return;
     }
     if (v instanceof IndexSet) {
+      this.deep = true;
       fold(13);
       fold(v.size);
       for (const k of v.values()) fold(k);
       return;
     }
     if (v instanceof Set) {
+      this.deep = true;
       // Order-independent: the sum of each member's own hash.
       const a0 = lanes.a, b0 = lanes.b;
       let sa = 0, sb = 0;
@@ -130,6 +137,7 @@ export class TrackerIds {
       return;
     }
     if (v instanceof Map) {
+      this.deep = true;
       fold(10);
       fold(v.size);
       for (const [k, x] of v) {
@@ -153,6 +161,14 @@ export class TrackerIds {
    * are folded by what they decide, not by value (docs/checker.md, "State
    * caching", lock sequence numbers): `mm_lock_seq` by its parity, each
    * `vm_lock_seq` by whether it equals `mm_lock_seq`.
+   *
+   * Each object is hashed on its own (its slot base, then its fields, from a
+   * fixed seed) and its two lanes are folded in; an object whose fields are
+   * all primitives, objects by id or tasks by id keeps that hash in its
+   * store until a field is written (the accessors and World.restore clear
+   * it) or its lock-sequence form changes (docs/checker.md, "Incremental
+   * state hash"). An object with a container field is hashed every time
+   * (containers change in place, past the accessors).
    */
   foldObjects(): void {
     fold(this.objects.length);
@@ -160,16 +176,42 @@ export class TrackerIds {
     const on = this.seqPerMm || seq !== null;
     for (const o of this.objects) {
       const st = storeOf(o);
-      fold(st.base);
       const v = st.v;
-      const canon = on ? planFor(o).seq : -1;
-      for (let i = 0; i < v.length; i++) {
-        if (i !== canon) this.foldValue(v[i]);
-        else if (o instanceof MmStruct) fold(0x5e91 + ((v[i] as number) & 1));
-        else fold(v[i] === (seq ?? ownMmLockSeq(v, planFor(o))) ? 0x5e93 : 0x5e94);
+      const plan = planFor(o);
+      const canon = on ? plan.seq : -1;
+      const mm = o instanceof MmStruct;
+      const same = canon >= 0 && !mm && v[canon] === (seq ?? ownMmLockSeq(v, plan));
+      // The form the lock sequence number is folded in: as it is (0), by parity (1), by (in)equality (2, 3).
+      const key = canon < 0 ? 0 : mm ? 1 : same ? 2 : 3;
+      if (st.ok && st.key === key) {
+        foldStats.cached++;
+      } else {
+        const a0 = lanes.a, b0 = lanes.b;
+        lanes.a = 0x0b1ec7;
+        lanes.b = 0x0b1ec7;
+        this.deep = false;
+        fold(st.base);
+        for (const i of plan.flat) {
+          if (i !== canon) this.foldValue(v[i]);
+          else if (mm) fold(0x5e91 + ((v[i] as number) & 1));
+          else fold(same ? 0x5e93 : 0x5e94);
+        }
+        foldStats.hashed++;
+        st.ok = !this.deep;
+        st.key = key;
+        st.ha = lanes.a;
+        st.hb = lanes.b;
+        lanes.a = a0;
+        lanes.b = b0;
       }
+      fold(st.ha);
+      fold(st.hb);
+      for (const i of plan.containers) this.foldValue(v[i]);
     }
   }
+
+  /** foldValue went into a container (then the object's hash is not kept: foldObjects). */
+  private deep = false;
 
   /**
    * Every VMA object's `vm_lock_seq` is only ever compared with its own
