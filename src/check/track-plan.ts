@@ -29,6 +29,8 @@ export interface Plan {
   readonly keys: readonly string[];
   readonly descs: PropertyDescriptorMap;
   readonly containers: readonly number[];
+  /** Indices of the other fields (TrackerIds.foldObjects keeps their hash). */
+  readonly flat: readonly number[];
   readonly immutable: readonly string[];
   /** Tracked keys, as a set (Tracker.instrument). */
   readonly tracked: ReadonlySet<string>;
@@ -59,7 +61,7 @@ export function planFor(o: object): Plan {
     descs[key] = accessor(i);
     if (isContainer(v0)) containers.push(i);
   }
-  p = { keys, descs, containers, immutable, tracked: new Set(keys), seq: keys.indexOf(o instanceof MmStruct ? 'mm_lock_seq' : o instanceof VmAreaStruct ? 'vm_lock_seq' : '') };
+  p = { keys, descs, containers, flat: keys.map((_, i) => i).filter((i) => !containers.includes(i)), immutable, tracked: new Set(keys), seq: keys.indexOf(o instanceof MmStruct ? 'mm_lock_seq' : o instanceof VmAreaStruct ? 'vm_lock_seq' : '') };
   plans.set(o.constructor, p);
   return p;
 }
@@ -107,6 +109,15 @@ export interface ContainerSlot {
 export interface Store {
   readonly base: number;
   readonly v: unknown[];
+  /**
+   * The object's own hash (`ha`, `hb`; TrackerIds.foldObjects) is that of
+   * `v` as it is now, folded with lock-sequence form `key`. Every write
+   * through an accessor clears it, and so does World.restore.
+   */
+  ok: boolean;
+  key: number;
+  ha: number;
+  hb: number;
 }
 export const STORE = Symbol('faultline.check.store');
 
@@ -143,6 +154,7 @@ function accessor(idx: number): PropertyDescriptor {
         const t = running.tracker;
         if (t !== null && t.on) t.write(st.base + idx);
         st.v[idx] = x;
+        st.ok = false;
       },
       enumerable: true,
       configurable: false,

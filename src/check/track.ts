@@ -18,20 +18,13 @@
  * reads it (no container reference is kept across a scheduling point).
  */
 
-import { IndexSet, MmStruct, XArray } from '../model/index.js';
-import { fold, foldNumber, foldString, lanes } from './hash.js';
+import { fold } from './hash.js';
 import type { Footprint } from './footprint.js';
-import { Canon, FIELDS_PER_OBJECT, IMMUTABLE, instrumentedProto, mix, planFor, running, STORE, storeOf, strHash, type ContainerSlot, type Plan, type Store } from './track-plan.js';
+import { Canon, FIELDS_PER_OBJECT, IMMUTABLE, instrumentedProto, planFor, running, STORE, type ContainerSlot, type Store } from './track-plan.js';
+import { TrackerIds } from './track-ids.js';
 
 export { independent, union, type Footprint } from './footprint.js';
 export { Canon, runningTracker } from './track-plan.js';
-
-/** `mm_lock_seq` of the mm a VMA object's fields `v` (plan `p`) belong to (vma->vm_mm). */
-function ownMmLockSeq(v: readonly unknown[], p: Plan): number {
-  const mm = v[p.keys.indexOf('mm')] as MmStruct;
-  const st = storeOf(mm);
-  return st.v[planFor(mm).seq] as number;
-}
 
 /** What Tracker.snapshot copies (read-only for its holder). */
 export interface TrackerSnapshot {
@@ -41,14 +34,12 @@ export interface TrackerSnapshot {
   readonly containers: readonly ContainerSlot[];
 }
 
-export class Tracker {
-  /** Instrumented objects, by canonical id (ascending). */
-  readonly objects: object[] = [];
-  private readonly ids = new Map<object, number>();
+export class Tracker extends TrackerIds {
   /** Objects born with each key in this execution (the key's next serial). */
   private readonly born = new Map<string, number>();
 
   constructor(private readonly canon: Canon = new Canon()) {
+    super();
     this.rStamp = canon.rStamp;
     this.wStamp = canon.wStamp;
   }
@@ -111,55 +102,6 @@ export class Tracker {
     return key;
   }
 
-  /** Id of an object for digests: instrumented objects by canonical id, tasks by id. */
-  idOf(x: unknown): number {
-    if (x === null) return -1;
-    if (x === undefined) return -2;
-    switch (typeof x) {
-      case 'number': return Number.isInteger(x) ? x | 0 : strHash(String(x));
-      case 'boolean': return x ? -3 : -4;
-      case 'string': return strHash(x);
-      case 'object': {
-        const id = this.ids.get(x);
-        if (id !== undefined) return 1_000_000 + id;
-        const t = (x as { id?: unknown; comm?: unknown });
-        if (typeof t.id === 'number' && typeof t.comm === 'string') return 2_000_000 + t.id;
-        return -5;
-      }
-      default: return -6;
-    }
-  }
-
-  private digest(v: unknown): number {
-    let h = 0x811c9dc5;
-    if (Array.isArray(v)) {
-      h = mix(h, v.length);
-      for (const x of v) h = mix(h, this.idOf(x));
-    } else if (v instanceof Map) {
-      h = mix(h, v.size + 7);
-      for (const [k, x] of v) {
-        h = mix(h, this.idOf(k));
-        h = mix(h, this.idOf(x));
-      }
-    } else if (v instanceof Set) {
-      h = mix(h, v.size + 13);
-      for (const x of v) h = mix(h, this.idOf(x));
-    } else if (v instanceof XArray) {
-      // Ascending index order: the digest depends on the contents, not on the table's layout.
-      h = mix(h, v.size + 17);
-      for (const k of v.keys()) {
-        h = mix(h, k);
-        h = mix(h, this.idOf(v.get(k)));
-      }
-    } else if (v instanceof IndexSet) {
-      h = mix(h, v.size + 19);
-      for (const k of v.values()) h = mix(h, k);
-    } else {
-      h = mix(h, this.idOf(v));
-    }
-    return h;
-  }
-
   /** Instrument objects created since the last call. */
   flush(): void {
     if (this.pending.length === 0) return;
@@ -175,7 +117,7 @@ export class Tracker {
     const keys = plan.keys;
     const v: unknown[] = new Array<unknown>(keys.length);
     for (let i = 0; i < keys.length; i++) v[i] = rec[keys[i]!];
-    const store: Store = { base: idx * FIELDS_PER_OBJECT, v };
+    const store: Store = { base: idx * FIELDS_PER_OBJECT, v, ok: false, key: 0, ha: 0, hb: 0 };
     // Move the tracked fields behind the class's accessor prototype: delete
     // every own field, last added first (V8 keeps the object's fast
     // properties when the last one is deleted), switch the prototype, and
@@ -285,130 +227,6 @@ export class Tracker {
     fold(0x6368); // 'ch'
     fold(n);
     fold(v);
-  }
-
-  /**
-   * Fold a field value into the hash lanes, exactly: primitives by value,
-   * instrumented objects by id, tasks by id, containers by their contents
-   * (Sets in any order). Any other object (or a function) throws: the state
-   * hash must never treat two different values as equal.
-   */
-  foldValue(v: unknown): void {
-    if (v === undefined) { fold(1); return; }
-    if (v === null) { fold(2); return; }
-    switch (typeof v) {
-      case 'boolean': fold(v ? 3 : 4); return;
-      case 'number': fold(5); foldNumber(v); return;
-      case 'string': fold(6); foldString(v); return;
-      case 'object': break;
-      default: throw new Error(`check: a shared field holds a ${typeof v}, which the state hash cannot compare`);
-    }
-    const id = this.ids.get(v);
-    if (id !== undefined) { fold(7); fold(id); return; }
-    if (Array.isArray(v)) {
-      fold(9);
-      fold(v.length);
-      for (const x of v) this.foldValue(x);
-      return;
-    }
-    if (v instanceof XArray) {
-      fold(12);
-      fold(v.size);
-      for (const k of v.keys()) {
-        fold(k);
-        this.foldValue(v.get(k));
-      }
-      return;
-    }
-    if (v instanceof IndexSet) {
-      fold(13);
-      fold(v.size);
-      for (const k of v.values()) fold(k);
-      return;
-    }
-    if (v instanceof Set) {
-      // Order-independent: the sum of each member's own hash.
-      const a0 = lanes.a, b0 = lanes.b;
-      let sa = 0, sb = 0;
-      for (const x of v) {
-        lanes.a = 0x5e7;
-        lanes.b = 0x5e7;
-        this.foldValue(x);
-        sa = (sa + lanes.a) | 0;
-        sb = (sb + lanes.b) | 0;
-      }
-      lanes.a = a0;
-      lanes.b = b0;
-      fold(11);
-      fold(v.size);
-      fold(sa);
-      fold(sb);
-      return;
-    }
-    if (v instanceof Map) {
-      fold(10);
-      fold(v.size);
-      for (const [k, x] of v) {
-        this.foldValue(k);
-        this.foldValue(x);
-      }
-      return;
-    }
-    const t = v as { id?: unknown; comm?: unknown; stack?: unknown };
-    if (typeof t.id === 'number' && typeof t.comm === 'string' && Array.isArray(t.stack)) {
-      fold(8);
-      fold(t.id);
-      return;
-    }
-    throw new Error(`check: a shared field holds an untracked ${(v as object).constructor.name}, which the state hash cannot compare`);
-  }
-
-  /**
-   * Fold every field of every instrumented object into the hash lanes (the
-   * shared part of a state). With a single mm, the VMA lock sequence numbers
-   * are folded by what they decide, not by value (docs/checker.md, "State
-   * caching", lock sequence numbers): `mm_lock_seq` by its parity, each
-   * `vm_lock_seq` by whether it equals `mm_lock_seq`.
-   */
-  foldObjects(): void {
-    fold(this.objects.length);
-    const seq = this.seqPerMm ? null : this.singleMmLockSeq();
-    const on = this.seqPerMm || seq !== null;
-    for (const o of this.objects) {
-      const st = storeOf(o);
-      fold(st.base);
-      const v = st.v;
-      const canon = on ? planFor(o).seq : -1;
-      for (let i = 0; i < v.length; i++) {
-        if (i !== canon) this.foldValue(v[i]);
-        else if (o instanceof MmStruct) fold(0x5e91 + ((v[i] as number) & 1));
-        else fold(v[i] === (seq ?? ownMmLockSeq(v, planFor(o))) ? 0x5e93 : 0x5e94);
-      }
-    }
-  }
-
-  /**
-   * Every VMA object's `vm_lock_seq` is only ever compared with its own
-   * mm's `mm_lock_seq` (one process, whose fork children run no lookup, and
-   * no VMA object reused across those mms): fold it by that comparison in
-   * every mm, not only when the execution has a single mm (Execution sets it).
-   */
-  seqPerMm = false;
-
-  /**
-   * `mm_lock_seq` of the execution's only mm, or null when there are several
-   * (then a VMA object may be compared with another mm's sequence, and the
-   * values are folded as they are).
-   */
-  private singleMmLockSeq(): number | null {
-    let mm: MmStruct | null = null;
-    for (const o of this.objects) {
-      if (!(o instanceof MmStruct)) continue;
-      if (mm !== null) return null;
-      mm = o;
-    }
-    if (mm === null) return null;
-    return storeOf(mm).v[planFor(mm).seq] as number;
   }
 
   write(slot: number): void {

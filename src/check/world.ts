@@ -135,8 +135,12 @@ export class World {
     const objs = s.tracker.objects;
     for (let k = 0; k < objs.length; k++) {
       const o = objs[k]!;
-      const v = storeOf(o).v, saved = s.values[k]!;
-      for (let i = 0; i < saved.length; i++) v[i] = load(saved[i]);
+      const st = storeOf(o), v = st.v, saved = s.values[k]!;
+      for (let i = 0; i < saved.length; i++) {
+        const x = load(saved[i]);
+        if (v[i] !== x) st.ok = false; // the kept hash is stale (TrackerIds.foldObjects)
+        v[i] = x;
+      }
       if (o instanceof MmStruct) mpol_ids_reset(o);
       if (o instanceof MmStruct || o instanceof VmAreaStruct) oom_state_reset(o);
     }
