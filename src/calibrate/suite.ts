@@ -65,6 +65,7 @@ export const SUITE: readonly BenchSpec[] = [
   { key: 'cached-after-sleep', need: 'blockdev', args: ['file-after-sleep', 'DEV', 'cached', '1000', '0', '1', '20', '100', '300'] },
   { key: 'major-after-sleep', need: 'blockdev', args: ['file-after-sleep', 'DEV', 'major', '1000', '0', '1', '20', '100', '300'] },
   { key: 'mprotect-siblings', need: 'none', args: ['mprotect-siblings', '500', '0', '1', '2', '102'] },
+  { key: 'mprotect-split', need: 'none', args: ['mprotect-split', '500', '1', '16', '64', '256', '1024'] },
 ];
 
 /** Size of the block device image (64 MiB = 16,384 pages). */
