@@ -55,13 +55,15 @@ describe('docs/checker.md: the per-VMA-lock fix table and the locking-rule table
   });
   for (const r of rows) {
     const params = Object.entries(r.params).map(([k, v]) => ` --param ${k}=${v}`).join('');
-    it(`${r.scenario}${params} --inject ${r.inject}: unsafe ${r.invariant}, shrunk, replays; without it safe and complete`, () => {
+    it(`${r.scenario}${params} --inject ${r.inject}: unsafe ${r.invariant}, shrunk, replays; without it safe and complete`, async () => {
       const bad = runCheck(r.scenario, { inject: [r.inject], params: r.params, mode: CLI });
       expect(verdict(bad)).toBe(`unsafe:${r.invariant}`);
       const v = bad.violation!;
       expect(v.steps.length).toBeLessThanOrEqual(v.foundSteps);
       const again = runCheck(r.scenario, { inject: [r.inject], params: r.params, mode: { kind: 'replay', schedule: decodeSchedule(v.schedule) } });
       expect(again.violation?.message).toBe(v.message);
+      // Give the worker's event loop a turn between searches: vitest's RPC times out on a worker busy for a minute.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const key = `${r.scenario}${params}`;
       if (!post.has(key)) post.set(key, runCheck(r.scenario, { params: r.params, mode: CLI }));
       const ok = post.get(key)!;
