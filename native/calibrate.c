@@ -85,6 +85,10 @@
  *   mprotect-siblings N X1 .. mprotect of 256 resident pages (and back) with X threads of
  *                             the process looping sleep 20 us / spin 2.5 us; X = 100 + k:
  *                             k such threads in another process (a measurement only)
+ *   mprotect-split N P1 ..    the mprotect pair of P resident pages on a VMA of its own between
+ *                             PROT_NONE guards (no split, no merge) and in the middle of a VMA
+ *                             (two splits, one merge): X = 10 P + k, k = 0/1 own protect/unprotect,
+ *                             2/3 middle protect/unprotect (calibrate-split.c)
  */
 #include "calibrate.h"
 
@@ -126,6 +130,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(b, "fault-threads-own")) bench_threads(2, atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "wakeup")) bench_wakeup(atoi(argv[2]));
   else if (!strcmp(b, "ctxswitch")) bench_ctxswitch(atoi(argv[2]));
+  else if (!strcmp(b, "mprotect-split")) bench_mprotect_split(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "mprotect-siblings")) bench_mprotect_siblings(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "fault-after-sleep")) bench_fault_after_sleep(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "timer-sleep")) bench_timer_sleep(atoi(argv[2]), argc - 3, argv + 3);

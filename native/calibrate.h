@@ -105,4 +105,7 @@ void bench_tlb_target(int n);
 void bench_exit_vmas(int anon, int n, int argc, char **argv);
 void bench_exit_anon(int n, int argc, char **argv);
 
+/* Benches of calibrate-split.c */
+void bench_mprotect_split(int n, int argc, char **argv);
+
 #endif

@@ -63,6 +63,18 @@ describe('experiments: headline directions', { timeout: 20_000 }, () => {
     expect(med(cellOf(r, 'hold-io'), 'inversion.UTILITY.inverted_time')).toBeGreaterThan(ms(1));
   });
 
+  it('3 gc (issue 13): who the GC waits for is decided by the VMA layout: with a fragmented heap it sleeps far less than with split+merge pairs', () => {
+    const r = run('gc', 1, (v, f) => (v === 'async, split+merge pairs' || v === 'async, fragmented heap') && (f === 'hold-io' || f === 'mainline'));
+    const sleeps = (v: string, f: string) => pooled(cellOf(r, f, { variant: v }), 'vma_wait.mprotect');
+    const pairs = sleeps('async, split+merge pairs', 'hold-io'), frag = sleeps('async, fragmented heap', 'hold-io');
+    // Pairs: each split write-locks the whole heap VMA, each merge the two pieces around the 2 MB.
+    expect(sum(pairs)).toBeGreaterThan(ms(2));
+    // Fragments: a later mprotect locks only the fragment it falls in and its neighbours.
+    expect(sum(frag)).toBeLessThan(sum(pairs) / 2);
+    expect(frag.length).toBeLessThan(pairs.length / 2);
+    expect(sum(sleeps('async, fragmented heap', 'mainline'))).toBeLessThan(sum(frag) / 10);
+  });
+
   it('4 chain: with throttled background reads, hold-io builds 3-task chains and drops frames; mainline does not', () => {
     const r = run('chain', 1, (v, f, k) => v === 'bg throttled' && k === 'fork-lock-all' && (f === 'mainline' || f === 'hold-io'));
     const missed = (f: string) => total(cellOf(r, f), 'frames.any.missed_16.7ms');

@@ -10,7 +10,8 @@
  * | do_anonymous_page | an anonymous fault that allocates (memory.ts) | `anon-write` − `anon-read`: `alloc_anon_folio`, clearing, `set_pte` |
  * | anon_vma_prepare | the first write fault of a VMA (memory.ts) | `anon-first` − `anon-write`: `__anon_vma_prepare` |
  * | fault_retry | each retried attempt (fault.ts) | `major` − device read − 2 × handle_mm_fault − do_read_fault: the rest of a major fault beyond the device — the I/O submission before the lock drop, the completion and wake-up, the retry's walk (the model has no step of its own for the I/O path's CPU) |
- * | mprotect_fixup, change_pte | do_mprotect_pkey (mprotect.ts) | `mprotect` of P resident pages, split and merge: intercept and slope |
+ * | mprotect_fixup, change_pte | do_mprotect_pkey, once per call (mprotect.ts) | `mprotect-split` on a VMA of its own between PROT_NONE guards (no split, no merge): intercept and slope (without that bench: `mprotect` of P pages inside a VMA, less the split/merge defaults) |
+ * | split_vma, merge_vma | __split_vma, commit_merge of vma_merge_existing_range (vma.ts) | `mprotect-split`: the pair in the middle of a VMA − the pair on a VMA of its own, call by call: the protect's two splits / 2, the unprotect's one merge |
  * | munmap_vma, zap_pte | do_vmi_align_munmap (vma.ts) | `munmap` of a VMA with P resident pages: intercept and slope |
  * | madvise_vma | madvise (madvise.ts) | `madvise` (MADV_DONTNEED) of P resident pages: intercept (its slope is a second zap_pte figure) |
  * | do_mmap | do_mmap (vma.ts) | `mmap` |
@@ -69,8 +70,12 @@ export function spreadOf(samples: readonly number[]): Spread {
  * is invisible beside 1 ms of per-page work). R² is of the same weighted fit.
  */
 export function linearFit(samples: ReadonlyMap<number, readonly number[]>): LinearFit {
-  const points = [...samples.entries()].filter(([, v]) => v.length > 0).sort((a, b) => a[0] - b[0])
-    .map(([x, v]) => ({ x, median: spreadOf(v).p50, n: v.length }));
+  return fitPoints([...samples.entries()].filter(([, v]) => v.length > 0).sort((a, b) => a[0] - b[0])
+    .map(([x, v]) => ({ x, median: spreadOf(v).p50, n: v.length })));
+}
+
+/** linearFit's least squares over given points (x, the value at x, samples behind it), sorted by x. */
+export function fitPoints(points: LinearFit['points']): LinearFit {
   if (points.length < 2) throw new Error('linearFit: needs at least two parameter values');
   const w = points.map((p) => 1 / Math.max(p.median, 1) ** 2);
   const sw = w.reduce((a, b) => a + b, 0);
@@ -161,8 +166,23 @@ export function fitProfile(inp: FitInput): CostProfile {
   }
 
   const mp = linearFit(need(b, 'mprotect').samples);
-  costs.mprotect_fixup = { value: nonNeg(mp.intercept), source: 'fit', from: 'mprotect of P resident anonymous pages inside a VMA, the protect (split) and the unprotect (merge): intercept', fit: mp };
-  costs.change_pte = { value: nonNeg(mp.slope), source: 'fit', from: 'mprotect: slope per page (change_protection of present PTEs, with the TLB flush)', fit: mp };
+  if (b.has('mprotect-split')) {
+    // mprotect_fixup and change_pte from the VMA of its own (no split, no merge); split_vma and
+    // merge_vma from the middle of a VMA minus it, call by call: the model charges mprotect_fixup
+    // and change_pte once per call, split_vma per __split_vma, merge_vma per commit_merge (mprotect.ts, vma.ts).
+    const ms = fitMprotectSplit(need(b, 'mprotect-split'));
+    costs.mprotect_fixup = { value: nonNeg(ms.own.intercept), source: 'fit', from: 'mprotect-split: mprotect (PROT_READ and back) of P resident anonymous pages that are a VMA of their own between PROT_NONE guards (no split, no merge), the mean of the two calls\' medians: intercept (the syscall, mmap_write_lock, vma_modify finding nothing to merge or split, vma_start_write, the local TLB flush)', fit: ms.own };
+    costs.change_pte = { value: nonNeg(ms.own.slope), source: 'fit', from: 'mprotect-split, the VMA of its own: slope per page (change_protection of present PTEs)', fit: ms.own };
+    costs.split_vma = { value: nonNeg(ms.split.p50), source: 'derived', from: `mprotect-split: the protect of P pages in the middle of a VMA − the same on a VMA of their own, / 2 (vma_modify's two __split_vma: vm_area_dup, anon_vma_clone, vma_prepare .. vma_complete, the maple-tree store), per pair of calls, p50 over P = ${ms.ps.join(', ')}`, spread: ms.split };
+    costs.merge_vma = { value: nonNeg(ms.merge.p50), source: 'derived', from: `mprotect-split: the unprotect of the middle − the same on a VMA of its own (vma_merge_existing_range merging the three pieces: one commit_merge, the middle and the tail detached, unlink_anon_vmas, freed), per pair of calls, p50 over P = ${ms.ps.join(', ')}`, spread: ms.merge };
+    measurements.mprotect_inside_vma = { what: 'mprotect of P resident pages inside a VMA, the protect (two splits) and the unprotect (one merge) pooled, ns: intercept and slope (the model charges it as mprotect_fixup + P × change_pte + the split_vma / merge_vma of each call)', fit: mp };
+  } else {
+    // Without mprotect-split, the mprotect intercept holds the split and merge work too: take off
+    // their mean per call, at the built-in split_vma / merge_vma the model then charges on top.
+    const sm = (2 * DEFAULT_COSTS.split_vma + DEFAULT_COSTS.merge_vma) / 2;
+    costs.mprotect_fixup = { value: nonNeg(mp.intercept - sm), source: 'fit', from: `mprotect of P resident anonymous pages inside a VMA, the protect (two splits) and the unprotect (one merge): intercept − (2 split_vma + merge_vma) / 2 at their defaults (${sm} ns; no mprotect-split bench recorded)`, fit: mp };
+    costs.change_pte = { value: nonNeg(mp.slope), source: 'fit', from: 'mprotect: slope per page (change_protection of present PTEs, with the TLB flush)', fit: mp };
+  }
   const mu = linearFit(need(b, 'munmap').samples);
   costs.munmap_vma = { value: nonNeg(mu.intercept), source: 'fit', from: 'munmap of a VMA with P resident anonymous pages: intercept', fit: mu };
   costs.zap_pte = { value: nonNeg(mu.slope), source: 'fit', from: 'munmap: slope per resident page (zap_pte_range, freeing the page)', fit: mu };
@@ -321,6 +341,52 @@ export function fitProfile(inp: FitInput): CostProfile {
   }
 
   return { name: inp.name, description: inp.description, host: inp.host, costs, io: { swap }, measurements };
+}
+
+/** mprotect-split's parameter: X = 10 P + k (native/calibrate-split.c). */
+export const MPROTECT_SPLIT_KIND = { own_protect: 0, own_unprotect: 1, mid_protect: 2, mid_unprotect: 3 } as const;
+
+export interface MprotectSplitFit {
+  /** P values measured. */
+  ps: number[];
+  /** The VMA of its own: per P, the mean of the protect's and the unprotect's medians; the line through them. */
+  own: LinearFit;
+  /** Per pair of calls (the same iteration), (middle protect − own protect) / 2: one __split_vma. */
+  split: Spread;
+  /** Per pair of calls, middle unprotect − own unprotect: one vma_merge_existing_range of three pieces. */
+  merge: Spread;
+  /** Per P, the four medians (ns): own protect, own unprotect, middle protect, middle unprotect. */
+  medians: Array<{ p: number; own_protect: number; own_unprotect: number; mid_protect: number; mid_unprotect: number }>;
+}
+
+/**
+ * The mprotect-split bench: the own-VMA line, and the split and merge from
+ * the differences of samples taken in the same iteration (the two layouts
+ * run back to back, so a load change hits both), pooled over every P (the
+ * split and the merge touch no PTE: they do not grow with P). A spread
+ * below 0 (noise at large P) is clamped at 0; figures are rounded to the ns.
+ */
+export function fitMprotectSplit(b: BenchSamples): MprotectSplitFit {
+  const K = MPROTECT_SPLIT_KIND;
+  const ps = [...new Set([...b.samples.keys()].map((x) => Math.floor(x / 10)))].sort((p, q) => p - q);
+  const get = (p: number, k: number): number[] => {
+    const v = b.samples.get(10 * p + k);
+    if (v === undefined || v.length === 0) throw new Error(`calibrate: mprotect-split has no samples at X = ${10 * p + k}`);
+    return v;
+  };
+  const split: number[] = [], merge: number[] = [];
+  const medians: MprotectSplitFit['medians'] = [];
+  const points: LinearFit['points'] = [];
+  for (const p of ps) {
+    const [op, up, mp, mu] = [get(p, K.own_protect), get(p, K.own_unprotect), get(p, K.mid_protect), get(p, K.mid_unprotect)];
+    if (new Set([op.length, up.length, mp.length, mu.length]).size !== 1) throw new Error(`calibrate: mprotect-split at P = ${p}: unequal sample counts`);
+    op.forEach((v, i) => { split.push((mp[i]! - v) / 2); merge.push(mu[i]! - up[i]!); });
+    const m = { p, own_protect: spreadOf(op).p50, own_unprotect: spreadOf(up).p50, mid_protect: spreadOf(mp).p50, mid_unprotect: spreadOf(mu).p50 };
+    medians.push(m);
+    points.push({ x: p, median: (m.own_protect + m.own_unprotect) / 2, n: op.length + up.length });
+  }
+  const clamp = (s: Spread): Spread => ({ n: s.n, p10: nonNeg(s.p10), p50: nonNeg(s.p50), p90: nonNeg(s.p90) });
+  return { ps, own: fitPoints(points), split: clamp(spreadOf(split)), merge: clamp(spreadOf(merge)), medians };
 }
 
 /**

@@ -41,7 +41,8 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   gup_page: 100,
   // Measured on this project's build host (kernel 6.18, bench/README.md "Split and merge"):
   // an mprotect pair that splits a 64 MB VMA twice and merges it back costs 1.39 us more than
-  // the same pair on a VMA of its own; one third each. Charged only by mprotect with `prot`.
+  // the same pair on a VMA of its own; one third each (unpopulated pages: no anon_vma). Charged
+  // per __split_vma / commit_merge. `faultline calibrate` fits both (bench mprotect-split, fit.ts).
   split_vma: 460,
   merge_vma: 460,
   // 0: the built-in fork charges dup_vma and copy_pte alone, and no TLB shoot-down;
