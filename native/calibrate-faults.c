@@ -133,6 +133,24 @@ void bench_swapin(int n) {
 }
 
 
+/* Sleep `us` microseconds (relative clock_nanosleep); 0: no sleep (back to back). */
+static void sleep_us(long us) {
+  if (us > 0) {
+    struct timespec d = { us / 1000000, (us % 1000000) * 1000 };
+    clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL);
+  }
+}
+
+/* Time one read touch of `a`; *major: whether it was a major fault (the task's majflt count rose). */
+static int64_t timed_read(const char *a, int *major) {
+  long m0 = majflt();
+  int64_t t = now_ns();
+  (void)*(volatile const char *)a;
+  int64_t dt = now_ns() - t;
+  *major = majflt() > m0;
+  return dt;
+}
+
 /*
  * fault-after-sleep N S1 S2 ...: a write fault on a never-touched anonymous
  * page right after the thread slept S microseconds (clock_nanosleep, 1 ns
@@ -166,10 +184,7 @@ void bench_fault_after_sleep(int n, int argc, char **argv) {
       } while (used[pg]);
       used[pg] = 1;
       left--;
-      if (us > 0) {
-        struct timespec d = { us / 1000000, (us % 1000000) * 1000 };
-        clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL);
-      }
+      sleep_us(us);
       int64_t t = now_ns();
       *(volatile char *)(p + pg * PAGE) = 1;
       sample(us, now_ns() - t);
@@ -240,15 +255,10 @@ void bench_file_after_sleep(const char *path, int major, int n, int argc, char *
       } else {
         madvise(a, PAGE, MADV_DONTNEED);
       }
-      if (us > 0) {
-        struct timespec d = { us / 1000000, (us % 1000000) * 1000 };
-        clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL);
-      }
-      long m0 = majflt();
-      int64_t t = now_ns();
-      (void)*(volatile char *)a;
-      int64_t dt = now_ns() - t;
-      if ((majflt() > m0) == (major != 0)) sample(us, dt); /* a miss that was a hit (or the reverse) is not this kind's */
+      sleep_us(us);
+      int was_major;
+      int64_t dt = timed_read(a, &was_major);
+      if (was_major == (major != 0)) sample(us, dt); /* a miss that was a hit (or the reverse) is not this kind's */
     }
   }
   munmap(p, pages * PAGE);
@@ -280,15 +290,10 @@ void bench_swapin_after_sleep(int n, int argc, char **argv) {
       x ^= x << 13; x ^= x >> 7; x ^= x << 17;
       char *a = p + (size_t)(x % pages) * PAGE;
       if (madvise(a, PAGE, MADV_PAGEOUT) != 0) die("MADV_PAGEOUT: %s", strerror(errno));
-      if (us > 0) {
-        struct timespec d = { us / 1000000, (us % 1000000) * 1000 };
-        clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL);
-      }
-      long m0 = majflt();
-      int64_t t = now_ns();
-      (void)*(volatile char *)a;
-      int64_t dt = now_ns() - t;
-      if (majflt() > m0) sample(us, dt);
+      sleep_us(us);
+      int was_major;
+      int64_t dt = timed_read(a, &was_major);
+      if (was_major) sample(us, dt);
       else missed++;
     }
   }

@@ -47,6 +47,15 @@ struct irq_shared {
   int64_t *armed;
 };
 
+/* Pin the calling thread to `cpu`, with 1 ns timer slack (its sleeps end at the time asked). */
+static void pin_self(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  if (sched_setaffinity(0, sizeof set, &set) != 0) die("sched_setaffinity(CPU %d): %s", cpu, strerror(errno));
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+}
+
 static void irq_sleep_until(int64_t at) {
   struct timespec d = { (time_t)(at / 1000000000LL), (long)(at % 1000000000LL) };
   while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &d, NULL) == EINTR) {}
@@ -71,11 +80,7 @@ static int cmp_i64(const void *a, const void *b) {
 }
 
 void bench_hrtimer_irq(int n) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(0, &set);
-  if (sched_setaffinity(0, sizeof set, &set) != 0) die("sched_setaffinity(CPU 0): %s", strerror(errno));
-  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  pin_self(0);
   struct irq_shared s;
   s.windows = 2 * n;
   s.woke = calloc((size_t)s.windows, sizeof *s.woke);
@@ -152,11 +157,7 @@ struct tlb_shared {
 
 static void *tlb_spinner(void *arg) {
   struct tlb_shared *s = arg;
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(1, &set);
-  if (sched_setaffinity(0, sizeof set, &set) != 0) die("sched_setaffinity(CPU 1): %s", strerror(errno));
-  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  pin_self(1);
   for (int k = 0; k < s->windows; k++) {
     int64_t start = s->t0 + k * IRQ_PERIOD_NS, e = start + IRQ_WINDOW_NS / 2, end = start + IRQ_WINDOW_NS;
     irq_sleep_until(start);
@@ -174,11 +175,7 @@ static void *tlb_spinner(void *arg) {
 }
 
 void bench_tlb_target(int n) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(0, &set);
-  if (sched_setaffinity(0, sizeof set, &set) != 0) die("sched_setaffinity(CPU 0): %s", strerror(errno));
-  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  pin_self(0);
   char *page = map_anon(1);
   populate(page, 1);
   struct tlb_shared s;

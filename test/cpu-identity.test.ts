@@ -5,6 +5,7 @@
  * exact lanes on 1 and 2 CPUs, and engine properties over random scenarios.
  */
 import fc from 'fast-check';
+import { engineOp } from './engine-arbitraries.js';
 import { describe, expect, it } from 'vitest';
 import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock, sleep, type KPath } from '../src/model/index.js';
 import { flush_tlb_mm_range } from '../src/model/tlb.js';
@@ -163,14 +164,7 @@ class CpuIdentity extends NullObserver {
 }
 
 describe('CPU identity: engine properties', () => {
-  const op = fc.constantFrom(
-    { op: 'mprotect', vma: 'heap', pages: 8 },
-    { op: 'fault', vma: 'heap', access: 'write', states: { zero: 1 } },
-    { op: 'fault', vma: 'lib', states: { cached: 0.7, absent: 0.3 } },
-    { op: 'fork' },
-    { op: 'munmap', vma: 'small' },
-    { op: 'madvise_dontneed', vma: 'heap', pages: 4 },
-  );
+  const op = engineOp;
   const thread = fc.record({
     think: fc.integer({ min: 1, max: 200 }), ops: fc.array(op, { minLength: 1, maxLength: 3 }),
     cls: fc.constantFrom('DEFAULT', 'USER_INTERACTIVE', 'BACKGROUND'),

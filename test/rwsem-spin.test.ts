@@ -5,6 +5,7 @@
  * the lock's hand-over order (shared with the checker) does not change.
  */
 import fc from 'fast-check';
+import { engineOp } from './engine-arbitraries.js';
 import { describe, expect, it } from 'vitest';
 import { measure } from '../src/metrics/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
@@ -156,14 +157,7 @@ class CpuCount extends NullObserver {
 }
 
 describe('rwsem writer spinning: engine properties', () => {
-  const op = fc.constantFrom(
-    { op: 'mprotect', vma: 'heap', pages: 8 },
-    { op: 'fault', vma: 'heap', access: 'write', states: { zero: 1 } },
-    { op: 'fault', vma: 'lib', states: { cached: 0.7, absent: 0.3 } },
-    { op: 'fork' },
-    { op: 'munmap', vma: 'small' },
-    { op: 'madvise_dontneed', vma: 'heap', pages: 4 },
-  );
+  const op = engineOp;
   const thread = fc.record({ think: fc.integer({ min: 1, max: 200 }), ops: fc.array(op, { minLength: 1, maxLength: 3 }) });
   it('never runs more tasks than CPUs (spinners hold one), never wakes a task it did not see sleep, and is deterministic', () => {
     fc.assert(fc.property(
