@@ -15,7 +15,7 @@ import {
   VM_WRITE, get_user_pages, mem_cgroup_handle_over_high, proc_pid_maps_read, proc_pid_smaps_read, show_smaps_rollup,
   kswapd, wb_workfn, set_page_state, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED,
   oom_reap_task, process_mrelease, send_sigkill, type CallEffect, type FolioHolder, type FaultStrategy,
-  type ForkStrategy, type KPath, type SleepEffect,
+  type ForkStrategy, type KPath, type SleepEffect, type CostName,
 } from '../model/index.js';
 import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, Scenario, ThreadSpec } from '../scenario/types.js';
 import { Simulator, type SimTask } from './engine.js';
@@ -437,8 +437,8 @@ class ThreadLoop {
 /** Cost table in COST_NAMES order from a scenario. */
 export function costArray(sc: Scenario): number[] {
   // A refill with a curve (Scenario.after_sleep_points) is charged as its interpolated ns of a 1 ns cost (user-fault.ts refillOf).
-  const by = sc.after_sleep_points;
-  return COST_NAMES.map((n) => (by !== undefined && n in by && by[n as keyof typeof by] !== undefined ? 1 : sc.costs[n]));
+  const by: Partial<Record<CostName, unknown>> = sc.after_sleep_points ?? {};
+  return COST_NAMES.map((n) => (by[n] !== undefined ? 1 : sc.costs[n]));
 }
 
 /** A kind's [sleep ns, refill ns] points as a curve (user-fault.ts interpolateRefill), or null. */
