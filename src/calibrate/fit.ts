@@ -30,13 +30,13 @@
  * | wakeup | every wake-up in the simulator (sim/engine.ts): the delay until the woken task runs | `wakeup` |
  * | io.swap | a swapped-page fault's synchronous zram read (CPU_LAW swap) | `swapin` − handle_mm_fault, as an empirical law |
  * | folio_batch_move_lru | every PAGEVEC_SIZE-th new anonymous folio (swap.ts) | `anon-write`, in sample order: the faults at least twice the median recur every 31 faults (the lru_add batch); their median − the median (fitLruAddBatch) |
- * | fault_after_sleep | a fault begun right after its thread slept (sim/workload.ts) | `fault-after-sleep`: median of the faults after a sleep − median back to back |
+ * | fault_after_sleep | a fault begun right after its thread slept (sim/workload.ts) | `fault-after-sleep`: median of the faults after a sleep − median back to back; `by_sleep`: the same at each sleep S (at least 0; bySleep) |
  * | timer_wakeup | how late a think time or gap ends (sim/engine.ts Simulator.timerSleep) | `timer-sleep`: median lateness of an absolute clock_nanosleep, over every sleep length |
  * | flush_tlb_func | CPU a TLB shoot-down's IPI takes from the task on each target CPU (sim/engine.ts Simulator.tlbShootdown) | `tlb-target`: X=1 median − X=0 median of a spinning thread's largest gap while a thread of the process mprotects (native/calibrate-irq.c) |
  * | hrtimer_irq | CPU a think time's or gap's expiry takes from the task on the sleeper's CPU (sim/cpus.ts CpuSched.irq) | `hrtimer-irq`: X=1 median − X=0 median of a spinning thread's largest gap near the expiry (native/calibrate-irq.c) |
- * | cached_fault_after_sleep | a page-cache hit fault begun right after its thread slept | `cached-after-sleep`: median after a sleep − median back to back (at least 0) |
- * | major_fault_after_sleep | a major fault begun right after its thread slept | `major-after-sleep`: median after a sleep − median back to back |
- * | swapin_fault_after_sleep | a swap-in begun right after its thread slept | `swapin-after-sleep`: median after a sleep − median back to back |
+ * | cached_fault_after_sleep | a page-cache hit fault begun right after its thread slept | `cached-after-sleep`: median after a sleep − median back to back (at least 0); `by_sleep` per S as fault_after_sleep |
+ * | major_fault_after_sleep | a major fault begun right after its thread slept | `major-after-sleep`: median after a sleep − median back to back; `by_sleep` per S |
+ * | swapin_fault_after_sleep | a swap-in begun right after its thread slept | `swapin-after-sleep`: median after a sleep − median back to back; `by_sleep` per S |
  *
  * Every value keeps its spread (p10/p50/p90 of the samples) and, for fits,
  * the points, slope, intercept and R² over the per-x medians (relative least
@@ -48,13 +48,23 @@
 import { COST_NAMES, type CostName } from '../model/effects.js';
 import { DEFAULT_COSTS } from '../scenario/schema.js';
 import type { BenchSamples } from './bench-output.js';
-import type { CostProfile, CostValue, LinearFit, Measurement, Spread } from './profile.js';
+import type { CostProfile, CostValue, LinearFit, Measurement, SleepPoint, Spread } from './profile.js';
 import { empiricalLaw } from '../real/blockdev.js';
 import { PAGEVEC_SIZE } from '../model/swap.js';
 
 /** Nearest-rank percentile of sorted values. */
 function pct(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/**
+ * A `*-after-sleep` bench's refill at each sleep it measured: the median
+ * after a sleep of S µs − `back` (the median back to back), at least 0, in
+ * sleep order (the simulator interpolates between them by the thread's sleep).
+ */
+export function bySleep(samples: ReadonlyMap<number, readonly number[]>, back: number): SleepPoint[] {
+  return [...samples.entries()].filter(([x, v]) => x > 0 && v.length > 0).sort((p, q) => p[0] - q[0])
+    .map(([x, v]) => ({ sleep_us: x, value: nonNeg(spreadOf(v).p50 - back), n: v.length }));
 }
 
 export function spreadOf(samples: readonly number[]): Spread {
@@ -244,7 +254,7 @@ export function fitProfile(inp: FitInput): CostProfile {
     const after = [...fs.entries()].filter(([x]) => x > 0).flatMap(([, v]) => v);
     if (back.length > 0 && after.length > 0) {
       const a = spreadOf(after), z = spreadOf(back);
-      costs.fault_after_sleep = { value: nonNeg(a.p50 - z.p50), source: 'derived', from: `fault-after-sleep: write fault on a fresh page right after a sleep of ${[...fs.keys()].filter((x) => x > 0).join(', ')} µs (p50 ${a.p50} ns) − back to back (p50 ${z.p50} ns): the fault path's caches and TLB refilled after the CPU idled`, spread: a };
+      costs.fault_after_sleep = { value: nonNeg(a.p50 - z.p50), source: 'derived', from: `fault-after-sleep: write fault on a fresh page right after a sleep of ${[...fs.keys()].filter((x) => x > 0).join(', ')} µs (p50 ${a.p50} ns) − back to back (p50 ${z.p50} ns): the fault path's caches and TLB refilled after the CPU idled`, spread: a, by_sleep: bySleep(fs, z.p50) };
       measurements.fault_after_sleep_by_sleep = { what: 'fault-after-sleep: write fault on a fresh page by the sleep before it (µs; 0 = back to back), ns', by: [...fs.entries()].sort((p, q) => p[0] - q[0]).map(([x, v]) => ({ x, spread: spreadOf(v) })) };
     }
   }
@@ -269,7 +279,7 @@ export function fitProfile(inp: FitInput): CostProfile {
     const after = [...fs.entries()].filter(([x]) => x > 0).flatMap(([, v]) => v);
     if (back.length === 0 || after.length === 0) continue;
     const a = spreadOf(after), z = spreadOf(back);
-    costs[cost] = { value: nonNeg(a.p50 - z.p50), source: 'derived', from: `${key}: ${kind} ${where} right after a sleep of ${[...fs.keys()].filter((x) => x > 0).join(', ')} µs (p50 ${a.p50} ns) − back to back (p50 ${z.p50} ns): ${what}`, spread: a };
+    costs[cost] = { value: nonNeg(a.p50 - z.p50), source: 'derived', from: `${key}: ${kind} ${where} right after a sleep of ${[...fs.keys()].filter((x) => x > 0).join(', ')} µs (p50 ${a.p50} ns) − back to back (p50 ${z.p50} ns): ${what}`, spread: a, by_sleep: bySleep(fs, z.p50) };
   }
   if (b.has('timer-sleep')) {
     const ts = need(b, 'timer-sleep').samples;

@@ -51,6 +51,21 @@ export interface CostValue {
   from: string;
   spread?: Spread;
   fit?: LinearFit;
+  /**
+   * A refill after a sleep (the `*_fault_after_sleep` costs): the increment
+   * at each sleep the bench measured (its median after a sleep of `sleep_us`
+   * µs − its median back to back, at least 0; `n` samples). The simulator
+   * interpolates between them by the thread's sleep (sleepPoints); `value`
+   * stays the median over all sleeps, for readers of the scalar.
+   */
+  by_sleep?: SleepPoint[];
+}
+
+/** One measured sleep and the refill after it, ns. */
+export interface SleepPoint {
+  sleep_us: number;
+  value: number;
+  n: number;
 }
 
 export interface SwapValue {
@@ -101,6 +116,7 @@ const CostValueSchema = z.strictObject({
   from: z.string(),
   spread: SpreadSchema.optional(),
   fit: FitSchema.optional(),
+  by_sleep: z.array(z.strictObject({ sleep_us: z.number().nonnegative(), value: Dur, n: z.number().int().nonnegative() })).min(1).optional(),
 });
 const LawYaml = z.union([
   z.strictObject({ law: z.literal('constant'), value: Dur }),
@@ -197,6 +213,7 @@ export function renderProfile(p: CostProfile): string {
         value: ns(c.value), source: c.source, from: c.from,
         ...(c.spread !== undefined ? { spread: spreadYaml(c.spread) } : {}),
         ...(c.fit !== undefined ? { fit: fitYaml(c.fit) } : {}),
+        ...(c.by_sleep !== undefined ? { by_sleep: c.by_sleep.map((b) => ({ sleep_us: b.sleep_us, value: ns(b.value), n: b.n })) } : {}),
       }];
     })),
     io: {
@@ -241,7 +258,29 @@ export function applyProfile(sc: Scenario, p: CostProfile, opts: { keep?: Readon
     if (opts.keep?.has(n) === true) continue;
     copy.costs[n] = p.costs[n].value;
   }
+  const points = sleepPoints(p, opts.keep);
+  if (points !== undefined) copy.after_sleep_points = points;
+  else delete copy.after_sleep_points;
   if (opts.swapToo !== false && p.io.swap !== null) copy.io.swap = structuredClone(p.io.swap.law);
   copy.cost_profile = p.name;
   return copy;
+}
+
+/** The costs that may carry `by_sleep` points (a fault's refill after a sleep, by kind). */
+export const AFTER_SLEEP_COSTS = ['fault_after_sleep', 'cached_fault_after_sleep', 'major_fault_after_sleep', 'swapin_fault_after_sleep'] as const;
+export type AfterSleepCost = (typeof AFTER_SLEEP_COSTS)[number];
+
+/**
+ * The profile's refill-by-sleep points for the scenario (Scenario.after_sleep_points:
+ * [sleep ns, refill ns] in sleep order), or undefined when no cost has any;
+ * a cost in `keep` (the scenario set it itself) takes none.
+ */
+export function sleepPoints(p: CostProfile, keep?: ReadonlySet<CostName>): Partial<Record<AfterSleepCost, Array<[number, number]>>> | undefined {
+  let out: Partial<Record<AfterSleepCost, Array<[number, number]>>> | undefined;
+  for (const n of AFTER_SLEEP_COSTS) {
+    const by = p.costs[n].by_sleep;
+    if (by === undefined || by.length === 0 || keep?.has(n) === true) continue;
+    (out ??= {})[n] = by.map((b) => [Math.round(b.sleep_us * 1000), b.value] as [number, number]).sort((a, b) => a[0] - b[0]);
+  }
+  return out;
 }

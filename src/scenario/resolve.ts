@@ -4,7 +4,7 @@
  * with the checks that cross fields. One module per section.
  */
 import { COST_NAMES, type CostName } from '../model/effects.js';
-import { loadProfile, type CostProfile } from '../calibrate/profile.js';
+import { loadProfile, sleepPoints, type CostProfile } from '../calibrate/profile.js';
 import { DEFAULT_COSTS, DEFAULT_IO, DEFAULTS, type LawInput, type ScenarioFile } from './schema.js';
 import type { KillSpec, Scenario } from './types.js';
 import { dur, normaliseParagraph, resolveLaw } from './resolve-common.js';
@@ -59,6 +59,9 @@ export function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefin
     };
   }
 
+  // The profile's refill-by-sleep points, for the costs the scenario does not set itself.
+  const afterSleep = profile === undefined ? undefined
+    : sleepPoints(profile, new Set(COST_NAMES.filter((n) => costMap?.[n] !== undefined)));
   const sc: Scenario = {
     name: f.name,
     description: normaliseParagraph(f.description),
@@ -71,6 +74,7 @@ export function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefin
     mmap_lock: { reader_wake: f.mmap_lock?.reader_wake ?? DEFAULTS.reader_wake, ...(f.mmap_lock?.writer_spin === true ? { writer_spin: true } : {}) },
     costs,
     ...(profile !== undefined ? { cost_profile: profile.name } : {}),
+    ...(afterSleep !== undefined ? { after_sleep_points: afterSleep } : {}),
     io: {
       read: law(io.read, 'read'),
       read_synchronous: io.read_synchronous ?? DEFAULT_IO.read_synchronous,

@@ -261,6 +261,13 @@ export interface Scenario {
   costs: Record<CostName, number>;
   /** Name of the cost profile the costs (and the swap-in law) come from, when one was applied (src/calibrate/profile.ts). */
   cost_profile?: string;
+  /**
+   * A fault's refill after a sleep by how long the thread slept, per kind
+   * (the cost profile's `by_sleep` points: [sleep ns, refill ns], in sleep
+   * order): the simulator interpolates between them instead of charging the
+   * cost's single value (sim/user-fault.ts afterSleepNs). Absent: the value.
+   */
+  after_sleep_points?: Partial<Record<'fault_after_sleep' | 'cached_fault_after_sleep' | 'major_fault_after_sleep' | 'swapin_fault_after_sleep', Array<[number, number]>>>;
   io: {
     read: Law;
     /**

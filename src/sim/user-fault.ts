@@ -29,22 +29,55 @@ const MAJOR_FAULT_AFTER_SLEEP_CPU = cpu(Cost.major_fault_after_sleep);
 const SWAPIN_FAULT_AFTER_SLEEP_CPU = cpu(Cost.swapin_fault_after_sleep);
 
 /**
- * The refill a fault after a sleep pays, by the kind of fault it will be, or
- * null (none, or its cost is 0): on an anonymous VMA, swapin_fault_after_sleep
+ * A kind's refill by how long the thread slept (Scenario.after_sleep_points):
+ * sleeps `xs` (ns, ascending) and refills `ys` (ns). With one, the simulator's
+ * cost of the kind is 1 ns (simulate) and the refill's CPU step is its
+ * interpolated ns of it.
+ */
+export interface SleepCurve {
+  xs: Float64Array;
+  ys: Float64Array;
+}
+
+/**
+ * The refill after a sleep of `s` ns: linear between the measured sleeps,
+ * flat below the first and beyond the last (docs/fidelity.md).
+ */
+export function interpolateRefill(c: SleepCurve, s: number): number {
+  const xs = c.xs, ys = c.ys, n = xs.length;
+  if (s <= xs[0]!) return ys[0]!;
+  if (s >= xs[n - 1]!) return ys[n - 1]!;
+  let i = 1;
+  while (xs[i]! < s) i++; // xs[i - 1] < s <= xs[i]
+  const x0 = xs[i - 1]!, y0 = ys[i - 1]!;
+  return y0 + ((ys[i]! - y0) * (s - x0)) / (xs[i]! - x0);
+}
+
+/** The refill of `cost` after a sleep of `sleptNs`: its curve's figure when it has one, else its single value (or null: 0). */
+function refillOf(curve: SleepCurve | null, cost: Cost, single: CpuEffect, singleNs: number, sleptNs: number): CpuEffect | null {
+  if (curve === null) return singleNs > 0 ? single : null;
+  const ns = Math.round(interpolateRefill(curve, sleptNs));
+  return ns > 0 ? cpu(cost, ns) : null;
+}
+
+/**
+ * The refill a fault after a sleep of `sleptNs` pays, by the kind of fault it
+ * will be, or null (none, or its cost is 0): on an anonymous VMA, swapin_fault_after_sleep
  * when the page is swapped out (do_swap_page), else fault_after_sleep (the
  * `fault-after-sleep` bench's write fault); on a file VMA,
  * major_fault_after_sleep when the page is not in the page cache as the
  * fault begins (filemap_get_folio will miss: the kernel's filemap_fault
- * PGMAJFAULT), else cached_fault_after_sleep.
+ * PGMAJFAULT), else cached_fault_after_sleep. A kind with a curve pays its
+ * figure at `sleptNs` instead of its single value.
  */
-function afterSleepRefill(w: Workload, vma: VmAreaStruct, pgoff: number): CpuEffect | null {
+function afterSleepRefill(w: Workload, vma: VmAreaStruct, pgoff: number, sleptNs: number): CpuEffect | null {
   if (!vma.vm_file) {
-    if (vma.swapped.has(pgoff)) return w.swapinFaultAfterSleepNs > 0 ? SWAPIN_FAULT_AFTER_SLEEP_CPU : null;
-    return w.faultAfterSleepNs > 0 ? FAULT_AFTER_SLEEP_CPU : null;
+    if (vma.swapped.has(pgoff)) return refillOf(w.swapinFaultAfterSleepBy, Cost.swapin_fault_after_sleep, SWAPIN_FAULT_AFTER_SLEEP_CPU, w.swapinFaultAfterSleepNs, sleptNs);
+    return refillOf(w.faultAfterSleepBy, Cost.fault_after_sleep, FAULT_AFTER_SLEEP_CPU, w.faultAfterSleepNs, sleptNs);
   }
   const miss = vma.cache.get(pgoff) === undefined && vma.evicted.has(pgoff);
-  if (miss) return w.majorFaultAfterSleepNs > 0 ? MAJOR_FAULT_AFTER_SLEEP_CPU : null;
-  return w.cachedFaultAfterSleepNs > 0 ? CACHED_FAULT_AFTER_SLEEP_CPU : null;
+  if (miss) return refillOf(w.majorFaultAfterSleepBy, Cost.major_fault_after_sleep, MAJOR_FAULT_AFTER_SLEEP_CPU, w.majorFaultAfterSleepNs, sleptNs);
+  return refillOf(w.cachedFaultAfterSleepBy, Cost.cached_fault_after_sleep, CACHED_FAULT_AFTER_SLEEP_CPU, w.cachedFaultAfterSleepNs, sleptNs);
 }
 
 /** An access that does not fault (a resident, mapped anonymous page with `memory:`). */
@@ -96,6 +129,8 @@ export class UserFault {
    * costs give one.
    */
   slept = false;
+  /** How long (ns) the thread's last sleep was, when `slept` (a curve's refill is read at it). */
+  sleptNs = 0;
   /**
    * Where the fast path stands when the thread resumes (it then calls
    * fastNext()): FAST_NONE, not on it; FAST_COLD, the cache and TLB refill
@@ -173,7 +208,7 @@ export class UserFault {
     w.sim.observer.opBegin(w.sim.now, task, 'fault');
     // The refill by kind: each measured warm back to back and cold after a sleep
     // (docs/calibration.md "Fault latency", "The per-state fault p50s"; docs/fidelity.md).
-    const cold = this.slept && vma !== null ? afterSleepRefill(w, vma, pgoff) : null;
+    const cold = this.slept && vma !== null ? afterSleepRefill(w, vma, pgoff, this.sleptNs) : null;
     if (memcg === null && faultFastPath.on && fault_fast_path_ok(w.mm)) {
       this.slept = false;
       this.fastAddr = addr;

@@ -15,13 +15,13 @@ import {
   VM_WRITE, get_user_pages, mem_cgroup_handle_over_high, proc_pid_maps_read, proc_pid_smaps_read, show_smaps_rollup,
   kswapd, wb_workfn, set_page_state, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED,
   oom_reap_task, process_mrelease, send_sigkill, type CallEffect, type FolioHolder, type FaultStrategy,
-  type ForkStrategy, type KPath, type SleepEffect,
+  type ForkStrategy, type KPath, type SleepEffect, type CostName,
 } from '../model/index.js';
 import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, Scenario, ThreadSpec } from '../scenario/types.js';
 import { Simulator, type SimTask } from './engine.js';
 import type { SimObserver } from './observer.js';
 import { adviceOf, buildMm, type Slot, vmFlags } from './build-mm.js';
-import { type CompiledFault, FAST_NONE, UserFault } from './user-fault.js';
+import { type CompiledFault, FAST_NONE, type SleepCurve, UserFault } from './user-fault.js';
 
 export { buildMm, vmFlags };
 
@@ -41,6 +41,11 @@ export class Workload {
   cachedFaultAfterSleepNs = 0;
   majorFaultAfterSleepNs = 0;
   swapinFaultAfterSleepNs = 0;
+  /** The same kinds' refill by the sleep (Scenario.after_sleep_points), or null: the single value above. */
+  faultAfterSleepBy: SleepCurve | null = null;
+  cachedFaultAfterSleepBy: SleepCurve | null = null;
+  majorFaultAfterSleepBy: SleepCurve | null = null;
+  swapinFaultAfterSleepBy: SleepCurve | null = null;
 
   constructor(
     readonly sim: Simulator,
@@ -132,6 +137,7 @@ export class Workload {
     if (vsync > 0) {
       yield sleep(vsync);
       uf.slept = true;
+      uf.sleptNs = vsync;
     }
     for (;;) {
       for (const op of frame.ops) {
@@ -139,9 +145,11 @@ export class Workload {
         for (let rep = 0; rep < op.repeat; rep++) {
           if (fatal_signal_pending(task)) return; // a fatal signal: back to user mode and exit
           if (rep > 0 && op.gap !== null) {
-            pause.ns = sim.timerSleep(task, task.rng.draw(op.gap));
+            const asked = task.rng.draw(op.gap);
+            pause.ns = sim.timerSleep(task, asked);
             yield pause;
             uf.slept = true;
+            uf.sleptNs = asked;
           }
           if (fatal_signal_pending(task)) return;
           if (fault === null) {
@@ -166,6 +174,7 @@ export class Workload {
         pause.ns = vsync - sim.now;
         yield pause;
         uf.slept = true;
+        uf.sleptNs = pause.ns;
       }
       if (fatal_signal_pending(task)) return;
     }
@@ -178,7 +187,10 @@ export class Workload {
     const loop = new ThreadLoop(this, task, th);
     for (;;) {
       yield loop.think();
-      if (loop.thinkNs > 0) loop.uf.slept = true;
+      if (loop.thinkNs > 0) {
+        loop.uf.slept = true;
+        loop.uf.sleptNs = loop.askedNs;
+      }
       if (fatal_signal_pending(task)) return;
       const i = loop.pick();
       const fault = loop.faults[i]!, repeat = loop.repeats[i]!, gap = loop.gaps[i]!;
@@ -186,6 +198,7 @@ export class Workload {
         if (rep > 0 && gap !== null) {
           yield loop.gap(gap);
           loop.uf.slept = true;
+          loop.uf.sleptNs = loop.askedNs;
           if (fatal_signal_pending(task)) return;
         }
         if (fault === null) {
@@ -391,16 +404,23 @@ class ThreadLoop {
   }
   /** User-space think time before the next op. */
   think(): SleepEffect {
-    this.thinkEffect.ns = this.sim.timerSleep(this.task, this.task.rng.draw(this.th.think));
+    this.askedNs = this.task.rng.draw(this.th.think);
+    this.thinkEffect.ns = this.sim.timerSleep(this.task, this.askedNs);
     return this.thinkEffect;
   }
+  /**
+   * The sleep the last think time or gap asked for, ns (before the timer's
+   * lateness, as the `*-after-sleep` benches' S is: a refill curve is read at it).
+   */
+  askedNs = 0;
   /** The last think time drawn, ns. */
   get thinkNs(): number {
     return this.thinkEffect.ns;
   }
   /** The gap before a repeat of an op: a draw from its `gap` law. */
   gap(law: Law): SleepEffect {
-    this.gapEffect.ns = this.sim.timerSleep(this.task, this.task.rng.draw(law));
+    this.askedNs = this.task.rng.draw(law);
+    this.gapEffect.ns = this.sim.timerSleep(this.task, this.askedNs);
     return this.gapEffect;
   }
   /** The effect that runs `path` (an op other than a fault) on the thread's stack. */
@@ -416,7 +436,15 @@ class ThreadLoop {
 
 /** Cost table in COST_NAMES order from a scenario. */
 export function costArray(sc: Scenario): number[] {
-  return COST_NAMES.map((n) => sc.costs[n]);
+  // A refill with a curve (Scenario.after_sleep_points) is charged as its interpolated ns of a 1 ns cost (user-fault.ts refillOf).
+  const by: Partial<Record<CostName, unknown>> = sc.after_sleep_points ?? {};
+  return COST_NAMES.map((n) => (by[n] !== undefined ? 1 : sc.costs[n]));
+}
+
+/** A kind's [sleep ns, refill ns] points as a curve (user-fault.ts interpolateRefill), or null. */
+function sleepCurve(points: ReadonlyArray<readonly [number, number]> | undefined): SleepCurve | null {
+  if (points === undefined || points.length === 0) return null;
+  return { xs: Float64Array.from(points, (p) => p[0]), ys: Float64Array.from(points, (p) => p[1]) };
 }
 
 /** Transfer time of one 4 KiB page at `mbps` MB/s (10^6 bytes/s), in ns. */
@@ -453,6 +481,13 @@ export function simulate(spec: RunSpec): Simulator {
   w.cachedFaultAfterSleepNs = sc.costs.cached_fault_after_sleep;
   w.majorFaultAfterSleepNs = sc.costs.major_fault_after_sleep;
   w.swapinFaultAfterSleepNs = sc.costs.swapin_fault_after_sleep;
+  const by = sc.after_sleep_points;
+  if (by !== undefined) {
+    w.faultAfterSleepBy = sleepCurve(by.fault_after_sleep);
+    w.cachedFaultAfterSleepBy = sleepCurve(by.cached_fault_after_sleep);
+    w.majorFaultAfterSleepBy = sleepCurve(by.major_fault_after_sleep);
+    w.swapinFaultAfterSleepBy = sleepCurve(by.swapin_fault_after_sleep);
+  }
   w.spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
   if (sc.kill !== undefined) w.spawnKiller(sc.kill);
   const memcg = mm.memory;
