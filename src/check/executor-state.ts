@@ -70,38 +70,12 @@ export function stateHash(this: Execution): [number, number] {
       fold(this.tracker.idOf(t.io.folio));
       foldString(t.io.fn.name);
       foldString(t.comm.replace(/[0-9]+$/, ''));
-    } else if (DIAG_COARSE) {
-      foldString(t.opLabel); foldString(t.pending); fold(t.retries); fold(t.vmaReadLocks); fold(t.iMmapLocks); fold(t.fsReclaim);
     } else {
       fold(t.histA);
       fold(t.histB);
     }
   }
-  const res: [number, number] = [fmix(lanes.a), fmix(lanes.b)];
-  if (DIAG_STATS) diagCoarse(this);
-  return res;
-}
-
-const DIAG_COARSE = process.env['FL_DIAG_COARSE'] === '1';
-const DIAG_STATS = process.env['FL_DIAG_STATS'] === '1';
-export const diag = { coarseStates: new Set<string>(), taskCoarse: new Set<string>(), taskFine: new Set<string>(), hashes: 0 };
-function diagCoarse(x: Execution): void {
-  const sa = lanes.a, sb = lanes.b;
-  lanes.a = 0x51a7e; lanes.b = 0xe7a15;
-  x.tracker.foldObjects();
-  fold(x.tasks.length);
-  for (const t of x.tasks) {
-    fold(t.state);
-    if (t.state === TState.DONE) continue;
-    if (t.io !== null) { fold(x.tracker.idOf(t.io.folio)); foldString(t.io.fn.name); continue; }
-    foldString(t.opLabel); foldString(t.pending); fold(t.retries); fold(t.vmaReadLocks);
-    const k = `${t.id}|${t.opLabel}|${t.pending}|${t.retries}|${t.vmaReadLocks}`;
-    diag.taskCoarse.add(k);
-    diag.taskFine.add(`${k}|${t.histA}|${t.histB}`);
-  }
-  diag.coarseStates.add(`${fmix(lanes.a)},${fmix(lanes.b)}`);
-  diag.hashes++;
-  lanes.a = sa; lanes.b = sb;
+  return [fmix(lanes.a), fmix(lanes.b)];
 }
 
 function intersects(a: readonly number[], b: readonly number[]): boolean {
