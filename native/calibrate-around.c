@@ -34,7 +34,9 @@ static void evict_page(int fd, size_t pg) {
  *                   do_fault_around maps), the X neighbours mapped;
  *   cached-unmapped the same with the X neighbours' PTEs zapped too (as the
  *                   minor-cached bench, which zaps the whole mapping: fault-
- *                   around maps them).
+ *                   around maps them);
+ *   major-unmapped  a major fault whose X cached neighbours are not mapped
+ *                   (the first walk maps them, the retry passes them).
  * X = 0 is the page alone in its window. The slope over X is what one cached
  * neighbour costs fault-around (next_uptodate_folio: the xarray walk,
  * folio_try_get, folio_trylock; a present PTE skipped, or a none one set by
@@ -42,8 +44,8 @@ static void evict_page(int fd, size_t pg) {
  * walk (twice in a major fault).
  */
 void bench_fault_around(const char *path, const char *kind, int n, int argc, char **argv) {
-  int major = !strcmp(kind, "major-mapped");
-  int mapped = major || !strcmp(kind, "cached-mapped");
+  int major = !strcmp(kind, "major-mapped") || !strcmp(kind, "major-unmapped");
+  int mapped = !strcmp(kind, "major-mapped") || !strcmp(kind, "cached-mapped");
   if (!major && !mapped && strcmp(kind, "cached-unmapped") != 0) die("fault-around: unknown kind %s", kind);
   int fd = open_or_die(path, O_RDONLY);
   size_t pages = (size_t)(size_of(fd) / (off_t)PAGE);

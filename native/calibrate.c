@@ -73,8 +73,8 @@
  *                             after a sleep of S us, prepared as the load generator does (S = 0:
  *                             back to back; a measurement only)
  *   fault-around DEV KIND N X1 .. a read fault on DEV whose 16-page fault-around window holds X
- *                             cached neighbours (KIND major-mapped, cached-mapped, cached-unmapped;
- *                             calibrate-around.c)
+ *                             cached neighbours (KIND major-mapped, cached-mapped, cached-unmapped,
+ *                             major-unmapped; calibrate-around.c)
  *   swapin-after-sleep N S1 .. a swap-in (read fault on a page pushed out to zram, as swapin)
  *                             after a sleep of S us (0: back to back)
  *   timer-sleep N S1 ..       sleep until S us ahead (clock_nanosleep TIMER_ABSTIME, as the
