@@ -72,6 +72,9 @@
  *   file-after-sleep DEV KIND N S1 ..  a page-cache hit (KIND cached) or miss (major) on DEV
  *                             after a sleep of S us, prepared as the load generator does (S = 0:
  *                             back to back; a measurement only)
+ *   fault-around DEV KIND N X1 .. a read fault on DEV whose 16-page fault-around window holds X
+ *                             cached neighbours (KIND major-mapped, cached-mapped, cached-unmapped,
+ *                             major-unmapped; calibrate-around.c)
  *   swapin-after-sleep N S1 .. a swap-in (read fault on a page pushed out to zram, as swapin)
  *                             after a sleep of S us (0: back to back)
  *   timer-sleep N S1 ..       sleep until S us ahead (clock_nanosleep TIMER_ABSTIME, as the
@@ -138,6 +141,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(b, "tlb-target")) bench_tlb_target(atoi(argv[2]));
   else if (!strcmp(b, "file-after-sleep") && argc >= 6 && (!strcmp(argv[3], "cached") || !strcmp(argv[3], "major")))
     bench_file_after_sleep(argv[2], !strcmp(argv[3], "major"), atoi(argv[4]), argc - 5, argv + 5);
+  else if (!strcmp(b, "fault-around") && argc >= 6) bench_fault_around(argv[2], argv[3], atoi(argv[4]), argc - 5, argv + 5);
   else if (!strcmp(b, "swapin-after-sleep")) bench_swapin_after_sleep(atoi(argv[2]), argc - 3, argv + 3);
   else die("unknown bench or wrong arguments: %s", b);
   printf("end %s\n", b);

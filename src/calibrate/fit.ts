@@ -37,6 +37,8 @@
  * | cached_fault_after_sleep | a page-cache hit fault begun right after its thread slept | `cached-after-sleep`: median after a sleep − median back to back (at least 0); `by_sleep` per S as fault_after_sleep |
  * | major_fault_after_sleep | a major fault begun right after its thread slept | `major-after-sleep`: median after a sleep − median back to back; `by_sleep` per S |
  * | swapin_fault_after_sleep | a swap-in begun right after its thread slept | `swapin-after-sleep`: median after a sleep − median back to back; `by_sleep` per S |
+ * | filemap_map_pages | the first attempt of a page-cache miss with a cached neighbour in its fault-around window (fault_around.ts) | `fault-around` (a major fault with X of the 15 neighbours of its 16-page window cached and mapped): the intercept of the fit over X ≥ 1 − the median at X = 0 (fitFaultAround) |
+ * | next_uptodate_folio | per cached neighbour, per walk: the first attempt of a miss, every retried file attempt (fault_around.ts) | `fault-around`: the slope over X ≥ 1 / 2 (the major fault walks the window twice) |
  *
  * Every value keeps its spread (p10/p50/p90 of the samples) and, for fits,
  * the points, slope, intercept and R² over the per-x medians (relative least
@@ -142,6 +144,23 @@ export interface FitRow {
   spread: Spread | null;
   r2: number | null;
   previous: number | null;
+}
+
+/**
+ * The `fault-around` bench (a major fault with X cached, mapped neighbours in
+ * its fault-around window): the median alone (X = 0), and the fit over
+ * X >= 1, whose intercept − the median alone is filemap_map_pages' set-up
+ * (a first walk that finds a folio) and whose slope / 2 is one neighbour
+ * passed by one walk (the major fault walks twice). null without X = 0 or
+ * without two values of X >= 1.
+ */
+export function fitFaultAround(b: BenchSamples): { alone: number; fit: LinearFit; setup: number; perFolio: number; xs: number[] } | null {
+  const zero = b.samples.get(0);
+  const some = new Map([...b.samples.entries()].filter(([x, v]) => x >= 1 && v.length > 0));
+  if (zero === undefined || zero.length === 0 || some.size < 2) return null;
+  const alone = spreadOf(zero).p50;
+  const fit = linearFit(some);
+  return { alone, fit, setup: nonNeg(fit.intercept - alone), perFolio: nonNeg(fit.slope / 2), xs: [...some.keys()].sort((p, q) => p - q) };
 }
 
 export function fitProfile(inp: FitInput): CostProfile {
@@ -280,6 +299,19 @@ export function fitProfile(inp: FitInput): CostProfile {
     if (back.length === 0 || after.length === 0) continue;
     const a = spreadOf(after), z = spreadOf(back);
     costs[cost] = { value: nonNeg(a.p50 - z.p50), source: 'derived', from: `${key}: ${kind} ${where} right after a sleep of ${[...fs.keys()].filter((x) => x > 0).join(', ')} µs (p50 ${a.p50} ns) − back to back (p50 ${z.p50} ns): ${what}`, spread: a, by_sleep: bySleep(fs, z.p50) };
+  }
+  if (b.has('fault-around')) {
+    const fa = fitFaultAround(need(b, 'fault-around'));
+    if (fa !== null) {
+      costs.filemap_map_pages = { value: fa.setup, source: 'fit', from: `fault-around: a major fault on the zram block device with X of the 15 neighbours of its 16-page fault-around window cached and mapped: the intercept of the fit over X = ${fa.xs.join(', ')} (${Math.round(fa.fit.intercept)} ns) − the median at X = 0 (${fa.alone} ns): filemap_map_pages' set-up once next_uptodate_folio finds a folio (filemap_map_pmd, pte_offset_map_lock .. pte_unmap_unlock), which the first walk of a major fault with no cached neighbour (the major bench) skips`, fit: fa.fit };
+      costs.next_uptodate_folio = { value: fa.perFolio, source: 'fit', from: 'fault-around: the slope per cached neighbour over X ≥ 1, / 2 (the first attempt\'s walk and the retry\'s each pass it): next_uptodate_folio (xarray step, folio_try_get, folio_trylock, the present PTE left, folio_unlock, folio_put)', fit: fa.fit };
+    }
+  }
+  for (const [key, what] of [
+    ['fault-around-cached', 'fault-around cached-mapped: a page-cache hit (its PTE zapped) with X of its 15 window neighbours cached and mapped, ns: one walk, the slope is next_uptodate_folio again'],
+    ['fault-around-unmapped', 'fault-around cached-unmapped: a page-cache hit with X of its 15 window neighbours cached and not mapped (as minor-cached: fault-around maps them), ns: the slope is a neighbour mapped (set_pte_range, folio_add_file_rmap_ptes)'],
+  ] as const) {
+    if (b.has(key)) measurements[key.replace(/-/g, '_')] = { what, fit: linearFit(need(b, key).samples) };
   }
   if (b.has('timer-sleep')) {
     const ts = need(b, 'timer-sleep').samples;

@@ -69,6 +69,9 @@ export const SUITE: readonly BenchSpec[] = [
   { key: 'tlb-target', need: 'none', args: ['tlb-target', '500'] },
   { key: 'swapin-after-sleep', need: 'swap', args: ['swapin-after-sleep', '1000', '0', '1', '20', '100', '300'] },
   { key: 'mprotect-split', need: 'none', args: ['mprotect-split', '500', '1', '16', '64', '256', '1024'] },
+  { key: 'fault-around', need: 'blockdev', args: ['fault-around', 'DEV', 'major-mapped', '1000', '0', '1', '2', '3', '5', '8', '15'] },
+  { key: 'fault-around-cached', need: 'blockdev', args: ['fault-around', 'DEV', 'cached-mapped', '1000', '0', '1', '2', '3', '5', '8', '15'] },
+  { key: 'fault-around-unmapped', need: 'blockdev', args: ['fault-around', 'DEV', 'cached-unmapped', '1000', '0', '5', '10', '15'] },
 ];
 
 /** Size of the block device image (64 MiB = 16,384 pages). */

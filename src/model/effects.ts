@@ -259,6 +259,27 @@ export const enum Cost {
    * back to back).
    */
   swapin_fault_after_sleep = 41,
+  /**
+   * filemap_map_pages' set-up when its walk of do_fault_around's window finds
+   * a first folio (next_uptodate_folio returns one: filemap_map_pmd,
+   * pte_offset_map_lock, and at the end pte_unmap_unlock, the mmap_miss
+   * update, rcu_read_unlock; a walk that finds nothing returns before it).
+   * Charged on the first attempt of a fault whose page is not in the page
+   * cache when a neighbour in the window is (the `major` bench's window holds
+   * none, so fault_retry does not have it). Default 0; a cost profile fits
+   * it from `fault-around` (docs/calibration.md "The neighbourhood").
+   */
+  filemap_map_pages = 42,
+  /**
+   * One cached neighbour passed by filemap_map_pages' walk of the window
+   * (next_uptodate_folio: the xarray step, folio_try_get, folio_trylock; the
+   * PTE found present and left; folio_unlock, folio_put), per walk: on the
+   * first attempt of a miss and on every retried attempt of a file fault
+   * (the `major` bench's walks meet none). A page-cache hit's first walk is
+   * in do_read_fault (`minor-cached`: every neighbour cached). Default 0;
+   * fitted from `fault-around`.
+   */
+  next_uptodate_folio = 43,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
@@ -271,6 +292,7 @@ export const COST_NAMES = [
   'folio_batch_move_lru', 'fault_after_sleep', 'timer_wakeup',
   'hrtimer_irq', 'flush_tlb_func',
   'cached_fault_after_sleep', 'major_fault_after_sleep', 'swapin_fault_after_sleep',
+  'filemap_map_pages', 'next_uptodate_folio',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

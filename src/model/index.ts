@@ -37,6 +37,7 @@ export * from './mm_lifetime.js';
 export * from './rmap.js';
 export * from './rmap_walk.js';
 export * from './swap.js';
+export * from './fault_around.js';
 export * from './pgtable.js';
 export * from './khugepaged.js';
 export * from './vm_flags.js';

@@ -3,7 +3,8 @@
  * lives here): handle_mm_fault and the handlers the thread argues about.
  */
 import { might_alloc } from './fs_reclaim.js';
-import { Cost, cpu, cpuLaw, LawName, type KPath } from './effects.js';
+import { Cost, cpu, cpuLaw, LawName, type CpuEffect, type KPath } from './effects.js';
+import { fault_around_cpu } from './fault_around.js';
 import type { VmFault } from './fault_types.js';
 import { filemap_fault, filemap_get_folio, filemap_map_pages, maybe_unlock_mmap_for_io } from './filemap.js';
 import { __anon_vma_prepare, folio_add_new_anon_rmap } from './rmap.js';
@@ -258,10 +259,25 @@ function should_fault_around(vma: VmAreaStruct): boolean {
 function do_read_fault(vmf: VmFault): number | KPath<number> {
   if (should_fault_around(vmf.vma)) {
     const ret = filemap_map_pages(vmf);
+    const walk = fault_around_cpu(vmf, ret); // the walk's neighbours the fitted costs do not hold (fault_around.ts), or null
+    if (walk !== null) return do_read_fault_after_walk(vmf, walk, ret);
     if (ret !== 0) return ret;
   }
+  return do_read_fault_fault(vmf);
+}
+
+/** do_read_fault after do_fault_around returned 0: ->fault, after the vmf_can_call_fault check. */
+function do_read_fault_fault(vmf: VmFault): number | KPath<number> {
   if (!vmf_can_call_fault(vmf)) return vmf_can_call_fault_retry(vmf);
   return filemap_fault(vmf); // __do_fault -> vma->vm_ops->fault
+}
+
+/** do_read_fault with the CPU of do_fault_around's walk charged first (fault_around_cpu). */
+function* do_read_fault_after_walk(vmf: VmFault, walk: CpuEffect, ret: number): KPath<number> {
+  yield walk;
+  if (ret !== 0) return ret;
+  const r = do_read_fault_fault(vmf);
+  return typeof r === 'number' ? r : yield* r;
 }
 
 /**

@@ -75,6 +75,8 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   cached_fault_after_sleep: 0,
   major_fault_after_sleep: 0,
   swapin_fault_after_sleep: 0,
+  filemap_map_pages: 0,
+  next_uptodate_folio: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);

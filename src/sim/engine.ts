@@ -9,7 +9,7 @@
  * task runnable at the current time, after events already queued for it.
  */
 import {
-  Cost, EffectKind, LawName, next_effect, install_clock, install_mm_cpumask, install_lru_add_batch, PAGEVEC_SIZE, install_sched, RwSemaphore, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
+  Cost, EffectKind, LawName, next_effect, install_clock, install_mm_cpumask, install_lru_add_batch, PAGEVEC_SIZE, install_fault_around_charges, install_sched, RwSemaphore, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
   type Folio, type KPath, type MmStruct, type Task, type VmEvent,
 } from '../model/index.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
@@ -177,6 +177,7 @@ export class Simulator extends CpuSched {
     install_signal_wake(Simulator.signalWakeHook);
     install_mm_cpumask(Simulator.cpumaskHook);
     install_lru_add_batch(this.costs[Cost.folio_batch_move_lru]! > 0 ? PAGEVEC_SIZE : 0); // mm/swap.c lru_add batches (model/swap.ts)
+    install_fault_around_charges(this.costs[Cost.filemap_map_pages]! > 0 || this.costs[Cost.next_uptodate_folio]! > 0); // do_fault_around's neighbours (model/fault_around.ts)
     install_vm_event_sink(Simulator.vmEventHook);
     const mm = this.mm;
     install_tracepoints(Simulator.tracepoints);
@@ -189,6 +190,7 @@ export class Simulator extends CpuSched {
       install_signal_wake(null);
       install_mm_cpumask(null);
       install_lru_add_batch(0);
+      install_fault_around_charges(false);
       install_tracepoints(null);
       set_sched_points(true);
     }
