@@ -104,8 +104,9 @@ export function writeRecorded(dir: string, r: SuiteResult): void {
   for (const [k, text] of r.raw) writeFileSync(join(dir, `${k}.txt`), text);
 }
 
-/** Run the suite on this host (root: zram devices). */
-export function runSuite(host: HostInfo, log: (m: string) => void): SuiteResult {
+/** Run the suite on this host (root: zram devices); `only`: just these bench keys (and the devices they need). */
+export function runSuite(host: HostInfo, log: (m: string) => void, only?: ReadonlySet<string>): SuiteResult {
+  const benchList = only === undefined ? SUITE : SUITE.filter((b) => only.has(b.key));
   if (process.platform !== 'linux') throw new HostError(`calibrate: needs Linux (this is ${process.platform})`);
   if (!host.root) throw new HostError('calibrate: needs root (zram block device and swap); run it as root, or fit recorded outputs with --from DIR');
   if (host.binaries.calibrate === null) throw new HostError('calibrate: faultline-calibrate is not built; build it with `npm run build:native` (or `make -C native`)');
@@ -123,23 +124,28 @@ export function runSuite(host: HostInfo, log: (m: string) => void): SuiteResult 
     const notes: string[] = [];
     const tmp = mkdtempSync('/tmp/faultline-calibrate-');
     res.add({ kind: 'dir', path: tmp });
-    const dev = zramDevice(res, DEV_BYTES);
-    fillDevice(dev, DEV_BYTES);
-    notes.push(`block device ${dev} (zram, ${DEV_BYTES / 2 ** 20} MiB, deterministic 2:1 content)`);
-    let swapOk = true;
-    const swapDev = zramDevice(res, SWAP_BYTES);
-    try {
-      sh('mkswap', [swapDev]);
-      sh('swapon', ['-p', '32767', swapDev]);
-      res.update({ kind: 'zram', id: Number(swapDev.slice('/dev/zram'.length)), swapon: true });
-      notes.push(`swap on ${swapDev} (zram)`);
-    } catch (e) {
-      swapOk = false;
-      notes.push(`no zram swap (${(e as Error).message.split('\n')[0]}): swapin skipped, io.swap keeps its default`);
+    let dev = '';
+    if (benchList.some((b) => b.need === 'blockdev')) {
+      dev = zramDevice(res, DEV_BYTES);
+      fillDevice(dev, DEV_BYTES);
+      notes.push(`block device ${dev} (zram, ${DEV_BYTES / 2 ** 20} MiB, deterministic 2:1 content)`);
+    }
+    let swapOk = benchList.some((b) => b.need === 'swap');
+    if (swapOk) {
+      try {
+        const swapDev = zramDevice(res, SWAP_BYTES);
+        sh('mkswap', [swapDev]);
+        sh('swapon', ['-p', '32767', swapDev]);
+        res.update({ kind: 'zram', id: Number(swapDev.slice('/dev/zram'.length)), swapon: true });
+        notes.push(`swap on ${swapDev} (zram)`);
+      } catch (e) {
+        swapOk = false;
+        notes.push(`no zram swap (${(e as Error).message.split('\n')[0]}): swapin skipped, io.swap keeps its default`);
+      }
     }
     const benches = new Map<string, BenchSamples>();
     const raw = new Map<string, string>();
-    for (const b of SUITE) {
+    for (const b of benchList) {
       if (b.need === 'swap' && !swapOk) continue;
       const args = b.args.map((a) => (a === 'DEV' ? dev : a));
       const t0 = Date.now();

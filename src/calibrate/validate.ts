@@ -153,7 +153,7 @@ function fmtNs(ns: number | null): string {
 }
 
 /** Markdown: one table per scenario, with the load averages of its real runs. */
-export function renderValidation(docs: readonly RealDoc[], header: { costs: string; io: string; runs: number }): string {
+export function renderValidation(docs: readonly RealDoc[], header: { costs: string; io: string; runs: number; drift?: string }): string {
   const out: string[] = [];
   let ok = 0, miss = 0, okMode = 0, missMode = 0;
   for (const doc of docs) {
@@ -177,5 +177,5 @@ export function renderValidation(docs: readonly RealDoc[], header: { costs: stri
     ...(okMode + missMode === 0 ? [] : [`By mode (fault latency per page state, fork latency by the child's placement; in addition to the figures above, not counted in them): ${okMode} within target, ${missMode} outside.`]),
     '',
   ];
-  return head.join('\n') + '\n' + out.join('\n');
+  return head.join('\n') + '\n' + (header.drift ?? '') + out.join('\n');
 }

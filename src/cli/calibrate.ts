@@ -4,12 +4,13 @@
  * (docs/calibration.md, "Cost profiles"). `--from DIR` fits recorded outputs
  * instead (no root).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fitProfile } from '../calibrate/fit.js';
-import { renderProfile } from '../calibrate/profile.js';
+import { driftRows, HOST_PROBE, renderDrift } from '../calibrate/host-drift.js';
+import { loadProfile, renderProfile } from '../calibrate/profile.js';
 import { renderFitTable } from '../calibrate/report.js';
-import { readRecorded, runSuite, writeRecorded } from '../calibrate/suite.js';
+import { readRecorded, runSuite, writeRecorded, type SuiteResult } from '../calibrate/suite.js';
 import { probeHost } from '../real/index.js';
 import { join } from 'node:path';
 import { renderValidation, VALIDATION_SCENARIOS, type RealDoc } from '../calibrate/validate.js';
@@ -21,6 +22,9 @@ import { load, sourceLabel, withCostsOption } from './run.js';
 import { compare } from '../report/index.js';
 import { isIoPath, runModelSide, translate, withDeviceReadLaw } from '../real/index.js';
 import type { Law } from '../scenario/types.js';
+
+/** Where `calibrate --validate --record DIR` keeps the host probe's raw outputs (DIR/host-probe/KEY.txt). */
+const PROBE_DIR = 'host-probe';
 
 export interface CalibrateOptions {
   out?: string;
@@ -81,6 +85,18 @@ async function validateCommand(opts: CalibrateOptions, io: CliIo, version: strin
   const docs: RealDoc[] = [];
   if (opts.from !== undefined && opts.modelFrom !== undefined) throw new UsageError('--from and --model-from: give one');
   const recordedDir = opts.modelFrom ?? opts.from;
+  // The host's speed against the profile's recording (calibrate/host-drift.ts): probed before the real runs.
+  let probe: SuiteResult | null = null;
+  if (recordedDir === undefined) {
+    io.stderr.write(`faultline calibrate --validate: probing the host's speed (${HOST_PROBE.map((p) => p.key).join(', ')})\n`);
+    probe = runSuite(probeHost(), (m) => io.stderr.write(`faultline calibrate --validate: ${m}\n`), new Set(HOST_PROBE.map((p) => p.key)));
+    if (opts.record !== undefined) {
+      mkdirSync(join(opts.record, PROBE_DIR), { recursive: true });
+      writeRecorded(join(opts.record, PROBE_DIR), probe);
+    }
+  } else if (existsSync(join(recordedDir, PROBE_DIR))) {
+    probe = readRecorded(join(recordedDir, PROBE_DIR));
+  }
   for (const name of VALIDATION_SCENARIOS) {
     let text: string;
     if (recordedDir !== undefined) {
@@ -109,9 +125,17 @@ async function validateCommand(opts: CalibrateOptions, io: CliIo, version: strin
   const first = docs[0];
   const recordedIo = first === undefined ? ioPath : first.real.runs[0]?.extras.device?.io ?? 'fuse';
   const recordedCosts = /, costs (\S+)$/.exec(first?.scenario.source ?? '')?.[1] ?? 'the scenarios\' own';
+  const modelCosts = recordedDir === undefined ? costs : opts.modelFrom !== undefined ? opts.costs ?? recordedCosts : recordedCosts;
+  let drift: string | undefined;
+  try {
+    const profile = loadProfile(modelCosts);
+    drift = renderDrift(probe === null ? null : driftRows(profile, probe.benches), modelCosts, profile.host?.measured);
+  } catch {
+    drift = undefined; // the scenarios' own costs, or a profile no longer here: nothing to compare the probe with
+  }
   io.stdout.write(renderValidation(docs, recordedDir !== undefined
-    ? { costs: recordedCosts, io: recordedIo, runs: first?.real.runs.length ?? 0 }
-    : { costs, io: ioPath, runs }));
+    ? { costs: recordedCosts, io: recordedIo, runs: first?.real.runs.length ?? 0, drift }
+    : { costs, io: ioPath, runs, drift }));
 }
 
 export async function calibrateCommand(opts: CalibrateOptions, io: CliIo, version: string): Promise<void> {
