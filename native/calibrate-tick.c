@@ -98,3 +98,35 @@ void bench_sched_tick(int n) {
          best, (long long)T, desched, k, ng, (long long)((prev - t0) / 1000000), niced ? -20 : 0);
   free(g);
 }
+
+/*
+ * short-sleep N S1 S2 ...: does a timer sleep of S ns leave the CPU? (a
+ * measurement: docs/calibration.md "What interrupts a real writer, traced",
+ * what remains 1). The load generator sleeps its gaps with
+ * clock_nanosleep(TIMER_ABSTIME) to the last op's end + the gap (loadgen.c
+ * sleep_until); do_nanosleep -> hrtimer_sleeper_start_expires arms the
+ * hrtimer and calls schedule() only if the timer has not fired yet
+ * (t->task still set), so a sleep shorter than the way into schedule()
+ * never switches. Per S, N times: a little user-space work, then
+ * getrusage(RUSAGE_THREAD), a sleep to now + S (1 ns timer slack), the
+ * clock, getrusage again. Samples: X = 10 S + k, k = 1 when the sleep
+ * switched (ru_nvcsw grew), 0 when it did not; the value is how late the
+ * thread is back after now + S, ns.
+ */
+void bench_short_sleep(int n, int nargs, char **args) {
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  for (int a = 0; a < nargs; a++) {
+    long s = atol(args[a]);
+    for (int i = 0; i < n; i++) {
+      for (volatile int k = 0; k < 20000; k++) {}
+      struct rusage r0, r1;
+      getrusage(RUSAGE_THREAD, &r0);
+      int64_t at = now_ns() + s;
+      struct timespec ts = { (time_t)(at / 1000000000LL), (long)(at % 1000000000LL) };
+      while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR) {}
+      int64_t back = now_ns();
+      getrusage(RUSAGE_THREAD, &r1);
+      sample(10 * s + (r1.ru_nvcsw > r0.ru_nvcsw), back - at);
+    }
+  }
+}

@@ -141,3 +141,18 @@ describe('fit: tick_sched_timer and tick_nsec from the sched-tick bench', () => 
     expect(p.costs.tick_nsec).toMatchObject({ value: 0, source: 'default' });
   });
 });
+
+describe('the short-sleep bench: a measurement, no model cost', () => {
+  const recorded = readRecorded(join(repoRoot(), CALIB_FIXTURES)).benches;
+  const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0] as [number, number, number], measured: 't' };
+
+  it('is in the suite; the profile keeps its samples by X = 10 S + k as a measurement, each X with its median', () => {
+    expect(SUITE.some((b) => b.key === 'short-sleep' && b.args[0] === 'short-sleep')).toBe(true);
+    const s = recorded.get('short-sleep')!.samples;
+    const p = fitProfile({ name: 'x', description: 'x', host, benches: recorded });
+    const m = p.measurements.short_sleep_by_sleep!;
+    expect(m.by!.map((e) => e.x)).toEqual([...s.keys()].sort((a, b) => a - b));
+    for (const e of m.by!) expect(e.spread.n).toBe(s.get(e.x)!.length);
+    expect([...s.keys()].every((x) => x % 10 === 0 || x % 10 === 1)).toBe(true);
+  });
+});

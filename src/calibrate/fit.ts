@@ -354,6 +354,7 @@ export function fitProfile(inp: FitInput): CostProfile {
     ['lock-threads', 'mmap_write_by_threads', 'T threads doing mprotect(same prot) at once: per-op time by T (rwsem hand-over, cache-line bouncing), ns'],
     ['fault-threads', 'fault_shared_vma_by_threads', 'T threads write-faulting fresh pages of one VMA (shared per-VMA lock count): per-fault time by T, ns'],
     ['fault-threads-own', 'fault_own_vma_by_threads', 'the same with a VMA per thread: per-fault time by T, ns'],
+    ['short-sleep', 'short_sleep_by_sleep', 'a clock_nanosleep (TIMER_ABSTIME, 1 ns slack) to now + S ns: how late the thread is back, by X = 10 S + k (k = 1: the sleep switched out, ru_nvcsw; 0: the timer fired before schedule()), ns; no model cost (docs/calibration.md "What interrupts a real writer, traced")'],
     ['mprotect-siblings', 'mprotect_256_by_siblings', 'mprotect of 256 resident pages with X threads of the process looping sleep 20 µs / spin 2.5 µs (X = 100 + k: k such threads in another process), ns; no model cost (docs/calibration.md)'],
   ];
   for (const [key, name, what] of byThreads) {

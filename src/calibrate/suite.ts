@@ -70,6 +70,7 @@ export const SUITE: readonly BenchSpec[] = [
   { key: 'swapin-after-sleep', need: 'swap', args: ['swapin-after-sleep', '1000', '0', '1', '20', '100', '300'] },
   { key: 'mprotect-split', need: 'none', args: ['mprotect-split', '500', '1', '16', '64', '256', '1024'] },
   { key: 'sched-tick', need: 'none', args: ['sched-tick', '1000'] },
+  { key: 'short-sleep', need: 'none', args: ['short-sleep', '1000', '0', '1000', '2000', '4000', '6000', '8000', '12000', '20000'] },
 ];
 
 /** Size of the block device image (64 MiB = 16,384 pages). */
