@@ -2,7 +2,7 @@
  * sched-tick N: the CPU the periodic scheduler tick takes from the task
  * running on a busy CPU (Cost.tick_sched_timer) and its period (Cost.tick_nsec,
  * TICK_NSEC = NSEC_PER_SEC / CONFIG_HZ); src/sim/cpus.ts CpuSched.sched_tick,
- * docs/calibration.md "What interrupts a real writer".
+ * docs/calibration.md "What interrupts a real writer, traced".
  *
  * kernel/time/tick-sched.c: on a CPU that runs a task the tick is the
  * hrtimer tick_sched_timer, armed every TICK_NSEC on the jiffies grid
