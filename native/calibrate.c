@@ -85,6 +85,12 @@
  *   tlb-target N              a thread spinning on CPU 1 reading the clock, X=1 with the main
  *                             thread on CPU 0 mprotecting a resident page in the window (the
  *                             TLB shoot-down IPI to CPU 1), X=0 without (calibrate-irq.c)
+ *   sched-tick N              a thread spinning on CPU 1 reading the clock: X=HZ the largest gap at
+ *                             each of N 1/HZ boundaries (the scheduler tick), X=0 half a period
+ *                             later (calibrate-tick.c: the tick's CPU cost and period)
+ *   short-sleep N S1 ..       a clock_nanosleep to now + S ns: X = 10 S + k, k = 1 if it switched
+ *                             (ru_nvcsw), the value how late it is back (calibrate-tick.c; a
+ *                             measurement only)
  *   mprotect-siblings N X1 .. mprotect of 256 resident pages (and back) with X threads of
  *                             the process looping sleep 20 us / spin 2.5 us; X = 100 + k:
  *                             k such threads in another process (a measurement only)
@@ -139,6 +145,8 @@ int main(int argc, char **argv) {
   else if (!strcmp(b, "timer-sleep")) bench_timer_sleep(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "hrtimer-irq")) bench_hrtimer_irq(atoi(argv[2]));
   else if (!strcmp(b, "tlb-target")) bench_tlb_target(atoi(argv[2]));
+  else if (!strcmp(b, "sched-tick")) bench_sched_tick(atoi(argv[2]));
+  else if (!strcmp(b, "short-sleep")) bench_short_sleep(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "file-after-sleep") && argc >= 6 && (!strcmp(argv[3], "cached") || !strcmp(argv[3], "major")))
     bench_file_after_sleep(argv[2], !strcmp(argv[3], "major"), atoi(argv[4]), argc - 5, argv + 5);
   else if (!strcmp(b, "fault-around") && argc >= 6) bench_fault_around(argv[2], argv[3], atoi(argv[4]), argc - 5, argv + 5);

@@ -102,6 +102,8 @@ void bench_ctxswitch(int n);
 /* Benches of calibrate-irq.c */
 void bench_hrtimer_irq(int n);
 void bench_tlb_target(int n);
+void bench_sched_tick(int n);
+void bench_short_sleep(int n, int nargs, char **args);
 
 /* Benches of calibrate-exit.c */
 void bench_exit_vmas(int anon, int n, int argc, char **argv);

@@ -156,9 +156,17 @@ class CpuIdentity extends NullObserver {
     if (idle > (task === this.preempted ? 1 : 0)) this.errors.push(`${t}: ${task.comm} queued with a CPU idle`);
     if ((task as SimTask).cpu !== -1) this.errors.push(`${t}: ${task.comm} queued while on a CPU`);
   }
-  irq(t: number, cpu: number, task: SimTaskInfo | null): void {
+  ticks = 0;
+  /** Cost.tick_nsec of the run (0: none expected). */
+  tickPeriod = 0;
+  irq(t: number, cpu: number, task: SimTaskInfo | null, what: string): void {
     this.irqs++;
     if (task !== null) this.irqsOnTask++;
+    if (what === 'tick_sched_timer') { // the tick: on the grid, and only on a busy CPU (NO_HZ_IDLE)
+      this.ticks++;
+      if (this.tickPeriod === 0 || t % this.tickPeriod !== 0) this.errors.push(`${t}: a tick off the ${this.tickPeriod} ns grid`);
+      if (task === null) this.errors.push(`${t}: a tick on idle CPU ${cpu}`);
+    }
     if (this.on[cpu] !== task) this.errors.push(`${t}: interrupt on CPU ${cpu} charged to ${task?.comm ?? 'idle'}, on it: ${this.on[cpu]?.comm ?? 'idle'}`);
   }
 }
@@ -182,29 +190,33 @@ describe('CPU identity: engine properties', () => {
     costs: {
       mprotect_fixup: `${costUs}us`, dup_vma: '2us', wakeup: '3us', flush_tlb_multi: '5us', anon_vma_fork: '1us', copy_pte_range: '1us',
       wrprotect_pte: '10ns', timer_wakeup: '4us', hrtimer_irq: `${irqUs}us`, flush_tlb_func: `${irqUs / 2}us`,
+      tick_sched_timer: `${irqUs / 3}us`, tick_nsec: '1ms',
     },
   });
 
-  it('one task per CPU, its task_cpu kept; queued only with every CPU taken; an interrupt charged to the task on its CPU; deterministic', () => {
-    let charged = 0;
+  it('one task per CPU, its task_cpu kept; queued only with every CPU taken; an interrupt charged to the task on its CPU; ticks on the grid, on busy CPUs only; deterministic', () => {
+    let charged = 0, ticks = 0;
     fc.assert(fc.property(
       fc.integer({ min: 1, max: 4 }), fc.array(thread, { minLength: 1, maxLength: 5 }), fc.integer({ min: 0, max: 50 }),
       fc.integer({ min: 0, max: 30 }), fc.boolean(), fc.boolean(), fc.integer({ min: 1, max: 1000 }),
       (cpus, threads, costUs, irqUs, spin, preempt, seed) => {
         const s = scen(cpus, threads, costUs, irqUs, spin, preempt);
         const o = new CpuIdentity(cpus);
+        o.tickPeriod = 1_000_000;
         simulate({ scenario: s, fault: faultStrategy('mainline'), fork: forkStrategy('fork-lock-all'), seed, observer: o });
         expect(o.errors.slice(0, 3), JSON.stringify(s.threads.map((t) => t.name))).toEqual([]);
         if (irqUs === 0) expect(o.irqs).toBe(0);
         charged += o.irqsOnTask;
+        ticks += o.ticks;
         expect(JSON.stringify(measure({ scenario: s, fault: 'mainline', fork: 'fork-lock-all', seed })))
           .toBe(JSON.stringify(measure({ scenario: s, fault: 'mainline', fork: 'fork-lock-all', seed })));
       },
     ), { numRuns: 60 });
     expect(charged).toBeGreaterThan(0); // the generator does reach interrupts on a busy CPU
+    expect(ticks).toBeGreaterThan(0); // and ticks on one
   }, 120_000);
 
-  it('unlimited CPUs have no identity: hrtimer_irq changes nothing', () => {
+  it('unlimited CPUs have no identity: hrtimer_irq and the tick change nothing', () => {
     fc.assert(fc.property(
       fc.array(thread, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 1000 }),
       (threads, irqUs, seed) => {

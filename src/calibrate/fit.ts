@@ -34,6 +34,8 @@
  * | timer_wakeup | how late a think time or gap ends (sim/engine.ts Simulator.timerSleep) | `timer-sleep`: median lateness of an absolute clock_nanosleep, over every sleep length |
  * | flush_tlb_func | CPU a TLB shoot-down's IPI takes from the task on each target CPU (sim/engine.ts Simulator.tlbShootdown) | `tlb-target`: X=1 median − X=0 median of a spinning thread's largest gap while a thread of the process mprotects (native/calibrate-irq.c) |
  * | hrtimer_irq | CPU a think time's or gap's expiry takes from the task on the sleeper's CPU (sim/cpus.ts CpuSched.irq) | `hrtimer-irq`: X=1 median − X=0 median of a spinning thread's largest gap near the expiry (native/calibrate-irq.c) |
+ * | tick_sched_timer | CPU the scheduler tick takes from the task on each busy CPU, every tick_nsec (sim/cpus.ts CpuSched.sched_tick) | `sched-tick`: X=HZ median − X=0 median of a spinning thread's largest gap at the 1/HZ boundaries and half a period off (native/calibrate-tick.c) |
+ * | tick_nsec | the tick's period, TICK_NSEC (not CPU) | `sched-tick`: 1e9 / the HZ whose boundaries the gaps fall on (the X of its samples) |
  * | cached_fault_after_sleep | a page-cache hit fault begun right after its thread slept | `cached-after-sleep`: median after a sleep − median back to back (at least 0); `by_sleep` per S as fault_after_sleep |
  * | major_fault_after_sleep | a major fault begun right after its thread slept | `major-after-sleep`: median after a sleep − median back to back; `by_sleep` per S |
  * | swapin_fault_after_sleep | a swap-in begun right after its thread slept | `swapin-after-sleep`: median after a sleep − median back to back; `by_sleep` per S |
@@ -338,6 +340,16 @@ export function fitProfile(inp: FitInput): CostProfile {
       costs.flush_tlb_func = { value: nonNeg(s.p50 - z.p50), source: 'derived', from: `tlb-target: the largest gap of a thread spinning on CPU 1 while a thread of the process on CPU 0 mprotects a resident page (p50 ${s.p50} ns) − without (p50 ${z.p50} ns): the TLB shoot-down's call-function IPI on the target CPU (its VM exit, flush_tlb_func), taken from the task there`, spread: s };
     }
   }
+  if (b.has('sched-tick')) {
+    const st = need(b, 'sched-tick').samples;
+    const hz = [...st.keys()].filter((x) => x > 0);
+    const at = hz.length === 1 ? st.get(hz[0]!)! : [], off = st.get(0) ?? [];
+    if (at.length > 0 && off.length > 0) {
+      const s = spreadOf(at), z = spreadOf(off), tick = Math.round(1e9 / hz[0]!);
+      costs.tick_sched_timer = { value: nonNeg(s.p50 - z.p50), source: 'derived', from: `sched-tick: the largest gap of a thread spinning on CPU 1 at the 1/HZ boundaries (HZ ${hz[0]!}, p50 ${s.p50} ns) − half a period later (p50 ${z.p50} ns): the tick's timer interrupt (VM exit), tick_sched_timer -> update_process_times -> sched_tick and the softirqs it raised, taken from the task on a busy CPU`, spread: s };
+      costs.tick_nsec = { value: tick, source: 'measured', from: `sched-tick: the spinner's gaps fall on the grid of 1/${hz[0]!} s (CONFIG_HZ=${hz[0]!}: TICK_NSEC), the candidate HZ (100, 250, 300, 1000) with the largest share of boundaries that have a gap (the bench's notes)` };
+    }
+  }
   if (b.has('wakeup')) {
     const w = median(b, 'wakeup');
     costs.wakeup = { value: nonNeg(w.v), source: 'measured', from: 'wakeup: futex wake → the woken thread runs (try_to_wake_up, IPI, idle exit, context switch); a delay, not CPU', spread: w.spread };
@@ -374,6 +386,7 @@ export function fitProfile(inp: FitInput): CostProfile {
     ['lock-threads', 'mmap_write_by_threads', 'T threads doing mprotect(same prot) at once: per-op time by T (rwsem hand-over, cache-line bouncing), ns'],
     ['fault-threads', 'fault_shared_vma_by_threads', 'T threads write-faulting fresh pages of one VMA (shared per-VMA lock count): per-fault time by T, ns'],
     ['fault-threads-own', 'fault_own_vma_by_threads', 'the same with a VMA per thread: per-fault time by T, ns'],
+    ['short-sleep', 'short_sleep_by_sleep', 'a clock_nanosleep (TIMER_ABSTIME, 1 ns slack) to now + S ns: how late the thread is back, by X = 10 S + k (k = 1: the sleep switched out, ru_nvcsw; 0: the timer fired before schedule()), ns; no model cost (docs/calibration.md "What interrupts a real writer, traced")'],
     ['mprotect-siblings', 'mprotect_256_by_siblings', 'mprotect of 256 resident pages with X threads of the process looping sleep 20 µs / spin 2.5 µs (X = 100 + k: k such threads in another process), ns; no model cost (docs/calibration.md)'],
   ];
   for (const [key, name, what] of byThreads) {

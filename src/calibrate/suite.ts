@@ -72,6 +72,8 @@ export const SUITE: readonly BenchSpec[] = [
   { key: 'fault-around', need: 'blockdev', args: ['fault-around', 'DEV', 'major-mapped', '1000', '0', '1', '2', '3', '5', '8', '15'] },
   { key: 'fault-around-cached', need: 'blockdev', args: ['fault-around', 'DEV', 'cached-mapped', '1000', '0', '1', '2', '3', '5', '8', '15'] },
   { key: 'fault-around-unmapped', need: 'blockdev', args: ['fault-around', 'DEV', 'cached-unmapped', '1000', '0', '5', '10', '15'] },
+  { key: 'sched-tick', need: 'none', args: ['sched-tick', '1000'] },
+  { key: 'short-sleep', need: 'none', args: ['short-sleep', '1000', '0', '1000', '2000', '4000', '6000', '8000', '12000', '20000'] },
 ];
 
 /** Size of the block device image (64 MiB = 16,384 pages). */

@@ -280,6 +280,27 @@ export const enum Cost {
    * fitted from `fault-around`.
    */
   next_uptodate_folio = 43,
+  /**
+   * CPU taken from the task running on a CPU by the periodic scheduler tick
+   * there (kernel/time/tick-sched.c tick_nohz_handler / tick_sched_timer ->
+   * tick_sched_handle -> update_process_times -> sched_tick, and the timer
+   * and RCU softirqs it raises, run at the interrupt's exit; in a guest also
+   * the VM exit and entry of the timer interrupt). The simulator ticks every
+   * Cost.tick_nsec on the grid of its multiples, and at each tick extends
+   * the burst (or spin) of the task on every busy CPU by this much
+   * (src/sim/cpus.ts CpuSched.sched_tick); an idle CPU has no tick
+   * (CONFIG_NO_HZ_IDLE: tick_nohz_idle_stop_tick). The tick's other work
+   * (the slice check's reschedule, load balancing) is not modelled. Default
+   * 0: no tick; a cost profile measures it (`sched-tick` bench).
+   */
+  tick_sched_timer = 44,
+  /**
+   * The scheduler tick's period, ns: TICK_NSEC = NSEC_PER_SEC / CONFIG_HZ
+   * (not a CPU cost). 0: no tick. A cost profile measures it (`sched-tick`
+   * bench: the 1/HZ grid its gaps fall on; 4 ms, HZ=250, on the calibration
+   * host).
+   */
+  tick_nsec = 45,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
@@ -293,6 +314,7 @@ export const COST_NAMES = [
   'hrtimer_irq', 'flush_tlb_func',
   'cached_fault_after_sleep', 'major_fault_after_sleep', 'swapin_fault_after_sleep',
   'filemap_map_pages', 'next_uptodate_folio',
+  'tick_sched_timer', 'tick_nsec',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

@@ -77,6 +77,10 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   swapin_fault_after_sleep: 0,
   filemap_map_pages: 0,
   next_uptodate_folio: 0,
+  // 0: no scheduler tick on a busy CPU; cost profiles set both
+  // (docs/calibration.md "What interrupts a real writer, traced").
+  tick_sched_timer: 0,
+  tick_nsec: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);

@@ -43,6 +43,12 @@ export abstract class CpuSched {
    * count, this only says which CPU (select_idle_sibling).
    */
   protected readonly cpuTask: Array<SimTask | null>;
+  /** Cost.tick_sched_timer and Cost.tick_nsec, ns (sched_tick; 0: no tick). */
+  private readonly tickNs: number;
+  private readonly tickPeriod: number;
+  /** A tick is pending on the grid (armTick). */
+  private tickArmed = false;
+  private readonly tickFn = (): void => this.sched_tick();
 
   constructor(cfg: EngineConfig) {
     this.cpus = cfg.cpus;
@@ -51,6 +57,9 @@ export abstract class CpuSched {
     this.preempt = cfg.preempt;
     this.costs = Float64Array.from(cfg.costs);
     this.wakeupNs = Math.round(this.costs[Cost.wakeup] ?? 0);
+    const tick = Math.round(this.costs[Cost.tick_nsec] ?? 0), tickNs = Math.round(this.costs[Cost.tick_sched_timer] ?? 0);
+    this.tickPeriod = tick > 0 && tickNs > 0 ? tick : 0;
+    this.tickNs = this.tickPeriod > 0 ? tickNs : 0;
     this.observer = cfg.observer ?? new NullObserver();
   }
 
@@ -218,6 +227,42 @@ export abstract class CpuSched {
     this.heap.push(t.cpuEnd, t.id, t.evTag);
   }
 
+  /** Run `fn` at time `t` in interrupt context (Simulator.timer). */
+  abstract timer(t: number, fn: () => void): void;
+
+  /**
+   * The periodic scheduler tick on the busy CPUs (CONFIG_NO_HZ_IDLE): at
+   * every multiple of Cost.tick_nsec (the jiffies grid:
+   * tick_init_jiffy_update aligns it; no skew_tick) each CPU with a task
+   * on it takes the tick's interrupt (kernel/time/tick-sched.c
+   * tick_nohz_handler -> tick_sched_handle -> update_process_times ->
+   * sched_tick, the softirqs it raised), Cost.tick_sched_timer taken from
+   * that task (CpuSched.irq); an idle CPU has stopped its tick
+   * (tick_nohz_idle_stop_tick) and costs nothing. The grid's next tick is
+   * armed while some CPU is busy (armTick from takeCpu: a CPU leaving idle
+   * restarts its tick on the grid, tick_nohz_restart -> hrtimer_forward)
+   * and not re-armed after a tick that found every CPU idle. The tick's
+   * slice check (a reschedule) and load balancing are not modelled
+   * (docs/fidelity.md).
+   */
+  private sched_tick(): void {
+    this.tickArmed = false;
+    let busy = false;
+    for (let c = 0; c < this.cpuTask.length; c++) {
+      if (this.cpuTask[c] === null) continue;
+      busy = true;
+      this.irq(c, this.tickNs, 'tick_sched_timer');
+    }
+    if (busy) this.armTick();
+  }
+
+  /** Arm the tick at the grid's next multiple of tick_nsec after now (once). */
+  private armTick(): void {
+    if (this.tickArmed) return;
+    this.tickArmed = true;
+    this.timer((Math.floor(this.now / this.tickPeriod) + 1) * this.tickPeriod, this.tickFn);
+  }
+
   /**
    * An IPI of `ns` to up to `max` CPUs with a task on them, other than
    * `self`'s CPU (its last one), lowest index first (CpuSched.irq on each).
@@ -282,6 +327,7 @@ export abstract class CpuSched {
     this.cpuTask[cpu] = task;
     task.cpu = cpu;
     task.lastCpu = cpu;
+    if (this.tickPeriod > 0) this.armTick();
   }
 
   /** `task` leaves its CPU (task_cpu stays: lastCpu); returns the CPU. */
