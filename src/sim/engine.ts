@@ -88,13 +88,20 @@ export class Simulator extends CpuSched {
    */
   timerSleep(task: SimTask, ns: number): number {
     if (ns <= 0) return ns;
-    if (this.hrtimerIrqNs > 0 && task.lastCpu >= 0) {
-      const cpu = task.lastCpu, tag = task.evTag;
-      this.timer(this.now + ns, () => {
-        if (task.state === TaskState.SLEEPING && task.evTag === tag) this.irq(cpu, this.hrtimerIrqNs, 'hrtimer_interrupt');
-      });
-    }
+    if (this.hrtimerIrqNs > 0 && task.lastCpu >= 0) this.armHrtimer(task, ns);
     return ns + this.timerLateNs;
+  }
+
+  /**
+   * timerSleep's hrtimer expiry on the sleeper's last CPU. A method of its
+   * own: the closure made here would otherwise make timerSleep too large for
+   * TurboFan to inline into the thread loop under faultline's inlining budget.
+   */
+  private armHrtimer(task: SimTask, ns: number): void {
+    const cpu = task.lastCpu, tag = task.evTag;
+    this.timer(this.now + ns, () => {
+      if (task.state === TaskState.SLEEPING && task.evTag === tag) this.irq(cpu, this.hrtimerIrqNs, 'hrtimer_interrupt');
+    });
   }
 
   /**
