@@ -28,6 +28,8 @@ export abstract class CpuSched {
   /** Cost.wakeup, ns (0: a woken task is runnable at once). */
   private readonly wakeupNs: number;
   private readonly cpus: number | null;
+  /** No CPU limit (`cpus: null`): every CPU step starts at once. */
+  protected readonly unlimitedCpus: boolean;
   private readonly preempt: boolean;
   private free: number;
   private readonly running: SimTask[] = [];
@@ -46,6 +48,7 @@ export abstract class CpuSched {
 
   constructor(cfg: EngineConfig) {
     this.cpus = cfg.cpus;
+    this.unlimitedCpus = cfg.cpus === null;
     this.free = cfg.cpus ?? 0;
     this.cpuTask = new Array<SimTask | null>(cfg.cpus ?? 0).fill(null);
     this.preempt = cfg.preempt;
@@ -351,7 +354,7 @@ export abstract class CpuSched {
   }
 
   /** cpuRelease with a fixed number of CPUs: the CPU goes to the best runnable task, or is free. */
-  private cpuReleaseCpu(task: SimTask): void {
+  protected cpuReleaseCpu(task: SimTask): void {
     this.removeRunning(task);
     const cpu = this.leaveCpu(task);
     const next = this.runqueue.shift();

@@ -223,7 +223,13 @@ export class Simulator extends CpuSched {
           this.giveUpSpin(task);
           continue;
         }
-        if (task.state === TaskState.RUNNING) this.cpuRelease(task);
+        if (task.state === TaskState.RUNNING) {
+          // cpuRelease, written out: the loop's inlining budget goes to the
+          // event heap's pop, and this runs at every CPU step's end.
+          task.ranSinceWake += this.now - task.runStart;
+          this.observer.cpuStop(this.now, task, false);
+          if (!this.unlimitedCpus) this.cpuReleaseCpu(task);
+        }
         else if (task.state === TaskState.SLEEPING) task.ranSinceWake = 0; // woken by its timer
         if (task.resumeNotify) {
           task.resumeNotify = false;
