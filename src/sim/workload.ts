@@ -401,10 +401,14 @@ class ThreadLoop {
     this.repeats = Int32Array.from(th.ops, (o) => o.repeat);
     this.gaps = th.ops.map((o) => o.gap);
     this.nops = th.ops.length;
+    this.thinkMean = th.think.law === 'exponential' ? th.think.mean : -1;
   }
+  /** The think time's mean when it is exponential (Rng.exponential, the same draw), else -1. */
+  private readonly thinkMean: number;
   /** User-space think time before the next op. */
   think(): SleepEffect {
-    this.askedNs = this.task.rng.draw(this.th.think);
+    const mean = this.thinkMean;
+    this.askedNs = mean >= 0 ? this.task.rng.exponential(mean) : this.task.rng.draw(this.th.think);
     this.thinkEffect.ns = this.sim.timerSleep(this.task, this.askedNs);
     return this.thinkEffect;
   }
