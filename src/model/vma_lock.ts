@@ -77,11 +77,19 @@ let locked_ref = false;
  * writer waiting in vma_mark_detached (docs/fidelity.md, "lock_vma_under_rcu").
  */
 export function vma_start_read(mm: MmStruct, vma: VmAreaStruct, transient = false): number {
-  if ((mm.mm_lock_seq & 1) === 1 && vma.vm_lock_seq === mm.mm_lock_seq) return vma_start_read_write_locked(mm, vma, transient);
+  if ((mm.mm_lock_seq & 1) === 1 && vma.vm_lock_seq === mm.mm_lock_seq) {
+    if (!transient || vma.detached || vma.excludeReaders || vma.mm !== mm) return VMA_READ_FAIL;
+    vma.nrReaders++; // __refcount_inc_not_zero_limited_acquire(&vma->vm_refcnt): the transient reference
+    return VMA_READ_LOCKED_REF; // vma->vm_lock_seq == raw_read_seqcount(&mm->mm_lock_seq): the re-check fails
+  }
   if (vma.detached) return VMA_READ_EAGAIN; // a freed object is detached too
   if (vma.excludeReaders) return VMA_READ_FAIL;
   if (vma.mm !== mm && !fault_inject.vma_start_read_skip_mm_check && !fault_inject.lock_vma_mm_check_without_mmgrab) {
-    return vma_start_read_unstable(vma);
+    const other = vma.mm; // "Use a copy of vm_mm in case vma is freed after we drop vm_refcnt"
+    vma.nrReaders++; // the transient reference (vm_refcnt), not a read lock: dropped by vma_refcount_put_transient
+    mmgrab(other);
+    unstable_mm = other; // vma_refcount_put: the reference is dropped; the wake-up follows
+    return VMA_READ_UNSTABLE;
   }
   // A false "locked" answer is allowed (mm_lock_seq wrap, reader limit): the
   // fault falls back to mmap_lock. Model-only: the checker may choose it.
@@ -126,28 +134,6 @@ export function vma_refcount_put_transient(vma: VmAreaStruct): void {
  * after VMA_READ_UNSTABLE on `vma`, finish err_unstable at once (drop the
  * reference, wake-up, mmdrop).
  */
-/**
- * vma_start_read on a VMA write-locked in this mm's current write section
- * (vma->vm_lock_seq == mm->mm_lock_seq): fails, but a transient reader of
- * its own mm's live VMA keeps the reference it took (VMA_READ_LOCKED_REF).
- * (Out of vma_start_read, as the cases below, so that the common path
- * stays small enough for TurboFan to inline.)
- */
-function vma_start_read_write_locked(mm: MmStruct, vma: VmAreaStruct, transient: boolean): number {
-  if (!transient || vma.detached || vma.excludeReaders || vma.mm !== mm) return VMA_READ_FAIL;
-  vma.nrReaders++; // __refcount_inc_not_zero_limited_acquire(&vma->vm_refcnt): the transient reference
-  return VMA_READ_LOCKED_REF; // vma->vm_lock_seq == raw_read_seqcount(&mm->mm_lock_seq): the re-check fails
-}
-
-/** vma_start_read on a VMA of another mm (reused after it was freed): err_unstable. */
-function vma_start_read_unstable(vma: VmAreaStruct): number {
-  const other = vma.mm; // "Use a copy of vm_mm in case vma is freed after we drop vm_refcnt"
-  vma.nrReaders++; // the transient reference (vm_refcnt), not a read lock: dropped by vma_refcount_put_transient
-  mmgrab(other);
-  unstable_mm = other; // vma_refcount_put: the reference is dropped; the wake-up follows
-  return VMA_READ_UNSTABLE;
-}
-
 export function vma_start_read_finish_unstable(vma: VmAreaStruct): void {
   const other = unstable_mm;
   if (other === null) return;
@@ -177,23 +163,6 @@ const LVR_OK = 0, LVR_MISS = 1, LVR_ABORT = 2;
  * Counts VMA_LOCK_MISS / VMA_LOCK_ABORT as the kernel does. A VMA of another
  * mm leaves `unstable_mm` set for the caller (ABORT).
  */
-/**
- * lock_vma_found with the injected `lock_vma_mm_check_without_mmgrab` bug,
- * a VMA of another mm: before the UAF fix, inval_end_read: vma_end_read ->
- * vma_refcount_put drops the reference, then wakes through vma->vm_mm,
- * which nothing pins. (Out of lock_vma_found, which every fault runs, to
- * keep that small enough for TurboFan to inline.)
- */
-function lock_vma_inval_unpinned(vma: VmAreaStruct): number {
-  vma.nrReaders--;
-  const i = vma.readers.lastIndexOf(current);
-  vma.readers.splice(i, 1);
-  if (hooks_on) hooks.vma_read_lock(vma, -1); // model-only hook
-  unstable_mm = vma.mm;
-  count_vm_event(VmEvent.VMA_LOCK_ABORT);
-  return LVR_ABORT;
-}
-
 function lock_vma_found(mm: MmStruct, vma: VmAreaStruct, addr: number, transient: boolean): number {
   unstable_mm = null;
   unstable_ref = false;
@@ -216,7 +185,17 @@ function lock_vma_found(mm: MmStruct, vma: VmAreaStruct, addr: number, transient
     count_vm_event(VmEvent.VMA_LOCK_ABORT);
     return LVR_ABORT;
   }
-  if (fault_inject.lock_vma_mm_check_without_mmgrab && !fault_inject.lock_vma_skip_recheck && vma.mm !== mm) return lock_vma_inval_unpinned(vma);
+  if (fault_inject.lock_vma_mm_check_without_mmgrab && !fault_inject.lock_vma_skip_recheck && vma.mm !== mm) {
+    // Before the UAF fix: inval_end_read: vma_end_read -> vma_refcount_put
+    // drops the reference, then wakes through vma->vm_mm, which nothing pins.
+    vma.nrReaders--;
+    const i = vma.readers.lastIndexOf(current);
+    vma.readers.splice(i, 1);
+    if (hooks_on) hooks.vma_read_lock(vma, -1); // model-only hook
+    unstable_mm = vma.mm;
+    count_vm_event(VmEvent.VMA_LOCK_ABORT);
+    return LVR_ABORT;
+  }
   if (!fault_inject.lock_vma_skip_recheck && (addr < vma.vm_start || addr >= vma.vm_end)) {
     vma_end_read(vma); // inval_end_read:
     count_vm_event(VmEvent.VMA_LOCK_ABORT);
