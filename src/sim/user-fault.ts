@@ -215,7 +215,7 @@ export class UserFault {
     w.sim.observer.opBegin(w.sim.now, task, 'fault');
     // The refill by kind: each measured warm back to back and cold after a sleep
     // (docs/calibration.md "Fault latency", "The per-state fault p50s"; docs/fidelity.md).
-    const cold = this.slept && vma !== null ? afterSleepRefill(w, vma, pgoff, this.sleptNs) : null;
+    const cold = this.slept && vma !== null && w.afterSleepRefills ? afterSleepRefill(w, vma, pgoff, this.sleptNs) : null;
     if (memcg === null && faultFastPath.on && fault_fast_path_ok(w.mm)) {
       this.slept = false;
       this.fastAddr = addr;

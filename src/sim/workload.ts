@@ -46,6 +46,13 @@ export class Workload {
   cachedFaultAfterSleepBy: SleepCurve | null = null;
   majorFaultAfterSleepBy: SleepCurve | null = null;
   swapinFaultAfterSleepBy: SleepCurve | null = null;
+  /**
+   * Some fault after a sleep pays a refill (one of the four costs above 0,
+   * or a curve): set by simulate() once the fields above are. When false,
+   * UserFault.begin skips afterSleepRefill, which would return null for
+   * every fault (the reference bench: all four are 0).
+   */
+  afterSleepRefills = true;
 
   constructor(
     readonly sim: Simulator,
@@ -492,6 +499,9 @@ export function simulate(spec: RunSpec): Simulator {
     w.majorFaultAfterSleepBy = sleepCurve(by.major_fault_after_sleep);
     w.swapinFaultAfterSleepBy = sleepCurve(by.swapin_fault_after_sleep);
   }
+  w.afterSleepRefills = w.faultAfterSleepNs > 0 || w.cachedFaultAfterSleepNs > 0 || w.majorFaultAfterSleepNs > 0 ||
+    w.swapinFaultAfterSleepNs > 0 || w.faultAfterSleepBy !== null || w.cachedFaultAfterSleepBy !== null ||
+    w.majorFaultAfterSleepBy !== null || w.swapinFaultAfterSleepBy !== null;
   w.spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
   if (sc.kill !== undefined) w.spawnKiller(sc.kill);
   const memcg = mm.memory;
