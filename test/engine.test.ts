@@ -101,6 +101,14 @@ describe('Rng.stream(seed, k)', () => {
       }
     }), { numRuns: 100 });
   });
+
+  it('exponential(mean) gives draw()\'s value for an exponential law, from the same draws', () => {
+    fc.assert(fc.property(fc.integer(), fc.double({ min: 0, max: 1e9, noNaN: true }), (seed, mean) => {
+      const a = Rng.stream(seed, 1), b = Rng.stream(seed, 1);
+      for (let i = 0; i < 20; i++) expect(a.exponential(mean)).toBe(b.draw({ law: 'exponential', mean }));
+      expect(a.random()).toBe(b.random()); // the streams stayed in step
+    }), { numRuns: 100 });
+  });
 });
 
 describe('empiricalQuantile', () => {

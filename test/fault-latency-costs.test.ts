@@ -164,6 +164,15 @@ describe('simulator: the lru_add batch drain and the fault after a sleep', () =>
     expect(swapin({ fault_after_sleep: '500ns' }).latency!.mean).toBeCloseTo(warm.latency!.mean, 6);
   });
 
+  it('each kind\'s refill alone, the others 0, is still paid (the simulator skips the refill only when every kind costs 0)', () => {
+    const hit = faults(sc({ cached_fault_after_sleep: '300ns' }, [{ op: 'fault', vma: 'data', states: { cached: 1 } }]));
+    expect(hit.latency).toMatchObject({ p50: 1_300, max: 1_300, mean: 1_300 });
+    const miss = (c: Record<string, string>) => faults(sc({ ...c, wakeup: '0ns', fault_retry: '0ns' }, [{ op: 'fault', vma: 'data', states: { absent: 1 } }]));
+    expect(miss({ major_fault_after_sleep: '700ns' }).latency!.mean - miss({}).latency!.mean).toBeCloseTo(700, 6);
+    const swapin = (c: Record<string, string>) => faults(sc(c, [{ op: 'fault', vma: 'heap', states: { swapped: 1 } }]));
+    expect(swapin({ swapin_fault_after_sleep: '900ns' }).latency!.mean - swapin({}).latency!.mean).toBeCloseTo(900, 6);
+  });
+
   it('with the built-in costs (both 0) a fault costs what it did', () => {
     expect(faults(sc({})).latency).toMatchObject({ p50: 2_000, max: 2_000, mean: 2_000 });
   });

@@ -116,7 +116,8 @@ export function filemap_map_pages(vmf: VmFault): number {
   } else if (f.locked || !f.uptodate || f.readahead) {
     return 0; // next_uptodate_folio skips it: ->fault will wait for it (or start async readahead)
   }
-  if (!pte_offset_map_lock(vma.mm, vmf.pt, vmf.address, true)) return 0; // filemap_map_pmd installs do_fault_around's prealloc_pte if pmd_none; if (!vmf->pte) { folio_unlock; folio_put; goto out; }
+  // (vmf.pt is null in the simulator, where pte_offset_map_lock returns true: tested here, so that its code stays out of this hot function.)
+  if (vmf.pt !== null && !pte_offset_map_lock(vma.mm, vmf.pt, vmf.address, true)) return 0; // filemap_map_pmd installs do_fault_around's prealloc_pte if pmd_none; if (!vmf->pte) { folio_unlock; folio_put; goto out; }
   const ra = vma.f_ra;
   if (ra.mmap_miss > 0) ra.mmap_miss--;
   const memcg = vma.mm.memory;
@@ -264,7 +265,7 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
       if (vma.mm.memory !== null) yield* page_cache_ra_window(vma, ra.start, nr, mark);
       else {
         const bio = page_cache_ra_order(vma, vmf.pgoff, nr, vmf.pgoff === mark);
-        filemap_frame('filemap_ra', vmf, ret, fpin, keep, null); // nr, ra and mark are dead once the read is submitted
+        if (hooks_on) filemap_frame('filemap_ra', vmf, ret, fpin, keep, null); // nr, ra and mark are dead once the read is submitted
         // read_pages -> submit_bio: on a synchronous device (zram) the window is read, uptodate and
         // unlocked when it returns; retry_find then locks it at once, and fpin still ends the fault in
         // VM_FAULT_RETRY (filemap_fault: `if (fpin) { folio_unlock(folio); goto out_retry; }`).
@@ -277,7 +278,7 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
   }
   for (;;) {
     folio.refcount++;
-    filemap_frame('filemap_lock', vmf, ret, fpin, keep, folio);
+    if (hooks_on) filemap_frame('filemap_lock', vmf, ret, fpin, keep, folio);
     if (sched_points) yield PT.folio_trylock;
     if (!folio_trylock(folio)) {
       const r = yield* lock_folio_maybe_drop_mmap(vmf, folio, fpin);
@@ -288,7 +289,7 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
       fpin = r === 1;
     }
     if (folio.uptodate) {
-      filemap_frame('filemap_locked', vmf, ret, fpin, keep, folio); // the folio is locked by us and uptodate
+      if (hooks_on) filemap_frame('filemap_locked', vmf, ret, fpin, keep, folio); // the folio is locked by us and uptodate
       break;
     }
     // page_not_uptodate: filemap_read_folio with the folio locked by us.

@@ -416,19 +416,41 @@ export function handle_mm_fault(vma: VmAreaStruct, address: number, flags: numbe
   // under the checker: the simulator keeps no page-table objects (nothing in it
   // reads them; a 64 GiB address space would hold 131,072 of them).
   const vmf: VmFault = { vma, address, pgoff: vma.pgoff_of(address), flags, pt: hooks_on ? pte_alloc(vma.mm, address) : null, uffd_missing: false };
-  if (vma.vm_file) {
-    // handle_pte_fault: a present read-only PTE of a shared file page, which maps an uptodate folio
-    // (reclaim unmaps a page before it evicts it)
-    if ((flags & FAULT_FLAG_WRITE) !== 0 && vma.vm_shared && vma.wrprotected.has(vmf.pgoff) && !vma.evicted.has(vmf.pgoff) &&
-        vma.cache.get(vmf.pgoff)?.uptodate !== false) {
-      return wp_page_shared(vmf);
-    }
-    return do_fault(vmf);
-  }
+  // (Split by VMA kind so that each part stays small enough for TurboFan to
+  // inline on the page-cache fault's path: bench/README.md, "The hot loop
+  // within the inlining budget".)
+  return vma.vm_file ? handle_pte_fault_file(vmf) : handle_pte_fault_anon(vmf);
+}
+
+/**
+ * handle_pte_fault on a file VMA: a present read-only PTE of a shared file
+ * page, which maps an uptodate folio (reclaim unmaps a page before it evicts
+ * it), takes a write fault to do_wp_page (wp_page_shared); otherwise
+ * do_pte_missing -> do_fault.
+ */
+function handle_pte_fault_file(vmf: VmFault): number | KPath<number> {
+  if ((vmf.flags & FAULT_FLAG_WRITE) !== 0 && file_pte_wrprotected(vmf)) return wp_page_shared(vmf);
+  return do_fault(vmf);
+}
+
+/** handle_pte_fault: the file page's PTE is present and read-only (pte_present && !pte_write) in a shared VMA. */
+function file_pte_wrprotected(vmf: VmFault): boolean {
+  const vma = vmf.vma;
+  return vma.vm_shared && vma.wrprotected.has(vmf.pgoff) && !vma.evicted.has(vmf.pgoff) &&
+    vma.cache.get(vmf.pgoff)?.uptodate !== false;
+}
+
+/**
+ * handle_pte_fault on an anonymous VMA: a swap entry goes to do_swap_page;
+ * a present PTE is no do_anonymous_page (the spurious-fault path:
+ * pte_mkyoung, return 0; a write to the zero page, do_wp_page, is not
+ * modelled; anonymous PTEs are tracked only in uffd-missing VMAs);
+ * otherwise do_pte_missing -> do_anonymous_page.
+ */
+function handle_pte_fault_anon(vmf: VmFault): number | KPath<number> {
+  const vma = vmf.vma;
   vmf.uffd_missing = userfaultfd_missing(vma);
   if (vma.swapped.has(vmf.pgoff)) return do_swap_page(vmf);
-  // handle_pte_fault: a present PTE is no do_anonymous_page (the spurious-fault path: pte_mkyoung, return 0;
-  // a write to the zero page, do_wp_page, is not modelled). Anonymous PTEs are tracked only in uffd-missing VMAs.
   if (vmf.uffd_missing && vma.anon_present.has(vmf.pgoff)) return 0;
   return do_anonymous_page(vmf);
 }

@@ -287,11 +287,16 @@ export function vma_start_read_locked(vma: VmAreaStruct): void {
 }
 
 /** vma_end_read -> vma_refcount_put: the last reader wakes a waiting writer. */
+/** vma_end_read by a task that holds no read lock on `vma`: a model bug. Out of line, so that vma_end_read stays small enough to inline. */
+function vma_end_read_unheld(vma: VmAreaStruct): never {
+  throw new Error(`vma_end_read(${vma.label}): ${current.comm} holds no read lock`);
+}
+
 export function vma_end_read(vma: VmAreaStruct): void {
   const r = vma.readers;
   let i = r.length - 1;
   while (i >= 0 && r[i] !== current) i--; // (a plain scan: readers are few)
-  if (i < 0) throw new Error(`vma_end_read(${vma.label}): ${current.comm} holds no read lock`);
+  if (i < 0) vma_end_read_unheld(vma);
   r[i] = r[r.length - 1]!;
   r.pop();
   vma.nrReaders--;

@@ -18,9 +18,12 @@ const NO_KEYS = new Int32Array(0);
 const NO_VALS: unknown[] = new Array<unknown>(1).fill(undefined);
 const FIRST_CAPACITY = 8;
 
+/** The multiplier of the Fibonacci hashing (2^32 / golden ratio). */
+const FIB = 0x9e3779b1;
+
 /** Fibonacci hashing of a non-negative integer index into `mask + 1` slots. */
 function slotOf(index: number, mask: number): number {
-  return (Math.imul(index, 0x9e3779b1) >>> 16) & mask;
+  return (Math.imul(index, FIB) >>> 16) & mask;
 }
 
 /** Linear probing from `index`'s home slot: the slot holding `index`, or the empty slot where it would go. */
@@ -77,15 +80,30 @@ export class XArray<V> {
     return this.n;
   }
 
-  /** xa_load */
+  /**
+   * xa_load. The probe is written out here (and in `has`) rather than
+   * called through findSlot -> probe -> slotOf: every page-cache fault looks
+   * up its page, and one small function fits TurboFan's inlining budget
+   * (src/sweep/v8-flags.ts) where the chain of four did not.
+   */
   get(index: number): V | undefined {
     if (this.n === 0) return undefined;
-    const i = findSlot(this.keys_, this.mask, index);
-    return i < 0 ? undefined : this.vals[i];
+    const keys = this.keys_, mask = this.mask;
+    for (let i = (Math.imul(index, FIB) >>> 16) & mask; ; i = (i + 1) & mask) {
+      const k = keys[i]!;
+      if (k === index) return this.vals[i];
+      if (k === EMPTY) return undefined;
+    }
   }
 
   has(index: number): boolean {
-    return this.get(index) !== undefined;
+    if (this.n === 0) return false;
+    const keys = this.keys_, mask = this.mask;
+    for (let i = (Math.imul(index, FIB) >>> 16) & mask; ; i = (i + 1) & mask) {
+      const k = keys[i]!;
+      if (k === index) return this.vals[i] !== undefined;
+      if (k === EMPTY) return false;
+    }
   }
 
   /** xa_store (`value` must not be undefined). */
@@ -162,9 +180,15 @@ export class IndexSet {
   get size(): number {
     return this.n;
   }
+  /** (The probe written out, as in XArray.get.) */
   has(index: number): boolean {
     if (this.n === 0) return false;
-    return findSlot(this.keys_, this.mask, index) >= 0;
+    const keys = this.keys_, mask = this.mask;
+    for (let i = (Math.imul(index, FIB) >>> 16) & mask; ; i = (i + 1) & mask) {
+      const k = keys[i]!;
+      if (k === index) return true;
+      if (k === EMPTY) return false;
+    }
   }
   add(index: number): this {
     if (index < 0 || index > 0x7fffffff || !Number.isInteger(index)) throw new RangeError(`IndexSet index ${index}`);

@@ -28,6 +28,8 @@ export abstract class CpuSched {
   /** Cost.wakeup, ns (0: a woken task is runnable at once). */
   private readonly wakeupNs: number;
   private readonly cpus: number | null;
+  /** No CPU limit (`cpus: null`): every CPU step starts at once. */
+  protected readonly unlimitedCpus: boolean;
   private readonly preempt: boolean;
   private free: number;
   private readonly running: SimTask[] = [];
@@ -52,6 +54,7 @@ export abstract class CpuSched {
 
   constructor(cfg: EngineConfig) {
     this.cpus = cfg.cpus;
+    this.unlimitedCpus = cfg.cpus === null;
     this.free = cfg.cpus ?? 0;
     this.cpuTask = new Array<SimTask | null>(cfg.cpus ?? 0).fill(null);
     this.preempt = cfg.preempt;
@@ -295,6 +298,10 @@ export abstract class CpuSched {
 
   protected runOnCpu(task: SimTask, ns: number): void {
     task.cpuLeft = ns;
+    // Unlimited CPUs inline, the run queue out of line (runOnCpus): small
+    // enough for TurboFan to inline into step() under faultline's inlining
+    // budget (src/sweep/v8-flags.ts; bench/README.md, "The hot loop within
+    // the inlining budget").
     if (this.cpus === null) {
       task.state = TaskState.RUNNING;
       task.runStart = this.now;
@@ -302,6 +309,11 @@ export abstract class CpuSched {
       this.heap.push(this.now + ns, task.id, task.evTag);
       return;
     }
+    this.runOnCpus(task);
+  }
+
+  /** runOnCpu with a fixed number of CPUs: a free one, a preempted victim's, or the run queue. */
+  private runOnCpus(task: SimTask): void {
     if (this.free === 0 && this.spinners.length !== 0) this.giveUpSpin(this.spinners[0]!); // need_resched()
     if (this.free > 0) {
       this.free--;
@@ -384,7 +396,11 @@ export abstract class CpuSched {
   protected cpuRelease(task: SimTask): void {
     task.ranSinceWake += this.now - task.runStart;
     this.observer.cpuStop(this.now, task, false);
-    if (this.cpus === null) return;
+    if (this.cpus !== null) this.cpuReleaseCpu(task); // out of line, as in runOnCpu
+  }
+
+  /** cpuRelease with a fixed number of CPUs: the CPU goes to the best runnable task, or is free. */
+  protected cpuReleaseCpu(task: SimTask): void {
     this.removeRunning(task);
     const cpu = this.leaveCpu(task);
     const next = this.runqueue.shift();

@@ -88,13 +88,20 @@ export class Simulator extends CpuSched {
    */
   timerSleep(task: SimTask, ns: number): number {
     if (ns <= 0) return ns;
-    if (this.hrtimerIrqNs > 0 && task.lastCpu >= 0) {
-      const cpu = task.lastCpu, tag = task.evTag;
-      this.timer(this.now + ns, () => {
-        if (task.state === TaskState.SLEEPING && task.evTag === tag) this.irq(cpu, this.hrtimerIrqNs, 'hrtimer_interrupt');
-      });
-    }
+    if (this.hrtimerIrqNs > 0 && task.lastCpu >= 0) this.armHrtimer(task, ns);
     return ns + this.timerLateNs;
+  }
+
+  /**
+   * timerSleep's hrtimer expiry on the sleeper's last CPU. A method of its
+   * own: the closure made here would otherwise make timerSleep too large for
+   * TurboFan to inline into the thread loop under faultline's inlining budget.
+   */
+  private armHrtimer(task: SimTask, ns: number): void {
+    const cpu = task.lastCpu, tag = task.evTag;
+    this.timer(this.now + ns, () => {
+      if (task.state === TaskState.SLEEPING && task.evTag === tag) this.irq(cpu, this.hrtimerIrqNs, 'hrtimer_interrupt');
+    });
   }
 
   /**
@@ -218,7 +225,13 @@ export class Simulator extends CpuSched {
           this.giveUpSpin(task);
           continue;
         }
-        if (task.state === TaskState.RUNNING) this.cpuRelease(task);
+        if (task.state === TaskState.RUNNING) {
+          // cpuRelease, written out: the loop's inlining budget goes to the
+          // event heap's pop, and this runs at every CPU step's end.
+          task.ranSinceWake += this.now - task.runStart;
+          this.observer.cpuStop(this.now, task, false);
+          if (!this.unlimitedCpus) this.cpuReleaseCpu(task);
+        }
         else if (task.state === TaskState.SLEEPING) task.ranSinceWake = 0; // woken by its timer
         if (task.resumeNotify) {
           task.resumeNotify = false;

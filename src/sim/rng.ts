@@ -48,6 +48,16 @@ export class Rng {
     return i;
   }
 
+  /**
+   * draw() of an exponential law of mean `mean`: the same value from the
+   * same draws, without the switch on the law's kind (the thread loop's
+   * think times: ThreadLoop.think).
+   */
+  exponential(mean: number): number {
+    const g = this.g;
+    return Math.round(-Math.log(1 - ((g.next() & 0x3ffffff) * SCALE26 + (g.next() & 0x7ffffff) * SCALE53)) * mean);
+  }
+
   /** Draw from a law, rounded to integer ns, never negative. */
   draw(law: Law): number {
     const g = this.g;

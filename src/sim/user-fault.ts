@@ -158,6 +158,26 @@ export class UserFault {
     };
   }
 
+  /** nextSequential's page offset in its slot. */
+  private seqPgoff = 0;
+
+  /**
+   * An `order: sequential` fault's page: the next in address order over the
+   * group's VMAs, wrapping around (a round). Returns its slot; the offset in
+   * it is left in seqPgoff. (Out of begin(), to keep that small enough for
+   * TurboFan to inline what it calls.)
+   */
+  private nextSequential(fault: CompiledFault): Slot {
+    const slots = fault.slots;
+    let c = this.cursors.get(fault) ?? 0;
+    let i = 0;
+    while (c >= slots[i]!.pages) c -= slots[i++]!.pages;
+    this.seqPgoff = c;
+    const next = (this.cursors.get(fault) ?? 0) + 1;
+    this.cursors.set(fault, next === fault.totalPages ? 0 : next);
+    return slots[i]!;
+  }
+
   /**
    * A user access faults: pick its page, put it in its drawn state, report
    * the op's start, and return the effect that runs do_user_addr_fault.
@@ -165,14 +185,9 @@ export class UserFault {
   begin(fault: CompiledFault): CallEffect | CpuEffect {
     const task = this.task, rng = task.rng, slots = fault.slots, w = this.w;
     let slot: Slot, pgoff: number;
-    if (fault.sequential) { // the next page in address order over the group's VMAs, wrapping around (a round)
-      let c = this.cursors.get(fault) ?? 0;
-      let i = 0;
-      while (c >= slots[i]!.pages) c -= slots[i++]!.pages;
-      slot = slots[i]!;
-      pgoff = c;
-      const next = (this.cursors.get(fault) ?? 0) + 1;
-      this.cursors.set(fault, next === fault.totalPages ? 0 : next);
+    if (fault.sequential) {
+      slot = this.nextSequential(fault);
+      pgoff = this.seqPgoff;
     } else {
       slot = slots.length === 1 ? slots[0]! : slots[rng.below(slots.length)]!;
       pgoff = rng.below(slot.pages);
@@ -194,21 +209,13 @@ export class UserFault {
           else vma.wrprotected.delete(pgoff);
         }
       }
-    } else if (vma !== null && fault.wp) {
-      vma.wrprotected.add(pgoff); // handle_pte_fault takes do_wp_page only while the page is resident
-    } else if (vma !== null && !vma.vm_file) {
-      const p = memcg.lruvec.get(vma, pgoff);
-      if (p !== undefined) { // resident and mapped: the access does not fault
-        p.young = true;
-        this.noFault = true;
-        this.callEffect.path = no_fault();
-        return this.callEffect;
-      }
+    } else if (vma !== null && this.memoryAccess(fault, vma, pgoff)) {
+      return this.callEffect; // resident and mapped: the access does not fault
     }
     w.sim.observer.opBegin(w.sim.now, task, 'fault');
     // The refill by kind: each measured warm back to back and cold after a sleep
     // (docs/calibration.md "Fault latency", "The per-state fault p50s"; docs/fidelity.md).
-    const cold = this.slept && vma !== null ? afterSleepRefill(w, vma, pgoff, this.sleptNs) : null;
+    const cold = this.slept && vma !== null && w.afterSleepRefills ? afterSleepRefill(w, vma, pgoff, this.sleptNs) : null;
     if (memcg === null && faultFastPath.on && fault_fast_path_ok(w.mm)) {
       this.slept = false;
       this.fastAddr = addr;
@@ -223,6 +230,25 @@ export class UserFault {
     this.callEffect.path = cold !== null ? fault_after_sleep(cold, path) : path;
     this.slept = false;
     return this.callEffect;
+  }
+
+  /**
+   * begin() with `memory:`: a `wp` access's page is mapped read-only; an
+   * anonymous page resident and mapped takes no fault (true: the CALL
+   * effect runs no_fault). Out of begin(), as nextSequential.
+   */
+  private memoryAccess(fault: CompiledFault, vma: VmAreaStruct, pgoff: number): boolean {
+    if (fault.wp) {
+      vma.wrprotected.add(pgoff); // handle_pte_fault takes do_wp_page only while the page is resident
+      return false;
+    }
+    if (vma.vm_file) return false;
+    const p = this.w.mm.memory!.lruvec.get(vma, pgoff);
+    if (p === undefined) return false;
+    p.young = true;
+    this.noFault = true;
+    this.callEffect.path = no_fault();
+    return true;
   }
 
   /**

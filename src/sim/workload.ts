@@ -14,14 +14,15 @@ import {
   MPROTECT_PROT_BITS, sleep, VM_PROT_MASK, do_mremap, MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, VM_READ,
   VM_WRITE, get_user_pages, mem_cgroup_handle_over_high, proc_pid_maps_read, proc_pid_smaps_read, show_smaps_rollup,
   kswapd, wb_workfn, set_page_state, EINTR, exit_mmap, fatal_signal_pending, OOM_REAP_FAILED, OOM_REAPED,
-  oom_reap_task, process_mrelease, send_sigkill, type CallEffect, type FolioHolder, type FaultStrategy,
-  type ForkStrategy, type KPath, type SleepEffect, type CostName,
+  oom_reap_task, process_mrelease, send_sigkill, type FolioHolder, type FaultStrategy,
+  type ForkStrategy, type KPath, type CostName,
 } from '../model/index.js';
 import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, Scenario, ThreadSpec } from '../scenario/types.js';
 import { Simulator, type SimTask } from './engine.js';
 import type { SimObserver } from './observer.js';
 import { adviceOf, buildMm, type Slot, vmFlags } from './build-mm.js';
 import { type CompiledFault, FAST_NONE, type SleepCurve, UserFault } from './user-fault.js';
+import { ThreadLoop } from './thread-loop.js';
 
 export { buildMm, vmFlags };
 
@@ -46,6 +47,13 @@ export class Workload {
   cachedFaultAfterSleepBy: SleepCurve | null = null;
   majorFaultAfterSleepBy: SleepCurve | null = null;
   swapinFaultAfterSleepBy: SleepCurve | null = null;
+  /**
+   * Some fault after a sleep pays a refill (one of the four costs above 0,
+   * or a curve): set by simulate() once the fields above are. When false,
+   * UserFault.begin skips afterSleepRefill, which would return null for
+   * every fault (the reference bench: all four are 0).
+   */
+  afterSleepRefills = true;
 
   constructor(
     readonly sim: Simulator,
@@ -371,69 +379,6 @@ export class Workload {
   }
 }
 
-/** The per-thread state of Workload.thread (outside the generator, see UserFault). */
-class ThreadLoop {
-  readonly uf: UserFault;
-  readonly faults: Array<CompiledFault | null>;
-  /**
-   * Each op's `repeat` and `gap`, read here rather than from the op specs:
-   * those have a shape per kind of op, and the thread loop read them at
-   * every op (a deoptimisation whenever an op of a new shape came up).
-   */
-  readonly repeats: Int32Array;
-  readonly gaps: Array<Law | null>;
-  private readonly cum: Float64Array;
-  private readonly nops: number;
-  /** One mutable sleep effect per thread: engines read `ns` as soon as it is yielded. */
-  private readonly thinkEffect = mutableSleep();
-  /** The same for the gaps between an op's repeats. */
-  private readonly gapEffect = mutableSleep();
-  /** Reused CALL effect for ops other than faults (engines push `path` as soon as it is yielded). */
-  private readonly opCall = mutableCall();
-
-  /** Its think times and gaps are timer sleeps (Simulator.timerSleep: Cost.timer_wakeup, Cost.hrtimer_irq). */
-  private readonly sim: Simulator;
-  constructor(w: Workload, private readonly task: SimTask, private readonly th: ThreadSpec) {
-    this.uf = new UserFault(w, task);
-    this.sim = w.sim;
-    this.cum = w.cumWeights.get(th)!;
-    this.faults = th.ops.map((o) => (o.op === 'fault' ? w.faults.get(o)! : null));
-    this.repeats = Int32Array.from(th.ops, (o) => o.repeat);
-    this.gaps = th.ops.map((o) => o.gap);
-    this.nops = th.ops.length;
-  }
-  /** User-space think time before the next op. */
-  think(): SleepEffect {
-    this.askedNs = this.task.rng.draw(this.th.think);
-    this.thinkEffect.ns = this.sim.timerSleep(this.task, this.askedNs);
-    return this.thinkEffect;
-  }
-  /**
-   * The sleep the last think time or gap asked for, ns (before the timer's
-   * lateness, as the `*-after-sleep` benches' S is: a refill curve is read at it).
-   */
-  askedNs = 0;
-  /** The last think time drawn, ns. */
-  get thinkNs(): number {
-    return this.thinkEffect.ns;
-  }
-  /** The gap before a repeat of an op: a draw from its `gap` law. */
-  gap(law: Law): SleepEffect {
-    this.askedNs = this.task.rng.draw(law);
-    this.gapEffect.ns = this.sim.timerSleep(this.task, this.askedNs);
-    return this.gapEffect;
-  }
-  /** The effect that runs `path` (an op other than a fault) on the thread's stack. */
-  call(path: KPath): CallEffect {
-    this.opCall.path = path;
-    return this.opCall;
-  }
-  /** Index of the next op, by weight. */
-  pick(): number {
-    return this.nops === 1 ? 0 : this.task.rng.pick(this.cum);
-  }
-}
-
 /** Cost table in COST_NAMES order from a scenario. */
 export function costArray(sc: Scenario): number[] {
   // A refill with a curve (Scenario.after_sleep_points) is charged as its interpolated ns of a 1 ns cost (user-fault.ts refillOf).
@@ -488,6 +433,9 @@ export function simulate(spec: RunSpec): Simulator {
     w.majorFaultAfterSleepBy = sleepCurve(by.major_fault_after_sleep);
     w.swapinFaultAfterSleepBy = sleepCurve(by.swapin_fault_after_sleep);
   }
+  w.afterSleepRefills = w.faultAfterSleepNs > 0 || w.cachedFaultAfterSleepNs > 0 || w.majorFaultAfterSleepNs > 0 ||
+    w.swapinFaultAfterSleepNs > 0 || w.faultAfterSleepBy !== null || w.cachedFaultAfterSleepBy !== null ||
+    w.majorFaultAfterSleepBy !== null || w.swapinFaultAfterSleepBy !== null;
   w.spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
   if (sc.kill !== undefined) w.spawnKiller(sc.kill);
   const memcg = mm.memory;
