@@ -302,14 +302,15 @@ function inline(text: string, fault: string, fork: string): CheckModel {
  */
 const CONTROLS: ReadonlyArray<readonly [FrameSite, number, string, string, string, number?]> = [
   // The last entry, when there is one, is the sampling seed (default 15). Seed 15 no longer reaches a merged
-  // pair here since a fault that finds its VMA write-locked takes a step more (vma_refcount_put, issue 13a).
-  ['vma_handle_mm_fault', -1, SAME_PAGE, 'mainline', 'fork-lock-all', 17],
+  // pair here since a fault that finds its VMA write-locked takes a step more (vma_refcount_put, issue 13a), nor
+  // seed 17 since the filemap_entry checkpoint (issue 15's ninth part) forgets handle_mm_fault's reads one step later.
+  ['vma_handle_mm_fault', -1, SAME_PAGE, 'mainline', 'fork-lock-all', 20],
   ['vma_fault_ret', -1, SAME_PAGE, 'mainline', 'fork-lock-none'],
   ['mmap_handle_mm_fault', 1, SAME_PAGE, 'mainline', 'fork-lock-none'],
   ['mmap_fault_ret', -1, SAME_PAGE, 'mainline', 'fork-lock-all'],
   ['filemap_ra', -1, SAME_PAGE, 'mainline', 'fork-lock-all'],
-  ['filemap_lock', 5, SAME_PAGE, 'hold-io', 'fork-lock-none'],
-  ['filemap_locked', 5, SAME_PAGE, 'hold-io', 'fork-lock-none'],
+  ['filemap_lock', 6, SAME_PAGE, 'hold-io', 'fork-lock-none'], // ret (index 6 since vmf.pt, index 5, is listed)
+  ['filemap_locked', 6, SAME_PAGE, 'hold-io', 'fork-lock-none'],
   // dup_mmap_vma and dup_mmap_end have none since fork builds the child mm:
   // every fork leaves its child in the shared state, so a thread's two forks
   // never reach equal states and forgetting the base merges nothing (their
@@ -320,6 +321,8 @@ const CONTROLS: ReadonlyArray<readonly [FrameSite, number, string, string, strin
   // fields the held fault lock keeps (pgoff, keep_locked, pt, nr), so only the base can be caught (each local
   // forgotten in turn merged nothing in 300 executions of SAME_PAGE under mainline and hold-io: tried).
   ['filemap_sync_ra', -1, SAME_PAGE, 'mainline', 'fork-lock-all'],
+  // filemap_entry (filemap_fault's entry): the same, ret 0 for the constant; its base is caught.
+  ['filemap_entry', -1, SAME_PAGE, 'mainline', 'fork-lock-all'],
   // filemap_async_ra (before do_async_mmap_readahead drops the lock) has none that can be caught: its locals are
   // constants of the site (ret 0, fpin and keep false), in the base or implied by it and the held lock (as above;
   // the folio is the page-cache folio the fault holds a reference to), and its base differs between two arrivals

@@ -282,6 +282,7 @@ export function checkHooks(x: HookHost): ModelHooks {
         case 'filemap_ra':
         case 'filemap_async_ra':
         case 'filemap_sync_ra':
+        case 'filemap_entry':
         case 'filemap_lock':
         case 'filemap_locked': // nested in handle_mm_fault's tail calls, after a *_handle_mm_fault checkpoint
           if (!t.inHmf) return;

@@ -359,8 +359,9 @@ export function opaque_call<R extends number | boolean | undefined | void>(f: ()
  * `filemap_locked` in filemap_fault on a read fault (do_read_fault's tail
  * call from handle_mm_fault's tail call: the only other open frame is
  * do_user_addr_fault's, whose live locals are its `*_handle_mm_fault`
- * checkpoint's); so are `filemap_async_ra` and `filemap_sync_ra`, right
- * before do_async_mmap_readahead / do_sync_mmap_readahead drop the fault lock
+ * checkpoint's); so are `filemap_entry` (filemap_fault's entry, before its
+ * first step) and `filemap_async_ra` and `filemap_sync_ra`, right before
+ * do_async_mmap_readahead / do_sync_mmap_readahead drop the fault lock
  * (maybe_unlock_mmap_for_io). `dup_mmap_vma` (the head of dup_mmap's loop over the
  * parent's VMAs) and `dup_mmap_end` (after it), in dup_mmap called directly by
  * a fork op. `mprotect_vma_locked` in do_mprotect_pkey without a protection
@@ -369,7 +370,7 @@ export function opaque_call<R extends number | boolean | undefined | void>(f: ()
 export type FrameSite =
   | 'retry_vma' | 'lock_mmap' | 'lock_mm_locked'
   | 'vma_handle_mm_fault' | 'vma_fault_ret' | 'mmap_handle_mm_fault' | 'mmap_fault_ret'
-  | 'filemap_ra' | 'filemap_lock' | 'filemap_locked' | 'filemap_async_ra' | 'filemap_sync_ra'
+  | 'filemap_ra' | 'filemap_lock' | 'filemap_locked' | 'filemap_async_ra' | 'filemap_sync_ra' | 'filemap_entry'
   | 'dup_mmap_vma' | 'dup_mmap_end'
   | 'mprotect_vma_locked';
 
