@@ -314,7 +314,11 @@ const CONTROLS: ReadonlyArray<readonly [FrameSite, number, string, string, strin
   // dup_mmap_vma and dup_mmap_end have none since fork builds the child mm:
   // every fork leaves its child in the shared state, so a thread's two forks
   // never reach equal states and forgetting the base merges nothing (their
-  // futures are still compared above, "two forks").
+  // futures are still compared above, "two forks"). Nor do dup_mmap_dup and
+  // dup_mmap_copy (issue 15's ninth part), for the same reason; their locals
+  // (the index, the child's VMA, the fork strategy's lock answer) are implied
+  // by the shared state and the base (each forgotten in turn merged nothing in
+  // TWO_FORKS and SAME_PAGE: tried).
   ['mprotect_vma_locked', -1, TWO_MPROTECTS, 'mainline', 'fork-lock-all'],
   // Issue 15's ninth part, right before do_sync_mmap_readahead drops the lock: every live local there is a
   // constant of the site (ret, fpin, keep, folio), in the base (vma, address, flags) or a function of them and of
