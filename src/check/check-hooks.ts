@@ -272,7 +272,7 @@ export function checkHooks(x: HookHost): ModelHooks {
       // base are dead.
       const t = x.cur;
       if (t === null || !x.tracker.hist || !x.tracker.on || x.tracker.opaque !== 0) return;
-      if (site === 'dup_mmap_vma' || site === 'dup_mmap_end' ? !t.inFork : site === 'mprotect_vma_locked' ? !t.inMprotect : !t.inFault) return;
+      if (site === 'dup_mmap_vma' || site === 'dup_mmap_end' || site === 'dup_mmap_dup' || site === 'dup_mmap_copy' ? !t.inFork : site === 'mprotect_vma_locked' ? !t.inMprotect : !t.inFault) return;
       switch (site) {
         case 'lock_mm_locked': // nested in lock_mm_and_find_vma, called from the lock_mmap checkpoint
           if (!t.inLockMmap) return;
@@ -280,6 +280,9 @@ export function checkHooks(x: HookHost): ModelHooks {
           lanes.b = t.frameB;
           break;
         case 'filemap_ra':
+        case 'filemap_async_ra':
+        case 'filemap_sync_ra':
+        case 'filemap_entry':
         case 'filemap_lock':
         case 'filemap_locked': // nested in handle_mm_fault's tail calls, after a *_handle_mm_fault checkpoint
           if (!t.inHmf) return;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { MPOL_MODES } from '../model/mempolicy.js';
 
-export const FILE_STATES = ['cached', 'absent', 'locked', 'writeback'] as const;
+export const FILE_STATES = ['cached', 'absent', 'locked', 'writeback', 'readahead'] as const;
 export const ANON_STATES = ['zero', 'swapped', 'swapcache', 'swapcache_locked', 'swapcache_writeback'] as const;
 export type CheckPageState = (typeof FILE_STATES)[number] | (typeof ANON_STATES)[number];
 export const SPECIALS = ['pfnmap', 'mixedmap', 'uffd_wp', 'guard', 'uffd_missing'] as const;

@@ -359,16 +359,20 @@ export function opaque_call<R extends number | boolean | undefined | void>(f: ()
  * `filemap_locked` in filemap_fault on a read fault (do_read_fault's tail
  * call from handle_mm_fault's tail call: the only other open frame is
  * do_user_addr_fault's, whose live locals are its `*_handle_mm_fault`
- * checkpoint's). `dup_mmap_vma` (the head of dup_mmap's loop over the
- * parent's VMAs) and `dup_mmap_end` (after it), in dup_mmap called directly by
- * a fork op. `mprotect_vma_locked` in do_mprotect_pkey without a protection
+ * checkpoint's); so are `filemap_entry` (filemap_fault's entry, before its
+ * first step) and `filemap_async_ra` and `filemap_sync_ra`, right before
+ * do_async_mmap_readahead / do_sync_mmap_readahead drop the fault lock
+ * (maybe_unlock_mmap_for_io). `dup_mmap_vma` (the head of dup_mmap's loop over the
+ * parent's VMAs), `dup_mmap_dup` and `dup_mmap_copy` (right before its
+ * vm_area_dup and copy_page_range steps) and `dup_mmap_end` (after the loop),
+ * in dup_mmap called directly by a fork op. `mprotect_vma_locked` in do_mprotect_pkey without a protection
  * (the whole-VMA form) called directly by an mprotect op, the VMA write-locked.
  */
 export type FrameSite =
   | 'retry_vma' | 'lock_mmap' | 'lock_mm_locked'
   | 'vma_handle_mm_fault' | 'vma_fault_ret' | 'mmap_handle_mm_fault' | 'mmap_fault_ret'
-  | 'filemap_ra' | 'filemap_lock' | 'filemap_locked'
-  | 'dup_mmap_vma' | 'dup_mmap_end'
+  | 'filemap_ra' | 'filemap_lock' | 'filemap_locked' | 'filemap_async_ra' | 'filemap_sync_ra' | 'filemap_entry'
+  | 'dup_mmap_vma' | 'dup_mmap_end' | 'dup_mmap_dup' | 'dup_mmap_copy'
   | 'mprotect_vma_locked';
 
 /** A live local at a frame checkpoint: a number, a flag, or a model object (by the checker's name for it), or null. */

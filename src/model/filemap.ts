@@ -217,10 +217,35 @@ function* filemap_charge_create_folio(vma: VmAreaStruct, index: number): KPath<F
  * open, and its live locals are those of its `*_handle_mm_fault` checkpoint.
  * Live in this frame: vmf (vma, address, pgoff, flags, keep_locked; folio is
  * set only with keep_locked), ret, fpin, keep and folio (`vma` is vmf.vma).
+ * vmf.pt (the PTE table handle_mm_fault walked to, read by finish_fault's
+ * pte_offset_map_lock) is live too: a zap's page-table reclaim
+ * (try_get_and_clear_pmd, under mmap_lock for read) may clear the pmd while
+ * the fault holds its lock, so the table is not implied by the mm's.
  */
 function filemap_frame(site: FrameSite, vmf: VmFault, ret: number, fpin: boolean, keep: boolean, folio: Folio | null): void {
   if (hooks_on && (vmf.flags & FAULT_FLAG_WRITE) === 0) {
-    hooks.frame?.(site, [vmf.vma, vmf.address, vmf.pgoff, vmf.flags, vmf.keep_locked === true, ret, fpin, keep, folio]);
+    hooks.frame?.(site, [vmf.vma, vmf.address, vmf.pgoff, vmf.flags, vmf.keep_locked === true, vmf.pt, ret, fpin, keep, folio]);
+  }
+}
+
+/**
+ * The frame checkpoint at filemap_fault's entry (`filemap_entry`), and those right before its readahead drops the
+ * fault lock (maybe_unlock_mmap_for_io; the kernel calls it inside
+ * do_async_mmap_readahead on a PG_readahead hit and inside
+ * do_sync_mmap_readahead before the read-around or VM_EXEC window, mm/filemap.c
+ * v7.0). Everything do_*_mmap_readahead read (f_ra's fields, the folio's
+ * readahead flag, mmap_miss) is dead here but its result: on a hit the folio
+ * (page_cache_async_ra reads f_ra afresh), on a miss `nr` (the window's start
+ * and marker are read afresh from f_ra after the drop). Live, as for
+ * filemap_frame: vmf's vma, address, pgoff, flags, keep_locked and pt, ret,
+ * fpin, keep, the folio (hit; null on a miss, where retry_find sets it, and
+ * at the entry) and nr (miss; -1 on a hit and at the entry). Read faults only,
+ * for the reason filemap_frame gives.
+ */
+function filemap_ra_frame(site: 'filemap_async_ra' | 'filemap_sync_ra' | 'filemap_entry', vmf: VmFault, ret: number, fpin: boolean, keep: boolean,
+  folio: Folio | null, nr: number): void {
+  if (hooks_on && (vmf.flags & FAULT_FLAG_WRITE) === 0) {
+    hooks.frame?.(site, [vmf.vma, vmf.address, vmf.pgoff, vmf.flags, vmf.keep_locked === true, vmf.pt, ret, fpin, keep, folio, nr]);
   }
 }
 
@@ -242,10 +267,15 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
   let ret = 0;
   let fpin = false;
   const keep = vmf.keep_locked === true;
+  // Frame checkpoint at filemap_fault's entry: what handle_mm_fault and fault-around (do_fault_around ->
+  // filemap_map_pages: the page-cache slot, the folio's flags, mmap_miss) read is dead; live are vmf's
+  // fields, ret (0), fpin (false) and keep.
+  filemap_ra_frame('filemap_entry', vmf, ret, fpin, keep, null, -1);
   if (sched_points) yield PT.filemap_get_folio;
   let folio = filemap_get_folio(vma, vmf.pgoff, keep);
   if (folio !== null) {
     if ((vmf.flags & FAULT_FLAG_TRIED) === 0 && do_async_mmap_readahead(vmf, folio)) {
+      filemap_ra_frame('filemap_async_ra', vmf, ret, fpin, keep, folio, -1); // do_async_mmap_readahead: before maybe_unlock_mmap_for_io
       fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
       yield* page_cache_async_ra(vma, folio, vmf.pgoff);
     }
@@ -259,6 +289,7 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
     ret = VM_FAULT_MAJOR;
     const nr = do_sync_mmap_readahead(vmf);
     if (nr > 0) {
+      filemap_ra_frame('filemap_sync_ra', vmf, ret, fpin, keep, null, nr); // do_sync_mmap_readahead: before maybe_unlock_mmap_for_io
       fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
       const ra = vma.f_ra;
       const mark = ra.async_size > 0 ? ra.start + ra.size - ra.async_size : -1;

@@ -126,6 +126,9 @@ export function* dup_mmap(oldmm: MmStruct, dup_mm: (() => MmStruct) | null = nul
       yield* anon_vma_fork(tmp, mpnt); // VM_WIPEONFORK is not modelled
       mm.link(tmp); // vma_iter_bulk_store(&vmi, tmp); mm->map_count++
     }
+    // Live here: oldmm, vmas, i, walk.lastTable, retval (0), mm, lock (pt_update_begin's) and tmp (the
+    // child's VMA); what vma_start_write_killable and anon_vma_fork read is dead.
+    if (hooks_on) hooks.frame?.('dup_mmap_dup', [i, walk.lastTable, mm, lock, tmp, ...vmas]); // model-only hook
     // vm_area_dup; anon_vma_fork (mm/rmap.c: returns at once without an anon_vma) and,
     // folded into the same cost, copy_page_range's per-VMA fixed part (Cost.anon_vma_fork).
     yield mpnt.anon_vma !== null ? DUP_VMA_ANON : cpu(Cost.dup_vma);
@@ -137,6 +140,8 @@ export function* dup_mmap(oldmm: MmStruct, dup_mm: (() => MmStruct) | null = nul
         populate_pgtables(tmp.mm, tmp.vm_start, tmp.vm_end); // copy_pte_range: the child's tables (pte_alloc_map_lock)
         anon_rmap_dup(tmp, mpnt); // copy_present_ptes -> folio_try_dup_anon_rmap_ptes
       }
+      // Live here: oldmm, vmas, i, walk.lastTable, retval (0) and mm; lock and tmp are dead.
+      if (hooks_on) hooks.frame?.('dup_mmap_copy', [i, walk.lastTable, mm, ...vmas]); // model-only hook
       yield copy_page_range_cpu(mpnt, walk);
       hooks.pt_update_end(mpnt, 'copy_page_range');
     }

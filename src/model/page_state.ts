@@ -8,7 +8,8 @@ import { folio_end_writeback, folio_end_writeback_and_unlock, folio_holder_unloc
 
 export type PageStateName =
   | 'cached' | 'absent' | 'locked' | 'writeback' | 'writeback_unlocked'
-  | 'zero' | 'swapped' | 'swapcache' | 'swapcache_locked' | 'swapcache_writeback';
+  | 'zero' | 'swapped' | 'swapcache' | 'swapcache_locked' | 'swapcache_writeback'
+  | 'readahead';
 
 /**
  * A holder outside the faulting threads (reclaim, migration, a writeback
@@ -54,7 +55,12 @@ export function set_page_state(vma: VmAreaStruct, pgoff: number, state: PageStat
         vma.swapped.add(pgoff);
       }
       cache.set(pgoff, folio);
-      if (state === 'locked' || state === 'swapcache_locked') {
+      if (state === 'readahead') {
+        // The marker folio of an earlier readahead window whose read has completed: uptodate, unlocked, with
+        // PG_readahead (page_cache_ra_unbounded's folio_set_readahead at `index + nr - lookahead_size`), so
+        // a fault's hit runs page_cache_async_ra (filemap_fault -> do_async_mmap_readahead).
+        folio.readahead = true;
+      } else if (state === 'locked' || state === 'swapcache_locked') {
         folio.locked = true;
         folio.owner = 'io';
         folio.ioOwner = null;
