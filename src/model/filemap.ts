@@ -270,12 +270,12 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
   // Frame checkpoint at filemap_fault's entry: what handle_mm_fault and fault-around (do_fault_around ->
   // filemap_map_pages: the page-cache slot, the folio's flags, mmap_miss) read is dead; live are vmf's
   // fields, ret (0), fpin (false) and keep.
-  filemap_ra_frame('filemap_entry', vmf, ret, fpin, keep, null, -1);
+  if (hooks_on) filemap_ra_frame('filemap_entry', vmf, ret, fpin, keep, null, -1);
   if (sched_points) yield PT.filemap_get_folio;
   let folio = filemap_get_folio(vma, vmf.pgoff, keep);
   if (folio !== null) {
     if ((vmf.flags & FAULT_FLAG_TRIED) === 0 && do_async_mmap_readahead(vmf, folio)) {
-      filemap_ra_frame('filemap_async_ra', vmf, ret, fpin, keep, folio, -1); // do_async_mmap_readahead: before maybe_unlock_mmap_for_io
+      if (hooks_on) filemap_ra_frame('filemap_async_ra', vmf, ret, fpin, keep, folio, -1); // do_async_mmap_readahead: before maybe_unlock_mmap_for_io
       fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
       yield* page_cache_async_ra(vma, folio, vmf.pgoff);
     }
@@ -289,7 +289,7 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
     ret = VM_FAULT_MAJOR;
     const nr = do_sync_mmap_readahead(vmf);
     if (nr > 0) {
-      filemap_ra_frame('filemap_sync_ra', vmf, ret, fpin, keep, null, nr); // do_sync_mmap_readahead: before maybe_unlock_mmap_for_io
+      if (hooks_on) filemap_ra_frame('filemap_sync_ra', vmf, ret, fpin, keep, null, nr); // do_sync_mmap_readahead: before maybe_unlock_mmap_for_io
       fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
       const ra = vma.f_ra;
       const mark = ra.async_size > 0 ? ra.start + ra.size - ra.async_size : -1;
