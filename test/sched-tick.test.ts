@@ -40,8 +40,11 @@ describe('the scheduler tick takes tick_sched_timer from the task on a busy CPU'
     expect(ticks).toEqual([[0, 'holder', 100], [0, 'holder', 200]]);
   });
 
-  it('cost 0 (the default): no tick at all', () => {
-    const { h, ticks } = tickLanes(1, 0);
+  it.each([
+    ['cost 0 (the default): no tick at all', 1, 0],
+    ['unlimited CPUs have no identity: no tick', null, 20],
+  ] as const)('%s', (_name, cpus, cost) => {
+    const { h, ticks } = tickLanes(cpus, cost);
     h.lane('holder', 0, function* (): KPath {
       yield* burn(250);
       h.mark('done');
@@ -97,16 +100,6 @@ describe('the scheduler tick takes tick_sched_timer from the task on a busy CPU'
     expect(ticks).toEqual([[0, 'holder', 100], [1, 'other', 100]]);
   });
 
-  it('unlimited CPUs have no identity: no tick', () => {
-    const { h, ticks } = tickLanes(null, 20);
-    h.lane('holder', 0, function* (): KPath {
-      yield* burn(250);
-      h.mark('done');
-    });
-    h.run(1000);
-    expect(h.marks).toEqual([['holder', 'done', 250]]);
-    expect(ticks).toEqual([]);
-  });
 });
 
 describe('fit: tick_sched_timer and tick_nsec from the sched-tick bench', () => {
