@@ -117,7 +117,9 @@ describe('faultline real with memory: (end to end)', () => {
       'vmas:', '  - { name: file, kind: file, shared: true, count: 4, pages: 256 }',
       'threads:', '  - { name: "reader{i}", count: 4, think: 20us, ops: [{ op: fault, vma: file, order: sequential }] }', '',
     ].join('\n'));
-    const before = readdirSync(host.cgroup!.parent).filter((d) => d.startsWith('faultline-real-'));
+    // This process's cgroups only (faultline-real-PID-N, src/real/run.ts): another faultline on the host may own one meanwhile.
+    const mine = `faultline-real-${process.pid}-`;
+    const before = readdirSync(host.cgroup!.parent).filter((d) => d.startsWith(mine));
     const r = await cli('real', file, '--model-seeds', '1', '--allow-loaded', '--no-trace', '--json');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { real: { runs: Array<{ extras: { counters: { memcg: Record<string, number> }; memcg: { path: string; files: string[][] } } }> } };
@@ -125,7 +127,7 @@ describe('faultline real with memory: (end to end)', () => {
     expect(x.counters.memcg.workingset_refault_file).toBeGreaterThan(0);
     expect(x.memcg.files[0]![0]).toBe(host.cgroup!.version === 2 ? 'memory.max' : 'memory.limit_in_bytes');
     expect(existsSync(x.memcg.path)).toBe(false);
-    expect(readdirSync(host.cgroup!.parent).filter((d) => d.startsWith('faultline-real-'))).toEqual(before);
+    expect(readdirSync(host.cgroup!.parent).filter((d) => d.startsWith(mine))).toEqual(before);
   }, 180_000);
 
   it.runIf(why === null && probeHost().cgroup?.version === 1)('on cgroup v1, a memory.high is refused with the reason', async () => {
