@@ -56,6 +56,8 @@ export interface LaneOptions {
   readNsPerPage?: number;
   /** Anonymous VMAs of 64 pages after the file ones (with anon_vma). */
   anon?: number;
+  /** One EEVDF run queue per CPU (engine perCpuRunqueues; sim/runqueues.ts). */
+  perCpu?: boolean;
 }
 
 export interface Lanes {
@@ -99,6 +101,7 @@ export function lanes(o: LaneOptions = {}): Lanes {
     cpus: sc.cpus, preempt: sc.preempt, costs: costArray(sc), seed: 1, observer: rec,
     laws: [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold],
     ...(o.readNsPerPage !== undefined ? { readNsPerPage: o.readNsPerPage } : {}),
+    ...(o.perCpu === true ? { perCpuRunqueues: true } : {}),
   }, mm);
   const marks: Mark[] = [];
   const vma = mm.vmas.slice();

@@ -54,14 +54,9 @@ export const STATE_MAP: Record<PageState, RealState> = {
   swapcache_writeback: 'swapped',
 };
 
-/** Android nice values per class (workload parameters §3.1 [S]; class mapping [D]). */
-export const CLASS_NICE: Record<PriorityClass, number> = {
-  USER_INTERACTIVE: -10,
-  USER_INITIATED: -4,
-  DEFAULT: 0,
-  UTILITY: 4,
-  BACKGROUND: 10,
-};
+/** Android nice values per class (moved to scenario/types.ts, where the simulator's per-CPU run queues read them too). */
+import { CLASS_NICE } from '../scenario/types.js';
+export { CLASS_NICE };
 
 export const PROT_READ = 1;
 export const PROT_WRITE = 2;

@@ -68,6 +68,7 @@ export function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefin
     source: '',
     cpus: f.cpus === undefined ? DEFAULTS.cpus : f.cpus === 'unlimited' ? null : f.cpus,
     preempt: f.preempt ?? DEFAULTS.preempt,
+    ...(f.sched?.runqueues === 'per-cpu' ? { sched: { runqueues: 'per-cpu' as const } } : {}),
     duration,
     warmup,
     seed: f.seed ?? DEFAULTS.seed,

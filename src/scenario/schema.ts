@@ -145,6 +145,17 @@ export const ScenarioFileSchema = doc(
       'Number of CPUs, or "unlimited" (every runnable thread runs). Default 8.',
     ),
     preempt: Bool('A thread that becomes runnable preempts a running thread of a lower priority class. Default true.'),
+    sched: doc(
+      z
+        .strictObject({
+          runqueues: doc(
+            z.enum(['global', 'per-cpu'], { error: expecting("'global' or 'per-cpu'") }).optional(),
+            "global: one run queue ordered by priority class, then FIFO; a CPU that becomes free takes its head. per-cpu (with a number of cpus): one EEVDF run queue per CPU (kernel/sched/fair.c): a woken thread goes to an idle CPU (select_idle_sibling) or is queued on its previous CPU, preempts the thread running there at that thread's next preemption point when EEVDF picks it (nice weights from the classes; `preempt` is not used), and a CPU going idle pulls a queued thread that has not run for 0.5 ms from another CPU. Default global.",
+          ),
+        })
+        .optional(),
+      'Scheduler options (docs/fidelity.md "Scheduling").',
+    ),
     mmap_lock: doc(
       z
         .strictObject({

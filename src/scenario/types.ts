@@ -9,6 +9,19 @@ import type { CostName } from '../model/index.js';
 export const PRIORITY_CLASSES = ['USER_INTERACTIVE', 'USER_INITIATED', 'DEFAULT', 'UTILITY', 'BACKGROUND'] as const;
 export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
 
+/**
+ * Android nice values per class (workload parameters §3.1 [S]; class mapping
+ * [D]): what `faultline real` sets each thread to, and the load weight the
+ * simulator's per-CPU run queues give it (sim/eevdf.ts class_weight).
+ */
+export const CLASS_NICE: Record<PriorityClass, number> = {
+  USER_INTERACTIVE: -10,
+  USER_INITIATED: -4,
+  DEFAULT: 0,
+  UTILITY: 4,
+  BACKGROUND: 10,
+};
+
 /** A latency law; values in ns. */
 export type Law =
   | { law: 'constant'; value: number }
@@ -254,6 +267,8 @@ export interface Scenario {
   cpus: number | null;
   /** Preempt a lower-priority running task when a higher one becomes runnable. */
   preempt: boolean;
+  /** Scheduler options; absent: one global run queue. per-cpu: EEVDF run queues per CPU (sim/runqueues.ts). */
+  sched?: { runqueues: 'per-cpu' };
   duration: number;
   warmup: number;
   seed: number;

@@ -27,11 +27,13 @@ export abstract class CpuSched {
   protected readonly costs: Float64Array;
   /** Cost.wakeup, ns (0: a woken task is runnable at once). */
   private readonly wakeupNs: number;
-  private readonly cpus: number | null;
+  protected readonly cpus: number | null;
   /** No CPU limit (`cpus: null`): every CPU step starts at once. */
   protected readonly unlimitedCpus: boolean;
   private readonly preempt: boolean;
   private free: number;
+  /** One run queue per CPU (EngineConfig.perCpuRunqueues with a number of CPUs; sim/runqueues.ts). */
+  protected readonly perCpu: boolean;
   private readonly running: SimTask[] = [];
   private readonly runqueue: SimTask[] = [];
   private rqSeq = 0;
@@ -47,7 +49,7 @@ export abstract class CpuSched {
   protected readonly cpuTask: Array<SimTask | null>;
   /** Cost.tick_sched_timer and Cost.tick_nsec, ns (sched_tick; 0: no tick). */
   private readonly tickNs: number;
-  private readonly tickPeriod: number;
+  protected readonly tickPeriod: number;
   /** A tick is pending on the grid (armTick). */
   private tickArmed = false;
   private readonly tickFn = (): void => this.sched_tick();
@@ -58,6 +60,7 @@ export abstract class CpuSched {
     this.free = cfg.cpus ?? 0;
     this.cpuTask = new Array<SimTask | null>(cfg.cpus ?? 0).fill(null);
     this.preempt = cfg.preempt;
+    this.perCpu = cfg.perCpuRunqueues === true && cfg.cpus !== null;
     this.costs = Float64Array.from(cfg.costs);
     this.wakeupNs = Math.round(this.costs[Cost.wakeup] ?? 0);
     const tick = Math.round(this.costs[Cost.tick_nsec] ?? 0), tickNs = Math.round(this.costs[Cost.tick_sched_timer] ?? 0);
@@ -74,6 +77,7 @@ export abstract class CpuSched {
    * in the model and not counted (docs/fidelity.md).
    */
   protected remoteCpusRunning(): number {
+    if (this.perCpu) return this.rqRemoteCpus();
     if (this.cpus !== null) return Math.min(this.running.length + this.spinners.length, this.cpus - 1);
     let n = this.spinners.length;
     for (const t of this.tasks) if (t.state === TaskState.RUNNING && t !== this.cur) n++;
@@ -81,7 +85,7 @@ export abstract class CpuSched {
   }
 
   /** Tasks woken and not yet running (TaskState.WOKEN, in the wake-up latency), the current one not counted. */
-  private wokenPending(): number {
+  protected wokenPending(): number {
     let n = 0;
     for (const t of this.tasks) if (t.state === TaskState.WOKEN && t !== this.cur) n++;
     return n;
@@ -97,6 +101,7 @@ export abstract class CpuSched {
    * Unlimited CPUs: never (a CPU is always idle).
    */
   childPreemptsParent(parent: SimTask): boolean {
+    if (this.perCpu) return this.rqChildPreemptsParent(parent);
     return this.cpus !== null && child_runs_first(this.cpus, this.free, this.wokenPending(), parent.ranSinceWake);
   }
 
@@ -110,7 +115,7 @@ export abstract class CpuSched {
       throw new Error(`wake_up_process(${t.comm}): task is not sleeping (lost or double wake-up)`);
     }
     if (t.spinning) { // handed the lock while spinning: it is on a CPU, no wake-up latency
-      this.endSpin(t);
+      this.endSpin(t, true);
       t.state = TaskState.WOKEN;
       t.blockedOn = null;
       this.heap.push(t.irqUntil > this.now ? t.irqUntil : this.now, t.id, t.evTag); // after an interrupt on its CPU (irq)
@@ -150,7 +155,9 @@ export abstract class CpuSched {
     if (sem.nrQueued !== 1 || sem.spinner !== null) return false;
     const owner = (sem.writer ?? sem.readers[sem.readers.length - 1] ?? null) as SimTask | null;
     if (owner === null || owner.state !== TaskState.RUNNING) return false;
-    if (this.cpus !== null) {
+    if (this.perCpu) {
+      if (t.cpu < 0 || t.needResched) return false; // it spins on the CPU it holds; need_resched() stops it
+    } else if (this.cpus !== null) {
       if (this.free === 0) return false;
       this.free--;
       this.takeCpu(t, select_idle_sibling(this.cpuTask, t.lastCpu));
@@ -185,14 +192,15 @@ export abstract class CpuSched {
 
   /** The spin ends with the lock not taken: the CPU is given up and the task sleeps on the lock. */
   protected giveUpSpin(t: SimTask): void {
-    this.endSpin(t);
+    this.endSpin(t, false);
     const res = t.blockedOn as RwSemaphore;
     res.optimistic_spin_end(t); // rwsem_down_write_slowpath: rwsem_add_waiter, then schedule()
     this.observer.blocked(this.now, t, res, t.blockedWhat, waitClass(res), t.spinSince);
     if (t.sigkill) this.signalWake(t); // signal_pending_state before its first schedule()
   }
 
-  private endSpin(t: SimTask): void {
+  /** The spin ends: `keepCpu` (per-CPU run queues, the lock handed to it) it stays on its CPU, else it leaves it. */
+  private endSpin(t: SimTask, keepCpu: boolean): void {
     const sp = this.spinners;
     sp.splice(sp.indexOf(t), 1);
     t.spinning = false;
@@ -200,6 +208,10 @@ export abstract class CpuSched {
     t.evTag++; // a pending threshold timer is stale now
     this.observer.cpuStop(this.now, t, false);
     if (this.cpus === null) return;
+    if (this.perCpu) {
+      if (!keepCpu) this.rqOffCpu(t);
+      return;
+    }
     const cpu = this.leaveCpu(t);
     const next = this.runqueue.shift();
     if (next !== undefined) this.startOnCpu(next, cpu);
@@ -218,7 +230,9 @@ export abstract class CpuSched {
    * runs after the last).
    */
   protected irq(cpu: number, ns: number, what: string): void {
-    const t = cpu >= 0 && cpu < this.cpuTask.length ? this.cpuTask[cpu]! : null;
+    const on = cpu >= 0 && cpu < this.cpuTask.length ? this.cpuTask[cpu]! : null;
+    // Per-CPU run queues: a task handed the lock it spun for holds its CPU this instant between bursts; it loses nothing.
+    const t = on !== null && (on.spinning || on.state === TaskState.RUNNING) ? on : null;
     this.observer.irq?.(this.now, cpu, t, what, ns);
     if (t === null) return;
     if (t.spinning) {
@@ -232,6 +246,15 @@ export abstract class CpuSched {
 
   /** Run `fn` at time `t` in interrupt context (Simulator.timer). */
   abstract timer(t: number, fn: () => void): void;
+
+  /** Per-CPU run queues (sim/runqueues.ts): `task` wants a CPU for its burst (cpuLeft). */
+  protected abstract rqRunOnCpu(task: SimTask): void;
+  /** Per-CPU run queues: `task` leaves the CPU it holds (sleep, block, exit, a spin given up). */
+  protected abstract rqOffCpu(task: SimTask): void;
+  /** Per-CPU run queues: CPUs other than the current task's with a task on them. */
+  protected abstract rqRemoteCpus(): number;
+  /** Per-CPU run queues: childPreemptsParent. */
+  protected abstract rqChildPreemptsParent(parent: SimTask): boolean;
 
   /**
    * The periodic scheduler tick on the busy CPUs (CONFIG_NO_HZ_IDLE): at
@@ -314,6 +337,10 @@ export abstract class CpuSched {
 
   /** runOnCpu with a fixed number of CPUs: a free one, a preempted victim's, or the run queue. */
   private runOnCpus(task: SimTask): void {
+    if (this.perCpu) {
+      this.rqRunOnCpu(task);
+      return;
+    }
     if (this.free === 0 && this.spinners.length !== 0) this.giveUpSpin(this.spinners[0]!); // need_resched()
     if (this.free > 0) {
       this.free--;
@@ -335,7 +362,7 @@ export abstract class CpuSched {
   }
 
   /** `task` takes CPU `cpu` (idle, or just left by the task it follows). */
-  private takeCpu(task: SimTask, cpu: number): void {
+  protected takeCpu(task: SimTask, cpu: number): void {
     this.cpuTask[cpu] = task;
     task.cpu = cpu;
     task.lastCpu = cpu;
@@ -401,6 +428,7 @@ export abstract class CpuSched {
 
   /** cpuRelease with a fixed number of CPUs: the CPU goes to the best runnable task, or is free. */
   protected cpuReleaseCpu(task: SimTask): void {
+    if (this.perCpu) return; // it keeps its CPU to its next preemption point or sleep (runqueues.ts)
     this.removeRunning(task);
     const cpu = this.leaveCpu(task);
     const next = this.runqueue.shift();

@@ -15,11 +15,12 @@ import {
 import type { Law, PriorityClass } from '../scenario/types.js';
 import { Rng } from './rng.js';
 import { MAX_EVENTS, MAX_ZERO_TIME_EFFECTS, SimLimitError, SimTask, TaskState, type EngineConfig } from './task.js';
-import { CpuSched, waitClass } from './cpus.js';
+import { waitClass } from './cpus.js';
+import { RqSched } from './runqueues.js';
 
 export * from './task.js';
 
-export class Simulator extends CpuSched {
+export class Simulator extends RqSched {
   private readonly laws: readonly Law[];
   private readonly cbFn: Array<((f: Folio) => void) | null> = [];
   private readonly cbArg: Array<Folio | null> = [];
@@ -265,6 +266,7 @@ export class Simulator extends CpuSched {
       val = undefined;
       if (e === null) {
         task.state = TaskState.DEAD;
+        if (task.cpu >= 0) this.rqOffCpu(task); // per-CPU run queues: it held its CPU
         if (this.spinners.length !== 0) this.ownerOffCpu(task);
         return;
       }
@@ -290,6 +292,7 @@ export class Simulator extends CpuSched {
           if (e.ns <= 0) continue;
           task.state = TaskState.SLEEPING;
           this.heap.push(this.now + e.ns, task.id, task.evTag);
+          if (task.cpu >= 0) this.rqOffCpu(task);
           if (this.spinners.length !== 0) this.ownerOffCpu(task);
           return;
         case EffectKind.BLOCK: {
@@ -301,6 +304,7 @@ export class Simulator extends CpuSched {
           if (this.spinners.length !== 0) this.ownerOffCpu(task);
           if (this.writerSpin && res instanceof RwSemaphore && e.what === 'down_write' && this.trySpin(task, res)) return;
           this.observer.blocked(this.now, task, res, e.what, waitClass(res));
+          if (task.cpu >= 0) this.rqOffCpu(task);
           return;
         }
         case EffectKind.SUBMIT: {

@@ -7,6 +7,7 @@ import type { Law, PriorityClass } from '../scenario/types.js';
 import { PRIORITY_CLASSES } from '../scenario/types.js';
 import type { SimObserver, SimTaskInfo } from './observer.js';
 import type { Rng } from './rng.js';
+import { class_weight, type SchedEntity } from './eevdf.js';
 
 export const enum TaskState { NEW, RUNNING, RUNNABLE, BLOCKED, SLEEPING, WOKEN, DEAD }
 
@@ -35,8 +36,18 @@ export function sched_base_slice(cpus: number): number {
   return 700_000 * (1 + Math.floor(Math.log2(Math.min(Math.max(cpus, 1), 8))));
 }
 
-export class SimTask implements SimTaskInfo {
+export class SimTask implements SimTaskInfo, SchedEntity {
   readonly prio: number;
+  /** Per-CPU run queues only (EngineConfig.perCpuRunqueues; sim/eevdf.ts): the task's sched_entity. */
+  readonly weight: number;
+  vruntime = 0;
+  deadline = 0;
+  vlag = 0;
+  vprot = 0;
+  execStart = 0;
+  initial = true;
+  /** TIF_NEED_RESCHED on the task's CPU (wakeup_preempt, update_deadline): it is switched out at its next preemption point. */
+  needResched = false;
   state = TaskState.NEW;
   /** Call stack of paths (CALL effects push, returns pop); the top one runs. */
   readonly stack: Array<KPath<unknown>> = [];
@@ -84,6 +95,7 @@ export class SimTask implements SimTaskInfo {
     readonly rng: Rng,
   ) {
     this.prio = PRIORITY_CLASSES.indexOf(cls);
+    this.weight = class_weight(cls);
   }
 }
 
@@ -110,4 +122,11 @@ export interface EngineConfig {
    * plus (n - 1) x this. 0 or absent: every read takes the law's draw.
    */
   readNsPerPage?: number;
+  /**
+   * One run queue per CPU (scenario `sched.runqueues: per-cpu`; a number of
+   * CPUs only): wake-up placement (select_task_rq_fair), EEVDF wake-up
+   * preemption at the next preemption point, idle balancing (sim/cpus.ts,
+   * sim/eevdf.ts). Absent or false: the global queue ordered by class.
+   */
+  perCpuRunqueues?: boolean;
 }

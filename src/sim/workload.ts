@@ -418,6 +418,7 @@ export function simulate(spec: RunSpec): Simulator {
     ...(spec.observer ? { observer: spec.observer } : {}),
     ...(sc.io.read_bandwidth !== undefined ? { readNsPerPage: readNsPerPage(sc.io.read_bandwidth) } : {}),
     ...(sc.mmap_lock.writer_spin === true ? { writerSpin: true } : {}),
+    ...(sc.sched?.runqueues === 'per-cpu' ? { perCpuRunqueues: true } : {}),
   }, mm);
   const w = new Workload(sim, mm, slots);
   w.copyProcessNs = sc.costs.copy_process;
