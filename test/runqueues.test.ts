@@ -141,6 +141,22 @@ describe('per-CPU run queues: exact lanes on 2 CPUs', () => {
   });
 });
 
+describe('scenario sched.runqueues', () => {
+  const base = {
+    name: 's', description: 'd', duration: '1ms', cpus: 2,
+    vmas: [{ name: 'heap', kind: 'anon', pages: 8 }],
+    threads: [{ name: 't', think: '10us', ops: [{ op: 'fault', vma: 'heap' }] }],
+  };
+  it('per-cpu is kept in the resolved scenario; global or absent leave no key (outputs of existing scenarios unchanged)', () => {
+    expect(scenarioFromObject({ ...base, sched: { runqueues: 'per-cpu' } }).sched).toEqual({ runqueues: 'per-cpu' });
+    expect('sched' in scenarioFromObject({ ...base, sched: { runqueues: 'global' } })).toBe(false);
+    expect('sched' in scenarioFromObject(base)).toBe(false);
+  });
+  it('another value is refused', () => {
+    expect(() => scenarioFromObject({ ...base, sched: { runqueues: 'percpu' } })).toThrow(/'global' or 'per-cpu'/);
+  });
+});
+
 describe('EEVDF arithmetic (sim/eevdf.ts)', () => {
   const se = (weight: number, vruntime = 0): SchedEntity => ({ weight, vruntime, deadline: 0, vlag: 0, vprot: 0, execStart: 0, initial: false });
   const SLICE = 1_400_000;
