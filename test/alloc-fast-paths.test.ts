@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   Cost, cpu_plus, CpuStep, lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock,
   vma_end_read, vma_is_write_locked, vma_start_write_killable, type CpuEffect,
+  FAULT_FLAG_DEFAULT, FAULT_FLAG_USER, FAULT_FLAG_WRITE, handle_mm_fault, handle_mm_fault_with, vm_fault_alloc, vm_fault_reusable, VM_FAULT_NOPAGE, type KPath,
 } from '../src/model/index.js';
 import { hold, lanes } from './lanes.js';
 
@@ -83,5 +84,51 @@ describe('vma_start_write_killable: no generator when nothing can sleep (simulat
     });
     h.run();
     expect(err).toMatch(/does not hold mmap_lock for write/);
+  });
+});
+
+describe('handle_mm_fault_with: the fast path reuses one struct vm_fault per thread', () => {
+  /** Read faults on a file VMA's pages and write faults on an anonymous VMA's, by handle_mm_fault or with one reused vmf. */
+  function faults(reuse: boolean, anon: boolean): { rets: unknown[]; reusable: boolean[] } {
+    const h = lanes({ anon: 1 });
+    const vma = h.vma[anon ? h.vma.length - 1 : 0]!;
+    const flags = FAULT_FLAG_DEFAULT | FAULT_FLAG_USER | (anon ? FAULT_FLAG_WRITE : 0);
+    const rets: unknown[] = [], reusable: boolean[] = [];
+    h.lane('F', 0, function* () {
+      yield* mmap_read_lock(h.mm);
+      const vmf = vm_fault_alloc(vma);
+      for (const off of [1, 2, 1, 5]) {
+        const r = reuse ? handle_mm_fault_with(vmf, vma, vma.vm_start + off, flags) : handle_mm_fault(vma, vma.vm_start + off, flags);
+        rets.push(typeof r === 'number' ? r : 'path');
+        if (typeof r !== 'number') rets.push(yield* r);
+        if (reuse) reusable.push(vm_fault_reusable(vmf, r));
+      }
+      mmap_read_unlock(h.mm);
+    });
+    h.run();
+    return { rets, reusable };
+  }
+  it('a page-cache hit returns at once: the same VM_FAULT bits as with a fresh vm_fault, which is free again after each', () => {
+    const a = faults(false, false), b = faults(true, false);
+    expect(b.rets).toEqual(a.rets);
+    expect(a.rets).toEqual([VM_FAULT_NOPAGE, VM_FAULT_NOPAGE, VM_FAULT_NOPAGE, VM_FAULT_NOPAGE]);
+    expect(b.reusable).toEqual([true, true, true, true]);
+  });
+  it('an anonymous write fault returns a path (do_anonymous_page): the same results, and the vmf is not free', () => {
+    const a = faults(false, true), b = faults(true, true);
+    expect(b.rets).toEqual(a.rets);
+    expect(a.rets).toEqual(['path', 0, 'path', 0, 'path', 0, 'path', 0]);
+    expect(b.reusable).toEqual([false, false, false, false]);
+  });
+  it('not reusable when a path came back (it holds the vmf) or a handler set vmf->page', () => {
+    const h = lanes({ anon: 1 });
+    const vmf = vm_fault_alloc(h.vma[0]!);
+    // eslint-disable-next-line require-yield -- a stand-in for a handler's path
+    const path = (function* (): KPath<number> { return 0; })();
+    expect(vm_fault_reusable(vmf, path)).toBe(false);
+    expect(vm_fault_reusable(vmf, 0)).toBe(true);
+    vmf.folio = undefined;
+    vmf.keep_locked = true;
+    expect(vm_fault_reusable(vmf, 0)).toBe(false);
   });
 });

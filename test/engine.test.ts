@@ -23,8 +23,13 @@ describe('EventHeap: pops in (time, insertion) order', () => {
     { weight: 2, arbitrary: fc.constant({ pop: true as const }) },
   );
 
-  it('for arbitrary interleavings of push and pop (stable with respect to insertion)', () => {
-    fc.assert(fc.property(fc.array(cmd, { maxLength: 300 }), (cmds) => {
+  it.each([
+    ['push', 0, false],
+    // times past 2^30 ns (no small integers), half of them through pendTime + pushPending (the engine's SLEEP)
+    ['push and pushPending, past 2^30 ns', 2 ** 32, true],
+  ])('for arbitrary interleavings of push and pop (stable with respect to insertion): %s', (_name, base, pending) => {
+    fc.assert(fc.property(fc.array(fc.tuple(cmd, fc.boolean()), { maxLength: 300 }), (pairs) => {
+      const cmds = pairs.map(([c, viaPending]) => ('push' in c ? { push: c.push + base, viaPending: pending && viaPending } : c));
       const heap = new EventHeap();
       const model: Array<{ t: number; id: number }> = [];
       let next = 0;
@@ -43,7 +48,10 @@ describe('EventHeap: pops in (time, insertion) order', () => {
       };
       for (const c of cmds) {
         if ('push' in c) {
-          heap.push(c.push, next, next % 7);
+          if (c.viaPending) {
+            heap.pendTime = c.push;
+            heap.pushPending(next, next % 7);
+          } else heap.push(c.push, next, next % 7);
           model.push({ t: c.push, id: next++ });
         } else if (model.length > 0) {
           check();

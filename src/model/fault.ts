@@ -4,12 +4,13 @@
  * `retry_vma:` label and Suren's FALLBACK variant as strategy decisions.
  */
 import { Cost, cpu, cpu_then, type KPath } from './effects.js';
-import { handle_mm_fault, mm_account_fault } from './memory.js';
+import { handle_mm_fault, handle_mm_fault_with, mm_account_fault } from './memory.js';
 import {
   FAULT_FLAG_DEFAULT, FAULT_FLAG_TRIED, FAULT_FLAG_USER, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE,
   VM_FAULT_COMPLETED, VM_FAULT_MAJOR, VM_FAULT_RETRY, VM_FAULT_SIGSEGV, VM_GROWSDOWN,
   type MmStruct, type VmAreaStruct,
 } from './mm_types.js';
+import type { VmFault } from './fault_types.js';
 import { mmap_read_lock, mmap_write_downgrade, mmap_write_lock_killable, mmap_write_unlock, mmap_read_lock_killable, mmap_read_trylock, mmap_read_unlock, PT } from './mmap_lock.js';
 import { lock_vma_under_rcu, lock_vma_under_rcu_steps, vma_end_read } from './vma_lock.js';
 import { fault_inject, hooks, hooks_on } from './custom.js';
@@ -218,8 +219,8 @@ export function do_user_addr_fault_fast_lock(mm: MmStruct, address: number): VmA
   return lock_vma_under_rcu(mm, address); // retry_vma: (!sched_points: the lookup and vma_start_read in one step)
 }
 export { first_attempt_cpu as do_user_addr_fault_fast_cpu };
-export function do_user_addr_fault_fast_handle(vma: VmAreaStruct, address: number, write: boolean): number | KPath<number> {
-  return handle_mm_fault(vma, address, FAULT_FLAG_DEFAULT | FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0) | FAULT_FLAG_VMA_LOCK);
+export function do_user_addr_fault_fast_handle(vmf: VmFault, vma: VmAreaStruct, address: number, write: boolean): number | KPath<number> {
+  return handle_mm_fault_with(vmf, vma, address, FAULT_FLAG_DEFAULT | FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0) | FAULT_FLAG_VMA_LOCK);
 }
 export function do_user_addr_fault_fast_ret(mm: MmStruct, vma: VmAreaStruct, address: number, write: boolean, ret: number): number | KPath<number> {
   if ((ret & VM_FAULT_RETRY) !== 0) return do_user_addr_fault(mm, address, write, vma, ret);

@@ -423,6 +423,41 @@ export function handle_mm_fault(vma: VmAreaStruct, address: number, flags: numbe
 }
 
 /**
+ * A struct vm_fault for handle_mm_fault_with, to be reused. The kernel's
+ * lives in the faulting thread's stack frame (do_user_addr_fault ->
+ * handle_mm_fault -> __handle_mm_fault: `struct vm_fault vmf = {...}`), so
+ * it costs no allocation; the simulator's fast path (fault.ts
+ * do_user_addr_fault_fast_handle) keeps one per thread likewise.
+ */
+export function vm_fault_alloc(vma: VmAreaStruct): VmFault {
+  return { vma, address: 0, pgoff: 0, flags: 0, pt: null, uffd_missing: false };
+}
+
+/**
+ * handle_mm_fault with the caller's `vmf` (vm_fault_alloc), filled here as
+ * handle_mm_fault fills a new one. Only without model hooks: `pt` stays null
+ * (the simulator keeps no page tables).
+ */
+export function handle_mm_fault_with(vmf: VmFault, vma: VmAreaStruct, address: number, flags: number): number | KPath<number> {
+  vmf.vma = vma;
+  vmf.address = address;
+  vmf.pgoff = vma.pgoff_of(address);
+  vmf.flags = flags;
+  vmf.pt = null;
+  vmf.uffd_missing = false;
+  return vma.vm_file ? handle_pte_fault_file(vmf) : handle_pte_fault_anon(vmf);
+}
+
+/**
+ * After handle_mm_fault_with returned `r`: whether its `vmf` is free for the
+ * next fault. Not when a path (which holds it) came back, nor when a handler
+ * set vmf->page's folio or keep_locked (the object then has another shape).
+ */
+export function vm_fault_reusable(vmf: VmFault, r: number | KPath<number>): boolean {
+  return typeof r === 'number' && vmf.folio === undefined && vmf.keep_locked === undefined;
+}
+
+/**
  * handle_pte_fault on a file VMA: a present read-only PTE of a shared file
  * page, which maps an uptodate folio (reclaim unmaps a page before it evicts
  * it), takes a write fault to do_wp_page (wp_page_shared); otherwise

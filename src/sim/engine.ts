@@ -291,7 +291,8 @@ export class Simulator extends RqSched {
         case EffectKind.SLEEP:
           if (e.ns <= 0) continue;
           task.state = TaskState.SLEEPING;
-          this.heap.push(this.now + e.ns, task.id, task.evTag);
+          this.heap.pendTime = this.now + e.ns; // (EventHeap.pushPending: no HeapNumber per sleep past 2^30 ns)
+          this.heap.pushPending(task.id, task.evTag);
           if (task.cpu >= 0) this.rqOffCpu(task);
           if (this.spinners.length !== 0) this.ownerOffCpu(task);
           return;

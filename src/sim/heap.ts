@@ -22,6 +22,13 @@ export class EventHeap {
   private frontSeq = 0;
   private frontPayload = 0;
   private frontTag = 0;
+  /**
+   * push()'s time on its way to pushBehind and heapPush. A time past 2^30 ns
+   * (1.07 s simulated) is no small integer: passed as an argument to a call
+   * that is not inlined it would be boxed in a new HeapNumber at every push,
+   * while a double field is written in place.
+   */
+  pendTime = 0;
   /** Filled by pop(). */
   popTime = 0;
   popPayload = 0;
@@ -43,22 +50,42 @@ export class EventHeap {
       this.frontTime = t; this.frontSeq = this.nextSeq++; this.frontPayload = payload; this.frontTag = tag;
       return;
     }
-    this.pushBehind(t, payload, tag);
+    this.pendTime = t;
+    this.pushBehind(payload, tag);
   }
 
-  /** push() when an entry is in front or the new one is not earlier than the heap's top. */
-  private pushBehind(t: number, payload: number, tag: number): void {
+  /**
+   * push() with its time in pendTime, set just before: for a caller whose
+   * inlining budget has no room left for push (the engine's `step` at a
+   * SLEEP), where the time, passed as an argument, would be boxed.
+   */
+  pushPending(payload: number, tag: number): void {
+    const t = this.pendTime;
+    if (!this.hasFront && (this.n === 0 || t < this.time[0]!)) {
+      this.hasFront = true;
+      this.frontTime = t; this.frontSeq = this.nextSeq++; this.frontPayload = payload; this.frontTag = tag;
+      return;
+    }
+    this.pushBehind(payload, tag);
+  }
+
+  /** push() when an entry is in front or the new one is not earlier than the heap's top (its time in pendTime). */
+  private pushBehind(payload: number, tag: number): void {
+    const t = this.pendTime;
     const s = this.nextSeq++;
     if (this.hasFront && t < this.frontTime) {
       // A later sequence number: the new entry goes in front only if strictly earlier.
-      this.heapPush(this.frontTime, this.frontSeq, this.frontPayload, this.frontTag);
+      this.pendTime = this.frontTime;
+      this.heapPush(this.frontSeq, this.frontPayload, this.frontTag);
       this.frontTime = t; this.frontSeq = s; this.frontPayload = payload; this.frontTag = tag;
     } else {
-      this.heapPush(t, s, payload, tag);
+      this.heapPush(s, payload, tag);
     }
   }
 
-  private heapPush(t: number, s: number, payload: number, tag: number): void {
+  /** The sift-up of an entry at time pendTime. */
+  private heapPush(s: number, payload: number, tag: number): void {
+    const t = this.pendTime;
     if (this.n === this.time.length) this.grow();
     const time = this.time, seq = this.seq, pl = this.payload, tg = this.tag;
     let i = this.n++;

@@ -6,7 +6,8 @@
 import {
   Cost, cpu, mutableCall, do_user_addr_fault, LawName, do_user_addr_fault_and_return, set_page_state, VmAreaStruct,
   fault_fast_path_ok, do_user_addr_fault_fast_lock, do_user_addr_fault_fast_cpu, do_user_addr_fault_fast_handle, do_user_addr_fault_fast_ret,
-  type CallEffect, type CpuEffect, type FolioHolder, type KPath,
+  vm_fault_alloc, vm_fault_reusable,
+  type CallEffect, type CpuEffect, type FolioHolder, type KPath, type VmFault,
 } from '../model/index.js';
 import type { PageState } from '../scenario/types.js';
 import type { Slot } from './build-mm.js';
@@ -143,6 +144,12 @@ export class UserFault {
   private fastVma: VmAreaStruct | null = null;
   private fastAddr = 0;
   private fastWrite = false;
+  /**
+   * The fast path's struct vm_fault, reused from fault to fault while
+   * handle_mm_fault returns at once (memory.ts vm_fault_reusable); null
+   * after a path that sleeps kept it (the next fault makes another).
+   */
+  private vmf: VmFault | null = null;
 
   /**
    * set_page_state's holder (made once per thread): a folio locked by reclaim
@@ -265,7 +272,9 @@ export class UserFault {
     const vma = this.fastVma!;
     let r: number | KPath<number>;
     if (stage === FAST_LOCKED) {
-      r = do_user_addr_fault_fast_handle(vma, this.fastAddr, this.fastWrite);
+      const vmf = this.vmf ?? vm_fault_alloc(vma);
+      r = do_user_addr_fault_fast_handle(vmf, vma, this.fastAddr, this.fastWrite);
+      this.vmf = vm_fault_reusable(vmf, r) ? vmf : null;
       if (typeof r !== 'number') { // handle_mm_fault may sleep: run it, then come back with its VM_FAULT bits
         this.fastStage = FAST_HANDLING;
         this.callEffect.path = r;
