@@ -82,6 +82,7 @@ function vm_area_get(mm: MmStruct, shape: VmaShape, src: VmAreaStruct | null): V
     v.swapped = new IndexSet();
     v.anon_present = new IndexSet();
     v.wrprotected = new IndexSet();
+    v.file_ptes = new IndexSet();
     v.page_mkwrite = 'generic';
     v.f_ra = new FileRaState();
     v.mapping = null;
@@ -120,6 +121,7 @@ export function* vm_area_dup(orig: VmAreaStruct): KPath<VmAreaStruct> {
   v.swapped = orig.swapped;
   v.anon_present = orig.anon_present;
   v.wrprotected = orig.wrprotected;
+  v.file_ptes = orig.file_ptes;
   v.page_mkwrite = orig.page_mkwrite;
   v.f_ra = orig.f_ra;
   v.mapping = orig.mapping;
