@@ -18,7 +18,7 @@ import { repoRoot } from '../src/scenario/index.js';
 import { cli } from './cli-helpers.js';
 
 const fixtures = join(repoRoot(), CALIB_FIXTURES);
-/** validate13 (12:30 UTC): the profile fitted at 12:30:36 and the probe recorded at 12:30:57, 1.30-1.49x slower. */
+/** validate13 (12:30 UTC): the profile fitted at 12:30:36 (P-refit.yaml: P.yaml refitted by the current code, the same measurements) and the probe recorded at 12:30:57, 1.30-1.49x slower. */
 const v13 = join(repoRoot(), 'recordings/validate/validate13');
 
 describe('the probe before each real run', () => {
@@ -35,7 +35,7 @@ describe('the probe before each real run', () => {
   });
 
   it('validate13\'s slow probe against the profile fitted a minute before: outside the band, retried while attempts are left', () => {
-    const rows = runProbeRows(loadProfile(join(v13, 'P.yaml')), readRecorded(join(v13, 'host-probe')).benches);
+    const rows = runProbeRows(loadProfile(join(v13, 'P-refit.yaml')), readRecorded(join(v13, 'host-probe')).benches);
     expect(rows.map((r) => r.ratio!.toFixed(2))).toEqual(['1.48', '1.49']);
     const e = probeExcess(rows)!;
     expect(e).toBeCloseTo(Math.max(...rows.map((r) => r.ratio! - 1)) - DRIFT_BAND, 6);
@@ -85,7 +85,7 @@ describe('the probe before each real run', () => {
   });
 
   it('the report lists every attempt with its ratios, which were dropped and which were kept outside the band', () => {
-    const rows = runProbeRows(loadProfile(join(v13, 'P.yaml')), readRecorded(join(v13, 'host-probe')).benches);
+    const rows = runProbeRows(loadProfile(join(v13, 'P-refit.yaml')), readRecorded(join(v13, 'host-probe')).benches);
     const inBand = runProbeRows(loadProfile('calib-host'), readRecorded(fixtures).benches);
     const attempts: RunProbe[] = [
       { run: 0, attempt: 0, probe: rows, excess: probeExcess(rows), kept: false },
