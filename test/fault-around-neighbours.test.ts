@@ -16,6 +16,8 @@ import {
   install_fault_around_charges, type CpuEffect, type VmFault,
 } from '../src/model/index.js';
 import { set_page_state } from '../src/model/page_state.js';
+import { page_cache_ra_order } from '../src/model/readahead.js';
+import { FilePtes } from '../src/model/file_ptes.js';
 import { repoRoot, scenarioFromObject } from '../src/scenario/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 
@@ -109,11 +111,15 @@ describe('the neighbours by kind: not cached, cached and mapped, cached with the
     expect(fault_around_kinds(vmf)).toEqual({ mapped: 5, unmapped: 7 }); // 6, 7, 9, 10, 12, 13, 15
     expect(fault_around_neighbours(vmf)).toBe(12);
     expect(costs(fault_around_cpu(vmf, 0))).toEqual([[Cost.filemap_map_pages, 1], [Cost.next_uptodate_folio, 12], [Cost.set_pte_range, 7]]);
-    // The walk left every cached page of the window mapped, and the faulting page (mapped by the fault's end).
-    expect([...Array(48).keys()].filter((p) => v.file_ptes.has(p))).toEqual([0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 15, 40]);
+    // The walk left the window marked (its cached pages mapped, the faulting page mapped by the fault's end;
+    // the absent ones are never counted while absent).
+    expect([...Array(48).keys()].filter((p) => v.file_ptes.has(p))).toEqual([...Array(16).keys(), 40]);
+    expect(v.file_ptes.size).toBe(17);
     v.evicted.delete(8); // read
     expect(costs(fault_around_cpu(vmfAt(v, 0x18, FAULT_FLAG_TRIED), 0x100))).toEqual([[Cost.next_uptodate_folio, 12]]); // the retry: all mapped
-    v.evicted.delete(11); // a neighbour read meanwhile: cached, its PTE none
+    page_cache_ra_order(v, 11, 1, false); // readahead adds a neighbour to the page cache: no PTE maps it
+    expect(v.file_ptes.has(11)).toBe(false);
+    v.cache.delete(11); // (its read done: an idle uptodate page)
     expect(costs(fault_around_cpu(vmfAt(v, 0x18, FAULT_FLAG_TRIED), 0x100))).toEqual([[Cost.next_uptodate_folio, 13], [Cost.set_pte_range, 1]]);
   });
 
@@ -122,7 +128,7 @@ describe('the neighbours by kind: not cached, cached and mapped, cached with the
     const v = fileVma(0x10, 0x110);
     v.evicted.add(3);
     expect(fault_around_cpu(vmfAt(v, 0x11), 0x100)).toBeNull();
-    expect([...Array(16).keys()].filter((p) => v.file_ptes.has(p))).toEqual([0, 1, 2, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    expect([...Array(20).keys()].filter((p) => v.file_ptes.has(p))).toEqual([...Array(16).keys()]);
     expect(set_page_state(v, 6, 'cached', () => {})).toBe(true); // the load generator's MADV_DONTNEED before the touch
     expect(v.file_ptes.has(6)).toBe(false);
     expect(set_page_state(v, 7, 'absent', () => {})).toBe(true);
@@ -136,6 +142,27 @@ describe('the neighbours by kind: not cached, cached and mapped, cached with the
     expect(fault_around_cpu(vmfAt(v, 0x15), 0)).toBeNull();
     expect(fault_around_cpu(vmfAt(v, 0x16), 0x100)).toBeNull();
     expect(v.file_ptes.size).toBe(0);
+  });
+});
+
+describe('FilePtes: present PTEs as 16-page masks', () => {
+  it('adds, deletes and marks ranges across mask boundaries, counting each page once', () => {
+    const f = new FilePtes();
+    f.add(3);
+    f.add(3);
+    expect(f.size).toBe(1);
+    f.addRange(2, 20); // 2..15 in the first mask, 16..20 in the second
+    expect(f.size).toBe(19);
+    expect([...Array(40).keys()].filter((p) => f.has(p))).toEqual([...Array(19).keys()].map((i) => i + 2));
+    f.delete(16);
+    f.delete(16);
+    f.delete(30);
+    expect(f.size).toBe(18);
+    f.addRange(0, 47);
+    expect(f.size).toBe(48);
+    for (let p = 0; p < 48; p++) f.delete(p);
+    expect(f.size).toBe(0);
+    expect(f.has(0)).toBe(false);
   });
 });
 

@@ -99,11 +99,16 @@ export function fault_around_kinds(vmf: VmFault): NeighbourKinds {
   return { mapped, unmapped };
 }
 
-/** The walk maps the window's cached pages (and the fault maps its own page): their PTEs are present. */
+/**
+ * The walk maps the window's cached pages (and the fault maps its own page):
+ * their PTEs are present. The whole window is marked: a page of it that is
+ * not cached is never counted as a neighbour (fault_around_kinds looks at
+ * cached pages only), and a page entering the page cache loses its mark
+ * (readahead, the memory cgroup's charge; its own fault maps it anyway).
+ */
 function fault_around_mapped(vmf: VmFault): void {
   const [first, last] = fault_around_window(vmf);
-  const vma = vmf.vma, ptes = vma.file_ptes;
-  for (let i = first; i <= last; i++) if (i === vmf.pgoff || uptodate_in_cache(vma, i)) ptes.add(i);
+  vmf.vma.file_ptes.addRange(first, last);
 }
 
 /**
