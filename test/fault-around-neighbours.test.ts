@@ -7,14 +7,17 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fitFaultAround, fitProfile, linearFit } from '../src/calibrate/fit.js';
+import { fitFaultAround, fitProfile, fitSetPteRange, linearFit } from '../src/calibrate/fit.js';
 import { CALIB_FIXTURES } from '../src/calibrate/shipped.js';
 import { readRecorded } from '../src/calibrate/suite.js';
 import { measure } from '../src/metrics/index.js';
 import {
-  Cost, EffectKind, FAULT_FLAG_TRIED, Folio, MmStruct, VmAreaStruct, fault_around_cpu, fault_around_neighbours, fault_around_window,
+  Cost, EffectKind, FAULT_FLAG_TRIED, Folio, MmStruct, VmAreaStruct, fault_around_cpu, fault_around_kinds, fault_around_neighbours, fault_around_window,
   install_fault_around_charges, type CpuEffect, type VmFault,
 } from '../src/model/index.js';
+import { set_page_state } from '../src/model/page_state.js';
+import { page_cache_ra_order } from '../src/model/readahead.js';
+import { FilePtes } from '../src/model/file_ptes.js';
 import { repoRoot, scenarioFromObject } from '../src/scenario/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 
@@ -82,14 +85,84 @@ describe('fault_around_cpu: what a walk is charged', () => {
     const v = fileVma(0x10, 0x110);
     v.evicted.add(5);
     v.evicted.add(7);
-    expect(costs(fault_around_cpu(vmfAt(v, 0x15), 0))).toEqual([[Cost.filemap_map_pages, 1], [Cost.next_uptodate_folio, 14]]);
-    v.evicted.delete(5); // read: the retry's walk maps it
+    // A fresh VMA: no file PTE present, so the first walk maps each of the 14 cached neighbours.
+    expect(costs(fault_around_cpu(vmfAt(v, 0x15), 0))).toEqual([[Cost.filemap_map_pages, 1], [Cost.next_uptodate_folio, 14], [Cost.set_pte_range, 14]]);
+    v.evicted.delete(5); // read: the retry's walk maps it; the neighbours are mapped now
     expect(costs(fault_around_cpu(vmfAt(v, 0x15, FAULT_FLAG_TRIED), 0x100))).toEqual([[Cost.next_uptodate_folio, 14]]);
     expect(fault_around_cpu(vmfAt(v, 0x16), 0x100)).toBeNull(); // a hit: in do_read_fault (minor-cached)
     expect(fault_around_cpu(vmfAt(v, 0x15), 0)).toBeNull(); // a first attempt the walk did not map, but no miss (in do_read_fault)
     const alone = fileVma(0x10, 0x11); // a one-page VMA: no neighbour, the walk finds nothing
     alone.evicted.add(0);
     expect(fault_around_cpu(vmfAt(alone, 0x10), 0)).toBeNull();
+  });
+});
+
+describe('the neighbours by kind: not cached, cached and mapped, cached with the PTE none', () => {
+  afterEach(() => install_fault_around_charges(false));
+  const costs = (e: CpuEffect | null) => e === null ? null : [[e.cost, e.n], ...Array.from({ length: (e.extra?.length ?? 0) / 2 }, (_, i) => [e.extra![2 * i]!, e.extra![2 * i + 1]!])];
+
+  it('a hand-built window: 3 absent, 5 mapped, 7 with the PTE none; the miss\'s first walk pays the 12 and maps the 7', () => {
+    install_fault_around_charges(true);
+    const v = fileVma(0x10, 0x110); // window [0, 15] for a fault at 0x18 (pgoff 8)
+    for (const p of [8, 2, 11, 14]) v.evicted.add(p); // the faulting page and 3 absent neighbours
+    for (const p of [0, 1, 3, 4, 5]) v.file_ptes.add(p); // 5 mapped
+    v.file_ptes.add(40); // outside the window: not looked at
+    const vmf = vmfAt(v, 0x18);
+    expect(fault_around_kinds(vmf)).toEqual({ mapped: 5, unmapped: 7 }); // 6, 7, 9, 10, 12, 13, 15
+    expect(fault_around_neighbours(vmf)).toBe(12);
+    expect(costs(fault_around_cpu(vmf, 0))).toEqual([[Cost.filemap_map_pages, 1], [Cost.next_uptodate_folio, 12], [Cost.set_pte_range, 7]]);
+    // The walk left the window marked (its cached pages mapped, the faulting page mapped by the fault's end;
+    // the absent ones are never counted while absent).
+    expect([...Array(48).keys()].filter((p) => v.file_ptes.has(p))).toEqual([...Array(16).keys(), 40]);
+    expect(v.file_ptes.size).toBe(17);
+    v.evicted.delete(8); // read
+    expect(costs(fault_around_cpu(vmfAt(v, 0x18, FAULT_FLAG_TRIED), 0x100))).toEqual([[Cost.next_uptodate_folio, 12]]); // the retry: all mapped
+    page_cache_ra_order(v, 11, 1, false); // readahead adds a neighbour to the page cache: no PTE maps it
+    expect(v.file_ptes.has(11)).toBe(false);
+    v.cache.delete(11); // (its read done: an idle uptodate page)
+    expect(costs(fault_around_cpu(vmfAt(v, 0x18, FAULT_FLAG_TRIED), 0x100))).toEqual([[Cost.next_uptodate_folio, 13], [Cost.set_pte_range, 1]]);
+  });
+
+  it('a hit\'s walk is charged nothing but maps its window; a page whose state a fault draws loses its PTE', () => {
+    install_fault_around_charges(true);
+    const v = fileVma(0x10, 0x110);
+    v.evicted.add(3);
+    expect(fault_around_cpu(vmfAt(v, 0x11), 0x100)).toBeNull();
+    expect([...Array(20).keys()].filter((p) => v.file_ptes.has(p))).toEqual([...Array(16).keys()]);
+    expect(set_page_state(v, 6, 'cached', () => {})).toBe(true); // the load generator's MADV_DONTNEED before the touch
+    expect(v.file_ptes.has(6)).toBe(false);
+    expect(set_page_state(v, 7, 'absent', () => {})).toBe(true);
+    expect(v.file_ptes.has(7)).toBe(false);
+    expect(fault_around_kinds(vmfAt(v, 0x10))).toEqual({ mapped: 12, unmapped: 1 }); // 6 cached, PTE none; 3 and 7 absent
+  });
+
+  it('not installed: nothing charged and no PTE recorded (the checker\'s state is unchanged)', () => {
+    const v = fileVma(0x10, 0x110);
+    v.evicted.add(5);
+    expect(fault_around_cpu(vmfAt(v, 0x15), 0)).toBeNull();
+    expect(fault_around_cpu(vmfAt(v, 0x16), 0x100)).toBeNull();
+    expect(v.file_ptes.size).toBe(0);
+  });
+});
+
+describe('FilePtes: present PTEs as 16-page masks', () => {
+  it('adds, deletes and marks ranges across mask boundaries, counting each page once', () => {
+    const f = new FilePtes();
+    f.add(3);
+    f.add(3);
+    expect(f.size).toBe(1);
+    f.addRange(2, 20); // 2..15 in the first mask, 16..20 in the second
+    expect(f.size).toBe(19);
+    expect([...Array(40).keys()].filter((p) => f.has(p))).toEqual([...Array(19).keys()].map((i) => i + 2));
+    f.delete(16);
+    f.delete(16);
+    f.delete(30);
+    expect(f.size).toBe(18);
+    f.addRange(0, 47);
+    expect(f.size).toBe(48);
+    for (let p = 0; p < 48; p++) f.delete(p);
+    expect(f.size).toBe(0);
+    expect(f.has(0)).toBe(false);
   });
 });
 
@@ -115,6 +188,17 @@ describe('simulator: a major fault pays for its window\'s cached neighbours', ()
     expect(with_.latency).toMatchObject({ p50: paid, mean: paid, max: paid });
   });
 
+  it('set_pte_range: the first miss in a window maps its 15 neighbours (paid once), later ones find them mapped', () => {
+    const paid = 4_500 + 1_000 + 2 * 15 * 10;
+    const l = faults(sc({ ...fa, set_pte_range: '100ns' }, 'absent')).latency!;
+    expect(l.max).toBe(paid + 15 * 100);
+    expect(Math.abs(l.p50 - paid)).toBeLessThan(0.01 * paid); // (the histogram's p50) 16 windows, about 45 faults: most meet a window already walked
+    const first = (l.mean - paid) * l.count / (15 * 100); // the faults that were a window's first
+    expect(Math.abs(first - Math.round(first))).toBeLessThan(1e-6);
+    expect(Math.round(first)).toBeGreaterThanOrEqual(1);
+    expect(Math.round(first)).toBeLessThanOrEqual(16);
+  });
+
   it('a hit is charged nothing more (its walk is do_read_fault, fitted from minor-cached)', () => {
     expect(faults(sc(fa, 'cached')).latency).toMatchObject({ p50: 1_500, mean: 1_500, max: 1_500 });
   });
@@ -138,6 +222,21 @@ describe('the fit from the recorded fault-around bench', () => {
     // neighbours) and a neighbour mapped (unmapped ones, as minor-cached).
     expect(p.measurements.fault_around_cached!.fit!.slope).toBeCloseTo(linearFit(recorded.get('fault-around-cached')!.samples).slope, 9);
     expect(p.measurements.fault_around_unmapped!.fit!.slope).toBeCloseTo(linearFit(recorded.get('fault-around-unmapped')!.samples).slope, 9);
+  });
+
+  it('set_pte_range = the slope over X >= 1 with the neighbours\' PTEs none − with them present', () => {
+    const u = recorded.get('fault-around-unmapped')!, m = recorded.get('fault-around-cached')!;
+    const ge1 = (b: typeof u) => new Map([...b.samples.entries()].filter(([x]) => x >= 1));
+    const r = fitSetPteRange(u, m)!;
+    expect(r.value).toBe(Math.max(0, Math.round(linearFit(ge1(u)).slope - linearFit(ge1(m)).slope)));
+    expect(r.value).toBe(52); // the idle fixture (11:02 UTC): 112.1 − 60.1 ns
+    expect(r.unmapped.points.map((p) => p.x)).toEqual([5, 10, 15]);
+    const p = fitProfile({ name: 'x', description: 'x', host, benches: recorded });
+    expect(p.costs.set_pte_range).toMatchObject({ value: 52, source: 'fit' });
+    expect(fitSetPteRange({ ...u, samples: new Map([...u.samples.entries()].filter(([x]) => x <= 5)) }, m)).toBeNull(); // one X >= 1
+    const without = new Map(recorded);
+    without.delete('fault-around-cached');
+    expect(fitProfile({ name: 'x', description: 'x', host, benches: without }).costs.set_pte_range).toMatchObject({ value: 0, source: 'default' });
   });
 
   it('without X = 0, or with one X >= 1, nothing is fitted; without the bench the costs keep their defaults (0)', () => {

@@ -41,6 +41,7 @@
  * | swapin_fault_after_sleep | a swap-in begun right after its thread slept | `swapin-after-sleep`: median after a sleep − median back to back; `by_sleep` per S |
  * | filemap_map_pages | the first attempt of a page-cache miss with a cached neighbour in its fault-around window (fault_around.ts) | `fault-around` (a major fault with X of the 15 neighbours of its 16-page window cached and mapped): the intercept of the fit over X ≥ 1 − the median at X = 0 (fitFaultAround) |
  * | next_uptodate_folio | per cached neighbour, per walk: the first attempt of a miss, every retried file attempt (fault_around.ts) | `fault-around`: the slope over X ≥ 1 / 2 (the major fault walks the window twice) |
+ * | set_pte_range | per cached neighbour whose PTE is none, mapped by the walk of a miss's first attempt or of a retried file attempt (fault_around.ts) | `fault-around-unmapped` − `fault-around-cached`: the difference of their slopes over X ≥ 1 (fitSetPteRange) |
  *
  * Every value keeps its spread (p10/p50/p90 of the samples) and, for fits,
  * the points, slope, intercept and R² over the per-x medians (relative least
@@ -163,6 +164,25 @@ export function fitFaultAround(b: BenchSamples): { alone: number; fit: LinearFit
   const alone = spreadOf(zero).p50;
   const fit = linearFit(some);
   return { alone, fit, setup: nonNeg(fit.intercept - alone), perFolio: nonNeg(fit.slope / 2), xs: [...some.keys()].sort((p, q) => p - q) };
+}
+
+/**
+ * set_pte_range from the two page-cache-hit benches (one walk each, the
+ * faulting page cached, X of its 15 neighbours cached): `fault-around-unmapped`
+ * (their PTEs none: the walk maps each) and `fault-around-cached` (present:
+ * the walk passes each). The slope per neighbour of the first − that of the
+ * second, each over X >= 1 (at X = 0 the `fault-around-unmapped` window has
+ * no present PTE at all and its samples spread 1.5-2.8 us p10-p90 on the idle
+ * recording, against <= 0.2 us at X >= 5: not a neighbour's cost; the major
+ * fit, fitFaultAround, leaves X = 0 out as well). null unless each has two
+ * values of X >= 1.
+ */
+export function fitSetPteRange(unmapped: BenchSamples, mapped: BenchSamples): { value: number; unmapped: LinearFit; mapped: LinearFit } | null {
+  const some = (b: BenchSamples) => new Map([...b.samples.entries()].filter(([x, v]) => x >= 1 && v.length > 0));
+  const u = some(unmapped), m = some(mapped);
+  if (u.size < 2 || m.size < 2) return null;
+  const fu = linearFit(u), fm = linearFit(m);
+  return { value: nonNeg(fu.slope - fm.slope), unmapped: fu, mapped: fm };
 }
 
 export function fitProfile(inp: FitInput): CostProfile {
@@ -307,6 +327,12 @@ export function fitProfile(inp: FitInput): CostProfile {
     if (fa !== null) {
       costs.filemap_map_pages = { value: fa.setup, source: 'fit', from: `fault-around: a major fault on the zram block device with X of the 15 neighbours of its 16-page fault-around window cached and mapped: the intercept of the fit over X = ${fa.xs.join(', ')} (${Math.round(fa.fit.intercept)} ns) − the median at X = 0 (${fa.alone} ns): filemap_map_pages' set-up once next_uptodate_folio finds a folio (filemap_map_pmd, pte_offset_map_lock .. pte_unmap_unlock), which the first walk of a major fault with no cached neighbour (the major bench) skips`, fit: fa.fit };
       costs.next_uptodate_folio = { value: fa.perFolio, source: 'fit', from: 'fault-around: the slope per cached neighbour over X ≥ 1, / 2 (the first attempt\'s walk and the retry\'s each pass it): next_uptodate_folio (xarray step, folio_try_get, folio_trylock, the present PTE left, folio_unlock, folio_put)', fit: fa.fit };
+    }
+  }
+  if (b.has('fault-around-unmapped') && b.has('fault-around-cached')) {
+    const sp = fitSetPteRange(need(b, 'fault-around-unmapped'), need(b, 'fault-around-cached'));
+    if (sp !== null) {
+      costs.set_pte_range = { value: sp.value, source: 'fit', from: `fault-around-unmapped − fault-around-cached: a page-cache hit on the zram block device with X of its 15 window neighbours cached, their PTEs none (the walk maps each) or present (the walk passes each): the slope per neighbour over X ≥ 1, ${sp.unmapped.slope.toFixed(1)} − ${sp.mapped.slope.toFixed(1)} ns: filemap_map_order0_folio → set_pte_range (folio_add_file_rmap_ptes, set_ptes), folio_ref_inc`, fit: sp.unmapped };
     }
   }
   for (const [key, what] of [

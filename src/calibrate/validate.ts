@@ -7,6 +7,8 @@
  * `faultline real --json` documents); running needs root.
  */
 
+import { renderRunProbes, type ValidateProbeDoc } from './host-drift.js';
+
 export const VALIDATION_SCENARIOS = ['calib-file-mprotect', 'calib-fork-file', 'calib-gc-swapin', 'calib-fork-many', 'calib-pft'] as const;
 
 /** A checked figure: JSON summary key, label, tolerance (fraction of the real value). */
@@ -54,6 +56,8 @@ export interface RealDoc {
     /** The model's figures by mode (src/real/model-side.ts), medians over its seeds; absent in older documents. */
     model_modes?: { fault: Record<string, ModeCell>; fork: Record<string, ModeCell> };
   };
+  /** `calibrate --validate`'s probe before each real run (host-drift.ts); absent in documents recorded before it. */
+  validate_probe?: ValidateProbeDoc;
 }
 
 export interface ValidationRow {
@@ -163,6 +167,7 @@ export function renderValidation(docs: readonly RealDoc[], header: { costs: stri
     const loaded = loads.some((l) => l > cpus);
     out.push(`#### ${doc.scenario.name}`, '');
     out.push(`Load average (1 min) before each real run: ${loads.map((l) => l.toFixed(2)).join(', ')} on ${cpus} CPUs${loaded ? ' — **taken under load**: tails are not the kernel\'s alone' : ''}.`, '');
+    if (doc.validate_probe !== undefined) out.push(renderRunProbes(doc.validate_probe));
     out.push('| figure | model | real | model / real | target | |', '|---|---|---|---|---|---|');
     for (const r of rows) {
       if (r.verdict === 'ok') { if (r.byMode) okMode++; else ok++; }

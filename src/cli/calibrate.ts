@@ -7,8 +7,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fitProfile } from '../calibrate/fit.js';
-import { driftRows, HOST_PROBE, renderDrift } from '../calibrate/host-drift.js';
-import { loadProfile, renderProfile } from '../calibrate/profile.js';
+import {
+  driftRows, HOST_PROBE, probeExcess, renderDrift, RUN_PROBE, runProbeRows, DRIFT_BAND, type RunProbe, type ValidateProbeDoc,
+} from '../calibrate/host-drift.js';
+import { loadProfile, renderProfile, type CostProfile } from '../calibrate/profile.js';
 import { renderFitTable } from '../calibrate/report.js';
 import { readRecorded, runSuite, writeRecorded, type SuiteResult } from '../calibrate/suite.js';
 import { probeHost } from '../real/index.js';
@@ -25,6 +27,8 @@ import type { Law } from '../scenario/types.js';
 
 /** Where `calibrate --validate --record DIR` keeps the host probe's raw outputs (DIR/host-probe/KEY.txt). */
 const PROBE_DIR = 'host-probe';
+/** ... and each real run's probe (DIR/run-probe/SCENARIO.rRUN.aATTEMPT/KEY.txt, 1-based). */
+const RUN_PROBE_DIR = 'run-probe';
 
 export interface CalibrateOptions {
   out?: string;
@@ -37,6 +41,7 @@ export interface CalibrateOptions {
   costs?: string;
   allowLoaded?: boolean;
   modelFrom?: string;
+  driftRetry?: string;
 }
 
 /** What `--model-from` reads of a recorded `faultline real --json` document beyond RealDoc. */
@@ -82,9 +87,11 @@ async function validateCommand(opts: CalibrateOptions, io: CliIo, version: strin
   const costs = opts.costs ?? 'calib-host';
   const ioPath = opts.io ?? 'zram';
   const runs = opts.runs === undefined ? 3 : parseInteger('--runs', opts.runs, 1, 100);
+  const retries = opts.driftRetry === undefined ? 0 : parseInteger('--drift-retry', opts.driftRetry, 0, 20);
   const docs: RealDoc[] = [];
   if (opts.from !== undefined && opts.modelFrom !== undefined) throw new UsageError('--from and --model-from: give one');
   const recordedDir = opts.modelFrom ?? opts.from;
+  if (recordedDir !== undefined && opts.driftRetry !== undefined) throw new UsageError('--drift-retry: only when running the real side (not with --from or --model-from)');
   // The host's speed against the profile's recording (calibrate/host-drift.ts): probed before the real runs.
   let probe: SuiteResult | null = null;
   if (recordedDir === undefined) {
@@ -97,6 +104,28 @@ async function validateCommand(opts: CalibrateOptions, io: CliIo, version: strin
   } else if (existsSync(join(recordedDir, PROBE_DIR))) {
     probe = readRecorded(join(recordedDir, PROBE_DIR));
   }
+  // Each real run's probe (host-drift.ts RUN_PROBE), against the profile of the model side.
+  let runProfile: CostProfile | null = null;
+  if (recordedDir === undefined) {
+    try {
+      runProfile = loadProfile(costs);
+    } catch {
+      runProfile = null; // not a profile: the probe is recorded, not judged
+    }
+  }
+  const probeRun = (name: string, run: number, attempt: number, into: RunProbe[]): number | null => {
+    const r = runSuite(probeHost(), (m) => io.stderr.write(`faultline calibrate --validate: ${name} run ${run + 1} probe: ${m}\n`), new Set(RUN_PROBE));
+    if (opts.record !== undefined) {
+      const dir = join(opts.record, RUN_PROBE_DIR, `${name}.r${run + 1}.a${attempt + 1}`);
+      mkdirSync(dir, { recursive: true });
+      writeRecorded(dir, r);
+    }
+    const rows = runProfile === null ? [] : runProbeRows(runProfile, r.benches);
+    const excess = probeExcess(rows);
+    into.push({ run, attempt, probe: rows, excess, kept: false });
+    io.stderr.write(`faultline calibrate --validate: ${name} run ${run + 1}${attempt > 0 ? ` attempt ${attempt + 1}` : ''}: probe ${rows.map((x) => `${x.what} ${x.ratio === null ? '-' : x.ratio.toFixed(2)}`).join(', ') || 'not judged (no profile)'}${excess !== null && excess > 0 ? ' — outside the band' : ''}\n`);
+    return excess;
+  };
   for (const name of VALIDATION_SCENARIOS) {
     let text: string;
     if (recordedDir !== undefined) {
@@ -105,10 +134,16 @@ async function validateCommand(opts: CalibrateOptions, io: CliIo, version: strin
       let out = '';
       const cap: CliIo = { ...io, stdout: { write: (s: string) => { out += s; return true; } } } as CliIo;
       io.stderr.write(`faultline calibrate --validate: ${name}, ${runs} real run(s)\n`);
+      const attempts: RunProbe[] = [];
       await realCommand(name, {
         runs: String(runs), json: true, trace: true, cgroup: true, io: ioPath, costs, allowLoaded: opts.allowLoaded === true,
+        gate: { before: (run, attempt) => probeRun(name, run, attempt, attempts), retries, onKept: (run, attempt) => {
+          for (const a of attempts) if (a.run === run) a.kept = a.attempt === attempt;
+        } },
       }, cap, version);
-      text = out;
+      const withProbe = JSON.parse(out) as RealDoc;
+      withProbe.validate_probe = { benches: [...RUN_PROBE], band: DRIFT_BAND, retries, attempts } satisfies ValidateProbeDoc;
+      text = JSON.stringify(withProbe, null, 2) + '\n';
       if (opts.record !== undefined) {
         mkdirSync(opts.record, { recursive: true });
         writeFileSync(join(opts.record, `${name}.json`), text);

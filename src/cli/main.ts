@@ -72,6 +72,7 @@ function program(io: CliIo, version: string): Command {
     .option('--costs <profile>', 'with --validate: the cost profile of the model side (default calib-host)')
     .option('--allow-loaded', 'with --validate: run even on a loaded host (the summary says so)')
     .option('--model-from <dir>', 'with --validate: the recorded documents in DIR with the model\'s side recomputed by the current model (no root; --costs overrides the recorded profile)')
+    .option('--drift-retry <n>', 'with --validate: repeat a real run whose host probe (getppid, anon-write, run before each real run) is off the profile by more than ±15 %, up to N times; only in-band runs are kept when there is one (default 0: every run kept, the probe recorded and printed)')
     .action((opts: CalibrateOptions) => calibrateCommand(opts, io, version));
   addSweepCommands(p, io, version);
   addExperimentCommand(p, io, version);

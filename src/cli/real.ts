@@ -15,6 +15,7 @@ import type { CliIo } from './io.js';
 import { UsageError } from './io.js';
 import { MAX_SEED, parseDurationOption, parseInteger } from './options.js';
 import { load, sourceLabel, withCostsOption } from './run.js';
+import { gatedRun, type RunGate } from '../calibrate/host-drift.js';
 
 export interface RealOptions {
   seed?: string;
@@ -29,6 +30,12 @@ export interface RealOptions {
   allowLoaded?: boolean;
   io?: string;
   costs?: string;
+  /**
+   * Programmatic only (`calibrate --validate`, src/calibrate/host-drift.ts): a
+   * check run before each attempt of each real run; an attempt outside the
+   * band is repeated while `retries` allow (host-drift.ts gatedRun).
+   */
+  gate?: RunGate;
 }
 
 export { REAL_FORK_STRATEGY };
@@ -68,10 +75,12 @@ export async function realCommand(scenarioArg: string, opts: RealOptions, io: Cl
   for (let i = 0; i < runs; i++) {
     const tr = i === 0 ? translation : translate(scenario, { seed: first + i, hostCpus: host.cpus });
     if (i === 0) translation = tr;
-    log(`run ${i + 1}/${runs}: ${tr.threads.length} threads, ${tr.regions.length} regions, ${formatNs(tr.duration)}`);
-    real.push(await runReal(tr, {
-      trace: opts.trace, cgroup: opts.cgroup, keep: opts.keep === true, fork: REAL_FORK_STRATEGY, log, allowLoaded: opts.allowLoaded === true, io: ioPath,
-    }, host));
+    real.push(await gatedRun(i, opts.gate, async (a) => {
+      log(`run ${i + 1}/${runs}${a > 0 ? ` (attempt ${a + 1})` : ''}: ${tr.threads.length} threads, ${tr.regions.length} regions, ${formatNs(tr.duration)}`);
+      return runReal(tr, {
+        trace: opts.trace, cgroup: opts.cgroup, keep: opts.keep === true, fork: REAL_FORK_STRATEGY, log, allowLoaded: opts.allowLoaded === true, io: ioPath,
+      }, host);
+    }, log));
   }
   // With a block-device read path the device's measured read law replaces io.read on the model's side (run 1's).
   const device = real[0]?.extras.device ?? null;

@@ -301,6 +301,19 @@ export const enum Cost {
    * host).
    */
   tick_nsec = 45,
+  /**
+   * A cached neighbour whose PTE is none, mapped by filemap_map_pages' walk
+   * beyond passing it (filemap_map_order0_folio -> set_pte_range:
+   * folio_add_file_rmap_ptes, set_ptes, update_mmu_tlb; folio_ref_inc, the
+   * rss count), per neighbour the walk maps: the first attempt of a miss and
+   * a retried file attempt, on top of next_uptodate_folio
+   * (src/model/fault_around.ts; the model knows which file PTEs are present
+   * while this charge is installed). A page-cache hit's walk is in
+   * do_read_fault (`minor-cached`: 15 such neighbours). Default 0; a cost
+   * profile fits it from `fault-around-unmapped` and `fault-around-cached`
+   * (the slope per neighbour with its PTE none − with it present).
+   */
+  set_pte_range = 46,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
@@ -315,6 +328,7 @@ export const COST_NAMES = [
   'cached_fault_after_sleep', 'major_fault_after_sleep', 'swapin_fault_after_sleep',
   'filemap_map_pages', 'next_uptodate_folio',
   'tick_sched_timer', 'tick_nsec',
+  'set_pte_range',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

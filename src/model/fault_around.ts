@@ -15,12 +15,19 @@
  * not pay is charged here, by the neighbours the model has (docs/calibration.md
  * "The neighbourhood of a major fault").
  *
- * Only when the engine installs it (the simulator, when Cost.filemap_map_pages
- * or Cost.next_uptodate_folio is not 0): otherwise no step is taken and no
- * state read, so the checker's state space and the built-in outputs are
- * unchanged.
+ * The walk's neighbours are counted by kind: not cached (skipped at no
+ * cost), cached and mapped (passed: next_uptodate_folio), cached and not
+ * mapped (passed and mapped: next_uptodate_folio + set_pte_range); the model
+ * keeps which file PTEs are present (VmAreaStruct.file_ptes) while the
+ * charges are installed (docs/calibration.md "The neighbourhood of a major
+ * fault", "Neighbours whose PTE is none").
+ *
+ * Only when the engine installs it (the simulator, when Cost.filemap_map_pages,
+ * Cost.next_uptodate_folio or Cost.set_pte_range is not 0): otherwise no step
+ * is taken and no state read or written, so the checker's state space and the
+ * built-in outputs are unchanged.
  */
-import { Cost, cpu, cpu_plus, type CpuEffect } from './effects.js';
+import { Cost, cpu_plus, type CpuEffect } from './effects.js';
 import type { VmFault } from './fault_types.js';
 import { FAULT_FLAG_TRIED, type VmAreaStruct } from './mm_types.js';
 import { PTRS_PER_PTE } from './pgtable.js';
@@ -64,10 +71,44 @@ function uptodate_in_cache(vma: VmAreaStruct, index: number): boolean {
 
 /** The cached neighbours of vmf.pgoff in its fault-around window (the faulting page not counted). */
 export function fault_around_neighbours(vmf: VmFault): number {
+  const k = fault_around_kinds(vmf);
+  return k.mapped + k.unmapped;
+}
+
+/** The cached neighbours by their PTE: present (mapped) or none (unmapped), see fault_around_kinds. */
+export interface NeighbourKinds { mapped: number; unmapped: number }
+
+/**
+ * The neighbours filemap_map_pages' walk visits, by kind (mm/filemap.c,
+ * v6.18): a page not in the page cache is no folio to next_uptodate_folio
+ * (xas_next_entry skips an empty slot; a shadow entry is xa_is_value:
+ * `continue`) and is not counted; a cached one it returns is either left
+ * (filemap_map_order0_folio: `if (!pte_none(ptep_get(vmf->pte))) return`,
+ * `mapped`) or mapped (set_pte_range, `unmapped`). A PTE is present when
+ * the model saw it mapped (VmAreaStruct.file_ptes).
+ */
+export function fault_around_kinds(vmf: VmFault): NeighbourKinds {
   const [first, last] = fault_around_window(vmf);
-  let n = 0;
-  for (let i = first; i <= last; i++) if (i !== vmf.pgoff && uptodate_in_cache(vmf.vma, i)) n++;
-  return n;
+  const vma = vmf.vma, ptes = vma.file_ptes;
+  let mapped = 0, unmapped = 0;
+  for (let i = first; i <= last; i++) {
+    if (i === vmf.pgoff || !uptodate_in_cache(vma, i)) continue;
+    if (ptes.has(i)) mapped++;
+    else unmapped++;
+  }
+  return { mapped, unmapped };
+}
+
+/**
+ * The walk maps the window's cached pages (and the fault maps its own page):
+ * their PTEs are present. The whole window is marked: a page of it that is
+ * not cached is never counted as a neighbour (fault_around_kinds looks at
+ * cached pages only), and a page entering the page cache loses its mark
+ * (readahead, the memory cgroup's charge; its own fault maps it anyway).
+ */
+function fault_around_mapped(vmf: VmFault): void {
+  const [first, last] = fault_around_window(vmf);
+  vmf.vma.file_ptes.addRange(first, last);
 }
 
 /**
@@ -76,21 +117,30 @@ export function fault_around_neighbours(vmf: VmFault): number {
  * returned (VM_FAULT_NOPAGE: it mapped the faulting page).
  * - A retried attempt (FAULT_FLAG_TRIED): next_uptodate_folio per cached
  *   neighbour (fault_retry is the `major` bench's, whose retry walk meets
- *   none).
+ *   none), and set_pte_range per one it maps (its PTE none).
  * - A first attempt whose page is not in the page cache (filemap_fault will
  *   read it): filemap_map_pages' set-up and next_uptodate_folio per cached
  *   neighbour, when there is one (a walk that finds no folio returns before
- *   the set-up, as the `major` bench's does).
+ *   the set-up, as the `major` bench's does), and set_pte_range per one it
+ *   maps.
  * - A first attempt on a cached page: nothing here; its walk is do_read_fault
- *   (`minor-cached`, fitted with every neighbour cached).
+ *   (`minor-cached`, fitted with every neighbour cached and its PTE none).
+ * Every walk leaves the window's cached pages mapped, and the faulting page
+ * is mapped by the end of the fault (file_ptes).
  */
 export function fault_around_cpu(vmf: VmFault, ret: number): CpuEffect | null {
   if (!charged) return null;
   const vma = vmf.vma;
   const tried = (vmf.flags & FAULT_FLAG_TRIED) !== 0;
   const miss = vma.cache.get(vmf.pgoff) === undefined && vma.evicted.has(vmf.pgoff); // filemap_fault: PGMAJFAULT
-  if (!tried && (ret !== 0 || !miss)) return null;
-  const n = fault_around_neighbours(vmf);
+  if (!tried && (ret !== 0 || !miss)) {
+    fault_around_mapped(vmf);
+    return null;
+  }
+  const k = fault_around_kinds(vmf);
+  fault_around_mapped(vmf);
+  const n = k.mapped + k.unmapped;
   if (n === 0) return null;
-  return tried ? cpu(Cost.next_uptodate_folio, n) : cpu_plus(Cost.filemap_map_pages, 1, [Cost.next_uptodate_folio, n]);
+  if (tried) return cpu_plus(Cost.next_uptodate_folio, n, [Cost.set_pte_range, k.unmapped]);
+  return cpu_plus(Cost.filemap_map_pages, 1, k.unmapped === 0 ? [Cost.next_uptodate_folio, n] : [Cost.next_uptodate_folio, n, Cost.set_pte_range, k.unmapped]);
 }

@@ -55,12 +55,14 @@ function zap_walks_tables(vma: VmAreaStruct, start: number, end: number): boolea
 }
 
 /**
- * The zap's cleared PTEs in the model's page state, where it tracks
- * anonymous PTEs (a VMA registered for missing userfaults: the next fault
- * there is delivered to user space again). userfaultfd_remove does nothing
+ * The zap's cleared PTEs in the model's page state, where it tracks them:
+ * file PTEs while fault-around's charges are installed, and anonymous
+ * PTEs (a VMA registered for missing userfaults: the next fault there is
+ * delivered to user space again). userfaultfd_remove does nothing
  * without UFFD_FEATURE_EVENT_REMOVE, which the model's context lacks.
  */
-function uffd_ptes_zapped(vma: VmAreaStruct, start: number, end: number): void {
+function model_ptes_zapped(vma: VmAreaStruct, start: number, end: number): void {
+  if (vma.file_ptes.size > 0) for (let a = start; a < end; a++) vma.file_ptes.delete(vma.pgoff_of(a)); // file PTEs the model tracks (fault_around.ts)
   if (!userfaultfd_missing(vma)) return;
   for (let a = start; a < end; a++) vma.anon_present.delete(vma.pgoff_of(a));
 }
@@ -90,7 +92,7 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
     const flush = flush_tlb_mm_range(ptes_changed(Math.min(npages, vma.vm_end - addr), vma)); // zap_page_range_single -> tlb_finish_mmu
     if (flush !== null) yield flush;
     hooks.pt_update_end(vma, 'zap_page_range_single');
-    uffd_ptes_zapped(vma, addr, end);
+    model_ptes_zapped(vma, addr, end);
     if (fault_inject.madvise_mmap_lock_under_vma_lock) { // injected bug: mmap_lock taken under the VMA lock
       yield* mmap_read_lock(mm);
       if (sched_points) yield PT.mmap_read_unlock;
@@ -111,7 +113,7 @@ export function* madvise_dontneed(mm: MmStruct, addr: number, npages: number): K
     const flush = flush_tlb_mm_range(ptes_changed(Math.min(npages, v.vm_end - addr), v)); // zap_page_range_single -> tlb_finish_mmu
     if (flush !== null) yield flush;
     hooks.pt_update_end(v, 'zap_page_range_single');
-    uffd_ptes_zapped(v, addr, end);
+    model_ptes_zapped(v, addr, end);
   }
   if (sched_points) yield PT.mmap_read_unlock;
   mmap_read_unlock(mm);

@@ -275,6 +275,7 @@ export function* filemap_charge_and_add(mm: MmStruct, vma: VmAreaStruct, index: 
     workingset_refault(memcg, p);
     lru.add(p);
     vma.evicted.delete(i);
+    vma.file_ptes.delete(i); // a page just added to the page cache is mapped nowhere (fault_around.ts)
     added.push(i);
   }
   memcg.usage -= want - added.length; // mem_cgroup_uncharge of the folios that lost the race

@@ -7,6 +7,7 @@ import { block, type BlockEffect, type Task, type WaitResource } from './effects
 import { hooks } from './custom.js';
 import { RwSemaphore, type ReaderWake } from './rwsem.js';
 import { IndexSet, XArray } from './xarray.js';
+import { FilePtes } from './file_ptes.js';
 import { MapleTree } from './maple_tree.js';
 import type { FaultStrategy, ForkStrategy } from './strategy.js';
 import type { MemCgroup } from './memcontrol.js';
@@ -163,6 +164,17 @@ export class VmAreaStruct implements WaitResource {
    */
   wrprotected: IndexSet;
   /**
+   * Model-only: file pgoffs whose PTE is present (mapped by a fault or by
+   * fault-around's walk), kept only while fault-around's charges are
+   * installed (fault_around.ts: a cached neighbour whose PTE is none costs
+   * the walk set_pte_range); empty otherwise. Cleared for a page whose state
+   * a fault draws (set_page_state: `faultline real`'s load generator zaps the
+   * page's PTE first), by MADV_DONTNEED, by reclaim's eviction and for a
+   * page readahead adds to the page cache. Shared by the pieces of a split
+   * mapping, like the page cache.
+   */
+  file_ptes: FilePtes;
+  /**
    * Model-only: present anonymous PTEs that are writable (PageAnonExclusive),
    * i.e. written since the last fork copied this VMA: the ones fork must
    * write-protect (Cost.wrprotect_pte). The scenario's resident pages of a
@@ -205,6 +217,7 @@ export class VmAreaStruct implements WaitResource {
     this.swapped = new IndexSet();
     this.anon_present = new IndexSet();
     this.wrprotected = new IndexSet();
+    this.file_ptes = new FilePtes();
     hooks.object_created(this); // model-only (custom.ts)
   }
   /** The effect a writer yields to sleep until the VMA's readers leave (vma_start_write). */

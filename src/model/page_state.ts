@@ -33,6 +33,7 @@ export function set_page_state(vma: VmAreaStruct, pgoff: number, state: PageStat
     if (!f.idle) return false;
     cache.delete(pgoff);
   }
+  if (vma.file_ptes.size > 0) vma.file_ptes.delete(pgoff); // the load generator's MADV_DONTNEED of the page before its touch (fault_around.ts)
   switch (state) {
     case 'cached': // uptodate in the page cache, no folio object needed
       vma.evicted.delete(pgoff);

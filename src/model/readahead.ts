@@ -25,6 +25,7 @@ export function page_cache_ra_order(vma: VmAreaStruct, index: number, nr: number
   bio.folio.readahead = marker;
   vma.cache.set(index, bio.folio); // filemap_add_folio
   vma.evicted.delete(index);
+  vma.file_ptes.delete(index); // a page just added to the page cache is mapped nowhere (fault_around.ts)
   count_vm_event(VmEvent.IO_READ);
   return bio;
 }

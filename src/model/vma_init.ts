@@ -4,6 +4,7 @@
  * lifetimes that src/model/vma.ts's split, merge and munmap use. Moved from
  * vma.ts unchanged.
  */
+import { FilePtes } from './file_ptes.js';
 import { type KPath } from './effects.js';
 import { FileRaState, VmAreaStruct, type Folio, type MmStruct } from './mm_types.js';
 import { IndexSet, XArray } from './xarray.js';
@@ -82,6 +83,7 @@ function vm_area_get(mm: MmStruct, shape: VmaShape, src: VmAreaStruct | null): V
     v.swapped = new IndexSet();
     v.anon_present = new IndexSet();
     v.wrprotected = new IndexSet();
+    v.file_ptes = new FilePtes();
     v.page_mkwrite = 'generic';
     v.f_ra = new FileRaState();
     v.mapping = null;
@@ -120,6 +122,7 @@ export function* vm_area_dup(orig: VmAreaStruct): KPath<VmAreaStruct> {
   v.swapped = orig.swapped;
   v.anon_present = orig.anon_present;
   v.wrprotected = orig.wrprotected;
+  v.file_ptes = orig.file_ptes;
   v.page_mkwrite = orig.page_mkwrite;
   v.f_ra = orig.f_ra;
   v.mapping = orig.mapping;

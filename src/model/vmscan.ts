@@ -43,6 +43,7 @@ export function shrink_folio_list(vma: VmAreaStruct, folios: readonly Folio[]): 
     // __remove_mapping -> __filemap_remove_folio, with workingset_eviction's shadow.
     vma.cache.delete(folio.index);
     vma.evicted.add(folio.index);
+    vma.file_ptes.delete(folio.index); // try_to_unmap before the eviction (fault_around.ts)
     folio.readahead = false;
     folio.uptodate = false;
     folio_unlock(folio);
@@ -178,6 +179,7 @@ function* shrink_inactive_list(memcg: MemCgroup, sc: ScanControl, anon: boolean)
       freed++;
     } else {
       p.vma.evicted.add(p.index); // an idle uptodate page with no folio object
+      p.vma.file_ptes.delete(p.index);
       freed++;
     }
     evict(memcg, p);

@@ -81,6 +81,7 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   // (docs/calibration.md "What interrupts a real writer, traced").
   tick_sched_timer: 0,
   tick_nsec: 0,
+  set_pte_range: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);

@@ -185,7 +185,7 @@ export class Simulator extends RqSched {
     install_signal_wake(Simulator.signalWakeHook);
     install_mm_cpumask(Simulator.cpumaskHook);
     install_lru_add_batch(this.costs[Cost.folio_batch_move_lru]! > 0 ? PAGEVEC_SIZE : 0); // mm/swap.c lru_add batches (model/swap.ts)
-    install_fault_around_charges(this.costs[Cost.filemap_map_pages]! > 0 || this.costs[Cost.next_uptodate_folio]! > 0); // do_fault_around's neighbours (model/fault_around.ts)
+    install_fault_around_charges(this.costs[Cost.filemap_map_pages]! > 0 || this.costs[Cost.next_uptodate_folio]! > 0 || this.costs[Cost.set_pte_range]! > 0); // do_fault_around's neighbours (model/fault_around.ts)
     install_vm_event_sink(Simulator.vmEventHook);
     const mm = this.mm;
     install_tracepoints(Simulator.tracepoints);
