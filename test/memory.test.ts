@@ -159,7 +159,7 @@ describe('the race emerges from a scenario with memory:', () => {
     expect(r.RETRY_IO_MISS_VMA).toBeLessThanOrEqual(r.RETRY_IO_MISS!);
     expect(m.PGSTEAL_DIRECT).toBeGreaterThan(0);
     expect(run(true, 'mainline')).toEqual(m); // same seed, same counts
-  });
+  }, 20_000); // four simulations of the thrashing scenario: 2.4-5.7 s under load
 
   it('without memory: nothing is reclaimed and no retry misses', () => {
     const m = run(false, 'mainline');

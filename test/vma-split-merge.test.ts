@@ -243,7 +243,7 @@ describe('use-after-unlock and lock order', () => {
     expect(bad.violation!.message).toMatch(/T2 runs a read of vma->vm_flags after VM_FAULT_RETRY on vma\[0:lib\] holding neither its VMA read lock nor mmap_lock/);
     const again = runCheck('check-mprotect-fault', { inject: ['fault-vma-access-after-retry'], mode: { kind: 'replay', schedule: decodeSchedule(bad.violation!.schedule) } });
     expect(again.violation!.message).toBe(bad.violation!.message);
-  });
+  }, 20_000); // three complete searches of check-mprotect-fault: 4.2-5.2 s under load
 
   it('one thread, no deadlock possible: mmap_lock -> vma_lock (mprotect) then vma_lock -> mmap_lock (the mutated madvise) is reported as an inversion', () => {
     const ok = runCheck('check-lock-order');
