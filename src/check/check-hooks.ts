@@ -10,7 +10,6 @@ import {
 } from '../model/index.js';
 import type { CheckTask } from './check-task.js';
 import { fold, foldString, lanes } from './hash.js';
-import { DIAG_LOG } from './track.js';
 import { opaqueCall } from './opaque.js';
 import { VmaObs, type InvariantName } from './invariants.js';
 import type { Tracker } from './track.js';
@@ -300,7 +299,6 @@ export function checkHooks(x: HookHost): ModelHooks {
       for (const v of live) x.tracker.foldValue(v);
       fold(t.retries);
       fold(t.vmaReadLocks);
-      if (DIAG_LOG.on) { DIAG_LOG.ckpt = `{${site}:${live.map((v) => x.tracker.diagShort(v)).join(',')}} `; DIAG_LOG.buf = []; }
       t.inLockMmap = site === 'lock_mmap';
       if (t.inLockMmap) {
         t.frameA = lanes.a;

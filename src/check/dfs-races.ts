@@ -92,14 +92,10 @@ export abstract class DfsRaces {
     if (bt === null) return;
     const n = bt.size;
     const init = initials?.filter((u) => l.runnable.includes(u));
-    if (DIAG_PRECISE2 && this.inPrune && init !== undefined) {
-      if (init.length > 0 && !init.some((u) => bt.has(u))) bt.add(init.find((u) => !l.sleep.has(u)) ?? init[0]!);
-    } else if (init === undefined || (exact && init.length === 0)) for (const u of l.runnable) bt.add(u);
+    if (init === undefined || (exact && init.length === 0)) for (const u of l.runnable) bt.add(u);
     else if (!exact) for (const u of init) bt.add(u);
     else if (!init.some((u) => bt.has(u))) bt.add(init.find((u) => !l.sleep.has(u)) ?? init[0]!);
     this.dporStats.added += bt.size - n;
     if (this.inPrune) this.dporStats.addedPruned += bt.size - n;
   }
 }
-
-const DIAG_PRECISE2 = process.env['FL_DIAG_PRECISE'] === '2';

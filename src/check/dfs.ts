@@ -308,7 +308,6 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
           if (sum !== null) this.prune(sum, runnable);
           if (this.exact?.isInexact(n) === true) this.markInexact();
           this.cacheHits++;
-          if (process.env['FL_DIAG_STATS'] === '1') { const g = globalThis as unknown as { __hitDepth?: number[]; __hitThreadLevels?: number[] }; (g.__hitDepth ??= [])[this.pos] = (g.__hitDepth[this.pos] ?? 0) + 1; }
           return null;
         }
         entry = n; // visited, but its subtree is not finished (not in an acyclic state graph): explore

@@ -5,8 +5,6 @@
  */
 import { checkVmaObs, type Violation } from './invariants.js';
 import { fmix, fold, foldString, lanes } from './hash.js';
-import { DIAG_LOG } from './track.js';
-import { planFor, storeOf } from './track-plan.js';
 import { TState } from './check-task.js';
 import type { Footprint } from './track.js';
 import type { Execution } from './executor.js';
@@ -72,96 +70,15 @@ export function stateHash(this: Execution): [number, number] {
       fold(this.tracker.idOf(t.io.folio));
       foldString(t.io.fn.name);
       foldString(t.comm.replace(/[0-9]+$/, ''));
-    } else if (DIAG_COARSE) {
-      foldString(t.opLabel); foldString(t.pending); fold(t.retries); fold(t.vmaReadLocks); fold(t.iMmapLocks); fold(t.fsReclaim);
     } else {
       fold(t.histA);
       fold(t.histB);
     }
   }
-  const res: [number, number] = [fmix(lanes.a), fmix(lanes.b)];
-  if (DIAG_STATS) diagCoarse(this);
-  return res;
-}
-
-const DIAG_COARSE = process.env['FL_DIAG_COARSE'] === '1';
-const DIAG_STATS = process.env['FL_DIAG_STATS'] === '1';
-export const diag = { coarseStates: new Set<string>(), taskCoarse: new Set<string>(), taskFine: new Set<string>(), hashes: 0, logs: new Map<string, Map<string, string>>() };
-function diagCoarse(x: Execution): void {
-  const sa = lanes.a, sb = lanes.b;
-  lanes.a = 0x51a7e; lanes.b = 0xe7a15;
-  x.tracker.foldObjects();
-  fold(x.tasks.length);
-  for (const t of x.tasks) {
-    fold(t.state);
-    if (t.state === TState.DONE) continue;
-    if (t.io !== null) { fold(x.tracker.idOf(t.io.folio)); foldString(t.io.fn.name); continue; }
-    foldString(t.opLabel); foldString(t.pending); fold(t.retries); fold(t.vmaReadLocks);
-    const k = `${t.id}|${t.opLabel}|${t.pending}|${t.retries}|${t.vmaReadLocks}`;
-    diag.taskCoarse.add(k);
-    diag.taskFine.add(`${k}|${t.histA}|${t.histB}`);
-    if (DIAG_LOG.on) { let m = diag.logs.get(k); if (m === undefined) diag.logs.set(k, m = new Map()); m.set(`${t.histA},${t.histB}`, DIAG_LOG.hist.get(`${t.histA},${t.histB}`) ?? '?'); }
-  }
-  diag.coarseStates.add(`${fmix(lanes.a)},${fmix(lanes.b)}`);
-  if (DIAG_SHARED) diagShared(x);
-  diag.hashes++;
-  lanes.a = sa; lanes.b = sb;
+  return [fmix(lanes.a), fmix(lanes.b)];
 }
 
 function intersects(a: readonly number[], b: readonly number[]): boolean {
   for (const x of a) if (b.includes(x)) return true;
   return false;
 }
-
-const DIAG_SHARED = process.env['FL_DIAG_SHARED'] === '1';
-export const diagSh = new Map<string, Set<string>>();
-function shHash(x: Execution, exCls: string | null, exKey: string | null, coarse: boolean): string {
-  lanes.a = 0x51a7e; lanes.b = 0xe7a15;
-  fold(x.tracker.objects.length);
-  for (const o of x.tracker.objects) {
-    const st = storeOf(o); const plan = planFor(o); const cls = o.constructor.name;
-    fold(st.base);
-    for (let i = 0; i < plan.keys.length; i++) {
-      if (i === plan.seq) continue;
-      if (cls === exCls && (exKey === null || plan.keys[i] === exKey)) { fold(77); continue; }
-      x.tracker.foldValue(st.v[i]);
-    }
-  }
-  foldString([...x.lockEdges.keys()].sort().join(','));
-  for (const t of x.tasks) {
-    fold(t.state);
-    if (t.state === TState.DONE) continue;
-    if (t.io !== null) { fold(x.tracker.idOf(t.io.folio)); foldString(t.io.fn.name); continue; }
-    if (coarse) { foldString(t.opLabel); foldString(t.pending); fold(t.retries); fold(t.vmaReadLocks); }
-    else { fold(t.histA); fold(t.histB); }
-  }
-  return `${fmix(lanes.a)},${fmix(lanes.b)}`;
-}
-function diagShared(x: Execution): void {
-  const add = (k: string, h: string): void => { let s = diagSh.get(k); if (s === undefined) diagSh.set(k, s = new Set()); s.add(h); };
-  add('(none)', shHash(x, null, null, false));
-  if (DIAG_SHARED_CLS !== '') {
-    const full = shHash(x, null, null, false);
-    const ex = shHash(x, DIAG_SHARED_CLS, null, false);
-    const desc = x.tracker.objects.map((o) => { const st = storeOf(o); const pl = planFor(o); return `${(o as { label?: string }).label ?? '?'}#${st.base >> 6}{` + pl.keys.map((k, i) => `${k}=${x.tracker.diagShort(st.v[i])}`).join(' ') + '}'; }).join(' ; ');
-    const prev = diagEx.get(ex);
-    if (prev === undefined) diagEx.set(ex, [full, desc]);
-    else if (prev[0] !== full && diagExamples.length < 40) {
-      const a = prev[1].split(' ; '), b = desc.split(' ; ');
-      const d: string[] = [];
-      for (let i = 0; i < Math.max(a.length, b.length); i++) if (a[i] !== b[i]) d.push(`A: ${a[i]}\n   B: ${b[i]}`);
-      diagExamples.push(d.join('\n') || `(no field differs: tasks) ${x.tasks.map((t) => t.comm + ':' + t.pending).join(', ')}`);
-    }
-  }
-  add('(none, coarse)', shHash(x, null, null, true));
-  const seen = new Set<string>();
-  for (const o of x.tracker.objects) {
-    const cls = o.constructor.name; if (seen.has(cls)) continue; seen.add(cls);
-    add(`${cls}.*`, shHash(x, cls, null, false));
-    if (DIAG_SHARED_FIELDS) for (const k of planFor(o).keys) add(`${cls}.${k}`, shHash(x, cls, k, false));
-  }
-}
-const DIAG_SHARED_CLS = process.env['FL_DIAG_SHARED_CLS'] ?? '';
-const diagEx = new Map<string, [string, string]>();
-export const diagExamples: string[] = [];
-const DIAG_SHARED_FIELDS = process.env['FL_DIAG_SHARED_FIELDS'] === '1';

@@ -30,9 +30,8 @@ import { checkStateTracked, stateHash } from './executor-state.js';
 import { lockState } from './lock-state.js';
 import type { World } from './world.js';
 
-let diagPrev = '';
 export { CheckTask, TState };
-import { Canon, DIAG_LOG, Tracker, type Footprint } from './track.js';
+import { Canon, Tracker, type Footprint } from './track.js';
 
 /** Canonical object ids per checked model (shared by the executions of its search). */
 const canons = new WeakMap<CheckModel, Canon>();
@@ -282,7 +281,6 @@ export class Execution {
       lanes.a = t.histA;
       lanes.b = t.histB;
       fold(0x57e9); // a step: with the inputs, this fixes where in its code the task is
-      if (DIAG_LOG.on) { DIAG_LOG.buf = [`<${t.pending}>`]; diagPrev = DIAG_LOG.hist.get(`${t.histA},${t.histB}`) ?? `?${t.histA}`; }
     }
     try {
       if (t.io !== null) {
@@ -302,7 +300,6 @@ export class Execution {
     } finally {
       const f = this.tracker.end();
       if (inputs) {
-        if (DIAG_LOG.on) { const k = `${lanes.a},${lanes.b}`; if (!DIAG_LOG.hist.has(k)) DIAG_LOG.hist.set(k, (DIAG_LOG.ckpt !== null ? DIAG_LOG.ckpt : diagPrev + ' ') + DIAG_LOG.buf.join(' ')); DIAG_LOG.ckpt = null; }
         t.histA = lanes.a;
         t.histB = lanes.b;
       }

@@ -268,7 +268,7 @@ export class Races {
         }
         init.set(j, r);
       }
-      if (DIAG_PRECISE) onRace(e, [q], true); else onRace(e, r.ini, r.exact);
+      onRace(e, r.ini, r.exact);
     };
     const n = sum.r.length;
     for (let d = 0; d < n; d++) {
@@ -287,5 +287,3 @@ export class Races {
     }
   }
 }
-
-const DIAG_PRECISE = process.env['FL_DIAG_PRECISE'] === '1';

@@ -118,7 +118,6 @@ export class Tracker extends TrackerIds {
     const v: unknown[] = new Array<unknown>(keys.length);
     for (let i = 0; i < keys.length; i++) v[i] = rec[keys[i]!];
     const store: Store = { base: idx * FIELDS_PER_OBJECT, v, ok: false, key: 0, ha: 0, hb: 0 };
-    if (DIAG_LOG.on) { const r = o as { label?: unknown; index?: unknown }; DIAG_LOG.lab.set(idx, `${o.constructor.name}${typeof r.label === 'string' ? ':' + r.label : typeof r.index === 'number' ? ':' + String(r.index) : ''}#${idx}`); DIAG_LOG.keys.set(idx, plan.keys); }
     // Move the tracked fields behind the class's accessor prototype: delete
     // every own field, last added first (V8 keeps the object's fast
     // properties when the last one is deleted), switch the prototype, and
@@ -203,17 +202,6 @@ export class Tracker extends TrackerIds {
     if (this.opaque !== 0 || this.probeReads !== null) return;
     fold(slot);
     this.foldValue(v);
-    if (DIAG_LOG.on) DIAG_LOG.buf.push(`${DIAG_LOG.lab.get(slot >> 6) ?? '?' + (slot >> 6)}.${DIAG_LOG.key(slot)}=${this.diagShort(v)}`);
-  }
-
-  diagShort(v: unknown): string {
-    if (v === null || v === undefined || typeof v !== 'object') return String(v);
-    const id = this.ids.get(v);
-    if (id !== undefined) return DIAG_LOG.lab.get(id) ?? `#${id}`;
-    if (Array.isArray(v)) return `[${v.map((x) => this.diagShort(x)).join(',')}]`;
-    const t = v as { comm?: string };
-    if (typeof t.comm === 'string') return t.comm;
-    return (v as object).constructor.name;
   }
 
   /** Depth of opaque calls running (./opaque.ts). */
@@ -330,13 +318,3 @@ export class Tracker extends TrackerIds {
   }
 
 }
-
-export const DIAG_LOG = {
-  on: process.env['FL_DIAG_LOG'] === '1',
-  buf: [] as string[],
-  lab: new Map<number, string>(),
-  keys: new Map<number, readonly string[]>(),
-  key(slot: number): string { return this.keys.get(slot >> 6)?.[slot & 63] ?? String(slot & 63); },
-  hist: new Map<string, string>(),
-  ckpt: null as string | null,
-};
