@@ -134,7 +134,7 @@ describe('the race detector keeps a replayed step\'s event only while its footpr
 const EXEC_GUARD = 27;
 
 describe('source sets on the SPIN anchor (exact counts, unbounded DFS with state caching, no hunting)', () => {
-  it('HOLD with 2 faults: 3,098 executions (3,552 with the rule before)', () => {
+  it('HOLD with 2 faults: 2,942 executions (3,359 with the rule before)', () => {
     const sc = loadCheckScenario('check-spin-anchor', { nfault: 2 });
     const mask = sc.threads.map((t) => t.ops.length);
     const count = (sourceSets: boolean): [number, boolean] => {
@@ -144,7 +144,10 @@ describe('source sets on the SPIN anchor (exact counts, unbounded DFS with state
     };
     // 2,753 and 3,182 before the same mm's transient vm_refcnt reference (issue 13a) added a step; 3,116 and 3,574
     // before dup_mmap's frame checkpoints at its vm_area_dup and copy_page_range steps (issue 15's ninth part)
-    // merged fork states that differed only in values dup_mmap had read and no longer uses
-    expect([count(true), count(false)]).toEqual([[3098, true], [3552, true]]);
+    // merged fork states that differed only in values dup_mmap had read and no longer uses; 3,098 and 3,552 before
+    // issue 15's tenth part: `retried` dropped where it is dead (do_user_addr_fault's lock_mmap, mmap_handle_mm_fault
+    // and mmap_fault_ret checkpoints), the mprotect_locked checkpoint (mmap_lock taken at once or after a sleep), and
+    // vma_start_write's reader test an opaque boolean (not the reader count it waited on)
+    expect([count(true), count(false)]).toEqual([[2942, true], [3359, true]]);
   }, 120_000);
 });

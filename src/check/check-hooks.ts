@@ -272,7 +272,7 @@ export function checkHooks(x: HookHost): ModelHooks {
       // base are dead.
       const t = x.cur;
       if (t === null || !x.tracker.hist || !x.tracker.on || x.tracker.opaque !== 0) return;
-      if (site === 'dup_mmap_vma' || site === 'dup_mmap_end' || site === 'dup_mmap_dup' || site === 'dup_mmap_copy' ? !t.inFork : site === 'mprotect_vma_locked' ? !t.inMprotect : !t.inFault) return;
+      if (site === 'dup_mmap_vma' || site === 'dup_mmap_end' || site === 'dup_mmap_dup' || site === 'dup_mmap_copy' ? !t.inFork : site === 'mprotect_locked' || site === 'mprotect_vma_locked' ? !t.inMprotect : !t.inFault) return;
       switch (site) {
         case 'lock_mm_locked': // nested in lock_mm_and_find_vma, called from the lock_mmap checkpoint
           if (!t.inLockMmap) return;

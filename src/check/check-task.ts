@@ -68,7 +68,7 @@ export class CheckTask implements Task {
   inFault = false;
   /** Inside a fork op's dup_mmap (its frame checkpoints apply). */
   inFork = false;
-  /** Inside an mprotect op's do_mprotect_pkey (its frame checkpoint applies). */
+  /** Inside an mprotect op's do_mprotect_pkey (its frame checkpoints apply). */
   inMprotect = false;
   /** The history right after the last `lock_mmap` checkpoint of this fault (its nested checkpoint starts from it), and whether it is set. */
   frameA = 0;

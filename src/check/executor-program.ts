@@ -111,7 +111,9 @@ export function* program(this: Execution, t: CheckTask, mm: MmStruct, ops: reado
         } else {
           const n = op.pages ?? slot.spec.pages - op.page;
           t.opLabel = `mprotect(${vname}, pages ${op.page}..${op.page + n - 1}, ${op.prot})`;
+          t.inMprotect = true;
           yield* do_mprotect_pkey(mm, addr, n, MPROTECT_PROT_BITS[op.prot]);
+          t.inMprotect = false;
         }
         break;
       }

@@ -41,7 +41,8 @@ function wrap(f: Fn): Fn {
  * `vma_start_read` (returns the kernel's NULL / -EAGAIN / locked as a
  * number), `mm_lock_seqcount_begin` and `vma_end_write_all` (increment
  * `mm_lock_seq`), `vma_write_locked_now` and `vma_stamp_write`
- * (vma_start_write's test and stamp of `vm_lock_seq`). Each reads and
+ * (vma_start_write's test and stamp of `vm_lock_seq`), `vma_has_readers`
+ * (vma_start_write's test of the reader count, a boolean). Each reads and
  * writes only fields of the VMA and mm it is given, and what it read flows
  * only into its result or back into those fields. One exception, handled at
  * its call site: on a VMA of another mm, `vma_start_read` mmgrabs `vma->vm_mm`

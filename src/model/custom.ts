@@ -365,15 +365,16 @@ export function opaque_call<R extends number | boolean | undefined | void>(f: ()
  * (maybe_unlock_mmap_for_io). `dup_mmap_vma` (the head of dup_mmap's loop over the
  * parent's VMAs), `dup_mmap_dup` and `dup_mmap_copy` (right before its
  * vm_area_dup and copy_page_range steps) and `dup_mmap_end` (after the loop),
- * in dup_mmap called directly by a fork op. `mprotect_vma_locked` in do_mprotect_pkey without a protection
- * (the whole-VMA form) called directly by an mprotect op, the VMA write-locked.
+ * in dup_mmap called directly by a fork op. `mprotect_locked` in do_mprotect_pkey called directly by an
+ * mprotect op, mmap_lock taken for write; `mprotect_vma_locked` there without a protection (the whole-VMA
+ * form), the VMA write-locked.
  */
 export type FrameSite =
   | 'retry_vma' | 'lock_mmap' | 'lock_mm_locked'
   | 'vma_handle_mm_fault' | 'vma_fault_ret' | 'mmap_handle_mm_fault' | 'mmap_fault_ret'
   | 'filemap_ra' | 'filemap_lock' | 'filemap_locked' | 'filemap_async_ra' | 'filemap_sync_ra' | 'filemap_entry'
   | 'dup_mmap_vma' | 'dup_mmap_end' | 'dup_mmap_dup' | 'dup_mmap_copy'
-  | 'mprotect_vma_locked';
+  | 'mprotect_locked' | 'mprotect_vma_locked';
 
 /** A live local at a frame checkpoint: a number, a flag, or a model object (by the checker's name for it), or null. */
 export type FrameValue = number | boolean | object | null;

@@ -164,8 +164,10 @@ export function* do_user_addr_fault(
   }
   // lock_mmap: retry:
   for (let retried = false; ; retried = true) {
-    // Live here: mm, address, flags, attempts, retried.
-    if (hooks_on) hooks.frame?.('lock_mmap', [address, flags, attempts, retried ? 1 : 0]); // model-only hook
+    // Live here: mm, address, flags, attempts, and retried only where lock_mm_and_find_vma reads it (the
+    // pre-v6.5 form, `goto retry`); with the v6.5+ form it is dead from here on (the loop sets it to
+    // true before any later read).
+    if (hooks_on) hooks.frame?.('lock_mmap', [address, flags, attempts, retried && !s.lock_mm_and_find_vma ? 1 : 0]); // model-only hook
     const vma = yield* lock_mm_and_find_vma(mm, address, retried);
     if (vma === null) {
       // bad_area_nosemaphore (for a dying task: the wait for mmap_lock was interrupted)
@@ -173,14 +175,16 @@ export function* do_user_addr_fault(
       return VM_FAULT_SIGSEGV;
     }
     count_vm_event(VmEvent.FAULT_MMAP_PATH);
-    // Live: address, flags, attempts, retried, vma (mmap_lock is held for read).
-    if (hooks_on) hooks.frame?.('mmap_handle_mm_fault', [address, flags, attempts, retried, vma]); // model-only hook
+    // Live: address, flags, attempts, vma (mmap_lock is held for read); retried is dead: the loop's
+    // next iteration sets it to true before lock_mm_and_find_vma reads it.
+    if (hooks_on) hooks.frame?.('mmap_handle_mm_fault', [address, flags, attempts, vma]); // model-only hook
     yield attempts++ === 0 ? first_attempt_cpu(vma) : RETRY_CPU;
     const r = handle_mm_fault(vma, address, flags);
     ret = typeof r === 'number' ? r : yield* r;
     mm_account_fault(ret);
-    // handle_mm_fault returned: live are address, flags, attempts, retried and ret (vma is dead: the loop reassigns it).
-    if (hooks_on) hooks.frame?.('mmap_fault_ret', [address, flags, attempts, retried, ret]); // model-only hook
+    // handle_mm_fault returned: live are address, flags, attempts and ret (vma is dead: the loop reassigns
+    // it; retried too: the loop sets it to true before its next read).
+    if (hooks_on) hooks.frame?.('mmap_fault_ret', [address, flags, attempts, ret]); // model-only hook
     if (ret & VM_FAULT_COMPLETED) return ret;
     if (ret & VM_FAULT_RETRY) {
       count_vm_event(VmEvent.FAULT_RETRY);

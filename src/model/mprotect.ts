@@ -31,6 +31,9 @@ export const MPROTECT_PROT_BITS = {
  */
 export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number, prot?: number): KPath<boolean> {
   if ((yield* mmap_write_lock_killable(mm)) < 0) return false;
+  // mmap_lock held for write, however it was taken (at once or after a sleep). Live: mm, addr, npages,
+  // prot (arguments); what mmap_write_lock_killable read (the rwsem's answer, the wake-up) is dead.
+  if (hooks_on) hooks.frame?.('mprotect_locked', [addr, npages, prot ?? -1]); // model-only hook
   let vma = mm.find_vma(addr);
   if (vma === null) {
     if (sched_points) yield PT.mmap_write_unlock;

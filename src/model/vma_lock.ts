@@ -321,7 +321,7 @@ export function* vma_start_write(vma: VmAreaStruct): KPath {
   }
   if (hooks_on ? opaque_call(() => vma_write_locked_now(vma)) : vma_write_locked_now(vma)) return;
   if (hooks_on && !vma.detached) hooks.lock_acquire('vma_lock', mm); // model-only hook: __vma_enter_locked's rwsem_acquire
-  if (vma.nrReaders !== 0) {
+  if (hooks_on ? opaque_call(() => vma_has_readers(vma)) : vma.nrReaders !== 0) {
     vma.excludeReaders = true; // vm_refcnt += VM_REFCNT_EXCLUDE_READERS_FLAG
     vma.writerWaiting = current;
     yield vma.blockWrite; // rcuwait_wait_event(&mm->vma_writer_wait, ...)
@@ -329,6 +329,16 @@ export function* vma_start_write(vma: VmAreaStruct): KPath {
   }
   if (hooks_on) opaque_call(() => vma_stamp_write(vma)); // model-only
   else vma_stamp_write(vma);
+}
+
+/**
+ * __vma_enter_locked's test: readers hold the VMA (vm_refcnt above the
+ * attached count), so the writer must wait for them. Only whether there are
+ * any reaches the caller (an opaque call for the checker: the count itself
+ * is no input of the writer).
+ */
+function vma_has_readers(vma: VmAreaStruct): boolean {
+  return vma.nrReaders !== 0;
 }
 
 /** __is_vma_write_locked: already write-locked in the current write section (vma_start_write's early return). */
@@ -371,13 +381,13 @@ function* __vma_start_write_killable(vma: VmAreaStruct): KPath<number> {
   }
   if (hooks_on ? opaque_call(() => vma_write_locked_now(vma)) : vma_write_locked_now(vma)) return 0;
   if (hooks_on && !vma.detached) hooks.lock_acquire('vma_lock', mm); // model-only hook
-  if (vma.nrReaders !== 0) {
+  if (hooks_on ? opaque_call(() => vma_has_readers(vma)) : vma.nrReaders !== 0) {
     if (fatal_signal_pending(current)) return -EINTR;
     vma.excludeReaders = true; // vm_refcnt += VM_REFCNT_EXCLUDE_READERS_FLAG
     vma.writerWaiting = current;
     yield killable(vma.blockWrite); // rcuwait_wait_event(..., TASK_KILLABLE)
     // Cancelled by the signal (readers still in; cancel_wait undid the exclusion).
-    if (fatal_signal_pending(current) && vma.nrReaders !== 0) return -EINTR;
+    if (fatal_signal_pending(current) && (hooks_on ? opaque_call(() => vma_has_readers(vma)) : vma.nrReaders !== 0)) return -EINTR;
     vma.excludeReaders = false;
   }
   if (hooks_on) opaque_call(() => vma_stamp_write(vma)); // model-only
