@@ -52,10 +52,18 @@ export class Summaries {
     return d;
   }
 
-  private static fit(s: Summary, n: number): void {
+  /**
+   * Make `s` hold at least `n` dense slots. A summary that grows is sized
+   * for every dense slot known so far at once (a working summary of a new
+   * level otherwise grew 32, 64, 128, 256: four pairs of typed arrays, each
+   * with a backing store outside the JS heap; docs/checker.md, "Cost per
+   * execution"). Entries past the slots written are 0, which no reader
+   * tells from absent (`intern` trims them).
+   */
+  private fit(s: Summary, n: number): void {
     if (s.r.length >= n) return;
     let len = Math.max(32, s.r.length * 2);
-    while (len < n) len *= 2;
+    while (len < n || len < this.slots.length) len *= 2;
     const r = new Int32Array(len), w = new Int32Array(len);
     r.set(s.r);
     w.set(s.w);
@@ -72,12 +80,12 @@ export class Summaries {
     const bit = 1 << task;
     for (const slot of fp.r) {
       const d = this.denseOf(slot);
-      Summaries.fit(s, d + 1);
+      this.fit(s, d + 1);
       s.r[d]! |= bit;
     }
     for (const slot of fp.w) {
       const d = this.denseOf(slot);
-      Summaries.fit(s, d + 1);
+      this.fit(s, d + 1);
       s.w[d]! |= bit;
     }
   }
@@ -86,7 +94,7 @@ export class Summaries {
   union(into: Summary, from: Summary): void {
     if (from.wide) into.wide = true;
     const n = from.r.length;
-    Summaries.fit(into, n);
+    this.fit(into, n);
     for (let i = 0; i < n; i++) {
       into.r[i]! |= from.r[i]!;
       into.w[i]! |= from.w[i]!;
