@@ -248,10 +248,11 @@ export class Execution {
     return t.io !== null ? t.comm : `${t.comm}`;
   }
 
-  /** Runnable tasks, by id. */
-  runnable(): number[] {
-    const out: number[] = [];
-    for (const t of this.tasks) if (t.state === TState.RUNNABLE) out.push(t.id);
+  /** Runnable tasks, by id (into `out`, emptied first, when given: the search loop reuses one array). */
+  runnable(out: number[] = []): number[] {
+    let n = 0;
+    for (const t of this.tasks) if (t.state === TState.RUNNABLE) out[n++] = t.id;
+    out.length = n; // (by index: setting the length to 0 first would drop the array's storage)
     return out;
   }
 

@@ -66,6 +66,7 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
   sched.bindNames?.((id) => ex.name(id));
   if (model.stateCache === true) sched.bindState?.(() => ex.stateHash());
   let current: ThreadId | null = null;
+  const runBuf: ThreadId[] = [];
   let n = 0, newSteps = 0;
   const result = (end: RunEnd, violation: Violation | null): RunResult =>
     ({ end, violation, schedule: { mask: plan.mask, steps }, trace, newSteps, steps: n });
@@ -77,7 +78,9 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
   const initial = ex.initialViolation();
   if (initial !== null) return result('violation', initial);
   for (;;) {
-    const run = ex.runnable();
+    // One array for every step: no scheduler keeps the runnable set it is
+    // given (DfsScheduler copies it into its level).
+    const run = ex.runnable(runBuf);
     if (run.length === 0) {
       const d = ex.deadlock();
       if (d !== null && model.invariants.has('deadlock')) return result('violation', d);
