@@ -64,11 +64,44 @@ export class Summaries {
     if (s.r.length >= n) return;
     let len = Math.max(32, s.r.length * 2);
     while (len < n || len < this.slots.length) len *= 2;
-    const r = new Int32Array(len), w = new Int32Array(len);
+    const r = this.take(len), w = this.take(len);
     r.set(s.r);
     w.set(s.w);
+    this.give(s.r);
+    this.give(s.w);
     s.r = r;
     s.w = w;
+  }
+
+  /** Working arrays given back (`recycle`, `fit`), by length (a power of 2, at least 32). */
+  private readonly pool = new Map<number, Int32Array[]>();
+
+  /** A zeroed array of `len` entries, from the pool if it has one. */
+  private take(len: number): Int32Array {
+    const a = this.pool.get(len)?.pop();
+    if (a === undefined) return new Int32Array(len);
+    a.fill(0);
+    return a;
+  }
+
+  private give(a: Int32Array): void {
+    if (a.length < 32 || (a.length & (a.length - 1)) !== 0) return; // only what `take` makes (EMPTY and copies' odd lengths are dropped)
+    let l = this.pool.get(a.length);
+    if (l === undefined) this.pool.set(a.length, (l = []));
+    if (l.length < 256) l.push(a);
+  }
+
+  /**
+   * `s` is no longer referenced (a working summary of a level the search
+   * dropped, DfsScheduler.popTo): its arrays go back to the pool (working
+   * summaries are made and dropped at every new level; each typed array has
+   * a backing store outside the JS heap, costly to allocate and to free).
+   * Never an interned summary (those are shared).
+   */
+  recycle(s: Summary): void {
+    this.give(s.r);
+    this.give(s.w);
+    s.r = s.w = EMPTY;
   }
 
   /** Add a step of `task` with footprint `fp` (mutates `s`). */
