@@ -275,7 +275,9 @@ export class Tracker extends TrackerIds {
       // No footprint is handed out (Execution.step): reuse the logs.
       this.r = this.scratchR;
       this.w = this.scratchW;
-      this.r.length = this.w.length = 0;
+      // (Most are empty: a replayed step of known length logs nothing.)
+      if (this.r.length !== 0) this.r.length = 0;
+      if (this.w.length !== 0) this.w.length = 0;
     }
     this.on = log;
     running.tracker = this;
