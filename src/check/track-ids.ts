@@ -7,7 +7,7 @@
 
 import { IndexSet, MmStruct, XArray } from '../model/index.js';
 import { fold, foldNumber, foldString, lanes } from './hash.js';
-import { FIELDS_PER_OBJECT, mix, STORE, storeOf, strHash, type Plan, type Store } from './track-plan.js';
+import { mix, storeOf, strHash, type Plan } from './track-plan.js';
 
 /** Objects foldObjects hashed, and objects whose kept hash it used, in this process (statistics for benchmarks). */
 export const foldStats = { hashed: 0, cached: 0 };
@@ -22,27 +22,8 @@ function ownMmLockSeq(v: readonly unknown[], p: Plan): number {
 /** Ids of the instrumented objects, and the hashing of their fields (the base of ./track.ts Tracker). */
 export class TrackerIds {
   /** Instrumented objects, by canonical id (ascending). */
-  objects: object[] = [];
-  /**
-   * Ids of the objects registered by this tracker and not yet instrumented
-   * or instrumented by it; an instrumented object's id is also its store's
-   * slot base over FIELDS_PER_OBJECT (`idOfObject`), so the initial objects
-   * a World restores need no entry here (docs/checker.md, "Cost per
-   * execution").
-   */
+  readonly objects: object[] = [];
   protected readonly ids = new Map<object, number>();
-
-  /**
-   * The id of a registered object, or undefined. An instrumented object's
-   * store gives it (its base is its id times FIELDS_PER_OBJECT, fixed when
-   * it was instrumented); one registered in this step, not yet
-   * instrumented, is in `ids`. No object of another execution is reachable
-   * from this one's (./world.ts), so a store seen here is this search's.
-   */
-  protected idOfObject(o: object): number | undefined {
-    const st = (o as { [STORE]?: Store })[STORE];
-    return st !== undefined ? st.base / FIELDS_PER_OBJECT : this.ids.get(o);
-  }
 
   /** Id of an object for digests: instrumented objects by canonical id, tasks by id. */
   idOf(x: unknown): number {
@@ -53,7 +34,7 @@ export class TrackerIds {
       case 'boolean': return x ? -3 : -4;
       case 'string': return strHash(x);
       case 'object': {
-        const id = this.idOfObject(x);
+        const id = this.ids.get(x);
         if (id !== undefined) return 1_000_000 + id;
         const t = (x as { id?: unknown; comm?: unknown });
         if (typeof t.id === 'number' && typeof t.comm === 'string') return 2_000_000 + t.id;
@@ -115,7 +96,7 @@ export class TrackerIds {
       case 'object': break;
       default: throw new Error(`check: a shared field holds a ${typeof v}, which the state hash cannot compare`);
     }
-    const id = this.idOfObject(v);
+    const id = this.ids.get(v);
     if (id !== undefined) { fold(7); fold(id); return; }
     if (Array.isArray(v)) {
       this.deep = true;

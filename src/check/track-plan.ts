@@ -98,11 +98,11 @@ export const IGNORED: Record<string, readonly string[]> = {
   RwSemaphore: ['spinner'],
 };
 
-/** A container field of an instrumented object (its digest is kept apart, in Tracker's `chash`). */
 export interface ContainerSlot {
-  readonly slot: number;
-  readonly store: Store;
-  readonly idx: number;
+  slot: number;
+  store: Store;
+  idx: number;
+  hash: number;
 }
 
 /** Values of an instrumented object's fields, behind shared accessors. */

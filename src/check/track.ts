@@ -29,10 +29,9 @@ export { Canon, runningTracker } from './track-plan.js';
 /** What Tracker.snapshot copies (read-only for its holder). */
 export interface TrackerSnapshot {
   readonly objects: readonly object[];
+  readonly ids: ReadonlyMap<object, number>;
   readonly born: ReadonlyMap<string, number>;
   readonly containers: readonly ContainerSlot[];
-  /** Each container's digest (Tracker's `chash`). */
-  readonly chash: readonly number[];
 }
 
 export class Tracker extends TrackerIds {
@@ -45,10 +44,7 @@ export class Tracker extends TrackerIds {
     this.wStamp = canon.wStamp;
   }
   private pending: object[] = [];
-  /** The container fields of the instrumented objects (shared with a World's snapshot: never changed once pushed). */
-  private containers: ContainerSlot[] = [];
-  /** Digest of each container's contents after the last tracked step (`end`). */
-  private chash: number[] = [];
+  private readonly containers: ContainerSlot[] = [];
   /** Logging on (a tracked step is running). */
   on = false;
   private rStamp: Uint32Array;
@@ -67,7 +63,7 @@ export class Tracker extends TrackerIds {
    * and is instrumented at the next step boundary (`flush`).
    */
   register(o: object, owner: object | null = null): void {
-    if (this.idOfObject(o) !== undefined) return;
+    if (this.ids.has(o)) return;
     if (!this.inputs) {
       // Stateless: ids in creation order (no state is compared across executions).
       this.ids.set(o, this.objects.length);
@@ -84,7 +80,7 @@ export class Tracker extends TrackerIds {
     const objs = this.objects;
     let i = objs.length;
     objs.push(o);
-    while (i > 0 && this.idOfObject(objs[i - 1]!)! > id) {
+    while (i > 0 && this.ids.get(objs[i - 1]!)! > id) {
       objs[i] = objs[i - 1]!;
       i--;
     }
@@ -99,10 +95,10 @@ export class Tracker extends TrackerIds {
     const rec = o as Record<string, unknown>;
     for (const f of IMMUTABLE[cls] ?? []) {
       const v = rec[f];
-      const id = typeof v === 'object' && v !== null ? this.idOfObject(v) : undefined;
+      const id = typeof v === 'object' && v !== null ? this.ids.get(v) : undefined;
       key += '|' + (id !== undefined ? `@${id}` : typeof v === 'object' && v !== null ? v.constructor.name : String(v));
     }
-    if (owner !== null) key += `|owner@${this.idOfObject(owner) ?? '?'}`;
+    if (owner !== null) key += `|owner@${this.ids.get(owner) ?? '?'}`;
     return key;
   }
 
@@ -145,35 +141,29 @@ export class Tracker extends TrackerIds {
     if (Tracker.paranoid) {
       for (const k of plan.immutable) Object.defineProperty(o, k, { value: rec[k], writable: false, enumerable: true, configurable: false });
     }
-    for (const i of plan.containers) {
-      this.containers.push({ slot: store.base + i, store, idx: i });
-      this.chash.push(this.digest(v[i]));
-    }
+    for (const i of plan.containers) this.containers.push({ slot: store.base + i, store, idx: i, hash: this.digest(v[i]) });
   }
 
   /**
    * The tracker's state after the initial objects (./world.ts): objects,
-   * birth counts and container digests, copied (their ids are in their
-   * stores). Needs no object
+   * ids, birth counts and container digests, copied. Needs no object
    * waiting for instrumentation.
    */
   snapshot(): TrackerSnapshot {
     if (this.pending.length !== 0) throw new Error('check: tracker snapshot with objects not yet instrumented');
     return {
-      objects: [...this.objects], born: new Map(this.born),
-      containers: [...this.containers], chash: [...this.chash],
+      objects: [...this.objects], ids: new Map(this.ids), born: new Map(this.born),
+      containers: this.containers.map((c) => ({ ...c })),
     };
   }
 
   /** Start from `s` (a fresh tracker, before any object is registered). */
   restore(s: TrackerSnapshot): void {
     if (this.objects.length !== 0 || this.pending.length !== 0) throw new Error('check: tracker restore after objects were registered');
-    this.objects = s.objects.slice();
-    // The initial objects' ids are in their stores (TrackerIds.idOfObject).
+    for (const o of s.objects) this.objects.push(o);
+    for (const [o, id] of s.ids) this.ids.set(o, id);
     for (const [k, n] of s.born) this.born.set(k, n);
-    // The slots are immutable and shared; the digests are this execution's.
-    this.containers = s.containers.slice();
-    this.chash = s.chash.slice();
+    for (const c of s.containers) this.containers.push({ ...c });
   }
 
   /** Freeze the fields listed as immutable (tests): a kernel path writing one throws. */
@@ -261,8 +251,7 @@ export class Tracker extends TrackerIds {
    */
   begin(footprint = true, log = true): void {
     if (footprint && this.stale) {
-      const cs = this.containers;
-      for (let k = 0; k < cs.length; k++) this.chash[k] = this.digest(cs[k]!.store.v[cs[k]!.idx]);
+      for (const c of this.containers) c.hash = this.digest(c.store.v[c.idx]);
       this.stale = false;
     }
     if (!footprint) this.stale = true;
@@ -296,12 +285,10 @@ export class Tracker extends TrackerIds {
   end(): Footprint {
     this.on = false;
     if (this.digesting) {
-      const cs = this.containers, ch = this.chash;
-      for (let k = 0; k < cs.length; k++) {
-        const c = cs[k]!;
+      for (const c of this.containers) {
         const h = this.digest(c.store.v[c.idx]);
-        if (h !== ch[k]) {
-          ch[k] = h;
+        if (h !== c.hash) {
+          c.hash = h;
           this.write(c.slot);
         }
       }
