@@ -24,9 +24,10 @@ function model(name: string): CheckModel {
   };
 }
 
-/** The state hash with every object's kept hash forgotten (each object folded afresh). */
+/** The state hash with every object's kept hash forgotten (each object folded afresh), and lockdep's sorted edges made again. */
 function freshHash(ex: Execution): string {
   for (const o of ex.tracker.objects) storeOf(o).ok = false;
+  ex.hashedEdges = null;
   return ex.stateHash().join(':');
 }
 
@@ -92,6 +93,27 @@ describe('incremental state hash', () => {
         break;
       }
       expect(changed).toBe(true);
+    } finally {
+      uninstallOpaque();
+      uninstallCheckHooks();
+    }
+  });
+
+  it('negative control: lockdep edges the sorted list missed (a stale list) are caught by the comparison', () => {
+    installOpaque();
+    try {
+      const m = model('check-spin-anchor');
+      const ex = new Execution(m, m.scenario.threads.map((t) => t.ops.length), () => 0);
+      const kept = ex.stateHash().join(':');
+      expect(ex.hashedEdges).not.toBeNull();
+      // An edge added while the list's count is forced to match: the list is stale.
+      ex.lockEdges.set('mmap_lock->folio_lock', 'a test');
+      ex.hashedEdgeCount = ex.lockEdges.size;
+      expect(ex.stateHash().join(':')).toBe(kept);
+      expect(freshHash(ex)).not.toBe(kept);
+      // Growth alone refreshes it.
+      ex.lockEdges.set('mmap_lock->vma_lock', 'a test');
+      expect(ex.stateHash().join(':')).toBe(freshHash(ex));
     } finally {
       uninstallOpaque();
       uninstallCheckHooks();

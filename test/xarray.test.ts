@@ -13,6 +13,25 @@ type Op = { k: 'set' | 'del' | 'get'; i: number; v: number };
 const index = fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 0x7fffffff }));
 const op: fc.Arbitrary<Op> = fc.record({ k: fc.constantFrom('set', 'del', 'get'), i: index, v: fc.integer() });
 
+describe('keysInto / valuesInto (one array reused)', () => {
+  it('give keys() / values() for any sequence of tables, whatever the array held before', () => {
+    const tables = fc.array(fc.uniqueArray(index, { maxLength: 80 }), { minLength: 1, maxLength: 6 });
+    fc.assert(fc.property(tables, (lists) => {
+      const bx: number[] = [], bs: number[] = [];
+      for (const l of lists) {
+        const xa = new XArray<number>();
+        const is = new IndexSet();
+        for (const i of l) { xa.set(i, i); is.add(i); }
+        const sorted = [...l].sort((a, b) => a - b);
+        expect(xa.keysInto(bx)).toEqual(sorted);
+        expect(is.valuesInto(bs)).toEqual(sorted);
+        expect(xa.keys()).toEqual(sorted);
+        expect(is.values()).toEqual(sorted);
+      }
+    }));
+  });
+});
+
 describe('XArray', () => {
   it('behaves like a Map for any sequence of set/delete/get', () => {
     fc.assert(fc.property(fc.array(op, { maxLength: 400 }), (ops) => {

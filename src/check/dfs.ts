@@ -218,9 +218,9 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
         const l = lv[k]!;
         if (l.kind !== 't') continue;
         const s = l.sum ?? sums.empty();
+        let u = s;
         if (l.entry >= 0) {
           const old = this.entrySum[l.entry];
-          let u = s;
           if (old !== undefined) {
             u = sums.copy(old);
             sums.union(u, s);
@@ -229,6 +229,11 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
         }
         const p = this.threadLevelBelow(k);
         if (p !== null && l.sum !== null) sums.union(p.sum ??= sums.empty(), l.sum);
+        // The level is dropped below: its working summary (and the merged
+        // copy) are referenced nowhere else (`intern` keeps copies).
+        if (u !== s) sums.recycle(u);
+        if (l.sum !== null) sums.recycle(l.sum);
+        l.sum = null;
       }
     }
     lv.length = i + 1;

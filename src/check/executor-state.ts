@@ -56,7 +56,14 @@ export function stateHash(this: Execution): [number, number] {
     // Edges into anon_vma are left out: nothing is taken while holding it
     // (rmap.ts), so they close no cycle and decide nothing later.
     // Edges into fs_reclaim likewise, unless some op takes a lock under it (try_to_unmap).
-    const edges = [...this.lockEdges.keys()].filter((k) => !k.endsWith('->anon_vma') && (this.fileRmap || !k.endsWith('->fs_reclaim'))).sort();
+    // lockdep's graph only grows within an execution (check-hooks.ts
+    // lock_acquire adds, nothing removes): the sorted list is made again
+    // only when it has grown.
+    let edges = this.hashedEdges;
+    if (edges === null || this.hashedEdgeCount !== this.lockEdges.size) {
+      edges = this.hashedEdges = [...this.lockEdges.keys()].filter((k) => !k.endsWith('->anon_vma') && (this.fileRmap || !k.endsWith('->fs_reclaim'))).sort();
+      this.hashedEdgeCount = this.lockEdges.size;
+    }
     fold(edges.length);
     for (const k of edges) foldString(k);
   }

@@ -23,7 +23,7 @@ import { applyInjections } from './inject.js';
 import { checkVmaState, VmaObs, type InvariantName, type Violation } from './invariants.js';
 import { vmFlags, type CheckModel, type Slot, type StepOutcome } from './execution-types.js';
 import { fold, lanes } from './hash.js';
-import { checkHooks } from './check-hooks.js';
+import { checkHooks, type HookHost } from './check-hooks.js';
 import { CheckTask, cpuLabel, TState } from './check-task.js';
 import { preparePage, program } from './executor-program.js';
 import { checkStateTracked, stateHash } from './executor-state.js';
@@ -45,6 +45,55 @@ const STACK_PGOFF = 8;
 const LANE_FIELDS = 10;
 
 const LOCK_RELEASE_FNS = ['up_read(', 'up_write(', 'downgrade_write(', 'vma_end_read(', 'folio_unlock('];
+
+/**
+ * The execution the observation hooks report to: the last one constructed,
+ * as before, when each constructor built and installed hooks of its own.
+ * The hooks are built once per process over `hookHost`, which reads this
+ * (docs/checker.md, "Cost per execution": building them per execution was
+ * about 5 kB of closures each time).
+ */
+const hookOwner: { x: Execution | null } = { x: null };
+const hookHost: HookHost = {
+  get tracker() { return hookOwner.x!.tracker; },
+  get obs() { return hookOwner.x!.obs; },
+  get obsOf() { return hookOwner.x!.obsOf; },
+  get lockEdges() { return hookOwner.x!.lockEdges; },
+  get cur() { return hookOwner.x!.cur; },
+  get rmapWalks() { return hookOwner.x!.rmapWalks; },
+  name: (id: number): string => hookOwner.x!.name(id),
+  who: (): string => hookOwner.x!.who(),
+  record: (inv: InvariantName, message: string): void => hookOwner.x!.record(inv, message),
+};
+let shared: ModelHooks | null = null;
+
+function sharedHooks(): ModelHooks {
+  return (shared ??= quiet(checkHooks(hookHost)));
+}
+
+/**
+ * The observation hooks as the model calls them, with what they read kept
+ * out of the running task's input history (not out of its footprint): a
+ * hook's reads reach the task's future only through what it writes, which
+ * is shared state (observation records) or in the state hash (lockdep's
+ * edges), or through the task's counters (`vmaReadLocks`, a function of the
+ * task's own lock calls). `frame` and `opaque` set the history themselves.
+ */
+function quiet(h: ModelHooks): ModelHooks {
+  const out: Record<string, unknown> = {};
+  for (const [k, f] of Object.entries(h) as Array<[string, (...a: unknown[]) => unknown]>) {
+    out[k] = k === 'frame' || k === 'opaque' ? f : (...a: unknown[]): unknown => {
+      const tr = hookOwner.x!.tracker;
+      tr.opaque++;
+      try {
+        return f(...a);
+      } finally {
+        tr.opaque--;
+      }
+    };
+  }
+  return out as unknown as ModelHooks;
+}
 
 export class Execution {
   readonly tasks: CheckTask[] = [];
@@ -80,6 +129,10 @@ export class Execution {
    * so every execution of a trace has the same edges (docs/checker.md).
    */
   readonly lockEdges = new Map<string, string>();
+  /** @internal The edges stateHash folds, sorted, while `lockEdges` has `hashedEdgeCount` (./executor-state.ts). */
+  hashedEdges: string[] | null = null;
+  /** @internal */
+  hashedEdgeCount = 0;
   private spawned: number[] = [];
   /** @internal (./executor-program.ts) */
   readonly choose: (n: number) => number;
@@ -116,7 +169,8 @@ export class Execution {
     install_vm_event_sink((ev) => {
       if (ev === VmEvent.FAULT_RETRY && this.cur !== null) this.cur.retries++;
     });
-    install_model_hooks(this.quiet(this.hooks));
+    hookOwner.x = this;
+    install_model_hooks(sharedHooks());
     const nondetOn = new Set<string>(sc.nondet);
     install_nondet((site) => nondetOn.has(site) && this.choose(2) === 1);
     applyInjections(model.injections);
@@ -194,10 +248,11 @@ export class Execution {
     return t.io !== null ? t.comm : `${t.comm}`;
   }
 
-  /** Runnable tasks, by id. */
-  runnable(): number[] {
-    const out: number[] = [];
-    for (const t of this.tasks) if (t.state === TState.RUNNABLE) out.push(t.id);
+  /** Runnable tasks, by id (into `out`, emptied first, when given: the search loop reuses one array). */
+  runnable(out: number[] = []): number[] {
+    let n = 0;
+    for (const t of this.tasks) if (t.state === TState.RUNNABLE) out[n++] = t.id;
+    out.length = n; // (by index: setting the length to 0 first would drop the array's storage)
     return out;
   }
 
@@ -437,31 +492,6 @@ export class Execution {
     return this.cur !== null ? this.cur.comm : 'I/O completion';
   }
 
-  private readonly hooks: ModelHooks = checkHooks(this);
-
-  /**
-   * The observation hooks as the model calls them, with what they read kept
-   * out of the running task's input history (not out of its footprint): a
-   * hook's reads reach the task's future only through what it writes, which
-   * is shared state (observation records) or in the state hash (lockdep's
-   * edges), or through the task's counters (`vmaReadLocks`, a function of the
-   * task's own lock calls). `frame` and `opaque` set the history themselves.
-   */
-  private quiet(h: ModelHooks): ModelHooks {
-    const tr = this.tracker;
-    const out: Record<string, unknown> = {};
-    for (const [k, f] of Object.entries(h) as Array<[string, (...a: unknown[]) => unknown]>) {
-      out[k] = k === 'frame' || k === 'opaque' ? f : (...a: unknown[]): unknown => {
-        tr.opaque++;
-        try {
-          return f(...a);
-        } finally {
-          tr.opaque--;
-        }
-      };
-    }
-    return out as unknown as ModelHooks;
-  }
 
   /** Lock state after a step, compactly, for counterexamples. */
   lockState(): string {

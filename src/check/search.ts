@@ -53,18 +53,20 @@ export interface RunOptions {
 /** Run one execution under `sched` (after its newExecution returned `plan`). */
 export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts: RunOptions): RunResult {
   const steps: ScheduleStep[] = [];
+  const trace: TraceStep[] | null = opts.trace === true ? [] : null;
+  // The data choices of each step, for the trace only.
   let stepChoices: number[] = [];
   const choose = (n: number): number => {
     const v = sched.nextChoice(n);
     steps.push({ k: 'c', v });
-    stepChoices.push(v);
+    if (trace !== null) stepChoices.push(v);
     return v;
   };
   const ex = new Execution(model, plan.mask, choose, opts.world);
   sched.bindNames?.((id) => ex.name(id));
   if (model.stateCache === true) sched.bindState?.(() => ex.stateHash());
-  const trace: TraceStep[] | null = opts.trace === true ? [] : null;
   let current: ThreadId | null = null;
+  const runBuf: ThreadId[] = [];
   let n = 0, newSteps = 0;
   const result = (end: RunEnd, violation: Violation | null): RunResult =>
     ({ end, violation, schedule: { mask: plan.mask, steps }, trace, newSteps, steps: n });
@@ -76,7 +78,9 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
   const initial = ex.initialViolation();
   if (initial !== null) return result('violation', initial);
   for (;;) {
-    const run = ex.runnable();
+    // One array for every step: no scheduler keeps the runnable set it is
+    // given (DfsScheduler copies it into its level).
+    const run = ex.runnable(runBuf);
     if (run.length === 0) {
       const d = ex.deadlock();
       if (d !== null && model.invariants.has('deadlock')) return result('violation', d);
@@ -87,7 +91,7 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
     if (t === null) return result('cut', null);
     const replay = sched.replaying?.() ?? false;
     steps.push({ k: 't', id: t });
-    stepChoices = [];
+    if (trace !== null) stepChoices = [];
     const task = ex.tasks[t]!;
     const op = task.opLabel;
     n++;

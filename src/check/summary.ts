@@ -52,15 +52,56 @@ export class Summaries {
     return d;
   }
 
-  private static fit(s: Summary, n: number): void {
+  /**
+   * Make `s` hold at least `n` dense slots. A summary that grows is sized
+   * for every dense slot known so far at once (a working summary of a new
+   * level otherwise grew 32, 64, 128, 256: four pairs of typed arrays, each
+   * with a backing store outside the JS heap; docs/checker.md, "Cost per
+   * execution"). Entries past the slots written are 0, which no reader
+   * tells from absent (`intern` trims them).
+   */
+  private fit(s: Summary, n: number): void {
     if (s.r.length >= n) return;
     let len = Math.max(32, s.r.length * 2);
-    while (len < n) len *= 2;
-    const r = new Int32Array(len), w = new Int32Array(len);
+    while (len < n || len < this.slots.length) len *= 2;
+    const r = this.take(len), w = this.take(len);
     r.set(s.r);
     w.set(s.w);
+    this.give(s.r);
+    this.give(s.w);
     s.r = r;
     s.w = w;
+  }
+
+  /** Working arrays given back (`recycle`, `fit`), by length (a power of 2, at least 32). */
+  private readonly pool = new Map<number, Int32Array[]>();
+
+  /** A zeroed array of `len` entries, from the pool if it has one. */
+  private take(len: number): Int32Array {
+    const a = this.pool.get(len)?.pop();
+    if (a === undefined) return new Int32Array(len);
+    a.fill(0);
+    return a;
+  }
+
+  private give(a: Int32Array): void {
+    if (a.length < 32 || (a.length & (a.length - 1)) !== 0) return; // only what `take` makes (EMPTY and copies' odd lengths are dropped)
+    let l = this.pool.get(a.length);
+    if (l === undefined) this.pool.set(a.length, (l = []));
+    if (l.length < 256) l.push(a);
+  }
+
+  /**
+   * `s` is no longer referenced (a working summary of a level the search
+   * dropped, DfsScheduler.popTo): its arrays go back to the pool (working
+   * summaries are made and dropped at every new level; each typed array has
+   * a backing store outside the JS heap, costly to allocate and to free).
+   * Never an interned summary (those are shared).
+   */
+  recycle(s: Summary): void {
+    this.give(s.r);
+    this.give(s.w);
+    s.r = s.w = EMPTY;
   }
 
   /** Add a step of `task` with footprint `fp` (mutates `s`). */
@@ -72,12 +113,12 @@ export class Summaries {
     const bit = 1 << task;
     for (const slot of fp.r) {
       const d = this.denseOf(slot);
-      Summaries.fit(s, d + 1);
+      this.fit(s, d + 1);
       s.r[d]! |= bit;
     }
     for (const slot of fp.w) {
       const d = this.denseOf(slot);
-      Summaries.fit(s, d + 1);
+      this.fit(s, d + 1);
       s.w[d]! |= bit;
     }
   }
@@ -86,7 +127,7 @@ export class Summaries {
   union(into: Summary, from: Summary): void {
     if (from.wide) into.wide = true;
     const n = from.r.length;
-    Summaries.fit(into, n);
+    this.fit(into, n);
     for (let i = 0; i < n; i++) {
       into.r[i]! |= from.r[i]!;
       into.w[i]! |= from.w[i]!;

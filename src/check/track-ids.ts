@@ -7,7 +7,7 @@
 
 import { IndexSet, MmStruct, XArray } from '../model/index.js';
 import { fold, foldNumber, foldString, lanes } from './hash.js';
-import { mix, planFor, storeOf, strHash, type Plan } from './track-plan.js';
+import { mix, storeOf, strHash, type Plan } from './track-plan.js';
 
 /** Objects foldObjects hashed, and objects whose kept hash it used, in this process (statistics for benchmarks). */
 export const foldStats = { hashed: 0, cached: 0 };
@@ -16,7 +16,7 @@ export const foldStats = { hashed: 0, cached: 0 };
 function ownMmLockSeq(v: readonly unknown[], p: Plan): number {
   const mm = v[p.keys.indexOf('mm')] as MmStruct;
   const st = storeOf(mm);
-  return st.v[planFor(mm).seq] as number;
+  return st.v[st.plan.seq] as number;
 }
 
 /** Ids of the instrumented objects, and the hashing of their fields (the base of ./track.ts Tracker). */
@@ -44,6 +44,12 @@ export class TrackerIds {
     }
   }
 
+  /** Reused by `digest` for a table's sorted indices (it does not nest). */
+  private readonly digestKeys: number[] = [];
+  /** Reused by `foldValue`, one per nesting depth of tables. */
+  private readonly foldKeys: number[][] = [];
+  private foldDepth = 0;
+
   protected digest(v: unknown): number {
     let h = 0x811c9dc5;
     if (Array.isArray(v)) {
@@ -61,13 +67,13 @@ export class TrackerIds {
     } else if (v instanceof XArray) {
       // Ascending index order: the digest depends on the contents, not on the table's layout.
       h = mix(h, v.size + 17);
-      for (const k of v.keys()) {
+      for (const k of v.keysInto(this.digestKeys)) {
         h = mix(h, k);
         h = mix(h, this.idOf(v.get(k)));
       }
     } else if (v instanceof IndexSet) {
       h = mix(h, v.size + 19);
-      for (const k of v.values()) h = mix(h, k);
+      for (const k of v.valuesInto(this.digestKeys)) h = mix(h, k);
     } else {
       h = mix(h, this.idOf(v));
     }
@@ -103,9 +109,15 @@ export class TrackerIds {
       this.deep = true;
       fold(12);
       fold(v.size);
-      for (const k of v.keys()) {
-        fold(k);
-        this.foldValue(v.get(k));
+      const ks = v.keysInto(this.foldKeys[this.foldDepth] ??= []);
+      this.foldDepth++; // an entry may be a container: it gets the next array
+      try {
+        for (const k of ks) {
+          fold(k);
+          this.foldValue(v.get(k));
+        }
+      } finally {
+        this.foldDepth--;
       }
       return;
     }
@@ -113,7 +125,7 @@ export class TrackerIds {
       this.deep = true;
       fold(13);
       fold(v.size);
-      for (const k of v.values()) fold(k);
+      for (const k of v.valuesInto(this.foldKeys[this.foldDepth] ??= [])) fold(k);
       return;
     }
     if (v instanceof Set) {
@@ -177,7 +189,7 @@ export class TrackerIds {
     for (const o of this.objects) {
       const st = storeOf(o);
       const v = st.v;
-      const plan = planFor(o);
+      const plan = st.plan;
       const canon = on ? plan.seq : -1;
       const mm = o instanceof MmStruct;
       const same = canon >= 0 && !mm && v[canon] === (seq ?? ownMmLockSeq(v, plan));
@@ -234,6 +246,7 @@ export class TrackerIds {
       mm = o;
     }
     if (mm === null) return null;
-    return storeOf(mm).v[planFor(mm).seq] as number;
+    const st = storeOf(mm);
+    return st.v[st.plan.seq] as number;
   }
 }

@@ -110,6 +110,8 @@ export interface ContainerSlot {
 /** Values of an instrumented object's fields, behind shared accessors. */
 export interface Store {
   readonly base: number;
+  /** The object's class's plan (planFor, kept here: TrackerIds.foldObjects looks it up per object per state hash). */
+  readonly plan: Plan;
   readonly v: unknown[];
   /**
    * The object's own hash (`ha`, `hb`; TrackerIds.foldObjects) is that of

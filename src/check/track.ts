@@ -117,7 +117,7 @@ export class Tracker extends TrackerIds {
     const keys = plan.keys;
     const v: unknown[] = new Array<unknown>(keys.length);
     for (let i = 0; i < keys.length; i++) v[i] = rec[keys[i]!];
-    const store: Store = { base: idx * FIELDS_PER_OBJECT, v, ok: false, key: 0, ha: 0, hb: 0 };
+    const store: Store = { base: idx * FIELDS_PER_OBJECT, plan, v, ok: false, key: 0, ha: 0, hb: 0 };
     // Move the tracked fields behind the class's accessor prototype: delete
     // every own field, last added first (V8 keeps the object's fast
     // properties when the last one is deleted), switch the prototype, and
@@ -264,7 +264,9 @@ export class Tracker extends TrackerIds {
       // No footprint is handed out (Execution.step): reuse the logs.
       this.r = this.scratchR;
       this.w = this.scratchW;
-      this.r.length = this.w.length = 0;
+      // (Most are empty: a replayed step of known length logs nothing.)
+      if (this.r.length !== 0) this.r.length = 0;
+      if (this.w.length !== 0) this.w.length = 0;
     }
     this.on = log;
     running.tracker = this;

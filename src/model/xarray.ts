@@ -18,6 +18,36 @@ const NO_KEYS = new Int32Array(0);
 const NO_VALS: unknown[] = new Array<unknown>(1).fill(undefined);
 const FIRST_CAPACITY = 8;
 
+function ascending(a: number, b: number): number {
+  return a - b;
+}
+
+/** What keysInto and valuesInto return for an empty table (never written). */
+const NO_INDICES: number[] = [];
+
+/**
+ * The members of `keys` (a table's slots) into `out`, ascending, reusing its
+ * storage: written by index (setting the length to 0 would drop the backing
+ * store), and a short list sorted in place by insertion (Array.prototype.sort
+ * copies into a work array first).
+ */
+function sortedInto(keys: Int32Array, out: number[]): number[] {
+  let n = 0;
+  for (const k of keys) {
+    if (k === EMPTY) continue;
+    let j = n++;
+    if (n <= 32) {
+      while (j > 0 && out[j - 1]! > k) {
+        out[j] = out[j - 1]!;
+        j--;
+      }
+    }
+    out[j] = k;
+  }
+  out.length = n;
+  return n <= 32 ? out : out.sort(ascending);
+}
+
 /** The multiplier of the Fibonacci hashing (2^32 / golden ratio). */
 const FIB = 0x9e3779b1;
 
@@ -141,10 +171,13 @@ export class XArray<V> {
 
   /** Indices present, ascending. */
   keys(): number[] {
-    const out: number[] = [];
-    if (this.n === 0) return out;
-    for (const k of this.keys_) if (k !== EMPTY) out.push(k);
-    return out.sort((a, b) => a - b);
+    return this.keysInto([]);
+  }
+
+  /** `keys()` into `out` (emptied first), for callers that reuse one array (the checker's digests). */
+  keysInto(out: number[]): number[] {
+    if (this.n === 0) return NO_INDICES;
+    return sortedInto(this.keys_, out);
   }
 
   /** Entries in ascending index order. */
@@ -218,10 +251,13 @@ export class IndexSet {
   }
   /** Members, ascending. */
   values(): number[] {
-    const out: number[] = [];
-    if (this.n === 0) return out;
-    for (const k of this.keys_) if (k !== EMPTY) out.push(k);
-    return out.sort((a, b) => a - b);
+    return this.valuesInto([]);
+  }
+
+  /** `values()` into `out` (emptied first), for callers that reuse one array (the checker's digests). */
+  valuesInto(out: number[]): number[] {
+    if (this.n === 0) return NO_INDICES;
+    return sortedInto(this.keys_, out);
   }
 
   private alloc(cap: number): void {
