@@ -5,7 +5,7 @@
  * exact lanes on 1 and 2 CPUs, and engine properties over random scenarios.
  */
 import fc from 'fast-check';
-import { engineOp } from './engine-arbitraries.js';
+import { cpuPropertyScenario, engineOp, type PropertyThread } from './engine-arbitraries.js';
 import { describe, expect, it } from 'vitest';
 import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock, sleep, type KPath } from '../src/model/index.js';
 import { flush_tlb_mm_range } from '../src/model/tlb.js';
@@ -177,22 +177,10 @@ describe('CPU identity: engine properties', () => {
     think: fc.integer({ min: 1, max: 200 }), ops: fc.array(op, { minLength: 1, maxLength: 3 }),
     cls: fc.constantFrom('DEFAULT', 'USER_INTERACTIVE', 'BACKGROUND'),
   });
-  const scen = (cpus: number | null, threads: Array<{ think: number; ops: unknown[]; cls: string }>, costUs: number, irqUs: number, spin: boolean, preempt: boolean) => scenarioFromObject({
-    name: 'p', description: 'property', duration: '20ms', warmup: '0ms', cpus: cpus ?? 'unlimited', preempt,
-    mmap_lock: { writer_spin: spin },
-    vmas: [
-      { name: 'heap', kind: 'anon', write: true, pages: 256, resident: 0.5 },
-      { name: 'small', kind: 'anon', write: true, pages: 8, count: 4, resident: 1 },
-      { name: 'lib', kind: 'file', pages: 256 },
-    ],
-    threads: threads.map((t, i) => ({ name: `t${i}`, think: `${t.think}us`, class: t.cls, ops: t.ops })),
-    io: { read: '50us' },
-    costs: {
-      mprotect_fixup: `${costUs}us`, dup_vma: '2us', wakeup: '3us', flush_tlb_multi: '5us', anon_vma_fork: '1us', copy_pte_range: '1us',
-      wrprotect_pte: '10ns', timer_wakeup: '4us', hrtimer_irq: `${irqUs}us`, flush_tlb_func: `${irqUs / 2}us`,
-      tick_sched_timer: `${irqUs / 3}us`, tick_nsec: '1ms',
-    },
-  });
+  const scen = (cpus: number | null, threads: PropertyThread[], costUs: number, irqUs: number, spin: boolean, preempt: boolean) => cpuPropertyScenario(
+    { cpus: cpus ?? 'unlimited', preempt }, threads, costUs, spin,
+    { hrtimer_irq: `${irqUs}us`, flush_tlb_func: `${irqUs / 2}us`, tick_sched_timer: `${irqUs / 3}us`, tick_nsec: '1ms' },
+  );
 
   it('one task per CPU, its task_cpu kept; queued only with every CPU taken; an interrupt charged to the task on its CPU; ticks on the grid, on busy CPUs only; deterministic', () => {
     let charged = 0, ticks = 0;

@@ -17,7 +17,7 @@ import {
   type CfsRq, type SchedEntity,
 } from '../src/sim/eevdf.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
-import { engineOp } from './engine-arbitraries.js';
+import { cpuPropertyScenario, engineOp, type PropertyThread } from './engine-arbitraries.js';
 import { burn, lanes, type Lanes } from './lanes.js';
 import { us } from './helpers.js';
 
@@ -250,22 +250,10 @@ describe('per-CPU run queues: engine properties', () => {
     think: fc.oneof(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 500, max: 3000 })), ops: fc.array(engineOp, { minLength: 1, maxLength: 3 }),
     cls: fc.constantFrom('DEFAULT', 'USER_INTERACTIVE', 'UTILITY', 'BACKGROUND'),
   });
-  const scen = (cpus: number, threads: Array<{ think: number; ops: unknown[]; cls: string }>, costUs: number, spin: boolean, tick: boolean) => scenarioFromObject({
-    name: 'p', description: 'property', duration: '20ms', warmup: '0ms', cpus, sched: { runqueues: 'per-cpu' },
-    mmap_lock: { writer_spin: spin },
-    vmas: [
-      { name: 'heap', kind: 'anon', write: true, pages: 256, resident: 0.5 },
-      { name: 'small', kind: 'anon', write: true, pages: 8, count: 4, resident: 1 },
-      { name: 'lib', kind: 'file', pages: 256 },
-    ],
-    threads: threads.map((t, i) => ({ name: `t${i}`, think: `${t.think}us`, class: t.cls, ops: t.ops })),
-    io: { read: '50us' },
-    costs: {
-      mprotect_fixup: `${costUs}us`, dup_vma: '2us', wakeup: '3us', flush_tlb_multi: '5us', anon_vma_fork: '1us', copy_pte_range: '1us',
-      wrprotect_pte: '10ns', timer_wakeup: '4us', hrtimer_irq: '2us', flush_tlb_func: '1us',
-      ...(tick ? { tick_sched_timer: '1us', tick_nsec: '1ms' } : {}),
-    },
-  });
+  const scen = (cpus: number, threads: PropertyThread[], costUs: number, spin: boolean, tick: boolean) => cpuPropertyScenario(
+    { cpus, sched: { runqueues: 'per-cpu' } }, threads, costUs, spin,
+    { hrtimer_irq: '2us', flush_tlb_func: '1us', ...(tick ? { tick_sched_timer: '1us', tick_nsec: '1ms' } : {}) },
+  );
 
   it('no task on two CPUs; every task queued before the last 10 ms runs; no CPU idle while a cold task is queued elsewhere (beyond the idle balance\'s tick); deterministic', () => {
     let queued = 0;
