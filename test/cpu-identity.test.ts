@@ -11,10 +11,11 @@ import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock, s
 import { flush_tlb_mm_range } from '../src/model/tlb.js';
 import { measure } from '../src/metrics/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
-import { MultiObserver, NullObserver, simulate, type SimTask, type SimTaskInfo } from '../src/sim/index.js';
+import { MultiObserver, simulate, type SimTask, type SimTaskInfo } from '../src/sim/index.js';
 import { select_idle_sibling } from '../src/sim/placement.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 import { TraceRecorder, tracePid } from '../src/trace/index.js';
+import { CpuOccupancy } from './cpu-occupancy.js';
 import { burn, lanes } from './lanes.js';
 import { us } from './helpers.js';
 
@@ -126,29 +127,19 @@ describe('a TLB shoot-down\'s IPI takes flush_tlb_func from the task on each tar
 });
 
 /** Checks the engine's CPU bookkeeping from outside: one task per CPU, queued only when every CPU is taken. */
-class CpuIdentity extends NullObserver {
-  readonly on: Array<SimTask | null>;
-  errors: string[] = [];
+class CpuIdentity extends CpuOccupancy {
   irqs = 0;
   irqsOnTask = 0;
-  constructor(readonly cpus: number) {
-    super();
-    this.on = new Array<SimTask | null>(cpus).fill(null);
-  }
   override cpuStart(t: number, task: SimTaskInfo): void {
+    this.occupy(t, task);
     const s = task as SimTask;
-    if (s.cpu < 0 || s.cpu >= this.cpus) this.errors.push(`${t}: ${s.comm} started on CPU ${s.cpu}`);
-    else if (this.on[s.cpu] !== null) this.errors.push(`${t}: ${s.comm} started on CPU ${s.cpu}, taken by ${this.on[s.cpu]!.comm}`);
-    else this.on[s.cpu] = s;
     this.preempted = null;
     if (s.lastCpu !== s.cpu) this.errors.push(`${t}: ${s.comm} task_cpu ${s.lastCpu} while on ${s.cpu}`);
   }
   /** A task preempted: it is queued before its preemptor starts on its CPU (the engine's event order). */
   private preempted: SimTaskInfo | null = null;
   override cpuStop(t: number, task: SimTaskInfo, preempted: boolean): void {
-    const s = task as SimTask;
-    if (s.cpu < 0 || this.on[s.cpu] !== s) this.errors.push(`${t}: ${s.comm} stopped on CPU ${s.cpu}, not its own`);
-    else this.on[s.cpu] = null;
+    this.vacate(t, task);
     this.preempted = preempted ? task : null;
   }
   override cpuQueued(t: number, task: SimTaskInfo): void {

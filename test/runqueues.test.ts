@@ -11,13 +11,14 @@ import { describe, expect, it } from 'vitest';
 import { sleep, type KPath } from '../src/model/index.js';
 import { measure } from '../src/metrics/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
-import { NullObserver, simulate, Simulator, type SimTask, type SimTaskInfo } from '../src/sim/index.js';
+import { simulate, Simulator, type SimTask, type SimTaskInfo } from '../src/sim/index.js';
 import {
   class_weight, pick_eevdf, place_entity, set_next_entity, update_curr, update_entity_lag, SCHED_MIGRATION_COST,
   type CfsRq, type SchedEntity,
 } from '../src/sim/eevdf.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 import { cpuPropertyScenario, engineOp, type PropertyThread } from './engine-arbitraries.js';
+import { CpuOccupancy } from './cpu-occupancy.js';
 import { burn, lanes, type Lanes } from './lanes.js';
 import { us } from './helpers.js';
 
@@ -200,28 +201,19 @@ describe('EEVDF arithmetic (sim/eevdf.ts)', () => {
 });
 
 /** Checks per-CPU run queues from outside and inside: one task per CPU, every queued task runs, idle CPUs pull cold tasks. */
-class RqChecker extends NullObserver {
-  readonly on: Array<SimTask | null>;
-  errors: string[] = [];
+class RqChecker extends CpuOccupancy {
   readonly queuedAt = new Map<SimTaskInfo, number>();
   queues = 0;
-  constructor(readonly cpus: number, readonly tickPeriod: number) {
-    super();
-    this.on = new Array<SimTask | null>(cpus).fill(null);
+  constructor(cpus: number, readonly tickPeriod: number) {
+    super(cpus);
   }
   override cpuStart(t: number, task: SimTaskInfo): void {
-    const s = task as SimTask;
-    if (s.cpu < 0 || s.cpu >= this.cpus) this.errors.push(`${t}: ${s.comm} started on CPU ${s.cpu}`);
-    else if (this.on[s.cpu] !== null) this.errors.push(`${t}: ${s.comm} started on CPU ${s.cpu}, taken by ${this.on[s.cpu]!.comm}`);
-    else if (this.on.includes(s)) this.errors.push(`${t}: ${s.comm} on two CPUs`);
-    else this.on[s.cpu] = s;
+    this.occupy(t, task);
     this.queuedAt.delete(task);
     this.conserving(t);
   }
   override cpuStop(t: number, task: SimTaskInfo): void {
-    const s = task as SimTask;
-    if (s.cpu < 0 || this.on[s.cpu] !== s) this.errors.push(`${t}: ${s.comm} stopped on CPU ${s.cpu}, not its own`);
-    else this.on[s.cpu] = null;
+    this.vacate(t, task);
     this.conserving(t);
   }
   override cpuQueued(t: number, task: SimTaskInfo): void {
