@@ -1,0 +1,7 @@
+/**
+ * Differential test, built-in scenarios, shard 3 of 3 (the tests are in
+ * check-differential-builtin-shard.ts).
+ */
+import { describeBuiltinShard } from './check-differential-builtin-shard.js';
+
+describeBuiltinShard(2);
