@@ -58,6 +58,8 @@ export interface LaneOptions {
   anon?: number;
   /** One EEVDF run queue per CPU (engine perCpuRunqueues; sim/runqueues.ts). */
   perCpu?: boolean;
+  /** With perCpu: the calibration host's wake-up packing (engine vcpuPack). */
+  vcpuPack?: boolean;
 }
 
 export interface Lanes {
@@ -102,6 +104,7 @@ export function lanes(o: LaneOptions = {}): Lanes {
     laws: [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold],
     ...(o.readNsPerPage !== undefined ? { readNsPerPage: o.readNsPerPage } : {}),
     ...(o.perCpu === true ? { perCpuRunqueues: true } : {}),
+    ...(o.vcpuPack === true ? { vcpuPack: true } : {}),
   }, mm);
   const marks: Mark[] = [];
   const vma = mm.vmas.slice();

@@ -8,7 +8,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sleep, type KPath } from '../src/model/index.js';
+import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock, sleep, type KPath } from '../src/model/index.js';
 import { measure } from '../src/metrics/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
 import { simulate, Simulator, type SimTask, type SimTaskInfo } from '../src/sim/index.js';
@@ -142,6 +142,97 @@ describe('per-CPU run queues: exact lanes on 2 CPUs', () => {
   });
 });
 
+describe('vcpu_pack: the calibration host\'s wake-up packing, exact lanes on 2 CPUs', () => {
+  /**
+   * r runs 0-5 us on CPU 0 and sleeps to 25; w (UTILITY, nice 4) starts at
+   * 10 on CPU 0 (idle, first in the scan) in 10 us steps to 110. At 25 r's
+   * timer fires on CPU 0 (its previous CPU), which runs w alone; CPU 1 is
+   * idle.
+   */
+  function timerLanes(pack: boolean) {
+    const h = lanes({ cpus: 2, preempt: false, perCpu: true, vcpuPack: pack });
+    h.lane('r', 0, function* (t: SimTask): KPath {
+      yield* burn(5);
+      h.mark(`r on cpu ${t.cpu}`);
+      yield sleep(us(20));
+      yield* burn(5);
+      h.mark(`r on cpu ${t.cpu}`);
+    });
+    h.lane('w', 10, stepper(h, 10, 10, 'w done'), 'UTILITY');
+    h.run(3000);
+    return h;
+  }
+
+  it('a timer wake-up on the writer\'s CPU, which runs one task, is queued there although CPU 1 is idle, and waits for the writer', () => {
+    const h = timerLanes(true);
+    // r slept alone on CPU 0 (lag 0): placed at the average, it does not preempt w inside w's
+    // protected slice, and waits to w's end (it is cache-hot: CPU 1 does not pull it).
+    expect(h.marks).toEqual([
+      ['r', 'r on cpu 0', 5],
+      ['w', 'on cpu 0', 20],
+      ['w', 'w done', 110],
+      ['r', 'r on cpu 0', 115],
+    ]);
+    expect(h.rec.cpu.filter((c) => c[0] === 'r')).toEqual([
+      ['r', 'start', 0], ['r', 'stop', 5], ['r', 'queued', 25], ['r', 'start', 110], ['r', 'stop', 115],
+    ]);
+  });
+
+  it('without it (per-cpu placement, mainline select_idle_sibling) the wake-up takes idle CPU 1 and the writer is not delayed', () => {
+    const h = timerLanes(false);
+    expect(h.marks).toEqual([
+      ['r', 'r on cpu 0', 5],
+      ['w', 'on cpu 0', 20],
+      ['r', 'r on cpu 1', 30],
+      ['w', 'w done', 110],
+    ]);
+  });
+
+  /**
+   * A task-context waker: holder (on CPU 1) holds mmap_lock for read 0-50;
+   * the waiter, on CPU 0 at 0-1, sleeps in down_write from 1. The holder's
+   * up_read wakes it on CPU 1, which runs the holder alone (it burns 100
+   * more); CPU 0 is idle and is the waiter's previous CPU.
+   */
+  function wakerLanes(pack: boolean) {
+    const h = lanes({ cpus: 2, preempt: false, perCpu: true, vcpuPack: pack });
+    h.lane('waiter', 0, function* (t: SimTask): KPath {
+      yield* burn(1);
+      yield* mmap_write_lock(h.mm);
+      yield* burn(5);
+      h.mark(`locked, on cpu ${t.cpu}`);
+      mmap_write_unlock(h.mm);
+    });
+    h.lane('holder', 0, function* (t: SimTask): KPath {
+      yield* mmap_read_lock(h.mm);
+      yield* burn(50);
+      mmap_read_unlock(h.mm);
+      yield* burn(100);
+      h.mark(`holder done on cpu ${t.cpu}`);
+    });
+    h.run(3000);
+    return h.marks;
+  }
+
+  it('a wake-up by a running task (up_read) is queued on the waker\'s CPU; without packing it goes to its idle previous CPU', () => {
+    expect(wakerLanes(true)).toEqual([['holder', 'holder done on cpu 1', 150], ['waiter', 'locked, on cpu 1', 155]]);
+    expect(wakerLanes(false)).toEqual([['waiter', 'locked, on cpu 0', 55], ['holder', 'holder done on cpu 1', 150]]);
+  });
+});
+
+describe('scenario sched.vcpu_pack', () => {
+  const base = {
+    name: 's', description: 'd', duration: '1ms', cpus: 2,
+    vmas: [{ name: 'heap', kind: 'anon', pages: 8 }],
+    threads: [{ name: 't', think: '10us', ops: [{ op: 'fault', vma: 'heap' }] }],
+  };
+  it('kept with per-cpu; absent or false leave no key; refused without per-cpu', () => {
+    expect(scenarioFromObject({ ...base, sched: { runqueues: 'per-cpu', vcpu_pack: true } }).sched).toEqual({ runqueues: 'per-cpu', vcpu_pack: true });
+    expect(scenarioFromObject({ ...base, sched: { runqueues: 'per-cpu', vcpu_pack: false } }).sched).toEqual({ runqueues: 'per-cpu' });
+    expect(() => scenarioFromObject({ ...base, sched: { vcpu_pack: true } })).toThrow(/needs runqueues: per-cpu/);
+  });
+});
+
 describe('scenario sched.runqueues', () => {
   const base = {
     name: 's', description: 'd', duration: '1ms', cpus: 2,
@@ -204,7 +295,12 @@ describe('EEVDF arithmetic (sim/eevdf.ts)', () => {
 class RqChecker extends CpuOccupancy {
   readonly queuedAt = new Map<SimTaskInfo, number>();
   queues = 0;
-  constructor(cpus: number, readonly tickPeriod: number) {
+  /**
+   * fromQueued: a task counts as cold from when it was queued if later (a
+   * vcpu_pack wakee is queued on a busy CPU with another idle by design, and
+   * balanced from then on).
+   */
+  constructor(cpus: number, readonly tickPeriod: number, readonly fromQueued = false) {
     super(cpus);
   }
   override cpuStart(t: number, task: SimTaskInfo): void {
@@ -231,7 +327,8 @@ class RqChecker extends CpuOccupancy {
     if (!sim.cpuTask.includes(null)) return;
     for (const rq of sim.rqs) {
       for (const p of rq.queued) {
-        if (t - p.execStart > SCHED_MIGRATION_COST + this.tickPeriod) this.errors.push(`${t}: a CPU idle while ${p.comm}, cold since ${p.execStart + SCHED_MIGRATION_COST}, is queued`);
+        const q = this.fromQueued ? (this.queuedAt.get(p) ?? 0) : 0;
+        if (t - Math.max(p.execStart + SCHED_MIGRATION_COST, q) > this.tickPeriod) this.errors.push(`${t}: a CPU idle while ${p.comm}, cold since ${p.execStart + SCHED_MIGRATION_COST}, is queued`);
       }
     }
   }
@@ -264,5 +361,66 @@ describe('per-CPU run queues: engine properties', () => {
       },
     ), { numRuns: 60 });
     expect(queued).toBeGreaterThan(0); // the generator does reach queued tasks
+  }, 120_000);
+});
+
+/**
+ * RqChecker and the vcpu_pack rule seen from outside: a task woken by
+ * wake_up_process (its waking CPU W: SimTask.wakeCpu at `woken`) that is
+ * then started directly on another CPU must have found W idle or with a
+ * task queued, never running exactly one task with none queued (the engine
+ * read through Simulator.active at the start, the placement's instant).
+ */
+class PackChecker extends RqChecker {
+  private readonly waking = new Map<SimTaskInfo, number>();
+  packed = 0;
+  override woken(_t: number, task: SimTaskInfo): void {
+    this.waking.set(task, (task as SimTask).wakeCpu);
+  }
+  override cpuQueued(t: number, task: SimTaskInfo): void {
+    const w = this.waking.get(task);
+    if (w !== undefined && w === (task as SimTask).lastCpu) this.packed++;
+    this.waking.delete(task);
+    super.cpuQueued(t, task);
+  }
+  override cpuStart(t: number, task: SimTaskInfo): void {
+    const w = this.waking.get(task), c = (task as SimTask).cpu;
+    this.waking.delete(task);
+    if (w !== undefined && w >= 0 && c !== w) {
+      const sim = (Simulator as unknown as { active: { cpuTask: Array<SimTask | null>; rqs: Array<{ queued: SimTask[] }> } }).active;
+      if (sim.cpuTask[w] !== null && sim.rqs[w]!.queued.length === 0) {
+        this.errors.push(`${t}: ${task.comm} woken from CPU ${w}, which runs one task, started on CPU ${c}`);
+      }
+    }
+    super.cpuStart(t, task);
+  }
+}
+
+describe('vcpu_pack: engine properties', () => {
+  const thread = fc.record({
+    think: fc.oneof(fc.integer({ min: 1, max: 200 }), fc.integer({ min: 500, max: 3000 })), ops: fc.array(engineOp, { minLength: 1, maxLength: 3 }),
+    cls: fc.constantFrom('DEFAULT', 'USER_INTERACTIVE', 'UTILITY', 'BACKGROUND'),
+  });
+
+  it('a wake-up never leaves a waking CPU that runs one task for another CPU; no task on two CPUs; every queued task runs; no CPU idle past the idle balance\'s tick while a cold task is queued; deterministic', () => {
+    let packed = 0;
+    fc.assert(fc.property(
+      fc.integer({ min: 2, max: 4 }), fc.array(thread, { minLength: 2, maxLength: 6 }), fc.integer({ min: 0, max: 300 }),
+      fc.boolean(), fc.boolean(),
+      (cpus, threads, costUs, spin, tick) => {
+        const s = cpuPropertyScenario(
+          { cpus, sched: { runqueues: 'per-cpu', vcpu_pack: true } }, threads, costUs, spin,
+          { hrtimer_irq: '2us', flush_tlb_func: '1us', wakeup: '0us', ...(tick ? { tick_sched_timer: '1us', tick_nsec: '1ms' } : {}) },
+        );
+        const o = new PackChecker(cpus, tick ? 1_000_000 : 0, true);
+        simulate({ scenario: s, fault: faultStrategy('mainline'), fork: forkStrategy('fork-lock-all'), seed: 1, observer: o });
+        for (const [task, at] of o.queuedAt) if (at < 10_000_000) o.errors.push(`${task.comm} queued at ${at} never ran`);
+        packed += o.packed;
+        expect(o.errors.slice(0, 3)).toEqual([]);
+        expect(JSON.stringify(measure({ scenario: s, fault: 'mainline', fork: 'fork-lock-all', seed: 1 })))
+          .toBe(JSON.stringify(measure({ scenario: s, fault: 'mainline', fork: 'fork-lock-all', seed: 1 })));
+      },
+    ), { numRuns: 40 });
+    expect(packed).toBeGreaterThan(0); // the generator does reach packed wake-ups
   }, 120_000);
 });

@@ -21,6 +21,10 @@ export function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefin
     issues.push({ path: ['warmup'], message: `must be shorter than duration (${String(f.duration)}), got ${String(f.warmup)}` });
   }
 
+  if (f.sched?.vcpu_pack === true && f.sched.runqueues !== 'per-cpu') {
+    issues.push({ path: ['sched', 'vcpu_pack'], message: 'needs runqueues: per-cpu (wake-up packing places a thread on a CPU\'s own run queue)' });
+  }
+
   const costs = { ...DEFAULT_COSTS } as Record<CostName, number>;
   const costMap = typeof f.costs === 'string' ? undefined : f.costs;
   const profileName = typeof f.costs === 'string' ? f.costs : f.costs?.profile;
@@ -68,7 +72,8 @@ export function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefin
     source: '',
     cpus: f.cpus === undefined ? DEFAULTS.cpus : f.cpus === 'unlimited' ? null : f.cpus,
     preempt: f.preempt ?? DEFAULTS.preempt,
-    ...(f.sched?.runqueues === 'per-cpu' ? { sched: { runqueues: 'per-cpu' as const } } : {}),
+    ...(f.sched?.runqueues === 'per-cpu'
+      ? { sched: { runqueues: 'per-cpu' as const, ...(f.sched.vcpu_pack === true ? { vcpu_pack: true } : {}) } } : {}),
     duration,
     warmup,
     seed: f.seed ?? DEFAULTS.seed,

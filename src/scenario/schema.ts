@@ -152,6 +152,9 @@ export const ScenarioFileSchema = doc(
             z.enum(['global', 'per-cpu'], { error: expecting("'global' or 'per-cpu'") }).optional(),
             "global: one run queue ordered by priority class, then FIFO; a CPU that becomes free takes its head. per-cpu (with a number of cpus): one EEVDF run queue per CPU (kernel/sched/fair.c): a woken thread goes to an idle CPU (select_idle_sibling) or is queued on its previous CPU, preempts the thread running there at that thread's next preemption point when EEVDF picks it (nice weights from the classes; `preempt` is not used), and a CPU going idle pulls a queued thread that has not run for 0.5 ms from another CPU. Default global.",
           ),
+          vcpu_pack: Bool(
+            "With runqueues: per-cpu only. The calibration host's wake-up packing (its kernel's non-mainline `sched_vcpu_pack` boot parameter; docs/calibration.md \"What delays a real writer on the idle host, traced\"): a woken thread is queued on the waking CPU (the waker's, or for a timer or I/O wake-up the thread's previous CPU) when exactly one thread runs there and none is queued, even if another CPU is idle; otherwise placement is per-cpu's. A host policy read from traces, not from source. Default false.",
+          ),
         })
         .optional(),
       'Scheduler options (docs/fidelity.md "Scheduling").',

@@ -267,8 +267,12 @@ export interface Scenario {
   cpus: number | null;
   /** Preempt a lower-priority running task when a higher one becomes runnable. */
   preempt: boolean;
-  /** Scheduler options; absent: one global run queue. per-cpu: EEVDF run queues per CPU (sim/runqueues.ts). */
-  sched?: { runqueues: 'per-cpu' };
+  /**
+   * Scheduler options; absent: one global run queue. per-cpu: EEVDF run
+   * queues per CPU (sim/runqueues.ts); vcpu_pack: the calibration host's
+   * wake-up packing (RqSched.rqRunOnCpu).
+   */
+  sched?: { runqueues: 'per-cpu'; vcpu_pack?: true };
   duration: number;
   warmup: number;
   seed: number;

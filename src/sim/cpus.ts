@@ -124,6 +124,8 @@ export abstract class CpuSched {
     t.state = TaskState.WOKEN;
     t.blockedOn = null;
     t.ranSinceWake = 0;
+    const w = this.cur; // try_to_wake_up runs on the waker's CPU; in a timer callback (w null) on the hrtimer's, the task's last
+    t.wakeCpu = w !== null ? (w.cpu >= 0 ? w.cpu : w.lastCpu) : t.lastCpu;
     t.resumeNotify = true;
     this.observer.woken(this.now, t);
     this.heap.push(this.now + this.wakeupNs, t.id, t.evTag);

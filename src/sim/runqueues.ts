@@ -30,10 +30,15 @@ export abstract class RqSched extends CpuSched {
   private readonly lagTickNs: number;
   /** An idle balance is pending for a cache-hot queued task (rqIdleBalanceLater). */
   private balanceArmed = false;
+  /** When the armed idle balance runs. */
+  private balanceAt = 0;
   private readonly balanceFn = (): void => this.nohz_idle_balance();
+  /** EngineConfig.vcpuPack: the calibration host's wake-up packing (vcpu_pack_target). */
+  private readonly vcpuPack: boolean;
 
   constructor(cfg: EngineConfig) {
     super(cfg);
+    this.vcpuPack = cfg.vcpuPack === true && this.perCpu;
     const n = this.perCpu ? cfg.cpus! : 0;
     this.rqs = Array.from({ length: n }, () => ({ queued: [], lastAvg: 0 }));
     this.slice = sched_base_slice(cfg.cpus ?? 1);
@@ -54,6 +59,8 @@ export abstract class RqSched extends CpuSched {
    * check_preempt_wakeup_fair sets need_resched on that CPU's task when
    * __pick_eevdf(protect) picks the wakee; a spinning writer there stops
    * spinning at once (rwsem_spin_on_owner: need_resched()).
+   * With vcpuPack, first vcpu_pack_target: a wakee packed onto its waking
+   * CPU is queued there the same way.
    */
   protected rqRunOnCpu(task: SimTask): void {
     const now = this.now, slice = this.slice;
@@ -76,6 +83,13 @@ export abstract class RqSched extends CpuSched {
       this.rqBurst(task);
       return;
     }
+    const waking = task.wakeCpu >= 0 ? task.wakeCpu : task.lastCpu;
+    task.wakeCpu = -1;
+    if (this.vcpuPack && (cpu = this.vcpu_pack_target(waking)) >= 0) {
+      this.rqQueueWakee(task, cpu);
+      this.rqPackedBalance(task); // a CPU idle meanwhile: nohz_balancer_kick at a tick
+      return;
+    }
     cpu = select_idle_sibling(this.cpuTask, task.lastCpu);
     if (cpu >= 0) {
       place_entity(this.rqs[cpu]!, null, task, slice);
@@ -83,7 +97,39 @@ export abstract class RqSched extends CpuSched {
       return;
     }
     const cur = this.cur;
-    cpu = task.lastCpu >= 0 ? task.lastCpu : cur !== null && cur.cpu >= 0 ? cur.cpu : 0;
+    this.rqQueueWakee(task, task.lastCpu >= 0 ? task.lastCpu : cur !== null && cur.cpu >= 0 ? cur.cpu : 0);
+  }
+
+  /**
+   * The calibration host's wake-up packing (its kernel's `sched_vcpu_pack`
+   * boot parameter, vcpu_pack_room in its select_task_rq_fair: not in
+   * mainline, so not read from source; docs/calibration.md "What delays a
+   * real writer on the idle host, traced (tenth session)"): the waking CPU
+   * `waking` (try_to_wake_up's: the waker's, or for a timer wake-up the
+   * sleeper's previous CPU, where its hrtimer fired) keeps the wakee when
+   * exactly one task runs there and none is queued (nr_running == 1), even
+   * with another CPU idle, where mainline's wake_affine_idle and
+   * select_idle_sibling would take the idle previous CPU or sibling. In
+   * three traces of the idle host (scripts/trace-wake-placement.py), 3,629
+   * of 3,633 wake-ups whose waking CPU ran one task (not the wakee) with the
+   * other CPU idle stayed on the waking CPU; with two runnable there, 430 of
+   * 435 went to the idle CPU. What `sched_vcpu_pack=15` counts is not known
+   * (the rule is read at nr_running 1 and 2 only). Returns the CPU, or -1
+   * for the usual placement.
+   */
+  private vcpu_pack_target(waking: number): number {
+    return waking >= 0 && this.cpuTask[waking] !== null && this.rqs[waking]!.queued.length === 0 ? waking : -1;
+  }
+
+  /**
+   * `task`, woken, waits on CPU `cpu`'s queue behind the task running there
+   * (ttwu_do_activate): placed by its lag (place_entity), and wakeup_preempt
+   * -> check_preempt_wakeup_fair sets need_resched on that task when
+   * __pick_eevdf(protect) picks the wakee; a spinning writer there stops
+   * spinning at once.
+   */
+  private rqQueueWakee(task: SimTask, cpu: number): void {
+    const now = this.now, slice = this.slice;
     const rq = this.rqs[cpu]!, curr = this.cpuTask[cpu]!;
     if (update_curr(rq, curr, now, slice)) curr.needResched = true;
     place_entity(rq, curr, task, slice);
@@ -160,8 +206,27 @@ export abstract class RqSched extends CpuSched {
     let cold = Infinity;
     for (const rq of this.rqs) for (const p of rq.queued) cold = Math.min(cold, p.execStart + SCHED_MIGRATION_COST);
     if (cold === Infinity) return;
-    const at = this.tickPeriod > 0 ? (Math.floor(cold / this.tickPeriod) + 1) * this.tickPeriod : cold;
     this.balanceArmed = true;
+    this.balanceAt = this.balanceTime(cold);
+    this.timer(this.balanceAt, this.balanceFn);
+  }
+
+  /** The idle balance's time for a queued task cold from `cold`: the first tick after, or then without a tick. */
+  private balanceTime(cold: number): number {
+    return this.tickPeriod > 0 ? (Math.floor(cold / this.tickPeriod) + 1) * this.tickPeriod : Math.max(cold, this.now);
+  }
+
+  /**
+   * vcpu_pack queued `task` on a busy CPU with another CPU idle: the idle
+   * balance (rqIdleBalanceLater) takes it once it is cold, also when a
+   * balance is already armed for a later time (an extra one then).
+   */
+  private rqPackedBalance(task: SimTask): void {
+    if (!this.cpuTask.includes(null)) return;
+    const at = this.balanceTime(task.execStart + SCHED_MIGRATION_COST);
+    if (this.balanceArmed && at >= this.balanceAt) return;
+    this.balanceArmed = true;
+    this.balanceAt = at;
     this.timer(at, this.balanceFn);
   }
 

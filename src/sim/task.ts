@@ -80,6 +80,13 @@ export class SimTask implements SimTaskInfo, SchedEntity {
   cpu = -1;
   /** The CPU it last ran or spun on (the kernel's task_cpu(p)); -1 before its first run, or with unlimited CPUs. */
   lastCpu = -1;
+  /**
+   * The CPU that ran try_to_wake_up for its pending wake-up (the waker's
+   * CPU; a timer or I/O completion's: its own lastCpu, where the hrtimer
+   * was armed); -1 when none is pending (a think time's end: lastCpu).
+   * Read by the vcpu_pack placement only (EngineConfig.vcpuPack).
+   */
+  wakeCpu = -1;
   /** While spinning: the end of an interrupt on its CPU (a hand-over of the lock runs on from there, CpuSched.irq). */
   irqUntil = 0;
   /**
@@ -129,4 +136,11 @@ export interface EngineConfig {
    * sim/eevdf.ts). Absent or false: the global queue ordered by class.
    */
   perCpuRunqueues?: boolean;
+  /**
+   * With perCpuRunqueues: the calibration host's wake-up packing (scenario
+   * `sched.vcpu_pack`; its kernel's `sched_vcpu_pack`, not mainline): a
+   * woken task is queued on the waking CPU when that CPU runs exactly one
+   * task and has none queued (RqSched.rqRunOnCpu).
+   */
+  vcpuPack?: boolean;
 }

@@ -419,6 +419,7 @@ export function simulate(spec: RunSpec): Simulator {
     ...(sc.io.read_bandwidth !== undefined ? { readNsPerPage: readNsPerPage(sc.io.read_bandwidth) } : {}),
     ...(sc.mmap_lock.writer_spin === true ? { writerSpin: true } : {}),
     ...(sc.sched?.runqueues === 'per-cpu' ? { perCpuRunqueues: true } : {}),
+    ...(sc.sched?.vcpu_pack === true ? { vcpuPack: true } : {}),
   }, mm);
   const w = new Workload(sim, mm, slots);
   w.copyProcessNs = sc.costs.copy_process;
