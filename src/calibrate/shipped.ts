@@ -9,17 +9,33 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../scenario/files.js';
-import { fitRounds } from './rounds.js';
+import type { BenchSet } from './fit.js';
+import { fitRounds, poolRounds } from './rounds.js';
 import { phoneProfile } from './phone.js';
 import { renderProfile, type CostProfile } from './profile.js';
 import { readRounds } from './suite.js';
 
 export const CALIB_FIXTURES = 'test/fixtures/calibrate';
 
+/** The rounds recorded in test/fixtures/calibrate (one, or round-K sub-directories). */
+export function calibRounds(): BenchSet[] {
+  return readRounds([join(repoRoot(), CALIB_FIXTURES)]).map((r) => r.benches);
+}
+
+/**
+ * The recorded bench outputs of test/fixtures/calibrate as one set: a
+ * recording of one round as it is, one of several rounds pooled (rounds.ts
+ * poolRounds: the samples calib-host's `measurements` come from). The tests
+ * of the fit's formulas use it.
+ */
+export function calibRecorded(): BenchSet {
+  return poolRounds(calibRounds());
+}
+
 export function calibHostProfile(): CostProfile {
   const dir = join(repoRoot(), CALIB_FIXTURES);
   const host = JSON.parse(readFileSync(join(dir, 'host.json'), 'utf8')) as CostProfile['host'];
-  const rounds = readRounds([dir]).map((r) => r.benches);
+  const rounds = calibRounds();
   return fitRounds({
     name: 'calib-host',
     description: `The calibration host (2 vCPUs of a VM, Linux ${host?.kernel ?? '?'}), fitted by faultline calibrate from its recorded bench outputs in ${CALIB_FIXTURES}${rounds.length > 1 ? ` (${rounds.length} rounds, round-K; each cost the median of the rounds' own fits)` : ''}. The load average at measurement time is in host.load: the host was shared, so contended figures are weak.`,
