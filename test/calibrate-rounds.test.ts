@@ -130,6 +130,12 @@ describe('faultline calibrate --from with rounds (no root)', () => {
       const bad = await cli('calibrate', '--from', dir, '--rounds', '3', '--out', join(tmp, 'c.yaml'));
       expect(bad.code).not.toBe(0);
       expect(bad.stderr).toMatch(/--rounds: only when running the benches/);
+      const v1 = await cli('calibrate', '--validate', '--rounds', '3', '--from', join(repoRoot(), 'test/fixtures/validate'));
+      expect(v1.code).not.toBe(0);
+      expect(v1.stderr).toMatch(/--rounds: only when fitting/);
+      const v2 = await cli('calibrate', '--validate', '--from', dir, '--from', dir);
+      expect(v2.code).not.toBe(0);
+      expect(v2.stderr).toMatch(/--validate --from: one directory/);
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
