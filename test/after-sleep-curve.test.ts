@@ -11,13 +11,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bySleep, fitProfile } from '../src/calibrate/fit.js';
 import { applyProfile, loadProfile, parseProfile, renderProfile, sleepPoints } from '../src/calibrate/profile.js';
-import { CALIB_FIXTURES } from '../src/calibrate/shipped.js';
-import { readRecorded } from '../src/calibrate/suite.js';
+import { calibRecorded } from '../src/calibrate/shipped.js';
 import { measure } from '../src/metrics/index.js';
-import { repoRoot, scenarioFromObject, type Scenario } from '../src/scenario/index.js';
+import { scenarioFromObject, type Scenario } from '../src/scenario/index.js';
 import { interpolateRefill } from '../src/sim/user-fault.js';
 
-const recorded = readRecorded(join(repoRoot(), CALIB_FIXTURES)).benches;
+const recorded = calibRecorded();
 const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0] as [number, number, number], measured: 't' };
 const fitted = fitProfile({ name: 'x', description: 'x', host, benches: recorded });
 

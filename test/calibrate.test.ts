@@ -12,8 +12,8 @@ import { parseBenchOutput } from '../src/calibrate/bench-output.js';
 import { fitProfile, fitRows, linearFit, spreadOf } from '../src/calibrate/fit.js';
 import { phoneProfile } from '../src/calibrate/phone.js';
 import { applyProfile, loadProfile, parseProfile, ProfileError, profilesDir, renderProfile } from '../src/calibrate/profile.js';
-import { CALIB_FIXTURES, calibHostProfile, shippedProfiles } from '../src/calibrate/shipped.js';
-import { readRecorded, runSuite, SUITE } from '../src/calibrate/suite.js';
+import { CALIB_FIXTURES, calibHostProfile, shippedProfiles, calibRecorded } from '../src/calibrate/shipped.js';
+import { readRounds, runSuite, SUITE } from '../src/calibrate/suite.js';
 import { HostError, probeHost } from '../src/real/index.js';
 import { COST_NAMES } from '../src/model/effects.js';
 import { loadScenario, repoRoot, scenarioFromObject } from '../src/scenario/index.js';
@@ -22,7 +22,7 @@ import { cli } from './cli-helpers.js';
 import { measure } from '../src/metrics/index.js';
 
 const fixtures = join(repoRoot(), CALIB_FIXTURES);
-const recorded = readRecorded(fixtures).benches;
+const recorded = calibRecorded();
 
 /** Median (nearest rank) of a bench's samples, computed here independently of fit.ts. */
 function medianOf(key: string, x?: number): number {
@@ -378,6 +378,6 @@ describe('faultline calibrate --from (recorded outputs, no root)', () => {
   });
 
   it('parses what the native benches print', () => {
-    expect(parseBenchOutput(readFileSync(join(fixtures, 'fork-anon.txt'), 'utf8')).samples.get(16384)!.length).toBe(30);
+    expect(parseBenchOutput(readRounds([fixtures])[0]!.raw.get('fork-anon')!).samples.get(16384)!.length).toBe(30);
   });
 });

@@ -5,11 +5,9 @@
  * and its retry are charged for them, and the fit of the two costs from the
  * recorded `fault-around` bench.
  */
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fitFaultAround, fitProfile, fitSetPteRange, linearFit } from '../src/calibrate/fit.js';
-import { CALIB_FIXTURES } from '../src/calibrate/shipped.js';
-import { readRecorded } from '../src/calibrate/suite.js';
+import { calibRecorded } from '../src/calibrate/shipped.js';
 import { measure } from '../src/metrics/index.js';
 import {
   Cost, EffectKind, FAULT_FLAG_TRIED, Folio, MmStruct, VmAreaStruct, fault_around_cpu, fault_around_kinds, fault_around_neighbours, fault_around_window,
@@ -18,10 +16,10 @@ import {
 import { set_page_state } from '../src/model/page_state.js';
 import { page_cache_ra_order } from '../src/model/readahead.js';
 import { FilePtes } from '../src/model/file_ptes.js';
-import { repoRoot, scenarioFromObject } from '../src/scenario/index.js';
+import { scenarioFromObject } from '../src/scenario/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 
-const recorded = readRecorded(join(repoRoot(), CALIB_FIXTURES)).benches;
+const recorded = calibRecorded();
 const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0] as [number, number, number], measured: 't' };
 const nearestRank = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.ceil(v.length / 2) - 1]!;
 

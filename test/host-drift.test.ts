@@ -3,15 +3,15 @@
  * benches of the suite re-run before the real runs, each median beside the
  * profile's measurement of the same bench, flagged beyond ±15 %.
  */
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BenchSamples } from '../src/calibrate/bench-output.js';
 import { driftRows, HOST_PROBE, renderDrift } from '../src/calibrate/host-drift.js';
 import { loadProfile } from '../src/calibrate/profile.js';
-import { CALIB_FIXTURES } from '../src/calibrate/shipped.js';
-import { readRecorded, SUITE } from '../src/calibrate/suite.js';
+import { CALIB_FIXTURES, calibRecorded } from '../src/calibrate/shipped.js';
+import { readRounds, SUITE } from '../src/calibrate/suite.js';
 import { repoRoot } from '../src/scenario/index.js';
 import { cli } from './cli-helpers.js';
 
@@ -31,7 +31,7 @@ describe('host drift: the probe against the profile it validates', () => {
   });
 
   it('the profile\'s own recording as the probe: every ratio exactly 1, nothing flagged', () => {
-    const rows = driftRows(loadProfile('calib-host'), readRecorded(fixtures).benches);
+    const rows = driftRows(loadProfile('calib-host'), calibRecorded());
     expect(rows.map((r) => r.what)).toEqual(HOST_PROBE.map((p) => p.what));
     for (const r of rows) expect(r.ratio).toBe(1);
     const text = renderDrift(rows, 'calib-host', '2026-12-07T09:29Z');
@@ -41,7 +41,7 @@ describe('host drift: the probe against the profile it validates', () => {
 
   it('a host 30 % slower is flagged, one 10 % slower is not', () => {
     const profile = loadProfile('calib-host');
-    const benches = readRecorded(fixtures).benches;
+    const benches = calibRecorded();
     const slow = driftRows(profile, scaled(benches, 1.3));
     for (const r of slow) expect(r.ratio).toBeCloseTo(1.3, 2);
     expect(renderDrift(slow, 'calib-host', 't')).toContain('**4 off by more than ±15 %');
@@ -50,7 +50,7 @@ describe('host drift: the probe against the profile it validates', () => {
 
   it('a probe bench that did not run has no row; a profile without the measurement gives "-"', () => {
     const profile = loadProfile('calib-host');
-    const only = new Map([...readRecorded(fixtures).benches].filter(([k]) => k === 'anon-write'));
+    const only = new Map([...calibRecorded()].filter(([k]) => k === 'anon-write'));
     expect(driftRows(profile, only).map((r) => r.what)).toEqual(['anonymous write fault']);
     const bare = { ...profile, measurements: {} };
     const rows = driftRows(bare, only);
@@ -64,7 +64,9 @@ describe('host drift: the probe against the profile it validates', () => {
     const without = await cli('calibrate', '--validate', '--from', dir);
     expect(without.code).toBe(0);
     expect(without.stdout).toContain('Host speed against the profile: not probed');
-    for (const p of HOST_PROBE) cpSync(join(fixtures, `${p.key}.txt`), join(dir, 'host-probe', `${p.key}.txt`));
+    const round1 = readRounds([fixtures])[0]!.raw;
+    mkdirSync(join(dir, 'host-probe'), { recursive: true });
+    for (const p of HOST_PROBE) writeFileSync(join(dir, 'host-probe', `${p.key}.txt`), round1.get(p.key)!);
     const withProbe = await cli('calibrate', '--validate', '--from', dir);
     expect(withProbe.code).toBe(0);
     expect(withProbe.stdout).toContain('Host speed against the profile `calib-host` (recorded 2026-12-07T09:29Z)');

@@ -5,14 +5,12 @@
  * the median largest gap of a spinning thread near a timer expiry on its CPU
  * minus the same without an expiry.
  */
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fitProfile } from '../src/calibrate/fit.js';
-import { CALIB_FIXTURES } from '../src/calibrate/shipped.js';
-import { readRecorded, SUITE } from '../src/calibrate/suite.js';
-import { repoRoot } from '../src/scenario/index.js';
+import { calibRecorded } from '../src/calibrate/shipped.js';
+import { SUITE } from '../src/calibrate/suite.js';
 
-const recorded = readRecorded(join(repoRoot(), CALIB_FIXTURES)).benches;
+const recorded = calibRecorded();
 const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0] as [number, number, number], measured: 't' };
 const nearestRank = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.ceil(v.length / 2) - 1]!;
 

@@ -10,20 +10,17 @@
  * runs it. The model, run on the bench's own sequence with the fitted
  * profile, gives back the bench's medians.
  */
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBenchOutput } from '../src/calibrate/bench-output.js';
 import { fitMprotectSplit, fitProfile, MPROTECT_SPLIT_KIND } from '../src/calibrate/fit.js';
-import { CALIB_FIXTURES, calibHostProfile } from '../src/calibrate/shipped.js';
-import { readRecorded } from '../src/calibrate/suite.js';
+import { calibHostProfile, calibRecorded } from '../src/calibrate/shipped.js';
 import { COST_NAMES, do_mprotect_pkey, VM_READ, VM_WRITE, type CostName, type KPath } from '../src/model/index.js';
-import { repoRoot } from '../src/scenario/index.js';
 import { DEFAULT_COSTS } from '../src/scenario/schema.js';
 import { buildMm, costArray, Simulator } from '../src/sim/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 import { anonGroup, scenario, zeroCosts } from './helpers.js';
 
-const recorded = readRecorded(join(repoRoot(), CALIB_FIXTURES)).benches;
+const recorded = calibRecorded();
 const bench = recorded.get('mprotect-split')!;
 
 /** Nearest-rank median, computed here independently of fit.ts. */
@@ -107,7 +104,8 @@ describe('the mprotect-split fit', () => {
       s(K.own_protect).forEach((v, i) => { split.push((s(K.mid_protect)[i]! - v) / 2); merge.push(s(K.mid_unprotect)[i]! - s(K.own_unprotect)[i]!); });
       expect(f.own.points.find((q) => q.x === p)!.median).toBe((med(s(K.own_protect)) + med(s(K.own_unprotect))) / 2);
     }
-    const prof = calibHostProfile();
+    // the fit of the recorded set (calib-host itself when the fixtures are one round; of several, calib-host is the rounds' median)
+    const prof = fitProfile({ name: 'calib-host', description: 'd', host: null, benches: recorded });
     expect(prof.costs.split_vma).toMatchObject({ value: Math.round(med(split)), source: 'derived' });
     expect(prof.costs.merge_vma).toMatchObject({ value: Math.round(med(merge)), source: 'derived' });
     expect(prof.costs.mprotect_fixup.value).toBe(Math.round(f.own.intercept));

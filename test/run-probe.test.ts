@@ -11,13 +11,12 @@ import {
   DRIFT_BAND, gatedRun, keptAttempt, probeExcess, renderRunProbes, RUN_PROBE, runProbeRows, shouldRetry, type RunProbe, type ValidateProbeDoc,
 } from '../src/calibrate/host-drift.js';
 import { loadProfile } from '../src/calibrate/profile.js';
-import { CALIB_FIXTURES } from '../src/calibrate/shipped.js';
+import { calibRecorded } from '../src/calibrate/shipped.js';
 import { readRecorded, SUITE } from '../src/calibrate/suite.js';
 import type { RealDoc } from '../src/calibrate/validate.js';
 import { repoRoot } from '../src/scenario/index.js';
 import { cli } from './cli-helpers.js';
 
-const fixtures = join(repoRoot(), CALIB_FIXTURES);
 /** validate13 (12:30 UTC): the profile fitted at 12:30:36 (P-refit.yaml: P.yaml refitted by the current code, the same measurements) and the probe recorded at 12:30:57, 1.30-1.49x slower. */
 const v13 = join(repoRoot(), 'recordings/validate/validate13');
 
@@ -28,7 +27,7 @@ describe('the probe before each real run', () => {
   });
 
   it('the profile\'s own recording as the probe: in band (excess 0), not retried', () => {
-    const rows = runProbeRows(loadProfile('calib-host'), readRecorded(fixtures).benches);
+    const rows = runProbeRows(loadProfile('calib-host'), calibRecorded());
     expect(rows.map((r) => [r.what, r.ratio])).toEqual([['syscall floor (getppid)', 1], ['anonymous write fault', 1]]);
     expect(probeExcess(rows)).toBe(0);
     expect(shouldRetry(probeExcess(rows), 0, 3)).toBe(false);
@@ -86,7 +85,7 @@ describe('the probe before each real run', () => {
 
   it('the report lists every attempt with its ratios, which were dropped and which were kept outside the band', () => {
     const rows = runProbeRows(loadProfile(join(v13, 'P-refit.yaml')), readRecorded(join(v13, 'host-probe')).benches);
-    const inBand = runProbeRows(loadProfile('calib-host'), readRecorded(fixtures).benches);
+    const inBand = runProbeRows(loadProfile('calib-host'), calibRecorded());
     const attempts: RunProbe[] = [
       { run: 0, attempt: 0, probe: rows, excess: probeExcess(rows), kept: false },
       { run: 0, attempt: 1, probe: inBand, excess: 0, kept: true },
@@ -110,7 +109,7 @@ describe('the probe before each real run', () => {
     expect(before.stdout).not.toContain('Host probe before each real run');
     const file = join(dir, 'calib-fork-file.json');
     const doc = JSON.parse(readFileSync(file, 'utf8')) as RealDoc;
-    const inBand = runProbeRows(loadProfile('calib-host'), readRecorded(fixtures).benches);
+    const inBand = runProbeRows(loadProfile('calib-host'), calibRecorded());
     const probe: ValidateProbeDoc = { benches: [...RUN_PROBE], band: DRIFT_BAND, retries: 0, attempts: doc.real.runs.map((_, run) => ({ run, attempt: 0, probe: inBand, excess: 0, kept: true })) };
     writeFileSync(file, JSON.stringify({ ...doc, validate_probe: probe }));
     const after = await cli('calibrate', '--validate', '--from', dir);

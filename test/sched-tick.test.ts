@@ -6,13 +6,11 @@
  * writer, traced"). Exact lanes on 1 and 2 CPUs; the engine properties are in
  * test/cpu-identity.test.ts.
  */
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock, sleep, type KPath } from '../src/model/index.js';
 import { fitProfile } from '../src/calibrate/fit.js';
-import { CALIB_FIXTURES } from '../src/calibrate/shipped.js';
-import { readRecorded, SUITE } from '../src/calibrate/suite.js';
-import { repoRoot } from '../src/scenario/index.js';
+import { calibRecorded } from '../src/calibrate/shipped.js';
+import { SUITE } from '../src/calibrate/suite.js';
 import type { SimTaskInfo } from '../src/sim/index.js';
 import { burn, lanes } from './lanes.js';
 import { us } from './helpers.js';
@@ -103,7 +101,7 @@ describe('the scheduler tick takes tick_sched_timer from the task on a busy CPU'
 });
 
 describe('fit: tick_sched_timer and tick_nsec from the sched-tick bench', () => {
-  const recorded = readRecorded(join(repoRoot(), CALIB_FIXTURES)).benches;
+  const recorded = calibRecorded();
   const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0] as [number, number, number], measured: 't' };
   const nearestRank = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.ceil(v.length / 2) - 1]!;
 
@@ -136,7 +134,7 @@ describe('fit: tick_sched_timer and tick_nsec from the sched-tick bench', () => 
 });
 
 describe('the short-sleep bench: a measurement, no model cost', () => {
-  const recorded = readRecorded(join(repoRoot(), CALIB_FIXTURES)).benches;
+  const recorded = calibRecorded();
   const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0] as [number, number, number], measured: 't' };
 
   it('is in the suite; the profile keeps its samples by X = 10 S + k as a measurement, each X with its median', () => {

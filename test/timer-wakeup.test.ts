@@ -5,15 +5,13 @@
  * 0 ends that much later; no sleep, no delay; the built-in cost (0) changes
  * nothing.
  */
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fitProfile } from '../src/calibrate/fit.js';
-import { CALIB_FIXTURES } from '../src/calibrate/shipped.js';
-import { readRecorded } from '../src/calibrate/suite.js';
+import { calibRecorded } from '../src/calibrate/shipped.js';
 import { measure } from '../src/metrics/index.js';
-import { repoRoot, scenarioFromObject } from '../src/scenario/index.js';
+import { scenarioFromObject } from '../src/scenario/index.js';
 
-const recorded = readRecorded(join(repoRoot(), CALIB_FIXTURES)).benches;
+const recorded = calibRecorded();
 const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0] as [number, number, number], measured: 't' };
 const nearestRank = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.ceil(v.length / 2) - 1]!;
 

@@ -59,6 +59,31 @@ export interface CostValue {
    * stays the median over all sleeps, for readers of the scalar.
    */
   by_sleep?: SleepPoint[];
+  /**
+   * A fit of several rounds (`faultline calibrate --rounds N`, rounds.ts):
+   * the value each round's own fit gave, in round order; `value` is their
+   * median (the lower one of an even count) and the other fields are that
+   * round's.
+   */
+  rounds?: number[];
+}
+
+/** One round of a fit of several rounds: its host probe against the median over the rounds. */
+export interface RoundProbe {
+  /** 1-based. */
+  round: number;
+  /** Per probe bench (host-drift.ts HOST_PROBE's measurement names): the round's median / the median of the rounds' medians. */
+  ratios: Record<string, number>;
+  /** Some ratio off 1 by more than the band. */
+  outside: boolean;
+}
+
+/** How a fit of several rounds was made (rounds.ts). */
+export interface FitRounds {
+  count: number;
+  /** The band the probe ratios are judged by (host-drift.ts DRIFT_BAND). */
+  band: number;
+  probe: RoundProbe[];
 }
 
 /** One measured sleep and the refill after it, ns. */
@@ -91,6 +116,8 @@ export interface CostProfile {
   costs: Record<CostName, CostValue>;
   io: { swap: SwapValue | null };
   measurements: Record<string, Measurement>;
+  /** Present when fitted from several rounds (rounds.ts). */
+  rounds?: FitRounds;
 }
 
 // ---------------------------------------------------------------- YAML form
@@ -117,6 +144,7 @@ const CostValueSchema = z.strictObject({
   spread: SpreadSchema.optional(),
   fit: FitSchema.optional(),
   by_sleep: z.array(z.strictObject({ sleep_us: z.number().nonnegative(), value: Dur, n: z.number().int().nonnegative() })).min(1).optional(),
+  rounds: z.array(Dur).min(2).optional(),
 });
 const LawYaml = z.union([
   z.strictObject({ law: z.literal('constant'), value: Dur }),
@@ -139,6 +167,11 @@ const ProfileSchema = z.strictObject({
     fit: FitSchema.optional(),
     by: z.array(z.strictObject({ x: z.number(), spread: SpreadSchema })).optional(),
   })),
+  rounds: z.strictObject({
+    count: z.number().int().min(2),
+    band: z.number().positive(),
+    probe: z.array(z.strictObject({ round: z.number().int().positive(), ratios: z.record(z.string(), z.number()), outside: z.boolean() })),
+  }).optional(),
 });
 
 export class ProfileError extends Error {}
@@ -173,6 +206,7 @@ export function parseProfile(text: string, source: string): CostProfile {
       },
     },
     measurements: d.measurements as Record<string, Measurement>,
+    ...(d.rounds !== undefined ? { rounds: d.rounds } : {}),
   };
 }
 
@@ -214,6 +248,7 @@ export function renderProfile(p: CostProfile): string {
         ...(c.spread !== undefined ? { spread: spreadYaml(c.spread) } : {}),
         ...(c.fit !== undefined ? { fit: fitYaml(c.fit) } : {}),
         ...(c.by_sleep !== undefined ? { by_sleep: c.by_sleep.map((b) => ({ sleep_us: b.sleep_us, value: ns(b.value), n: b.n })) } : {}),
+        ...(c.rounds !== undefined ? { rounds: c.rounds.map(ns) } : {}),
       }];
     })),
     io: {
@@ -228,6 +263,12 @@ export function renderProfile(p: CostProfile): string {
       ...(m.fit !== undefined ? { fit: fitYaml(m.fit) } : {}),
       ...(m.by !== undefined ? { by: m.by.map((b) => ({ x: b.x, spread: spreadYaml(b.spread) })) } : {}),
     }])),
+    ...(p.rounds !== undefined ? {
+      rounds: {
+        count: p.rounds.count, band: p.rounds.band,
+        probe: p.rounds.probe.map((r) => ({ round: r.round, ratios: Object.fromEntries(Object.entries(r.ratios).map(([k, v]) => [k, Number(v.toFixed(3))])), outside: r.outside })),
+      },
+    } : {}),
   };
   const head = '# faultline cost profile (docs/calibration.md, "Cost profiles"). Values in ns unless a unit is given.\n';
   return head + stringifyYaml(doc, { lineWidth: 0, flowCollectionPadding: false });

@@ -8,7 +8,7 @@
  * 10-minute budget even on a loaded machine.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileContent } from '../real/blockdev.js';
 import { HostError, type HostInfo, sh } from '../real/host.js';
@@ -106,8 +106,49 @@ export function writeRecorded(dir: string, r: SuiteResult): void {
   for (const [k, text] of r.raw) writeFileSync(join(dir, `${k}.txt`), text);
 }
 
+/** The sub-directory of round K (1-based) in a recording of several rounds. */
+export const roundDir = (k: number): string => `round-${k}`;
+
+/** The round sub-directories (round-K) of a recording, in round order; empty for a recording of one round. */
+function roundDirs(dir: string): string[] {
+  return readdirSync(dir).filter((f) => /^round-[1-9][0-9]*$/.test(f) && statSync(join(dir, f)).isDirectory())
+    .sort((a, b) => Number(a.slice(6)) - Number(b.slice(6))).map((f) => join(dir, f));
+}
+
+/**
+ * The rounds recorded in `dirs`, in order: a directory with round-K
+ * sub-directories (`--record` of several rounds) gives each, any other
+ * directory is one round (KEY.txt at its top).
+ */
+export function readRounds(dirs: readonly string[]): SuiteResult[] {
+  return dirs.flatMap((d) => {
+    const sub = roundDirs(d);
+    return sub.length > 0 ? sub.map(readRecorded) : [readRecorded(d)];
+  });
+}
+
+/** Rounds as `--record` writes them: one round at DIR's top, several in DIR/round-K. */
+export function writeRounds(dir: string, rounds: readonly SuiteResult[]): void {
+  if (rounds.length === 1) return writeRecorded(dir, rounds[0]!);
+  rounds.forEach((r, i) => {
+    const d = join(dir, roundDir(i + 1));
+    mkdirSync(d, { recursive: true });
+    writeRecorded(d, r);
+  });
+}
+
 /** Run the suite on this host (root: zram devices); `only`: just these bench keys (and the devices they need). */
 export function runSuite(host: HostInfo, log: (m: string) => void, only?: ReadonlySet<string>): SuiteResult {
+  return runRounds(host, log, 1, only)[0]!;
+}
+
+/**
+ * The suite `rounds` times over on one set-up (rounds.ts): round 1 runs
+ * every bench, then round 2 every bench, and so on, so that a bench's rounds
+ * are a whole suite (~20 s idle) apart and a slow episode of the host (seconds)
+ * hits one of them.
+ */
+export function runRounds(host: HostInfo, log: (m: string) => void, rounds: number, only?: ReadonlySet<string>): SuiteResult[] {
   const benchList = only === undefined ? SUITE : SUITE.filter((b) => only.has(b.key));
   if (process.platform !== 'linux') throw new HostError(`calibrate: needs Linux (this is ${process.platform})`);
   if (!host.root) throw new HostError('calibrate: needs root (zram block device and swap); run it as root, or fit recorded outputs with --from DIR');
@@ -145,24 +186,29 @@ export function runSuite(host: HostInfo, log: (m: string) => void, only?: Readon
         notes.push(`no zram swap (${(e as Error).message.split('\n')[0]}): swapin skipped, io.swap keeps its default`);
       }
     }
-    const benches = new Map<string, BenchSamples>();
-    const raw = new Map<string, string>();
-    for (const b of benchList) {
-      if (b.need === 'swap' && !swapOk) continue;
-      const args = b.args.map((a) => (a === 'DEV' ? dev : a));
-      const t0 = Date.now();
-      let text: string;
-      try {
-        text = execFileSync(host.binaries.calibrate, args, { encoding: 'utf8', maxBuffer: 256 * 2 ** 20, stdio: ['ignore', 'pipe', 'pipe'] });
-      } catch (e) {
-        const err = (e as { stderr?: string }).stderr ?? (e as Error).message;
-        throw new Error(`calibrate: bench ${b.key} failed: ${String(err).trim().split('\n')[0]}`, { cause: e });
+    const out: SuiteResult[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const benches = new Map<string, BenchSamples>();
+      const raw = new Map<string, string>();
+      const tag = rounds > 1 ? `round ${round + 1}/${rounds}: ` : '';
+      for (const b of benchList) {
+        if (b.need === 'swap' && !swapOk) continue;
+        const args = b.args.map((a) => (a === 'DEV' ? dev : a));
+        const t0 = Date.now();
+        let text: string;
+        try {
+          text = execFileSync(host.binaries.calibrate, args, { encoding: 'utf8', maxBuffer: 256 * 2 ** 20, stdio: ['ignore', 'pipe', 'pipe'] });
+        } catch (e) {
+          const err = (e as { stderr?: string }).stderr ?? (e as Error).message;
+          throw new Error(`calibrate: bench ${b.key} failed: ${String(err).trim().split('\n')[0]}`, { cause: e });
+        }
+        raw.set(b.key, text);
+        benches.set(b.key, parseBenchOutput(text));
+        log(`${tag}${b.key}: ${[...benches.get(b.key)!.samples.values()].reduce((a, v) => a + v.length, 0)} samples, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       }
-      raw.set(b.key, text);
-      benches.set(b.key, parseBenchOutput(text));
-      log(`${b.key}: ${[...benches.get(b.key)!.samples.values()].reduce((a, v) => a + v.length, 0)} samples, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      out.push({ benches, raw, notes });
     }
-    return { benches, raw, notes };
+    return out;
   } finally {
     res.teardown();
     process.removeListener('SIGINT', onSignal);
