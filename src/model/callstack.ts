@@ -15,9 +15,25 @@ import { EffectKind, type Effect, type KPath } from './effects.js';
 const generatorNext = (Object.getPrototypeOf(function* () {}) as { prototype: Generator }).prototype.next as
   (this: KPath<unknown>, value: unknown) => IteratorResult<Effect, unknown>;
 
+/** What the last path of a stack returned when next_effect emptied it (last_return). */
+let lastReturn: unknown = undefined;
+
+/**
+ * The return value of the path whose return emptied a stack in the last
+ * next_effect call that returned null: the simulator's thread loops that
+ * are not generators (sim/thread-loop.ts ThreadLoop.next) run below the
+ * stack and take a CALL's result from here.
+ */
+export function last_return(): unknown {
+  const v = lastReturn;
+  lastReturn = undefined;
+  return v;
+}
+
 /**
  * The next effect of the task whose stack is `stack`, resuming the top path
- * with `value`; null when the last path returned (the task ended).
+ * with `value`; null when the last path returned (the task ended, or the
+ * thread loop below the stack goes on with last_return()).
  */
 export function next_effect(stack: Array<KPath<unknown>>, value: unknown): Effect | null {
   let gen = stack[stack.length - 1]!;
@@ -27,7 +43,10 @@ export function next_effect(stack: Array<KPath<unknown>>, value: unknown): Effec
     val = undefined;
     if (r.done === true) {
       stack.pop();
-      if (stack.length === 0) return null;
+      if (stack.length === 0) {
+        lastReturn = r.value;
+        return null;
+      }
       gen = stack[stack.length - 1]!;
       val = r.value;
       continue;

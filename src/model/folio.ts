@@ -117,6 +117,13 @@ export class Folio implements WaitResource {
       wake_up_process(t);
     }
     // Drop the first i entries in place (no splice: it allocates the removed part).
+    if (i === w.length) { // all of them (the common case: one waiter): pop, not the slower length store
+      while (w.length !== 0) {
+        w.pop();
+        ex.pop();
+      }
+      return;
+    }
     const n = w.length - i;
     for (let j = 0; j < n; j++) {
       w[j] = w[j + i]!;

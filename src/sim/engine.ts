@@ -9,12 +9,12 @@
  * task runnable at the current time, after events already queued for it.
  */
 import {
-  Cost, EffectKind, LawName, next_effect, install_clock, install_mm_cpumask, install_lru_add_batch, PAGEVEC_SIZE, install_fault_around_charges, install_sched, RwSemaphore, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
-  type Folio, type KPath, type MmStruct, type Task, type VmEvent,
+  Cost, EffectKind, LawName, next_effect, last_return, install_clock, install_mm_cpumask, install_lru_add_batch, PAGEVEC_SIZE, install_fault_around_charges, install_sched, RwSemaphore, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
+  type Effect, type Folio, type KPath, type MmStruct, type Task, type VmEvent,
 } from '../model/index.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
 import { Rng } from './rng.js';
-import { MAX_EVENTS, MAX_ZERO_TIME_EFFECTS, SimLimitError, SimTask, TaskState, type EngineConfig } from './task.js';
+import { MAX_EVENTS, MAX_ZERO_TIME_EFFECTS, SimLimitError, SimTask, TaskState, type EngineConfig, type TaskLoop } from './task.js';
 import { waitClass } from './cpus.js';
 import { RqSched } from './runqueues.js';
 
@@ -116,6 +116,40 @@ export class Simulator extends RqSched {
     t.state = TaskState.WOKEN;
     this.heap.push(this.now, t.id, t.evTag);
     return t;
+  }
+
+  /**
+   * Add a task whose program is a TaskLoop (the thread loop, sim/thread-loop.ts)
+   * rather than a generator: the same streams and start as spawn().
+   */
+  spawnLoop(comm: string, cls: PriorityClass, loop: (t: SimTask) => TaskLoop, group = comm): SimTask {
+    const t = new SimTask(this.tasks.length, comm, cls, group, Rng.stream(this.seed, this.tasks.length + 1));
+    this.tasks.push(t);
+    t.loop = loop(t);
+    t.state = TaskState.WOKEN;
+    this.heap.push(this.now, t.id, t.evTag);
+    return t;
+  }
+
+  /**
+   * next_effect for a task with a TaskLoop: the paths on its stack first;
+   * when the stack is empty (or its last path returned) the loop goes on
+   * with the value, and a CALL it returns is pushed and run.
+   */
+  private loopEffect(loop: TaskLoop, stack: Array<KPath<unknown>>, val: unknown): Effect | null {
+    if (stack.length !== 0) {
+      const e = next_effect(stack, val);
+      if (e !== null) return e;
+      val = last_return();
+    }
+    for (;;) {
+      const e = loop.next(val);
+      if (e === null || e.k !== EffectKind.CALL) return e;
+      stack.push(e.path);
+      const f = next_effect(stack, undefined);
+      if (f !== null) return f;
+      val = last_return();
+    }
   }
 
   /** Run `fn(folio)` at time `t` in interrupt context (no current task). */
@@ -262,7 +296,8 @@ export class Simulator extends RqSched {
       if (n === MAX_ZERO_TIME_EFFECTS) {
         throw new SimLimitError(`thread ${task.comm} took ${MAX_ZERO_TIME_EFFECTS.toLocaleString('en-US')} steps at ${this.now} ns without simulated time advancing: some think time, gap or cost must be above zero`);
       }
-      const e = next_effect(stack, val);
+      const loop = task.loop;
+      const e = loop === null ? next_effect(stack, val) : this.loopEffect(loop, stack, val);
       val = undefined;
       if (e === null) {
         task.state = TaskState.DEAD;

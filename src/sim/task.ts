@@ -2,7 +2,7 @@
  * The simulator's tasks and configuration (moved out of engine.ts): a task's
  * state, the limits on a run that cannot end, SimTask and EngineConfig.
  */
-import type { KPath, WaitResource } from '../model/index.js';
+import type { Effect, KPath, WaitResource } from '../model/index.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
 import { PRIORITY_CLASSES } from '../scenario/types.js';
 import type { SimObserver, SimTaskInfo } from './observer.js';
@@ -53,6 +53,13 @@ export class SimTask implements SimTaskInfo, SchedEntity {
   readonly stack: Array<KPath<unknown>> = [];
   /** Value passed to the top path at its next resume (a nested path's return). */
   resumeValue: unknown = undefined;
+  /**
+   * A thread loop that is not a generator (Simulator.spawnLoop), or null:
+   * it runs below `stack` and yields through its `next` whenever the stack
+   * is empty (a CALL it returns is pushed; the path's return value comes
+   * back to it).
+   */
+  loop: TaskLoop | null = null;
   /** Generation tag: heap entries with another tag are stale (preemption). */
   evTag = 0;
   cpuLeft = 0;
@@ -104,6 +111,16 @@ export class SimTask implements SimTaskInfo, SchedEntity {
     this.prio = PRIORITY_CLASSES.indexOf(cls);
     this.weight = class_weight(cls);
   }
+}
+
+/**
+ * A task's program as a resumable object instead of a generator (the
+ * simulator's thread loop, sim/thread-loop.ts): `next(v)` is a generator's
+ * `next(v).value`, null when the program ended. It saves a generator's
+ * suspend, resume and result object at every effect of the hot loop.
+ */
+export interface TaskLoop {
+  next(v: unknown): Effect | null;
 }
 
 export interface EngineConfig {

@@ -1,16 +1,29 @@
 /**
- * The per-thread state of the simulator's thread loop (Workload.thread, in
- * workload.ts): its op table, its think times and gaps, and the effects it
- * reuses. Moved out of workload.ts whole.
+ * The simulator's thread loop (a thread that is not a frame thread): think,
+ * pick an op by weight, run it `repeat` times; with its op table, its think
+ * times and gaps, and the effects it reuses.
  */
-import { mutableCall, mutableSleep, type CallEffect, type KPath, type SleepEffect } from '../model/index.js';
+import {
+  fatal_signal_pending, mutableCall, mutableSleep, sleep, type CallEffect, type Effect, type KPath, type SleepEffect,
+} from '../model/index.js';
 import type { Law, ThreadSpec } from '../scenario/types.js';
-import type { Simulator, SimTask } from './engine.js';
-import { type CompiledFault, UserFault } from './user-fault.js';
+import type { Simulator, SimTask, TaskLoop } from './engine.js';
+import { type CompiledFault, FAST_NONE, UserFault } from './user-fault.js';
 import type { Workload } from './workload.js';
 
-/** The per-thread state of Workload.thread (outside the generator, see UserFault). */
-export class ThreadLoop {
+/** Where ThreadLoop.next resumes. */
+const T_START = 0, T_STARTED = 1, T_THOUGHT = 2, T_GAPPED = 3, T_OP_CALLED = 4, T_FAULT = 5, T_EXIT = 6, T_DONE = 7;
+
+/**
+ * A thread's loop (Simulator.spawnLoop): think, pick an op by weight, run it
+ * `repeat` times, until a fatal signal; then do_exit (Workload.threadExit).
+ * It is the generator it replaced written as a resumable object: `next(v)`
+ * returns the effect the generator yielded, in the same order, with the same
+ * draws. A generator's suspend and resume, and the result object of every
+ * `yield`, were the largest cost of the reference bench's hot loop left that
+ * the model does not decide (bench/README.md, tenth session).
+ */
+export class ThreadLoop implements TaskLoop {
   readonly uf: UserFault;
   readonly faults: Array<CompiledFault | null>;
   /**
@@ -31,7 +44,14 @@ export class ThreadLoop {
 
   /** Its think times and gaps are timer sleeps (Simulator.timerSleep: Cost.timer_wakeup, Cost.hrtimer_irq). */
   private readonly sim: Simulator;
-  constructor(w: Workload, private readonly task: SimTask, private readonly th: ThreadSpec) {
+  /** Where next() resumes (T_*), and the op being run: its index, fault, repeat count, gap and repeat. */
+  private at = T_START;
+  private op = 0;
+  private fault: CompiledFault | null = null;
+  private repeat = 0;
+  private gapLaw: Law | null = null;
+  private rep = 0;
+  constructor(private readonly w: Workload, private readonly task: SimTask, private readonly th: ThreadSpec) {
     this.uf = new UserFault(w, task);
     this.sim = w.sim;
     this.cum = w.cumWeights.get(th)!;
@@ -73,5 +93,107 @@ export class ThreadLoop {
   /** Index of the next op, by weight. */
   pick(): number {
     return this.nops === 1 ? 0 : this.task.rng.pick(this.cum);
+  }
+
+  /**
+   * The thread's next effect, `v` being what its last one returned (a
+   * CALL's path's return value); null when it has exited.
+   */
+  next(v: unknown): Effect | null {
+    const task = this.task, uf = this.uf;
+    switch (this.at) {
+      case T_FAULT: { // a user page fault: the fast path's next step (user-fault.ts), or its end
+        while (uf.fastStage !== FAST_NONE) {
+          const c = uf.fastNext(v);
+          if (typeof c !== 'number') return c;
+          v = c;
+        }
+        uf.end(v as number);
+        return this.afterOp();
+      }
+      case T_THOUGHT:
+        if (this.thinkEffect.ns > 0) {
+          uf.slept = true;
+          uf.sleptNs = this.askedNs;
+        }
+        if (fatal_signal_pending(task)) return this.exit();
+        this.pickOp();
+        return this.repeatOp();
+      case T_START:
+        if (this.th.start > 0) {
+          this.at = T_STARTED;
+          return sleep(this.th.start);
+        }
+        return this.started();
+      case T_STARTED:
+        return this.started();
+      case T_OP_CALLED:
+        uf.slept = false;
+        return this.afterOp();
+      case T_GAPPED:
+        uf.slept = true;
+        uf.sleptNs = this.askedNs;
+        if (fatal_signal_pending(task)) return this.exit();
+        return this.runOp();
+      case T_EXIT:
+        this.at = T_DONE;
+        return this.call(this.w.threadExit());
+      default:
+        return null;
+    }
+  }
+
+  /** After the thread's start: exit if killed (back to user mode and exit), else the first think time. */
+  private started(): Effect | null {
+    if (fatal_signal_pending(this.task)) return this.exit();
+    this.at = T_THOUGHT;
+    return this.think();
+  }
+
+  /** The op to run next, by weight, and its table entries. */
+  private pickOp(): void {
+    const i = this.pick();
+    this.op = i;
+    this.fault = this.faults[i]!;
+    this.repeat = this.repeats[i]!;
+    this.gapLaw = this.gaps[i]!;
+    this.rep = 0;
+  }
+
+  /** The op's next repeat (its gap first), or the next think time after the last. */
+  private repeatOp(): Effect | null {
+    if (this.rep >= this.repeat) {
+      this.at = T_THOUGHT;
+      return this.think();
+    }
+    if (this.rep > 0 && this.gapLaw !== null) {
+      this.at = T_GAPPED;
+      return this.gap(this.gapLaw);
+    }
+    return this.runOp();
+  }
+
+  /** One run of the op: a fault on the thread's stack, or the CALL of another op's path. */
+  private runOp(): Effect | null {
+    const fault = this.fault;
+    if (fault === null) {
+      this.at = T_OP_CALLED;
+      return this.call(this.w.runOp(this.task, this.th.ops[this.op]!, this.sim));
+    }
+    this.at = T_FAULT;
+    return this.uf.begin(fault);
+  }
+
+  /** An op's run ended: exit on a fatal signal, else the next repeat. */
+  private afterOp(): Effect | null {
+    if (fatal_signal_pending(this.task)) return this.exit();
+    this.rep++;
+    return this.repeatOp();
+  }
+
+  /** The loop ended (a fatal signal): do_exit (Workload.threadExit) as a CALL, then nothing. */
+  private exit(): Effect | null {
+    this.at = T_EXIT;
+    return this.next(undefined);
   }
 }

@@ -112,8 +112,9 @@ export interface CompiledFault {
 
 /**
  * One thread's user page faults: where the current one lands, and the CALL
- * effect that runs it. Kept out of the thread generators so that they stay
- * small (a generator saves and restores its live registers at every yield).
+ * effect that runs it. Kept out of the thread loops (ThreadLoop, the frame
+ * thread's generator) so that they stay small (a generator saves and
+ * restores its live registers at every yield).
  */
 export class UserFault {
   private vma: VmAreaStruct | null = null;

@@ -83,7 +83,10 @@ export class Workload {
           });
         }
       }
-      const task = this.sim.spawn(th.name, th.class, (t) => this.life(t, th), th.group);
+      const frame = th.frame;
+      const task = frame
+        ? this.sim.spawn(th.name, th.class, (t) => this.life(t, th, frame), th.group)
+        : this.sim.spawnLoop(th.name, th.class, (t) => new ThreadLoop(this, t, th), th.group);
       this.live++;
       this.appTasks.push(task);
       if (th.io !== undefined && laws !== undefined) {
@@ -120,10 +123,14 @@ export class Workload {
     else if (r === OOM_REAP_FAILED) obs.death?.(sim.now, 'reap_gave_up');
   }
 
-  /** A thread's life: its loop until a fatal signal, then do_exit. */
-  private *life(task: SimTask, th: ThreadSpec): KPath {
-    yield call(th.frame ? this.frameThread(task, th, th.frame) : this.thread(task, th));
-    // do_exit -> exit_mm -> mmput: the last thread to leave tears the address space down (exit_mmap).
+  /** A frame thread's life: its loop until a fatal signal, then do_exit. (Other threads: ThreadLoop.) */
+  private *life(task: SimTask, th: ThreadSpec, frame: FrameSpec): KPath {
+    yield call(this.frameThread(task, th, frame));
+    yield* this.threadExit();
+  }
+
+  /** do_exit -> exit_mm -> mmput of a thread whose loop ended: the last thread to leave tears the address space down (exit_mmap). */
+  *threadExit(): KPath {
     if (--this.live !== 0) return;
     const obs: SimObserver = this.sim.observer;
     obs.death?.(this.sim.now, 'threads_exited');
@@ -188,51 +195,13 @@ export class Workload {
     }
   }
 
-  /** A thread's loop: think, pick an op by weight, run it `repeat` times. */
-  private *thread(task: SimTask, th: ThreadSpec): KPath {
-    if (th.start > 0) yield sleep(th.start);
-    if (fatal_signal_pending(task)) return; // killed: back to user mode and exit (life())
-    const loop = new ThreadLoop(this, task, th);
-    for (;;) {
-      yield loop.think();
-      if (loop.thinkNs > 0) {
-        loop.uf.slept = true;
-        loop.uf.sleptNs = loop.askedNs;
-      }
-      if (fatal_signal_pending(task)) return;
-      const i = loop.pick();
-      const fault = loop.faults[i]!, repeat = loop.repeats[i]!, gap = loop.gaps[i]!;
-      for (let rep = 0; rep < repeat; rep++) {
-        if (rep > 0 && gap !== null) {
-          yield loop.gap(gap);
-          loop.uf.slept = true;
-          loop.uf.sleptNs = loop.askedNs;
-          if (fatal_signal_pending(task)) return;
-        }
-        if (fault === null) {
-          yield loop.call(this.runOp(task, th.ops[i]!, this.sim));
-          loop.uf.slept = false;
-        } else { // a user page fault
-          const uf = loop.uf;
-          let v: unknown = yield uf.begin(fault);
-          while (uf.fastStage !== FAST_NONE) { // the fast path's next step (user-fault.ts)
-            const c = uf.fastNext(v);
-            v = typeof c === 'number' ? c : yield c;
-          }
-          uf.end(v as number);
-        }
-        if (fatal_signal_pending(task)) return;
-      }
-    }
-  }
-
-  /** Every op but faults. */
-  private *runOp(task: SimTask, op: OpSpec, sim: Simulator): KPath {
+  /** Every op but faults (ThreadLoop and frame threads run them as a CALL). */
+  *runOp(task: SimTask, op: OpSpec, sim: Simulator): KPath {
     const obs: SimObserver = sim.observer;
     const mm = this.mm;
     switch (op.op) {
       case 'fault':
-        throw new Error('faults run inline in thread()');
+        throw new Error('faults run inline in the thread loop');
       case 'mprotect':
       case 'madvise_dontneed': {
         const slot = this.pickSlot(task, op.vma);
