@@ -69,6 +69,9 @@ interface Sample {
   max_rss_mb: number;
   /** Runs per thread, this thread first (FAULTLINE_POOL_STATS). */
   runs_per_thread: number[];
+  /** CPU seconds of the simulating threads (this one and the jobs-1 workers) and of the rest; NaN off Linux. */
+  sim_s: number;
+  helpers_s: number;
   output: string;
 }
 
@@ -95,9 +98,16 @@ function once(w: Workload, jobs: number, dir: string, nodeFlags: readonly string
   const pool = /^faultline: pool: runs per thread (\[.*\])$/m.exec(r.stderr);
   const v8 = /^faultline: v8 flags (\[.*\]), worker limits/m.exec(r.stderr);
   if (usageLine === null || pool === null) fail(`no usage or pool line from faultline ${args.join(' ')}`);
-  const u = JSON.parse(usageLine[1]!) as { user_s: number; sys_s: number; max_rss_mb: number };
+  const u = JSON.parse(usageLine[1]!) as { user_s: number; sys_s: number; max_rss_mb: number; main_thread_s?: number; other_threads_s?: number[] };
   if (v8 !== null) lastV8Flags = JSON.parse(v8[1]!) as string[];
-  return { wall_s: wall, ...u, runs_per_thread: JSON.parse(pool[1]!) as number[], output: w.kind === 'sweep' ? readFileSync(out, 'utf8') : r.stdout };
+  const runsPerThread = JSON.parse(pool[1]!) as number[];
+  // The workers wait, alive, until the process exits: with N simulating threads they are the N-1 busiest other threads.
+  const sim = u.main_thread_s === undefined ? NaN
+    : u.main_thread_s + (u.other_threads_s ?? []).slice(0, runsPerThread.length - 1).reduce((a, b) => a + b, 0);
+  return {
+    wall_s: wall, user_s: u.user_s, sys_s: u.sys_s, max_rss_mb: u.max_rss_mb, runs_per_thread: runsPerThread,
+    sim_s: sim, helpers_s: u.user_s + u.sys_s - sim, output: w.kind === 'sweep' ? readFileSync(out, 'utf8') : r.stdout,
+  };
 }
 
 function median(xs: readonly number[]): number {
@@ -113,6 +123,8 @@ function summary(xs: readonly Sample[]) {
     wall_s: r3(median(xs.map((x) => x.wall_s))),
     wall_s_all: xs.map((x) => r3(x.wall_s)),
     cpu_s: r3(median(xs.map((x) => x.user_s + x.sys_s))),
+    sim_threads_cpu_s: r3(median(xs.map((x) => x.sim_s))),
+    other_threads_cpu_s: r3(median(xs.map((x) => x.helpers_s))),
     max_rss_mb: Math.round(Math.max(...xs.map((x) => x.max_rss_mb))),
     runs_per_thread: xs[xs.length - 1]!.runs_per_thread,
   };
@@ -165,8 +177,9 @@ function main(): void {
       const j1 = summary(a), j2 = summary(b);
       const ratio = r3(j1.wall_s / j2.wall_s);
       results.push({ workload: w.name, kind: w.kind, runs: w.runs, args: w.args.map((x) => (x === LARGE ? 'bench/android-large.yaml' : x)), jobs1: j1, jobs2: j2, ratio, identical });
-      process.stderr.write(`${w.name.padEnd(22)} runs ${String(w.runs).padStart(4)}  --jobs 1 ${j1.wall_s.toFixed(2)} s (cpu ${j1.cpu_s.toFixed(2)})  `
-        + `--jobs 2 ${j2.wall_s.toFixed(2)} s (cpu ${j2.cpu_s.toFixed(2)}, runs ${JSON.stringify(j2.runs_per_thread)})  ratio ${ratio.toFixed(2)}x  ${identical ? 'same bytes' : 'OUTPUTS DIFFER'}\n`);
+      const cpu = (j: typeof j1) => `cpu ${j.cpu_s.toFixed(2)} = ${j.sim_threads_cpu_s.toFixed(2)} sim + ${j.other_threads_cpu_s.toFixed(2)} other`;
+      process.stderr.write(`${w.name.padEnd(22)} runs ${String(w.runs).padStart(4)}  --jobs 1 ${j1.wall_s.toFixed(2)} s (${cpu(j1)})  `
+        + `--jobs 2 ${j2.wall_s.toFixed(2)} s (${cpu(j2)}, runs ${JSON.stringify(j2.runs_per_thread)})  ratio ${ratio.toFixed(2)}x  ${identical ? 'same bytes' : 'OUTPUTS DIFFER'}\n`);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ensureBuilt, ROOT } from './built-cli.js';
 
-interface Side { wall_s: number; wall_s_all: number[]; cpu_s: number; max_rss_mb: number; runs_per_thread: number[] }
+interface Side { wall_s: number; wall_s_all: number[]; cpu_s: number; sim_threads_cpu_s: number; other_threads_cpu_s: number; max_rss_mb: number; runs_per_thread: number[] }
 interface Row { workload: string; kind: string; runs: number; args: string[]; jobs1: Side; jobs2?: Side; ratio?: number; identical?: boolean }
 
 function side(s: Side | undefined, runs: number, threads: number): void {
@@ -17,6 +17,12 @@ function side(s: Side | undefined, runs: number, threads: number): void {
   expect(s!.wall_s).toBeGreaterThan(0);
   expect(s!.wall_s_all).toHaveLength(1);
   expect(s!.cpu_s).toBeGreaterThan(0);
+  if (process.platform === 'linux') {
+    // The simulating threads (this one and the workers) and the rest add up to the whole process's CPU.
+    expect(s!.sim_threads_cpu_s).toBeGreaterThan(0);
+    expect(s!.sim_threads_cpu_s).toBeLessThanOrEqual(s!.cpu_s + 0.05);
+    expect(s!.sim_threads_cpu_s + s!.other_threads_cpu_s).toBeCloseTo(s!.cpu_s, 2);
+  }
   expect(s!.max_rss_mb).toBeGreaterThan(10);
   expect(s!.runs_per_thread).toHaveLength(threads);
   expect(s!.runs_per_thread.reduce((a, b) => a + b, 0)).toBe(runs);

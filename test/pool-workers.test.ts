@@ -40,6 +40,23 @@ describe('runAll with workers', () => {
     expect(second!.workers).toEqual(first!.workers);
   }, 120_000);
 
+  it('claims the longest simulated duration first, spec order among equals', () => {
+    const at = (duration: number) => ({ scenario: { ...scenario, duration }, fault: 'mainline', fork: 'fork-lock-all', seed: 1 });
+    expect([...pool.claimOrder([at(1e9), at(3e9), at(2e9), at(3e9), at(1e9)])]).toEqual([1, 3, 2, 0, 4]);
+    expect([...pool.claimOrder(specs)]).toEqual(specs.map((_, i) => i)); // one duration: spec order
+    expect([...pool.claimOrder([])]).toEqual([]);
+  });
+
+  it('runs of different durations, claimed longest first: in-thread results, in spec order', async () => {
+    const long = { ...scenario, duration: scenario.duration * 3 };
+    const mixed = [1, 2, 3, 4, 5].flatMap((seed) => [scenario, long].map((sc) => ({ scenario: sc, fault: 'mainline', fork: 'fork-lock-all', seed })));
+    const expected = mixed.map((s) => metrics.measure(s));
+    const seen: number[] = [];
+    const r = await pool.runAll(mixed, { jobs: 2, workers: 'always', onResult: (i) => seen.push(i) });
+    expect(r).toEqual(expected);
+    expect([...seen].sort((x, y) => x - y)).toEqual(mixed.map((_, i) => i));
+  }, 120_000);
+
   it('jobs 1 and fewer than AUTO_MIN_RUNS runs: this thread only', async () => {
     let s1: Pool.PoolStats | null = null;
     await pool.runAll(specs.slice(0, 3), { jobs: 1, onStats: (s) => { s1 = s; } });

@@ -17,6 +17,10 @@
  *   many specs is cloned once), and every thread claims the next run from a
  *   shared counter (Atomics): no round trip to this thread between runs, so
  *   a worker never waits while this thread is busy simulating.
+ * - Runs are claimed longest first (claimOrder: the longest simulated
+ *   duration first, spec order among equals), so that a sweep over
+ *   `duration` does not end with one thread on a long run while the others
+ *   wait. Results are still by spec index.
  * - A worker sends back the run's RunMetrics: a few kB of figures
  *   (percentiles, counts), never per-sample data.
  */
@@ -28,8 +32,11 @@ import { Worker } from 'node:worker_threads';
 import { measure, type MeasureSpec, type RunMetrics } from '../metrics/index.js';
 import { workerResourceLimits } from './v8-flags.js';
 
-/** This thread to a worker: run `specs[from..]`, claiming indices from `claim[0]`. */
-export interface PoolBatch { gen: number; specs: readonly MeasureSpec[]; claim: Int32Array }
+/**
+ * This thread to a worker: run `specs[order[k]]` for every k claimed from
+ * `claim[0]` (Atomics.add) until k passes the end.
+ */
+export interface PoolBatch { gen: number; specs: readonly MeasureSpec[]; order: Int32Array; claim: Int32Array }
 /** A worker to this thread. */
 export type PoolReply =
   | { gen: number; kind: 'result'; id: number; metrics: RunMetrics }
@@ -168,6 +175,21 @@ export async function closePool(): Promise<void> {
   await Promise.all(ws.map((w) => w.terminate()));
 }
 
+/**
+ * The order in which the threads claim runs: the longest simulated duration
+ * first, spec order among equal durations (so a plan whose runs all last
+ * the same keeps its order). The threads take the next run whenever they
+ * finish one, so this is longest-processing-time-first scheduling: the last
+ * runs to start are the short ones, and no thread is left alone on a long
+ * run at the end. A run's CPU time grows with the simulated time it covers;
+ * among runs of equal duration nothing in a spec tells which is longer.
+ */
+export function claimOrder(specs: readonly MeasureSpec[]): Int32Array {
+  const idx = specs.map((_, i) => i);
+  idx.sort((a, b) => specs[b]!.scenario.duration - specs[a]!.scenario.duration || a - b);
+  return Int32Array.from(idx);
+}
+
 const yieldToLoop = () => new Promise<void>((r) => setImmediate(r));
 
 export async function runAll(specs: readonly MeasureSpec[], opts: RunAllOptions = {}): Promise<RunMetrics[]> {
@@ -197,6 +219,7 @@ async function shared(
 ): Promise<void> {
   const gen = ++generation;
   const claim = new Int32Array(new SharedArrayBuffer(4));
+  const order = claimOrder(specs);
   const total = specs.length;
   const workers = takeWorkers(script, n);
   for (const w of workers) {
@@ -254,15 +277,16 @@ async function shared(
     };
     w.on('error', lost);
     w.on('exit', (code) => lost(new Error(`a worker thread exited (code ${code})`)));
-    const batch: PoolBatch = { gen, specs, claim };
+    const batch: PoolBatch = { gen, specs, order, claim };
     w.postMessage(batch);
   });
   opts.signal?.addEventListener('abort', abort);
   try {
     // This thread's share: claim, run, then let the event loop deliver the workers' results.
     for (;;) {
-      const i = Atomics.add(claim, 0, 1);
-      if (i >= total || stopped) break;
+      const k = Atomics.add(claim, 0, 1);
+      if (k >= total || stopped) break;
+      const i = order[k]!;
       let m: RunMetrics;
       try {
         m = measure(specs[i]!);

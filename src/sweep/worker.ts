@@ -1,6 +1,7 @@
 /**
  * Worker thread entry (pool.ts): for each batch the pool posts, claim the
- * next run index from the shared counter, run `measure` and post its
+ * next position in the batch's order from the shared counter, run `measure`
+ * on the spec at that position and post its
  * RunMetrics back, until the counter passes the end; then report idle and
  * wait, warm, for the next batch. Each run is independent (its own mm,
  * engine and seeded streams), so results do not depend on which thread ran
@@ -13,8 +14,9 @@ import type { PoolBatch, PoolReply } from './pool.js';
 parentPort!.on('message', (b: PoolBatch) => {
   const post = (r: PoolReply) => parentPort!.postMessage(r);
   for (;;) {
-    const id = Atomics.add(b.claim, 0, 1);
-    if (id >= b.specs.length) break;
+    const k = Atomics.add(b.claim, 0, 1);
+    if (k >= b.order.length) break;
+    const id = b.order[k]!;
     try {
       post({ gen: b.gen, kind: 'result', id, metrics: measure(b.specs[id]!) });
     } catch (e) {
