@@ -24,6 +24,7 @@ interface Options {
   readonly sourceSets?: boolean;
   readonly hunt?: number;
   readonly keepReplayed?: boolean;
+  readonly preciseCuts?: boolean;
 }
 
 interface Explored {
@@ -41,6 +42,7 @@ function explore(prog: Program, o: Options): Explored {
   const opts = {
     nthreads: prog.length, mask: prog.map((t) => t.length), sleepSets: true, dpor: o.dpor, preemptionBound: null, stateCache: o.stateCache,
     ...(o.sourceSets !== undefined ? { sourceSets: o.sourceSets } : {}), ...(o.keepReplayed !== undefined ? { keepReplayed: o.keepReplayed } : {}),
+    ...(o.preciseCuts !== undefined ? { preciseCuts: o.preciseCuts } : {}),
   };
   const sched = o.hunt !== undefined ? new HuntScheduler(opts, o.hunt) : new DfsScheduler(opts);
   const { finals, steps } = runAbstract(prog, 3, sched, (op, t, { vars, reg }): Footprint => {
@@ -104,6 +106,8 @@ describe('source-set DPOR on random abstract programs', () => {
         { dpor: true, stateCache: true },
         { dpor: true, stateCache: true, hunt: 1 },
         { dpor: true, stateCache: false, keepReplayed: false },
+        { dpor: true, stateCache: true, preciseCuts: true },
+        { dpor: true, stateCache: true, preciseCuts: true, hunt: 1 },
       ]) {
         expect(explore(prog, o).finals, JSON.stringify(o)).toEqual(want);
       }
