@@ -38,6 +38,12 @@ export interface WalkFrom {
   readonly ar: Set<number>;
   /** Tasks runnable at the cut, as a mask. */
   readonly runnable: number;
+  /**
+   * The tasks whose answer matters (the coarse rule's that are not in the
+   * backtrack set yet), as a mask: once the walk has found all of them, the
+   * rest of it can change nothing and it stops.
+   */
+  want: number;
 }
 
 const STRIDE = 4;
@@ -51,7 +57,7 @@ export class CutTree {
   private readonly fps: Footprint[] = [];
   private readonly fpIds = new Map<number, number[]>();
   /** Most kids one walk visits before it gives up (the coarse rule is used then). */
-  budget = 256;
+  budget = 32;
 
   private fit(e: number): void {
     if (e < this.head.length) return;
@@ -116,11 +122,13 @@ export class CutTree {
    * conflicts with i directly (it races with i; the steps before it on the
    * path are all ordered after i, so it starts the reversal itself). Null
    * when the walk reaches a state whose stored exploration is not known or
-   * exceeds the budget: the caller takes the coarse rule.
+   * exceeds the budget: the caller takes the coarse rule. Only the tasks in
+   * `from.want` are looked for: it stops once it has found them all (the
+   * others are in the backtrack set already).
    */
   walk(e: number, from: WalkFrom, sums: Summaries, sumOf: (e: number) => Summary | undefined): number | null {
     let left = this.budget, out = 0;
-    const nd = this.nodes;
+    const nd = this.nodes, want = from.want;
     const go = (s: number): boolean => {
       if (s >= this.known.length || this.known[s] === 0) return false;
       for (let k = this.head[s]! - 1; k >= 0; k = nd[k * STRIDE + 3]! - 1) {
@@ -135,11 +143,17 @@ export class CutTree {
           // the reversal of every race below it, if there is one.
           if ((out & bit) === 0) {
             const cs = child >= 0 ? sumOf(child) : undefined;
-            if (child === UNKNOWN || (child >= 0 && cs === undefined) || (cs !== undefined && sums.conflicts(cs, from.ti, from.fp) !== 0)) out |= bit;
+            if (child === UNKNOWN || (child >= 0 && cs === undefined) || (cs !== undefined && sums.conflicts(cs, from.ti, from.fp) !== 0)) {
+              out |= bit;
+              if ((out & want) === want) return true;
+            }
           }
           continue;
         }
-        if (!after) out |= bit; // a direct race with i
+        if (!after) {
+          out |= bit; // a direct race with i
+          if ((out & want) === want) return true;
+        }
         if (child === END) continue;
         if (child === UNKNOWN) return false;
         const cs = sumOf(child);
@@ -154,9 +168,11 @@ export class CutTree {
         for (const x of addW) from.aw.delete(x);
         for (const x of addR) from.ar.delete(x);
         if (!ok) return false;
+        if ((out & want) === want) return true;
       }
       return true;
     };
+    if (want === 0) return 0;
     return go(e) ? out : null;
   }
 

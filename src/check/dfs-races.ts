@@ -9,7 +9,7 @@ import type { Races, DporEvent } from './races.js';
 import type { DporStats } from './dfs-stats.js';
 import type { Summaries, Summary } from './summary.js';
 import type { Footprint } from './track.js';
-import type { CutTree } from './cut-tree.js';
+import type { CutTree, WalkFrom } from './cut-tree.js';
 import { NondeterminismError, type Level, type ThreadLevel } from './dfs-levels.js';
 
 export abstract class DfsRaces {
@@ -37,11 +37,22 @@ export abstract class DfsRaces {
     const sums = this.summaries!;
     this.inPrune = true;
     const tree = this.tree;
-    const precise = tree === null ? null : (from: Parameters<CutTree['walk']>[1]) => {
-      const m = tree.walk(entry, from, sums, (n) => this.sumOfEntry(n));
-      if (m === null) this.dporStats.preciseFallback++;
-      else this.dporStats.precise++;
-      return m;
+    // Precise cut summaries: walk the stored states only for the tasks the
+    // coarse rule would add to the racing level's backtrack set.
+    const precise = tree === null ? null : (e: DporEvent, coarse: readonly ThreadId[], from: () => WalkFrom): readonly ThreadId[] | null => {
+      const bt = (this.levels[e.level] as ThreadLevel).backtrack;
+      let want = 0;
+      for (const u of coarse) if (bt !== null && !bt.has(u) && u <= 30) want |= 1 << u;
+      if (want === 0 || coarse.some((u) => u > 30)) return null; // nothing to add (the coarse rule adds nothing either), or too wide
+      const f = from();
+      f.want = want;
+      const m = tree.walk(entry, f, sums, (n) => this.sumOfEntry(n));
+      if (m === null) {
+        this.dporStats.preciseFallback++;
+        return null;
+      }
+      this.dporStats.precise++;
+      return coarse.filter((u) => (m & (1 << u)) !== 0);
     };
     this.races.pruned(sum, sums, runnable, (e, q, exact) => this.race(e, q, exact), precise);
     this.inPrune = false;

@@ -25,11 +25,12 @@ import type { Footprint } from './track.js';
 import type { WalkFrom } from './cut-tree.js';
 
 /**
- * Precise cut summaries (./cut-tree.ts): the tasks that start the reversals
- * of step i's races with the stored subtree, as a mask, or null (unknown:
- * the coarse rule).
+ * Precise cut summaries (./cut-tree.ts): for event `e` racing with a cut
+ * subtree, given the tasks the coarse rule would add (`coarse`) and what the
+ * walk needs (`from`, made only if the walk runs), the tasks that start the
+ * reversals of its races, or null (unknown: the coarse rule).
  */
-export type PreciseInitials = (from: WalkFrom) => number | null;
+export type PreciseInitials = (e: DporEvent, coarse: readonly ThreadId[], from: () => WalkFrom) => readonly ThreadId[] | null;
 
 /** A step of the current execution. */
 export interface DporEvent {
@@ -242,7 +243,7 @@ export class Races {
       for (const s of f.fp.w) aw.add(s);
       for (const s of f.fp.r) ar.add(s);
     }
-    return { ti, fp: e.fp, after, aw, ar, runnable };
+    return { ti, fp: e.fp, after, aw, ar, runnable, want: 0 };
   }
 
   /**
@@ -297,10 +298,11 @@ export class Races {
         if (!this.sourceSets) r = { ini: null, exact: true };
         else {
           const a = this.initials(j, -1, []);
-          const m = a.length > 0 || precise === null ? null : precise(this.walkFrom(j, cutRunnable, clockOf));
           if (a.length > 0) r = { ini: a, exact: true };
-          else if (m !== null) r = { ini: cutRunnable.filter((p) => p <= 30 && (m & (1 << p)) !== 0), exact: false };
-          else r = { ini: cutRunnable.filter((p) => p !== e.tid && (clockOf(p)[e.tid] ?? 0) < j + 1), exact: false };
+          else {
+            const coarse = cutRunnable.filter((p) => p !== e.tid && (clockOf(p)[e.tid] ?? 0) < j + 1);
+            r = { ini: (precise === null ? null : precise(e, coarse, () => this.walkFrom(j, cutRunnable, clockOf))) ?? coarse, exact: false };
+          }
         }
         init.set(j, r);
       }
