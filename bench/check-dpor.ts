@@ -1,5 +1,5 @@
 /**
- * `npm run bench:dpor [-- --configs LIST] [--no-state-cache] [--max-executions N]`
+ * `npm run bench:dpor [-- --configs LIST] [--no-state-cache] [--precise-cuts] [--max-executions N]`
  *
  * Where the exhaustive search's executions go (docs/checker.md, "Where
  * DPOR's executions go"): the unbounded DFS (DPOR, sleep sets, state caching
@@ -7,7 +7,9 @@
  * how its executions end (complete, blocked by the sleep set, cut at a state
  * explored before) and what became of the options DPOR added to backtrack
  * sets (./src/check/dfs-stats.ts). Counts only, deterministic; one JSON line
- * per configuration on stdout.
+ * per configuration on stdout. `--precise-cuts`: DfsOptions.preciseCuts, with
+ * how many cut races a walk of the stored states resolved (`precise`) and
+ * how many it left to the coarse rule (`precise_fallback`).
  */
 import { parseArgs } from 'node:util';
 import { DfsScheduler, INVARIANT_NAMES, loadCheckScenario, search, type CheckModel } from '../src/check/index.js';
@@ -19,9 +21,10 @@ const CONFIGS: Record<string, { policy: 'HOLD' | 'DROP'; nfault: number }> = {
 };
 
 function main(): void {
-  const a = parseArgs({ options: { configs: { type: 'string' }, 'no-state-cache': { type: 'boolean' }, 'max-executions': { type: 'string' } } }).values;
+  const a = parseArgs({ options: { configs: { type: 'string' }, 'no-state-cache': { type: 'boolean' }, 'precise-cuts': { type: 'boolean' }, 'max-executions': { type: 'string' } } }).values;
   const names = (a.configs ?? 'HOLD-2,DROP-2,HOLD-3').split(',');
   const stateCache = a['no-state-cache'] !== true;
+  const preciseCuts = a['precise-cuts'] === true;
   const maxExecutions = a['max-executions'] !== undefined ? Number(a['max-executions']) : null;
   for (const name of names) {
     const c = CONFIGS[name];
@@ -32,7 +35,7 @@ function main(): void {
       injections: [], invariants: new Set(INVARIANT_NAMES), stateCache,
     };
     const mask = scenario.threads.map((t) => t.ops.length);
-    const sched = new DfsScheduler({ nthreads: mask.length, mask, sleepSets: true, dpor: true, preemptionBound: null, stateCache });
+    const sched = new DfsScheduler({ nthreads: mask.length, mask, sleepSets: true, dpor: true, preemptionBound: null, stateCache, ...(preciseCuts ? { preciseCuts } : {}) });
     const t0 = process.hrtime.bigint();
     const out = search(model, sched, { maxSteps: 4000, maxExecutions });
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -41,7 +44,8 @@ function main(): void {
     process.stdout.write(JSON.stringify({
       config: name, state_cache: stateCache, finished: !out.stoppedEarly, verdict: out.violation !== null ? out.violation.violation?.invariant : 'none',
       executions: s.executions, ended_complete: complete, ended_sleep_blocked: sched.sleepBlocked, ended_cache_cut: sched.cacheHits,
-      new_steps: s.newSteps, stored: s.stored, backtrack: sched.dporStats.counts(), wall_s: Math.round(wall * 100) / 100,
+      new_steps: s.newSteps, stored: s.stored, backtrack: sched.dporStats.counts(),
+      ...(preciseCuts ? { precise: sched.dporStats.precise, precise_fallback: sched.dporStats.preciseFallback } : {}), wall_s: Math.round(wall * 100) / 100,
     }) + '\n');
   }
 }

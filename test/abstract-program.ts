@@ -38,6 +38,7 @@ export function runAbstract<Op>(
     for (;;) {
       const runnable = prog.map((_t, i) => i).filter((i) => pc[i]! < prog[i]!.length);
       if (runnable.length === 0) {
+        sched.executionDone();
         finals.add(`${s.vars.join(',')}|${s.reg.join(',')}`);
         break;
       }

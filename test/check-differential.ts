@@ -85,7 +85,11 @@ function run(c: Combo, mode: Mode, maxExecutions: number): CheckReport {
 
 const DFS: Mode = { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null };
 /** The CLI's default: state caching, and bug-hunting passes (bounds 0..2) before the complete search. */
-const STATEFUL: Mode = { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null, stateCache: true, hunt: DEFAULT_HUNT };
+const STATEFUL: Mode = {
+  kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null, stateCache: true, hunt: DEFAULT_HUNT,
+  // FAULTLINE_DIFF_PRECISE=1: the stateful search with precise cut summaries (docs/checker.md, issue 15's eleventh part).
+  ...(process.env['FAULTLINE_DIFF_PRECISE'] === '1' ? { preciseCuts: true } : {}),
+};
 const SLEEP_ONLY: Mode = { kind: 'dfs', sleepSets: true, dpor: false, preemptionBound: null };
 const NO_POR: Mode = { kind: 'dfs', sleepSets: false, dpor: false, preemptionBound: null };
 

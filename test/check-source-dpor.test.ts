@@ -24,6 +24,7 @@ interface Options {
   readonly sourceSets?: boolean;
   readonly hunt?: number;
   readonly keepReplayed?: boolean;
+  readonly preciseCuts?: boolean;
 }
 
 interface Explored {
@@ -41,6 +42,7 @@ function explore(prog: Program, o: Options): Explored {
   const opts = {
     nthreads: prog.length, mask: prog.map((t) => t.length), sleepSets: true, dpor: o.dpor, preemptionBound: null, stateCache: o.stateCache,
     ...(o.sourceSets !== undefined ? { sourceSets: o.sourceSets } : {}), ...(o.keepReplayed !== undefined ? { keepReplayed: o.keepReplayed } : {}),
+    ...(o.preciseCuts !== undefined ? { preciseCuts: o.preciseCuts } : {}),
   };
   const sched = o.hunt !== undefined ? new HuntScheduler(opts, o.hunt) : new DfsScheduler(opts);
   const { finals, steps } = runAbstract(prog, 3, sched, (op, t, { vars, reg }): Footprint => {
@@ -88,6 +90,30 @@ describe('source-set DPOR on hand-built programs', () => {
   });
 });
 
+describe('precise cut summaries (DfsOptions.preciseCuts) on a hand-built program', () => {
+  // T0 reads y then writes it; T1 writes y twice; T2 reads x. The sixth
+  // execution (T1 wy, T0 ry, T1 wy) reaches the state of the fourth after
+  // T1 wy, T1 wy, T0 ry and is cut; T1's last write races with T0's write
+  // of y in the stored subtree, and nothing on the path after it is
+  // unordered with it. The coarse rule adds every task runnable at the cut
+  // not ordered after it: T0 (there already) and T2, whose step (read x)
+  // conflicts with nothing, so its subtree is blocked by the sleep set. The
+  // walk down the stored subtree finds T0's write as a direct race (T0
+  // starts the reversal) and below it only T2's read, which races with
+  // nothing: one task instead of two, T0, already in the backtrack set.
+  const prog: Program = [[R(1), W(1, 1)], [W(1, 2), W(1, 2)], [R(0)]];
+
+  it('6 executions (none blocked) instead of 7 (one blocked), the same final states as the search without DPOR', () => {
+    const want = explore(prog, { dpor: false, stateCache: false }).finals;
+    const coarse = explore(prog, { dpor: true, stateCache: true });
+    const precise = explore(prog, { dpor: true, stateCache: true, preciseCuts: true });
+    expect([coarse.executions, coarse.sleepBlocked]).toEqual([7, 1]);
+    expect([precise.executions, precise.sleepBlocked]).toEqual([6, 0]);
+    expect(coarse.finals).toEqual(want);
+    expect(precise.finals).toEqual(want);
+  });
+});
+
 describe('source-set DPOR on random abstract programs', () => {
   const opArb: fc.Arbitrary<Op> = fc.oneof(
     fc.record({ k: fc.constant('r' as const), v: fc.nat(2) }),
@@ -104,10 +130,29 @@ describe('source-set DPOR on random abstract programs', () => {
         { dpor: true, stateCache: true },
         { dpor: true, stateCache: true, hunt: 1 },
         { dpor: true, stateCache: false, keepReplayed: false },
+        { dpor: true, stateCache: true, preciseCuts: true },
+        { dpor: true, stateCache: true, preciseCuts: true, hunt: 1 },
       ]) {
         expect(explore(prog, o).finals, JSON.stringify(o)).toEqual(want);
       }
     }), { numRuns: Number(process.env['NRUNS'] ?? 150), seed: Number(process.env['SEED'] ?? 15) });
+  }, 600_000);
+});
+
+describe('precise cut summaries on random abstract programs of 3 or 4 threads', () => {
+  const opArb: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ k: fc.constant('r' as const), v: fc.nat(2) }),
+    fc.record({ k: fc.constant('w' as const), v: fc.nat(2), val: fc.oneof(fc.constant('reg' as const), fc.integer({ min: 1, max: 2 })) }),
+    fc.constant(C),
+  );
+  const progArb = fc.array(fc.array(opArb, { minLength: 1, maxLength: 2 }), { minLength: 3, maxLength: 4 });
+
+  it('reach exactly the final states of the search without DPOR, stateful and after hunting', () => {
+    fc.assert(fc.property(progArb, (prog) => {
+      const want = explore(prog, { dpor: false, stateCache: false }).finals;
+      expect(explore(prog, { dpor: true, stateCache: true, preciseCuts: true }).finals).toEqual(want);
+      expect(explore(prog, { dpor: true, stateCache: true, preciseCuts: true, hunt: 1 }).finals).toEqual(want);
+    }), { numRuns: Number(process.env['NRUNS'] ?? 200), seed: Number(process.env['SEED'] ?? 15) });
   }, 600_000);
 });
 

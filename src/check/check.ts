@@ -20,6 +20,8 @@ export type Mode =
     readonly kind: 'dfs'; readonly sleepSets: boolean; readonly dpor: boolean; readonly preemptionBound: number | null; readonly stateCache?: boolean;
     /** Bug hunting first (./hunt.ts): passes with preemption bounds 0..hunt before the unbounded search; null or absent: none. */
     readonly hunt?: number | null;
+    /** Precise cut summaries (DfsOptions.preciseCuts; unbounded DPOR with state caching); default off. */
+    readonly preciseCuts?: boolean;
   }
   | { readonly kind: 'random'; readonly seed: number; readonly iterations: number }
   | { readonly kind: 'pct'; readonly seed: number; readonly iterations: number; readonly depth: number }
@@ -81,7 +83,10 @@ function schedulerFor(model: CheckModel, mode: Mode): Scheduler {
   const mask = model.scenario.threads.map((t) => t.ops.length);
   switch (mode.kind) {
     case 'dfs': {
-      const opts = { nthreads: mask.length, mask, sleepSets: mode.sleepSets, dpor: mode.dpor, preemptionBound: mode.preemptionBound, stateCache: mode.stateCache === true };
+      const opts = {
+        nthreads: mask.length, mask, sleepSets: mode.sleepSets, dpor: mode.dpor, preemptionBound: mode.preemptionBound, stateCache: mode.stateCache === true,
+        ...(mode.preciseCuts === true ? { preciseCuts: true } : {}),
+      };
       const hunt = mode.hunt ?? null;
       return hunt !== null && mode.preemptionBound === null ? new HuntScheduler(opts, hunt) : new DfsScheduler(opts);
     }

@@ -79,6 +79,15 @@ export interface DfsOptions {
    * per level; default true. Off: the rule before them (docs/checker.md).
    */
   readonly sourceSets?: boolean;
+  /**
+   * DPOR with state caching and source sets, unbounded: at a cut state, a
+   * race whose reversal starts inside the stored subtree adds the tasks the
+   * stored executions start it with (./cut-tree.ts) instead of every task
+   * runnable at the cut that is not ordered after the racing step; default
+   * false (docs/checker.md, "Precise cut summaries (issue 15, eleventh
+   * part)").
+   */
+  readonly preciseCuts?: boolean;
 }
 
 export class NondeterminismError extends Error {

@@ -9,6 +9,7 @@ import type { Races, DporEvent } from './races.js';
 import type { DporStats } from './dfs-stats.js';
 import type { Summaries, Summary } from './summary.js';
 import type { Footprint } from './track.js';
+import type { CutTree, WalkFrom } from './cut-tree.js';
 import { NondeterminismError, type Level, type ThreadLevel } from './dfs-levels.js';
 
 export abstract class DfsRaces {
@@ -18,6 +19,10 @@ export abstract class DfsRaces {
   protected abstract lastThreadLevel: number;
   protected abstract readonly summaries: Summaries | null;
   protected abstract races: Races;
+  /** Precise cut summaries (./cut-tree.ts), or null: the coarse rule. */
+  protected abstract readonly tree: CutTree | null;
+  /** The final subtree summary of a stored state by entry number (null: DPOR without summaries). */
+  protected abstract sumOfEntry(n: number): Summary | undefined;
   abstract readonly keepsReplayed: boolean;
   abstract readonly dporStats: DporStats;
   /** Races reported by a pruned state's summary are being handled (for dporStats). */
@@ -28,10 +33,28 @@ export abstract class DfsRaces {
    * steps would have had with the current path (./races.ts), and the
    * subtree's summary joins the current path's.
    */
-  protected prune(sum: Summary, runnable: readonly ThreadId[]): void {
+  protected prune(sum: Summary, runnable: readonly ThreadId[], entry: number): void {
     const sums = this.summaries!;
     this.inPrune = true;
-    this.races.pruned(sum, sums, runnable, (e, q, exact) => this.race(e, q, exact));
+    const tree = this.tree;
+    // Precise cut summaries: walk the stored states only for the tasks the
+    // coarse rule would add to the racing level's backtrack set.
+    const precise = tree === null ? null : (e: DporEvent, coarse: readonly ThreadId[], from: () => WalkFrom): readonly ThreadId[] | null => {
+      const bt = (this.levels[e.level] as ThreadLevel).backtrack;
+      let want = 0;
+      for (const u of coarse) if (bt !== null && !bt.has(u) && u <= 30) want |= 1 << u;
+      if (want === 0 || coarse.some((u) => u > 30)) return null; // nothing to add (the coarse rule adds nothing either), or too wide
+      const f = from();
+      f.want = want;
+      const m = tree.walk(entry, f, sums, (n) => this.sumOfEntry(n));
+      if (m === null) {
+        this.dporStats.preciseFallback++;
+        return null;
+      }
+      this.dporStats.precise++;
+      return coarse.filter((u) => (m & (1 << u)) !== 0);
+    };
+    this.races.pruned(sum, sums, runnable, (e, q, exact) => this.race(e, q, exact), precise);
     this.inPrune = false;
     const p = this.lastThreadLevel >= 0 ? (this.levels[this.lastThreadLevel] as ThreadLevel) : null;
     if (p !== null) sums.union(p.sum ??= sums.empty(), sum);

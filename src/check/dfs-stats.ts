@@ -20,6 +20,9 @@ export interface DporCounts {
 export class DporStats implements DporCounts {
   added = 0;
   addedPruned = 0;
+  /** Precise cut summaries (./cut-tree.ts): races of cut states whose initials a walk found, and those it left to the coarse rule. */
+  precise = 0;
+  preciseFallback = 0;
   asleep = 0;
   explored = 0;
   exploredBlockedOnly = 0;

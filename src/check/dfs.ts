@@ -50,6 +50,7 @@ import { ExactLog } from './exact.js';
 import { DporStats } from './dfs-stats.js';
 import { StateTable } from './state.js';
 import { Summaries, type Summary } from './summary.js';
+import { CutTree, END, UNKNOWN } from './cut-tree.js';
 import { independent, union, type Footprint } from './track.js';
 import { fmt, NondeterminismError, sameIds, type DfsOptions, type Level, type ThreadLevel } from './dfs-levels.js';
 
@@ -91,6 +92,14 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
   readonly dporStats = new DporStats();
   /** The running execution was cut because every runnable task was asleep. */
   private endedAsleep = false;
+  /** Precise cut summaries: each stored state's first steps (./cut-tree.ts), or null. */
+  protected readonly tree: CutTree | null;
+  /** The step just run afresh from a stored state, its kid not recorded yet: entry, task, footprint. */
+  private kidFrom = -1;
+  private kidTask = -1;
+  private kidFp: Footprint | null = null;
+  /** The running execution ended with no task runnable (Scheduler.executionDone). */
+  private endedDone = false;
 
   constructor(private readonly opts: DfsOptions) {
     super();
@@ -103,6 +112,7 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
     this.exact = this.table !== null && opts.preemptionBound !== null ? new ExactLog() : null;
     const from = opts.inherit;
     this.summaries = this.table !== null && this.dpor ? (from?.summaries ?? new Summaries()) : null;
+    this.tree = this.summaries !== null && opts.preciseCuts === true && opts.preemptionBound === null && opts.sourceSets !== false ? new CutTree() : null;
     if (from !== undefined && this.table !== null && from.table !== null) this.seed(from);
   }
 
@@ -134,6 +144,21 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
   }
 
 
+  protected sumOfEntry(n: number): Summary | undefined {
+    return this.entrySum[n] ?? undefined;
+  }
+
+  /** The step run afresh last led to `child` (an entry, END or UNKNOWN): a kid of the state it ran from. */
+  private kid(child: number): void {
+    if (this.kidFp !== null) this.tree!.add(this.kidFrom, this.kidTask, this.kidFp, child);
+    this.kidFp = null;
+  }
+
+  /** The running execution ended with no task runnable (search.ts runOne). */
+  executionDone(): void {
+    this.endedDone = true;
+  }
+
   /** The running execution's state hash (Execution.stateHash), for state caching. */
   bindState(fn: () => [number, number]): void {
     this.stateOf = fn;
@@ -156,6 +181,7 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
     }
     const lv = this.levels;
     this.dporStats.ended(lv.length, this.endedAsleep);
+    if (this.tree !== null) this.kid(this.endedDone ? END : UNKNOWN);
     for (let i = lv.length - 1; i >= 0; i--) {
       const l = lv[i]!;
       if (l.kind === 'c') {
@@ -236,6 +262,12 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
         l.sum = null;
       }
     }
+    if (this.tree !== null) {
+      for (let k = lv.length - 1; k > i; k--) {
+        const l = lv[k]!;
+        if (l.kind === 't' && l.entry >= 0) this.tree.finish(l.entry);
+      }
+    }
     lv.length = i + 1;
   }
 
@@ -255,6 +287,8 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
     this.curPre = 0;
     this.pendingSleep = null;
     this.endedAsleep = false;
+    this.endedDone = false;
+    this.kidFp = null;
     this.keepRaces();
     return { mask: this.opts.mask, steps: [] };
   }
@@ -306,11 +340,12 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
     let entry = -1;
     if (this.table !== null) {
       const v = this.visit(sleep);
+      if (this.tree !== null) this.kid(v < -1 ? -2 - v : v >= 0 ? v : UNKNOWN);
       if (v < -1) {
         const n = -2 - v;
         const sum = this.summaries === null ? null : this.entrySum[n];
         if (sum !== undefined) {
-          if (sum !== null) this.prune(sum, runnable);
+          if (sum !== null) this.prune(sum, runnable, n);
           if (this.exact?.isInexact(n) === true) this.markInexact();
           this.cacheHits++;
           return null;
@@ -326,6 +361,7 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
     };
     const c = this.candidates(l);
     if (c.length === 0) {
+      if (entry >= 0 && !l.inexact) this.tree?.finish(entry); // nothing explored below (asleep, or over the bound)
       if (runnable.some((u) => sleep.has(u))) {
         this.sleepBlocked++;
         this.endedAsleep = true;
@@ -401,6 +437,11 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
     const l = this.levels[this.lastThreadLevel] as ThreadLevel;
     const sums = this.summaries;
     if (sums !== null) sums.add(l.sum ??= sums.empty(), thread, fp);
+    if (this.tree !== null && l.entry >= 0) {
+      this.kidFrom = l.entry;
+      this.kidTask = thread;
+      this.kidFp = fp;
+    }
     const prev = l.fps.get(thread);
     l.fps.set(thread, prev === undefined ? fp : union(prev, fp));
     if (!this.wantsFootprints) return;

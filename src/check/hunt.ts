@@ -115,6 +115,10 @@ export class HuntScheduler implements Scheduler {
     this.pass.stepDone(thread, fp, info);
   }
 
+  executionDone(): void {
+    this.pass.executionDone();
+  }
+
   bindState(fn: () => [number, number]): void {
     this.stateOf = fn;
     this.pass.bindState(fn);

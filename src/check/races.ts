@@ -22,6 +22,15 @@
 import type { StepInfo, ThreadId } from './scheduler.js';
 import type { Summaries, Summary } from './summary.js';
 import type { Footprint } from './track.js';
+import type { WalkFrom } from './cut-tree.js';
+
+/**
+ * Precise cut summaries (./cut-tree.ts): for event `e` racing with a cut
+ * subtree, given the tasks the coarse rule would add (`coarse`) and what the
+ * walk needs (`from`, made only if the walk runs), the tasks that start the
+ * reversals of its races, or null (unknown: the coarse rule).
+ */
+export type PreciseInitials = (e: DporEvent, coarse: readonly ThreadId[], from: () => WalkFrom) => readonly ThreadId[] | null;
 
 /** A step of the current execution. */
 export interface DporEvent {
@@ -213,6 +222,31 @@ export class Races {
   }
 
   /**
+   * What the walk of precise cut summaries (./cut-tree.ts) needs about step
+   * j, when nothing after it on the path is unordered with it: the tasks
+   * whose next step is ordered after j (its own, and those whose last step
+   * or waker is; `clockOf`), and the slots written and read by the path's
+   * steps after j that are ordered after it.
+   */
+  private walkFrom(j: number, cutRunnable: readonly ThreadId[], clockOf: (q: ThreadId) => number[]): WalkFrom {
+    const e = this.events[j]!, ti = e.tid;
+    let after = ti <= 30 ? 1 << ti : 0, runnable = 0;
+    for (const q of cutRunnable) {
+      if (q > 30) continue;
+      runnable |= 1 << q;
+      if ((clockOf(q)[ti] ?? 0) >= j + 1) after |= 1 << q;
+    }
+    const aw = new Set<number>(), ar = new Set<number>();
+    for (let k = j + 1; k < this.events.length; k++) {
+      const f = this.events[k]!;
+      if ((f.clock[ti] ?? 0) < j + 1) continue;
+      for (const s of f.fp.w) aw.add(s);
+      for (const s of f.fp.r) ar.add(s);
+    }
+    return { ti, fp: e.fp, after, aw, ar, runnable, want: 0 };
+  }
+
+  /**
    * The current path reached a state explored before, whose subtree is
    * summarised by `sum`: every step of the path that is the last writer, or
    * a reader since, of a slot that a step of another task q in the subtree
@@ -233,7 +267,7 @@ export class Races {
    * after a step ordered after i are too): every such task is tried
    * (`exact` false).
    */
-  pruned(sum: Summary, sums: Summaries, cutRunnable: readonly ThreadId[], onRace: OnRace): void {
+  pruned(sum: Summary, sums: Summaries, cutRunnable: readonly ThreadId[], onRace: OnRace, precise: PreciseInitials | null = null): void {
     if (sum.wide) {
       for (const e of this.events) onRace(e, null, true);
       return;
@@ -264,7 +298,11 @@ export class Races {
         if (!this.sourceSets) r = { ini: null, exact: true };
         else {
           const a = this.initials(j, -1, []);
-          r = a.length > 0 ? { ini: a, exact: true } : { ini: cutRunnable.filter((p) => p !== e.tid && (clockOf(p)[e.tid] ?? 0) < j + 1), exact: false };
+          if (a.length > 0) r = { ini: a, exact: true };
+          else {
+            const coarse = cutRunnable.filter((p) => p !== e.tid && (clockOf(p)[e.tid] ?? 0) < j + 1);
+            r = { ini: (precise === null ? null : precise(e, coarse, () => this.walkFrom(j, cutRunnable, clockOf))) ?? coarse, exact: false };
+          }
         }
         init.set(j, r);
       }

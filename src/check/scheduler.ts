@@ -43,6 +43,8 @@ export interface Scheduler {
   replayedState?(): readonly number[] | undefined;
   /** The step picked last ran; `fp` is its footprint when it was tracked. */
   stepDone?(thread: ThreadId, fp: Footprint | null, info: StepInfo): void;
+  /** The running execution ended with no task runnable (not cut, not stopped). */
+  executionDone?(): void;
   /** State caching: distinct states stored, executions cut at a state explored before. */
   readonly storedStates?: number;
   readonly prunedExecutions?: number;

@@ -82,6 +82,7 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
     // given (DfsScheduler copies it into its level).
     const run = ex.runnable(runBuf);
     if (run.length === 0) {
+      sched.executionDone?.();
       const d = ex.deadlock();
       if (d !== null && model.invariants.has('deadlock')) return result('violation', d);
       return result('done', null);
