@@ -17,8 +17,9 @@ import {
 } from '../src/check/index.js';
 import { installOpaque, uninstallOpaque } from '../src/check/opaque.js';
 import { Prng } from '../src/check/prng.js';
+import { lanes } from '../src/check/hash.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
-import { hooks, install_model_hooks, type FrameSite } from '../src/model/index.js';
+import { FAULT_FLAG_TRIED, hooks, install_model_hooks, type FrameSite, type FrameValue } from '../src/model/index.js';
 
 type KeyOf = (ex: Execution) => string;
 
@@ -48,6 +49,19 @@ interface Drop {
   readonly index: number;
 }
 
+/** The model's frame hook. */
+type FrameHook = (site: FrameSite, live: readonly FrameValue[]) => void;
+/** Negative control of another form: the frame hook (the checker's) called through `wrap`, which may change what reaches it. */
+type FrameWrap = (frame: FrameHook, site: FrameSite, live: readonly FrameValue[], ex: Execution) => void;
+
+/** Re-install the running execution's hooks with the frame hook called through `w`. */
+function wrapFrame(w: FrameWrap, ex: Execution): void {
+  const h = hooks;
+  const frame = h.frame;
+  if (frame === undefined) throw new Error('no frame hook installed');
+  install_model_hooks({ ...h, frame: (site, live) => w(frame, site, live, ex) });
+}
+
 /** Re-install the running execution's hooks with checkpoint `d.site` missing one live local. */
 function dropLive(d: Drop, ex: Execution): void {
   const h = hooks;
@@ -72,7 +86,7 @@ interface Run {
 }
 
 /** Run one execution: replay `prefix`, then choose with `rng`. Records keys at decisions and the steps after the prefix. */
-function drive(model: CheckModel, mask: readonly number[], prefix: readonly ScheduleStep[], rng: Prng, keyOf: KeyOf, drop: Drop | null = null, maxSteps = 400): Run {
+function drive(model: CheckModel, mask: readonly number[], prefix: readonly ScheduleStep[], rng: Prng, keyOf: KeyOf, drop: Drop | FrameWrap | null = null, maxSteps = 400): Run {
   const steps: ScheduleStep[] = [];
   let pos = 0;
   const points: Run['points'] = [];
@@ -91,7 +105,8 @@ function drive(model: CheckModel, mask: readonly number[], prefix: readonly Sche
     return v;
   };
   const ex = new Execution(model, mask, choose);
-  if (drop !== null) dropLive(drop, ex);
+  if (typeof drop === 'function') wrapFrame(drop, ex);
+  else if (drop !== null) dropLive(drop, ex);
   try {
     for (let n = 0; n < maxSteps; n++) {
       const run = ex.runnable();
@@ -126,7 +141,7 @@ function drive(model: CheckModel, mask: readonly number[], prefix: readonly Sche
 }
 
 /** Pairs of different schedules reaching one key, each continued alike: how many were compared, and the first difference. */
-function compareFutures(model: CheckModel, keyOf: KeyOf, seed: number, executions: number, maxPairs: number, drop: Drop | null = null): { pairs: number; diff: string | null } {
+function compareFutures(model: CheckModel, keyOf: KeyOf, seed: number, executions: number, maxPairs: number, drop: Drop | FrameWrap | null = null): { pairs: number; diff: string | null } {
   const mask = model.scenario.threads.map((t) => t.ops.length);
   const rng = new Prng(seed);
   const seen = new Map<string, ScheduleStep[]>();
@@ -192,9 +207,12 @@ describe('equal state hashes have equal futures (sampled)', () => {
   }
 
   it('negative control: a state without the tasks\' histories merges states whose futures differ, and the comparison sees it', () => {
-    // Seed 18: with seed 15 the sample reaches no coarse-merged pair whose futures differ since issue 15's tenth
-    // part made the exact histories closer to the coarse form (seeds 15-30 tried: 11 of 16 catch it).
-    const r = compareFutures(model('check-spin-anchor', 'mainline', { nfault: 2 }), coarse, 18, 400, 400);
+    // On SAME_PAGE (below: thread b faults twice on one page, so its two ops have one label). Until issue 15's
+    // eleventh part this ran on check-spin-anchor with 2 faults (seed 18): since the attempts under the VMA lock
+    // and under mmap_lock meet once both dropped their lock, no seed of 15-26 reaches a coarse-merged pair whose
+    // futures differ there (each thread's ops have their own labels, and the histories hold little more than
+    // the coarse form); on SAME_PAGE seeds 15-20 all catch it.
+    const r = compareFutures(inline(SAME_PAGE, 'mainline', 'fork-lock-all'), coarse, 15, 300, 300);
     expect(r.diff).not.toBeNull();
   }, 120_000);
 });
@@ -310,9 +328,12 @@ const CONTROLS: ReadonlyArray<readonly [FrameSite, number, string, string, strin
   ['vma_fault_ret', -1, SAME_PAGE, 'mainline', 'fork-lock-none'],
   ['mmap_handle_mm_fault', 1, SAME_PAGE, 'mainline', 'fork-lock-none'],
   ['mmap_fault_ret', -1, SAME_PAGE, 'mainline', 'fork-lock-all'],
-  // Seed 18 for filemap_ra and filemap_sync_ra: seed 15 reaches no merged pair since issue 15's tenth part (the
+  // filemap_ra has none since issue 15's eleventh part: once the fault lock is dropped (fpin) it is a
+  // filemap_dropped checkpoint (its control is below, with that part's), so filemap_ra is reached only holding
+  // the lock (hold-io's VMA-lock attempt, or a retry under FAULT_FLAG_TRIED), where a thread's two ops never
+  // meet with equal shared state (the second finds the page cached; seeds 15-26 under mainline and hold-io
+  // tried). Seed 18 for filemap_sync_ra: seed 15 reaches no merged pair since issue 15's tenth part (the
   // mprotect_locked checkpoint and `retried` dropped change the sampled states; seeds 15-30 tried: 15 and 16 miss).
-  ['filemap_ra', -1, SAME_PAGE, 'mainline', 'fork-lock-all', 18],
   ['filemap_lock', 6, SAME_PAGE, 'hold-io', 'fork-lock-none'], // ret (index 6 since vmf.pt, index 5, is listed)
   ['filemap_locked', 6, SAME_PAGE, 'hold-io', 'fork-lock-none'],
   // dup_mmap_vma and dup_mmap_end have none since fork builds the child mm:
@@ -383,4 +404,92 @@ describe('lock sequence numbers are part of the state by what they decide (one m
       uninstallOpaque();
     }
   });
+});
+
+/**
+ * Issue 15's eleventh part: a fault's attempt under the VMA lock and its
+ * attempt under mmap_lock (after the VMA-lock lookup failed) meet at the
+ * `filemap_dropped` checkpoints once both dropped their lock, where the
+ * per-VMA-lock loop goes on to `lock_mmap` after VM_FAULT_RETRY (mainline:
+ * `fault_retry_cont`). Not under fallback-flag (a plain VM_FAULT_RETRY
+ * retries under the VMA lock) nor retry-vma (VM_FAULT_RETRY_VMA sends it back
+ * to lock_vma_under_rcu): there the split stays, and a continuation declared
+ * anyway is caught; so is one chosen without the result's VM_FAULT_MAJOR
+ * (after a readahead hit the VMA-lock loop retries without FAULT_FLAG_TRIED,
+ * the mmap_lock loop with it), and each new checkpoint without its base.
+ */
+describe('a fault\'s attempts under the VMA lock and under mmap_lock meet once both dropped their lock (issue 15, eleventh part)', () => {
+  /** Histories right after a filemap_dropped checkpoint, with the loop (VMA lock or mmap_lock) each was reached from. */
+  function droppedHistories(text: string, fault: string, fork: string, executions: number): Map<string, Set<string>> {
+    const m = inline(text, fault, fork);
+    const mask = m.scenario.threads.map((t) => t.ops.length);
+    const loop = new Map<number, string>();
+    const seen = new Map<string, Set<string>>();
+    const w: FrameWrap = (frame, site, live, ex) => {
+      const t = ex.cur;
+      frame(site, live);
+      if (t === null) return;
+      if (site === 'vma_handle_mm_fault') loop.set(t.id, 'vma');
+      else if (site === 'mmap_handle_mm_fault') loop.set(t.id, 'mmap');
+      else if (site === 'filemap_dropped') {
+        const k = `${t.id} ${lanes.a}:${lanes.b}`;
+        let s = seen.get(k);
+        if (s === undefined) seen.set(k, (s = new Set()));
+        s.add(loop.get(t.id) ?? '?');
+      }
+    };
+    const rng = new Prng(15);
+    installOpaque();
+    try {
+      for (let e = 0; e < executions; e++) drive(m, mask, [], rng, exact, w);
+    } finally {
+      uninstallOpaque();
+    }
+    return seen;
+  }
+  const both = (seen: Map<string, Set<string>>): number => [...seen.values()].filter((s) => s.has('vma') && s.has('mmap')).length;
+
+  it('mainline: one history after filemap_dropped is reached from both loops; fallback-flag and retry-vma: none', () => {
+    expect(both(droppedHistories(SAME_PAGE, 'mainline', 'fork-lock-all', 300))).toBeGreaterThan(0);
+    for (const fault of ['fallback-flag', 'retry-vma']) {
+      const seen = droppedHistories(SAME_PAGE, fault, 'fork-lock-all', 300);
+      expect([...seen.values()].some((s) => s.has('vma'))).toBe(true); // the VMA-lock attempt does drop its lock there
+      expect(both(seen)).toBe(0);
+    }
+  }, 120_000);
+
+  for (const fault of ['fallback-flag', 'retry-vma']) {
+    it(`${fault}, same page: equal hashes, equal futures`, () => {
+      const r = compareFutures(inline(SAME_PAGE, fault, 'fork-lock-all'), exact, 15, 300, 300);
+      expect(r.diff).toBeNull();
+      expect(r.pairs).toBeGreaterThan(0);
+    }, 120_000);
+  }
+
+  it('negative control: the continuation declared under fallback-flag, where a VM_FAULT_RETRY under the VMA lock retries there, is caught', () => {
+    const declare: FrameWrap = (frame, site, live) => {
+      frame(site, live);
+      // What do_user_addr_fault would declare if it did not test the strategy (live: address, flags, attempts, vma).
+      if (site === 'vma_handle_mm_fault') {
+        const [address, flags, attempts] = live as [number, number, number];
+        frame('fault_retry_cont', [address, attempts + 1, 0, flags | FAULT_FLAG_TRIED, flags]);
+      }
+    };
+    // Seed 16 and 600 executions: seed 15 needs 311 pairs (seeds 15-30 with 600 executions all catch it).
+    const r = compareFutures(inline(SAME_PAGE, 'fallback-flag', 'fork-lock-all'), exact, 16, 600, 600, declare);
+    expect(r.diff).not.toBeNull();
+  }, 120_000);
+
+  it('negative control: the continuation chosen without the result\'s VM_FAULT_MAJOR (after a readahead hit) is caught', () => {
+    const major: FrameWrap = (frame, site, live) => frame(site, site === 'filemap_dropped' ? live.map((v, i) => (i === 1 ? true : v)) : live);
+    const r = compareFutures(inline(READAHEAD_HIT, 'mainline', 'fork-lock-all'), exact, 15, 300, 300, major);
+    expect(r.diff).not.toBeNull();
+  }, 120_000);
+
+  for (const site of ['filemap_dropped', 'fault_retry_ret'] as const) {
+    it(`negative control: ${site} without its base is caught`, () => {
+      const r = compareFutures(inline(SAME_PAGE, 'mainline', 'fork-lock-all'), exact, 15, 300, 300, { site, index: -1 });
+      expect(r.diff).not.toBeNull();
+    }, 120_000);
+  }
 });

@@ -70,7 +70,7 @@ describe('incremental state hash', () => {
       uninstallOpaque();
       uninstallCheckHooks();
     }
-  });
+  }, 20_000);
 
   it('negative control: a field changed past the accessors leaves a stale kept hash, which the comparison catches', () => {
     installOpaque();

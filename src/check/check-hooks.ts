@@ -273,7 +273,28 @@ export function checkHooks(x: HookHost): ModelHooks {
       const t = x.cur;
       if (t === null || !x.tracker.hist || !x.tracker.on || x.tracker.opaque !== 0) return;
       if (site === 'dup_mmap_vma' || site === 'dup_mmap_end' || site === 'dup_mmap_dup' || site === 'dup_mmap_copy' ? !t.inFork : site === 'mprotect_locked' || site === 'mprotect_vma_locked' ? !t.inMprotect : !t.inFault) return;
+      let cont = -1;
       switch (site) {
+        case 'fault_retry_cont': // a declaration, not a checkpoint: the history stays
+          t.contAddress = live[0] as number;
+          t.contAttempts = live[1] as number;
+          t.contRetried = live[2] as number;
+          t.contMajor = live[3] as number;
+          t.contMinor = live[4] as number;
+          t.inCont = true;
+          return;
+        case 'filemap_dropped': // filemap_fault with the fault lock dropped: do_user_addr_fault's continuation is the declared one
+          if (t.inCont) {
+            lanes.a = t.opA;
+            lanes.b = t.opB;
+            cont = live[1] === true ? t.contMajor : t.contMinor;
+          } else if (t.inHmf) {
+            lanes.a = t.hmfA;
+            lanes.b = t.hmfB;
+          } else {
+            return;
+          }
+          break;
         case 'lock_mm_locked': // nested in lock_mm_and_find_vma, called from the lock_mmap checkpoint
           if (!t.inLockMmap) return;
           lanes.a = t.frameA;
@@ -295,6 +316,15 @@ export function checkHooks(x: HookHost): ModelHooks {
       }
       fold(0xf7a3e);
       foldString(site);
+      if (cont >= 0) {
+        // The continuation in place of the *_handle_mm_fault checkpoint's base (0xc0 marks it).
+        fold(0xc0);
+        fold(t.contAddress);
+        fold(t.contAttempts);
+        fold(t.contRetried);
+        fold(cont);
+        t.inHmf = false; // that base is not needed again in this attempt: every later filemap_fault site is a dropped one
+      }
       fold(live.length);
       for (const v of live) x.tracker.foldValue(v);
       fold(t.retries);
@@ -308,8 +338,10 @@ export function checkHooks(x: HookHost): ModelHooks {
         t.inHmf = true;
         t.hmfA = lanes.a;
         t.hmfB = lanes.b;
-      } else if (site === 'retry_vma' || site === 'lock_mmap' || site === 'vma_fault_ret' || site === 'mmap_fault_ret') {
+        t.inCont = false; // until this attempt's fault_retry_cont, if any
+      } else if (site === 'retry_vma' || site === 'lock_mmap' || site === 'vma_fault_ret' || site === 'mmap_fault_ret' || site === 'fault_retry_ret') {
         t.inHmf = false;
+        t.inCont = false;
       }
     },
     anon_vma_prepare: (vma) => {

@@ -82,6 +82,19 @@ export class CheckTask implements Task {
   hmfA = 0;
   hmfB = 0;
   inHmf = false;
+  /**
+   * do_user_addr_fault's continuation after a VM_FAULT_RETRY from a
+   * filemap_fault that dropped its lock, as its `fault_retry_cont` declared it
+   * in this attempt (address, attempts, retried, the flags lock_mmap sees after
+   * a major and after a minor fault), and whether it is declared: the base of
+   * the `filemap_dropped` checkpoints (issue 15's eleventh part).
+   */
+  contAddress = 0;
+  contAttempts = 0;
+  contRetried = 0;
+  contMajor = 0;
+  contMinor = 0;
+  inCont = false;
   constructor(
     readonly id: number,
     readonly comm: string,

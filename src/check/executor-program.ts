@@ -24,6 +24,7 @@ export function* program(this: Execution, t: CheckTask, mm: MmStruct, ops: reado
     t.opB = lanes.b;
     t.inLockMmap = false;
     t.inHmf = false;
+    t.inCont = false;
     if (op.op === 'fork') {
       t.opLabel = 'fork()';
       // kernel/fork.c copy_mm -> dup_mm: a new mm (mm_users 1: the child), then

@@ -42,7 +42,7 @@ export { uninstallCheckHooks, vmFlags, type CheckModel, type Slot, type StepOutc
 const STACK_PGOFF = 8;
 
 /** Fields per task in saveLanes. */
-const LANE_FIELDS = 10;
+const LANE_FIELDS = 16;
 
 const LOCK_RELEASE_FNS = ['up_read(', 'up_write(', 'downgrade_write(', 'vma_end_read(', 'folio_unlock('];
 
@@ -276,7 +276,8 @@ export class Execution {
   /**
    * The tasks' local state that comes from their input histories (state
    * caching): per task the history lanes, the op-start, `lock_mmap` and
-   * `*_handle_mm_fault` bases, and the two flags the frame checkpoints set.
+   * `*_handle_mm_fault` bases, the declared retry continuation
+   * (`fault_retry_cont`), and the three flags the frame checkpoints set.
    * Kept with each step run afresh, so that a replay of the steps before
    * can skip the folding (`step` with `replay`) and restore it.
    */
@@ -287,6 +288,8 @@ export class Execution {
       s[k++] = t.histA; s[k++] = t.histB; s[k++] = t.opA; s[k++] = t.opB;
       s[k++] = t.frameA; s[k++] = t.frameB; s[k++] = t.hmfA; s[k++] = t.hmfB;
       s[k++] = t.inLockMmap ? 1 : 0; s[k++] = t.inHmf ? 1 : 0;
+      s[k++] = t.contAddress; s[k++] = t.contAttempts; s[k++] = t.contRetried; s[k++] = t.contMajor; s[k++] = t.contMinor;
+      s[k++] = t.inCont ? 1 : 0;
     }
     s[k] = this.subSteps; // of the step just run (see `step`, `subSteps`)
     return s;
@@ -300,6 +303,8 @@ export class Execution {
       t.histA = s[k++]!; t.histB = s[k++]!; t.opA = s[k++]!; t.opB = s[k++]!;
       t.frameA = s[k++]!; t.frameB = s[k++]!; t.hmfA = s[k++]!; t.hmfB = s[k++]!;
       t.inLockMmap = s[k++] === 1; t.inHmf = s[k++] === 1;
+      t.contAddress = s[k++]!; t.contAttempts = s[k++]!; t.contRetried = s[k++]!; t.contMajor = s[k++]!; t.contMinor = s[k++]!;
+      t.inCont = s[k++] === 1;
     }
     this.lanesStale = false;
   }

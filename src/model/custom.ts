@@ -368,11 +368,25 @@ export function opaque_call<R extends number | boolean | undefined | void>(f: ()
  * in dup_mmap called directly by a fork op. `mprotect_locked` in do_mprotect_pkey called directly by an
  * mprotect op, mmap_lock taken for write; `mprotect_vma_locked` there without a protection (the whole-VMA
  * form), the VMA write-locked.
+ *
+ * Issue 15's eleventh part: `fault_retry_cont` is no checkpoint but a
+ * declaration, made by do_user_addr_fault right after its
+ * `*_handle_mm_fault` checkpoint when a VM_FAULT_RETRY from a filemap_fault
+ * that dropped its fault lock goes on to `lock_mmap` (live: address, the
+ * attempts count after this attempt, `retried` as the `lock_mmap` checkpoint
+ * lists it, and the flags `lock_mmap` will see when the handler's result has
+ * VM_FAULT_MAJOR and when it has not). `filemap_dropped` in filemap_fault on
+ * a read fault once the fault lock is dropped (`fpin`): its base is the
+ * op-start history and that continuation, not the `*_handle_mm_fault`
+ * checkpoint, so the attempt under the VMA lock and the one under mmap_lock
+ * meet there. `fault_retry_ret` replaces `vma_fault_ret` / `mmap_fault_ret`
+ * for such a VM_FAULT_RETRY (either loop, the same live locals).
  */
 export type FrameSite =
   | 'retry_vma' | 'lock_mmap' | 'lock_mm_locked'
   | 'vma_handle_mm_fault' | 'vma_fault_ret' | 'mmap_handle_mm_fault' | 'mmap_fault_ret'
   | 'filemap_ra' | 'filemap_lock' | 'filemap_locked' | 'filemap_async_ra' | 'filemap_sync_ra' | 'filemap_entry'
+  | 'fault_retry_cont' | 'filemap_dropped' | 'fault_retry_ret'
   | 'dup_mmap_vma' | 'dup_mmap_end' | 'dup_mmap_dup' | 'dup_mmap_copy'
   | 'mprotect_locked' | 'mprotect_vma_locked';
 

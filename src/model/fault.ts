@@ -14,6 +14,7 @@ import type { VmFault } from './fault_types.js';
 import { mmap_read_lock, mmap_write_downgrade, mmap_write_lock_killable, mmap_write_unlock, mmap_read_lock_killable, mmap_read_trylock, mmap_read_unlock, PT } from './mmap_lock.js';
 import { lock_vma_under_rcu, lock_vma_under_rcu_steps, vma_end_read } from './vma_lock.js';
 import { fault_inject, hooks, hooks_on } from './custom.js';
+import type { FaultStrategy } from './strategy.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 import { current, fatal_signal_pending, sched_points } from './sched.js';
 import { mem_cgroup_handle_over_high } from './memcontrol.js';
@@ -96,6 +97,23 @@ function* lock_mm_and_find_vma(mm: MmStruct, address: number, retried: boolean):
 }
 
 /**
+ * Whether the per-VMA-lock loop of do_user_addr_fault goes on to `lock_mmap`
+ * after a VM_FAULT_RETRY from a filemap_fault that dropped the VMA lock for
+ * its I/O (model-only, for the checker's `fault_retry_cont` declaration,
+ * docs/checker.md "State caching"). filemap_fault then returns `ret |
+ * VM_FAULT_RETRY` with `ret` 0 or VM_FAULT_MAJOR (out_retry), and
+ * VM_FAULT_RETRY_VMA only under retry_vma_after_io (patch 1/5): without it
+ * and unless the strategy retries those results under the VMA lock, the loop
+ * counts, sets FAULT_FLAG_TRIED for a major fault, answers a fatal signal and
+ * breaks to `lock_mmap` with nothing else read (the injected read of the VMA
+ * after VM_FAULT_RETRY is a read).
+ */
+function vma_retry_to_lock_mmap(s: FaultStrategy): boolean {
+  return !s.retry_vma_after_io && !s.retry_under_vma_lock(VM_FAULT_RETRY) &&
+    !s.retry_under_vma_lock(VM_FAULT_RETRY | VM_FAULT_MAJOR) && !fault_inject.fault_vma_access_after_retry;
+}
+
+/**
  * A user page fault at `address` (in pages). Returns the final VM_FAULT_* bits.
  *
  * `vma0` and `r0` are the simulator's fast path's (do_user_addr_fault_fast_*
@@ -134,13 +152,24 @@ export function* do_user_addr_fault(
         if (hooks_on) hooks.vma_use(vma, mm, address, 'handle_mm_fault'); // model-only hook
         // Live: address, flags, attempts, vma (the VMA lock is held).
         if (hooks_on) hooks.frame?.('vma_handle_mm_fault', [address, flags, attempts, vma]); // model-only hook
+        // Where a VM_FAULT_RETRY after a dropped lock goes (model-only hook): lock_mmap, with attempts + 1,
+        // retried false, and flags | FAULT_FLAG_TRIED on a major fault, flags on a minor one.
+        if (hooks_on && vma_retry_to_lock_mmap(s)) hooks.frame?.('fault_retry_cont', [address, attempts + 1, 0, flags | FAULT_FLAG_TRIED, flags]);
         yield attempts++ === 0 ? first_attempt_cpu(vma) : RETRY_CPU;
         r = handle_mm_fault(vma, address, flags | FAULT_FLAG_VMA_LOCK);
       }
       ret = typeof r === 'number' ? r : yield* r;
       mm_account_fault(ret);
-      // handle_mm_fault returned: live are address, flags, attempts, vma and ret.
-      if (hooks_on) hooks.frame?.('vma_fault_ret', [address, flags, attempts, vma, ret]); // model-only hook
+      // handle_mm_fault returned: live are address, flags, attempts, vma and ret. A VM_FAULT_RETRY that goes on
+      // to lock_mmap (below: no vma_end_read, vma never read again, flags | FAULT_FLAG_TRIED on a major fault,
+      // return ret on a fatal signal) has the mmap_lock loop's continuation: the same checkpoint as there.
+      if (hooks_on) {
+        if ((ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)) === VM_FAULT_RETRY && !s.retry_under_vma_lock(ret) && !fault_inject.fault_vma_access_after_retry) {
+          hooks.frame?.('fault_retry_ret', [address, flags | (ret & VM_FAULT_MAJOR ? FAULT_FLAG_TRIED : 0), attempts, 0, ret]); // model-only hook
+        } else {
+          hooks.frame?.('vma_fault_ret', [address, flags, attempts, vma, ret]); // model-only hook
+        }
+      }
       if ((ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)) === 0) {
         if (sched_points) yield PT.vma_end_read;
         vma_end_read(vma);
@@ -177,14 +206,27 @@ export function* do_user_addr_fault(
     count_vm_event(VmEvent.FAULT_MMAP_PATH);
     // Live: address, flags, attempts, vma (mmap_lock is held for read); retried is dead: the loop's
     // next iteration sets it to true before lock_mm_and_find_vma reads it.
-    if (hooks_on) hooks.frame?.('mmap_handle_mm_fault', [address, flags, attempts, vma]); // model-only hook
+    if (hooks_on) {
+      hooks.frame?.('mmap_handle_mm_fault', [address, flags, attempts, vma]); // model-only hook
+      // A VM_FAULT_RETRY always goes on to retry: (lock_mmap) with attempts + 1 and flags | FAULT_FLAG_TRIED;
+      // retried as the lock_mmap checkpoint lists it (model-only hook).
+      hooks.frame?.('fault_retry_cont', [address, attempts + 1, s.lock_mm_and_find_vma ? 0 : 1, flags | FAULT_FLAG_TRIED, flags | FAULT_FLAG_TRIED]);
+    }
     yield attempts++ === 0 ? first_attempt_cpu(vma) : RETRY_CPU;
     const r = handle_mm_fault(vma, address, flags);
     ret = typeof r === 'number' ? r : yield* r;
     mm_account_fault(ret);
     // handle_mm_fault returned: live are address, flags, attempts and ret (vma is dead: the loop reassigns
     // it; retried too: the loop sets it to true before its next read).
-    if (hooks_on) hooks.frame?.('mmap_fault_ret', [address, flags, attempts, ret]); // model-only hook
+    if (hooks_on) {
+      if ((ret & (VM_FAULT_RETRY | VM_FAULT_COMPLETED)) === VM_FAULT_RETRY) {
+        // The continuation of the per-VMA-lock loop's fault_retry_ret: return ret on a fatal signal, else
+        // lock_mmap with flags | FAULT_FLAG_TRIED (model-only hook).
+        hooks.frame?.('fault_retry_ret', [address, flags | FAULT_FLAG_TRIED, attempts, s.lock_mm_and_find_vma ? 0 : 1, ret]);
+      } else {
+        hooks.frame?.('mmap_fault_ret', [address, flags, attempts, ret]); // model-only hook
+      }
+    }
     if (ret & VM_FAULT_COMPLETED) return ret;
     if (ret & VM_FAULT_RETRY) {
       count_vm_event(VmEvent.FAULT_RETRY);

@@ -18,7 +18,7 @@ import {
   __folio_lock, __folio_lock_killable, folio_submit_read, folio_trylock, folio_unlock, folio_wait_locked_killable, submit_read_bio,
 } from './pagemap.js';
 import { page_cache_async_ra, page_cache_ra_order, page_cache_ra_window } from './readahead.js';
-import { hooks, hooks_on, type FrameSite } from './custom.js';
+import { hooks, hooks_on } from './custom.js';
 import { sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 
@@ -222,11 +222,23 @@ function* filemap_charge_create_folio(vma: VmAreaStruct, index: number): KPath<F
  * (try_get_and_clear_pmd, under mmap_lock for read) may clear the pmd while
  * the fault holds its lock, so the table is not implied by the mm's.
  */
-function filemap_frame(site: FrameSite, vmf: VmFault, ret: number, fpin: boolean, keep: boolean, folio: Folio | null): void {
+function filemap_frame(site: 'filemap_ra' | 'filemap_lock' | 'filemap_locked', vmf: VmFault, ret: number, fpin: boolean, keep: boolean, folio: Folio | null): void {
   if (hooks_on && (vmf.flags & FAULT_FLAG_WRITE) === 0) {
-    hooks.frame?.(site, [vmf.vma, vmf.address, vmf.pgoff, vmf.flags, vmf.keep_locked === true, vmf.pt, ret, fpin, keep, folio]);
+    if (fpin) {
+      // The fault lock is dropped (issue 15's eleventh part): every return from here is out_retry's `ret |
+      // VM_FAULT_RETRY` (ret no longer changes; VM_FAULT_RETRY_VMA under retry_vma_after_io), and
+      // FAULT_FLAG_VMA_LOCK is read again only for that RETRY_VMA, so the checkpoint lists vmf.flags without
+      // it and the site by number; do_user_addr_fault's continuation is what its `fault_retry_cont` declared,
+      // chosen by ret's VM_FAULT_MAJOR (the checker's base; without a declaration, the *_handle_mm_fault one).
+      hooks.frame?.('filemap_dropped', [DROPPED_SITE[site], (ret & VM_FAULT_MAJOR) !== 0, vmf.vma, vmf.address, vmf.pgoff,
+        vmf.flags & ~FAULT_FLAG_VMA_LOCK, vmf.keep_locked === true, vmf.pt, ret, keep, folio]);
+    } else {
+      hooks.frame?.(site, [vmf.vma, vmf.address, vmf.pgoff, vmf.flags, vmf.keep_locked === true, vmf.pt, ret, fpin, keep, folio]);
+    }
   }
 }
+/** The code position of a `filemap_dropped` checkpoint, by the site it stands for. */
+const DROPPED_SITE = { filemap_ra: 1, filemap_lock: 2, filemap_locked: 3 } as const;
 
 /**
  * The frame checkpoint at filemap_fault's entry (`filemap_entry`), and those right before its readahead drops the
