@@ -114,12 +114,14 @@ describe('precise cut summaries (DfsOptions.preciseCuts) on a hand-built program
   });
 });
 
+/** One op of a random abstract program: a read or a write of one of three variables, or a write whose variable is a data choice (C). */
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ k: fc.constant('r' as const), v: fc.nat(2) }),
+  fc.record({ k: fc.constant('w' as const), v: fc.nat(2), val: fc.oneof(fc.constant('reg' as const), fc.integer({ min: 1, max: 2 })) }),
+  fc.constant(C),
+);
+
 describe('source-set DPOR on random abstract programs', () => {
-  const opArb: fc.Arbitrary<Op> = fc.oneof(
-    fc.record({ k: fc.constant('r' as const), v: fc.nat(2) }),
-    fc.record({ k: fc.constant('w' as const), v: fc.nat(2), val: fc.oneof(fc.constant('reg' as const), fc.integer({ min: 1, max: 2 })) }),
-    fc.constant(C),
-  );
   const progArb = fc.array(fc.array(opArb, { minLength: 1, maxLength: 3 }), { minLength: 2, maxLength: 3 });
 
   it('reaches exactly the final states of the search without DPOR (sleep sets only), stateless, stateful and after hunting', () => {
@@ -140,11 +142,6 @@ describe('source-set DPOR on random abstract programs', () => {
 });
 
 describe('precise cut summaries on random abstract programs of 3 or 4 threads', () => {
-  const opArb: fc.Arbitrary<Op> = fc.oneof(
-    fc.record({ k: fc.constant('r' as const), v: fc.nat(2) }),
-    fc.record({ k: fc.constant('w' as const), v: fc.nat(2), val: fc.oneof(fc.constant('reg' as const), fc.integer({ min: 1, max: 2 })) }),
-    fc.constant(C),
-  );
   const progArb = fc.array(fc.array(opArb, { minLength: 1, maxLength: 2 }), { minLength: 3, maxLength: 4 });
 
   it('reach exactly the final states of the search without DPOR, stateful and after hunting', () => {

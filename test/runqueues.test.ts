@@ -359,7 +359,7 @@ describe('per-CPU run queues: engine properties', () => {
         expect(JSON.stringify(measure({ scenario: s, fault: 'mainline', fork: 'fork-lock-all', seed })))
           .toBe(JSON.stringify(measure({ scenario: s, fault: 'mainline', fork: 'fork-lock-all', seed })));
       },
-    ), { numRuns: 60 });
+    ), { numRuns: 60, seed: 14 });
     expect(queued).toBeGreaterThan(0); // the generator does reach queued tasks
   }, 120_000);
 });
@@ -420,7 +420,7 @@ describe('vcpu_pack: engine properties', () => {
         expect(JSON.stringify(measure({ scenario: s, fault: 'mainline', fork: 'fork-lock-all', seed: 1 })))
           .toBe(JSON.stringify(measure({ scenario: s, fault: 'mainline', fork: 'fork-lock-all', seed: 1 })));
       },
-    ), { numRuns: 40 });
+    ), { numRuns: 40, seed: 14 });
     expect(packed).toBeGreaterThan(0); // the generator does reach packed wake-ups
   }, 120_000);
 });
