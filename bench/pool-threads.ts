@@ -37,9 +37,8 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { measure, type MeasureSpec } from '../src/metrics/run.js';
-import { loadScenario } from '../src/scenario/load.js';
-import { parseFaultList } from '../src/cli/options.js';
 import { applyV8Tuning, workerResourceLimits } from '../src/sweep/v8-flags.js';
+import { buildSpecs, RUN_SPEC_OPTIONS } from './run-specs.js';
 
 /** This thread's time on a CPU, ns (/proc/thread-self/schedstat, first field). */
 function threadCpuNs(): number {
@@ -71,15 +70,6 @@ new PerformanceObserver((l) => {
 }).observe({ entryTypes: ['gc'] });
 /** GC entries are delivered on the event loop: let them arrive before a phase's figures are read. */
 const settle = () => new Promise<void>((r) => setTimeout(r, 20));
-
-function buildSpecs(name: string, strategy: string, seeds: number): MeasureSpec[] {
-  const scenario = loadScenario(name);
-  const specs: MeasureSpec[] = [];
-  for (const fault of parseFaultList(strategy)) {
-    for (let seed = scenario.seed; seed < scenario.seed + seeds; seed++) specs.push({ scenario, fault, fork: 'fork-lock-all', seed });
-  }
-  return specs;
-}
 
 /** Run specs, claiming indices from `claim` (or all of them in order without one). */
 async function phase(thread: string, name: string, specs: readonly MeasureSpec[], claim: Int32Array | BigInt64Array | null): Promise<PhaseResult> {
@@ -130,8 +120,7 @@ function main(): void {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
-      strategy: { type: 'string', default: 'all' },
-      seeds: { type: 'string', default: '16' },
+      ...RUN_SPEC_OPTIONS,
       mode: { type: 'string', default: 'jobs2' },
     },
   });

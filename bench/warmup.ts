@@ -18,27 +18,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { measure, type MeasureSpec } from '../src/metrics/run.js';
-import { loadScenario } from '../src/scenario/load.js';
-import { parseFaultList } from '../src/cli/options.js';
+import { measure } from '../src/metrics/run.js';
 import { applyV8Tuning } from '../src/sweep/v8-flags.js';
+import { buildSpecs, RUN_SPEC_OPTIONS } from './run-specs.js';
 
 applyV8Tuning();
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    strategy: { type: 'string', default: 'all' },
-    seeds: { type: 'string', default: '16' },
+    ...RUN_SPEC_OPTIONS,
     rounds: { type: 'string', default: '2' },
   },
 });
-const scenario = loadScenario(positionals[0] ?? 'android-app');
+const scenarioArg = positionals[0] ?? 'android-app';
 const seeds = Number(values.seeds);
-const specs: MeasureSpec[] = [];
-for (const fault of parseFaultList(values.strategy)) {
-  for (let seed = scenario.seed; seed < scenario.seed + seeds; seed++) specs.push({ scenario, fault, fork: 'fork-lock-all', seed });
-}
+const specs = buildSpecs(scenarioArg, values.strategy, seeds);
 
 /** This thread's CPU seconds (utime + stime, 10 ms ticks), or NaN where /proc/thread-self is missing. */
 function threadCpuS(): number {
@@ -91,7 +86,7 @@ for (const [k, ms] of rounds.entries()) {
   for (const s of perStrategy(ms)) process.stderr.write(`  ${s.fault.padEnd(20)} first ${s.first_ms} ms, then median ${s.rest_median_ms} ms\n`);
 }
 process.stdout.write(`${JSON.stringify({
-  scenario: scenario.name, runs: specs.length, round_total_ms: rounds.map((ms) => r2(sum(ms))),
+  scenario: specs[0]?.scenario.name ?? scenarioArg, runs: specs.length, round_total_ms: rounds.map((ms) => r2(sum(ms))),
   round_cpu_ms: cpuRounds.map((c) => r2(sum(c))), round_threads_s: threadRounds,
   per_strategy: rounds.map(perStrategy), runs_ms: rounds.map((ms) => ms.map(r2)), runs_cpu_ms: cpuRounds.map((c) => c.map(r2)),
 })}\n`);
