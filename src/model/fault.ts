@@ -266,8 +266,8 @@ function fault_flags(write: boolean): number {
 export function fault_fast_path_ok(mm: MmStruct): boolean {
   return !sched_points && !hooks_on && mm.fault.per_vma_lock && !fault_inject.do_user_addr_fault_double_vma_end_read;
 }
-export function do_user_addr_fault_fast_lock(mm: MmStruct, address: number): VmAreaStruct | null {
-  return lock_vma_under_rcu(mm, address); // retry_vma: (!sched_points: the lookup and vma_start_read in one step)
+export function do_user_addr_fault_fast_lock(mm: MmStruct, address: number, hint: number): VmAreaStruct | null {
+  return lock_vma_under_rcu(mm, address, hint); // retry_vma: (!sched_points: the lookup and vma_start_read in one step)
 }
 export { first_attempt_cpu as do_user_addr_fault_fast_cpu };
 export function do_user_addr_fault_fast_handle(vmf: VmFault, vma: VmAreaStruct, address: number, write: boolean): number | KPath<number> {
@@ -302,8 +302,8 @@ export function do_user_addr_fault_fast_ret(mm: MmStruct, vma: VmAreaStruct, add
  *    done and null: the general form from `lock_mmap:`
  *    (do_user_addr_fault(mm, address, write, null, 0, flags, 1)).
  * 7. The caller yields the retried attempt's CPU step (RETRY_CPU, attempts
- *    being 1), then calls handle_mm_fault (do_user_addr_fault_fast_mmap_handle;
- *    a path: run as a CALL).
+ *    being 1), then calls handle_mm_fault (do_user_addr_fault_fast_mmap_handle,
+ *    with the caller's struct vm_fault as in step 3; a path: run as a CALL).
  * 8. do_user_addr_fault_fast_mmap_ret with its VM_FAULT bits: the lock_mmap
  *    loop's tail, the fault's result, or (VM_FAULT_RETRY again, no fatal
  *    signal) the general form at its next `retry:` iteration.
@@ -334,8 +334,8 @@ export function do_user_addr_fault_fast_lock_mmap(mm: MmStruct, address: number)
   return vma;
 }
 export { RETRY_CPU as do_user_addr_fault_fast_retry_cpu };
-export function do_user_addr_fault_fast_mmap_handle(vma: VmAreaStruct, address: number, flags: number): number | KPath<number> {
-  return handle_mm_fault(vma, address, flags);
+export function do_user_addr_fault_fast_mmap_handle(vmf: VmFault, vma: VmAreaStruct, address: number, flags: number): number | KPath<number> {
+  return handle_mm_fault_with(vmf, vma, address, flags);
 }
 export function do_user_addr_fault_fast_mmap_ret(mm: MmStruct, address: number, write: boolean, flags: number, ret: number): number | KPath<number> {
   mm_account_fault(ret);

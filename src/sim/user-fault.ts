@@ -151,6 +151,8 @@ export class UserFault {
   private fastVma: VmAreaStruct | null = null;
   private fastAddr = 0;
   private fastWrite = false;
+  /** The fault's slot (its `idx`: lock_vma_under_rcu's guess of where the VMA is in the tree). */
+  private fastSlot: Slot | null = null;
   /** The flags of the retry under mmap_lock (FAULT_FLAG_TRIED after a major fault). */
   private fastFlags = 0;
   /**
@@ -236,6 +238,7 @@ export class UserFault {
       this.slept = false;
       this.fastAddr = addr;
       this.fastWrite = fault.write;
+      this.fastSlot = slot;
       if (cold !== null) { // the refill's CPU step first
         this.fastStage = FAST_COLD;
         return cold;
@@ -323,7 +326,9 @@ export class UserFault {
   private fastMmap(v: unknown): number | CallEffect {
     let r: number | KPath<number>;
     if (this.fastStage === FAST_MMAP_LOCKED) {
-      r = do_user_addr_fault_fast_mmap_handle(this.fastVma!, this.fastAddr, this.fastFlags);
+      const vma = this.fastVma!, vmf = this.vmf ?? vm_fault_alloc(vma);
+      r = do_user_addr_fault_fast_mmap_handle(vmf, vma, this.fastAddr, this.fastFlags);
+      this.vmf = vm_fault_reusable(vmf, r) ? vmf : null;
       if (typeof r !== 'number') {
         this.fastStage = FAST_MMAP_HANDLING;
         this.callEffect.path = r;
@@ -340,8 +345,9 @@ export class UserFault {
 
   /** The fast path's lock_vma_under_rcu: the first attempt's CPU step to yield, or the general form from `lock_mmap:`. */
   private fastLock(): CallEffect | CpuEffect {
-    const mm = this.w.mm;
-    const locked = do_user_addr_fault_fast_lock(mm, this.fastAddr);
+    const mm = this.w.mm, slot = this.fastSlot!;
+    const locked = do_user_addr_fault_fast_lock(mm, this.fastAddr, slot.idx);
+    if (locked !== null && mm.vmas[slot.idx] !== locked) slot.idx = mm.mm_mt.indexOf(locked); // the guess for the next fault in the slot
     if (locked === null) {
       this.fastStage = FAST_NONE;
       this.callEffect.path = do_user_addr_fault(mm, this.fastAddr, this.fastWrite, null);
