@@ -215,7 +215,7 @@ function lock_vma_found(mm: MmStruct, vma: VmAreaStruct, addr: number, transient
  */
 export function lock_vma_under_rcu(mm: MmStruct, addr: number, hint = -1): VmAreaStruct | null {
   for (;;) {
-    const vma = mm.mm_mt.walkFrom(addr, hint); // mas_walk under rcu_read_lock
+    const vma = mm.find_vma(addr, hint); // mas_walk under rcu_read_lock
     if (vma === null) {
       count_vm_event(VmEvent.VMA_LOCK_ABORT);
       return null;
