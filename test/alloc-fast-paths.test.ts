@@ -9,6 +9,9 @@ import {
   vma_end_read, vma_is_write_locked, vma_start_write_killable, type CpuEffect,
   FAULT_FLAG_DEFAULT, FAULT_FLAG_USER, FAULT_FLAG_WRITE, handle_mm_fault, handle_mm_fault_with, vm_fault_alloc, vm_fault_reusable, VM_FAULT_NOPAGE, type KPath,
 } from '../src/model/index.js';
+import {
+  FAULT_FLAG_TRIED, FAULT_FLAG_VMA_LOCK, Folio, killable, maybe_unlock_mmap_for_io, PT, set_sched_points, type VmFault,
+} from '../src/model/index.js';
 import { hold, lanes } from './lanes.js';
 
 /** What the engines read of a CPU effect. */
@@ -130,5 +133,56 @@ describe('handle_mm_fault_with: the fast path reuses one struct vm_fault per thr
     vmf.folio = undefined;
     vmf.keep_locked = true;
     expect(vm_fault_reusable(vmf, 0)).toBe(false);
+  });
+});
+
+describe('maybe_unlock_mmap_for_io: a plain call without scheduling points (simulator), the path with its point otherwise', () => {
+  it('drops the VMA lock of a first attempt at once; keeps it under FAULT_FLAG_TRIED; true when already dropped', () => {
+    const h = lanes();
+    const seen: unknown[] = [];
+    h.lane('T', 0, function* () {
+      const vma = lock_vma_under_rcu(h.mm, h.addr(0))!;
+      const vmf: VmFault = { vma, address: h.addr(0), pgoff: vma.pgoff_of(h.addr(0)), flags: FAULT_FLAG_DEFAULT | FAULT_FLAG_USER | FAULT_FLAG_VMA_LOCK, pt: null, uffd_missing: false };
+      seen.push(maybe_unlock_mmap_for_io({ ...vmf, flags: vmf.flags | FAULT_FLAG_TRIED }, false), vma.nrReaders); // a retry keeps it
+      seen.push(maybe_unlock_mmap_for_io(vmf, true), vma.nrReaders); // fpin: already dropped, nothing done
+      seen.push(maybe_unlock_mmap_for_io(vmf, false), vma.nrReaders); // released here (vma_end_read)
+      yield* hold(0);
+    });
+    h.run();
+    expect(seen).toEqual([false, 1, true, 1, true, 0]);
+  });
+  it('with scheduling points (the checker): the path yields PT.release_fault_lock, then releases and answers true', () => {
+    const h = lanes();
+    const seen: unknown[] = [];
+    h.lane('T', 0, function* () {
+      const vma = lock_vma_under_rcu(h.mm, h.addr(1))!;
+      const vmf: VmFault = { vma, address: h.addr(1), pgoff: vma.pgoff_of(h.addr(1)), flags: FAULT_FLAG_DEFAULT | FAULT_FLAG_USER | FAULT_FLAG_VMA_LOCK, pt: null, uffd_missing: false };
+      set_sched_points(true);
+      try {
+        const r = maybe_unlock_mmap_for_io(vmf, false) as KPath<boolean>;
+        const first = r.next();
+        seen.push(first.value === PT.release_fault_lock, vma.nrReaders);
+        const last = r.next();
+        seen.push(last.done, last.value, vma.nrReaders);
+      } finally {
+        set_sched_points(false);
+      }
+      yield* hold(0);
+    });
+    h.run();
+    expect(seen).toEqual([true, 1, true, true, 0]);
+  });
+});
+
+describe("Folio's killable sleeps: made directly, the fields killable() gives", () => {
+  it('blockLockKillable and blockWaitLockedKillable: the same resource, description and TASK_KILLABLE, one object each', () => {
+    const f = new Folio(3, 7), g = new Folio(3, 8);
+    for (const [direct, ref] of [[f.blockLockKillable, killable(g.blockLock)], [f.blockWaitLockedKillable, killable(g.blockWaitLocked)]] as const) {
+      expect([direct.k, direct.what, direct.killable]).toEqual([ref.k, ref.what, ref.killable]);
+      expect(direct.res).toBe(f);
+      expect(direct.killable).toBe(true);
+    }
+    expect(f.blockLockKillable).toBe(f.blockLockKillable);
+    expect(f.blockWaitLockedKillable).toBe(f.blockWaitLockedKillable);
   });
 });

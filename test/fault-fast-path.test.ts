@@ -109,6 +109,62 @@ describe('do_user_addr_fault fast path: the simulator runs the same', () => {
   });
 });
 
+/**
+ * The fast path carried on past VM_FAULT_RETRY (model/fault.ts steps 5 to 8,
+ * UserFault.fastLockMmap / fastMmap): a major fault's retry under mmap_lock
+ * in plain calls while mmap_read_trylock succeeds, else do_user_addr_fault
+ * from `lock_mmap:`.
+ */
+describe('do_user_addr_fault fast path: the retry under mmap_lock', () => {
+  /** Per fault op, the stack depth at each of its CPU starts (in order). */
+  function attemptDepths(sc: Scenario, fast: boolean): { log: string[]; depths: number[][] } {
+    faultFastPath.on = fast;
+    const depths: number[][] = [];
+    const open = new Map<number, number[]>();
+    const obs = new EventLog(stackDepth);
+    const begin = obs.opBegin.bind(obs), end = obs.opEnd.bind(obs), cpu = obs.cpuStart.bind(obs);
+    obs.opBegin = (t, task, op) => { begin(t, task, op); if (op === 'fault') open.set(task.id, []); };
+    obs.opEnd = (t, task, op, ret) => { end(t, task, op, ret); const d = open.get(task.id); if (op === 'fault' && d !== undefined) depths.push(d); open.delete(task.id); };
+    obs.cpuStart = (t, task) => { cpu(t, task); open.get(task.id)?.push(stackDepth(task)); };
+    simulate({ scenario: sc, fault: faultStrategy('mainline'), fork: forkStrategy('fork-lock-all'), seed: 2, observer: obs });
+    return { log: obs.log, depths };
+  }
+
+  it('major faults only, no writer: the same events; the retried attempt runs with no kernel frame on the stack', { timeout: 60_000 }, () => {
+    const sc = referenceScenario({ threads: 8, vmas: 16, durationUs: 100_000, pMajor: 1, noWriter: true }); // no writer: every trylock succeeds
+    const a = attemptDepths(sc, true), b = attemptDepths(sc, false);
+    expect(a.log).toEqual(b.log);
+    const retried = (d: { depths: number[][] }) => d.depths.filter((x) => x.length === 2);
+    expect(retried(a).length).toBeGreaterThan(1000);
+    expect(retried(a).length).toBe(retried(b).length);
+    // Fast path: the first attempt's CPU step and the retry's, both with the thread's stack empty (its loop
+    // is no frame); the general form runs the retry's in do_user_addr_fault's frame.
+    const base = Math.min(...a.depths.flat());
+    expect(new Set(retried(a).map((x) => x[1]))).toEqual(new Set([base]));
+    expect(Math.min(...retried(b).map((x) => x[1]))).toBe(base + 1);
+  });
+
+  it('a writer that often holds mmap_lock: a failed trylock goes on from lock_mmap, the same events', { timeout: 60_000 }, () => {
+    const sc = referenceScenario({ threads: 8, vmas: 4, durationUs: 100_000, pMajor: 0.5, writerThinkMeanUs: 5, writerHoldUs: 20 });
+    const a = attemptDepths(sc, true), b = attemptDepths(sc, false);
+    expect(a.log).toEqual(b.log);
+    expect(a.log.some((l) => l.endsWith('mmap+ false false'))).toBe(true); // mmap_read_trylock failed somewhere
+    // Some retries slept for mmap_lock (the general form from lock_mmap: a frame on the stack), most did not.
+    const second = a.depths.filter((x) => x.length === 2).map((x) => x[1]!);
+    const base = Math.min(...a.depths.flat());
+    expect(second.filter((d) => d === base).length).toBeGreaterThan(0);
+    expect(second.filter((d) => d > base).length).toBeGreaterThan(0);
+  });
+
+  it('exp-death (fatal signals during faults): every fault strategy, the same events', { timeout: 120_000 }, () => {
+    const sc = shortened('exp-death', 400);
+    for (const fault of ALL_FAULT_STRATEGIES) {
+      const a = trace(sc, fault, 4, true), b = trace(sc, fault, 4, false);
+      expect(a.log, fault).toEqual(b.log);
+    }
+  });
+});
+
 describe('do_user_addr_fault fast path: never with scheduling points (the checker)', () => {
   it('fault_fast_path_ok is false while scheduling points are on, true in a simulator run', () => {
     const sc = shortened('android-app', 10);

@@ -6,6 +6,7 @@
  * (vm_lock_seq goes stale at mmap_write_unlock / mmap_write_downgrade).
  */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import {
   install_vm_event_sink, lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, mmap_write_downgrade, mmap_write_lock,
   mmap_write_unlock, set_current, vma_end_read, vma_is_write_locked, vma_mark_detached, vma_start_write,
@@ -320,5 +321,33 @@ describe('VMA lock: vma_start_write requires mmap_lock held for write', () => {
   });
   it('while another task holds it for write', () => {
     expect(attempt(() => hold(1))).toThrow(/T does not hold mmap_lock for write/);
+  });
+});
+
+describe("lock_vma_under_rcu's walk from a guess of the VMA's index (MapleTree.walkFrom)", () => {
+  // Any guess (right, wrong, out of range, -1) gives what the binary search gives, for any address,
+  // on a tree of VMAs with gaps between them; and lock_vma_under_rcu locks the same VMA with it.
+  it('walkFrom(addr, i) is walk(addr) for every guess i', () => {
+    const h = lanes({ vmas: 6 });
+    const tree = h.mm.mm_mt, n = tree.size;
+    const last = h.mm.vmas[n - 1]!.vm_end;
+    fc.assert(fc.property(fc.integer({ min: 0, max: last + 4 }), fc.integer({ min: -2, max: n + 2 }), (addr, i) => {
+      expect(tree.walkFrom(addr, i)).toBe(tree.walk(addr));
+    }), { seed: 14 });
+    let hits = 0; // the right guess takes the shortcut's answer: the VMA at the index
+    for (let i = 0; i < n; i++) if (tree.walkFrom(h.vma[i]!.vm_start, i) === h.vma[i]) hits++;
+    expect(hits).toBe(n);
+  });
+
+  it('lock_vma_under_rcu with a wrong guess locks the VMA the walk finds', () => {
+    const h = lanes({ vmas: 4 });
+    h.lane('T', 0, function* () {
+      const v = lock_vma_under_rcu(h.mm, h.addr(2), 0); // guess: index 0, which does not hold the address
+      h.mark(v === h.vma[2] ? 'locked vma[2]' : 'wrong');
+      if (v !== null) vma_end_read(v);
+      yield* hold(0);
+    });
+    h.run();
+    expect(h.marks.map((m) => m[1])).toEqual(['locked vma[2]']);
   });
 });

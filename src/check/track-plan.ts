@@ -92,7 +92,7 @@ function isContainer(v: unknown): boolean {
 
 /** Lazily built caches that carry no state (not instrumented). */
 export const IGNORED: Record<string, readonly string[]> = {
-  Folio: ['bl', 'bw'],
+  Folio: ['bl', 'bw', 'bk', 'bwk'],
   // file_ptes (model/file_ptes.ts): written only while the fault-around costs are installed
   // (fault_around.ts `charged`), which the checker never does: the empty set in every checker state.
   VmAreaStruct: ['bw', 'file_ptes'],

@@ -547,6 +547,14 @@ export function block(res: WaitResource, what: string): BlockEffect {
   e.what = what;
   return e as BlockEffect;
 }
+/** A TASK_KILLABLE sleep on `res` (see signal.ts), made directly: killable(block(res, what)) without the plain form. */
+export function killableBlock(res: WaitResource, what: string): BlockEffect {
+  const e = new EffectRecord(EffectKind.BLOCK);
+  e.res = res;
+  e.what = what;
+  e.killable = true;
+  return e as BlockEffect;
+}
 /**
  * The TASK_KILLABLE form of a sleep (see signal.ts): the same resource and
  * description, made once per BLOCK effect.

@@ -125,9 +125,11 @@ function vma_retry_to_lock_mmap(s: FaultStrategy): boolean {
 export function* do_user_addr_fault(
   mm: MmStruct, address: number, write: boolean,
   vma0?: VmAreaStruct | null, r0: number | KPath<number> = 0,
+  flags0 = 0, attempts0 = 0, retried0 = false,
 ): KPath<number> {
-  let flags = FAULT_FLAG_DEFAULT | FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0);
-  let attempts = 0;
+  // flags0, attempts0, retried0: where the fast path left the `lock_mmap:` loop (vma0 null), else 0, 0, false.
+  let flags = flags0 !== 0 ? flags0 : fault_flags(write);
+  let attempts = attempts0;
   let ret: number;
   const s = mm.fault;
   if (s.per_vma_lock && vma0 !== null) {
@@ -192,7 +194,7 @@ export function* do_user_addr_fault(
     }
   }
   // lock_mmap: retry:
-  for (let retried = false; ; retried = true) {
+  for (let retried = retried0; ; retried = true) {
     // Live here: mm, address, flags, attempts, and retried only where lock_mm_and_find_vma reads it (the
     // pre-v6.5 form, `goto retry`); with the v6.5+ form it is dead from here on (the loop sets it to
     // true before any later read).
@@ -254,26 +256,96 @@ export function* do_user_addr_fault(
  *    path (it may sleep), the caller runs it as a CALL.
  * 4. do_user_addr_fault_fast_ret with handle_mm_fault's VM_FAULT bits:
  *    without VM_FAULT_RETRY the loop's tail (mm_account_fault, vma_end_read,
- *    VMA_LOCK_SUCCESS) and the fault's result; with it, the general form
- *    resumed after the handle_mm_fault call, do_user_addr_fault(mm, address,
- *    write, vma, ret), for the caller to run as a CALL.
+ *    VMA_LOCK_SUCCESS) and the fault's result; with it, step 5 below.
  */
+/** do_user_addr_fault's initial flags: FAULT_FLAG_DEFAULT | FAULT_FLAG_USER, and FAULT_FLAG_WRITE for a write. */
+function fault_flags(write: boolean): number {
+  return FAULT_FLAG_DEFAULT | FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0);
+}
+
 export function fault_fast_path_ok(mm: MmStruct): boolean {
   return !sched_points && !hooks_on && mm.fault.per_vma_lock && !fault_inject.do_user_addr_fault_double_vma_end_read;
 }
-export function do_user_addr_fault_fast_lock(mm: MmStruct, address: number): VmAreaStruct | null {
-  return lock_vma_under_rcu(mm, address); // retry_vma: (!sched_points: the lookup and vma_start_read in one step)
+export function do_user_addr_fault_fast_lock(mm: MmStruct, address: number, hint: number): VmAreaStruct | null {
+  return lock_vma_under_rcu(mm, address, hint); // retry_vma: (!sched_points: the lookup and vma_start_read in one step)
 }
 export { first_attempt_cpu as do_user_addr_fault_fast_cpu };
 export function do_user_addr_fault_fast_handle(vmf: VmFault, vma: VmAreaStruct, address: number, write: boolean): number | KPath<number> {
-  return handle_mm_fault_with(vmf, vma, address, FAULT_FLAG_DEFAULT | FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0) | FAULT_FLAG_VMA_LOCK);
+  return handle_mm_fault_with(vmf, vma, address, fault_flags(write) | FAULT_FLAG_VMA_LOCK);
 }
 export function do_user_addr_fault_fast_ret(mm: MmStruct, vma: VmAreaStruct, address: number, write: boolean, ret: number): number | KPath<number> {
-  if ((ret & VM_FAULT_RETRY) !== 0) return do_user_addr_fault(mm, address, write, vma, ret);
+  if ((ret & VM_FAULT_RETRY) !== 0) return do_user_addr_fault_fast_vma_retry(mm, vma, address, write, ret);
   // do_user_addr_fault's retry_vma loop after handle_mm_fault returned without VM_FAULT_RETRY:
   mm_account_fault(ret);
   if ((ret & VM_FAULT_COMPLETED) === 0) vma_end_read(vma);
   count_vm_event(VmEvent.VMA_LOCK_SUCCESS);
+  return ret;
+}
+
+/**
+ * The fast path carried on past VM_FAULT_RETRY (a major fault dropped its
+ * VMA lock for the I/O and waited for it), in plain calls where the general
+ * form is the do_user_addr_fault generator resumed after handle_mm_fault
+ * (with lock_mm_and_find_vma's): the same steps in the same order.
+ *
+ * 5. do_user_addr_fault_fast_vma_retry with handle_mm_fault's VM_FAULT_RETRY
+ *    bits: when the strategy retries them under the VMA lock (`goto
+ *    retry_vma`) the general form from there (the path, for the caller to
+ *    run as a CALL: do_user_addr_fault(mm, address, write, vma, ret));
+ *    else the retry_vma loop's tail (mm_account_fault, the counts,
+ *    FAULT_FLAG_TRIED on a major fault) and either the fault's result (a
+ *    fatal signal is pending: `ret`) or FAST_LOCK_MMAP (`break` to
+ *    lock_mmap, with do_user_addr_fault_fast_retry_flags's flags).
+ * 6. do_user_addr_fault_fast_lock_mmap: lock_mm_and_find_vma when
+ *    mmap_read_trylock succeeds and find_vma finds a VMA that holds the
+ *    address (the read lock taken, FAULT_MMAP_PATH counted); else nothing
+ *    done and null: the general form from `lock_mmap:`
+ *    (do_user_addr_fault(mm, address, write, null, 0, flags, 1)).
+ * 7. The caller yields the retried attempt's CPU step (RETRY_CPU, attempts
+ *    being 1), then calls handle_mm_fault (do_user_addr_fault_fast_mmap_handle,
+ *    with the caller's struct vm_fault as in step 3; a path: run as a CALL).
+ * 8. do_user_addr_fault_fast_mmap_ret with its VM_FAULT bits: the lock_mmap
+ *    loop's tail, the fault's result, or (VM_FAULT_RETRY again, no fatal
+ *    signal) the general form at its next `retry:` iteration.
+ */
+export const FAST_LOCK_MMAP = -1;
+export function do_user_addr_fault_fast_vma_retry(mm: MmStruct, vma: VmAreaStruct, address: number, write: boolean, ret: number): number | KPath<number> {
+  const s = mm.fault;
+  if (s.retry_under_vma_lock(ret)) return do_user_addr_fault(mm, address, write, vma, ret);
+  // do_user_addr_fault's retry_vma loop after handle_mm_fault returned VM_FAULT_RETRY:
+  mm_account_fault(ret); // (the VMA lock was dropped: no vma_end_read)
+  if (fault_inject.fault_vma_access_after_retry) hooks.vma_use(vma, mm, address, 'a read of vma->vm_flags after VM_FAULT_RETRY'); // injected bug
+  count_vm_event(VmEvent.VMA_LOCK_RETRY);
+  count_vm_event(VmEvent.FAULT_RETRY);
+  if (fatal_signal_pending(current)) return ret; // fault_signal_pending()
+  return FAST_LOCK_MMAP; // !retry_under_vma_lock: break to lock_mmap
+}
+/** The flags lock_mmap goes on with after step 5: FAULT_FLAG_TRIED after a major fault (46e714c729c8). */
+export function do_user_addr_fault_fast_retry_flags(write: boolean, ret: number): number {
+  return fault_flags(write) | (ret & VM_FAULT_MAJOR ? FAULT_FLAG_TRIED : 0);
+}
+export function do_user_addr_fault_fast_lock_mmap(mm: MmStruct, address: number): VmAreaStruct | null {
+  // lock_mm_and_find_vma, both forms, on a first pass (retried false): mmap_read_trylock, then find_vma.
+  // Tested first, as nothing runs between the two in a step: a VMA holding the address, and a trylock that succeeds.
+  const vma = mm.mm_mt.find(address);
+  if (vma === null || vma.vm_start > address || !mm.mmap_lock.readFree()) return null;
+  if (!mmap_read_trylock(mm)) throw new Error('do_user_addr_fault_fast_lock_mmap: mmap_read_trylock failed after readFree');
+  count_vm_event(VmEvent.FAULT_MMAP_PATH);
+  return vma;
+}
+export { RETRY_CPU as do_user_addr_fault_fast_retry_cpu };
+export function do_user_addr_fault_fast_mmap_handle(vmf: VmFault, vma: VmAreaStruct, address: number, flags: number): number | KPath<number> {
+  return handle_mm_fault_with(vmf, vma, address, flags);
+}
+export function do_user_addr_fault_fast_mmap_ret(mm: MmStruct, address: number, write: boolean, flags: number, ret: number): number | KPath<number> {
+  mm_account_fault(ret);
+  if (ret & VM_FAULT_COMPLETED) return ret;
+  if (ret & VM_FAULT_RETRY) {
+    count_vm_event(VmEvent.FAULT_RETRY);
+    if (fatal_signal_pending(current)) return ret; // fault_signal_pending()
+    return do_user_addr_fault(mm, address, write, null, 0, flags | FAULT_FLAG_TRIED, 2, true); // continue: retry:
+  }
+  mmap_read_unlock(mm);
   return ret;
 }
 

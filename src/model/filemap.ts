@@ -26,18 +26,27 @@ import { count_vm_event, VmEvent } from './vmstat.js';
  * maybe_unlock_mmap_for_io (mm/internal.h): on a first attempt, release the
  * fault lock (VMA or mmap) before waiting for I/O; returns whether it is
  * released (the kernel's `fpin`). The strategy may keep it (hold-io keeps
- * the VMA lock).
+ * the VMA lock). Returns the answer, or (with scheduling points) the path
+ * that releases the lock after its point and answers true, for the caller
+ * to run (`typeof r === 'boolean' ? r : yield* r`): a fault that drops its
+ * lock for I/O runs no generator for it in the simulator.
  */
-export function* maybe_unlock_mmap_for_io(vmf: VmFault, fpin: boolean): KPath<boolean> {
+export function maybe_unlock_mmap_for_io(vmf: VmFault, fpin: boolean): boolean | KPath<boolean> {
   if (fpin) return true;
   const flags = vmf.flags;
   if (fault_flag_allow_retry_first(flags) && (flags & FAULT_FLAG_RETRY_NOWAIT) === 0 &&
       vmf.vma.mm.fault.drop_lock_for_io('file', (flags & FAULT_FLAG_VMA_LOCK) !== 0)) {
-    if (sched_points) yield PT.release_fault_lock;
+    if (sched_points) return release_fault_lock_at_point(vmf);
     release_fault_lock(vmf);
     return true;
   }
   return false;
+}
+/** maybe_unlock_mmap_for_io's release with scheduling points: the point, then release_fault_lock. */
+function* release_fault_lock_at_point(vmf: VmFault): KPath<boolean> {
+  yield PT.release_fault_lock;
+  release_fault_lock(vmf);
+  return true;
 }
 
 /**
@@ -51,7 +60,8 @@ export function* maybe_unlock_mmap_for_io(vmf: VmFault, fpin: boolean): KPath<bo
  */
 function* lock_folio_maybe_drop_mmap(vmf: VmFault, folio: Folio, fpin: boolean): KPath<number> {
   if (!fpin && !vmf.vma.mm.fault.hold_for_locked_folio(folio)) {
-    fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
+    const u = maybe_unlock_mmap_for_io(vmf, fpin);
+    fpin = typeof u === 'boolean' ? u : yield* u;
   }
   if (!fpin) count_vm_event(VmEvent.FAULT_HOLD_WAIT);
   if ((vmf.flags & FAULT_FLAG_KILLABLE) !== 0) {
@@ -288,7 +298,8 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
   if (folio !== null) {
     if ((vmf.flags & FAULT_FLAG_TRIED) === 0 && do_async_mmap_readahead(vmf, folio)) {
       if (hooks_on) filemap_ra_frame('filemap_async_ra', vmf, ret, fpin, keep, folio, -1); // do_async_mmap_readahead: before maybe_unlock_mmap_for_io
-      fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
+      const u = maybe_unlock_mmap_for_io(vmf, fpin);
+      fpin = typeof u === 'boolean' ? u : yield* u;
       yield* page_cache_async_ra(vma, folio, vmf.pgoff);
     }
   } else {
@@ -302,7 +313,8 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
     const nr = do_sync_mmap_readahead(vmf);
     if (nr > 0) {
       if (hooks_on) filemap_ra_frame('filemap_sync_ra', vmf, ret, fpin, keep, null, nr); // do_sync_mmap_readahead: before maybe_unlock_mmap_for_io
-      fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
+      const u = maybe_unlock_mmap_for_io(vmf, fpin);
+      fpin = typeof u === 'boolean' ? u : yield* u;
       const ra = vma.f_ra;
       const mark = ra.async_size > 0 ? ra.start + ra.size - ra.async_size : -1;
       if (vma.mm.memory !== null) yield* page_cache_ra_window(vma, ra.start, nr, mark);
@@ -336,7 +348,8 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
       break;
     }
     // page_not_uptodate: filemap_read_folio with the folio locked by us.
-    fpin = yield* maybe_unlock_mmap_for_io(vmf, fpin);
+    const u = maybe_unlock_mmap_for_io(vmf, fpin);
+    fpin = typeof u === 'boolean' ? u : yield* u;
     if (!fpin) count_vm_event(VmEvent.FAULT_HOLD_WAIT);
     count_vm_event(VmEvent.PAGE_NOT_UPTODATE_READ);
     count_vm_event(VmEvent.IO_READ);

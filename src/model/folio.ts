@@ -2,7 +2,7 @@
  * `struct folio` (include/linux/mm_types.h) and its PG_writeback wait queue
  * (moved out of mm_types.ts).
  */
-import { block, type BlockEffect, type Task, type WaitResource } from './effects.js';
+import { block, killableBlock, type BlockEffect, type Task, type WaitResource } from './effects.js';
 import { hooks, hooks_on } from './custom.js';
 import { wake_up_process } from './sched.js';
 
@@ -53,6 +53,9 @@ export class Folio implements WaitResource {
   private readonly exclusive: boolean[] = [];
   private bl: BlockEffect | null = null;
   private bw: BlockEffect | null = null;
+  /** The killable forms of bl and bw, made on first use (a folio a major fault waits for needs only those). */
+  private bk: BlockEffect | null = null;
+  private bwk: BlockEffect | null = null;
   /** PG_writeback waiters, made on first use. */
   private wbq: FolioWriteback | null = null;
 
@@ -71,6 +74,14 @@ export class Folio implements WaitResource {
   /** The effect a task yields to sleep in folio_wait_locked. */
   get blockWaitLocked(): BlockEffect {
     return (this.bw ??= block(this, 'folio_wait_locked'));
+  }
+  /** The effect a task yields to sleep killably in folio_lock (__folio_lock_killable), made on first use. */
+  get blockLockKillable(): BlockEffect {
+    return (this.bk ??= killableBlock(this, 'folio_lock'));
+  }
+  /** The effect a task yields to sleep killably in folio_wait_locked (folio_wait_locked_killable). */
+  get blockWaitLockedKillable(): BlockEffect {
+    return (this.bwk ??= killableBlock(this, 'folio_wait_locked'));
   }
   /** The PG_writeback wait queue (folio_wait_writeback). */
   get wb(): FolioWriteback {

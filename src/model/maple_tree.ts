@@ -37,6 +37,22 @@ export class MapleTree {
     return null;
   }
 
+  /**
+   * walk(addr) given a guess `i` of the entry's index (the simulator's, from
+   * an earlier lookup of the same range): entries never overlap, so the entry
+   * at `i`, when it holds `addr`, is the one walk would find; else walk. The
+   * same answer without the binary search (the kernel's mas_walk costs what
+   * the cost model says, not what this does).
+   */
+  walkFrom(addr: number, i: number): VmAreaStruct | null {
+    const v = this.entries;
+    if (i >= 0 && i < v.length) {
+      const m = v[i]!;
+      if (addr >= m.vm_start && addr < m.vm_end) return m;
+    }
+    return this.walk(addr);
+  }
+
   /** find_vma: the first entry ending above `addr` (it may start above it), or null. */
   find(addr: number): VmAreaStruct | null {
     const v = this.entries;
@@ -49,7 +65,8 @@ export class MapleTree {
     return v[lo] ?? null;
   }
 
-  private indexOf(vma: VmAreaStruct): number {
+  /** The index of `vma` among the entries, or -1. */
+  indexOf(vma: VmAreaStruct): number {
     return this.entries.indexOf(vma);
   }
 

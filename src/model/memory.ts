@@ -310,7 +310,8 @@ function* fault_dirty_shared_page(vmf: VmFault, folio: Folio, page_mkwrite: bool
   if (sched_points) yield PT.folio_unlock;
   folio_unlock(folio);
   if (dirtied || page_mkwrite) {
-    const released = yield* maybe_unlock_mmap_for_io(vmf, false);
+    const u = maybe_unlock_mmap_for_io(vmf, false);
+    const released = typeof u === 'boolean' ? u : yield* u;
     balance_dirty_pages_ratelimited(vmf.vma); // with memory: only its background-writeback kick (page_writeback.ts)
     if (released) return VM_FAULT_COMPLETED;
   }

@@ -350,9 +350,12 @@ export class MmStruct {
   get vmas(): readonly VmAreaStruct[] {
     return this.mm_mt.entries;
   }
-  /** vma_lookup / mas_walk: the VMA containing `addr`, or null. */
-  find_vma(addr: number): VmAreaStruct | null {
-    return this.mm_mt.walk(addr);
+  /**
+   * vma_lookup / mas_walk: the VMA containing `addr`, or null. `hint`: a
+   * guess of its index in the tree (MapleTree.walkFrom), or -1.
+   */
+  find_vma(addr: number, hint = -1): VmAreaStruct | null {
+    return hint < 0 ? this.mm_mt.walk(addr) : this.mm_mt.walkFrom(addr, hint);
   }
   /** vma_link / vma_iter_store_new: insert into the tree. */
   link(vma: VmAreaStruct): void {

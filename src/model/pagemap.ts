@@ -3,7 +3,7 @@
  * completion (folio_end_read). folio_trylock/folio_unlock never sleep and are
  * plain functions; the sleeping ones are kernel paths.
  */
-import { cpuLaw, killable, LawName, submit, type KPath, type SubmitEffect } from './effects.js';
+import { cpuLaw, LawName, submit, type KPath, type SubmitEffect } from './effects.js';
 import { Folio } from './mm_types.js';
 import { current, fatal_signal_pending, wake_up_process } from './sched.js';
 import { EINTR } from './signal.js';
@@ -36,7 +36,7 @@ export function* __folio_lock_killable(folio: Folio): KPath<number> {
   if (folio.trylock(current)) return 0;
   if (fatal_signal_pending(current)) return -EINTR;
   folio.enqueue(current, true);
-  yield killable(folio.blockLock);
+  yield folio.blockLockKillable;
   return fatal_signal_pending(current) && folio.owner !== current ? -EINTR : 0;
 }
 
@@ -45,7 +45,7 @@ export function* folio_wait_locked_killable(folio: Folio): KPath<number> {
   if (!folio.locked) return 0;
   if (fatal_signal_pending(current)) return -EINTR;
   folio.enqueue(current, false);
-  yield killable(folio.blockWaitLocked);
+  yield folio.blockWaitLockedKillable;
   return 0; // woken by the unlock or by the signal: the caller returns VM_FAULT_RETRY either way
 }
 

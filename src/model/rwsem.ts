@@ -62,9 +62,13 @@ export class RwSemaphore implements WaitResource {
     return this.nrWritersQueued;
   }
 
+  /** Whether tryRead would succeed now (no writer, nobody queued): the same test, with no side effect. */
+  readFree(): boolean {
+    return this.writer === null && this.head === this.waiters.length;
+  }
   /** __down_read_trylock / rwsem_read_trylock */
   tryRead(t: Task): boolean {
-    if (this.writer !== null || this.head !== this.waiters.length) return false;
+    if (!this.readFree()) return false;
     this.readers.push(t);
     return true;
   }

@@ -210,11 +210,12 @@ function lock_vma_found(mm: MmStruct, vma: VmAreaStruct, addr: number, transient
  * VMA_LOCK_ABORT on failure and VMA_LOCK_MISS on a detached VMA (then looks
  * up again). Never sleeps. The simulator uses this form (nothing can run
  * between the lookup and the lock in a zero-time step); the checker runs
- * `lock_vma_under_rcu_steps`.
+ * `lock_vma_under_rcu_steps`. `hint`: a guess of the VMA's index in the
+ * tree (MapleTree.walkFrom: the same VMA as the walk), or -1.
  */
-export function lock_vma_under_rcu(mm: MmStruct, addr: number): VmAreaStruct | null {
+export function lock_vma_under_rcu(mm: MmStruct, addr: number, hint = -1): VmAreaStruct | null {
   for (;;) {
-    const vma = mm.find_vma(addr); // mas_walk under rcu_read_lock
+    const vma = mm.find_vma(addr, hint); // mas_walk under rcu_read_lock
     if (vma === null) {
       count_vm_event(VmEvent.VMA_LOCK_ABORT);
       return null;

@@ -18,6 +18,11 @@ export interface Slot {
    * touches): reused while it is attached, else looked up again.
    */
   vma: VmAreaStruct | null;
+  /**
+   * Where `vma` was last seen in the mm's tree (an index into mm.vmas, a
+   * guess: lock_vma_under_rcu checks it, see MapleTree.walkFrom), or -1.
+   */
+  idx: number;
 }
 
 export function vmFlags(g: VmaGroup): number {
@@ -67,7 +72,7 @@ export function buildMm(sc: Scenario, fault: FaultStrategy, fork: ForkStrategy):
         }
       }
       mm.link(vma);
-      list.push({ start: addr, pages, vma });
+      list.push({ start: addr, pages, vma, idx: -1 });
       addr += pages + 1;
     }
     slots.set(g.name, list);

@@ -6,6 +6,8 @@
 import {
   Cost, cpu, mutableCall, do_user_addr_fault, LawName, do_user_addr_fault_and_return, set_page_state, VmAreaStruct,
   fault_fast_path_ok, do_user_addr_fault_fast_lock, do_user_addr_fault_fast_cpu, do_user_addr_fault_fast_handle, do_user_addr_fault_fast_ret,
+  FAST_LOCK_MMAP, do_user_addr_fault_fast_retry_flags, do_user_addr_fault_fast_lock_mmap, do_user_addr_fault_fast_retry_cpu,
+  do_user_addr_fault_fast_mmap_handle, do_user_addr_fault_fast_mmap_ret,
   vm_fault_alloc, vm_fault_reusable,
   type CallEffect, type CpuEffect, type FolioHolder, type KPath, type VmFault,
 } from '../model/index.js';
@@ -94,7 +96,7 @@ function* no_fault(): KPath<number> {
  */
 export const faultFastPath = { on: true };
 
-export const FAST_NONE = 0, FAST_COLD = 1, FAST_LOCKED = 2, FAST_HANDLING = 3;
+export const FAST_NONE = 0, FAST_COLD = 1, FAST_LOCKED = 2, FAST_HANDLING = 3, FAST_MMAP_LOCKED = 4, FAST_MMAP_HANDLING = 5;
 
 /** A fault op with its lookups done once. */
 export interface CompiledFault {
@@ -139,12 +141,20 @@ export class UserFault {
    * of a fault after a sleep ran (fault_after_sleep), lock_vma_under_rcu
    * next; FAST_LOCKED, `fastVma`'s lock is held and the first attempt's CPU
    * step ran, handle_mm_fault next; FAST_HANDLING, the path handle_mm_fault
+   * returned ran as a CALL, its result next. After a VM_FAULT_RETRY that
+   * goes on to lock_mmap (model/fault.ts, steps 5 to 8): FAST_MMAP_LOCKED,
+   * mmap_lock is held for read on `fastVma` and the retried attempt's CPU
+   * step ran, handle_mm_fault next; FAST_MMAP_HANDLING, the path it
    * returned ran as a CALL, its result next.
    */
   fastStage = FAST_NONE;
   private fastVma: VmAreaStruct | null = null;
   private fastAddr = 0;
   private fastWrite = false;
+  /** The fault's slot (its `idx`: lock_vma_under_rcu's guess of where the VMA is in the tree). */
+  private fastSlot: Slot | null = null;
+  /** The flags of the retry under mmap_lock (FAULT_FLAG_TRIED after a major fault). */
+  private fastFlags = 0;
   /**
    * The fast path's struct vm_fault, reused from fault to fault while
    * handle_mm_fault returns at once (memory.ts vm_fault_reusable); null
@@ -228,6 +238,7 @@ export class UserFault {
       this.slept = false;
       this.fastAddr = addr;
       this.fastWrite = fault.write;
+      this.fastSlot = slot;
       if (cold !== null) { // the refill's CPU step first
         this.fastStage = FAST_COLD;
         return cold;
@@ -270,6 +281,7 @@ export class UserFault {
   fastNext(v: unknown): number | CallEffect | CpuEffect {
     const stage = this.fastStage;
     if (stage === FAST_COLD) return this.fastLock();
+    if (stage >= FAST_MMAP_LOCKED) return this.fastMmap(v);
     const vma = this.fastVma!;
     let r: number | KPath<number>;
     if (stage === FAST_LOCKED) {
@@ -284,7 +296,48 @@ export class UserFault {
     } else r = v as number; // FAST_HANDLING: what the handle_mm_fault path returned
     this.fastVma = null;
     this.fastStage = FAST_NONE;
-    r = do_user_addr_fault_fast_ret(this.w.mm, vma, this.fastAddr, this.fastWrite, r);
+    const ret = r;
+    r = do_user_addr_fault_fast_ret(this.w.mm, vma, this.fastAddr, this.fastWrite, ret);
+    if (typeof r === 'number') return r === FAST_LOCK_MMAP ? this.fastLockMmap(ret) : r;
+    this.callEffect.path = r;
+    return this.callEffect;
+  }
+
+  /**
+   * The fast path's VM_FAULT_RETRY (`ret`) goes on to lock_mmap: take
+   * mmap_lock and find the VMA there, and return the retried attempt's CPU
+   * step to yield; or, when that would sleep or find no VMA, the CALL effect
+   * that runs do_user_addr_fault from `lock_mmap:`.
+   */
+  private fastLockMmap(ret: number): CallEffect | CpuEffect {
+    const mm = this.w.mm, flags = do_user_addr_fault_fast_retry_flags(this.fastWrite, ret);
+    const vma = do_user_addr_fault_fast_lock_mmap(mm, this.fastAddr);
+    if (vma === null) {
+      this.callEffect.path = do_user_addr_fault(mm, this.fastAddr, this.fastWrite, null, 0, flags, 1);
+      return this.callEffect;
+    }
+    this.fastStage = FAST_MMAP_LOCKED;
+    this.fastVma = vma;
+    this.fastFlags = flags;
+    return do_user_addr_fault_fast_retry_cpu;
+  }
+
+  /** The retry under mmap_lock resumed (FAST_MMAP_LOCKED or FAST_MMAP_HANDLING): as fastNext's, handle_mm_fault, then its result. */
+  private fastMmap(v: unknown): number | CallEffect {
+    let r: number | KPath<number>;
+    if (this.fastStage === FAST_MMAP_LOCKED) {
+      const vma = this.fastVma!, vmf = this.vmf ?? vm_fault_alloc(vma);
+      r = do_user_addr_fault_fast_mmap_handle(vmf, vma, this.fastAddr, this.fastFlags);
+      this.vmf = vm_fault_reusable(vmf, r) ? vmf : null;
+      if (typeof r !== 'number') {
+        this.fastStage = FAST_MMAP_HANDLING;
+        this.callEffect.path = r;
+        return this.callEffect;
+      }
+    } else r = v as number;
+    this.fastVma = null;
+    this.fastStage = FAST_NONE;
+    r = do_user_addr_fault_fast_mmap_ret(this.w.mm, this.fastAddr, this.fastWrite, this.fastFlags, r);
     if (typeof r === 'number') return r;
     this.callEffect.path = r;
     return this.callEffect;
@@ -292,8 +345,9 @@ export class UserFault {
 
   /** The fast path's lock_vma_under_rcu: the first attempt's CPU step to yield, or the general form from `lock_mmap:`. */
   private fastLock(): CallEffect | CpuEffect {
-    const mm = this.w.mm;
-    const locked = do_user_addr_fault_fast_lock(mm, this.fastAddr);
+    const mm = this.w.mm, slot = this.fastSlot!;
+    const locked = do_user_addr_fault_fast_lock(mm, this.fastAddr, slot.idx);
+    if (locked !== null && mm.vmas[slot.idx] !== locked) slot.idx = mm.mm_mt.indexOf(locked); // the guess for the next fault in the slot
     if (locked === null) {
       this.fastStage = FAST_NONE;
       this.callEffect.path = do_user_addr_fault(mm, this.fastAddr, this.fastWrite, null);
