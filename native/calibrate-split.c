@@ -56,8 +56,8 @@ void bench_mprotect_split(int n, int argc, char **argv) {
  * X = 10 S + k. The difference k = 1 − k = 0 is what the call pays for the
  * CPU having idled or run something else meanwhile, most of it in
  * change_protection's walk (change_pte_range: each PTE, and the struct page
- * behind it that can_change_pte_writable reads): the PTE table's and the
- * struct pages' cache lines refilled.
+ * behind a present one, vm_normal_page -> page_folio): the PTE table's and
+ * the struct pages' cache lines refilled.
  */
 void bench_mprotect_after_sleep(int n, long np, int argc, char **argv) {
   if (np < 1 || np > 100000) die("mprotect-after-sleep: P = %ld", np);

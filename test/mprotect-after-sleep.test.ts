@@ -148,11 +148,11 @@ describe('simulator: mprotect pairs and line ages (sim/mprotect-walk.ts)', () =>
 });
 
 describe('workload: an mprotect thread pays the refill with the cost set, and nothing without', () => {
-  const run = (extra: Record<string, string>) => {
+  const run = (extra: Record<string, string>, prot = false) => {
     const sc = scenarioFromObject({
       name: 'gc-walk', description: 'test', seed: 1, duration: '50ms', warmup: '0ms', cpus: 1,
       vmas: [{ name: 'heap', kind: 'anon', write: true, pages: 2048, resident: 1 }],
-      threads: [{ name: 'gc', think: '1ms', ops: [{ op: 'mprotect', vma: 'heap', pages: 256 }] }],
+      threads: [{ name: 'gc', think: '1ms', ops: [{ op: 'mprotect', vma: 'heap', pages: 256, ...(prot ? { prot: 'r', restore: true } : {}) }] }],
       costs: { mprotect_fixup: '1us', change_pte: '50ns', ...extra },
     }, 'gc-walk (test)');
     const rec = new Recorder();
@@ -164,5 +164,10 @@ describe('workload: an mprotect thread pays the refill with the cost set, and no
     expect(base.length).toBeGreaterThan(10);
     expect(new Set(base)).toEqual(new Set([1000 + 256 * 50]));
     expect(cold).toEqual(base.map((d) => d + 256 * 20));
+  });
+  it('with a prot and restore: the protect after the think time pays, the restore right after it does not', () => {
+    const base = run({}, true), cold = run({ change_pte_after_sleep: '20ns' }, true);
+    expect(base.length).toBeGreaterThan(10);
+    expect(cold).toEqual(base.map((d, i) => (i % 2 === 0 ? d + 256 * 20 : d)));
   });
 });

@@ -316,8 +316,9 @@ export const enum Cost {
   set_pte_range = 46,
   /**
    * change_protection's walk of one page over cache lines the CPU no longer
-   * holds (change_pte_range: the PTE table's line, and the struct page that
-   * can_change_pte_writable -> vm_normal_page reads for a present PTE), on
+   * holds (change_pte_range: the PTE table's line, and for a present PTE the
+   * struct page vm_normal_page -> page_folio and mprotect_folio_pte_batch
+   * read), on
    * top of Cost.change_pte, which the `mprotect-split` bench fits back to
    * back with every line cached. Charged per page changed by an mprotect
    * whose range the task last walked long ago or before a sleep

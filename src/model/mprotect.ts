@@ -119,9 +119,9 @@ export function* mprotect_fixup(
 /**
  * change_protection -> change_pte_range over lines the CPU no longer holds:
  * for each PTE the walk reads and rewrites the PTE table's line and, for a
- * present PTE it may make writable again (can_change_pte_writable ->
- * vm_normal_page: PageAnonExclusive; the folio batch of mprotect_folio_pte_batch),
- * the struct page's. Cost.change_pte is fitted back to back, with every such
+ * present PTE, the struct page's (vm_normal_page -> page_folio, and
+ * mprotect_folio_pte_batch; change_present_ptes -> commit_anon_folio_batch
+ * reads PageAnonExclusive when the PTE may be made writable again). Cost.change_pte is fitted back to back, with every such
  * line in the cache; a walk whose range was last walked long ago, or before
  * the task slept, refills them: `refill` units of Cost.change_pte_after_sleep
  * per page (the simulator chooses the units from the range's age: src/sim/

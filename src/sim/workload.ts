@@ -214,11 +214,14 @@ export class Workload {
         if (op.op === 'mprotect' && op.prot != null) {
           // The protection the pages have now (what the GC restores after a pair).
           const old = (mm.find_vma(addr)?.vm_flags ?? VM_READ) & VM_PROT_MASK;
-          const ok = yield* do_mprotect_pkey(mm, addr, n, MPROTECT_PROT_BITS[op.prot]);
+          const walks = this.mprotectWalks, range = { slot, addr, pages: n };
+          const refill = walks.on ? walks.refill(range, mm.find_vma(addr), sim.now, slept) : 0;
+          const ok = yield* do_mprotect_pkey(mm, addr, n, MPROTECT_PROT_BITS[op.prot], refill);
           obs.opEnd(sim.now, task, op.op, ok ? 0 : -12);
           if (op.restore === true) {
             obs.opBegin(sim.now, task, op.op);
-            const back = yield* do_mprotect_pkey(mm, addr, n, old);
+            const again = walks.on ? walks.refill(range, mm.find_vma(addr), sim.now, false) : 0;
+            const back = yield* do_mprotect_pkey(mm, addr, n, old, again);
             obs.opEnd(sim.now, task, op.op, back ? 0 : -12);
           }
           return;
