@@ -45,3 +45,44 @@ void bench_mprotect_split(int n, int argc, char **argv) {
     munmap(p, big * PAGE);
   }
 }
+
+/*
+ * mprotect-after-sleep N P S1 S2 ...: the load generator's mprotect (a
+ * PROT_EXEC flip of P resident anonymous pages in the middle of a VMA of
+ * 3P + 64 pages: the protect splits the VMA twice, the restore merges it)
+ * right after the thread slept S microseconds (clock_nanosleep, 1 ns timer
+ * slack), and the same protect again back to back, N pairs per S:
+ *   sleep S; protect (timed, k = 1); restore; protect (timed, k = 0); restore.
+ * X = 10 S + k. The difference k = 1 − k = 0 is what the call pays for the
+ * CPU having idled or run something else meanwhile, most of it in
+ * change_protection's walk (change_pte_range: each PTE, and the struct page
+ * behind a present one, vm_normal_page -> page_folio): the PTE table's and
+ * the struct pages' cache lines refilled.
+ */
+void bench_mprotect_after_sleep(int n, long np, int argc, char **argv) {
+  if (np < 1 || np > 100000) die("mprotect-after-sleep: P = %ld", np);
+  prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
+  size_t big = (size_t)np * 3 + 64;
+  char *p = map_anon(big);
+  populate(p, big);
+  char *mid = p + (size_t)np * PAGE;
+  size_t len = (size_t)np * PAGE;
+  for (int k = 0; k < argc; k++) {
+    long us = atol(argv[k]);
+    if (us < 0) die("mprotect-after-sleep: S = %ld", us);
+    for (int i = 0; i < n; i++) {
+      if (us > 0) {
+        struct timespec d = { us / 1000000, (us % 1000000) * 1000 };
+        clock_nanosleep(CLOCK_MONOTONIC, 0, &d, NULL);
+      }
+      for (int warm = 0; warm < 2; warm++) {
+        int64_t t = now_ns();
+        if (mprotect(mid, len, PROT_READ | PROT_WRITE | PROT_EXEC) != 0) die("mprotect: %s", strerror(errno));
+        int64_t dt = now_ns() - t;
+        if (mprotect(mid, len, PROT_READ | PROT_WRITE) != 0) die("mprotect: %s", strerror(errno));
+        sample(10 * us + (warm ? 0 : 1), dt);
+      }
+    }
+  }
+  munmap(p, big * PAGE);
+}

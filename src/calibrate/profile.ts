@@ -150,6 +150,12 @@ const LawYaml = z.union([
   z.strictObject({ law: z.literal('constant'), value: Dur }),
   z.strictObject({ law: z.literal('empirical'), points: z.array(z.tuple([z.number(), Dur])).min(1) }),
 ]);
+/**
+ * Costs added after profiles were recorded with this format (the recordings
+ * under recordings/validate keep their P.yaml): a profile without one reads
+ * it as 0 (source `default`), the model without that mechanism.
+ */
+export const LATER_COSTS: ReadonlySet<CostName> = new Set<CostName>(['change_pte_after_sleep']);
 const ProfileSchema = z.strictObject({
   faultline_cost_profile: z.literal(PROFILE_FORMAT),
   name: z.string().min(1),
@@ -157,7 +163,7 @@ const ProfileSchema = z.strictObject({
   host: z.strictObject({
     kernel: z.string(), cpus: z.number().int().positive(), cpu: z.string(), load: z.array(z.number()), measured: z.string(),
   }).nullable(),
-  costs: z.strictObject(Object.fromEntries(COST_NAMES.map((n) => [n, CostValueSchema])) as Record<CostName, typeof CostValueSchema>),
+  costs: z.strictObject(Object.fromEntries(COST_NAMES.map((n) => [n, LATER_COSTS.has(n) ? CostValueSchema.optional() : CostValueSchema])) as Record<CostName, typeof CostValueSchema>),
   io: z.strictObject({
     swap: z.strictObject({ law: LawYaml, source: z.enum(SOURCES), from: z.string(), spread: SpreadSchema.optional() }).nullable(),
   }),
@@ -190,6 +196,9 @@ export function parseProfile(text: string, source: string): CostProfile {
     throw new ProfileError(`${source}: ${i.path.join('.') || '(top)'}: ${i.message}${r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more)` : ''}`);
   }
   const d = r.data;
+  for (const n of LATER_COSTS) {
+    d.costs[n] ??= { value: 0, source: 'default', from: 'not in this profile (recorded before the cost existed): 0' };
+  }
   const law = d.io.swap?.law;
   for (const n of COST_NAMES) {
     if (!Number.isFinite(d.costs[n].value)) throw new ProfileError(`${source}: costs.${n}.value: not a duration`);
@@ -307,8 +316,8 @@ export function applyProfile(sc: Scenario, p: CostProfile, opts: { keep?: Readon
   return copy;
 }
 
-/** The costs that may carry `by_sleep` points (a fault's refill after a sleep, by kind). */
-export const AFTER_SLEEP_COSTS = ['fault_after_sleep', 'cached_fault_after_sleep', 'major_fault_after_sleep', 'swapin_fault_after_sleep'] as const;
+/** The costs that may carry `by_sleep` points (a fault's refill after a sleep, by kind; an mprotect walk's per page). */
+export const AFTER_SLEEP_COSTS = ['fault_after_sleep', 'cached_fault_after_sleep', 'major_fault_after_sleep', 'swapin_fault_after_sleep', 'change_pte_after_sleep'] as const;
 export type AfterSleepCost = (typeof AFTER_SLEEP_COSTS)[number];
 
 /**

@@ -314,6 +314,20 @@ export const enum Cost {
    * (the slope per neighbour with its PTE none − with it present).
    */
   set_pte_range = 46,
+  /**
+   * change_protection's walk of one page over cache lines the CPU no longer
+   * holds (change_pte_range: the PTE table's line, and for a present PTE the
+   * struct page vm_normal_page -> page_folio and mprotect_folio_pte_batch
+   * read), on
+   * top of Cost.change_pte, which the `mprotect-split` bench fits back to
+   * back with every line cached. Charged per page changed by an mprotect
+   * whose range the task last walked long ago or before a sleep
+   * (src/model/mprotect.ts change_pte_refill; the simulator's units by the
+   * range's age, src/sim/mprotect-walk.ts). Default 0; a cost profile fits
+   * it from `mprotect-after-sleep` (after a sleep − back to back, / P), with
+   * `by_sleep` points.
+   */
+  change_pte_after_sleep = 47,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
@@ -328,7 +342,7 @@ export const COST_NAMES = [
   'cached_fault_after_sleep', 'major_fault_after_sleep', 'swapin_fault_after_sleep',
   'filemap_map_pages', 'next_uptodate_folio',
   'tick_sched_timer', 'tick_nsec',
-  'set_pte_range',
+  'set_pte_range', 'change_pte_after_sleep',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

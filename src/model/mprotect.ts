@@ -28,8 +28,13 @@ export const MPROTECT_PROT_BITS = {
  * Without `prot`: the model before VMAs could split (kept for the existing
  * scenarios and their figures, docs/fidelity.md): write-lock the VMA at
  * `addr` and change `npages` PTEs; the VMA's flags and range stay as they are.
+ *
+ * `refill`: change_protection's walk over lines that are not in the CPU's
+ * caches (change_pte_refill, below), in units of Cost.change_pte_after_sleep
+ * per page changed; 0 (the checker, and a simulator without that cost): no
+ * step.
  */
-export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number, prot?: number): KPath<boolean> {
+export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number, prot?: number, refill = 0): KPath<boolean> {
   if ((yield* mmap_write_lock_killable(mm)) < 0) return false;
   // mmap_lock held for write, however it was taken (at once or after a sleep). Live: mm, addr, npages,
   // prot (arguments); what mmap_write_lock_killable read (the rwsem's answer, the wake-up) is dead.
@@ -47,6 +52,7 @@ export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number, pr
     hooks.pt_update_begin(vma, 'change_protection', true); // model-only hook
     yield cpu(Cost.mprotect_fixup);
     yield cpu(Cost.change_pte, Math.min(npages, vma.vm_end - addr)); // change_protection
+    if (refill > 0) yield* change_pte_refill(Math.min(npages, vma.vm_end - addr), refill);
     const flush = flush_tlb_mm_range(ptes_changed(Math.min(npages, vma.vm_end - addr), vma)); // tlb_finish_mmu
     if (flush !== null) yield flush;
     hooks.pt_update_end(vma, 'change_protection');
@@ -62,7 +68,7 @@ export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number, pr
     const newflags = (vma.vm_flags & ~VM_PROT_MASK) | prot;
     const tmp_end = Math.min(vma.vm_end, end);
     changed ||= newflags !== vma.vm_flags && ptes_changed(tmp_end - tmp, vma);
-    const fixed = yield* mprotect_fixup(mm, vma, prev, tmp, tmp_end, newflags);
+    const fixed = yield* mprotect_fixup(mm, vma, prev, tmp, tmp_end, newflags, refill);
     if (fixed === null) { // -ENOMEM: the map_count limit
       ok = false;
       break;
@@ -93,7 +99,7 @@ export function* do_mprotect_pkey(mm: MmStruct, addr: number, npages: number, pr
  * vma_modify: a split at the map_count limit).
  */
 export function* mprotect_fixup(
-  mm: MmStruct, vma: VmAreaStruct, prev: VmAreaStruct | null, start: number, end: number, newflags: number,
+  mm: MmStruct, vma: VmAreaStruct, prev: VmAreaStruct | null, start: number, end: number, newflags: number, refill = 0,
 ): KPath<VmAreaStruct | null> {
   if (newflags === vma.vm_flags) return vma;
   const v = yield* vma_modify_flags(mm, prev, vma, start, end, newflags);
@@ -105,6 +111,23 @@ export function* mprotect_fixup(
   hooks.pt_update_begin(v, 'change_protection', true); // model-only hook
   yield cpu(Cost.mprotect_fixup);
   yield cpu(Cost.change_pte, end - start); // change_protection
+  if (refill > 0) yield* change_pte_refill(end - start, refill);
   hooks.pt_update_end(v, 'change_protection');
   return v;
+}
+
+/**
+ * change_protection -> change_pte_range over lines the CPU no longer holds:
+ * for each PTE the walk reads and rewrites the PTE table's line and, for a
+ * present PTE, the struct page's (vm_normal_page -> page_folio, and
+ * mprotect_folio_pte_batch; change_present_ptes -> commit_anon_folio_batch
+ * reads PageAnonExclusive when the PTE may be made writable again). Cost.change_pte is fitted back to back, with every such
+ * line in the cache; a walk whose range was last walked long ago, or before
+ * the task slept, refills them: `refill` units of Cost.change_pte_after_sleep
+ * per page (the simulator chooses the units from the range's age: src/sim/
+ * mprotect-walk.ts). One CPU step with the walk's lock held, as change_pte's.
+ */
+function* change_pte_refill(pages: number, refill: number): KPath {
+  const n = Math.round(pages * refill);
+  if (n > 0) yield cpu(Cost.change_pte_after_sleep, n);
 }

@@ -178,7 +178,7 @@ export class ThreadLoop implements TaskLoop {
     const fault = this.fault;
     if (fault === null) {
       this.at = T_OP_CALLED;
-      return this.call(this.w.runOp(this.task, this.th.ops[this.op]!, this.sim));
+      return this.call(this.w.runOp(this.task, this.th.ops[this.op]!, this.sim, this.uf.slept));
     }
     this.at = T_FAULT;
     return this.uf.begin(fault);

@@ -23,6 +23,7 @@ import type { SimObserver } from './observer.js';
 import { adviceOf, buildMm, type Slot, vmFlags } from './build-mm.js';
 import { type CompiledFault, FAST_NONE, type SleepCurve, UserFault } from './user-fault.js';
 import { ThreadLoop } from './thread-loop.js';
+import { MprotectWalks } from './mprotect-walk.js';
 
 export { buildMm, vmFlags };
 
@@ -54,6 +55,8 @@ export class Workload {
    * every fault (the reference bench: all four are 0).
    */
   afterSleepRefills = true;
+  /** The `mprotect` ops' pairs and their walks' refill (Cost.change_pte_after_sleep): set by simulate(). */
+  mprotectWalks = new MprotectWalks(0, null);
 
   constructor(
     readonly sim: Simulator,
@@ -168,7 +171,7 @@ export class Workload {
           }
           if (fatal_signal_pending(task)) return;
           if (fault === null) {
-            opCall.path = this.runOp(task, op, sim);
+            opCall.path = this.runOp(task, op, sim, uf.slept);
             yield opCall;
             uf.slept = false;
           } else {
@@ -195,8 +198,8 @@ export class Workload {
     }
   }
 
-  /** Every op but faults (ThreadLoop and frame threads run them as a CALL). */
-  *runOp(task: SimTask, op: OpSpec, sim: Simulator): KPath {
+  /** Every op but faults (ThreadLoop and frame threads run them as a CALL); `slept`: the thread slept since its last op. */
+  *runOp(task: SimTask, op: OpSpec, sim: Simulator, slept = false): KPath {
     const obs: SimObserver = sim.observer;
     const mm = this.mm;
     switch (op.op) {
@@ -211,16 +214,28 @@ export class Workload {
         if (op.op === 'mprotect' && op.prot != null) {
           // The protection the pages have now (what the GC restores after a pair).
           const old = (mm.find_vma(addr)?.vm_flags ?? VM_READ) & VM_PROT_MASK;
-          const ok = yield* do_mprotect_pkey(mm, addr, n, MPROTECT_PROT_BITS[op.prot]);
+          const walks = this.mprotectWalks, range = { slot, addr, pages: n };
+          const refill = walks.on ? walks.refill(range, mm.find_vma(addr), sim.now, slept) : 0;
+          const ok = yield* do_mprotect_pkey(mm, addr, n, MPROTECT_PROT_BITS[op.prot], refill);
           obs.opEnd(sim.now, task, op.op, ok ? 0 : -12);
           if (op.restore === true) {
             obs.opBegin(sim.now, task, op.op);
-            const back = yield* do_mprotect_pkey(mm, addr, n, old);
+            const again = walks.on ? walks.refill(range, mm.find_vma(addr), sim.now, false) : 0;
+            const back = yield* do_mprotect_pkey(mm, addr, n, old, again);
             obs.opEnd(sim.now, task, op.op, back ? 0 : -12);
           }
           return;
         }
-        const ok = op.op === 'mprotect' ? yield* do_mprotect_pkey(mm, addr, n) : yield* madvise_dontneed(mm, addr, n);
+        if (op.op === 'mprotect') {
+          // The load generator's pair (mprotect-walk.ts): the restore takes its protect's range.
+          const walks = this.mprotectWalks;
+          const r = walks.range(task.id, slot, addr, n);
+          const refill = walks.on ? walks.refill(r, mm.find_vma(r.addr), sim.now, slept) : 0;
+          const ok = yield* do_mprotect_pkey(mm, r.addr, r.pages, undefined, refill);
+          obs.opEnd(sim.now, task, op.op, ok ? 0 : -12);
+          return;
+        }
+        const ok = yield* madvise_dontneed(mm, addr, n);
         obs.opEnd(sim.now, task, op.op, ok ? 0 : -12);
         return;
       }
@@ -407,6 +422,7 @@ export function simulate(spec: RunSpec): Simulator {
   w.afterSleepRefills = w.faultAfterSleepNs > 0 || w.cachedFaultAfterSleepNs > 0 || w.majorFaultAfterSleepNs > 0 ||
     w.swapinFaultAfterSleepNs > 0 || w.faultAfterSleepBy !== null || w.cachedFaultAfterSleepBy !== null ||
     w.majorFaultAfterSleepBy !== null || w.swapinFaultAfterSleepBy !== null;
+  w.mprotectWalks = new MprotectWalks(sc.costs.change_pte_after_sleep, sleepCurve(by?.change_pte_after_sleep));
   w.spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
   if (sc.kill !== undefined) w.spawnKiller(sc.kill);
   const memcg = mm.memory;
