@@ -105,8 +105,8 @@ describe('model: the refill of change_protection (mprotect.ts change_pte_refill)
 });
 
 describe('simulator: mprotect pairs and line ages (sim/mprotect-walk.ts)', () => {
-  const slotA = { start: 1000, pages: 100, vma: null };
-  const slotB = { start: 5000, pages: 100, vma: null };
+  const slotA = { start: 1000, pages: 100, vma: null, idx: -1 };
+  const slotB = { start: 5000, pages: 100, vma: null, idx: -1 };
   it('the second mprotect of a thread in a slot restores the first one\'s range; another slot starts its own pair', () => {
     const w = new MprotectWalks(0, null);
     expect(w.range(1, slotA, 1010, 8)).toMatchObject({ addr: 1010, pages: 8 });
