@@ -88,6 +88,8 @@ export interface DfsOptions {
    * part)").
    */
   readonly preciseCuts?: boolean;
+  /** Precise cut summaries: most stored first steps one walk visits before the coarse rule is used (default 32; ./cut-tree.ts). */
+  readonly preciseCutBudget?: number;
 }
 
 export class NondeterminismError extends Error {
