@@ -1,5 +1,5 @@
 /**
- * `npm run bench:dpor [-- --configs LIST] [--no-state-cache] [--precise-cuts | --coarse-cuts] [--cut-budget N] [--max-executions N]`
+ * `npm run bench:dpor [-- --configs LIST] [--no-state-cache] [--coarse-cuts] [--cut-budget N] [--max-executions N]`
  *
  * Where the exhaustive search's executions go (docs/checker.md, "Where
  * DPOR's executions go"): the unbounded DFS (DPOR, sleep sets, state caching
@@ -7,7 +7,8 @@
  * how its executions end (complete, blocked by the sleep set, cut at a state
  * explored before) and what became of the options DPOR added to backtrack
  * sets (./src/check/dfs-stats.ts). Counts only, deterministic; one JSON line
- * per configuration on stdout. `--precise-cuts`: DfsOptions.preciseCuts, with
+ * per configuration on stdout. Precise cut summaries (DfsOptions.preciseCuts,
+ * the default; `--precise-cuts` is accepted for the older commands), with
  * how many cut races a walk of the stored states resolved (`precise`) and
  * how many it left to the coarse rule (`precise_fallback`, and why:
  * `fallback_why`, the walk's budget ran out, it reached a state or step not
@@ -37,7 +38,7 @@ function main(): void {
   const names = (a.configs ?? 'HOLD-2,DROP-2,HOLD-3').split(',');
   const stateCache = a['no-state-cache'] !== true;
   if (a['precise-cuts'] === true && a['coarse-cuts'] === true) throw new Error('check-dpor: --precise-cuts and --coarse-cuts exclude each other');
-  const preciseCuts = a['precise-cuts'] === true;
+  const preciseCuts = a['coarse-cuts'] !== true; // --precise-cuts: the default, kept for the older commands
   const budget = a['cut-budget'] !== undefined ? Number(a['cut-budget']) : undefined;
   const maxExecutions = a['max-executions'] !== undefined ? Number(a['max-executions']) : null;
   for (const name of names) {

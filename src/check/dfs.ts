@@ -112,7 +112,7 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
     this.exact = this.table !== null && opts.preemptionBound !== null ? new ExactLog() : null;
     const from = opts.inherit;
     this.summaries = this.table !== null && this.dpor ? (from?.summaries ?? new Summaries()) : null;
-    this.tree = this.summaries !== null && opts.preciseCuts === true && opts.preemptionBound === null && opts.sourceSets !== false ? new CutTree() : null;
+    this.tree = this.summaries !== null && opts.preciseCuts !== false && opts.preemptionBound === null && opts.sourceSets !== false ? new CutTree() : null;
     if (this.tree !== null && opts.preciseCutBudget !== undefined) this.tree.budget = opts.preciseCutBudget;
     if (from !== undefined && this.table !== null && from.table !== null) this.seed(from);
   }
