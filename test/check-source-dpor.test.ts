@@ -123,13 +123,19 @@ describe('precise cut summaries (DfsOptions.preciseCuts, the default) on a hand-
     expect(precise.finals).toEqual(want);
   });
 
-  it('a walk that runs out of its budget leaves the race to the coarse rule, and is counted as such', () => {
+  it('a walk that runs out of its budget or reaches a state not known leaves the race to the coarse rule, and is counted as such', () => {
     // The default budget (32) resolves the one cut race; a budget of 0 gives up
     // at the first stored step: the coarse rule's 7 executions, one blocked.
     expect(explore(prog, { dpor: true, stateCache: true, preciseCutBudget: 32 }).walks).toEqual({ precise: 1, budget: 0, unknown: 0, wide: 0 });
     const none = explore(prog, { dpor: true, stateCache: true, preciseCutBudget: 0 });
     expect(none.walks).toEqual({ precise: 0, budget: 1, unknown: 0, wide: 0 });
     expect([none.executions, none.sleepBlocked]).toEqual([7, 1]);
+    // After a bug-hunting pass (bound 1) the unbounded pass starts from the states that pass explored exactly,
+    // whose first steps were not recorded (a bounded pass builds no cut tree): its walks reach them and give up
+    // as `unknown` (docs/checker.md, "Precise cuts by default").
+    const hunted = explore(prog, { dpor: true, stateCache: true, hunt: 1, preciseCutBudget: 32 });
+    expect(hunted.walks).toEqual({ precise: 0, budget: 0, unknown: 4, wide: 0 });
+    expect(hunted.finals).toEqual(explore(prog, { dpor: false, stateCache: false }).finals);
   });
 });
 
