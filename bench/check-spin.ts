@@ -27,6 +27,7 @@ const USAGE = `usage: node dist/bench/check-spin.js [options]
       --time-limit D     wall-time limit of each faultline search (default 60s; 0 for none)
       --spin DIR         directory of faultlock.pml (default ../shared/anchors/spin beside the repository)
       --no-state-cache   faultline's stateless search (the default caches states)
+      --coarse-cuts      the coarse rule at every cut state (the default uses precise cut summaries)
       --no-hunt          no bug-hunting passes before the complete search (the default runs
                          passes with at most 0..${DEFAULT_HUNT} preemptions first, as faultline check does)
       --configs LIST     configurations, comma-separated (default all: ${'HOLD-2,DROP-2,HOLD-3,DROP-3,HOLD-4,DROP-4,BUG-HOLD-2,BUG-DROP-2,BUG-DROP-4'})
@@ -66,7 +67,7 @@ interface SpinResult {
   readonly wall_s: number;
 }
 
-function runFaultline(c: Config, limitMs: number, stateCache: boolean, hunt: number | null): FaultlineResult {
+function runFaultline(c: Config, limitMs: number, stateCache: boolean, hunt: number | null, preciseCuts: boolean): FaultlineResult {
   const scenario = loadCheckScenario('check-spin-anchor', { nfault: c.nfault });
   const injections: Injection[] = c.bug ? ['fork-skip-vma-write-lock'] : [];
   const t0 = process.hrtime.bigint();
@@ -76,7 +77,7 @@ function runFaultline(c: Config, limitMs: number, stateCache: boolean, hunt: num
       scenario, fault: faultStrategy(c.policy === 'HOLD' ? 'hold-io+mmap' : 'mainline'), fork: forkStrategy('fork-lock-all'),
       injections, invariants: new Set(INVARIANT_NAMES),
     },
-    { mode: { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null, stateCache, hunt }, shrink: false, stop: () => (limitMs > 0 && elapsed() >= limitMs ? 'time limit' : null) },
+    { mode: { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null, stateCache, hunt, preciseCuts }, shrink: false, stop: () => (limitMs > 0 && elapsed() >= limitMs ? 'time limit' : null) },
   );
   const wall = elapsed() / 1000;
   return {
@@ -126,7 +127,7 @@ function runSpin(c: Config, dir: string): SpinResult {
 function main(): void {
   let a;
   try {
-    a = parseArgs({ options: { 'time-limit': { type: 'string' }, spin: { type: 'string' }, configs: { type: 'string' }, 'no-state-cache': { type: 'boolean' }, 'no-hunt': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
+    a = parseArgs({ options: { 'time-limit': { type: 'string' }, spin: { type: 'string' }, configs: { type: 'string' }, 'no-state-cache': { type: 'boolean' }, 'coarse-cuts': { type: 'boolean' }, 'no-hunt': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
   } catch (e) {
     process.stderr.write(`check-spin: ${(e as Error).message}\n${USAGE}\n`);
     process.exit(2);
@@ -162,7 +163,7 @@ function main(): void {
   const rows: Array<{ config: string; faultline: FaultlineResult; spin: SpinResult | null; ratio_time: number | null; verdicts_agree: boolean | null }> = [];
   process.stderr.write(`${'config'.padEnd(11)} ${'faultline: verdict'.padEnd(19)} ${'executions'.padStart(11)} ${'states'.padStart(12)} ${'time s'.padStart(8)}   ${'SPIN: verdict'.padEnd(13)} ${'stored'.padStart(9)} ${'pan wall s'.padStart(10)} ${'ratio'.padStart(8)}\n`);
   for (const c of configs) {
-    const f = runFaultline(c, limitMs, a['no-state-cache'] !== true, hunt);
+    const f = runFaultline(c, limitMs, a['no-state-cache'] !== true, hunt, a['coarse-cuts'] !== true);
     let s: SpinResult | null = null;
     if (spinOk) {
       try {
@@ -180,7 +181,7 @@ function main(): void {
     process.stderr.write(`${c.name.padEnd(11)} ${fv.padEnd(19)} ${f.executions.toLocaleString('en-US').padStart(11)} ${f.states.toLocaleString('en-US').padStart(12)} ${f.wall_s.toFixed(2).padStart(8)}   ${(s?.verdict ?? '-').padEnd(13)} ${(s !== null ? s.stored.toLocaleString('en-US') : '-').padStart(9)} ${(s !== null ? s.wall_s.toFixed(2) : '-').padStart(10)} ${(ratio !== null ? `${ratio}x` : '-').padStart(8)}\n`);
   }
   for (const n of notes) process.stderr.write(`note: ${n}\n`);
-  process.stdout.write(JSON.stringify({ bench: 'check-spin', time_limit_s: limitMs / 1000, state_cache: a['no-state-cache'] !== true, hunt_preemptions: hunt, configs: rows, notes }) + '\n');
+  process.stdout.write(JSON.stringify({ bench: 'check-spin', time_limit_s: limitMs / 1000, state_cache: a['no-state-cache'] !== true, precise_cuts: a['coarse-cuts'] !== true, hunt_preemptions: hunt, configs: rows, notes }) + '\n');
 }
 
 main();

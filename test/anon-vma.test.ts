@@ -192,7 +192,11 @@ threads:
     const post = runCheck('check-mremap-anon-vma', { mode: { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null, stateCache: true } }); // as `faultline check` runs it
     expect(verdict(post)).toBe('safe');
     expect(post.complete).toBe(true);
-    expect([post.stats.executions, post.stats.newSteps]).toEqual([541, 3090]); // 545, 3306 before issue 15's tenth part (vma_start_write's reader test an opaque yes/no, the mprotect_locked checkpoint, the dead `retried`); 542, 3303 before the fault's dispatch read vm_flags (userfaultfd_missing, issue 13a's userfaults: mprotect's flag writes now conflict with it); 528, 3093 before the same-mm transient vm_refcnt reference (issue 13a); 555, 3321 with it before source-set DPOR (issue 15)
+    expect([post.stats.executions, post.stats.newSteps]).toEqual([526, 3075]);
+    // Precise cut summaries (issue 15's twelfth part, the default) take 526 and 3,075 where the coarse rule at cut
+    // states took 541 and 3,090, with the same verdict:
+    const coarse = runCheck('check-mremap-anon-vma', { mode: { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null, stateCache: true, preciseCuts: false } });
+    expect([verdict(coarse), coarse.complete, coarse.stats.executions, coarse.stats.newSteps]).toEqual(['safe', true, 541, 3090]); // 545, 3306 before issue 15's tenth part (vma_start_write's reader test an opaque yes/no, the mprotect_locked checkpoint, the dead `retried`); 542, 3303 before the fault's dispatch read vm_flags (userfaultfd_missing, issue 13a's userfaults: mprotect's flag writes now conflict with it); 528, 3093 before the same-mm transient vm_refcnt reference (issue 13a); 555, 3321 with it before source-set DPOR (issue 15)
     const bad = runCheck('check-mremap-anon-vma', { inject: ['mremap-merge-skip-anon-vma-dup'] });
     expect(verdict(bad)).toBe('unsafe:use-after-free');
     expect(bad.violation!.message).toMatch(/T1 frees anon_vma\[\d+\] \(the last put_anon_vma\) while vma\[\d+:heap\] still maps anonymous folios whose folio->mapping is it.*anon_vma is NULL/);

@@ -35,13 +35,28 @@ describe('faultline check', () => {
     };
     const dflt = await json();
     expect(dflt.mode).toMatch(/after bug-hunting passes with at most 0\.\.2 preemptions/);
-    expect(dflt.executions).toBe(242);
+    // 242 and 195 with the coarse rule at cut states (before issue 15's twelfth part: --coarse-cuts below)
+    expect(dflt.executions).toBe(238);
     expect(await json('--hunt-preemptions', '2')).toEqual(dflt);
     const none = await json('--no-hunt');
     expect(none.mode).not.toMatch(/bug-hunting/);
-    expect(none.executions).toBe(195);
+    expect(none.executions).toBe(189);
     expect((await json('--hunt-preemptions', '0')).mode).toMatch(/at most 0 preemptions/);
-  });
+  }, 20_000);
+  it('--coarse-cuts: the coarse rule at cut states (precise cut summaries are the default); the same verdict', async () => {
+    const json = async (...args: string[]): Promise<{ code: number; executions: number; mode: string }> => {
+      const r = await run('check-fork-anon', '--json', ...args);
+      const rep = (JSON.parse(r.out) as Array<{ stats: { executions: number }; modeText: string }>)[0]!;
+      return { code: r.code, executions: rep.stats.executions, mode: rep.modeText };
+    };
+    const dflt = await json();
+    expect(dflt.mode).not.toMatch(/coarse/);
+    expect(await json('--coarse-cuts')).toEqual({
+      code: 0, executions: 242, mode: 'exhaustive DFS with DPOR and sleep sets, state caching (coarse cut summaries), after bug-hunting passes with at most 0..2 preemptions',
+    });
+    expect(await json('--coarse-cuts', '--no-hunt')).toMatchObject({ code: 0, executions: 195 });
+    expect(dflt.code).toBe(0);
+  }, 20_000);
   it('3: a bounded search that found nothing', async () => {
     const r = await run('check-fork-anon', '--preemption-bound', '0');
     expect(r.code).toBe(3);

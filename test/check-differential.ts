@@ -87,8 +87,8 @@ const DFS: Mode = { kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: n
 /** The CLI's default: state caching, and bug-hunting passes (bounds 0..2) before the complete search. */
 const STATEFUL: Mode = {
   kind: 'dfs', sleepSets: true, dpor: true, preemptionBound: null, stateCache: true, hunt: DEFAULT_HUNT,
-  // FAULTLINE_DIFF_PRECISE=1: the stateful search with precise cut summaries (docs/checker.md, issue 15's eleventh part).
-  ...(process.env['FAULTLINE_DIFF_PRECISE'] === '1' ? { preciseCuts: true } : {}),
+  // Precise cut summaries are the default (docs/checker.md, issue 15's twelfth part); FAULTLINE_DIFF_COARSE=1: the coarse rule.
+  ...(process.env['FAULTLINE_DIFF_COARSE'] === '1' ? { preciseCuts: false } : {}),
 };
 const SLEEP_ONLY: Mode = { kind: 'dfs', sleepSets: true, dpor: false, preemptionBound: null };
 const NO_POR: Mode = { kind: 'dfs', sleepSets: false, dpor: false, preemptionBound: null };

@@ -43,9 +43,13 @@ describe('bug hunting before the complete search', () => {
     expect(out.stats.executions).toBe(23);
   }, 120_000);
 
-  it('with state caching: 223 executions instead of 1,114 (232 and 1,130 before source sets)', () => {
-    // 1,118 before the mprotect_locked checkpoint and the opaque reader test in vma_start_write (issue 15's tenth part)
-    expect(runCheck(anchor2, { inject: bug, mode: DFS(true, null), shrink: false }).stats.executions).toBe(1114);
+  it('with state caching: 223 executions instead of 988 (1,114 with the coarse rule at cut states; 232 and 1,130 before source sets)', () => {
+    // 1,118 before the mprotect_locked checkpoint and the opaque reader test in vma_start_write (issue 15's tenth part);
+    // 1,114 before precise cut summaries became the default (issue 15's twelfth part): the same bug, found later
+    const alone = runCheck(anchor2, { inject: bug, mode: DFS(true, null), shrink: false });
+    expect([verdict(alone), alone.stats.executions]).toEqual(['unsafe:vma-write-exclusion', 988]);
+    const coarse = runCheck(anchor2, { inject: bug, mode: { ...DFS(true, null), preciseCuts: false }, shrink: false });
+    expect([verdict(coarse), coarse.stats.executions]).toEqual(['unsafe:vma-write-exclusion', 1114]);
     const r = runCheck(anchor2, { inject: bug, mode: DFS(true, 2), shrink: false });
     expect(verdict(r)).toBe('unsafe:vma-write-exclusion');
     expect(r.stats.executions).toBe(223);
@@ -67,8 +71,13 @@ describe('bug hunting before the complete search', () => {
       expect(verdict(r)).toBe('safe');
       expect(r.stats.executions).toBe(out.stats.executions);
     }
-    expect(runCheck('check-fork-anon', { mode: DFS(true, 2) }).stats.executions).toBe(242);
-    expect(runCheck('check-fork-anon', { mode: DFS(true, null) }).stats.executions).toBe(195);
+    // 242 and 195 with the coarse rule at cut states (before issue 15's twelfth part), the same verdict
+    expect(runCheck('check-fork-anon', { mode: DFS(true, 2) }).stats.executions).toBe(238);
+    expect(runCheck('check-fork-anon', { mode: DFS(true, null) }).stats.executions).toBe(189);
+    for (const [h, n] of [[2, 242], [null, 195]] as const) {
+      const coarse = runCheck('check-fork-anon', { mode: { ...DFS(true, h), preciseCuts: false } });
+      expect([verdict(coarse), coarse.complete, coarse.stats.executions]).toEqual(['safe', true, n]);
+    }
   }, 120_000);
 
   it('a pass whose bound removed no option was the unbounded search: one thread, one pass, complete', () => {

@@ -20,7 +20,7 @@ export type Mode =
     readonly kind: 'dfs'; readonly sleepSets: boolean; readonly dpor: boolean; readonly preemptionBound: number | null; readonly stateCache?: boolean;
     /** Bug hunting first (./hunt.ts): passes with preemption bounds 0..hunt before the unbounded search; null or absent: none. */
     readonly hunt?: number | null;
-    /** Precise cut summaries (DfsOptions.preciseCuts; unbounded DPOR with state caching); default off. */
+    /** Precise cut summaries (DfsOptions.preciseCuts; unbounded DPOR with state caching); default on, false: the coarse rule (`--coarse-cuts`). */
     readonly preciseCuts?: boolean;
   }
   | { readonly kind: 'random'; readonly seed: number; readonly iterations: number }
@@ -85,7 +85,7 @@ function schedulerFor(model: CheckModel, mode: Mode): Scheduler {
     case 'dfs': {
       const opts = {
         nthreads: mask.length, mask, sleepSets: mode.sleepSets, dpor: mode.dpor, preemptionBound: mode.preemptionBound, stateCache: mode.stateCache === true,
-        ...(mode.preciseCuts === true ? { preciseCuts: true } : {}),
+        ...(mode.preciseCuts === false ? { preciseCuts: false } : {}),
       };
       const hunt = mode.hunt ?? null;
       return hunt !== null && mode.preemptionBound === null ? new HuntScheduler(opts, hunt) : new DfsScheduler(opts);
@@ -104,7 +104,7 @@ function modeText(mode: Mode): string {
     case 'dfs':
       return mode.preemptionBound !== null
         ? `bounded DFS, at most ${plural(mode.preemptionBound, 'preemption')} per execution`
-        : `exhaustive DFS${mode.sleepSets ? (mode.dpor ? ' with DPOR and sleep sets' : ' with sleep sets') : ' without reduction'}${mode.stateCache === true ? ', state caching' : ''}${mode.hunt != null ? `, after bug-hunting passes with at most ${mode.hunt === 0 ? '0' : `0..${mode.hunt}`} preemptions` : ''}`;
+        : `exhaustive DFS${mode.sleepSets ? (mode.dpor ? ' with DPOR and sleep sets' : ' with sleep sets') : ' without reduction'}${mode.stateCache === true ? `, state caching${mode.preciseCuts === false && mode.dpor ? ' (coarse cut summaries)' : ''}` : ''}${mode.hunt != null ? `, after bug-hunting passes with at most ${mode.hunt === 0 ? '0' : `0..${mode.hunt}`} preemptions` : ''}`;
     case 'random':
       return `random scheduling, ${mode.iterations} executions, seed ${mode.seed}`;
     case 'pct':

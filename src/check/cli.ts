@@ -48,6 +48,9 @@ SCENARIO is a built-in check scenario (see --list) or a check-scenario file.
   --no-dpor                dfs: sleep sets only, no dynamic partial-order reduction
   --no-por                 dfs: no partial-order reduction at all (for comparison)
   --no-state-cache         dfs: stateless (re-explore states reached again; for comparison)
+  --coarse-cuts            dfs: at a state explored before, add every task that can start a
+                           race's reversal instead of the ones its stored first steps name
+                           (the rule before precise cut summaries; for comparison)
   --hunt-preemptions N     dfs: before the complete search, bug-hunting passes with at most
                            0, 1, .. N preemptions (default ${DEFAULT_HUNT})
   --no-hunt                dfs: no bug-hunting passes (the complete search alone)
@@ -146,7 +149,7 @@ export async function checkCommand(args: string[], io: CheckIo): Promise<number>
         strategy: { type: 'string' }, fork: { type: 'string' }, mode: { type: 'string' },
         'preemption-bound': { type: 'string' }, 'no-sleep-sets': { type: 'boolean' },
         'no-dpor': { type: 'boolean' }, 'no-por': { type: 'boolean' }, 'fine-steps': { type: 'boolean' },
-        'no-state-cache': { type: 'boolean' }, 'hunt-preemptions': { type: 'string' }, 'no-hunt': { type: 'boolean' },
+        'no-state-cache': { type: 'boolean' }, 'coarse-cuts': { type: 'boolean' }, 'hunt-preemptions': { type: 'string' }, 'no-hunt': { type: 'boolean' },
         iterations: { type: 'string' }, seed: { type: 'string' }, 'pct-depth': { type: 'string' },
         invariant: { type: 'string', multiple: true }, 'no-invariant': { type: 'string', multiple: true },
         inject: { type: 'string', multiple: true }, param: { type: 'string', multiple: true },
@@ -205,6 +208,7 @@ export async function checkCommand(args: string[], io: CheckIo): Promise<number>
         kind: 'dfs', sleepSets, dpor: sleepSets && o['no-dpor'] !== true, preemptionBound: bound ?? null,
         stateCache: o['no-state-cache'] !== true && bound === undefined,
         hunt: o['no-hunt'] === true || bound !== undefined ? null : hunt,
+        ...(o['coarse-cuts'] === true ? { preciseCuts: false } : {}),
       };
     } else if (modeName === 'random') {
       mode = { kind: 'random', seed, iterations };

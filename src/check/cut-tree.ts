@@ -48,6 +48,9 @@ export interface WalkFrom {
 
 const STRIDE = 4;
 
+/** Why the last walk gave up (`CutTree.gaveUp`): its budget ran out, a state below was not known, or a task id did not fit the mask. */
+export type GiveUp = 'budget' | 'unknown' | 'wide';
+
 export class CutTree {
   /** Per entry: 1 + index of its first kid node, 0 none; `known` tells a leaf from a state never finished. */
   private head = new Int32Array(1 << 16);
@@ -58,6 +61,8 @@ export class CutTree {
   private readonly fpIds = new Map<number, number[]>();
   /** Most kids one walk visits before it gives up (the coarse rule is used then). */
   budget = 32;
+  /** Why the last walk that returned null gave up (for the statistics). */
+  gaveUp: GiveUp = 'budget';
 
   private fit(e: number): void {
     if (e < this.head.length) return;
@@ -130,11 +135,11 @@ export class CutTree {
     let left = this.budget, out = 0;
     const nd = this.nodes, want = from.want;
     const go = (s: number): boolean => {
-      if (s >= this.known.length || this.known[s] === 0) return false;
+      if (s >= this.known.length || this.known[s] === 0) return this.stop('unknown');
       for (let k = this.head[s]! - 1; k >= 0; k = nd[k * STRIDE + 3]! - 1) {
-        if (--left < 0) return false;
+        if (--left < 0) return this.stop('budget');
         const u = nd[k * STRIDE]!, fp = this.fps[nd[k * STRIDE + 1]!]!, child = nd[k * STRIDE + 2]!;
-        if (u > 30) return false;
+        if (u > 30) return this.stop('wide');
         const bit = 1 << u;
         const after = (from.after & bit) !== 0 || (from.runnable & bit) === 0 || touches(fp, from.aw, from.ar);
         const withI = u !== from.ti && conflict(fp, from.fp);
@@ -155,7 +160,7 @@ export class CutTree {
           if ((out & want) === want) return true;
         }
         if (child === END) continue;
-        if (child === UNKNOWN) return false;
+        if (child === UNKNOWN) return this.stop('unknown');
         const cs = sumOf(child);
         if (cs !== undefined && !cs.wide && sums.conflicts(cs, from.ti, from.fp) === 0) continue; // no race below
         // Below it, this step is ordered after i.
@@ -174,6 +179,11 @@ export class CutTree {
     };
     if (want === 0) return 0;
     return go(e) ? out : null;
+  }
+
+  private stop(why: GiveUp): false {
+    this.gaveUp = why;
+    return false;
   }
 
   /** Kid nodes and distinct footprints kept (for the statistics). */

@@ -84,10 +84,13 @@ export interface DfsOptions {
    * race whose reversal starts inside the stored subtree adds the tasks the
    * stored executions start it with (./cut-tree.ts) instead of every task
    * runnable at the cut that is not ordered after the racing step; default
-   * false (docs/checker.md, "Precise cut summaries (issue 15, eleventh
-   * part)").
+   * true since issue 15's twelfth part, false: the coarse rule at every cut
+   * (docs/checker.md, "Precise cut summaries made cheap (issue 15, eleventh
+   * part)", "Precise cuts by default (issue 15, twelfth part)").
    */
   readonly preciseCuts?: boolean;
+  /** Precise cut summaries: most stored first steps one walk visits before the coarse rule is used (default 32; ./cut-tree.ts). */
+  readonly preciseCutBudget?: number;
 }
 
 export class NondeterminismError extends Error {

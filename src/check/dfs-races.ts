@@ -43,12 +43,18 @@ export abstract class DfsRaces {
       const bt = (this.levels[e.level] as ThreadLevel).backtrack;
       let want = 0;
       for (const u of coarse) if (bt !== null && !bt.has(u) && u <= 30) want |= 1 << u;
-      if (want === 0 || coarse.some((u) => u > 30)) return null; // nothing to add (the coarse rule adds nothing either), or too wide
+      if (want === 0) return null; // nothing to add (the coarse rule adds nothing either)
+      if (coarse.some((u) => u > 30)) {
+        this.dporStats.preciseFallback++;
+        this.dporStats.fallbackWhy.wide++;
+        return null;
+      }
       const f = from();
       f.want = want;
       const m = tree.walk(entry, f, sums, (n) => this.sumOfEntry(n));
       if (m === null) {
         this.dporStats.preciseFallback++;
+        this.dporStats.fallbackWhy[tree.gaveUp]++;
         return null;
       }
       this.dporStats.precise++;

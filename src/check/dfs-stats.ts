@@ -23,6 +23,8 @@ export class DporStats implements DporCounts {
   /** Precise cut summaries (./cut-tree.ts): races of cut states whose initials a walk found, and those it left to the coarse rule. */
   precise = 0;
   preciseFallback = 0;
+  /** Of the races left to the coarse rule: the walk's budget ran out; it reached a state not known (or a step that led nowhere stored); a task id above 30. */
+  readonly fallbackWhy = { budget: 0, unknown: 0, wide: 0 };
   asleep = 0;
   explored = 0;
   exploredBlockedOnly = 0;

@@ -112,7 +112,8 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
     this.exact = this.table !== null && opts.preemptionBound !== null ? new ExactLog() : null;
     const from = opts.inherit;
     this.summaries = this.table !== null && this.dpor ? (from?.summaries ?? new Summaries()) : null;
-    this.tree = this.summaries !== null && opts.preciseCuts === true && opts.preemptionBound === null && opts.sourceSets !== false ? new CutTree() : null;
+    this.tree = this.summaries !== null && opts.preciseCuts !== false && opts.preemptionBound === null && opts.sourceSets !== false ? new CutTree() : null;
+    if (this.tree !== null && opts.preciseCutBudget !== undefined) this.tree.budget = opts.preciseCutBudget;
     if (from !== undefined && this.table !== null && from.table !== null) this.seed(from);
   }
 
@@ -477,6 +478,11 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
       weight /= options;
     }
     return { depth: this.levels.length, explored };
+  }
+
+  /** Precise cut summaries are on (./cut-tree.ts). */
+  get preciseCuts(): boolean {
+    return this.tree !== null;
   }
 
   /** Depth of the current execution's stack. */
