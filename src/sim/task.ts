@@ -3,6 +3,7 @@
  * state, the limits on a run that cannot end, SimTask and EngineConfig.
  */
 import type { Effect, KPath, WaitResource } from '../model/index.js';
+import { objectArray } from '../model/arrays.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
 import { PRIORITY_CLASSES } from '../scenario/types.js';
 import type { SimObserver, SimTaskInfo } from './observer.js';
@@ -50,7 +51,7 @@ export class SimTask implements SimTaskInfo, SchedEntity {
   needResched = false;
   state = TaskState.NEW;
   /** Call stack of paths (CALL effects push, returns pop); the top one runs. */
-  readonly stack: Array<KPath<unknown>> = [];
+  readonly stack: Array<KPath<unknown>> = objectArray();
   /** Value passed to the top path at its next resume (a nested path's return). */
   resumeValue: unknown = undefined;
   /**
