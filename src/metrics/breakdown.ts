@@ -5,7 +5,7 @@
  * after warm-up. `other` is op time in no state (0 unless a path sleeps).
  */
 import type { PriorityClass } from '../scenario/types.js';
-import { objectArray } from '../model/arrays.js';
+import { objectArray } from '../model/shapes.js';
 import { TIME_CATEGORIES, type ClassBreakdown, type TimeCategory } from './types.js';
 
 /** Index in TIME_CATEGORIES; -1 = no state. */

@@ -16,7 +16,7 @@
  *   instead of Math.log2, a division and Math.pow.
  * - Several percentiles are read in one pass over the counts (`cdf`).
  */
-import { objectArray } from '../model/arrays.js';
+import { objectArray } from '../model/shapes.js';
 
 /** Sub-buckets per bucket above bucket 0 (HdrHistogram's subBucketHalfCount for 3 digits). */
 const HALF = 1024;

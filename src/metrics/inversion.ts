@@ -10,7 +10,7 @@
  * events they are taken as constant.
  */
 import type { Task, WaitResource } from '../model/index.js';
-import { objectArray } from '../model/arrays.js';
+import { objectArray } from '../model/shapes.js';
 import type { PriorityClass } from '../scenario/types.js';
 import type { WaitClass } from '../sim/observer.js';
 import type { ChainRecord, ClassInversion, InversionMetrics } from './types.js';

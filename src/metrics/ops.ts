@@ -3,7 +3,7 @@
  * over all classes. Ops that begin before warm-up are left out.
  */
 import { PRIORITY_CLASSES, type OpName, type PriorityClass } from '../scenario/types.js';
-import { doubleArray, objectArray } from '../model/arrays.js';
+import { doubleArray, objectArray } from '../model/shapes.js';
 import { Distribution } from './histograms.js';
 import { OP_NAMES, type LatencyCdfs, type OpStats } from './types.js';
 

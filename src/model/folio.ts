@@ -3,7 +3,7 @@
  * (moved out of mm_types.ts).
  */
 import { block, type BlockEffect, type Task, type WaitResource } from './effects.js';
-import { objectArray } from './arrays.js';
+import { objectArray } from './shapes.js';
 import { hooks, hooks_on } from './custom.js';
 import { wake_up_process } from './sched.js';
 

@@ -23,7 +23,7 @@
  * checker, which never does, sees the rules above only.
  */
 import { block, type BlockEffect, type Task, type WaitResource } from './effects.js';
-import { objectArray } from './arrays.js';
+import { mutableFields, objectArray } from './shapes.js';
 import { hooks } from './custom.js';
 import { wake_up_process } from './sched.js';
 
@@ -53,6 +53,7 @@ export class RwSemaphore implements WaitResource {
   constructor(readonly label: string, readonly readerWake: ReaderWake = 'all') {
     this.blockRead = block(this, 'down_read');
     this.blockWrite = block(this, 'down_write');
+    mutableFields(this, ['head', 'nrWritersQueued']); // first rewritten runs later (shapes.ts)
     hooks.object_created(this); // model-only (custom.ts)
   }
 

@@ -9,7 +9,7 @@ import {
   type Folio, type WaitResource,
 } from '../model/index.js';
 import { EventHeap } from './heap.js';
-import { objectArray } from '../model/arrays.js';
+import { doubleFields, objectArray } from '../model/shapes.js';
 import { NullObserver, type SimObserver, type WaitClass } from './observer.js';
 import { SimTask, TaskState, type EngineConfig } from './task.js';
 import { child_runs_first, select_idle_sibling } from './placement.js';
@@ -68,6 +68,7 @@ export abstract class CpuSched {
     this.tickPeriod = tick > 0 && tickNs > 0 ? tick : 0;
     this.tickNs = this.tickPeriod > 0 ? tickNs : 0;
     this.observer = cfg.observer ?? new NullObserver();
+    doubleFields(this, ['now']); // passes 2^30 ns (model/shapes.ts)
   }
 
   /**

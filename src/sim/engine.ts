@@ -14,7 +14,7 @@ import {
 } from '../model/index.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
 import { Rng } from './rng.js';
-import { objectArray } from '../model/arrays.js';
+import { objectArray } from '../model/shapes.js';
 import { MAX_EVENTS, MAX_ZERO_TIME_EFFECTS, SimLimitError, SimTask, TaskState, type EngineConfig, type TaskLoop } from './task.js';
 import { waitClass } from './cpus.js';
 import { RqSched } from './runqueues.js';

@@ -3,7 +3,7 @@
  * state, the limits on a run that cannot end, SimTask and EngineConfig.
  */
 import type { Effect, KPath, WaitResource } from '../model/index.js';
-import { objectArray } from '../model/arrays.js';
+import { doubleFields, objectArray } from '../model/shapes.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
 import { PRIORITY_CLASSES } from '../scenario/types.js';
 import type { SimObserver, SimTaskInfo } from './observer.js';
@@ -111,6 +111,8 @@ export class SimTask implements SimTaskInfo, SchedEntity {
   ) {
     this.prio = PRIORITY_CLASSES.indexOf(cls);
     this.weight = class_weight(cls);
+    // Times in ns (past 2^30) and virtual times: doubles from the start (model/shapes.ts).
+    doubleFields(this, ['vruntime', 'deadline', 'vlag', 'vprot', 'execStart', 'cpuEnd', 'spinSince', 'ranSinceWake', 'runStart', 'irqUntil']);
   }
 }
 

@@ -2,7 +2,7 @@
  * A fault op's page states, in an array of one elements kind whatever
  * compiled this (Array.prototype.map's result differs between the
  * interpreter and TurboFan's inlined map, and UserFault.begin was
- * deoptimised on the new map: arrays.ts).
+ * deoptimised on the new map: shapes.ts).
  */
 function stateNames(states: ReadonlyArray<readonly [PageState, number]>): PageState[] {
   const out = objectArray<PageState>();
@@ -29,7 +29,7 @@ import {
   oom_reap_task, process_mrelease, send_sigkill, type FolioHolder, type FaultStrategy,
   type ForkStrategy, type KPath, type CostName,
 } from '../model/index.js';
-import { objectArray } from '../model/arrays.js';
+import { objectArray } from '../model/shapes.js';
 import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, PageState, Scenario, ThreadSpec } from '../scenario/types.js';
 import { Simulator, type SimTask } from './engine.js';
 import type { SimObserver } from './observer.js';
