@@ -428,7 +428,7 @@ class EffectRecord {
   killableForm: EffectRecord | null = null;
   constructor(public k: EffectKind) {}
 }
-// `ns` holds times past 2^30 ns: a double from the first EffectRecord on (shapes.ts).
+// `ns` holds times past 2^31 ns and fractions: a double from the first EffectRecord on (shapes.ts).
 doubleFields(new EffectRecord(EffectKind.POINT), ['ns']);
 
 export function point(what: string): PointEffect {

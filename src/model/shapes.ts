@@ -21,7 +21,7 @@
  *   them in their final kind; `slice()` of an empty template copies its
  *   elements kind and allocates no backing store, as `[]` does.
  * - A number field initialised with 0 is a small integer; the first time
- *   it holds a time past 2^30 ns (1.07 s simulated) or a fraction, it
+ *   it holds a time past 2^31 ns (2.15 s simulated) or a fraction, it
  *   becomes a double and the object's map is replaced. The objects made
  *   before that (the event heap, the tasks, the effects) then have maps
  *   unlike the next run's, and every field that held them changes class.

@@ -68,7 +68,7 @@ export abstract class CpuSched {
     this.tickPeriod = tick > 0 && tickNs > 0 ? tick : 0;
     this.tickNs = this.tickPeriod > 0 ? tickNs : 0;
     this.observer = cfg.observer ?? new NullObserver();
-    doubleFields(this, ['now']); // passes 2^30 ns (model/shapes.ts)
+    doubleFields(this, ['now']); // passes 2^31 ns (model/shapes.ts)
   }
 
   /**

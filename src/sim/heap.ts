@@ -36,7 +36,7 @@ export class EventHeap {
   popTag = 0;
 
   constructor() {
-    doubleFields(this, ['frontTime', 'pendTime', 'popTime']); // times pass 2^30 ns (model/shapes.ts)
+    doubleFields(this, ['frontTime', 'pendTime', 'popTime']); // times pass 2^31 ns (model/shapes.ts)
   }
 
   get size(): number {

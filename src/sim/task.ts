@@ -111,7 +111,7 @@ export class SimTask implements SimTaskInfo, SchedEntity {
   ) {
     this.prio = PRIORITY_CLASSES.indexOf(cls);
     this.weight = class_weight(cls);
-    // Times in ns (past 2^30) and virtual times: doubles from the start (model/shapes.ts).
+    // Times in ns (past 2^31) and virtual times: doubles from the start (model/shapes.ts).
     doubleFields(this, ['vruntime', 'deadline', 'vlag', 'vprot', 'execStart', 'cpuEnd', 'spinSince', 'ranSinceWake', 'runStart', 'irqUntil']);
   }
 }
