@@ -5,6 +5,7 @@
  * after warm-up. `other` is op time in no state (0 unless a path sleeps).
  */
 import type { PriorityClass } from '../scenario/types.js';
+import { objectArray } from '../model/shapes.js';
 import { TIME_CATEGORIES, type ClassBreakdown, type TimeCategory } from './types.js';
 
 /** Index in TIME_CATEGORIES; -1 = no state. */
@@ -26,7 +27,7 @@ interface ClassTime {
 }
 
 export class TimeBreakdown {
-  private readonly tasks: Array<TaskTime | undefined> = [];
+  private readonly tasks: Array<TaskTime | undefined> = objectArray();
   private readonly classes = new Map<PriorityClass, ClassTime>();
 
   constructor(private readonly warmup: number) {}
@@ -85,6 +86,7 @@ export class TimeBreakdown {
 
   private task(id: number, cls: PriorityClass, t: number): TaskTime {
     let k = this.tasks[id];
+    while (this.tasks.length <= id) this.tasks.push(undefined);
     if (k === undefined) this.tasks[id] = k = { ct: this.cls(cls), inOp: false, opStart: 0, state: -1, since: t };
     return k;
   }

@@ -16,6 +16,7 @@
  *   instead of Math.log2, a division and Math.pow.
  * - Several percentiles are read in one pass over the counts (`cdf`).
  */
+import { objectArray } from '../model/shapes.js';
 
 /** Sub-buckets per bucket above bucket 0 (HdrHistogram's subBucketHalfCount for 3 digits). */
 const HALF = 1024;
@@ -27,7 +28,7 @@ type Counts = Uint32Array | Float64Array;
 
 export class CompactHdr {
   /** counts[b]: bucket b's sub-bucket counts, or undefined while empty. */
-  private readonly counts: Array<Counts | undefined> = [];
+  private readonly counts: Array<Counts | undefined> = objectArray();
   total = 0;
 
   /** Record one non-negative integer value. */

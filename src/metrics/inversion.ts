@@ -10,6 +10,7 @@
  * events they are taken as constant.
  */
 import type { Task, WaitResource } from '../model/index.js';
+import { objectArray } from '../model/shapes.js';
 import type { PriorityClass } from '../scenario/types.js';
 import type { WaitClass } from '../sim/observer.js';
 import type { ChainRecord, ClassInversion, InversionMetrics } from './types.js';
@@ -31,7 +32,7 @@ export class InversionTracker {
   private readonly byClass = new Map<PriorityClass, ClassInversion>();
   private longest: ChainRecord | null = null;
   private lastEval = 0;
-  private readonly scratch: Task[] = [];
+  private readonly scratch: Task[] = objectArray();
 
   constructor(private readonly warmup: number) {}
 

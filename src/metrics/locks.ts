@@ -4,6 +4,7 @@
  * of the same task and mode. An interval is counted when it begins at or after
  * warm-up and ends before the end of the run.
  */
+import { doubleArray } from '../model/shapes.js';
 import type { WaitClass } from '../sim/observer.js';
 import { Distribution } from './histograms.js';
 import type { DurationStats, MmapLockMetrics } from './types.js';
@@ -26,15 +27,17 @@ export class LockStats {
   private writeAcquisitions = 0;
   private failedTrylocks = 0;
   /** Per task id: start of the current wait, and its kind. */
-  private readonly waitStart: number[] = [];
+  private readonly waitStart: number[] = doubleArray();
   private readonly waitKinds: WaitKind[] = [];
   /** Per task id: start of the current read / write hold (-1: none). */
-  private readonly readSince: number[] = [];
-  private readonly writeSince: number[] = [];
+  private readonly readSince: number[] = doubleArray();
+  private readonly writeSince: number[] = doubleArray();
 
   constructor(private readonly warmup: number) {}
 
   blocked(t: number, id: number, what: string, cls: WaitClass): void {
+    grow(this.waitStart, id);
+    while (this.waitKinds.length <= id) this.waitKinds.push(WaitKind.OTHER); // read only where waitStart is set
     this.waitStart[id] = t;
     this.waitKinds[id] = waitKind(what, cls);
   }
@@ -61,7 +64,9 @@ export class LockStats {
       if (write) this.writeAcquisitions++;
       else this.readAcquisitions++;
     }
-    (write ? this.writeSince : this.readSince)[id] = t;
+    const since = write ? this.writeSince : this.readSince;
+    grow(since, id);
+    since[id] = t;
   }
 
   released(t: number, id: number, write: boolean): void {
@@ -88,4 +93,13 @@ export class LockStats {
   vmaWriter(): DurationStats {
     return this.vmaWriterWait.durations();
   }
+}
+
+/**
+ * Make `a` long enough for index `id`, with -1 (none) in the new places: the
+ * per-task tables stay dense, in the elements kind they were made with
+ * (model/shapes.ts), instead of going holey at a task's first store.
+ */
+function grow(a: number[], id: number): void {
+  while (a.length <= id) a.push(-1);
 }

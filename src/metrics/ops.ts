@@ -3,6 +3,7 @@
  * over all classes. Ops that begin before warm-up are left out.
  */
 import { PRIORITY_CLASSES, type OpName, type PriorityClass } from '../scenario/types.js';
+import { doubleArray, objectArray } from '../model/shapes.js';
 import { Distribution } from './histograms.js';
 import { OP_NAMES, type LatencyCdfs, type OpStats } from './types.js';
 
@@ -12,11 +13,22 @@ import { OP_NAMES, type LatencyCdfs, type OpStats } from './types.js';
  * class, and the (class, op) and all-classes distributions it goes to.
  */
 class OpenOps {
-  readonly begin: number[] = [];
-  readonly op: OpName[] = [];
-  readonly cls: PriorityClass[] = [];
-  readonly mine: Distribution[] = [];
-  readonly all: Distribution[] = [];
+  readonly begin: number[] = doubleArray();
+  readonly op: Array<OpName | undefined> = objectArray();
+  readonly cls: Array<PriorityClass | undefined> = objectArray();
+  readonly mine: Array<Distribution | undefined> = objectArray();
+  readonly all: Array<Distribution | undefined> = objectArray();
+
+  /** Make room for task `id`: the arrays grow together, without holes, in the elements kind they were made with. */
+  grow(id: number): void {
+    while (this.begin.length <= id) {
+      this.begin.push(-1);
+      this.op.push(undefined);
+      this.cls.push(undefined);
+      this.mine.push(undefined);
+      this.all.push(undefined);
+    }
+  }
 }
 
 export class OpLatencies {
@@ -29,13 +41,13 @@ export class OpLatencies {
    * dist(cls, op) by PRIORITY_CLASSES index * OP_NAMES.length + OP_NAMES
    * index; dist(null, op) after those.
    */
-  private readonly cache: Array<Distribution | undefined> = [];
+  private readonly cache: Array<Distribution | undefined> = objectArray();
 
   constructor(private readonly warmup: number) {}
 
   begin(t: number, id: number, cls: PriorityClass, op: OpName): void {
     const o = this.open;
-    while (o.begin.length <= id) o.begin.push(-1);
+    o.grow(id);
     if (t < this.warmup) {
       o.begin[id] = -1;
       return;

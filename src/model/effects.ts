@@ -11,6 +11,7 @@
  * so the common fault path allocates nothing per step.
  */
 import type { Folio } from './mm_types.js';
+import { doubleFields } from './shapes.js';
 
 /** Effect kinds (numeric for a cheap switch in the engine's hot loop). */
 export const enum EffectKind {
@@ -441,6 +442,8 @@ class EffectRecord {
   killableForm: EffectRecord | null = null;
   constructor(public k: EffectKind) {}
 }
+// `ns` holds times past 2^31 ns and fractions: a double from the first EffectRecord on (shapes.ts).
+doubleFields(new EffectRecord(EffectKind.POINT), ['ns']);
 
 export function point(what: string): PointEffect {
   const e = new EffectRecord(EffectKind.POINT);

@@ -3,6 +3,7 @@
  * (moved out of mm_types.ts).
  */
 import { block, killableBlock, type BlockEffect, type Task, type WaitResource } from './effects.js';
+import { objectArray } from './shapes.js';
 import { hooks, hooks_on } from './custom.js';
 import { wake_up_process } from './sched.js';
 
@@ -16,7 +17,7 @@ export type FolioOwner = Task | 'io' | null;
 export class FolioWriteback implements WaitResource {
   readonly lockClass = 'io' as const;
   readonly label: string;
-  readonly waiters: Task[] = [];
+  readonly waiters: Task[] = objectArray();
   readonly blockWait: BlockEffect;
   constructor(folio: { readonly label: string }) {
     this.label = `${folio.label}:writeback`;
@@ -49,8 +50,8 @@ export class Folio implements WaitResource {
   readahead = false;
   /** Kernel references beyond the mapping's (folio_get/folio_put). */
   refcount = 0;
-  private readonly waiters: Task[] = [];
-  private readonly exclusive: boolean[] = [];
+  private readonly waiters: Task[] = objectArray();
+  private readonly exclusive: boolean[] = objectArray();
   private bl: BlockEffect | null = null;
   private bw: BlockEffect | null = null;
   /** The killable forms of bl and bw, made on first use (a folio a major fault waits for needs only those). */

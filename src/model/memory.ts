@@ -2,6 +2,7 @@
  * mm/memory.c (~v7.0 with the series' patch 3/5 applied: folio_lock_or_retry
  * lives here): handle_mm_fault and the handlers the thread argues about.
  */
+import { mutableFields } from './shapes.js';
 import { might_alloc } from './fs_reclaim.js';
 import { Cost, cpu, cpuLaw, LawName, type CpuEffect, type KPath } from './effects.js';
 import { fault_around_cpu } from './fault_around.js';
@@ -433,6 +434,11 @@ export function handle_mm_fault(vma: VmAreaStruct, address: number, flags: numbe
 export function vm_fault_alloc(vma: VmAreaStruct): VmFault {
   return { vma, address: 0, pgoff: 0, flags: 0, pt: null, uffd_missing: false };
 }
+// A vm_fault from vm_fault_alloc is rewritten at every fault, first perhaps
+// runs after the fault path was optimised for handle_mm_fault's vm_faults
+// (same fields, same order: one shape), which are never rewritten: its
+// fields are not constants for V8 from the start (shapes.ts).
+mutableFields({ vma: null, address: 0, pgoff: 0, flags: 0, pt: null, uffd_missing: false }, ['vma', 'address', 'pgoff', 'flags', 'pt', 'uffd_missing']);
 
 /**
  * handle_mm_fault with the caller's `vmf` (vm_fault_alloc), filled here as

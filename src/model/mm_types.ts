@@ -3,6 +3,7 @@
  * (include/linux/mm_types.h), with only the fields the locking protocol reads.
  * Locks live in the structures that own them, as in the kernel.
  */
+import { mutableFields } from './shapes.js';
 import { block, type BlockEffect, type Task, type WaitResource } from './effects.js';
 import { hooks } from './custom.js';
 import { RwSemaphore, type ReaderWake } from './rwsem.js';
@@ -218,6 +219,7 @@ export class VmAreaStruct implements WaitResource {
     this.anon_present = new IndexSet();
     this.wrprotected = new IndexSet();
     this.file_ptes = new FilePtes();
+    mutableFields(this, ['excludeReaders', 'writerWaiting', 'bw']); // first written by a rare vma_start_write (shapes.ts)
     hooks.object_created(this); // model-only (custom.ts)
   }
   /** The effect a writer yields to sleep until the VMA's readers leave (vma_start_write). */

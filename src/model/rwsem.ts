@@ -23,6 +23,7 @@
  * checker, which never does, sees the rules above only.
  */
 import { block, type BlockEffect, type Task, type WaitResource } from './effects.js';
+import { mutableFields, objectArray } from './shapes.js';
 import { hooks } from './custom.js';
 import { wake_up_process } from './sched.js';
 
@@ -34,11 +35,11 @@ export type ReaderWake = 'all' | 'prefix';
 export class RwSemaphore implements WaitResource {
   readonly lockClass = 'mmap_lock' as const;
   /** Tasks holding it for read (order of acquisition). */
-  readonly readers: Task[] = [];
+  readonly readers: Task[] = objectArray();
   writer: Task | null = null;
   /** FIFO of waiters; `waitWrite[i]` tells the mode of `waiters[i]`. */
-  private readonly waiters: Task[] = [];
-  private readonly waitWrite: boolean[] = [];
+  private readonly waiters: Task[] = objectArray();
+  private readonly waitWrite: boolean[] = objectArray();
   private head = 0;
   private nrWritersQueued = 0;
   /**
@@ -52,6 +53,7 @@ export class RwSemaphore implements WaitResource {
   constructor(readonly label: string, readonly readerWake: ReaderWake = 'all') {
     this.blockRead = block(this, 'down_read');
     this.blockWrite = block(this, 'down_write');
+    mutableFields(this, ['head', 'nrWritersQueued']); // first rewritten runs later (shapes.ts)
     hooks.object_created(this); // model-only (custom.ts)
   }
 

@@ -9,6 +9,7 @@ import {
   type Folio, type WaitResource,
 } from '../model/index.js';
 import { EventHeap } from './heap.js';
+import { doubleFields, objectArray } from '../model/shapes.js';
 import { NullObserver, type SimObserver, type WaitClass } from './observer.js';
 import { SimTask, TaskState, type EngineConfig } from './task.js';
 import { child_runs_first, select_idle_sibling } from './placement.js';
@@ -21,7 +22,7 @@ export function waitClass(res: WaitResource): WaitClass {
 
 export abstract class CpuSched {
   now = 0;
-  readonly tasks: SimTask[] = [];
+  readonly tasks: SimTask[] = objectArray();
   readonly observer: SimObserver;
   protected readonly heap = new EventHeap();
   protected readonly costs: Float64Array;
@@ -34,12 +35,12 @@ export abstract class CpuSched {
   private free: number;
   /** One run queue per CPU (EngineConfig.perCpuRunqueues with a number of CPUs; sim/runqueues.ts). */
   protected readonly perCpu: boolean;
-  private readonly running: SimTask[] = [];
-  private readonly runqueue: SimTask[] = [];
+  private readonly running: SimTask[] = objectArray();
+  private readonly runqueue: SimTask[] = objectArray();
   private rqSeq = 0;
   protected cur: SimTask | null = null;
   /** Tasks spinning on an rwsem, each holding a CPU (trySpin). */
-  protected readonly spinners: SimTask[] = [];
+  protected readonly spinners: SimTask[] = objectArray();
   /**
    * Per CPU the task running or spinning on it, null when idle (the
    * kernel's rq->curr; SimTask.cpu the other way). Empty with unlimited
@@ -67,6 +68,7 @@ export abstract class CpuSched {
     this.tickPeriod = tick > 0 && tickNs > 0 ? tick : 0;
     this.tickNs = this.tickPeriod > 0 ? tickNs : 0;
     this.observer = cfg.observer ?? new NullObserver();
+    doubleFields(this, ['now']); // passes 2^31 ns (model/shapes.ts)
   }
 
   /**

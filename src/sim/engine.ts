@@ -14,6 +14,7 @@ import {
 } from '../model/index.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
 import { Rng } from './rng.js';
+import { objectArray } from '../model/shapes.js';
 import { MAX_EVENTS, MAX_ZERO_TIME_EFFECTS, SimLimitError, SimTask, TaskState, type EngineConfig, type TaskLoop } from './task.js';
 import { waitClass } from './cpus.js';
 import { RqSched } from './runqueues.js';
@@ -22,8 +23,8 @@ export * from './task.js';
 
 export class Simulator extends RqSched {
   private readonly laws: readonly Law[];
-  private readonly cbFn: Array<((f: Folio) => void) | null> = [];
-  private readonly cbArg: Array<Folio | null> = [];
+  private readonly cbFn: Array<((f: Folio) => void) | null> = objectArray();
+  private readonly cbArg: Array<Folio | null> = objectArray();
   private readonly cbFree: number[] = [];
   private readonly seed: number;
   private readonly readNsPerPage: number;

@@ -10,6 +10,7 @@
  * and a sift down. The slot is always <= every heap entry, so the order is
  * exactly the heap's.
  */
+import { doubleFields } from '../model/shapes.js';
 export class EventHeap {
   private time = new Float64Array(64);
   private seq = new Float64Array(64);
@@ -33,6 +34,10 @@ export class EventHeap {
   popTime = 0;
   popPayload = 0;
   popTag = 0;
+
+  constructor() {
+    doubleFields(this, ['frontTime', 'pendTime', 'popTime']); // times pass 2^31 ns (model/shapes.ts)
+  }
 
   get size(): number {
     return this.hasFront ? this.n + 1 : this.n;

@@ -3,6 +3,7 @@
  * state, the limits on a run that cannot end, SimTask and EngineConfig.
  */
 import type { Effect, KPath, WaitResource } from '../model/index.js';
+import { doubleFields, objectArray } from '../model/shapes.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
 import { PRIORITY_CLASSES } from '../scenario/types.js';
 import type { SimObserver, SimTaskInfo } from './observer.js';
@@ -50,7 +51,7 @@ export class SimTask implements SimTaskInfo, SchedEntity {
   needResched = false;
   state = TaskState.NEW;
   /** Call stack of paths (CALL effects push, returns pop); the top one runs. */
-  readonly stack: Array<KPath<unknown>> = [];
+  readonly stack: Array<KPath<unknown>> = objectArray();
   /** Value passed to the top path at its next resume (a nested path's return). */
   resumeValue: unknown = undefined;
   /**
@@ -110,6 +111,8 @@ export class SimTask implements SimTaskInfo, SchedEntity {
   ) {
     this.prio = PRIORITY_CLASSES.indexOf(cls);
     this.weight = class_weight(cls);
+    // Times in ns (past 2^31) and virtual times: doubles from the start (model/shapes.ts).
+    doubleFields(this, ['vruntime', 'deadline', 'vlag', 'vprot', 'execStart', 'cpuEnd', 'spinSince', 'ranSinceWake', 'runStart', 'irqUntil']);
   }
 }
 

@@ -11,6 +11,7 @@ import {
   vm_fault_alloc, vm_fault_reusable,
   type CallEffect, type CpuEffect, type FolioHolder, type KPath, type VmFault,
 } from '../model/index.js';
+import { mutableFields } from '../model/shapes.js';
 import type { PageState } from '../scenario/types.js';
 import type { Slot } from './build-mm.js';
 import type { SimTask } from './engine.js';
@@ -174,6 +175,8 @@ export class UserFault {
       const law = kind === 'locked' ? LawName.folio_lock_hold : LawName.writeback;
       sim.schedule(sim.now + sim.drawLaw(law, task), unlock, folio);
     };
+    // The fast path's state is first rewritten when a strategy that takes it runs, perhaps runs later (model/shapes.ts).
+    mutableFields(this, ['fastStage', 'fastVma', 'fastAddr', 'fastWrite']);
   }
 
   /** nextSequential's page offset in its slot. */

@@ -1,4 +1,16 @@
 /**
+ * A fault op's page states, in an array of one elements kind whatever
+ * compiled this (Array.prototype.map's result differs between the
+ * interpreter and TurboFan's inlined map, and UserFault.begin was
+ * deoptimised on the new map: shapes.ts).
+ */
+function stateNames(states: ReadonlyArray<readonly [PageState, number]>): PageState[] {
+  const out = objectArray<PageState>();
+  for (const [st] of states) out.push(st);
+  return out;
+}
+
+/**
  * The user-space side of a scenario: builds the mm from the scenario's VMA
  * groups and runs each thread's operation mix, calling the kernel paths the
  * way a program's syscalls and memory accesses would.
@@ -17,7 +29,8 @@ import {
   oom_reap_task, process_mrelease, send_sigkill, type FolioHolder, type FaultStrategy,
   type ForkStrategy, type KPath, type CostName,
 } from '../model/index.js';
-import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, Scenario, ThreadSpec } from '../scenario/types.js';
+import { objectArray } from '../model/shapes.js';
+import type { FaultOp, FrameSpec, KillSpec, Law, OpSpec, PageState, Scenario, ThreadSpec } from '../scenario/types.js';
 import { Simulator, type SimTask } from './engine.js';
 import type { SimObserver } from './observer.js';
 import { adviceOf, buildMm, type Slot, vmFlags } from './build-mm.js';
@@ -81,7 +94,7 @@ export class Workload {
             wp: op.access === 'wp',
             sequential: op.order === 'sequential',
             totalPages: this.slots.get(op.vma)!.reduce((n, sl) => n + sl.pages, 0),
-            states: op.states.map(([st]) => st),
+            states: stateNames(op.states),
             stateCum: Float64Array.from(op.states, ([, w]) => (a += w)),
           });
         }
