@@ -20,7 +20,7 @@ const recorded = calibRecorded();
 const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0] as [number, number, number], measured: 't' };
 const fitted = fitProfile({ name: 'x', description: 'x', host, benches: recorded });
 
-describe('fit: each kind\'s refill at every measured sleep', () => {
+describe('fit: each kind\'s refill at every measured sleep', { timeout: 20_000 }, () => {
   it('the recorded benches: median at S − median back to back, at least 0, in sleep order', () => {
     const by = (c: 'fault_after_sleep' | 'cached_fault_after_sleep' | 'major_fault_after_sleep' | 'swapin_fault_after_sleep') =>
       fitted.costs[c].by_sleep!.map((b) => [b.sleep_us, b.value, b.n]);

@@ -15,7 +15,7 @@ const recorded = calibRecorded();
 const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0] as [number, number, number], measured: 't' };
 const nearestRank = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.ceil(v.length / 2) - 1]!;
 
-describe('fitLruAddBatch: the every-PAGEVEC_SIZE-th slow fault', () => {
+describe('fitLruAddBatch: the every-PAGEVEC_SIZE-th slow fault', { timeout: 20_000 }, () => {
   it('finds the period and the drain cost of an exact sequence', () => {
     const seq = Array.from({ length: 31 * 40 }, (_, i) => (i % 31 === 7 ? 4_400 : 1_400));
     expect(fitLruAddBatch(seq)).toMatchObject({ value: 3_000, period: 31, slow: 40, n: 1_240 });
