@@ -10,6 +10,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { BenchSamples } from '../src/calibrate/bench-output.js';
 import { fitProfile } from '../src/calibrate/fit.js';
 import { parseProfile, renderProfile } from '../src/calibrate/profile.js';
 import { fitRounds, medianIndex, poolRounds, roundProbes } from '../src/calibrate/rounds.js';
@@ -75,6 +76,23 @@ describe('fitRounds on three recorded fits', { timeout: 20_000 }, () => {
     // the cost's details are the median round's
     expect(p.costs.copy_process.fit).toEqual(fitProfile({ ...base, benches: rounds()[2]! }).costs.copy_process.fit);
     expect(p.costs.copy_process.from).toMatch(/\[the median of 3 rounds: round 3's fit\]$/);
+  });
+
+  it('leaves out of a cost\'s median a round that fitted nothing for it (its default)', () => {
+    // Rounds 2 and 3 with an anon-write sequence of no slow fault: no lru_add period, folio_batch_move_lru
+    // at its default (0) there. Counted as measurements, the two zeros would be the median; left out, round 1's.
+    const flat = (r: ReadonlyMap<string, BenchSamples>) => new Map([...r, ['anon-write', { bench: 'anon-write', samples: new Map([[0, Array.from({ length: 3000 }, () => 1_500)]]), notes: [] }]]);
+    const rs = rounds();
+    const one = fitProfile({ ...base, benches: rs[0]! }).costs.folio_batch_move_lru;
+    expect(one.source).toBe('derived');
+    const p = fitRounds({ ...base, rounds: [rs[0]!, flat(rs[1]!), flat(rs[2]!)] });
+    expect(p.costs.folio_batch_move_lru.rounds).toEqual([one.value, 0, 0]);
+    expect(p.costs.folio_batch_move_lru).toMatchObject({ value: one.value, source: 'derived' });
+    expect(p.costs.folio_batch_move_lru.from).toMatch(/\[the median of the 1 round that fitted it \(round 2, round 3: the default, left out\): round 1's fit\]$/);
+    // Every round at its default: the default, no rounds.
+    const none = fitRounds({ ...base, rounds: rs.map(flat) });
+    expect(none.costs.folio_batch_move_lru.source).toBe('default');
+    expect(none.costs.folio_batch_move_lru.rounds).toBeUndefined();
   });
 
   it('takes the measurements from the rounds\' samples pooled', () => {

@@ -63,7 +63,7 @@ describe('spreadOf', () => {
   });
 });
 
-describe('fit of the recorded calibration-host outputs', () => {
+describe('fit of the recorded calibration-host outputs', { timeout: 20_000 }, () => {
   const p = fitProfile({ name: 't', description: 'd', host: null, benches: recorded });
 
   it('has every bench of the suite recorded', () => {
@@ -199,8 +199,8 @@ describe('fit of the recorded calibration-host outputs', () => {
   });
 });
 
-describe('cost profile format', () => {
-  it('round-trips: render then parse gives the same values, and rendering is deterministic', () => {
+describe('cost profile format', { timeout: 20_000 }, () => {
+  it('round-trips: render then parse gives the same values, and rendering is deterministic', { timeout: 20_000 }, () => {
     const p = calibHostProfile();
     const text = renderProfile(p);
     const q = parseProfile(text, 'x.yaml');
@@ -240,7 +240,7 @@ describe('cost profile format', () => {
   });
 });
 
-describe('shipped profiles', () => {
+describe('shipped profiles', { timeout: 20_000 }, () => {
   it('are up to date (npm run profiles): calib-host refits from the recorded outputs, phone from phone.ts', () => {
     for (const [name, text] of shippedProfiles()) {
       expect(readFileSync(join(profilesDir(), name), 'utf8'), `profiles/${name}`).toBe(text);
@@ -354,7 +354,7 @@ describe('wake-up latency', () => {
 });
 
 describe('faultline calibrate --from (recorded outputs, no root)', () => {
-  it('fits, writes the profile and prints the fit table', async () => {
+  it('fits, writes the profile and prints the fit table', { timeout: 20_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'faultline-calibrate-test-'));
     try {
       const out = join(dir, 'p.yaml');

@@ -202,7 +202,7 @@ describe('simulator: a major fault pays for its window\'s cached neighbours', ()
   });
 });
 
-describe('the fit from the recorded fault-around bench', () => {
+describe('the fit from the recorded fault-around bench', { timeout: 20_000 }, () => {
   it('filemap_map_pages = the intercept over X >= 1 − the median alone; next_uptodate_folio = the slope / 2', () => {
     const b = recorded.get('fault-around')!;
     expect([...b.samples.keys()]).toEqual([0, 1, 2, 3, 5, 8, 15]);

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { fitLruAddBatch, fitProfile } from '../src/calibrate/fit.js';
-import { calibRecorded } from '../src/calibrate/shipped.js';
+import { calibHostProfile, calibRecorded, calibRounds } from '../src/calibrate/shipped.js';
 import { measure } from '../src/metrics/index.js';
 import { PAGEVEC_SIZE } from '../src/model/swap.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
@@ -15,7 +15,7 @@ const recorded = calibRecorded();
 const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0] as [number, number, number], measured: 't' };
 const nearestRank = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.ceil(v.length / 2) - 1]!;
 
-describe('fitLruAddBatch: the every-PAGEVEC_SIZE-th slow fault', () => {
+describe('fitLruAddBatch: the every-PAGEVEC_SIZE-th slow fault', { timeout: 20_000 }, () => {
   it('finds the period and the drain cost of an exact sequence', () => {
     const seq = Array.from({ length: 31 * 40 }, (_, i) => (i % 31 === 7 ? 4_400 : 1_400));
     expect(fitLruAddBatch(seq)).toMatchObject({ value: 3_000, period: 31, slow: 40, n: 1_240 });
@@ -29,18 +29,30 @@ describe('fitLruAddBatch: the every-PAGEVEC_SIZE-th slow fault', () => {
   });
 
   it('on the calibration host: anon-write slows every 31 faults, the drain costs the slow faults median − the median', () => {
-    const seq = [...recorded.get('anon-write')!.samples.values()].flat();
-    const p50 = nearestRank(seq);
-    const slow = seq.filter((v) => v >= 2 * p50);
-    const lru = fitLruAddBatch(seq);
-    expect(lru.period).toBe(PAGEVEC_SIZE);
-    expect(lru.value).toBe(nearestRank(slow) - p50);
-    // A drain is most of a batch's worth of slow faults: one in 31, give or take interruptions.
-    expect(slow.length).toBeGreaterThan(seq.length / 31 - 5);
-    expect(slow.length).toBeLessThan(seq.length / 31 + 15);
-    const p = fitProfile({ name: 'x', description: 'x', host, benches: recorded });
-    expect(p.costs.folio_batch_move_lru).toMatchObject({ value: lru.value, source: 'derived' });
-  });
+    // Round by round (a sequence: the rounds' samples are not pooled). Rounds 1-4 find the period; round 5,
+    // the round whose probe flagged the anonymous write fault (1.35 of the rounds' median: p50 2,173 ns
+    // against 1,582-1,803 ns), has 160 faults at 2 × its median, a median gap of 12: no drain fitted there.
+    const periods: number[] = [], values: Array<number | null> = [];
+    for (const r of calibRounds()) {
+      const seq = [...r.get('anon-write')!.samples.values()].flat();
+      const p50 = nearestRank(seq);
+      const slow = seq.filter((v) => v >= 2 * p50);
+      const lru = fitLruAddBatch(seq);
+      periods.push(lru.period);
+      values.push(lru.value);
+      if (lru.period !== PAGEVEC_SIZE) continue;
+      expect(lru.value).toBe(nearestRank(slow) - p50);
+      // A drain is most of a batch's worth of slow faults: one in 31, give or take interruptions.
+      expect(slow.length).toBeGreaterThan(seq.length / 31 - 5);
+      expect(slow.length).toBeLessThan(seq.length / 31 + 25);
+      const p = fitProfile({ name: 'x', description: 'x', host, benches: r });
+      expect(p.costs.folio_batch_move_lru).toMatchObject({ value: lru.value, source: 'derived' });
+    }
+    expect(periods).toEqual([31, 31, 31, 31, 12]);
+    expect(values).toEqual([2634, 2604, 2864, 2595, null]);
+    // calib-host: the median of the four rounds that fitted it (round 5 left out), round 2's.
+    expect(calibHostProfile().costs.folio_batch_move_lru).toMatchObject({ value: 2604, source: 'derived', rounds: [2634, 2604, 2864, 2595, 0] });
+  }, 20_000);
 
   it('the fault-after-sleep bench: the faults after a sleep minus the faults back to back', () => {
     const fs = recorded.get('fault-after-sleep')!.samples;

@@ -14,7 +14,7 @@ const recorded = calibRecorded();
 const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0] as [number, number, number], measured: 't' };
 const nearestRank = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.ceil(v.length / 2) - 1]!;
 
-describe('fit: hrtimer_irq from the hrtimer-irq bench', () => {
+describe('fit: hrtimer_irq from the hrtimer-irq bench', { timeout: 20_000 }, () => {
   it('is in the suite and its fixture has windows with (X=1) and without (X=0) an expiry', () => {
     expect(SUITE.some((b) => b.key === 'hrtimer-irq' && b.args[0] === 'hrtimer-irq')).toBe(true);
     const s = recorded.get('hrtimer-irq')!.samples;
@@ -39,7 +39,7 @@ describe('fit: hrtimer_irq from the hrtimer-irq bench', () => {
   });
 });
 
-describe('fit: flush_tlb_func from the tlb-target bench', () => {
+describe('fit: flush_tlb_func from the tlb-target bench', { timeout: 20_000 }, () => {
   it('is in the suite, and is median(X=1) - median(X=0), derived', () => {
     expect(SUITE.some((b) => b.key === 'tlb-target' && b.args[0] === 'tlb-target')).toBe(true);
     const s = recorded.get('tlb-target')!.samples;

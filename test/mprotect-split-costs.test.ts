@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchOutput } from '../src/calibrate/bench-output.js';
 import { fitMprotectSplit, fitProfile, MPROTECT_SPLIT_KIND } from '../src/calibrate/fit.js';
-import { calibHostProfile, calibRecorded } from '../src/calibrate/shipped.js';
+import { calibHostProfile, calibRecorded, calibRounds } from '../src/calibrate/shipped.js';
 import { COST_NAMES, do_mprotect_pkey, VM_READ, VM_WRITE, type CostName, type KPath } from '../src/model/index.js';
 import { DEFAULT_COSTS } from '../src/scenario/schema.js';
 import { buildMm, costArray, Simulator } from '../src/sim/index.js';
@@ -21,7 +21,6 @@ import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 import { anonGroup, scenario, zeroCosts } from './helpers.js';
 
 const recorded = calibRecorded();
-const bench = recorded.get('mprotect-split')!;
 
 /** Nearest-rank median, computed here independently of fit.ts. */
 function med(v: readonly number[]): number {
@@ -92,33 +91,46 @@ describe('the mprotect-split fit', () => {
     expect(q.costs.merge_vma).toMatchObject({ value: 1500, source: 'derived' });
   });
 
-  it('fits the recorded fixture: the own layout\'s line, and the split and merge from the call-by-call differences', () => {
+  it('fits the recorded fixture, round by round: the own layout\'s line, and the split and merge from the call-by-call differences', () => {
     const K = MPROTECT_SPLIT_KIND;
     const ps = [1, 16, 64, 256, 1024];
-    const f = fitMprotectSplit(bench);
-    expect(f.ps).toEqual(ps);
-    const split: number[] = [], merge: number[] = [];
-    for (const p of ps) {
-      const s = (k: number) => bench.samples.get(10 * p + k)!;
-      expect(s(K.own_protect)).toHaveLength(500);
-      s(K.own_protect).forEach((v, i) => { split.push((s(K.mid_protect)[i]! - v) / 2); merge.push(s(K.mid_unprotect)[i]! - s(K.own_unprotect)[i]!); });
-      expect(f.own.points.find((q) => q.x === p)!.median).toBe((med(s(K.own_protect)) + med(s(K.own_unprotect))) / 2);
+    const rounds = calibRounds();
+    expect(rounds).toHaveLength(5);
+    const fitted = rounds.map((r) => {
+      const b = r.get('mprotect-split')!;
+      const f = fitMprotectSplit(b);
+      expect(f.ps).toEqual(ps);
+      const split: number[] = [], merge: number[] = [];
+      for (const p of ps) {
+        const s = (k: number) => b.samples.get(10 * p + k)!;
+        expect(s(K.own_protect)).toHaveLength(500);
+        s(K.own_protect).forEach((v, i) => { split.push((s(K.mid_protect)[i]! - v) / 2); merge.push(s(K.mid_unprotect)[i]! - s(K.own_unprotect)[i]!); });
+        expect(f.own.points.find((q) => q.x === p)!.median).toBe((med(s(K.own_protect)) + med(s(K.own_unprotect))) / 2);
+      }
+      const prof = fitProfile({ name: 'calib-host', description: 'd', host: null, benches: r });
+      expect(prof.costs.split_vma).toMatchObject({ value: Math.round(med(split)), source: 'derived' });
+      expect(prof.costs.merge_vma).toMatchObject({ value: Math.round(med(merge)), source: 'derived' });
+      expect(prof.costs.mprotect_fixup.value).toBe(Math.round(f.own.intercept));
+      expect(prof.costs.change_pte.value).toBe(Math.round(f.own.slope));
+      expect(prof.costs.mprotect_fixup.fit!.r2).toBeGreaterThan(0.95);
+      // The recorded host: a split in hundreds of ns, a merge of three pieces (two VMAs freed) more.
+      expect(prof.costs.split_vma.value).toBeGreaterThan(200);
+      expect(prof.costs.split_vma.value).toBeLessThan(5000);
+      expect(prof.costs.merge_vma.value).toBeGreaterThan(prof.costs.split_vma.value);
+      // The mprotect bench (inside a VMA) is kept as a measurement, not a cost.
+      const inside = prof.measurements.mprotect_inside_vma!.fit!;
+      expect(inside.points.map((q) => [q.x, q.median])).toEqual([...r.get('mprotect')!.samples.entries()].map(([x, v]) => [x, med(v)]));
+      return prof.costs;
+    });
+    // calib-host: each cost the median of the five rounds' (rounds 2 and 3 ran the whole bench 1.3x slower).
+    const host = calibHostProfile().costs;
+    for (const n of ['mprotect_fixup', 'change_pte', 'split_vma', 'merge_vma'] as const) {
+      const v = fitted.map((c) => c[n].value);
+      expect(host[n].rounds).toEqual(v);
+      expect(host[n].value).toBe([...v].sort((x, y) => x - y)[2]);
     }
-    // the fit of the recorded set (calib-host itself when the fixtures are one round; of several, calib-host is the rounds' median)
-    const prof = fitProfile({ name: 'calib-host', description: 'd', host: null, benches: recorded });
-    expect(prof.costs.split_vma).toMatchObject({ value: Math.round(med(split)), source: 'derived' });
-    expect(prof.costs.merge_vma).toMatchObject({ value: Math.round(med(merge)), source: 'derived' });
-    expect(prof.costs.mprotect_fixup.value).toBe(Math.round(f.own.intercept));
-    expect(prof.costs.change_pte.value).toBe(Math.round(f.own.slope));
-    expect(prof.costs.mprotect_fixup.fit!.r2).toBeGreaterThan(0.95);
-    // The recorded host: a split in hundreds of ns, a merge of three pieces (two VMAs freed) more.
-    expect(prof.costs.split_vma.value).toBeGreaterThan(200);
-    expect(prof.costs.split_vma.value).toBeLessThan(5000);
-    expect(prof.costs.merge_vma.value).toBeGreaterThan(prof.costs.split_vma.value);
-    // The pooled mprotect bench (inside a VMA) is kept as a measurement, not a cost.
-    const inside = prof.measurements.mprotect_inside_vma!.fit!;
-    expect(inside.points.map((q) => [q.x, q.median])).toEqual([...recorded.get('mprotect')!.samples.entries()].map(([x, v]) => [x, med(v)]));
-  });
+    expect(fitted.map((c) => c.mprotect_fixup.value)).toEqual([1010, 1449, 1324, 975, 1300]);
+  }, 20_000);
 
   it('without mprotect-split, mprotect_fixup is the pooled intercept less the split/merge defaults the model adds', () => {
     const set = new Map(recorded);
@@ -131,34 +143,50 @@ describe('the mprotect-split fit', () => {
   });
 });
 
-describe('the fitted profile, run through the model\'s mprotect on the bench\'s sequence, gives back the bench\'s medians', () => {
+describe('the fitted profile, run through the model\'s mprotect on the bench\'s sequence, gives back the bench\'s medians', { timeout: 20_000 }, () => {
+  // calib-host's costs are each the median of the five rounds' fits (not one round's line: its
+  // mprotect_fixup is round 5's, its change_pte round 4's), so the bench's side is likewise, per P,
+  // the median over the rounds of each layout's pair of call medians, and of their difference.
   const prof = calibHostProfile();
   const costs = Object.fromEntries(COST_NAMES.map((n) => [n, prof.costs[n].value])) as Record<CostName, number>;
   const K = MPROTECT_SPLIT_KIND;
+  const rounds = calibRounds().map((r) => r.get('mprotect-split')!);
   for (const p of [1, 16, 64, 256, 1024]) {
     it(`P = ${p}`, () => {
-      const m = (k: number) => med(bench.samples.get(10 * p + k)!);
+      const pairs = rounds.map((b) => {
+        const m = (k: number) => med(b.samples.get(10 * p + k)!);
+        // The model charges both calls of a layout alike (mprotect_fixup + P × change_pte): the pair is what it fits.
+        return { own: m(K.own_protect) + m(K.own_unprotect), mid: m(K.mid_protect) + m(K.mid_unprotect) };
+      });
+      const ownBench = med(pairs.map((q) => q.own)), midBench = med(pairs.map((q) => q.mid));
+      const addBench = med(pairs.map((q) => q.mid - q.own));
       const r = charged(costs, p);
-      // The model charges both calls of a layout alike (mprotect_fixup + P × change_pte): the pair is what it fits.
-      const ownBench = m(K.own_protect) + m(K.own_unprotect), midBench = m(K.mid_protect) + m(K.mid_unprotect);
       const ownModel = r.ownProtect + r.ownUnprotect, midModel = r.midProtect + r.midUnprotect;
       // The model's line (mprotect_fixup + P × change_pte) is the fit's, exactly.
       expect(ownModel).toBe(2 * (costs.mprotect_fixup + p * costs.change_pte));
       if (p === 16) {
         // Not linear in P on the host: up to tlb_single_page_flush_ceiling (33) pages, flush_tlb_mm_range
         // flushes each page with its own INVLPG (~55 ns more per page here), above it the whole TLB once;
-        // the model's change_pte is one figure per page (docs/fidelity.md), so at 16 pages it is 20-35 % short.
-        expect((ownBench - ownModel) / ownBench).toBeGreaterThan(0.2);
+        // the model's change_pte is one figure per page (docs/fidelity.md), so at 16 pages it is short:
+        // 11-23 % in each round against that round's own fit, 10 % here (calib-host's mprotect_fixup is
+        // round 5's, whose P = 1 pair ran slow, 2.60 µs against 1.93-1.99 µs in rounds 1 and 4).
+        expect((ownBench - ownModel) / ownBench).toBeGreaterThan(0.05);
         expect((ownBench - ownModel) / ownBench).toBeLessThan(0.35);
         expect((midBench - midModel) / midBench).toBeLessThan(0.35);
       } else {
         expect(Math.abs(ownModel - ownBench) / ownBench).toBeLessThan(0.1);
         expect(Math.abs(midModel - midBench) / midBench).toBeLessThan(0.1);
       }
-      // What the split and the merge add to the pair: the bench's difference of medians, within 15 %.
-      const addBench = midBench - ownBench, addModel = midModel - ownModel;
-      expect(addModel).toBe(2 * costs.split_vma + costs.merge_vma);
-      expect(Math.abs(addModel - addBench) / addBench).toBeLessThan(0.15);
+      // What the split and the merge add to the pair: the model adds exactly the fitted costs; the
+      // bench's difference of medians (not the call-by-call differences the fit takes) within 25 %:
+      // 0.80-1.13 of the model's on these rounds (at P = 1 and 1024 the rounds' differences spread
+      // 2.7-3.9 µs and 3.2-5.2 µs: two medians of a few to 170 µs each, taken apart).
+      expect(addModel(costs)).toBe(midModel - ownModel);
+      expect(Math.abs(addModel(costs) - addBench) / addBench).toBeLessThan(0.25);
     });
   }
 });
+
+function addModel(costs: Record<CostName, number>): number {
+  return 2 * costs.split_vma + costs.merge_vma;
+}

@@ -100,7 +100,7 @@ describe('the scheduler tick takes tick_sched_timer from the task on a busy CPU'
 
 });
 
-describe('fit: tick_sched_timer and tick_nsec from the sched-tick bench', () => {
+describe('fit: tick_sched_timer and tick_nsec from the sched-tick bench', { timeout: 20_000 }, () => {
   const recorded = calibRecorded();
   const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0] as [number, number, number], measured: 't' };
   const nearestRank = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.ceil(v.length / 2) - 1]!;
@@ -133,7 +133,7 @@ describe('fit: tick_sched_timer and tick_nsec from the sched-tick bench', () => 
   });
 });
 
-describe('the short-sleep bench: a measurement, no model cost', () => {
+describe('the short-sleep bench: a measurement, no model cost', { timeout: 20_000 }, () => {
   const recorded = calibRecorded();
   const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0] as [number, number, number], measured: 't' };
 

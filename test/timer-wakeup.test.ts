@@ -15,7 +15,7 @@ const recorded = calibRecorded();
 const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0] as [number, number, number], measured: 't' };
 const nearestRank = (v: readonly number[]) => [...v].sort((a, b) => a - b)[Math.ceil(v.length / 2) - 1]!;
 
-describe('fit: timer_wakeup from the timer-sleep bench', () => {
+describe('fit: timer_wakeup from the timer-sleep bench', { timeout: 20_000 }, () => {
   it('is the median lateness over every sleep length, kept by sleep length as a measurement', () => {
     const ts = recorded.get('timer-sleep')!.samples;
     expect([...ts.keys()]).toEqual([1, 20, 100, 300]);

@@ -106,9 +106,15 @@ export function fitRounds(inp: RoundsInput): CostProfile {
       costs[c] = vals[0]!;
       continue;
     }
+    // A round that fitted nothing for this cost (its fit fell back to the built-in default: the
+    // lru_add batch's period not found in a round a slow episode hit, for one) is no measurement
+    // of it: the median is over the rounds that measured it. `rounds` still lists every round.
     const values = vals.map((v) => v.value);
-    const k = medianIndex(values);
-    costs[c] = { ...vals[k]!, from: `${vals[k]!.from} [the median of ${n} rounds: round ${k + 1}'s fit]`, rounds: values };
+    const measured = vals.flatMap((v, i) => (v.source === 'default' ? [] : [i]));
+    const k = measured[medianIndex(measured.map((i) => values[i]!))]!;
+    const left = n - measured.length;
+    const over = left === 0 ? `${n} rounds` : `the ${measured.length} round${measured.length === 1 ? '' : 's'} that fitted it (${vals.flatMap((v, i) => (v.source === 'default' ? [`round ${i + 1}`] : [])).join(', ')}: the default, left out)`;
+    costs[c] = { ...vals[k]!, from: `${vals[k]!.from} [the median of ${over}: round ${k + 1}'s fit]`, rounds: values };
   }
   return { ...pooled, costs, rounds: { count: n, band: DRIFT_BAND, probe: roundProbes(inp.rounds) } };
 }

@@ -13,6 +13,7 @@ import { loadProfile, renderProfile, type CostProfile } from '../calibrate/profi
 import { renderFitTable } from '../calibrate/report.js';
 import { readRecorded, readRounds, runRounds, runSuite, writeRecorded, writeRounds, type SuiteResult } from '../calibrate/suite.js';
 import { fitRounds } from '../calibrate/rounds.js';
+import { compactRecording } from '../calibrate/compact.js';
 import { probeHost } from '../real/index.js';
 import { join } from 'node:path';
 import { renderValidation, VALIDATION_SCENARIOS, type RealDoc } from '../calibrate/validate.js';
@@ -50,6 +51,7 @@ export interface CalibrateOptions {
   allowLoaded?: boolean;
   modelFrom?: string;
   driftRetry?: string;
+  compact?: string;
 }
 
 /** What `--model-from` reads of a recorded `faultline real --json` document beyond RealDoc. */
@@ -185,6 +187,15 @@ async function validateCommand(opts: CalibrateOptions, io: CliIo, version: strin
 }
 
 export async function calibrateCommand(opts: CalibrateOptions, io: CliIo, version: string): Promise<void> {
+  if (opts.compact !== undefined) {
+    if (opts.validate === true || opts.from !== undefined || opts.record !== undefined || opts.rounds !== undefined || opts.out !== undefined) {
+      throw new UsageError('--compact DIR: on its own (it rewrites a recording in place)');
+    }
+    const r = compactRecording(opts.compact);
+    const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
+    io.stdout.write(`${opts.compact}: ${r.files} bench outputs in ${r.rounds} round(s), ${mb(r.before)} -> ${mb(r.after)}${r.fitChecked ? '; the profile fitted from them is the same' : '; the samples per value are the same (no profile compared: the recording cannot be fitted)'}\n`);
+    return;
+  }
   if (opts.validate === true) return validateCommand(opts, io, version);
   const name = opts.name ?? 'host';
   if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new UsageError(`--name: letters, digits, '_', '.', '-' only, got ${JSON.stringify(name)}`);
