@@ -60,15 +60,29 @@ const hookHost: HookHost = {
   get obsOf() { return hookOwner.x!.obsOf; },
   get lockEdges() { return hookOwner.x!.lockEdges; },
   get cur() { return hookOwner.x!.cur; },
+  get checking() { return hookOwner.x!.checking; },
   get rmapWalks() { return hookOwner.x!.rmapWalks; },
   name: (id: number): string => hookOwner.x!.name(id),
   who: (): string => hookOwner.x!.who(),
   record: (inv: InvariantName, message: string): void => hookOwner.x!.record(inv, message),
 };
 let shared: ModelHooks | null = null;
+let plain: ModelHooks | null = null;
 
+/** The hooks for a step that folds its task's input history: what they read is kept out of it (`quiet`). */
 function sharedHooks(): ModelHooks {
-  return (shared ??= quiet(checkHooks(hookHost)));
+  return (shared ??= quiet(plainHooks()));
+}
+
+/**
+ * The same hooks without `quiet`'s wrappers, for a step that folds no
+ * history (a replayed step, every step of a stateless search): there the
+ * wrappers' count (`Tracker.opaque`) is read by nothing, since only
+ * `Tracker.input` and `opaqueCall` read it and both do nothing unless the
+ * history is folded (docs/checker.md, "Cheaper replayed steps").
+ */
+function plainHooks(): ModelHooks {
+  return (plain ??= checkHooks(hookHost));
 }
 
 /**
@@ -111,6 +125,8 @@ export class Execution {
   cachep!: VmAreaStruct[];
   /** @internal The task whose step runs (./check-hooks.ts). */
   cur: CheckTask | null = null;
+  /** @internal The running step's violations are judged (`step`'s `check`; ./check-hooks.ts HookHost.checking). */
+  checking = true;
   /** @internal The scenario has rmap walks (./check-hooks.ts: where a dangling anon_vma is reported). */
   readonly rmapWalks: boolean;
   /** @internal The scenario has try_to_unmap ops (kswapd takes i_mmap_rwsem under fs_reclaim). */
@@ -337,6 +353,8 @@ export class Execution {
     if (replay && this.tracker.inputs) this.lanesStale = true;
     else if (this.lanesStale) throw new Error('check: a step after a replayed prefix without restoreLanes');
     const inputs = (this.tracker.hist = this.tracker.inputs && !replay);
+    this.checking = check;
+    install_model_hooks(inputs ? sharedHooks() : plainHooks());
     if (inputs) {
       lanes.a = t.histA;
       lanes.b = t.histB;
@@ -364,6 +382,8 @@ export class Execution {
         t.histB = lanes.b;
       }
       this.tracker.hist = this.tracker.inputs;
+      if (!inputs) install_model_hooks(sharedHooks()); // outside a step, as before
+      this.checking = true;
       if (tracked) fp = f;
       this.tracker.flush();
     }
