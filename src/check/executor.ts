@@ -14,7 +14,7 @@
  * `nondet` sites) go to the scheduler's nextChoice.
  */
 import {
-  anon_vma_init_faulted, EffectKind, Folio, install_model_hooks, next_effect, install_nondet, install_sched, userfault_awaits_userspace,
+  anon_vma_init_faulted, EffectKind, Folio, hooks, install_model_hooks, next_effect, install_nondet, install_sched, userfault_awaits_userspace,
   install_vm_event_sink, MmStruct, set_current, set_sched_points, VmAreaStruct, VmEvent, populate_pgtables,
   AddressSpace, HPAGE_PMD_NR, exit_mm,
   type ModelHooks, type Task,
@@ -354,7 +354,9 @@ export class Execution {
     else if (this.lanesStale) throw new Error('check: a step after a replayed prefix without restoreLanes');
     const inputs = (this.tracker.hist = this.tracker.inputs && !replay);
     this.checking = check;
-    install_model_hooks(inputs ? sharedHooks() : plainHooks());
+    // (Only over this module's own hooks: a caller that installed others after the constructor keeps them.)
+    const own = hooks === shared || hooks === plain;
+    if (own) install_model_hooks(inputs ? sharedHooks() : plainHooks());
     if (inputs) {
       lanes.a = t.histA;
       lanes.b = t.histB;
@@ -382,7 +384,7 @@ export class Execution {
         t.histB = lanes.b;
       }
       this.tracker.hist = this.tracker.inputs;
-      if (!inputs) install_model_hooks(sharedHooks()); // outside a step, as before
+      if (own && !inputs) install_model_hooks(sharedHooks()); // outside a step, as before
       this.checking = true;
       if (tracked) fp = f;
       this.tracker.flush();

@@ -34,6 +34,9 @@ export interface TrackerSnapshot {
   readonly containers: readonly ContainerSlot[];
 }
 
+/** What `Tracker.end` returns when no footprint is wanted. */
+const NO_FOOTPRINT: Footprint = Object.freeze({ r: Object.freeze([]), w: Object.freeze([]) });
+
 /**
  * Where a class's fields are among an object's own keys, for the order its
  * constructor usually adds them in (Tracker.instrument): `src[i]` is the
@@ -322,18 +325,17 @@ export class Tracker extends TrackerIds {
 
   /**
    * End a step: container changes become writes; returns the footprint. After
-   * `begin(false)` the in-place container writes are not in it (callers then
-   * do not use it).
+   * `begin(false)` no footprint is wanted (its logs are scratch): an empty
+   * one, shared.
    */
   end(): Footprint {
     this.on = false;
-    if (this.digesting) {
-      for (const c of this.containers) {
-        const h = this.digest(c.store.v[c.idx]);
-        if (h !== c.hash) {
-          c.hash = h;
-          this.write(c.slot);
-        }
+    if (!this.digesting) return NO_FOOTPRINT;
+    for (const c of this.containers) {
+      const h = this.digest(c.store.v[c.idx]);
+      if (h !== c.hash) {
+        c.hash = h;
+        this.write(c.slot);
       }
     }
     return { r: this.r, w: this.w };
