@@ -13,6 +13,13 @@ import type { CheckTask } from './check-task.js';
 import type { CheckOp, CheckPageState } from './scenario.js';
 import { vmFlags, type Execution } from './executor.js';
 
+/**
+ * A scenario thread: its ops one after another. Each op's kernel path runs
+ * as a CALL effect (next_effect pushes it on the task's stack and resumes
+ * this frame with its return value), not by `yield*` delegation, which
+ * would pass every effect of the path through this generator
+ * (docs/checker.md, "Cheaper replayed steps").
+ */
 export function* program(this: Execution, t: CheckTask, mm: MmStruct, ops: readonly CheckOp[], n: number): KPath {
   const unmapped = new Map<string, VmaShape>();
   for (let i = 0; i < n; i++) {
