@@ -27,6 +27,13 @@ export interface HookHost {
   readonly lockEdges: Map<string, string>;
   readonly cur: CheckTask | null;
   /**
+   * The running step's violations are judged (Execution.step's `check`).
+   * Off for a replayed step: it ran afresh before with the same prefix and
+   * found none (or the search would have stopped there), so the hooks skip
+   * work whose only output is a violation's message (lockdep's cycle search).
+   */
+  readonly checking: boolean;
+  /**
    * The scenario has rmap walks (op rmap_walk): an anon_vma freed under
    * mapped folios is reported where the walk touches it, as KASAN reports
    * it, not at the free.
@@ -252,7 +259,7 @@ export function checkHooks(x: HookHost): ModelHooks {
           x.record('lock-order', h === cls
             ? `${where} takes ${cls} while holding ${h} (recursive locking)`
             : `lock order inversion: ${where} takes ${cls} while holding ${h}, but ${back} took ${h} while holding ${cls}`);
-        } else {
+        } else if (x.checking) {
           // A longer cycle (lockdep's check_noncircular: a path cls -> ... -> h in the graph).
           const path = lockPath(x.lockEdges, cls, h);
           if (path !== null) {

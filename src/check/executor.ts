@@ -14,7 +14,7 @@
  * `nondet` sites) go to the scheduler's nextChoice.
  */
 import {
-  anon_vma_init_faulted, EffectKind, Folio, install_model_hooks, next_effect, install_nondet, install_sched, userfault_awaits_userspace,
+  anon_vma_init_faulted, EffectKind, Folio, hooks, install_model_hooks, next_effect, install_nondet, install_sched, userfault_awaits_userspace,
   install_vm_event_sink, MmStruct, set_current, set_sched_points, VmAreaStruct, VmEvent, populate_pgtables,
   AddressSpace, HPAGE_PMD_NR, exit_mm,
   type ModelHooks, type Task,
@@ -60,15 +60,29 @@ const hookHost: HookHost = {
   get obsOf() { return hookOwner.x!.obsOf; },
   get lockEdges() { return hookOwner.x!.lockEdges; },
   get cur() { return hookOwner.x!.cur; },
+  get checking() { return hookOwner.x!.checking; },
   get rmapWalks() { return hookOwner.x!.rmapWalks; },
   name: (id: number): string => hookOwner.x!.name(id),
   who: (): string => hookOwner.x!.who(),
   record: (inv: InvariantName, message: string): void => hookOwner.x!.record(inv, message),
 };
 let shared: ModelHooks | null = null;
+let plain: ModelHooks | null = null;
 
+/** The hooks for a step that folds its task's input history: what they read is kept out of it (`quiet`). */
 function sharedHooks(): ModelHooks {
-  return (shared ??= quiet(checkHooks(hookHost)));
+  return (shared ??= quiet(plainHooks()));
+}
+
+/**
+ * The same hooks without `quiet`'s wrappers, for a step that folds no
+ * history (a replayed step, every step of a stateless search): there the
+ * wrappers' count (`Tracker.opaque`) is read by nothing, since only
+ * `Tracker.input` and `opaqueCall` read it and both do nothing unless the
+ * history is folded (docs/checker.md, "Cheaper replayed steps").
+ */
+function plainHooks(): ModelHooks {
+  return (plain ??= checkHooks(hookHost));
 }
 
 /**
@@ -111,6 +125,8 @@ export class Execution {
   cachep!: VmAreaStruct[];
   /** @internal The task whose step runs (./check-hooks.ts). */
   cur: CheckTask | null = null;
+  /** @internal The running step's violations are judged (`step`'s `check`; ./check-hooks.ts HookHost.checking). */
+  checking = true;
   /** @internal The scenario has rmap walks (./check-hooks.ts: where a dangling anon_vma is reported). */
   readonly rmapWalks: boolean;
   /** @internal The scenario has try_to_unmap ops (kswapd takes i_mmap_rwsem under fs_reclaim). */
@@ -337,6 +353,10 @@ export class Execution {
     if (replay && this.tracker.inputs) this.lanesStale = true;
     else if (this.lanesStale) throw new Error('check: a step after a replayed prefix without restoreLanes');
     const inputs = (this.tracker.hist = this.tracker.inputs && !replay);
+    this.checking = check;
+    // (Only over this module's own hooks: a caller that installed others after the constructor keeps them.)
+    const own = hooks === shared || hooks === plain;
+    if (own) install_model_hooks(inputs ? sharedHooks() : plainHooks());
     if (inputs) {
       lanes.a = t.histA;
       lanes.b = t.histB;
@@ -364,6 +384,8 @@ export class Execution {
         t.histB = lanes.b;
       }
       this.tracker.hist = this.tracker.inputs;
+      if (own && !inputs) install_model_hooks(sharedHooks()); // outside a step, as before
+      this.checking = true;
       if (tracked) fp = f;
       this.tracker.flush();
     }

@@ -50,6 +50,12 @@ export interface RunOptions {
   readonly world?: World;
 }
 
+/** Schedule entries, one object per task id and per choice value (read-only; an execution made one per step). */
+const taskSteps: ScheduleStep[] = [];
+const choiceSteps: ScheduleStep[] = [];
+const taskStep = (id: ThreadId): ScheduleStep => (taskSteps[id] ??= Object.freeze({ k: 't', id }));
+const choiceStep = (v: number): ScheduleStep => (choiceSteps[v] ??= Object.freeze({ k: 'c', v }));
+
 /** Run one execution under `sched` (after its newExecution returned `plan`). */
 export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts: RunOptions): RunResult {
   const steps: ScheduleStep[] = [];
@@ -58,7 +64,7 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
   let stepChoices: number[] = [];
   const choose = (n: number): number => {
     const v = sched.nextChoice(n);
-    steps.push({ k: 'c', v });
+    steps.push(choiceStep(v));
     if (trace !== null) stepChoices.push(v);
     return v;
   };
@@ -91,7 +97,7 @@ export function runOne(model: CheckModel, sched: Scheduler, plan: Schedule, opts
     const t = sched.nextThread(run, current);
     if (t === null) return result('cut', null);
     const replay = sched.replaying?.() ?? false;
-    steps.push({ k: 't', id: t });
+    steps.push(taskStep(t));
     if (trace !== null) stepChoices = [];
     const task = ex.tasks[t]!;
     const op = task.opLabel;

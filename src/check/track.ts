@@ -20,7 +20,7 @@
 
 import { fold } from './hash.js';
 import type { Footprint } from './footprint.js';
-import { Canon, FIELDS_PER_OBJECT, IMMUTABLE, instrumentedProto, planFor, running, STORE, type ContainerSlot, type Store } from './track-plan.js';
+import { Canon, FIELDS_PER_OBJECT, IMMUTABLE, instrumentedProto, planFor, running, STORE, type ContainerSlot, type Plan, type Store } from './track-plan.js';
 import { TrackerIds } from './track-ids.js';
 
 export { independent, union, type Footprint } from './footprint.js';
@@ -32,6 +32,38 @@ export interface TrackerSnapshot {
   readonly ids: ReadonlyMap<object, number>;
   readonly born: ReadonlyMap<string, number>;
   readonly containers: readonly ContainerSlot[];
+}
+
+/** What `Tracker.end` returns when no footprint is wanted. */
+const NO_FOOTPRINT: Footprint = Object.freeze({ r: Object.freeze([]), w: Object.freeze([]) });
+
+/**
+ * Where a class's fields are among an object's own keys, for the order its
+ * constructor usually adds them in (Tracker.instrument): `src[i]` is the
+ * position of the plan's key i, `keep` the positions of the untracked
+ * fields, in order. Its own order is kept to compare with.
+ */
+interface Layout {
+  readonly own: readonly string[];
+  readonly src: readonly number[];
+  readonly keep: readonly number[];
+}
+const layouts = new Map<Plan, Layout | null>();
+
+/** The layout of `plan`'s class when an object's own keys are `own` in the usual order; null: look fields up by name. */
+function layoutOf(plan: Plan, own: readonly string[]): Layout | null {
+  let lay = layouts.get(plan);
+  if (lay === undefined) {
+    // The first object's order is the usual one; none when a tracked field is not an own key.
+    const src = plan.keys.map((k) => own.indexOf(k));
+    const keep = own.map((_, j) => j).filter((j) => !plan.tracked.has(own[j]!));
+    lay = src.includes(-1) ? null : { own: [...own], src, keep };
+    layouts.set(plan, lay);
+  }
+  if (lay === null || lay.own.length !== own.length) return null;
+  const o = lay.own;
+  for (let i = 0; i < own.length; i++) if (own[i] !== o[i]) return null;
+  return lay;
 }
 
 export class Tracker extends TrackerIds {
@@ -116,15 +148,21 @@ export class Tracker extends TrackerIds {
     const rec = o as Record<string, unknown>;
     const keys = plan.keys;
     const v: unknown[] = new Array<unknown>(keys.length);
-    for (let i = 0; i < keys.length; i++) v[i] = rec[keys[i]!];
     const store: Store = { base: idx * FIELDS_PER_OBJECT, plan, v, ok: false, key: 0, ha: 0, hb: 0 };
     // Move the tracked fields behind the class's accessor prototype: delete
     // every own field, last added first (V8 keeps the object's fast
     // properties when the last one is deleted), switch the prototype, and
     // add back the untracked ones in their order.
     const own = Object.keys(o);
-    const vals: unknown[] = new Array<unknown>(own.length);
-    for (let i = 0; i < own.length; i++) vals[i] = rec[own[i]!];
+    const vals = Object.values(o);
+    const lay = layoutOf(plan, own);
+    if (lay !== null) {
+      // The class's usual field order (`layoutOf`): positions known, no lookup by name.
+      const src = lay.src;
+      for (let i = 0; i < src.length; i++) v[i] = vals[src[i]!];
+    } else {
+      for (let i = 0; i < keys.length; i++) v[i] = rec[keys[i]!];
+    }
     for (let i = own.length - 1; i >= 0; i--) delete rec[own[i]!];
     // Plain assignments, not Object.defineProperty (half the cost of the
     // whole call: docs/checker.md, "Cheaper executions"): an
@@ -134,9 +172,17 @@ export class Tracker extends TrackerIds {
     // or assigned from).
     Object.setPrototypeOf(o, instrumentedProto(Object.getPrototypeOf(o) as object, plan));
     (o as { [STORE]?: Store })[STORE] = store;
-    for (let i = 0; i < own.length; i++) {
-      const k = own[i]!;
-      if (!plan.tracked.has(k)) rec[k] = vals[i];
+    if (lay !== null) {
+      const keep = lay.keep;
+      for (let i = 0; i < keep.length; i++) {
+        const j = keep[i]!;
+        rec[own[j]!] = vals[j];
+      }
+    } else {
+      for (let i = 0; i < own.length; i++) {
+        const k = own[i]!;
+        if (!plan.tracked.has(k)) rec[k] = vals[i];
+      }
     }
     if (Tracker.paranoid) {
       for (const k of plan.immutable) Object.defineProperty(o, k, { value: rec[k], writable: false, enumerable: true, configurable: false });
@@ -279,18 +325,17 @@ export class Tracker extends TrackerIds {
 
   /**
    * End a step: container changes become writes; returns the footprint. After
-   * `begin(false)` the in-place container writes are not in it (callers then
-   * do not use it).
+   * `begin(false)` no footprint is wanted (its logs are scratch): an empty
+   * one, shared.
    */
   end(): Footprint {
     this.on = false;
-    if (this.digesting) {
-      for (const c of this.containers) {
-        const h = this.digest(c.store.v[c.idx]);
-        if (h !== c.hash) {
-          c.hash = h;
-          this.write(c.slot);
-        }
+    if (!this.digesting) return NO_FOOTPRINT;
+    for (const c of this.containers) {
+      const h = this.digest(c.store.v[c.idx]);
+      if (h !== c.hash) {
+        c.hash = h;
+        this.write(c.slot);
       }
     }
     return { r: this.r, w: this.w };
