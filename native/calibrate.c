@@ -101,6 +101,11 @@
  *   mprotect-after-sleep N P S1 ..  the load generator's mprotect (PROT_EXEC flip of P resident
  *                             pages in the middle of a VMA) right after a sleep of S us (X = 10 S
  *                             + 1), and again back to back (X = 10 S) (calibrate-split.c)
+ *   fork-anon-after-sleep N P W S1 ..  fork with one VMA of P resident anonymous pages right
+ *                             after a sleep of S us (X = 10 S + 1), again back to back (10 S),
+ *                             and (W > 0) after a sleep and a write walk of a W MiB buffer
+ *                             (10 S + 2); + 5 when the child ran first on the parent's CPU
+ *                             (calibrate-fork.c)
  */
 #include "calibrate.h"
 
@@ -143,6 +148,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(b, "wakeup")) bench_wakeup(atoi(argv[2]));
   else if (!strcmp(b, "ctxswitch")) bench_ctxswitch(atoi(argv[2]));
   else if (!strcmp(b, "mprotect-split")) bench_mprotect_split(atoi(argv[2]), argc - 3, argv + 3);
+  else if (!strcmp(b, "fork-anon-after-sleep") && argc >= 6) bench_fork_anon_after_sleep(atoi(argv[2]), atol(argv[3]), atol(argv[4]), argc - 5, argv + 5);
   else if (!strcmp(b, "mprotect-after-sleep") && argc >= 5) bench_mprotect_after_sleep(atoi(argv[2]), atol(argv[3]), argc - 4, argv + 4);
   else if (!strcmp(b, "mprotect-siblings")) bench_mprotect_siblings(atoi(argv[2]), argc - 3, argv + 3);
   else if (!strcmp(b, "fault-after-sleep")) bench_fault_after_sleep(atoi(argv[2]), argc - 3, argv + 3);

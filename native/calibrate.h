@@ -76,6 +76,7 @@ void bench_fault_after_sleep(int n, int argc, char **argv);
 void bench_file_after_sleep(const char *path, int major, int n, int argc, char **argv);
 void bench_swapin_after_sleep(int n, int argc, char **argv);
 void bench_mprotect_after_sleep(int n, long np, int argc, char **argv);
+void bench_fork_anon_after_sleep(int n, long np, long w, int argc, char **argv);
 void bench_timer_sleep(int n, int argc, char **argv);
 /* Benches of calibrate-around.c */
 void bench_fault_around(const char *path, const char *kind, int n, int argc, char **argv);

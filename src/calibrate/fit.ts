@@ -42,6 +42,7 @@
  * | filemap_map_pages | the first attempt of a page-cache miss with a cached neighbour in its fault-around window (fault_around.ts) | `fault-around` (a major fault with X of the 15 neighbours of its 16-page window cached and mapped): the intercept of the fit over X ≥ 1 − the median at X = 0 (fitFaultAround) |
  * | next_uptodate_folio | per cached neighbour, per walk: the first attempt of a miss, every retried file attempt (fault_around.ts) | `fault-around`: the slope over X ≥ 1 / 2 (the major fault walks the window twice) |
  * | change_pte_after_sleep | per page changed by an mprotect whose range was last walked long ago or before a sleep (mprotect.ts change_pte_refill; sim/mprotect-walk.ts) | `mprotect-after-sleep`: (median of the protects right after a sleep − median of the same protects back to back) / P; `by_sleep` per S (fitMprotectAfterSleep) |
+ * | copy_pte_after_sleep | per present PTE a fork copies, by the time since the mm's last fork (mmap.ts copy_page_range_cpu; sim/workload.ts) | `fork-anon-after-sleep`: (median of the forks after a sleep and a 64 MiB cache-evicting walk − median of the same forks back to back) / P; `by_sleep` per S (fit-fork.ts fitForkAfterSleep) |
  * | set_pte_range | per cached neighbour whose PTE is none, mapped by the walk of a miss's first attempt or of a retried file attempt (fault_around.ts) | `fault-around-unmapped` − `fault-around-cached`: the difference of their slopes over X ≥ 1 (fitSetPteRange) |
  *
  * Every value keeps its spread (p10/p50/p90 of the samples) and, for fits,
@@ -58,9 +59,11 @@ import type { CostProfile, CostValue, LinearFit, Measurement, SleepPoint, Spread
 import { empiricalLaw } from '../real/blockdev.js';
 import { PAGEVEC_SIZE } from '../model/swap.js';
 import { fitMprotectAfterSleep, fitMprotectSplit, MPROTECT_AFTER_SLEEP_PAGES } from './fit-mprotect.js';
+import { FORK_AFTER_SLEEP_PAGES, fitForkAfterSleep } from './fit-fork.js';
 
 // The mprotect benches' fits live in fit-mprotect.ts; importers of fit.ts keep finding them here.
 export { fitMprotectAfterSleep, fitMprotectSplit, MPROTECT_AFTER_SLEEP_PAGES, MPROTECT_SPLIT_KIND, type MprotectSplitFit } from './fit-mprotect.js';
+export { FORK_AFTER_SLEEP_KIND, FORK_AFTER_SLEEP_PAGES, fitForkAfterSleep, type ForkAfterSleepFit } from './fit-fork.js';
 
 /** Nearest-rank percentile of sorted values. */
 function pct(sorted: readonly number[], p: number): number {
@@ -332,6 +335,16 @@ export function fitProfile(inp: FitInput): CostProfile {
     const m = fitMprotectAfterSleep(need(b, 'mprotect-after-sleep'), MPROTECT_AFTER_SLEEP_PAGES);
     if (m !== null) {
       costs.change_pte_after_sleep = { value: m.value, source: 'derived', from: `mprotect-after-sleep: the load generator's mprotect (a PROT_EXEC flip of ${MPROTECT_AFTER_SLEEP_PAGES} resident pages in the middle of a VMA) right after a sleep of ${m.sleeps.join(', ')} µs (p50 ${m.after.p50} ns) − the same protect again back to back (p50 ${m.back} ns), / ${MPROTECT_AFTER_SLEEP_PAGES}: change_pte_range's PTE-table and struct-page lines refilled, per page; by_sleep the same at each sleep S`, spread: m.after, by_sleep: m.bySleep };
+    }
+  }
+  if (b.has('fork-anon-after-sleep')) {
+    const f = fitForkAfterSleep(need(b, 'fork-anon-after-sleep'), FORK_AFTER_SLEEP_PAGES);
+    if (f !== null) {
+      const how = f.cold === 'walk' ? 'after a sleep of S and a cache-evicting write walk of a buffer (the scenario\'s workers fault between its forks)' : 'right after a sleep of S';
+      costs.copy_pte_after_sleep = { value: f.value, source: 'derived', from: `fork-anon-after-sleep: a fork with ${FORK_AFTER_SLEEP_PAGES} present anonymous pages ${how}, S = ${f.sleeps.join(', ')} µs (p50 ${f.after.p50} ns) − the same fork back to back (p50 ${f.back} ns), / ${FORK_AFTER_SLEEP_PAGES}, the forks whose parent returned first (${f.childFirst} with the child first left out): copy_pte_range's PTE-table lines and copy_present_ptes' struct-page lines (folio_get, folio_try_dup_anon_rmap_ptes) refilled, per present PTE; by_sleep the same at each S`, spread: f.after, by_sleep: f.bySleep };
+      if (f.sleepOnly.length > 0) {
+        measurements.fork_after_sleep_only = { what: `fork-anon-after-sleep: a fork with ${FORK_AFTER_SLEEP_PAGES} present anonymous pages right after a sleep of S µs alone, no walk (what a sleep alone leaves cold; the back-to-back p50 is ${f.back} ns; no model cost), the whole fork by S, ns`, by: f.sleepOnlySpread };
+      }
     }
   }
   if (b.has('fault-around')) {

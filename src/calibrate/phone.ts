@@ -43,6 +43,7 @@ const PHONE: Partial<Record<CostName, Omit<CostValue, 'value'> & { value?: numbe
   tick_nsec: { source: 'assumption', from: 'not measured on a phone: 0, no scheduler tick (the built-in model; Android arm64 kernels commonly build CONFIG_HZ=250, not checked here)' },
   set_pte_range: { source: 'assumption', from: 'not measured on a phone: 0, fault-around\'s walk maps a neighbour at no cost beyond passing it (the built-in model)' },
   change_pte_after_sleep: { source: 'assumption', from: 'not measured on a phone: 0, an mprotect\'s walk costs change_pte per page however long ago its range was walked (the built-in model)' },
+  copy_pte_after_sleep: { source: 'assumption', from: 'not measured on a phone: 0, a fork copies a present PTE for copy_pte however long ago the mm was last forked (the built-in model)' },
   swapin_fault_after_sleep: { source: 'assumption', from: 'not measured on a phone: 0, a swap-in after a sleep costs what one back to back does (the built-in model)' },
   cached_fault_after_sleep: { source: 'assumption', from: 'not measured on a phone: 0, a page-cache hit after a sleep costs what one back to back does (the built-in model)' },
   major_fault_after_sleep: {

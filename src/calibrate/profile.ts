@@ -155,7 +155,7 @@ const LawYaml = z.union([
  * under recordings/validate keep their P.yaml): a profile without one reads
  * it as 0 (source `default`), the model without that mechanism.
  */
-export const LATER_COSTS: ReadonlySet<CostName> = new Set<CostName>(['change_pte_after_sleep']);
+export const LATER_COSTS: ReadonlySet<CostName> = new Set<CostName>(['change_pte_after_sleep', 'copy_pte_after_sleep']);
 const ProfileSchema = z.strictObject({
   faultline_cost_profile: z.literal(PROFILE_FORMAT),
   name: z.string().min(1),
@@ -316,8 +316,8 @@ export function applyProfile(sc: Scenario, p: CostProfile, opts: { keep?: Readon
   return copy;
 }
 
-/** The costs that may carry `by_sleep` points (a fault's refill after a sleep, by kind; an mprotect walk's per page). */
-export const AFTER_SLEEP_COSTS = ['fault_after_sleep', 'cached_fault_after_sleep', 'major_fault_after_sleep', 'swapin_fault_after_sleep', 'change_pte_after_sleep'] as const;
+/** The costs that may carry `by_sleep` points (a fault's refill after a sleep, by kind; an mprotect walk's per page; a fork's copy per present PTE). */
+export const AFTER_SLEEP_COSTS = ['fault_after_sleep', 'cached_fault_after_sleep', 'major_fault_after_sleep', 'swapin_fault_after_sleep', 'change_pte_after_sleep', 'copy_pte_after_sleep'] as const;
 export type AfterSleepCost = (typeof AFTER_SLEEP_COSTS)[number];
 
 /**

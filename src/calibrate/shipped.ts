@@ -23,7 +23,7 @@ export const CALIB_FIXTURES = 'test/fixtures/calibrate';
  * shipped profile has their costs at 0 (profile.ts LATER_COSTS), and the
  * next idle `npm run calibrate:ship` records them with the rest.
  */
-export const BENCHES_AFTER_SHIPPED_ROUNDS: ReadonlySet<string> = new Set(['mprotect-after-sleep']);
+export const BENCHES_AFTER_SHIPPED_ROUNDS: ReadonlySet<string> = new Set(['mprotect-after-sleep', 'fork-anon-after-sleep']);
 
 /** The rounds recorded in test/fixtures/calibrate (one, or round-K sub-directories). */
 export function calibRounds(): BenchSet[] {

@@ -329,6 +329,20 @@ export const enum Cost {
    * `by_sleep` points.
    */
   change_pte_after_sleep = 47,
+  /**
+   * dup_mmap's copy of one present PTE over cache lines the CPU no longer
+   * holds (mm/memory.c copy_pte_range: the source PTE table's line, 8 PTEs
+   * to it; copy_present_ptes -> vm_normal_page -> page_folio, folio_get and
+   * folio_try_dup_anon_rmap_ptes: the refcount and mapcount atomics on the
+   * struct page's line), on top of Cost.copy_pte, which the `fork-anon` bench
+   * fits back to back (the previous fork and its child's exit have just
+   * touched every one of those lines). Charged per present PTE a fork copies
+   * (src/model/mmap.ts copy_page_range_cpu), in units the simulator chooses
+   * from the time since the mm's last fork (src/sim/workload.ts). Default 0;
+   * a cost profile fits it from `fork-anon-after-sleep` (after a sleep and a
+   * cache-evicting walk − back to back, / P), with `by_sleep` points.
+   */
+  copy_pte_after_sleep = 48,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
@@ -343,7 +357,7 @@ export const COST_NAMES = [
   'cached_fault_after_sleep', 'major_fault_after_sleep', 'swapin_fault_after_sleep',
   'filemap_map_pages', 'next_uptodate_folio',
   'tick_sched_timer', 'tick_nsec',
-  'set_pte_range', 'change_pte_after_sleep',
+  'set_pte_range', 'change_pte_after_sleep', 'copy_pte_after_sleep',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];
 

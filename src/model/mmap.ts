@@ -40,8 +40,11 @@ const PTRS_PER_PTE = 512;
  *   After the copy every PTE of the parent is write-protected: the count
  *   starts again from 0;
  * - copy_file_pte (per present PTE of a copied file VMA, on top of copy_pte:
- *   copy_present_ptes on a file folio, folio_dup_file_rmap_ptes).
- * The last two cost 0 unless a cost profile sets them.
+ *   copy_present_ptes on a file folio, folio_dup_file_rmap_ptes);
+ * - copy_pte_after_sleep (per present PTE, `walk.refill` units of it: the
+ *   lines copy_pte_range and copy_present_ptes read, refilled when the mm's
+ *   tables were last walked long ago: copy_pte is fitted back to back).
+ * The last three cost 0 unless a cost profile sets them.
  */
 function copy_page_range_cpu(mpnt: VmAreaStruct, walk: ForkWalk): CpuEffect {
   const present = Math.round(mpnt.pages * mpnt.resident);
@@ -55,7 +58,9 @@ function copy_page_range_cpu(mpnt: VmAreaStruct, walk: ForkWalk): CpuEffect {
   }
   const writable = Math.min(mpnt.anon_ptes_writable, mpnt.pages);
   mpnt.anon_ptes_writable = 0;
-  return walk.step.set(present, tables, writable, files); // cpu_plus(Cost.copy_pte, present, [Cost.copy_pte_range, tables, Cost.wrprotect_pte, writable, Cost.copy_file_pte, files])
+  const refill = walk.refill > 0 ? Math.round(present * walk.refill) : 0;
+  // cpu_plus(Cost.copy_pte, present, [Cost.copy_pte_range, tables, Cost.wrprotect_pte, writable, Cost.copy_file_pte, files, Cost.copy_pte_after_sleep, refill])
+  return walk.step.set(present, tables, writable, files, refill);
 }
 
 /**
@@ -66,6 +71,8 @@ function copy_page_range_cpu(mpnt: VmAreaStruct, walk: ForkWalk): CpuEffect {
 interface ForkWalk {
   lastTable: number;
   readonly step: CpuStep;
+  /** Units of Cost.copy_pte_after_sleep per present PTE (dup_mmap's `refill`). */
+  readonly refill: number;
 }
 
 /** vm_area_dup + anon_vma_fork of a VMA with an anon_vma (dup_mmap). */
@@ -91,13 +98,19 @@ const DUP_VMA_ANON = cpu_plus(Cost.dup_vma, 1, [Cost.anon_vma_fork, 1]);
  * Without `dup_mm` (the simulator) no child is built: its CPU is the same
  * (Cost.dup_vma, Cost.anon_vma_fork per VMA) and nothing runs on it
  * (docs/fidelity.md, "fork").
+ *
+ * `refill`: copy_page_range's walk over lines that are not in the CPU's
+ * caches, in units of Cost.copy_pte_after_sleep per present PTE copied
+ * (copy_page_range_cpu; the simulator chooses the units from the time since
+ * the mm's last fork, src/sim/fork-walk.ts); 0 (the checker, and a
+ * simulator without that cost): nothing more is charged.
  */
-export function* dup_mmap(oldmm: MmStruct, dup_mm: (() => MmStruct) | null = null): KPath<number> {
+export function* dup_mmap(oldmm: MmStruct, dup_mm: (() => MmStruct) | null = null, refill = 0): KPath<number> {
   if ((yield* mmap_write_lock_killable(oldmm)) < 0) return -EINTR;
   const mm = dup_mm !== null ? dup_mm() : null; // the caller's allocate_mm + mm_init, private to this task until fork returns
   let retval = 0;
   const vmas = oldmm.vmas.slice(); // for_each_vma(vmi, mpnt)
-  const walk: ForkWalk = { lastTable: -1, step: new CpuStep(Cost.copy_pte, [Cost.copy_pte_range, Cost.wrprotect_pte, Cost.copy_file_pte]) };
+  const walk: ForkWalk = { lastTable: -1, step: new CpuStep(Cost.copy_pte, [Cost.copy_pte_range, Cost.wrprotect_pte, Cost.copy_file_pte, Cost.copy_pte_after_sleep]), refill };
   for (let i = 0; i < vmas.length; i++) {
     // Live at each VMA: oldmm (the argument), vmas, i, walk.lastTable and
     // retval (0 here: the loop breaks on an error); every value read for the

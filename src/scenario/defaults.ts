@@ -83,6 +83,7 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   tick_nsec: 0,
   set_pte_range: 0,
   change_pte_after_sleep: 0,
+  copy_pte_after_sleep: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);

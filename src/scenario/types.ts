@@ -286,7 +286,7 @@ export interface Scenario {
    * order): the simulator interpolates between them instead of charging the
    * cost's single value (sim/user-fault.ts afterSleepNs). Absent: the value.
    */
-  after_sleep_points?: Partial<Record<'fault_after_sleep' | 'cached_fault_after_sleep' | 'major_fault_after_sleep' | 'swapin_fault_after_sleep' | 'change_pte_after_sleep', Array<[number, number]>>>;
+  after_sleep_points?: Partial<Record<'fault_after_sleep' | 'cached_fault_after_sleep' | 'major_fault_after_sleep' | 'swapin_fault_after_sleep' | 'change_pte_after_sleep' | 'copy_pte_after_sleep', Array<[number, number]>>>;
   io: {
     read: Law;
     /**

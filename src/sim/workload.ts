@@ -37,6 +37,7 @@ import { adviceOf, buildMm, type Slot, vmFlags } from './build-mm.js';
 import { type CompiledFault, FAST_NONE, type SleepCurve, UserFault } from './user-fault.js';
 import { ThreadLoop } from './thread-loop.js';
 import { MprotectWalks } from './mprotect-walk.js';
+import { ForkWalks } from './fork-walk.js';
 
 export { buildMm, vmFlags };
 
@@ -70,6 +71,8 @@ export class Workload {
   afterSleepRefills = true;
   /** The `mprotect` ops' pairs and their walks' refill (Cost.change_pte_after_sleep): set by simulate(). */
   mprotectWalks = new MprotectWalks(0, null);
+  /** The `fork` ops' copy refill (Cost.copy_pte_after_sleep, fork-walk.ts): set by simulate(). */
+  forkWalks = new ForkWalks(0, null);
 
   constructor(
     readonly sim: Simulator,
@@ -311,7 +314,9 @@ export class Workload {
         obs.opBegin(sim.now, task, 'fork');
         // kernel/fork.c copy_process: the work around copy_mm -> dup_mm -> dup_mmap, outside mmap_lock.
         if (this.copyProcessNs > 0) yield cpu(Cost.copy_process);
-        const ret = yield* dup_mmap(mm);
+        const walks = this.forkWalks;
+        const ret = yield* dup_mmap(mm, null, walks.on ? walks.refill(sim.now, slept) : 0);
+        walks.walked(sim.now);
         // kernel/fork.c kernel_clone -> wake_up_new_task: the child (which calls exit_group(0) at once)
         // is placed on an idle CPU if there is one; if not, it is queued on the parent's CPU and runs
         // before the parent returns to user space when a reader woken by dup_mmap's mmap_write_unlock
@@ -436,6 +441,7 @@ export function simulate(spec: RunSpec): Simulator {
     w.swapinFaultAfterSleepNs > 0 || w.faultAfterSleepBy !== null || w.cachedFaultAfterSleepBy !== null ||
     w.majorFaultAfterSleepBy !== null || w.swapinFaultAfterSleepBy !== null;
   w.mprotectWalks = new MprotectWalks(sc.costs.change_pte_after_sleep, sleepCurve(by?.change_pte_after_sleep));
+  w.forkWalks = new ForkWalks(sc.costs.copy_pte_after_sleep, sleepCurve(by?.copy_pte_after_sleep));
   w.spawnAll(sc.threads, [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold]);
   if (sc.kill !== undefined) w.spawnKiller(sc.kill);
   const memcg = mm.memory;
