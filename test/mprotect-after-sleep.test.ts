@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseBenchOutput } from '../src/calibrate/bench-output.js';
 import { fitMprotectAfterSleep, fitProfile, MPROTECT_AFTER_SLEEP_PAGES } from '../src/calibrate/fit.js';
-import { parseProfile, renderProfile } from '../src/calibrate/profile.js';
+import { loadProfile, parseProfile, renderProfile } from '../src/calibrate/profile.js';
 import { calibRecorded } from '../src/calibrate/shipped.js';
 import { SUITE } from '../src/calibrate/suite.js';
 import { do_mprotect_pkey, VM_READ, type CostName, type KPath } from '../src/model/index.js';
@@ -61,8 +61,23 @@ describe('fit: change_pte_after_sleep from mprotect-after-sleep', () => {
     const p = fitProfile({ name: 'x', description: 'x', host, benches: withBench });
     const m = fitMprotectAfterSleep(bench, MPROTECT_AFTER_SLEEP_PAGES)!;
     expect(p.costs.change_pte_after_sleep).toMatchObject({ value: m.value, source: 'derived', by_sleep: m.bySleep });
-    const q = fitProfile({ name: 'x', description: 'x', host, benches: calibRecorded() });
+    const without = new Map(calibRecorded());
+    without.delete('mprotect-after-sleep');
+    const q = fitProfile({ name: 'x', description: 'x', host, benches: without });
     expect(q.costs.change_pte_after_sleep).toMatchObject({ value: 0, source: 'default' });
+  }, 20_000);
+
+  it('the shipped rounds (idle host, 21:00 UTC): pooled and in calib-host, the median round\'s', () => {
+    // Derived outside fit.ts (a nearest-rank median over the fixtures' `c` lines): the five rounds pooled,
+    // 500 protects per sleep, after a sleep p50 55,812 ns, back to back 47,881 ns: (55,812 - 47,881) / 512 = 15 ns.
+    const host = { kernel: 'k', cpus: 2, cpu: 'c', load: [0, 0, 0], measured: 't' };
+    const pooled = fitProfile({ name: 'x', description: 'x', host, benches: calibRecorded() }).costs.change_pte_after_sleep;
+    expect(pooled).toMatchObject({ value: 15, source: 'derived' });
+    expect(pooled.by_sleep!.map((b) => [b.sleep_us, b.value, b.n])).toEqual([[20, 3, 500], [100, 6, 500], [300, 9, 500], [1000, 19, 500], [5000, 111, 500], [20000, 270, 500]]);
+    // calib-host: the rounds' own fits 43 / 21 / 12 / 9 / 9 ns, the median round 3's, with its points.
+    const shipped = loadProfile('calib-host').costs.change_pte_after_sleep;
+    expect(shipped).toMatchObject({ value: 12, source: 'derived', rounds: [43, 21, 12, 9, 9] });
+    expect(shipped.by_sleep!.map((b) => [b.sleep_us, b.value])).toEqual([[20, 3], [100, 4], [300, 6], [1000, 36], [5000, 178], [20000, 294]]);
   }, 20_000);
 
   it('a profile recorded before the cost existed reads it as 0', () => {
