@@ -14,7 +14,7 @@
  * - FILE...: each file is one isolate's trace (a `code-*.asm`, or the
  *   stdout of a one-isolate process run with `--trace-opt --trace-deopt`).
  * - `--run`: runs `node --trace-opt --trace-deopt --redirect-code-traces
- *   bin/faultline.js FAULTLINE-ARGS` in a scratch directory, N times
+ *   bin/faultline.js FAULTLINE-ARGS` (this tree's), N times
  *   (`--repeat`), reads the isolates' files and prints each process's
  *   compile ms per isolate, then the table of the last process.
  *
@@ -33,9 +33,8 @@
  * grow with it, so quote proportions or medians of several processes.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 
@@ -192,20 +191,21 @@ export function formatTable(s: Summary, top: number): string {
   return out.join('\n');
 }
 
-/** Run faultline with the traces redirected into a scratch directory; the isolates' traces, isolate id order. */
+/**
+ * Run faultline (this tree's bin/) with the traces redirected; the isolates' traces, in isolate id order. V8
+ * writes `code-PID-ISOLATE.asm` into the working directory (this process's, so relative scenario paths work):
+ * they are read and removed.
+ */
 export function traceRun(args: readonly string[]): IsolateTrace[] {
-  const dir = mkdtempSync(join(tmpdir(), 'faultline-compile-'));
-  try {
-    const bin = resolve(import.meta.dirname, '..', '..', 'bin', 'faultline.js');
-    const r = spawnSync(process.execPath, ['--trace-opt', '--trace-deopt', '--redirect-code-traces', bin, ...args],
-      { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-    if (r.status !== 0) throw new Error(`faultline ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-    const files = readdirSync(dir).filter((f) => /^code-\d+-\d+\.asm$/.test(f))
-      .sort((a, b) => Number(a.split('-')[2]!.split('.')[0]) - Number(b.split('-')[2]!.split('.')[0]));
-    return files.map((f) => parseTrace(readFileSync(join(dir, f), 'utf8')));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const bin = resolve(import.meta.dirname, '..', '..', 'bin', 'faultline.js');
+  const r = spawnSync(process.execPath, ['--trace-opt', '--trace-deopt', '--redirect-code-traces', bin, ...args],
+    { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const files = readdirSync('.').filter((f) => f.startsWith(`code-${r.pid}-`) && f.endsWith('.asm'))
+    .sort((a, b) => Number(a.slice(a.lastIndexOf('-') + 1, -4)) - Number(b.slice(b.lastIndexOf('-') + 1, -4)));
+  const traces = files.map((f) => parseTrace(readFileSync(f, 'utf8')));
+  for (const f of files) rmSync(f);
+  if (r.status !== 0) throw new Error(`faultline ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return traces;
 }
 
 function main(): void {
