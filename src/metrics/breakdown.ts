@@ -5,7 +5,7 @@
  * after warm-up. `other` is op time in no state (0 unless a path sleeps).
  */
 import type { PriorityClass } from '../scenario/types.js';
-import { objectArray } from '../model/shapes.js';
+import { doubleArray, doubleFields, objectArray } from '../model/shapes.js';
 import { TIME_CATEGORIES, type ClassBreakdown, type TimeCategory } from './types.js';
 
 /** Index in TIME_CATEGORIES; -1 = no state. */
@@ -25,6 +25,9 @@ interface ClassTime {
   opTime: number;
   ns: number[];
 }
+
+const TASK_TIMES = ['opStart', 'since'] as const;
+const CLASS_TIMES = ['opTime'] as const;
 
 export class TimeBreakdown {
   private readonly tasks: Array<TaskTime | undefined> = objectArray();
@@ -87,13 +90,22 @@ export class TimeBreakdown {
   private task(id: number, cls: PriorityClass, t: number): TaskTime {
     let k = this.tasks[id];
     while (this.tasks.length <= id) this.tasks.push(undefined);
-    if (k === undefined) this.tasks[id] = k = { ct: this.cls(cls), inOp: false, opStart: 0, state: -1, since: t };
+    if (k === undefined) {
+      this.tasks[id] = k = { ct: this.cls(cls), inOp: false, opStart: 0, state: -1, since: t };
+      doubleFields(k, TASK_TIMES); // times in ns become fractions: doubles from the first task on, not a new map in run 0
+    }
     return k;
   }
 
   private cls(cls: PriorityClass): ClassTime {
     let c = this.classes.get(cls);
-    if (c === undefined) this.classes.set(cls, c = { opTime: 0, ns: TIME_CATEGORIES.map(() => 0) });
+    if (c === undefined) {
+      // Double elements from the start (the times added are fractions): `enter`'s store is compiled for them once.
+      const ns = doubleArray();
+      for (let i = 0; i < TIME_CATEGORIES.length; i++) ns.push(0);
+      this.classes.set(cls, c = { opTime: 0, ns });
+      doubleFields(c, CLASS_TIMES);
+    }
     return c;
   }
 
@@ -101,7 +113,9 @@ export class TimeBreakdown {
   private account(k: TaskTime, t: number): void {
     if (k.inOp && k.state >= 0) {
       const from = Math.max(k.since, k.opStart, this.warmup);
-      if (t > from) k.ct.ns[k.state]! += t - from;
+      // 0 before warm-up rather than no store: the store then has type feedback from the first event on
+      // (LockStats.warmupSink).
+      k.ct.ns[k.state]! += Math.max(0, t - from);
     }
     k.since = t;
   }

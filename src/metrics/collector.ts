@@ -101,7 +101,9 @@ export class MetricsCollector extends NullObserver {
   }
 
   override vmEvent(t: number, _task: SimTaskInfo | null, ev: VmEvent): void {
-    if (t >= this.warmup) this.vmEvents[ev]!++;
+    // Adds 0 before warm-up rather than skipping the store, so the store has type feedback before TurboFan
+    // compiles the fault paths that inline it (LockStats.warmupSink).
+    this.vmEvents[ev]! += t >= this.warmup ? 1 : 0;
   }
 
   override mmapLockAcquired(t: number, task: SimTaskInfo, write: boolean, success: boolean): void {

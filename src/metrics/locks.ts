@@ -10,6 +10,9 @@ import { Distribution } from './histograms.js';
 import type { DurationStats, MmapLockMetrics } from './types.js';
 
 const enum WaitKind { OTHER, MMAP_READ, MMAP_WRITE, VMA_WRITER }
+const ACQ_READ = 0;
+const ACQ_WRITE = 1;
+const ACQ_FAILED = 2;
 
 function waitKind(what: string, cls: WaitClass): WaitKind {
   if (what === 'vma_start_write') return WaitKind.VMA_WRITER;
@@ -23,15 +26,34 @@ export class LockStats {
   private readonly vmaWriterWait = new Distribution();
   private readonly readHold = new Distribution();
   private readonly writeHold = new Distribution();
-  private readAcquisitions = 0;
-  private writeAcquisitions = 0;
-  private failedTrylocks = 0;
+  /**
+   * Where the intervals that begin before warm-up go, and the waits of
+   * WaitKind.OTHER (never read).
+   *
+   * Why the tables and the sink (bench/README.md, "Compile time per
+   * isolate"): these methods are inlined into the engine's loop and the
+   * mmap_lock paths, which TurboFan first compiles during run 0's warm-up.
+   * A property load or store that has not run yet has no type feedback, and
+   * optimised code that reaches it is thrown away and compiled again: once
+   * when simulated time passes warm-up (the recording that was skipped until
+   * then), and once for each kind of wait or hold first met after the
+   * compile (a field per kind). So every event runs the same code: the
+   * distribution is picked by index from a table (one keyed load for every
+   * kind), and the sample is recorded, into the sink before warm-up; the
+   * counters add 0 before warm-up. What is kept is what was kept before.
+   */
+  private readonly warmupSink = new Distribution();
+  /** Per WaitKind: the distribution of its waits. */
+  private readonly waits: readonly Distribution[] = [this.warmupSink, this.readWait, this.writeWait, this.vmaWriterWait];
+  /** Per mode (0 read, 1 write): the distribution of its holds. */
+  private readonly holds: readonly Distribution[] = [this.readHold, this.writeHold];
+  /** Read acquisitions, write acquisitions, failed trylocks (indexes ACQ_READ, ACQ_WRITE, ACQ_FAILED). */
+  private readonly acquisitions = new Float64Array(3);
   /** Per task id: start of the current wait, and its kind. */
   private readonly waitStart: number[] = doubleArray();
   private readonly waitKinds: WaitKind[] = [];
-  /** Per task id: start of the current read / write hold (-1: none). */
-  private readonly readSince: number[] = doubleArray();
-  private readonly writeSince: number[] = doubleArray();
+  /** Per mode (0 read, 1 write), per task id: start of the current hold (-1: none). */
+  private readonly since: readonly number[][] = [doubleArray(), doubleArray()];
 
   constructor(private readonly warmup: number) {}
 
@@ -46,35 +68,27 @@ export class LockStats {
     const start = this.waitStart[id] ?? -1;
     if (start < 0) return;
     this.waitStart[id] = -1;
-    if (start < this.warmup) return;
-    switch (this.waitKinds[id]) {
-      case WaitKind.MMAP_READ: this.readWait.record(t - start); break;
-      case WaitKind.MMAP_WRITE: this.writeWait.record(t - start); break;
-      case WaitKind.VMA_WRITER: this.vmaWriterWait.record(t - start); break;
-      default: break;
-    }
+    const d = this.waits[this.waitKinds[id]!]!;
+    (start >= this.warmup ? d : this.warmupSink).record(t - start);
   }
 
   acquired(t: number, id: number, write: boolean, success: boolean): void {
-    if (!success) {
-      if (t >= this.warmup) this.failedTrylocks++;
-      return;
-    }
-    if (t >= this.warmup) {
-      if (write) this.writeAcquisitions++;
-      else this.readAcquisitions++;
-    }
-    const since = write ? this.writeSince : this.readSince;
+    const mode = write ? 1 : 0;
+    this.acquisitions[success ? mode : ACQ_FAILED]! += t >= this.warmup ? 1 : 0;
+    if (!success) return;
+    const since = this.since[mode]!;
     grow(since, id);
     since[id] = t;
   }
 
   released(t: number, id: number, write: boolean): void {
-    const since = write ? this.writeSince : this.readSince;
+    const mode = write ? 1 : 0;
+    const since = this.since[mode]!;
     const start = since[id] ?? -1;
     if (start < 0) return;
     since[id] = -1;
-    if (start >= this.warmup) (write ? this.writeHold : this.readHold).record(t - start);
+    const d = this.holds[mode]!;
+    (start >= this.warmup ? d : this.warmupSink).record(t - start);
   }
 
   mmapLock(): MmapLockMetrics {
@@ -83,9 +97,9 @@ export class LockStats {
       writeWait: this.writeWait.durations(),
       readHold: this.readHold.durations(),
       writeHold: this.writeHold.durations(),
-      readAcquisitions: this.readAcquisitions,
-      writeAcquisitions: this.writeAcquisitions,
-      failedTrylocks: this.failedTrylocks,
+      readAcquisitions: this.acquisitions[ACQ_READ]!,
+      writeAcquisitions: this.acquisitions[ACQ_WRITE]!,
+      failedTrylocks: this.acquisitions[ACQ_FAILED]!,
       waitDecades: { read: this.readWait.decades(), write: this.writeWait.decades() },
     };
   }

@@ -28,17 +28,22 @@ export interface RetryVmaOptions {
   writebackAware: boolean;
 }
 
+// The hooks are module-level functions, one object each, shared by every strategy built from retryVma: a
+// closure made per call would be a new function of the same code for each strategy, and the optimised fault
+// paths that call it (do_user_addr_fault, lock_folio_maybe_drop_mmap) are deoptimised ("wrong feedback cell")
+// and compiled again when the next such strategy runs (bench/README.md, "Compile time per isolate").
+const holdUptodateNotWriteback = (f: Folio): boolean => f.uptodate && !f.writeback;
+const holdUptodate = (f: Folio): boolean => f.uptodate;
+const holdNever = mainline.hold_for_locked_folio; // mainline's own: not a new call target after mainline's runs
+const retryUnderVmaLock = (ret: number): boolean => (ret & VM_FAULT_RETRY_VMA) !== 0;
+
 export function retryVma(opts: RetryVmaOptions, name = 'retry-vma'): FaultStrategy {
-  const hold = opts.uptodateSkip
-    ? opts.writebackAware
-      ? (f: Folio) => f.uptodate && !f.writeback
-      : (f: Folio) => f.uptodate
-    : () => false;
+  const hold = opts.uptodateSkip ? (opts.writebackAware ? holdUptodateNotWriteback : holdUptodate) : holdNever;
   return {
     ...mainline,
     name,
     hold_for_locked_folio: hold,
     retry_vma_after_io: true,
-    retry_under_vma_lock: (ret: number) => (ret & VM_FAULT_RETRY_VMA) !== 0,
+    retry_under_vma_lock: retryUnderVmaLock,
   };
 }
