@@ -89,6 +89,15 @@ export interface DfsOptions {
    * part)", "Precise cuts by default (issue 15, twelfth part)").
    */
   readonly preciseCuts?: boolean;
+  /**
+   * Precise cut summaries with bug hunting (./hunt.ts): the bounded passes
+   * keep a cut tree too, and each pass carries the first steps of the states
+   * the one before it explored exactly over with those states; default true.
+   * False: the bounded passes keep none (the rule of issue 15's twelfth part),
+   * so a walk that reaches an inherited state gives up (docs/checker.md, "The
+   * cut tree across the hunting passes (issue 15, thirteenth part)").
+   */
+  readonly carryCuts?: boolean;
   /** Precise cut summaries: most stored first steps one walk visits before the coarse rule is used (default 32; ./cut-tree.ts). */
   readonly preciseCutBudget?: number;
 }
