@@ -125,7 +125,10 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
    * below them, no cut at an inexact state), each with the sleep sets it was
    * explored with and its subtree summary: cutting there is then the same as
    * cutting at a state this search explored itself (docs/checker.md, "Bug
-   * hunting before the complete search").
+   * hunting before the complete search"). With cut trees in both passes,
+   * also each such state's first steps, and `from`'s inherited states are
+   * handed on ("The cut tree across the hunting passes (issue 15, thirteenth
+   * part)").
    */
   private seed(from: DfsScheduler): void {
     if (from.exact === null) return;
