@@ -52,7 +52,7 @@ import { StateTable } from './state.js';
 import { Summaries, type Summary } from './summary.js';
 import { CutTree, END, UNKNOWN } from './cut-tree.js';
 import { independent, union, type Footprint } from './track.js';
-import { fmt, NondeterminismError, sameIds, type DfsOptions, type Level, type ThreadLevel } from './dfs-levels.js';
+import { coverage, fmt, NondeterminismError, sameIds, type DfsOptions, type Level, type ThreadLevel } from './dfs-levels.js';
 
 export { NondeterminismError, type DfsOptions } from './dfs-levels.js';
 
@@ -484,22 +484,9 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
    * options to a level, so the share is an upper estimate.
    */
   coverage(): { depth: number; explored: number } {
-    let explored = 0, weight = 1;
-    for (const l of this.levels) {
-      let options: number, finished: number;
-      if (l.kind === 'c') {
-        options = l.n;
-        finished = l.taken;
-      } else {
-        finished = l.done.filter((u) => u !== l.taken).length;
-        options = finished + this.candidates(l, false).filter((u) => !l.done.includes(u) || u === l.taken).length;
-      }
-      if (options <= 0) break;
-      explored += weight * (finished / options);
-      weight /= options;
-    }
-    return { depth: this.levels.length, explored };
+    return coverage(this.levels, (l) => this.candidates(l, false));
   }
+
 
   /** Precise cut summaries are on (./cut-tree.ts). */
   get preciseCuts(): boolean {
