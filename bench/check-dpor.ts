@@ -1,5 +1,5 @@
 /**
- * `npm run bench:dpor [-- --configs LIST] [--no-state-cache] [--coarse-cuts] [--cut-budget N] [--hunt K] [--max-executions N]`
+ * `npm run bench:dpor [-- --configs LIST] [--no-state-cache] [--coarse-cuts] [--no-carry-cuts] [--cut-budget N] [--hunt K] [--max-executions N]`
  *
  * Where the exhaustive search's executions go (docs/checker.md, "Where
  * DPOR's executions go"): the unbounded DFS (DPOR, sleep sets, state caching
@@ -17,7 +17,8 @@
  * `--max-executions N` stops each search after N executions (the 4-fault
  * configurations: then `explored` is the DFS's estimate of the share of the
  * tree done). `--hunt K`: bug-hunting passes with bounds 0..K first, as
- * `faultline check` runs them (./src/check/hunt.ts); the counts of how
+ * `faultline check` runs them (./src/check/hunt.ts; `--no-carry-cuts`: the
+ * bounded passes keep no cut tree, the twelfth part's rule); the counts of how
  * executions ended, the backtrack sets and the walks are then the unbounded
  * pass's alone, `executions` all passes'.
  */
@@ -34,7 +35,7 @@ const CONFIGS: Record<string, { policy: 'HOLD' | 'DROP'; nfault: number }> = {
 function main(): void {
   const a = parseArgs({
     options: {
-      configs: { type: 'string' }, 'no-state-cache': { type: 'boolean' }, 'precise-cuts': { type: 'boolean' }, 'coarse-cuts': { type: 'boolean' },
+      configs: { type: 'string' }, 'no-state-cache': { type: 'boolean' }, 'precise-cuts': { type: 'boolean' }, 'coarse-cuts': { type: 'boolean' }, 'no-carry-cuts': { type: 'boolean' },
       'cut-budget': { type: 'string' }, hunt: { type: 'string' }, 'max-executions': { type: 'string' },
     },
   }).values;
@@ -56,6 +57,7 @@ function main(): void {
     const mask = scenario.threads.map((t) => t.ops.length);
     const opts = {
       nthreads: mask.length, mask, sleepSets: true, dpor: true, preemptionBound: null, stateCache, preciseCuts,
+      ...(a['no-carry-cuts'] === true ? { carryCuts: false } : {}),
       ...(budget !== undefined ? { preciseCutBudget: budget } : {}),
     };
     const top = hunt !== null ? new HuntScheduler(opts, hunt) : new DfsScheduler(opts);

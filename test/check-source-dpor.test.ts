@@ -26,6 +26,7 @@ interface Options {
   readonly keepReplayed?: boolean;
   readonly preciseCuts?: boolean;
   readonly preciseCutBudget?: number;
+  readonly carryCuts?: boolean;
 }
 
 interface Explored {
@@ -47,6 +48,7 @@ function explore(prog: Program, o: Options): Explored {
     ...(o.sourceSets !== undefined ? { sourceSets: o.sourceSets } : {}), ...(o.keepReplayed !== undefined ? { keepReplayed: o.keepReplayed } : {}),
     ...(o.preciseCuts !== undefined ? { preciseCuts: o.preciseCuts } : {}),
     ...(o.preciseCutBudget !== undefined ? { preciseCutBudget: o.preciseCutBudget } : {}),
+    ...(o.carryCuts !== undefined ? { carryCuts: o.carryCuts } : {}),
   };
   const sched = o.hunt !== undefined ? new HuntScheduler(opts, o.hunt) : new DfsScheduler(opts);
   const { finals, steps } = runAbstract(prog, 3, sched, (op, t, { vars, reg }): Footprint => {
@@ -62,7 +64,7 @@ function explore(prog: Program, o: Options): Explored {
   const w = d.dporStats;
   if (w.preciseFallback !== w.fallbackWhy.budget + w.fallbackWhy.unknown + w.fallbackWhy.wide) throw new Error('fallbacks by reason do not add up');
   return {
-    finals: [...finals].sort(), executions: sched instanceof HuntScheduler ? -1 : d.executions, sleepBlocked: d.sleepBlocked, steps,
+    finals: [...finals].sort(), executions: sched instanceof HuntScheduler ? sched.passes.reduce((n, p) => n + p.executions, 0) + (sched.runningBound === null ? d.executions : 0) : d.executions, sleepBlocked: d.sleepBlocked, steps,
     ...(o.preciseCutBudget !== undefined ? { walks: { precise: w.precise, ...w.fallbackWhy } } : {}),
   };
 }
@@ -130,12 +132,22 @@ describe('precise cut summaries (DfsOptions.preciseCuts, the default) on a hand-
     const none = explore(prog, { dpor: true, stateCache: true, preciseCutBudget: 0 });
     expect(none.walks).toEqual({ precise: 0, budget: 1, unknown: 0, wide: 0 });
     expect([none.executions, none.sleepBlocked]).toEqual([7, 1]);
-    // After a bug-hunting pass (bound 1) the unbounded pass starts from the states that pass explored exactly,
-    // whose first steps were not recorded (a bounded pass builds no cut tree): its walks reach them and give up
-    // as `unknown` (docs/checker.md, "Precise cuts by default").
-    const hunted = explore(prog, { dpor: true, stateCache: true, hunt: 1, preciseCutBudget: 32 });
-    expect(hunted.walks).toEqual({ precise: 0, budget: 0, unknown: 4, wide: 0 });
-    expect(hunted.finals).toEqual(explore(prog, { dpor: false, stateCache: false }).finals);
+  });
+
+  it('after the bug-hunting passes: the walks at inherited states resolve with the passes\' first steps carried over', () => {
+    // The unbounded pass starts from the states the passes (bounds 0 and 1) explored exactly. Without their
+    // first steps (`carryCuts: false`, issue 15's twelfth part: a bounded pass built no cut tree) its walks
+    // reach them and give up as `unknown` (docs/checker.md, "Precise cuts by default"); with them carried
+    // over (renumbered with the states, DfsScheduler.seed) every walk resolves.
+    const want = explore(prog, { dpor: false, stateCache: false }).finals;
+    const twelfth = explore(prog, { dpor: true, stateCache: true, hunt: 1, preciseCutBudget: 32, carryCuts: false });
+    expect(twelfth.walks).toEqual({ precise: 0, budget: 0, unknown: 4, wide: 0 });
+    expect(twelfth.executions).toBe(HUNTED_TWELFTH);
+    const carried = explore(prog, { dpor: true, stateCache: true, hunt: 1, preciseCutBudget: 32 });
+    expect(carried.walks).toEqual(HUNTED_WALKS);
+    expect(carried.executions).toBe(HUNTED_CARRIED);
+    expect(twelfth.finals).toEqual(want);
+    expect(carried.finals).toEqual(want);
   });
 });
 
@@ -159,6 +171,7 @@ describe('source-set DPOR on random abstract programs', () => {
         { dpor: true, stateCache: false, keepReplayed: false },
         { dpor: true, stateCache: true, preciseCuts: false },
         { dpor: true, stateCache: true, preciseCuts: false, hunt: 1 },
+        { dpor: true, stateCache: true, hunt: 1, carryCuts: false },
       ]) {
         expect(explore(prog, o).finals, JSON.stringify(o)).toEqual(want);
       }
@@ -174,6 +187,8 @@ describe('precise cut summaries on random abstract programs of 3 or 4 threads', 
       const want = explore(prog, { dpor: false, stateCache: false }).finals;
       expect(explore(prog, { dpor: true, stateCache: true }).finals).toEqual(want);
       expect(explore(prog, { dpor: true, stateCache: true, hunt: 1 }).finals).toEqual(want);
+      // Three bounded passes: kids carried over twice, and states handed on from the first to the unbounded pass.
+      expect(explore(prog, { dpor: true, stateCache: true, hunt: 2 }).finals).toEqual(want);
     }), { numRuns: Number(process.env['NRUNS'] ?? 200), seed: Number(process.env['SEED'] ?? 15) });
   }, 600_000);
 });
@@ -196,6 +211,11 @@ describe('the race detector keeps a replayed step\'s event only while its footpr
     expect(explore(prog, { dpor: true, stateCache: false }).executions).toBe(EXEC_GUARD);
   });
 });
+
+/** The hand-built program of the precise cuts after hunting (bound 0..1): all passes' executions, and the unbounded pass's walks. */
+const HUNTED_TWELFTH = 15;
+const HUNTED_CARRIED = 11;
+const HUNTED_WALKS = { precise: 5, budget: 0, unknown: 0, wide: 0 };
 
 /** Executions of the stateless source-DPOR on the keepRaces case above. */
 const EXEC_GUARD = 27;

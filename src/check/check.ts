@@ -22,6 +22,8 @@ export type Mode =
     readonly hunt?: number | null;
     /** Precise cut summaries (DfsOptions.preciseCuts; unbounded DPOR with state caching); default on, false: the coarse rule (`--coarse-cuts`). */
     readonly preciseCuts?: boolean;
+    /** With bug hunting and precise cut summaries: carry the passes' cut trees over (DfsOptions.carryCuts); default on, false: the twelfth part's rule. */
+    readonly carryCuts?: boolean;
   }
   | { readonly kind: 'random'; readonly seed: number; readonly iterations: number }
   | { readonly kind: 'pct'; readonly seed: number; readonly iterations: number; readonly depth: number }
@@ -86,6 +88,7 @@ function schedulerFor(model: CheckModel, mode: Mode): Scheduler {
       const opts = {
         nthreads: mask.length, mask, sleepSets: mode.sleepSets, dpor: mode.dpor, preemptionBound: mode.preemptionBound, stateCache: mode.stateCache === true,
         ...(mode.preciseCuts === false ? { preciseCuts: false } : {}),
+        ...(mode.carryCuts === false ? { carryCuts: false } : {}),
       };
       const hunt = mode.hunt ?? null;
       return hunt !== null && mode.preemptionBound === null ? new HuntScheduler(opts, hunt) : new DfsScheduler(opts);

@@ -57,12 +57,19 @@ export class CutTree {
   private known = new Uint8Array(1 << 16);
   private nodes = new Int32Array(STRIDE << 16);
   private nNodes = 0;
-  private readonly fps: Footprint[] = [];
-  private readonly fpIds = new Map<number, number[]>();
+  /** Interned footprints, shared with the tree of the pass this one inherits from (`carry`). */
+  private readonly fps: Footprint[];
+  private readonly fpIds: Map<number, number[]>;
   /** Most kids one walk visits before it gives up (the coarse rule is used then). */
   budget = 32;
   /** Why the last walk that returned null gave up (for the statistics). */
   gaveUp: GiveUp = 'budget';
+
+  /** `shared`: the tree of an earlier pass whose kids this one will carry over (`carry`): the footprint ids are shared. */
+  constructor(shared?: CutTree) {
+    this.fps = shared?.fps ?? [];
+    this.fpIds = shared?.fpIds ?? new Map<number, number[]>();
+  }
 
   private fit(e: number): void {
     if (e < this.head.length) return;
@@ -100,8 +107,11 @@ export class CutTree {
 
   /** Task `task`'s step with footprint `fp` from state `e` led to state `child` (an entry, END or UNKNOWN). */
   add(e: number, task: ThreadId, fp: Footprint, child: number): void {
+    this.addId(e, task, this.fpId(fp), child);
+  }
+
+  private addId(e: number, task: ThreadId, id: number, child: number): void {
     this.fit(e);
-    const id = this.fpId(fp);
     const nd = this.nodes;
     for (let k = this.head[e]! - 1; k >= 0; k = nd[k * STRIDE + 3]! - 1) {
       if (nd[k * STRIDE] === task && nd[k * STRIDE + 1] === id && nd[k * STRIDE + 2] === child) return;
@@ -117,6 +127,33 @@ export class CutTree {
     n[o + 2] = child;
     n[o + 3] = this.head[e]!;
     this.head[e] = k + 1;
+  }
+
+  /** Entry `e`'s exploration is known (finished) in this tree. */
+  isKnown(e: number): boolean {
+    return e < this.known.length && this.known[e] === 1;
+  }
+
+  /**
+   * Carry entry `n` of an earlier pass's tree `from` (which shares this
+   * tree's footprints) over as entry `e`: its kids, each child renumbered by
+   * `child` (an entry of this pass, or UNKNOWN when it is not carried), and
+   * its known mark. Only for a state the earlier pass explored exactly and
+   * finished (docs/checker.md, "The cut tree across the hunting passes
+   * (issue 15, thirteenth part)").
+   */
+  carry(from: CutTree, n: number, e: number, child: (n: number) => number): void {
+    if (from.fps !== this.fps) throw new Error('check: a cut tree carries kids only from the tree it shares footprints with');
+    if (!from.isKnown(n)) return;
+    const nd = from.nodes;
+    const kids: number[] = [];
+    for (let k = from.head[n]! - 1; k >= 0; k = nd[k * STRIDE + 3]! - 1) kids.push(k);
+    // Oldest first, as the earlier pass recorded them (the walk's order).
+    for (let j = kids.length - 1; j >= 0; j--) {
+      const o = kids[j]! * STRIDE, c = nd[o + 2]!;
+      this.addId(e, nd[o]!, nd[o + 1]!, c === END ? END : c === UNKNOWN ? UNKNOWN : child(c));
+    }
+    this.finish(e);
   }
 
   /**

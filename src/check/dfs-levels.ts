@@ -89,6 +89,15 @@ export interface DfsOptions {
    * part)", "Precise cuts by default (issue 15, twelfth part)").
    */
   readonly preciseCuts?: boolean;
+  /**
+   * Precise cut summaries with bug hunting (./hunt.ts): the bounded passes
+   * keep a cut tree too, and each pass carries the first steps of the states
+   * the one before it explored exactly over with those states; default true.
+   * False: the bounded passes keep none (the rule of issue 15's twelfth part),
+   * so a walk that reaches an inherited state gives up (docs/checker.md, "The
+   * cut tree across the hunting passes (issue 15, thirteenth part)").
+   */
+  readonly carryCuts?: boolean;
   /** Precise cut summaries: most stored first steps one walk visits before the coarse rule is used (default 32; ./cut-tree.ts). */
   readonly preciseCutBudget?: number;
 }
@@ -105,4 +114,29 @@ export function sameIds(a: readonly number[], b: readonly number[]): boolean {
 
 export function fmt(a: readonly number[]): string {
   return `[${a.join(', ')}]`;
+}
+
+/**
+ * For a search stopped early (DfsScheduler.coverage): the stack depth, and
+ * the share of the tree explored, estimated as if every option at a level had
+ * a subtree of the same size (Knuth's estimator over the current path);
+ * `candidates` are a thread level's options left (minus those asleep or over
+ * the bound).
+ */
+export function coverage(levels: readonly Level[], candidates: (l: ThreadLevel) => readonly number[]): { depth: number; explored: number } {
+  let explored = 0, weight = 1;
+  for (const l of levels) {
+    let options: number, finished: number;
+    if (l.kind === 'c') {
+      options = l.n;
+      finished = l.taken;
+    } else {
+      finished = l.done.filter((u) => u !== l.taken).length;
+      options = finished + candidates(l).filter((u) => !l.done.includes(u) || u === l.taken).length;
+    }
+    if (options <= 0) break;
+    explored += weight * (finished / options);
+    weight /= options;
+  }
+  return { depth: levels.length, explored };
 }

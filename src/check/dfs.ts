@@ -52,7 +52,7 @@ import { StateTable } from './state.js';
 import { Summaries, type Summary } from './summary.js';
 import { CutTree, END, UNKNOWN } from './cut-tree.js';
 import { independent, union, type Footprint } from './track.js';
-import { fmt, NondeterminismError, sameIds, type DfsOptions, type Level, type ThreadLevel } from './dfs-levels.js';
+import { coverage, fmt, NondeterminismError, sameIds, type DfsOptions, type Level, type ThreadLevel } from './dfs-levels.js';
 
 export { NondeterminismError, type DfsOptions } from './dfs-levels.js';
 
@@ -112,7 +112,10 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
     this.exact = this.table !== null && opts.preemptionBound !== null ? new ExactLog() : null;
     const from = opts.inherit;
     this.summaries = this.table !== null && this.dpor ? (from?.summaries ?? new Summaries()) : null;
-    this.tree = this.summaries !== null && opts.preciseCuts !== false && opts.preemptionBound === null && opts.sourceSets !== false ? new CutTree() : null;
+    // The bug-hunting passes keep a cut tree too (unless `carryCuts` is
+    // false), carried over with their exactly explored states (`seed`).
+    const cuts = this.summaries !== null && opts.preciseCuts !== false && opts.sourceSets !== false && (opts.preemptionBound === null || opts.carryCuts !== false);
+    this.tree = cuts ? new CutTree(from?.tree ?? undefined) : null;
     if (this.tree !== null && opts.preciseCutBudget !== undefined) this.tree.budget = opts.preciseCutBudget;
     if (from !== undefined && this.table !== null && from.table !== null) this.seed(from);
   }
@@ -122,16 +125,27 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
    * below them, no cut at an inexact state), each with the sleep sets it was
    * explored with and its subtree summary: cutting there is then the same as
    * cutting at a state this search explored itself (docs/checker.md, "Bug
-   * hunting before the complete search").
+   * hunting before the complete search"). With cut trees in both passes,
+   * also each such state's first steps, and `from`'s inherited states are
+   * handed on ("The cut tree across the hunting passes (issue 15, thirteenth
+   * part)").
    */
   private seed(from: DfsScheduler): void {
     if (from.exact === null) return;
+    /** Entry numbers of the carried states, theirs to ours (for the kids' children). */
+    const renumber = new Map<number, number>();
+    const carry = this.tree !== null && from.tree !== null;
     for (const { a, b, entry: n, sleep: m } of from.exact.states()) {
       const sum = from.summaries === null ? null : from.entrySum[n];
       if (from.summaries !== null && sum === undefined) continue;
       const v = this.table!.visit(a, b, m);
       const e = v < 0 ? -1 - v : v;
+      renumber.set(n, e);
       this.exact?.note(e, a, b);
+      // With the kids carried, a bounded pass hands the states it inherited
+      // on as well: an exploration an earlier pass made exactly is one this
+      // pass could have made (the same premises), kids and summary included.
+      if (carry) this.exact?.finished(e, m, true);
       if (sum !== undefined && sum !== null) {
         const old = this.entrySum[e];
         if (old === undefined) this.entrySum[e] = sum;
@@ -141,6 +155,13 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
           this.entrySum[e] = this.summaries!.intern(u);
         }
       }
+    }
+    // The first steps of each carried state, from the explorations that
+    // made it exact (a state with any inexact exploration is not carried);
+    // a child that was not carried becomes UNKNOWN (a walk gives up there).
+    const tree = this.tree, old = from.tree;
+    if (carry && tree !== null && old !== null) {
+      for (const [n, e] of renumber) tree.carry(old, n, e, (c) => renumber.get(c) ?? UNKNOWN);
     }
   }
 
@@ -463,22 +484,9 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
    * options to a level, so the share is an upper estimate.
    */
   coverage(): { depth: number; explored: number } {
-    let explored = 0, weight = 1;
-    for (const l of this.levels) {
-      let options: number, finished: number;
-      if (l.kind === 'c') {
-        options = l.n;
-        finished = l.taken;
-      } else {
-        finished = l.done.filter((u) => u !== l.taken).length;
-        options = finished + this.candidates(l, false).filter((u) => !l.done.includes(u) || u === l.taken).length;
-      }
-      if (options <= 0) break;
-      explored += weight * (finished / options);
-      weight /= options;
-    }
-    return { depth: this.levels.length, explored };
+    return coverage(this.levels, (l) => this.candidates(l, false));
   }
+
 
   /** Precise cut summaries are on (./cut-tree.ts). */
   get preciseCuts(): boolean {

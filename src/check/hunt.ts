@@ -21,7 +21,10 @@
  * starts with the states a bounded pass explored exactly (no option removed
  * below them, no cut at an inexact state): cutting there is the same as
  * cutting at a state it explored itself (docs/checker.md, "Bug hunting
- * before the complete search").
+ * before the complete search"). With precise cut summaries each pass keeps
+ * a cut tree, carries the first steps of those states over with them and
+ * hands on the states it inherited (./dfs.ts `seed`; docs/checker.md, "The
+ * cut tree across the hunting passes (issue 15, thirteenth part)").
  */
 import { DfsScheduler, type DfsOptions } from './dfs.js';
 import type { Schedule } from './schedule.js';
