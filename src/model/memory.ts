@@ -4,7 +4,8 @@
  */
 import { mutableFields } from './shapes.js';
 import { might_alloc } from './fs_reclaim.js';
-import { Cost, cpu, cpuLaw, LawName, type CpuEffect, type KPath } from './effects.js';
+import { cpu, cpuLaw, LawName, type CpuEffect, type KPath } from './effects.js';
+import { Cost } from './cost.js';
 import { fault_around_cpu } from './fault_around.js';
 import type { VmFault } from './fault_types.js';
 import { filemap_fault, filemap_get_folio, filemap_map_pages, maybe_unlock_mmap_for_io } from './filemap.js';
