@@ -28,6 +28,18 @@ export class FolioWriteback implements WaitResource {
 }
 
 /**
+ * Wait-queue arrays for folios made without model hooks (the simulator): a
+ * folio takes a pair at its first waiter and gives it back, emptied, when its
+ * queue empties, so that a new folio's first waiter (every major fault's read
+ * waits on its new folio) allocates no backing store. NO_WAITERS and
+ * NO_EXCLUSIVE stand for "no pair" and are never pushed to.
+ */
+const NO_WAITERS: Task[] = objectArray();
+const NO_EXCLUSIVE: boolean[] = objectArray();
+const freeWaiters: Task[][] = objectArray();
+const freeExclusive: boolean[][] = objectArray();
+
+/**
  * `struct folio` with PG_locked, PG_uptodate, PG_writeback and its wait queue
  * (mm/filemap.c folio_wait_bit_common / folio_wake_bit).
  */
@@ -50,8 +62,16 @@ export class Folio implements WaitResource {
   readahead = false;
   /** Kernel references beyond the mapping's (folio_get/folio_put). */
   refcount = 0;
-  private readonly waiters: Task[] = objectArray();
-  private readonly exclusive: boolean[] = objectArray();
+  /**
+   * The lock's wait queue: the waiters in order, and whether each waits
+   * exclusively (for the lock) or for the unlock. A folio made while no model
+   * hooks are installed (the simulator) has none until its first waiter and
+   * gives its pair back when the queue empties (`takeQueue`, `putQueue`); one
+   * made under the checker's hooks keeps its own pair for life (tracked
+   * containers of the state digest).
+   */
+  private waiters: Task[] = hooks_on ? objectArray() : NO_WAITERS;
+  private exclusive: boolean[] = hooks_on ? objectArray() : NO_EXCLUSIVE;
   private bl: BlockEffect | null = null;
   private bw: BlockEffect | null = null;
   /** The killable forms of bl and bw, made on first use (a folio a major fault waits for needs only those). */
@@ -102,8 +122,25 @@ export class Folio implements WaitResource {
   }
   /** Queue for the lock (exclusive) or for "unlocked" (folio_wait_locked). */
   enqueue(t: Task, exclusive: boolean): void {
+    if (this.waiters === NO_WAITERS) this.takeQueue();
     this.waiters.push(t);
     this.exclusive.push(exclusive);
+  }
+  /** A pair of wait-queue arrays for the first waiter, reused if one is free. */
+  private takeQueue(): void {
+    this.waiters = freeWaiters.pop() ?? objectArray();
+    this.exclusive = freeExclusive.pop() ?? objectArray();
+  }
+  /**
+   * The queue is empty: without model hooks, give its pair back (a folio the
+   * checker tracks keeps its own; so does one it would not be handed back to).
+   */
+  private putQueue(): void {
+    if (hooks_on || this.waiters === NO_WAITERS) return;
+    freeWaiters.push(this.waiters);
+    freeExclusive.push(this.exclusive);
+    this.waiters = NO_WAITERS;
+    this.exclusive = NO_EXCLUSIVE;
   }
   /**
    * folio_unlock -> folio_wake_bit: wake waiters in order; the first exclusive
@@ -134,6 +171,7 @@ export class Folio implements WaitResource {
         w.pop();
         ex.pop();
       }
+      this.putQueue();
       return;
     }
     const n = w.length - i;
@@ -153,6 +191,7 @@ export class Folio implements WaitResource {
     if (i < 0) return false;
     this.waiters.splice(i, 1);
     this.exclusive.splice(i, 1);
+    if (this.waiters.length === 0) this.putQueue();
     return true;
   }
   blockers(_waiter: Task, out: Task[]): void {
