@@ -11,10 +11,11 @@ import {
   FAULT_FLAG_DEFAULT, FAULT_FLAG_USER, FAULT_FLAG_WRITE, handle_mm_fault, handle_mm_fault_with, vm_fault_alloc, vm_fault_reusable, VM_FAULT_NOPAGE, type KPath,
 } from '../src/model/index.js';
 import {
-  FAULT_FLAG_TRIED, FAULT_FLAG_VMA_LOCK, Folio, install_model_hooks, install_sched, killable, maybe_unlock_mmap_for_io, PT, set_sched_points,
+  do_user_addr_fault, FAULT_FLAG_TRIED, FAULT_FLAG_VMA_LOCK, Folio, send_sigkill, VM_FAULT_MAJOR, VM_FAULT_RETRY, install_model_hooks, install_sched, killable, maybe_unlock_mmap_for_io, PT, set_sched_points,
   type ModelHooks, type Task, type VmFault,
 } from '../src/model/index.js';
-import { hold, lanes } from './lanes.js';
+import { hold, lanes, type Lanes } from './lanes.js';
+import { us } from './helpers.js';
 
 /** What the engines read of a CPU effect. */
 function fields(e: CpuEffect): unknown[] {
@@ -276,5 +277,43 @@ describe("a folio's wait queue: without model hooks, its arrays come from a pool
     } finally {
       install_model_hooks(null);
     }
+  });
+});
+
+describe("filemap_fault's sleep for a folio under read once its readahead dropped the fault lock: __folio_lock_killable made in place", () => {
+  /** A read fault on a page not in the page cache (readahead drops the VMA lock, the read takes 10 ms); SIGKILL at `killUs` if given. */
+  function majorFault(killUs?: number): { h: Lanes; folio: Folio; seen: unknown[] } {
+    const h = lanes();
+    const vma = h.vma[1]!, miss = h.addr(1), pg = miss - vma.vm_start;
+    vma.evicted.add(pg);
+    const f = h.lane('F', 0, function* () {
+      const ret = yield* do_user_addr_fault(h.mm, miss, false);
+      h.mark(`ret ${ret}`);
+    });
+    const seen: unknown[] = [];
+    if (killUs !== undefined) {
+      h.probe('lmkd', killUs, () => send_sigkill(f));
+      h.probe('look', killUs + 2, () => {
+        const g = vma.cache.get(pg)!;
+        seen.push(g.locked, g.owner, g.refcount, g.nrWaiters);
+      });
+    }
+    h.run();
+    return { h, folio: vma.cache.get(pg)!, seen };
+  }
+  it('woken by the read completion, handed the lock: VM_FAULT_RETRY, then the retry under mmap_lock maps the page', () => {
+    const { h, folio } = majorFault();
+    expect(h.rec.waits).toEqual([{ task: 'F', what: 'folio_lock', cls: 'io', res: folio.label, begin: us(1), end: us(10001) }]);
+    expect(h.rec.vmEvents).toEqual([['F', 'PGMAJFAULT', 1], ['F', 'IO_READ', 1], ['F', 'VMA_LOCK_RETRY', 10001], ['F', 'FAULT_RETRY', 10001],
+      ['F', 'FAULT_MMAP_PATH', 10001], ['F', 'PGFAULT', 10002]]);
+    expect(h.marks).toEqual([['F', `ret ${VM_FAULT_NOPAGE}`, 10002]]);
+    expect([folio.locked, folio.uptodate, folio.refcount, folio.nrWaiters]).toEqual([false, true, 0, 0]);
+  });
+  it('SIGKILL ends the sleep (TASK_KILLABLE): off the wait queue, its reference dropped, VM_FAULT_RETRY | VM_FAULT_MAJOR; the read still completes', () => {
+    const { h, folio, seen } = majorFault(3);
+    expect(h.rec.waits).toEqual([{ task: 'F', what: 'folio_lock', cls: 'io', res: folio.label, begin: us(1), end: us(3) }]);
+    expect(h.marks).toEqual([['F', `ret ${VM_FAULT_RETRY | VM_FAULT_MAJOR}`, 3]]);
+    expect(seen).toEqual([true, 'io', 0, 0]); // at 5 us: the read still holds PG_locked; nobody waits or references it
+    expect([folio.locked, folio.uptodate, folio.refcount, folio.nrWaiters]).toEqual([false, true, 0, 0]);
   });
 });
