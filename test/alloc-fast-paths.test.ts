@@ -17,6 +17,14 @@ import {
 import { hold, lanes, type Lanes } from './lanes.js';
 import { us } from './helpers.js';
 
+const nop = (): void => {};
+/** Model hooks that do nothing: a folio made under them is made as the checker's are (its own wait-queue arrays and BLOCK records). */
+const noHooks: ModelHooks = {
+  object_created: nop, set_pte_at: nop, pt_update_begin: nop, pt_update_end: nop, anon_vma_fork: nop, anon_vma_prepare: nop, anon_vma_use: nop,
+  anon_vma_free: nop, dup_mmap_copy: nop, vm_area_alloc: nop, vm_area_free: nop, mm_use: nop, mm_free: nop, vma_use: nop, pgtable_use: nop,
+  vma_change: nop, lock_acquire: nop, vma_read_lock: nop,
+};
+
 /** What the engines read of a CPU effect. */
 function fields(e: CpuEffect): unknown[] {
   return [e.k, e.cost, e.n, e.then, e.extra === null ? null : [...e.extra]];
@@ -188,16 +196,33 @@ describe("Folio's killable sleeps: made directly, the fields killable() gives", 
     expect(f.blockLockKillable).toBe(f.blockLockKillable);
     expect(f.blockWaitLockedKillable).toBe(f.blockWaitLockedKillable);
   });
+  it('without model hooks (the simulator) one record of each kind for every folio, pointed at the folio asked; under hooks one per folio', () => {
+    const f = new Folio(4, 1), g = new Folio(4, 2);
+    const a = f.blockLockKillable;
+    expect(a.res).toBe(f);
+    const b = g.blockLockKillable;
+    expect(b).toBe(a);
+    expect([b.res, b.what, b.killable]).toEqual([g, 'folio_lock', true]);
+    const w = g.blockWaitLockedKillable;
+    expect([w.res, w.what, w.killable]).toEqual([g, 'folio_wait_locked', true]);
+    expect(w).not.toBe(a);
+    expect(f.blockWaitLockedKillable).toBe(w);
+    expect(w.res).toBe(f);
+    install_model_hooks(noHooks);
+    try {
+      const h = new Folio(4, 3), k = new Folio(4, 4);
+      const hl = h.blockLockKillable, kl = k.blockLockKillable;
+      expect(hl).not.toBe(kl);
+      expect(hl).not.toBe(a);
+      expect([hl.res, kl.res, hl.what, hl.killable]).toEqual([h, k, 'folio_lock', true]);
+      expect(h.blockWaitLockedKillable.res).toBe(h);
+    } finally {
+      install_model_hooks(null);
+    }
+  });
 });
 
 describe("a folio's wait queue: without model hooks, its arrays come from a pool at the first waiter and go back when it empties", () => {
-  const nop = (): void => {};
-  /** Model hooks that do nothing: a folio made under them keeps its own wait-queue arrays (the checker's folios). */
-  const noHooks: ModelHooks = {
-    object_created: nop, set_pte_at: nop, pt_update_begin: nop, pt_update_end: nop, anon_vma_fork: nop, anon_vma_prepare: nop, anon_vma_use: nop,
-    anon_vma_free: nop, dup_mmap_copy: nop, vm_area_alloc: nop, vm_area_free: nop, mm_use: nop, mm_free: nop, vma_use: nop, pgtable_use: nop,
-    vma_change: nop, lock_acquire: nop, vma_read_lock: nop,
-  };
   const tasks: Task[] = [0, 1, 2, 3].map((id) => ({ id, comm: `T${id}`, prio: 0 }));
   /** The folio's wait-queue array (a private field). */
   const queueOf = (f: Folio): unknown[] => (f as unknown as { waiters: unknown[] }).waiters;

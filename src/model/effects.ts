@@ -248,6 +248,18 @@ export function mutableSleep(): { readonly k: EffectKind.SLEEP; ns: number } {
 export function mutableCall(): { readonly k: EffectKind.CALL; path: KPath<unknown> } {
   return new EffectRecord(EffectKind.CALL) as { readonly k: EffectKind.CALL; path: KPath<unknown> };
 }
+/**
+ * A TASK_KILLABLE sleep described by `what` whose `res` its owner sets before
+ * each yield: both engines read a BLOCK effect's fields as soon as it is
+ * yielded (the simulator's blockedOn / blockedWhat / blockedKillable, the
+ * checker's pending label), so one record serves every resource of a kind.
+ */
+export function mutableKillableBlock(what: string): { readonly k: EffectKind.BLOCK; res: WaitResource; readonly what: string; readonly killable: boolean } {
+  const e = new EffectRecord(EffectKind.BLOCK);
+  e.what = what;
+  e.killable = true;
+  return e as unknown as { readonly k: EffectKind.BLOCK; res: WaitResource; readonly what: string; readonly killable: boolean };
+}
 export function call(path: KPath<unknown>): CallEffect {
   const e = new EffectRecord(EffectKind.CALL);
   e.path = path;

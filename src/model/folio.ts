@@ -2,7 +2,7 @@
  * `struct folio` (include/linux/mm_types.h) and its PG_writeback wait queue
  * (moved out of mm_types.ts).
  */
-import { block, killableBlock, type BlockEffect, type Task, type WaitResource } from './effects.js';
+import { block, killableBlock, mutableKillableBlock, type BlockEffect, type Task, type WaitResource } from './effects.js';
 import { objectArray } from './shapes.js';
 import { hooks, hooks_on } from './custom.js';
 import { wake_up_process } from './sched.js';
@@ -38,6 +38,16 @@ const NO_WAITERS: Task[] = objectArray();
 const NO_EXCLUSIVE: boolean[] = objectArray();
 const freeWaiters: Task[][] = objectArray();
 const freeExclusive: boolean[][] = objectArray();
+
+/**
+ * The simulator's killable folio sleeps: one BLOCK record per kind, its
+ * resource set to the folio at each use (the engines read it at once), so
+ * that a new folio's first killable sleep (every major fault's) makes none.
+ */
+const killableSleeps = {
+  lock: mutableKillableBlock('folio_lock'),
+  waitLocked: mutableKillableBlock('folio_wait_locked'),
+};
 
 /**
  * `struct folio` with PG_locked, PG_uptodate, PG_writeback and its wait queue
@@ -96,12 +106,25 @@ export class Folio implements WaitResource {
   get blockWaitLocked(): BlockEffect {
     return (this.bw ??= block(this, 'folio_wait_locked'));
   }
-  /** The effect a task yields to sleep killably in folio_lock (__folio_lock_killable), made on first use. */
+  /**
+   * The effect a task yields to sleep killably in folio_lock
+   * (__folio_lock_killable): without model hooks (the simulator) the one
+   * record for every folio, pointed at this one (`killableSleeps`); under the
+   * checker's hooks this folio's own, made on first use.
+   */
   get blockLockKillable(): BlockEffect {
+    if (!hooks_on) {
+      killableSleeps.lock.res = this;
+      return killableSleeps.lock as BlockEffect;
+    }
     return (this.bk ??= killableBlock(this, 'folio_lock'));
   }
-  /** The effect a task yields to sleep killably in folio_wait_locked (folio_wait_locked_killable). */
+  /** The effect a task yields to sleep killably in folio_wait_locked (folio_wait_locked_killable), as blockLockKillable. */
   get blockWaitLockedKillable(): BlockEffect {
+    if (!hooks_on) {
+      killableSleeps.waitLocked.res = this;
+      return killableSleeps.waitLocked as BlockEffect;
+    }
     return (this.bwk ??= killableBlock(this, 'folio_wait_locked'));
   }
   /** The PG_writeback wait queue (folio_wait_writeback). */
