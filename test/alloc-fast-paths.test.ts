@@ -3,6 +3,7 @@
  * allocations per run"): each must leave the model in the state, and hand
  * the engines the effect fields, that the general path does.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   Cost, cpu_plus, CpuStep, lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock,
@@ -10,9 +11,19 @@ import {
   FAULT_FLAG_DEFAULT, FAULT_FLAG_USER, FAULT_FLAG_WRITE, handle_mm_fault, handle_mm_fault_with, vm_fault_alloc, vm_fault_reusable, VM_FAULT_NOPAGE, type KPath,
 } from '../src/model/index.js';
 import {
-  FAULT_FLAG_TRIED, FAULT_FLAG_VMA_LOCK, Folio, killable, maybe_unlock_mmap_for_io, PT, set_sched_points, type VmFault,
+  do_user_addr_fault, FAULT_FLAG_TRIED, FAULT_FLAG_VMA_LOCK, Folio, send_sigkill, VM_FAULT_MAJOR, VM_FAULT_RETRY, install_model_hooks, install_sched, killable, maybe_unlock_mmap_for_io, PT, set_sched_points,
+  type ModelHooks, type Task, type VmFault,
 } from '../src/model/index.js';
-import { hold, lanes } from './lanes.js';
+import { hold, lanes, type Lanes } from './lanes.js';
+import { us } from './helpers.js';
+
+const nop = (): void => {};
+/** Model hooks that do nothing: a folio made under them is made as the checker's are (its own wait-queue arrays and BLOCK records). */
+const noHooks: ModelHooks = {
+  object_created: nop, set_pte_at: nop, pt_update_begin: nop, pt_update_end: nop, anon_vma_fork: nop, anon_vma_prepare: nop, anon_vma_use: nop,
+  anon_vma_free: nop, dup_mmap_copy: nop, vm_area_alloc: nop, vm_area_free: nop, mm_use: nop, mm_free: nop, vma_use: nop, pgtable_use: nop,
+  vma_change: nop, lock_acquire: nop, vma_read_lock: nop,
+};
 
 /** What the engines read of a CPU effect. */
 function fields(e: CpuEffect): unknown[] {
@@ -184,5 +195,150 @@ describe("Folio's killable sleeps: made directly, the fields killable() gives", 
     }
     expect(f.blockLockKillable).toBe(f.blockLockKillable);
     expect(f.blockWaitLockedKillable).toBe(f.blockWaitLockedKillable);
+  });
+  it('without model hooks (the simulator) one record of each kind for every folio, pointed at the folio asked; under hooks one per folio', () => {
+    const f = new Folio(4, 1), g = new Folio(4, 2);
+    const a = f.blockLockKillable;
+    expect(a.res).toBe(f);
+    const b = g.blockLockKillable;
+    expect(b).toBe(a);
+    expect([b.res, b.what, b.killable]).toEqual([g, 'folio_lock', true]);
+    const w = g.blockWaitLockedKillable;
+    expect([w.res, w.what, w.killable]).toEqual([g, 'folio_wait_locked', true]);
+    expect(w).not.toBe(a);
+    expect(f.blockWaitLockedKillable).toBe(w);
+    expect(w.res).toBe(f);
+    install_model_hooks(noHooks);
+    try {
+      const h = new Folio(4, 3), k = new Folio(4, 4);
+      const hl = h.blockLockKillable, kl = k.blockLockKillable;
+      expect(hl).not.toBe(kl);
+      expect(hl).not.toBe(a);
+      expect([hl.res, kl.res, hl.what, hl.killable]).toEqual([h, k, 'folio_lock', true]);
+      expect(h.blockWaitLockedKillable.res).toBe(h);
+    } finally {
+      install_model_hooks(null);
+    }
+  });
+});
+
+describe("a folio's wait queue: without model hooks, its arrays come from a pool at the first waiter and go back when it empties", () => {
+  const tasks: Task[] = [0, 1, 2, 3].map((id) => ({ id, comm: `T${id}`, prio: 0 }));
+  /** The folio's wait-queue array (a private field). */
+  const queueOf = (f: Folio): unknown[] => (f as unknown as { waiters: unknown[] }).waiters;
+  type Op = { op: 'trylock' | 'enqueue' | 'cancel'; f: number; t: number; excl: boolean } | { op: 'unlock'; f: number };
+  /** What the ops do to three folios, as a trace: trylock and cancel_wait results, wake-ups, owner, waiters, idle. */
+  function run(ops: readonly Op[], hooked: boolean): unknown[] {
+    const out: unknown[] = [];
+    install_sched((t) => { out.push(`wake ${t.comm}`); });
+    if (hooked) install_model_hooks(noHooks);
+    try {
+      const folios = [new Folio(1, 0), new Folio(1, 1), new Folio(2, 0)];
+      const queued = folios.map(() => new Set<number>());
+      for (const o of ops) {
+        const f = folios[o.f]!;
+        if (o.op === 'unlock') {
+          if (!f.locked) continue;
+          f.unlock();
+          queued[o.f]!.clear(); // (woken waiters left; the ones behind an exclusive one are re-added below)
+          for (const t of tasks) if ((f as unknown as { waiters: Task[] }).waiters.includes(t)) queued[o.f]!.add(t.id);
+        } else if (o.op === 'trylock') {
+          out.push(`trylock ${f.trylock(tasks[o.t]!)}`);
+        } else if (o.op === 'enqueue') {
+          if (queued[o.f]!.has(o.t)) continue;
+          queued[o.f]!.add(o.t);
+          f.enqueue(tasks[o.t]!, o.excl);
+        } else {
+          const r = f.cancel_wait(tasks[o.t]!);
+          queued[o.f]!.delete(o.t);
+          out.push(`cancel ${r}`);
+        }
+        out.push(folios.map((g) => [g.locked, g.owner === null ? null : g.owner === 'io' ? 'io' : g.owner.comm, g.nrWaiters, g.idle]));
+      }
+    } finally {
+      if (hooked) install_model_hooks(null);
+    }
+    return out;
+  }
+  const opArb: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ op: fc.constantFrom('trylock' as const, 'enqueue' as const, 'cancel' as const), f: fc.integer({ min: 0, max: 2 }), t: fc.integer({ min: 0, max: 3 }), excl: fc.boolean() }),
+    fc.record({ op: fc.constant('unlock' as const), f: fc.integer({ min: 0, max: 2 }) }),
+  );
+
+  it('the same wake-ups, owners, waiter counts and idleness as with a folio that keeps its own arrays (fast-check)', () => {
+    fc.assert(fc.property(fc.array(opArb, { maxLength: 60 }), (ops) => {
+      expect(run(ops, false)).toEqual(run(ops, true));
+    }), { numRuns: 300 });
+  });
+
+  it("a new folio's first waiter takes the arrays an emptied queue gave back; a folio made under hooks keeps its own", () => {
+    const woken: string[] = [];
+    install_sched((t) => { woken.push(t.comm); });
+    const [t0, t1, t2] = tasks as [Task, Task, Task];
+    const a = new Folio(5, 0);
+    expect(a.trylock(t0)).toBe(true);
+    a.enqueue(t1, true);
+    const q = queueOf(a);
+    a.unlock(); // hands the lock to t1: the queue is empty, its arrays go back
+    expect(queueOf(a)).not.toBe(q);
+    const b = new Folio(5, 1);
+    expect(b.trylock(t0)).toBe(true);
+    b.enqueue(t2, false);
+    expect(queueOf(b)).toBe(q);
+    expect(b.cancel_wait(t2)).toBe(true); // emptied by a fatal signal's cancel: back again
+    expect(queueOf(b)).not.toBe(q);
+    expect(woken).toEqual(['T1']);
+    install_model_hooks(noHooks);
+    try {
+      const c = new Folio(5, 2);
+      const own = queueOf(c);
+      expect(c.trylock(t0)).toBe(true);
+      c.enqueue(t1, true);
+      expect(queueOf(c)).toBe(own);
+      c.unlock();
+      expect(queueOf(c)).toBe(own); // tracked by the checker's state digest: the same array for life
+      c.enqueue(t2, false);
+      expect(queueOf(c)).toBe(own);
+    } finally {
+      install_model_hooks(null);
+    }
+  });
+});
+
+describe("filemap_fault's sleep for a folio under read once its readahead dropped the fault lock: __folio_lock_killable made in place", () => {
+  /** A read fault on a page not in the page cache (readahead drops the VMA lock, the read takes 10 ms); SIGKILL at `killUs` if given. */
+  function majorFault(killUs?: number): { h: Lanes; folio: Folio; seen: unknown[] } {
+    const h = lanes();
+    const vma = h.vma[1]!, miss = h.addr(1), pg = miss - vma.vm_start;
+    vma.evicted.add(pg);
+    const f = h.lane('F', 0, function* () {
+      const ret = yield* do_user_addr_fault(h.mm, miss, false);
+      h.mark(`ret ${ret}`);
+    });
+    const seen: unknown[] = [];
+    if (killUs !== undefined) {
+      h.probe('lmkd', killUs, () => send_sigkill(f));
+      h.probe('look', killUs + 2, () => {
+        const g = vma.cache.get(pg)!;
+        seen.push(g.locked, g.owner, g.refcount, g.nrWaiters);
+      });
+    }
+    h.run();
+    return { h, folio: vma.cache.get(pg)!, seen };
+  }
+  it('woken by the read completion, handed the lock: VM_FAULT_RETRY, then the retry under mmap_lock maps the page', () => {
+    const { h, folio } = majorFault();
+    expect(h.rec.waits).toEqual([{ task: 'F', what: 'folio_lock', cls: 'io', res: folio.label, begin: us(1), end: us(10001) }]);
+    expect(h.rec.vmEvents).toEqual([['F', 'PGMAJFAULT', 1], ['F', 'IO_READ', 1], ['F', 'VMA_LOCK_RETRY', 10001], ['F', 'FAULT_RETRY', 10001],
+      ['F', 'FAULT_MMAP_PATH', 10001], ['F', 'PGFAULT', 10002]]);
+    expect(h.marks).toEqual([['F', `ret ${VM_FAULT_NOPAGE}`, 10002]]);
+    expect([folio.locked, folio.uptodate, folio.refcount, folio.nrWaiters]).toEqual([false, true, 0, 0]);
+  });
+  it('SIGKILL ends the sleep (TASK_KILLABLE): off the wait queue, its reference dropped, VM_FAULT_RETRY | VM_FAULT_MAJOR; the read still completes', () => {
+    const { h, folio, seen } = majorFault(3);
+    expect(h.rec.waits).toEqual([{ task: 'F', what: 'folio_lock', cls: 'io', res: folio.label, begin: us(1), end: us(3) }]);
+    expect(h.marks).toEqual([['F', `ret ${VM_FAULT_RETRY | VM_FAULT_MAJOR}`, 3]]);
+    expect(seen).toEqual([true, 'io', 0, 0]); // at 5 us: the read still holds PG_locked; nobody waits or references it
+    expect([folio.locked, folio.uptodate, folio.refcount, folio.nrWaiters]).toEqual([false, true, 0, 0]);
   });
 });

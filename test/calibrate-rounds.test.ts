@@ -15,7 +15,7 @@ import { fitProfile } from '../src/calibrate/fit.js';
 import { parseProfile, renderProfile } from '../src/calibrate/profile.js';
 import { fitRounds, medianIndex, poolRounds, roundProbes } from '../src/calibrate/rounds.js';
 import { readRounds } from '../src/calibrate/suite.js';
-import { COST_NAMES } from '../src/model/effects.js';
+import { COST_NAMES } from '../src/model/cost.js';
 import { repoRoot } from '../src/scenario/files.js';
 import { cli } from './cli-helpers.js';
 

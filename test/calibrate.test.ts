@@ -15,7 +15,7 @@ import { applyProfile, loadProfile, parseProfile, ProfileError, profilesDir, ren
 import { BENCHES_AFTER_SHIPPED_ROUNDS, CALIB_FIXTURES, calibHostProfile, shippedProfiles, calibRecorded } from '../src/calibrate/shipped.js';
 import { readRounds, runSuite, SUITE } from '../src/calibrate/suite.js';
 import { HostError, probeHost } from '../src/real/index.js';
-import { COST_NAMES } from '../src/model/effects.js';
+import { COST_NAMES } from '../src/model/cost.js';
 import { loadScenario, repoRoot, scenarioFromObject } from '../src/scenario/index.js';
 import { DEFAULT_COSTS } from '../src/scenario/schema.js';
 import { cli } from './cli-helpers.js';

@@ -19,7 +19,7 @@ import {
   scenarioFromObject,
   type Scenario,
 } from '../src/scenario/index.js';
-import { COST_NAMES } from '../src/model/effects.js';
+import { COST_NAMES } from '../src/model/cost.js';
 
 /** A small valid scenario; tests edit one line of it. */
 const BASE = `name: t

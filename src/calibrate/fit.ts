@@ -52,7 +52,7 @@
  * (uncontended and contended lock costs,
  * context switch, the device read itself) are kept under `measurements`.
  */
-import { COST_NAMES, type CostName } from '../model/effects.js';
+import { COST_NAMES, type CostName } from '../model/cost.js';
 import { DEFAULT_COSTS } from '../scenario/schema.js';
 import type { BenchSamples } from './bench-output.js';
 import type { CostProfile, CostValue, LinearFit, Measurement, SleepPoint, Spread } from './profile.js';

@@ -5,7 +5,7 @@
  * all are assumptions, since no per-step kernel CPU cost was found measured on
  * a phone. Only the swap figures are derived from a phone measurement.
  */
-import { COST_NAMES, type CostName } from '../model/effects.js';
+import { COST_NAMES, type CostName } from '../model/cost.js';
 import { DEFAULT_COSTS } from '../scenario/schema.js';
 import type { CostProfile, CostValue } from './profile.js';
 

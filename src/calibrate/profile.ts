@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { z } from 'zod';
-import { COST_NAMES, type CostName } from '../model/effects.js';
+import { COST_NAMES, type CostName } from '../model/cost.js';
 import { repoRoot } from '../scenario/files.js';
 import type { Law, Scenario } from '../scenario/types.js';
 import { formatDuration, parseDuration } from '../scenario/units.js';

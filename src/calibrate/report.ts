@@ -2,7 +2,7 @@
 import { formatNs } from '../report/index.js';
 import { fitRows } from './fit.js';
 import type { CostProfile } from './profile.js';
-import type { CostName } from '../model/effects.js';
+import type { CostName } from '../model/cost.js';
 
 function roundRange(v: readonly number[] | undefined): string {
   if (v === undefined) return '-';

@@ -23,7 +23,7 @@ import type { BenchSamples } from './bench-output.js';
 import { fitProfile, spreadOf, type BenchSet, type FitInput } from './fit.js';
 import { DRIFT_BAND, HOST_PROBE } from './host-drift.js';
 import type { CostProfile, CostValue, RoundProbe } from './profile.js';
-import { COST_NAMES, type CostName } from '../model/effects.js';
+import { COST_NAMES, type CostName } from '../model/cost.js';
 
 export interface RoundsInput extends Omit<FitInput, 'benches'> {
   /** Each round's recorded outputs, in the order the rounds ran. */

@@ -3,7 +3,8 @@
  * (arm64 `do_page_fault` has the same shape), with the series' patch 1/5
  * `retry_vma:` label and Suren's FALLBACK variant as strategy decisions.
  */
-import { Cost, cpu, cpu_then, type KPath } from './effects.js';
+import { cpu, cpu_then, type KPath } from './effects.js';
+import { Cost } from './cost.js';
 import { handle_mm_fault, handle_mm_fault_with, mm_account_fault } from './memory.js';
 import {
   FAULT_FLAG_DEFAULT, FAULT_FLAG_TRIED, FAULT_FLAG_USER, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE,

@@ -27,7 +27,8 @@
  * is taken and no state read or written, so the checker's state space and the
  * built-in outputs are unchanged.
  */
-import { Cost, cpu_plus, type CpuEffect } from './effects.js';
+import { cpu_plus, type CpuEffect } from './effects.js';
+import { Cost } from './cost.js';
 import type { VmFault } from './fault_types.js';
 import { FAULT_FLAG_TRIED, type VmAreaStruct } from './mm_types.js';
 import { PTRS_PER_PTE } from './pgtable.js';

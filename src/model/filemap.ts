@@ -15,7 +15,8 @@ import { release_fault_lock } from './memory_lock.js';
 import { pte_offset_map_lock } from './pgtable.js';
 import { PT } from './mmap_lock.js';
 import {
-  __folio_lock, __folio_lock_killable, folio_submit_read, folio_trylock, folio_unlock, folio_wait_locked_killable, submit_read_bio,
+  __folio_lock, __folio_lock_killable, FOLIO_QUEUED, folio_lock_killable_queue, folio_lock_killable_woken, folio_submit_read, folio_trylock,
+  folio_unlock, folio_wait_locked_killable, submit_read_bio,
 } from './pagemap.js';
 import { page_cache_async_ra, page_cache_ra_order, page_cache_ra_window } from './readahead.js';
 import { hooks, hooks_on } from './custom.js';
@@ -336,7 +337,19 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
     if (hooks_on) filemap_frame('filemap_lock', vmf, ret, fpin, keep, folio);
     if (sched_points) yield PT.folio_trylock;
     if (!folio_trylock(folio)) {
-      const r = yield* lock_folio_maybe_drop_mmap(vmf, folio, fpin);
+      let r: number;
+      if (fpin && (vmf.flags & FAULT_FLAG_KILLABLE) !== 0) {
+        // lock_folio_maybe_drop_mmap with the fault lock already dropped (a miss's readahead) and a
+        // killable fault is __folio_lock_killable alone, -1 or 1: made here without either generator.
+        r = folio_lock_killable_queue(folio);
+        if (r === FOLIO_QUEUED) {
+          yield folio.blockLockKillable;
+          r = folio_lock_killable_woken(folio);
+        }
+        r = r < 0 ? -1 : 1;
+      } else {
+        r = yield* lock_folio_maybe_drop_mmap(vmf, folio, fpin);
+      }
       if (r < 0) { // out_retry: interrupted by a fatal signal, fault lock released
         folio.refcount--;
         return ret | VM_FAULT_RETRY;

@@ -2,7 +2,7 @@
  * `struct folio` (include/linux/mm_types.h) and its PG_writeback wait queue
  * (moved out of mm_types.ts).
  */
-import { block, killableBlock, type BlockEffect, type Task, type WaitResource } from './effects.js';
+import { block, killableBlock, mutableKillableBlock, type BlockEffect, type Task, type WaitResource } from './effects.js';
 import { objectArray } from './shapes.js';
 import { hooks, hooks_on } from './custom.js';
 import { wake_up_process } from './sched.js';
@@ -28,6 +28,28 @@ export class FolioWriteback implements WaitResource {
 }
 
 /**
+ * Wait-queue arrays for folios made without model hooks (the simulator): a
+ * folio takes a pair at its first waiter and gives it back, emptied, when its
+ * queue empties, so that a new folio's first waiter (every major fault's read
+ * waits on its new folio) allocates no backing store. NO_WAITERS and
+ * NO_EXCLUSIVE stand for "no pair" and are never pushed to.
+ */
+const NO_WAITERS: Task[] = objectArray();
+const NO_EXCLUSIVE: boolean[] = objectArray();
+const freeWaiters: Task[][] = objectArray();
+const freeExclusive: boolean[][] = objectArray();
+
+/**
+ * The simulator's killable folio sleeps: one BLOCK record per kind, its
+ * resource set to the folio at each use (the engines read it at once), so
+ * that a new folio's first killable sleep (every major fault's) makes none.
+ */
+const killableSleeps = {
+  lock: mutableKillableBlock('folio_lock'),
+  waitLocked: mutableKillableBlock('folio_wait_locked'),
+};
+
+/**
  * `struct folio` with PG_locked, PG_uptodate, PG_writeback and its wait queue
  * (mm/filemap.c folio_wait_bit_common / folio_wake_bit).
  */
@@ -50,8 +72,16 @@ export class Folio implements WaitResource {
   readahead = false;
   /** Kernel references beyond the mapping's (folio_get/folio_put). */
   refcount = 0;
-  private readonly waiters: Task[] = objectArray();
-  private readonly exclusive: boolean[] = objectArray();
+  /**
+   * The lock's wait queue: the waiters in order, and whether each waits
+   * exclusively (for the lock) or for the unlock. A folio made while no model
+   * hooks are installed (the simulator) has none until its first waiter and
+   * gives its pair back when the queue empties (`takeQueue`, `putQueue`); one
+   * made under the checker's hooks keeps its own pair for life (tracked
+   * containers of the state digest).
+   */
+  private waiters: Task[] = hooks_on ? objectArray() : NO_WAITERS;
+  private exclusive: boolean[] = hooks_on ? objectArray() : NO_EXCLUSIVE;
   private bl: BlockEffect | null = null;
   private bw: BlockEffect | null = null;
   /** The killable forms of bl and bw, made on first use (a folio a major fault waits for needs only those). */
@@ -76,12 +106,25 @@ export class Folio implements WaitResource {
   get blockWaitLocked(): BlockEffect {
     return (this.bw ??= block(this, 'folio_wait_locked'));
   }
-  /** The effect a task yields to sleep killably in folio_lock (__folio_lock_killable), made on first use. */
+  /**
+   * The effect a task yields to sleep killably in folio_lock
+   * (__folio_lock_killable): without model hooks (the simulator) the one
+   * record for every folio, pointed at this one (`killableSleeps`); under the
+   * checker's hooks this folio's own, made on first use.
+   */
   get blockLockKillable(): BlockEffect {
+    if (!hooks_on) {
+      killableSleeps.lock.res = this;
+      return killableSleeps.lock as BlockEffect;
+    }
     return (this.bk ??= killableBlock(this, 'folio_lock'));
   }
-  /** The effect a task yields to sleep killably in folio_wait_locked (folio_wait_locked_killable). */
+  /** The effect a task yields to sleep killably in folio_wait_locked (folio_wait_locked_killable), as blockLockKillable. */
   get blockWaitLockedKillable(): BlockEffect {
+    if (!hooks_on) {
+      killableSleeps.waitLocked.res = this;
+      return killableSleeps.waitLocked as BlockEffect;
+    }
     return (this.bwk ??= killableBlock(this, 'folio_wait_locked'));
   }
   /** The PG_writeback wait queue (folio_wait_writeback). */
@@ -102,8 +145,25 @@ export class Folio implements WaitResource {
   }
   /** Queue for the lock (exclusive) or for "unlocked" (folio_wait_locked). */
   enqueue(t: Task, exclusive: boolean): void {
+    if (this.waiters === NO_WAITERS) this.takeQueue();
     this.waiters.push(t);
     this.exclusive.push(exclusive);
+  }
+  /** A pair of wait-queue arrays for the first waiter, reused if one is free. */
+  private takeQueue(): void {
+    this.waiters = freeWaiters.pop() ?? objectArray();
+    this.exclusive = freeExclusive.pop() ?? objectArray();
+  }
+  /**
+   * The queue is empty: without model hooks, give its pair back (a folio the
+   * checker tracks keeps its own; so does one it would not be handed back to).
+   */
+  private putQueue(): void {
+    if (hooks_on || this.waiters === NO_WAITERS) return;
+    freeWaiters.push(this.waiters);
+    freeExclusive.push(this.exclusive);
+    this.waiters = NO_WAITERS;
+    this.exclusive = NO_EXCLUSIVE;
   }
   /**
    * folio_unlock -> folio_wake_bit: wake waiters in order; the first exclusive
@@ -134,6 +194,7 @@ export class Folio implements WaitResource {
         w.pop();
         ex.pop();
       }
+      this.putQueue();
       return;
     }
     const n = w.length - i;
@@ -153,6 +214,7 @@ export class Folio implements WaitResource {
     if (i < 0) return false;
     this.waiters.splice(i, 1);
     this.exclusive.splice(i, 1);
+    if (this.waiters.length === 0) this.putQueue();
     return true;
   }
   blockers(_waiter: Task, out: Task[]): void {

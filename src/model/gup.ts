@@ -18,7 +18,8 @@
  * follow_page_mask is a cost (Cost.gup_page) and each page is faulted in
  * (a page-cache hit is a minor fault mapped by fault-around).
  */
-import { Cost, cpu_then, type KPath } from './effects.js';
+import { cpu_then, type KPath } from './effects.js';
+import { Cost } from './cost.js';
 import { handle_mm_fault, mm_account_fault } from './memory.js';
 import {
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_KILLABLE, FAULT_FLAG_TRIED, FAULT_FLAG_WRITE, VM_FAULT_COMPLETED, VM_FAULT_RETRY,

@@ -1,5 +1,6 @@
 /** The kernel model: state, locks and paths. Engines import only this barrel. */
 export * from './effects.js';
+export * from './cost.js';
 export * from './sched.js';
 export * from './vmstat.js';
 export * from './trace.js';

@@ -1,6 +1,7 @@
 /** mm/madvise.c: MADV_DONTNEED, which takes the VMA read lock when it can, and the flag-changing behaviours. */
 import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
-import { Cost, cpu, point, type KPath } from './effects.js';
+import { cpu, point, type KPath } from './effects.js';
+import { Cost } from './cost.js';
 import { userfaultfd_missing, VM_RAND_READ, VM_SEQ_READ, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { mmap_read_lock, mmap_read_unlock, mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';
 import { lock_vma_under_rcu, lock_vma_under_rcu_steps, vma_end_read, vma_start_write } from './vma_lock.js';

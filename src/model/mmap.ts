@@ -1,5 +1,6 @@
 /** mm/mmap.c: dup_mmap (fork) and exit_mmap. */
-import { Cost, cpu, cpu_plus, CpuStep, type CpuEffect, type KPath } from './effects.js';
+import { cpu, cpu_plus, CpuStep, type CpuEffect, type KPath } from './effects.js';
+import { Cost } from './cost.js';
 import { flush_tlb_mm_range } from './tlb.js';
 import { VM_COPY_ON_FORK, VM_DONTCOPY, VM_UFFD_MISSING, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';

@@ -4,7 +4,8 @@
  * (__mmap_new_vma). Locking as in mm/vma.c v6.12 .. v7.0 (the merge
  * write-locks the VMA it expands, and the next VMA when it swallows it).
  */
-import { Cost, cpu, type KPath } from './effects.js';
+import { cpu, type KPath } from './effects.js';
+import { Cost } from './cost.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';
 import { vma_start_write } from './vma_lock.js';

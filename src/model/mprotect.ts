@@ -1,6 +1,7 @@
 /** mm/mprotect.c: do_mprotect_pkey -> mprotect_fixup. */
 import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
-import { Cost, cpu, type KPath } from './effects.js';
+import { cpu, type KPath } from './effects.js';
+import { Cost } from './cost.js';
 import { VM_EXEC, VM_READ, VM_WRITE, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';
 import { vma_start_write } from './vma_lock.js';

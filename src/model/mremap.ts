@@ -5,7 +5,8 @@
  * (mremap_to), memory-and-vma.md §F.4. Locking as in v6.12 .. v7.0.
  */
 import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
-import { Cost, cpu, point, type KPath } from './effects.js';
+import { cpu, point, type KPath } from './effects.js';
+import { Cost } from './cost.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';
 import { vma_mark_detached, vma_start_write } from './vma_lock.js';

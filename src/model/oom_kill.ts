@@ -9,7 +9,8 @@
  * by exit_mmap, or by the reaper when it gives up) and which VMAs were
  * reaped (their page tables are empty, so exit_mmap's unmap costs nothing).
  */
-import { Cost, cpu, sleep, type KPath } from './effects.js';
+import { cpu, sleep, type KPath } from './effects.js';
+import { Cost } from './cost.js';
 import { VM_PFNMAP, VM_SHARED, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { mmap_read_lock_killable, mmap_read_trylock, mmap_read_unlock, PT } from './mmap_lock.js';
 import { sched_points } from './sched.js';

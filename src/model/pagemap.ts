@@ -33,10 +33,29 @@ export function* folio_wait_locked(folio: Folio): KPath {
  * woken with WQ_FLAG_DONE owns the bit). Returns 0 (locked) or -EINTR.
  */
 export function* __folio_lock_killable(folio: Folio): KPath<number> {
+  const r = folio_lock_killable_queue(folio);
+  if (r !== FOLIO_QUEUED) return r;
+  yield folio.blockLockKillable;
+  return folio_lock_killable_woken(folio);
+}
+
+/** folio_lock_killable_queue's answer: the task is queued and yields `folio.blockLockKillable` next. */
+export const FOLIO_QUEUED = 1;
+/**
+ * __folio_lock_killable up to its sleep, as a plain call: 0 (locked), -EINTR
+ * (a fatal signal is pending), or FOLIO_QUEUED: queued for the lock; the
+ * caller yields `folio.blockLockKillable` and, woken, returns
+ * folio_lock_killable_woken(folio). For a path that inlines the sleep
+ * instead of running __folio_lock_killable's generator (filemap_fault).
+ */
+export function folio_lock_killable_queue(folio: Folio): number {
   if (folio.trylock(current)) return 0;
   if (fatal_signal_pending(current)) return -EINTR;
   folio.enqueue(current, true);
-  yield folio.blockLockKillable;
+  return FOLIO_QUEUED;
+}
+/** __folio_lock_killable after its sleep: 0 if handed the lock, -EINTR if a fatal signal ended the sleep first. */
+export function folio_lock_killable_woken(folio: Folio): number {
   return fatal_signal_pending(current) && folio.owner !== current ? -EINTR : 0;
 }
 

@@ -14,7 +14,8 @@
  * is not 0); otherwise folio_add_lru takes no step and changes no state, so
  * the checker's state space and the built-in outputs are unchanged.
  */
-import { Cost, cpu, type CpuEffect } from './effects.js';
+import { cpu, type CpuEffect } from './effects.js';
+import { Cost } from './cost.js';
 import { current } from './sched.js';
 
 /** include/linux/pagevec.h PAGEVEC_SIZE: the folio_batch's capacity. */

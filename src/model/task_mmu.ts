@@ -13,7 +13,8 @@
  * v6.16-and-earlier reader (mmap_read_lock_killable per chunk). smaps and
  * smaps_rollup hold mmap_lock for read in v7.0.
  */
-import { Cost, cpu, type KPath } from './effects.js';
+import { cpu, type KPath } from './effects.js';
+import { Cost } from './cost.js';
 import type { MmStruct, VmAreaStruct } from './mm_types.js';
 import { mmap_lock_is_contended, mmap_read_lock_killable, mmap_read_unlock, PT } from './mmap_lock.js';
 import { vma_end_read, VMA_READ_EAGAIN, VMA_READ_OK, VMA_READ_UNSTABLE, vma_start_read_finish_unstable, vma_start_read, vma_start_read_locked } from './vma_lock.js';

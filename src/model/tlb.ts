@@ -9,7 +9,8 @@
  * interleavings are unchanged). The local flush is in the callers' per-page
  * costs.
  */
-import { Cost, cpu, type CpuEffect } from './effects.js';
+import { cpu, type CpuEffect } from './effects.js';
+import { Cost } from './cost.js';
 import type { VmAreaStruct } from './mm_types.js';
 import { tlb_flush_remote_cpus } from './sched.js';
 

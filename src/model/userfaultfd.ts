@@ -8,7 +8,8 @@
  * has no userfaultfd. What is left out is in docs/fidelity.md
  * ("userfaultfd").
  */
-import { Cost, cpu, point, type KPath } from './effects.js';
+import { cpu, point, type KPath } from './effects.js';
+import { Cost } from './cost.js';
 import { VM_EXEC, VM_READ, VM_WRITE, type MmStruct, type VmAreaStruct } from './mm_types.js';
 import { mmap_read_lock, mmap_read_unlock, PT } from './mmap_lock.js';
 import { lock_vma_under_rcu, lock_vma_under_rcu_steps, vma_end_read, vma_start_read_locked } from './vma_lock.js';

@@ -11,7 +11,8 @@
  * (SLAB_TYPESAFE_BY_RCU: the checker chooses, `nondet: [vm_area_reuse]`).
  */
 import { flush_tlb_mm_range, ptes_changed } from './tlb.js';
-import { Cost, cpu, type KPath } from './effects.js';
+import { cpu, type KPath } from './effects.js';
+import { Cost } from './cost.js';
 import { VM_MIXEDMAP, VM_PFNMAP, VmAreaStruct, type MmStruct } from './mm_types.js';
 import { __anon_vma_prepare, anon_rmap_move, anon_rmap_zap, anon_vma_clone, unlink_anon_vmas } from './rmap.js';
 import { mmap_read_unlock, mmap_write_downgrade, mmap_write_lock_killable, mmap_write_unlock, PT } from './mmap_lock.js';

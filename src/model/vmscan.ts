@@ -7,7 +7,8 @@
  * gets PG_reclaim and is activated, and the flusher (page_writeback.ts)
  * cleans it; anonymous folios are swapped out to zram (SWP_SYNCHRONOUS_IO).
  */
-import { Cost, cpu, type KPath } from './effects.js';
+import { cpu, type KPath } from './effects.js';
+import { Cost } from './cost.js';
 import { page_key, type LruPage } from './lruvec.js';
 import { install_reclaim, MAX_RECLAIM_RETRIES, SWAP_CLUSTER_MAX, type MemCgroup } from './memcontrol.js';
 import { folio_trylock, folio_unlock } from './pagemap.js';

@@ -2,7 +2,7 @@
  * Scenario defaults (documented in docs/scenario-format.md), filled in by
  * the resolver for every field a file leaves out. Re-exported by ./schema.ts.
  */
-import type { CostName } from '../model/effects.js';
+import type { CostName } from '../model/cost.js';
 import type { Law } from './types.js';
 
 /** CPU cost of kernel steps, ns (all assumptions unless noted in the docs). */

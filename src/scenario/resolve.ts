@@ -3,7 +3,7 @@
  * engines consume (integer ns, defaults filled, thread groups expanded),
  * with the checks that cross fields. One module per section.
  */
-import { COST_NAMES, type CostName } from '../model/effects.js';
+import { COST_NAMES, type CostName } from '../model/cost.js';
 import { loadProfile, sleepPoints, type CostProfile } from '../calibrate/profile.js';
 import { DEFAULT_COSTS, DEFAULT_IO, DEFAULTS, type LawInput, type ScenarioFile } from './schema.js';
 import type { KillSpec, Scenario } from './types.js';

@@ -9,7 +9,7 @@
  * Building blocks: ./schema-common.ts; op schemas: ./schema-ops.ts.
  */
 import { z } from 'zod';
-import { COST_NAMES, type CostName } from '../model/effects.js';
+import { COST_NAMES, type CostName } from '../model/cost.js';
 import { PAGE_MKWRITE_KINDS, PRIORITY_CLASSES, READAHEAD_MODES } from './types.js';
 import {
   Bool, Bounded, doc, DurationSchema, expecting, Int, LawSchema, LIMITS, MAX_SEED, Name, parseDurationSafe, SizeSchema,

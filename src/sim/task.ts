@@ -130,7 +130,7 @@ export interface EngineConfig {
   /** CPUs; null = unlimited (every CPU step starts at once). */
   cpus: number | null;
   preempt: boolean;
-  /** CPU cost in ns per Cost index (src/model/effects.ts COST_NAMES order). */
+  /** CPU cost in ns per Cost index (src/model/cost.ts COST_NAMES order). */
   costs: ArrayLike<number>;
   /** Laws per LawName index: read, swap, writeback, folio_lock_hold. */
   laws: readonly Law[];
