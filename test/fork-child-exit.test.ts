@@ -4,7 +4,8 @@
  * at once, on an idle CPU if there is one; if not, the child is queued on the
  * parent's CPU and preempts the parent once the parent has run past its
  * protected slice (EEVDF RUN_TO_PARITY: sysctl_sched_base_slice, 0.70 ms x (1
- * + ilog2(CPUs)), since it woke), and the parent's fork() returns only after
+ * + ilog2(CPUs)), since it woke) or a wakee with a positive lag was queued
+ * there too, and the parent's fork() returns only after
  * the child's do_exit -> exit_mmap. Exact outcomes of hand-built scenarios in
  * the simulator, and no change with the built-in costs (all 0).
  */
@@ -96,37 +97,60 @@ describe('fork: the child runs its exit first when wake_up_new_task finds no idl
   });
 });
 
-describe('fork: a reader woken by the fork\'s unlock and queued on the parent\'s CPU makes the child run first', () => {
+describe('fork: a reader woken by the fork\'s unlock and queued on the parent\'s CPU makes the child run first only with a positive lag', () => {
   // Two readers (or three) fault on the heap at 1.05 ms, sleep behind the fork's mmap_write_lock and
   // are woken by its mmap_write_unlock. The fork is 200.32 us, inside the protected slice (one fork
-  // ends before 2.1 ms).
+  // ends before 2.1 ms). A reader that got a CPU at once each time it woke went to sleep alone on its
+  // CPU: its lag is 0 (update_entity_lag), it is placed at the average and the parent stays eligible
+  // and protected (check_preempt_wakeup_fair -> __pick_eevdf). With fault_after_sleep, a reader that
+  // wakes while the CPUs are taken waits in the run queue for its refill step, then sleeps on the lock,
+  // owed service (lag > 0) if another task still waits for a CPU as it leaves its own (SimTask.lagOwed):
+  // woken onto the parent's CPU it makes the parent not eligible.
   const readers = (cpus: number, n: number, costs: Extra = child) =>
     forkScenario({ cpus, costs, readers: n, dupVma: '100us', duration: '2100us' });
+  const refill = { ...child, fault_after_sleep: '10us' };
 
-  it('2 CPUs, two readers: the second finds no idle CPU but the parent\'s, preempts it, and the child runs before the parent', () => {
+  it('2 CPUs, two readers that never waited (lag 0): the second is queued on the parent\'s CPU but the parent is protected: parent first', () => {
     const f = fork(readers(2, 2));
     expect(f.count).toBe(1);
-    expect(f.latency!.max).toBe(SHORT + 57_200);
+    expect(f.latency!.max).toBe(SHORT);
   });
 
   it('the same with a wake-up latency (both readers still waking when wake_up_new_task runs)', () => {
-    expect(fork(readers(2, 2, { ...child, wakeup: '3us' })).latency!.max).toBe(SHORT + 57_200);
+    expect(fork(readers(2, 2, { ...child, wakeup: '3us' })).latency!.max).toBe(SHORT);
+  });
+
+  it('2 CPUs, two readers, the second of which waited for a CPU but slept alone on it (lag 0): parent first', () => {
+    // reader0 takes the free CPU at 1.05 ms for its refill, reader1 waits in the run queue until
+    // reader0 sleeps on the lock at 1.06 ms; nobody waits when reader1 leaves its CPU at 1.07 ms.
+    expect(fork(readers(2, 2, refill)).latency!.max).toBe(SHORT);
+  });
+
+  it('2 CPUs, three readers: the second waited, and leaves its CPU with the third waiting (lag > 0); a wakee is queued on the parent\'s CPU: child first', () => {
+    expect(fork(readers(2, 3, refill)).latency!.max).toBe(SHORT + 57_200);
+    expect(fork(readers(2, 3)).latency!.max).toBe(SHORT); // no refill: none ever waits
   });
 
   it('2 CPUs, one reader: it takes the other CPU, the child is queued on the parent\'s, the parent is protected', () => {
     expect(fork(readers(2, 1)).latency!.max).toBe(SHORT);
+    expect(fork(readers(2, 1, refill)).latency!.max).toBe(SHORT);
   });
 
   it('3 CPUs, two readers: each has an idle CPU, none is queued on the parent\'s: parent first', () => {
     expect(fork(readers(3, 2)).latency!.max).toBe(SHORT);
+    expect(fork(readers(3, 2, refill)).latency!.max).toBe(SHORT);
   });
 
-  it('3 CPUs, three readers: the third is queued on the parent\'s CPU: child first', () => {
-    expect(fork(readers(3, 3)).latency!.max).toBe(SHORT + 57_200);
+  it('3 CPUs, three readers: the third is queued on the parent\'s CPU, with lag 0 (none waited, or the one that did slept alone): parent first', () => {
+    expect(fork(readers(3, 3)).latency!.max).toBe(SHORT);
+    expect(fork(readers(3, 3, refill)).latency!.max).toBe(SHORT); // reader2 waited, but nobody waits when it leaves
   });
 
-  it('1 CPU, one reader: queued on the parent\'s (the only) CPU: child first inside the slice', () => {
-    expect(fork(readers(1, 1)).latency!.max).toBe(SHORT + 57_200);
+  it('1 CPU, one reader: queued on the parent\'s (the only) CPU: child first inside the slice only if it waited for the CPU before', () => {
+    expect(fork(readers(1, 1)).latency!.max).toBe(SHORT);
+    // The reader waits behind the forker's heap dup_vma step (1.0-1.1 ms), then the forker waits its 10 us
+    // refill: the reader leaves its CPU with the forker queued (lag > 0).
+    expect(fork(readers(1, 1, refill)).latency!.max).toBe(SHORT + 10_000 + 57_200);
   });
 
   it('with the built-in costs (all 0) the fork costs what it did', () => {
@@ -149,12 +173,17 @@ describe('sim/placement.ts: the decisions on the CPU counts at the fork\'s end',
     expect(wakee_on_parent_cpu(1, 0)).toBe(false);
   });
 
-  it('child_runs_first: never with an idle CPU; else a wakee on the parent\'s CPU or the slice used up', () => {
-    expect(child_runs_first(2, 2, 0, 10_000_000)).toBe(false);
-    expect(child_runs_first(2, 2, 1, 1_399_999)).toBe(false);
-    expect(child_runs_first(2, 2, 1, 1_400_000)).toBe(true);
-    expect(child_runs_first(2, 2, 2, 0)).toBe(true);
-    expect(child_runs_first(1, 1, 0, 699_999)).toBe(false);
-    expect(child_runs_first(1, 1, 0, 700_000)).toBe(true);
+  it('child_runs_first: never with an idle CPU; else a wakee with a positive lag on the parent\'s CPU, or the slice used up', () => {
+    expect(child_runs_first(2, 2, 0, 10_000_000, 0)).toBe(false);
+    expect(child_runs_first(2, 2, 1, 1_399_999, 1)).toBe(false);
+    expect(child_runs_first(2, 2, 1, 1_400_000, 0)).toBe(true);
+    expect(child_runs_first(2, 2, 2, 0, 1)).toBe(true);
+    expect(child_runs_first(2, 2, 2, 1_399_999, 0)).toBe(false); // wakees with lag 0: the parent stays eligible, protected
+    expect(child_runs_first(2, 2, 2, 1_400_000, 0)).toBe(true);
+    expect(child_runs_first(3, 3, 3, 0, 2)).toBe(true);
+    expect(child_runs_first(1, 1, 0, 699_999, 0)).toBe(false);
+    expect(child_runs_first(1, 1, 0, 700_000, 0)).toBe(true);
+    expect(child_runs_first(1, 1, 1, 0, 1)).toBe(true);
+    expect(child_runs_first(1, 1, 1, 0, 0)).toBe(false);
   });
 });

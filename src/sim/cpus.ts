@@ -94,6 +94,30 @@ export abstract class CpuSched {
   }
 
   /**
+   * Of wokenPending, those whose lag at their last sleep was positive
+   * (update_entity_lag: vlag > 0): with per-CPU run queues the entity's
+   * vlag, with the global queue SimTask.lagOwed.
+   */
+  protected wokenPendingOwed(): number {
+    let n = 0;
+    for (const t of this.tasks) {
+      if (t.state === TaskState.WOKEN && t !== this.cur && (this.perCpu ? t.vlag > 0 : t.lagOwed)) n++;
+    }
+    return n;
+  }
+
+  /**
+   * `t` wakes from a sleep (think, gap, lock or I/O wait): a new run period
+   * starts (ranSinceWake: the protected slice's count) and the lag it went
+   * to sleep with is kept (SimTask.lagOwed).
+   */
+  protected newRunPeriod(t: SimTask): void {
+    t.ranSinceWake = 0;
+    t.lagOwed = t.queuedSinceWake && t.othersQueuedAtRelease;
+    t.queuedSinceWake = false;
+  }
+
+  /**
    * kernel_clone -> wake_up_new_task: does the child run on the parent's
    * CPU before the parent returns to user space (sim/placement.ts
    * child_runs_first: no idle CPU, and a task woken meanwhile queued on the
@@ -104,7 +128,7 @@ export abstract class CpuSched {
    */
   childPreemptsParent(parent: SimTask): boolean {
     if (this.perCpu) return this.rqChildPreemptsParent(parent);
-    return this.cpus !== null && child_runs_first(this.cpus, this.free, this.wokenPending(), parent.ranSinceWake);
+    return this.cpus !== null && child_runs_first(this.cpus, this.free, this.wokenPending(), parent.ranSinceWake, this.wokenPendingOwed());
   }
 
   /**
@@ -125,7 +149,7 @@ export abstract class CpuSched {
     }
     t.state = TaskState.WOKEN;
     t.blockedOn = null;
-    t.ranSinceWake = 0;
+    this.newRunPeriod(t);
     const w = this.cur; // try_to_wake_up runs on the waker's CPU; in a timer callback (w null) on the hrtimer's, the task's last
     t.wakeCpu = w !== null ? (w.cpu >= 0 ? w.cpu : w.lastCpu) : t.lastCpu;
     t.resumeNotify = true;
@@ -217,6 +241,7 @@ export abstract class CpuSched {
       return;
     }
     const cpu = this.leaveCpu(t);
+    t.othersQueuedAtRelease = this.runqueue.length !== 0; // SimTask.lagOwed
     const next = this.runqueue.shift();
     if (next !== undefined) this.startOnCpu(next, cpu);
     else this.free++;
@@ -317,7 +342,7 @@ export abstract class CpuSched {
       if (t.blockedKillable && t.blockedOn?.cancel_wait?.(t) === true) this.wake(t);
     } else if (t.state === TaskState.SLEEPING) {
       t.evTag++;
-      t.ranSinceWake = 0;
+      this.newRunPeriod(t);
       t.state = TaskState.WOKEN;
       this.heap.push(this.now, t.id, t.evTag);
     }
@@ -404,6 +429,7 @@ export abstract class CpuSched {
 
   private enqueueRunnable(task: SimTask): void {
     task.state = TaskState.RUNNABLE;
+    task.queuedSinceWake = true; // SimTask.lagOwed
     task.rqSeq = this.rqSeq++;
     const rq = this.runqueue;
     let i = rq.length;
@@ -435,6 +461,7 @@ export abstract class CpuSched {
     if (this.perCpu) return; // it keeps its CPU to its next preemption point or sleep (runqueues.ts)
     this.removeRunning(task);
     const cpu = this.leaveCpu(task);
+    task.othersQueuedAtRelease = this.runqueue.length !== 0; // SimTask.lagOwed
     const next = this.runqueue.shift();
     if (next !== undefined) this.startOnCpu(next, cpu);
     else this.free++;

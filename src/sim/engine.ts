@@ -268,7 +268,7 @@ export class Simulator extends RqSched {
           this.observer.cpuStop(this.now, task, false);
           if (!this.unlimitedCpus) this.cpuReleaseCpu(task);
         }
-        else if (task.state === TaskState.SLEEPING) task.ranSinceWake = 0; // woken by its timer
+        else if (task.state === TaskState.SLEEPING) this.newRunPeriod(task); // woken by its timer
         if (task.resumeNotify) {
           task.resumeNotify = false;
           this.observer.resumed?.(this.now, task);

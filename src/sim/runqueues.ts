@@ -284,6 +284,6 @@ export abstract class RqSched extends CpuSched {
     for (const t of this.cpuTask) if (t === null) idle++;
     const woken = this.wokenPending();
     if (idle_cpu_for_new_task(idle, woken)) return false;
-    return parent.needResched || child_runs_first(this.cpus!, idle, woken, parent.ranSinceWake);
+    return parent.needResched || child_runs_first(this.cpus!, idle, woken, parent.ranSinceWake, this.wokenPendingOwed());
   }
 }

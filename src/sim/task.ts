@@ -82,6 +82,26 @@ export class SimTask implements SimTaskInfo, SchedEntity {
   resumeNotify = false;
   /** CPU time since it last woke from a sleep (EEVDF's protected slice, Simulator.childPreemptsParent). */
   ranSinceWake = 0;
+  /** Global run queue: it waited in the run queue (RUNNABLE, behind other tasks) since it last woke from a sleep. */
+  queuedSinceWake = false;
+  /** Global run queue: another task was waiting in the run queue when it last left a CPU (a CPU step's end, or a spin's). */
+  othersQueuedAtRelease = false;
+  /**
+   * Global run queue: its lag when it last went to sleep was positive
+   * (kernel/sched/fair.c update_entity_lag at the dequeue: vlag =
+   * avg_vruntime - vruntime over the entities on its CPU's queue). It is 0
+   * for a task alone there (its vruntime is the average), and a task that
+   * ran while another waited is ahead of the average (a negative lag, which
+   * DELAY_DEQUEUE and DELAY_ZERO clip to 0 at a sleep). It is positive for
+   * one that was owed service and still had company when it slept: it
+   * waited for a CPU since it woke (queuedSinceWake) and another task was
+   * waiting when it left its CPU (othersQueuedAtRelease). The global queue
+   * has no vruntimes or per-CPU queues: these two stand for them. Read at a
+   * fork's end (Simulator.childPreemptsParent): only a wakee with a positive
+   * lag preempts a parent inside its protected slice. With per-CPU run
+   * queues the entity's own `vlag` is read instead.
+   */
+  lagOwed = false;
   /** When its current CPU burst (or spin) started. */
   runStart = 0;
   /** The CPU it runs or spins on now (an index below EngineConfig.cpus); -1 when on none, or the CPUs are unlimited. */
