@@ -25,7 +25,7 @@ export const CALIB_FIXTURES = 'test/fixtures/calibrate';
  * 2026-12-07 21:00 UTC have `mprotect-after-sleep`; `fork-anon-after-sleep`
  * (twelfth session) came after them.
  */
-export const BENCHES_AFTER_SHIPPED_ROUNDS: ReadonlySet<string> = new Set(['fork-anon-after-sleep']);
+export const BENCHES_AFTER_SHIPPED_ROUNDS: ReadonlySet<string> = new Set<string>([]);
 
 /** The rounds recorded in test/fixtures/calibrate (one, or round-K sub-directories). */
 export function calibRounds(): BenchSet[] {
