@@ -244,177 +244,175 @@ export class Workload {
   private *rangeOp(task: SimTask, op: RangeOp, sim: Simulator, slept: boolean): KPath {
     const obs: SimObserver = sim.observer;
     const mm = this.mm;
-      const slot = this.pickSlot(task, op.vma);
-      const n = Math.min(op.pages, slot.pages);
-      const addr = slot.start + task.rng.below(slot.pages - n + 1);
-      obs.opBegin(sim.now, task, op.op);
-      if (op.op === 'mprotect' && op.prot != null) {
-        // The protection the pages have now (what the GC restores after a pair).
-        const old = (mm.find_vma(addr)?.vm_flags ?? VM_READ) & VM_PROT_MASK;
-        const walks = this.mprotectWalks, range = { slot, addr, pages: n };
-        const refill = walks.on ? walks.refill(range, mm.find_vma(addr), sim.now, slept) : 0;
-        const ok = yield* do_mprotect_pkey(mm, addr, n, MPROTECT_PROT_BITS[op.prot], refill);
-        obs.opEnd(sim.now, task, op.op, ok ? 0 : -12);
-        if (op.restore === true) {
-          obs.opBegin(sim.now, task, op.op);
-          const again = walks.on ? walks.refill(range, mm.find_vma(addr), sim.now, false) : 0;
-          const back = yield* do_mprotect_pkey(mm, addr, n, old, again);
-          obs.opEnd(sim.now, task, op.op, back ? 0 : -12);
-        }
-        return;
+    const slot = this.pickSlot(task, op.vma);
+    const n = Math.min(op.pages, slot.pages);
+    const addr = this.rangeStart(task, slot, n);
+    obs.opBegin(sim.now, task, op.op);
+    if (op.op === 'mprotect' && op.prot != null) {
+      // The protection the pages have now (what the GC restores after a pair).
+      const old = (mm.find_vma(addr)?.vm_flags ?? VM_READ) & VM_PROT_MASK;
+      const walks = this.mprotectWalks, range = { slot, addr, pages: n };
+      const refill = walks.on ? walks.refill(range, mm.find_vma(addr), sim.now, slept) : 0;
+      const ok = yield* do_mprotect_pkey(mm, addr, n, MPROTECT_PROT_BITS[op.prot], refill);
+      obs.opEnd(sim.now, task, op.op, ok ? 0 : -12);
+      if (op.restore === true) {
+        obs.opBegin(sim.now, task, op.op);
+        const again = walks.on ? walks.refill(range, mm.find_vma(addr), sim.now, false) : 0;
+        const back = yield* do_mprotect_pkey(mm, addr, n, old, again);
+        obs.opEnd(sim.now, task, op.op, back ? 0 : -12);
       }
-      if (op.op === 'mprotect') {
-        // The load generator's pair (mprotect-walk.ts): the restore takes its protect's range.
-        const walks = this.mprotectWalks;
-        const r = walks.range(task.id, slot, addr, n);
-        const refill = walks.on ? walks.refill(r, mm.find_vma(r.addr), sim.now, slept) : 0;
-        const ok = yield* do_mprotect_pkey(mm, r.addr, r.pages, undefined, refill);
-        obs.opEnd(sim.now, task, op.op, ok ? 0 : -12);
-        return;
-      }
-      const ok = yield* madvise_dontneed(mm, addr, n);
+      return;
+    }
+    if (op.op === 'mprotect') {
+      // The load generator's pair (mprotect-walk.ts): the restore takes its protect's range.
+      const walks = this.mprotectWalks;
+      const r = walks.range(task.id, slot, addr, n);
+      const refill = walks.on ? walks.refill(r, mm.find_vma(r.addr), sim.now, slept) : 0;
+      const ok = yield* do_mprotect_pkey(mm, r.addr, r.pages, undefined, refill);
       obs.opEnd(sim.now, task, op.op, ok ? 0 : -12);
       return;
+    }
+    const ok = yield* madvise_dontneed(mm, addr, n);
+    obs.opEnd(sim.now, task, op.op, ok ? 0 : -12);
   }
 
   /** madvise with an advice flag, and its restore. */
   private *madviseOp(task: SimTask, op: MadviseOp, sim: Simulator): KPath {
     const obs: SimObserver = sim.observer;
     const mm = this.mm;
-      const slot = this.pickSlot(task, op.vma);
-      const n = Math.min(op.pages, slot.pages);
-      const addr = slot.start + task.rng.below(slot.pages - n + 1);
-      const old = adviceOf(mm.find_vma(addr)?.vm_flags ?? 0); // the advice the pages have now (restore gives it back)
+    const slot = this.pickSlot(task, op.vma);
+    const n = Math.min(op.pages, slot.pages);
+    const addr = this.rangeStart(task, slot, n);
+    const old = adviceOf(mm.find_vma(addr)?.vm_flags ?? 0); // the advice the pages have now (restore gives it back)
+    obs.opBegin(sim.now, task, 'madvise');
+    const ok = yield* madvise_flags(mm, addr, n, op.advice);
+    obs.opEnd(sim.now, task, 'madvise', ok ? 0 : -12);
+    if (op.restore) {
       obs.opBegin(sim.now, task, 'madvise');
-      const ok = yield* madvise_flags(mm, addr, n, op.advice);
-      obs.opEnd(sim.now, task, 'madvise', ok ? 0 : -12);
-      if (op.restore) {
-        obs.opBegin(sim.now, task, 'madvise');
-        const back = yield* madvise_flags(mm, addr, n, old);
-        obs.opEnd(sim.now, task, 'madvise', back ? 0 : -12);
-      }
-      return;
+      const back = yield* madvise_flags(mm, addr, n, old);
+      obs.opEnd(sim.now, task, 'madvise', back ? 0 : -12);
+    }
   }
 
   /** mremap and the mremap that undoes it. */
   private *mremapOp(task: SimTask, op: MremapOp, sim: Simulator): KPath {
     const obs: SimObserver = sim.observer;
     const mm = this.mm;
-      // The last n pages of the slot, to new_pages; then the mremap that undoes it.
-      const slot = this.pickSlot(task, op.vma);
-      const n = Math.min(op.pages ?? slot.pages, slot.pages), m = op.new_pages;
-      const addr = slot.start + slot.pages - n;
-      obs.opBegin(sim.now, task, 'mremap');
-      const ret = yield* do_mremap(mm, addr, n, m, (op.maymove ? MREMAP_MAYMOVE : 0) | (op.dontunmap ? MREMAP_DONTUNMAP : 0));
-      obs.opEnd(sim.now, task, 'mremap', ret < 0 ? -12 : 0);
-      if (ret < 0 || (ret === addr && m === n)) return;
-      obs.opBegin(sim.now, task, 'mremap');
-      const back = ret === addr
-        ? yield* do_mremap(mm, addr, m, n, 0) // resized in place: shrink back, or grow back into the pages it unmapped
-        : yield* do_mremap(mm, ret, m, n, MREMAP_MAYMOVE | MREMAP_FIXED, addr); // moved: move back (unmapping what DONTUNMAP left)
-      obs.opEnd(sim.now, task, 'mremap', back < 0 ? -12 : 0);
-      return;
+    // The last n pages of the slot, to new_pages; then the mremap that undoes it.
+    const slot = this.pickSlot(task, op.vma);
+    const n = Math.min(op.pages ?? slot.pages, slot.pages), m = op.new_pages;
+    const addr = slot.start + slot.pages - n;
+    obs.opBegin(sim.now, task, 'mremap');
+    const ret = yield* do_mremap(mm, addr, n, m, (op.maymove ? MREMAP_MAYMOVE : 0) | (op.dontunmap ? MREMAP_DONTUNMAP : 0));
+    obs.opEnd(sim.now, task, 'mremap', ret < 0 ? -12 : 0);
+    if (ret < 0 || (ret === addr && m === n)) return;
+    obs.opBegin(sim.now, task, 'mremap');
+    const back = ret === addr
+      ? yield* do_mremap(mm, addr, m, n, 0) // resized in place: shrink back, or grow back into the pages it unmapped
+      : yield* do_mremap(mm, ret, m, n, MREMAP_MAYMOVE | MREMAP_FIXED, addr); // moved: move back (unmapping what DONTUNMAP left)
+    obs.opEnd(sim.now, task, 'mremap', back < 0 ? -12 : 0);
   }
 
   /** munmap + mmap of the VMA, or mmap(MAP_FIXED) over it. */
   private *munmapOp(task: SimTask, op: MunmapOp, sim: Simulator): KPath {
     const obs: SimObserver = sim.observer;
     const mm = this.mm;
-      const slot = this.pickSlot(task, op.vma);
-      if (op.fixed) {
-        // mmap(MAP_FIXED) over the VMA: a new mapping with its flags replaces it (__mmap_region).
-        const v = mm.find_vma(slot.start);
-        if (v === null) return;
-        obs.opBegin(sim.now, task, 'mmap');
-        const vma = yield* do_mmap_fixed(mm, {
-          group: v.group, vm_start: v.vm_start, vm_end: v.vm_end, vm_flags: v.vm_flags, vm_file: v.vm_file,
-          has_map_pages: v.has_map_pages, resident: 0,
-        });
-        obs.opEnd(sim.now, task, 'mmap', vma === null ? -EINTR : 0);
-        return;
-      }
-      obs.opBegin(sim.now, task, 'munmap');
-      const old = yield* do_vmi_align_munmap(mm, slot.start);
-      obs.opEnd(sim.now, task, 'munmap', old === null ? -22 : 0);
-      if (old !== null) {
-        obs.opBegin(sim.now, task, 'mmap');
-        const vma = yield* do_mmap(mm, old);
-        obs.opEnd(sim.now, task, 'mmap', vma === null ? -EINTR : 0);
-      }
+    const slot = this.pickSlot(task, op.vma);
+    if (op.fixed) {
+      // mmap(MAP_FIXED) over the VMA: a new mapping with its flags replaces it (__mmap_region).
+      const v = mm.find_vma(slot.start);
+      if (v === null) return;
+      obs.opBegin(sim.now, task, 'mmap');
+      const vma = yield* do_mmap_fixed(mm, {
+        group: v.group, vm_start: v.vm_start, vm_end: v.vm_end, vm_flags: v.vm_flags, vm_file: v.vm_file,
+        has_map_pages: v.has_map_pages, resident: 0,
+      });
+      obs.opEnd(sim.now, task, 'mmap', vma === null ? -EINTR : 0);
       return;
+    }
+    obs.opBegin(sim.now, task, 'munmap');
+    const old = yield* do_vmi_align_munmap(mm, slot.start);
+    obs.opEnd(sim.now, task, 'munmap', old === null ? -22 : 0);
+    if (old !== null) {
+      obs.opBegin(sim.now, task, 'mmap');
+      const vma = yield* do_mmap(mm, old);
+      obs.opEnd(sim.now, task, 'mmap', vma === null ? -EINTR : 0);
+    }
   }
 
   /** fork: dup_mmap and the child's placement and exit. */
   private *forkOp(task: SimTask, sim: Simulator, slept: boolean): KPath {
     const obs: SimObserver = sim.observer;
     const mm = this.mm;
-      obs.opBegin(sim.now, task, 'fork');
-      // kernel/fork.c copy_process: the work around copy_mm -> dup_mm -> dup_mmap, outside mmap_lock.
-      if (this.copyProcessNs > 0) yield cpu(Cost.copy_process);
-      const walks = this.forkWalks;
-      const ret = yield* dup_mmap(mm, null, walks.on ? walks.refill(sim.now, slept) : 0);
-      walks.walked(sim.now);
-      // kernel/fork.c kernel_clone -> wake_up_new_task: the child (which calls exit_group(0) at once)
-      // is placed on an idle CPU if there is one; if not, it is queued on the parent's CPU and runs
-      // before the parent returns to user space when a reader woken by dup_mmap's mmap_write_unlock
-      // was queued on the parent's CPU too (check_preempt_wakeup_fair: the wakee preempts the
-      // parent; EEVDF then picks the child, placed with half a slice, before the parent), or when
-      // the parent has run past its protected slice (RUN_TO_PARITY; Simulator.childPreemptsParent,
-      // sim/placement.ts). Then the parent returns from fork() only after the child's do_exit ->
-      // exit_mmap (fork_child_exit_cpu), charged here on the parent's CPU. Otherwise the child's
-      // exit is not modelled (docs/fidelity.md).
-      const childFirst = ret === 0 && this.childExit && sim.childPreemptsParent(task);
-      if (ret === 0 && this.childExit) obs.forkPlacement?.(sim.now, task, childFirst);
-      if (childFirst) yield fork_child_exit_cpu(mm);
-      obs.opEnd(sim.now, task, 'fork', ret);
-      return;
+    obs.opBegin(sim.now, task, 'fork');
+    // kernel/fork.c copy_process: the work around copy_mm -> dup_mm -> dup_mmap, outside mmap_lock.
+    if (this.copyProcessNs > 0) yield cpu(Cost.copy_process);
+    const walks = this.forkWalks;
+    const ret = yield* dup_mmap(mm, null, walks.on ? walks.refill(sim.now, slept) : 0);
+    walks.walked(sim.now);
+    // kernel/fork.c kernel_clone -> wake_up_new_task: the child (which calls exit_group(0) at once)
+    // is placed on an idle CPU if there is one; if not, it is queued on the parent's CPU and runs
+    // before the parent returns to user space when a reader woken by dup_mmap's mmap_write_unlock
+    // was queued on the parent's CPU too (check_preempt_wakeup_fair: the wakee preempts the
+    // parent; EEVDF then picks the child, placed with half a slice, before the parent), or when
+    // the parent has run past its protected slice (RUN_TO_PARITY; Simulator.childPreemptsParent,
+    // sim/placement.ts). Then the parent returns from fork() only after the child's do_exit ->
+    // exit_mmap (fork_child_exit_cpu), charged here on the parent's CPU. Otherwise the child's
+    // exit is not modelled (docs/fidelity.md).
+    const childFirst = ret === 0 && this.childExit && sim.childPreemptsParent(task);
+    if (ret === 0 && this.childExit) obs.forkPlacement?.(sim.now, task, childFirst);
+    if (childFirst) yield fork_child_exit_cpu(mm);
+    obs.opEnd(sim.now, task, 'fork', ret);
   }
 
   /** A read of /proc/PID/maps, smaps or smaps_rollup. */
   private *procReadOp(task: SimTask, op: ProcReadOp, sim: Simulator): KPath {
     const obs: SimObserver = sim.observer;
     const mm = this.mm;
-      obs.opBegin(sim.now, task, op.op);
-      if (op.op === 'proc_maps') yield* proc_pid_maps_read(mm, op.lock === 'vma', op.chunk);
-      else if (op.op === 'proc_smaps') yield* proc_pid_smaps_read(mm, op.chunk);
-      else yield* show_smaps_rollup(mm);
-      obs.opEnd(sim.now, task, op.op, 0);
-      return;
+    obs.opBegin(sim.now, task, op.op);
+    if (op.op === 'proc_maps') yield* proc_pid_maps_read(mm, op.lock === 'vma', op.chunk);
+    else if (op.op === 'proc_smaps') yield* proc_pid_smaps_read(mm, op.chunk);
+    else yield* show_smaps_rollup(mm);
+    obs.opEnd(sim.now, task, op.op, 0);
   }
 
   /** get_user_pages over a range, each page in its drawn state. */
   private *gupOp(task: SimTask, op: GupOp, sim: Simulator): KPath {
     const obs: SimObserver = sim.observer;
     const mm = this.mm;
-      const slot = this.pickSlot(task, op.vma);
-      const n = Math.min(op.pages, slot.pages);
-      const addr = slot.start + task.rng.below(slot.pages - n + 1);
-      const rng = task.rng;
-      let cum = this.gupCum.get(op);
-      if (cum === undefined) {
-        let a = 0;
-        this.gupCum.set(op, (cum = op.states.map(([, w]) => (a += w))));
-      }
-      const stateCum = cum;
-      const holder: FolioHolder = (folio, kind, unlock) => {
-        sim.schedule(sim.now + sim.drawLaw(kind === 'locked' ? LawName.folio_lock_hold : LawName.writeback, task), unlock, folio);
-      };
-      // The page's drawn state, just before GUP looks it up (without memory:, as for a fault).
-      const before = (a: number): void => {
-        if (mm.memory !== null) return;
-        const vma = mm.find_vma(a);
-        const st = op.states[op.states.length === 1 ? 0 : rng.pick(stateCum)]![0];
-        if (vma !== null) set_page_state(vma, a - vma.vm_start, st, holder);
-      };
-      obs.opBegin(sim.now, task, 'gup');
-      const ret = yield* get_user_pages(mm, addr, n, op.access === 'write', op.mode, before);
-      if (mm.memory !== null) yield* mem_cgroup_handle_over_high(mm); // return to user
-      obs.opEnd(sim.now, task, 'gup', ret < 0 ? ret : 0);
-      return;
+    const slot = this.pickSlot(task, op.vma);
+    const n = Math.min(op.pages, slot.pages);
+    const addr = this.rangeStart(task, slot, n);
+    const rng = task.rng;
+    let cum = this.gupCum.get(op);
+    if (cum === undefined) {
+      let a = 0;
+      this.gupCum.set(op, (cum = op.states.map(([, w]) => (a += w))));
+    }
+    const stateCum = cum;
+    const holder: FolioHolder = (folio, kind, unlock) => {
+      sim.schedule(sim.now + sim.drawLaw(kind === 'locked' ? LawName.folio_lock_hold : LawName.writeback, task), unlock, folio);
+    };
+    // The page's drawn state, just before GUP looks it up (without memory:, as for a fault).
+    const before = (a: number): void => {
+      if (mm.memory !== null) return;
+      const vma = mm.find_vma(a);
+      const st = op.states[op.states.length === 1 ? 0 : rng.pick(stateCum)]![0];
+      if (vma !== null) set_page_state(vma, a - vma.vm_start, st, holder);
+    };
+    obs.opBegin(sim.now, task, 'gup');
+    const ret = yield* get_user_pages(mm, addr, n, op.access === 'write', op.mode, before);
+    if (mm.memory !== null) yield* mem_cgroup_handle_over_high(mm); // return to user
+    obs.opEnd(sim.now, task, 'gup', ret < 0 ? ret : 0);
   }
 
   /** Cumulative state weights of each gup op (made on first use). */
   private readonly gupCum = new Map<OpSpec, number[]>();
+
+  /** A random start for `n` pages inside the slot (the op's range). */
+  private rangeStart(task: SimTask, slot: Slot, n: number): number {
+    return slot.start + task.rng.below(slot.pages - n + 1);
+  }
 
   private pickSlot(task: SimTask, group: string): Slot {
     const list = this.slots.get(group)!;
