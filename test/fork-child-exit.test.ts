@@ -47,7 +47,9 @@ describe('fork: the child runs its exit first when wake_up_new_task finds no idl
 
   it('a fork shorter than the protected slice: the parent returns first (RUN_TO_PARITY), idle CPU or not', () => {
     expect(fork(sc(1, child, false, '100us')).latency!.max).toBe(SHORT);
-    expect(fork(sc(2, child, true, '100us')).latency!.max).toBe(SHORT);
+    // With the reader, the longest is the second fork (at ~2.2 ms): it copies the page the reader's
+    // zero fault mapped at ~1.2 ms too (mmap.ts present_ptes: 33 PTEs x 10 ns).
+    expect(fork(sc(2, child, true, '100us')).latency!.max).toBe(SHORT + 10);
   });
 
   it('the slice is 0.7 ms x (1 + ilog2(CPUs)): the boundary on 1 CPU (0.7 ms) and 2 CPUs (1.4 ms)', () => {

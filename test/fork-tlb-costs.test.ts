@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { measure } from '../src/metrics/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
 import { ptes_changed } from '../src/model/tlb.js';
+import { present_ptes } from '../src/model/mmap.js';
 import type { VmAreaStruct } from '../src/model/mm_types.js';
 
 type Extra = Record<string, string>;
@@ -43,8 +44,9 @@ describe('fork by page-table kind (dup_mmap -> copy_page_range)', () => {
   it('anonymous write faults between forks make PTEs writable again: the next fork write-protects them', () => {
     const f = run(sc(kinds, true)).opsAll.fork!;
     // The writer's 4 bursts of 20 faults (at 1, 2, 3, 4 ms) come before the first fork (at 5 ms):
-    // 1,036 + 80 = 1,116 writable PTEs.
-    expect(f.latency!.max).toBe(27_360 + 1_116 * 5);
+    // 1,036 + 80 = 1,116 writable PTEs, and 80 more present PTEs to copy (present_ptes: copy_pte_range
+    // copies every present PTE, not only the scenario's resident share): + 80 x 10 ns.
+    expect(f.latency!.max).toBe(27_360 + 1_116 * 5 + 80 * 10);
   });
 
   it('with the built-in costs (all 0) the fork costs what it did: VMAs and resident PTEs', () => {
@@ -110,5 +112,44 @@ describe('ptes_changed: does tlb_finish_mmu have a range to flush?', () => {
     expect(ptes_changed(1, vma(0.5, 0))).toBe(true);
     expect(ptes_changed(1, vma(0.4, 0))).toBe(false);
     expect(ptes_changed(64, vma(1, 500))).toBe(true);
+  });
+});
+
+describe('present_ptes: copy_pte_range copies, and the child\'s exit zaps, every present PTE, the ones faults mapped since included', () => {
+  const vma = (pages: number, resident: number, mapped: number) => ({ pages, resident, anon_ptes_mapped: mapped }) as unknown as VmAreaStruct;
+  it('is the resident share plus the anonymous faults\' PTEs, at most one per page', () => {
+    expect(present_ptes(vma(64, 0.5, 0))).toBe(32);
+    expect(present_ptes(vma(64, 0.5, 10))).toBe(42);
+    expect(present_ptes(vma(64, 0.5, 32))).toBe(64);
+    expect(present_ptes(vma(64, 0.5, 500))).toBe(64);
+    expect(present_ptes(vma(64, 0, 3))).toBe(3);
+  });
+
+  // heap: 64 pages, 16 present at start; the forker forks at 2 ms, ~4.1 ms and ~6.2 ms; a writer maps
+  // 8 pages with zero faults at 3 ms and 8 more at ~5 ms, each burst between two forks. One CPU.
+  const grow = (costs: Extra) => scenarioFromObject({
+    name: 'fg', description: 'test', duration: '7ms', warmup: '0ms', cpus: 1,
+    vmas: [{ name: 'heap', kind: 'anon', write: true, pages: 64, resident: 0.25 }],
+    threads: [
+      { name: 'forker', think: '2ms', ops: [{ op: 'fork' }] },
+      { name: 'writer', think: '2ms', start: '1ms', ops: [{ op: 'fault', vma: 'heap', access: 'write', states: { zero: 1 }, repeat: 8 }] },
+    ],
+    costs: { handle_mm_fault: '1us', do_anonymous_page: '1us', dup_vma: '100us', copy_pte: '100ns', ...costs },
+  });
+  it('each fork copies the PTEs mapped before it: 16, 24, 32 present PTEs', () => {
+    const f = run(grow({})).opsAll.fork!;
+    expect(f.count).toBe(3);
+    // dup_mmap = 100 us + n x 100 ns (before: 101.6 us each time).
+    expect(f.latency!.max).toBe(103_200);
+    expect(f.latency!.mean * 3).toBeCloseTo(101_600 + 102_400 + 103_200, 6);
+  });
+  it('the child\'s exit zaps the same PTEs (exit_mmap_pte per copied PTE)', () => {
+    // One CPU and a fork shorter than the slice: the parent returns first, the child's exit is not in
+    // the fork's latency; with a fork past the slice (dup_vma 1 ms) the child runs first:
+    // do_exit 10 us + 1 VMA x 1 us + 1 anon_vma x 2 us + n x 200 ns.
+    const f = run(grow({ dup_vma: '1ms', do_exit: '10us', exit_mmap_vma: '1us', unlink_anon_vmas: '2us', exit_mmap_pte: '200ns' })).opsAll.fork!;
+    expect(f.count).toBe(2);
+    expect(f.latency!.max).toBe(1_000_000 + 24 * 100 + 13_000 + 24 * 200);
+    expect(f.latency!.mean * 2).toBeCloseTo(2 * (1_000_000 + 13_000) + 40 * (100 + 200), 6);
   });
 });

@@ -19,6 +19,21 @@ export function vma_needs_copy(vma: VmAreaStruct): boolean {
   return vma.anon_vma !== null;
 }
 
+/**
+ * The present PTEs of `mpnt` that copy_pte_range copies (and the child's
+ * zap_pte_range zaps): the scenario's `resident` share, plus every PTE an
+ * anonymous fault has mapped since the VMA was created
+ * (vma.anon_ptes_mapped: do_anonymous_page, do_swap_page, do_cow_fault,
+ * UFFDIO_COPY), at most one per page. A fault's page state is drawn per fault
+ * ("zero": not present), so each such fault adds a present PTE, as the
+ * generator's zero faults on pages never touched do: copy_present_ptes then
+ * copies it at every later fork (docs/calibration.md "The fork's spread").
+ * Zaps (MADV_DONTNEED, munmap) do not lower the count (docs/fidelity.md).
+ */
+export function present_ptes(mpnt: VmAreaStruct): number {
+  return Math.min(mpnt.pages, Math.round(mpnt.pages * mpnt.resident) + mpnt.anon_ptes_mapped);
+}
+
 /** PTRS_PER_PTE (x86-64, arm64 4K): the entries of one PTE table. */
 const PTRS_PER_PTE = 512;
 
@@ -26,8 +41,9 @@ const PTRS_PER_PTE = 512;
  * copy_page_range (mm/memory.c) of one parent VMA, its CPU by page-table
  * kind, in one step:
  * - copy_pte (per present PTE: copy_present_ptes -> folio_try_dup_anon_rmap_ptes
- *   or folio_dup_file_rmap_ptes, folio_ref_add, set_ptes in the child), on
- *   the scenario's `resident` share, as before;
+ *   or folio_dup_file_rmap_ptes, folio_ref_add, set_ptes in the child): the
+ *   scenario's `resident` share and the PTEs anonymous faults mapped since
+ *   (present_ptes);
  * - copy_pte_range (per populated PTE table: copy_pmd_range skips pmd_none
  *   ranges; copy_pte_range allocates the child's table, takes both PTLs and
  *   scans the entries, pte_none ones skipped): the PTE tables the VMA spans
@@ -40,17 +56,19 @@ const PTRS_PER_PTE = 512;
  *   pte_write, and folio_try_dup_anon_rmap_ptes clears PageAnonExclusive).
  *   After the copy every PTE of the parent is write-protected: the count
  *   starts again from 0;
- * - copy_file_pte (per present PTE of a copied file VMA, on top of copy_pte:
- *   copy_present_ptes on a file folio, folio_dup_file_rmap_ptes);
+ * - copy_file_pte (per present file PTE of a copied file VMA, its `resident`
+ *   share, on top of copy_pte: copy_present_ptes on a file folio,
+ *   folio_dup_file_rmap_ptes; the private copies do_cow_fault mapped are
+ *   anonymous);
  * - copy_pte_after_sleep (per present PTE, `walk.refill` units of it: the
  *   lines copy_pte_range and copy_present_ptes read, refilled when the mm's
  *   tables were last walked long ago: copy_pte is fitted back to back).
  * The last three cost 0 unless a cost profile sets them.
  */
 function copy_page_range_cpu(mpnt: VmAreaStruct, walk: ForkWalk): CpuEffect {
-  const present = Math.round(mpnt.pages * mpnt.resident);
-  const files = mpnt.vm_file ? present : 0;
-  const populated = Math.max(present, Math.min(mpnt.anon_ptes_mapped, mpnt.pages));
+  const present = present_ptes(mpnt);
+  const files = mpnt.vm_file ? Math.round(mpnt.pages * mpnt.resident) : 0;
+  const populated = present;
   let tables = 0;
   if (populated > 0) {
     const first = Math.floor(mpnt.vm_start / PTRS_PER_PTE), last = Math.floor((mpnt.vm_end - 1) / PTRS_PER_PTE);
@@ -177,7 +195,7 @@ export function* dup_mmap(oldmm: MmStruct, dup_mm: (() => MmStruct) | null = nul
  * (Cost.exit_mmap_vma; not the VM_DONTCOPY ones), unlink_anon_vmas for those
  * with an anon_vma (Cost.unlink_anon_vmas), and zap_present_ptes for each
  * PTE copy_page_range copied (Cost.exit_mmap_pte: the `resident` share of
- * the VMAs that vma_needs_copy copies, as copy_page_range_cpu counts them).
+ * the VMAs that vma_needs_copy copies, present_ptes as copy_page_range_cpu counts them).
  * The simulator builds no child mm (dup_mmap without dup_mm), so this reads
  * the parent's VMAs right after dup_mmap (the caller yields it before any other task runs, and only
  * when one of the four costs is set).
@@ -188,7 +206,7 @@ export function fork_child_exit_cpu(oldmm: MmStruct): CpuEffect {
     if (mpnt.vm_flags & VM_DONTCOPY) continue;
     vmas++;
     if (mpnt.anon_vma !== null) anon++;
-    if (oldmm.fork.needs_copy(mpnt)) ptes += Math.round(mpnt.pages * mpnt.resident);
+    if (oldmm.fork.needs_copy(mpnt)) ptes += present_ptes(mpnt);
   }
   return cpu_plus(Cost.do_exit, 1, [Cost.exit_mmap_vma, vmas, Cost.unlink_anon_vmas, anon, Cost.exit_mmap_pte, ptes]);
 }
