@@ -55,7 +55,7 @@ describe('fit: lock_atomic and cacheline_transfer from the cacheline bench', () 
     expect(f.pingpong.p50).toBeCloseTo(32.528, 6);
   });
 
-  it('goes into a fitted profile (lock_atomic measured, cacheline_transfer derived); without the bench both stay 0', () => {
+  it('goes into a fitted profile (lock_atomic measured, cacheline_transfer derived); without the bench both stay 0', { timeout: 30_000 }, () => {
     const p = fitProfile({ name: 't', description: 't', host: null, benches: new Map([...calibRecorded(), ['cacheline', bench]]) });
     expect(p.costs.lock_atomic).toMatchObject({ value: 2, source: 'measured' });
     expect(p.costs.cacheline_transfer).toMatchObject({ value: 30, source: 'derived' });
