@@ -12,7 +12,10 @@ import { CACHELINE_BATCH, fitCacheline, fitProfile } from '../src/calibrate/fit.
 import { BENCHES_AFTER_SHIPPED_ROUNDS, calibHostProfile, calibRecorded } from '../src/calibrate/shipped.js';
 import { phoneProfile } from '../src/calibrate/phone.js';
 import { SUITE } from '../src/calibrate/suite.js';
-import { Cost, cpu, lock_vma_under_rcu, mmap_read_lock, mmap_read_unlock, sleep, vma_end_read, type CostName, type KPath } from '../src/model/index.js';
+import {
+  Cost, cpu, lock_vma_under_rcu, mmap_read_lock, mmap_read_trylock, mmap_read_unlock, mmap_write_downgrade, mmap_write_lock, mmap_write_unlock,
+  sleep, vma_end_read, vma_start_write, type CostName, type KPath,
+} from '../src/model/index.js';
 import { scenarioFromObject } from '../src/scenario/index.js';
 import { buildMm, costArray, simulate, Simulator } from '../src/sim/index.js';
 import { lockCpu, lockLineCharge } from '../src/sim/lock-line.js';
@@ -153,6 +156,45 @@ describe('sim: the charge of a lock\'s line', () => {
     const line = { line_cpu: 0 };
     expect(lockLineCharge(line, -1, 3, 40)).toBe(3); // a CPU not known: no transfer, and the next writer finds nobody
     expect(lockLineCharge(line, 1, 3, 40)).toBe(3);
+  });
+});
+
+describe('sim: the writers\' atomics', () => {
+  /** One task on one CPU runs `body`, then a step of lock_atomic x 0 (its pending lock charges); returns that step's length. */
+  const charged = (body: (mm: ReturnType<typeof buildMm>['mm'], other: { locked: boolean }) => KPath): number => {
+    const sc = scenario({ vmas: [anonGroup('heap', 1, 64)], cpus: 1, costs: zeroCosts({ lock_atomic: 3, cacheline_transfer: 40 }) });
+    const { mm } = buildMm(sc, faultStrategy('mainline'), forkStrategy('fork-lock-all'));
+    const sim = new Simulator({ cpus: 1, preempt: true, costs: costArray(sc), seed: 1, laws: [sc.io.read, sc.io.swap, sc.io.writeback, sc.io.folio_lock_hold] }, mm);
+    let d = -1;
+    sim.spawn('w', 'DEFAULT', function* (): KPath {
+      yield* body(mm, { locked: false });
+      const t0 = sim.now;
+      yield cpu(Cost.lock_atomic, 0);
+      d = sim.now - t0;
+    });
+    sim.run(1e9);
+    return d;
+  };
+  it('mmap_write_lock, vma_start_write (two: __vma_enter_locked, __vma_exit_locked; none when already write-locked), mmap_write_unlock', () => {
+    expect(charged(function* (mm) {
+      yield* mmap_write_lock(mm);
+      yield* vma_start_write(mm.vmas[0]!);
+      yield* vma_start_write(mm.vmas[0]!); // the same write section: __is_vma_write_locked returns early
+      mmap_write_unlock(mm);
+    })).toBe(4 * 3);
+  });
+  it('mmap_write_downgrade and the read unlock: one each; a read trylock that fails writes nothing', () => {
+    expect(charged(function* (mm) {
+      yield* mmap_write_lock(mm);
+      expect(mmap_read_trylock(mm)).toBe(false); // (the writer holds it)
+      mmap_write_downgrade(mm);
+      mmap_read_unlock(mm);
+    })).toBe(3 * 3);
+    expect(charged(function* (mm) {
+      yield cpu(Cost.handle_mm_fault); // (0 ns: nothing charged)
+      expect(mmap_read_trylock(mm)).toBe(true);
+      mmap_read_unlock(mm);
+    })).toBe(2 * 3);
   });
 });
 
