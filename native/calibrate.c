@@ -106,6 +106,10 @@
  *                             and (W > 0) after a sleep and a write walk of a W MiB buffer
  *                             (10 S + 2); + 5 when the child ran first on the parent's CPU
  *                             (calibrate-fork.c)
+ *   cacheline N R             an atomic RMW on a lock's cache line: X=0 on a line the CPU owns,
+ *                             X=1 ping-pong of one line between CPU 0 and CPU 1 (round trip / 2),
+ *                             X=2 the same loop on private lines; R operations a sample, the
+ *                             three interleaved N times (calibrate-line.c)
  */
 #include "calibrate.h"
 
@@ -160,6 +164,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(b, "file-after-sleep") && argc >= 6 && (!strcmp(argv[3], "cached") || !strcmp(argv[3], "major")))
     bench_file_after_sleep(argv[2], !strcmp(argv[3], "major"), atoi(argv[4]), argc - 5, argv + 5);
   else if (!strcmp(b, "fault-around") && argc >= 6) bench_fault_around(argv[2], argv[3], atoi(argv[4]), argc - 5, argv + 5);
+  else if (!strcmp(b, "cacheline") && argc == 4) bench_cacheline(atoi(argv[2]), atol(argv[3]));
   else if (!strcmp(b, "swapin-after-sleep")) bench_swapin_after_sleep(atoi(argv[2]), argc - 3, argv + 3);
   else die("unknown bench or wrong arguments: %s", b);
   printf("end %s\n", b);

@@ -78,6 +78,8 @@ void bench_swapin_after_sleep(int n, int argc, char **argv);
 void bench_mprotect_after_sleep(int n, long np, int argc, char **argv);
 void bench_fork_anon_after_sleep(int n, long np, long w, int argc, char **argv);
 void bench_timer_sleep(int n, int argc, char **argv);
+/* calibrate-line.c */
+void bench_cacheline(int n, long r);
 /* Benches of calibrate-around.c */
 void bench_fault_around(const char *path, const char *kind, int n, int argc, char **argv);
 /* Benches of calibrate-ops.c */

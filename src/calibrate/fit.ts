@@ -43,6 +43,8 @@
  * | next_uptodate_folio | per cached neighbour, per walk: the first attempt of a miss, every retried file attempt (fault_around.ts) | `fault-around`: the slope over X ≥ 1 / 2 (the major fault walks the window twice) |
  * | change_pte_after_sleep | per page changed by an mprotect whose range was last walked long ago or before a sleep (mprotect.ts change_pte_refill; sim/mprotect-walk.ts) | `mprotect-after-sleep`: (median of the protects right after a sleep − median of the same protects back to back) / P; `by_sleep` per S (fitMprotectAfterSleep) |
  * | copy_pte_after_sleep | per present PTE a fork copies, by the time since the mm's last fork (mmap.ts copy_page_range_cpu; sim/workload.ts) | `fork-anon-after-sleep`: (median of the forks after a sleep and a 64 MiB cache-evicting walk − median of the same forks back to back) / P; `by_sleep` per S (fit-fork.ts fitForkAfterSleep) |
+ * | lock_atomic | every atomic on a lock's cache line: mmap_lock's down/up, a VMA's vm_refcnt in vma_start_read / vma_end_read / vma_start_write (model/lock_line.ts, sim/lock-line.ts) | `cacheline` X=0: a `lock xadd` on a line the CPU owns, median / R (native/calibrate-line.c) |
+ * | cacheline_transfer | the same atomic when another CPU wrote the line last, on top | `cacheline`: ping-pong of one line between CPU 0 and CPU 1 (half a round trip, X=1) − the same loop on private lines (X=2), medians / R (fitCacheline) |
  * | set_pte_range | per cached neighbour whose PTE is none, mapped by the walk of a miss's first attempt or of a retried file attempt (fault_around.ts) | `fault-around-unmapped` − `fault-around-cached`: the difference of their slopes over X ≥ 1 (fitSetPteRange) |
  *
  * Every value keeps its spread (p10/p50/p90 of the samples) and, for fits,
@@ -60,10 +62,12 @@ import { empiricalLaw } from '../real/blockdev.js';
 import { PAGEVEC_SIZE } from '../model/swap.js';
 import { fitMprotectAfterSleep, fitMprotectSplit, MPROTECT_AFTER_SLEEP_PAGES } from './fit-mprotect.js';
 import { FORK_AFTER_SLEEP_PAGES, fitForkAfterSleep } from './fit-fork.js';
+import { CACHELINE_BATCH, fitCacheline } from './fit-line.js';
 
 // The mprotect benches' fits live in fit-mprotect.ts; importers of fit.ts keep finding them here.
 export { fitMprotectAfterSleep, fitMprotectSplit, MPROTECT_AFTER_SLEEP_PAGES, MPROTECT_SPLIT_KIND, type MprotectSplitFit } from './fit-mprotect.js';
 export { FORK_AFTER_SLEEP_KIND, FORK_AFTER_SLEEP_PAGES, fitForkAfterSleep, type ForkAfterSleepFit } from './fit-fork.js';
+export { CACHELINE_BATCH, CACHELINE_KIND, fitCacheline, type CachelineFit } from './fit-line.js';
 
 /** Nearest-rank percentile of sorted values. */
 function pct(sorted: readonly number[], p: number): number {
@@ -345,6 +349,14 @@ export function fitProfile(inp: FitInput): CostProfile {
       if (f.sleepOnly.length > 0) {
         measurements.fork_after_sleep_only = { what: `fork-anon-after-sleep: a fork with ${FORK_AFTER_SLEEP_PAGES} present anonymous pages right after a sleep of S µs alone, no walk (what a sleep alone leaves cold; the back-to-back p50 is ${f.back} ns; no model cost), the whole fork by S, ns`, by: f.sleepOnlySpread };
       }
+    }
+  }
+  if (b.has('cacheline')) {
+    const cl = fitCacheline(need(b, 'cacheline'), CACHELINE_BATCH);
+    if (cl !== null) {
+      const f = (x: number): string => x.toFixed(1);
+      costs.lock_atomic = { value: cl.atomic, source: 'measured', from: `cacheline X=0: ${CACHELINE_BATCH} lock xadd on a line the CPU owns (thread pinned to CPU 0), median ${f(cl.own.p50)} ns each: the uncontended atomic of rwsem_read_trylock / __up_read / rwsem_write_trylock / __up_write on sem->count and of vma_start_read / vma_refcount_put on vma->vm_refcnt`, spread: cl.own };
+      costs.cacheline_transfer = { value: cl.transfer, source: 'derived', from: `cacheline: one line ping-ponged between threads pinned to CPU 0 and CPU 1, each waiting for the other's write then adding 1 (half a round trip, median ${f(cl.pingpong.p50)} ns) − the same load and add on private lines, both threads at once (median ${f(cl.private.p50)} ns), per operation: the line's transfer from the CPU that wrote it last, between two vCPUs of this VM`, spread: cl.pingpong };
     }
   }
   if (b.has('fault-around')) {

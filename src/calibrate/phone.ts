@@ -44,6 +44,8 @@ const PHONE: Partial<Record<CostName, Omit<CostValue, 'value'> & { value?: numbe
   set_pte_range: { source: 'assumption', from: 'not measured on a phone: 0, fault-around\'s walk maps a neighbour at no cost beyond passing it (the built-in model)' },
   change_pte_after_sleep: { source: 'assumption', from: 'not measured on a phone: 0, an mprotect\'s walk costs change_pte per page however long ago its range was walked (the built-in model)' },
   copy_pte_after_sleep: { source: 'assumption', from: 'not measured on a phone: 0, a fork copies a present PTE for copy_pte however long ago the mm was last forked (the built-in model)' },
+  lock_atomic: { source: 'assumption', from: 'not measured on a phone (parameters.md has no atomic or lock-operation cost): 0, lock operations cost no CPU (the built-in model); the `cacheline` bench run on the phone (X=0) would give it' },
+  cacheline_transfer: { source: 'assumption', from: 'not measured on a phone (parameters.md has no cache-line transfer figure; on a big.LITTLE SoC it differs within a cluster and between clusters): 0, no lock line bounces (the built-in model); the `cacheline` bench pinned to two cores of one cluster, and of two, would give it' },
   swapin_fault_after_sleep: { source: 'assumption', from: 'not measured on a phone: 0, a swap-in after a sleep costs what one back to back does (the built-in model)' },
   cached_fault_after_sleep: { source: 'assumption', from: 'not measured on a phone: 0, a page-cache hit after a sleep costs what one back to back does (the built-in model)' },
   major_fault_after_sleep: {

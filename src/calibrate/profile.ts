@@ -155,7 +155,7 @@ const LawYaml = z.union([
  * under recordings/validate keep their P.yaml): a profile without one reads
  * it as 0 (source `default`), the model without that mechanism.
  */
-export const LATER_COSTS: ReadonlySet<CostName> = new Set<CostName>(['change_pte_after_sleep', 'copy_pte_after_sleep']);
+export const LATER_COSTS: ReadonlySet<CostName> = new Set<CostName>(['change_pte_after_sleep', 'copy_pte_after_sleep', 'lock_atomic', 'cacheline_transfer']);
 const ProfileSchema = z.strictObject({
   faultline_cost_profile: z.literal(PROFILE_FORMAT),
   name: z.string().min(1),

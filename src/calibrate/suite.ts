@@ -85,6 +85,8 @@ export const SUITE: readonly BenchSpec[] = [
   { key: 'mprotect-after-sleep', need: 'none', args: ['mprotect-after-sleep', '100', '512', /* fit.ts MPROTECT_AFTER_SLEEP_PAGES */ '20', '100', '300', '1000', '5000', '20000'] },
   // fitForkAfterSleep: P = the calib scenarios' present heap pages, W = a 64 MiB walk (calib-fork-file's file mapping)
   { key: 'fork-anon-after-sleep', need: 'none', args: ['fork-anon-after-sleep', '30', '8192', /* fit-fork.ts FORK_AFTER_SLEEP_PAGES */ '64', '100', '1000', '5000', '20000'] },
+  // fitCacheline: R = fit-line.ts CACHELINE_BATCH operations a sample, the three kinds interleaved N times
+  { key: 'cacheline', need: 'none', args: ['cacheline', '2000', '1000' /* fit-line.ts CACHELINE_BATCH */] },
 ];
 
 /** Size of the block device image (64 MiB = 16,384 pages). */

@@ -95,9 +95,12 @@ export const IGNORED: Record<string, readonly string[]> = {
   Folio: ['bl', 'bw', 'bk', 'bwk'],
   // file_ptes (model/file_ptes.ts): written only while the fault-around costs are installed
   // (fault_around.ts `charged`), which the checker never does: the empty set in every checker state.
-  VmAreaStruct: ['bw', 'file_ptes'],
+  // line_cpu (model/lock_line.ts): written only through the simulator's lock-line hook, never installed by
+  // the checker: -1 in every checker state.
+  VmAreaStruct: ['bw', 'file_ptes', 'line_cpu'],
   // The simulator's optimistic spinner (RwSemaphore.optimistic_spin_begin): null in every checker state.
-  RwSemaphore: ['spinner'],
+  // line_cpu: as VmAreaStruct's.
+  RwSemaphore: ['spinner', 'line_cpu'],
 };
 
 export interface ContainerSlot {

@@ -308,6 +308,33 @@ export const enum Cost {
    * cache-evicting walk − back to back, / P), with `by_sleep` points.
    */
   copy_pte_after_sleep = 48,
+  /**
+   * One atomic read-modify-write on a lock's cache line, on a line the CPU
+   * holds: kernel/locking/rwsem.c rwsem_read_trylock
+   * (atomic_long_add_return_acquire on sem->count), __up_read
+   * (atomic_long_add_return_release), rwsem_write_trylock / __up_write
+   * (atomic_long_try_cmpxchg_acquire, atomic_long_fetch_add_release);
+   * mm/mmap_lock.c vma_start_read (__refcount_inc_not_zero_limited_acquire
+   * on vma->vm_refcnt) and include/linux/mmap_lock.h vma_refcount_put
+   * (__refcount_dec_and_test). Charged to the task that takes or releases
+   * mmap_lock or a VMA's read lock in the simulator (src/sim/lock-line.ts),
+   * in its next CPU step: the fault's own step after an acquire, a step of
+   * its own after a release. Default 0: lock operations cost no CPU (and the
+   * simulator tracks no line); a cost profile fits it (`cacheline` X=0).
+   */
+  lock_atomic = 49,
+  /**
+   * The transfer of a lock's cache line to the CPU of the task taking or
+   * releasing the lock when another CPU wrote the line last (the RMW's
+   * read-for-ownership misses: the line comes from the other CPU's cache),
+   * on top of Cost.lock_atomic. Each lock line (mmap_lock's sem->count, each
+   * VMA's vm_refcnt) keeps the CPU that last wrote it (src/sim/lock-line.ts).
+   * Its value is the host's: a transfer between two vCPUs of a VM sharing
+   * an L3, or across sockets on a server, differs several-fold. Default 0;
+   * a cost profile fits it (`cacheline` X=1 − X=2: ping-pong of one line
+   * between two CPUs, half a round trip, − the same loop on private lines).
+   */
+  cacheline_transfer = 50,
 }
 export const COST_NAMES = [
   'handle_mm_fault', 'fault_retry', 'anon_vma_prepare', 'do_anonymous_page',
@@ -323,5 +350,6 @@ export const COST_NAMES = [
   'filemap_map_pages', 'next_uptodate_folio',
   'tick_sched_timer', 'tick_nsec',
   'set_pte_range', 'change_pte_after_sleep', 'copy_pte_after_sleep',
+  'lock_atomic', 'cacheline_transfer',
 ] as const;
 export type CostName = (typeof COST_NAMES)[number];

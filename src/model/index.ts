@@ -5,6 +5,7 @@ export * from './sched.js';
 export * from './vmstat.js';
 export * from './trace.js';
 export * from './rwsem.js';
+export * from './lock_line.js';
 export * from './mm_types.js';
 export * from './xarray.js';
 export * from './strategy.js';

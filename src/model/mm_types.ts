@@ -101,6 +101,13 @@ export class VmAreaStruct implements WaitResource {
   mm: MmStruct;
   vm_lock_seq = -1;
   nrReaders = 0;
+  /**
+   * The CPU that wrote `vm_refcnt`'s cache line last (model/lock_line.ts;
+   * -1: none). Written only through the simulator's lock-line hook; -1 in
+   * every checker state (check/track-plan.ts IGNORED). A reused object
+   * keeps it: the same memory.
+   */
+  line_cpu = -1;
   readonly readers: Task[] = [];
   excludeReaders = false;
   /** The writer sleeping on mm->vma_writer_wait for this VMA's readers. */

@@ -14,6 +14,7 @@ import { hooks, hooks_on, opaque_call } from './custom.js';
 import { current, fatal_signal_pending, sched_points } from './sched.js';
 import { EINTR } from './signal.js';
 import { tp } from './trace.js';
+import { lock_line } from './lock_line.js';
 
 /** Scheduling points, one per kernel function, named as counterexamples print them. */
 export const PT = {
@@ -45,6 +46,7 @@ export function* mmap_read_lock(mm: MmStruct): KPath {
   if (sched_points) yield PT.mmap_read_lock;
   if (hooks_on) hooks.lock_acquire('mmap_lock', mm); // model-only hook (lockdep rwsem_acquire_read)
   const sem = mm.mmap_lock;
+  lock_line(sem); // rwsem_read_trylock: atomic_long_add_return_acquire, taken or not
   if (!sem.tryRead(current)) {
     sem.enqueue(current, false);
     yield sem.blockRead; // rwsem_down_read_slowpath: woken holding the lock
@@ -61,6 +63,7 @@ export function* mmap_read_lock_killable(mm: MmStruct): KPath<number> {
   if (sched_points) yield PT.mmap_read_lock;
   if (hooks_on) hooks.lock_acquire('mmap_lock', mm); // model-only hook
   const sem = mm.mmap_lock;
+  lock_line(sem); // rwsem_read_trylock: atomic_long_add_return_acquire, taken or not
   if (!sem.tryRead(current)) {
     if (fatal_signal_pending(current)) {
       tp.mmap_lock_acquire_returned(mm, false, false);
@@ -80,6 +83,7 @@ export function* mmap_read_lock_killable(mm: MmStruct): KPath<number> {
 /** mmap_read_trylock: fails whenever a writer holds or waits (rule R3). */
 export function mmap_read_trylock(mm: MmStruct): boolean {
   const ok = mm.mmap_lock.tryRead(current);
+  if (ok) lock_line(mm.mmap_lock); // __down_read_trylock: the cmpxchg, tried only with no writer bit set
   tp.mmap_lock_acquire_returned(mm, false, ok);
   return ok;
 }
@@ -87,6 +91,7 @@ export function mmap_read_trylock(mm: MmStruct): boolean {
 /** mmap_read_unlock */
 export function mmap_read_unlock(mm: MmStruct): void {
   tp.mmap_lock_released(mm, false);
+  lock_line(mm.mmap_lock); // __up_read: atomic_long_add_return_release
   mm.mmap_lock.releaseRead(current);
 }
 
@@ -95,6 +100,7 @@ export function* mmap_write_lock(mm: MmStruct): KPath {
   if (sched_points) yield PT.mmap_write_lock;
   if (hooks_on) hooks.lock_acquire('mmap_lock', mm); // model-only hook (lockdep rwsem_acquire)
   const sem = mm.mmap_lock;
+  lock_line(sem); // rwsem_write_trylock: atomic_long_try_cmpxchg_acquire, taken or not
   if (!sem.tryWrite(current)) {
     sem.enqueue(current, true);
     yield sem.blockWrite;
@@ -112,6 +118,7 @@ export function* mmap_write_lock_killable(mm: MmStruct): KPath<number> {
   if (sched_points) yield PT.mmap_write_lock;
   if (hooks_on) hooks.lock_acquire('mmap_lock', mm); // model-only hook
   const sem = mm.mmap_lock;
+  lock_line(sem); // rwsem_write_trylock: atomic_long_try_cmpxchg_acquire, taken or not
   if (!sem.tryWrite(current)) {
     if (fatal_signal_pending(current)) {
       tp.mmap_lock_acquire_returned(mm, true, false);
@@ -145,6 +152,7 @@ export function mmap_write_unlock(mm: MmStruct): void {
   tp.mmap_lock_released(mm, true);
   if (hooks_on) opaque_call(() => vma_end_write_all(mm)); // model-only
   else vma_end_write_all(mm);
+  lock_line(mm.mmap_lock); // __up_write: atomic_long_fetch_add_release
   mm.mmap_lock.releaseWrite(current);
 }
 
@@ -153,6 +161,7 @@ export function mmap_write_downgrade(mm: MmStruct): void {
   tp.mmap_lock_released(mm, true);
   if (hooks_on) opaque_call(() => vma_end_write_all(mm)); // model-only
   else vma_end_write_all(mm);
+  lock_line(mm.mmap_lock); // downgrade_write: atomic_long_fetch_add_release
   mm.mmap_lock.downgrade(current);
   tp.mmap_lock_acquire_returned(mm, false, true);
 }

@@ -47,6 +47,12 @@ export class RwSemaphore implements WaitResource {
    * optimistic_spin_begin); null in the checker (check/track-plan.ts IGNORED).
    */
   spinner: Task | null = null;
+  /**
+   * The CPU that wrote `sem->count`'s cache line last (model/lock_line.ts;
+   * -1: none). Written only through the simulator's lock-line hook;
+   * -1 in every checker state (check/track-plan.ts IGNORED).
+   */
+  line_cpu = -1;
   readonly blockRead: BlockEffect;
   readonly blockWrite: BlockEffect;
 

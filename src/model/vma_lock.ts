@@ -16,6 +16,7 @@ import { EINTR } from './signal.js';
 import { mmdrop, mmgrab } from './mm_lifetime.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 import { PT } from './mmap_lock.js';
+import { lock_line } from './lock_line.js';
 
 /** __is_vma_write_locked: vm_lock_seq == mm_lock_seq inside a write section. */
 export function vma_is_write_locked(vma: VmAreaStruct): boolean {
@@ -80,6 +81,7 @@ export function vma_start_read(mm: MmStruct, vma: VmAreaStruct, transient = fals
   if ((mm.mm_lock_seq & 1) === 1 && vma.vm_lock_seq === mm.mm_lock_seq) {
     if (!transient || vma.detached || vma.excludeReaders || vma.mm !== mm) return VMA_READ_FAIL;
     vma.nrReaders++; // __refcount_inc_not_zero_limited_acquire(&vma->vm_refcnt): the transient reference
+    lock_line(vma);
     return VMA_READ_LOCKED_REF; // vma->vm_lock_seq == raw_read_seqcount(&mm->mm_lock_seq): the re-check fails
   }
   if (vma.detached) return VMA_READ_EAGAIN; // a freed object is detached too
@@ -87,6 +89,7 @@ export function vma_start_read(mm: MmStruct, vma: VmAreaStruct, transient = fals
   if (vma.mm !== mm && !fault_inject.vma_start_read_skip_mm_check && !fault_inject.lock_vma_mm_check_without_mmgrab) {
     const other = vma.mm; // "Use a copy of vm_mm in case vma is freed after we drop vm_refcnt"
     vma.nrReaders++; // the transient reference (vm_refcnt), not a read lock: dropped by vma_refcount_put_transient
+    lock_line(vma);
     mmgrab(other);
     unstable_mm = other; // vma_refcount_put: the reference is dropped; the wake-up follows
     return VMA_READ_UNSTABLE;
@@ -95,6 +98,7 @@ export function vma_start_read(mm: MmStruct, vma: VmAreaStruct, transient = fals
   // fault falls back to mmap_lock. Model-only: the checker may choose it.
   if (nondet('vma_start_read_spurious_fail')) return VMA_READ_FAIL;
   vma.nrReaders++;
+  lock_line(vma); // __refcount_inc_not_zero_limited_acquire(&vma->vm_refcnt): its cmpxchg
   vma.readers.push(current);
   if (hooks_on) hooks.vma_read_lock(vma, 1); // model-only hook
   return VMA_READ_OK;
@@ -122,6 +126,7 @@ function finish_vma_unstable(other: MmStruct, grabbed: boolean): void {
 export function vma_refcount_put_transient(vma: VmAreaStruct): void {
   if (vma.nrReaders <= 0) throw new Error(`vma_refcount_put(${vma.label}): no reference held`);
   vma.nrReaders--;
+  lock_line(vma); // __refcount_dec_and_test(&vma->vm_refcnt)
   if (vma.nrReaders === 0 && vma.writerWaiting !== null) {
     const w = vma.writerWaiting;
     vma.writerWaiting = null;
@@ -283,6 +288,7 @@ export function* lock_vma_under_rcu_steps(mm: MmStruct, addr: number): KPath<VmA
  */
 export function vma_start_read_locked(vma: VmAreaStruct): void {
   vma.nrReaders++;
+  lock_line(vma); // __refcount_inc_not_zero_limited_acquire(&vma->vm_refcnt)
   vma.readers.push(current);
   if (hooks_on) hooks.vma_read_lock(vma, 1); // model-only hook
 }
@@ -301,6 +307,7 @@ export function vma_end_read(vma: VmAreaStruct): void {
   r[i] = r[r.length - 1]!;
   r.pop();
   vma.nrReaders--;
+  lock_line(vma); // vma_refcount_put: __refcount_dec_and_test(&vma->vm_refcnt)
   if (hooks_on) hooks.vma_read_lock(vma, -1); // model-only hook
   if (vma.nrReaders === 0 && vma.writerWaiting !== null) {
     const w = vma.writerWaiting;
@@ -349,6 +356,10 @@ function vma_write_locked_now(vma: VmAreaStruct): boolean {
 
 /** __vma_start_write: stamp vm_lock_seq with the write section's sequence. */
 function vma_stamp_write(vma: VmAreaStruct): void {
+  if (!vma.detached) { // __vma_enter_locked: refcount_add_not_zero(VMA_LOCK_OFFSET); __vma_exit_locked: refcount_sub_and_test
+    lock_line(vma);
+    lock_line(vma);
+  }
   vma.vm_lock_seq = vma.mm.mm_lock_seq;
 }
 
@@ -406,6 +417,7 @@ function* __vma_start_write_killable(vma: VmAreaStruct): KPath<number> {
  * readers, on mm->vma_writer_wait).
  */
 export function* vma_mark_detached(vma: VmAreaStruct): KPath {
+  lock_line(vma); // refcount_dec_and_test(&vma->vm_refcnt)
   vma.detached = true;
   if (vma.nrReaders !== 0 && !fault_inject.vma_mark_detached_skip_refcnt_wait) {
     if (hooks_on) hooks.lock_acquire('vma_lock', vma.mm); // model-only hook: __vma_enter_locked's rwsem_acquire(&vma->vmlock_dep_map)

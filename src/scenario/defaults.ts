@@ -84,6 +84,10 @@ export const DEFAULT_COSTS: Readonly<Record<CostName, number>> = {
   set_pte_range: 0,
   change_pte_after_sleep: 0,
   copy_pte_after_sleep: 0,
+  // 0: lock operations cost no CPU and no lock line is tracked; cost profiles set both
+  // (docs/calibration.md "The lock's cache line, measured").
+  lock_atomic: 0,
+  cacheline_transfer: 0,
 };
 
 const us = (x: number) => Math.round(x * 1000);

@@ -9,9 +9,10 @@
  * task runnable at the current time, after events already queued for it.
  */
 import {
-  Cost, EffectKind, LawName, next_effect, last_return, install_clock, install_mm_cpumask, install_lru_add_batch, PAGEVEC_SIZE, install_fault_around_charges, install_sched, RwSemaphore, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
-  type Effect, type Folio, type KPath, type MmStruct, type Task, type VmEvent,
+  Cost, EffectKind, LawName, install_lock_line, next_effect, last_return, install_clock, install_mm_cpumask, install_lru_add_batch, PAGEVEC_SIZE, install_fault_around_charges, install_sched, RwSemaphore, install_signal_wake, set_sched_points, install_tracepoints, install_vm_event_sink, set_current,
+  type Effect, type Folio, type KPath, type LockLine, type MmStruct, type Task, type VmEvent,
 } from '../model/index.js';
+import { lockCpu, lockLineCharge } from './lock-line.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
 import { Rng } from './rng.js';
 import { objectArray } from '../model/shapes.js';
@@ -34,6 +35,9 @@ export class Simulator extends RqSched {
   private readonly hrtimerIrqNs: number;
   /** Cost.flush_tlb_func, ns (tlbShootdown). */
   private readonly flushTlbFuncNs: number;
+  /** Cost.lock_atomic and Cost.cacheline_transfer, ns (lockLine); both 0: no lock line is tracked. */
+  private readonly lockAtomicNs: number;
+  private readonly lineTransferNs: number;
   /** Events popped from the heap (for benchmarks). */
   events = 0;
 
@@ -46,6 +50,19 @@ export class Simulator extends RqSched {
     this.timerLateNs = this.costs[Cost.timer_wakeup] ?? 0;
     this.hrtimerIrqNs = Math.round(this.costs[Cost.hrtimer_irq] ?? 0);
     this.flushTlbFuncNs = Math.round(this.costs[Cost.flush_tlb_func] ?? 0);
+    this.lockAtomicNs = this.costs[Cost.lock_atomic] ?? 0;
+    this.lineTransferNs = this.costs[Cost.cacheline_transfer] ?? 0;
+  }
+
+  /**
+   * The model's lock-line hook (model/lock_line.ts): the current task's
+   * atomic on `line`, charged to its next CPU step (SimTask.lockNs).
+   * Installed only when Cost.lock_atomic or Cost.cacheline_transfer is set.
+   */
+  private lockLine(line: LockLine): void {
+    const t = this.cur;
+    if (t === null) return; // (interrupt context: no lock operation is modelled there)
+    t.lockNs += lockLineCharge(line, lockCpu(t, this.unlimitedCpus), this.lockAtomicNs, this.lineTransferNs);
   }
 
   /**
@@ -191,6 +208,7 @@ export class Simulator extends RqSched {
   private static readonly timerHook = (at: number, fn: () => void) => Simulator.active.timer(at, fn);
   private static readonly signalWakeHook = (t: Task) => Simulator.active.signalWake(t as SimTask);
   private static readonly cpumaskHook = () => Simulator.active.tlbShootdown();
+  private static readonly lockLineHook = (line: LockLine) => Simulator.active.lockLine(line);
   private static readonly vmEventHook = (ev: VmEvent) => {
     const s = Simulator.active;
     s.observer.vmEvent(s.now, s.cur, ev);
@@ -222,6 +240,7 @@ export class Simulator extends RqSched {
     install_lru_add_batch(this.costs[Cost.folio_batch_move_lru]! > 0 ? PAGEVEC_SIZE : 0); // mm/swap.c lru_add batches (model/swap.ts)
     install_fault_around_charges(this.costs[Cost.filemap_map_pages]! > 0 || this.costs[Cost.next_uptodate_folio]! > 0 || this.costs[Cost.set_pte_range]! > 0); // do_fault_around's neighbours (model/fault_around.ts)
     install_vm_event_sink(Simulator.vmEventHook);
+    install_lock_line(this.lockAtomicNs > 0 || this.lineTransferNs > 0 ? Simulator.lockLineHook : null); // model/lock_line.ts
     const mm = this.mm;
     install_tracepoints(Simulator.tracepoints);
     obs.begin?.(this.now, mm, this.tasks);
@@ -234,6 +253,7 @@ export class Simulator extends RqSched {
       install_mm_cpumask(null);
       install_lru_add_batch(0);
       install_fault_around_charges(false);
+      install_lock_line(null);
       install_tracepoints(null);
       set_sched_points(true);
     }
@@ -313,6 +333,10 @@ export class Simulator extends RqSched {
           let ns = this.costs[e.cost]! * e.n + (e.then === -1 ? 0 : this.costs[e.then]!);
           const x = e.extra;
           if (x !== null) for (let i = 0; i < x.length; i += 2) ns += this.costs[x[i]!]! * x[i + 1]!;
+          if (task.lockNs !== 0) { // lock operations since its last CPU step (sim/lock-line.ts)
+            ns += task.lockNs;
+            task.lockNs = 0;
+          }
           if (ns <= 0) continue;
           this.runOnCpu(task, Math.round(ns));
           return;
@@ -320,6 +344,10 @@ export class Simulator extends RqSched {
         case EffectKind.CPU_LAW: {
           let ns = task.rng.draw((task.laws ?? this.laws)[e.law]!);
           if (e.n > 1 && e.law === LawName.read) ns += Math.round((e.n - 1) * this.readNsPerPage); // a readahead window read synchronously (zram)
+          if (task.lockNs !== 0) {
+            ns += Math.round(task.lockNs);
+            task.lockNs = 0;
+          }
           if (ns <= 0) continue;
           this.runOnCpu(task, ns);
           return;

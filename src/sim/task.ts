@@ -115,6 +115,13 @@ export class SimTask implements SimTaskInfo, SchedEntity {
    * Read by the vcpu_pack placement only (EngineConfig.vcpuPack).
    */
   wakeCpu = -1;
+  /**
+   * CPU time of lock operations (Cost.lock_atomic, Cost.cacheline_transfer;
+   * sim/lock-line.ts) not charged yet, ns: added to its next CPU step (the
+   * fault's own step after an acquire; after a release, the step the thread
+   * loop yields at the op's end, ThreadLoop LOCK_RELEASE_CPU).
+   */
+  lockNs = 0;
   /** While spinning: the end of an interrupt on its CPU (a hand-over of the lock runs on from there, CpuSched.irq). */
   irqUntil = 0;
   /**

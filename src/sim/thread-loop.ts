@@ -4,7 +4,7 @@
  * times and gaps, and the effects it reuses.
  */
 import {
-  fatal_signal_pending, mutableCall, mutableSleep, sleep, type CallEffect, type Effect, type KPath, type SleepEffect,
+  Cost, cpu, fatal_signal_pending, mutableCall, mutableSleep, sleep, type CallEffect, type CpuEffect, type Effect, type KPath, type SleepEffect,
 } from '../model/index.js';
 import type { Law, ThreadSpec } from '../scenario/types.js';
 import type { Simulator, SimTask, TaskLoop } from './engine.js';
@@ -12,7 +12,17 @@ import { type CompiledFault, FAST_NONE, UserFault } from './user-fault.js';
 import type { Workload } from './workload.js';
 
 /** Where ThreadLoop.next resumes. */
-const T_START = 0, T_STARTED = 1, T_THOUGHT = 2, T_GAPPED = 3, T_OP_CALLED = 4, T_FAULT = 5, T_EXIT = 6, T_DONE = 7;
+const T_START = 0, T_STARTED = 1, T_THOUGHT = 2, T_GAPPED = 3, T_OP_CALLED = 4, T_FAULT = 5, T_EXIT = 6, T_DONE = 7, T_FAULT_RELEASED = 8, T_OP_RELEASED = 9;
+
+/**
+ * The CPU step an op ends with when its lock releases are not charged yet
+ * (SimTask.lockNs: vma_end_read's or mmap_read_unlock's atomic, on the
+ * fault's CPU before it returns to user space): no cost of its own (n = 0),
+ * the engine adds the task's lockNs. Yielded only while the simulator's
+ * lock-line hook is installed (Cost.lock_atomic or Cost.cacheline_transfer
+ * set), so the built-in runs are unchanged.
+ */
+const LOCK_RELEASE_CPU: CpuEffect = cpu(Cost.lock_atomic, 0);
 
 /**
  * A thread's loop (Simulator.spawnLoop): think, pick an op by weight, run it
@@ -51,6 +61,8 @@ export class ThreadLoop implements TaskLoop {
   private repeat = 0;
   private gapLaw: Law | null = null;
   private rep = 0;
+  /** The fault's VM_FAULT bits while its release step runs (T_FAULT_RELEASED). */
+  private faultRet = 0;
   constructor(private readonly w: Workload, private readonly task: SimTask, private readonly th: ThreadSpec) {
     this.uf = new UserFault(w, task);
     this.sim = w.sim;
@@ -108,9 +120,17 @@ export class ThreadLoop implements TaskLoop {
           if (typeof c !== 'number') return c;
           v = c;
         }
+        if (task.lockNs !== 0) { // the release's atomic, before the fault returns (sim/lock-line.ts)
+          this.faultRet = v as number;
+          this.at = T_FAULT_RELEASED;
+          return LOCK_RELEASE_CPU;
+        }
         uf.end(v as number);
         return this.afterOp();
       }
+      case T_FAULT_RELEASED:
+        uf.end(this.faultRet);
+        return this.afterOp();
       case T_THOUGHT:
         if (this.thinkEffect.ns > 0) {
           uf.slept = true;
@@ -129,6 +149,12 @@ export class ThreadLoop implements TaskLoop {
         return this.started();
       case T_OP_CALLED:
         uf.slept = false;
+        if (task.lockNs !== 0) {
+          this.at = T_OP_RELEASED;
+          return LOCK_RELEASE_CPU;
+        }
+        return this.afterOp();
+      case T_OP_RELEASED:
         return this.afterOp();
       case T_GAPPED:
         uf.slept = true;
