@@ -96,8 +96,9 @@ export const IGNORED: Record<string, readonly string[]> = {
   // file_ptes (model/file_ptes.ts): written only while the fault-around costs are installed
   // (fault_around.ts `charged`), which the checker never does: the empty set in every checker state.
   VmAreaStruct: ['bw', 'file_ptes'],
-  // The simulator's optimistic spinner (RwSemaphore.optimistic_spin_begin): null in every checker state.
-  RwSemaphore: ['spinner'],
+  // The simulator's optimistic spinner (RwSemaphore.optimistic_spin_begin): null in every checker state;
+  // its lock stealing (RwSemaphore.lockSteal, set by the simulator only): false, null, false.
+  RwSemaphore: ['spinner', 'lockSteal', 'wokenWriter', 'handoff'],
 };
 
 export interface ContainerSlot {

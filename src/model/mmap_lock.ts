@@ -45,7 +45,7 @@ export function* mmap_read_lock(mm: MmStruct): KPath {
   if (sched_points) yield PT.mmap_read_lock;
   if (hooks_on) hooks.lock_acquire('mmap_lock', mm); // model-only hook (lockdep rwsem_acquire_read)
   const sem = mm.mmap_lock;
-  if (!sem.tryRead(current)) {
+  if (!sem.tryRead(current) && !sem.readSteal(current)) { // rwsem_down_read_slowpath: lock stealing (lockSteal only), else queue
     sem.enqueue(current, false);
     yield sem.blockRead; // rwsem_down_read_slowpath: woken holding the lock
   }
@@ -61,7 +61,7 @@ export function* mmap_read_lock_killable(mm: MmStruct): KPath<number> {
   if (sched_points) yield PT.mmap_read_lock;
   if (hooks_on) hooks.lock_acquire('mmap_lock', mm); // model-only hook
   const sem = mm.mmap_lock;
-  if (!sem.tryRead(current)) {
+  if (!sem.tryRead(current) && !sem.readSteal(current)) { // rwsem_down_read_slowpath: lock stealing (lockSteal only), else queue
     if (fatal_signal_pending(current)) {
       tp.mmap_lock_acquire_returned(mm, false, false);
       return -EINTR;
