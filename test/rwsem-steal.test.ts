@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { mmap_read_lock, mmap_read_trylock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock } from '../src/model/index.js';
 import { measure } from '../src/metrics/index.js';
 import { loadScenario } from '../src/scenario/index.js';
+import type { SimObserver } from '../src/sim/index.js';
 import { hold, lanes, type Lanes } from './lanes.js';
 
 function reader(h: Lanes, name: string, at: number, n: number): void {
@@ -82,10 +83,12 @@ describe('rwsem lock stealing: a reader takes the lock a woken writer has not ta
   it('the woken writer that finds the lock stolen sleeps again: one wait, to its second wake-up', () => {
     const h = lanes({ costs: WAKEUP, lockSteal: true });
     const seen: Array<[string, number, number | null]> = [];
-    const blocked = h.rec.blocked.bind(h.rec);
-    h.rec.blocked = (t, task, res, what, cls, since) => {
+    const rec: SimObserver = h.rec;
+    const blocked = rec.blocked.bind(rec);
+    rec.blocked = (...a: Parameters<SimObserver['blocked']>) => {
+      const [t, task, , , , since] = a;
       seen.push([task.comm, t / 1000, since === undefined ? null : since / 1000]);
-      blocked(t, task, res, what, cls);
+      blocked(...a);
     };
     reader(h, 'R1', 0, 10);
     writer(h, 'W', 2, 5);
