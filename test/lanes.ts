@@ -60,6 +60,8 @@ export interface LaneOptions {
   perCpu?: boolean;
   /** With perCpu: the calibration host's wake-up packing (engine vcpuPack). */
   vcpuPack?: boolean;
+  /** rwsem lock stealing on mmap_lock (engine lockSteal; scenario `mmap_lock.lock_steal`). */
+  lockSteal?: boolean;
 }
 
 export interface Lanes {
@@ -105,6 +107,7 @@ export function lanes(o: LaneOptions = {}): Lanes {
     ...(o.readNsPerPage !== undefined ? { readNsPerPage: o.readNsPerPage } : {}),
     ...(o.perCpu === true ? { perCpuRunqueues: true } : {}),
     ...(o.vcpuPack === true ? { vcpuPack: true } : {}),
+    ...(o.lockSteal === true ? { lockSteal: true } : {}),
   }, mm);
   const marks: Mark[] = [];
   const vma = mm.vmas.slice();

@@ -98,9 +98,10 @@ export const IGNORED: Record<string, readonly string[]> = {
   // line_cpu (model/lock_line.ts): written only through the simulator's lock-line hook, never installed by
   // the checker: -1 in every checker state.
   VmAreaStruct: ['bw', 'file_ptes', 'line_cpu'],
-  // The simulator's optimistic spinner (RwSemaphore.optimistic_spin_begin): null in every checker state.
+  // The simulator's optimistic spinner (RwSemaphore.optimistic_spin_begin): null in every checker state;
+  // its lock stealing (RwSemaphore.lockSteal, set by the simulator only): false, null, false.
   // line_cpu: as VmAreaStruct's.
-  RwSemaphore: ['spinner', 'line_cpu'],
+  RwSemaphore: ['spinner', 'lockSteal', 'wokenWriter', 'handoff', 'line_cpu'],
 };
 
 export interface ContainerSlot {

@@ -47,7 +47,7 @@ export function* mmap_read_lock(mm: MmStruct): KPath {
   if (hooks_on) hooks.lock_acquire('mmap_lock', mm); // model-only hook (lockdep rwsem_acquire_read)
   const sem = mm.mmap_lock;
   lock_line(sem); // rwsem_read_trylock: atomic_long_add_return_acquire, taken or not
-  if (!sem.tryRead(current)) {
+  if (!sem.tryRead(current) && !sem.readSteal(current)) { // rwsem_down_read_slowpath: lock stealing (lockSteal only), else queue
     sem.enqueue(current, false);
     yield sem.blockRead; // rwsem_down_read_slowpath: woken holding the lock
   }
@@ -64,7 +64,7 @@ export function* mmap_read_lock_killable(mm: MmStruct): KPath<number> {
   if (hooks_on) hooks.lock_acquire('mmap_lock', mm); // model-only hook
   const sem = mm.mmap_lock;
   lock_line(sem); // rwsem_read_trylock: atomic_long_add_return_acquire, taken or not
-  if (!sem.tryRead(current)) {
+  if (!sem.tryRead(current) && !sem.readSteal(current)) { // rwsem_down_read_slowpath: lock stealing (lockSteal only), else queue
     if (fatal_signal_pending(current)) {
       tp.mmap_lock_acquire_returned(mm, false, false);
       return -EINTR;

@@ -21,6 +21,19 @@
  * the lock the moment it is free (rwsem_try_write_lock_unqueued), before the
  * queued waiters. `spinner` is null unless the simulator set it, so the
  * checker, which never does, sees the rules above only.
+ *
+ * Lock stealing (`lockSteal`, simulator only, scenario `mmap_lock.lock_steal`;
+ * kernel/locking/rwsem.c of v6.x): up_read/up_write with a writer at the
+ * head does not give it the lock, it only wakes it (rwsem_mark_wake,
+ * RWSEM_WAKE_ANY: wake_q_add of the writer); the writer takes the lock when
+ * it runs (rwsem_down_write_slowpath -> rwsem_try_write_lock, the
+ * simulator's Simulator.retryWriteLock), or sleeps again. Meanwhile the lock
+ * is free and a reader in rwsem_down_read_slowpath takes it past the queued
+ * writer ("Reader optimistic lock stealing": no RWSEM_WRITER_LOCKED, no
+ * RWSEM_FLAG_HANDOFF, and no other reader holds it, else "goto queue").
+ * A writer first in the queue for longer than RWSEM_WAIT_TIMEOUT that fails
+ * its trylock sets RWSEM_FLAG_HANDOFF (`handoff`): then no reader steals
+ * and the lock is given to it at release, the rule without lockSteal.
  */
 import { block, type BlockEffect, type Task, type WaitResource } from './effects.js';
 import { mutableFields, objectArray } from './shapes.js';
@@ -53,6 +66,15 @@ export class RwSemaphore implements WaitResource {
    * -1 in every checker state (check/track-plan.ts IGNORED).
    */
   line_cpu = -1;
+  /**
+   * Lock stealing (simulator only): false in the checker (check/track-plan.ts IGNORED, as
+   * the three fields below), so releases hand the lock to the head as before.
+   */
+  lockSteal = false;
+  /** lockSteal: the writer at the head woken by a release, the lock not given to it (rwsem_mark_wake). */
+  wokenWriter: Task | null = null;
+  /** lockSteal: RWSEM_FLAG_HANDOFF, set by the head writer (setHandoff), cleared when it gets the lock. */
+  handoff = false;
   readonly blockRead: BlockEffect;
   readonly blockWrite: BlockEffect;
 
@@ -86,6 +108,52 @@ export class RwSemaphore implements WaitResource {
     this.writer = t;
     return true;
   }
+  /**
+   * rwsem_down_read_slowpath, "Reader optimistic lock stealing" (lockSteal
+   * only): the read fast path failed (a waiter is queued) but no writer
+   * holds the lock, no RWSEM_FLAG_HANDOFF is set and no other reader holds
+   * it (rcnt == 1; with other readers the slow path queues: "To prevent a
+   * constant stream of readers from starving a sleeping writer"): `t` takes
+   * it past the queued waiters. Being the first reader with waiters, it
+   * wakes the queued readers when a reader is first in line
+   * (rwsem_mark_wake(RWSEM_WAKE_READ_OWNED); a writer first: nobody).
+   */
+  readSteal(t: Task): boolean {
+    if (!this.lockSteal || this.writer !== null || this.readers.length !== 0 || this.handoff) return false;
+    this.readers.push(t);
+    if (this.head !== this.waiters.length && !this.waitWrite[this.head]) this.grantReaders();
+    return true;
+  }
+
+  /**
+   * rwsem_try_write_lock for the writer `t` woken at the head without the
+   * lock (lockSteal; the simulator calls it when `t` runs): it takes the
+   * lock when nobody holds it (and leaves the wait list), else it stays
+   * first in the queue and sleeps again. Either way it is no longer the
+   * woken writer: the next release wakes it again.
+   */
+  try_write_lock(t: Task): boolean {
+    if (this.wokenWriter !== t) throw new Error(`rwsem_try_write_lock(${this.label}): ${t.comm} was not woken for it`);
+    this.wokenWriter = null;
+    if (this.writer !== null || this.readers.length !== 0) return false;
+    if (this.waiters[this.head] !== t) throw new Error(`rwsem_try_write_lock(${this.label}): ${t.comm} is not first in the queue`);
+    this.pop();
+    this.nrWritersQueued--;
+    this.handoff = false;
+    this.writer = t;
+    return true;
+  }
+
+  /**
+   * rwsem_try_write_lock, the lock held and the first waiter `t` queued for
+   * longer than RWSEM_WAIT_TIMEOUT (the caller's test): RWSEM_FLAG_HANDOFF
+   * is set; new readers queue (no stealing) and the next release gives the
+   * lock to `t`.
+   */
+  setHandoff(t: Task): void {
+    if (this.waiters[this.head] === t && this.head !== this.waiters.length) this.handoff = true;
+  }
+
   /** Queue `t` (the slow path); the caller then yields `blockRead`/`blockWrite`. */
   enqueue(t: Task, write: boolean): void {
     this.waiters.push(t);
@@ -102,7 +170,7 @@ export class RwSemaphore implements WaitResource {
     r[i] = r[r.length - 1]!;
     r.pop();
     if (r.length !== 0) return;
-    if (this.spinner !== null) this.spinnerTakes();
+    if (this.spinner !== null && !this.handoff) this.spinnerTakes();
     else if (this.head !== this.waiters.length) this.grantHead();
   }
 
@@ -110,7 +178,7 @@ export class RwSemaphore implements WaitResource {
   releaseWrite(t: Task): void {
     if (this.writer !== t) throw new Error(`up_write(${this.label}): ${t.comm} does not hold it for write`);
     this.writer = null;
-    if (this.spinner !== null) this.spinnerTakes();
+    if (this.spinner !== null && !this.handoff) this.spinnerTakes();
     else if (this.head !== this.waiters.length) this.grantHead();
   }
 
@@ -167,6 +235,14 @@ export class RwSemaphore implements WaitResource {
     if (this.waitWrite[this.head]) {
       if (this.readers.length !== 0) return;
       const w = this.waiters[this.head]!;
+      if (this.lockSteal && !this.handoff) { // rwsem_mark_wake(RWSEM_WAKE_ANY): wake_q_add(wake_q, waiter->task), no grant
+        if (this.wokenWriter !== w) {
+          this.wokenWriter = w;
+          wake_up_process(w);
+        }
+        return;
+      }
+      if (this.handoff) this.handoff = false;
       this.pop();
       this.nrWritersQueued--;
       this.writer = w;
@@ -231,6 +307,8 @@ export class RwSemaphore implements WaitResource {
     const i = this.waiters.indexOf(t, this.head);
     if (i < 0) return false;
     if (this.waitWrite[i]) this.nrWritersQueued--;
+    if (i === this.head && this.handoff) this.handoff = false; // out_nolock: the first waiter's RWSEM_FLAG_HANDOFF is cleared
+    if (this.wokenWriter === t) this.wokenWriter = null; // (lockSteal only)
     this.waiters.splice(i, 1);
     this.waitWrite.splice(i, 1);
     if (i === this.head && this.writer === null && this.head !== this.waiters.length) {

@@ -77,7 +77,7 @@ export function resolve(f: ScenarioFile, issues: RawIssue[]): Scenario | undefin
     duration,
     warmup,
     seed: f.seed ?? DEFAULTS.seed,
-    mmap_lock: { reader_wake: f.mmap_lock?.reader_wake ?? DEFAULTS.reader_wake, ...(f.mmap_lock?.writer_spin === true ? { writer_spin: true } : {}) },
+    mmap_lock: { reader_wake: f.mmap_lock?.reader_wake ?? DEFAULTS.reader_wake, ...(f.mmap_lock?.writer_spin === true ? { writer_spin: true } : {}), ...(f.mmap_lock?.lock_steal === false ? { lock_steal: false } : {}) },
     costs,
     ...(profile !== undefined ? { cost_profile: profile.name } : {}),
     ...(afterSleep !== undefined ? { after_sleep_points: afterSleep } : {}),

@@ -169,6 +169,9 @@ export const ScenarioFileSchema = doc(
           writer_spin: Bool(
             'Writer optimistic spinning (kernel rwsem_optimistic_spin, CONFIG_RWSEM_SPIN_ON_OWNER): in the simulator a writer that must wait spins on a free CPU while a running writer holds the lock, or readers hold it, up to (20 + readers) / 2 us; then it sleeps. While it spins it is off the wait list (readers take a reader-owned lock past it) and it takes the lock when it is free, before waiters queued meanwhile. Simulator only: the checker does not change. Default false (writers sleep at once, as the model did before).',
           ),
+          lock_steal: Bool(
+            'Lock stealing and hand-off (kernel/locking/rwsem.c: rwsem_down_read_slowpath "Reader optimistic lock stealing", rwsem_mark_wake, rwsem_try_write_lock, RWSEM_FLAG_HANDOFF): in the simulator a release wakes a writer at the head of the queue without giving it the lock; until it runs, a reader that finds the lock free (no writer, no other reader) takes it past the queue, and the writer, finding it taken, sleeps again. A writer first in the queue for more than RWSEM_WAIT_TIMEOUT (4 ms) sets the hand-off: no reader steals, the next release gives it the lock. Simulator only: the checker does not change. Default true; false gives the lock to the woken writer at release (the model before the thirteenth session, docs/calibration.md "Readers too long, writers too short").',
+          ),
         })
         .optional(),
       'mmap_lock (rwsem) options.',

@@ -276,7 +276,7 @@ export interface Scenario {
   duration: number;
   warmup: number;
   seed: number;
-  mmap_lock: { reader_wake: 'all' | 'prefix'; writer_spin?: boolean };
+  mmap_lock: { reader_wake: 'all' | 'prefix'; writer_spin?: boolean; lock_steal?: boolean };
   costs: Record<CostName, number>;
   /** Name of the cost profile the costs (and the swap-in law) come from, when one was applied (src/calibrate/profile.ts). */
   cost_profile?: string;

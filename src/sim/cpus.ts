@@ -148,6 +148,8 @@ export abstract class CpuSched {
       return;
     }
     t.state = TaskState.WOKEN;
+    const on = t.blockedOn;
+    if (on instanceof RwSemaphore && on.wokenWriter === t) t.lockRetry = on; // woken without the lock (lock stealing)
     t.blockedOn = null;
     this.newRunPeriod(t);
     const w = this.cur; // try_to_wake_up runs on the waker's CPU; in a timer callback (w null) on the hrtimer's, the task's last
@@ -223,6 +225,8 @@ export abstract class CpuSched {
     this.endSpin(t, false);
     const res = t.blockedOn as RwSemaphore;
     res.optimistic_spin_end(t); // rwsem_down_write_slowpath: rwsem_add_waiter, then schedule()
+    t.lockWaitSince = this.now; // waiter.timeout = jiffies + RWSEM_WAIT_TIMEOUT
+    t.waitBegan = t.spinSince;
     this.observer.blocked(this.now, t, res, t.blockedWhat, waitClass(res), t.spinSince);
     if (t.sigkill) this.signalWake(t); // signal_pending_state before its first schedule()
   }

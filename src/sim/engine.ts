@@ -22,6 +22,11 @@ import { RqSched } from './runqueues.js';
 
 export * from './task.js';
 
+/** kernel/locking/rwsem.c RWSEM_WAIT_TIMEOUT, DIV_ROUND_UP(HZ, 250) jiffies: 4 ms at HZ 250 and 1000. */
+const RWSEM_WAIT_TIMEOUT_NS = 4_000_000;
+/** A jiffy at CONFIG_HZ=250 (the calibration host's), when the costs give no Cost.tick_nsec. */
+const HZ_250_JIFFY_NS = 4_000_000;
+
 export class Simulator extends RqSched {
   private readonly laws: readonly Law[];
   private readonly cbFn: Array<((f: Folio) => void) | null> = objectArray();
@@ -30,6 +35,8 @@ export class Simulator extends RqSched {
   private readonly seed: number;
   private readonly readNsPerPage: number;
   private readonly writerSpin: boolean;
+  /** One jiffy, ns (Cost.tick_nsec; CONFIG_HZ=250 without it): RWSEM_WAIT_TIMEOUT's clock (retryWriteLock). */
+  private readonly jiffyNs: number;
   /** Cost.timer_wakeup and Cost.hrtimer_irq, ns (timerSleep). */
   private readonly timerLateNs: number;
   private readonly hrtimerIrqNs: number;
@@ -47,6 +54,9 @@ export class Simulator extends RqSched {
     this.seed = cfg.seed;
     this.readNsPerPage = cfg.readNsPerPage ?? 0;
     this.writerSpin = cfg.writerSpin ?? false;
+    if (cfg.lockSteal === true) mm.mmap_lock.lockSteal = true;
+    const tick = this.costs[Cost.tick_nsec] ?? 0;
+    this.jiffyNs = tick > 0 ? tick : HZ_250_JIFFY_NS;
     this.timerLateNs = this.costs[Cost.timer_wakeup] ?? 0;
     this.hrtimerIrqNs = Math.round(this.costs[Cost.hrtimer_irq] ?? 0);
     this.flushTlbFuncNs = Math.round(this.costs[Cost.flush_tlb_func] ?? 0);
@@ -281,6 +291,7 @@ export class Simulator extends RqSched {
           this.giveUpSpin(task);
           continue;
         }
+        if (task.lockRetry !== null && !this.retryWriteLock(task)) continue;
         if (task.state === TaskState.RUNNING) {
           // cpuRelease, written out: the loop's inlining budget goes to the
           // event heap's pop, and this runs at every CPU step's end.
@@ -305,6 +316,34 @@ export class Simulator extends RqSched {
         fn(arg);
       }
     }
+  }
+
+  /**
+   * Lock stealing (EngineConfig.lockSteal): `task`, woken at the head of an
+   * rwsem's queue without the lock, runs: rwsem_down_write_slowpath's loop
+   * calls rwsem_try_write_lock (RwSemaphore.try_write_lock). It returns true
+   * with the lock taken (the task resumes, its wait ends now). Else a reader
+   * stole the lock meanwhile: the task sleeps again, and its wait goes on:
+   * observers hear `blocked` again with `since` the wait's first start (the
+   * metrics count one wait, as faultline real's mmap_lock_start_locking ->
+   * acquire_returned does). If it has waited past its waiter.timeout
+   * (jiffies + RWSEM_WAIT_TIMEOUT, DIV_ROUND_UP(HZ, 250) jiffies: 4 ms at
+   * HZ 250 or 1000; time_after: the jiffy after) it sets
+   * RWSEM_FLAG_HANDOFF. Returns false then.
+   */
+  private retryWriteLock(task: SimTask): boolean {
+    const sem = task.lockRetry!;
+    task.lockRetry = null;
+    if (sem.try_write_lock(task)) return true;
+    task.state = TaskState.BLOCKED;
+    task.blockedOn = sem;
+    const j = this.jiffyNs;
+    const timeout = Math.floor(task.lockWaitSince / j) + Math.ceil(RWSEM_WAIT_TIMEOUT_NS / j);
+    if (Math.floor(this.now / j) > timeout) sem.setHandoff(task);
+    this.observer.blocked(this.now, task, sem, task.blockedWhat, waitClass(sem), task.waitBegan);
+    if (task.cpu >= 0) this.rqOffCpu(task);
+    if (task.sigkill) this.signalWake(task); // signal_pending_state before schedule()
+    return false;
   }
 
   private step(task: SimTask): void {
@@ -362,6 +401,8 @@ export class Simulator extends RqSched {
           return;
         case EffectKind.BLOCK: {
           task.state = TaskState.BLOCKED;
+          task.lockWaitSince = this.now;
+          task.waitBegan = this.now;
           task.blockedOn = e.res;
           task.blockedWhat = e.what;
           task.blockedKillable = e.killable;

@@ -2,7 +2,7 @@
  * The simulator's tasks and configuration (moved out of engine.ts): a task's
  * state, the limits on a run that cannot end, SimTask and EngineConfig.
  */
-import type { Effect, KPath, WaitResource } from '../model/index.js';
+import type { Effect, KPath, RwSemaphore, WaitResource } from '../model/index.js';
 import { doubleFields, objectArray } from '../model/shapes.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
 import { PRIORITY_CLASSES } from '../scenario/types.js';
@@ -78,6 +78,16 @@ export class SimTask implements SimTaskInfo, SchedEntity {
   spinDeadline = false;
   /** When the current optimistic spin began (its wait starts there if it ends in a sleep). */
   spinSince = 0;
+  /**
+   * Lock stealing (EngineConfig.lockSteal): woken at the head of this rwsem's
+   * queue without the lock (RwSemaphore.wokenWriter); it tries for it when it
+   * runs (Simulator.retryWriteLock). Null otherwise.
+   */
+  lockRetry: RwSemaphore | null = null;
+  /** When it last joined an rwsem's wait list (the kernel's waiter.timeout counts from there: RWSEM_WAIT_TIMEOUT). */
+  lockWaitSince = 0;
+  /** When its current wait began as observers saw it (`blocked`'s time, or its `since`: a spin's start). */
+  waitBegan = 0;
   /** Woken from a sleep on a resource: the observer hears `resumed` when it runs again. */
   resumeNotify = false;
   /** CPU time since it last woke from a sleep (EEVDF's protected slice, Simulator.childPreemptsParent). */
@@ -139,7 +149,7 @@ export class SimTask implements SimTaskInfo, SchedEntity {
     this.prio = PRIORITY_CLASSES.indexOf(cls);
     this.weight = class_weight(cls);
     // Times in ns (past 2^31) and virtual times: doubles from the start (model/shapes.ts).
-    doubleFields(this, ['vruntime', 'deadline', 'vlag', 'vprot', 'execStart', 'cpuEnd', 'spinSince', 'ranSinceWake', 'runStart', 'irqUntil']);
+    doubleFields(this, ['vruntime', 'deadline', 'vlag', 'vprot', 'execStart', 'cpuEnd', 'spinSince', 'lockWaitSince', 'waitBegan', 'ranSinceWake', 'runStart', 'irqUntil']);
   }
 }
 
@@ -170,6 +180,15 @@ export interface EngineConfig {
    * spin threshold. A timing effect of the simulator only (see trySpin).
    */
   writerSpin?: boolean;
+  /**
+   * rwsem lock stealing on mm->mmap_lock (scenario `mmap_lock.lock_steal`,
+   * RwSemaphore.lockSteal): a release wakes a writer at the head without
+   * giving it the lock, a reader in the slow path takes a free lock past it,
+   * and the writer tries when it runs; RWSEM_FLAG_HANDOFF after
+   * RWSEM_WAIT_TIMEOUT. A timing effect of the simulator only. The scenario's
+   * default is on (workload.ts); absent here: off.
+   */
+  lockSteal?: boolean;
   /**
    * Transfer time per 4 KiB page of a read request beyond its first page
    * (io.read_bandwidth): a request of n pages takes the `read` law's draw

@@ -459,6 +459,7 @@ export function simulate(spec: RunSpec): Simulator {
     ...(spec.observer ? { observer: spec.observer } : {}),
     ...(sc.io.read_bandwidth !== undefined ? { readNsPerPage: readNsPerPage(sc.io.read_bandwidth) } : {}),
     ...(sc.mmap_lock.writer_spin === true ? { writerSpin: true } : {}),
+    ...(sc.mmap_lock.lock_steal !== false ? { lockSteal: true } : {}),
     ...(sc.sched?.runqueues === 'per-cpu' ? { perCpuRunqueues: true } : {}),
     ...(sc.sched?.vcpu_pack === true ? { vcpuPack: true } : {}),
   }, mm);
