@@ -122,7 +122,10 @@ export class TimeBreakdown {
 
   private closeOp(k: TaskTime, t: number): void {
     if (!k.inOp) return;
-    const from = Math.max(k.opStart, this.warmup);
+    // The later of the two read from the double field itself (not Math.max, whose small integer result gave
+    // the subtraction small-integer feedback until the times passed 2^31 ns: a "not a Smi" deopt per isolate).
+    const start = k.opStart, warmup = this.warmup;
+    const from = start > warmup ? start : warmup;
     if (t > from) k.ct.opTime += t - from;
     k.inOp = false;
   }

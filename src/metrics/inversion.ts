@@ -10,7 +10,7 @@
  * events they are taken as constant.
  */
 import type { Task, WaitResource } from '../model/index.js';
-import { objectArray } from '../model/shapes.js';
+import { doubleFields, objectArray } from '../model/shapes.js';
 import type { PriorityClass } from '../scenario/types.js';
 import type { WaitClass } from '../sim/observer.js';
 import type { ChainRecord, ClassInversion, InversionMetrics } from './types.js';
@@ -34,7 +34,9 @@ export class InversionTracker {
   private lastEval = 0;
   private readonly scratch: Task[] = objectArray();
 
-  constructor(private readonly warmup: number) {}
+  constructor(private readonly warmup: number) {
+    doubleFields(this, ['lastEval']); // a time in ns, past 2^31 in a long run (model/shapes.ts)
+  }
 
   /** A task of this priority exists (chains only matter with two or more). */
   notePriority(prio: number): void {
@@ -164,7 +166,10 @@ export class InversionTracker {
 
   private stats(cls: PriorityClass): ClassInversion {
     let s = this.byClass.get(cls);
-    if (s === undefined) this.byClass.set(cls, s = { invertedTime: 0, maxChain: 0 });
+    if (s === undefined) {
+      this.byClass.set(cls, s = { invertedTime: 0, maxChain: 0 });
+      doubleFields(s, ['invertedTime']); // a sum of times in ns: a double from the first class on
+    }
     return s;
   }
 }

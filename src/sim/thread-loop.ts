@@ -6,6 +6,7 @@
 import {
   fatal_signal_pending, mutableCall, mutableSleep, sleep, type CallEffect, type Effect, type KPath, type SleepEffect,
 } from '../model/index.js';
+import { doubleFields } from '../model/shapes.js';
 import type { Law, ThreadSpec } from '../scenario/types.js';
 import type { Simulator, SimTask, TaskLoop } from './engine.js';
 import { type CompiledFault, FAST_NONE, UserFault } from './user-fault.js';
@@ -60,6 +61,8 @@ export class ThreadLoop implements TaskLoop {
     this.gaps = th.ops.map((o) => o.gap);
     this.nops = th.ops.length;
     this.thinkMean = th.think.law === 'exponential' ? th.think.mean : -1;
+    // The sleep asked for is a fraction once a law draws one: a double from the first thread on (model/shapes.ts).
+    doubleFields(this, ['askedNs']);
   }
   /** The think time's mean when it is exponential (Rng.exponential, the same draw), else -1. */
   private readonly thinkMean: number;
