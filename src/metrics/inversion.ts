@@ -80,13 +80,16 @@ export class InversionTracker {
   /** Account the interval [lastEval, t) with the chains of the last evaluation. */
   private advance(t: number): void {
     if (t > this.warmup && this.analysed) {
-      const from = Math.max(this.lastEval, this.warmup);
+      // The later of the two read from the double field (not Math.max's small integer): the subtraction's feedback is a double's.
+      const last = this.lastEval, warmup = this.warmup;
+      const from = last > warmup ? last : warmup;
       for (const b of this.blocked.values()) {
         const s = this.stats(b.cls);
         if (b.inverted && t > from) s.invertedTime += t - from;
         if (b.chainLength > s.maxChain) s.maxChain = b.chainLength;
         if (this.longest === null || b.chainLength > this.longest.length) {
-          this.longest = { length: b.chainLength, chain: this.render(b.chain), at: Math.max(this.lastEval, this.warmup) };
+          this.longest = { length: b.chainLength, chain: this.render(b.chain), at: from };
+          doubleFields(this.longest, ['at']); // a time in ns: not a small-integer field that a later record's time turns double
         }
       }
     }
