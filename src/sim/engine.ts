@@ -25,8 +25,11 @@ import { RqSched } from './runqueues.js';
  * call that returns after a slice lets V8 enter the optimised loop at its
  * next call instead of replacing the running one on the stack (an OSR
  * compile, repeated after each deopt; bench/README.md, thirteenth session).
+ * 1024 was too many under load: with the compiler thread starved, a slice
+ * still ran long enough in the interpreter for V8 to OSR it (2 OSR compiles
+ * of android-large at load 23); 128 gave none.
  */
-export const LOOP_SLICE = 1024;
+export const LOOP_SLICE = 128;
 
 export * from './task.js';
 
