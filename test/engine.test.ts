@@ -8,7 +8,7 @@ import type { MmStruct, VmEvent, WaitResource } from '../src/model/index.js';
 import { VM_EVENT_NAMES } from '../src/model/index.js';
 import type { OpName, Scenario } from '../src/scenario/types.js';
 import {
-  empiricalQuantile, EventHeap, Rng, simulate, type SimObserver, type SimTaskInfo, type WaitClass,
+  empiricalQuantile, EventHeap, Rng, simulate, Simulator, type SimObserver, type SimTaskInfo, type WaitClass,
 } from '../src/sim/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 import { anonGroup, fileGroup, ms, scenario, us, zeroCosts } from './helpers.js';
@@ -320,5 +320,19 @@ describe('determinism: same scenario, strategy and seed give the same run', () =
     expect(b.log).toEqual(a.log);
     // The record is sensitive to the seed, so equality above is not vacuous.
     expect(run(strategy, 8).log).not.toEqual(a.log);
+  });
+
+  it.each([1, 2, 7, 1000])('the event loop in slices of %i events (Simulator.loopSlice) records the same events as the default', (slice) => {
+    const a = run('mainline', 7);
+    expect(a.events).toBeGreaterThan(Simulator.loopSlice);
+    const saved = Simulator.loopSlice;
+    Simulator.loopSlice = slice;
+    try {
+      const b = run('mainline', 7);
+      expect(b.events).toBe(a.events);
+      expect(b.log).toEqual(a.log);
+    } finally {
+      Simulator.loopSlice = saved;
+    }
   });
 });

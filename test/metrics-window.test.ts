@@ -67,6 +67,27 @@ describe('collector edge cases', () => {
     expect(m.breakdown.USER_INTERACTIVE!.opTime).toBe(50 + 60 + 700);
   });
 
+  it('an op begun before warm-up is left out whether it ends or not, and a kind seen only then has no entry (OpLatencies.warmupSink)', () => {
+    const sc = scenario({ vmas: [fileGroup('f', 1)], warmup: 100 });
+    const c = new MetricsCollector(sc, { fault: 'mainline', fork: 'fork-lock-all', seed: 1 });
+    const a = task(0, 'USER_INTERACTIVE'), b = task(1, 'BACKGROUND'), d = task(2, 'USER_INTERACTIVE');
+    c.opBegin(10, a, 'mprotect');  // before warm-up, ends after it
+    c.opEnd(400, a, 'mprotect', 0);
+    c.opBegin(20, b, 'munmap');    // before warm-up, never ends
+    c.opBegin(30, d, 'fault');     // before warm-up, ends before it
+    c.opEnd(60, d, 'fault', 0);
+    c.opBegin(500, a, 'fault');    // the one op that counts
+    c.opEnd(540, a, 'fault', 0);
+    c.finish(1000, null as never);
+    const m = c.result();
+    expect(m.opsAll).toEqual({ fault: { count: 1, unfinished: 0, latency: expect.objectContaining({ p50: 40, max: 40 }) } });
+    expect(m.opsByClass.BACKGROUND).toEqual({});
+    expect(Object.keys(m.opsByClass.USER_INTERACTIVE!)).toEqual(['fault']);
+    // Op time after warm-up only: 400-100 + 540-500 (UI), 1000-100 (BACKGROUND's open munmap).
+    expect(m.breakdown.USER_INTERACTIVE!.opTime).toBe(300 + 40);
+    expect(m.breakdown.BACKGROUND!.opTime).toBe(900);
+  });
+
   it('measure() runs a scenario end to end', () => {
     const sc = scenario({
       vmas: [fileGroup('f', 1)],

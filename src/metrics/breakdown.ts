@@ -122,8 +122,13 @@ export class TimeBreakdown {
 
   private closeOp(k: TaskTime, t: number): void {
     if (!k.inOp) return;
-    const from = Math.max(k.opStart, this.warmup);
-    if (t > from) k.ct.opTime += t - from;
+    // The later of the two read from the double field itself (not Math.max, whose small integer result gave
+    // the subtraction small-integer feedback until the times passed 2^31 ns: a "not a Smi" deopt per isolate).
+    const start = k.opStart, warmup = this.warmup;
+    const from = start > warmup ? start : warmup;
+    // 0 when the op ended before warm-up (t <= from) rather than no store: the store has type feedback from the
+    // first op on (LockStats.warmupSink), not first at warm-up's end in optimised code.
+    k.ct.opTime += Math.max(0, t - from);
     k.inOp = false;
   }
 }

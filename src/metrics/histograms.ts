@@ -4,6 +4,7 @@
  * and percentiles in a sparse form for the hot loop); the count, total, mean
  * and max are kept exactly beside it.
  */
+import { doubleFields } from '../model/shapes.js';
 import { CompactHdr } from './hdr.js';
 import { LATENCY_CDF_PERCENTILES, WAIT_DECADE_BOUNDS, type DurationStats, type LatencyStats } from './types.js';
 
@@ -20,6 +21,11 @@ export class Distribution {
   max = 0;
   /** Exact counts per decade bucket (WAIT_DECADE_BOUNDS). */
   private readonly byDecade: number[] = new Array<number>(WAIT_DECADE_BOUNDS.length + 1).fill(0);
+
+  constructor() {
+    // The sum of ns passes 2^31 in a long run ("overflow" deopt of record, then a new map): a double from the start.
+    doubleFields(this, ['total']);
+  }
 
   record(ns: number): void {
     const v = Math.max(0, Math.round(ns));

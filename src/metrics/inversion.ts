@@ -10,7 +10,7 @@
  * events they are taken as constant.
  */
 import type { Task, WaitResource } from '../model/index.js';
-import { objectArray } from '../model/shapes.js';
+import { doubleFields, objectArray } from '../model/shapes.js';
 import type { PriorityClass } from '../scenario/types.js';
 import type { WaitClass } from '../sim/observer.js';
 import type { ChainRecord, ClassInversion, InversionMetrics } from './types.js';
@@ -34,7 +34,9 @@ export class InversionTracker {
   private lastEval = 0;
   private readonly scratch: Task[] = objectArray();
 
-  constructor(private readonly warmup: number) {}
+  constructor(private readonly warmup: number) {
+    doubleFields(this, ['lastEval']); // a time in ns, past 2^31 in a long run (model/shapes.ts)
+  }
 
   /** A task of this priority exists (chains only matter with two or more). */
   notePriority(prio: number): void {
@@ -78,13 +80,16 @@ export class InversionTracker {
   /** Account the interval [lastEval, t) with the chains of the last evaluation. */
   private advance(t: number): void {
     if (t > this.warmup && this.analysed) {
-      const from = Math.max(this.lastEval, this.warmup);
+      // The later of the two read from the double field (not Math.max's small integer): the subtraction's feedback is a double's.
+      const last = this.lastEval, warmup = this.warmup;
+      const from = last > warmup ? last : warmup;
       for (const b of this.blocked.values()) {
         const s = this.stats(b.cls);
         if (b.inverted && t > from) s.invertedTime += t - from;
         if (b.chainLength > s.maxChain) s.maxChain = b.chainLength;
         if (this.longest === null || b.chainLength > this.longest.length) {
-          this.longest = { length: b.chainLength, chain: this.render(b.chain), at: Math.max(this.lastEval, this.warmup) };
+          this.longest = { length: b.chainLength, chain: this.render(b.chain), at: from };
+          doubleFields(this.longest, ['at']); // a time in ns: not a small-integer field that a later record's time turns double
         }
       }
     }
@@ -164,7 +169,10 @@ export class InversionTracker {
 
   private stats(cls: PriorityClass): ClassInversion {
     let s = this.byClass.get(cls);
-    if (s === undefined) this.byClass.set(cls, s = { invertedTime: 0, maxChain: 0 });
+    if (s === undefined) {
+      this.byClass.set(cls, s = { invertedTime: 0, maxChain: 0 });
+      doubleFields(s, ['invertedTime']); // a sum of times in ns: a double from the first class on
+    }
     return s;
   }
 }

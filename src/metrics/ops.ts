@@ -31,6 +31,9 @@ class OpenOps {
   }
 }
 
+/** OpLatencies.cache's key of the warm-up sink, after every (class, op) and (all, op) key. */
+const SINK_KEY = (PRIORITY_CLASSES.length + 1) * OP_NAMES.length;
+
 export class OpLatencies {
   private readonly open = new OpenOps();
   private readonly byClass = new Map<PriorityClass, Map<OpName, Distribution>>();
@@ -42,22 +45,31 @@ export class OpLatencies {
    * index; dist(null, op) after those.
    */
   private readonly cache: Array<Distribution | undefined> = objectArray();
+  /**
+   * Where an op begun before warm-up records its latency: never read. Such
+   * an op runs the same code as the others (LockStats.warmupSink): had it
+   * returned at once, begin's and end's code past the test would first run
+   * at warm-up's end, after TurboFan compiled them, and be compiled again.
+   */
+  private readonly warmupSink = new Distribution();
 
-  constructor(private readonly warmup: number) {}
+  constructor(private readonly warmup: number) {
+    // The sink at the cache's last key (dist(null, op)'s keys end before it): cached() returns it without making a distribution.
+    while (this.cache.length < SINK_KEY) this.cache.push(undefined);
+    this.cache.push(this.warmupSink);
+  }
 
   begin(t: number, id: number, cls: PriorityClass, op: OpName): void {
     const o = this.open;
     o.grow(id);
-    if (t < this.warmup) {
-      o.begin[id] = -1;
-      return;
-    }
+    const warm = t >= this.warmup;
     const opIdx = OP_NAMES.indexOf(op);
+    const mineKey = PRIORITY_CLASSES.indexOf(cls) * OP_NAMES.length + opIdx, allKey = PRIORITY_CLASSES.length * OP_NAMES.length + opIdx;
     o.begin[id] = t;
     o.op[id] = op;
     o.cls[id] = cls;
-    o.mine[id] = this.cached(PRIORITY_CLASSES.indexOf(cls) * OP_NAMES.length + opIdx, cls, op);
-    o.all[id] = this.cached(PRIORITY_CLASSES.length * OP_NAMES.length + opIdx, null, op);
+    o.mine[id] = this.cached(warm ? mineKey : SINK_KEY, cls, op);
+    o.all[id] = this.cached(warm ? allKey : SINK_KEY, null, op);
   }
 
   private cached(key: number, cls: PriorityClass | null, op: OpName): Distribution {
@@ -84,6 +96,10 @@ export class OpLatencies {
     for (let id = 0; id < o.begin.length; id++) {
       if (o.begin[id]! < 0) continue;
       const cls = o.cls[id]!, op = o.op[id]!;
+      if (o.mine[id] === this.warmupSink) { // begun before warm-up: left out
+        o.begin[id] = -1;
+        continue;
+      }
       let m = this.unfinishedByClass.get(cls);
       if (m === undefined) this.unfinishedByClass.set(cls, m = new Map());
       m.set(op, (m.get(op) ?? 0) + 1);

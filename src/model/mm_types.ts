@@ -3,7 +3,7 @@
  * (include/linux/mm_types.h), with only the fields the locking protocol reads.
  * Locks live in the structures that own them, as in the kernel.
  */
-import { mutableFields } from './shapes.js';
+import { mutableFields, objectArray } from './shapes.js';
 import { block, type BlockEffect, type Task, type WaitResource } from './effects.js';
 import { hooks } from './custom.js';
 import { RwSemaphore, type ReaderWake } from './rwsem.js';
@@ -108,7 +108,7 @@ export class VmAreaStruct implements WaitResource {
    * keeps it: the same memory.
    */
   line_cpu = -1;
-  readonly readers: Task[] = [];
+  readonly readers: Task[] = objectArray(); // object elements from the start: vma_start_read's push is compiled for them once (not a Smi deopt)
   excludeReaders = false;
   /** The writer sleeping on mm->vma_writer_wait for this VMA's readers. */
   writerWaiting: Task | null = null;

@@ -20,6 +20,18 @@ import { MAX_EVENTS, MAX_ZERO_TIME_EFFECTS, SimLimitError, SimTask, TaskState, t
 import { waitClass } from './cpus.js';
 import { RqSched } from './runqueues.js';
 
+/**
+ * Events per call of Simulator.loop: run() calls it again until the heap is
+ * empty or past `until`, so the events are processed in the same order. A
+ * call that returns after a slice lets V8 enter the optimised loop at its
+ * next call instead of replacing the running one on the stack (an OSR
+ * compile, repeated after each deopt; bench/README.md, thirteenth session).
+ * 1024 was too many under load: with the compiler thread starved, a slice
+ * still ran long enough in the interpreter for V8 to OSR it (2 OSR compiles
+ * of android-large at load 23); 128 gave none.
+ */
+export const LOOP_SLICE = 128;
+
 export * from './task.js';
 
 /** kernel/locking/rwsem.c RWSEM_WAIT_TIMEOUT, DIV_ROUND_UP(HZ, 250) jiffies: 4 ms at HZ 250 and 1000. */
@@ -255,7 +267,7 @@ export class Simulator extends RqSched {
     install_tracepoints(Simulator.tracepoints);
     obs.begin?.(this.now, mm, this.tasks);
     try {
-      this.loop(until);
+      while (this.loop(until));
       if (this.now < until) this.now = until;
       obs.finish(this.now, mm);
     } finally {
@@ -269,15 +281,21 @@ export class Simulator extends RqSched {
     }
   }
 
+  /** Events per loop() call (LOOP_SLICE; a test sets others to show the slices change nothing). */
+  static loopSlice = LOOP_SLICE;
+
   /**
    * The event loop of run(). A method of its own: V8 compiles a long loop
    * on-stack while it runs, and when that code reached run()'s epilogue it
    * was thrown away (a deopt at the end of every simulation, then a fresh
-   * compile of the loop in the next one).
+   * compile of the loop in the next one). It returns after `loopSlice`
+   * events (true: call it again) or when the heap is empty or past `until`
+   * (false).
    */
-  private loop(until: number): void {
+  private loop(until: number): boolean {
     const heap = this.heap, tasks = this.tasks;
-    while (heap.size !== 0 && heap.peekTime() < until) {
+    for (let n = Simulator.loopSlice; n !== 0; n--) {
+      if (heap.size === 0 || heap.peekTime() >= until) return false;
       heap.pop();
       this.now = heap.popTime;
       if (++this.events > MAX_EVENTS) {
@@ -316,6 +334,7 @@ export class Simulator extends RqSched {
         fn(arg);
       }
     }
+    return true;
   }
 
   /**

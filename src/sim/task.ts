@@ -3,7 +3,7 @@
  * state, the limits on a run that cannot end, SimTask and EngineConfig.
  */
 import type { Effect, KPath, RwSemaphore, WaitResource } from '../model/index.js';
-import { doubleFields, objectArray } from '../model/shapes.js';
+import { doubleFields, mutableFields, objectArray } from '../model/shapes.js';
 import type { Law, PriorityClass } from '../scenario/types.js';
 import { PRIORITY_CLASSES } from '../scenario/types.js';
 import type { SimObserver, SimTaskInfo } from './observer.js';
@@ -149,7 +149,10 @@ export class SimTask implements SimTaskInfo, SchedEntity {
     this.prio = PRIORITY_CLASSES.indexOf(cls);
     this.weight = class_weight(cls);
     // Times in ns (past 2^31) and virtual times: doubles from the start (model/shapes.ts).
-    doubleFields(this, ['vruntime', 'deadline', 'vlag', 'vprot', 'execStart', 'cpuEnd', 'spinSince', 'lockWaitSince', 'waitBegan', 'ranSinceWake', 'runStart', 'irqUntil']);
+    // cpuLeft too: a preempted burst's rest (cpuEnd - now) is a double, first in the middle of run 0.
+    doubleFields(this, ['vruntime', 'deadline', 'vlag', 'vprot', 'execStart', 'cpuEnd', 'cpuLeft', 'spinSince', 'lockWaitSince', 'waitBegan', 'ranSinceWake', 'runStart', 'irqUntil']);
+    // evTag is first rewritten by a preemption or a spin's timer, late in run 0: not a constant for V8 from the start.
+    mutableFields(this, ['evTag']);
   }
 }
 

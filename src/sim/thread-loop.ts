@@ -6,6 +6,7 @@
 import {
   Cost, cpu, fatal_signal_pending, mutableCall, mutableSleep, sleep, type CallEffect, type CpuEffect, type Effect, type KPath, type SleepEffect,
 } from '../model/index.js';
+import { doubleFields } from '../model/shapes.js';
 import type { Law, ThreadSpec } from '../scenario/types.js';
 import type { Simulator, SimTask, TaskLoop } from './engine.js';
 import { type CompiledFault, FAST_NONE, UserFault } from './user-fault.js';
@@ -72,6 +73,8 @@ export class ThreadLoop implements TaskLoop {
     this.gaps = th.ops.map((o) => o.gap);
     this.nops = th.ops.length;
     this.thinkMean = th.think.law === 'exponential' ? th.think.mean : -1;
+    // The sleep asked for is a fraction once a law draws one: a double from the first thread on (model/shapes.ts).
+    doubleFields(this, ['askedNs']);
   }
   /** The think time's mean when it is exponential (Rng.exponential, the same draw), else -1. */
   private readonly thinkMean: number;
@@ -139,35 +142,60 @@ export class ThreadLoop implements TaskLoop {
         if (fatal_signal_pending(task)) return this.exit();
         this.pickOp();
         return this.repeatOp();
-      case T_START:
-        if (this.th.start > 0) {
-          this.at = T_STARTED;
-          return sleep(this.th.start);
-        }
-        return this.started();
-      case T_STARTED:
-        return this.started();
-      case T_OP_CALLED:
-        uf.slept = false;
-        if (task.lockNs !== 0) {
-          this.at = T_OP_RELEASED;
-          return LOCK_RELEASE_CPU;
-        }
-        return this.afterOp();
-      case T_OP_RELEASED:
-        return this.afterOp();
-      case T_GAPPED:
-        uf.slept = true;
-        uf.sleptNs = this.askedNs;
-        if (fatal_signal_pending(task)) return this.exit();
-        return this.runOp();
-      case T_EXIT:
-        this.at = T_DONE;
-        return this.call(this.w.threadExit());
       default:
-        return null;
+        return ThreadLoop.RESUME[this.at]!(this);
     }
   }
+
+  /*
+   * The other states, each resumed by a function of its own through one call
+   * site (RESUME, by state): a state first met after TurboFan compiled
+   * next() (a start delay, the first gap or non-fault op, an exit: some only
+   * in a later run) no longer throws next() away for its missing type
+   * feedback; once two states have been met the call is generic and none is
+   * inlined into next().
+   */
+  private static resumeStart(l: ThreadLoop): Effect | null {
+    if (l.th.start > 0) {
+      l.at = T_STARTED;
+      return sleep(l.th.start);
+    }
+    return l.started();
+  }
+  private static resumeStarted(l: ThreadLoop): Effect | null {
+    return l.started();
+  }
+  private static resumeOpCalled(l: ThreadLoop): Effect | null {
+    l.uf.slept = false;
+    if (l.task.lockNs !== 0) { // the release's atomic, before the op returns (sim/lock-line.ts)
+      l.at = T_OP_RELEASED;
+      return LOCK_RELEASE_CPU;
+    }
+    return l.afterOp();
+  }
+  private static resumeOpReleased(l: ThreadLoop): Effect | null {
+    return l.afterOp();
+  }
+  private static resumeGapped(l: ThreadLoop): Effect | null {
+    const uf = l.uf;
+    uf.slept = true;
+    uf.sleptNs = l.askedNs;
+    if (fatal_signal_pending(l.task)) return l.exit();
+    return l.runOp();
+  }
+  private static resumeExit(l: ThreadLoop): Effect | null {
+    l.at = T_DONE;
+    return l.call(l.w.threadExit());
+  }
+  private static resumeDone(): Effect | null {
+    return null;
+  }
+  /** By T_* (T_THOUGHT, T_FAULT and T_FAULT_RELEASED are next()'s own: they never come here). */
+  private static readonly RESUME: ReadonlyArray<(l: ThreadLoop) => Effect | null> = [
+    ThreadLoop.resumeStart, ThreadLoop.resumeStarted, ThreadLoop.resumeDone, ThreadLoop.resumeGapped,
+    ThreadLoop.resumeOpCalled, ThreadLoop.resumeDone, ThreadLoop.resumeExit, ThreadLoop.resumeDone,
+    ThreadLoop.resumeDone, ThreadLoop.resumeOpReleased,
+  ];
 
   /** After the thread's start: exit if killed (back to user mode and exit), else the first think time. */
   private started(): Effect | null {

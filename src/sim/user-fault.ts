@@ -11,7 +11,7 @@ import {
   vm_fault_alloc, vm_fault_reusable,
   type CallEffect, type CpuEffect, type FolioHolder, type KPath, type VmFault,
 } from '../model/index.js';
-import { mutableFields } from '../model/shapes.js';
+import { doubleFields, mutableFields } from '../model/shapes.js';
 import type { PageState } from '../scenario/types.js';
 import type { Slot } from './build-mm.js';
 import type { SimTask } from './engine.js';
@@ -177,6 +177,9 @@ export class UserFault {
     };
     // The fast path's state is first rewritten when a strategy that takes it runs, perhaps runs later (model/shapes.ts).
     mutableFields(this, ['fastStage', 'fastVma', 'fastAddr', 'fastWrite']);
+    // A sleep's length in ns is a fraction (an exponential think time): a double from the first thread on, not a
+    // new map (and every UserFault method thrown away, "wrong map") when the first such sleep ends in run 0.
+    doubleFields(this, ['sleptNs']);
   }
 
   /** nextSequential's page offset in its slot. */
