@@ -48,7 +48,7 @@ function split(m: CheckModel, depth: number, budget = BUDGET): { verdict: Verdic
 const turn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Scenarios whose combinations the sequential search finishes quickly. */
-const SCENARIOS = ['check-anon-mprotect', 'check-fork-anon', 'check-fork-pfnmap', 'check-mmap-new-vma', 'check-uffd-fault', 'check-munmap-transient-ref', 'check-vma-reuse'];
+const SCENARIOS = ['check-anon-mprotect', 'check-fork-anon', 'check-fork-pfnmap', 'check-mmap-new-vma', 'check-uffd-fault', 'check-munmap-transient-ref'];
 
 describe('split search: verdicts equal the sequential search', () => {
   for (const name of SCENARIOS) {
