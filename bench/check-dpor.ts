@@ -1,5 +1,5 @@
 /**
- * `npm run bench:dpor [-- --configs LIST] [--no-state-cache] [--coarse-cuts] [--no-carry-cuts] [--cut-budget N] [--hunt K] [--max-executions N]`
+ * `npm run bench:dpor [-- --configs LIST] [--no-state-cache] [--coarse-cuts] [--no-carry-cuts] [--cut-budget N] [--hunt K] [--max-executions N] [--split-depth D]`
  *
  * Where the exhaustive search's executions go (docs/checker.md, "Where
  * DPOR's executions go"): the unbounded DFS (DPOR, sleep sets, state caching
@@ -20,10 +20,16 @@
  * `faultline check` runs them (./src/check/hunt.ts; `--no-carry-cuts`: the
  * bounded passes keep no cut tree, the twelfth part's rule); the counts of how
  * executions ended, the backtrack sets and the walks are then the unbounded
- * pass's alone, `executions` all passes'.
+ * pass's alone, `executions` all passes'. `--split-depth D`: the split
+ * search (./src/check/split.ts: subtrees below depth D with their own
+ * tables, round-based additions above it) run in this thread, with its
+ * rounds, subtrees, the whole process's CPU for it, and its time on 1 and 2
+ * workers estimated from the subtrees' executions and new steps
+ * (`makespan_*`: each round's subtrees handed out in order to the first free
+ * worker).
  */
 import { parseArgs } from 'node:util';
-import { DfsScheduler, HuntScheduler, INVARIANT_NAMES, loadCheckScenario, search, type CheckModel } from '../src/check/index.js';
+import { DfsScheduler, HuntScheduler, INVARIANT_NAMES, loadCheckScenario, search, splitSearch, type CheckModel } from '../src/check/index.js';
 import { faultStrategy, forkStrategy } from '../src/strategies/index.js';
 
 const CONFIGS: Record<string, { policy: 'HOLD' | 'DROP'; nfault: number }> = {
@@ -32,11 +38,31 @@ const CONFIGS: Record<string, { policy: 'HOLD' | 'DROP'; nfault: number }> = {
   'HOLD-4': { policy: 'HOLD', nfault: 4 }, 'DROP-4': { policy: 'DROP', nfault: 4 },
 };
 
+/**
+ * The split search's time on `workers` workers, in units of `cost`: each
+ * round's subtrees handed out in prefix order to the first free worker, a
+ * round ending when its last subtree does (the coordinator waits at every
+ * round boundary).
+ */
+function makespan<T>(rounds: ReadonlyArray<readonly T[]>, workers: number, cost: (t: T) => number): number {
+  let total = 0;
+  for (const r of rounds) {
+    const free = new Array<number>(workers).fill(0);
+    for (const t of r) {
+      let k = 0;
+      for (let i = 1; i < workers; i++) if (free[i]! < free[k]!) k = i;
+      free[k]! += cost(t);
+    }
+    total += Math.max(...free);
+  }
+  return total;
+}
+
 function main(): void {
   const a = parseArgs({
     options: {
       configs: { type: 'string' }, 'no-state-cache': { type: 'boolean' }, 'precise-cuts': { type: 'boolean' }, 'coarse-cuts': { type: 'boolean' }, 'no-carry-cuts': { type: 'boolean' },
-      'cut-budget': { type: 'string' }, hunt: { type: 'string' }, 'max-executions': { type: 'string' },
+      'cut-budget': { type: 'string' }, hunt: { type: 'string' }, 'max-executions': { type: 'string' }, 'split-depth': { type: 'string' },
     },
   }).values;
   const names = (a.configs ?? 'HOLD-2,DROP-2,HOLD-3').split(',');
@@ -46,6 +72,8 @@ function main(): void {
   const budget = a['cut-budget'] !== undefined ? Number(a['cut-budget']) : undefined;
   const maxExecutions = a['max-executions'] !== undefined ? Number(a['max-executions']) : null;
   const hunt = a.hunt !== undefined ? Number(a.hunt) : null;
+  const split = a['split-depth'] !== undefined ? Number(a['split-depth']) : null;
+  if (split !== null && hunt !== null) throw new Error('check-dpor: --split-depth runs the unbounded DFS alone (no --hunt)');
   for (const name of names) {
     const c = CONFIGS[name];
     if (c === undefined) throw new Error(`check-dpor: unknown configuration '${name}' (known: ${Object.keys(CONFIGS).join(', ')})`);
@@ -60,6 +88,24 @@ function main(): void {
       ...(a['no-carry-cuts'] === true ? { carryCuts: false } : {}),
       ...(budget !== undefined ? { preciseCutBudget: budget } : {}),
     };
+    if (split !== null) {
+      const t1 = process.hrtime.bigint(), c1 = process.cpuUsage();
+      const out = splitSearch(model, opts, split, { maxSteps: 4000, maxExecutions });
+      const wall = Number(process.hrtime.bigint() - t1) / 1e9;
+      const cu = process.cpuUsage(c1);
+      const s = out.stats;
+      const per = out.rounds.map((r) => r.map((t) => t.stats));
+      process.stdout.write(JSON.stringify({
+        config: name, split_depth: split, finished: !out.stoppedEarly, verdict: out.violation !== null ? out.violation.violation?.invariant : 'none',
+        executions: s.executions, new_steps: s.newSteps, stored: s.stored, ended_cache_cut: s.pruned,
+        rounds: per.length, subtrees: per.reduce((n, r) => n + r.length, 0),
+        largest_subtree: Math.max(...per.flat().map((t) => t.executions)),
+        makespan_executions: { 1: makespan(per, 1, (t) => t.executions), 2: makespan(per, 2, (t) => t.executions) },
+        makespan_new_steps: { 1: makespan(per, 1, (t) => t.newSteps), 2: makespan(per, 2, (t) => t.newSteps) },
+        cpu_s: Math.round((cu.user + cu.system) / 1e4) / 100, wall_s: Math.round(wall * 100) / 100,
+      }) + '\n');
+      continue;
+    }
     const top = hunt !== null ? new HuntScheduler(opts, hunt) : new DfsScheduler(opts);
     const t0 = process.hrtime.bigint();
     const out = search(model, top, { maxSteps: 4000, maxExecutions });

@@ -100,6 +100,13 @@ export interface DfsOptions {
   readonly carryCuts?: boolean;
   /** Precise cut summaries: most stored first steps one walk visits before the coarse rule is used (default 32; ./cut-tree.ts). */
   readonly preciseCutBudget?: number;
+  /**
+   * One subtree of the split search (./split.ts): start with `prefix`'s
+   * levels (built by the coordinator: replayed, never branched at), and never
+   * branch at a level below `depth` either; what DPOR adds to those levels'
+   * backtrack sets is read back from `frozenLevels` for the coordinator.
+   */
+  readonly split?: { readonly depth: number; readonly prefix: readonly Level[] };
 }
 
 export class NondeterminismError extends Error {

@@ -100,6 +100,8 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
   private kidFp: Footprint | null = null;
   /** The running execution ended with no task runnable (Scheduler.executionDone). */
   private endedDone = false;
+  /** A subtree of the split search, once explored: its levels below the split depth (./split.ts). */
+  frozenLevels: readonly Level[] = [];
 
   constructor(private readonly opts: DfsOptions) {
     super();
@@ -118,6 +120,7 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
     this.tree = cuts ? new CutTree(from?.tree ?? undefined) : null;
     if (this.tree !== null && opts.preciseCutBudget !== undefined) this.tree.budget = opts.preciseCutBudget;
     if (from !== undefined && this.table !== null && from.table !== null) this.seed(from);
+    if (opts.split !== undefined) this.levels.push(...opts.split.prefix);
   }
 
   /**
@@ -165,7 +168,6 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
     }
   }
 
-
   protected sumOfEntry(n: number): Summary | undefined {
     return this.entrySum[n] ?? undefined;
   }
@@ -204,7 +206,8 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
     const lv = this.levels;
     this.dporStats.ended(lv.length, this.endedAsleep);
     if (this.tree !== null) this.kid(this.endedDone ? END : UNKNOWN);
-    for (let i = lv.length - 1; i >= 0; i--) {
+    const floor = this.opts.split?.depth ?? 0;
+    for (let i = lv.length - 1; i >= floor; i--) {
       const l = lv[i]!;
       if (l.kind === 'c') {
         if (l.taken + 1 < l.n) {
@@ -225,6 +228,7 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
         return this.begin();
       }
     }
+    if (floor > 0) this.frozenLevels = lv.slice(0, Math.min(floor, lv.length));
     this.popTo(-1);
     return null;
   }
@@ -486,7 +490,6 @@ export class DfsScheduler extends DfsRaces implements Scheduler {
   coverage(): { depth: number; explored: number } {
     return coverage(this.levels, (l) => this.candidates(l, false));
   }
-
 
   /** Precise cut summaries are on (./cut-tree.ts). */
   get preciseCuts(): boolean {

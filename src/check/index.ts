@@ -18,3 +18,4 @@ export * from './shrink.js';
 export * from './check.js';
 export * from './format.js';
 export * from './cli.js';
+export * from './split.js';
