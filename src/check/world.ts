@@ -198,7 +198,7 @@ export class World {
    * accessors) get their values back, and each container is refilled only
    * when its contents differ from the saved ones.
    */
-  constructor(readonly full = false) {}
+  constructor(public full = false) {}
   /** The container records of the snapshot's objects, handed to each restored tracker in turn (Tracker.restore), and the tracker that has them. */
   private records: ContainerSlot[] = [];
   private holder: Tracker | null = null;
