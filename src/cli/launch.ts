@@ -8,9 +8,13 @@
  * scavenges as they were), so `faultline check` starts node once more with
  * the flag: the same script, the same arguments, the same environment, the
  * standard streams inherited, and the child's exit status (or the signal
- * that ended it) passed on. SIGINT, SIGTERM and SIGHUP sent to the first
- * process are passed to the child (check stops its search on the first two
- * and prints a partial report).
+ * that ended it) passed on. The child runs in a process group of its own,
+ * and SIGINT, SIGTERM and SIGHUP that reach the first process are passed to
+ * it once: check stops its search at the first SIGINT or SIGTERM with a
+ * partial report and quits at once at the second, so a signal sent to the
+ * whole group (a terminal's Ctrl-C, `timeout`) must not reach it twice.
+ * What is lost: SIGKILL of the first process leaves the child running to
+ * its end, and Ctrl-Z suspends only the first process.
  *
  * No relaunch when: the command is not one that gains (only `check`; `run`
  * and `sweep` do not: docs/checker.md); it only prints help or lists; the
@@ -60,7 +64,7 @@ const FORWARDED: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  */
 export function relaunch(execArgv: readonly string[], script: string, argv: readonly string[]): Promise<number> {
   if (process.env['FAULTLINE_LAUNCH_TRACE'] !== undefined) process.stderr.write(`faultline: relaunch with ${execArgv.join(' ')}\n`);
-  const child = spawn(process.execPath, [...execArgv, script, ...argv], { stdio: 'inherit' });
+  const child = spawn(process.execPath, [...execArgv, script, ...argv], { stdio: 'inherit', detached: true });
   const forward = (sig: NodeJS.Signals): void => { child.kill(sig); };
   for (const s of FORWARDED) process.on(s, forward);
   return new Promise((resolve) => {
