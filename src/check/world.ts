@@ -9,7 +9,10 @@
  * (recursively, each with the container object itself, restored in place so
  * that aliases stay aliases), the tracker's ids, birth counts and digests,
  * and the execution's own tables. Each later execution `restore`s them
- * into the same objects before its first step.
+ * into the same objects before its first step: only the fields written
+ * since the last restore (the accessors mark them: Store.w) and the
+ * containers whose contents differ from the saved ones (docs/checker.md,
+ * "The collector and the restore").
  *
  * Why the restored objects are indistinguishable from fresh ones: an
  * instrumented object's state is its tracked fields (restored) and its
