@@ -126,7 +126,24 @@ export interface Store {
   key: number;
   ha: number;
   hb: number;
+  /**
+   * The fields written through an accessor since the World's last capture
+   * or restore, a bit per field (`writtenBit`): ./world.ts puts back only
+   * these fields, and checks the containers. Set by every write; only World
+   * clears it.
+   */
+  w: number;
 }
+
+/**
+ * The bit of field `idx` in Store.w: fields 0 to 30 one each, every later
+ * field bit 31 (World then restores all of the object's fields).
+ */
+export function writtenBit(idx: number): number {
+  return idx < 31 ? 1 << idx : 1 << 31;
+}
+/** Store.w: a field past the 31st was written. */
+export const WRITTEN_HIGH = 1 << 31;
 export const STORE = Symbol('faultline.check.store');
 
 export function storeOf(o: object): Store {
@@ -147,6 +164,7 @@ const accessors: PropertyDescriptor[] = [];
 function accessor(idx: number): PropertyDescriptor {
   let d = accessors[idx];
   if (d === undefined) {
+    const bit = writtenBit(idx);
     d = {
       get(this: { [STORE]: Store }) {
         const st = this[STORE];
@@ -163,6 +181,7 @@ function accessor(idx: number): PropertyDescriptor {
         if (t !== null && t.on) t.write(st.base + idx);
         st.v[idx] = x;
         st.ok = false;
+        st.w |= bit;
       },
       enumerable: true,
       configurable: false,

@@ -148,7 +148,7 @@ export class Tracker extends TrackerIds {
     const rec = o as Record<string, unknown>;
     const keys = plan.keys;
     const v: unknown[] = new Array<unknown>(keys.length);
-    const store: Store = { base: idx * FIELDS_PER_OBJECT, plan, v, ok: false, key: 0, ha: 0, hb: 0 };
+    const store: Store = { base: idx * FIELDS_PER_OBJECT, plan, v, ok: false, key: 0, ha: 0, hb: 0, w: 0 };
     // Move the tracked fields behind the class's accessor prototype: delete
     // every own field, last added first (V8 keeps the object's fast
     // properties when the last one is deleted), switch the prototype, and
@@ -203,14 +203,34 @@ export class Tracker extends TrackerIds {
     };
   }
 
-  /** Start from `s` (a fresh tracker, before any object is registered). */
-  restore(s: TrackerSnapshot): void {
+  /**
+   * Start from `s` (a fresh tracker, before any object is registered).
+   * `records`: `s.containers`' records to take over (./world.ts hands the
+   * same ones to each execution's tracker, their digests reset, instead of
+   * copies; the tracker it took them from is `retire`d), else copies.
+   */
+  restore(s: TrackerSnapshot, records?: ContainerSlot[]): void {
     if (this.objects.length !== 0 || this.pending.length !== 0) throw new Error('check: tracker restore after objects were registered');
     for (const o of s.objects) this.objects.push(o);
     for (const [o, id] of s.ids) this.ids.set(o, id);
     for (const [k, n] of s.born) this.born.set(k, n);
-    for (const c of s.containers) this.containers.push({ ...c });
+    const cs = s.containers;
+    if (records === undefined) {
+      for (const c of cs) this.containers.push({ ...c });
+    } else {
+      for (let i = 0; i < cs.length; i++) {
+        const r = records[i]!;
+        r.hash = cs[i]!.hash;
+        this.containers.push(r);
+      }
+    }
   }
+
+  /** Another tracker took over this one's container records (`restore`): no step may run here any more. */
+  retire(): void {
+    this.retired = true;
+  }
+  private retired = false;
 
   /** Freeze the fields listed as immutable (tests): a kernel path writing one throws. */
   static paranoid = false;
@@ -296,6 +316,7 @@ export class Tracker extends TrackerIds {
    * of sub-steps is known: Execution.step).
    */
   begin(footprint = true, log = true): void {
+    if (this.retired) throw new Error('check: a step of an execution whose World was restored for another one');
     if (footprint && this.stale) {
       for (const c of this.containers) c.hash = this.digest(c.store.v[c.idx]);
       this.stale = false;
