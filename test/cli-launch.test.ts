@@ -55,6 +55,22 @@ const inProcess = (r: Run): string[] => r.err.split('\n').filter((l) => l.starts
 describe('the built command', () => {
   beforeAll(() => ensureBuilt(), 120_000);
 
+  it('check --replay - and /dev/stdin read a schedule from a socket stdin (node spawn\'s pipes); an unreadable path exits 2 in one line', async () => {
+    const args = ['check', 'check-fork-uffd-wp', '--fork', 'fork-lock-cow', '--no-save'];
+    const v = await runBin([], args, '');
+    expect(v.code).toBe(1);
+    const schedule = /--replay (fl1\.\S+)/.exec(v.out)![1]!;
+    for (const arg of ['-', '/dev/stdin']) {
+      const r = await runBin([], [...args, '--replay', arg], `${schedule}\n`);
+      expect(r.err).not.toMatch(/ENXIO|at readSchedule/);
+      expect(r.code).toBe(1);
+      expect(r.out).toContain(schedule);
+    }
+    const bad = await runBin([], [...args, '--replay', '/root'], '');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--replay \/root: cannot read it \(EISDIR\)/);
+  }, 60_000);
+
   it('check: one relaunch with the flag; exit 1 (a violation), 2 (bad input), 3 (incomplete) passed on; a schedule read from stdin through a pipe', async () => {
     const args = ['check', 'check-fork-uffd-wp', '--fork', 'fork-lock-cow', '--no-save'];
     const v = await runBin([], args, '');

@@ -68,7 +68,7 @@ SCENARIO is a built-in check scenario (see --list) or a check-scenario file.
   --time-limit DURATION    stop the whole command after DURATION of wall time, e.g.
                            90s, 10m, 2h; 0 for none (default ${DEFAULT_TIME_LIMIT}). On the limit,
                            SIGINT or SIGTERM: partial report, exit 3
-  --replay FILE|SCHEDULE   rerun exactly one schedule (from a counterexample)
+  --replay FILE|SCHEDULE|- rerun exactly one schedule (from a counterexample; - reads stdin)
   --save FILE              write the counterexample's schedule here (default: a file in the temp dir)
   --no-save                do not write the schedule to a file
   --no-shrink              report the counterexample as found
@@ -112,8 +112,17 @@ function listText(): string {
 }
 
 function readSchedule(arg: string): string {
-  if (existsSync(arg)) {
-    const lines = readFileSync(arg, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  // `-` or /dev/stdin: read descriptor 0 itself (a socket, as node's own spawn
+  // pipes are, cannot be opened through /dev/stdin: ENXIO).
+  const stdin = arg === '-' || arg === '/dev/stdin';
+  if (stdin || existsSync(arg)) {
+    let text: string;
+    try {
+      text = readFileSync(stdin ? 0 : arg, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--replay ${arg}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
+    const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
     const last = lines[lines.length - 1];
     if (last === undefined) throw new UsageError(`--replay ${arg}: the file holds no schedule`);
     return last;
