@@ -303,7 +303,7 @@ export class UserFault {
       const vmf = this.vmf ?? vm_fault_alloc(vma);
       r = do_user_addr_fault_fast_handle(vmf, vma, this.fastAddr, this.fastWrite);
       if (r === FILEMAP_FAULT_STAGED) { // filemap_fault on `vmf`, as stages
-        this.vmf = vmf;
+        this.vmf = vmf; // kept for the next fault: filemap_fault from do_read_fault sets neither vmf->folio nor keep_locked
         const c = this.filemap.begin(vmf);
         if (typeof c !== 'number') {
           this.fastStage = FAST_FILEMAP;
