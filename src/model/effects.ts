@@ -294,8 +294,20 @@ export function killable(b: BlockEffect): BlockEffect {
   }
   return k as BlockEffect;
 }
-export function submit(law: LawName, folio: Folio, end_io: (folio: Folio) => void, owner: Task | null, nr = 1): SubmitEffect {
-  const e = new EffectRecord(EffectKind.SUBMIT);
+/**
+ * A SUBMIT effect whose fields its owner rewrites before each yield (`submit`'s
+ * `into`): the simulator reads a SUBMIT's fields as soon as it is yielded (the
+ * completion is scheduled with `end_io` and `folio`, not the record), so one
+ * record per thread serves every read it submits (filemap_stages.ts). Never
+ * handed to the checker, whose I/O pseudo-task keeps its own.
+ */
+export type MutableSubmit = { -readonly [K in keyof SubmitEffect]: SubmitEffect[K] };
+export function mutableSubmit(): MutableSubmit {
+  return new EffectRecord(EffectKind.SUBMIT) as unknown as MutableSubmit;
+}
+/** Submit `nr` pages of I/O on `folio`, completed by `end_io`: a new record, or `into` rewritten (mutableSubmit). */
+export function submit(law: LawName, folio: Folio, end_io: (folio: Folio) => void, owner: Task | null, nr = 1, into: MutableSubmit | null = null): SubmitEffect {
+  const e = into !== null ? into as unknown as EffectRecord : new EffectRecord(EffectKind.SUBMIT);
   e.n = nr;
   e.law = law;
   e.folio = folio;

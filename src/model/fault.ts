@@ -254,7 +254,10 @@ export function* do_user_addr_fault(
  *    at `lock_mmap:`, do_user_addr_fault(mm, address, write, null)).
  * 2. The caller yields the first attempt's CPU step (first_attempt_cpu).
  * 3. do_user_addr_fault_fast_handle: handle_mm_fault. When it returns a
- *    path (it may sleep), the caller runs it as a CALL.
+ *    path (it may sleep), the caller runs it as a CALL; when it returns
+ *    FILEMAP_FAULT_STAGED (do_read_fault's filemap_fault), the caller runs
+ *    filemap_fault as stages of its own (filemap_stages.ts), whose result
+ *    stands for the path's.
  * 4. do_user_addr_fault_fast_ret with handle_mm_fault's VM_FAULT bits:
  *    without VM_FAULT_RETRY the loop's tail (mm_account_fault, vma_end_read,
  *    VMA_LOCK_SUCCESS) and the fault's result; with it, step 5 below.
@@ -272,7 +275,7 @@ export function do_user_addr_fault_fast_lock(mm: MmStruct, address: number, hint
 }
 export { first_attempt_cpu as do_user_addr_fault_fast_cpu };
 export function do_user_addr_fault_fast_handle(vmf: VmFault, vma: VmAreaStruct, address: number, write: boolean): number | KPath<number> {
-  return handle_mm_fault_with(vmf, vma, address, fault_flags(write) | FAULT_FLAG_VMA_LOCK);
+  return handle_mm_fault_with(vmf, vma, address, fault_flags(write) | FAULT_FLAG_VMA_LOCK, true);
 }
 export function do_user_addr_fault_fast_ret(mm: MmStruct, vma: VmAreaStruct, address: number, write: boolean, ret: number): number | KPath<number> {
   if ((ret & VM_FAULT_RETRY) !== 0) return do_user_addr_fault_fast_vma_retry(mm, vma, address, write, ret);
@@ -304,7 +307,8 @@ export function do_user_addr_fault_fast_ret(mm: MmStruct, vma: VmAreaStruct, add
  *    (do_user_addr_fault(mm, address, write, null, 0, flags, 1)).
  * 7. The caller yields the retried attempt's CPU step (RETRY_CPU, attempts
  *    being 1), then calls handle_mm_fault (do_user_addr_fault_fast_mmap_handle,
- *    with the caller's struct vm_fault as in step 3; a path: run as a CALL).
+ *    with the caller's struct vm_fault as in step 3; a path: run as a CALL;
+ *    FILEMAP_FAULT_STAGED: filemap_fault's stages, as in step 3).
  * 8. do_user_addr_fault_fast_mmap_ret with its VM_FAULT bits: the lock_mmap
  *    loop's tail, the fault's result, or (VM_FAULT_RETRY again, no fatal
  *    signal) the general form at its next `retry:` iteration.
@@ -336,7 +340,7 @@ export function do_user_addr_fault_fast_lock_mmap(mm: MmStruct, address: number)
 }
 export { RETRY_CPU as do_user_addr_fault_fast_retry_cpu };
 export function do_user_addr_fault_fast_mmap_handle(vmf: VmFault, vma: VmAreaStruct, address: number, flags: number): number | KPath<number> {
-  return handle_mm_fault_with(vmf, vma, address, flags);
+  return handle_mm_fault_with(vmf, vma, address, flags, true);
 }
 export function do_user_addr_fault_fast_mmap_ret(mm: MmStruct, address: number, write: boolean, flags: number, ret: number): number | KPath<number> {
   mm_account_fault(ret);

@@ -3,7 +3,7 @@
  * whether the fault drops its lock to wait for I/O, and when it reads ahead
  * (the readahead itself is readahead.ts).
  */
-import type { KPath } from './effects.js';
+import type { KPath, MutableSubmit, SubmitEffect } from './effects.js';
 import { filemap_charge_and_add, folio_mapped_young } from './memcontrol.js';
 import type { VmFault } from './fault_types.js';
 import {
@@ -20,6 +20,7 @@ import {
 } from './pagemap.js';
 import { page_cache_async_ra, page_cache_ra_order, page_cache_ra_window } from './readahead.js';
 import { hooks, hooks_on } from './custom.js';
+import { filemap_frame, filemap_ra_frame } from './filemap_frames.js';
 import { sched_points } from './sched.js';
 import { count_vm_event, VmEvent } from './vmstat.js';
 
@@ -59,7 +60,7 @@ function* release_fault_lock_at_point(vmf: VmFault): KPath<boolean> {
  * is released ("all fault_handlers only check for fatal signals if we return
  * VM_FAULT_RETRY, so we need to drop the fault lock here").
  */
-function* lock_folio_maybe_drop_mmap(vmf: VmFault, folio: Folio, fpin: boolean): KPath<number> {
+export function* lock_folio_maybe_drop_mmap(vmf: VmFault, folio: Folio, fpin: boolean): KPath<number> {
   if (!fpin && !vmf.vma.mm.fault.hold_for_locked_folio(folio)) {
     const u = maybe_unlock_mmap_for_io(vmf, fpin);
     fpin = typeof u === 'boolean' ? u : yield* u;
@@ -221,165 +222,110 @@ function* filemap_charge_create_folio(vma: VmAreaStruct, index: number): KPath<F
 }
 
 /**
- * A frame checkpoint in filemap_fault (model-only hook; docs/checker.md,
- * "State caching"), on a read fault only: then filemap_fault is do_read_fault's
- * tail call (`return filemap_fault(vmf)`) from handle_mm_fault's tail call
- * (`return do_fault(vmf)`), so besides this frame only do_user_addr_fault's is
- * open, and its live locals are those of its `*_handle_mm_fault` checkpoint.
- * Live in this frame: vmf (vma, address, pgoff, flags, keep_locked; folio is
- * set only with keep_locked), ret, fpin, keep and folio (`vma` is vmf.vma).
- * vmf.pt (the PTE table handle_mm_fault walked to, read by finish_fault's
- * pte_offset_map_lock) is live too: a zap's page-table reclaim
- * (try_get_and_clear_pmd, under mmap_lock for read) may clear the pmd while
- * the fault holds its lock, so the table is not implied by the mm's.
+ * filemap_fault's decisions, each a plain call that both forms of the fault
+ * make in the same order: the generator below (every engine but the
+ * simulator's fast path, and the checker with its scheduling points and frame
+ * checkpoints) and the simulator's stages (filemap_stages.ts), which yield the
+ * same effects without a generator frame. Between two of them a form yields,
+ * or runs a path that may (readahead with a memory model, a sleep on the lock).
  */
-function filemap_frame(site: 'filemap_ra' | 'filemap_lock' | 'filemap_locked', vmf: VmFault, ret: number, fpin: boolean, keep: boolean, folio: Folio | null): void {
-  if (hooks_on && (vmf.flags & FAULT_FLAG_WRITE) === 0) {
-    if (fpin) {
-      // The fault lock is dropped (issue 15's eleventh part): every return from here is out_retry's `ret |
-      // VM_FAULT_RETRY` (ret no longer changes; VM_FAULT_RETRY_VMA under retry_vma_after_io), and
-      // FAULT_FLAG_VMA_LOCK is read again only for that RETRY_VMA, so the checkpoint lists vmf.flags without
-      // it and the site by number; do_user_addr_fault's continuation is what its `fault_retry_cont` declared,
-      // chosen by ret's VM_FAULT_MAJOR (the checker's base; without a declaration, the *_handle_mm_fault one).
-      hooks.frame?.('filemap_dropped', [DROPPED_SITE[site], (ret & VM_FAULT_MAJOR) !== 0, vmf.vma, vmf.address, vmf.pgoff,
-        vmf.flags & ~FAULT_FLAG_VMA_LOCK, vmf.keep_locked === true, vmf.pt, ret, keep, folio]);
-    } else {
-      hooks.frame?.(site, [vmf.vma, vmf.address, vmf.pgoff, vmf.flags, vmf.keep_locked === true, vmf.pt, ret, fpin, keep, folio]);
-    }
-  }
-}
-/** The code position of a `filemap_dropped` checkpoint, by the site it stands for. */
-const DROPPED_SITE = { filemap_ra: 1, filemap_lock: 2, filemap_locked: 3 } as const;
 
 /**
- * The frame checkpoint at filemap_fault's entry (`filemap_entry`), and those right before its readahead drops the
- * fault lock (maybe_unlock_mmap_for_io; the kernel calls it inside
- * do_async_mmap_readahead on a PG_readahead hit and inside
- * do_sync_mmap_readahead before the read-around or VM_EXEC window, mm/filemap.c
- * v7.0). Everything do_*_mmap_readahead read (f_ra's fields, the folio's
- * readahead flag, mmap_miss) is dead here but its result: on a hit the folio
- * (page_cache_async_ra reads f_ra afresh), on a miss `nr` (the window's start
- * and marker are read afresh from f_ra after the drop). Live, as for
- * filemap_frame: vmf's vma, address, pgoff, flags, keep_locked and pt, ret,
- * fpin, keep, the folio (hit; null on a miss, where retry_find sets it, and
- * at the entry) and nr (miss; -1 on a hit and at the entry). Read faults only,
- * for the reason filemap_frame gives.
+ * A page-cache hit: on a first attempt, do_async_mmap_readahead's answer
+ * (true: a PG_readahead folio; the caller drops the fault lock,
+ * maybe_unlock_mmap_for_io, and runs page_cache_async_ra).
  */
-function filemap_ra_frame(site: 'filemap_async_ra' | 'filemap_sync_ra' | 'filemap_entry', vmf: VmFault, ret: number, fpin: boolean, keep: boolean,
-  folio: Folio | null, nr: number): void {
-  if (hooks_on && (vmf.flags & FAULT_FLAG_WRITE) === 0) {
-    hooks.frame?.(site, [vmf.vma, vmf.address, vmf.pgoff, vmf.flags, vmf.keep_locked === true, vmf.pt, ret, fpin, keep, folio, nr]);
-  }
+export function filemap_fault_async_ra(vmf: VmFault, folio: Folio): boolean {
+  return (vmf.flags & FAULT_FLAG_TRIED) === 0 && do_async_mmap_readahead(vmf, folio);
 }
 
 /**
- * filemap_fault (mm/filemap.c, v7.0; docs in ../shared/kernel/memory-and-vma.md
- * §A.2). Hit: do_async_mmap_readahead on a first attempt. Miss (MAJOR):
- * do_sync_mmap_readahead, then retry_find. Then lock the folio
- * (lock_folio_maybe_drop_mmap); a !uptodate folio goes to page_not_uptodate,
- * which drops the lock on a first attempt and reads it with
- * filemap_read_folio, then returns a plain VM_FAULT_RETRY (out_retry: patch
- * 1/5 does not add VM_FAULT_RETRY_VMA there, so retry-vma retries those under
- * mmap_lock). Under FAULT_FLAG_TRIED nothing drops: the read is submitted and
- * waited for holding the fault lock, then retry_find. If the lock was dropped
- * anywhere else (`fpin`), VM_FAULT_RETRY, with patch 1/5's
- * VM_FAULT_RETRY_VMA when it was the VMA lock.
+ * A page-cache miss (the caller's ret becomes VM_FAULT_MAJOR): PGMAJFAULT
+ * (and, after an earlier attempt read the page, the model's RETRY_IO_MISS
+ * counts), then do_sync_mmap_readahead: the window's pages to read (the caller
+ * drops the fault lock and reads them), or 0.
  */
-export function* filemap_fault(vmf: VmFault): KPath<number> {
+export function filemap_fault_miss(vmf: VmFault): number {
+  count_vm_event(VmEvent.PGMAJFAULT);
+  if ((vmf.flags & FAULT_FLAG_TRIED) !== 0) { // an earlier attempt read it; reclaim took it since
+    count_vm_event(VmEvent.RETRY_IO_MISS);
+    if ((vmf.flags & FAULT_FLAG_VMA_LOCK) !== 0) count_vm_event(VmEvent.RETRY_IO_MISS_VMA);
+  }
+  return do_sync_mmap_readahead(vmf);
+}
+
+/** The window's PG_readahead page (`start + size - async_size`), or -1 without an async part; read after the fault lock is dropped. */
+function ra_marker(vma: VmAreaStruct): number {
+  const ra = vma.f_ra;
+  return ra.async_size > 0 ? ra.start + ra.size - ra.async_size : -1;
+}
+
+/**
+ * do_sync_mmap_readahead's read of its window of `nr` pages without a memory
+ * model: page_cache_ra_order at the faulting page, PG_readahead when it is
+ * the window's marker. Returns the read's SUBMIT (`into` rewritten when given).
+ */
+export function do_sync_mmap_readahead_read(vmf: VmFault, nr: number, into: MutableSubmit | null): SubmitEffect {
+  return page_cache_ra_order(vmf.vma, vmf.pgoff, nr, vmf.pgoff === ra_marker(vmf.vma), into);
+}
+
+/** retry_find without a memory model: the page-cache folio, or a new one (filemap_create_folio). */
+export function filemap_retry_find(vmf: VmFault, keep: boolean): Folio {
+  return filemap_get_folio(vmf.vma, vmf.pgoff, keep) ?? filemap_create_folio(vmf.vma, vmf.pgoff);
+}
+
+/**
+ * lock_folio_maybe_drop_mmap after a failed trylock, when it is
+ * __folio_lock_killable alone: the fault lock is already dropped (`fpin`, a
+ * miss's readahead) and the fault is killable. The caller then sleeps in
+ * place, without either generator: folio_lock_killable_queue, the BLOCK,
+ * folio_lock_killable_woken, and lock_folio_killable_ret of the result.
+ */
+export function lock_folio_killable_only(vmf: VmFault, fpin: boolean): boolean {
+  return fpin && (vmf.flags & FAULT_FLAG_KILLABLE) !== 0;
+}
+/** lock_folio_maybe_drop_mmap's answer from __folio_lock_killable's when the lock was already dropped: -1 (fatal signal) or 1. */
+export function lock_folio_killable_ret(r: number): number {
+  return r < 0 ? -1 : 1;
+}
+
+/** out_retry: folio_put, and ret | VM_FAULT_RETRY (the fault lock is released). */
+export function filemap_out_retry(folio: Folio, ret: number): number {
+  folio.refcount--;
+  return ret | VM_FAULT_RETRY;
+}
+
+/**
+ * page_not_uptodate, once maybe_unlock_mmap_for_io answered `fpin`: the
+ * model's counts, then filemap_read_folio's ->read_folio on the folio locked
+ * by us. Returns the read's SUBMIT (`into` rewritten when given); the caller
+ * yields it (or, on a synchronous device, runs submit_read_bio) and waits in
+ * folio_wait_locked_killable, then page_not_uptodate_done.
+ */
+export function page_not_uptodate_read(folio: Folio, fpin: boolean, into: MutableSubmit | null): SubmitEffect {
+  if (!fpin) count_vm_event(VmEvent.FAULT_HOLD_WAIT);
+  count_vm_event(VmEvent.PAGE_NOT_UPTODATE_READ);
+  count_vm_event(VmEvent.IO_READ);
+  return folio_submit_read(folio, into); // ->read_folio
+}
+/**
+ * page_not_uptodate after filemap_read_folio's wait: folio_put; out_retry
+ * when the fault lock was dropped, even if the read failed (returned); else
+ * -1: `goto retry_find`.
+ */
+export function page_not_uptodate_done(folio: Folio, ret: number, fpin: boolean): number {
+  folio.refcount--;
+  return fpin ? ret | VM_FAULT_RETRY : -1;
+}
+
+/**
+ * The folio is locked by us and uptodate. With the fault lock held: a
+ * keep_locked fault (do_shared_fault) gets VM_FAULT_LOCKED and vmf.folio
+ * (returned); else finish_fault maps the page. Returns -1 when the caller
+ * goes on to filemap_fault_unlock (after its scheduling point).
+ */
+export function filemap_fault_finish(vmf: VmFault, folio: Folio, ret: number, fpin: boolean, keep: boolean): number {
   const vma = vmf.vma;
-  let ret = 0;
-  let fpin = false;
-  const keep = vmf.keep_locked === true;
-  // Frame checkpoint at filemap_fault's entry: what handle_mm_fault and fault-around (do_fault_around ->
-  // filemap_map_pages: the page-cache slot, the folio's flags, mmap_miss) read is dead; live are vmf's
-  // fields, ret (0), fpin (false) and keep.
-  if (hooks_on) filemap_ra_frame('filemap_entry', vmf, ret, fpin, keep, null, -1);
-  if (sched_points) yield PT.filemap_get_folio;
-  let folio = filemap_get_folio(vma, vmf.pgoff, keep);
-  if (folio !== null) {
-    if ((vmf.flags & FAULT_FLAG_TRIED) === 0 && do_async_mmap_readahead(vmf, folio)) {
-      if (hooks_on) filemap_ra_frame('filemap_async_ra', vmf, ret, fpin, keep, folio, -1); // do_async_mmap_readahead: before maybe_unlock_mmap_for_io
-      const u = maybe_unlock_mmap_for_io(vmf, fpin);
-      fpin = typeof u === 'boolean' ? u : yield* u;
-      yield* page_cache_async_ra(vma, folio, vmf.pgoff);
-    }
-  } else {
-    // Page-cache miss: major fault.
-    count_vm_event(VmEvent.PGMAJFAULT);
-    if ((vmf.flags & FAULT_FLAG_TRIED) !== 0) { // an earlier attempt read it; reclaim took it since
-      count_vm_event(VmEvent.RETRY_IO_MISS);
-      if ((vmf.flags & FAULT_FLAG_VMA_LOCK) !== 0) count_vm_event(VmEvent.RETRY_IO_MISS_VMA);
-    }
-    ret = VM_FAULT_MAJOR;
-    const nr = do_sync_mmap_readahead(vmf);
-    if (nr > 0) {
-      if (hooks_on) filemap_ra_frame('filemap_sync_ra', vmf, ret, fpin, keep, null, nr); // do_sync_mmap_readahead: before maybe_unlock_mmap_for_io
-      const u = maybe_unlock_mmap_for_io(vmf, fpin);
-      fpin = typeof u === 'boolean' ? u : yield* u;
-      const ra = vma.f_ra;
-      const mark = ra.async_size > 0 ? ra.start + ra.size - ra.async_size : -1;
-      if (vma.mm.memory !== null) yield* page_cache_ra_window(vma, ra.start, nr, mark);
-      else {
-        const bio = page_cache_ra_order(vma, vmf.pgoff, nr, vmf.pgoff === mark);
-        if (hooks_on) filemap_frame('filemap_ra', vmf, ret, fpin, keep, null); // nr, ra and mark are dead once the read is submitted
-        // read_pages -> submit_bio: on a synchronous device (zram) the window is read, uptodate and
-        // unlocked when it returns; retry_find then locks it at once, and fpin still ends the fault in
-        // VM_FAULT_RETRY (filemap_fault: `if (fpin) { folio_unlock(folio); goto out_retry; }`).
-        if (vma.mm.readSynchronous) yield* submit_read_bio(bio, true);
-        else yield bio;
-      }
-    }
-    folio = filemap_get_folio(vma, vmf.pgoff, keep) ?? // retry_find
-      (vma.mm.memory === null ? filemap_create_folio(vma, vmf.pgoff) : yield* filemap_charge_create_folio(vma, vmf.pgoff));
-  }
-  for (;;) {
-    folio.refcount++;
-    if (hooks_on) filemap_frame('filemap_lock', vmf, ret, fpin, keep, folio);
-    if (sched_points) yield PT.folio_trylock;
-    if (!folio_trylock(folio)) {
-      let r: number;
-      if (fpin && (vmf.flags & FAULT_FLAG_KILLABLE) !== 0) {
-        // lock_folio_maybe_drop_mmap with the fault lock already dropped (a miss's readahead) and a
-        // killable fault is __folio_lock_killable alone, -1 or 1: made here without either generator.
-        r = folio_lock_killable_queue(folio);
-        if (r === FOLIO_QUEUED) {
-          yield folio.blockLockKillable;
-          r = folio_lock_killable_woken(folio);
-        }
-        r = r < 0 ? -1 : 1;
-      } else {
-        r = yield* lock_folio_maybe_drop_mmap(vmf, folio, fpin);
-      }
-      if (r < 0) { // out_retry: interrupted by a fatal signal, fault lock released
-        folio.refcount--;
-        return ret | VM_FAULT_RETRY;
-      }
-      fpin = r === 1;
-    }
-    if (folio.uptodate) {
-      if (hooks_on) filemap_frame('filemap_locked', vmf, ret, fpin, keep, folio); // the folio is locked by us and uptodate
-      break;
-    }
-    // page_not_uptodate: filemap_read_folio with the folio locked by us.
-    const u = maybe_unlock_mmap_for_io(vmf, fpin);
-    fpin = typeof u === 'boolean' ? u : yield* u;
-    if (!fpin) count_vm_event(VmEvent.FAULT_HOLD_WAIT);
-    count_vm_event(VmEvent.PAGE_NOT_UPTODATE_READ);
-    count_vm_event(VmEvent.IO_READ);
-    // filemap_read_folio: ->read_folio submits the read, then folio_wait_locked_killable. On a
-    // synchronous device (zram: zram_submit_bio completes the bio in this task) the folio is
-    // uptodate and unlocked when ->read_folio returns, so the wait returns at once: no sleep, no
-    // wake-up. The fault lock was dropped above all the same (maybe_unlock_mmap_for_io does not
-    // look at the device) and the fault still returns VM_FAULT_RETRY (`if (fpin) goto out_retry`).
-    if (vma.mm.readSynchronous) yield* submit_read_bio(folio_submit_read(folio), true);
-    else yield folio_submit_read(folio); // ->read_folio
-    yield* folio_wait_locked_killable(folio); // the read's completion unlocks it
-    folio.refcount--;
-    if (fpin) return ret | VM_FAULT_RETRY; // goto out_retry, even if the read failed
-    if (sched_points) yield PT.filemap_get_folio;
-    folio = filemap_get_folio(vma, vmf.pgoff, keep) ?? // goto retry_find
-      (vma.mm.memory === null ? filemap_create_folio(vma, vmf.pgoff) : yield* filemap_charge_create_folio(vma, vmf.pgoff));
-  }
   if (!fpin && keep) { // return VM_FAULT_LOCKED: the caller (do_shared_fault) finishes the fault
     vmf.folio = folio;
     return ret | VM_FAULT_LOCKED;
@@ -393,12 +339,121 @@ export function* filemap_fault(vmf: VmFault): KPath<number> {
     }
     if (hooks_on) hooks.set_pte_at(vma, vmf.pgoff, cow ? 'anon' : 'file');
   }
-  if (sched_points) yield PT.folio_unlock;
-  folio_unlock(folio); // fpin: "we dropped the lock at some point"; else finish_fault mapped it
+  return -1;
+}
+/**
+ * filemap_fault's end: folio_unlock (fpin: "we dropped the lock at some
+ * point"; else finish_fault mapped it), folio_put, and ret; when the lock was
+ * dropped, out_retry's VM_FAULT_RETRY, with patch 1/5's VM_FAULT_RETRY_VMA
+ * when it was the VMA lock and the strategy retries there.
+ */
+export function filemap_fault_unlock(vmf: VmFault, folio: Folio, ret: number, fpin: boolean): number {
+  folio_unlock(folio);
   folio.refcount--;
   if (fpin) {
-    const toVma = vma.mm.fault.retry_vma_after_io && (vmf.flags & FAULT_FLAG_VMA_LOCK) !== 0;
+    const toVma = vmf.vma.mm.fault.retry_vma_after_io && (vmf.flags & FAULT_FLAG_VMA_LOCK) !== 0;
     return ret | VM_FAULT_RETRY | (toVma ? VM_FAULT_RETRY_VMA : 0);
   }
   return ret;
+}
+
+/**
+ * filemap_fault (mm/filemap.c, v7.0; docs in ../shared/kernel/memory-and-vma.md
+ * §A.2). Hit: do_async_mmap_readahead on a first attempt. Miss (MAJOR):
+ * do_sync_mmap_readahead, then retry_find. Then lock the folio
+ * (lock_folio_maybe_drop_mmap); a !uptodate folio goes to page_not_uptodate,
+ * which drops the lock on a first attempt and reads it with
+ * filemap_read_folio, then returns a plain VM_FAULT_RETRY (out_retry: patch
+ * 1/5 does not add VM_FAULT_RETRY_VMA there, so retry-vma retries those under
+ * mmap_lock). Under FAULT_FLAG_TRIED nothing drops: the read is submitted and
+ * waited for holding the fault lock, then retry_find. If the lock was dropped
+ * anywhere else (`fpin`), VM_FAULT_RETRY, with patch 1/5's
+ * VM_FAULT_RETRY_VMA when it was the VMA lock. The simulator's fast path runs
+ * the same steps as stages (filemap_stages.ts) when do_read_fault calls it.
+ */
+export function* filemap_fault(vmf: VmFault): KPath<number> {
+  const vma = vmf.vma;
+  let ret = 0;
+  let fpin = false;
+  const keep = vmf.keep_locked === true;
+  // Frame checkpoint at filemap_fault's entry: what handle_mm_fault and fault-around (do_fault_around ->
+  // filemap_map_pages: the page-cache slot, the folio's flags, mmap_miss) read is dead; live are vmf's
+  // fields, ret (0), fpin (false) and keep.
+  if (hooks_on) filemap_ra_frame('filemap_entry', vmf, ret, fpin, keep, null, -1);
+  if (sched_points) yield PT.filemap_get_folio;
+  let folio = filemap_get_folio(vma, vmf.pgoff, keep);
+  if (folio !== null) {
+    if (filemap_fault_async_ra(vmf, folio)) {
+      if (hooks_on) filemap_ra_frame('filemap_async_ra', vmf, ret, fpin, keep, folio, -1); // do_async_mmap_readahead: before maybe_unlock_mmap_for_io
+      const u = maybe_unlock_mmap_for_io(vmf, fpin);
+      fpin = typeof u === 'boolean' ? u : yield* u;
+      yield* page_cache_async_ra(vma, folio, vmf.pgoff);
+    }
+  } else {
+    // Page-cache miss: major fault.
+    ret = VM_FAULT_MAJOR;
+    const nr = filemap_fault_miss(vmf);
+    if (nr > 0) {
+      if (hooks_on) filemap_ra_frame('filemap_sync_ra', vmf, ret, fpin, keep, null, nr); // do_sync_mmap_readahead: before maybe_unlock_mmap_for_io
+      const u = maybe_unlock_mmap_for_io(vmf, fpin);
+      fpin = typeof u === 'boolean' ? u : yield* u;
+      if (vma.mm.memory !== null) yield* page_cache_ra_window(vma, vma.f_ra.start, nr, ra_marker(vma));
+      else {
+        const bio = do_sync_mmap_readahead_read(vmf, nr, null);
+        if (hooks_on) filemap_frame('filemap_ra', vmf, ret, fpin, keep, null); // nr, ra and mark are dead once the read is submitted
+        // read_pages -> submit_bio: on a synchronous device (zram) the window is read, uptodate and
+        // unlocked when it returns; retry_find then locks it at once, and fpin still ends the fault in
+        // VM_FAULT_RETRY (filemap_fault: `if (fpin) { folio_unlock(folio); goto out_retry; }`).
+        if (vma.mm.readSynchronous) yield* submit_read_bio(bio, true);
+        else yield bio;
+      }
+    }
+    folio = vma.mm.memory === null ? filemap_retry_find(vmf, keep) : // retry_find
+      filemap_get_folio(vma, vmf.pgoff, keep) ?? (yield* filemap_charge_create_folio(vma, vmf.pgoff));
+  }
+  for (;;) {
+    folio.refcount++;
+    if (hooks_on) filemap_frame('filemap_lock', vmf, ret, fpin, keep, folio);
+    if (sched_points) yield PT.folio_trylock;
+    if (!folio_trylock(folio)) {
+      let r: number;
+      if (lock_folio_killable_only(vmf, fpin)) { // __folio_lock_killable made here, without either generator
+        r = folio_lock_killable_queue(folio);
+        if (r === FOLIO_QUEUED) {
+          yield folio.blockLockKillable;
+          r = folio_lock_killable_woken(folio);
+        }
+        r = lock_folio_killable_ret(r);
+      } else {
+        r = yield* lock_folio_maybe_drop_mmap(vmf, folio, fpin);
+      }
+      if (r < 0) return filemap_out_retry(folio, ret); // interrupted by a fatal signal, fault lock released
+      fpin = r === 1;
+    }
+    if (folio.uptodate) {
+      if (hooks_on) filemap_frame('filemap_locked', vmf, ret, fpin, keep, folio); // the folio is locked by us and uptodate
+      break;
+    }
+    // page_not_uptodate: filemap_read_folio with the folio locked by us.
+    const u = maybe_unlock_mmap_for_io(vmf, fpin);
+    fpin = typeof u === 'boolean' ? u : yield* u;
+    const bio = page_not_uptodate_read(folio, fpin, null);
+    // filemap_read_folio: ->read_folio submits the read, then folio_wait_locked_killable. On a
+    // synchronous device (zram: zram_submit_bio completes the bio in this task) the folio is
+    // uptodate and unlocked when ->read_folio returns, so the wait returns at once: no sleep, no
+    // wake-up. The fault lock was dropped above all the same (maybe_unlock_mmap_for_io does not
+    // look at the device) and the fault still returns VM_FAULT_RETRY (`if (fpin) goto out_retry`).
+    if (vma.mm.readSynchronous) yield* submit_read_bio(bio, true);
+    else yield bio;
+    yield* folio_wait_locked_killable(folio); // the read's completion unlocks it
+    const done = page_not_uptodate_done(folio, ret, fpin);
+    if (done >= 0) return done; // goto out_retry, even if the read failed
+    if (sched_points) yield PT.filemap_get_folio;
+    folio = vma.mm.memory === null ? filemap_retry_find(vmf, keep) : // goto retry_find
+      filemap_get_folio(vma, vmf.pgoff, keep) ?? (yield* filemap_charge_create_folio(vma, vmf.pgoff));
+  }
+  const done = filemap_fault_finish(vmf, folio, ret, fpin, keep);
+  if (done >= 0) return done;
+  if (sched_points) yield PT.folio_unlock;
+  return filemap_fault_unlock(vmf, folio, ret, fpin);
 }

@@ -15,6 +15,7 @@ export * from './vma_lock.js';
 export * from './mempolicy.js';
 export * from './pagemap.js';
 export * from './filemap.js';
+export * from './filemap_stages.js';
 export * from './memory.js';
 export * from './fault.js';
 export * from './mprotect.js';

@@ -250,10 +250,20 @@ function do_read_fault(vmf: VmFault): number | KPath<number> {
   return do_read_fault_fault(vmf);
 }
 
+/**
+ * handle_mm_fault_with's answer when do_read_fault's ->fault is
+ * filemap_fault and its caller runs it as stages (filemap_stages.ts
+ * FilemapFaultStages.begin(vmf)) rather than as a path: not a VM_FAULT value
+ * (those are never negative).
+ */
+export const FILEMAP_FAULT_STAGED = -2;
+/** Set by handle_mm_fault_with(..., staged) for the length of its call: do_read_fault_fault answers FILEMAP_FAULT_STAGED. */
+let filemap_fault_staged = false;
+
 /** do_read_fault after do_fault_around returned 0: ->fault, after the vmf_can_call_fault check. */
 function do_read_fault_fault(vmf: VmFault): number | KPath<number> {
   if (!vmf_can_call_fault(vmf)) return vmf_can_call_fault_retry(vmf);
-  return filemap_fault(vmf); // __do_fault -> vma->vm_ops->fault
+  return filemap_fault_staged ? FILEMAP_FAULT_STAGED : filemap_fault(vmf); // __do_fault -> vma->vm_ops->fault
 }
 
 /** do_read_fault with the CPU of do_fault_around's walk charged first (fault_around_cpu). */
@@ -316,16 +326,23 @@ mutableFields({ vma: null, address: 0, pgoff: 0, flags: 0, pt: null, uffd_missin
 /**
  * handle_mm_fault with the caller's `vmf` (vm_fault_alloc), filled here as
  * handle_mm_fault fills a new one. Only without model hooks: `pt` stays null
- * (the simulator keeps no page tables).
+ * (the simulator keeps no page tables). With `staged`, when do_read_fault
+ * would return filemap_fault's path (called with no step before it: not
+ * after fault-around's CPU step), FILEMAP_FAULT_STAGED instead: the caller
+ * runs filemap_fault on `vmf` as stages (filemap_stages.ts; no memory model).
  */
-export function handle_mm_fault_with(vmf: VmFault, vma: VmAreaStruct, address: number, flags: number): number | KPath<number> {
+export function handle_mm_fault_with(vmf: VmFault, vma: VmAreaStruct, address: number, flags: number, staged = false): number | KPath<number> {
   vmf.vma = vma;
   vmf.address = address;
   vmf.pgoff = vma.pgoff_of(address);
   vmf.flags = flags;
   vmf.pt = null;
   vmf.uffd_missing = false;
-  return vma.vm_file ? handle_pte_fault_file(vmf) : handle_pte_fault_anon(vmf);
+  if (!vma.vm_file) return handle_pte_fault_anon(vmf);
+  filemap_fault_staged = staged;
+  const r = handle_pte_fault_file(vmf);
+  filemap_fault_staged = false;
+  return r;
 }
 
 /**

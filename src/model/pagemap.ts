@@ -3,7 +3,7 @@
  * completion (folio_end_read). folio_trylock/folio_unlock never sleep and are
  * plain functions; the sleeping ones are kernel paths.
  */
-import { cpuLaw, LawName, submit, type KPath, type SubmitEffect } from './effects.js';
+import { cpuLaw, LawName, submit, type KPath, type MutableSubmit, type SubmitEffect } from './effects.js';
 import { Folio } from './mm_types.js';
 import { current, fatal_signal_pending, wake_up_process } from './sched.js';
 import { EINTR } from './signal.js';
@@ -61,11 +61,23 @@ export function folio_lock_killable_woken(folio: Folio): number {
 
 /** folio_wait_locked_killable: 0 once PG_locked clears, or -EINTR. */
 export function* folio_wait_locked_killable(folio: Folio): KPath<number> {
+  const r = folio_wait_locked_killable_queue(folio);
+  if (r !== FOLIO_QUEUED) return r;
+  yield folio.blockWaitLockedKillable;
+  return 0; // woken by the unlock or by the signal: the caller returns VM_FAULT_RETRY either way
+}
+/**
+ * folio_wait_locked_killable up to its sleep, as a plain call: 0 (PG_locked
+ * is clear), -EINTR (a fatal signal is pending), or FOLIO_QUEUED: queued; the
+ * caller yields `folio.blockWaitLockedKillable` and, woken, has 0 (by the
+ * unlock or by the signal: the caller returns VM_FAULT_RETRY either way). For
+ * a path that makes the sleep itself (filemap_stages.ts).
+ */
+export function folio_wait_locked_killable_queue(folio: Folio): number {
   if (!folio.locked) return 0;
   if (fatal_signal_pending(current)) return -EINTR;
   folio.enqueue(current, false);
-  yield folio.blockWaitLockedKillable;
-  return 0; // woken by the unlock or by the signal: the caller returns VM_FAULT_RETRY either way
+  return FOLIO_QUEUED;
 }
 
 /** folio_unlock */
@@ -117,26 +129,27 @@ export function folio_holder_unlock(folio: Folio): void {
 /**
  * A new folio, locked for read I/O submitted by the current task
  * (filemap_alloc_folio + filemap_add_folio + read_pages / swap_read_folio).
- * Returns the submit effect the caller yields.
+ * Returns the submit effect the caller yields (`into` rewritten when given).
  */
-export function folio_alloc_locked_for_io(vmaId: number, index: number, law: LawName, swapcache: boolean, nr = 1): SubmitEffect {
+export function folio_alloc_locked_for_io(vmaId: number, index: number, law: LawName, swapcache: boolean, nr = 1, into: MutableSubmit | null = null): SubmitEffect {
   const folio = new Folio(vmaId, index);
   folio.locked = true;
   folio.owner = 'io';
   folio.ioOwner = current;
   folio.swapcache = swapcache;
-  return submit(law, folio, folio_end_read, current, nr);
+  return submit(law, folio, folio_end_read, current, nr, into);
 }
 
 /**
  * ->read_folio on a folio the current task has locked (filemap_read_folio):
  * PG_locked passes to the read I/O, whose completion (folio_end_read) sets
- * uptodate and unlocks. Returns the submit effect the caller yields.
+ * uptodate and unlocks. Returns the submit effect the caller yields (`into`
+ * rewritten when given: effects.ts mutableSubmit).
  */
-export function folio_submit_read(folio: Folio): SubmitEffect {
+export function folio_submit_read(folio: Folio, into: MutableSubmit | null = null): SubmitEffect {
   folio.owner = 'io';
   folio.ioOwner = current;
-  return submit(LawName.read, folio, folio_end_read, current, 1);
+  return submit(LawName.read, folio, folio_end_read, current, 1, into);
 }
 
 /**

@@ -4,7 +4,7 @@
  * PG_readahead hit starts. filemap.ts decides when (do_sync_mmap_readahead,
  * do_async_mmap_readahead) and drops the fault lock first.
  */
-import { LawName, submit, type KPath, type SubmitEffect } from './effects.js';
+import { LawName, submit, type KPath, type MutableSubmit, type SubmitEffect } from './effects.js';
 import { filemap_charge_and_add } from './memcontrol.js';
 import { Folio, type FileRaState, type VmAreaStruct } from './mm_types.js';
 import { folio_alloc_locked_for_io, folio_end_read, submit_read_bio } from './pagemap.js';
@@ -19,9 +19,10 @@ import { count_vm_event, VmEvent } from './vmstat.js';
  * uptodate and unlocks it. The submitter does not wait. Only the folio at
  * `index` is materialised (see docs/fidelity.md, "Readahead"); `marker`
  * gives it PG_readahead (it is the window's `start + size - async_size`).
+ * The read's SUBMIT is a new record, or `into` rewritten (effects.ts mutableSubmit).
  */
-export function page_cache_ra_order(vma: VmAreaStruct, index: number, nr: number, marker: boolean): SubmitEffect {
-  const bio = folio_alloc_locked_for_io(vma.id, index, LawName.read, false, nr);
+export function page_cache_ra_order(vma: VmAreaStruct, index: number, nr: number, marker: boolean, into: MutableSubmit | null = null): SubmitEffect {
+  const bio = folio_alloc_locked_for_io(vma.id, index, LawName.read, false, nr, into);
   bio.folio.readahead = marker;
   vma.cache.set(index, bio.folio); // filemap_add_folio
   vma.evicted.delete(index);

@@ -8,8 +8,8 @@ import {
   fault_fast_path_ok, do_user_addr_fault_fast_lock, do_user_addr_fault_fast_cpu, do_user_addr_fault_fast_handle, do_user_addr_fault_fast_ret,
   FAST_LOCK_MMAP, do_user_addr_fault_fast_retry_flags, do_user_addr_fault_fast_lock_mmap, do_user_addr_fault_fast_retry_cpu,
   do_user_addr_fault_fast_mmap_handle, do_user_addr_fault_fast_mmap_ret,
-  vm_fault_alloc, vm_fault_reusable,
-  type CallEffect, type CpuEffect, type FolioHolder, type KPath, type VmFault,
+  vm_fault_alloc, vm_fault_reusable, FILEMAP_FAULT_STAGED, FilemapFaultStages,
+  type CallEffect, type CpuEffect, type Effect, type FolioHolder, type KPath, type VmFault,
 } from '../model/index.js';
 import { doubleFields, mutableFields } from '../model/shapes.js';
 import type { PageState } from '../scenario/types.js';
@@ -97,7 +97,8 @@ function* no_fault(): KPath<number> {
  */
 export const faultFastPath = { on: true };
 
-export const FAST_NONE = 0, FAST_COLD = 1, FAST_LOCKED = 2, FAST_HANDLING = 3, FAST_MMAP_LOCKED = 4, FAST_MMAP_HANDLING = 5;
+export const FAST_NONE = 0, FAST_COLD = 1, FAST_LOCKED = 2, FAST_HANDLING = 3, FAST_MMAP_LOCKED = 4, FAST_MMAP_HANDLING = 5,
+  FAST_FILEMAP = 6, FAST_MMAP_FILEMAP = 7;
 
 /** A fault op with its lookups done once. */
 export interface CompiledFault {
@@ -146,7 +147,10 @@ export class UserFault {
    * goes on to lock_mmap (model/fault.ts, steps 5 to 8): FAST_MMAP_LOCKED,
    * mmap_lock is held for read on `fastVma` and the retried attempt's CPU
    * step ran, handle_mm_fault next; FAST_MMAP_HANDLING, the path it
-   * returned ran as a CALL, its result next.
+   * returned ran as a CALL, its result next. FAST_FILEMAP and
+   * FAST_MMAP_FILEMAP: handle_mm_fault's filemap_fault runs as stages
+   * (`filemap`: its effects yielded from here, no generator), and its result
+   * is then what FAST_HANDLING or FAST_MMAP_HANDLING takes.
    */
   fastStage = FAST_NONE;
   private fastVma: VmAreaStruct | null = null;
@@ -162,6 +166,8 @@ export class UserFault {
    * after a path that sleeps kept it (the next fault makes another).
    */
   private vmf: VmFault | null = null;
+  /** The thread's filemap_fault, run as stages when handle_mm_fault answers FILEMAP_FAULT_STAGED (on `vmf`). */
+  private readonly filemap = new FilemapFaultStages();
 
   /**
    * set_page_state's holder (made once per thread): a folio locked by reclaim
@@ -284,22 +290,37 @@ export class UserFault {
    * the CALL effect that runs the rest of do_user_addr_fault. `v`: what the
    * thread's last yield returned.
    */
-  fastNext(v: unknown): number | CallEffect | CpuEffect {
-    const stage = this.fastStage;
+  fastNext(v: unknown): number | Effect {
+    let stage = this.fastStage;
     if (stage === FAST_COLD) return this.fastLock();
+    if (stage >= FAST_FILEMAP) { // filemap_fault's stages go on; their result is handle_mm_fault's
+      const c = this.filemap.resume(v);
+      if (typeof c !== 'number') return c;
+      v = c;
+      stage = this.fastStage = stage === FAST_FILEMAP ? FAST_HANDLING : FAST_MMAP_HANDLING;
+    }
     if (stage >= FAST_MMAP_LOCKED) return this.fastMmap(v);
     const vma = this.fastVma!;
     let r: number | KPath<number>;
     if (stage === FAST_LOCKED) {
       const vmf = this.vmf ?? vm_fault_alloc(vma);
       r = do_user_addr_fault_fast_handle(vmf, vma, this.fastAddr, this.fastWrite);
+      if (r === FILEMAP_FAULT_STAGED) { // filemap_fault on `vmf`, as stages
+        this.vmf = vmf; // kept for the next fault: filemap_fault from do_read_fault sets neither vmf->folio nor keep_locked
+        const c = this.filemap.begin(vmf);
+        if (typeof c !== 'number') {
+          this.fastStage = FAST_FILEMAP;
+          return c;
+        }
+        r = c;
+      }
       this.vmf = vm_fault_reusable(vmf, r) ? vmf : null;
       if (typeof r !== 'number') { // handle_mm_fault may sleep: run it, then come back with its VM_FAULT bits
         this.fastStage = FAST_HANDLING;
         this.callEffect.path = r;
         return this.callEffect;
       }
-    } else r = v as number; // FAST_HANDLING: what the handle_mm_fault path returned
+    } else r = v as number; // FAST_HANDLING: what the handle_mm_fault path (or filemap_fault's stages) returned
     this.fastVma = null;
     this.fastStage = FAST_NONE;
     const ret = r;
@@ -329,11 +350,20 @@ export class UserFault {
   }
 
   /** The retry under mmap_lock resumed (FAST_MMAP_LOCKED or FAST_MMAP_HANDLING): as fastNext's, handle_mm_fault, then its result. */
-  private fastMmap(v: unknown): number | CallEffect {
+  private fastMmap(v: unknown): number | Effect {
     let r: number | KPath<number>;
     if (this.fastStage === FAST_MMAP_LOCKED) {
       const vma = this.fastVma!, vmf = this.vmf ?? vm_fault_alloc(vma);
       r = do_user_addr_fault_fast_mmap_handle(vmf, vma, this.fastAddr, this.fastFlags);
+      if (r === FILEMAP_FAULT_STAGED) { // as in fastNext
+        this.vmf = vmf;
+        const c = this.filemap.begin(vmf);
+        if (typeof c !== 'number') {
+          this.fastStage = FAST_MMAP_FILEMAP;
+          return c;
+        }
+        r = c;
+      }
       this.vmf = vm_fault_reusable(vmf, r) ? vmf : null;
       if (typeof r !== 'number') {
         this.fastStage = FAST_MMAP_HANDLING;
