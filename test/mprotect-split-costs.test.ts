@@ -164,8 +164,15 @@ describe('the fitted profile, run through the model\'s mprotect on the bench\'s 
       const addBench = med(pairs.map((q) => q.mid - q.own));
       const r = charged(costs, p);
       const ownModel = r.ownProtect + r.ownUnprotect, midModel = r.midProtect + r.midUnprotect;
-      // The model's line (mprotect_fixup + P × change_pte) is the fit's, exactly.
-      expect(ownModel).toBe(2 * (costs.mprotect_fixup + p * costs.change_pte));
+      // The model's line (mprotect_fixup + P × change_pte) is the fit's, exactly, without the lock line's
+      // atomics; with them (calib-host's lock_atomic since the thirteenth session) a constant per call on
+      // top, the same at every P (mmap_write_lock, vma_start_write's two, mmap_write_unlock: no transfer,
+      // one CPU), which the bench's own medians already contain (docs/fidelity.md "Lock operations").
+      const bare = charged({ ...costs, lock_atomic: 0, cacheline_transfer: 0 }, p);
+      expect(bare.ownProtect + bare.ownUnprotect).toBe(2 * (costs.mprotect_fixup + p * costs.change_pte));
+      const lockExtra = ownModel - (bare.ownProtect + bare.ownUnprotect);
+      expect(lockExtra).toBeGreaterThan(0);
+      expect(lockExtra).toBeLessThanOrEqual(2 * 4 * costs.lock_atomic);
       if (p === 16) {
         // Not linear in P on the host: up to tlb_single_page_flush_ceiling (33) pages, flush_tlb_mm_range
         // flushes each page with its own INVLPG (~55 ns more per page here), above it the whole TLB once;
@@ -188,7 +195,10 @@ describe('the fitted profile, run through the model\'s mprotect on the bench\'s 
       // 0.94-1.25 of the model's on these rounds (at P = 1 and 1024 the rounds' differences spread
       // 2.6-3.8 µs and 3.3-5.4 µs: two medians of a few to 170 µs each, taken apart; at P = 1024 the
       // model's 3.25 µs is 20 % below the median difference, 4.06 µs).
-      expect(addModel(costs)).toBe(midModel - ownModel);
+      // (without the lock line's atomics exactly; with them, the split VMAs' vma_start_write atomics on top)
+      expect(addModel(costs)).toBe(bare.midProtect + bare.midUnprotect - (bare.ownProtect + bare.ownUnprotect));
+      expect(midModel - ownModel - addModel(costs)).toBeGreaterThanOrEqual(0);
+      expect(midModel - ownModel - addModel(costs)).toBeLessThanOrEqual(2 * 4 * costs.lock_atomic);
       expect(Math.abs(addModel(costs) - addBench) / addBench).toBeLessThan(0.25);
     });
   }
