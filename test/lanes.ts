@@ -10,7 +10,7 @@
  * Times in marks and records are microseconds (the lane diagrams' unit).
  */
 import {
-  Cost, cpu, current, sleep, VM_EVENT_NAMES, type CostName, type KPath, type MmStruct, type VmAreaStruct, type VmEvent,
+  Cost, cpu, current, mmap_read_lock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock, sleep, VM_EVENT_NAMES, type CostName, type KPath, type MmStruct, type VmAreaStruct, type VmEvent,
 } from '../src/model/index.js';
 import type { PriorityClass } from '../src/scenario/types.js';
 import { buildMm, costArray, Simulator, type SimTask, type SimTaskInfo, type WaitClass } from '../src/sim/index.js';
@@ -85,6 +85,24 @@ export interface Lanes {
 /** Sleep (off-CPU) for `n` us: a lock holder doing something slow. */
 export function* hold(n: number): KPath {
   yield sleep(us(n));
+}
+/** A reader lane: down_read on the mm's mmap_lock at `at`, mark 'read', hold `n` us, up_read. */
+export function reader(h: Lanes, name: string, at: number, n: number): void {
+  h.lane(name, at, function* () {
+    yield* mmap_read_lock(h.mm);
+    h.mark('read');
+    yield* hold(n);
+    mmap_read_unlock(h.mm);
+  });
+}
+/** A writer lane: down_write at `at`, mark 'write', hold `n` us, up_write. */
+export function writer(h: Lanes, name: string, at: number, n: number): void {
+  h.lane(name, at, function* () {
+    yield* mmap_write_lock(h.mm);
+    h.mark('write');
+    yield* hold(n);
+    mmap_write_unlock(h.mm);
+  });
 }
 /** Run on a CPU for `n` us (costs.handle_mm_fault is 1 us in lanes()). */
 export function* burn(n: number): KPath {

@@ -8,28 +8,12 @@
  * the grants in hand-built lanes, each against the rule switched off.
  */
 import { describe, expect, it } from 'vitest';
-import { mmap_read_lock, mmap_read_trylock, mmap_read_unlock, mmap_write_lock, mmap_write_unlock } from '../src/model/index.js';
+import { mmap_read_trylock, mmap_read_unlock } from '../src/model/index.js';
 import { measure } from '../src/metrics/index.js';
 import { loadScenario } from '../src/scenario/index.js';
 import type { SimObserver } from '../src/sim/index.js';
-import { hold, lanes, type Lanes } from './lanes.js';
+import { lanes, reader, writer } from './lanes.js';
 
-function reader(h: Lanes, name: string, at: number, n: number): void {
-  h.lane(name, at, function* () {
-    yield* mmap_read_lock(h.mm);
-    h.mark('read');
-    yield* hold(n);
-    mmap_read_unlock(h.mm);
-  });
-}
-function writer(h: Lanes, name: string, at: number, n: number): void {
-  h.lane(name, at, function* () {
-    yield* mmap_write_lock(h.mm);
-    h.mark('write');
-    yield* hold(n);
-    mmap_write_unlock(h.mm);
-  });
-}
 const WAKEUP = { wakeup: 10_000 }; // 10 us from wake_up_process to the task running
 
 describe('rwsem lock stealing: a reader takes the lock a woken writer has not taken yet', () => {

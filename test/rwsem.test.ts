@@ -5,29 +5,11 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
-  install_sched, mmap_read_lock, mmap_read_trylock, mmap_read_unlock, mmap_write_downgrade, mmap_write_lock,
-  mmap_write_unlock, RwSemaphore, type Task,
+  install_sched, mmap_read_trylock, mmap_read_unlock, mmap_write_downgrade, mmap_write_lock,
+  RwSemaphore, type Task,
 } from '../src/model/index.js';
-import { hold, lanes, type Lanes } from './lanes.js';
+import { hold, lanes, reader, writer } from './lanes.js';
 
-/** A reader lane: down_read at `at`, hold `n` us, up_read. */
-function reader(h: Lanes, name: string, at: number, n: number): void {
-  h.lane(name, at, function* () {
-    yield* mmap_read_lock(h.mm);
-    h.mark('read');
-    yield* hold(n);
-    mmap_read_unlock(h.mm);
-  });
-}
-/** A writer lane: down_write at `at`, hold `n` us, up_write. */
-function writer(h: Lanes, name: string, at: number, n: number): void {
-  h.lane(name, at, function* () {
-    yield* mmap_write_lock(h.mm);
-    h.mark('write');
-    yield* hold(n);
-    mmap_write_unlock(h.mm);
-  });
-}
 
 describe('rwsem: a queued writer blocks new readers (R1/R3)', () => {
   /*
