@@ -8,51 +8,27 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { measure } from '../src/metrics/index.js';
-import { fault_fast_path_ok, set_sched_points, type MmStruct, type VmEvent, type WaitResource } from '../src/model/index.js';
+import { fault_fast_path_ok, set_sched_points, type MmStruct } from '../src/model/index.js';
 import { loadScenario, type Scenario } from '../src/scenario/index.js';
 import { faultFastPath } from '../src/sim/user-fault.js';
-import { simulate, type SimObserver, type SimTaskInfo, type WaitClass } from '../src/sim/index.js';
+import { simulate, type SimTaskInfo } from '../src/sim/index.js';
 import { faultStrategy, forkStrategy, ALL_FAULT_STRATEGIES } from '../src/strategies/index.js';
-import type { OpName } from '../src/scenario/types.js';
 import { referenceScenario } from '../bench/reference-scenario.js';
+import { EventLog, stackDepth } from './event-log.js';
 
 /** Every observer event, in order, as text; and, per CPU start inside a fault op, the depth of the thread's stack. */
-class EventLog implements SimObserver {
-  readonly log: string[] = [];
+class FaultCpuLog extends EventLog {
   readonly faultCpuDepths = new Set<number>();
-  private readonly inFault = new Set<number>();
-  constructor(private readonly depthOf: (task: SimTaskInfo) => number) {}
-  opBegin(t: number, task: SimTaskInfo, op: OpName): void {
-    this.log.push(`${t} ${task.id} begin ${op}`);
-    if (op === 'fault') this.inFault.add(task.id);
-  }
-  opEnd(t: number, task: SimTaskInfo, op: OpName, ret: number): void {
-    this.log.push(`${t} ${task.id} end ${op} ${ret}`);
-    this.inFault.delete(task.id);
-  }
-  blocked(t: number, task: SimTaskInfo, res: WaitResource, what: string, cls: WaitClass, since?: number): void {
-    this.log.push(`${t} ${task.id} blocked ${res.label} ${what} ${cls} ${since ?? ''}`);
-  }
-  woken(t: number, task: SimTaskInfo): void { this.log.push(`${t} ${task.id} woken`); }
-  resumed(t: number, task: SimTaskInfo): void { this.log.push(`${t} ${task.id} resumed`); }
-  cpuQueued(t: number, task: SimTaskInfo): void { this.log.push(`${t} ${task.id} queued`); }
-  cpuStart(t: number, task: SimTaskInfo): void {
-    this.log.push(`${t} ${task.id} cpu`);
+  constructor(private readonly depthOf: (task: SimTaskInfo) => number) { super(); }
+  override cpuStart(t: number, task: SimTaskInfo): void {
+    super.cpuStart(t, task);
     if (this.inFault.has(task.id)) this.faultCpuDepths.add(this.depthOf(task));
   }
-  cpuStop(t: number, task: SimTaskInfo, preempted: boolean): void { this.log.push(`${t} ${task.id} stop ${preempted}`); }
-  vmEvent(t: number, task: SimTaskInfo | null, ev: VmEvent): void { this.log.push(`${t} ${task?.id ?? '-'} vm ${ev}`); }
-  mmapLockAcquired(t: number, task: SimTaskInfo, write: boolean, success: boolean): void { this.log.push(`${t} ${task.id} mmap+ ${write} ${success}`); }
-  mmapLockReleased(t: number, task: SimTaskInfo, write: boolean): void { this.log.push(`${t} ${task.id} mmap- ${write}`); }
-  finish(t: number, _mm: MmStruct): void { this.log.push(`${t} finish`); }
-  ioSubmit(t: number, task: SimTaskInfo, _folio: unknown, law: number, done: number): void { this.log.push(`${t} ${task.id} io ${law} ${done}`); }
 }
 
-const stackDepth = (task: SimTaskInfo): number => (task as unknown as { stack: unknown[] }).stack.length;
-
-function trace(sc: Scenario, fault: string, seed: number, fast: boolean): EventLog {
+function trace(sc: Scenario, fault: string, seed: number, fast: boolean): FaultCpuLog {
   faultFastPath.on = fast;
-  const obs = new EventLog(stackDepth);
+  const obs = new FaultCpuLog(stackDepth);
   simulate({ scenario: sc, fault: faultStrategy(fault), fork: forkStrategy('fork-lock-all'), seed, observer: obs });
   return obs;
 }
@@ -121,7 +97,7 @@ describe('do_user_addr_fault fast path: the retry under mmap_lock', () => {
     faultFastPath.on = fast;
     const depths: number[][] = [];
     const open = new Map<number, number[]>();
-    const obs = new EventLog(stackDepth);
+    const obs = new FaultCpuLog(stackDepth);
     const begin = obs.opBegin.bind(obs), end = obs.opEnd.bind(obs), cpu = obs.cpuStart.bind(obs);
     obs.opBegin = (t, task, op) => { begin(t, task, op); if (op === 'fault') open.set(task.id, []); };
     obs.opEnd = (t, task, op, ret) => { end(t, task, op, ret); const d = open.get(task.id); if (op === 'fault' && d !== undefined) depths.push(d); open.delete(task.id); };
@@ -169,7 +145,7 @@ describe('do_user_addr_fault fast path: never with scheduling points (the checke
   it('fault_fast_path_ok is false while scheduling points are on, true in a simulator run', () => {
     const sc = shortened('android-app', 10);
     let inRun: boolean | null = null;
-    const obs = new EventLog(stackDepth);
+    const obs = new FaultCpuLog(stackDepth);
     const mmOf = { mm: null as MmStruct | null };
     obs.finish = (_t, mm) => { mmOf.mm = mm; inRun = fault_fast_path_ok(mm); };
     simulate({ scenario: sc, fault: faultStrategy('mainline'), fork: forkStrategy('fork-lock-all'), seed: 1, observer: obs });

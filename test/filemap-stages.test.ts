@@ -13,57 +13,35 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   FilemapFaultStages, folio_submit_read, Folio, LawName, mutableSubmit, set_sched_points, submit, VM_EVENT_NAMES, type VmEvent,
-  type MmStruct, type VmFault, type WaitResource,
+  type VmFault, type WaitResource,
 } from '../src/model/index.js';
 import { page_cache_ra_order } from '../src/model/readahead.js';
 import { loadScenario, type Scenario } from '../src/scenario/index.js';
 import { faultFastPath } from '../src/sim/user-fault.js';
-import { simulate, type SimObserver, type SimTaskInfo, type WaitClass } from '../src/sim/index.js';
+import { simulate, type SimTaskInfo, type WaitClass } from '../src/sim/index.js';
 import { faultStrategy, forkStrategy, ALL_FAULT_STRATEGIES } from '../src/strategies/index.js';
-import type { OpName } from '../src/scenario/types.js';
 import { referenceScenario } from '../bench/reference-scenario.js';
-
-const stackDepth = (task: SimTaskInfo): number => (task as unknown as { stack: unknown[] }).stack.length;
+import { EventLog, stackDepth } from './event-log.js';
 
 /** Every observer event in order, as text; per sleep in a fault op, its `what` and the thread's stack depth; the VM events by name. */
-class EventLog implements SimObserver {
-  readonly log: string[] = [];
+class SleepLog extends EventLog {
   readonly sleeps: Array<[string, number]> = [];
   readonly events = new Map<string, number>();
-  private readonly inFault = new Set<number>();
-  opBegin(t: number, task: SimTaskInfo, op: OpName): void {
-    this.log.push(`${t} ${task.id} begin ${op}`);
-    if (op === 'fault') this.inFault.add(task.id);
-  }
-  opEnd(t: number, task: SimTaskInfo, op: OpName, ret: number): void {
-    this.log.push(`${t} ${task.id} end ${op} ${ret}`);
-    this.inFault.delete(task.id);
-  }
-  blocked(t: number, task: SimTaskInfo, res: WaitResource, what: string, cls: WaitClass, since?: number): void {
-    this.log.push(`${t} ${task.id} blocked ${res.label} ${what} ${cls} ${since ?? ''}`);
+  override blocked(t: number, task: SimTaskInfo, res: WaitResource, what: string, cls: WaitClass, since?: number): void {
+    super.blocked(t, task, res, what, cls, since);
     if (this.inFault.has(task.id)) this.sleeps.push([what, stackDepth(task)]);
   }
-  woken(t: number, task: SimTaskInfo): void { this.log.push(`${t} ${task.id} woken`); }
-  resumed(t: number, task: SimTaskInfo): void { this.log.push(`${t} ${task.id} resumed`); }
-  cpuQueued(t: number, task: SimTaskInfo): void { this.log.push(`${t} ${task.id} queued`); }
-  cpuStart(t: number, task: SimTaskInfo): void { this.log.push(`${t} ${task.id} cpu`); }
-  cpuStop(t: number, task: SimTaskInfo, preempted: boolean): void { this.log.push(`${t} ${task.id} stop ${preempted}`); }
-  vmEvent(t: number, task: SimTaskInfo | null, ev: VmEvent): void {
-    this.log.push(`${t} ${task?.id ?? '-'} vm ${ev}`);
+  override vmEvent(t: number, task: SimTaskInfo | null, ev: VmEvent): void {
+    super.vmEvent(t, task, ev);
     const name = VM_EVENT_NAMES[ev]!;
     this.events.set(name, (this.events.get(name) ?? 0) + 1);
   }
-  mmapLockAcquired(t: number, task: SimTaskInfo, write: boolean, success: boolean): void { this.log.push(`${t} ${task.id} mmap+ ${write} ${success}`); }
-  mmapLockReleased(t: number, task: SimTaskInfo, write: boolean): void { this.log.push(`${t} ${task.id} mmap- ${write}`); }
-  finish(t: number, _mm: MmStruct): void { this.log.push(`${t} finish`); }
-  ioSubmit(t: number, task: SimTaskInfo, folio: unknown, law: number, done: number): void {
-    this.log.push(`${t} ${task.id} io ${(folio as Folio).label} ${law} ${done}`);
-  }
+  protected override ioText(folio: unknown, law: number, done: number): string { return `${(folio as Folio).label} ${law} ${done}`; }
 }
 
-function trace(sc: Scenario, fault: string, seed: number, fast: boolean): EventLog {
+function trace(sc: Scenario, fault: string, seed: number, fast: boolean): SleepLog {
   faultFastPath.on = fast;
-  const obs = new EventLog();
+  const obs = new SleepLog();
   simulate({ scenario: sc, fault: faultStrategy(fault), fork: forkStrategy('fork-lock-all'), seed, observer: obs });
   return obs;
 }
@@ -73,7 +51,7 @@ function shortened(name: string, ms: number): Scenario {
 }
 
 /** The smallest stack depth of the fault sleeps described by `what`. */
-function minDepth(log: EventLog, what: string): number {
+function minDepth(log: SleepLog, what: string): number {
   return Math.min(...log.sleeps.filter(([w]) => w === what).map(([, d]) => d));
 }
 
